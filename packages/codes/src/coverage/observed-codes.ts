@@ -1,0 +1,44 @@
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { CatalogId } from "../code-info.ts";
+import { byValue } from "../lookup.ts";
+
+/**
+ * Records which status codes end-to-end tests observed through a public interface (PRODUCT.md §1).
+ *
+ * Test files run in separate processes, so each process appends JSON lines to its own file in the
+ * directory named by TESSERA_CODE_COVERAGE_DIR; the report merges them. Without that variable the
+ * recorder does nothing, so library users never write files by accident.
+ */
+export const COVERAGE_DIR_VARIABLE = "TESSERA_CODE_COVERAGE_DIR";
+
+export interface Observation {
+  readonly catalog: CatalogId;
+  readonly value: number;
+  /** Which scenario produced it: the test's name or the interface used. */
+  readonly source: string;
+}
+
+/** Records that an end-to-end test saw `value`; an unknown code is a test bug and throws. */
+export function recordObservedCode(catalog: CatalogId, value: number, source: string): void {
+  if (byValue(catalog, value) === undefined) {
+    throw new RangeError(`observed ${value}, which is not a code of the ${catalog} catalog`);
+  }
+  const dir = process.env[COVERAGE_DIR_VARIABLE];
+  if (dir === undefined || dir === "") return;
+  mkdirSync(dir, { recursive: true });
+  const line = `${JSON.stringify({ catalog, value, source } satisfies Observation)}\n`;
+  appendFileSync(join(dir, `observed-${process.pid}.jsonl`), line);
+}
+
+/** Every observation recorded in `dir` by any process. */
+export function readObservations(dir: string): Observation[] {
+  if (!existsSync(dir)) return [];
+  const observations: Observation[] = [];
+  for (const file of readdirSync(dir).filter((name) => name.endsWith(".jsonl"))) {
+    for (const line of readFileSync(join(dir, file), "utf8").split("\n")) {
+      if (line.trim() !== "") observations.push(JSON.parse(line) as Observation);
+    }
+  }
+  return observations;
+}

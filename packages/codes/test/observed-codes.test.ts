@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe as suite, test } from "node:test";
+import { computeCoverage, formatCoverage } from "../src/coverage/coverage-report.ts";
+import {
+  COVERAGE_DIR_VARIABLE,
+  readObservations,
+  recordObservedCode,
+} from "../src/coverage/observed-codes.ts";
+import { catalogs } from "../src/index.ts";
+
+suite("status-code coverage harness", () => {
+  let dir = "";
+  let previous: string | undefined;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "tessera-codes-"));
+    previous = process.env[COVERAGE_DIR_VARIABLE];
+    process.env[COVERAGE_DIR_VARIABLE] = dir;
+  });
+  afterEach(() => {
+    if (previous === undefined) delete process.env[COVERAGE_DIR_VARIABLE];
+    else process.env[COVERAGE_DIR_VARIABLE] = previous;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("records observations and counts each code once per catalog", () => {
+    recordObservedCode("api", 9000, "a");
+    recordObservedCode("api", 9000, "b");
+    recordObservedCode("credential", 410, "c");
+    assert.equal(readObservations(dir).length, 3);
+    const [api, identity, credential] = computeCoverage(readObservations(dir));
+    assert.equal(api?.observed, 1);
+    assert.equal(api?.reachable, catalogs.api.length);
+    assert.equal(api?.missing.length, catalogs.api.length - 1);
+    assert.equal(identity?.observed, 0);
+    assert.equal(credential?.observed, 1);
+  });
+
+  test("the report says honestly what was never observed", () => {
+    recordObservedCode("identity", 0, "a");
+    const text = formatCoverage(computeCoverage(readObservations(dir)));
+    assert.match(text, /identity status codes: 1 \/ 27 observed/);
+    assert.match(text, /never observed \(26\): -1 Failed, 1 Offline/);
+    assert.match(text, /reachable codes have no end-to-end test yet/);
+  });
+
+  test("a complete run says so", () => {
+    for (const [catalog, entries] of Object.entries(catalogs)) {
+      for (const info of entries) recordObservedCode(catalog as "api", info.value, "all");
+    }
+    assert.match(formatCoverage(computeCoverage(readObservations(dir))), /Every reachable code was observed/);
+  });
+
+  test("recording a code the catalog does not have is a test bug", () => {
+    assert.throws(() => recordObservedCode("api", 9024, "x"), RangeError);
+    assert.throws(() => recordObservedCode("credential", 9000, "x"), RangeError);
+  });
+});
