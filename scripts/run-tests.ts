@@ -16,7 +16,7 @@ rmSync(coverageDir, { recursive: true, force: true });
 process.env.TESSERA_CODE_COVERAGE_DIR = coverageDir;
 
 const patterns = process.argv.slice(2);
-const globPatterns = patterns.length > 0 ? patterns : ["packages/*/test/**/*.test.ts"];
+const globPatterns = patterns.length > 0 ? patterns : ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"];
 
 let passed = 0;
 let failed = 0;

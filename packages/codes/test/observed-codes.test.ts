@@ -42,7 +42,7 @@ suite("status-code coverage harness", () => {
     recordObservedCode("identity", 0, "a");
     const text = formatCoverage(computeCoverage(readObservations(dir)));
     assert.match(text, /identity status codes: 1 \/ 27 observed/);
-    assert.match(text, /never observed \(26\): -1 Failed, 1 Offline/);
+    assert.match(text, /never observed \(26\):\n\s+-1 Failed, 1 Offline/);
     assert.match(text, /reachable codes have no end-to-end test yet/);
   });
 

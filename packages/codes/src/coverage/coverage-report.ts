@@ -32,14 +32,33 @@ export function computeCoverage(observations: readonly Observation[]): CatalogCo
   });
 }
 
+function wrap(words: readonly string[], indent: string, width = 100): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of words) {
+    if (line !== "" && indent.length + line.length + word.length + 2 > width) {
+      lines.push(`${indent}${line},`);
+      line = "";
+    }
+    line = line === "" ? word : `${line}, ${word}`;
+  }
+  if (line !== "") lines.push(`${indent}${line}`);
+  return lines;
+}
+
 /** The human-readable report printed after the test suite. */
 export function formatCoverage(coverage: readonly CatalogCoverage[]): string {
   const lines = ["Status-code coverage (codes observed by end-to-end tests / codes marked reachable):"];
   for (const c of coverage) {
     lines.push(`  ${catalogTitles[c.catalog]}: ${c.observed} / ${c.reachable} observed`);
     if (c.missing.length > 0) {
-      const names = c.missing.map((info) => `${info.value} ${info.key}`).join(", ");
-      lines.push(`    never observed (${c.missing.length}): ${names}`);
+      lines.push(`    never observed (${c.missing.length}):`);
+      lines.push(
+        ...wrap(
+          c.missing.map((info) => `${info.value} ${info.key}`),
+          "      ",
+        ),
+      );
     }
     for (const info of c.unreachable)
       lines.push(`    unreachable: ${info.value} ${info.key}: ${info.why ?? ""}`);

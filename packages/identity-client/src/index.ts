@@ -1,0 +1,7 @@
+export { IdentityStatusCode } from "@tessera/codes";
+export {
+  IdentityClient,
+  type IdentityMode,
+  type IdentityResult,
+  type InitOptions,
+} from "./identity-client.ts";

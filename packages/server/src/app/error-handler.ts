@@ -1,0 +1,87 @@
+import { TesseraApiCode, TesseraError } from "@tessera/codes";
+import type { FastifyError, FastifyInstance } from "fastify";
+import { envelope } from "./envelope.ts";
+
+/**
+ * Turns every failure into the envelope with the right catalog code and HTTP status. Unexpected
+ * faults become InternalError with the request id only: no stack trace, no internal message.
+ */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | TesseraError, request, reply) => {
+    if (TesseraError.is(error)) {
+      if (error.httpStatus >= 500) request.log.error({ err: error }, "request failed");
+      return reply.code(error.httpStatus).send(envelope(error.code, error.message, error.field));
+    }
+    const known = classifyFrameworkError(error);
+    if (known !== undefined) {
+      return reply.code(known.status).send(envelope(known.code, known.message, known.field));
+    }
+    request.log.error({ err: error }, "unexpected error");
+    return reply
+      .code(500)
+      .send(
+        envelope(
+          TesseraApiCode.InternalError,
+          `Internal error; quote request id ${request.id} to an operator.`,
+        ),
+      );
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send(
+        envelope(TesseraApiCode.NotFound, `No route ${request.method} ${request.url.split("?")[0] ?? ""}.`),
+      ),
+  );
+}
+
+type Classified = { status: number; code: number; message: string; field?: string };
+
+function classifyFrameworkError(error: FastifyError): Classified | undefined {
+  if (error.validation !== undefined) return validationFailure(error);
+  switch (error.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return { status: 413, code: TesseraApiCode.PayloadTooLarge, message: "The request body is too large." };
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return {
+        status: 415,
+        code: TesseraApiCode.UnsupportedMediaType,
+        message: "The request body must be application/json.",
+      };
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return {
+        status: 400,
+        code: TesseraApiCode.MalformedRequest,
+        message: "The body is not valid JSON.",
+        field: "body",
+      };
+  }
+  // Any other client error raised by the framework (bad header, bad URL): a 4xx, never a 5xx.
+  if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
+    return { status: 400, code: TesseraApiCode.MalformedRequest, message: error.message };
+  }
+  if (error instanceof SyntaxError) {
+    return {
+      status: 400,
+      code: TesseraApiCode.MalformedRequest,
+      message: "The body is not valid JSON.",
+      field: "body",
+    };
+  }
+  return undefined;
+}
+
+/** Names the field at fault: `body.username`, `querystring.limit`, `params.serial`. */
+function validationFailure(error: FastifyError): Classified {
+  const first = error.validation?.[0];
+  const context = error.validationContext ?? "body";
+  const path = (first?.instancePath ?? "").split("/").filter(Boolean).join(".");
+  const params = (first?.params ?? {}) as Record<string, unknown>;
+  const extra = params.missingProperty ?? params.additionalProperty;
+  const field = [context, path, typeof extra === "string" ? extra : ""].filter(Boolean).join(".");
+  const reason =
+    params.additionalProperty !== undefined ? "is not a known field" : (first?.message ?? "is invalid");
+  return { status: 400, code: TesseraApiCode.MalformedRequest, message: `${field} ${reason}.`, field };
+}

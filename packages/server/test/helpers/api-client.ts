@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { recordObservedCode } from "@tessera/codes/coverage";
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Record<string, unknown> & { errorCode: number; errorName: string; errorMessage: string };
+}
+
+/**
+ * Real HTTP against a running server. Every response must carry the envelope; its code is
+ * recorded for the status-code coverage report, attributed to the calling scenario.
+ */
+export async function apiRequest(
+  url: string,
+  init: RequestInit & { scenario: string },
+): Promise<ApiResponse> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  let body: ApiResponse["body"];
+  try {
+    body = JSON.parse(text);
+  } catch {
+    assert.fail(
+      `${init.method ?? "GET"} ${url} answered ${response.status} with a non-JSON body: ${text.slice(0, 200)}`,
+    );
+  }
+  assert.equal(typeof body.errorCode, "number", "errorCode");
+  assert.equal(typeof body.errorName, "string", "errorName");
+  assert.equal(typeof body.errorMessage, "string", "errorMessage");
+  recordObservedCode("api", body.errorCode, init.scenario);
+  return { status: response.status, headers: response.headers, body };
+}

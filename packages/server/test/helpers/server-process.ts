@@ -1,0 +1,56 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+
+const cli = new URL("../../src/cli/main.ts", import.meta.url).pathname;
+
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  /** Every structured log line the server printed so far. */
+  readonly logs: Record<string, unknown>[];
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts `tessera start` as a real process on a free port and waits for its "listening" line.
+ * Fails (instead of hanging) when the process exits first.
+ */
+export async function startServerProcess(args: readonly string[] = []): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [cli, "start", "--port", "0", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = "";
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      const entry = parseLine(line);
+      logs.push(entry);
+      if (entry.msg === "tessera listening") resolve(String(entry.url));
+    });
+    child.once("exit", (code) => reject(new Error(`server exited with ${code} before listening: ${stderr}`)));
+  });
+  return {
+    child,
+    url,
+    logs,
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = once(child, "exit");
+      child.kill(signal);
+      const [code] = await exited;
+      return code as number | null;
+    },
+  };
+}
+
+function parseLine(line: string): Record<string, unknown> {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return { msg: line };
+  }
+}

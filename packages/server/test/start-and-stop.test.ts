@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { after, before, describe as suite, test } from "node:test";
+import { apiRequest } from "./helpers/api-client.ts";
+import { type ServerProcess, startServerProcess } from "./helpers/server-process.ts";
+
+suite("tessera start", () => {
+  let server: ServerProcess;
+  before(async () => {
+    server = await startServerProcess();
+  });
+  after(async () => {
+    await server.stop("SIGKILL");
+  });
+
+  test("GET /health answers with the success envelope and a request id", async () => {
+    const { status, body, headers } = await apiRequest(`${server.url}/health`, { scenario: "health" });
+    assert.equal(status, 200);
+    assert.deepEqual(body, {
+      errorCode: 0,
+      errorName: "Success",
+      errorMessage: "The operation succeeded.",
+      status: "ok",
+    });
+    assert.match(headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
+  });
+
+  test("an unknown route is a 404 with the NotFound extension code, naming the route", async () => {
+    const { status, body } = await apiRequest(`${server.url}/v1/nothing-here?x=1`, {
+      scenario: "unknown route",
+    });
+    assert.equal(status, 404);
+    assert.equal(body.errorCode, 9903);
+    assert.equal(body.errorName, "NotFound");
+    assert.equal(body.errorMessage, "No route GET /v1/nothing-here.");
+  });
+
+  test("SIGTERM stops the server cleanly with exit code 0", async () => {
+    const code = await server.stop("SIGTERM");
+    assert.equal(code, 0);
+    assert.ok(server.logs.some((entry) => entry.msg === "shutting down" && entry.signal === "SIGTERM"));
+    await assert.rejects(fetch(`${server.url}/health`));
+  });
+});
+
+test("a bad --port is refused with a message naming the option", () => {
+  const cli = new URL("../src/cli/main.ts", import.meta.url).pathname;
+  const result = spawnSync(process.execPath, [cli, "start", "--port", "http"], { encoding: "utf8" });
+  assert.notEqual(result.status, 0);
+  assert.match(result.stderr, /--port.*must be an integer from 0 to 65535/);
+});
