@@ -1,0 +1,52 @@
+/**
+ * Every configuration setting, declared once: its path in the config file, its environment
+ * variable, its type and default. Loading, validation and docs/configuration.md all come from here.
+ */
+export type SettingType =
+  | { readonly kind: "string"; readonly pattern?: RegExp }
+  | { readonly kind: "integer"; readonly min: number; readonly max: number }
+  | { readonly kind: "boolean" }
+  | { readonly kind: "enum"; readonly values: readonly string[] }
+  | { readonly kind: "url"; readonly protocols: readonly string[] };
+
+export interface Setting {
+  readonly path: string;
+  readonly env: string;
+  readonly type: SettingType;
+  /** `undefined`: optional and unset by default. */
+  readonly default: string | number | boolean | undefined;
+  readonly secret?: boolean;
+  readonly description: string;
+}
+
+const integer = (min: number, max: number): SettingType => ({ kind: "integer", min, max });
+const bool: SettingType = { kind: "boolean" };
+const str: SettingType = { kind: "string" };
+
+export const settings = [
+  { path: "host", env: "TESSERA_HOST", type: str, default: "127.0.0.1", description: "Address the HTTP server listens on." },
+  { path: "port", env: "TESSERA_PORT", type: integer(0, 65535), default: 8080, description: "HTTP port; 0 picks a free one." },
+  { path: "dataDir", env: "TESSERA_DATA_DIR", type: str, default: "./data", description: "Directory for the SQLite database and the keyring; created on first start." },
+  { path: "databaseUrl", env: "TESSERA_DATABASE_URL", type: { kind: "url", protocols: ["postgres:", "postgresql:"] }, default: undefined, secret: true, description: "PostgreSQL connection URL. Unset: embedded SQLite in dataDir." },
+  { path: "databasePoolSize", env: "TESSERA_DATABASE_POOL_SIZE", type: integer(1, 200), default: 10, description: "PostgreSQL connections per server process." },
+  { path: "logLevel", env: "TESSERA_LOG_LEVEL", type: { kind: "enum", values: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] }, default: "info", description: "Minimum level of the JSON log lines on standard output." },
+  { path: "publicUrl", env: "TESSERA_PUBLIC_URL", type: { kind: "url", protocols: ["http:", "https:"] }, default: undefined, description: "Base URL users reach the server at, used in e-mailed links. Unset: http://host:port." },
+  { path: "trustProxy", env: "TESSERA_TRUST_PROXY", type: bool, default: false, description: "Take the client address from X-Forwarded-For (only behind a proxy you control)." },
+  { path: "keys.keyringFile", env: "TESSERA_KEYRING_FILE", type: str, default: undefined, description: "Master keyring file (mode 0600). Unset: keyring.json in dataDir, created on first start." },
+  { path: "keys.masterKey", env: "TESSERA_MASTER_KEY", type: { kind: "string", pattern: /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=_-]{43,44}$/ }, default: undefined, secret: true, description: "A master key given as ID:BASE64 (32 bytes) instead of a keyring file; rotate by adding the new key to a keyring file." },
+  { path: "smtp.host", env: "TESSERA_SMTP_HOST", type: str, default: undefined, description: "SMTP server for e-mail. Unset: e-mail features answer with their send-failure codes." },
+  { path: "smtp.port", env: "TESSERA_SMTP_PORT", type: integer(1, 65535), default: 587, description: "SMTP port." },
+  { path: "smtp.secure", env: "TESSERA_SMTP_SECURE", type: bool, default: false, description: "Implicit TLS (port 465). Otherwise STARTTLS is used when the server offers it." },
+  { path: "smtp.user", env: "TESSERA_SMTP_USER", type: str, default: undefined, description: "SMTP user name." },
+  { path: "smtp.password", env: "TESSERA_SMTP_PASSWORD", type: str, default: undefined, secret: true, description: "SMTP password." },
+  { path: "smtp.from", env: "TESSERA_SMTP_FROM", type: str, default: "Tessera <no-reply@localhost>", description: "Sender of Tessera's e-mails." },
+  { path: "smtp.timeoutMs", env: "TESSERA_SMTP_TIMEOUT_MS", type: integer(100, 120000), default: 10000, description: "Give up on an SMTP exchange after this long." },
+  { path: "passwords.memoryKiB", env: "TESSERA_ARGON2_MEMORY_KIB", type: integer(19456, 4194304), default: 19456, description: "Argon2id memory cost; never below OWASP's minimum of 19 MiB." },
+  { path: "passwords.passes", env: "TESSERA_ARGON2_PASSES", type: integer(2, 100), default: 2, description: "Argon2id passes (time cost)." },
+  { path: "passwords.parallelism", env: "TESSERA_ARGON2_PARALLELISM", type: integer(1, 16), default: 1, description: "Argon2id lanes." },
+  { path: "apiKeys.failureLimit", env: "TESSERA_API_KEY_FAILURE_LIMIT", type: integer(1, 10000), default: 20, description: "Failed API-key attempts from one source address before it is locked out." },
+  { path: "apiKeys.lockoutSeconds", env: "TESSERA_API_KEY_LOCKOUT_SECONDS", type: integer(1, 86400), default: 300, description: "How long a source address stays locked out." },
+  { path: "recovery.linkTtlMinutes", env: "TESSERA_RECOVERY_LINK_TTL_MINUTES", type: integer(1, 10080), default: 30, description: "Lifetime of a password-recovery link." },
+  { path: "audit.checkpointEvery", env: "TESSERA_AUDIT_CHECKPOINT_EVERY", type: integer(1, 1000000), default: 1000, description: "Write a signed audit checkpoint after this many events." },
+  { path: "shutdownTimeoutMs", env: "TESSERA_SHUTDOWN_TIMEOUT_MS", type: integer(0, 600000), default: 10000, description: "On SIGTERM, wait this long for in-flight requests before closing anyway." },
+] as const satisfies readonly Setting[];

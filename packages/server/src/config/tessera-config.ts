@@ -1,0 +1,26 @@
+/** The validated configuration the server runs with (see settings.ts for meanings and defaults). */
+export interface TesseraConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly databaseUrl?: string;
+  readonly databasePoolSize: number;
+  readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  readonly publicUrl?: string;
+  readonly trustProxy: boolean;
+  readonly keys: { readonly keyringFile?: string; readonly masterKey?: string };
+  readonly smtp: {
+    readonly host?: string;
+    readonly port: number;
+    readonly secure: boolean;
+    readonly user?: string;
+    readonly password?: string;
+    readonly from: string;
+    readonly timeoutMs: number;
+  };
+  readonly passwords: { readonly memoryKiB: number; readonly passes: number; readonly parallelism: number };
+  readonly apiKeys: { readonly failureLimit: number; readonly lockoutSeconds: number };
+  readonly recovery: { readonly linkTtlMinutes: number };
+  readonly audit: { readonly checkpointEvery: number };
+  readonly shutdownTimeoutMs: number;
+}

@@ -1,0 +1,11 @@
+import type { Migration, MigrationProvider } from "kysely/migration";
+import { platform } from "./001-platform.ts";
+
+/** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
+const migrations: Record<string, Migration> = {
+  "001-platform": platform,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

@@ -1,0 +1,147 @@
+import type { Generated } from "kysely";
+
+/**
+ * The database schema as Kysely sees it. Portable across SQLite and PostgreSQL on purpose: ids are
+ * text, times are epoch milliseconds (bigint), flags are integers 0/1, lists are JSON text.
+ */
+export interface TenantsTable {
+  id: string;
+  name: string;
+  disabled: number;
+  expires_at: number | null;
+  allowed_ip_ranges: string;
+  allowed_email_domains: string;
+  password_max_failures: number;
+  lockout_base_seconds: number;
+  password_max_age_days: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  secret_hash: string;
+  created_at: number;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+export interface SourceFailuresTable {
+  source: string;
+  failures: number;
+  window_started_at: number;
+  locked_until: number | null;
+}
+
+export interface UsersTable {
+  id: string;
+  tenant_id: string;
+  username: string;
+  email: string | null;
+  mobile: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  disabled: number;
+  expires_at: number | null;
+  password_hash: string | null;
+  password_changed_at: number | null;
+  failed_attempts: number;
+  lock_count: number;
+  locked_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PasswordRecoveriesTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  message_hash: string;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  tenant_id: string;
+  user_id: string;
+  type: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface AuditEventsTable {
+  seq: number;
+  at: number;
+  tenant_id: string | null;
+  actor: string;
+  subject: string | null;
+  source_ip: string | null;
+  operation: string;
+  result_code: number;
+  duration_ms: number | null;
+  request_id: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+  signature: string;
+  key_id: string;
+  updated_at: number;
+}
+
+export interface AuditCheckpointsTable {
+  seq: number;
+  hash: string;
+  signature: string;
+  key_id: string;
+  at: number;
+}
+
+export interface SigningKeysTable {
+  id: string;
+  purpose: string;
+  public_key: string;
+  private_key_enc: string;
+  created_at: number;
+}
+
+export interface KeyChecksTable {
+  key_id: string;
+  canary_enc: string;
+  created_at: number;
+}
+
+export interface IdempotencyKeysTable {
+  tenant_id: string;
+  idempotency_key: string;
+  request_hash: string;
+  status_code: number;
+  response_body: string;
+  created_at: number;
+}
+
+export interface Schema {
+  tenants: TenantsTable;
+  api_keys: ApiKeysTable;
+  source_failures: SourceFailuresTable;
+  users: UsersTable;
+  password_recoveries: PasswordRecoveriesTable;
+  sessions: SessionsTable;
+  audit_events: AuditEventsTable;
+  audit_head: AuditHeadTable;
+  audit_checkpoints: AuditCheckpointsTable;
+  signing_keys: SigningKeysTable;
+  key_checks: KeyChecksTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+export type { Generated };
