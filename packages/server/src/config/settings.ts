@@ -33,7 +33,7 @@ export const settings = [
   { path: "publicUrl", env: "TESSERA_PUBLIC_URL", type: { kind: "url", protocols: ["http:", "https:"] }, default: undefined, description: "Base URL users reach the server at, used in e-mailed links. Unset: http://host:port." },
   { path: "trustProxy", env: "TESSERA_TRUST_PROXY", type: bool, default: false, description: "Take the client address from X-Forwarded-For (only behind a proxy you control)." },
   { path: "keys.keyringFile", env: "TESSERA_KEYRING_FILE", type: str, default: undefined, description: "Master keyring file (mode 0600). Unset: keyring.json in dataDir, created on first start." },
-  { path: "keys.masterKey", env: "TESSERA_MASTER_KEY", type: { kind: "string", pattern: /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=_-]{43,44}$/ }, default: undefined, secret: true, description: "A master key given as ID:BASE64 (32 bytes) instead of a keyring file; rotate by adding the new key to a keyring file." },
+  { path: "keys.masterKey", env: "TESSERA_MASTER_KEY", type: { kind: "string", pattern: /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44}(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/=]{43,44})*$/ }, default: undefined, secret: true, description: "Master keys as ID:BASE64 (32 bytes), comma-separated, the first active, instead of a keyring file." },
   { path: "smtp.host", env: "TESSERA_SMTP_HOST", type: str, default: undefined, description: "SMTP server for e-mail. Unset: e-mail features answer with their send-failure codes." },
   { path: "smtp.port", env: "TESSERA_SMTP_PORT", type: integer(1, 65535), default: 587, description: "SMTP port." },
   { path: "smtp.secure", env: "TESSERA_SMTP_SECURE", type: bool, default: false, description: "Implicit TLS (port 465). Otherwise STARTTLS is used when the server offers it." },

@@ -1,0 +1,19 @@
+/**
+ * Every database column that holds a KeyService ciphertext. Rotation re-encrypts exactly these,
+ * and the start-up check looks in them for ciphertexts of keys missing from the keyring. A domain
+ * that stores a new kind of secret adds its column here.
+ */
+export interface EncryptedColumn {
+  readonly table: string;
+  readonly idColumn: string;
+  readonly column: string;
+}
+
+export const encryptedColumns: readonly EncryptedColumn[] = [
+  { table: "signing_keys", idColumn: "id", column: "private_key_enc" },
+];
+
+/** The associated data binding a ciphertext to its column and row. */
+export function columnAad(column: Pick<EncryptedColumn, "table" | "column">, id: string): string {
+  return `${column.table}.${column.column}:${id}`;
+}

@@ -1,0 +1,85 @@
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { statSync } from "node:fs";
+import { type Keyring, type MasterKey, readKeyringFile } from "./keyring.ts";
+import { MasterKeyError } from "./master-key-error.ts";
+
+/**
+ * Encrypts secrets at rest with AES-256-GCM. A ciphertext reads `v1:<key id>:<iv>:<data+tag>`
+ * (base64url). The associated data names what the secret is and whose it is (for example
+ * `signing_keys.private_key_enc:audit-1`), so a ciphertext copied into another row does not open.
+ */
+const VERSION = "v1";
+const RELOAD_CHECK_MS = 5000;
+
+export class KeyService {
+  #keyring: Keyring;
+  #lastCheck = 0;
+  #mtime = 0;
+
+  constructor(keyring: Keyring) {
+    this.#keyring = keyring;
+    this.#mtime = keyring.file === undefined ? 0 : statSync(keyring.file).mtimeMs;
+  }
+
+  get activeKeyId(): string {
+    this.#reloadIfChanged(false);
+    return this.#keyring.active;
+  }
+
+  get keyIds(): readonly string[] {
+    return this.#keyring.keys.map((k) => k.id);
+  }
+
+  encrypt(plaintext: string | Buffer, associatedData: string): string {
+    this.#reloadIfChanged(false);
+    const key = this.#key(this.#keyring.active);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", key.key, iv);
+    cipher.setAAD(Buffer.from(associatedData));
+    const data = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+    return [VERSION, key.id, iv.toString("base64url"), data.toString("base64url")].join(":");
+  }
+
+  decrypt(ciphertext: string, associatedData: string): Buffer {
+    const [version, keyId, ivText, dataText] = ciphertext.split(":");
+    if (version !== VERSION || keyId === undefined || ivText === undefined || dataText === undefined) {
+      throw new MasterKeyError("malformed ciphertext");
+    }
+    // A key this process does not know yet may have been added by a rotation: look again once.
+    if (!this.keyIds.includes(keyId)) this.#reloadIfChanged(true);
+    const key = this.#key(keyId);
+    const data = Buffer.from(dataText, "base64url");
+    const decipher = createDecipheriv("aes-256-gcm", key.key, Buffer.from(ivText, "base64url"));
+    decipher.setAAD(Buffer.from(associatedData));
+    decipher.setAuthTag(data.subarray(data.length - 16));
+    try {
+      return Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]);
+    } catch {
+      throw new MasterKeyError(`master key ${keyId} does not open this secret: wrong key, or the data was altered`);
+    }
+  }
+
+  /** The key id a ciphertext was written with. */
+  static keyIdOf(ciphertext: string): string | undefined {
+    return ciphertext.split(":")[1];
+  }
+
+  #key(id: string): MasterKey {
+    const key = this.#keyring.keys.find((k) => k.id === id);
+    if (key === undefined) throw new MasterKeyError(`master key ${id} is missing from the keyring`);
+    return key;
+  }
+
+  #reloadIfChanged(force: boolean): void {
+    const file = this.#keyring.file;
+    if (file === undefined) return;
+    const now = Date.now();
+    if (!force && now - this.#lastCheck < RELOAD_CHECK_MS) return;
+    this.#lastCheck = now;
+    const mtime = statSync(file).mtimeMs;
+    if (mtime !== this.#mtime) {
+      this.#keyring = readKeyringFile(file);
+      this.#mtime = mtime;
+    }
+  }
+}
