@@ -48,8 +48,12 @@ export async function startThrowawayPostgres(): Promise<ThrowawayCluster> {
   const bin = findBinDir();
   const dir = mkdtempSync(join(tmpdir(), "tessera-pg-"));
   const asRoot = process.getuid?.() === 0;
-  const uid = asRoot ? Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim()) : undefined;
-  const gid = asRoot ? Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim()) : undefined;
+  const uid = asRoot
+    ? Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim())
+    : undefined;
+  const gid = asRoot
+    ? Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim())
+    : undefined;
   if (uid !== undefined && gid !== undefined) chownSync(dir, uid, gid);
   const run = (command: string, args: string[]) =>
     execFileSync(join(bin, command), args, { stdio: "pipe", ...(uid === undefined ? {} : { uid, gid }) });

@@ -1,27 +1,49 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
+import { auditRequest } from "../audit/audit-requests.ts";
 import { healthRoutes } from "../health/health-routes.ts";
+import { authenticateTenant } from "../tenants/authenticate-tenant.ts";
+import { tenantRoutes } from "../tenants/tenant-routes.ts";
+import "./fastify-types.ts";
 import { installErrorHandling } from "./error-handler.ts";
+import type { ServerContext } from "./server-context.ts";
 
 export interface AppOptions {
   /** pino options or false; tests pass false to keep output readable. */
   readonly logger?: boolean | { level: string };
 }
 
-/** The HTTP application: one Fastify plugin per domain, registered from this one list. */
-export async function buildApp(options: AppOptions = {}): Promise<FastifyInstance> {
+/** The tenant API's domain plugins, registered in this order under /v1. */
+const tenantApiPlugins = [tenantRoutes];
+
+/** The HTTP application: one Fastify plugin per domain, registered from explicit lists. */
+export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? { level: "info" },
+    logger: options.logger ?? { level: ctx.config.logLevel },
     genReqId: () => randomUUID(),
     requestIdHeader: false,
-    bodyLimit: 1024 * 1024,
-    // Unknown body fields are rejected, not silently dropped, so a typo never looks like success.
-    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+    bodyLimit: 64 * 1024,
+    trustProxy: ctx.config.trustProxy,
+    // Unknown body fields are rejected, not silently dropped, so a typo never looks like success;
+    // types are not coerced in bodies, so "5" is not a number.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
+  app.decorate("ctx", ctx);
+  app.decorateRequest("tenant", null as never);
+  app.decorateRequest("actor", null as never);
+  app.decorateRequest("auditSubject", null);
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
   installErrorHandling(app);
   await app.register(healthRoutes);
+  await app.register(
+    async (v1) => {
+      v1.addHook("onRequest", authenticateTenant);
+      v1.addHook("onSend", auditRequest);
+      for (const plugin of tenantApiPlugins) await v1.register(plugin);
+    },
+    { prefix: "/v1" },
+  );
   return app;
 }

@@ -1,38 +1,58 @@
 import type { FastifyInstance } from "fastify";
-import { buildApp } from "./build-app.ts";
-
-export interface ServerOptions {
-  readonly host: string;
-  readonly port: number;
-}
+import type { TesseraConfig } from "../config/tessera-config.ts";
+import { type AppOptions, buildApp } from "./build-app.ts";
+import { type ContextOverrides, openServerContext, type ServerContext } from "./server-context.ts";
 
 export interface RunningServer {
   readonly app: FastifyInstance;
+  readonly ctx: ServerContext;
   readonly url: string;
   /** Stops taking connections, lets in-flight requests finish, then releases everything. */
   close(): Promise<void>;
 }
 
-export async function runServer(options: ServerOptions): Promise<RunningServer> {
-  const app = await buildApp();
-  await app.listen({ host: options.host, port: options.port });
+export async function runServer(
+  config: TesseraConfig,
+  overrides: ContextOverrides & AppOptions = {},
+): Promise<RunningServer> {
+  const ctx = await openServerContext(config, overrides);
+  const app = await buildApp(ctx, overrides);
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await ctx.close();
+    throw error;
+  }
   const address = app.server.address();
-  const port = typeof address === "object" && address !== null ? address.port : options.port;
-  const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
-  app.log.info({ url }, "tessera listening");
-  return { app, url, close: () => app.close() };
+  const port = typeof address === "object" && address !== null ? address.port : config.port;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  app.log.info({ url, database: ctx.database.location }, "tessera listening");
+  return {
+    app,
+    ctx,
+    url,
+    async close() {
+      await app.close();
+      await ctx.close();
+    },
+  };
 }
 
 /**
- * SIGTERM and SIGINT close the server gracefully once; a second signal while closing exits at once,
- * so an operator is never stuck with a process that will not stop.
+ * SIGTERM and SIGINT close the server gracefully once, bounded by shutdownTimeoutMs; a second
+ * signal while closing exits at once, so an operator is never stuck with a process that will not stop.
  */
-export function closeOnSignals(server: RunningServer): void {
+export function closeOnSignals(server: RunningServer, timeoutMs: number): void {
   let closing = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (closing) process.exit(1);
     closing = true;
     server.app.log.info({ signal }, "shutting down");
+    const timer = setTimeout(() => {
+      server.app.log.error("in-flight requests did not finish in time; exiting");
+      process.exit(1);
+    }, timeoutMs);
+    timer.unref();
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {

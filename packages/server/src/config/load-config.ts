@@ -64,7 +64,8 @@ function flatten(object: Record<string, unknown>, prefix = ""): Record<string, u
   const flat: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(object)) {
     const path = prefix === "" ? key : `${prefix}.${key}`;
-    if (typeof value === "object" && value !== null && !Array.isArray(value)) Object.assign(flat, flatten(value as Record<string, unknown>, path));
+    if (typeof value === "object" && value !== null && !Array.isArray(value))
+      Object.assign(flat, flatten(value as Record<string, unknown>, path));
     else flat[path] = value;
   }
   return flat;
@@ -87,8 +88,15 @@ function coerce(setting: Setting, raw: unknown, origin: string, problems: string
   const type = setting.type;
   switch (type.kind) {
     case "integer": {
-      const n = typeof raw === "number" ? raw : typeof raw === "string" && /^-?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
-      return Number.isInteger(n) && n >= type.min && n <= type.max ? n : fail(`an integer from ${type.min} to ${type.max}`);
+      const n =
+        typeof raw === "number"
+          ? raw
+          : typeof raw === "string" && /^-?\d+$/.test(raw.trim())
+            ? Number(raw)
+            : Number.NaN;
+      return Number.isInteger(n) && n >= type.min && n <= type.max
+        ? n
+        : fail(`an integer from ${type.min} to ${type.max}`);
     }
     case "boolean":
       if (typeof raw === "boolean") return raw;
@@ -96,13 +104,20 @@ function coerce(setting: Setting, raw: unknown, origin: string, problems: string
       if (raw === "false" || raw === "0") return false;
       return fail("true or false");
     case "enum":
-      return typeof raw === "string" && type.values.includes(raw) ? raw : fail(`one of ${type.values.join(", ")}`);
+      return typeof raw === "string" && type.values.includes(raw)
+        ? raw
+        : fail(`one of ${type.values.join(", ")}`);
     case "url": {
-      if (typeof raw !== "string" || !URL.canParse(raw)) return fail(`a URL (${type.protocols.join(" or ")})`);
-      return type.protocols.includes(new URL(raw).protocol) ? raw : fail(`a URL (${type.protocols.join(" or ")})`);
+      if (typeof raw !== "string" || !URL.canParse(raw))
+        return fail(`a URL (${type.protocols.join(" or ")})`);
+      return type.protocols.includes(new URL(raw).protocol)
+        ? raw
+        : fail(`a URL (${type.protocols.join(" or ")})`);
     }
     case "string":
       if (typeof raw !== "string") return fail("a string");
-      return type.pattern === undefined || type.pattern.test(raw) ? raw : fail(`of the form ${type.pattern.source}`);
+      return type.pattern === undefined || type.pattern.test(raw)
+        ? raw
+        : fail(`of the form ${type.pattern.source}`);
   }
 }

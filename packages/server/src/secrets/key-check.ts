@@ -44,7 +44,11 @@ export async function ensureCanary(db: Kysely<Schema>, keys: KeyService): Promis
 export async function countCiphertexts(db: Kysely<Schema>, keyId: string): Promise<number> {
   let total = 0;
   for (const c of encryptedColumns) {
-    const row = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(c.table)} where ${sql.ref(c.column)} like ${`v1:${keyId}:%`}`.execute(db);
+    const row = await sql<{
+      n: number | string;
+    }>`select count(*) as n from ${sql.table(c.table)} where ${sql.ref(c.column)} like ${`v1:${keyId}:%`}`.execute(
+      db,
+    );
     total += Number(row.rows[0]?.n ?? 0);
   }
   return total;

@@ -55,7 +55,9 @@ export class KeyService {
     try {
       return Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]);
     } catch {
-      throw new MasterKeyError(`master key ${keyId} does not open this secret: wrong key, or the data was altered`);
+      throw new MasterKeyError(
+        `master key ${keyId} does not open this secret: wrong key, or the data was altered`,
+      );
     }
   }
 

@@ -35,7 +35,9 @@ export function parseKeyList(value: string): Keyring {
     const [id, material] = entry.trim().split(":");
     const key = Buffer.from(material ?? "", "base64");
     if (id === undefined || !keyIdPattern.test(id) || key.length !== 32) {
-      throw new MasterKeyError("TESSERA_MASTER_KEY must be ID:BASE64 entries of 32-byte keys, separated by commas");
+      throw new MasterKeyError(
+        "TESSERA_MASTER_KEY must be ID:BASE64 entries of 32-byte keys, separated by commas",
+      );
     }
     return { id, key, createdAt: "" };
   });
@@ -46,7 +48,9 @@ export function parseKeyList(value: string): Keyring {
 export function readKeyringFile(file: string): Keyring {
   const mode = statSync(file).mode;
   if ((mode & 0o077) !== 0) {
-    throw new MasterKeyError(`keyring ${file} is readable by other users (mode ${(mode & 0o777).toString(8)}); chmod 600 it`);
+    throw new MasterKeyError(
+      `keyring ${file} is readable by other users (mode ${(mode & 0o777).toString(8)}); chmod 600 it`,
+    );
   }
   let parsed: { active?: unknown; keys?: unknown };
   try {

@@ -63,7 +63,12 @@ function openPostgres(options: DatabaseOptions): Database {
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on("error", () => {});
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: "postgres", location: `postgres://${url.host}${url.pathname}`, close: () => db.destroy() };
+  return {
+    db,
+    dialect: "postgres",
+    location: `postgres://${url.host}${url.pathname}`,
+    close: () => db.destroy(),
+  };
 }
 
 async function migrate(db: Kysely<Schema>): Promise<void> {

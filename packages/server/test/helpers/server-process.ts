@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 
 const cli = new URL("../../src/cli/main.ts", import.meta.url).pathname;
@@ -17,7 +20,8 @@ export interface ServerProcess {
  * Fails (instead of hanging) when the process exits first.
  */
 export async function startServerProcess(args: readonly string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [cli, "start", "--port", "0", ...args], {
+  const dataDir = mkdtempSync(join(tmpdir(), "tessera-process-"));
+  const child = spawn(process.execPath, [cli, "start", "--port", "0", "--data-dir", dataDir, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: Record<string, unknown>[] = [];

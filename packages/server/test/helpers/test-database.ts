@@ -22,11 +22,18 @@ export interface TestDatabase {
 export async function createTestDatabase(backend: Backend): Promise<TestDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), "tessera-test-"));
   if (backend === "sqlite") {
-    return { backend, dataDir, databaseUrl: undefined, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+    return {
+      backend,
+      dataDir,
+      databaseUrl: undefined,
+      drop: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
   }
   const admin = process.env.TESSERA_TEST_DATABASE_URL;
   if (admin === undefined || admin === "") {
-    throw new Error("TESSERA_TEST_DATABASE_URL is not set: run the suites through `npm test`, which starts PostgreSQL");
+    throw new Error(
+      "TESSERA_TEST_DATABASE_URL is not set: run the suites through `npm test`, which starts PostgreSQL",
+    );
   }
   const name = `tessera_test_${randomBytes(6).toString("hex")}`;
   await withAdmin(admin, (client) => client.query(`CREATE DATABASE ${name}`));

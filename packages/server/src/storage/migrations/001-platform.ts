@@ -71,7 +71,11 @@ export const platform: Migration = {
       .addColumn("used_at", "bigint")
       .addColumn("created_at", "bigint", (c) => c.notNull())
       .execute();
-    await db.schema.createIndex("password_recoveries_by_user").on("password_recoveries").column("user_id").execute();
+    await db.schema
+      .createIndex("password_recoveries_by_user")
+      .on("password_recoveries")
+      .column("user_id")
+      .execute();
 
     await db.schema
       .createTable("sessions")
@@ -100,7 +104,11 @@ export const platform: Migration = {
       .addColumn("prev_hash", "text", (c) => c.notNull())
       .addColumn("hash", "text", (c) => c.notNull())
       .execute();
-    await db.schema.createIndex("audit_events_by_tenant").on("audit_events").columns(["tenant_id", "seq"]).execute();
+    await db.schema
+      .createIndex("audit_events_by_tenant")
+      .on("audit_events")
+      .columns(["tenant_id", "seq"])
+      .execute();
 
     await db.schema
       .createTable("audit_head")

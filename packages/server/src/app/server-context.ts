@@ -1,0 +1,81 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { AuditLog } from "../audit/audit-log.ts";
+import { type AuditSigner, loadAuditSigner } from "../audit/audit-signing-key.ts";
+import { type Clock, systemClock } from "../clock/clock.ts";
+import type { TesseraConfig } from "../config/tessera-config.ts";
+import { createMailer, type Mailer } from "../mail/mailer.ts";
+import { PasswordHasher } from "../passwords/password-hasher.ts";
+import { verifyMasterKeys } from "../secrets/key-check.ts";
+import { KeyService } from "../secrets/key-service.ts";
+import { loadKeyring } from "../secrets/keyring.ts";
+import { type Database, openDatabase } from "../storage/database.ts";
+
+/** Everything a request handler or a CLI command needs, built once per process. */
+export interface ServerContext {
+  readonly config: TesseraConfig;
+  readonly database: Database;
+  readonly keys: KeyService;
+  readonly clock: Clock;
+  readonly mailer: Mailer;
+  readonly audit: AuditLog;
+  readonly signer: AuditSigner;
+  readonly passwords: PasswordHasher;
+  /** Base URL for links in e-mails. */
+  readonly publicUrl: string;
+  close(): Promise<void>;
+}
+
+export interface ContextOverrides {
+  readonly clock?: Clock;
+  readonly mailer?: Mailer;
+}
+
+export async function openServerContext(
+  config: TesseraConfig,
+  overrides: ContextOverrides = {},
+): Promise<ServerContext> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const database = await openDatabase({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    poolSize: config.databasePoolSize,
+  });
+  try {
+    const { db } = database;
+    // A fresh database gets a new keyring on first start; a database that already holds secrets
+    // never does, so a lost keyring fails closed instead of being silently replaced.
+    const fresh = (await db.selectFrom("key_checks").select("key_id").limit(1).execute()).length === 0;
+    const keyring = loadKeyring({
+      keyringFile: config.keys.keyringFile ?? join(config.dataDir, "keyring.json"),
+      masterKey: config.keys.masterKey,
+      create: fresh,
+    });
+    const keys = new KeyService(keyring);
+    await verifyMasterKeys(db, keys);
+    const clock = overrides.clock ?? systemClock;
+    const signer = await loadAuditSigner(db, keys);
+    const audit = new AuditLog(db, database.dialect, signer, config.audit.checkpointEvery);
+    await audit.initialise(clock.now());
+    const mailer = overrides.mailer ?? createMailer(config.smtp);
+    return {
+      config,
+      database,
+      keys,
+      clock,
+      mailer,
+      audit,
+      signer,
+      passwords: new PasswordHasher(config.passwords),
+      publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
+      async close() {
+        await audit.flush();
+        mailer.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

@@ -1,0 +1,85 @@
+import type { Kysely } from "kysely";
+import type { Schema } from "../storage/schema.ts";
+import { chainHash, GENESIS_HASH, signedStatement } from "./audit-event.ts";
+import type { AuditSigner } from "./audit-signing-key.ts";
+
+export interface AuditVerification {
+  readonly ok: boolean;
+  readonly events: number;
+  readonly checkpoints: number;
+  readonly problems: readonly string[];
+}
+
+/**
+ * Walks the whole chain. Detects an edited entry (its hash no longer matches), a deleted or
+ * reordered one (a gap in seq or a broken prev_hash link), and truncation (the signed head points
+ * past the last entry). Checkpoint and head signatures must verify with the key derived from the
+ * master-key-protected private key, so rewriting the chain wholesale is detected too.
+ */
+export async function verifyAudit(
+  db: Kysely<Schema>,
+  signer: AuditSigner,
+  onProgress: (done: number) => void = () => {},
+): Promise<AuditVerification> {
+  const problems: string[] = [];
+  const checkpoints = await db.selectFrom("audit_checkpoints").selectAll().orderBy("seq").execute();
+  const pending = new Map(checkpoints.map((c) => [c.seq, c]));
+  for (const c of checkpoints) {
+    if (!signer.verify(signedStatement(c.seq, c.hash), c.signature))
+      problems.push(`checkpoint at ${c.seq}: bad signature`);
+  }
+  let expectedSeq = 1;
+  let prevHash = GENESIS_HASH;
+  let count = 0;
+  const pageSize = 2000;
+  for (let after = 0; ; ) {
+    const page = await db
+      .selectFrom("audit_events")
+      .selectAll()
+      .where("seq", ">", after)
+      .orderBy("seq")
+      .limit(pageSize)
+      .execute();
+    for (const row of page) {
+      if (row.seq !== expectedSeq)
+        problems.push(`entry ${expectedSeq}: missing or out of order (found ${row.seq} next)`);
+      if (row.prev_hash !== prevHash) problems.push(`entry ${row.seq}: does not link to the entry before it`);
+      const hash = chainHash(row.prev_hash, row.seq, {
+        at: row.at,
+        tenantId: row.tenant_id,
+        actor: row.actor,
+        subject: row.subject,
+        sourceIp: row.source_ip,
+        operation: row.operation,
+        resultCode: row.result_code,
+        durationMs: row.duration_ms,
+        requestId: row.request_id,
+      });
+      if (hash !== row.hash) problems.push(`entry ${row.seq}: content does not match its hash (edited)`);
+      const checkpoint = pending.get(row.seq);
+      if (checkpoint !== undefined && checkpoint.hash !== row.hash)
+        problems.push(`entry ${row.seq}: differs from the signed checkpoint`);
+      pending.delete(row.seq);
+      prevHash = row.hash;
+      expectedSeq = row.seq + 1;
+      count += 1;
+    }
+    onProgress(count);
+    if (page.length < pageSize) break;
+    after = page.at(-1)?.seq ?? after;
+  }
+  for (const seq of pending.keys())
+    problems.push(`checkpoint at ${seq}: its entry is gone (deleted or truncated)`);
+  const head = await db.selectFrom("audit_head").selectAll().where("id", "=", 1).executeTakeFirst();
+  if (head === undefined) problems.push("the audit head is missing");
+  else {
+    if (!signer.verify(signedStatement(head.seq, head.hash), head.signature))
+      problems.push("the audit head signature is invalid");
+    if (head.seq !== expectedSeq - 1 || head.hash !== prevHash) {
+      problems.push(
+        `the signed head says ${head.seq} entries but the chain ends at ${expectedSeq - 1} (truncated or altered)`,
+      );
+    }
+  }
+  return { ok: problems.length === 0, events: count, checkpoints: checkpoints.length, problems };
+}

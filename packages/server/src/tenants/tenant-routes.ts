@@ -1,0 +1,102 @@
+import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
+import type { FastifyPluginAsync } from "fastify";
+import { success } from "../app/envelope.ts";
+import { body, okResponse } from "../app/route-schemas.ts";
+import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
+import { isValidIpRange } from "./ip-ranges.ts";
+import { type TenantSettings, updateTenant } from "./tenant-store.ts";
+import { apiKeySchema, tenantSchema } from "./tenant-view.ts";
+
+const domainPattern = "^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$";
+
+/** The calling tenant's own settings and API keys. Tenants are created by the operator (CLI). */
+export const tenantRoutes: FastifyPluginAsync = async (app) => {
+  app.get(
+    "/tenant",
+    { schema: { response: { 200: okResponse({ tenant: tenantSchema }) } } },
+    async (request) => success({ tenant: request.tenant }),
+  );
+
+  app.patch<{ Body: TenantSettings }>(
+    "/tenant",
+    {
+      schema: {
+        body: body({
+          allowedIpRanges: { type: "array", maxItems: 100, items: { type: "string", maxLength: 64 } },
+          allowedEmailDomains: {
+            type: "array",
+            maxItems: 100,
+            items: { type: "string", pattern: domainPattern },
+          },
+          passwordMaxFailures: { type: "integer", minimum: 1, maximum: 100 },
+          lockoutBaseSeconds: { type: "integer", minimum: 1, maximum: 86400 },
+          passwordMaxAgeDays: { type: ["integer", "null"], minimum: 1, maximum: 3650 },
+        }),
+        response: { 200: okResponse({ tenant: tenantSchema }) },
+      },
+    },
+    async (request) => {
+      const ranges = request.body.allowedIpRanges ?? [];
+      const bad = ranges.findIndex((range) => !isValidIpRange(range));
+      if (bad >= 0) {
+        throw new TesseraError(TesseraApiCode.MalformedRequest, {
+          message: `body.allowedIpRanges.${bad} is not an IP address or CIDR range`,
+          field: `body.allowedIpRanges.${bad}`,
+        });
+      }
+      request.auditSubject = `tenant:${request.tenant.id}`;
+      const { db } = request.server.ctx.database;
+      return success({
+        tenant: await updateTenant(db, request.tenant.id, request.body, request.server.ctx.clock.now()),
+      });
+    },
+  );
+
+  app.post<{ Body: { name: string } }>(
+    "/api-keys",
+    {
+      schema: {
+        body: body({ name: { type: "string", minLength: 1, maxLength: 100 } }, ["name"]),
+        response: { 201: okResponse({ apiKey: { type: "string" }, key: apiKeySchema }) },
+      },
+    },
+    async (request, reply) => {
+      const { database, clock } = request.server.ctx;
+      const created = await createApiKey(database.db, request.tenant.id, request.body.name, clock.now());
+      request.auditSubject = `apikey:${created.record.id}`;
+      return reply.code(201).send(success({ apiKey: created.apiKey, key: created.record }));
+    },
+  );
+
+  app.get(
+    "/api-keys",
+    { schema: { response: { 200: okResponse({ apiKeys: { type: "array", items: apiKeySchema } }) } } },
+    async (request) =>
+      success({ apiKeys: await listApiKeys(request.server.ctx.database.db, request.tenant.id) }),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    "/api-keys/:id",
+    {
+      schema: {
+        params: {
+          type: "object",
+          properties: { id: { type: "string", pattern: "^[a-z0-9]{16}$" } },
+          required: ["id"],
+        },
+        response: { 200: okResponse({}) },
+      },
+    },
+    async (request) => {
+      const { database, clock } = request.server.ctx;
+      request.auditSubject = `apikey:${request.params.id}`;
+      if (!(await revokeApiKey(database.db, request.tenant.id, request.params.id, clock.now()))) {
+        throw new TesseraError(TesseraApiCode.NotFound, {
+          message: `no live API key ${request.params.id}`,
+          field: "params.id",
+        });
+      }
+      return success({}, ApiReturnCode.Success);
+    },
+  );
+};

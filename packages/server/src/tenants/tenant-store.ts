@@ -1,0 +1,118 @@
+import { randomUUID } from "node:crypto";
+import { ApiReturnCode, TesseraError } from "@tessera/codes";
+import type { Kysely, Selectable, Updateable } from "kysely";
+import type { Schema, TenantsTable } from "../storage/schema.ts";
+
+export interface Tenant {
+  readonly id: string;
+  readonly name: string;
+  readonly disabled: boolean;
+  readonly expiresAt: number | null;
+  readonly allowedIpRanges: readonly string[];
+  readonly allowedEmailDomains: readonly string[];
+  /** Wrong passwords before an account locks. */
+  readonly passwordMaxFailures: number;
+  /** First lock length; each further lock doubles it. */
+  readonly lockoutBaseSeconds: number;
+  readonly passwordMaxAgeDays: number | null;
+  readonly createdAt: number;
+}
+
+export type TenantSettings = Partial<
+  Pick<
+    Tenant,
+    | "disabled"
+    | "expiresAt"
+    | "allowedIpRanges"
+    | "allowedEmailDomains"
+    | "passwordMaxFailures"
+    | "lockoutBaseSeconds"
+    | "passwordMaxAgeDays"
+  >
+>;
+
+export const tenantNamePattern = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+export function toTenant(row: Selectable<TenantsTable>): Tenant {
+  return {
+    id: row.id,
+    name: row.name,
+    disabled: row.disabled === 1,
+    expiresAt: row.expires_at,
+    allowedIpRanges: JSON.parse(row.allowed_ip_ranges),
+    allowedEmailDomains: JSON.parse(row.allowed_email_domains),
+    passwordMaxFailures: row.password_max_failures,
+    lockoutBaseSeconds: row.lockout_base_seconds,
+    passwordMaxAgeDays: row.password_max_age_days,
+    createdAt: row.created_at,
+  };
+}
+
+/** EnrollPartnerFailed when the name is malformed or taken. */
+export async function createTenant(db: Kysely<Schema>, name: string, now: number): Promise<Tenant> {
+  if (!tenantNamePattern.test(name)) {
+    throw new TesseraError(ApiReturnCode.EnrollPartnerFailed, {
+      message: "tenant name must be 1–63 lowercase letters, digits, '.', '_' or '-'",
+      field: "name",
+    });
+  }
+  const row = {
+    id: randomUUID(),
+    name,
+    disabled: 0,
+    expires_at: null,
+    allowed_ip_ranges: "[]",
+    allowed_email_domains: "[]",
+    password_max_failures: 5,
+    lockout_base_seconds: 60,
+    password_max_age_days: null,
+    created_at: now,
+    updated_at: now,
+  };
+  const inserted = await db
+    .insertInto("tenants")
+    .values(row)
+    .onConflict((oc) => oc.column("name").doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) {
+    throw new TesseraError(ApiReturnCode.EnrollPartnerFailed, {
+      message: `tenant ${name} already exists`,
+      field: "name",
+    });
+  }
+  return toTenant(row);
+}
+
+export async function findTenant(db: Kysely<Schema>, idOrName: string): Promise<Tenant | undefined> {
+  const row = await db
+    .selectFrom("tenants")
+    .selectAll()
+    .where((eb) => eb.or([eb("id", "=", idOrName), eb("name", "=", idOrName)]))
+    .executeTakeFirst();
+  return row === undefined ? undefined : toTenant(row);
+}
+
+export async function listTenants(db: Kysely<Schema>): Promise<Tenant[]> {
+  return (await db.selectFrom("tenants").selectAll().orderBy("name").execute()).map(toTenant);
+}
+
+export async function updateTenant(
+  db: Kysely<Schema>,
+  id: string,
+  settings: TenantSettings,
+  now: number,
+): Promise<Tenant> {
+  const set: Updateable<TenantsTable> = { updated_at: now };
+  if (settings.disabled !== undefined) set.disabled = settings.disabled ? 1 : 0;
+  if (settings.expiresAt !== undefined) set.expires_at = settings.expiresAt;
+  if (settings.allowedIpRanges !== undefined)
+    set.allowed_ip_ranges = JSON.stringify(settings.allowedIpRanges);
+  if (settings.allowedEmailDomains !== undefined)
+    set.allowed_email_domains = JSON.stringify(settings.allowedEmailDomains);
+  if (settings.passwordMaxFailures !== undefined) set.password_max_failures = settings.passwordMaxFailures;
+  if (settings.lockoutBaseSeconds !== undefined) set.lockout_base_seconds = settings.lockoutBaseSeconds;
+  if (settings.passwordMaxAgeDays !== undefined) set.password_max_age_days = settings.passwordMaxAgeDays;
+  const row = await db.updateTable("tenants").set(set).where("id", "=", id).returningAll().executeTakeFirst();
+  if (row === undefined) throw new TesseraError(9903, { message: `no tenant ${id}` });
+  return toTenant(row);
+}

@@ -1,0 +1,33 @@
+import { timestamp } from "../app/route-schemas.ts";
+import type { ApiKeyRecord } from "./api-keys.ts";
+import type { Tenant } from "./tenant-store.ts";
+
+export const tenantSchema = {
+  type: "object",
+  properties: {
+    id: { type: "string" },
+    name: { type: "string" },
+    disabled: { type: "boolean" },
+    expiresAt: timestamp,
+    allowedIpRanges: { type: "array", items: { type: "string" } },
+    allowedEmailDomains: { type: "array", items: { type: "string" } },
+    passwordMaxFailures: { type: "integer" },
+    lockoutBaseSeconds: { type: "integer" },
+    passwordMaxAgeDays: { type: ["integer", "null"] },
+    createdAt: { type: "integer" },
+  },
+} as const;
+
+export const apiKeySchema = {
+  type: "object",
+  properties: {
+    id: { type: "string" },
+    name: { type: "string" },
+    createdAt: { type: "integer" },
+    revokedAt: timestamp,
+    lastUsedAt: timestamp,
+  },
+} as const;
+
+export const tenantView = (tenant: Tenant) => ({ ...tenant });
+export const apiKeyView = (key: ApiKeyRecord) => ({ ...key });

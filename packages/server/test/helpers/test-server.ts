@@ -1,0 +1,102 @@
+import { type RunningServer, runServer } from "../../src/app/run-server.ts";
+import { ManualClock } from "../../src/clock/clock.ts";
+import { loadConfig } from "../../src/config/load-config.ts";
+import type { Mailer } from "../../src/mail/mailer.ts";
+import { createApiKey } from "../../src/tenants/api-keys.ts";
+import {
+  createTenant,
+  type Tenant,
+  type TenantSettings,
+  updateTenant,
+} from "../../src/tenants/tenant-store.ts";
+import { type ApiResponse, apiRequest } from "./api-client.ts";
+import { type Backend, createTestDatabase } from "./test-database.ts";
+
+/**
+ * A real server on a free loopback port, in this process so that the test controls its clock,
+ * on a fresh database of the given backend. Requests go over real HTTP.
+ */
+export interface TestServer {
+  readonly url: string;
+  readonly server: RunningServer;
+  readonly clock: ManualClock;
+  readonly backend: Backend;
+  /** A new tenant with one API key, optionally with settings. */
+  tenant(name?: string, settings?: TenantSettings): Promise<{ tenant: Tenant; apiKey: string }>;
+  /** Calls the API; records the observed status code for the coverage report. */
+  api(method: string, path: string, options: CallOptions): Promise<ApiResponse>;
+  close(): Promise<void>;
+}
+
+export interface CallOptions {
+  readonly scenario: string;
+  readonly apiKey?: string;
+  readonly body?: unknown;
+  /** A raw body sent as is (for malformed-input tests). */
+  readonly rawBody?: string;
+  readonly headers?: Record<string, string>;
+  /** The client address the server should see (sent as X-Forwarded-For; test servers trust it). */
+  readonly source?: string;
+}
+
+let tenantCounter = 0;
+
+export async function startTestServer(
+  backend: Backend,
+  options: { flags?: Record<string, unknown>; mailer?: Mailer; clock?: ManualClock } = {},
+): Promise<TestServer> {
+  const database = await createTestDatabase(backend);
+  const clock = options.clock ?? new ManualClock();
+  const config = loadConfig({
+    env: {},
+    flags: {
+      dataDir: database.dataDir,
+      databaseUrl: database.databaseUrl,
+      port: 0,
+      logLevel: "silent",
+      databasePoolSize: 5,
+      trustProxy: true,
+      ...options.flags,
+    },
+  });
+  const server = await runServer(config, {
+    clock,
+    logger: false,
+    ...(options.mailer === undefined ? {} : { mailer: options.mailer }),
+  });
+  const { db } = server.ctx.database;
+  return {
+    url: server.url,
+    server,
+    clock,
+    backend,
+    async tenant(name, settings) {
+      tenantCounter += 1;
+      const tenant = await createTenant(db, name ?? `tenant-${process.pid}-${tenantCounter}`, clock.now());
+      const updated =
+        settings === undefined ? tenant : await updateTenant(db, tenant.id, settings, clock.now());
+      const { apiKey } = await createApiKey(db, tenant.id, "test", clock.now());
+      return { tenant: updated, apiKey };
+    },
+    api(method, path, call) {
+      const headers: Record<string, string> = { ...call.headers };
+      if (call.apiKey !== undefined) headers.authorization = `Bearer ${call.apiKey}`;
+      if (call.source !== undefined) headers["x-forwarded-for"] = call.source;
+      let body: string | undefined = call.rawBody;
+      if (call.body !== undefined) {
+        body = JSON.stringify(call.body);
+        headers["content-type"] ??= "application/json";
+      }
+      return apiRequest(`${server.url}${path}`, {
+        method,
+        headers,
+        scenario: call.scenario,
+        ...(body === undefined ? {} : { body }),
+      });
+    },
+    async close() {
+      await server.close();
+      await database.drop();
+    },
+  };
+}

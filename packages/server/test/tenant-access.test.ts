@@ -1,0 +1,149 @@
+import assert from "node:assert/strict";
+import { after, before, describe as suite, test } from "node:test";
+import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
+import { backends } from "./helpers/test-database.ts";
+import { startTestServer, type TestServer } from "./helpers/test-server.ts";
+
+for (const backend of backends) {
+  suite(`tenant access (${backend})`, () => {
+    let s: TestServer;
+    before(async () => {
+      s = await startTestServer(backend, {
+        flags: { "apiKeys.failureLimit": 3, "apiKeys.lockoutSeconds": 60 },
+      });
+    });
+    after(() => s.close());
+
+    test("a valid API key reaches the tenant's own settings", async () => {
+      const { tenant, apiKey } = await s.tenant();
+      const { status, body } = await s.api("GET", "/v1/tenant", { apiKey, scenario: "tenant: valid key" });
+      assert.equal(status, 200);
+      assert.equal(body.errorCode, ApiReturnCode.Success);
+      assert.equal((body.tenant as { id: string }).id, tenant.id);
+    });
+
+    test("a missing, malformed, unknown or revoked key is PartnerLoginFailed (401)", async () => {
+      const { apiKey } = await s.tenant();
+      const forged = `${apiKey.slice(0, -4)}AAAA`;
+      const created = await s.api("POST", "/v1/api-keys", {
+        apiKey,
+        body: { name: "ci" },
+        scenario: "api key: create",
+      });
+      assert.equal(created.status, 201);
+      const second = created.body.apiKey as string;
+      const id = (created.body.key as { id: string }).id;
+      const revoked = await s.api("DELETE", `/v1/api-keys/${id}`, { apiKey, scenario: "api key: revoke" });
+      assert.equal(revoked.body.errorCode, 0);
+      let n = 10;
+      for (const [presented, headers] of [
+        [undefined, {}],
+        ["not-a-key", {}],
+        [forged, {}],
+        [second, {}],
+        [undefined, { authorization: `Basic ${apiKey}` }],
+      ] as const) {
+        const r = await s.api("GET", "/v1/tenant", {
+          scenario: "tenant: bad key",
+          headers,
+          source: `192.0.2.${n++}`,
+          ...(presented === undefined ? {} : { apiKey: presented }),
+        });
+        assert.equal(r.status, 401, String(presented));
+        assert.equal(r.body.errorCode, ApiReturnCode.PartnerLoginFailed);
+        assert.equal(r.body.field, "authorization");
+      }
+      const again = await s.api("DELETE", `/v1/api-keys/${id}`, {
+        apiKey,
+        scenario: "api key: revoke twice",
+      });
+      assert.equal(again.status, 404);
+      assert.equal(again.body.errorCode, TesseraApiCode.NotFound);
+    });
+
+    test("an expired tenant is AccountExpired; a disabled one cannot authenticate", async () => {
+      const { apiKey } = await s.tenant(undefined, { expiresAt: s.clock.now() + 1000 });
+      assert.equal(
+        (await s.api("GET", "/v1/tenant", { apiKey, scenario: "tenant: not yet expired" })).status,
+        200,
+      );
+      s.clock.advance(1000);
+      const expired = await s.api("GET", "/v1/tenant", { apiKey, scenario: "tenant: expired" });
+      assert.equal(expired.status, 403);
+      assert.equal(expired.body.errorCode, ApiReturnCode.AccountExpired);
+      const { apiKey: other } = await s.tenant(undefined, { disabled: true });
+      const disabled = await s.api("GET", "/v1/tenant", { apiKey: other, scenario: "tenant: disabled" });
+      assert.equal(disabled.body.errorCode, ApiReturnCode.PartnerLoginFailed);
+    });
+
+    test("allowed IP ranges: loopback inside passes, outside is SourceAddressNotAllowed", async () => {
+      const { apiKey } = await s.tenant(undefined, { allowedIpRanges: ["10.0.0.0/8", "2001:db8::/32"] });
+      const inRange = await s.api("GET", "/v1/tenant", {
+        apiKey,
+        source: "10.20.30.40",
+        scenario: "tenant: ip in range",
+      });
+      assert.equal(inRange.status, 200);
+      const v6 = await s.api("GET", "/v1/tenant", {
+        apiKey,
+        source: "2001:db8::7",
+        scenario: "tenant: ipv6 in range",
+      });
+      assert.equal(v6.status, 200);
+      const outside = await s.api("GET", "/v1/tenant", {
+        apiKey,
+        source: "192.0.2.20",
+        scenario: "tenant: ip outside ranges",
+      });
+      assert.equal(outside.status, 403);
+      assert.equal(outside.body.errorCode, TesseraApiCode.SourceAddressNotAllowed);
+      const patched = await s.api("PATCH", "/v1/tenant", {
+        apiKey,
+        body: { allowedIpRanges: ["192.0.2.0/24"] },
+        source: "192.0.2.20",
+        scenario: "tenant: patch while outside",
+      });
+      assert.equal(patched.status, 403, "a tenant locked out by its own ranges stays out");
+      const bad = await s.api("PATCH", "/v1/tenant", {
+        apiKey,
+        source: "10.0.0.1",
+        body: { allowedIpRanges: ["10.0.0.0/8", "300.1.1.1/8"] },
+        scenario: "tenant: bad range",
+      });
+      assert.equal(bad.status, 400);
+      assert.equal(bad.body.field, "body.allowedIpRanges.1");
+    });
+
+    test("repeated key failures lock the source out, even for a valid key, until the lockout ends", async () => {
+      const { apiKey } = await s.tenant();
+      for (let i = 0; i < 3; i += 1) {
+        const r = await s.api("GET", "/v1/tenant", {
+          apiKey: "tsk_wrong",
+          source: "198.51.100.7",
+          scenario: "tenant: failure before lockout",
+        });
+        assert.equal(r.body.errorCode, ApiReturnCode.PartnerLoginFailed);
+      }
+      const locked = await s.api("GET", "/v1/tenant", {
+        apiKey,
+        source: "198.51.100.7",
+        scenario: "tenant: source locked out",
+      });
+      assert.equal(locked.status, 429);
+      assert.equal(locked.body.errorCode, ApiReturnCode.MaximumLoginPartnerAttempsExceeded);
+      const elsewhere = await s.api("GET", "/v1/tenant", {
+        apiKey,
+        source: "198.51.100.8",
+        scenario: "tenant: other source",
+      });
+      assert.equal(elsewhere.status, 200, "only the failing source is locked out");
+      s.clock.advance(60_000);
+      const later = await s.api("GET", "/v1/tenant", {
+        apiKey,
+        source: "198.51.100.7",
+        scenario: "tenant: after lockout",
+      });
+      assert.equal(later.status, 200);
+    });
+  });
+}
