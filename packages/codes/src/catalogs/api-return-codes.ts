@@ -591,7 +591,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     NEVER,
     false,
     m.ok,
-    "The password was changed and the confirmation e-mail was sent.",
+    "The password was changed; the confirmation e-mail was sent, or the user has no e-mail address.",
   ),
   EnrollPartnerFailed: d(
     "tenant-access",
@@ -602,12 +602,12 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     "The tenant could not be created: its name is invalid or already taken.",
   ),
   EnrollPartnerUserFailed: d(
-    "tenant-access",
+    "users",
     409,
     NEVER,
     false,
     m.conflict,
-    "The tenant administrator could not be created: the name is invalid or already taken.",
+    "The tenant's user could not be created: the username is already taken in this tenant.",
   ),
   EnrollPartnerSendNotoficationFailed: d(
     "tenant-access",
@@ -615,7 +615,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     DELAY,
     false,
     m.deliveryFailed,
-    "The tenant was not enrolled because its welcome notification could not be sent.",
+    "The tenant was not enrolled because the welcome notification to its contact address could not be sent.",
   ),
   EnrollUserFailed: d(
     "users",
@@ -623,7 +623,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     NEVER,
     false,
     m.conflict,
-    "The user could not be created: the username is already taken in this tenant.",
+    "A row of a bulk user import could not be enrolled (malformed, duplicate, or outside the tenant's domains); the import reports it per row and goes on.",
   ),
   EnrollUserSendNotoficationFailed: d(
     "users",

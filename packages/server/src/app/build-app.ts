@@ -2,11 +2,15 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
 import { auditRequest } from "../audit/audit-requests.ts";
 import { healthRoutes } from "../health/health-routes.ts";
+import { passwordRoutes } from "../passwords/password-routes.ts";
+import { sessionRoutes } from "../sessions/session-routes.ts";
 import { authenticateTenant } from "../tenants/authenticate-tenant.ts";
 import { tenantRoutes } from "../tenants/tenant-routes.ts";
+import { userRoutes } from "../users/user-routes.ts";
 import "./fastify-types.ts";
 import { installErrorHandling } from "./error-handler.ts";
 import type { ServerContext } from "./server-context.ts";
+import { validatorCompiler } from "./validator-compiler.ts";
 
 export interface AppOptions {
   /** pino options or false; tests pass false to keep output readable. */
@@ -14,7 +18,7 @@ export interface AppOptions {
 }
 
 /** The tenant API's domain plugins, registered in this order under /v1. */
-const tenantApiPlugins = [tenantRoutes];
+const tenantApiPlugins = [tenantRoutes, userRoutes, passwordRoutes, sessionRoutes];
 
 /** The HTTP application: one Fastify plugin per domain, registered from explicit lists. */
 export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -24,10 +28,8 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
     requestIdHeader: false,
     bodyLimit: 64 * 1024,
     trustProxy: ctx.config.trustProxy,
-    // Unknown body fields are rejected, not silently dropped, so a typo never looks like success;
-    // types are not coerced in bodies, so "5" is not a number.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
+  app.setValidatorCompiler(validatorCompiler);
   app.decorate("ctx", ctx);
   app.decorateRequest("tenant", null as never);
   app.decorateRequest("actor", null as never);

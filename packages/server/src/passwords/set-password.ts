@@ -1,0 +1,39 @@
+import { type ApiCode, ApiReturnCode } from "@tessera/codes";
+import type { ServerContext } from "../app/server-context.ts";
+import { MailSendError } from "../mail/mailer.ts";
+import { revokeUserSessions } from "../sessions/session-store.ts";
+import type { UserRow } from "../users/user-store.ts";
+
+/**
+ * Stores a new password, clears any lockout, ends the user's sessions, and tells the user by
+ * e-mail. The change stands even when the e-mail cannot be sent; the code says which happened.
+ */
+export async function setPassword(ctx: ServerContext, user: UserRow, newPassword: string): Promise<ApiCode> {
+  const now = ctx.clock.now();
+  const passwordHash = await ctx.passwords.hash(newPassword);
+  await ctx.database.db
+    .updateTable("users")
+    .set({
+      password_hash: passwordHash,
+      password_changed_at: now,
+      failed_attempts: 0,
+      lock_count: 0,
+      locked_until: null,
+      updated_at: now,
+    })
+    .where("id", "=", user.id)
+    .execute();
+  await revokeUserSessions(ctx.database.db, user.id, now);
+  if (user.email === null) return ApiReturnCode.PartnerUserChangedPassword;
+  try {
+    await ctx.mailer.send({
+      to: user.email,
+      subject: "Your password was changed",
+      text: `The password of your account ${user.username} was changed. If this was not you, contact your administrator now.\n`,
+    });
+    return ApiReturnCode.PartnerUserChangedPassword;
+  } catch (error) {
+    if (!(error instanceof MailSendError)) throw error;
+    return ApiReturnCode.PartnerUserPasswordChangedEmailFailed;
+  }
+}

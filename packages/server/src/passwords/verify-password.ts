@@ -1,0 +1,66 @@
+import { ApiReturnCode, TesseraError } from "@tessera/codes";
+import type { ServerContext } from "../app/server-context.ts";
+import type { Tenant } from "../tenants/tenant-store.ts";
+import { findUser, type UserRow } from "../users/user-store.ts";
+import { requireWellFormed } from "../users/username.ts";
+import { recordPasswordFailure, recordPasswordSuccess } from "./account-lockout.ts";
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Checks a user's password, in this order: the account exists, is enabled, has not expired, is
+ * not locked; then the password; then its age. Every path spends one Argon2id computation, so the
+ * response time does not tell whether the account exists or which check failed.
+ */
+export async function verifyPassword(
+  ctx: ServerContext,
+  tenant: Tenant,
+  rawUsername: unknown,
+  password: string,
+): Promise<UserRow> {
+  const { db } = ctx.database;
+  const now = ctx.clock.now();
+  const username = requireWellFormed(rawUsername, "username");
+  const user = await findUser(db, tenant.id, username);
+  const refuse = async (code: number, message: string): Promise<never> => {
+    await ctx.passwords.verifyNothing(password);
+    throw new TesseraError(code, { message });
+  };
+  if (user === undefined) return refuse(ApiReturnCode.InvalidPartnerUserLogin, `no user ${username}`);
+  if (user.disabled === 1) return refuse(ApiReturnCode.PartnerUserLoginDisabled, "the account is disabled");
+  if (user.expires_at !== null && user.expires_at <= now)
+    return refuse(ApiReturnCode.AccountExpired, "the account has expired");
+  if (user.locked_until !== null && user.locked_until > now)
+    return refuse(lockedCode, lockedMessage(user.locked_until));
+  if (user.password_hash === null)
+    return refuse(ApiReturnCode.PartnerUserLoginFailed, "the user has no password");
+
+  if (!(await ctx.passwords.verify(password, user.password_hash))) {
+    const locked = await recordPasswordFailure(db, tenant, user.id, now);
+    if (locked) throw new TesseraError(lockedCode, { message: "wrong password; the account is now locked" });
+    throw new TesseraError(ApiReturnCode.PartnerUserLoginFailed, { message: "wrong password" });
+  }
+  if (!(await recordPasswordSuccess(db, user.id, now))) {
+    throw new TesseraError(lockedCode, { message: "the account was locked by a concurrent failure" });
+  }
+  if (ctx.passwords.needsRehash(user.password_hash)) {
+    const rehashed = await ctx.passwords.hash(password);
+    await db
+      .updateTable("users")
+      .set({ password_hash: rehashed })
+      .where("id", "=", user.id)
+      .where("password_hash", "=", user.password_hash)
+      .execute();
+  }
+  const changedAt = user.password_changed_at ?? user.created_at;
+  if (tenant.passwordMaxAgeDays !== null && now >= changedAt + tenant.passwordMaxAgeDays * DAY_MS) {
+    throw new TesseraError(ApiReturnCode.PartnerUserLoginFailedPasswordExpired, {
+      message: "the password has expired and must be changed",
+    });
+  }
+  return user;
+}
+
+const lockedCode = ApiReturnCode.MaximumLoginPartnerUserAttempsExceeded;
+const lockedMessage = (until: number) =>
+  `the account is locked after too many wrong passwords until ${new Date(until).toISOString()}`;

@@ -1,0 +1,56 @@
+import { nullableString, timestamp } from "../app/route-schemas.ts";
+import type { UserRow } from "./user-store.ts";
+
+/** The API shape of a user; never includes the password hash. */
+export function userView(row: UserRow) {
+  return {
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    mobile: row.mobile,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    disabled: row.disabled === 1,
+    expiresAt: row.expires_at,
+    hasPassword: row.password_hash !== null,
+    passwordChangedAt: row.password_changed_at,
+    lockedUntil: row.locked_until,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export const userSchema = {
+  type: "object",
+  properties: {
+    id: { type: "string" },
+    username: { type: "string" },
+    email: nullableString(254),
+    mobile: nullableString(32),
+    firstName: nullableString(100),
+    lastName: nullableString(100),
+    disabled: { type: "boolean" },
+    expiresAt: timestamp,
+    hasPassword: { type: "boolean" },
+    passwordChangedAt: timestamp,
+    lockedUntil: timestamp,
+    createdAt: { type: "integer" },
+    updatedAt: { type: "integer" },
+  },
+} as const;
+
+/** Input fields shared by create and update. */
+export const userFields = {
+  email: { type: ["string", "null"], maxLength: 254, pattern: "^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$" },
+  mobile: {
+    type: ["string", "null"],
+    pattern: "^\\+[1-9][0-9]{6,14}$",
+    description: "E.164, e.g. +14155550100",
+  },
+  firstName: { type: ["string", "null"], maxLength: 100 },
+  lastName: { type: ["string", "null"], maxLength: 100 },
+  disabled: { type: "boolean" },
+  expiresAt: { type: ["integer", "null"], minimum: 0 },
+} as const;
+
+export const passwordField = { type: "string", minLength: 8, maxLength: 1024 } as const;

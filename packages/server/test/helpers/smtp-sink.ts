@@ -1,0 +1,68 @@
+import { SMTPServer } from "smtp-server";
+
+/**
+ * A real SMTP server on a loopback port that keeps what it receives. Recipients at
+ * `@refused.test` are rejected with a 550, which is how tests make delivery fail.
+ */
+export interface ReceivedMail {
+  readonly to: string[];
+  readonly raw: string;
+}
+
+export interface SmtpSink {
+  readonly port: number;
+  readonly messages: ReceivedMail[];
+  /** The messages to one address, oldest first. */
+  to(address: string): ReceivedMail[];
+  close(): Promise<void>;
+}
+
+export async function startSmtpSink(): Promise<SmtpSink> {
+  const messages: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS"],
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      if (address.address.endsWith("@refused.test")) {
+        const error = new Error("mailbox unavailable") as Error & { responseCode: number };
+        error.responseCode = 550;
+        callback(error);
+        return;
+      }
+      callback();
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("end", () => {
+        messages.push({
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks).toString(),
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.server.address();
+  const port = typeof address === "object" && address !== null ? address.port : 0;
+  return {
+    port,
+    messages,
+    to: (recipient) => messages.filter((m) => m.to.includes(recipient)),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Flags that point a test server at the sink. */
+export const smtpFlags = (sink: SmtpSink) => ({
+  "smtp.host": "127.0.0.1",
+  "smtp.port": sink.port,
+  "smtp.timeoutMs": 5000,
+});
+
+/** The quoted-printable soft line breaks of a raw message undone, so links can be read. */
+export function bodyText(mail: ReceivedMail): string {
+  return mail.raw.replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+}
