@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
 import { auditRequest } from "../audit/audit-requests.ts";
 import { healthRoutes } from "../health/health-routes.ts";
+import { registerMetrics } from "../metrics/metrics-plugin.ts";
+import { registerOpenApi } from "../openapi/openapi-plugin.ts";
 import { passwordRoutes } from "../passwords/password-routes.ts";
 import { sessionRoutes } from "../sessions/session-routes.ts";
 import { authenticateTenant } from "../tenants/authenticate-tenant.ts";
@@ -9,12 +11,13 @@ import { tenantRoutes } from "../tenants/tenant-routes.ts";
 import { userRoutes } from "../users/user-routes.ts";
 import "./fastify-types.ts";
 import { installErrorHandling } from "./error-handler.ts";
+import { requestSerializer } from "./log-redaction.ts";
 import type { ServerContext } from "./server-context.ts";
 import { validatorCompiler } from "./validator-compiler.ts";
 
 export interface AppOptions {
-  /** pino options or false; tests pass false to keep output readable. */
-  readonly logger?: boolean | { level: string };
+  /** false silences the request log (tests); otherwise the configured level applies. */
+  readonly logger?: boolean;
 }
 
 /** The tenant API's domain plugins, registered in this order under /v1. */
@@ -23,21 +26,33 @@ const tenantApiPlugins = [tenantRoutes, userRoutes, passwordRoutes, sessionRoute
 /** The HTTP application: one Fastify plugin per domain, registered from explicit lists. */
 export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? { level: ctx.config.logLevel },
+    logger:
+      options.logger === false
+        ? false
+        : { level: ctx.config.logLevel, serializers: { req: requestSerializer } },
+    // In-flight requests on open connections finish during shutdown instead of getting a bare 503.
+    return503OnClosing: false,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 64 * 1024,
     trustProxy: ctx.config.trustProxy,
   });
   app.setValidatorCompiler(validatorCompiler);
+  // The API speaks JSON only; any other body is UnsupportedMediaType rather than a string.
+  app.removeContentTypeParser("text/plain");
   app.decorate("ctx", ctx);
   app.decorateRequest("tenant", null as never);
   app.decorateRequest("actor", null as never);
   app.decorateRequest("auditSubject", null);
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
+    // A keep-alive connection that finishes its last request during shutdown must not hold the
+    // close open until its idle timeout.
+    if (ctx.lifecycle.draining) reply.header("connection", "close");
   });
   installErrorHandling(app);
+  await registerOpenApi(app);
+  registerMetrics(app);
   await app.register(healthRoutes);
   await app.register(
     async (v1) => {

@@ -1,5 +1,6 @@
-import { TesseraApiCode, TesseraError } from "@tessera/codes";
+import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyError, FastifyInstance } from "fastify";
+import { isDatabaseFailure } from "../storage/database-failure.ts";
 import { envelope } from "./envelope.ts";
 
 /**
@@ -9,12 +10,19 @@ import { envelope } from "./envelope.ts";
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | TesseraError, request, reply) => {
     if (TesseraError.is(error)) {
-      if (error.httpStatus >= 500) request.log.error({ err: error }, "request failed");
+      if (error.httpStatus >= 500)
+        request.log.error({ err: error.cause ?? error, code: error.code }, "request failed");
       return reply.code(error.httpStatus).send(envelope(error.code, error.message, error.field));
     }
     const known = classifyFrameworkError(error);
     if (known !== undefined) {
       return reply.code(known.status).send(envelope(known.code, known.message, known.field));
+    }
+    if (isDatabaseFailure(error)) {
+      request.log.error({ err: error }, "database failure");
+      return reply
+        .code(503)
+        .send(envelope(ApiReturnCode.DatabaseError, "The database is not available; nothing was changed."));
     }
     request.log.error({ err: error }, "unexpected error");
     return reply
@@ -27,14 +35,25 @@ export function installErrorHandling(app: FastifyInstance): void {
       );
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .send(
-        envelope(TesseraApiCode.NotFound, `No route ${request.method} ${request.url.split("?")[0] ?? ""}.`),
-      ),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0] ?? "";
+    const allowed = methods.filter((method) => app.findRoute({ method, url: path }) !== null);
+    if (allowed.length > 0) {
+      return reply
+        .code(405)
+        .header("allow", allowed.join(", "))
+        .send(
+          envelope(
+            TesseraApiCode.MethodNotAllowed,
+            `${request.method} is not allowed on ${path}; use ${allowed.join(", ")}.`,
+          ),
+        );
+    }
+    return reply.code(404).send(envelope(TesseraApiCode.NotFound, `No route ${request.method} ${path}.`));
+  });
 }
+
+const methods = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 type Classified = { status: number; code: number; message: string; field?: string };
 

@@ -7,6 +7,8 @@ export interface RunningServer {
   readonly app: FastifyInstance;
   readonly ctx: ServerContext;
   readonly url: string;
+  /** Turns readiness false, keeps serving for `drainMs`, then closes. */
+  shutdown(drainMs: number): Promise<void>;
   /** Stops taking connections, lets in-flight requests finish, then releases everything. */
   close(): Promise<void>;
 }
@@ -27,13 +29,20 @@ export async function runServer(
   const port = typeof address === "object" && address !== null ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   app.log.info({ url, database: ctx.database.location }, "tessera listening");
+  const close = async () => {
+    ctx.lifecycle.draining = true;
+    await app.close();
+    await ctx.close();
+  };
   return {
     app,
     ctx,
     url,
-    async close() {
-      await app.close();
-      await ctx.close();
+    close,
+    async shutdown(drainMs) {
+      ctx.lifecycle.draining = true;
+      if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs));
+      await close();
     },
   };
 }
@@ -42,7 +51,7 @@ export async function runServer(
  * SIGTERM and SIGINT close the server gracefully once, bounded by shutdownTimeoutMs; a second
  * signal while closing exits at once, so an operator is never stuck with a process that will not stop.
  */
-export function closeOnSignals(server: RunningServer, timeoutMs: number): void {
+export function closeOnSignals(server: RunningServer, timeoutMs: number, drainMs: number): void {
   let closing = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (closing) process.exit(1);
@@ -51,9 +60,9 @@ export function closeOnSignals(server: RunningServer, timeoutMs: number): void {
     const timer = setTimeout(() => {
       server.app.log.error("in-flight requests did not finish in time; exiting");
       process.exit(1);
-    }, timeoutMs);
+    }, drainMs + timeoutMs);
     timer.unref();
-    server.close().then(
+    server.shutdown(drainMs).then(
       () => process.exit(0),
       (error: unknown) => {
         server.app.log.error({ err: error }, "shutdown failed");

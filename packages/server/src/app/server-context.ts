@@ -23,6 +23,8 @@ export interface ServerContext {
   readonly passwords: PasswordHasher;
   /** Base URL for links in e-mails. */
   readonly publicUrl: string;
+  /** Set when shutdown begins: readiness turns false while requests are still served. */
+  readonly lifecycle: { draining: boolean };
   close(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export async function openServerContext(
       signer,
       passwords: new PasswordHasher(config.passwords),
       publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
+      lifecycle: { draining: false },
       async close() {
         await audit.flush();
         mailer.close();

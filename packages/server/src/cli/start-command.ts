@@ -14,7 +14,7 @@ export function startCommand(): Command {
         if (options.port !== undefined) flags.port = options.port;
         const config = configFromOptions(options, flags);
         const server = await runServer(config);
-        closeOnSignals(server, config.shutdownTimeoutMs);
+        closeOnSignals(server, config.shutdownTimeoutMs, config.shutdownDrainMs);
       } catch (error) {
         reportStartupError(error);
       }

@@ -200,6 +200,14 @@ export const settings = [
     description: "Write a signed audit checkpoint after this many events.",
   },
   {
+    path: "shutdownDrainMs",
+    env: "TESSERA_SHUTDOWN_DRAIN_MS",
+    type: integer(0, 600000),
+    default: 0,
+    description:
+      "On SIGTERM, report not-ready but keep serving this long first, so a load balancer can stop routing here.",
+  },
+  {
     path: "shutdownTimeoutMs",
     env: "TESSERA_SHUTDOWN_TIMEOUT_MS",
     type: integer(0, 600000),

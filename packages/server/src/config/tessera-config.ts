@@ -22,5 +22,6 @@ export interface TesseraConfig {
   readonly apiKeys: { readonly failureLimit: number; readonly lockoutSeconds: number };
   readonly recovery: { readonly linkTtlMinutes: number };
   readonly audit: { readonly checkpointEvery: number };
+  readonly shutdownDrainMs: number;
   readonly shutdownTimeoutMs: number;
 }

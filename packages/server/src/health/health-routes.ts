@@ -1,22 +1,37 @@
+import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync } from "fastify";
-import { envelopeProperties, success } from "../app/envelope.ts";
+import { sql } from "kysely";
+import { success } from "../app/envelope.ts";
+import { okResponse } from "../app/route-schemas.ts";
 
-/** Liveness: the process answers. Readiness (database reachable) joins it with the storage layer. */
+/**
+ * Liveness answers while the process runs. Readiness also needs the database, and turns false as
+ * soon as shutdown begins, so a load balancer stops sending traffic before connections close.
+ */
 export const healthRoutes: FastifyPluginAsync = async (app) => {
+  const status = okResponse({ status: { type: "string" } }, ["status"]);
   app.get(
     "/health",
-    {
-      schema: {
-        summary: "Liveness probe",
-        response: {
-          200: {
-            type: "object",
-            properties: { ...envelopeProperties, status: { type: "string", enum: ["ok"] } },
-            required: ["errorCode", "errorName", "errorMessage", "status"],
-          },
-        },
-      },
+    { schema: { summary: "Liveness probe", tags: ["operations"], response: { 200: status } } },
+    async () => success({ status: "ok" }),
+  );
+
+  app.get(
+    "/ready",
+    { schema: { summary: "Readiness probe", tags: ["operations"], response: { 200: status } } },
+    async (request) => {
+      const { lifecycle, database } = request.server.ctx;
+      if (lifecycle.draining)
+        throw new TesseraError(TesseraApiCode.ServiceUnavailable, { message: "shutting down" });
+      try {
+        await sql`select 1`.execute(database.db);
+      } catch (error) {
+        throw new TesseraError(ApiReturnCode.DatabaseError, {
+          message: "the database is not reachable",
+          cause: error,
+        });
+      }
+      return success({ status: "ready" });
     },
-    async () => success({ status: "ok" as const }),
   );
 };

@@ -14,11 +14,14 @@ export interface SmtpSink {
   readonly messages: ReceivedMail[];
   /** The messages to one address, oldest first. */
   to(address: string): ReceivedMail[];
+  /** Delays every answer to DATA until the returned function is called; resolves `arrived` first. */
+  hold(): { arrived: Promise<void>; release: () => void };
   close(): Promise<void>;
 }
 
 export async function startSmtpSink(): Promise<SmtpSink> {
   const messages: ReceivedMail[] = [];
+  let gate: { arrived: () => void; released: Promise<void> } | undefined;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
@@ -40,7 +43,11 @@ export async function startSmtpSink(): Promise<SmtpSink> {
           to: session.envelope.rcptTo.map((r) => r.address),
           raw: Buffer.concat(chunks).toString(),
         });
-        callback();
+        if (gate === undefined) callback();
+        else {
+          gate.arrived();
+          gate.released.then(() => callback());
+        }
       });
     },
   });
@@ -51,6 +58,24 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     port,
     messages,
     to: (recipient) => messages.filter((m) => m.to.includes(recipient)),
+    hold() {
+      let arrived = () => {};
+      let release = () => {};
+      const arrival = new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      gate = { arrived, released };
+      return {
+        arrived: arrival,
+        release: () => {
+          gate = undefined;
+          release();
+        },
+      };
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

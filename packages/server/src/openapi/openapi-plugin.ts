@@ -1,0 +1,30 @@
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { FastifyInstance } from "fastify";
+
+/**
+ * The OpenAPI 3.1 document, generated from the route schemas (so it cannot drift from what the
+ * server validates), served at /openapi.json, with an interactive reference page at /docs.
+ * Must be registered before the routes it describes.
+ */
+export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Tessera API",
+        version: "1",
+        description:
+          "Every response carries errorCode (0 for success), errorName and errorMessage next to its payload; see docs/status-codes.md.",
+      },
+      components: {
+        securitySchemes: {
+          tenantApiKey: { type: "http", scheme: "bearer", description: "A tenant API key (tsk_…)" },
+        },
+      },
+      security: [{ tenantApiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+}

@@ -1,0 +1,27 @@
+import pg from "pg";
+
+/**
+ * Whether an error means the database failed (unreachable, connection lost, server shutting down,
+ * disk full), as opposed to a bug. Such failures answer DatabaseError (503) so callers retry.
+ */
+const connectionCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "ERR_SQLITE_ERROR",
+]);
+
+export function isDatabaseFailure(error: unknown): boolean {
+  if (error instanceof pg.DatabaseError) {
+    // Class 08 connection exceptions, 53 insufficient resources, 57 operator intervention, 3D missing database.
+    return /^(08|53|57|3D)/.test(error.code ?? "");
+  }
+  if (!(error instanceof Error)) return false;
+  const code = (error as Error & { code?: unknown }).code;
+  if (typeof code === "string" && connectionCodes.has(code)) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|database is locked/i.test(
+    error.message,
+  );
+}
