@@ -1,11 +1,21 @@
 import { Command } from "commander";
+import { auditCommand } from "../audit/audit-cli.ts";
+import { keysCommand } from "../secrets/keys-cli.ts";
+import { apiKeyCommand, tenantCommand } from "../tenants/tenant-cli.ts";
+import { userCommand } from "../users/user-cli.ts";
+import { withDataOptions } from "./cli-config.ts";
 import { startCommand } from "./start-command.ts";
 
-/** The `tessera` command line: every operator task the API can do. */
+/** The `tessera` command line: every operator task, one command group per domain. */
 export function tesseraProgram(): Command {
-  return new Command("tessera")
+  return withDataOptions(new Command("tessera"))
     .description("Tessera identity platform: MFA server, SSO, credential connections")
-    .addCommand(startCommand());
+    .addCommand(startCommand())
+    .addCommand(tenantCommand())
+    .addCommand(apiKeyCommand())
+    .addCommand(userCommand())
+    .addCommand(keysCommand())
+    .addCommand(auditCommand());
 }
 
 await tesseraProgram().parseAsync(process.argv);

@@ -1,13 +1,14 @@
 import { Command } from "commander";
 import { closeOnSignals, runServer } from "../app/run-server.ts";
-import { configFromOptions, reportStartupError, withDataOptions } from "./cli-config.ts";
+import { configFromOptions, reportStartupError } from "./cli-config.ts";
 
 export function startCommand(): Command {
-  return withDataOptions(new Command("start"))
+  return new Command("start")
     .description("start the server (REST API, SSO, console, Link workers)")
     .option("--host <host>", "address to listen on (or TESSERA_HOST; default 127.0.0.1)")
     .option("--port <port>", "port to listen on, 0 for any free port (or TESSERA_PORT; default 8080)")
-    .action(async (options: Record<string, unknown>) => {
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals() as Record<string, unknown>;
       try {
         const flags: Record<string, unknown> = {};
         if (options.host !== undefined) flags.host = options.host;

@@ -26,6 +26,11 @@ export class KeyService {
     return this.#keyring.active;
   }
 
+  /** The keyring file, or undefined when the keys come from TESSERA_MASTER_KEY. */
+  get keyringFile(): string | undefined {
+    return this.#keyring.file;
+  }
+
   get keyIds(): readonly string[] {
     return this.#keyring.keys.map((k) => k.id);
   }

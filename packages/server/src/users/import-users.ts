@@ -24,12 +24,17 @@ export interface ImportSummary {
 export async function importUsers(
   ctx: ServerContext,
   tenant: Tenant,
-  rows: readonly EnrolmentRequest[],
+  rows: readonly (EnrolmentRequest | string)[],
   onProgress: (done: number, total: number) => void = () => {},
 ): Promise<ImportSummary> {
   let created = 0;
   const rejected: ImportRowResult[] = [];
   for (const [index, row] of rows.entries()) {
+    if (typeof row === "string") {
+      rejected.push(rejection(index, "", row));
+      onProgress(index + 1, rows.length);
+      continue;
+    }
     try {
       await enrolUser(ctx, tenant, row, ApiReturnCode.EnrollUserFailed);
       created += 1;
@@ -37,15 +42,20 @@ export async function importUsers(
       if (!TesseraError.is(error)) throw error;
       const reason =
         error.code === ApiReturnCode.EnrollUserFailed ? error.message : `${error.name}: ${error.message}`;
-      rejected.push({
-        row: index + 1,
-        username: String(row.username ?? ""),
-        errorCode: ApiReturnCode.EnrollUserFailed,
-        errorName: "EnrollUserFailed",
-        errorMessage: reason,
-      });
+      rejected.push(rejection(index, String(row.username ?? ""), reason));
     }
     onProgress(index + 1, rows.length);
   }
   return { created, rejected };
+}
+
+/** Rows given as a string were rejected before enrolment (malformed CSV row); the string says why. */
+function rejection(index: number, username: string, reason: string): ImportRowResult {
+  return {
+    row: index + 1,
+    username,
+    errorCode: ApiReturnCode.EnrollUserFailed,
+    errorName: "EnrollUserFailed",
+    errorMessage: reason,
+  };
 }

@@ -3,9 +3,10 @@ import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { success } from "../app/envelope.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
 import { type EnrolmentRequest, enrolUser } from "./enrol-user.ts";
+import { enrolmentSchema } from "./enrolment-schema.ts";
 import { importUsers } from "./import-users.ts";
 import { deleteUser, findUser, listUsers, type UserChanges, type UserRow, updateUser } from "./user-store.ts";
-import { passwordField, userFields, userSchema, userView } from "./user-view.ts";
+import { userFields, userSchema, userView } from "./user-view.ts";
 import { requireWellFormed } from "./username.ts";
 
 const usernameParam = {
@@ -29,15 +30,7 @@ export async function userFromPath(request: FastifyRequest<UsernameParams>): Pro
   return user;
 }
 
-const createBody = body(
-  {
-    username: { type: "string", minLength: 1, maxLength: 300 },
-    ...userFields,
-    password: passwordField,
-    sendEnrolmentEmail: { type: "boolean" },
-  },
-  ["username"],
-);
+const createBody = enrolmentSchema;
 
 const cursorCodec = {
   encode: (username: string) => Buffer.from(username).toString("base64url"),

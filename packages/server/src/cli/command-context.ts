@@ -1,0 +1,60 @@
+import { userInfo } from "node:os";
+import { TesseraError } from "@tessera/codes";
+import type { Command } from "commander";
+import { openServerContext, type ServerContext } from "../app/server-context.ts";
+import { configFromOptions, reportStartupError } from "./cli-config.ts";
+
+/** Who the audit trail names for operator commands. */
+export const cliActor = (): string => `cli:${userInfo().username}`;
+
+/**
+ * Runs an operator command against the configured database: opens the same context the server
+ * uses (so master keys are checked and changes are audited), and reports failures with their
+ * catalog code. With --json, failures are printed as the API's envelope on stdout.
+ */
+export async function withContext(
+  command: Command,
+  work: (ctx: ServerContext) => Promise<void>,
+): Promise<void> {
+  const options = command.optsWithGlobals() as Record<string, unknown>;
+  let ctx: ServerContext;
+  try {
+    ctx = await openServerContext(configFromOptions(options));
+  } catch (error) {
+    reportStartupError(error);
+  }
+  try {
+    await work(ctx);
+  } catch (error) {
+    process.exitCode = 1;
+    if (!TesseraError.is(error)) throw error;
+    if (options.json) {
+      process.stdout.write(
+        `${JSON.stringify({ errorCode: error.code, errorName: error.info.name, errorMessage: error.message })}\n`,
+      );
+    } else {
+      process.stderr.write(`tessera: ${error.info.name} (${error.code}): ${error.message}\n`);
+    }
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** Records an operator's change in the audit trail. */
+export function auditCli(
+  ctx: ServerContext,
+  event: { tenantId: string | null; subject: string; operation: string; resultCode: number },
+) {
+  return ctx.audit.append({
+    at: ctx.clock.now(),
+    actor: cliActor(),
+    sourceIp: null,
+    durationMs: null,
+    requestId: null,
+    ...event,
+  });
+}
+
+export function printJsonOrLines(json: boolean, value: unknown, lines: () => string[]): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${lines().join("\n")}\n`);
+}

@@ -1,0 +1,225 @@
+import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
+import { Command } from "commander";
+import type { ServerContext } from "../app/server-context.ts";
+import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
+import { MailSendError } from "../mail/mailer.ts";
+import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
+import { isValidIpRange } from "./ip-ranges.ts";
+import {
+  createTenant,
+  findTenant,
+  listTenants,
+  type Tenant,
+  type TenantSettings,
+  updateTenant,
+} from "./tenant-store.ts";
+
+export async function requireTenant(ctx: ServerContext, idOrName: string): Promise<Tenant> {
+  const tenant = await findTenant(ctx.database.db, idOrName);
+  if (tenant === undefined)
+    throw new TesseraError(TesseraApiCode.NotFound, { message: `no tenant ${idOrName}` });
+  return tenant;
+}
+
+const describeTenant = (t: Tenant) =>
+  `${t.name}  id=${t.id}${t.disabled ? "  DISABLED" : ""}${t.expiresAt === null ? "" : `  expires=${new Date(t.expiresAt).toISOString()}`}`;
+
+export function tenantCommand(): Command {
+  const tenant = new Command("tenant").description("create and manage tenants");
+
+  tenant
+    .command("create <name>")
+    .description("create a tenant and print its first API key (shown once)")
+    .option("--json", 'print {"tenant":{...},"apiKey":"..."}')
+    .option(
+      "--notify <email>",
+      "send a welcome notification to the tenant's contact; no tenant if it cannot be sent",
+    )
+    .action(async (name: string, options: { json?: boolean; notify?: string }, command: Command) =>
+      withContext(command, async (ctx) => {
+        const now = ctx.clock.now();
+        const created = await createTenant(ctx.database.db, name, now).catch(async (error: unknown) => {
+          if (TesseraError.is(error))
+            await auditCli(ctx, {
+              tenantId: null,
+              subject: `tenant:${name}`,
+              operation: "tenant.create",
+              resultCode: error.code,
+            });
+          throw error;
+        });
+        if (options.notify !== undefined) await notifyContact(ctx, created, options.notify);
+        const { apiKey } = await createApiKey(ctx.database.db, created.id, "initial", now);
+        await auditCli(ctx, {
+          tenantId: created.id,
+          subject: `tenant:${created.id}`,
+          operation: "tenant.create",
+          resultCode: 0,
+        });
+        printJsonOrLines(Boolean(options.json), { tenant: created, apiKey }, () => [
+          `created tenant ${created.name} (${created.id})`,
+          `API key (shown once, store it now): ${apiKey}`,
+        ]);
+      }),
+    );
+
+  tenant
+    .command("list")
+    .option("--json", "print JSON")
+    .action(async (options: { json?: boolean }, command: Command) =>
+      withContext(command, async (ctx) => {
+        const tenants = await listTenants(ctx.database.db);
+        printJsonOrLines(Boolean(options.json), { tenants }, () =>
+          tenants.length === 0 ? ["no tenants"] : tenants.map(describeTenant),
+        );
+      }),
+    );
+
+  for (const [verb, disabled] of [
+    ["disable", true],
+    ["enable", false],
+  ] as const) {
+    tenant
+      .command(`${verb} <tenant>`)
+      .description(`${verb} a tenant (its API keys ${disabled ? "stop" : "start"} working)`)
+      .action(async (idOrName: string, _options: unknown, command: Command) =>
+        withContext(command, async (ctx) => {
+          const t = await requireTenant(ctx, idOrName);
+          const updated = await updateTenant(ctx.database.db, t.id, { disabled }, ctx.clock.now());
+          await auditCli(ctx, {
+            tenantId: t.id,
+            subject: `tenant:${t.id}`,
+            operation: `tenant.${verb}`,
+            resultCode: 0,
+          });
+          process.stdout.write(`${describeTenant(updated)}\n`);
+        }),
+      );
+  }
+
+  tenant
+    .command("set <tenant>")
+    .description("change a tenant's expiry, allowed addresses or e-mail domains")
+    .option("--expires-at <date>", "ISO date, or 'never'")
+    .option("--allowed-ip <cidr...>", "allowed source ranges for API calls ('none' clears)")
+    .option("--allowed-domain <domain...>", "allowed e-mail domains for usernames ('none' clears)")
+    .action(
+      async (
+        idOrName: string,
+        options: { expiresAt?: string; allowedIp?: string[]; allowedDomain?: string[] },
+        command: Command,
+      ) =>
+        withContext(command, async (ctx) => {
+          const t = await requireTenant(ctx, idOrName);
+          const settings: { -readonly [K in keyof TenantSettings]: TenantSettings[K] } = {};
+          if (options.expiresAt !== undefined) {
+            const at = options.expiresAt === "never" ? null : Date.parse(options.expiresAt);
+            if (Number.isNaN(at))
+              throw new TesseraError(TesseraApiCode.MalformedRequest, {
+                message: "--expires-at must be an ISO date or 'never'",
+              });
+            settings.expiresAt = at;
+          }
+          if (options.allowedIp !== undefined) {
+            const ranges = options.allowedIp.filter((r) => r !== "none");
+            const bad = ranges.find((r) => !isValidIpRange(r));
+            if (bad !== undefined)
+              throw new TesseraError(TesseraApiCode.MalformedRequest, {
+                message: `--allowed-ip ${bad} is not a CIDR range`,
+              });
+            settings.allowedIpRanges = ranges;
+          }
+          if (options.allowedDomain !== undefined)
+            settings.allowedEmailDomains = options.allowedDomain
+              .filter((d) => d !== "none")
+              .map((d) => d.toLowerCase());
+          const updated = await updateTenant(ctx.database.db, t.id, settings, ctx.clock.now());
+          await auditCli(ctx, {
+            tenantId: t.id,
+            subject: `tenant:${t.id}`,
+            operation: "tenant.set",
+            resultCode: 0,
+          });
+          process.stdout.write(`${describeTenant(updated)}\n`);
+        }),
+    );
+  return tenant;
+}
+
+export function apiKeyCommand(): Command {
+  const keys = new Command("api-key").description("create, list and revoke tenant API keys");
+  keys
+    .command("create")
+    .requiredOption("--tenant <tenant>", "tenant id or name")
+    .option("--name <name>", "what the key is for", "cli")
+    .option("--json", "print JSON")
+    .action(async (options: { tenant: string; name: string; json?: boolean }, command: Command) =>
+      withContext(command, async (ctx) => {
+        const t = await requireTenant(ctx, options.tenant);
+        const { apiKey, record } = await createApiKey(ctx.database.db, t.id, options.name, ctx.clock.now());
+        await auditCli(ctx, {
+          tenantId: t.id,
+          subject: `apikey:${record.id}`,
+          operation: "apikey.create",
+          resultCode: 0,
+        });
+        printJsonOrLines(Boolean(options.json), { key: record, apiKey }, () => [
+          `API key ${record.id} (shown once): ${apiKey}`,
+        ]);
+      }),
+    );
+  keys
+    .command("list")
+    .requiredOption("--tenant <tenant>", "tenant id or name")
+    .option("--json", "print JSON")
+    .action(async (options: { tenant: string; json?: boolean }, command: Command) =>
+      withContext(command, async (ctx) => {
+        const apiKeys = await listApiKeys(ctx.database.db, (await requireTenant(ctx, options.tenant)).id);
+        printJsonOrLines(Boolean(options.json), { apiKeys }, () =>
+          apiKeys.map((k) => `${k.id}  ${k.name}${k.revokedAt === null ? "" : "  REVOKED"}`),
+        );
+      }),
+    );
+  keys
+    .command("revoke <id>")
+    .requiredOption("--tenant <tenant>", "tenant id or name")
+    .action(async (id: string, options: { tenant: string }, command: Command) =>
+      withContext(command, async (ctx) => {
+        const t = await requireTenant(ctx, options.tenant);
+        if (!(await revokeApiKey(ctx.database.db, t.id, id, ctx.clock.now()))) {
+          throw new TesseraError(TesseraApiCode.NotFound, { message: `no live API key ${id}` });
+        }
+        await auditCli(ctx, {
+          tenantId: t.id,
+          subject: `apikey:${id}`,
+          operation: "apikey.revoke",
+          resultCode: 0,
+        });
+        process.stdout.write(`revoked ${id}\n`);
+      }),
+    );
+  return keys;
+}
+
+/** The welcome notification; when it cannot be sent the tenant is not kept. */
+async function notifyContact(ctx: ServerContext, tenant: Tenant, to: string): Promise<void> {
+  try {
+    await ctx.mailer.send({
+      to,
+      subject: `Tessera tenant ${tenant.name}`,
+      text: `The tenant ${tenant.name} was created for you on Tessera.\n`,
+    });
+  } catch (error) {
+    await ctx.database.db.deleteFrom("tenants").where("id", "=", tenant.id).execute();
+    if (!(error instanceof MailSendError)) throw error;
+    await auditCli(ctx, {
+      tenantId: null,
+      subject: `tenant:${tenant.name}`,
+      operation: "tenant.create",
+      resultCode: ApiReturnCode.EnrollPartnerSendNotoficationFailed,
+    });
+    throw new TesseraError(ApiReturnCode.EnrollPartnerSendNotoficationFailed, {
+      message: `the notification to ${to} could not be sent: ${error.message}`,
+    });
+  }
+}

@@ -1,0 +1,54 @@
+import { Ajv } from "ajv";
+import type { EnrolmentRequest } from "./enrol-user.ts";
+import { passwordField, userFields } from "./user-view.ts";
+
+/** What a new user may carry, for the API (as a route schema) and for CSV imports alike. */
+export const enrolmentSchema = {
+  type: "object",
+  properties: {
+    username: { type: "string", minLength: 1, maxLength: 300 },
+    ...userFields,
+    password: passwordField,
+    sendEnrolmentEmail: { type: "boolean" },
+  },
+  required: ["username"],
+  additionalProperties: false,
+} as const;
+
+const validate = new Ajv({ allErrors: false, strict: false }).compile(enrolmentSchema);
+
+/** Undefined when valid; otherwise a message naming the field. */
+export function enrolmentProblem(candidate: unknown): string | undefined {
+  if (validate(candidate)) return undefined;
+  const error = validate.errors?.[0];
+  const field = [
+    error?.instancePath.split("/").filter(Boolean).join("."),
+    error?.params.missingProperty ?? error?.params.additionalProperty,
+  ]
+    .filter(Boolean)
+    .join(".");
+  return `${field || "row"} ${error?.params.additionalProperty ? "is not a known column" : (error?.message ?? "is invalid")}`;
+}
+
+const columns: Record<string, (value: string) => unknown> = {
+  username: (v) => v,
+  email: (v) => v,
+  mobile: (v) => v,
+  firstName: (v) => v,
+  lastName: (v) => v,
+  password: (v) => v,
+  disabled: (v) => (v === "true" ? true : v === "false" ? false : v),
+  expiresAt: (v) => (Number.isNaN(Date.parse(v)) ? v : Date.parse(v)),
+};
+
+/** A CSV row under its header as an enrolment request; empty cells are absent. */
+export function rowToEnrolment(header: readonly string[], row: readonly string[]): EnrolmentRequest | string {
+  const candidate: Record<string, unknown> = {};
+  for (const [index, name] of header.entries()) {
+    const cell = row[index] ?? "";
+    const convert = columns[name];
+    if (convert === undefined) return `${name} is not a known column`;
+    if (cell !== "") candidate[name] = convert(cell);
+  }
+  return enrolmentProblem(candidate) ?? (candidate as unknown as EnrolmentRequest);
+}

@@ -1,0 +1,158 @@
+import { readFileSync } from "node:fs";
+import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
+import { Command } from "commander";
+import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
+import { parseCsv } from "../cli/csv.ts";
+import { progressBar } from "../cli/progress-bar.ts";
+import { requireTenant } from "../tenants/tenant-cli.ts";
+import { enrolUser } from "./enrol-user.ts";
+import { enrolmentProblem, rowToEnrolment } from "./enrolment-schema.ts";
+import { importUsers } from "./import-users.ts";
+import { findUser, listUsers, updateUser } from "./user-store.ts";
+import { userView } from "./user-view.ts";
+import { requireWellFormed } from "./username.ts";
+
+const tenantOption = ["--tenant <tenant>", "tenant id or name"] as const;
+
+export function userCommand(): Command {
+  const user = new Command("user").description("create, find, change and import users");
+
+  user
+    .command("create <username>")
+    .requiredOption(...tenantOption)
+    .option("--email <email>")
+    .option("--mobile <e164>")
+    .option("--first-name <name>")
+    .option("--last-name <name>")
+    .option("--password-stdin", "read the initial password from standard input (never from the command line)")
+    .option("--json", "print JSON")
+    .action(async (username: string, o: Record<string, string | boolean | undefined>, command: Command) =>
+      withContext(command, async (ctx) => {
+        const t = await requireTenant(ctx, String(o.tenant));
+        const request = {
+          username,
+          ...(o.email ? { email: String(o.email) } : {}),
+          ...(o.mobile ? { mobile: String(o.mobile) } : {}),
+          ...(o.firstName ? { firstName: String(o.firstName) } : {}),
+          ...(o.lastName ? { lastName: String(o.lastName) } : {}),
+          ...(o.passwordStdin ? { password: readFileSync(0, "utf8").replace(/\r?\n$/, "") } : {}),
+        };
+        const problem = enrolmentProblem(request);
+        if (problem !== undefined)
+          throw new TesseraError(TesseraApiCode.MalformedRequest, { message: problem });
+        const created = await enrolUser(ctx, t, request, ApiReturnCode.EnrollPartnerUserFailed);
+        await auditCli(ctx, {
+          tenantId: t.id,
+          subject: `user:${created.username}`,
+          operation: "user.create",
+          resultCode: 0,
+        });
+        printJsonOrLines(Boolean(o.json), { user: userView(created) }, () => [
+          `created user ${created.username}`,
+        ]);
+      }),
+    );
+
+  user
+    .command("list")
+    .requiredOption(...tenantOption)
+    .option("--query <pattern>", "wildcards * and ?")
+    .option("--by <field>", "username or email", "username")
+    .option("--json", "print JSON")
+    .action(async (o: { tenant: string; query?: string; by: string; json?: boolean }, command: Command) =>
+      withContext(command, async (ctx) => {
+        const t = await requireTenant(ctx, o.tenant);
+        if (o.by !== "username" && o.by !== "email")
+          throw new TesseraError(TesseraApiCode.MalformedRequest, {
+            message: "--by must be username or email",
+          });
+        const users = (
+          await listUsers(ctx.database.db, t.id, {
+            by: o.by,
+            pattern: o.query,
+            limit: 10_000,
+            after: undefined,
+          })
+        ).map(userView);
+        printJsonOrLines(Boolean(o.json), { users }, () =>
+          users.map(
+            (u) => `${u.username}${u.email ? `  <${u.email}>` : ""}${u.disabled ? "  DISABLED" : ""}`,
+          ),
+        );
+      }),
+    );
+
+  user
+    .command("update <username>")
+    .requiredOption(...tenantOption)
+    .option("--email <email>")
+    .option("--disable")
+    .option("--enable")
+    .option("--unlock", "clear a password lockout")
+    .action(
+      async (
+        username: string,
+        o: { tenant: string; email?: string; disable?: boolean; enable?: boolean; unlock?: boolean },
+        command: Command,
+      ) =>
+        withContext(command, async (ctx) => {
+          const t = await requireTenant(ctx, o.tenant);
+          const name = requireWellFormed(username, "username");
+          const existing = await findUser(ctx.database.db, t.id, name);
+          if (existing === undefined)
+            throw new TesseraError(ApiReturnCode.InvalidPartnerUserLogin, { message: `no user ${name}` });
+          const changes = {
+            ...(o.email === undefined ? {} : { email: o.email }),
+            ...(o.disable ? { disabled: true } : o.enable ? { disabled: false } : {}),
+            ...(o.unlock ? { unlock: true } : {}),
+          };
+          await updateUser(ctx.database.db, existing.id, changes, ctx.clock.now());
+          await auditCli(ctx, {
+            tenantId: t.id,
+            subject: `user:${name}`,
+            operation: "user.update",
+            resultCode: 0,
+          });
+          process.stdout.write(`updated ${name}\n`);
+        }),
+    );
+
+  user
+    .command("import <file>")
+    .description(
+      "create users from a CSV file with a header row (username,email,mobile,firstName,lastName,password,disabled,expiresAt)",
+    )
+    .requiredOption(...tenantOption)
+    .option("--json", "print the summary as JSON")
+    .action(async (file: string, o: { tenant: string; json?: boolean }, command: Command) =>
+      withContext(command, async (ctx) => {
+        const t = await requireTenant(ctx, o.tenant);
+        const [header = [], ...rows] = parseCsv(readFileSync(file, "utf8"));
+        if (!header.includes("username"))
+          throw new TesseraError(TesseraApiCode.MalformedRequest, {
+            message: `${file}: the header row must name a username column`,
+          });
+        const bar = progressBar("importing");
+        const summary = await importUsers(
+          ctx,
+          t,
+          rows.map((row) => rowToEnrolment(header, row)),
+          (done, total) => bar.update(done, total),
+        );
+        await auditCli(ctx, {
+          tenantId: t.id,
+          subject: `import:${file}`,
+          operation: "user.import",
+          resultCode: summary.rejected.length === 0 ? 0 : ApiReturnCode.EnrollUserFailed,
+        });
+        printJsonOrLines(Boolean(o.json), summary, () => [
+          `${summary.created} created, ${summary.rejected.length} rejected`,
+          ...summary.rejected.map(
+            (r) => `  line ${r.row + 1} (${r.username || "?"}): ${r.errorName}: ${r.errorMessage}`,
+          ),
+        ]);
+        if (summary.rejected.length > 0) process.exitCode = 2;
+      }),
+    );
+  return user;
+}

@@ -1,0 +1,188 @@
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe as suite, test } from "node:test";
+import { ApiReturnCode } from "@tessera/codes";
+import { recordObservedCode } from "@tessera/codes/coverage";
+import { runCli } from "./helpers/run-cli.ts";
+import { type SmtpSink, startSmtpSink } from "./helpers/smtp-sink.ts";
+import { backends } from "./helpers/test-database.ts";
+import { startTestServer, type TestServer } from "./helpers/test-server.ts";
+
+for (const backend of backends) {
+  suite(`tessera CLI (${backend})`, () => {
+    let s: TestServer;
+    let smtp: SmtpSink;
+    let data: string[];
+    let env: Record<string, string>;
+    before(async () => {
+      smtp = await startSmtpSink();
+      s = await startTestServer(backend);
+      const { dataDir, databaseUrl } = s.server.ctx.config;
+      data = ["--data-dir", dataDir, ...(databaseUrl === undefined ? [] : ["--database-url", databaseUrl])];
+      env = {
+        TESSERA_SMTP_HOST: "127.0.0.1",
+        TESSERA_SMTP_PORT: String(smtp.port),
+        TESSERA_LOG_LEVEL: "silent",
+      };
+    });
+    after(async () => {
+      await s.close();
+      await smtp.close();
+    });
+
+    test("tenant create --json prints the tenant and an API key that works, once", async () => {
+      const r = await runCli([...data, "tenant", "create", "globex", "--json"], {
+        env,
+        scenario: "cli: tenant create",
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const { tenant, apiKey } = JSON.parse(r.stdout) as {
+        tenant: { name: string; id: string };
+        apiKey: string;
+      };
+      assert.equal(tenant.name, "globex");
+      const me = await s.api("GET", "/v1/tenant", { apiKey, scenario: "cli: key from tenant create" });
+      assert.equal((me.body.tenant as { id: string }).id, tenant.id);
+      const list = await runCli([...data, "tenant", "list", "--json"], { env, scenario: "cli: tenant list" });
+      assert.ok(
+        (JSON.parse(list.stdout) as { tenants: { name: string }[] }).tenants.some((t) => t.name === "globex"),
+      );
+      assert.doesNotMatch(list.stdout, /tsk_/, "keys are shown once, at creation");
+    });
+
+    test("a taken or malformed tenant name is EnrollPartnerFailed", async () => {
+      await runCli([...data, "tenant", "create", "initech"], { env, scenario: "cli: tenant create" });
+      for (const name of ["initech", "Bad Name"]) {
+        const r = await runCli([...data, "tenant", "create", name, "--json"], {
+          env,
+          scenario: "cli: tenant create refused",
+        });
+        assert.equal(r.status, 1);
+        assert.equal(JSON.parse(r.stdout).errorCode, ApiReturnCode.EnrollPartnerFailed);
+      }
+    });
+
+    test("tenant create --notify: sent over SMTP, or no tenant when it cannot be sent", async () => {
+      const ok = await runCli([...data, "tenant", "create", "hooli", "--notify", "ops@hooli.test"], {
+        env,
+        scenario: "cli: tenant notify",
+      });
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.equal(smtp.to("ops@hooli.test").length, 1);
+      const refused = await runCli(
+        [...data, "tenant", "create", "umbrella", "--notify", "ops@refused.test", "--json"],
+        { env, scenario: "cli: tenant notify refused" },
+      );
+      assert.equal(refused.status, 1);
+      assert.equal(JSON.parse(refused.stdout).errorCode, ApiReturnCode.EnrollPartnerSendNotoficationFailed);
+      const list = await runCli([...data, "tenant", "list"], { env, scenario: "cli: tenant list" });
+      assert.doesNotMatch(list.stdout, /umbrella/);
+    });
+
+    test("disabling a tenant stops its API keys; enabling restores them", async () => {
+      const created = JSON.parse(
+        (
+          await runCli([...data, "tenant", "create", "vandelay", "--json"], {
+            env,
+            scenario: "cli: tenant create",
+          })
+        ).stdout,
+      );
+      await runCli([...data, "tenant", "disable", "vandelay"], { env, scenario: "cli: tenant disable" });
+      assert.equal(
+        (
+          await s.api("GET", "/v1/tenant", {
+            apiKey: created.apiKey,
+            source: "203.0.113.9",
+            scenario: "cli: disabled tenant",
+          })
+        ).body.errorCode,
+        ApiReturnCode.PartnerLoginFailed,
+      );
+      await runCli([...data, "tenant", "enable", "vandelay"], { env, scenario: "cli: tenant enable" });
+      assert.equal(
+        (
+          await s.api("GET", "/v1/tenant", {
+            apiKey: created.apiKey,
+            source: "203.0.113.9",
+            scenario: "cli: enabled tenant",
+          })
+        ).status,
+        200,
+      );
+    });
+
+    test("user import: creates good rows, reports rejected ones by line, shows progress", async () => {
+      await runCli([...data, "tenant", "create", "stark", "--json"], { env, scenario: "cli: tenant create" });
+      const file = join(s.server.ctx.config.dataDir, "users.csv");
+      writeFileSync(
+        file,
+        'username,email,firstName\r\nann,ann@stark.example,Ann\r\n"bad user",,\r\nann,,"Ann, again"\r\nbob,not-an-address,Bob\r\ncy,cy@stark.example,"Cy ""the"" Third"\r\n',
+      );
+      const r = await runCli([...data, "user", "import", "--tenant", "stark", file, "--json"], {
+        env,
+        scenario: "cli: user import",
+      });
+      assert.equal(r.status, 2, "rejected rows make the exit status 2");
+      const summary = JSON.parse(r.stdout) as {
+        created: number;
+        rejected: { row: number; errorCode: number; errorMessage: string }[];
+      };
+      assert.equal(summary.created, 2);
+      assert.deepEqual(
+        summary.rejected.map((x) => x.row),
+        [2, 3, 4],
+      );
+      for (const row of summary.rejected)
+        recordObservedCode("api", row.errorCode, "cli: import rejected row");
+      assert.ok(summary.rejected.every((x) => x.errorCode === ApiReturnCode.EnrollUserFailed));
+      assert.match(summary.rejected[2]?.errorMessage ?? "", /email/);
+      assert.match(r.stderr, /importing: 100% \(5\/5\)/);
+      const list = await runCli([...data, "user", "list", "--tenant", "stark", "--json"], {
+        env,
+        scenario: "cli: user list",
+      });
+      const users = (JSON.parse(list.stdout) as { users: { username: string; firstName: string }[] }).users;
+      assert.deepEqual(
+        users.map((u) => [u.username, u.firstName]),
+        [
+          ["ann", "Ann"],
+          ["cy", 'Cy "the" Third'],
+        ],
+      );
+    });
+
+    test("user create reads the password from stdin, never from the command line", async () => {
+      await runCli([...data, "tenant", "create", "wayne", "--json"], { env, scenario: "cli: tenant create" });
+      const r = await runCli([...data, "user", "create", "bruce", "--tenant", "wayne", "--password-stdin"], {
+        env,
+        input: "i am batman\n",
+        scenario: "cli: user create",
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const key = JSON.parse(
+        (
+          await runCli([...data, "api-key", "create", "--tenant", "wayne", "--json"], {
+            env,
+            scenario: "cli: api key",
+          })
+        ).stdout,
+      ).apiKey as string;
+      const login = await s.api("POST", "/v1/auth/password", {
+        apiKey: key,
+        body: { username: "bruce", password: "i am batman" },
+        scenario: "cli: password from stdin",
+      });
+      assert.equal(login.status, 200);
+    });
+
+    test("audit verify passes on an intact trail that records operator and API actions", async () => {
+      const r = await runCli([...data, "audit", "verify", "--json"], { env, scenario: "cli: audit verify" });
+      assert.equal(r.status, 0, r.stdout);
+      const result = JSON.parse(r.stdout) as { ok: boolean; events: number };
+      assert.equal(result.ok, true);
+      assert.ok(result.events > 10);
+    });
+  });
+}
