@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
 import { auditRequest } from "../audit/audit-requests.ts";
+import { auditRoutes } from "../audit/audit-routes.ts";
 import { healthRoutes } from "../health/health-routes.ts";
 import { registerMetrics } from "../metrics/metrics-plugin.ts";
 import { registerOpenApi } from "../openapi/openapi-plugin.ts";
@@ -21,7 +22,7 @@ export interface AppOptions {
 }
 
 /** The tenant API's domain plugins, registered in this order under /v1. */
-const tenantApiPlugins = [tenantRoutes, userRoutes, passwordRoutes, sessionRoutes];
+const tenantApiPlugins = [tenantRoutes, userRoutes, passwordRoutes, sessionRoutes, auditRoutes];
 
 /** The HTTP application: one Fastify plugin per domain, registered from explicit lists. */
 export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Promise<FastifyInstance> {

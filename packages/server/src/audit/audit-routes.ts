@@ -1,0 +1,94 @@
+import type { FastifyPluginAsync } from "fastify";
+import { success } from "../app/envelope.ts";
+import { okResponse } from "../app/route-schemas.ts";
+
+const eventSchema = {
+  type: "object",
+  properties: {
+    seq: { type: "integer" },
+    at: { type: "integer" },
+    actor: { type: "string" },
+    subject: { type: ["string", "null"] },
+    sourceIp: { type: ["string", "null"] },
+    operation: { type: "string" },
+    resultCode: { type: "integer" },
+    durationMs: { type: ["integer", "null"] },
+    requestId: { type: ["string", "null"] },
+  },
+} as const;
+
+type AuditQuery = {
+  from?: number;
+  to?: number;
+  operation?: string;
+  subject?: string;
+  actor?: string;
+  resultCode?: number;
+  limit?: number;
+  cursor?: number;
+};
+
+/** The calling tenant's own audit events, newest first, with filters and a cursor. */
+export const auditRoutes: FastifyPluginAsync = async (app) => {
+  app.get<{ Querystring: AuditQuery }>(
+    "/audit",
+    {
+      schema: {
+        querystring: {
+          type: "object",
+          properties: {
+            from: { type: "integer", minimum: 0, description: "epoch ms, inclusive" },
+            to: { type: "integer", minimum: 0, description: "epoch ms, exclusive" },
+            operation: { type: "string", maxLength: 200 },
+            subject: { type: "string", maxLength: 400 },
+            actor: { type: "string", maxLength: 200 },
+            resultCode: { type: "integer" },
+            limit: { type: "integer", minimum: 1, maximum: 500 },
+            cursor: { type: "integer", minimum: 1 },
+          },
+          additionalProperties: false,
+        },
+        response: {
+          200: okResponse({
+            events: { type: "array", items: eventSchema },
+            nextCursor: { type: ["integer", "null"] },
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const limit = q.limit ?? 100;
+      let query = request.server.ctx.database.db
+        .selectFrom("audit_events")
+        .selectAll()
+        .where("tenant_id", "=", request.tenant.id);
+      if (q.from !== undefined) query = query.where("at", ">=", q.from);
+      if (q.to !== undefined) query = query.where("at", "<", q.to);
+      if (q.operation !== undefined) query = query.where("operation", "=", q.operation);
+      if (q.subject !== undefined) query = query.where("subject", "=", q.subject);
+      if (q.actor !== undefined) query = query.where("actor", "=", q.actor);
+      if (q.resultCode !== undefined) query = query.where("result_code", "=", q.resultCode);
+      if (q.cursor !== undefined) query = query.where("seq", "<", q.cursor);
+      const rows = await query
+        .orderBy("seq", "desc")
+        .limit(limit + 1)
+        .execute();
+      const page = rows.slice(0, limit);
+      return success({
+        events: page.map((r) => ({
+          seq: r.seq,
+          at: r.at,
+          actor: r.actor,
+          subject: r.subject,
+          sourceIp: r.source_ip,
+          operation: r.operation,
+          resultCode: r.result_code,
+          durationMs: r.duration_ms,
+          requestId: r.request_id,
+        })),
+        nextCursor: rows.length > limit ? (page.at(-1)?.seq ?? null) : null,
+      });
+    },
+  );
+};

@@ -1,0 +1,181 @@
+import assert from "node:assert/strict";
+import { after, before, describe as suite, test } from "node:test";
+import { ApiReturnCode } from "@tessera/codes";
+import { sql } from "kysely";
+import { verifyAudit } from "../src/audit/verify-audit.ts";
+import { backends } from "./helpers/test-database.ts";
+import { startTestServer, type TestServer } from "./helpers/test-server.ts";
+
+type Event = {
+  seq: number;
+  actor: string;
+  subject: string | null;
+  sourceIp: string;
+  operation: string;
+  resultCode: number;
+  requestId: string;
+};
+
+for (const backend of backends) {
+  suite(`audit trail (${backend})`, () => {
+    let s: TestServer;
+    before(async () => {
+      s = await startTestServer(backend, { flags: { "audit.checkpointEvery": 10 } });
+    });
+    after(() => s.close());
+    const verify = () => verifyAudit(s.server.ctx.database.db, s.server.ctx.signer);
+
+    test("every API request is recorded with tenant, actor, subject, source, operation and code, never a secret", async () => {
+      const { apiKey } = await s.tenant();
+      await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username: "wes", password: "hunter2hunter2" },
+        source: "192.0.2.44",
+        scenario: "audit: setup",
+      });
+      const login = await s.api("POST", "/v1/auth/password", {
+        apiKey,
+        body: { username: "wes", password: "wrong-password" },
+        source: "192.0.2.44",
+        scenario: "audit: failed login",
+      });
+      const session = await s.api("POST", "/v1/sessions", {
+        apiKey,
+        body: { username: "wes", durationMinutes: 5, type: "web" },
+        scenario: "audit: session",
+      });
+      const r = await s.api("GET", "/v1/audit?subject=user:wes", { apiKey, scenario: "audit: list" });
+      const events = r.body.events as Event[];
+      const failed = events.find((e) => e.requestId === login.headers.get("x-request-id"));
+      assert.deepEqual(
+        failed && {
+          actor: failed.actor.startsWith("apikey:"),
+          subject: failed.subject,
+          sourceIp: failed.sourceIp,
+          operation: failed.operation,
+          resultCode: failed.resultCode,
+        },
+        {
+          actor: true,
+          subject: "user:wes",
+          sourceIp: "192.0.2.44",
+          operation: "POST /v1/auth/password",
+          resultCode: ApiReturnCode.PartnerUserLoginFailed,
+        },
+      );
+      const dump = JSON.stringify(await sql`select * from audit_events`.execute(s.server.ctx.database.db));
+      for (const secret of ["hunter2hunter2", "wrong-password", String(session.body.sessionToken), apiKey])
+        assert.ok(!dump.includes(secret), "no secret in the trail");
+    });
+
+    test("filters and a cursor page through a tenant's own events only", async () => {
+      const a = await s.tenant();
+      const b = await s.tenant();
+      for (let i = 0; i < 5; i += 1)
+        await s.api("GET", `/v1/users/u${i}`, { apiKey: a.apiKey, scenario: "audit: setup" });
+      await s.api("GET", "/v1/users/other", { apiKey: b.apiKey, scenario: "audit: setup" });
+      const seen: Event[] = [];
+      let cursor: number | null = null;
+      do {
+        const page = await s.api(
+          "GET",
+          `/v1/audit?operation=${encodeURIComponent("GET /v1/users/:username")}&limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+          { apiKey: a.apiKey, scenario: "audit: page" },
+        );
+        seen.push(...(page.body.events as Event[]));
+        cursor = page.body.nextCursor as number | null;
+      } while (cursor !== null);
+      assert.deepEqual(
+        seen.map((e) => e.subject),
+        ["user:u4", "user:u3", "user:u2", "user:u1", "user:u0"],
+      );
+      const byCode = await s.api("GET", `/v1/audit?resultCode=${ApiReturnCode.InvalidPartnerUserLogin}`, {
+        apiKey: b.apiKey,
+        scenario: "audit: by code",
+      });
+      assert.deepEqual(
+        (byCode.body.events as Event[]).map((e) => e.subject),
+        ["user:other"],
+      );
+    });
+
+    test("concurrent requests keep one unbroken, signed chain with periodic checkpoints", async () => {
+      const { apiKey } = await s.tenant();
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          s.api("GET", `/v1/users/c${i}`, { apiKey, scenario: "audit: concurrent" }),
+        ),
+      );
+      const result = await verify();
+      assert.deepEqual(result.problems, []);
+      assert.ok(result.ok);
+      assert.ok(result.checkpoints >= 4, `${result.checkpoints} checkpoints`);
+    });
+
+    test("verify detects an edited, deleted, reordered or truncated entry, and a forged head", async () => {
+      const { db } = s.server.ctx.database;
+      assert.ok((await verify()).ok);
+      const last = (await db.selectFrom("audit_head").select("seq").executeTakeFirstOrThrow()).seq;
+      const snapshot = await db.selectFrom("audit_events").selectAll().orderBy("seq").execute();
+      const head = await db.selectFrom("audit_head").selectAll().executeTakeFirstOrThrow();
+      const restore = async () => {
+        await db.deleteFrom("audit_events").execute();
+        for (let i = 0; i < snapshot.length; i += 500)
+          await db
+            .insertInto("audit_events")
+            .values(snapshot.slice(i, i + 500))
+            .execute();
+        await db.updateTable("audit_head").set(head).where("id", "=", 1).execute();
+        assert.ok((await verify()).ok, "restored");
+      };
+      const expectProblem = async (pattern: RegExp) => {
+        const result = await verify();
+        assert.equal(result.ok, false);
+        assert.ok(
+          result.problems.some((p) => pattern.test(p)),
+          result.problems.join("; "),
+        );
+        await restore();
+      };
+
+      await db
+        .updateTable("audit_events")
+        .set({ actor: "apikey:someone-else" })
+        .where("seq", "=", 3)
+        .execute();
+      await expectProblem(/entry 3: content does not match its hash/);
+
+      await db.deleteFrom("audit_events").where("seq", "=", 5).execute();
+      await expectProblem(/entry 5: missing or out of order/);
+
+      const [e6, e7] = snapshot.filter((e) => e.seq === 6 || e.seq === 7);
+      await db.deleteFrom("audit_events").where("seq", "in", [6, 7]).execute();
+      await db
+        .insertInto("audit_events")
+        .values([
+          { ...(e7 as (typeof snapshot)[0]), seq: 6 },
+          { ...(e6 as (typeof snapshot)[0]), seq: 7 },
+        ])
+        .execute();
+      await expectProblem(/entry 6: (does not link|content does not match)/);
+
+      await db
+        .deleteFrom("audit_events")
+        .where("seq", ">", last - 3)
+        .execute();
+      await expectProblem(/signed head says \d+ entries but the chain ends at/);
+
+      const previous = snapshot.at(-4);
+      await db
+        .deleteFrom("audit_events")
+        .where("seq", ">", last - 3)
+        .execute();
+      await db
+        .updateTable("audit_head")
+        .set({ seq: previous?.seq ?? 0, hash: previous?.hash ?? "" })
+        .where("id", "=", 1)
+        .execute();
+      await expectProblem(/head signature is invalid/);
+    });
+  });
+}
