@@ -11,7 +11,7 @@ import { authenticateTenant } from "../tenants/authenticate-tenant.ts";
 import { tenantRoutes } from "../tenants/tenant-routes.ts";
 import { userRoutes } from "../users/user-routes.ts";
 import "./fastify-types.ts";
-import { installErrorHandling } from "./error-handler.ts";
+import { answerClientError, answerFrameworkError, installErrorHandling } from "./error-handler.ts";
 import { requestSerializer } from "./log-redaction.ts";
 import type { ServerContext } from "./server-context.ts";
 import { validatorCompiler } from "./validator-compiler.ts";
@@ -33,6 +33,9 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
         : { level: ctx.config.logLevel, serializers: { req: requestSerializer } },
     // In-flight requests on open connections finish during shutdown instead of getting a bare 503.
     return503OnClosing: false,
+    clientErrorHandler: answerClientError,
+    // Errors the router raises before any hook runs (a path parameter too long, a malformed URL).
+    frameworkErrors: answerFrameworkError,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 64 * 1024,

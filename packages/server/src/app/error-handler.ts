@@ -1,5 +1,6 @@
+import type { Socket } from "node:net";
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isDatabaseFailure } from "../storage/database-failure.ts";
 import { envelope } from "./envelope.ts";
 
@@ -54,6 +55,38 @@ export function installErrorHandling(app: FastifyInstance): void {
 }
 
 const methods = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+export function answerFrameworkError(
+  error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const message =
+    error.code === "FST_ERR_MAX_PARAM_LENGTH"
+      ? "A path parameter is too long."
+      : "The request URL is malformed.";
+  reply.code(400).send(envelope(TesseraApiCode.MalformedRequest, message, "params"));
+}
+
+/**
+ * Requests Node's HTTP parser rejects before Fastify sees them (malformed request line, headers
+ * too large) still get the envelope, written straight to the socket.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) return;
+  const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+  const body = JSON.stringify(
+    envelope(
+      TesseraApiCode.MalformedRequest,
+      tooLarge ? "The request headers are too large." : "The request is not valid HTTP.",
+      "headers",
+    ),
+  );
+  const status = tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request";
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
 
 type Classified = { status: number; code: number; message: string; field?: string };
 
