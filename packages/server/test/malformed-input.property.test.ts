@@ -184,7 +184,7 @@ for (const backend of backends) {
             const search = new URLSearchParams(q).toString();
             const headers: Record<string, string> = { "x-forwarded-for": "198.18.0.1" };
             if (auth === "valid") headers.authorization = `Bearer ${apiKey}`;
-            if (auth === "garbage") headers.authorization = "Bearer tsk_" + segments.join("");
+            if (auth === "garbage") headers.authorization = `Bearer tsk_${segments.join("")}`;
             if (type !== "") headers["content-type"] = type;
             const before = await snapshot(s);
             const sendBody = withBody && route.method !== "GET" ? body : undefined;

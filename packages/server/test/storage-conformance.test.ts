@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
-import { ManualClock } from "../src/clock/clock.ts";
+import { openServerContext, type ServerContext } from "../src/app/server-context.ts";
 import { AuditLog } from "../src/audit/audit-log.ts";
 import { verifyAudit } from "../src/audit/verify-audit.ts";
-import { openServerContext, type ServerContext } from "../src/app/server-context.ts";
+import { ManualClock } from "../src/clock/clock.ts";
 import { loadConfig } from "../src/config/load-config.ts";
 import { openRecovery, redeemRecovery } from "../src/passwords/recovery-store.ts";
 import { createSession, revokeSession } from "../src/sessions/session-store.ts";
@@ -25,7 +25,10 @@ for (const backend of backends) {
     before(async () => {
       database = await createTestDatabase(backend);
       ctx = await openServerContext(
-        loadConfig({ env: {}, flags: { dataDir: database.dataDir, databaseUrl: database.databaseUrl, logLevel: "silent" } }),
+        loadConfig({
+          env: {},
+          flags: { dataDir: database.dataDir, databaseUrl: database.databaseUrl, logLevel: "silent" },
+        }),
         { clock },
       );
     });
@@ -43,7 +46,11 @@ for (const backend of backends) {
     test("times beyond 32 bits come back as the same numbers", async () => {
       const far = Date.UTC(2200, 0, 1);
       const tenant = await createTenant(ctx.database.db, "times", far);
-      const row = await ctx.database.db.selectFrom("tenants").select("created_at").where("id", "=", tenant.id).executeTakeFirstOrThrow();
+      const row = await ctx.database.db
+        .selectFrom("tenants")
+        .select("created_at")
+        .where("id", "=", tenant.id)
+        .executeTakeFirstOrThrow();
       assert.equal(row.created_at, far);
       assert.equal(typeof row.created_at, "number");
     });
@@ -58,8 +65,12 @@ for (const backend of backends) {
 
     test("LIKE treats % and _ literally and * ? as wildcards, case-insensitively", async () => {
       const t = await createTenant(ctx.database.db, "like", clock.now());
-      for (const username of ["a_b", "axb", "a%b", "ab"]) await insertUser(ctx.database.db, t.id, { username }, clock.now());
-      const find = async (pattern: string) => (await listUsers(ctx.database.db, t.id, { by: "username", pattern, limit: 10, after: undefined })).map((u) => u.username);
+      for (const username of ["a_b", "axb", "a%b", "ab"])
+        await insertUser(ctx.database.db, t.id, { username }, clock.now());
+      const find = async (pattern: string) =>
+        (
+          await listUsers(ctx.database.db, t.id, { by: "username", pattern, limit: 10, after: undefined })
+        ).map((u) => u.username);
       assert.equal(likePattern("A_%*?"), "a\\_\\%%_");
       assert.deepEqual(await find("a_b"), ["a_b"]);
       assert.deepEqual(await find("a%b"), ["a%b"]);
@@ -70,32 +81,79 @@ for (const backend of backends) {
     test("single use under concurrency: 20 racing redemptions of one recovery link, one wins", async () => {
       const t = await createTenant(ctx.database.db, "race-recovery", clock.now());
       const user = await insertUser(ctx.database.db, t.id, { username: "rita" }, clock.now());
-      const { rid } = await openRecovery(ctx.database.db, { tenantId: t.id, userId: user?.id ?? "", now: clock.now(), expiresAt: clock.now() + 60_000 });
-      const wins = await Promise.all(Array.from({ length: 20 }, () => redeemRecovery(ctx.database.db, rid, clock.now())));
+      const { rid } = await openRecovery(ctx.database.db, {
+        tenantId: t.id,
+        userId: user?.id ?? "",
+        now: clock.now(),
+        expiresAt: clock.now() + 60_000,
+      });
+      const wins = await Promise.all(
+        Array.from({ length: 20 }, () => redeemRecovery(ctx.database.db, rid, clock.now())),
+      );
       assert.equal(wins.filter(Boolean).length, 1);
     });
 
     test("single use under concurrency: 20 racing expiries of one session, one wins", async () => {
       const t = await createTenant(ctx.database.db, "race-session", clock.now());
       const user = await insertUser(ctx.database.db, t.id, { username: "sid" }, clock.now());
-      const token = await createSession(ctx.database.db, { tenantId: t.id, userId: user?.id ?? "", type: "web", createdAt: clock.now(), expiresAt: clock.now() + 60_000 });
-      const wins = await Promise.all(Array.from({ length: 20 }, () => revokeSession(ctx.database.db, t.id, token, clock.now())));
+      const token = await createSession(ctx.database.db, {
+        tenantId: t.id,
+        userId: user?.id ?? "",
+        type: "web",
+        createdAt: clock.now(),
+        expiresAt: clock.now() + 60_000,
+      });
+      const wins = await Promise.all(
+        Array.from({ length: 20 }, () => revokeSession(ctx.database.db, t.id, token, clock.now())),
+      );
       assert.equal(wins.filter(Boolean).length, 1);
     });
 
     test("failure counters are atomic: 30 racing failures from one source reach the limit", async () => {
       const source = `203.0.113.${backend === "sqlite" ? 1 : 2}`;
-      await Promise.all(Array.from({ length: 9 }, () => recordSourceFailure(ctx.database.db, source, clock.now(), { failureLimit: 10, lockoutSeconds: 60 })));
-      assert.equal(await lockedUntil(ctx.database.db, source, clock.now()), undefined, "9 failures do not lock");
-      await recordSourceFailure(ctx.database.db, source, clock.now(), { failureLimit: 10, lockoutSeconds: 60 });
-      assert.equal(await lockedUntil(ctx.database.db, source, clock.now()), clock.now() + 60_000, "the 10th locks");
+      await Promise.all(
+        Array.from({ length: 9 }, () =>
+          recordSourceFailure(ctx.database.db, source, clock.now(), { failureLimit: 10, lockoutSeconds: 60 }),
+        ),
+      );
+      assert.equal(
+        await lockedUntil(ctx.database.db, source, clock.now()),
+        undefined,
+        "9 failures do not lock",
+      );
+      await recordSourceFailure(ctx.database.db, source, clock.now(), {
+        failureLimit: 10,
+        lockoutSeconds: 60,
+      });
+      assert.equal(
+        await lockedUntil(ctx.database.db, source, clock.now()),
+        clock.now() + 60_000,
+        "the 10th locks",
+      );
     });
 
     test("two audit writers on one database keep one unbroken chain", async () => {
       const second = await openDatabase({ dataDir: database.dataDir, databaseUrl: database.databaseUrl });
-      const other = new AuditLog(backend === "postgres" ? second.db : ctx.database.db, backend, ctx.signer, 7);
-      const event = (n: number) => ({ at: clock.now(), tenantId: null, actor: "system", subject: `n:${n}`, sourceIp: null, operation: "test", resultCode: 0, durationMs: null, requestId: null });
-      await Promise.all(Array.from({ length: 60 }, (_, n) => (n % 2 === 0 ? ctx.audit : other).append(event(n))));
+      const other = new AuditLog(
+        backend === "postgres" ? second.db : ctx.database.db,
+        backend,
+        ctx.signer,
+        7,
+      );
+      const event = (n: number) => ({
+        at: clock.now(),
+        tenantId: null,
+        actor: "system",
+        subject: `n:${n}`,
+        sourceIp: null,
+        operation: "test",
+        resultCode: 0,
+        durationMs: null,
+        requestId: null,
+      });
+      await Promise.all(
+        Array.from({ length: 60 }, (_, n) => (n % 2 === 0 ? ctx.audit : other).append(event(n))),
+      );
       await second.close();
       const result = await verifyAudit(ctx.database.db, ctx.signer);
       assert.deepEqual(result.problems, []);

@@ -16,7 +16,9 @@ suite("two server processes on one PostgreSQL", () => {
   before(async () => {
     database = await createTestDatabase("postgres");
     data = ["--data-dir", database.dataDir, "--database-url", database.databaseUrl ?? ""];
-    const created = await runCli([...data, "tenant", "create", "shared", "--json"], { scenario: "two processes: setup" });
+    const created = await runCli([...data, "tenant", "create", "shared", "--json"], {
+      scenario: "two processes: setup",
+    });
     apiKey = JSON.parse(created.stdout).apiKey;
     a = await startServerProcess(data);
     b = await startServerProcess(data);
@@ -36,31 +38,109 @@ suite("two server processes on one PostgreSQL", () => {
     });
 
   test("password failures spread over both processes lock the account in both", async () => {
-    assert.equal((await call(a, "PATCH", "/v1/tenant", { passwordMaxFailures: 4, lockoutBaseSeconds: 600 }, "two processes: settings")).status, 200);
-    assert.equal((await call(a, "POST", "/v1/users", { username: "xena", password: "correct horse" }, "two processes: user")).status, 201);
+    assert.equal(
+      (
+        await call(
+          a,
+          "PATCH",
+          "/v1/tenant",
+          { passwordMaxFailures: 4, lockoutBaseSeconds: 600 },
+          "two processes: settings",
+        )
+      ).status,
+      200,
+    );
+    assert.equal(
+      (
+        await call(
+          a,
+          "POST",
+          "/v1/users",
+          { username: "xena", password: "correct horse" },
+          "two processes: user",
+        )
+      ).status,
+      201,
+    );
     const results = [];
     for (const [i, server] of [a, b, a, b].entries()) {
-      results.push((await call(server, "POST", "/v1/auth/password", { username: "xena", password: `wrong${i}` }, "two processes: wrong")).body.errorCode);
+      results.push(
+        (
+          await call(
+            server,
+            "POST",
+            "/v1/auth/password",
+            { username: "xena", password: `wrong${i}` },
+            "two processes: wrong",
+          )
+        ).body.errorCode,
+      );
     }
     assert.deepEqual(results, [9001, 9001, 9001, ApiReturnCode.MaximumLoginPartnerUserAttempsExceeded]);
     for (const server of [a, b]) {
-      const right = await call(server, "POST", "/v1/auth/password", { username: "xena", password: "correct horse" }, "two processes: right while locked");
+      const right = await call(
+        server,
+        "POST",
+        "/v1/auth/password",
+        { username: "xena", password: "correct horse" },
+        "two processes: right while locked",
+      );
       assert.equal(right.body.errorCode, ApiReturnCode.MaximumLoginPartnerUserAttempsExceeded);
     }
   });
 
   test("a session made by one process is checked and expired by the other", async () => {
     await call(a, "POST", "/v1/users", { username: "yuri" }, "two processes: user");
-    const token = (await call(a, "POST", "/v1/sessions", { username: "yuri", durationMinutes: 10, type: "web" }, "two processes: session")).body.sessionToken;
-    assert.equal((await apiRequest(`${b.url}/v1/sessions/${token}`, { scenario: "two processes: check", headers: { authorization: `Bearer ${apiKey}` } })).status, 200);
-    assert.equal((await apiRequest(`${b.url}/v1/sessions/${token}`, { method: "DELETE", scenario: "two processes: expire", headers: { authorization: `Bearer ${apiKey}` } })).status, 200);
-    const gone = await apiRequest(`${a.url}/v1/sessions/${token}`, { scenario: "two processes: expired elsewhere", headers: { authorization: `Bearer ${apiKey}` } });
+    const token = (
+      await call(
+        a,
+        "POST",
+        "/v1/sessions",
+        { username: "yuri", durationMinutes: 10, type: "web" },
+        "two processes: session",
+      )
+    ).body.sessionToken;
+    assert.equal(
+      (
+        await apiRequest(`${b.url}/v1/sessions/${token}`, {
+          scenario: "two processes: check",
+          headers: { authorization: `Bearer ${apiKey}` },
+        })
+      ).status,
+      200,
+    );
+    assert.equal(
+      (
+        await apiRequest(`${b.url}/v1/sessions/${token}`, {
+          method: "DELETE",
+          scenario: "two processes: expire",
+          headers: { authorization: `Bearer ${apiKey}` },
+        })
+      ).status,
+      200,
+    );
+    const gone = await apiRequest(`${a.url}/v1/sessions/${token}`, {
+      scenario: "two processes: expired elsewhere",
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
     assert.equal(gone.body.errorCode, ApiReturnCode.SessionTokenInvalid);
   });
 
   test("both processes append to one verifiable audit chain", async () => {
-    await Promise.all(Array.from({ length: 30 }, (_, i) => call(i % 2 ? a : b, "POST", "/v1/auth/password", { username: "nobody", password: "x" }, "two processes: audit load")));
-    const verified = await runCli([...data, "audit", "verify", "--json"], { scenario: "two processes: verify" });
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        call(
+          i % 2 ? a : b,
+          "POST",
+          "/v1/auth/password",
+          { username: "nobody", password: "x" },
+          "two processes: audit load",
+        ),
+      ),
+    );
+    const verified = await runCli([...data, "audit", "verify", "--json"], {
+      scenario: "two processes: verify",
+    });
     assert.equal(verified.status, 0, verified.stdout);
     assert.equal(JSON.parse(verified.stdout).ok, true);
   });

@@ -49,7 +49,9 @@ export class AuditLog {
   append(event: AuditEvent): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ event, resolve, reject });
-      this.#flushing ??= this.#drain();
+      // Start the flush after this turn of the event loop, so every request finishing in the same
+      // turn joins one transaction and one signature.
+      this.#flushing ??= new Promise((started) => setImmediate(started)).then(() => this.#drain());
     });
   }
 

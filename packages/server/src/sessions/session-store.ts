@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
+import { perDatabase, preparedQuery } from "../storage/prepared-query.ts";
 import type { Schema } from "../storage/schema.ts";
 
 /**
@@ -37,6 +38,22 @@ export async function createSession(
   return token;
 }
 
+type LiveSessionRow = { username: string; type: string; created_at: number; expires_at: number };
+const liveSessionQuery = perDatabase((db: Kysely<Schema>) =>
+  preparedQuery<Schema, { hash: string; tenantId: string; now: number }, LiveSessionRow>(db, (p) =>
+    db
+      .selectFrom("sessions")
+      .innerJoin("users", "users.id", "sessions.user_id")
+      .select(["users.username", "sessions.type", "sessions.created_at", "sessions.expires_at"])
+      .where("sessions.token_hash", "=", p("hash"))
+      .where("sessions.tenant_id", "=", p("tenantId"))
+      .where("sessions.revoked_at", "is", null)
+      .where("sessions.expires_at", ">", p("now"))
+      .where("users.disabled", "=", 0)
+      .where((eb) => eb.or([eb("users.expires_at", "is", null), eb("users.expires_at", ">", p("now"))])),
+  ),
+);
+
 /** A live session of this tenant whose user can still sign in; undefined otherwise. */
 export async function findLiveSession(
   db: Kysely<Schema>,
@@ -45,17 +62,7 @@ export async function findLiveSession(
   now: number,
 ): Promise<SessionView | undefined> {
   if (!sessionTokenPattern.test(token)) return undefined;
-  const row = await db
-    .selectFrom("sessions")
-    .innerJoin("users", "users.id", "sessions.user_id")
-    .select(["users.username", "sessions.type", "sessions.created_at", "sessions.expires_at"])
-    .where("sessions.token_hash", "=", hash(token))
-    .where("sessions.tenant_id", "=", tenantId)
-    .where("sessions.revoked_at", "is", null)
-    .where("sessions.expires_at", ">", now)
-    .where("users.disabled", "=", 0)
-    .where((eb) => eb.or([eb("users.expires_at", "is", null), eb("users.expires_at", ">", now)]))
-    .executeTakeFirst();
+  const [row] = await liveSessionQuery(db)({ hash: hash(token), tenantId, now });
   return row === undefined
     ? undefined
     : { username: row.username, type: row.type, createdAt: row.created_at, expiresAt: row.expires_at };

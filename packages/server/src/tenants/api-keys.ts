@@ -1,6 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Kysely } from "kysely";
-import type { Schema } from "../storage/schema.ts";
+import { perDatabase, preparedQuery } from "../storage/prepared-query.ts";
+import type { Schema, TenantsTable } from "../storage/schema.ts";
+import { lockedUntil } from "./source-lockout.ts";
 import { type Tenant, toTenant } from "./tenant-store.ts";
 
 /**
@@ -47,31 +49,60 @@ export async function createApiKey(
   };
 }
 
-/** The tenant a presented key belongs to, or undefined for a malformed, unknown or revoked key. */
+export type KeyResolution =
+  | { readonly kind: "ok"; readonly tenant: Tenant; readonly keyId: string }
+  | { readonly kind: "locked"; readonly until: number }
+  | { readonly kind: "invalid" };
+
+/**
+ * What a presented key from `source` is worth: a tenant, a source locked out after too many
+ * failures (whatever the key), or nothing (malformed, unknown, revoked). The lockout of the
+ * source is read by the same statement as the key, so a valid key costs one read.
+ */
 export async function resolveApiKey(
   db: Kysely<Schema>,
   presented: string,
+  source: string,
   now: number,
-): Promise<{ tenant: Tenant; keyId: string } | undefined> {
+): Promise<KeyResolution> {
   const match = keyPattern.exec(presented);
-  if (match === null) return undefined;
+  const [row] = match === null ? [] : await keyQuery(db)({ id: match[1] as string, source });
+  const until = row === undefined ? await lockedUntil(db, source, now) : row.source_locked_until;
+  if (until !== null && until !== undefined && until > now) return { kind: "locked", until };
+  if (match === null || row === undefined || row.revoked_at !== null) return { kind: "invalid" };
   const [, id, secret] = match as unknown as [string, string, string];
-  const row = await db
-    .selectFrom("api_keys")
-    .innerJoin("tenants", "tenants.id", "api_keys.tenant_id")
-    .selectAll("tenants")
-    .select(["api_keys.secret_hash", "api_keys.revoked_at", "api_keys.last_used_at"])
-    .where("api_keys.id", "=", id)
-    .executeTakeFirst();
-  if (row === undefined || row.revoked_at !== null) return undefined;
   const expected = Buffer.from(row.secret_hash, "hex");
   const actual = Buffer.from(hashSecret(secret), "hex");
-  if (!timingSafeEqual(expected, actual)) return undefined;
+  if (!timingSafeEqual(expected, actual)) return { kind: "invalid" };
   if (row.last_used_at === null || now - row.last_used_at > LAST_USED_RESOLUTION_MS) {
     await db.updateTable("api_keys").set({ last_used_at: now }).where("id", "=", id).execute();
   }
-  return { tenant: toTenant(row), keyId: id };
+  return { kind: "ok", tenant: toTenant(row), keyId: id };
 }
+
+type KeyRow = TenantsTable & {
+  secret_hash: string;
+  revoked_at: number | null;
+  last_used_at: number | null;
+  source_locked_until: number | null;
+};
+const keyQuery = perDatabase((db: Kysely<Schema>) =>
+  preparedQuery<Schema, { id: string; source: string }, KeyRow>(db, (p) =>
+    db
+      .selectFrom("api_keys")
+      .innerJoin("tenants", "tenants.id", "api_keys.tenant_id")
+      .selectAll("tenants")
+      .select(["api_keys.secret_hash", "api_keys.revoked_at", "api_keys.last_used_at"])
+      .select((eb) =>
+        eb
+          .selectFrom("source_failures")
+          .select("locked_until")
+          .where("source", "=", p("source"))
+          .as("source_locked_until"),
+      )
+      .where("api_keys.id", "=", p("id")),
+  ),
+);
 
 export async function listApiKeys(db: Kysely<Schema>, tenantId: string): Promise<ApiKeyRecord[]> {
   const rows = await db

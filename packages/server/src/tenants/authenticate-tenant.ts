@@ -2,28 +2,27 @@ import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyRequest } from "fastify";
 import { resolveApiKey } from "./api-keys.ts";
 import { ipInRanges } from "./ip-ranges.ts";
-import { lockedUntil, recordSourceFailure } from "./source-lockout.ts";
+import { recordSourceFailure } from "./source-lockout.ts";
 
 /**
  * onRequest hook of the tenant API: `Authorization: Bearer <tenant API key>`.
  *
- * Order matters: a locked-out source is refused before its key is even looked at (so a valid key
- * does not help during a lockout); then the key, the tenant's state, and its allowed addresses.
+ * Order matters: a locked-out source is refused whatever key it presents (so a valid key does not
+ * help during a lockout); then the key, the tenant's state, and its allowed addresses.
  */
 export async function authenticateTenant(request: FastifyRequest): Promise<void> {
   const { database, clock, config } = request.server.ctx;
   const now = clock.now();
   const source = request.ip;
-  const until = await lockedUntil(database.db, source, now);
-  if (until !== undefined) {
-    throw new TesseraError(ApiReturnCode.MaximumLoginPartnerAttempsExceeded, {
-      message: `too many failed API-key attempts from this address; retry after ${new Date(until).toISOString()}`,
-    });
-  }
   const header = request.headers.authorization ?? "";
   const presented = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
-  const resolved = presented === "" ? undefined : await resolveApiKey(database.db, presented, now);
-  if (resolved === undefined || resolved.tenant.disabled) {
+  const resolved = await resolveApiKey(database.db, presented, source, now);
+  if (resolved.kind === "locked") {
+    throw new TesseraError(ApiReturnCode.MaximumLoginPartnerAttempsExceeded, {
+      message: `too many failed API-key attempts from this address; retry after ${new Date(resolved.until).toISOString()}`,
+    });
+  }
+  if (resolved.kind === "invalid" || resolved.tenant.disabled) {
     await recordSourceFailure(database.db, source, now, config.apiKeys);
     throw new TesseraError(ApiReturnCode.PartnerLoginFailed, {
       message:

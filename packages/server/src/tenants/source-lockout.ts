@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { perDatabase, preparedQuery } from "../storage/prepared-query.ts";
 import type { Schema } from "../storage/schema.ts";
 
 /**
@@ -13,19 +14,19 @@ export interface LockoutPolicy {
   readonly lockoutSeconds: number;
 }
 
+const lockQuery = perDatabase((db: Kysely<Schema>) =>
+  preparedQuery<Schema, { source: string }, { locked_until: number | null }>(db, (p) =>
+    db.selectFrom("source_failures").select("locked_until").where("source", "=", p("source")),
+  ),
+);
+
 export async function lockedUntil(
   db: Kysely<Schema>,
   source: string,
   now: number,
 ): Promise<number | undefined> {
-  const row = await db
-    .selectFrom("source_failures")
-    .select("locked_until")
-    .where("source", "=", source)
-    .executeTakeFirst();
-  return row?.locked_until !== null && row?.locked_until !== undefined && row.locked_until > now
-    ? row.locked_until
-    : undefined;
+  const until = (await lockQuery(db)({ source }))[0]?.locked_until ?? null;
+  return until !== null && until > now ? until : undefined;
 }
 
 export async function recordSourceFailure(

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type Kysely, type Selectable, sql, type Updateable } from "kysely";
+import { perDatabase, preparedQuery } from "../storage/prepared-query.ts";
 import type { Schema, UsersTable } from "../storage/schema.ts";
 
 export type UserRow = Selectable<UsersTable>;
@@ -50,17 +51,22 @@ export async function insertUser(
   return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1 ? row : undefined;
 }
 
-export function findUser(
+const userQuery = perDatabase((db: Kysely<Schema>) =>
+  preparedQuery<Schema, { tenantId: string; username: string }, UserRow>(db, (p) =>
+    db
+      .selectFrom("users")
+      .selectAll()
+      .where("tenant_id", "=", p("tenantId"))
+      .where("username", "=", p("username")),
+  ),
+);
+
+export async function findUser(
   db: Kysely<Schema>,
   tenantId: string,
   username: string,
 ): Promise<UserRow | undefined> {
-  return db
-    .selectFrom("users")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .where("username", "=", username)
-    .executeTakeFirst();
+  return (await userQuery(db)({ tenantId, username }))[0];
 }
 
 export async function updateUser(

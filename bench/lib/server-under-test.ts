@@ -1,0 +1,62 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+
+const cli = new URL("../../packages/server/src/cli/main.ts", import.meta.url).pathname;
+
+/** A real `tessera start` in its own process, so the load generator does not share its event loop. */
+export interface ServerUnderTest {
+  readonly url: string;
+  readonly child: ChildProcess;
+  rssMiB(): number;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === "object" && address !== null ? address.port : 0;
+}
+
+export function tessera(args: string[]): string {
+  const result = spawnSync(process.execPath, [cli, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, TESSERA_LOG_LEVEL: "warn" },
+  });
+  if (result.status !== 0) throw new Error(`tessera ${args.join(" ")} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+export async function startServerUnderTest(data: string[]): Promise<ServerUnderTest> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [cli, "start", "--port", String(port), ...data], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, TESSERA_LOG_LEVEL: "warn" },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i += 1) {
+    if (child.exitCode !== null) throw new Error("the server exited during start");
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      if (i > 200) throw new Error("the server did not start");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return {
+    url,
+    child,
+    rssMiB() {
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024);
+    },
+    async stop() {
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}

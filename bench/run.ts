@@ -1,0 +1,162 @@
+import { argon2, createHash, randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import pg from "pg";
+import { openDatabase } from "../packages/server/src/storage/database.ts";
+import { startThrowawayPostgres } from "../scripts/lib/throwaway-postgres.ts";
+import { startBareBaseline } from "./lib/bare-baseline.ts";
+import { load, type Measurement, opsPerSecond } from "./lib/measure.ts";
+import { startServerUnderTest, tessera } from "./lib/server-under-test.ts";
+
+/**
+ * `npm run bench`: session checks, user look-ups and password validations against a real server
+ * process on SQLite and PostgreSQL, at several concurrencies, next to the raw cost of the
+ * primitives (Argon2id at the server's parameters, SHA-256, one database read and write) and a
+ * bare baseline of the same session check. Writes bench/results/latest.json and prints a table.
+ *
+ * Options: --duration SECONDS (default 5), --concurrency 1,16,64, --backends sqlite,postgres.
+ */
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+};
+const duration = Number(arg("duration", "5"));
+const concurrencies = arg("concurrency", "1,16,64").split(",").map(Number);
+const selected = arg("backends", "sqlite,postgres").split(",");
+const argon2Async = promisify(argon2);
+const ARGON2 = { memory: 19456, passes: 2, parallelism: 1 };
+
+const measurements: Measurement[] = [];
+const primitives: Record<string, number> = {};
+const memory: Record<string, { idleMiB: number; afterLoadMiB: number }> = {};
+
+primitives["argon2id hashes/s (4 parallel, m=19456 t=2 p=1)"] = await opsPerSecond(duration, 4, () =>
+  argon2Async("argon2id", {
+    message: "correct horse battery",
+    nonce: randomBytes(16),
+    tagLength: 32,
+    ...ARGON2,
+  }),
+);
+primitives["sha256 digests/s"] = await opsPerSecond(1, 1, async () =>
+  createHash("sha256").update("tss_x".repeat(9)).digest(),
+);
+
+const cluster = selected.includes("postgres") ? await startThrowawayPostgres() : undefined;
+try {
+  for (const backend of selected) {
+    const dataDir = mkdtempSync(join(tmpdir(), "tessera-bench-"));
+    let databaseUrl: string | undefined;
+    if (backend === "postgres" && cluster !== undefined) {
+      const admin = new pg.Client({ connectionString: cluster.url });
+      await admin.connect();
+      await admin.query("CREATE DATABASE tessera_bench");
+      await admin.end();
+      databaseUrl = cluster.url.replace(/\/postgres$/, "/tessera_bench");
+    }
+    const data = [
+      "--data-dir",
+      dataDir,
+      ...(databaseUrl === undefined ? [] : ["--database-url", databaseUrl]),
+    ];
+    const { apiKey } = JSON.parse(tessera([...data, "tenant", "create", "bench", "--json"])) as {
+      apiKey: string;
+    };
+    const server = await startServerUnderTest(data);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const idleMiB = server.rssMiB();
+    const headers = { authorization: `Bearer ${apiKey}`, "content-type": "application/json" };
+    const post = async (path: string, body: unknown) =>
+      (
+        await fetch(`${server.url}${path}`, { method: "POST", headers, body: JSON.stringify(body) })
+      ).json() as Promise<Record<string, unknown>>;
+    await post("/v1/users", { username: "bench", password: "correct horse battery" });
+    const { sessionToken } = await post("/v1/sessions", {
+      username: "bench",
+      durationMinutes: 600,
+      type: "bench",
+    });
+
+    const db = await openDatabase({ dataDir, databaseUrl });
+    const bare = await startBareBaseline(db.db);
+    primitives[`${backend}: one indexed read/s`] = await opsPerSecond(2, 16, () =>
+      db.db.selectFrom("users").select("id").where("username", "=", "bench").executeTakeFirst(),
+    );
+    let n = 0;
+    primitives[`${backend}: one single-row write/s`] = await opsPerSecond(2, 16, () =>
+      db.db
+        .insertInto("source_failures")
+        .values({ source: `bench-${n++}`, failures: 1, window_started_at: 0, locked_until: null })
+        .execute(),
+    );
+
+    for (const connections of concurrencies) {
+      const base = { backend, connections, durationSeconds: duration };
+      measurements.push(
+        await load(
+          { workload: "session check", backend, implementation: "tessera" },
+          { ...base, url: `${server.url}/v1/sessions/${sessionToken}`, headers },
+        ),
+      );
+      measurements.push(
+        await load(
+          { workload: "session check", backend, implementation: "bare baseline" },
+          { ...base, url: `${bare.url}/v1/sessions/${sessionToken}` },
+        ),
+      );
+      measurements.push(
+        await load(
+          { workload: "user look-up", backend, implementation: "tessera" },
+          { ...base, url: `${server.url}/v1/users/bench`, headers },
+        ),
+      );
+      measurements.push(
+        await load(
+          { workload: "password validation", backend, implementation: "tessera" },
+          {
+            ...base,
+            url: `${server.url}/v1/auth/password`,
+            method: "POST",
+            headers,
+            body: JSON.stringify({ username: "bench", password: "correct horse battery" }),
+          },
+        ),
+      );
+    }
+    memory[backend] = { idleMiB, afterLoadMiB: server.rssMiB() };
+    bare.server.close();
+    await db.close();
+    await server.stop();
+  }
+} finally {
+  cluster?.stop();
+}
+
+const report = {
+  at: new Date().toISOString(),
+  node: process.version,
+  durationSeconds: duration,
+  primitives,
+  memory,
+  measurements,
+};
+mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+
+console.log("\nPrimitives");
+for (const [name, value] of Object.entries(primitives))
+  console.log(`  ${name.padEnd(52)} ${String(value).padStart(9)}`);
+console.log("\nServer memory (RSS, MiB)");
+for (const [backend, m] of Object.entries(memory))
+  console.log(`  ${backend.padEnd(10)} idle ${m.idleMiB}  after load ${m.afterLoadMiB}`);
+console.log(
+  "\nWorkload                 backend    implementation  conc    req/s   p50 ms   p99 ms  errors non-2xx",
+);
+for (const m of measurements) {
+  console.log(
+    `  ${m.workload.padEnd(22)} ${m.backend.padEnd(10)} ${m.implementation.padEnd(15)} ${String(m.concurrency).padStart(4)} ${String(m.requestsPerSecond).padStart(8)} ${String(m.p50Ms).padStart(8)} ${String(m.p99Ms).padStart(8)} ${String(m.errors).padStart(7)} ${String(m.non2xx).padStart(7)}`,
+  );
+}
+console.log("\nwritten to bench/results/latest.json");
