@@ -4,6 +4,8 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 
 const cli = new URL("../../packages/server/src/cli/main.ts", import.meta.url).pathname;
+/** The V8 flags `npm start` runs the server with (package.json): a 4 MiB young generation. */
+const serverFlags = ["--max-semi-space-size=4"];
 
 /** A real `tessera start` in its own process, so the load generator does not share its event loop. */
 export interface ServerUnderTest {
@@ -32,7 +34,7 @@ export function tessera(args: string[]): string {
 
 export async function startServerUnderTest(data: string[]): Promise<ServerUnderTest> {
   const port = await freePort();
-  const child = spawn(process.execPath, [cli, "start", "--port", String(port), ...data], {
+  const child = spawn(process.execPath, [...serverFlags, cli, "start", "--port", String(port), ...data], {
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, TESSERA_LOG_LEVEL: "warn" },
   });

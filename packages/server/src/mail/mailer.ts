@@ -1,4 +1,4 @@
-import nodemailer, { type Transporter } from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type { TesseraConfig } from "../config/tessera-config.ts";
 
 export interface MailMessage {
@@ -30,30 +30,32 @@ export function createMailer(smtp: TesseraConfig["smtp"]): Mailer {
       close: () => {},
     };
   }
-  const transport: Transporter = nodemailer.createTransport({
-    host: smtp.host,
-    port: smtp.port,
-    secure: smtp.secure,
-    ...(smtp.user === undefined ? {} : { auth: { user: smtp.user, pass: smtp.password ?? "" } }),
-    connectionTimeout: smtp.timeoutMs,
-    greetingTimeout: smtp.timeoutMs,
-    socketTimeout: smtp.timeoutMs,
-    // Plain-text delivery to a local relay is allowed; certificate checks apply whenever TLS is used.
-    ignoreTLS: false,
-  });
+  // nodemailer is loaded on the first send: most processes never send mail, and it is large.
+  let transport: Promise<Transporter> | undefined;
+  const open = () => {
+    transport ??= import("nodemailer").then(({ default: nodemailer }) =>
+      nodemailer.createTransport({
+        host: smtp.host,
+        port: smtp.port,
+        secure: smtp.secure,
+        ...(smtp.user === undefined ? {} : { auth: { user: smtp.user, pass: smtp.password ?? "" } }),
+        connectionTimeout: smtp.timeoutMs,
+        greetingTimeout: smtp.timeoutMs,
+        socketTimeout: smtp.timeoutMs,
+      }),
+    );
+    return transport;
+  };
   return {
     async send(message) {
       try {
-        await transport.sendMail({
-          from: smtp.from,
-          to: message.to,
-          subject: message.subject,
-          text: message.text,
-        });
+        await (await open()).sendMail({ from: smtp.from, to: message.to, subject: message.subject, text: message.text });
       } catch (error) {
         throw new MailSendError(`SMTP delivery failed: ${(error as Error).message}`, { cause: error });
       }
     },
-    close: () => transport.close(),
+    close: () => {
+      transport?.then((t) => t.close());
+    },
   };
 }

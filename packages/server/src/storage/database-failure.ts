@@ -1,5 +1,3 @@
-import pg from "pg";
-
 /**
  * Whether an error means the database failed (unreachable, connection lost, server shutting down,
  * disk full), as opposed to a bug. Such failures answer DatabaseError (503) so callers retry.
@@ -14,7 +12,7 @@ const connectionCodes = new Set([
 ]);
 
 export function isDatabaseFailure(error: unknown): boolean {
-  if (error instanceof pg.DatabaseError) {
+  if (isPostgresError(error)) {
     // Class 08 connection exceptions, 53 insufficient resources, 57 operator intervention, 3D missing database.
     return /^(08|53|57|3D)/.test(error.code ?? "");
   }
@@ -24,4 +22,9 @@ export function isDatabaseFailure(error: unknown): boolean {
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|database is locked/i.test(
     error.message,
   );
+}
+
+/** pg's DatabaseError, recognised by shape so that pg need not be loaded on SQLite. */
+function isPostgresError(error: unknown): error is Error & { code?: string } {
+  return error instanceof Error && error.constructor.name === "DatabaseError" && "severity" in error && "routine" in error;
 }

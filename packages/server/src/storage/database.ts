@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import { Migrator } from "kysely/migration";
-import pg from "pg";
 import { migrationProvider } from "./migrations/index.ts";
 import { adaptNodeSqlite } from "./node-sqlite-adapter.ts";
 import type { Schema } from "./schema.ts";
@@ -28,7 +27,7 @@ const INT8_OID = 20;
 
 /** Opens the configured database and brings its schema up to date. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const database = options.databaseUrl === undefined ? openSqlite(options.dataDir) : openPostgres(options);
+  const database = options.databaseUrl === undefined ? openSqlite(options.dataDir) : await openPostgres(options);
   try {
     await migrate(database.db);
   } catch (error) {
@@ -49,7 +48,9 @@ function openSqlite(dataDir: string): Database {
   return { db, dialect: "sqlite", location: file, close: () => db.destroy() };
 }
 
-function openPostgres(options: DatabaseOptions): Database {
+/** pg is loaded only when PostgreSQL is configured; the embedded default never needs it. */
+async function openPostgres(options: DatabaseOptions): Promise<Database> {
+  const { default: pg } = await import("pg");
   const url = new URL(options.databaseUrl as string);
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
