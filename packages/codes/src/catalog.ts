@@ -3,6 +3,7 @@ import {
   type ApiCodeDetail,
   apiReturnCodeAliases,
   apiReturnCodeDetails,
+  apiUnreachable,
   publishedApiReturnCodes,
   tesseraApiCodeDetails,
   tesseraApiCodes,
@@ -47,7 +48,9 @@ function apiEntries(
       ...(alias === undefined ? {} : { alias }),
       published,
       ...(details[key] as ApiCodeDetail),
-      reachable: true,
+      ...(apiUnreachable[key] === undefined
+        ? { reachable: true }
+        : { reachable: false, why: apiUnreachable[key] }),
     };
   });
 }

@@ -32,8 +32,13 @@ suite("status-code coverage harness", () => {
     assert.equal(readObservations(dir).length, 3);
     const [api, identity, credential] = computeCoverage(readObservations(dir));
     assert.equal(api?.observed, 1);
-    assert.equal(api?.reachable, catalogs.api.length);
-    assert.equal(api?.missing.length, catalogs.api.length - 1);
+    const reachable = catalogs.api.filter((c) => c.reachable).length;
+    assert.equal(api?.reachable, reachable);
+    assert.equal(api?.missing.length, reachable - 1);
+    assert.deepEqual(
+      api?.unreachable.map((c) => c.key),
+      ["InternalError"],
+    );
     assert.equal(identity?.observed, 0);
     assert.equal(credential?.observed, 1);
   });

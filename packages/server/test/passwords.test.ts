@@ -7,6 +7,14 @@ import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
 const DAY = 86_400_000;
 
+/** The recovery link in the newest e-mail to `address`. */
+const recoveryLink = (smtp: SmtpSink, address: string): URL =>
+  new URL(
+    /(http:\/\/\S+\/password-recovery\?\S+)/.exec(
+      bodyText(smtp.to(address).at(-1) ?? { to: [], raw: "" }),
+    )?.[1] ?? "http://missing/",
+  );
+
 for (const backend of backends) {
   suite(`passwords (${backend})`, () => {
     let s: TestServer;
@@ -164,8 +172,7 @@ for (const backend of backends) {
         scenario: "recovery: start",
       });
       assert.equal(start.body.errorCode, 0);
-      const mail = bodyText(smtp.to("pia@mail.test").at(-1) ?? { to: [], raw: "" });
-      const link = new URL(/(http:\/\/\S+\/password-recovery\?\S+)/.exec(mail)?.[1] ?? "http://x/");
+      const link = recoveryLink(smtp, "pia@mail.test");
       const rid = link.searchParams.get("rid") ?? "";
       const mid = link.searchParams.get("mid") ?? "";
       assert.equal(rid, start.body.requestId);
@@ -216,11 +223,7 @@ for (const backend of backends) {
         body: { username: "pia" },
         scenario: "recovery: start",
       });
-      const second = new URL(
-        /(http:\/\/\S+\/password-recovery\?\S+)/.exec(
-          bodyText(smtp.to("pia@mail.test").at(-1) ?? { to: [], raw: "" }),
-        )?.[1] ?? "http://x/",
-      );
+      const second = recoveryLink(smtp, "pia@mail.test");
       s.clock.advance(30 * 60_000);
       const late = await complete(
         { rid: second.searchParams.get("rid"), mid: second.searchParams.get("mid") },
@@ -240,13 +243,7 @@ for (const backend of backends) {
           body: { username: "quinn" },
           scenario: "recovery: start",
         });
-        links.push(
-          new URL(
-            /(http:\/\/\S+\/password-recovery\?\S+)/.exec(
-              bodyText(smtp.to("quinn@mail.test").at(-1) ?? { to: [], raw: "" }),
-            )?.[1] ?? "http://x/",
-          ),
-        );
+        links.push(recoveryLink(smtp, "quinn@mail.test"));
       }
       const [first, second] = links.map((l) => ({
         rid: l.searchParams.get("rid"),

@@ -49,7 +49,12 @@ export function createMailer(smtp: TesseraConfig["smtp"]): Mailer {
   return {
     async send(message) {
       try {
-        await (await open()).sendMail({ from: smtp.from, to: message.to, subject: message.subject, text: message.text });
+        await (await open()).sendMail({
+          from: smtp.from,
+          to: message.to,
+          subject: message.subject,
+          text: message.text,
+        });
       } catch (error) {
         throw new MailSendError(`SMTP delivery failed: ${(error as Error).message}`, { cause: error });
       }

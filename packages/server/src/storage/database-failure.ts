@@ -26,5 +26,10 @@ export function isDatabaseFailure(error: unknown): boolean {
 
 /** pg's DatabaseError, recognised by shape so that pg need not be loaded on SQLite. */
 function isPostgresError(error: unknown): error is Error & { code?: string } {
-  return error instanceof Error && error.constructor.name === "DatabaseError" && "severity" in error && "routine" in error;
+  return (
+    error instanceof Error &&
+    error.constructor.name === "DatabaseError" &&
+    "severity" in error &&
+    "routine" in error
+  );
 }

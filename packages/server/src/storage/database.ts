@@ -27,7 +27,8 @@ const INT8_OID = 20;
 
 /** Opens the configured database and brings its schema up to date. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const database = options.databaseUrl === undefined ? openSqlite(options.dataDir) : await openPostgres(options);
+  const database =
+    options.databaseUrl === undefined ? openSqlite(options.dataDir) : await openPostgres(options);
   try {
     await migrate(database.db);
   } catch (error) {
