@@ -57,7 +57,7 @@ export async function openServerContext(
     await verifyMasterKeys(db, keys);
     const clock = overrides.clock ?? systemClock;
     const signer = await loadAuditSigner(db, keys);
-    const audit = new AuditLog(db, database.dialect, signer, config.audit.checkpointEvery);
+    const audit = new AuditLog(database, signer, config.audit.checkpointEvery);
     await audit.initialise(clock.now());
     const mailer = overrides.mailer ?? createMailer(config.smtp);
     return {

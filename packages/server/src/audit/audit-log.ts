@@ -1,5 +1,6 @@
+import type { DatabaseSync } from "node:sqlite";
 import type { Kysely } from "kysely";
-import type { DialectName } from "../storage/database.ts";
+import type { Database } from "../storage/database.ts";
 import type { Schema } from "../storage/schema.ts";
 import { type AuditEvent, chainHash, GENESIS_HASH, signedStatement } from "./audit-event.ts";
 import type { AuditSigner } from "./audit-signing-key.ts";
@@ -17,15 +18,15 @@ type Waiter = { event: AuditEvent; resolve: () => void; reject: (error: unknown)
  */
 export class AuditLog {
   readonly #db: Kysely<Schema>;
-  readonly #dialect: DialectName;
+  readonly #database: Database;
   readonly #signer: AuditSigner;
   readonly #checkpointEvery: number;
   #queue: Waiter[] = [];
   #flushing: Promise<void> | undefined;
 
-  constructor(db: Kysely<Schema>, dialect: DialectName, signer: AuditSigner, checkpointEvery: number) {
-    this.#db = db;
-    this.#dialect = dialect;
+  constructor(database: Database, signer: AuditSigner, checkpointEvery: number) {
+    this.#db = database.db;
+    this.#database = database;
     this.#signer = signer;
     this.#checkpointEvery = checkpointEvery;
   }
@@ -74,46 +75,134 @@ export class AuditLog {
     this.#flushing = undefined;
   }
 
+  /** Extends the chain by `events`: rows to insert, the new head and its signature. */
+  #extend(head: Head, events: readonly AuditEvent[]) {
+    let seq = head.seq;
+    let hash = head.hash;
+    const rows: Row[] = events.map((event) => {
+      seq += 1;
+      const prevHash = hash;
+      hash = chainHash(prevHash, seq, event);
+      return {
+        seq,
+        at: event.at,
+        tenant_id: event.tenantId,
+        actor: event.actor,
+        subject: event.subject,
+        source_ip: event.sourceIp,
+        operation: event.operation,
+        result_code: event.resultCode,
+        duration_ms: event.durationMs,
+        request_id: event.requestId,
+        prev_hash: prevHash,
+        hash,
+      };
+    });
+    const now = events.at(-1)?.at ?? Date.now();
+    const signature = this.#signer.sign(signedStatement(seq, hash));
+    const checkpoint = Math.floor(seq / this.#checkpointEvery) > Math.floor(head.seq / this.#checkpointEvery);
+    return { rows, head: { seq, hash, signature, keyId: this.#signer.keyId, now }, checkpoint };
+  }
+
   async #write(events: readonly AuditEvent[]): Promise<void> {
+    const raw = this.#database.sqlite;
+    if (raw !== undefined) {
+      // Synchronous from BEGIN to COMMIT, under Kysely's connection lock: no other statement can
+      // run on this connection in between.
+      await this.#db.connection().execute(async () => this.#writeSqlite(raw, events));
+      return;
+    }
     await this.#db.transaction().execute(async (trx) => {
-      let headQuery = trx.selectFrom("audit_head").select(["seq", "hash"]).where("id", "=", 1);
-      if (this.#dialect === "postgres") headQuery = headQuery.forUpdate();
-      const head = await headQuery.executeTakeFirstOrThrow();
-      let seq = head.seq;
-      let hash = head.hash;
-      const rows = events.map((event) => {
-        seq += 1;
-        const prevHash = hash;
-        hash = chainHash(prevHash, seq, event);
-        return {
-          seq,
-          at: event.at,
-          tenant_id: event.tenantId,
-          actor: event.actor,
-          subject: event.subject,
-          source_ip: event.sourceIp,
-          operation: event.operation,
-          result_code: event.resultCode,
-          duration_ms: event.durationMs,
-          request_id: event.requestId,
-          prev_hash: prevHash,
-          hash,
-        };
-      });
-      await trx.insertInto("audit_events").values(rows).execute();
-      const signature = this.#signer.sign(signedStatement(seq, hash));
-      const now = events.at(-1)?.at ?? Date.now();
+      const head = await trx
+        .selectFrom("audit_head")
+        .select(["seq", "hash"])
+        .where("id", "=", 1)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      const next = this.#extend(head, events);
+      await trx.insertInto("audit_events").values(next.rows).execute();
+      const { seq, hash, signature, keyId, now } = next.head;
       await trx
         .updateTable("audit_head")
-        .set({ seq, hash, signature, key_id: this.#signer.keyId, updated_at: now })
+        .set({ seq, hash, signature, key_id: keyId, updated_at: now })
         .where("id", "=", 1)
         .execute();
-      if (Math.floor(seq / this.#checkpointEvery) > Math.floor(head.seq / this.#checkpointEvery)) {
+      if (next.checkpoint)
         await trx
           .insertInto("audit_checkpoints")
-          .values({ seq, hash, signature, key_id: this.#signer.keyId, at: now })
+          .values({ seq, hash, signature, key_id: keyId, at: now })
           .execute();
-      }
     });
   }
+
+  #writeSqlite(raw: DatabaseSync, events: readonly AuditEvent[]): void {
+    const s = sqliteStatements(raw);
+    raw.exec("BEGIN IMMEDIATE");
+    try {
+      const head = s.head.get() as Head | undefined;
+      if (head === undefined) throw new Error("the audit head is missing");
+      const next = this.#extend(head, events);
+      for (const r of next.rows) {
+        s.insert.run(
+          r.seq,
+          r.at,
+          r.tenant_id,
+          r.actor,
+          r.subject,
+          r.source_ip,
+          r.operation,
+          r.result_code,
+          r.duration_ms,
+          r.request_id,
+          r.prev_hash,
+          r.hash,
+        );
+      }
+      const { seq, hash, signature, keyId, now } = next.head;
+      s.updateHead.run(seq, hash, signature, keyId, now);
+      if (next.checkpoint) s.checkpoint.run(seq, hash, signature, keyId, now);
+      raw.exec("COMMIT");
+    } catch (error) {
+      raw.exec("ROLLBACK");
+      throw error;
+    }
+  }
+}
+
+type Row = {
+  seq: number;
+  at: number;
+  tenant_id: string | null;
+  actor: string;
+  subject: string | null;
+  source_ip: string | null;
+  operation: string;
+  result_code: number;
+  duration_ms: number | null;
+  request_id: string | null;
+  prev_hash: string;
+  hash: string;
+};
+type Head = { seq: number; hash: string };
+
+const cache = new WeakMap<DatabaseSync, ReturnType<typeof prepare>>();
+const prepare = (raw: DatabaseSync) => ({
+  head: raw.prepare("select seq, hash from audit_head where id = 1"),
+  insert: raw.prepare(
+    "insert into audit_events (seq, at, tenant_id, actor, subject, source_ip, operation, result_code, duration_ms, request_id, prev_hash, hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  ),
+  updateHead: raw.prepare(
+    "update audit_head set seq = ?, hash = ?, signature = ?, key_id = ?, updated_at = ? where id = 1",
+  ),
+  checkpoint: raw.prepare(
+    "insert into audit_checkpoints (seq, hash, signature, key_id, at) values (?, ?, ?, ?, ?)",
+  ),
+});
+function sqliteStatements(raw: DatabaseSync) {
+  let statements = cache.get(raw);
+  if (statements === undefined) {
+    statements = prepare(raw);
+    cache.set(raw, statements);
+  }
+  return statements;
 }

@@ -12,6 +12,12 @@ export type DialectName = "sqlite" | "postgres";
 export interface Database {
   readonly db: Kysely<Schema>;
   readonly dialect: DialectName;
+  /**
+   * The SQLite handle under Kysely, for the few synchronous batches where Kysely's per-statement
+   * overhead dominates (the audit flush). Use it only inside `db.connection().execute(...)`, which
+   * holds Kysely's connection lock, and never across an await.
+   */
+  readonly sqlite?: DatabaseSync;
   /** Where the data is, without credentials, for logs. */
   readonly location: string;
   close(): Promise<void>;
@@ -46,7 +52,7 @@ function openSqlite(dataDir: string): Database {
   // foreign keys are off by default in SQLite and the schema relies on them.
   sqlite.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: adaptNodeSqlite(sqlite) }) });
-  return { db, dialect: "sqlite", location: file, close: () => db.destroy() };
+  return { db, dialect: "sqlite", sqlite, location: file, close: () => db.destroy() };
 }
 
 /** pg is loaded only when PostgreSQL is configured; the embedded default never needs it. */

@@ -8,7 +8,7 @@ import { type Compilable, CompiledQuery, type Kysely } from "kysely";
 export function preparedQuery<Db, Params extends Record<string, unknown>, Row>(
   db: Kysely<Db>,
   build: (param: <K extends keyof Params & string>(name: K) => Params[K]) => Compilable<Row>,
-): (params: Params) => Promise<Row[]> {
+): (params: Params, executor?: Pick<Kysely<Db>, "executeQuery">) => Promise<Row[]> {
   const sentinels = new Map<unknown, string>();
   const compiled = build(((name: string) => {
     const sentinel = `\u0000param:${name}\u0000`;
@@ -16,12 +16,12 @@ export function preparedQuery<Db, Params extends Record<string, unknown>, Row>(
     return sentinel;
   }) as never).compile();
   const slots = compiled.parameters.map((value) => sentinels.get(value));
-  return async (params) => {
+  return async (params, executor = db) => {
     const parameters = compiled.parameters.map((value, i) => {
       const name = slots[i];
       return name === undefined ? value : params[name];
     });
-    const result = await db.executeQuery<Row>(CompiledQuery.raw(compiled.sql, parameters));
+    const result = await executor.executeQuery<Row>(CompiledQuery.raw(compiled.sql, parameters));
     return result.rows;
   };
 }
