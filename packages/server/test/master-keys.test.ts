@@ -106,6 +106,15 @@ for (const backend of backends) {
         ];
         const env = { TESSERA_LOG_LEVEL: "silent" };
         const { apiKey } = await s.tenant();
+        await s.api("POST", "/v1/users", { apiKey, body: { username: "rot" }, scenario: "keys: setup" });
+        const sessionBody = { username: "rot", durationMinutes: 5, type: "web" };
+        const headers = { "idempotency-key": "before-rotation" };
+        const stored = await s.api("POST", "/v1/sessions", {
+          apiKey,
+          body: sessionBody,
+          headers,
+          scenario: "keys: secret before rotation",
+        });
         const before = JSON.parse(
           (await runCli([...data, "keys", "list", "--json"], { env, scenario: "keys: list" })).stdout,
         ).keys as { id: string }[];
@@ -123,7 +132,7 @@ for (const backend of backends) {
         const old = after.find((k) => k.id === before[0]?.id);
         const fresh = after.find((k) => k.active);
         assert.equal(old?.secrets, 0);
-        assert.ok((fresh?.secrets ?? 0) >= 1);
+        assert.ok((fresh?.secrets ?? 0) >= 2, "the signing key and the stored response moved to the new key");
         const retired = await runCli([...data, "keys", "retire", old?.id ?? ""], {
           env,
           scenario: "keys: retire",

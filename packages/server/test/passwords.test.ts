@@ -264,6 +264,39 @@ for (const backend of backends) {
       assert.equal(current.body.errorCode, ApiReturnCode.PartnerUserChangedPassword);
     });
 
+    test("recovery e-mails are limited per account, across requests, with Retry-After", async () => {
+      const { apiKey } = await s.tenant();
+      await newUser(apiKey, "tia", { email: "tia@mail.test" });
+      for (let i = 0; i < 5; i += 1) {
+        const r = await s.api("POST", "/v1/password-recovery", {
+          apiKey,
+          body: { username: "tia" },
+          scenario: "recovery: start",
+        });
+        assert.equal(r.status, 200);
+      }
+      const limited = await s.api("POST", "/v1/password-recovery", {
+        apiKey,
+        body: { username: "tia" },
+        scenario: "recovery: rate limited",
+      });
+      assert.equal(limited.status, 429);
+      assert.equal(limited.body.errorCode, TesseraApiCode.RateLimited);
+      assert.equal(limited.headers.get("retry-after"), "3600");
+      assert.equal(smtp.to("tia@mail.test").length, 5);
+      s.clock.advance(3600_000);
+      assert.equal(
+        (
+          await s.api("POST", "/v1/password-recovery", {
+            apiKey,
+            body: { username: "tia" },
+            scenario: "recovery: after the hour",
+          })
+        ).status,
+        200,
+      );
+    });
+
     test("recovery cannot start without an address, and reports a refused e-mail", async () => {
       const { apiKey } = await s.tenant();
       await newUser(apiKey, "rex");

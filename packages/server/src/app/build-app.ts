@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { auditRequest } from "../audit/audit-requests.ts";
 import { auditRoutes } from "../audit/audit-routes.ts";
 import { healthRoutes } from "../health/health-routes.ts";
+import { claimIdempotencyKey, storeIdempotentResponse } from "../idempotency/idempotency.ts";
 import { registerMetrics } from "../metrics/metrics-plugin.ts";
 import { registerOpenApi } from "../openapi/openapi-plugin.ts";
 import { passwordRoutes } from "../passwords/password-routes.ts";
@@ -48,6 +49,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   app.decorateRequest("tenant", null as never);
   app.decorateRequest("actor", null as never);
   app.decorateRequest("auditSubject", null);
+  app.decorateRequest("idempotencyId", null);
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
     // A keep-alive connection that finishes its last request during shutdown must not hold the
@@ -61,7 +63,10 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   await app.register(
     async (v1) => {
       v1.addHook("onRequest", authenticateTenant);
+      v1.addHook("preHandler", claimIdempotencyKey);
+      // The audit hook runs first, so the stored response is the one the client really got.
       v1.addHook("onSend", auditRequest);
+      v1.addHook("onSend", storeIdempotentResponse);
       for (const plugin of tenantApiPlugins) await v1.register(plugin);
     },
     { prefix: "/v1" },

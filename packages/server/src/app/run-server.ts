@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { TesseraConfig } from "../config/tessera-config.ts";
 import { type AppOptions, buildApp } from "./build-app.ts";
+import { startHousekeeping } from "./housekeeping.ts";
 import { type ContextOverrides, openServerContext, type ServerContext } from "./server-context.ts";
 
 export interface RunningServer {
@@ -29,7 +30,9 @@ export async function runServer(
   const port = typeof address === "object" && address !== null ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   app.log.info({ url, database: ctx.database.location }, "tessera listening");
+  const housekeeping = startHousekeeping(ctx);
   const close = async () => {
+    clearInterval(housekeeping);
     ctx.lifecycle.draining = true;
     await app.close();
     await ctx.close();

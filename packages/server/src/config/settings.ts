@@ -193,6 +193,13 @@ export const settings = [
     description: "Lifetime of a password-recovery link.",
   },
   {
+    path: "recovery.maxPerHour",
+    env: "TESSERA_RECOVERY_MAX_PER_HOUR",
+    type: integer(1, 1000),
+    default: 5,
+    description: "Password-recovery e-mails per user per hour; more are refused with RateLimited.",
+  },
+  {
     path: "audit.checkpointEvery",
     env: "TESSERA_AUDIT_CHECKPOINT_EVERY",
     type: integer(1, 1000000),

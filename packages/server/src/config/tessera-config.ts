@@ -20,7 +20,7 @@ export interface TesseraConfig {
   };
   readonly passwords: { readonly memoryKiB: number; readonly passes: number; readonly parallelism: number };
   readonly apiKeys: { readonly failureLimit: number; readonly lockoutSeconds: number };
-  readonly recovery: { readonly linkTtlMinutes: number };
+  readonly recovery: { readonly linkTtlMinutes: number; readonly maxPerHour: number };
   readonly audit: { readonly checkpointEvery: number };
   readonly shutdownDrainMs: number;
   readonly shutdownTimeoutMs: number;

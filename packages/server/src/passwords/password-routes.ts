@@ -1,8 +1,9 @@
-import { ApiReturnCode, TesseraError } from "@tessera/codes";
+import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync } from "fastify";
 import { success } from "../app/envelope.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
 import { MailSendError } from "../mail/mailer.ts";
+import { consumeRateLimit } from "../rate-limits/rate-limit.ts";
 import { userFromPath } from "../users/user-routes.ts";
 import { findUser } from "../users/user-store.ts";
 import { passwordField, userSchema, userView } from "../users/user-view.ts";
@@ -77,12 +78,13 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Body: { username: string } }>(
     "/password-recovery",
     {
+      config: { idempotent: true },
       schema: {
         body: body({ username: { type: "string", maxLength: 300 } }, ["username"]),
         response: { 200: okResponse({ requestId: { type: "string" }, expiresAt: { type: "integer" } }) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const ctx = request.server.ctx;
       const now = ctx.clock.now();
       const username = requireWellFormed(request.body.username, "body.username");
@@ -97,6 +99,19 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
       ) {
         throw new TesseraError(ApiReturnCode.PartnerUserForgetPasswordFailed, {
           message: "recovery cannot start: the account is disabled, expired, or has no e-mail address",
+        });
+      }
+      // Each request sends an e-mail: a per-user limit keeps this from being used to flood a mailbox.
+      const retryAt = await consumeRateLimit(
+        ctx.database.db,
+        `recovery:${user.id}`,
+        { limit: ctx.config.recovery.maxPerHour, windowMs: 3600_000 },
+        now,
+      );
+      if (retryAt !== undefined) {
+        reply.header("retry-after", String(Math.ceil((retryAt - now) / 1000)));
+        throw new TesseraError(TesseraApiCode.RateLimited, {
+          message: "too many recovery e-mails for this account; try again later",
         });
       }
       const expiresAt = now + ctx.config.recovery.linkTtlMinutes * 60_000;

@@ -11,6 +11,7 @@ export interface EncryptedColumn {
 
 export const encryptedColumns: readonly EncryptedColumn[] = [
   { table: "signing_keys", idColumn: "id", column: "private_key_enc" },
+  { table: "idempotency_keys", idColumn: "id", column: "response_enc" },
 ];
 
 /** The associated data binding a ciphertext to its column and row. */

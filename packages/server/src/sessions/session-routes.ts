@@ -30,6 +30,7 @@ export const sessionRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Body: { username: string; durationMinutes: number; type: string } }>(
     "/sessions",
     {
+      config: { idempotent: true },
       schema: {
         body: body(
           {

@@ -121,12 +121,20 @@ export interface KeyChecksTable {
 }
 
 export interface IdempotencyKeysTable {
+  /** SHA-256 of tenant id and key, so a key is never shared across tenants. */
+  id: string;
   tenant_id: string;
-  idempotency_key: string;
   request_hash: string;
+  /** 0 while the first request is still being answered. */
   status_code: number;
-  response_body: string;
+  response_enc: string | null;
   created_at: number;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  count: number;
+  window_started_at: number;
 }
 
 export interface Schema {
@@ -142,6 +150,7 @@ export interface Schema {
   signing_keys: SigningKeysTable;
   key_checks: KeyChecksTable;
   idempotency_keys: IdempotencyKeysTable;
+  rate_limits: RateLimitsTable;
 }
 
 export type { Generated };

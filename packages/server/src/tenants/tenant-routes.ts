@@ -55,6 +55,7 @@ export const tenantRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Body: { name: string } }>(
     "/api-keys",
     {
+      config: { idempotent: true },
       schema: {
         body: body({ name: { type: "string", minLength: 1, maxLength: 100 } }, ["name"]),
         response: { 201: okResponse({ apiKey: { type: "string" }, key: apiKeySchema }) },

@@ -40,7 +40,10 @@ const cursorCodec = {
 export const userRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Body: EnrolmentRequest }>(
     "/users",
-    { schema: { body: createBody, response: { 201: okResponse({ user: userSchema }) } } },
+    {
+      config: { idempotent: true },
+      schema: { body: createBody, response: { 201: okResponse({ user: userSchema }) } },
+    },
     async (request, reply) => {
       request.auditSubject = `user:${String(request.body.username).toLowerCase()}`;
       const user = await enrolUser(
@@ -56,6 +59,7 @@ export const userRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Body: { users: EnrolmentRequest[] } }>(
     "/users/import",
     {
+      config: { idempotent: true },
       schema: {
         body: body({ users: { type: "array", minItems: 1, maxItems: 1000, items: createBody } }, ["users"]),
         response: {

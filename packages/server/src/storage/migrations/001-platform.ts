@@ -147,13 +147,24 @@ export const platform: Migration = {
 
     await db.schema
       .createTable("idempotency_keys")
+      .addColumn("id", "text", (c) => c.primaryKey())
       .addColumn("tenant_id", "text", (c) => c.notNull())
-      .addColumn("idempotency_key", "text", (c) => c.notNull())
       .addColumn("request_hash", "text", (c) => c.notNull())
       .addColumn("status_code", "integer", (c) => c.notNull())
-      .addColumn("response_body", "text", (c) => c.notNull())
+      .addColumn("response_enc", "text")
       .addColumn("created_at", "bigint", (c) => c.notNull())
-      .addPrimaryKeyConstraint("idempotency_keys_pk", ["tenant_id", "idempotency_key"])
+      .execute();
+    await db.schema
+      .createIndex("idempotency_keys_by_age")
+      .on("idempotency_keys")
+      .column("created_at")
+      .execute();
+
+    await db.schema
+      .createTable("rate_limits")
+      .addColumn("key", "text", (c) => c.primaryKey())
+      .addColumn("count", "integer", (c) => c.notNull())
+      .addColumn("window_started_at", "bigint", (c) => c.notNull())
       .execute();
   },
 };

@@ -1,0 +1,33 @@
+import { IDEMPOTENCY_TTL_MS } from "../idempotency/idempotency.ts";
+import type { ServerContext } from "./server-context.ts";
+
+const EVERY_MS = 10 * 60_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * Removes expired idempotency keys and old rate-limit windows every ten minutes. Each statement is
+ * idempotent, so several server processes may run it at once.
+ */
+export function startHousekeeping(ctx: ServerContext): NodeJS.Timeout {
+  const timer = setInterval(async () => {
+    const now = ctx.clock.now();
+    try {
+      await ctx.database.db
+        .deleteFrom("idempotency_keys")
+        .where("created_at", "<=", now - IDEMPOTENCY_TTL_MS)
+        .execute();
+      await ctx.database.db
+        .deleteFrom("rate_limits")
+        .where("window_started_at", "<=", now - DAY_MS)
+        .execute();
+      await ctx.database.db
+        .deleteFrom("source_failures")
+        .where("window_started_at", "<=", now - DAY_MS)
+        .execute();
+    } catch {
+      // The database may be briefly unavailable; the next round tries again.
+    }
+  }, EVERY_MS);
+  timer.unref();
+  return timer;
+}

@@ -1,0 +1,177 @@
+import assert from "node:assert/strict";
+import { after, before, describe as suite, test } from "node:test";
+import { TesseraApiCode } from "@tessera/codes";
+import { type SmtpSink, smtpFlags, startSmtpSink } from "./helpers/smtp-sink.ts";
+import { backends } from "./helpers/test-database.ts";
+import { startTestServer, type TestServer } from "./helpers/test-server.ts";
+
+for (const backend of backends) {
+  suite(`Idempotency-Key (${backend})`, () => {
+    let s: TestServer;
+    let smtp: SmtpSink;
+    before(async () => {
+      smtp = await startSmtpSink();
+      s = await startTestServer(backend, { flags: smtpFlags(smtp) });
+    });
+    after(async () => {
+      await s.close();
+      await smtp.close();
+    });
+    const withKey = (key: string) => ({ "idempotency-key": key });
+
+    test("a retry with the same key and request gets the first answer again, and nothing is done twice", async () => {
+      const { apiKey } = await s.tenant();
+      const first = await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username: "ida" },
+        headers: withKey("create-ida-1"),
+        scenario: "idempotency: first",
+      });
+      const again = await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username: "ida" },
+        headers: withKey("create-ida-1"),
+        scenario: "idempotency: replay",
+      });
+      assert.equal(first.status, 201);
+      assert.equal(again.status, 201);
+      assert.equal(again.headers.get("idempotent-replayed"), "true");
+      assert.deepEqual(again.body, first.body);
+      const without = await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username: "ida" },
+        scenario: "idempotency: no key",
+      });
+      assert.equal(without.status, 409, "without the key, the second create is a conflict");
+    });
+
+    test("the same key with a different request is IdempotencyKeyReused; keys are per tenant", async () => {
+      const a = await s.tenant();
+      const b = await s.tenant();
+      await s.api("POST", "/v1/users", {
+        apiKey: a.apiKey,
+        body: { username: "jon" },
+        headers: withKey("k-1"),
+        scenario: "idempotency: first",
+      });
+      const reused = await s.api("POST", "/v1/users", {
+        apiKey: a.apiKey,
+        body: { username: "joe" },
+        headers: withKey("k-1"),
+        scenario: "idempotency: reused",
+      });
+      assert.equal(reused.status, 422);
+      assert.equal(reused.body.errorCode, TesseraApiCode.IdempotencyKeyReused);
+      assert.equal(reused.body.field, "headers.idempotency-key");
+      const other = await s.api("POST", "/v1/users", {
+        apiKey: b.apiKey,
+        body: { username: "joe" },
+        headers: withKey("k-1"),
+        scenario: "idempotency: other tenant",
+      });
+      assert.equal(other.status, 201);
+      assert.equal(other.headers.get("idempotent-replayed"), null);
+    });
+
+    test("a replayed session token is stored encrypted, never in clear", async () => {
+      const { apiKey } = await s.tenant();
+      await s.api("POST", "/v1/users", { apiKey, body: { username: "kai" }, scenario: "idempotency: setup" });
+      const body = { username: "kai", durationMinutes: 5, type: "web" };
+      const first = await s.api("POST", "/v1/sessions", {
+        apiKey,
+        body,
+        headers: withKey("session-kai"),
+        scenario: "idempotency: session",
+      });
+      const again = await s.api("POST", "/v1/sessions", {
+        apiKey,
+        body,
+        headers: withKey("session-kai"),
+        scenario: "idempotency: session replay",
+      });
+      assert.equal(again.body.sessionToken, first.body.sessionToken);
+      const rows = await s.server.ctx.database.db
+        .selectFrom("idempotency_keys")
+        .select("response_enc")
+        .execute();
+      assert.ok(rows.length > 0);
+      for (const row of rows) {
+        assert.match(row.response_enc ?? "", /^v1:/);
+        assert.ok(!(row.response_enc ?? "").includes(String(first.body.sessionToken)));
+      }
+    });
+
+    test("concurrent requests with one key create one user", async () => {
+      const { apiKey } = await s.tenant();
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          s.api("POST", "/v1/users", {
+            apiKey,
+            body: { username: "lea" },
+            headers: withKey("lea"),
+            scenario: "idempotency: concurrent",
+          }),
+        ),
+      );
+      const created = results.filter(
+        (r) => r.status === 201 && r.headers.get("idempotent-replayed") === null,
+      );
+      assert.equal(created.length, 1);
+      for (const r of results)
+        assert.ok(
+          r.status === 201 || r.body.errorCode === TesseraApiCode.IdempotencyKeyReused,
+          `${r.status} ${r.body.errorName}`,
+        );
+      const list = await s.api("GET", "/v1/users?query=lea", { apiKey, scenario: "idempotency: list" });
+      assert.equal((list.body.users as unknown[]).length, 1);
+    });
+
+    test("a server-side failure releases the key, so the same request can be retried", async () => {
+      const { apiKey } = await s.tenant();
+      const body = { username: "max", email: "max@refused.test", sendEnrolmentEmail: true };
+      const first = await s.api("POST", "/v1/users", {
+        apiKey,
+        body,
+        headers: withKey("max"),
+        scenario: "idempotency: failed first",
+      });
+      assert.equal(first.status, 502);
+      const retry = await s.api("POST", "/v1/users", {
+        apiKey,
+        body,
+        headers: withKey("max"),
+        scenario: "idempotency: retry after failure",
+      });
+      assert.equal(retry.status, 502);
+      assert.equal(retry.headers.get("idempotent-replayed"), null, "retried, not replayed");
+    });
+
+    test("keys expire after 24 hours; malformed keys are refused", async () => {
+      const { apiKey } = await s.tenant();
+      await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username: "ned" },
+        headers: withKey("daily"),
+        scenario: "idempotency: first",
+      });
+      s.clock.advance(24 * 3600_000);
+      const later = await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username: "noa" },
+        headers: withKey("daily"),
+        scenario: "idempotency: after expiry",
+      });
+      assert.equal(later.status, 201);
+      for (const key of ["x".repeat(256), "with space"]) {
+        const bad = await s.api("POST", "/v1/users", {
+          apiKey,
+          body: { username: "oli" },
+          headers: withKey(key),
+          scenario: "idempotency: malformed key",
+        });
+        assert.equal(bad.body.errorCode, TesseraApiCode.MalformedRequest, key);
+        assert.equal(bad.body.field, "headers.idempotency-key");
+      }
+    });
+  });
+}
