@@ -125,6 +125,18 @@ for (const backend of backends) {
           (await s.api("GET", "/v1/tenant", { apiKey, scenario: "keys: served during rotation" })).status,
           200,
         );
+        const replayed = await s.api("POST", "/v1/sessions", {
+          apiKey,
+          body: sessionBody,
+          headers,
+          scenario: "keys: secret after rotation",
+        });
+        assert.equal(replayed.headers.get("idempotent-replayed"), "true");
+        assert.equal(
+          replayed.body.sessionToken,
+          stored.body.sessionToken,
+          "a secret re-encrypted under the new key still opens",
+        );
         const after = JSON.parse(
           (await runCli([...data, "keys", "list", "--json"], { env, scenario: "keys: list" })).stdout,
         ).keys as { id: string; active: boolean; secrets: number }[];
