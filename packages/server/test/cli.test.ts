@@ -177,6 +177,33 @@ for (const backend of backends) {
       assert.equal(login.status, 200);
     });
 
+    test("user show and delete; an unknown user is InvalidPartnerUserLogin", async () => {
+      await runCli([...data, "tenant", "create", "oscorp", "--json"], {
+        env,
+        scenario: "cli: tenant create",
+      });
+      await runCli(
+        [...data, "user", "create", "norman", "--tenant", "oscorp", "--email", "n@oscorp.example"],
+        { env, scenario: "cli: user create" },
+      );
+      const shown = await runCli([...data, "user", "show", "norman", "--tenant", "oscorp", "--json"], {
+        env,
+        scenario: "cli: user show",
+      });
+      assert.equal(JSON.parse(shown.stdout).user.email, "n@oscorp.example");
+      const deleted = await runCli([...data, "user", "delete", "norman", "--tenant", "oscorp"], {
+        env,
+        scenario: "cli: user delete",
+      });
+      assert.equal(deleted.status, 0, deleted.stderr);
+      const gone = await runCli([...data, "user", "show", "norman", "--tenant", "oscorp", "--json"], {
+        env,
+        scenario: "cli: user show deleted",
+      });
+      assert.equal(gone.status, 1);
+      assert.equal(JSON.parse(gone.stdout).errorCode, ApiReturnCode.InvalidPartnerUserLogin);
+    });
+
     test("audit verify passes on an intact trail that records operator and API actions", async () => {
       const r = await runCli([...data, "audit", "verify", "--json"], { env, scenario: "cli: audit verify" });
       assert.equal(r.status, 0, r.stdout);

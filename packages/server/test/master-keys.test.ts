@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe as suite, test } from "node:test";
@@ -91,6 +91,27 @@ suite("master keys fail closed at start", () => {
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /no master key: .*keyring\.json does not exist/);
   });
+});
+
+test("TESSERA_MASTER_KEY instead of a keyring file: no file is written; a new key first, then reencrypt", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "tessera-envkey-"));
+  const first = generateMasterKey();
+  const second = generateMasterKey();
+  const entry = (k: typeof first) => `${k.id}:${k.key.toString("base64")}`;
+  const run = (keys: string, args: string[]) =>
+    runCli(["--data-dir", dataDir, ...args], {
+      env: { TESSERA_MASTER_KEY: keys, TESSERA_LOG_LEVEL: "silent" },
+      scenario: "keys: environment",
+    });
+  assert.equal((await run(entry(first), ["tenant", "create", "envkey"])).status, 0);
+  assert.equal(existsSync(join(dataDir, "keyring.json")), false);
+  const both = `${entry(second)},${entry(first)}`;
+  const moved = await run(both, ["keys", "reencrypt"]);
+  assert.match(moved.stdout, new RegExp(`1 secrets re-encrypted under ${second.id}`));
+  assert.equal((await run(entry(second), ["audit", "verify"])).status, 0, "the old key is no longer needed");
+  const without = await run(entry(generateMasterKey()), ["audit", "verify"]);
+  assert.equal(without.status, 1);
+  assert.match(without.stderr, /missing: secrets in the database still need it/);
 });
 
 for (const backend of backends) {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { after, before, describe as suite, test } from "node:test";
 import { apiRequest } from "./helpers/api-client.ts";
+import { runCli } from "./helpers/run-cli.ts";
 import { type ServerProcess, startServerProcess } from "./helpers/server-process.ts";
 
 suite("tessera start", () => {
@@ -41,6 +42,48 @@ suite("tessera start", () => {
     assert.ok(server.logs.some((entry) => entry.msg === "shutting down" && entry.signal === "SIGTERM"));
     await assert.rejects(fetch(`${server.url}/health`));
   });
+});
+
+test("the server's log never contains an API key, a password or a session token", async () => {
+  const server = await startServerProcess([], { TESSERA_LOG_LEVEL: "debug" });
+  try {
+    const created = await runCli(["--data-dir", server.dataDir, "tenant", "create", "logs", "--json"], {
+      scenario: "logs: setup",
+    });
+    const { apiKey } = JSON.parse(created.stdout) as { apiKey: string };
+    const headers = { authorization: `Bearer ${apiKey}`, "content-type": "application/json" };
+    const post = (path: string, body: unknown) =>
+      apiRequest(`${server.url}${path}`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify(body),
+        scenario: "logs: traffic",
+      });
+    await post("/v1/users", { username: "lou", password: "a very secret password" });
+    await post("/v1/auth/password", { username: "lou", password: "a wrong secret password" });
+    const token = String(
+      (await post("/v1/sessions", { username: "lou", durationMinutes: 5, type: "web" })).body.sessionToken,
+    );
+    await apiRequest(`${server.url}/v1/sessions/${token}`, { headers, scenario: "logs: traffic" });
+    await server.stop("SIGTERM");
+    const text = JSON.stringify(server.logs);
+    assert.ok(
+      server.logs.some((l) => typeof (l.req as { url?: string })?.url === "string"),
+      "requests are logged",
+    );
+    assert.match(text, /\/v1\/sessions\/\[redacted\]/);
+    for (const secret of [
+      apiKey,
+      apiKey.split("_")[2] ?? apiKey,
+      "a very secret password",
+      "a wrong secret password",
+      token,
+    ]) {
+      assert.ok(!text.includes(secret), "a secret reached the log");
+    }
+  } finally {
+    await server.stop("SIGKILL");
+  }
 });
 
 test("a bad --port is refused with a message naming the option", () => {

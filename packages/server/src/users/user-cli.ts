@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import { Command } from "commander";
+import type { ServerContext } from "../app/server-context.ts";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
 import { parseCsv } from "../cli/csv.ts";
 import { progressBar } from "../cli/progress-bar.ts";
@@ -8,7 +9,7 @@ import { requireTenant } from "../tenants/tenant-cli.ts";
 import { enrolUser } from "./enrol-user.ts";
 import { enrolmentProblem, rowToEnrolment } from "./enrolment-schema.ts";
 import { importUsers } from "./import-users.ts";
-import { findUser, listUsers, updateUser } from "./user-store.ts";
+import { deleteUser, findUser, listUsers, updateUser } from "./user-store.ts";
 import { userView } from "./user-view.ts";
 import { requireWellFormed } from "./username.ts";
 
@@ -96,11 +97,8 @@ export function userCommand(): Command {
         command: Command,
       ) =>
         withContext(command, async (ctx) => {
-          const t = await requireTenant(ctx, o.tenant);
-          const name = requireWellFormed(username, "username");
-          const existing = await findUser(ctx.database.db, t.id, name);
-          if (existing === undefined)
-            throw new TesseraError(ApiReturnCode.InvalidPartnerUserLogin, { message: `no user ${name}` });
+          const { tenant: t, user: existing } = await requireUser(ctx, o.tenant, username);
+          const name = existing.username;
           const changes = {
             ...(o.email === undefined ? {} : { email: o.email }),
             ...(o.disable ? { disabled: true } : o.enable ? { disabled: false } : {}),
@@ -115,6 +113,37 @@ export function userCommand(): Command {
           });
           process.stdout.write(`updated ${name}\n`);
         }),
+    );
+
+  user
+    .command("show <username>")
+    .requiredOption(...tenantOption)
+    .option("--json", "print JSON")
+    .action(async (username: string, o: { tenant: string; json?: boolean }, command: Command) =>
+      withContext(command, async (ctx) => {
+        const found = await requireUser(ctx, o.tenant, username);
+        const view = userView(found.user);
+        printJsonOrLines(Boolean(o.json), { user: view }, () =>
+          Object.entries(view).map(([k, v]) => `${k}: ${v ?? ""}`),
+        );
+      }),
+    );
+
+  user
+    .command("delete <username>")
+    .requiredOption(...tenantOption)
+    .action(async (username: string, o: { tenant: string }, command: Command) =>
+      withContext(command, async (ctx) => {
+        const { tenant, user: existing } = await requireUser(ctx, o.tenant, username);
+        await deleteUser(ctx.database.db, existing.id);
+        await auditCli(ctx, {
+          tenantId: tenant.id,
+          subject: `user:${existing.username}`,
+          operation: "user.delete",
+          resultCode: 0,
+        });
+        process.stdout.write(`deleted ${existing.username}\n`);
+      }),
     );
 
   user
@@ -155,4 +184,13 @@ export function userCommand(): Command {
       }),
     );
   return user;
+}
+
+async function requireUser(ctx: ServerContext, tenantName: string, username: string) {
+  const tenant = await requireTenant(ctx, tenantName);
+  const name = requireWellFormed(username, "username");
+  const user = await findUser(ctx.database.db, tenant.id, name);
+  if (user === undefined)
+    throw new TesseraError(ApiReturnCode.InvalidPartnerUserLogin, { message: `no user ${name}` });
+  return { tenant, user };
 }

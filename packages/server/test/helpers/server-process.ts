@@ -10,6 +10,8 @@ const cli = new URL("../../src/cli/main.ts", import.meta.url).pathname;
 export interface ServerProcess {
   readonly child: ChildProcess;
   readonly url: string;
+  /** The data directory the process was started with. */
+  readonly dataDir: string;
   /** Every structured log line the server printed so far. */
   readonly logs: Record<string, unknown>[];
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -19,10 +21,14 @@ export interface ServerProcess {
  * Starts `tessera start` as a real process on a free port and waits for its "listening" line.
  * Fails (instead of hanging) when the process exits first.
  */
-export async function startServerProcess(args: readonly string[] = []): Promise<ServerProcess> {
+export async function startServerProcess(
+  args: readonly string[] = [],
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), "tessera-process-"));
   const child = spawn(process.execPath, [cli, "start", "--port", "0", "--data-dir", dataDir, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
   });
   const logs: Record<string, unknown>[] = [];
   let stderr = "";
@@ -40,6 +46,7 @@ export async function startServerProcess(args: readonly string[] = []): Promise<
   return {
     child,
     url,
+    dataDir,
     logs,
     async stop(signal = "SIGTERM") {
       if (child.exitCode !== null) return child.exitCode;
