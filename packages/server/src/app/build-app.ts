@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
 import { auditRequest } from "../audit/audit-requests.ts";
 import { auditRoutes } from "../audit/audit-routes.ts";
+import { authenticatorRoutes } from "../authenticators/authenticator-routes.ts";
+import { otpRoutes } from "../authenticators/otp-routes.ts";
 import { healthRoutes } from "../health/health-routes.ts";
 import { claimIdempotencyKey, storeIdempotentResponse } from "../idempotency/idempotency.ts";
 import { registerMetrics } from "../metrics/metrics-plugin.ts";
@@ -23,7 +25,15 @@ export interface AppOptions {
 }
 
 /** The tenant API's domain plugins, registered in this order under /v1. */
-const tenantApiPlugins = [tenantRoutes, userRoutes, passwordRoutes, sessionRoutes, auditRoutes];
+const tenantApiPlugins = [
+  tenantRoutes,
+  userRoutes,
+  passwordRoutes,
+  sessionRoutes,
+  authenticatorRoutes,
+  otpRoutes,
+  auditRoutes,
+];
 
 /** The HTTP application: one Fastify plugin per domain, registered from explicit lists. */
 export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Promise<FastifyInstance> {

@@ -12,6 +12,7 @@ export interface EncryptedColumn {
 export const encryptedColumns: readonly EncryptedColumn[] = [
   { table: "signing_keys", idColumn: "id", column: "private_key_enc" },
   { table: "idempotency_keys", idColumn: "id", column: "response_enc" },
+  { table: "authenticators", idColumn: "id", column: "secret_enc" },
 ];
 
 /** The associated data binding a ciphertext to its column and row. */

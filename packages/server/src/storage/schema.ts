@@ -14,6 +14,33 @@ export interface TenantsTable {
   password_max_failures: number;
   lockout_base_seconds: number;
   password_max_age_days: number | null;
+  otp_max_failures: number;
+  otp_lockout_seconds: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AuthenticatorsTable {
+  id: string;
+  tenant_id: string;
+  serial: string;
+  type: string;
+  user_id: string | null;
+  enabled: number;
+  activated: number;
+  secret_enc: string;
+  algorithm: string;
+  digits: number;
+  /** TOTP step length in seconds; null for HOTP. */
+  period: number | null;
+  /** HOTP: the next counter expected. TOTP: the last time step accepted (0 before the first). */
+  position: number;
+  /** TOTP: the device clock's offset, in steps, measured at the last success. */
+  drift: number;
+  failures: number;
+  locked_until: number | null;
+  uses: number;
+  max_uses: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -151,6 +178,7 @@ export interface Schema {
   key_checks: KeyChecksTable;
   idempotency_keys: IdempotencyKeysTable;
   rate_limits: RateLimitsTable;
+  authenticators: AuthenticatorsTable;
 }
 
 export type { Generated };

@@ -31,6 +31,8 @@ export const tenantRoutes: FastifyPluginAsync = async (app) => {
           passwordMaxFailures: { type: "integer", minimum: 1, maximum: 100 },
           lockoutBaseSeconds: { type: "integer", minimum: 1, maximum: 86400 },
           passwordMaxAgeDays: { type: ["integer", "null"], minimum: 1, maximum: 3650 },
+          otpMaxFailures: { type: "integer", minimum: 1, maximum: 100 },
+          otpLockoutSeconds: { type: "integer", minimum: 1, maximum: 86400 },
         }),
         response: { 200: okResponse({ tenant: tenantSchema }) },
       },

@@ -15,6 +15,10 @@ export interface Tenant {
   /** First lock length; each further lock doubles it. */
   readonly lockoutBaseSeconds: number;
   readonly passwordMaxAgeDays: number | null;
+  /** Wrong one-time codes before a token locks. */
+  readonly otpMaxFailures: number;
+  /** How long a locked token stays locked unless an administrator enables it. */
+  readonly otpLockoutSeconds: number;
   readonly createdAt: number;
 }
 
@@ -28,6 +32,8 @@ export type TenantSettings = Partial<
     | "passwordMaxFailures"
     | "lockoutBaseSeconds"
     | "passwordMaxAgeDays"
+    | "otpMaxFailures"
+    | "otpLockoutSeconds"
   >
 >;
 
@@ -44,6 +50,8 @@ export function toTenant(row: Selectable<TenantsTable>): Tenant {
     passwordMaxFailures: row.password_max_failures,
     lockoutBaseSeconds: row.lockout_base_seconds,
     passwordMaxAgeDays: row.password_max_age_days,
+    otpMaxFailures: row.otp_max_failures,
+    otpLockoutSeconds: row.otp_lockout_seconds,
     createdAt: row.created_at,
   };
 }
@@ -66,6 +74,8 @@ export async function createTenant(db: Kysely<Schema>, name: string, now: number
     password_max_failures: 5,
     lockout_base_seconds: 60,
     password_max_age_days: null,
+    otp_max_failures: 5,
+    otp_lockout_seconds: 300,
     created_at: now,
     updated_at: now,
   };
@@ -112,6 +122,8 @@ export async function updateTenant(
   if (settings.passwordMaxFailures !== undefined) set.password_max_failures = settings.passwordMaxFailures;
   if (settings.lockoutBaseSeconds !== undefined) set.lockout_base_seconds = settings.lockoutBaseSeconds;
   if (settings.passwordMaxAgeDays !== undefined) set.password_max_age_days = settings.passwordMaxAgeDays;
+  if (settings.otpMaxFailures !== undefined) set.otp_max_failures = settings.otpMaxFailures;
+  if (settings.otpLockoutSeconds !== undefined) set.otp_lockout_seconds = settings.otpLockoutSeconds;
   const row = await db.updateTable("tenants").set(set).where("id", "=", id).returningAll().executeTakeFirst();
   if (row === undefined) throw new TesseraError(9903, { message: `no tenant ${id}` });
   return toTenant(row);

@@ -14,6 +14,8 @@ export const tenantSchema = {
     passwordMaxFailures: { type: "integer" },
     lockoutBaseSeconds: { type: "integer" },
     passwordMaxAgeDays: { type: ["integer", "null"] },
+    otpMaxFailures: { type: "integer" },
+    otpLockoutSeconds: { type: "integer" },
     createdAt: { type: "integer" },
   },
 } as const;

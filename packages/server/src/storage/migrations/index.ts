@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from "kysely/migration";
 import { platform } from "./001-platform.ts";
+import { authenticators } from "./002-authenticators.ts";
 
 /** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
 const migrations: Record<string, Migration> = {
   "001-platform": platform,
+  "002-authenticators": authenticators,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,355 @@
+import { randomBytes } from "node:crypto";
+import { ApiReturnCode, TesseraError } from "@tessera/codes";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import QRCode from "qrcode";
+import { success } from "../app/envelope.ts";
+import { body, okResponse } from "../app/route-schemas.ts";
+import { findUser } from "../users/user-store.ts";
+import { requireWellFormed } from "../users/username.ts";
+import { openSecret, sealSecret } from "./authenticator-secret.ts";
+import {
+  type AuthenticatorRow,
+  assignAuthenticator,
+  deleteAuthenticator,
+  findBySerial,
+  insertAuthenticator,
+  newAuthenticatorId,
+  updateAuthenticator,
+} from "./authenticator-store.ts";
+import { authenticatorSchema, authenticatorView } from "./authenticator-view.ts";
+import { decodeBase32 } from "./oath/base32.ts";
+import { authenticatorType, authenticatorTypeNames } from "./registry.ts";
+import { generateSerial, requireSerial } from "./serial.ts";
+import { stateOf } from "./validate-otp.ts";
+
+type CreateBody = {
+  type: string;
+  serial?: string;
+  secret?: string;
+  algorithm?: string;
+  digits?: number;
+  period?: number;
+  username?: string;
+  maxUses?: number;
+};
+type SerialParams = { Params: { serial: string } };
+const serialParam = {
+  type: "object",
+  properties: { serial: { type: "string", maxLength: 200 } },
+  required: ["serial"],
+} as const;
+const codePair = body({ otp1: { type: "string", maxLength: 20 }, otp2: { type: "string", maxLength: 20 } }, [
+  "otp1",
+  "otp2",
+]);
+const tokenResponse = okResponse({ authenticator: authenticatorSchema });
+/** Secrets shorter than 128 bits are refused (RFC 4226, requirement R6). */
+const MIN_SECRET_BYTES = 16;
+
+async function usernameOf(request: FastifyRequest, row: AuthenticatorRow): Promise<string | null> {
+  if (row.user_id === null) return null;
+  const user = await request.server.ctx.database.db
+    .selectFrom("users")
+    .select("username")
+    .where("id", "=", row.user_id)
+    .executeTakeFirst();
+  return user?.username ?? null;
+}
+
+/** The tenant's token named in the path; another tenant's serial is DeviceAssignedToDifferentPartner only where asked. */
+export async function tokenFromPath(
+  request: FastifyRequest<SerialParams>,
+  revealOtherTenant = false,
+): Promise<AuthenticatorRow> {
+  const serial = requireSerial(request.params.serial, "params.serial");
+  request.auditSubject = `authenticator:${serial}`;
+  const row = await findBySerial(request.server.ctx.database.db, serial);
+  if (row !== undefined && row.tenant_id !== request.tenant.id && revealOtherTenant) {
+    throw new TesseraError(ApiReturnCode.DeviceAssignedToDifferentPartner, {
+      message: `token ${serial} belongs to another tenant`,
+    });
+  }
+  if (row === undefined || row.tenant_id !== request.tenant.id) {
+    throw new TesseraError(ApiReturnCode.DeviceNotFound, {
+      message: `no token ${serial}`,
+      field: "params.serial",
+    });
+  }
+  return row;
+}
+
+async function userFromBody(request: FastifyRequest, raw: unknown) {
+  const username = requireWellFormed(raw, "body.username");
+  const user = await findUser(request.server.ctx.database.db, request.tenant.id, username);
+  if (user === undefined)
+    throw new TesseraError(ApiReturnCode.InvalidPartnerUserLogin, {
+      message: `no user ${username}`,
+      field: "body.username",
+    });
+  return user;
+}
+
+export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
+  app.post<{ Body: CreateBody }>(
+    "/authenticators",
+    {
+      config: { idempotent: true },
+      schema: {
+        body: body(
+          {
+            type: { type: "string", maxLength: 40, description: authenticatorTypeNames.join(" | ") },
+            serial: { type: "string", maxLength: 200 },
+            secret: { type: "string", maxLength: 400, description: "base32; generated when absent" },
+            algorithm: { type: "string", maxLength: 20 },
+            digits: { type: "integer" },
+            period: { type: "integer" },
+            username: { type: "string", maxLength: 300 },
+            maxUses: { type: "integer", minimum: 1 },
+          },
+          ["type"],
+        ),
+        response: {
+          201: okResponse({
+            authenticator: authenticatorSchema,
+            provisioningUri: { type: "string" },
+            qrCode: { type: "string" },
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const ctx = request.server.ctx;
+      const input = request.body;
+      const type = authenticatorType(input.type);
+      const parameters = type.configure(input);
+      const serial =
+        input.serial === undefined ? generateSerial(type.type) : requireSerial(input.serial, "body.serial");
+      request.auditSubject = `authenticator:${serial}`;
+      let secret: Buffer;
+      if (input.secret === undefined) secret = randomBytes(20);
+      else {
+        const decoded = decodeBase32(input.secret);
+        if (decoded === undefined || decoded.length < MIN_SECRET_BYTES) {
+          throw new TesseraError(ApiReturnCode.InvalidDeviceConfig, {
+            message: `secret must be base32 of at least ${MIN_SECRET_BYTES} bytes`,
+            field: "body.secret",
+          });
+        }
+        secret = decoded;
+      }
+      const user = input.username === undefined ? undefined : await userFromBody(request, input.username);
+      const existing = await findBySerial(ctx.database.db, serial);
+      if (existing !== undefined) {
+        throw new TesseraError(
+          existing.tenant_id === request.tenant.id
+            ? ApiReturnCode.DeviceInUse
+            : ApiReturnCode.DeviceAssignedToDifferentPartner,
+          {
+            message: `serial ${serial} is taken`,
+            field: "body.serial",
+          },
+        );
+      }
+      const now = ctx.clock.now();
+      const id = newAuthenticatorId();
+      const row = await insertAuthenticator(ctx.database.db, {
+        id,
+        tenant_id: request.tenant.id,
+        serial,
+        type: type.type,
+        user_id: user?.id ?? null,
+        enabled: 1,
+        // An imported secret is already in the token; a generated one must first be shown to work
+        // on the user's device (activate with two consecutive codes).
+        activated: input.secret === undefined ? 0 : 1,
+        secret_enc: sealSecret(ctx, id, secret),
+        algorithm: parameters.algorithm,
+        digits: parameters.digits,
+        period: parameters.period,
+        position: type.initialPosition(parameters, now),
+        drift: 0,
+        failures: 0,
+        locked_until: null,
+        uses: 0,
+        max_uses: input.maxUses ?? null,
+        created_at: now,
+        updated_at: now,
+      });
+      if (row === undefined)
+        throw new TesseraError(ApiReturnCode.DeviceInUse, {
+          message: `serial ${serial} is taken`,
+          field: "body.serial",
+        });
+      const view = authenticatorView(row, user?.username ?? null);
+      if (input.secret !== undefined) return reply.code(201).send(success({ authenticator: view }));
+      const provisioningUri = type.provisioningUri(
+        secret,
+        parameters,
+        stateOf(row),
+        request.tenant.name,
+        user?.username ?? serial,
+      );
+      return reply
+        .code(201)
+        .send(
+          success({ authenticator: view, provisioningUri, qrCode: await QRCode.toDataURL(provisioningUri) }),
+        );
+    },
+  );
+
+  app.get<SerialParams>(
+    "/authenticators/:serial",
+    { schema: { params: serialParam, response: { 200: tokenResponse } } },
+    async (request) => {
+      const row = await tokenFromPath(request);
+      return success({ authenticator: authenticatorView(row, await usernameOf(request, row)) });
+    },
+  );
+
+  app.patch<SerialParams & { Body: { maxUses?: number | null; counter?: number; period?: number } }>(
+    "/authenticators/:serial",
+    {
+      schema: {
+        params: serialParam,
+        body: body({
+          maxUses: { type: ["integer", "null"], minimum: 1 },
+          counter: { type: "integer", minimum: 0 },
+          period: { type: "integer" },
+        }),
+        response: { 200: tokenResponse },
+      },
+    },
+    async (request) => {
+      const row = await tokenFromPath(request);
+      const { counter, period, maxUses } = request.body;
+      if ((counter !== undefined && row.type !== "hotp") || (period !== undefined && row.type !== "totp")) {
+        throw new TesseraError(ApiReturnCode.OTPTypeInvalid, {
+          message:
+            counter !== undefined
+              ? "counter applies to HOTP tokens only"
+              : "period applies to TOTP tokens only",
+          field: counter !== undefined ? "body.counter" : "body.period",
+        });
+      }
+      if (period !== undefined)
+        authenticatorType(row.type).configure({ algorithm: row.algorithm, digits: row.digits, period });
+      const updated = await updateAuthenticator(
+        request.server.ctx.database.db,
+        row.id,
+        {
+          ...(maxUses === undefined ? {} : { max_uses: maxUses }),
+          ...(counter === undefined ? {} : { position: counter }),
+          ...(period === undefined ? {} : { period, drift: 0, position: 0 }),
+        },
+        request.server.ctx.clock.now(),
+      );
+      return success({ authenticator: authenticatorView(updated ?? row, await usernameOf(request, row)) });
+    },
+  );
+
+  app.post<SerialParams & { Body: { username: string; force?: boolean } }>(
+    "/authenticators/:serial/assign",
+    {
+      schema: {
+        params: serialParam,
+        body: body({ username: { type: "string", maxLength: 300 }, force: { type: "boolean" } }, [
+          "username",
+        ]),
+        response: { 200: tokenResponse },
+      },
+    },
+    async (request) => {
+      const row = await tokenFromPath(request, true);
+      const user = await userFromBody(request, request.body.username);
+      const ctx = request.server.ctx;
+      if (
+        !(await assignAuthenticator(
+          ctx.database.db,
+          row.id,
+          user.id,
+          request.body.force === true,
+          ctx.clock.now(),
+        ))
+      ) {
+        throw new TesseraError(ApiReturnCode.DeviceInUse, {
+          message: `token ${row.serial} is assigned to another user; use force to move it`,
+        });
+      }
+      return success({ authenticator: authenticatorView({ ...row, user_id: user.id }, user.username) });
+    },
+  );
+
+  const change = (path: string, set: (row: AuthenticatorRow) => Partial<AuthenticatorRow>) =>
+    app.post<SerialParams>(
+      path,
+      { schema: { params: serialParam, response: { 200: tokenResponse } } },
+      async (request) => {
+        const row = await tokenFromPath(request);
+        const updated = await updateAuthenticator(
+          request.server.ctx.database.db,
+          row.id,
+          set(row),
+          request.server.ctx.clock.now(),
+        );
+        const result = updated ?? row;
+        return success({ authenticator: authenticatorView(result, await usernameOf(request, result)) });
+      },
+    );
+  change("/authenticators/:serial/unassign", () => ({ user_id: null }));
+  // Enabling is also how an administrator clears a lockout.
+  change("/authenticators/:serial/enable", () => ({ enabled: 1, failures: 0, locked_until: null }));
+  change("/authenticators/:serial/disable", () => ({ enabled: 0 }));
+
+  app.delete<SerialParams>(
+    "/authenticators/:serial",
+    { schema: { params: serialParam, response: { 200: okResponse({}) } } },
+    async (request) => {
+      const row = await tokenFromPath(request);
+      await deleteAuthenticator(request.server.ctx.database.db, row.id);
+      return success({});
+    },
+  );
+
+  for (const action of ["activate", "resync"] as const) {
+    app.post<SerialParams & { Body: { otp1: string; otp2: string } }>(
+      `/authenticators/:serial/${action}`,
+      { schema: { params: serialParam, body: codePair, response: { 200: tokenResponse } } },
+      async (request) => {
+        const ctx = request.server.ctx;
+        const row = await tokenFromPath(request);
+        const { otp1, otp2 } = request.body;
+        for (const [field, otp] of [
+          ["body.otp1", otp1],
+          ["body.otp2", otp2],
+        ] as const) {
+          if (!/^\d+$/.test(otp) || otp.length !== row.digits) {
+            throw new TesseraError(ApiReturnCode.BogusOTP, {
+              message: `${field} must be ${row.digits} digits`,
+              field,
+            });
+          }
+        }
+        if (row.enabled !== 1)
+          throw new TesseraError(ApiReturnCode.DeviceDiabled, { message: `token ${row.serial} is disabled` });
+        const found = authenticatorType(row.type).resync(
+          openSecret(ctx, row),
+          stateOf(row),
+          otp1,
+          otp2,
+          ctx.clock.now(),
+        );
+        if (found === undefined)
+          throw new TesseraError(ApiReturnCode.OTPInvalid, {
+            message: "no two consecutive codes match in the resynchronisation window",
+          });
+        const updated = await updateAuthenticator(
+          ctx.database.db,
+          row.id,
+          { position: found.position, drift: found.drift, activated: 1, failures: 0, locked_until: null },
+          ctx.clock.now(),
+        );
+        return success({ authenticator: authenticatorView(updated ?? row, await usernameOf(request, row)) });
+      },
+    );
+  }
+};

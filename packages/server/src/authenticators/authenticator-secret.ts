@@ -1,0 +1,21 @@
+import { ApiReturnCode, TesseraError } from "@tessera/codes";
+import type { ServerContext } from "../app/server-context.ts";
+import { columnAad } from "../secrets/encrypted-columns.ts";
+import type { AuthenticatorRow } from "./authenticator-store.ts";
+
+const aad = (id: string) => columnAad({ table: "authenticators", column: "secret_enc" }, id);
+
+export const sealSecret = (ctx: ServerContext, id: string, secret: Buffer): string =>
+  ctx.keys.encrypt(secret, aad(id));
+
+/** The token's seed; DeviceInvalid when it cannot be opened (never the key service's detail). */
+export function openSecret(ctx: ServerContext, row: AuthenticatorRow): Buffer {
+  try {
+    return ctx.keys.decrypt(row.secret_enc, aad(row.id));
+  } catch (error) {
+    throw new TesseraError(ApiReturnCode.DeviceInvalid, {
+      message: "the token's secret cannot be read",
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,117 @@
+import { randomUUID } from "node:crypto";
+import type { Kysely, Selectable } from "kysely";
+import type { AuthenticatorsTable, Schema } from "../storage/schema.ts";
+import type { Tenant } from "../tenants/tenant-store.ts";
+
+export type AuthenticatorRow = Selectable<AuthenticatorsTable>;
+
+/** A new row id; the secret's ciphertext is bound to it, so it is chosen before encrypting. */
+export const newAuthenticatorId = (): string => randomUUID();
+
+/** Undefined when the serial exists already (in any tenant). */
+export async function insertAuthenticator(
+  db: Kysely<Schema>,
+  row: AuthenticatorRow,
+): Promise<AuthenticatorRow | undefined> {
+  const result = await db
+    .insertInto("authenticators")
+    .values(row)
+    .onConflict((oc) => oc.column("serial").doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1 ? row : undefined;
+}
+
+/** By serial across all tenants: serials of hardware tokens are global. */
+export function findBySerial(db: Kysely<Schema>, serial: string): Promise<AuthenticatorRow | undefined> {
+  return db.selectFrom("authenticators").selectAll().where("serial", "=", serial).executeTakeFirst();
+}
+
+export function findForUser(db: Kysely<Schema>, userId: string): Promise<AuthenticatorRow[]> {
+  return db
+    .selectFrom("authenticators")
+    .selectAll()
+    .where("user_id", "=", userId)
+    .orderBy("created_at")
+    .execute();
+}
+
+/**
+ * Accepts a code: moves the position from exactly what was read to the matched one. Of several
+ * requests presenting the same code, in one process or many, only one sees its update applied.
+ */
+export async function acceptPosition(
+  db: Kysely<Schema>,
+  row: AuthenticatorRow,
+  position: number,
+  drift: number,
+  now: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("authenticators")
+    .set((eb) => ({
+      position,
+      drift,
+      failures: 0,
+      locked_until: null,
+      uses: eb("uses", "+", 1),
+      updated_at: now,
+    }))
+    .where("id", "=", row.id)
+    .where("position", "=", row.position)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Counts a wrong code; true when this failure locked the token. */
+export async function recordCodeFailure(
+  db: Kysely<Schema>,
+  tenant: Tenant,
+  id: string,
+  now: number,
+): Promise<boolean> {
+  const counted = await db
+    .updateTable("authenticators")
+    .set((eb) => ({ failures: eb("failures", "+", 1), updated_at: now }))
+    .where("id", "=", id)
+    .returning("failures")
+    .executeTakeFirst();
+  if (counted === undefined || counted.failures < tenant.otpMaxFailures) return false;
+  const locked = await db
+    .updateTable("authenticators")
+    .set({ locked_until: now + tenant.otpLockoutSeconds * 1000, failures: 0 })
+    .where("id", "=", id)
+    .where("failures", ">=", tenant.otpMaxFailures)
+    .executeTakeFirst();
+  return Number(locked.numUpdatedRows) === 1;
+}
+
+export async function updateAuthenticator(
+  db: Kysely<Schema>,
+  id: string,
+  set: Partial<Omit<AuthenticatorRow, "id" | "tenant_id" | "serial" | "type">>,
+  now: number,
+): Promise<AuthenticatorRow | undefined> {
+  return db
+    .updateTable("authenticators")
+    .set({ ...set, updated_at: now })
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Assigns unless another user holds it (force moves it); false when another user holds it. */
+export async function assignAuthenticator(
+  db: Kysely<Schema>,
+  id: string,
+  userId: string,
+  force: boolean,
+  now: number,
+): Promise<boolean> {
+  let query = db.updateTable("authenticators").set({ user_id: userId, updated_at: now }).where("id", "=", id);
+  if (!force) query = query.where((eb) => eb.or([eb("user_id", "is", null), eb("user_id", "=", userId)]));
+  return Number((await query.executeTakeFirst()).numUpdatedRows) === 1;
+}
+
+export async function deleteAuthenticator(db: Kysely<Schema>, id: string): Promise<void> {
+  await db.deleteFrom("authenticators").where("id", "=", id).execute();
+}

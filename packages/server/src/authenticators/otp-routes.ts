@@ -1,0 +1,126 @@
+import { ApiReturnCode, TesseraError } from "@tessera/codes";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { success } from "../app/envelope.ts";
+import { body, okResponse } from "../app/route-schemas.ts";
+import { verifyPassword } from "../passwords/verify-password.ts";
+import { findUser, type UserRow } from "../users/user-store.ts";
+import { userSchema, userView } from "../users/user-view.ts";
+import { requireWellFormed } from "../users/username.ts";
+import { findBySerial, findForUser } from "./authenticator-store.ts";
+import { requireSerial } from "./serial.ts";
+import { candidatesFor, validateOtp } from "./validate-otp.ts";
+
+/** A user who can sign in: exists, enabled, not expired. */
+async function signInUser(request: FastifyRequest, raw: unknown): Promise<UserRow> {
+  const username = requireWellFormed(raw, "body.username");
+  request.auditSubject = `user:${username}`;
+  const user = await findUser(request.server.ctx.database.db, request.tenant.id, username);
+  const now = request.server.ctx.clock.now();
+  if (user === undefined)
+    throw new TesseraError(ApiReturnCode.InvalidPartnerUserLogin, {
+      message: `no user ${username}`,
+      field: "body.username",
+    });
+  if (user.disabled === 1) throw new TesseraError(ApiReturnCode.PartnerUserLoginDisabled);
+  if (user.expires_at !== null && user.expires_at <= now)
+    throw new TesseraError(ApiReturnCode.AccountExpired);
+  return user;
+}
+
+const otpField = { type: "string", maxLength: 20 } as const;
+
+export const otpRoutes: FastifyPluginAsync = async (app) => {
+  app.post<{ Body: { username?: string; serial?: string; otp: string } }>(
+    "/auth/otp",
+    {
+      schema: {
+        body: body(
+          {
+            username: { type: "string", maxLength: 300 },
+            serial: { type: "string", maxLength: 200 },
+            otp: otpField,
+          },
+          ["otp"],
+        ),
+        response: { 200: okResponse({ serial: { type: "string" }, username: { type: ["string", "null"] } }) },
+      },
+    },
+    async (request) => {
+      const ctx = request.server.ctx;
+      const { username, serial, otp } = request.body;
+      if (username === undefined && serial === undefined) {
+        throw new TesseraError(ApiReturnCode.DeviceNotSpecified, {
+          message: "name a username, a serial, or both",
+        });
+      }
+      const user = username === undefined ? undefined : await signInUser(request, username);
+      let token: Awaited<ReturnType<typeof findBySerial>>;
+      if (serial !== undefined) {
+        const wanted = requireSerial(serial, "body.serial");
+        request.auditSubject ??= `authenticator:${wanted}`;
+        token = await findBySerial(ctx.database.db, wanted);
+        if (token === undefined || token.tenant_id !== request.tenant.id) {
+          throw new TesseraError(ApiReturnCode.DeviceNotFound, {
+            message: `no token ${wanted}`,
+            field: "body.serial",
+          });
+        }
+      }
+      const accepted = await validateOtp(ctx, request.tenant, await candidatesFor(ctx, user, token), otp);
+      return success({ serial: accepted.serial, username: user?.username ?? null });
+    },
+  );
+
+  app.post<{ Body: { username: string; password: string; otp?: string } }>(
+    "/auth/login",
+    {
+      schema: {
+        body: body(
+          {
+            username: { type: "string", maxLength: 300 },
+            password: { type: "string", minLength: 1, maxLength: 1024 },
+            otp: otpField,
+          },
+          ["username", "password"],
+        ),
+        response: { 200: okResponse({ user: userSchema }) },
+      },
+    },
+    async (request) => {
+      const ctx = request.server.ctx;
+      request.auditSubject = `user:${String(request.body.username).toLowerCase()}`;
+      const user = await verifyPassword(ctx, request.tenant, request.body.username, request.body.password);
+      // Tokens still waiting for activation do not count yet: a user in the middle of enrolment
+      // signs in with the password until the new token is shown to work.
+      const tokens = (await findForUser(ctx.database.db, user.id)).filter(
+        (t) => t.enabled === 1 && t.activated === 1,
+      );
+      if (tokens.length === 0) return success({ user: userView(user) });
+      const otp = request.body.otp ?? "";
+      if (otp === "") {
+        throw new TesseraError(ApiReturnCode.PartnerUserLoginAttepmtedOTPByPass, {
+          message: "this user has a second factor and no code was given",
+        });
+      }
+      try {
+        await validateOtp(ctx, request.tenant, tokens, otp);
+      } catch (error) {
+        // The password was right; any refusal of the code itself is one code for the caller, so a
+        // login page cannot be used to probe the token's state. Lock states keep their own code.
+        if (TesseraError.is(error) && !lockCodes.has(error.code)) {
+          throw new TesseraError(ApiReturnCode.PartnerUserLoginFailedInvalidOTP, {
+            message: "the one-time code was not accepted",
+            cause: error,
+          });
+        }
+        throw error;
+      }
+      return success({ user: userView(user) });
+    },
+  );
+};
+
+const lockCodes = new Set<number>([
+  ApiReturnCode.MaximumFailedOTPRequestsExceeded,
+  ApiReturnCode.UpdateDeviceCounterFailed,
+]);

@@ -1,0 +1,130 @@
+import { ApiReturnCode, TesseraError } from "@tessera/codes";
+import type { ServerContext } from "../app/server-context.ts";
+import type { Tenant } from "../tenants/tenant-store.ts";
+import type { UserRow } from "../users/user-store.ts";
+import { openSecret } from "./authenticator-secret.ts";
+import {
+  type AuthenticatorRow,
+  acceptPosition,
+  findForUser,
+  recordCodeFailure,
+} from "./authenticator-store.ts";
+import type { Match, OathState } from "./authenticator-type.ts";
+import { authenticatorType } from "./registry.ts";
+
+/**
+ * Validates a one-time code against one token (by serial) or any usable token of a user.
+ *
+ * Order: the code's shape; the token's state (enabled, activated, not locked, uses left); then the
+ * window search. Acceptance is a compare-and-set of the token's position, so a code is accepted
+ * once even when many requests race; a failed counter write refuses the code. Wrong codes count
+ * towards the tenant's limit and lock the token.
+ */
+export async function validateOtp(
+  ctx: ServerContext,
+  tenant: Tenant,
+  candidates: readonly AuthenticatorRow[],
+  otp: string,
+): Promise<AuthenticatorRow> {
+  if (!/^\d{6}$|^\d{8}$/.test(otp))
+    throw new TesseraError(ApiReturnCode.BogusOTP, {
+      message: "otp must be 6 or 8 digits",
+      field: "body.otp",
+    });
+  if (candidates.length === 0)
+    throw new TesseraError(ApiReturnCode.NoDevicesDefined, { message: "the user has no authenticator" });
+  const now = ctx.clock.now();
+  const usable = candidates.filter((row) => refusal(row, otp, now) === undefined);
+  if (usable.length === 0) throw refusal(candidates[0] as AuthenticatorRow, otp, now) as TesseraError;
+
+  const outcomes: { row: AuthenticatorRow; match: Match }[] = [];
+  for (const row of usable) {
+    const match = authenticatorType(row.type).match(openSecret(ctx, row), stateOf(row), otp, now);
+    if (match.kind === "accept") {
+      let accepted: boolean;
+      try {
+        accepted = await acceptPosition(ctx.database.db, row, match.position, match.drift, now);
+      } catch (error) {
+        throw new TesseraError(ApiReturnCode.UpdateDeviceCounterFailed, {
+          message: "the code could not be recorded as used, so it was not accepted",
+          cause: error,
+        });
+      }
+      if (!accepted)
+        throw new TesseraError(ApiReturnCode.OTPAlreadyUsed, {
+          message: "the code was just used by another request",
+        });
+      return row;
+    }
+    outcomes.push({ row, match });
+  }
+  if (outcomes.some((o) => o.match.kind === "drift")) {
+    throw new TesseraError(ApiReturnCode.TimeDriftInvalid, {
+      message: "the code is outside the allowed drift; resynchronise the token",
+    });
+  }
+  // A replay cannot succeed and is usually a double submission, so it does not count towards the
+  // lockout; only wrong codes do.
+  if (outcomes.some((o) => o.match.kind === "replay"))
+    throw new TesseraError(ApiReturnCode.OTPAlreadyUsed, { message: "the code was already used" });
+  let locked = false;
+  for (const { row } of outcomes)
+    locked = (await recordCodeFailure(ctx.database.db, tenant, row.id, now)) || locked;
+  if (locked)
+    throw new TesseraError(ApiReturnCode.MaximumFailedOTPRequestsExceeded, {
+      message: "too many wrong codes; the token is now locked",
+    });
+  throw new TesseraError(ApiReturnCode.OTPInvalid, { message: "the code is not valid" });
+}
+
+/** Why this token cannot take a code now, or undefined when it can. */
+function refusal(row: AuthenticatorRow, otp: string, now: number): TesseraError | undefined {
+  if (row.enabled !== 1)
+    return new TesseraError(ApiReturnCode.DeviceDiabled, { message: `token ${row.serial} is disabled` });
+  if (row.activated !== 1)
+    return new TesseraError(ApiReturnCode.DeviceInvalid, {
+      message: `token ${row.serial} is not activated yet`,
+    });
+  if (row.locked_until !== null && row.locked_until > now) {
+    return new TesseraError(ApiReturnCode.MaximumFailedOTPRequestsExceeded, {
+      message: `token ${row.serial} is locked until ${new Date(row.locked_until).toISOString()}`,
+    });
+  }
+  if (row.max_uses !== null && row.uses >= row.max_uses)
+    return new TesseraError(ApiReturnCode.MaximumCardUsesExceeded, {
+      message: `token ${row.serial} has no uses left`,
+    });
+  if (otp.length !== row.digits)
+    return new TesseraError(ApiReturnCode.BogusOTP, {
+      message: `token ${row.serial} makes ${row.digits}-digit codes`,
+      field: "body.otp",
+    });
+  return undefined;
+}
+
+export function stateOf(row: AuthenticatorRow): OathState {
+  return {
+    algorithm: row.algorithm as OathState["algorithm"],
+    digits: row.digits,
+    period: row.period,
+    position: row.position,
+    drift: row.drift,
+  };
+}
+
+/** The tokens a validation looks at: the named one (which must be the user's), or all of the user's. */
+export async function candidatesFor(
+  ctx: ServerContext,
+  user: UserRow | undefined,
+  byserial: AuthenticatorRow | undefined,
+): Promise<AuthenticatorRow[]> {
+  if (byserial !== undefined) {
+    if (user !== undefined && byserial.user_id !== user.id) {
+      throw new TesseraError(ApiReturnCode.DeviceInvalid, {
+        message: `token ${byserial.serial} is not assigned to this user`,
+      });
+    }
+    return [byserial];
+  }
+  return user === undefined ? [] : findForUser(ctx.database.db, user.id);
+}
