@@ -10,6 +10,7 @@ import { openSecret, sealSecret } from "./authenticator-secret.ts";
 import {
   type AuthenticatorRow,
   assignAuthenticator,
+  assignNextFromPool,
   deleteAuthenticator,
   findBySerial,
   insertAuthenticator,
@@ -18,6 +19,7 @@ import {
 } from "./authenticator-store.ts";
 import { authenticatorSchema, authenticatorView } from "./authenticator-view.ts";
 import { decodeBase32 } from "./oath/base32.ts";
+import { importPskc } from "./pskc/import-tokens.ts";
 import { authenticatorType, authenticatorTypeNames } from "./registry.ts";
 import { generateSerial, requireSerial } from "./serial.ts";
 import { stateOf } from "./validate-otp.ts";
@@ -194,6 +196,81 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
         .send(
           success({ authenticator: view, provisioningUri, qrCode: await QRCode.toDataURL(provisioningUri) }),
         );
+    },
+  );
+
+  app.post<{ Body: { pskc: string; preSharedKey?: string } }>(
+    "/authenticators/import",
+    {
+      bodyLimit: 10 * 1024 * 1024,
+      schema: {
+        body: body(
+          {
+            pskc: {
+              type: "string",
+              minLength: 1,
+              maxLength: 10_000_000,
+              description: "a PSKC (RFC 6030) document",
+            },
+            preSharedKey: {
+              type: "string",
+              pattern: "^([0-9a-fA-F]{32}|[0-9a-fA-F]{48}|[0-9a-fA-F]{64})$",
+              description: "hex AES key",
+            },
+          },
+          ["pskc"],
+        ),
+        response: {
+          200: okResponse({
+            imported: { type: "integer" },
+            rejected: {
+              type: "array",
+              items: {
+                type: "object",
+                properties: { serial: { type: "string" }, reason: { type: "string" } },
+              },
+            },
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const key =
+        request.body.preSharedKey === undefined ? undefined : Buffer.from(request.body.preSharedKey, "hex");
+      request.auditSubject = "authenticators:import";
+      return success(await importPskc(request.server.ctx, request.tenant, request.body.pskc, key));
+    },
+  );
+
+  app.post<{ Body: { username: string; type?: string } }>(
+    "/authenticators/assign-next",
+    {
+      config: { idempotent: true },
+      schema: {
+        body: body(
+          { username: { type: "string", maxLength: 300 }, type: { type: "string", maxLength: 40 } },
+          ["username"],
+        ),
+        response: { 200: tokenResponse },
+      },
+    },
+    async (request) => {
+      const ctx = request.server.ctx;
+      const user = await userFromBody(request, request.body.username);
+      const type = request.body.type === undefined ? undefined : authenticatorType(request.body.type).type;
+      const row = await assignNextFromPool(
+        ctx.database.db,
+        request.tenant.id,
+        user.id,
+        type,
+        ctx.clock.now(),
+      );
+      if (row === undefined)
+        throw new TesseraError(ApiReturnCode.NoDevicesAvailable, {
+          message: "the pool of unassigned tokens is empty",
+        });
+      request.auditSubject = `authenticator:${row.serial}`;
+      return success({ authenticator: authenticatorView(row, user.username) });
     },
   );
 

@@ -115,3 +115,35 @@ export async function assignAuthenticator(
 export async function deleteAuthenticator(db: Kysely<Schema>, id: string): Promise<void> {
   await db.deleteFrom("authenticators").where("id", "=", id).execute();
 }
+
+/**
+ * Takes the oldest unassigned token of the pool (optionally of one type) for the user. The
+ * compare-and-set on user_id means two concurrent requests never receive the same token.
+ */
+export async function assignNextFromPool(
+  db: Kysely<Schema>,
+  tenantId: string,
+  userId: string,
+  type: string | undefined,
+  now: number,
+): Promise<AuthenticatorRow | undefined> {
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    let pick = db
+      .selectFrom("authenticators")
+      .selectAll()
+      .where("tenant_id", "=", tenantId)
+      .where("user_id", "is", null)
+      .where("enabled", "=", 1);
+    if (type !== undefined) pick = pick.where("type", "=", type);
+    const candidate = await pick.orderBy("created_at").orderBy("serial").limit(1).executeTakeFirst();
+    if (candidate === undefined) return undefined;
+    const taken = await db
+      .updateTable("authenticators")
+      .set({ user_id: userId, updated_at: now })
+      .where("id", "=", candidate.id)
+      .where("user_id", "is", null)
+      .executeTakeFirst();
+    if (Number(taken.numUpdatedRows) === 1) return { ...candidate, user_id: userId };
+  }
+  return undefined;
+}

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { auditCommand } from "../audit/audit-cli.ts";
+import { tokenCommand } from "../authenticators/token-cli.ts";
 import { keysCommand } from "../secrets/keys-cli.ts";
 import { apiKeyCommand, tenantCommand } from "../tenants/tenant-cli.ts";
 import { userCommand } from "../users/user-cli.ts";
@@ -14,6 +15,7 @@ export function tesseraProgram(): Command {
     .addCommand(tenantCommand())
     .addCommand(apiKeyCommand())
     .addCommand(userCommand())
+    .addCommand(tokenCommand())
     .addCommand(keysCommand())
     .addCommand(auditCommand());
 }

@@ -1,0 +1,87 @@
+import { ApiReturnCode, TesseraError } from "@tessera/codes";
+import type { ServerContext } from "../../app/server-context.ts";
+import type { Tenant } from "../../tenants/tenant-store.ts";
+import { sealSecret } from "../authenticator-secret.ts";
+import { insertAuthenticator, newAuthenticatorId } from "../authenticator-store.ts";
+import { authenticatorType } from "../registry.ts";
+import { PskcError, parsePskc } from "./parse-pskc.ts";
+
+export interface ImportResult {
+  readonly imported: number;
+  readonly rejected: readonly { readonly serial: string; readonly reason: string }[];
+}
+
+/**
+ * Imports a PSKC container into the tenant's pool of unassigned tokens: each good KeyPackage
+ * becomes an enabled, activated, unassigned token; each bad one is reported with its reason.
+ */
+export async function importPskc(
+  ctx: ServerContext,
+  tenant: Tenant,
+  xml: string,
+  preSharedKey: Buffer | undefined,
+  onProgress: (done: number, total: number) => void = () => {},
+): Promise<ImportResult> {
+  let entries: ReturnType<typeof parsePskc>;
+  try {
+    entries = parsePskc(xml, preSharedKey);
+  } catch (error) {
+    if (!(error instanceof PskcError)) throw error;
+    throw new TesseraError(ApiReturnCode.InvalidDeviceConfig, {
+      message: `PSKC: ${error.message}`,
+      field: "body.pskc",
+    });
+  }
+  let imported = 0;
+  const rejected: { serial: string; reason: string }[] = [];
+  for (const [index, entry] of entries.entries()) {
+    onProgress(index, entries.length);
+    if (!entry.ok) {
+      rejected.push({ serial: entry.serial, reason: entry.reason });
+      continue;
+    }
+    const { token } = entry;
+    try {
+      const parameters = authenticatorType(token.type).configure({
+        algorithm: token.algorithm,
+        digits: token.digits,
+        period: token.period ?? undefined,
+      });
+      if (token.secret.length < 16) throw new Error("secret shorter than 128 bits");
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(token.serial))
+        throw new Error("serial number is not 1–64 letters, digits, '-', '_' or '.'");
+      const now = ctx.clock.now();
+      const id = newAuthenticatorId();
+      const row = await insertAuthenticator(ctx.database.db, {
+        id,
+        tenant_id: tenant.id,
+        serial: token.serial,
+        type: token.type,
+        user_id: null,
+        enabled: 1,
+        activated: 1,
+        secret_enc: sealSecret(ctx, id, token.secret),
+        algorithm: parameters.algorithm,
+        digits: parameters.digits,
+        period: parameters.period,
+        position: token.type === "hotp" ? token.counter : 0,
+        drift: 0,
+        failures: 0,
+        locked_until: null,
+        uses: 0,
+        max_uses: null,
+        created_at: now,
+        updated_at: now,
+      });
+      if (row === undefined) throw new Error("serial number already exists");
+      imported += 1;
+    } catch (error) {
+      rejected.push({
+        serial: token.serial,
+        reason: TesseraError.is(error) ? error.message : (error as Error).message,
+      });
+    }
+  }
+  onProgress(entries.length, entries.length);
+  return { imported, rejected };
+}

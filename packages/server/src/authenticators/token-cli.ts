@@ -1,0 +1,57 @@
+import { readFileSync } from "node:fs";
+import { TesseraApiCode, TesseraError } from "@tessera/codes";
+import { Command } from "commander";
+import QRCode from "qrcode";
+import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
+import { progressBar } from "../cli/progress-bar.ts";
+import { requireTenant } from "../tenants/tenant-cli.ts";
+import { importPskc } from "./pskc/import-tokens.ts";
+
+/** Hardware and soft tokens from the command line. */
+export function tokenCommand(): Command {
+  const token = new Command("token").description(
+    "OATH tokens: import hardware tokens, show provisioning codes",
+  );
+  token
+    .command("import <file>")
+    .description("import a PSKC (RFC 6030) file into the tenant's pool of unassigned tokens")
+    .requiredOption("--tenant <tenant>", "tenant id or name")
+    .option("--key <hex>", "pre-shared AES key for encrypted containers (hex)")
+    .option("--json", "print the summary as JSON")
+    .action(async (file: string, o: { tenant: string; key?: string; json?: boolean }, command: Command) =>
+      withContext(command, async (ctx) => {
+        const tenant = await requireTenant(ctx, o.tenant);
+        if (o.key !== undefined && !/^([0-9a-fA-F]{32}|[0-9a-fA-F]{48}|[0-9a-fA-F]{64})$/.test(o.key)) {
+          throw new TesseraError(TesseraApiCode.MalformedRequest, {
+            message: "--key must be a 128, 192 or 256-bit AES key in hex",
+          });
+        }
+        const bar = progressBar("importing");
+        const result = await importPskc(
+          ctx,
+          tenant,
+          readFileSync(file, "utf8"),
+          o.key === undefined ? undefined : Buffer.from(o.key, "hex"),
+          (done, total) => bar.update(done, total),
+        );
+        await auditCli(ctx, {
+          tenantId: tenant.id,
+          subject: `import:${file}`,
+          operation: "token.import",
+          resultCode: 0,
+        });
+        printJsonOrLines(Boolean(o.json), result, () => [
+          `${result.imported} imported, ${result.rejected.length} rejected`,
+          ...result.rejected.map((r) => `  ${r.serial || "?"}: ${r.reason}`),
+        ]);
+        if (result.rejected.length > 0) process.exitCode = 2;
+      }),
+    );
+  token
+    .command("qr <uri>")
+    .description("draw an otpauth:// provisioning URI as a QR code in the terminal")
+    .action(async (uri: string) => {
+      process.stdout.write(await QRCode.toString(uri, { type: "terminal", small: true }));
+    });
+  return token;
+}
