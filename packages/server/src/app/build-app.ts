@@ -4,6 +4,7 @@ import { auditRequest } from "../audit/audit-requests.ts";
 import { auditRoutes } from "../audit/audit-routes.ts";
 import { authenticatorRoutes } from "../authenticators/authenticator-routes.ts";
 import { otpRoutes } from "../authenticators/otp-routes.ts";
+import { provisioningLinkRoutes, provisioningRoutes } from "../authenticators/provisioning.ts";
 import { healthRoutes } from "../health/health-routes.ts";
 import { claimIdempotencyKey, storeIdempotentResponse } from "../idempotency/idempotency.ts";
 import { registerMetrics } from "../metrics/metrics-plugin.ts";
@@ -31,6 +32,7 @@ const tenantApiPlugins = [
   passwordRoutes,
   sessionRoutes,
   authenticatorRoutes,
+  provisioningLinkRoutes,
   otpRoutes,
   auditRoutes,
 ];
@@ -70,6 +72,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   await registerOpenApi(app);
   registerMetrics(app);
   await app.register(healthRoutes);
+  await app.register(provisioningRoutes);
   await app.register(
     async (v1) => {
       v1.addHook("onRequest", authenticateTenant);

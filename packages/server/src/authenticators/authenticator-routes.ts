@@ -174,6 +174,9 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
         locked_until: null,
         uses: 0,
         max_uses: input.maxUses ?? null,
+        provision_hash: null,
+        provision_expires_at: null,
+        provisioned_at: null,
         created_at: now,
         updated_at: now,
       });

@@ -41,6 +41,11 @@ export interface AuthenticatorsTable {
   locked_until: number | null;
   uses: number;
   max_uses: number | null;
+  /** SHA-256 of the open provisioning link's token, if any. */
+  provision_hash: string | null;
+  provision_expires_at: number | null;
+  /** When a phone app last received the secret through a provisioning link. */
+  provisioned_at: number | null;
   created_at: number;
   updated_at: number;
 }

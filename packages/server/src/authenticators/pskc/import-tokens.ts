@@ -70,6 +70,9 @@ export async function importPskc(
         locked_until: null,
         uses: 0,
         max_uses: null,
+        provision_hash: null,
+        provision_expires_at: null,
+        provisioned_at: null,
         created_at: now,
         updated_at: now,
       });

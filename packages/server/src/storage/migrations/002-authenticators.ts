@@ -23,6 +23,9 @@ export const authenticators: Migration = {
       .addColumn("locked_until", "bigint")
       .addColumn("uses", "integer", (c) => c.notNull())
       .addColumn("max_uses", "integer")
+      .addColumn("provision_hash", "text", (c) => c.unique())
+      .addColumn("provision_expires_at", "bigint")
+      .addColumn("provisioned_at", "bigint")
       .addColumn("created_at", "bigint", (c) => c.notNull())
       .addColumn("updated_at", "bigint", (c) => c.notNull())
       .execute();
