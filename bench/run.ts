@@ -1,20 +1,25 @@
-import { argon2, createHash, randomBytes } from "node:crypto";
+import { argon2, createHash, createHmac, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
+import { openServerContext } from "../packages/server/src/app/server-context.ts";
+import { oathCode, timeStep } from "../packages/server/src/authenticators/oath/oath-code.ts";
+import { loadConfig } from "../packages/server/src/config/load-config.ts";
 import { openDatabase } from "../packages/server/src/storage/database.ts";
 import { startThrowawayPostgres } from "../scripts/lib/throwaway-postgres.ts";
 import { startBareBaseline } from "./lib/bare-baseline.ts";
 import { load, type Measurement, opsPerSecond } from "./lib/measure.ts";
+import { seedTotpUsers } from "./lib/otp-fixture.ts";
 import { startServerUnderTest, tessera } from "./lib/server-under-test.ts";
 
 /**
- * `npm run bench`: session checks, user look-ups and password validations against a real server
- * process on SQLite and PostgreSQL, at several concurrencies, next to the raw cost of the
- * primitives (Argon2id at the server's parameters, SHA-256, one database read and write) and a
- * bare baseline of the same session check. Writes bench/results/latest.json and prints a table.
+ * `npm run bench`: session checks, user look-ups, password validations and TOTP validations against
+ * a real server process on SQLite and PostgreSQL, at several concurrencies, next to the raw cost of
+ * the primitives (Argon2id at the server's parameters, SHA-256, a TOTP window of three HMAC-SHA1,
+ * one database read and write) and a bare baseline of the same session check. Writes
+ * bench/results/latest.json and prints a table.
  *
  * Options: --duration SECONDS (default 5), --concurrency 1,16,64, --backends sqlite,postgres.
  */
@@ -27,6 +32,7 @@ const concurrencies = arg("concurrency", "1,16,64").split(",").map(Number);
 const selected = arg("backends", "sqlite,postgres").split(",");
 const argon2Async = promisify(argon2);
 const ARGON2 = { memory: 19456, passes: 2, parallelism: 1 };
+const OTP_USERS = 40_000;
 
 const measurements: Measurement[] = [];
 const primitives: Record<string, number> = {};
@@ -43,6 +49,10 @@ primitives["argon2id hashes/s (4 parallel, m=19456 t=2 p=1)"] = await opsPerSeco
 primitives["sha256 digests/s"] = await opsPerSecond(1, 1, async () =>
   createHash("sha256").update("tss_x".repeat(9)).digest(),
 );
+const hmacKey = randomBytes(20);
+primitives["totp window (3 HMAC-SHA1)/s"] = await opsPerSecond(1, 1, async () => {
+  for (let i = 0; i < 3; i += 1) createHmac("sha1", hmacKey).update(Buffer.alloc(8, i)).digest();
+});
 
 const cluster = selected.includes("postgres") ? await startThrowawayPostgres() : undefined;
 try {
@@ -61,13 +71,21 @@ try {
       dataDir,
       ...(databaseUrl === undefined ? [] : ["--database-url", databaseUrl]),
     ];
-    const { apiKey } = JSON.parse(tessera([...data, "tenant", "create", "bench", "--json"])) as {
+    const created = JSON.parse(tessera([...data, "tenant", "create", "bench", "--json"])) as {
       apiKey: string;
+      tenant: { id: string };
     };
+    const otpSecret = randomBytes(20);
+    const seeding = await openServerContext(
+      loadConfig({ env: {}, flags: { dataDir, databaseUrl, logLevel: "silent" } }),
+    );
+    const otpUsers = await seedTotpUsers(seeding, created.tenant.id, OTP_USERS, otpSecret);
+    await seeding.close();
+
     const server = await startServerUnderTest(data);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const idleMiB = server.rssMiB();
-    const headers = { authorization: `Bearer ${apiKey}`, "content-type": "application/json" };
+    const headers = { authorization: `Bearer ${created.apiKey}`, "content-type": "application/json" };
     const post = async (path: string, body: unknown) =>
       (
         await fetch(`${server.url}${path}`, { method: "POST", headers, body: JSON.stringify(body) })
@@ -82,7 +100,12 @@ try {
     const db = await openDatabase({ dataDir, databaseUrl });
     const bare = await startBareBaseline(db.db);
     primitives[`${backend}: one indexed read/s`] = await opsPerSecond(2, 16, () =>
-      db.db.selectFrom("users").select("id").where("username", "=", "bench").executeTakeFirst(),
+      db.db
+        .selectFrom("users")
+        .select("id")
+        .where("tenant_id", "=", created.tenant.id)
+        .where("username", "=", "bench")
+        .executeTakeFirst(),
     );
     let n = 0;
     primitives[`${backend}: one single-row write/s`] = await opsPerSecond(2, 16, () =>
@@ -92,38 +115,53 @@ try {
         .execute(),
     );
 
+    let nextOtpUser = 0;
     for (const connections of concurrencies) {
-      const base = { backend, connections, durationSeconds: duration };
+      const base = { connections, durationSeconds: duration };
+      const label = (workload: string, implementation = "tessera") => ({ workload, backend, implementation });
       measurements.push(
-        await load(
-          { workload: "session check", backend, implementation: "tessera" },
-          { ...base, url: `${server.url}/v1/sessions/${sessionToken}`, headers },
-        ),
+        await load(label("session check"), {
+          ...base,
+          url: `${server.url}/v1/sessions/${sessionToken}`,
+          headers,
+        }),
       );
       measurements.push(
-        await load(
-          { workload: "session check", backend, implementation: "bare baseline" },
-          { ...base, url: `${bare.url}/v1/sessions/${sessionToken}` },
-        ),
+        await load(label("session check", "bare baseline"), {
+          ...base,
+          url: `${bare.url}/v1/sessions/${sessionToken}`,
+        }),
       );
       measurements.push(
-        await load(
-          { workload: "user look-up", backend, implementation: "tessera" },
-          { ...base, url: `${server.url}/v1/users/bench`, headers },
-        ),
+        await load(label("user look-up"), { ...base, url: `${server.url}/v1/users/bench`, headers }),
       );
       measurements.push(
-        await load(
-          { workload: "password validation", backend, implementation: "tessera" },
-          {
+        await load(label("password validation"), {
+          ...base,
+          url: `${server.url}/v1/auth/password`,
+          method: "POST",
+          headers,
+          body: JSON.stringify({ username: "bench", password: "correct horse battery" }),
+        }),
+      );
+      // One-time codes are single use: every request presents the current code of a user that has
+      // not been validated yet, so every one of them is a full, successful validation.
+      const amount = Math.min(OTP_USERS - nextOtpUser, 12_000);
+      if (amount >= 1000) {
+        if ((Date.now() / 1000) % 30 > 20)
+          await new Promise((resolve) => setTimeout(resolve, (31 - ((Date.now() / 1000) % 30)) * 1000));
+        const code = oathCode(otpSecret, timeStep(Date.now(), 30), "SHA1", 6);
+        measurements.push(
+          await load(label("totp validation"), {
             ...base,
-            url: `${server.url}/v1/auth/password`,
+            url: `${server.url}/v1/auth/otp`,
             method: "POST",
             headers,
-            body: JSON.stringify({ username: "bench", password: "correct horse battery" }),
-          },
-        ),
-      );
+            amount,
+            bodies: () => JSON.stringify({ username: otpUsers[nextOtpUser++], otp: code }),
+          }),
+        );
+      }
     }
     memory[backend] = { idleMiB, afterLoadMiB: server.rssMiB() };
     bare.server.close();

@@ -204,6 +204,28 @@ for (const backend of backends) {
       assert.equal(JSON.parse(gone.stdout).errorCode, ApiReturnCode.InvalidPartnerUserLogin);
     });
 
+    test("token create shows a generated secret once: a QR code in the terminal, or the URI with --json", async () => {
+      await runCli([...data, "tenant", "create", "qr-co", "--json"], { env, scenario: "cli: tenant create" });
+      const json = await runCli(
+        [...data, "token", "create", "--tenant", "qr-co", "--type", "totp", "--json"],
+        { env, scenario: "cli: token create" },
+      );
+      assert.equal(json.status, 0, json.stderr);
+      assert.match(
+        JSON.parse(json.stdout).provisioningUri,
+        /^otpauth:\/\/totp\/qr-co:TOTP[0-9A-F]{10}\?secret=[A-Z2-7]{32}&/,
+      );
+      const drawn = await runCli([...data, "token", "create", "--tenant", "qr-co", "--type", "hotp"], {
+        env,
+        scenario: "cli: token create",
+      });
+      assert.match(drawn.stdout, /scan this with the authenticator app/);
+      assert.ok(
+        drawn.stdout.split("\n").filter((line) => line.includes("▄") || line.includes("█")).length >= 10,
+        "a QR code is drawn",
+      );
+    });
+
     test("audit verify passes on an intact trail that records operator and API actions", async () => {
       const r = await runCli([...data, "audit", "verify", "--json"], { env, scenario: "cli: audit verify" });
       assert.equal(r.status, 0, r.stdout);

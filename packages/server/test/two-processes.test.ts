@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode } from "@tessera/codes";
 import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
-import { oathtoolHotp } from "./helpers/oathtool.ts";
 import { apiRequest } from "./helpers/api-client.ts";
+import { oathtoolHotp } from "./helpers/oathtool.ts";
 import { runCli } from "./helpers/run-cli.ts";
 import { type ServerProcess, startServerProcess } from "./helpers/server-process.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
@@ -132,23 +132,70 @@ suite("two server processes on one PostgreSQL", () => {
 
   test("twenty concurrent submissions of one code, spread over both processes: exactly one is accepted", async () => {
     await call(a, "POST", "/v1/users", { username: "otto" }, "two processes: user");
-    const created = await call(a, "POST", "/v1/authenticators", { type: "hotp", username: "otto", secret: encodeBase32(Buffer.from(secretHex, "hex")) }, "two processes: token");
+    const created = await call(
+      a,
+      "POST",
+      "/v1/authenticators",
+      { type: "hotp", username: "otto", secret: encodeBase32(Buffer.from(secretHex, "hex")) },
+      "two processes: token",
+    );
     assert.equal(created.status, 201);
     const code = oathtoolHotp(secretHex, 0);
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => call(i % 2 ? a : b, "POST", "/v1/auth/otp", { username: "otto", otp: code }, "two processes: same code")));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        call(
+          i % 2 ? a : b,
+          "POST",
+          "/v1/auth/otp",
+          { username: "otto", otp: code },
+          "two processes: same code",
+        ),
+      ),
+    );
     assert.equal(results.filter((r) => r.body.errorCode === 0).length, 1);
-    assert.ok(results.every((r) => r.body.errorCode === 0 || r.body.errorCode === ApiReturnCode.OTPAlreadyUsed));
+    assert.ok(
+      results.every((r) => r.body.errorCode === 0 || r.body.errorCode === ApiReturnCode.OTPAlreadyUsed),
+    );
   });
 
   test("wrong codes spread over both processes lock the token in both", async () => {
-    await call(a, "PATCH", "/v1/tenant", { otpMaxFailures: 4, otpLockoutSeconds: 600 }, "two processes: settings");
+    await call(
+      a,
+      "PATCH",
+      "/v1/tenant",
+      { otpMaxFailures: 4, otpLockoutSeconds: 600 },
+      "two processes: settings",
+    );
     await call(a, "POST", "/v1/users", { username: "pia" }, "two processes: user");
-    await call(a, "POST", "/v1/authenticators", { type: "hotp", username: "pia", secret: encodeBase32(Buffer.from(secretHex, "hex")) }, "two processes: token");
+    await call(
+      a,
+      "POST",
+      "/v1/authenticators",
+      { type: "hotp", username: "pia", secret: encodeBase32(Buffer.from(secretHex, "hex")) },
+      "two processes: token",
+    );
     const codes = [];
-    for (const [i, server] of [a, b, a, b].entries()) codes.push((await call(server, "POST", "/v1/auth/otp", { username: "pia", otp: `00000${i}` }, "two processes: wrong code")).body.errorCode);
+    for (const [i, server] of [a, b, a, b].entries())
+      codes.push(
+        (
+          await call(
+            server,
+            "POST",
+            "/v1/auth/otp",
+            { username: "pia", otp: `00000${i}` },
+            "two processes: wrong code",
+          )
+        ).body.errorCode,
+      );
     assert.deepEqual(codes, [9003, 9003, 9003, ApiReturnCode.MaximumFailedOTPRequestsExceeded]);
     for (const server of [a, b]) {
-      const right = await call(server, "POST", "/v1/auth/otp", { username: "pia", otp: oathtoolHotp(secretHex, 0) }, "two processes: right code while locked");
+      const right = await call(
+        server,
+        "POST",
+        "/v1/auth/otp",
+        { username: "pia", otp: oathtoolHotp(secretHex, 0) },
+        "two processes: right code while locked",
+      );
       assert.equal(right.body.errorCode, ApiReturnCode.MaximumFailedOTPRequestsExceeded);
     }
   });

@@ -100,8 +100,18 @@ export class AuditLog {
     });
     const now = events.at(-1)?.at ?? Date.now();
     const signature = this.#signer.sign(signedStatement(seq, hash));
-    const checkpoint = Math.floor(seq / this.#checkpointEvery) > Math.floor(head.seq / this.#checkpointEvery);
-    return { rows, head: { seq, hash, signature, keyId: this.#signer.keyId, now }, checkpoint };
+    // One checkpoint at every multiple of checkpointEvery, signed over the chain at that very
+    // event, however many boundaries one group-committed batch crosses.
+    const checkpoints = rows
+      .filter((r) => r.seq % this.#checkpointEvery === 0)
+      .map((r) => ({
+        seq: r.seq,
+        hash: r.hash,
+        signature: this.#signer.sign(signedStatement(r.seq, r.hash)),
+        key_id: this.#signer.keyId,
+        at: now,
+      }));
+    return { rows, head: { seq, hash, signature, keyId: this.#signer.keyId, now }, checkpoints };
   }
 
   async #write(events: readonly AuditEvent[]): Promise<void> {
@@ -127,11 +137,8 @@ export class AuditLog {
         .set({ seq, hash, signature, key_id: keyId, updated_at: now })
         .where("id", "=", 1)
         .execute();
-      if (next.checkpoint)
-        await trx
-          .insertInto("audit_checkpoints")
-          .values({ seq, hash, signature, key_id: keyId, at: now })
-          .execute();
+      if (next.checkpoints.length > 0)
+        await trx.insertInto("audit_checkpoints").values(next.checkpoints).execute();
     });
   }
 
@@ -160,7 +167,7 @@ export class AuditLog {
       }
       const { seq, hash, signature, keyId, now } = next.head;
       s.updateHead.run(seq, hash, signature, keyId, now);
-      if (next.checkpoint) s.checkpoint.run(seq, hash, signature, keyId, now);
+      for (const c of next.checkpoints) s.checkpoint.run(c.seq, c.hash, c.signature, c.key_id, c.at);
       raw.exec("COMMIT");
     } catch (error) {
       raw.exec("ROLLBACK");

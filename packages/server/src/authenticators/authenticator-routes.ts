@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import QRCode from "qrcode";
@@ -6,34 +5,23 @@ import { success } from "../app/envelope.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
 import { findUser } from "../users/user-store.ts";
 import { requireWellFormed } from "../users/username.ts";
-import { openSecret, sealSecret } from "./authenticator-secret.ts";
+import { openSecret } from "./authenticator-secret.ts";
 import {
   type AuthenticatorRow,
   assignAuthenticator,
   assignNextFromPool,
   deleteAuthenticator,
   findBySerial,
-  insertAuthenticator,
-  newAuthenticatorId,
   updateAuthenticator,
 } from "./authenticator-store.ts";
 import { authenticatorSchema, authenticatorView } from "./authenticator-view.ts";
-import { decodeBase32 } from "./oath/base32.ts";
+import { type CreateRequest, createAuthenticator } from "./create-authenticator.ts";
 import { importPskc } from "./pskc/import-tokens.ts";
 import { authenticatorType, authenticatorTypeNames } from "./registry.ts";
-import { generateSerial, requireSerial } from "./serial.ts";
+import { requireSerial } from "./serial.ts";
 import { stateOf } from "./validate-otp.ts";
 
-type CreateBody = {
-  type: string;
-  serial?: string;
-  secret?: string;
-  algorithm?: string;
-  digits?: number;
-  period?: number;
-  username?: string;
-  maxUses?: number;
-};
+type CreateBody = CreateRequest & { username?: string };
 type SerialParams = { Params: { serial: string } };
 const serialParam = {
   type: "object",
@@ -45,8 +33,6 @@ const codePair = body({ otp1: { type: "string", maxLength: 20 }, otp2: { type: "
   "otp2",
 ]);
 const tokenResponse = okResponse({ authenticator: authenticatorSchema });
-/** Secrets shorter than 128 bits are refused (RFC 4226, requirement R6). */
-const MIN_SECRET_BYTES = 16;
 
 async function usernameOf(request: FastifyRequest, row: AuthenticatorRow): Promise<string | null> {
   if (row.user_id === null) return null;
@@ -120,85 +106,21 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request, reply) => {
-      const ctx = request.server.ctx;
-      const input = request.body;
-      const type = authenticatorType(input.type);
-      const parameters = type.configure(input);
-      const serial =
-        input.serial === undefined ? generateSerial(type.type) : requireSerial(input.serial, "body.serial");
-      request.auditSubject = `authenticator:${serial}`;
-      let secret: Buffer;
-      if (input.secret === undefined) secret = randomBytes(20);
-      else {
-        const decoded = decodeBase32(input.secret);
-        if (decoded === undefined || decoded.length < MIN_SECRET_BYTES) {
-          throw new TesseraError(ApiReturnCode.InvalidDeviceConfig, {
-            message: `secret must be base32 of at least ${MIN_SECRET_BYTES} bytes`,
-            field: "body.secret",
-          });
-        }
-        secret = decoded;
-      }
-      const user = input.username === undefined ? undefined : await userFromBody(request, input.username);
-      const existing = await findBySerial(ctx.database.db, serial);
-      if (existing !== undefined) {
-        throw new TesseraError(
-          existing.tenant_id === request.tenant.id
-            ? ApiReturnCode.DeviceInUse
-            : ApiReturnCode.DeviceAssignedToDifferentPartner,
-          {
-            message: `serial ${serial} is taken`,
-            field: "body.serial",
-          },
-        );
-      }
-      const now = ctx.clock.now();
-      const id = newAuthenticatorId();
-      const row = await insertAuthenticator(ctx.database.db, {
-        id,
-        tenant_id: request.tenant.id,
-        serial,
-        type: type.type,
-        user_id: user?.id ?? null,
-        enabled: 1,
-        // An imported secret is already in the token; a generated one must first be shown to work
-        // on the user's device (activate with two consecutive codes).
-        activated: input.secret === undefined ? 0 : 1,
-        secret_enc: sealSecret(ctx, id, secret),
-        algorithm: parameters.algorithm,
-        digits: parameters.digits,
-        period: parameters.period,
-        position: type.initialPosition(parameters, now),
-        drift: 0,
-        failures: 0,
-        locked_until: null,
-        uses: 0,
-        max_uses: input.maxUses ?? null,
-        provision_hash: null,
-        provision_expires_at: null,
-        provisioned_at: null,
-        created_at: now,
-        updated_at: now,
-      });
-      if (row === undefined)
-        throw new TesseraError(ApiReturnCode.DeviceInUse, {
-          message: `serial ${serial} is taken`,
-          field: "body.serial",
-        });
-      const view = authenticatorView(row, user?.username ?? null);
-      if (input.secret !== undefined) return reply.code(201).send(success({ authenticator: view }));
-      const provisioningUri = type.provisioningUri(
-        secret,
-        parameters,
-        stateOf(row),
-        request.tenant.name,
-        user?.username ?? serial,
+      request.auditSubject = `authenticator:${request.body.serial ?? "new"}`;
+      const user =
+        request.body.username === undefined ? undefined : await userFromBody(request, request.body.username);
+      const created = await createAuthenticator(request.server.ctx, request.tenant, request.body, user);
+      request.auditSubject = `authenticator:${created.row.serial}`;
+      const view = authenticatorView(created.row, user?.username ?? null);
+      if (created.provisioningUri === undefined)
+        return reply.code(201).send(success({ authenticator: view }));
+      return reply.code(201).send(
+        success({
+          authenticator: view,
+          provisioningUri: created.provisioningUri,
+          qrCode: await QRCode.toDataURL(created.provisioningUri),
+        }),
       );
-      return reply
-        .code(201)
-        .send(
-          success({ authenticator: view, provisioningUri, qrCode: await QRCode.toDataURL(provisioningUri) }),
-        );
     },
   );
 

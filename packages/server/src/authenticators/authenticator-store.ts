@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely, Selectable } from "kysely";
+import { perDatabase, preparedCommand, preparedQuery } from "../storage/prepared-query.ts";
 import type { AuthenticatorsTable, Schema } from "../storage/schema.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
 
@@ -26,14 +27,33 @@ export function findBySerial(db: Kysely<Schema>, serial: string): Promise<Authen
   return db.selectFrom("authenticators").selectAll().where("serial", "=", serial).executeTakeFirst();
 }
 
+const forUserQuery = perDatabase((db: Kysely<Schema>) =>
+  preparedQuery<Schema, { userId: string }, AuthenticatorRow>(db, (p) =>
+    db.selectFrom("authenticators").selectAll().where("user_id", "=", p("userId")).orderBy("created_at"),
+  ),
+);
+
 export function findForUser(db: Kysely<Schema>, userId: string): Promise<AuthenticatorRow[]> {
-  return db
-    .selectFrom("authenticators")
-    .selectAll()
-    .where("user_id", "=", userId)
-    .orderBy("created_at")
-    .execute();
+  return forUserQuery(db)({ userId });
 }
+
+type AcceptParams = { id: string; read: number; position: number; drift: number; now: number };
+const acceptCommand = perDatabase((db: Kysely<Schema>) =>
+  preparedCommand<Schema, AcceptParams>(db, (p) =>
+    db
+      .updateTable("authenticators")
+      .set((eb) => ({
+        position: p("position"),
+        drift: p("drift"),
+        failures: 0,
+        locked_until: null,
+        uses: eb("uses", "+", 1),
+        updated_at: p("now"),
+      }))
+      .where("id", "=", p("id"))
+      .where("position", "=", p("read")),
+  ),
+);
 
 /**
  * Accepts a code: moves the position from exactly what was read to the matched one. Of several
@@ -46,20 +66,7 @@ export async function acceptPosition(
   drift: number,
   now: number,
 ): Promise<boolean> {
-  const result = await db
-    .updateTable("authenticators")
-    .set((eb) => ({
-      position,
-      drift,
-      failures: 0,
-      locked_until: null,
-      uses: eb("uses", "+", 1),
-      updated_at: now,
-    }))
-    .where("id", "=", row.id)
-    .where("position", "=", row.position)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return (await acceptCommand(db)({ id: row.id, read: row.position, position, drift, now })) === 1;
 }
 
 /** Counts a wrong code; true when this failure locked the token. */

@@ -1,10 +1,13 @@
 import { readFileSync } from "node:fs";
-import { TesseraApiCode, TesseraError } from "@tessera/codes";
+import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import { Command } from "commander";
 import QRCode from "qrcode";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
 import { progressBar } from "../cli/progress-bar.ts";
 import { requireTenant } from "../tenants/tenant-cli.ts";
+import { findUser } from "../users/user-store.ts";
+import { requireWellFormed } from "../users/username.ts";
+import { createAuthenticator } from "./create-authenticator.ts";
 import { importPskc } from "./pskc/import-tokens.ts";
 
 /** Hardware and soft tokens from the command line. */
@@ -47,6 +50,53 @@ export function tokenCommand(): Command {
         if (result.rejected.length > 0) process.exitCode = 2;
       }),
     );
+  token
+    .command("create")
+    .description("create a token; a generated secret is shown once, as a QR code in the terminal")
+    .requiredOption("--tenant <tenant>", "tenant id or name")
+    .requiredOption("--type <type>", "totp or hotp")
+    .option("--username <username>", "assign it to this user")
+    .option("--serial <serial>")
+    .option("--json", "print JSON instead of the QR code")
+    .action(
+      async (
+        o: { tenant: string; type: string; username?: string; serial?: string; json?: boolean },
+        command: Command,
+      ) =>
+        withContext(command, async (ctx) => {
+          const tenant = await requireTenant(ctx, o.tenant);
+          const user =
+            o.username === undefined
+              ? undefined
+              : await findUser(ctx.database.db, tenant.id, requireWellFormed(o.username, "username"));
+          if (o.username !== undefined && user === undefined)
+            throw new TesseraError(ApiReturnCode.InvalidPartnerUserLogin, {
+              message: `no user ${o.username}`,
+            });
+          const created = await createAuthenticator(
+            ctx,
+            tenant,
+            { type: o.type, ...(o.serial === undefined ? {} : { serial: o.serial }) },
+            user,
+          );
+          await auditCli(ctx, {
+            tenantId: tenant.id,
+            subject: `authenticator:${created.row.serial}`,
+            operation: "token.create",
+            resultCode: 0,
+          });
+          const uri = created.provisioningUri ?? "";
+          if (o.json) {
+            printJsonOrLines(true, { serial: created.row.serial, provisioningUri: uri }, () => []);
+            return;
+          }
+          process.stdout.write(
+            `token ${created.row.serial}: scan this with the authenticator app, then activate it with two codes\n`,
+          );
+          process.stdout.write(await QRCode.toString(uri, { type: "terminal", small: true }));
+        }),
+    );
+
   token
     .command("qr <uri>")
     .description("draw an otpauth:// provisioning URI as a QR code in the terminal")
