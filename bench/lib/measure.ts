@@ -20,8 +20,7 @@ export interface LoadOptions {
   readonly body?: string;
   /** A different body for every request, in order (for single-use inputs such as one-time codes). */
   readonly bodies?: () => string;
-  /** Stop after this many requests. */
-  readonly amount?: number;
+
   readonly connections: number;
   readonly durationSeconds: number;
 }
@@ -48,14 +47,13 @@ export async function load(
           ],
         }),
     connections: options.connections,
-    ...(options.amount === undefined ? { duration: options.durationSeconds } : { amount: options.amount }),
+    duration: options.durationSeconds,
     pipelining: 1,
   });
   return {
     ...label,
     concurrency: options.connections,
-    // Total over elapsed time: the per-second average misleads for runs of a fixed number of requests.
-    requestsPerSecond: Math.round(result.requests.total / result.duration),
+    requestsPerSecond: Math.round(result.requests.average),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,

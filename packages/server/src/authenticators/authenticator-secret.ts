@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from "node:crypto";
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../app/server-context.ts";
 import { columnAad } from "../secrets/encrypted-columns.ts";
@@ -8,10 +9,13 @@ const aad = (id: string) => columnAad({ table: "authenticators", column: "secret
 export const sealSecret = (ctx: ServerContext, id: string, secret: Buffer): string =>
   ctx.keys.encrypt(secret, aad(id));
 
-/** The token's seed; DeviceInvalid when it cannot be opened (never the key service's detail). */
-export function openSecret(ctx: ServerContext, row: AuthenticatorRow): Buffer {
+/**
+ * The token's seed, as a KeyObject for the HMACs of the window search; DeviceInvalid when it
+ * cannot be opened (never the key service's detail).
+ */
+export function openSecret(ctx: ServerContext, row: AuthenticatorRow): KeyObject {
   try {
-    return ctx.keys.decrypt(row.secret_enc, aad(row.id));
+    return createSecretKey(ctx.keys.decrypt(row.secret_enc, aad(row.id)));
   } catch (error) {
     throw new TesseraError(ApiReturnCode.DeviceInvalid, {
       message: "the token's secret cannot be read",

@@ -1,3 +1,4 @@
+import type { KeyObject } from "node:crypto";
 import type { OathAlgorithm } from "./oath/oath-code.ts";
 
 /**
@@ -37,10 +38,10 @@ export interface AuthenticatorType {
   /** The position a new token starts at, given the time of creation. */
   initialPosition(parameters: OathParameters, now: number): number;
   /** Looks for `otp` in the validation window around the stored state. */
-  match(secret: Buffer, state: OathState, otp: string, now: number): Match;
+  match(secret: KeyObject, state: OathState, otp: string, now: number): Match;
   /** Finds two consecutive codes in the wide resynchronisation window; the new state or undefined. */
   resync(
-    secret: Buffer,
+    secret: KeyObject,
     state: OathState,
     otp1: string,
     otp2: string,

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from "node:crypto";
 import { statSync } from "node:fs";
 import { type Keyring, type MasterKey, readKeyringFile } from "./keyring.ts";
 import { MasterKeyError } from "./master-key-error.ts";
@@ -13,6 +13,7 @@ const RELOAD_CHECK_MS = 5000;
 
 export class KeyService {
   #keyring: Keyring;
+  readonly #prepared = new Map<string, KeyObject>();
   #lastCheck = 0;
   #mtime = 0;
 
@@ -71,10 +72,19 @@ export class KeyService {
     return ciphertext.split(":")[1];
   }
 
-  #key(id: string): MasterKey {
-    const key = this.#keyring.keys.find((k) => k.id === id);
-    if (key === undefined) throw new MasterKeyError(`master key ${id} is missing from the keyring`);
-    return key;
+  /**
+   * The key as a KeyObject, made once: node:crypto checks a raw Buffer key against every key type
+   * on every cipher it creates, which costs more than the encryption itself.
+   */
+  #key(id: string): { id: string; key: KeyObject } {
+    let prepared = this.#prepared.get(id);
+    if (prepared === undefined) {
+      const key: MasterKey | undefined = this.#keyring.keys.find((k) => k.id === id);
+      if (key === undefined) throw new MasterKeyError(`master key ${id} is missing from the keyring`);
+      prepared = createSecretKey(key.key);
+      this.#prepared.set(id, prepared);
+    }
+    return { id, key: prepared };
   }
 
   #reloadIfChanged(force: boolean): void {

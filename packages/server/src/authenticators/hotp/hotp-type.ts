@@ -1,3 +1,4 @@
+import type { KeyObject } from "node:crypto";
 import type { AuthenticatorType, Match, OathState } from "../authenticator-type.ts";
 import { oathCode } from "../oath/oath-code.ts";
 import { configureOath } from "../oath/oath-parameters.ts";
@@ -20,7 +21,7 @@ export const hotpType: AuthenticatorType = {
   configure: (input) => configureOath(input, false),
   initialPosition: () => 0,
 
-  match(secret: Buffer, state: OathState, otp: string): Match {
+  match(secret: KeyObject, state: OathState, otp: string): Match {
     const codeAt = (counter: number) => oathCode(secret, counter, state.algorithm, state.digits);
     for (let counter = state.position; counter <= state.position + HOTP_LOOK_AHEAD; counter += 1) {
       if (sameCode(codeAt(counter), otp)) return { kind: "accept", position: counter + 1, drift: 0 };

@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { createHmac, type KeyObject } from "node:crypto";
 
 /**
  * The OATH one-time code of RFC 4226 (HOTP): HMAC over the 8-byte big-endian moving factor,
@@ -9,8 +9,9 @@ export type OathAlgorithm = "SHA1" | "SHA256" | "SHA512";
 
 const hmacName: Record<OathAlgorithm, string> = { SHA1: "sha1", SHA256: "sha256", SHA512: "sha512" };
 
+/** `secret` may be a KeyObject: for many codes from one seed that is much cheaper than a Buffer. */
 export function oathCode(
-  secret: Buffer,
+  secret: Buffer | KeyObject,
   movingFactor: number,
   algorithm: OathAlgorithm,
   digits: number,

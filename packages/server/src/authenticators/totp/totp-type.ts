@@ -1,3 +1,4 @@
+import type { KeyObject } from "node:crypto";
 import type { AuthenticatorType, Match, OathParameters, OathState } from "../authenticator-type.ts";
 import { oathCode, timeStep } from "../oath/oath-code.ts";
 import { configureOath } from "../oath/oath-parameters.ts";
@@ -26,7 +27,7 @@ export const totpType: AuthenticatorType = {
   configure: (input) => configureOath(input, true),
   initialPosition: () => 0,
 
-  match(secret: Buffer, state: OathState, otp: string, now: number): Match {
+  match(secret: KeyObject, state: OathState, otp: string, now: number): Match {
     const { current, expected } = expectedStep(state, now);
     const codeAt = (step: number) => oathCode(secret, step, state.algorithm, state.digits);
     for (const offset of [0, -1, 1]) {
