@@ -148,7 +148,8 @@ try {
       // One-time codes are single use: every request presents the current code of a user that has
       // not been validated yet, so every one of them is a full, successful validation. A run that
       // ran out of users would show as non-2xx answers.
-      if ((Date.now() / 1000) % 30 > 30 - duration - 3) await new Promise((resolve) => setTimeout(resolve, (31 - ((Date.now() / 1000) % 30)) * 1000));
+      if ((Date.now() / 1000) % 30 > 30 - duration - 3)
+        await new Promise((resolve) => setTimeout(resolve, (31 - ((Date.now() / 1000) % 30)) * 1000));
       const code = oathCode(otpSecret, timeStep(Date.now(), 30), "SHA1", 6);
       measurements.push(
         await load(label("totp validation"), {
