@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { ServerContext } from "../../packages/server/src/app/server-context.ts";
 import { sealSecret } from "../../packages/server/src/authenticators/authenticator-secret.ts";
+import { newAuthenticatorRow } from "../../packages/server/src/authenticators/authenticator-store.ts";
 
 /**
  * Users with one TOTP token each, written straight into the database (the API would take longer
@@ -42,30 +43,22 @@ export async function seedTotpUsers(
         created_at: now,
         updated_at: now,
       });
-      tokens.push({
-        id: tokenId,
-        tenant_id: tenantId,
-        serial: `BENCH${i}`,
-        type: "totp",
-        user_id: userId,
-        enabled: 1,
-        activated: 1,
-        secret_enc: sealSecret(ctx, tokenId, secret),
-        algorithm: "SHA1",
-        digits: 6,
-        period: 30,
-        position: 0,
-        drift: 0,
-        failures: 0,
-        locked_until: null,
-        uses: 0,
-        max_uses: null,
-        provision_hash: null,
-        provision_expires_at: null,
-        provisioned_at: null,
-        created_at: now,
-        updated_at: now,
-      });
+      tokens.push(
+        newAuthenticatorRow(
+          {
+            id: tokenId,
+            tenant_id: tenantId,
+            serial: `BENCH${i}`,
+            type: "totp",
+            user_id: userId,
+            secret_enc: sealSecret(ctx, tokenId, secret),
+            algorithm: "SHA1",
+            digits: 6,
+            period: 30,
+          },
+          now,
+        ),
+      );
     }
     await db.insertInto("users").values(users).execute();
     await db.insertInto("authenticators").values(tokens).execute();

@@ -1,7 +1,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { Kysely } from "kysely";
 import type { Database } from "../storage/database.ts";
-import type { Schema } from "../storage/schema.ts";
+import type { AuditEventsTable, Schema } from "../storage/schema.ts";
 import { type AuditEvent, chainHash, GENESIS_HASH, signedStatement } from "./audit-event.ts";
 import type { AuditSigner } from "./audit-signing-key.ts";
 
@@ -176,20 +176,7 @@ export class AuditLog {
   }
 }
 
-type Row = {
-  seq: number;
-  at: number;
-  tenant_id: string | null;
-  actor: string;
-  subject: string | null;
-  source_ip: string | null;
-  operation: string;
-  result_code: number;
-  duration_ms: number | null;
-  request_id: string | null;
-  prev_hash: string;
-  hash: string;
-};
+type Row = AuditEventsTable;
 type Head = { seq: number; hash: string };
 
 const cache = new WeakMap<DatabaseSync, ReturnType<typeof prepare>>();

@@ -9,6 +9,35 @@ export type AuthenticatorRow = Selectable<AuthenticatorsTable>;
 /** A new row id; the secret's ciphertext is bound to it, so it is chosen before encrypting. */
 export const newAuthenticatorId = (): string => randomUUID();
 
+type IdentityFields = Pick<
+  AuthenticatorRow,
+  "id" | "tenant_id" | "serial" | "type" | "secret_enc" | "algorithm" | "digits" | "period"
+>;
+
+/** A new token's row: enabled, unassigned, activated unless said otherwise, nothing counted yet. */
+export function newAuthenticatorRow(
+  fields: IdentityFields & Partial<AuthenticatorRow>,
+  now: number,
+): AuthenticatorRow {
+  return {
+    user_id: null,
+    enabled: 1,
+    activated: 1,
+    position: 0,
+    drift: 0,
+    failures: 0,
+    locked_until: null,
+    uses: 0,
+    max_uses: null,
+    provision_hash: null,
+    provision_expires_at: null,
+    provisioned_at: null,
+    created_at: now,
+    updated_at: now,
+    ...fields,
+  };
+}
+
 /** Undefined when the serial exists already (in any tenant). */
 export async function insertAuthenticator(
   db: Kysely<Schema>,

@@ -9,6 +9,7 @@ import {
   findBySerial,
   insertAuthenticator,
   newAuthenticatorId,
+  newAuthenticatorRow,
 } from "./authenticator-store.ts";
 import { decodeBase32 } from "./oath/base32.ts";
 import { authenticatorType } from "./registry.ts";
@@ -65,30 +66,27 @@ export async function createAuthenticator(
   }
   const now = ctx.clock.now();
   const id = newAuthenticatorId();
-  const row = await insertAuthenticator(ctx.database.db, {
-    id,
-    tenant_id: tenant.id,
-    serial,
-    type: type.type,
-    user_id: user?.id ?? null,
-    enabled: 1,
-    activated: input.secret === undefined ? 0 : 1,
-    secret_enc: sealSecret(ctx, id, secret),
-    algorithm: parameters.algorithm,
-    digits: parameters.digits,
-    period: parameters.period,
-    position: type.initialPosition(parameters, now),
-    drift: 0,
-    failures: 0,
-    locked_until: null,
-    uses: 0,
-    max_uses: input.maxUses ?? null,
-    provision_hash: null,
-    provision_expires_at: null,
-    provisioned_at: null,
-    created_at: now,
-    updated_at: now,
-  });
+  const row = await insertAuthenticator(
+    ctx.database.db,
+    newAuthenticatorRow(
+      {
+        id,
+        tenant_id: tenant.id,
+        serial,
+        type: type.type,
+        user_id: user?.id ?? null,
+        activated: input.secret === undefined ? 0 : 1,
+        secret_enc: sealSecret(ctx, id, secret),
+        algorithm: parameters.algorithm,
+        digits: parameters.digits,
+        period: parameters.period,
+        position: type.initialPosition(parameters, now),
+        max_uses: input.maxUses ?? null,
+      },
+      now,
+    ),
+  );
+
   if (row === undefined)
     throw new TesseraError(ApiReturnCode.DeviceInUse, {
       message: `serial ${serial} is taken`,

@@ -2,7 +2,7 @@ import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../../app/server-context.ts";
 import type { Tenant } from "../../tenants/tenant-store.ts";
 import { sealSecret } from "../authenticator-secret.ts";
-import { insertAuthenticator, newAuthenticatorId } from "../authenticator-store.ts";
+import { insertAuthenticator, newAuthenticatorId, newAuthenticatorRow } from "../authenticator-store.ts";
 import { authenticatorType } from "../registry.ts";
 import { PskcError, parsePskc } from "./parse-pskc.ts";
 
@@ -52,30 +52,24 @@ export async function importPskc(
         throw new Error("serial number is not 1–64 letters, digits, '-', '_' or '.'");
       const now = ctx.clock.now();
       const id = newAuthenticatorId();
-      const row = await insertAuthenticator(ctx.database.db, {
-        id,
-        tenant_id: tenant.id,
-        serial: token.serial,
-        type: token.type,
-        user_id: null,
-        enabled: 1,
-        activated: 1,
-        secret_enc: sealSecret(ctx, id, token.secret),
-        algorithm: parameters.algorithm,
-        digits: parameters.digits,
-        period: parameters.period,
-        position: token.type === "hotp" ? token.counter : 0,
-        drift: 0,
-        failures: 0,
-        locked_until: null,
-        uses: 0,
-        max_uses: null,
-        provision_hash: null,
-        provision_expires_at: null,
-        provisioned_at: null,
-        created_at: now,
-        updated_at: now,
-      });
+      const row = await insertAuthenticator(
+        ctx.database.db,
+        newAuthenticatorRow(
+          {
+            id,
+            tenant_id: tenant.id,
+            serial: token.serial,
+            type: token.type,
+            secret_enc: sealSecret(ctx, id, token.secret),
+            algorithm: parameters.algorithm,
+            digits: parameters.digits,
+            period: parameters.period,
+            position: token.type === "hotp" ? token.counter : 0,
+          },
+          now,
+        ),
+      );
+
       if (row === undefined) throw new Error("serial number already exists");
       imported += 1;
     } catch (error) {
