@@ -64,6 +64,12 @@ suite("master keys fail closed at start", () => {
     assert.equal(await server.stop(), 0);
     const file = join(dataDir, "keyring.json");
     assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(
+      statSync(join(dataDir, "tessera.sqlite")).mode & 0o777,
+      0o600,
+      "the database file is private too",
+    );
+    assert.equal(statSync(dataDir).mode & 0o777, 0o700);
     const original = readFileSync(file, "utf8");
     assert.equal(start(dataDir).status, 0);
 

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
@@ -48,6 +48,8 @@ function openSqlite(dataDir: string): Database {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, "tessera.sqlite");
   const sqlite = new DatabaseSync(file, { timeout: 5000 });
+  // The directory is 0700 when Tessera creates it; the file is private too in case it was not.
+  chmodSync(file, 0o600);
   // WAL with synchronous=NORMAL survives a killed process without losing a committed write;
   // foreign keys are off by default in SQLite and the schema relies on them.
   sqlite.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
