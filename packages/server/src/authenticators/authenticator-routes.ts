@@ -1,6 +1,5 @@
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
-import QRCode from "qrcode";
 import { success } from "../app/envelope.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
 import { findUser } from "../users/user-store.ts";
@@ -42,6 +41,12 @@ async function usernameOf(request: FastifyRequest, row: AuthenticatorRow): Promi
     .where("id", "=", row.user_id)
     .executeTakeFirst();
   return user?.username ?? null;
+}
+
+/** The QR code library is loaded on first use: most server processes never draw one. */
+async function qrDataUrl(uri: string): Promise<string> {
+  const { default: QRCode } = await import("qrcode");
+  return QRCode.toDataURL(uri);
 }
 
 /** The tenant's token named in the path; another tenant's serial is DeviceAssignedToDifferentPartner only where asked. */
@@ -118,7 +123,7 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
         success({
           authenticator: view,
           provisioningUri: created.provisioningUri,
-          qrCode: await QRCode.toDataURL(created.provisioningUri),
+          qrCode: await qrDataUrl(created.provisioningUri),
         }),
       );
     },

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import { Command } from "commander";
-import QRCode from "qrcode";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
 import { progressBar } from "../cli/progress-bar.ts";
 import { requireTenant } from "../tenants/tenant-cli.ts";
@@ -93,7 +92,7 @@ export function tokenCommand(): Command {
           process.stdout.write(
             `token ${created.row.serial}: scan this with the authenticator app, then activate it with two codes\n`,
           );
-          process.stdout.write(await QRCode.toString(uri, { type: "terminal", small: true }));
+          process.stdout.write(await drawQr(uri));
         }),
     );
 
@@ -101,7 +100,12 @@ export function tokenCommand(): Command {
     .command("qr <uri>")
     .description("draw an otpauth:// provisioning URI as a QR code in the terminal")
     .action(async (uri: string) => {
-      process.stdout.write(await QRCode.toString(uri, { type: "terminal", small: true }));
+      process.stdout.write(await drawQr(uri));
     });
   return token;
+}
+
+async function drawQr(uri: string): Promise<string> {
+  const { default: QRCode } = await import("qrcode");
+  return QRCode.toString(uri, { type: "terminal", small: true });
 }
