@@ -21,14 +21,14 @@ import { startServerUnderTest, tessera } from "./lib/server-under-test.ts";
  * one database read and write) and a bare baseline of the same session check. Writes
  * bench/results/latest.json and prints a table.
  *
- * Options: --duration SECONDS (default 5), --concurrency 1,16,64, --backends sqlite,postgres.
+ * Options: --duration SECONDS (default 5), --concurrency 1,16,32,64, --backends sqlite,postgres.
  */
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 };
 const duration = Number(arg("duration", "5"));
-const concurrencies = arg("concurrency", "1,16,64").split(",").map(Number);
+const concurrencies = arg("concurrency", "1,16,32,64").split(",").map(Number);
 const selected = arg("backends", "sqlite,postgres").split(",");
 const argon2Async = promisify(argon2);
 const ARGON2 = { memory: 19456, passes: 2, parallelism: 1 };
@@ -114,6 +114,12 @@ try {
         .insertInto("source_failures")
         .values({ source: `bench-${n++}`, failures: 1, window_started_at: 0, locked_until: null })
         .execute(),
+    );
+
+    // Warm-up, not reported: the first seconds of a fresh process measure the JIT, not the server.
+    await load(
+      { workload: "warm-up", backend, implementation: "tessera" },
+      { url: `${server.url}/v1/sessions/${sessionToken}`, headers, connections: 16, durationSeconds: 3 },
     );
 
     let nextOtpUser = 0;
