@@ -177,6 +177,44 @@ for (const backend of backends) {
       assert.equal(results.filter((r) => r.body.errorCode === ApiReturnCode.NoDevicesAvailable).length, 3);
     });
 
+    test("deleting a user never puts their token back into the pool", async () => {
+      const { apiKey } = await s.tenant();
+      const call = (method: string, path: string, body: unknown, scenario: string) =>
+        s.api(method, path, { apiKey, body, scenario });
+      await call(
+        "POST",
+        "/v1/authenticators/import",
+        { pskc: container([pkg(`D1-${backend}`, "hotp", seed.toString("base64"))]) },
+        "pskc: import pool",
+      );
+      for (const username of ["leaver", "joiner"])
+        await call("POST", "/v1/users", { username }, "pskc: setup");
+      assert.equal(
+        (await call("POST", "/v1/authenticators/assign-next", { username: "leaver" }, "pskc: assign next"))
+          .body.errorCode,
+        0,
+      );
+      await call("DELETE", "/v1/users/leaver", undefined, "pskc: delete holder");
+      const token = (
+        await call("GET", `/v1/authenticators/D1-${backend}`, undefined, "pskc: token after delete")
+      ).body.authenticator as { username: string | null; enabled: boolean };
+      assert.deepEqual(
+        { username: token.username, enabled: token.enabled },
+        { username: null, enabled: false },
+      );
+      const next = await call(
+        "POST",
+        "/v1/authenticators/assign-next",
+        { username: "joiner" },
+        "pskc: pool after delete",
+      );
+      assert.equal(
+        next.body.errorCode,
+        ApiReturnCode.NoDevicesAvailable,
+        "the former user's token is not handed out",
+      );
+    });
+
     test("tessera token import shows progress and a summary", async () => {
       await s.tenant(`pskc-cli-${backend}`);
       const { dataDir, databaseUrl } = s.server.ctx.config;

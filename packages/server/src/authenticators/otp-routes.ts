@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { success } from "../app/envelope.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
 import { verifyPassword } from "../passwords/verify-password.ts";
+import { signInRefusal } from "../users/sign-in-refusal.ts";
 import { findUser, type UserRow } from "../users/user-store.ts";
 import { userSchema, userView } from "../users/user-view.ts";
 import { requireWellFormed } from "../users/username.ts";
@@ -21,9 +22,8 @@ async function signInUser(request: FastifyRequest, raw: unknown): Promise<UserRo
       message: `no user ${username}`,
       field: "body.username",
     });
-  if (user.disabled === 1) throw new TesseraError(ApiReturnCode.PartnerUserLoginDisabled);
-  if (user.expires_at !== null && user.expires_at <= now)
-    throw new TesseraError(ApiReturnCode.AccountExpired);
+  const refusal = signInRefusal(user, now);
+  if (refusal !== undefined) throw new TesseraError(refusal.code, { message: refusal.message });
   return user;
 }
 

@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import type { Command } from "commander";
 import { ConfigError, loadConfig } from "../config/load-config.ts";
 import type { TesseraConfig } from "../config/tessera-config.ts";
 
@@ -33,5 +33,3 @@ export function reportStartupError(error: unknown): never {
   process.stderr.write(`tessera: ${message}\n`);
   process.exit(1);
 }
-
-export { Command };

@@ -45,22 +45,17 @@ export async function claimIdempotencyKey(
   const requestHash = createHash("sha256")
     .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
     .digest("hex");
-  await db
-    .deleteFrom("idempotency_keys")
-    .where("id", "=", id)
-    .where("created_at", "<=", now - IDEMPOTENCY_TTL_MS)
-    .execute();
+  const claim = { request_hash: requestHash, status_code: 0, response_enc: null, created_at: now };
+  // One atomic statement claims a new key, or takes over one that has expired.
   const claimed = await db
     .insertInto("idempotency_keys")
-    .values({
-      id,
-      tenant_id: request.tenant.id,
-      request_hash: requestHash,
-      status_code: 0,
-      response_enc: null,
-      created_at: now,
-    })
-    .onConflict((oc) => oc.column("id").doNothing())
+    .values({ id, tenant_id: request.tenant.id, ...claim })
+    .onConflict((oc) =>
+      oc
+        .column("id")
+        .doUpdateSet(claim)
+        .where("idempotency_keys.created_at", "<=", now - IDEMPOTENCY_TTL_MS),
+    )
     .executeTakeFirst();
   if (Number(claimed.numInsertedOrUpdatedRows ?? 0n) === 1) {
     request.idempotencyId = id;

@@ -4,6 +4,7 @@ import { success } from "../app/envelope.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
 import { MailSendError } from "../mail/mailer.ts";
 import { consumeRateLimit } from "../rate-limits/rate-limit.ts";
+import { signInRefusal } from "../users/sign-in-refusal.ts";
 import { userFromPath } from "../users/user-routes.ts";
 import { findUser } from "../users/user-store.ts";
 import { passwordField, userSchema, userView } from "../users/user-view.ts";
@@ -64,12 +65,9 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
       // With the current password this is the user's own change, and a wrong one counts towards
       // the lockout; without it, the tenant's back end resets the password as an administrator.
       if (request.body.currentPassword !== undefined) {
-        user = await verifyPasswordAllowingExpired(
-          ctx,
-          request.tenant,
-          user.username,
-          request.body.currentPassword,
-        );
+        user = await verifyPassword(ctx, request.tenant, user.username, request.body.currentPassword, {
+          allowExpiredPassword: true,
+        });
       }
       return success({}, await setPassword(ctx, user, request.body.newPassword));
     },
@@ -92,11 +90,7 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
       const user = await findUser(ctx.database.db, request.tenant.id, username);
       if (user === undefined)
         throw new TesseraError(ApiReturnCode.InvalidPartnerUserLogin, { field: "body.username" });
-      if (
-        user.disabled === 1 ||
-        user.email === null ||
-        (user.expires_at !== null && user.expires_at <= now)
-      ) {
+      if (user.email === null || signInRefusal(user, now) !== undefined) {
         throw new TesseraError(ApiReturnCode.PartnerUserForgetPasswordFailed, {
           message: "recovery cannot start: the account is disabled, expired, or has no e-mail address",
         });
@@ -191,17 +185,3 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 };
-
-/** A user whose password expired must still be able to change it with the old one. */
-async function verifyPasswordAllowingExpired(...args: Parameters<typeof verifyPassword>) {
-  try {
-    return await verifyPassword(...args);
-  } catch (error) {
-    if (TesseraError.is(error) && error.code === ApiReturnCode.PartnerUserLoginFailedPasswordExpired) {
-      const [ctx, tenant, username] = args;
-      const user = await findUser(ctx.database.db, tenant.id, String(username));
-      if (user !== undefined) return user;
-    }
-    throw error;
-  }
-}

@@ -1,6 +1,7 @@
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../app/server-context.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
+import { signInRefusal } from "../users/sign-in-refusal.ts";
 import { findUser, type UserRow } from "../users/user-store.ts";
 import { requireWellFormed } from "../users/username.ts";
 import { recordPasswordFailure, recordPasswordSuccess } from "./account-lockout.ts";
@@ -17,6 +18,8 @@ export async function verifyPassword(
   tenant: Tenant,
   rawUsername: unknown,
   password: string,
+  /** For a password change: an expired password still proves who is changing it. */
+  options: { allowExpiredPassword?: boolean } = {},
 ): Promise<UserRow> {
   const { db } = ctx.database;
   const now = ctx.clock.now();
@@ -27,9 +30,8 @@ export async function verifyPassword(
     throw new TesseraError(code, { message });
   };
   if (user === undefined) return refuse(ApiReturnCode.InvalidPartnerUserLogin, `no user ${username}`);
-  if (user.disabled === 1) return refuse(ApiReturnCode.PartnerUserLoginDisabled, "the account is disabled");
-  if (user.expires_at !== null && user.expires_at <= now)
-    return refuse(ApiReturnCode.AccountExpired, "the account has expired");
+  const refusal = signInRefusal(user, now);
+  if (refusal !== undefined) return refuse(refusal.code, refusal.message);
   if (user.locked_until !== null && user.locked_until > now)
     return refuse(lockedCode, lockedMessage(user.locked_until));
   if (user.password_hash === null)
@@ -53,7 +55,8 @@ export async function verifyPassword(
       .execute();
   }
   const changedAt = user.password_changed_at ?? user.created_at;
-  if (tenant.passwordMaxAgeDays !== null && now >= changedAt + tenant.passwordMaxAgeDays * DAY_MS) {
+  const expired = tenant.passwordMaxAgeDays !== null && now >= changedAt + tenant.passwordMaxAgeDays * DAY_MS;
+  if (expired && options.allowExpiredPassword !== true) {
     throw new TesseraError(ApiReturnCode.PartnerUserLoginFailedPasswordExpired, {
       message: "the password has expired and must be changed",
     });

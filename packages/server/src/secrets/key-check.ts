@@ -1,7 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import type { Schema } from "../storage/schema.ts";
 import { encryptedColumns } from "./encrypted-columns.ts";
-import { KeyService } from "./key-service.ts";
+import type { KeyService } from "./key-service.ts";
 import { MasterKeyError } from "./master-key-error.ts";
 
 const CANARY = "tessera-key-check";
@@ -53,5 +53,3 @@ export async function countCiphertexts(db: Kysely<Schema>, keyId: string): Promi
   }
   return total;
 }
-
-export { KeyService };

@@ -2,7 +2,7 @@ import { type Kysely, sql } from "kysely";
 import type { Schema } from "../storage/schema.ts";
 import { columnAad, encryptedColumns } from "./encrypted-columns.ts";
 import { ensureCanary } from "./key-check.ts";
-import { KeyService } from "./key-service.ts";
+import type { KeyService } from "./key-service.ts";
 
 export interface RotationProgress {
   readonly done: number;
@@ -54,5 +54,3 @@ export async function reencryptAll(
   }
   return done;
 }
-
-export { KeyService };

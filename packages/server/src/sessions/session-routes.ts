@@ -2,6 +2,7 @@ import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync } from "fastify";
 import { success } from "../app/envelope.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
+import { signInRefusal } from "../users/sign-in-refusal.ts";
 import { findUser } from "../users/user-store.ts";
 import { requireWellFormed } from "../users/username.ts";
 import { createSession, findLiveSession, revokeSession } from "./session-store.ts";
@@ -61,9 +62,10 @@ export const sessionRoutes: FastifyPluginAsync = async (app) => {
           field: "body.username",
         });
       }
-      if (user.disabled === 1 || (user.expires_at !== null && user.expires_at <= now)) {
+      const refusal = signInRefusal(user, now);
+      if (refusal !== undefined) {
         throw new TesseraError(ApiReturnCode.SessionTokenCreationFailed, {
-          message: "the user is disabled or expired and cannot have a session",
+          message: `${refusal.message}; no session can be created`,
         });
       }
       const expiresAt = now + request.body.durationMinutes * 60_000;

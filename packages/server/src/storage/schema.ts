@@ -1,5 +1,3 @@
-import type { Generated } from "kysely";
-
 /**
  * The database schema as Kysely sees it. Portable across SQLite and PostgreSQL on purpose: ids are
  * text, times are epoch milliseconds (bigint), flags are integers 0/1, lists are JSON text.
@@ -185,5 +183,3 @@ export interface Schema {
   rate_limits: RateLimitsTable;
   authenticators: AuthenticatorsTable;
 }
-
-export type { Generated };

@@ -1,6 +1,4 @@
 import { timestamp } from "../app/route-schemas.ts";
-import type { ApiKeyRecord } from "./api-keys.ts";
-import type { Tenant } from "./tenant-store.ts";
 
 export const tenantSchema = {
   type: "object",
@@ -30,6 +28,3 @@ export const apiKeySchema = {
     lastUsedAt: timestamp,
   },
 } as const;
-
-export const tenantView = (tenant: Tenant) => ({ ...tenant });
-export const apiKeyView = (key: ApiKeyRecord) => ({ ...key });

@@ -86,8 +86,20 @@ export async function updateUser(
   return db.updateTable("users").set(set).where("id", "=", userId).returningAll().executeTakeFirst();
 }
 
+/**
+ * Deletes a user with their sessions and recovery requests (foreign keys cascade). Their tokens
+ * are unassigned and disabled in the same transaction: an unassigned, enabled token would go back
+ * into the pool, and the next user could receive a seed the deleted user still holds.
+ */
 export async function deleteUser(db: Kysely<Schema>, userId: string): Promise<void> {
-  await db.deleteFrom("users").where("id", "=", userId).execute();
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable("authenticators")
+      .set({ enabled: 0, user_id: null })
+      .where("user_id", "=", userId)
+      .execute();
+    await trx.deleteFrom("users").where("id", "=", userId).execute();
+  });
 }
 
 export interface UserQuery {
