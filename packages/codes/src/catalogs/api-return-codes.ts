@@ -147,6 +147,10 @@ export const tesseraApiCodes = {
   SourceAddressNotAllowed: 9907,
   InternalError: 9908,
   ServiceUnavailable: 9909,
+  SyncCoolingDown: 9910,
+  SyncInProgress: 9911,
+  JobNotWaiting: 9912,
+  WebhookAddressNotAllowed: 9913,
 } as const;
 
 export const API_EXTENSION_RANGE = { min: 9900, max: 9999 } as const;
@@ -1124,5 +1128,37 @@ export const tesseraApiCodeDetails: { readonly [K in keyof typeof tesseraApiCode
     false,
     m.serverFault,
     "The server is starting or shutting down and does not take new work.",
+  ),
+  SyncCoolingDown: d(
+    "extension",
+    429,
+    DELAY,
+    false,
+    m.tooManyAttempts,
+    "The credential was synced recently; a new sync is refused until its cool-down ends (the Retry-After header says when).",
+  ),
+  SyncInProgress: d(
+    "extension",
+    409,
+    DELAY,
+    false,
+    m.badRequest,
+    "The credential already has a sync job that has not ended; the response names that job. One job per credential runs at a time.",
+  ),
+  JobNotWaiting: d(
+    "extension",
+    409,
+    NEVER,
+    false,
+    m.badRequest,
+    "A second-factor answer arrived for a job that is not waiting for one: it was already answered, it ended, or its question expired (TwofaTimeout).",
+  ),
+  WebhookAddressNotAllowed: d(
+    "extension",
+    400,
+    NEVER,
+    true,
+    m.badRequest,
+    "The webhook URL is not an http(s) address, or it resolves to a loopback, private or link-local address and the server does not allow those.",
   ),
 };

@@ -7,6 +7,7 @@ import { otpRoutes } from "../authenticators/otp-routes.ts";
 import { provisioningLinkRoutes, provisioningRoutes } from "../authenticators/provisioning.ts";
 import { healthRoutes } from "../health/health-routes.ts";
 import { claimIdempotencyKey, storeIdempotentResponse } from "../idempotency/idempotency.ts";
+import { linkRoutes } from "../link/link-routes.ts";
 import { registerMetrics } from "../metrics/metrics-plugin.ts";
 import { registerOpenApi } from "../openapi/openapi-plugin.ts";
 import { passwordRoutes } from "../passwords/password-routes.ts";
@@ -81,6 +82,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
       v1.addHook("onSend", auditRequest);
       v1.addHook("onSend", storeIdempotentResponse);
       for (const plugin of tenantApiPlugins) await v1.register(plugin);
+      await v1.register(linkRoutes, { prefix: "/link" });
     },
     { prefix: "/v1" },
   );

@@ -31,9 +31,18 @@ export async function runServer(
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   app.log.info({ url, database: ctx.database.location }, "tessera listening");
   const housekeeping = startHousekeeping(ctx);
+  try {
+    await ctx.link.start(ctx, { worker: true, log: app.log });
+  } catch (error) {
+    clearInterval(housekeeping);
+    await app.close();
+    await ctx.close();
+    throw error;
+  }
   const close = async () => {
     clearInterval(housekeeping);
     ctx.lifecycle.draining = true;
+    await ctx.link.stop();
     await app.close();
     await ctx.close();
   };

@@ -4,6 +4,7 @@ import { AuditLog } from "../audit/audit-log.ts";
 import { type AuditSigner, loadAuditSigner } from "../audit/audit-signing-key.ts";
 import { type Clock, systemClock } from "../clock/clock.ts";
 import type { TesseraConfig } from "../config/tessera-config.ts";
+import { LinkRuntime } from "../link/link-runtime.ts";
 import { createMailer, type Mailer } from "../mail/mailer.ts";
 import { PasswordHasher } from "../passwords/password-hasher.ts";
 import { verifyMasterKeys } from "../secrets/key-check.ts";
@@ -25,6 +26,8 @@ export interface ServerContext {
   readonly publicUrl: string;
   /** Set when shutdown begins: readiness turns false while requests are still served. */
   readonly lifecycle: { draining: boolean };
+  /** Link's per-process parts; started by `runServer` and the Link CLI. */
+  readonly link: LinkRuntime;
   close(): Promise<void>;
 }
 
@@ -60,6 +63,7 @@ export async function openServerContext(
     const audit = new AuditLog(database, signer, config.audit.checkpointEvery);
     await audit.initialise(clock.now());
     const mailer = overrides.mailer ?? createMailer(config.smtp);
+    const link = new LinkRuntime(config);
     return {
       config,
       database,
@@ -71,7 +75,9 @@ export async function openServerContext(
       passwords: new PasswordHasher(config.passwords),
       publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
       lifecycle: { draining: false },
+      link,
       async close() {
+        await link.stop();
         await audit.flush();
         mailer.close();
         await database.close();

@@ -39,7 +39,8 @@ export function loadConfig(sources: ConfigSources = {}): TesseraConfig {
     const value = raw === undefined || raw === "" ? setting.default : coerce(setting, raw, origin, problems);
     if (value !== undefined) setPath(config, setting.path, value);
   }
-  for (const group of ["keys", "smtp", "passwords", "apiKeys", "recovery", "audit"]) config[group] ??= {};
+  for (const group of ["keys", "smtp", "passwords", "apiKeys", "recovery", "audit", "link"])
+    config[group] ??= {};
   if (problems.length > 0) throw new ConfigError(problems);
   const result = config as unknown as TesseraConfig;
   return { ...result, dataDir: resolve(result.dataDir) };

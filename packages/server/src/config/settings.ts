@@ -207,6 +207,102 @@ export const settings = [
     description: "Write a signed audit checkpoint after this many events.",
   },
   {
+    path: "link.sandbox",
+    env: "TESSERA_LINK_SANDBOX",
+    type: { kind: "enum", values: ["auto", "on", "off"] },
+    default: "auto",
+    description:
+      "Serve the Sandbox Bank on a loopback port. auto: on with the embedded SQLite database, off with PostgreSQL (production).",
+  },
+  {
+    path: "link.sandboxPort",
+    env: "TESSERA_LINK_SANDBOX_PORT",
+    type: integer(0, 65535),
+    default: 0,
+    description: "Loopback port of the served Sandbox Bank; 0 picks a free one (logged at start).",
+  },
+  {
+    path: "link.sandboxUrl",
+    env: "TESSERA_LINK_SANDBOX_URL",
+    type: { kind: "url", protocols: ["http:", "https:"] },
+    default: undefined,
+    description: "Base URL of a Sandbox Bank served elsewhere; used instead of serving one.",
+  },
+  {
+    path: "link.workers",
+    env: "TESSERA_LINK_WORKERS",
+    type: integer(1, 256),
+    default: 8,
+    description: "Sync jobs one server process runs at once (jobs waiting for a second factor do not count).",
+  },
+  {
+    path: "link.pollIntervalMs",
+    env: "TESSERA_LINK_POLL_INTERVAL_MS",
+    type: integer(10, 60000),
+    default: 1000,
+    description:
+      "How often a process looks for runnable jobs, expired questions and due webhooks started elsewhere.",
+  },
+  {
+    path: "link.leaseSeconds",
+    env: "TESSERA_LINK_LEASE_SECONDS",
+    type: integer(5, 3600),
+    default: 60,
+    description:
+      "A running job's lease, renewed while it runs; a job of a killed process is resumed once it lapses.",
+  },
+  {
+    path: "link.connectorTimeoutMs",
+    env: "TESSERA_LINK_CONNECTOR_TIMEOUT_MS",
+    type: integer(100, 600000),
+    default: 30000,
+    description: "Longest a connector step may wait for a site; beyond it the attempt is ConnectionTimeout.",
+  },
+  {
+    path: "link.twofaTimeoutSeconds",
+    env: "TESSERA_LINK_TWOFA_TIMEOUT_SECONDS",
+    type: integer(10, 86400),
+    default: 300,
+    description:
+      "How long a second-factor question waits for its answer before the job ends with TwofaTimeout.",
+  },
+  {
+    path: "link.syncCooldownSeconds",
+    env: "TESSERA_LINK_SYNC_COOLDOWN_SECONDS",
+    type: integer(0, 86400),
+    default: 300,
+    description: "Minimum time between two syncs of one credential started through the API.",
+  },
+  {
+    path: "link.maxAttempts",
+    env: "TESSERA_LINK_MAX_ATTEMPTS",
+    type: integer(1, 20),
+    default: 4,
+    description: "Attempts of one job, counting automatic retries and resumptions after a crash.",
+  },
+  {
+    path: "link.historyDays",
+    env: "TESSERA_LINK_HISTORY_DAYS",
+    type: integer(1, 3650),
+    default: 90,
+    description: "Days of transactions the first sync of a credential asks for.",
+  },
+  {
+    path: "link.webhookTimeoutMs",
+    env: "TESSERA_LINK_WEBHOOK_TIMEOUT_MS",
+    type: integer(100, 60000),
+    default: 10000,
+    description: "How long a webhook delivery waits for the receiver's answer.",
+  },
+  {
+    path: "link.webhookAllowPrivateNetworks",
+    env: "TESSERA_LINK_WEBHOOK_ALLOW_PRIVATE_NETWORKS",
+    type: bool,
+    default: false,
+    description:
+      "Allow webhook URLs on loopback and private networks (development only: it opens a path to SSRF).",
+  },
+  {
     path: "shutdownDrainMs",
     env: "TESSERA_SHUTDOWN_DRAIN_MS",
     type: integer(0, 600000),

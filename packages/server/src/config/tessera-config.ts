@@ -22,6 +22,21 @@ export interface TesseraConfig {
   readonly apiKeys: { readonly failureLimit: number; readonly lockoutSeconds: number };
   readonly recovery: { readonly linkTtlMinutes: number; readonly maxPerHour: number };
   readonly audit: { readonly checkpointEvery: number };
+  readonly link: {
+    readonly sandbox: "auto" | "on" | "off";
+    readonly sandboxPort: number;
+    readonly sandboxUrl?: string;
+    readonly workers: number;
+    readonly pollIntervalMs: number;
+    readonly leaseSeconds: number;
+    readonly connectorTimeoutMs: number;
+    readonly twofaTimeoutSeconds: number;
+    readonly syncCooldownSeconds: number;
+    readonly maxAttempts: number;
+    readonly historyDays: number;
+    readonly webhookTimeoutMs: number;
+    readonly webhookAllowPrivateNetworks: boolean;
+  };
   readonly shutdownDrainMs: number;
   readonly shutdownTimeoutMs: number;
 }

@@ -13,6 +13,10 @@ export const encryptedColumns: readonly EncryptedColumn[] = [
   { table: "signing_keys", idColumn: "id", column: "private_key_enc" },
   { table: "idempotency_keys", idColumn: "id", column: "response_enc" },
   { table: "authenticators", idColumn: "id", column: "secret_enc" },
+  { table: "link_credentials", idColumn: "id", column: "fields_enc" },
+  { table: "link_jobs", idColumn: "id", column: "session_enc" },
+  { table: "link_jobs", idColumn: "id", column: "answer_enc" },
+  { table: "link_webhooks", idColumn: "id", column: "secret_enc" },
 ];
 
 /** The associated data binding a ciphertext to its column and row. */

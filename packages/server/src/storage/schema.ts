@@ -167,6 +167,129 @@ export interface RateLimitsTable {
   window_started_at: number;
 }
 
+export interface LinkCredentialsTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  site_id: string;
+  /** SHA-256 of tenant, site and the site login, to find the credential again without decrypting. */
+  login_hash: string;
+  fields_enc: string;
+  /** The latest credential status of its latest job. */
+  status: number;
+  last_job_id: string | null;
+  /** When the latest sync started; the cool-down counts from here. */
+  last_sync_at: number | null;
+  /** Epoch ms up to which transactions were downloaded; the next sync asks from a little before. */
+  synced_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface LinkJobsTable {
+  id: string;
+  tenant_id: string;
+  credential_id: string;
+  site_id: string;
+  /** queued | running | waiting | done (see link/jobs/job-machine.md). */
+  phase: string;
+  /** What a worker does next: login | answer | fetch | continue. */
+  step: string;
+  /** The latest credential status in the timeline. */
+  status: number;
+  attempt: number;
+  run_after: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  /** The credential id while the job is unfinished, else NULL; unique (one active job per credential). */
+  active_credential_id: string | null;
+  session_enc: string | null;
+  /** The open second-factor question (JSON), while waiting. */
+  question: string | null;
+  question_expires_at: number | null;
+  answer_enc: string | null;
+  event_seq: number;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface LinkJobEventsTable {
+  job_id: string;
+  seq: number;
+  code: number;
+  at: number;
+  detail: string | null;
+}
+
+export interface LinkSiteSlotsTable {
+  site_id: string;
+  slot: number;
+  job_id: string | null;
+  lease_expires_at: number | null;
+}
+
+export interface LinkAccountsTable {
+  id: string;
+  tenant_id: string;
+  credential_id: string;
+  user_id: string;
+  external_id: string;
+  name: string;
+  kind: string;
+  currency: string;
+  /** Decimal text, exactly as the site gave it. */
+  balance: string | null;
+  number_mask: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface LinkTransactionsTable {
+  id: string;
+  tenant_id: string;
+  account_id: string;
+  external_id: string;
+  /** YYYY-MM-DD */
+  posted_on: string;
+  /** Decimal text, exactly as the site gave it. */
+  amount: string;
+  description: string;
+  memo: string | null;
+  kind: string | null;
+  /** SHA-256 of the fields above, so an unchanged transaction is not rewritten. */
+  content_hash: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface LinkWebhooksTable {
+  id: string;
+  tenant_id: string;
+  url: string;
+  secret_enc: string;
+  /** JSON array of event types, or ["*"]. */
+  events: string;
+  created_at: number;
+}
+
+export interface LinkWebhookDeliveriesTable {
+  id: string;
+  tenant_id: string;
+  webhook_id: string;
+  event_type: string;
+  payload: string;
+  /** pending | delivered | failed */
+  state: string;
+  attempts: number;
+  next_attempt_at: number;
+  lease_expires_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
 export interface Schema {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -182,4 +305,12 @@ export interface Schema {
   idempotency_keys: IdempotencyKeysTable;
   rate_limits: RateLimitsTable;
   authenticators: AuthenticatorsTable;
+  link_credentials: LinkCredentialsTable;
+  link_jobs: LinkJobsTable;
+  link_job_events: LinkJobEventsTable;
+  link_site_slots: LinkSiteSlotsTable;
+  link_accounts: LinkAccountsTable;
+  link_transactions: LinkTransactionsTable;
+  link_webhooks: LinkWebhooksTable;
+  link_webhook_deliveries: LinkWebhookDeliveriesTable;
 }

@@ -1,0 +1,98 @@
+import type { CredentialStatus } from "@tessera/codes";
+import type { Site } from "../sites/site-catalogue.ts";
+
+/**
+ * The connector interface (docs/link.md, "Writing a connector"). A connector is stateless: what
+ * it must remember between steps (cookies, tokens) goes into `context.session`, which the job
+ * engine stores encrypted, so any server process can run the next step.
+ */
+
+/** One field of a second-factor question. */
+export interface SecondFactorField {
+  readonly name: string;
+  /** token: text to type (maybe answering `challenge`); choice: one of `options`; image: the text in `image`. */
+  readonly type: "token" | "choice" | "image";
+  readonly label: string;
+  readonly challenge?: string;
+  readonly options?: readonly { readonly value: string; readonly label: string }[];
+  /** A data: URL of the captcha image. */
+  readonly image?: string;
+}
+
+export type LoginResult =
+  | { readonly kind: "ok" }
+  | { readonly kind: "twofa"; readonly fields: readonly SecondFactorField[] };
+
+export interface ConnectorAccount {
+  /** The site's stable id for the account. */
+  readonly externalId: string;
+  readonly name: string;
+  /** checking | savings | credit-card | loan | investment | other */
+  readonly kind: string;
+  readonly currency: string;
+  /** Decimal text as the site gives it. */
+  readonly balance?: string;
+  readonly numberMask?: string;
+}
+
+export interface ConnectorTransaction {
+  /** The site's stable id for the transaction: a re-sync updates, never duplicates. */
+  readonly externalId: string;
+  /** YYYY-MM-DD */
+  readonly postedOn: string;
+  /** Decimal text, negative for money out. */
+  readonly amount: string;
+  readonly description: string;
+  readonly memo?: string;
+  readonly kind?: string;
+}
+
+export interface TransactionBatch {
+  readonly transactions: readonly ConnectorTransaction[];
+  /** complete; partial (only part of the period); unreadable (the site could not give this account's data). */
+  readonly coverage: "complete" | "partial" | "unreadable";
+  /** loading: older history is still being prepared by the site; ask again later. */
+  readonly history: "ready" | "loading";
+  /** The account's balance when the statement carries one. */
+  readonly balance?: string;
+}
+
+export interface ConnectorContext {
+  readonly site: Site;
+  /** The site's base URL. */
+  readonly baseUrl: string;
+  /** Aborted when the step exceeds the connector timeout or the process shuts down. */
+  readonly signal: AbortSignal;
+  /** The credential's fields (decrypted for this step only; never put them in the session). */
+  readonly fields: Readonly<Record<string, string>>;
+  /** JSON-serialisable state kept between steps, stored encrypted. */
+  session: Record<string, unknown>;
+}
+
+export interface Connector {
+  readonly id: string;
+  login(context: ConnectorContext): Promise<LoginResult>;
+  /** Answers the second-factor question `login` or a previous `answer` returned. */
+  answer(context: ConnectorContext, answers: Readonly<Record<string, string>>): Promise<LoginResult>;
+  listAccounts(context: ConnectorContext): Promise<readonly ConnectorAccount[]>;
+  /** Transactions posted on or after `since` (YYYY-MM-DD). */
+  listTransactions(
+    context: ConnectorContext,
+    account: ConnectorAccount,
+    since: string,
+  ): Promise<TransactionBatch>;
+}
+
+/** A connector's way to end a step with a credential status (Unauthorized, Locked, Unavailable…). */
+export class ConnectorFailure extends Error {
+  override readonly name = "ConnectorFailure";
+  readonly status: CredentialStatus;
+  /** For UndergoingMaintenance and the like: how long the site says to stay away. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(status: CredentialStatus, message: string, options: { retryAfterMs?: number } = {}) {
+    super(message);
+    this.status = status;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}

@@ -1,0 +1,155 @@
+import { createHash } from "node:crypto";
+import { CredentialStatus } from "@tessera/codes";
+import {
+  accountInfoRequest,
+  challengeRequest,
+  type SignonInput,
+  statementRequest,
+} from "../ofx/ofx-requests.ts";
+import type { OfxNode } from "../ofx/ofx-tree.ts";
+import { parseOfx } from "../ofx/parse-ofx.ts";
+import {
+  type OfxAccount,
+  readAccountInfo,
+  readMfaChallenges,
+  readSignon,
+  readStatements,
+} from "../ofx/read-ofx.ts";
+import { type OfxDialect, renderOfx } from "../ofx/render-ofx.ts";
+import { credentialStatusForOfx } from "../ofx/signon-status.ts";
+import { type Connector, type ConnectorContext, ConnectorFailure, type LoginResult } from "./connector.ts";
+import { failOnUnavailable, siteRequest } from "./site-http.ts";
+
+/**
+ * OFX Direct Connect: every request signs on again (OFX is stateless); the MFA answers, once
+ * accepted, are kept in the encrypted session and sent with each signon. Code 3000 starts the
+ * challenge exchange, which becomes a second-factor question.
+ */
+const accountKinds: Record<string, string> = {
+  checking: "checking",
+  savings: "savings",
+  moneymrkt: "savings",
+  cd: "savings",
+  creditline: "loan",
+  creditcard: "credit-card",
+};
+
+function signonInput(context: ConnectorContext): SignonInput {
+  const { fields } = context;
+  const answers = context.session.mfaAnswers as Record<string, string> | undefined;
+  return {
+    userId: fields.username ?? "",
+    password: fields.password ?? "",
+    org: context.site.options?.org ?? "",
+    fid: context.site.options?.fid ?? "",
+    now: Date.now(),
+    ...(answers === undefined ? {} : { mfaAnswers: answers }),
+  };
+}
+
+async function exchange(context: ConnectorContext, request: OfxNode): Promise<OfxNode> {
+  const dialect = (context.site.options?.ofxVersion ?? "102") as OfxDialect;
+  const response = await siteRequest(context, "", {
+    method: "POST",
+    body: renderOfx(
+      request,
+      dialect,
+      createHash("sha256").update(Math.random().toString()).digest("hex").slice(0, 32),
+    ),
+    contentType: "application/x-ofx",
+  });
+  failOnUnavailable(response);
+  if (response.status !== 200)
+    throw new ConnectorFailure(CredentialStatus.Error, `the OFX server answered HTTP ${response.status}`);
+  try {
+    return parseOfx(response.text).root;
+  } catch (error) {
+    throw new ConnectorFailure(CredentialStatus.Error, `unreadable OFX answer: ${(error as Error).message}`);
+  }
+}
+
+async function signOn(context: ConnectorContext): Promise<LoginResult> {
+  const input = signonInput(context);
+  const root = await exchange(context, accountInfoRequest(input));
+  const status = readSignon(root);
+  if (status === undefined)
+    throw new ConnectorFailure(CredentialStatus.Error, "no signon status in the OFX answer");
+  if (status.code === 3000) {
+    const challenges = readMfaChallenges(await exchange(context, challengeRequest(input)));
+    if (challenges.length === 0)
+      throw new ConnectorFailure(
+        CredentialStatus.LoginError,
+        "MFA required but no challenge questions were sent",
+      );
+    return {
+      kind: "twofa",
+      fields: challenges.map((c) => ({ name: c.phraseId, type: "token" as const, label: c.label })),
+    };
+  }
+  if (status.code !== 0)
+    throw new ConnectorFailure(
+      credentialStatusForOfx(status.code),
+      `OFX signon ${status.code}: ${status.message ?? ""}`,
+    );
+  context.session.accounts = readAccountInfo(root);
+  return { kind: "ok" };
+}
+
+function accountsOf(context: ConnectorContext): OfxAccount[] {
+  return (context.session.accounts ?? []) as OfxAccount[];
+}
+
+export const ofxConnector: Connector = {
+  id: "ofx",
+
+  async login(context) {
+    context.session = {};
+    return signOn(context);
+  },
+
+  async answer(context, answers) {
+    context.session.mfaAnswers = { ...answers };
+    return signOn(context);
+  },
+
+  async listAccounts(context) {
+    return accountsOf(context).map((a) => ({
+      externalId: a.accountId,
+      name: a.description ?? `${a.kind} ${a.accountId.slice(-4)}`,
+      kind: accountKinds[a.kind] ?? "other",
+      currency: context.site.options?.currency ?? "USD",
+      numberMask: `…${a.accountId.slice(-4)}`,
+    }));
+  },
+
+  async listTransactions(context, account, since) {
+    const known = accountsOf(context).find((a) => a.accountId === account.externalId);
+    if (known === undefined) return { transactions: [], coverage: "unreadable", history: "ready" };
+    const root = await exchange(context, statementRequest(signonInput(context), known, since));
+    const signon = readSignon(root);
+    if (signon !== undefined && signon.code !== 0)
+      throw new ConnectorFailure(credentialStatusForOfx(signon.code), `OFX signon ${signon.code}`);
+    const statement = readStatements(root)[0];
+    if (statement === undefined || statement.status.code !== 0)
+      return { transactions: [], coverage: "unreadable", history: "ready" };
+    return {
+      transactions: statement.transactions.map((t) => ({
+        externalId:
+          t.fitId ||
+          createHash("sha256")
+            .update(`${t.posted}|${t.amount}|${t.name ?? ""}|${t.memo ?? ""}`)
+            .digest("hex")
+            .slice(0, 32),
+        postedOn: t.posted,
+        amount: t.amount,
+        description: t.name ?? t.memo ?? t.type ?? "",
+        ...(t.memo === undefined ? {} : { memo: t.memo }),
+        ...(t.type === undefined ? {} : { kind: t.type.toLowerCase() }),
+      })),
+      // A server that answers for a shorter period than asked gives only part of the history.
+      coverage: statement.start !== undefined && statement.start > since ? "partial" : "complete",
+      history: "ready",
+      ...(statement.balance === undefined ? {} : { balance: statement.balance }),
+    };
+  },
+};

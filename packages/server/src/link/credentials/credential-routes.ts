@@ -1,0 +1,168 @@
+import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { envelope, success } from "../../app/envelope.ts";
+import { body, okResponse } from "../../app/route-schemas.ts";
+import { findUser } from "../../users/user-store.ts";
+import { requireWellFormed } from "../../users/username.ts";
+import { jobSchema, jobView } from "../jobs/job-view.ts";
+import { findSite } from "../sites/site-catalogue.ts";
+import { type CredentialRow, deleteCredential, findCredential, saveCredential } from "./credential-store.ts";
+import { credentialSchema, credentialView } from "./credential-view.ts";
+import { startSync } from "./start-sync.ts";
+import { siteLogin, validateFields } from "./validate-fields.ts";
+
+type IdParams = { Params: { id: string } };
+export const idParam = {
+  type: "object",
+  properties: { id: { type: "string", maxLength: 64, pattern: "^[A-Za-z0-9-]+$" } },
+  required: ["id"],
+} as const;
+
+async function userOf(request: FastifyRequest, raw: unknown, field: string) {
+  const username = requireWellFormed(raw, field);
+  const user = await findUser(request.server.ctx.database.db, request.tenant.id, username);
+  if (user === undefined)
+    throw new TesseraError(ApiReturnCode.InvalidPartnerUserLogin, { message: `no user ${username}`, field });
+  return user;
+}
+
+async function usernameOf(request: FastifyRequest, userId: string): Promise<string> {
+  const row = await request.server.ctx.database.db
+    .selectFrom("users")
+    .select("username")
+    .where("id", "=", userId)
+    .executeTakeFirst();
+  return row?.username ?? "";
+}
+
+export async function credentialFromPath(request: FastifyRequest<IdParams>): Promise<CredentialRow> {
+  request.auditSubject = `credential:${request.params.id}`;
+  const row = await findCredential(request.server.ctx.database.db, request.tenant.id, request.params.id);
+  if (row === undefined)
+    throw new TesseraError(TesseraApiCode.NotFound, {
+      message: `no credential ${request.params.id}`,
+      field: "params.id",
+    });
+  return row;
+}
+
+const connectResponse = okResponse({
+  credential: credentialSchema,
+  isNew: { type: "boolean" },
+  job: jobSchema,
+});
+
+export const credentialRoutes: FastifyPluginAsync = async (app) => {
+  app.post<{ Body: { username: string; site: string; fields: Record<string, unknown> } }>(
+    "/credentials",
+    {
+      config: { idempotent: true },
+      schema: {
+        body: body(
+          {
+            username: { type: "string", maxLength: 300 },
+            site: { type: "string", maxLength: 100 },
+            fields: { type: "object", maxProperties: 20 },
+          },
+          ["username", "site", "fields"],
+        ),
+        response: { 200: connectResponse, 201: connectResponse },
+      },
+    },
+    async (request, reply) => {
+      const { ctx } = request.server;
+      const user = await userOf(request, request.body.username, "body.username");
+      const site = findSite(request.body.site);
+      if (site === undefined || ctx.link.siteUrl(site) === undefined)
+        throw new TesseraError(TesseraApiCode.NotFound, {
+          message: `no site ${request.body.site}`,
+          field: "body.site",
+        });
+      const fields = validateFields(site, request.body.fields);
+      const { credential, isNew } = await saveCredential(ctx.database.db, ctx.keys, {
+        tenantId: request.tenant.id,
+        userId: user.id,
+        site,
+        login: siteLogin(site, fields),
+        fields,
+        now: ctx.clock.now(),
+      });
+      request.auditSubject = `credential:${credential.id}`;
+      // New or changed credentials sync at once: the cool-down guards repeated sync requests only.
+      const { job } = await startSync(ctx, credential, { coolDown: false });
+      const fresh = (await findCredential(ctx.database.db, request.tenant.id, credential.id)) ?? credential;
+      reply.code(isNew ? 201 : 200);
+      return success({ credential: credentialView(fresh, user.username), isNew, job: jobView(job) });
+    },
+  );
+
+  app.get<{ Querystring: { user?: string; site?: string } }>(
+    "/credentials",
+    {
+      schema: {
+        querystring: {
+          type: "object",
+          properties: { user: { type: "string", maxLength: 300 }, site: { type: "string", maxLength: 100 } },
+          additionalProperties: false,
+        },
+        response: { 200: okResponse({ credentials: { type: "array", items: credentialSchema } }) },
+      },
+    },
+    async (request) => {
+      const { db } = request.server.ctx.database;
+      let query = db
+        .selectFrom("link_credentials")
+        .innerJoin("users", "users.id", "link_credentials.user_id")
+        .selectAll("link_credentials")
+        .select("users.username")
+        .where("link_credentials.tenant_id", "=", request.tenant.id);
+      if (request.query.user !== undefined) query = query.where("users.username", "=", request.query.user);
+      if (request.query.site !== undefined)
+        query = query.where("link_credentials.site_id", "=", request.query.site);
+      const rows = await query.orderBy("link_credentials.created_at").limit(500).execute();
+      return success({ credentials: rows.map((row) => credentialView(row, row.username)) });
+    },
+  );
+
+  app.get<IdParams>(
+    "/credentials/:id",
+    { schema: { params: idParam, response: { 200: okResponse({ credential: credentialSchema }) } } },
+    async (request) => {
+      const row = await credentialFromPath(request);
+      return success({ credential: credentialView(row, await usernameOf(request, row.user_id)) });
+    },
+  );
+
+  app.delete<IdParams>(
+    "/credentials/:id",
+    { schema: { params: idParam, response: { 200: okResponse({}) } } },
+    async (request) => {
+      const row = await credentialFromPath(request);
+      await deleteCredential(request.server.ctx.database.db, row, request.server.ctx.clock.now());
+      return success({});
+    },
+  );
+
+  app.post<IdParams>(
+    "/credentials/:id/sync",
+    {
+      schema: {
+        params: idParam,
+        response: { 201: okResponse({ job: jobSchema }), 409: okResponse({ job: jobSchema }) },
+      },
+    },
+    async (request, reply) => {
+      const row = await credentialFromPath(request);
+      const { job, started } = await startSync(request.server.ctx, row, { coolDown: true, reply });
+      if (!started) {
+        reply.code(409);
+        return {
+          ...envelope(TesseraApiCode.SyncInProgress, `job ${job.id} of this credential has not ended yet`),
+          job: jobView(job),
+        };
+      }
+      reply.code(201);
+      return success({ job: jobView(job) });
+    },
+  );
+};

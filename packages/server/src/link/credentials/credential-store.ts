@@ -1,0 +1,118 @@
+import { createHash, randomUUID } from "node:crypto";
+import { CredentialStatus } from "@tessera/codes";
+import type { Kysely } from "kysely";
+import type { KeyService } from "../../secrets/key-service.ts";
+import type { LinkCredentialsTable, Schema } from "../../storage/schema.ts";
+import { credentialFields, sealJson } from "../link-secrets.ts";
+import type { Site } from "../sites/site-catalogue.ts";
+import { enqueueEvent } from "../webhooks/webhook-outbox.ts";
+
+export type CredentialRow = LinkCredentialsTable;
+
+/** The login is looked up by a hash (tenant, site, login) so it is never stored in the clear. */
+function loginHash(tenantId: string, siteId: string, login: string): string {
+  return createHash("sha256").update(`${tenantId}\n${siteId}\n${login}`).digest("base64url");
+}
+
+/**
+ * The credential for this user, site and site login: created, or found and given the new fields
+ * (the user may have changed their password at the site). Concurrent calls converge on one row.
+ */
+export async function saveCredential(
+  db: Kysely<Schema>,
+  keys: KeyService,
+  input: {
+    tenantId: string;
+    userId: string;
+    site: Site;
+    login: string;
+    fields: Record<string, string>;
+    now: number;
+  },
+): Promise<{ credential: CredentialRow; isNew: boolean }> {
+  const hash = loginHash(input.tenantId, input.site.id, input.login);
+  const find = () =>
+    db
+      .selectFrom("link_credentials")
+      .selectAll()
+      .where("tenant_id", "=", input.tenantId)
+      .where("user_id", "=", input.userId)
+      .where("site_id", "=", input.site.id)
+      .where("login_hash", "=", hash)
+      .executeTakeFirst();
+  const existing = await find();
+  if (existing === undefined) {
+    const id = randomUUID();
+    const row: CredentialRow = {
+      id,
+      tenant_id: input.tenantId,
+      user_id: input.userId,
+      site_id: input.site.id,
+      login_hash: hash,
+      fields_enc: sealJson(keys, credentialFields, id, input.fields),
+      status: CredentialStatus.Register,
+      last_job_id: null,
+      last_sync_at: null,
+      synced_until: null,
+      created_at: input.now,
+      updated_at: input.now,
+    };
+    const inserted = await db.transaction().execute(async (trx) => {
+      const result = await trx
+        .insertInto("link_credentials")
+        .values(row)
+        .onConflict((oc) => oc.columns(["tenant_id", "user_id", "site_id", "login_hash"]).doNothing())
+        .executeTakeFirst();
+      if (result.numInsertedOrUpdatedRows !== 1n) return false;
+      await enqueueEvent(
+        trx,
+        input.tenantId,
+        "credential.created",
+        { credentialId: id, siteId: input.site.id },
+        input.now,
+      );
+      return true;
+    });
+    if (inserted) return { credential: row, isNew: true };
+  }
+  const current = existing ?? (await find());
+  if (current === undefined) throw new Error("credential vanished while being saved");
+  const fields_enc = sealJson(keys, credentialFields, current.id, input.fields);
+  await db
+    .updateTable("link_credentials")
+    .set({ fields_enc, updated_at: input.now })
+    .where("id", "=", current.id)
+    .execute();
+  return { credential: { ...current, fields_enc, updated_at: input.now }, isNew: false };
+}
+
+export async function findCredential(
+  db: Kysely<Schema>,
+  tenantId: string,
+  id: string,
+): Promise<CredentialRow | undefined> {
+  return db
+    .selectFrom("link_credentials")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+/** Deletes the credential with its jobs, accounts and transactions (foreign keys cascade). */
+export async function deleteCredential(
+  db: Kysely<Schema>,
+  credential: CredentialRow,
+  now: number,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom("link_credentials").where("id", "=", credential.id).execute();
+    await enqueueEvent(
+      trx,
+      credential.tenant_id,
+      "credential.deleted",
+      { credentialId: credential.id, siteId: credential.site_id },
+      now,
+    );
+  });
+}

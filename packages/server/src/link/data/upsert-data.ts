@@ -1,0 +1,132 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { Kysely } from "kysely";
+import type { Schema } from "../../storage/schema.ts";
+import type { ConnectorAccount, ConnectorTransaction } from "../connectors/connector.ts";
+
+/**
+ * Idempotent upserts keyed by the site's own ids: a second sync of the same data writes nothing,
+ * a changed transaction is updated in place, never duplicated.
+ */
+export interface UpsertCounts {
+  readonly added: number;
+  readonly updated: number;
+}
+
+export async function upsertAccount(
+  db: Kysely<Schema>,
+  credential: { id: string; tenant_id: string; user_id: string },
+  account: ConnectorAccount,
+  now: number,
+): Promise<string> {
+  const values = {
+    name: account.name,
+    kind: account.kind,
+    currency: account.currency,
+    balance: account.balance ?? null,
+    number_mask: account.numberMask ?? null,
+    updated_at: now,
+  };
+  const row = await db
+    .insertInto("link_accounts")
+    .values({
+      id: randomUUID(),
+      tenant_id: credential.tenant_id,
+      credential_id: credential.id,
+      user_id: credential.user_id,
+      external_id: account.externalId,
+      created_at: now,
+      ...values,
+    })
+    .onConflict((oc) =>
+      oc.columns(["credential_id", "external_id"]).doUpdateSet({
+        ...values,
+        // A statement without a balance keeps the one already known.
+        ...(account.balance === undefined ? { balance: (eb) => eb.ref("link_accounts.balance") } : {}),
+      }),
+    )
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function setBalance(db: Kysely<Schema>, accountId: string, balance: string, now: number) {
+  await db
+    .updateTable("link_accounts")
+    .set({ balance, updated_at: now })
+    .where("id", "=", accountId)
+    .execute();
+}
+
+function contentHash(t: ConnectorTransaction): string {
+  return createHash("sha256")
+    .update(JSON.stringify([t.postedOn, t.amount, t.description, t.memo ?? null, t.kind ?? null]))
+    .digest("base64url");
+}
+
+export async function upsertTransactions(
+  db: Kysely<Schema>,
+  tenantId: string,
+  accountId: string,
+  transactions: readonly ConnectorTransaction[],
+  now: number,
+): Promise<UpsertCounts> {
+  if (transactions.length === 0) return { added: 0, updated: 0 };
+  // A site may list one id twice (pages overlapping); the last copy wins.
+  const unique = [...new Map(transactions.map((t) => [t.externalId, t])).values()];
+  return db.transaction().execute(async (trx) => {
+    const known = new Map<string, string>();
+    for (let i = 0; i < unique.length; i += 500) {
+      const rows = await trx
+        .selectFrom("link_transactions")
+        .select(["external_id", "content_hash"])
+        .where("account_id", "=", accountId)
+        .where(
+          "external_id",
+          "in",
+          unique.slice(i, i + 500).map((t) => t.externalId),
+        )
+        .execute();
+      for (const row of rows) known.set(row.external_id, row.content_hash);
+    }
+    let added = 0;
+    let updated = 0;
+    for (const t of unique) {
+      const hash = contentHash(t);
+      const previous = known.get(t.externalId);
+      if (previous === hash) continue;
+      const values = {
+        posted_on: t.postedOn,
+        amount: t.amount,
+        description: t.description,
+        memo: t.memo ?? null,
+        kind: t.kind ?? null,
+        content_hash: hash,
+        updated_at: now,
+      };
+      if (previous === undefined) {
+        await trx
+          .insertInto("link_transactions")
+          .values({
+            id: randomUUID(),
+            tenant_id: tenantId,
+            account_id: accountId,
+            external_id: t.externalId,
+            created_at: now,
+            ...values,
+          })
+          .onConflict((oc) => oc.columns(["account_id", "external_id"]).doUpdateSet(values))
+          .execute();
+        added += 1;
+      } else {
+        await trx
+          .updateTable("link_transactions")
+          .set(values)
+          .where("account_id", "=", accountId)
+          .where("external_id", "=", t.externalId)
+          .execute();
+        updated += 1;
+      }
+    }
+    return { added, updated };
+  });
+}

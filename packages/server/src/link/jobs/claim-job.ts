@@ -1,0 +1,113 @@
+import { CredentialStatus } from "@tessera/codes";
+import { type Kysely, sql } from "kysely";
+import type { Schema } from "../../storage/schema.ts";
+import { finished, type JobRow, transition } from "./job-store.ts";
+
+/**
+ * Takes a runnable job with a lease: a queued job whose time has come, or a running job whose
+ * lease lapsed (its process died). Compare-and-set: of several processes, one wins. Taking over
+ * a lapsed job counts as an attempt, so a job that keeps killing its process ends instead of
+ * looping.
+ */
+export async function claimJob(
+  db: Kysely<Schema>,
+  jobId: string,
+  owner: string,
+  now: number,
+  leaseMs: number,
+): Promise<JobRow | undefined> {
+  return db
+    .updateTable("link_jobs")
+    .set({
+      phase: "running",
+      lease_owner: owner,
+      lease_expires_at: now + leaseMs,
+      attempt: sql<number>`case when phase = 'running' then attempt + 1 else attempt end`,
+    })
+    .where("id", "=", jobId)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb("phase", "=", "queued"), eb("run_after", "<=", now)]),
+        eb.and([eb("phase", "=", "running"), eb("lease_expires_at", "<", now)]),
+      ]),
+    )
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function runnableJobs(db: Kysely<Schema>, now: number, limit: number) {
+  return db
+    .selectFrom("link_jobs")
+    .select(["id", "site_id"])
+    .where((eb) =>
+      eb.or([
+        eb.and([eb("phase", "=", "queued"), eb("run_after", "<=", now)]),
+        eb.and([eb("phase", "=", "running"), eb("lease_expires_at", "<", now)]),
+      ]),
+    )
+    .orderBy("run_after")
+    .limit(limit)
+    .execute();
+}
+
+export async function renewLease(
+  db: Kysely<Schema>,
+  jobId: string,
+  owner: string,
+  until: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("link_jobs")
+    .set({ lease_expires_at: until })
+    .where("id", "=", jobId)
+    .where("phase", "=", "running")
+    .where("lease_owner", "=", owner)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+/** A job taken over more often than attempts allow ends with Error instead of running again. */
+export async function endExhausted(
+  db: Kysely<Schema>,
+  job: JobRow,
+  owner: string,
+  now: number,
+): Promise<void> {
+  await transition(
+    db,
+    job.id,
+    { phase: "running", owner },
+    finished(now),
+    [{ code: CredentialStatus.Error, detail: { message: "the job was interrupted too many times" } }],
+    now,
+  );
+}
+
+/** Questions nobody answered in time end their job with TwofaTimeout. */
+export async function expireQuestions(db: Kysely<Schema>, now: number): Promise<string[]> {
+  const due = await db
+    .selectFrom("link_jobs")
+    .select("id")
+    .where("phase", "=", "waiting")
+    .where("question_expires_at", "<=", now)
+    .limit(200)
+    .execute();
+  const ended: string[] = [];
+  for (const { id } of due) {
+    const applied = await transition(
+      db,
+      id,
+      { phase: "waiting", before: { column: "question_expires_at", at: now } },
+      finished(now),
+      [
+        {
+          code: CredentialStatus.TwofaTimeout,
+          detail: { message: "no answer arrived before the question expired" },
+        },
+      ],
+      now,
+    );
+    if (applied) ended.push(id);
+  }
+  return ended;
+}

@@ -1,0 +1,71 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { findJob, type JobRow, timeline } from "./job-store.ts";
+import { entryView } from "./job-view.ts";
+
+/**
+ * The job timeline as server-sent events: every entry once (`id` is its sequence number, so a
+ * client reconnecting with Last-Event-ID misses nothing), then `event: end` after the job ends.
+ * Changes made in this process arrive at once; those made by other processes at the next poll.
+ */
+const POLL_MS = 1000;
+
+export function streamJobEvents(request: FastifyRequest, reply: FastifyReply, job: JobRow): void {
+  const { ctx } = request.server;
+  const lastSeen = Number(request.headers["last-event-id"] ?? 0);
+  let sent = Number.isInteger(lastSeen) && lastSeen > 0 ? lastSeen : 0;
+  let busy = false;
+  let again = false;
+  let closed = false;
+  reply.hijack();
+  reply.raw.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-store",
+    connection: "keep-alive",
+    "x-request-id": request.id,
+  });
+  reply.raw.write(": tessera job events\n\n");
+
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(timer);
+    ctx.link.updates.off(job.id, push);
+    ctx.link.updates.off("close", close);
+    reply.raw.end();
+  };
+  const push = async () => {
+    if (closed) return;
+    if (busy) {
+      again = true;
+      return;
+    }
+    busy = true;
+    try {
+      const entries = await timeline(ctx.database.db, job.id, sent);
+      for (const entry of entries) {
+        reply.raw.write(
+          `id: ${entry.seq}\nevent: status\ndata: ${JSON.stringify(entryView(job.id, entry))}\n\n`,
+        );
+        sent = entry.seq;
+      }
+      const current = await findJob(ctx.database.db, job.id);
+      if (current === undefined || (current.phase === "done" && current.event_seq <= sent)) {
+        reply.raw.write(`event: end\ndata: ${JSON.stringify({ jobId: job.id })}\n\n`);
+        close();
+      }
+    } catch {
+      close();
+    } finally {
+      busy = false;
+      if (again) {
+        again = false;
+        void push();
+      }
+    }
+  };
+  const timer = setInterval(push, POLL_MS);
+  ctx.link.updates.on(job.id, push);
+  ctx.link.updates.on("close", close);
+  reply.raw.on("close", close);
+  void push();
+}

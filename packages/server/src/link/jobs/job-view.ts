@@ -1,0 +1,57 @@
+import { describe } from "@tessera/codes";
+import type { JobRow, StoredEntry } from "./job-store.ts";
+
+/** How jobs and their timelines look in the API. */
+const statusName = (code: number) => describe(code, "credential")?.name ?? String(code);
+
+export function jobLinks(id: string) {
+  const base = `/v1/link/jobs/${id}`;
+  return { id, statusUrl: `${base}/status`, twofaUrl: `${base}/twofa`, eventsUrl: `${base}/events` };
+}
+
+export function jobView(job: JobRow) {
+  return {
+    ...jobLinks(job.id),
+    credentialId: job.credential_id,
+    site: job.site_id,
+    code: job.status,
+    name: statusName(job.status),
+    finished: job.phase === "done",
+    waiting: job.phase === "waiting",
+    attempt: job.attempt,
+    createdAt: new Date(job.created_at).toISOString(),
+    finishedAt: job.finished_at === null ? null : new Date(job.finished_at).toISOString(),
+  };
+}
+
+/** A timeline entry: code, name, time, and what the entry carries (twofa, expiresAt, retryAt, counts). */
+export function entryView(jobId: string, entry: StoredEntry) {
+  return {
+    code: entry.code,
+    name: statusName(entry.code),
+    at: new Date(entry.at).toISOString(),
+    ...(entry.detail ?? {}),
+    ...(entry.detail?.twofa === undefined ? {} : { twofaUrl: jobLinks(jobId).twofaUrl }),
+  };
+}
+
+export const jobSchema = {
+  type: "object",
+  properties: {
+    id: { type: "string" },
+    statusUrl: { type: "string" },
+    twofaUrl: { type: "string" },
+    eventsUrl: { type: "string" },
+    credentialId: { type: "string" },
+    site: { type: "string" },
+    code: { type: "integer" },
+    name: { type: "string" },
+    finished: { type: "boolean" },
+    waiting: { type: "boolean" },
+    attempt: { type: "integer" },
+    createdAt: { type: "string" },
+    finishedAt: { type: ["string", "null"] },
+  },
+} as const;
+
+export const entrySchema = { type: "object", additionalProperties: true } as const;

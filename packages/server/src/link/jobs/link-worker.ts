@@ -1,0 +1,116 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { ServerContext } from "../../app/server-context.ts";
+import { deliverDueWebhooks } from "../webhooks/deliver-webhooks.ts";
+import { claimJob, endExhausted, expireQuestions, renewLease, runnableJobs } from "./claim-job.ts";
+import { runJob } from "./run-job.ts";
+import { releaseSiteSlot, renewSiteSlot, takeSiteSlot } from "./site-slots.ts";
+
+/**
+ * The per-process job worker. It holds no job state of its own: each round it asks the database
+ * for runnable jobs, expired questions and due webhooks, so any process can carry on any job.
+ * A round runs every pollIntervalMs, and at once when this process queued work (nudge).
+ */
+export class LinkWorker {
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  readonly #ctx: ServerContext;
+  readonly #active = new Map<string, Promise<void>>();
+  readonly #stopping = new AbortController();
+  #timer: NodeJS.Timeout | undefined;
+  #round: Promise<void> | undefined;
+  #again = false;
+
+  constructor(ctx: ServerContext) {
+    this.#ctx = ctx;
+  }
+
+  get running(): number {
+    return this.#active.size;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => this.nudge(), this.#ctx.config.link.pollIntervalMs);
+    this.#timer.unref();
+    this.nudge();
+  }
+
+  nudge(): void {
+    if (this.#stopping.signal.aborted) return;
+    if (this.#round !== undefined) {
+      this.#again = true;
+      return;
+    }
+    this.#round = this.#work()
+      .catch((error: unknown) =>
+        this.#ctx.link.log.warn({ error: (error as Error).message }, "link worker round failed"),
+      )
+      .finally(() => {
+        this.#round = undefined;
+        if (this.#again) {
+          this.#again = false;
+          this.nudge();
+        }
+      });
+  }
+
+  async #work(): Promise<void> {
+    const { db } = this.#ctx.database;
+    for (const id of await expireQuestions(db, this.#ctx.clock.now())) this.#ctx.link.notify(id);
+    await this.#claim();
+    await deliverDueWebhooks(this.#ctx);
+  }
+
+  async #claim(): Promise<void> {
+    const { db } = this.#ctx.database;
+    const { workers, leaseSeconds } = this.#ctx.config.link;
+    const leaseMs = leaseSeconds * 1000;
+    if (this.#active.size >= workers) return;
+    const now = this.#ctx.clock.now();
+    for (const candidate of await runnableJobs(db, now, workers * 2)) {
+      if (this.#active.size >= workers || this.#stopping.signal.aborted) break;
+      if (this.#active.has(candidate.id)) continue;
+      const slot = await takeSiteSlot(db, candidate.site_id, candidate.id, now, leaseMs);
+      if (slot === undefined) continue;
+      const job = await claimJob(db, candidate.id, this.owner, now, leaseMs);
+      if (job === undefined) {
+        await releaseSiteSlot(db, candidate.site_id, slot, candidate.id);
+        continue;
+      }
+      const release = () => releaseSiteSlot(db, job.site_id, slot, job.id);
+      if (job.attempt > this.#ctx.config.link.maxAttempts) {
+        await endExhausted(db, job, this.owner, now);
+        await release();
+        this.#ctx.link.notify(job.id);
+        continue;
+      }
+      this.#active.set(job.id, this.#execute(job, slot, release));
+    }
+  }
+
+  async #execute(job: Awaited<ReturnType<typeof claimJob>> & {}, slot: number, release: () => Promise<void>) {
+    const { db } = this.#ctx.database;
+    const leaseMs = this.#ctx.config.link.leaseSeconds * 1000;
+    const renew = setInterval(() => {
+      const until = this.#ctx.clock.now() + leaseMs;
+      void renewLease(db, job.id, this.owner, until).catch(() => {});
+      void renewSiteSlot(db, job.site_id, slot, job.id, until).catch(() => {});
+    }, leaseMs / 3);
+    try {
+      await runJob(this.#ctx, job, this.owner, this.#stopping.signal);
+    } catch (error) {
+      this.#ctx.link.log.error({ jobId: job.id, error: (error as Error).message }, "sync job round failed");
+    } finally {
+      clearInterval(renew);
+      await release().catch(() => {});
+      this.#active.delete(job.id);
+      this.nudge();
+    }
+  }
+
+  /** Interrupts running jobs (they return to the queue for another process) and waits for them. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#stopping.abort();
+    await Promise.allSettled([...this.#active.values(), this.#round]);
+  }
+}

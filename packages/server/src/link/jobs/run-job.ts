@@ -1,0 +1,278 @@
+import { CredentialStatus } from "@tessera/codes";
+import type { ServerContext } from "../../app/server-context.ts";
+import type { LinkCredentialsTable } from "../../storage/schema.ts";
+import {
+  type Connector,
+  type ConnectorContext,
+  ConnectorFailure,
+  type LoginResult,
+} from "../connectors/connector.ts";
+import { connectorFor } from "../connectors/registry.ts";
+import { setBalance, upsertAccount, upsertTransactions } from "../data/upsert-data.ts";
+import { credentialFields, jobAnswer, jobSession, openJson, sealJson } from "../link-secrets.ts";
+import { findSite, type Site } from "../sites/site-catalogue.ts";
+import { finished, type JobRow, type TimelineEntry, transition } from "./job-store.ts";
+import { retryDelayMs } from "./retry-policy.ts";
+
+/**
+ * Runs one claimed job from its stored step until it waits, ends, or is queued again (a retry, a
+ * background continuation). Every state change is a guarded transition: if this process lost
+ * the lease meanwhile, the change is refused and the run stops without touching the job.
+ */
+class LeaseLost extends Error {}
+/** The process is shutting down: the job goes back to the queue for any process to resume. */
+export class RunInterrupted extends Error {}
+
+const DAY = 86_400_000;
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+type Credential = LinkCredentialsTable;
+interface Run {
+  readonly ctx: ServerContext;
+  readonly job: JobRow;
+  readonly owner: string;
+  readonly stopping: AbortSignal;
+  readonly context: ConnectorContext & { signal: AbortSignal };
+}
+
+export async function runJob(
+  ctx: ServerContext,
+  job: JobRow,
+  owner: string,
+  stopping: AbortSignal,
+): Promise<void> {
+  const { db } = ctx.database;
+  const site = findSite(job.site_id);
+  const credential = await db
+    .selectFrom("link_credentials")
+    .selectAll()
+    .where("id", "=", job.credential_id)
+    .executeTakeFirst();
+  const now = ctx.clock.now();
+  if (credential === undefined) return; // deleted meanwhile: its jobs went with it
+  const baseUrl = site === undefined ? undefined : ctx.link.siteUrl(site);
+  if (site === undefined || baseUrl === undefined) {
+    await transition(
+      db,
+      job.id,
+      { phase: "running", owner },
+      finished(now),
+      [{ code: CredentialStatus.Error, detail: { message: "the site is not offered by this server" } }],
+      now,
+    );
+    ctx.link.notify(job.id);
+    return;
+  }
+  const run: Run = {
+    ctx,
+    job,
+    owner,
+    stopping,
+    context: {
+      site,
+      baseUrl,
+      signal: stopping,
+      fields: openJson(ctx.keys, credentialFields, credential.id, credential.fields_enc),
+      session: job.session_enc === null ? {} : openJson(ctx.keys, jobSession, job.id, job.session_enc),
+    },
+  };
+  try {
+    await proceed(run, site, credential, connectorFor(site.connector));
+  } catch (error) {
+    if (error instanceof LeaseLost) return;
+    if (error instanceof RunInterrupted || stopping.aborted) {
+      await apply(
+        run,
+        { phase: "queued", lease_owner: null, lease_expires_at: null, run_after: ctx.clock.now() },
+        [],
+      ).catch(() => {});
+      return;
+    }
+    await fail(run, error);
+  }
+}
+
+async function apply(run: Run, set: Partial<JobRow>, entries: readonly TimelineEntry[]): Promise<void> {
+  const applied = await transition(
+    run.ctx.database.db,
+    run.job.id,
+    { phase: "running", owner: run.owner },
+    set,
+    entries,
+    run.ctx.clock.now(),
+  );
+  run.ctx.link.notify(run.job.id);
+  if (!applied) throw new LeaseLost();
+}
+
+/** One connector call under the connector timeout; shutdown interrupts it. */
+async function step<T>(run: Run, call: () => Promise<T>): Promise<T> {
+  const timeout = AbortSignal.timeout(run.ctx.config.link.connectorTimeoutMs);
+  const signal = AbortSignal.any([run.stopping, timeout]);
+  run.context.signal = signal;
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () =>
+      reject(
+        run.stopping.aborted
+          ? new RunInterrupted()
+          : new ConnectorFailure(CredentialStatus.ConnectionTimeout, "the site did not answer in time"),
+      );
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([call(), aborted]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+const sealSession = (run: Run) => sealJson(run.ctx.keys, jobSession, run.job.id, run.context.session);
+
+async function proceed(run: Run, site: Site, credential: Credential, connector: Connector): Promise<void> {
+  const { ctx, job } = run;
+  let result: LoginResult | undefined;
+  if (job.step === "login") {
+    await apply(run, {}, [{ code: CredentialStatus.Starting }]);
+    result = await step(run, () => connector.login(run.context));
+  } else if (job.step === "answer") {
+    const answers =
+      job.answer_enc === null
+        ? {}
+        : openJson<Record<string, string>>(ctx.keys, jobAnswer, job.id, job.answer_enc);
+    result = await step(run, () => connector.answer(run.context, answers));
+  }
+  if (result?.kind === "twofa") {
+    const expiresAt = ctx.clock.now() + ctx.config.link.twofaTimeoutSeconds * 1000;
+    await apply(
+      run,
+      {
+        phase: "waiting",
+        lease_owner: null,
+        lease_expires_at: null,
+        question: JSON.stringify(result.fields),
+        question_expires_at: expiresAt,
+        session_enc: sealSession(run),
+        answer_enc: null,
+      },
+      [
+        {
+          code: CredentialStatus.Waiting,
+          detail: { twofa: result.fields, expiresAt: new Date(expiresAt).toISOString() },
+        },
+      ],
+    );
+    return;
+  }
+  if (result?.kind === "ok")
+    await apply(run, { step: "fetch", session_enc: sealSession(run), answer_enc: null }, [
+      { code: CredentialStatus.Running },
+    ]);
+  await download(run, site, credential, connector);
+}
+
+async function download(run: Run, _site: Site, credential: Credential, connector: Connector): Promise<void> {
+  const { ctx, job } = run;
+  const { db } = ctx.database;
+  const now = ctx.clock.now();
+  const since = isoDay(
+    credential.synced_until === null
+      ? now - ctx.config.link.historyDays * DAY
+      : credential.synced_until - 7 * DAY,
+  );
+  const accounts = await step(run, () => connector.listAccounts(run.context));
+  let unreadable = 0;
+  let partial = 0;
+  let loading = 0;
+  let seen = 0;
+  let added = 0;
+  let updated = 0;
+  for (const account of accounts) {
+    const accountId = await upsertAccount(db, credential, account, now);
+    const batch = await step(run, () => connector.listTransactions(run.context, account, since));
+    if (batch.coverage === "unreadable") {
+      unreadable += 1;
+      continue;
+    }
+    if (batch.balance !== undefined) await setBalance(db, accountId, batch.balance, now);
+    const counts = await upsertTransactions(db, credential.tenant_id, accountId, batch.transactions, now);
+    seen += batch.transactions.length;
+    added += counts.added;
+    updated += counts.updated;
+    if (batch.coverage === "partial") partial += 1;
+    if (batch.history === "loading") loading += 1;
+  }
+  const detail = { accounts: accounts.length, transactions: seen, added, updated };
+  if (loading > 0 && unreadable === 0 && job.step !== "continue") {
+    await apply(
+      run,
+      {
+        phase: "queued",
+        step: "continue",
+        run_after: ctx.clock.now(),
+        lease_owner: null,
+        lease_expires_at: null,
+        session_enc: sealSession(run),
+      },
+      [{ code: CredentialStatus.Pending, detail }],
+    );
+    return;
+  }
+  const code =
+    accounts.length === 0
+      ? CredentialStatus.NoAccounts
+      : unreadable > 0
+        ? CredentialStatus.Incomplete
+        : partial > 0 || loading > 0
+          ? CredentialStatus.PartialTransactions
+          : seen === 0
+            ? CredentialStatus.NoTransactions
+            : CredentialStatus.Finish;
+  await apply(run, finished(ctx.clock.now()), [{ code, detail }]);
+  await db
+    .updateTable("link_credentials")
+    .set({ synced_until: now })
+    .where("id", "=", credential.id)
+    .execute();
+}
+
+async function fail(run: Run, error: unknown): Promise<void> {
+  const { ctx, job } = run;
+  const known = error instanceof ConnectorFailure;
+  const status = known ? error.status : CredentialStatus.Error;
+  // Only the class and message: connector errors never carry the credential's fields.
+  if (!known)
+    ctx.link.log.error({ jobId: job.id, error: (error as Error)?.name }, "connector failed unexpectedly");
+  const message = known ? error.message : "the connector failed unexpectedly";
+  const delay = retryDelayMs(status, job.attempt, known ? error.retryAfterMs : undefined);
+  const now = ctx.clock.now();
+  try {
+    if (delay !== undefined && job.attempt < ctx.config.link.maxAttempts) {
+      const retryAt = now + delay;
+      await apply(
+        run,
+        {
+          phase: "queued",
+          step: "login",
+          attempt: job.attempt + 1,
+          run_after: retryAt,
+          lease_owner: null,
+          lease_expires_at: null,
+          session_enc: null,
+          answer_enc: null,
+        },
+        [
+          { code: status, detail: { message } },
+          {
+            code: CredentialStatus.PendingRetry,
+            detail: { retryAt: new Date(retryAt).toISOString(), attempt: job.attempt + 1, reason: status },
+          },
+        ],
+      );
+    } else {
+      await apply(run, finished(now), [{ code: status, detail: { message } }]);
+    }
+  } catch (lost) {
+    if (!(lost instanceof LeaseLost)) throw lost;
+  }
+}

@@ -1,0 +1,77 @@
+import type { Kysely } from "kysely";
+import type { Schema } from "../../storage/schema.ts";
+import { sites } from "../sites/site-catalogue.ts";
+
+/**
+ * Per-site concurrency across every server process: a site has maxConcurrency slot rows, and a
+ * job runs only while it holds one. A slot is taken by compare-and-set and carries a lease, so a
+ * killed process's slot frees itself.
+ */
+export async function ensureSiteSlots(db: Kysely<Schema>): Promise<void> {
+  const rows = sites.flatMap((site) =>
+    Array.from({ length: site.maxConcurrency }, (_, slot) => ({
+      site_id: site.id,
+      slot,
+      job_id: null,
+      lease_expires_at: null,
+    })),
+  );
+  await db
+    .insertInto("link_site_slots")
+    .values(rows)
+    .onConflict((oc) => oc.columns(["site_id", "slot"]).doNothing())
+    .execute();
+}
+
+export async function takeSiteSlot(
+  db: Kysely<Schema>,
+  siteId: string,
+  jobId: string,
+  now: number,
+  leaseMs: number,
+): Promise<number | undefined> {
+  const free = await db
+    .selectFrom("link_site_slots")
+    .select("slot")
+    .where("site_id", "=", siteId)
+    .where((eb) => eb.or([eb("job_id", "is", null), eb("lease_expires_at", "<", now)]))
+    .limit(4)
+    .execute();
+  for (const { slot } of free) {
+    const taken = await db
+      .updateTable("link_site_slots")
+      .set({ job_id: jobId, lease_expires_at: now + leaseMs })
+      .where("site_id", "=", siteId)
+      .where("slot", "=", slot)
+      .where((eb) => eb.or([eb("job_id", "is", null), eb("lease_expires_at", "<", now)]))
+      .executeTakeFirst();
+    if (taken.numUpdatedRows === 1n) return slot;
+  }
+  return undefined;
+}
+
+export async function renewSiteSlot(
+  db: Kysely<Schema>,
+  siteId: string,
+  slot: number,
+  jobId: string,
+  until: number,
+) {
+  await db
+    .updateTable("link_site_slots")
+    .set({ lease_expires_at: until })
+    .where("site_id", "=", siteId)
+    .where("slot", "=", slot)
+    .where("job_id", "=", jobId)
+    .execute();
+}
+
+export async function releaseSiteSlot(db: Kysely<Schema>, siteId: string, slot: number, jobId: string) {
+  await db
+    .updateTable("link_site_slots")
+    .set({ job_id: null, lease_expires_at: null })
+    .where("site_id", "=", siteId)
+    .where("slot", "=", slot)
+    .where("job_id", "=", jobId)
+    .execute();
+}

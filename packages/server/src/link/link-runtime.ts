@@ -1,0 +1,77 @@
+import { EventEmitter } from "node:events";
+import type { ServerContext } from "../app/server-context.ts";
+import type { TesseraConfig } from "../config/tessera-config.ts";
+import { LinkWorker } from "./jobs/link-worker.ts";
+import { ensureSiteSlots } from "./jobs/site-slots.ts";
+import { type SandboxBank, startSandboxBank } from "./sandbox-bank/sandbox-bank.ts";
+import type { Site } from "./sites/site-catalogue.ts";
+
+export interface LinkLog {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+const silent: LinkLog = { info() {}, warn() {}, error() {} };
+
+/**
+ * Link's per-process parts: the Sandbox Bank (when served here), the job worker, and an in-process
+ * signal when a job changes, so live status streams answer at once. None of it is state a job
+ * depends on: that is all in the database.
+ */
+export class LinkRuntime {
+  sandboxUrl: string | undefined;
+  log: LinkLog = silent;
+  readonly updates = new EventEmitter();
+  #worker: LinkWorker | undefined;
+  #sandbox: SandboxBank | undefined;
+
+  constructor(config: TesseraConfig) {
+    this.sandboxUrl = config.link.sandboxUrl;
+    this.updates.setMaxListeners(0);
+  }
+
+  /** Serves the Sandbox Bank if configured (auto: only with the embedded database) and starts the worker. */
+  async start(ctx: ServerContext, options: { worker: boolean; log?: LinkLog }): Promise<void> {
+    if (options.log !== undefined) this.log = options.log;
+    const { sandbox, sandboxPort } = ctx.config.link;
+    const serve = sandbox === "on" || (sandbox === "auto" && ctx.database.dialect === "sqlite");
+    if (serve && this.sandboxUrl === undefined) {
+      this.#sandbox = await startSandboxBank(ctx.clock, sandboxPort);
+      this.sandboxUrl = this.#sandbox.url;
+      this.log.info({ url: this.sandboxUrl }, "Sandbox Bank listening");
+    }
+    await ensureSiteSlots(ctx.database.db);
+    if (options.worker) {
+      this.#worker = new LinkWorker(ctx);
+      this.#worker.start();
+    }
+  }
+
+  siteUrl(site: Site): string | undefined {
+    return this.sandboxUrl === undefined ? undefined : new URL(site.sandboxPath, this.sandboxUrl).toString();
+  }
+
+  /** Work was queued here: look for it now instead of at the next poll. */
+  nudge(): void {
+    this.#worker?.nudge();
+  }
+
+  notify(jobId: string): void {
+    this.updates.emit(jobId);
+    this.nudge();
+  }
+
+  get runningJobs(): number {
+    return this.#worker?.running ?? 0;
+  }
+
+  async stop(): Promise<void> {
+    // Live status streams end; clients reconnect to another process with Last-Event-ID.
+    this.updates.emit("close");
+    await this.#worker?.stop();
+    this.#worker = undefined;
+    await this.#sandbox?.close();
+    this.#sandbox = undefined;
+  }
+}

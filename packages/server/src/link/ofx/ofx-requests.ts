@@ -1,0 +1,105 @@
+import { formatOfxDate } from "./ofx-date.ts";
+import { element, leaf, type OfxNode } from "./ofx-tree.ts";
+
+/** Request documents an OFX client sends (signon, account information, statements, MFA). */
+export interface SignonInput {
+  readonly userId: string;
+  readonly password: string;
+  readonly org: string;
+  readonly fid: string;
+  readonly now: number;
+  /** Answers to MFA phrases, by phrase id: they ride along in every signon once known. */
+  readonly mfaAnswers?: Readonly<Record<string, string>>;
+}
+
+export function signon(input: SignonInput, withChallengeRequest = false): OfxNode {
+  const answers = Object.entries(input.mfaAnswers ?? {}).map(([id, answer]) =>
+    element("MFACHALLENGEANSWER", leaf("MFAPHRASEID", id), leaf("MFAPHRASEA", answer)),
+  );
+  return element(
+    "SIGNONMSGSRQV1",
+    element(
+      "SONRQ",
+      leaf("DTCLIENT", formatOfxDate(input.now)),
+      leaf("USERID", input.userId),
+      leaf("USERPASS", input.password),
+      ...answers,
+      leaf("LANGUAGE", "ENG"),
+      element("FI", leaf("ORG", input.org), leaf("FID", input.fid)),
+      leaf("APPID", "TESSERA"),
+      leaf("APPVER", "0100"),
+    ),
+    withChallengeRequest
+      ? element(
+          "MFACHALLENGETRNRQ",
+          leaf("TRNUID", `${input.now}`),
+          element("MFACHALLENGERQ", leaf("DTCLIENT", formatOfxDate(input.now))),
+        )
+      : undefined,
+  );
+}
+
+export function accountInfoRequest(input: SignonInput): OfxNode {
+  return element(
+    "OFX",
+    signon(input),
+    element(
+      "SIGNUPMSGSRQV1",
+      element(
+        "ACCTINFOTRNRQ",
+        leaf("TRNUID", `${input.now}`),
+        element("ACCTINFORQ", leaf("DTACCTUP", "19700101")),
+      ),
+    ),
+  );
+}
+
+export function challengeRequest(input: SignonInput): OfxNode {
+  return element("OFX", signon(input, true));
+}
+
+export interface StatementAccount {
+  readonly kind: string;
+  readonly accountId: string;
+  readonly bankId?: string;
+}
+
+export function statementRequest(input: SignonInput, account: StatementAccount, since: string): OfxNode {
+  const start = leaf("DTSTART", since.replaceAll("-", ""));
+  const include = element("INCTRAN", start, leaf("INCLUDE", "Y"));
+  const trnuid = leaf("TRNUID", `${input.now}`);
+  if (account.kind === "creditcard")
+    return element(
+      "OFX",
+      signon(input),
+      element(
+        "CREDITCARDMSGSRQV1",
+        element(
+          "CCSTMTTRNRQ",
+          trnuid,
+          element("CCSTMTRQ", element("CCACCTFROM", leaf("ACCTID", account.accountId)), include),
+        ),
+      ),
+    );
+  return element(
+    "OFX",
+    signon(input),
+    element(
+      "BANKMSGSRQV1",
+      element(
+        "STMTTRNRQ",
+        trnuid,
+        element(
+          "STMTRQ",
+          element(
+            "BANKACCTFROM",
+            leaf("BANKID", account.bankId ?? ""),
+            leaf("ACCTID", account.accountId),
+            leaf("ACCTTYPE", account.kind.toUpperCase()),
+          ),
+          include,
+        ),
+      ),
+    ),
+  );
+}

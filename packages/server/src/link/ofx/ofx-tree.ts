@@ -1,0 +1,45 @@
+/**
+ * An OFX document as a tree of elements. OFX 1.x (SGML) leaves have no closing tags, so a node is
+ * either an aggregate (children) or a leaf (text); an empty element has neither.
+ */
+export interface OfxNode {
+  readonly name: string;
+  readonly text?: string;
+  readonly children: OfxNode[];
+}
+
+export function element(name: string, ...children: (OfxNode | undefined)[]): OfxNode {
+  return { name, children: children.filter((c): c is OfxNode => c !== undefined) };
+}
+
+export function leaf(name: string, value: string | number): OfxNode {
+  return { name, text: String(value), children: [] };
+}
+
+/** The first descendant reached by the path of element names (each step a direct child). */
+export function find(node: OfxNode | undefined, ...path: string[]): OfxNode | undefined {
+  let current = node;
+  for (const name of path) current = current?.children.find((c) => c.name === name);
+  return current;
+}
+
+/** All direct children of that name under the path. */
+export function findAll(node: OfxNode | undefined, name: string): OfxNode[] {
+  return node === undefined ? [] : node.children.filter((c) => c.name === name);
+}
+
+/** A leaf's text, or undefined when absent or empty. */
+export function text(node: OfxNode | undefined, ...path: string[]): string | undefined {
+  const value = find(node, ...path)?.text;
+  return value === undefined || value === "" ? undefined : value;
+}
+
+/** Every descendant of that name, depth first (aggregates can sit at different depths). */
+export function descendants(node: OfxNode, name: string): OfxNode[] {
+  const found: OfxNode[] = [];
+  for (const child of node.children) {
+    if (child.name === name) found.push(child);
+    found.push(...descendants(child, name));
+  }
+  return found;
+}

@@ -1,0 +1,136 @@
+import { parseOfxDate } from "./ofx-date.ts";
+import { descendants, find, type OfxNode, text } from "./ofx-tree.ts";
+
+export interface OfxStatus {
+  readonly code: number;
+  readonly severity: string;
+  readonly message?: string;
+}
+
+export interface OfxAccount {
+  /** checking | savings | moneymrkt | creditline | cd | creditcard */
+  readonly kind: string;
+  readonly accountId: string;
+  readonly bankId?: string;
+  readonly branchId?: string;
+  readonly description?: string;
+}
+
+export interface OfxTransaction {
+  readonly fitId: string;
+  readonly type?: string;
+  /** YYYY-MM-DD as written in the file. */
+  readonly posted: string;
+  /** Decimal text exactly as in the file. */
+  readonly amount: string;
+  readonly name?: string;
+  readonly memo?: string;
+  readonly checkNumber?: string;
+}
+
+export interface OfxStatement {
+  readonly status: OfxStatus;
+  readonly account?: OfxAccount;
+  readonly currency?: string;
+  readonly balance?: string;
+  /** The first day the statement covers (BANKTRANLIST DTSTART), YYYY-MM-DD. */
+  readonly start?: string;
+  readonly transactions: readonly OfxTransaction[];
+}
+
+export interface MfaChallenge {
+  readonly phraseId: string;
+  readonly label: string;
+}
+
+export function readStatus(node: OfxNode | undefined): OfxStatus | undefined {
+  const code = text(node, "STATUS", "CODE");
+  if (code === undefined || !/^\d+$/.test(code)) return undefined;
+  const message = text(node, "STATUS", "MESSAGE");
+  return {
+    code: Number(code),
+    severity: text(node, "STATUS", "SEVERITY") ?? "INFO",
+    ...(message === undefined ? {} : { message }),
+  };
+}
+
+/** The signon status; a response without one is malformed. */
+export function readSignon(root: OfxNode): OfxStatus | undefined {
+  return readStatus(find(root, "SIGNONMSGSRSV1", "SONRS"));
+}
+
+export function readMfaChallenges(root: OfxNode): MfaChallenge[] {
+  return descendants(root, "MFACHALLENGE").flatMap((node) => {
+    const phraseId = text(node, "MFAPHRASEID");
+    return phraseId === undefined ? [] : [{ phraseId, label: text(node, "MFAPHRASELABEL") ?? phraseId }];
+  });
+}
+
+function readAccountFrom(node: OfxNode | undefined, creditCard: boolean): OfxAccount | undefined {
+  const accountId = text(node, "ACCTID");
+  if (node === undefined || accountId === undefined) return undefined;
+  const bankId = text(node, "BANKID");
+  const branchId = text(node, "BRANCHID");
+  return {
+    kind: creditCard ? "creditcard" : (text(node, "ACCTTYPE") ?? "checking").toLowerCase(),
+    accountId,
+    ...(bankId === undefined ? {} : { bankId }),
+    ...(branchId === undefined ? {} : { branchId }),
+  };
+}
+
+/** Accounts listed in an account-information response (ACCTINFORS). */
+export function readAccountInfo(root: OfxNode): OfxAccount[] {
+  return descendants(root, "ACCTINFO").flatMap((info) => {
+    const description = text(info, "DESC");
+    const bank = readAccountFrom(find(info, "BANKACCTINFO", "BANKACCTFROM"), false);
+    const card = readAccountFrom(find(info, "CCACCTINFO", "CCACCTFROM"), true);
+    const account = bank ?? card;
+    return account === undefined
+      ? []
+      : [{ ...account, ...(description === undefined ? {} : { description }) }];
+  });
+}
+
+function readTransaction(node: OfxNode): OfxTransaction | undefined {
+  const posted = parseOfxDate(text(node, "DTPOSTED"));
+  const amount = text(node, "TRNAMT");
+  if (posted === undefined || amount === undefined) return undefined;
+  const optional = {
+    type: text(node, "TRNTYPE"),
+    name: text(node, "NAME"),
+    memo: text(node, "MEMO"),
+    checkNumber: text(node, "CHECKNUM"),
+  };
+  return {
+    fitId: text(node, "FITID") ?? "",
+    posted: posted.date,
+    amount,
+    ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
+  };
+}
+
+/** Bank (STMTTRNRS) and credit-card (CCSTMTTRNRS) statements, in document order. */
+export function readStatements(root: OfxNode): OfxStatement[] {
+  const wrappers = [...descendants(root, "STMTTRNRS"), ...descendants(root, "CCSTMTTRNRS")];
+  return wrappers.map((wrapper) => {
+    const creditCard = wrapper.name === "CCSTMTTRNRS";
+    const statement = find(wrapper, creditCard ? "CCSTMTRS" : "STMTRS");
+    const account = readAccountFrom(find(statement, creditCard ? "CCACCTFROM" : "BANKACCTFROM"), creditCard);
+    const currency = text(statement, "CURDEF");
+    const balance = text(statement, "LEDGERBAL", "BALAMT");
+    const list = find(statement, "BANKTRANLIST");
+    const start = parseOfxDate(text(list, "DTSTART"))?.date;
+    return {
+      status: readStatus(wrapper) ?? { code: 0, severity: "INFO" },
+      ...(account === undefined ? {} : { account }),
+      ...(currency === undefined ? {} : { currency }),
+      ...(balance === undefined ? {} : { balance }),
+      ...(start === undefined ? {} : { start }),
+      transactions: (list?.children ?? [])
+        .filter((n) => n.name === "STMTTRN")
+        .map(readTransaction)
+        .filter((t): t is OfxTransaction => t !== undefined),
+    };
+  });
+}

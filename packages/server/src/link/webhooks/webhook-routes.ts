@@ -1,0 +1,171 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { TesseraApiCode, TesseraError } from "@tessera/codes";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { success } from "../../app/envelope.ts";
+import { body, okResponse } from "../../app/route-schemas.ts";
+import { idParam } from "../credentials/credential-routes.ts";
+import { sealJson, webhookSecret } from "../link-secrets.ts";
+import { refuseWebhookUrl } from "./webhook-address.ts";
+import { webhookEventTypes } from "./webhook-outbox.ts";
+
+/** Webhook endpoints per tenant; the signing secret is shown once, at registration. */
+type IdParams = { Params: { id: string } };
+
+const webhookSchema = {
+  type: "object",
+  properties: {
+    id: { type: "string" },
+    url: { type: "string" },
+    events: { type: "array", items: { type: "string" } },
+    createdAt: { type: "string" },
+  },
+} as const;
+
+const deliverySchema = {
+  type: "object",
+  properties: {
+    id: { type: "string" },
+    eventType: { type: "string" },
+    state: { type: "string" },
+    attempts: { type: "integer" },
+    lastStatus: { type: ["integer", "null"] },
+    lastError: { type: ["string", "null"] },
+    nextAttemptAt: { type: ["string", "null"] },
+    createdAt: { type: "string" },
+    deliveredAt: { type: ["string", "null"] },
+    payload: { type: "object", additionalProperties: true },
+  },
+} as const;
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function view(row: { id: string; url: string; events: string; created_at: number }) {
+  return {
+    id: row.id,
+    url: row.url,
+    events: JSON.parse(row.events) as string[],
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+async function webhookFromPath(request: FastifyRequest<IdParams>) {
+  request.auditSubject = `webhook:${request.params.id}`;
+  const row = await request.server.ctx.database.db
+    .selectFrom("link_webhooks")
+    .select(["id", "url", "events", "created_at"])
+    .where("id", "=", request.params.id)
+    .where("tenant_id", "=", request.tenant.id)
+    .executeTakeFirst();
+  if (row === undefined)
+    throw new TesseraError(TesseraApiCode.NotFound, {
+      message: `no webhook ${request.params.id}`,
+      field: "params.id",
+    });
+  return row;
+}
+
+export const webhookRoutes: FastifyPluginAsync = async (app) => {
+  app.post<{ Body: { url: string; events?: string[] } }>(
+    "/webhooks",
+    {
+      config: { idempotent: true },
+      schema: {
+        body: body(
+          {
+            url: { type: "string", maxLength: 2000 },
+            events: {
+              type: "array",
+              minItems: 1,
+              maxItems: 10,
+              uniqueItems: true,
+              items: { type: "string", enum: ["*", ...webhookEventTypes] },
+            },
+          },
+          ["url"],
+        ),
+        response: { 201: okResponse({ webhook: webhookSchema, secret: { type: "string" } }) },
+      },
+    },
+    async (request, reply) => {
+      const { ctx } = request.server;
+      const refused = await refuseWebhookUrl(request.body.url, ctx.config.link.webhookAllowPrivateNetworks);
+      if (refused !== undefined)
+        throw new TesseraError(TesseraApiCode.WebhookAddressNotAllowed, {
+          message: `webhook URL refused: ${refused}`,
+          field: "body.url",
+        });
+      const id = randomUUID();
+      const secret = `whsec_${randomBytes(24).toString("base64url")}`;
+      const row = {
+        id,
+        tenant_id: request.tenant.id,
+        url: request.body.url,
+        secret_enc: sealJson(ctx.keys, webhookSecret, id, secret),
+        events: JSON.stringify(request.body.events ?? ["*"]),
+        created_at: ctx.clock.now(),
+      };
+      await ctx.database.db.insertInto("link_webhooks").values(row).execute();
+      request.auditSubject = `webhook:${id}`;
+      reply.code(201);
+      return success({ webhook: view(row), secret });
+    },
+  );
+
+  app.get(
+    "/webhooks",
+    { schema: { response: { 200: okResponse({ webhooks: { type: "array", items: webhookSchema } }) } } },
+    async (request) => {
+      const rows = await request.server.ctx.database.db
+        .selectFrom("link_webhooks")
+        .select(["id", "url", "events", "created_at"])
+        .where("tenant_id", "=", request.tenant.id)
+        .orderBy("created_at")
+        .execute();
+      return success({ webhooks: rows.map(view) });
+    },
+  );
+
+  app.delete<IdParams>(
+    "/webhooks/:id",
+    { schema: { params: idParam, response: { 200: okResponse({}) } } },
+    async (request) => {
+      const row = await webhookFromPath(request);
+      await request.server.ctx.database.db.deleteFrom("link_webhooks").where("id", "=", row.id).execute();
+      return success({});
+    },
+  );
+
+  app.get<IdParams>(
+    "/webhooks/:id/deliveries",
+    {
+      schema: {
+        params: idParam,
+        response: { 200: okResponse({ deliveries: { type: "array", items: deliverySchema } }) },
+      },
+    },
+    async (request) => {
+      const row = await webhookFromPath(request);
+      const deliveries = await request.server.ctx.database.db
+        .selectFrom("link_webhook_deliveries")
+        .selectAll()
+        .where("webhook_id", "=", row.id)
+        .orderBy("created_at", "desc")
+        .limit(200)
+        .execute();
+      return success({
+        deliveries: deliveries.map((d) => ({
+          id: d.id,
+          eventType: d.event_type,
+          state: d.state,
+          attempts: d.attempts,
+          lastStatus: d.last_status,
+          lastError: d.last_error,
+          nextAttemptAt: d.state === "pending" ? iso(d.next_attempt_at) : null,
+          createdAt: new Date(d.created_at).toISOString(),
+          deliveredAt: iso(d.delivered_at),
+          payload: JSON.parse(d.payload) as Record<string, unknown>,
+        })),
+      });
+    },
+  );
+};

@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { setTimeout as delay } from "node:timers/promises";
+import { recordObservedCode } from "@tessera/codes/coverage";
+import type { ApiResponse } from "./api-client.ts";
+import type { Backend } from "./test-database.ts";
+import { startTestServer, type TestServer } from "./test-server.ts";
+
+/** Link test support: a server with the Sandbox Bank, a tenant and user, and timeline polling. */
+export interface TimelineEntry {
+  readonly code: number;
+  readonly name: string;
+  readonly at: string;
+  readonly twofa?: {
+    name: string;
+    type: string;
+    label: string;
+    challenge?: string;
+    options?: { value: string }[];
+    image?: string;
+  }[];
+  readonly expiresAt?: string;
+  readonly retryAt?: string;
+  readonly [key: string]: unknown;
+}
+
+export interface LinkSetup {
+  readonly server: TestServer;
+  readonly apiKey: string;
+  readonly username: string;
+}
+
+export const linkFlags = {
+  "link.sandbox": "on",
+  "link.pollIntervalMs": 25,
+  "link.connectorTimeoutMs": 1000,
+  "link.webhookAllowPrivateNetworks": true,
+};
+
+export async function startLinkServer(
+  backend: Backend,
+  flags: Record<string, unknown> = {},
+): Promise<LinkSetup> {
+  const server = await startTestServer(backend, { flags: { ...linkFlags, ...flags } });
+  const { apiKey } = await server.tenant();
+  const username = "lena";
+  const created = await server.api("POST", "/v1/users", {
+    apiKey,
+    body: { username },
+    scenario: "link: setup",
+  });
+  assert.equal(created.body.errorCode, 0);
+  return { server, apiKey, username };
+}
+
+export async function connect(
+  setup: LinkSetup,
+  login: string,
+  scenario: string,
+  options: { site?: string; password?: string } = {},
+): Promise<ApiResponse & { jobId: string; credentialId: string }> {
+  const response = await setup.server.api("POST", "/v1/link/credentials", {
+    apiKey: setup.apiKey,
+    body: {
+      username: setup.username,
+      site: options.site ?? "sandbox-bank",
+      fields: { username: login, password: options.password ?? "sandbox" },
+    },
+    scenario,
+  });
+  assert.equal(response.body.errorCode, 0, JSON.stringify(response.body));
+  const job = response.body.job as { id: string };
+  const credential = response.body.credential as { id: string };
+  return { ...response, jobId: job.id, credentialId: credential.id };
+}
+
+/** The job's timeline through the public API; every code seen is recorded for the coverage report. */
+export async function timeline(setup: LinkSetup, jobId: string, scenario: string): Promise<TimelineEntry[]> {
+  const response = await setup.server.api("GET", `/v1/link/jobs/${jobId}/status`, {
+    apiKey: setup.apiKey,
+    scenario,
+  });
+  assert.equal(response.body.errorCode, 0);
+  const entries = response.body.status as TimelineEntry[];
+  for (const entry of entries) recordObservedCode("credential", entry.code, scenario);
+  return entries;
+}
+
+/** Polls the status until the predicate holds; fails with the timeline seen last. */
+export async function waitFor(
+  setup: LinkSetup,
+  jobId: string,
+  scenario: string,
+  until: (entries: TimelineEntry[]) => boolean,
+  timeoutMs = 15_000,
+): Promise<TimelineEntry[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const entries = await timeline(setup, jobId, scenario);
+    if (until(entries)) return entries;
+    if (Date.now() > deadline)
+      assert.fail(
+        `job ${jobId} (${scenario}) never reached the expected state: ${entries.map((e) => e.code).join(" → ")}`,
+      );
+    await delay(20);
+  }
+}
+
+export const codes = (entries: readonly TimelineEntry[]) => entries.map((e) => e.code);
+export const lastCode = (entries: readonly TimelineEntry[]) => entries[entries.length - 1]?.code;
+export const endsWith = (code: number) => (entries: TimelineEntry[]) => lastCode(entries) === code;
