@@ -63,8 +63,8 @@ for (const backend of backends) {
       const { jobId, credentialId } = await connect(link, "user_pending", scenario);
       const entries = await waitFor(link, jobId, scenario, ended);
       assert.deepEqual(codes(entries), [S.Register, S.Starting, S.Running, S.Pending, S.Finish]);
-      const pending = entries[3] as { transactions: number };
-      const finish = entries[4] as { transactions: number; added: number };
+      const pending = entries[3] as unknown as { transactions: number };
+      const finish = entries[4] as unknown as { transactions: number; added: number };
       assert.ok(
         pending.transactions > 0 && finish.transactions > pending.transactions,
         JSON.stringify(entries),
@@ -188,7 +188,7 @@ for (const backend of backends) {
           const { jobId } = await connect(link, login, scenario);
           const entries = await waitFor(link, jobId, scenario, retryScheduled);
           assert.deepEqual(codes(entries), [S.Register, S.Starting, code, S.PendingRetry], login);
-          const retry = entries[3] as { retryAt: string; attempt: number; reason: number };
+          const retry = entries[3] as unknown as { retryAt: string; attempt: number; reason: number };
           assert.equal(Date.parse(retry.retryAt) - now, delay, `${login} retry delay`);
           assert.equal(retry.attempt, 2);
           assert.equal(retry.reason, code);

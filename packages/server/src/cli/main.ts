@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { auditCommand } from "../audit/audit-cli.ts";
 import { tokenCommand } from "../authenticators/token-cli.ts";
+import { linkCommand } from "../link/link-cli.ts";
 import { keysCommand } from "../secrets/keys-cli.ts";
 import { apiKeyCommand, tenantCommand } from "../tenants/tenant-cli.ts";
 import { userCommand } from "../users/user-cli.ts";
@@ -17,7 +18,8 @@ export function tesseraProgram(): Command {
     .addCommand(userCommand())
     .addCommand(tokenCommand())
     .addCommand(keysCommand())
-    .addCommand(auditCommand());
+    .addCommand(auditCommand())
+    .addCommand(linkCommand());
 }
 
 await tesseraProgram().parseAsync(process.argv);

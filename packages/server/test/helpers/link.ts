@@ -105,6 +105,6 @@ export async function waitFor(
   }
 }
 
-export const codes = (entries: readonly TimelineEntry[]) => entries.map((e) => e.code);
-export const lastCode = (entries: readonly TimelineEntry[]) => entries[entries.length - 1]?.code;
+export const codes = (entries: readonly { code: number }[]) => entries.map((e) => e.code);
+export const lastCode = (entries: readonly { code: number }[]) => entries[entries.length - 1]?.code;
 export const endsWith = (code: number) => (entries: TimelineEntry[]) => lastCode(entries) === code;

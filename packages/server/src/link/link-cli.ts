@@ -1,0 +1,191 @@
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { ApiReturnCode, CredentialStatus, describe, TesseraApiCode, TesseraError } from "@tessera/codes";
+import { Command } from "commander";
+import type { ServerContext } from "../app/server-context.ts";
+import { printJsonOrLines, withContext } from "../cli/command-context.ts";
+import { requireTenant } from "../tenants/tenant-cli.ts";
+import { findUser } from "../users/user-store.ts";
+import type { SecondFactorField } from "./connectors/connector.ts";
+import { saveCredential } from "./credentials/credential-store.ts";
+import { startSync } from "./credentials/start-sync.ts";
+import { siteLogin, validateFields } from "./credentials/validate-fields.ts";
+import { answerQuestion } from "./jobs/answer-question.ts";
+import { findJob, type StoredEntry, timeline } from "./jobs/job-store.ts";
+import { jobView } from "./jobs/job-view.ts";
+import { findSite, sites } from "./sites/site-catalogue.ts";
+
+/** `tessera link`: the site catalogue, connecting a credential interactively, recent jobs. */
+const name = (code: number) => describe(code, "credential")?.name ?? String(code);
+
+/** Lines typed (or piped) on standard input, one per question. */
+function prompter() {
+  const lines: string[] = [];
+  const waiting: ((line: string | undefined) => void)[] = [];
+  let ended = false;
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  rl.on("line", (line) => (waiting.shift() ?? ((l: string | undefined) => lines.push(l ?? "")))(line));
+  rl.on("close", () => {
+    ended = true;
+    for (const resolve of waiting.splice(0)) resolve(undefined);
+  });
+  return {
+    async ask(question: string): Promise<string> {
+      process.stderr.write(`${question}: `);
+      const line =
+        lines.length > 0
+          ? lines.shift()
+          : ended
+            ? undefined
+            : await new Promise<string | undefined>((r) => waiting.push(r));
+      if (line === undefined)
+        throw new TesseraError(TesseraApiCode.MalformedRequest, { message: `no answer for "${question}"` });
+      return line;
+    },
+    close: () => rl.close(),
+  };
+}
+
+function describeField(field: SecondFactorField): string {
+  const parts = [field.label];
+  if (field.challenge !== undefined) parts.push(`(${field.challenge})`);
+  if (field.options !== undefined)
+    parts.push(`[${field.options.map((o) => `${o.value}: ${o.label}`).join(", ")}]`);
+  if (field.image !== undefined) {
+    const file = join(tmpdir(), `tessera-captcha-${process.pid}.svg`);
+    writeFileSync(file, Buffer.from(field.image.split(",")[1] ?? "", "base64"), { mode: 0o600 });
+    parts.push(`(the image is in ${file})`);
+  }
+  return parts.join(" ");
+}
+
+/** Prints the timeline as it grows and asks for second factors until the job ends. */
+async function follow(
+  ctx: ServerContext,
+  jobId: string,
+  ask: (q: string) => Promise<string>,
+): Promise<number> {
+  let seen = 0;
+  for (;;) {
+    const entries: StoredEntry[] = await timeline(ctx.database.db, jobId, seen);
+    for (const entry of entries) {
+      seen = entry.seq;
+      const extra = entry.detail?.message ?? entry.detail?.retryAt ?? "";
+      process.stdout.write(
+        `${new Date(entry.at).toISOString()}  ${entry.code} ${name(entry.code)}${extra === "" ? "" : `  ${String(extra)}`}\n`,
+      );
+    }
+    const job = await findJob(ctx.database.db, jobId);
+    if (job === undefined) return CredentialStatus.Error;
+    if (job.phase === "done" && job.event_seq <= seen) return job.status;
+    if (job.phase === "waiting" && job.question !== null && job.event_seq <= seen) {
+      const answers: Record<string, string> = {};
+      for (const field of JSON.parse(job.question) as SecondFactorField[])
+        answers[field.name] = await ask(describeField(field));
+      await answerQuestion(ctx, job, answers);
+      continue;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, 250);
+      function done() {
+        clearTimeout(timer);
+        ctx.link.updates.off(jobId, done);
+        resolve();
+      }
+      ctx.link.updates.once(jobId, done);
+    });
+  }
+}
+
+export function linkCommand(): Command {
+  const link = new Command("link").description("Link: sites, credential connections and sync jobs");
+
+  link
+    .command("sites")
+    .description("list the sites Link can connect to")
+    .option("--json", "print JSON")
+    .action((o: { json?: boolean }) =>
+      printJsonOrLines(Boolean(o.json), sites, () =>
+        sites.map(
+          (s) =>
+            `${s.id.padEnd(24)} ${s.name} (${s.connector}; fields: ${s.fields.map((f) => f.name).join(", ")})`,
+        ),
+      ),
+    );
+
+  link
+    .command("connect")
+    .description("connect a user's credential to a site, asking for its fields and any second factor")
+    .requiredOption("--tenant <tenant>", "tenant id or name")
+    .requiredOption("--user <username>", "the tenant's user")
+    .requiredOption("--site <site>", "site id (see `tessera link sites`)")
+    .action(async (o: { tenant: string; user: string; site: string }, command: Command) =>
+      withContext(command, async (ctx) => {
+        const tenant = await requireTenant(ctx, o.tenant);
+        const user = await findUser(ctx.database.db, tenant.id, o.user);
+        if (user === undefined)
+          throw new TesseraError(ApiReturnCode.InvalidPartnerUserLogin, { message: `no user ${o.user}` });
+        const site = findSite(o.site);
+        if (site === undefined)
+          throw new TesseraError(TesseraApiCode.NotFound, { message: `no site ${o.site}` });
+        // This process runs the job itself (any process can), serving the Sandbox Bank if configured.
+        await ctx.link.start(ctx, { worker: true });
+        if (ctx.link.siteUrl(site) === undefined)
+          throw new TesseraError(TesseraApiCode.NotFound, {
+            message: `site ${o.site} needs a Sandbox Bank (link.sandbox)`,
+          });
+        const input = prompter();
+        try {
+          const typed: Record<string, string> = {};
+          for (const field of site.fields) typed[field.name] = await input.ask(field.label);
+          const fields = validateFields(site, typed);
+          const { credential } = await saveCredential(ctx.database.db, ctx.keys, {
+            tenantId: tenant.id,
+            userId: user.id,
+            site,
+            login: siteLogin(site, fields),
+            fields,
+            now: ctx.clock.now(),
+          });
+          const { job } = await startSync(ctx, credential, { coolDown: false });
+          process.stdout.write(`credential ${credential.id}, job ${job.id}\n`);
+          const outcome = await follow(ctx, job.id, (q) => input.ask(q));
+          const accounts = await ctx.database.db
+            .selectFrom("link_accounts")
+            .selectAll()
+            .where("credential_id", "=", credential.id)
+            .execute();
+          for (const a of accounts)
+            process.stdout.write(`  ${a.name} ${a.number_mask ?? ""} ${a.balance ?? ""} ${a.currency}\n`);
+          if (outcome < 200 || outcome >= 300) process.exitCode = 1;
+        } finally {
+          input.close();
+        }
+      }),
+    );
+
+  link
+    .command("jobs")
+    .description("list a tenant's recent sync jobs")
+    .requiredOption("--tenant <tenant>", "tenant id or name")
+    .option("--credential <id>", "only this credential's jobs")
+    .option("--json", "print JSON")
+    .action(async (o: { tenant: string; credential?: string; json?: boolean }, command: Command) =>
+      withContext(command, async (ctx) => {
+        const tenant = await requireTenant(ctx, o.tenant);
+        let query = ctx.database.db.selectFrom("link_jobs").selectAll().where("tenant_id", "=", tenant.id);
+        if (o.credential !== undefined) query = query.where("credential_id", "=", o.credential);
+        const jobs = (await query.orderBy("created_at", "desc").limit(50).execute()).map(jobView);
+        printJsonOrLines(Boolean(o.json), jobs, () =>
+          jobs.map(
+            (j) =>
+              `${j.createdAt}  ${j.id}  ${j.site.padEnd(22)} ${j.code} ${j.name}${j.finished ? "" : " (not ended)"}`,
+          ),
+        );
+      }),
+    );
+
+  return link;
+}
