@@ -205,7 +205,8 @@ suite("two server processes on one PostgreSQL: one job per credential", () => {
     );
     const started = responses.filter((r) => r.status === 201);
     assert.equal(started.length, 1, responses.map((r) => r.status).join(","));
-    const jobId = (started[0]?.body.job as { id: string }).id;
+    const jobId = (started[0]?.body.job as { id: string } | undefined)?.id;
+    assert.ok(jobId);
     for (const r of responses.filter((x) => x.status !== 201)) {
       assert.equal(r.body.errorCode, TesseraApiCode.SyncInProgress);
       assert.equal((r.body.job as { id: string }).id, jobId, "everyone is pointed at the one job");
