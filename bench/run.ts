@@ -10,9 +10,10 @@ import { loadConfig } from "../packages/server/src/config/load-config.ts";
 import { openDatabase } from "../packages/server/src/storage/database.ts";
 import { startThrowawayPostgres } from "../scripts/lib/throwaway-postgres.ts";
 import { startBareBaseline } from "./lib/bare-baseline.ts";
+import { benchLink, type LinkFigures } from "./lib/link-bench.ts";
 import { load, type Measurement, opsPerSecond } from "./lib/measure.ts";
 import { seedTotpUsers } from "./lib/otp-fixture.ts";
-import { startServerUnderTest, tessera } from "./lib/server-under-test.ts";
+import { freePort, startServerUnderTest, tessera } from "./lib/server-under-test.ts";
 
 /**
  * `npm run bench`: session checks, user look-ups, password validations and TOTP validations against
@@ -21,7 +22,11 @@ import { startServerUnderTest, tessera } from "./lib/server-under-test.ts";
  * one database read and write) and a bare baseline of the same session check. Writes
  * bench/results/latest.json and prints a table.
  *
- * Options: --duration SECONDS (default 5), --concurrency 1,16,32,64, --backends sqlite,postgres.
+ * Link: full sync jobs per second against the served Sandbox Bank next to the bare connector, and
+ * the server memory per job waiting for a second factor.
+ *
+ * Options: --duration SECONDS (default 5), --concurrency 1,16,32,64, --backends sqlite,postgres,
+ * --only core|link, --link-jobs N (default 500), --link-waiting N (default 10000).
  */
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -30,6 +35,10 @@ const arg = (name: string, fallback: string) => {
 const duration = Number(arg("duration", "5"));
 const concurrencies = arg("concurrency", "1,16,32,64").split(",").map(Number);
 const selected = arg("backends", "sqlite,postgres").split(",");
+const only = arg("only", "");
+const linkJobs = Number(arg("link-jobs", "500"));
+const linkWaiting = Number(arg("link-waiting", "10000"));
+const link: Record<string, LinkFigures> = {};
 const argon2Async = promisify(argon2);
 const ARGON2 = { memory: 19456, passes: 2, parallelism: 1 };
 /** Enough users that no run validates one twice (each is used once per time step). */
@@ -80,9 +89,15 @@ try {
     const seeding = await openServerContext(
       loadConfig({ env: {}, flags: { dataDir, databaseUrl, logLevel: "silent" } }),
     );
-    const otpUsers = await seedTotpUsers(seeding, created.tenant.id, OTP_USERS, otpSecret);
+    const otpUsers =
+      only === "link" ? [] : await seedTotpUsers(seeding, created.tenant.id, OTP_USERS, otpSecret);
     await seeding.close();
 
+    const sandboxPort = await freePort();
+    process.env.TESSERA_LINK_SANDBOX = "on";
+    process.env.TESSERA_LINK_SANDBOX_PORT = String(sandboxPort);
+    process.env.TESSERA_LINK_SYNC_COOLDOWN_SECONDS = "0";
+    process.env.TESSERA_LINK_WORKERS = "16";
     const server = await startServerUnderTest(data);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const idleMiB = server.rssMiB();
@@ -123,7 +138,7 @@ try {
     );
 
     let nextOtpUser = 0;
-    for (const connections of concurrencies) {
+    for (const connections of only === "link" ? [] : concurrencies) {
       const base = { connections, durationSeconds: duration };
       const label = (workload: string, implementation = "tessera") => ({ workload, backend, implementation });
       measurements.push(
@@ -168,6 +183,13 @@ try {
       );
     }
     memory[backend] = { idleMiB, afterLoadMiB: server.rssMiB() };
+    if (only !== "core")
+      link[backend] = await benchLink(server, created.apiKey, `http://127.0.0.1:${sandboxPort}`, {
+        jobs: linkJobs,
+        waiting: linkWaiting,
+        concurrency: 32,
+        db: db.db,
+      });
     bare.server.close();
     await db.close();
     await server.stop();
@@ -183,6 +205,7 @@ const report = {
   primitives,
   memory,
   measurements,
+  link,
 };
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
@@ -201,4 +224,9 @@ for (const m of measurements) {
     `  ${m.workload.padEnd(22)} ${m.backend.padEnd(10)} ${m.implementation.padEnd(15)} ${String(m.concurrency).padStart(4)} ${String(m.requestsPerSecond).padStart(8)} ${String(m.p50Ms).padStart(8)} ${String(m.p99Ms).padStart(8)} ${String(m.errors).padStart(7)} ${String(m.non2xx).padStart(7)}`,
   );
 }
+console.log("\nLink (sync jobs against the served Sandbox Bank, 32 clients)");
+for (const [backend, f] of Object.entries(link))
+  console.log(
+    `  ${backend.padEnd(10)} ${f.syncJobsPerSecond} sync jobs/s (bare connector, no engine: ${f.bareConnectorSyncsPerSecond}/s); ${f.waitingJobs} waiting jobs: RSS ${f.rssBeforeWaitingMiB} -> ${f.rssWithWaitingMiB} MiB, ${f.kibPerWaitingJob} KiB each`,
+  );
 console.log("\nwritten to bench/results/latest.json");
