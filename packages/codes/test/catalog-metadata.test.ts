@@ -90,7 +90,7 @@ suite("every code carries complete metadata", () => {
     assert.equal(terminal(411), true);
   });
 
-  test("automatic retries are exactly the connection-shaped failures and Conflict", () => {
+  test("'retry after a delay' marks the connection-shaped failures, Conflict and Incomplete", () => {
     const retried = catalogs.credential
       .filter((c) => c.terminal && c.retry === "after-delay")
       .map((c) => c.value);

@@ -96,6 +96,17 @@ for (const backend of backends) {
       );
       const denied = await fetch(url);
       assert.equal(denied.status, 401);
+      const audit = await link.server.api(
+        "GET",
+        "/v1/audit?operation=GET%20%2Fv1%2Flink%2Fjobs%2F%3Aid%2Fevents",
+        {
+          apiKey: link.apiKey,
+          scenario,
+        },
+      );
+      const streams = audit.body.events as { subject: string; resultCode: number }[];
+      assert.equal(streams.length, 2, "each opened stream is in the audit trail");
+      assert.ok(streams.every((e) => e.subject === `job:${jobId}` && e.resultCode === 0));
     });
 
     test("webhooks: signed deliveries, retried with backoff after a failure, logged", async () => {

@@ -15,20 +15,13 @@ export async function auditRequest(
   reply: FastifyReply,
   payload: unknown,
 ): Promise<unknown> {
-  const { audit, clock } = request.server.ctx;
   const code = typeof payload === "string" ? codePattern.exec(payload)?.[1] : undefined;
   try {
-    await audit.append({
-      at: clock.now(),
-      tenantId: request.tenant?.id ?? null,
-      actor: request.actor ?? "anonymous",
-      subject: request.auditSubject ?? null,
-      sourceIp: request.ip,
-      operation: `${request.method} ${request.routeOptions.url ?? "(no route)"}`,
-      resultCode: code === undefined ? reply.statusCode : Number(code),
-      durationMs: Math.round(reply.elapsedTime),
-      requestId: request.id,
-    });
+    await appendRequestEvent(
+      request,
+      code === undefined ? reply.statusCode : Number(code),
+      reply.elapsedTime,
+    );
     return payload;
   } catch (error) {
     request.log.error({ err: error }, "audit event could not be written");
@@ -40,4 +33,27 @@ export async function auditRequest(
       ),
     );
   }
+}
+
+/**
+ * The audit event of one tenant API request. Exported for responses that bypass onSend (the job
+ * event stream): they record themselves before the first byte leaves.
+ */
+export function appendRequestEvent(
+  request: FastifyRequest,
+  resultCode: number,
+  elapsedMs: number,
+): Promise<void> {
+  const { audit, clock } = request.server.ctx;
+  return audit.append({
+    at: clock.now(),
+    tenantId: request.tenant?.id ?? null,
+    actor: request.actor ?? "anonymous",
+    subject: request.auditSubject ?? null,
+    sourceIp: request.ip,
+    operation: `${request.method} ${request.routeOptions.url ?? "(no route)"}`,
+    resultCode,
+    durationMs: Math.round(elapsedMs),
+    requestId: request.id,
+  });
 }

@@ -2,8 +2,7 @@ import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { success } from "../app/envelope.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
-import { findUser } from "../users/user-store.ts";
-import { requireWellFormed } from "../users/username.ts";
+import { userFromRequest, usernameOf } from "../users/user-from-request.ts";
 import { openSecret } from "./authenticator-secret.ts";
 import {
   type AuthenticatorRow,
@@ -33,16 +32,6 @@ const codePair = body({ otp1: { type: "string", maxLength: 20 }, otp2: { type: "
 ]);
 const tokenResponse = okResponse({ authenticator: authenticatorSchema });
 
-async function usernameOf(request: FastifyRequest, row: AuthenticatorRow): Promise<string | null> {
-  if (row.user_id === null) return null;
-  const user = await request.server.ctx.database.db
-    .selectFrom("users")
-    .select("username")
-    .where("id", "=", row.user_id)
-    .executeTakeFirst();
-  return user?.username ?? null;
-}
-
 /** The QR code library is loaded on first use: most server processes never draw one. */
 async function qrDataUrl(uri: string): Promise<string> {
   const { default: QRCode } = await import("qrcode");
@@ -69,17 +58,6 @@ export async function tokenFromPath(
     });
   }
   return row;
-}
-
-async function userFromBody(request: FastifyRequest, raw: unknown) {
-  const username = requireWellFormed(raw, "body.username");
-  const user = await findUser(request.server.ctx.database.db, request.tenant.id, username);
-  if (user === undefined)
-    throw new TesseraError(ApiReturnCode.InvalidPartnerUserLogin, {
-      message: `no user ${username}`,
-      field: "body.username",
-    });
-  return user;
 }
 
 export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
@@ -113,7 +91,9 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
     async (request, reply) => {
       request.auditSubject = `authenticator:${request.body.serial ?? "new"}`;
       const user =
-        request.body.username === undefined ? undefined : await userFromBody(request, request.body.username);
+        request.body.username === undefined
+          ? undefined
+          : await userFromRequest(request, request.body.username);
       const created = await createAuthenticator(request.server.ctx, request.tenant, request.body, user);
       request.auditSubject = `authenticator:${created.row.serial}`;
       const view = authenticatorView(created.row, user?.username ?? null);
@@ -186,7 +166,7 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request) => {
       const ctx = request.server.ctx;
-      const user = await userFromBody(request, request.body.username);
+      const user = await userFromRequest(request, request.body.username);
       const type = request.body.type === undefined ? undefined : authenticatorType(request.body.type).type;
       const row = await assignNextFromPool(
         ctx.database.db,
@@ -209,7 +189,7 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
     { schema: { params: serialParam, response: { 200: tokenResponse } } },
     async (request) => {
       const row = await tokenFromPath(request);
-      return success({ authenticator: authenticatorView(row, await usernameOf(request, row)) });
+      return success({ authenticator: authenticatorView(row, await usernameOf(request, row.user_id)) });
     },
   );
 
@@ -250,7 +230,9 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
         },
         request.server.ctx.clock.now(),
       );
-      return success({ authenticator: authenticatorView(updated ?? row, await usernameOf(request, row)) });
+      return success({
+        authenticator: authenticatorView(updated ?? row, await usernameOf(request, row.user_id)),
+      });
     },
   );
 
@@ -267,7 +249,7 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request) => {
       const row = await tokenFromPath(request, true);
-      const user = await userFromBody(request, request.body.username);
+      const user = await userFromRequest(request, request.body.username);
       const ctx = request.server.ctx;
       if (
         !(await assignAuthenticator(
@@ -299,7 +281,9 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
           request.server.ctx.clock.now(),
         );
         const result = updated ?? row;
-        return success({ authenticator: authenticatorView(result, await usernameOf(request, result)) });
+        return success({
+          authenticator: authenticatorView(result, await usernameOf(request, result.user_id)),
+        });
       },
     );
   change("/authenticators/:serial/unassign", () => ({ user_id: null }));
@@ -355,7 +339,9 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
           { position: found.position, drift: found.drift, activated: 1, failures: 0, locked_until: null },
           ctx.clock.now(),
         );
-        return success({ authenticator: authenticatorView(updated ?? row, await usernameOf(request, row)) });
+        return success({
+          authenticator: authenticatorView(updated ?? row, await usernameOf(request, row.user_id)),
+        });
       },
     );
   }

@@ -5,15 +5,13 @@ import { createInterface } from "node:readline";
 import { ApiReturnCode, CredentialStatus, describe, TesseraApiCode, TesseraError } from "@tessera/codes";
 import { Command } from "commander";
 import type { ServerContext } from "../app/server-context.ts";
-import { printJsonOrLines, withContext } from "../cli/command-context.ts";
+import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
 import { requireTenant } from "../tenants/tenant-cli.ts";
 import { findUser } from "../users/user-store.ts";
 import type { SecondFactorField } from "./connectors/connector.ts";
-import { saveCredential } from "./credentials/credential-store.ts";
-import { startSync } from "./credentials/start-sync.ts";
-import { siteLogin, validateFields } from "./credentials/validate-fields.ts";
+import { connectCredential } from "./credentials/connect-credential.ts";
 import { answerQuestion } from "./jobs/answer-question.ts";
-import { findJob, type StoredEntry, timeline } from "./jobs/job-store.ts";
+import { findJob, listJobs, type StoredEntry, timeline } from "./jobs/job-store.ts";
 import { jobView } from "./jobs/job-view.ts";
 import { findSite, sites } from "./sites/site-catalogue.ts";
 
@@ -140,16 +138,18 @@ export function linkCommand(): Command {
         try {
           const typed: Record<string, string> = {};
           for (const field of site.fields) typed[field.name] = await input.ask(field.label);
-          const fields = validateFields(site, typed);
-          const { credential } = await saveCredential(ctx.database.db, ctx.keys, {
+          const { credential, job } = await connectCredential(ctx, {
             tenantId: tenant.id,
             userId: user.id,
-            site,
-            login: siteLogin(site, fields),
-            fields,
-            now: ctx.clock.now(),
+            siteId: site.id,
+            fields: typed,
           });
-          const { job } = await startSync(ctx, credential, { coolDown: false });
+          await auditCli(ctx, {
+            tenantId: tenant.id,
+            subject: `credential:${credential.id}`,
+            operation: "link.connect",
+            resultCode: 0,
+          });
           process.stdout.write(`credential ${credential.id}, job ${job.id}\n`);
           const outcome = await follow(ctx, job.id, (q) => input.ask(q));
           const accounts = await ctx.database.db
@@ -175,9 +175,7 @@ export function linkCommand(): Command {
     .action(async (o: { tenant: string; credential?: string; json?: boolean }, command: Command) =>
       withContext(command, async (ctx) => {
         const tenant = await requireTenant(ctx, o.tenant);
-        let query = ctx.database.db.selectFrom("link_jobs").selectAll().where("tenant_id", "=", tenant.id);
-        if (o.credential !== undefined) query = query.where("credential_id", "=", o.credential);
-        const jobs = (await query.orderBy("created_at", "desc").limit(50).execute()).map(jobView);
+        const jobs = (await listJobs(ctx.database.db, tenant.id, o.credential, 50)).map(jobView);
         printJsonOrLines(Boolean(o.json), jobs, () =>
           jobs.map(
             (j) =>

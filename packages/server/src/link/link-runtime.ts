@@ -3,7 +3,7 @@ import type { ServerContext } from "../app/server-context.ts";
 import type { TesseraConfig } from "../config/tessera-config.ts";
 import { LinkWorker } from "./jobs/link-worker.ts";
 import { ensureSiteSlots } from "./jobs/site-slots.ts";
-import { type SandboxBank, startSandboxBank } from "./sandbox-bank/sandbox-bank.ts";
+import type { SandboxBank } from "./sandbox-bank/sandbox-bank.ts";
 import type { Site } from "./sites/site-catalogue.ts";
 
 export interface LinkLog {
@@ -37,6 +37,8 @@ export class LinkRuntime {
     const { sandbox, sandboxPort } = ctx.config.link;
     const serve = sandbox === "on" || (sandbox === "auto" && ctx.database.dialect === "sqlite");
     if (serve && this.sandboxUrl === undefined) {
+      // Loaded only where it is served: production processes and most CLI commands never need it.
+      const { startSandboxBank } = await import("./sandbox-bank/sandbox-bank.ts");
       this.#sandbox = await startSandboxBank(ctx.clock, sandboxPort);
       this.sandboxUrl = this.#sandbox.url;
       this.log.info({ url: this.sandboxUrl }, "Sandbox Bank listening");
@@ -57,9 +59,9 @@ export class LinkRuntime {
     this.#worker?.nudge();
   }
 
+  /** A job's timeline grew: live status streams in this process answer at once. */
   notify(jobId: string): void {
     this.updates.emit(jobId);
-    this.nudge();
   }
 
   get runningJobs(): number {

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { CredentialStatus } from "@tessera/codes";
 import {
   accountInfoRequest,
@@ -51,11 +51,7 @@ async function exchange(context: ConnectorContext, request: OfxNode): Promise<Of
   const dialect = (context.site.options?.ofxVersion ?? "102") as OfxDialect;
   const response = await siteRequest(context, "", {
     method: "POST",
-    body: renderOfx(
-      request,
-      dialect,
-      createHash("sha256").update(Math.random().toString()).digest("hex").slice(0, 32),
-    ),
+    body: renderOfx(request, dialect, randomUUID().replaceAll("-", "")),
     contentType: "application/x-ofx",
   });
   failOnUnavailable(response);

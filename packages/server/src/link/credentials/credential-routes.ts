@@ -1,15 +1,13 @@
-import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
+import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { envelope, success } from "../../app/envelope.ts";
 import { body, okResponse } from "../../app/route-schemas.ts";
-import { findUser } from "../../users/user-store.ts";
-import { requireWellFormed } from "../../users/username.ts";
+import { userFromRequest, usernameOf } from "../../users/user-from-request.ts";
 import { jobSchema, jobView } from "../jobs/job-view.ts";
-import { findSite } from "../sites/site-catalogue.ts";
-import { type CredentialRow, deleteCredential, findCredential, saveCredential } from "./credential-store.ts";
+import { connectCredential } from "./connect-credential.ts";
+import { type CredentialRow, deleteCredential, findCredential } from "./credential-store.ts";
 import { credentialSchema, credentialView } from "./credential-view.ts";
 import { startSync } from "./start-sync.ts";
-import { siteLogin, validateFields } from "./validate-fields.ts";
 
 type IdParams = { Params: { id: string } };
 export const idParam = {
@@ -17,23 +15,6 @@ export const idParam = {
   properties: { id: { type: "string", maxLength: 64, pattern: "^[A-Za-z0-9-]+$" } },
   required: ["id"],
 } as const;
-
-async function userOf(request: FastifyRequest, raw: unknown, field: string) {
-  const username = requireWellFormed(raw, field);
-  const user = await findUser(request.server.ctx.database.db, request.tenant.id, username);
-  if (user === undefined)
-    throw new TesseraError(ApiReturnCode.InvalidPartnerUserLogin, { message: `no user ${username}`, field });
-  return user;
-}
-
-async function usernameOf(request: FastifyRequest, userId: string): Promise<string> {
-  const row = await request.server.ctx.database.db
-    .selectFrom("users")
-    .select("username")
-    .where("id", "=", userId)
-    .executeTakeFirst();
-  return row?.username ?? "";
-}
 
 export async function credentialFromPath(request: FastifyRequest<IdParams>): Promise<CredentialRow> {
   request.auditSubject = `credential:${request.params.id}`;
@@ -70,29 +51,16 @@ export const credentialRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request, reply) => {
-      const { ctx } = request.server;
-      const user = await userOf(request, request.body.username, "body.username");
-      const site = findSite(request.body.site);
-      if (site === undefined || ctx.link.siteUrl(site) === undefined)
-        throw new TesseraError(TesseraApiCode.NotFound, {
-          message: `no site ${request.body.site}`,
-          field: "body.site",
-        });
-      const fields = validateFields(site, request.body.fields);
-      const { credential, isNew } = await saveCredential(ctx.database.db, ctx.keys, {
+      const user = await userFromRequest(request, request.body.username);
+      const { credential, isNew, job } = await connectCredential(request.server.ctx, {
         tenantId: request.tenant.id,
         userId: user.id,
-        site,
-        login: siteLogin(site, fields),
-        fields,
-        now: ctx.clock.now(),
+        siteId: request.body.site,
+        fields: request.body.fields,
       });
       request.auditSubject = `credential:${credential.id}`;
-      // New or changed credentials sync at once: the cool-down guards repeated sync requests only.
-      const { job } = await startSync(ctx, credential, { coolDown: false });
-      const fresh = (await findCredential(ctx.database.db, request.tenant.id, credential.id)) ?? credential;
       reply.code(isNew ? 201 : 200);
-      return success({ credential: credentialView(fresh, user.username), isNew, job: jobView(job) });
+      return success({ credential: credentialView(credential, user.username), isNew, job: jobView(job) });
     },
   );
 
@@ -129,7 +97,7 @@ export const credentialRoutes: FastifyPluginAsync = async (app) => {
     { schema: { params: idParam, response: { 200: okResponse({ credential: credentialSchema }) } } },
     async (request) => {
       const row = await credentialFromPath(request);
-      return success({ credential: credentialView(row, await usernameOf(request, row.user_id)) });
+      return success({ credential: credentialView(row, (await usernameOf(request, row.user_id)) ?? "") });
     },
   );
 

@@ -88,7 +88,7 @@ export async function upsertTransactions(
         .execute();
       for (const row of rows) known.set(row.external_id, row.content_hash);
     }
-    let added = 0;
+    const fresh = [];
     let updated = 0;
     for (const t of unique) {
       const hash = contentHash(t);
@@ -104,29 +104,43 @@ export async function upsertTransactions(
         updated_at: now,
       };
       if (previous === undefined) {
-        await trx
-          .insertInto("link_transactions")
-          .values({
-            id: randomUUID(),
-            tenant_id: tenantId,
-            account_id: accountId,
-            external_id: t.externalId,
-            created_at: now,
-            ...values,
-          })
-          .onConflict((oc) => oc.columns(["account_id", "external_id"]).doUpdateSet(values))
-          .execute();
-        added += 1;
-      } else {
-        await trx
-          .updateTable("link_transactions")
-          .set(values)
-          .where("account_id", "=", accountId)
-          .where("external_id", "=", t.externalId)
-          .execute();
-        updated += 1;
+        fresh.push({
+          id: randomUUID(),
+          tenant_id: tenantId,
+          account_id: accountId,
+          external_id: t.externalId,
+          created_at: now,
+          ...values,
+        });
+        continue;
       }
+      await trx
+        .updateTable("link_transactions")
+        .set(values)
+        .where("account_id", "=", accountId)
+        .where("external_id", "=", t.externalId)
+        .execute();
+      updated += 1;
     }
+    // New transactions go in as multi-row inserts; a row another sync inserted meanwhile is updated.
+    for (let i = 0; i < fresh.length; i += 200) {
+      await trx
+        .insertInto("link_transactions")
+        .values(fresh.slice(i, i + 200))
+        .onConflict((oc) =>
+          oc.columns(["account_id", "external_id"]).doUpdateSet((eb) => ({
+            posted_on: eb.ref("excluded.posted_on"),
+            amount: eb.ref("excluded.amount"),
+            description: eb.ref("excluded.description"),
+            memo: eb.ref("excluded.memo"),
+            kind: eb.ref("excluded.kind"),
+            content_hash: eb.ref("excluded.content_hash"),
+            updated_at: eb.ref("excluded.updated_at"),
+          })),
+        )
+        .execute();
+    }
+    const added = fresh.length;
     return { added, updated };
   });
 }

@@ -2,7 +2,7 @@ import { CredentialStatus, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../../app/server-context.ts";
 import type { SecondFactorField } from "../connectors/connector.ts";
 import { jobAnswer, sealJson } from "../link-secrets.ts";
-import { expireQuestions } from "./claim-job.ts";
+import { expireQuestion } from "./claim-job.ts";
 import { type JobRow, transition } from "./job-store.ts";
 
 /** The answers must name exactly the question's fields; a choice must be one of its options. */
@@ -34,7 +34,7 @@ export async function answerQuestion(
   const { db } = ctx.database;
   const now = ctx.clock.now();
   if (job.phase === "waiting" && job.question_expires_at !== null && job.question_expires_at <= now) {
-    for (const id of await expireQuestions(db, now)) ctx.link.notify(id);
+    if (await expireQuestion(db, job.id, now)) ctx.link.notify(job.id);
     throw new TesseraError(TesseraApiCode.JobNotWaiting, {
       message: `job ${job.id}'s question expired (TwofaTimeout)`,
     });
@@ -62,4 +62,6 @@ export async function answerQuestion(
   );
   if (!applied) throw notWaiting();
   ctx.link.notify(job.id);
+  // The job is queued again: this process's worker takes it now rather than at the next poll.
+  ctx.link.nudge();
 }

@@ -1,5 +1,5 @@
 import { CredentialStatus } from "@tessera/codes";
-import { type Kysely, sql } from "kysely";
+import { type ExpressionBuilder, type Kysely, sql } from "kysely";
 import type { Schema } from "../../storage/schema.ts";
 import { finished, type JobRow, transition } from "./job-store.ts";
 
@@ -9,6 +9,13 @@ import { finished, type JobRow, transition } from "./job-store.ts";
  * a lapsed job counts as an attempt, so a job that keeps killing its process ends instead of
  * looping.
  */
+/** Queued and due, or running under a lease that lapsed. */
+const runnable = (now: number) => (eb: ExpressionBuilder<Schema, "link_jobs">) =>
+  eb.or([
+    eb.and([eb("phase", "=", "queued"), eb("run_after", "<=", now)]),
+    eb.and([eb("phase", "=", "running"), eb("lease_expires_at", "<", now)]),
+  ]);
+
 export async function claimJob(
   db: Kysely<Schema>,
   jobId: string,
@@ -25,12 +32,7 @@ export async function claimJob(
       attempt: sql<number>`case when phase = 'running' then attempt + 1 else attempt end`,
     })
     .where("id", "=", jobId)
-    .where((eb) =>
-      eb.or([
-        eb.and([eb("phase", "=", "queued"), eb("run_after", "<=", now)]),
-        eb.and([eb("phase", "=", "running"), eb("lease_expires_at", "<", now)]),
-      ]),
-    )
+    .where(runnable(now))
     .returningAll()
     .executeTakeFirst();
 }
@@ -39,12 +41,7 @@ export async function runnableJobs(db: Kysely<Schema>, now: number, limit: numbe
   return db
     .selectFrom("link_jobs")
     .select(["id", "site_id"])
-    .where((eb) =>
-      eb.or([
-        eb.and([eb("phase", "=", "queued"), eb("run_after", "<=", now)]),
-        eb.and([eb("phase", "=", "running"), eb("lease_expires_at", "<", now)]),
-      ]),
-    )
+    .where(runnable(now))
     .orderBy("run_after")
     .limit(limit)
     .execute();
@@ -83,6 +80,23 @@ export async function endExhausted(
   );
 }
 
+/** Ends the job with TwofaTimeout if its question expired and nobody answered meanwhile. */
+export async function expireQuestion(db: Kysely<Schema>, jobId: string, now: number): Promise<boolean> {
+  return transition(
+    db,
+    jobId,
+    { phase: "waiting", before: { column: "question_expires_at", at: now } },
+    finished(now),
+    [
+      {
+        code: CredentialStatus.TwofaTimeout,
+        detail: { message: "no answer arrived before the question expired" },
+      },
+    ],
+    now,
+  );
+}
+
 /** Questions nobody answered in time end their job with TwofaTimeout. */
 export async function expireQuestions(db: Kysely<Schema>, now: number): Promise<string[]> {
   const due = await db
@@ -93,21 +107,6 @@ export async function expireQuestions(db: Kysely<Schema>, now: number): Promise<
     .limit(200)
     .execute();
   const ended: string[] = [];
-  for (const { id } of due) {
-    const applied = await transition(
-      db,
-      id,
-      { phase: "waiting", before: { column: "question_expires_at", at: now } },
-      finished(now),
-      [
-        {
-          code: CredentialStatus.TwofaTimeout,
-          detail: { message: "no answer arrived before the question expired" },
-        },
-      ],
-      now,
-    );
-    if (applied) ended.push(id);
-  }
+  for (const { id } of due) if (await expireQuestion(db, id, now)) ended.push(id);
   return ended;
 }

@@ -1,11 +1,12 @@
-import { TesseraApiCode, TesseraError } from "@tessera/codes";
+import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { success } from "../../app/envelope.ts";
 import { body, okResponse } from "../../app/route-schemas.ts";
+import { appendRequestEvent } from "../../audit/audit-requests.ts";
 import { idParam } from "../credentials/credential-routes.ts";
 import { answerQuestion } from "./answer-question.ts";
 import { streamJobEvents } from "./job-events.ts";
-import { findJob, type JobRow, timeline } from "./job-store.ts";
+import { findJob, type JobRow, listJobs, timeline } from "./job-store.ts";
 import { entrySchema, entryView, jobSchema, jobView } from "./job-view.ts";
 
 type IdParams = { Params: { id: string } };
@@ -37,6 +38,13 @@ export const jobRoutes: FastifyPluginAsync = async (app) => {
 
   app.get<IdParams>("/jobs/:id/events", { schema: { params: idParam } }, async (request, reply) => {
     const job = await jobFromPath(request);
+    // The stream bypasses the audit hook (onSend), so it is recorded before it opens; fail closed.
+    await appendRequestEvent(request, ApiReturnCode.Success, reply.elapsedTime).catch((cause: unknown) => {
+      throw new TesseraError(ApiReturnCode.DatabaseError, {
+        message: "The audit trail could not be written; the stream is not opened.",
+        cause,
+      });
+    });
     streamJobEvents(request, reply, job);
   });
 
@@ -79,13 +87,11 @@ export const jobRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request) => {
-      let query = request.server.ctx.database.db
-        .selectFrom("link_jobs")
-        .selectAll()
-        .where("tenant_id", "=", request.tenant.id);
-      if (request.query.credential !== undefined)
-        query = query.where("credential_id", "=", request.query.credential);
-      const rows = await query.orderBy("created_at", "desc").limit(200).execute();
+      const rows = await listJobs(
+        request.server.ctx.database.db,
+        request.tenant.id,
+        request.query.credential,
+      );
       return success({ jobs: rows.map(jobView) });
     },
   );

@@ -178,3 +178,15 @@ export async function timeline(db: Db, jobId: string, afterSeq = 0): Promise<Sto
     detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>),
   }));
 }
+
+/** A tenant's jobs, newest first, optionally of one credential. */
+export async function listJobs(
+  db: Db,
+  tenantId: string,
+  credentialId?: string,
+  limit = 200,
+): Promise<JobRow[]> {
+  let query = db.selectFrom("link_jobs").selectAll().where("tenant_id", "=", tenantId);
+  if (credentialId !== undefined) query = query.where("credential_id", "=", credentialId);
+  return query.orderBy("created_at", "desc").limit(limit).execute();
+}

@@ -10,7 +10,7 @@ import {
 import { connectorFor } from "../connectors/registry.ts";
 import { setBalance, upsertAccount, upsertTransactions } from "../data/upsert-data.ts";
 import { credentialFields, jobAnswer, jobSession, openJson, sealJson } from "../link-secrets.ts";
-import { findSite, type Site } from "../sites/site-catalogue.ts";
+import { findSite } from "../sites/site-catalogue.ts";
 import { finished, type JobRow, type TimelineEntry, transition } from "./job-store.ts";
 import { retryDelayMs } from "./retry-policy.ts";
 
@@ -21,7 +21,7 @@ import { retryDelayMs } from "./retry-policy.ts";
  */
 class LeaseLost extends Error {}
 /** The process is shutting down: the job goes back to the queue for any process to resume. */
-export class RunInterrupted extends Error {}
+class RunInterrupted extends Error {}
 
 const DAY = 86_400_000;
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -77,7 +77,7 @@ export async function runJob(
     },
   };
   try {
-    await proceed(run, site, credential, connectorFor(site.connector));
+    await proceed(run, credential, connectorFor(site.connector));
   } catch (error) {
     if (error instanceof LeaseLost) return;
     if (error instanceof RunInterrupted || stopping.aborted) {
@@ -129,7 +129,7 @@ async function step<T>(run: Run, call: () => Promise<T>): Promise<T> {
 
 const sealSession = (run: Run) => sealJson(run.ctx.keys, jobSession, run.job.id, run.context.session);
 
-async function proceed(run: Run, site: Site, credential: Credential, connector: Connector): Promise<void> {
+async function proceed(run: Run, credential: Credential, connector: Connector): Promise<void> {
   const { ctx, job } = run;
   let result: LoginResult | undefined;
   if (job.step === "login") {
@@ -168,10 +168,10 @@ async function proceed(run: Run, site: Site, credential: Credential, connector: 
     await apply(run, { step: "fetch", session_enc: sealSession(run), answer_enc: null }, [
       { code: CredentialStatus.Running },
     ]);
-  await download(run, site, credential, connector);
+  await download(run, credential, connector);
 }
 
-async function download(run: Run, _site: Site, credential: Credential, connector: Connector): Promise<void> {
+async function download(run: Run, credential: Credential, connector: Connector): Promise<void> {
   const { ctx, job } = run;
   const { db } = ctx.database;
   const now = ctx.clock.now();

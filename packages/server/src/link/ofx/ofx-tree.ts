@@ -23,11 +23,6 @@ export function find(node: OfxNode | undefined, ...path: string[]): OfxNode | un
   return current;
 }
 
-/** All direct children of that name under the path. */
-export function findAll(node: OfxNode | undefined, name: string): OfxNode[] {
-  return node === undefined ? [] : node.children.filter((c) => c.name === name);
-}
-
 /** A leaf's text, or undefined when absent or empty. */
 export function text(node: OfxNode | undefined, ...path: string[]): string | undefined {
   const value = find(node, ...path)?.text;

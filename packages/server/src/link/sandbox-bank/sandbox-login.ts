@@ -34,7 +34,7 @@ const refused = (error: string, httpStatus: number, message: string): LoginVerdi
   message,
 });
 
-export function secondFactorFields(scenario: Scenario): SecondFactorField[] {
+function secondFactorFields(scenario: Scenario): SecondFactorField[] {
   if (scenario === "token")
     return [
       {

@@ -12,34 +12,51 @@ export type WebhookEventType = (typeof webhookEventTypes)[number];
 
 type Db = Kysely<Schema> | Transaction<Schema>;
 
-export async function enqueueEvent(
+interface OutboxEvent {
+  readonly type: WebhookEventType;
+  readonly data: Record<string, unknown>;
+}
+
+/** Writes one delivery per subscribed endpoint and event; the endpoints are read once. */
+async function enqueueEvents(
   db: Db,
   tenantId: string,
-  type: WebhookEventType,
-  data: Record<string, unknown>,
+  events: readonly OutboxEvent[],
   now: number,
 ): Promise<void> {
+  if (events.length === 0) return;
   const hooks = await db
     .selectFrom("link_webhooks")
     .select(["id", "events"])
     .where("tenant_id", "=", tenantId)
     .execute();
-  const subscribed = hooks.filter((hook) => {
-    const events = JSON.parse(hook.events) as string[];
-    return events.includes("*") || events.includes(type);
+  const rows = hooks.flatMap((hook) => {
+    const wanted = JSON.parse(hook.events) as string[];
+    return events
+      .filter((event) => wanted.includes("*") || wanted.includes(event.type))
+      .map((event) => ({ hook, event }));
   });
-  if (subscribed.length === 0) return;
-  const eventId = randomUUID();
-  const payload = JSON.stringify({ id: eventId, type, createdAt: new Date(now).toISOString(), data });
+  if (rows.length === 0) return;
+  const payloads = new Map(
+    events.map((event) => [
+      event,
+      JSON.stringify({
+        id: randomUUID(),
+        type: event.type,
+        createdAt: new Date(now).toISOString(),
+        data: event.data,
+      }),
+    ]),
+  );
   await db
     .insertInto("link_webhook_deliveries")
     .values(
-      subscribed.map((hook) => ({
+      rows.map(({ hook, event }) => ({
         id: randomUUID(),
         tenant_id: tenantId,
         webhook_id: hook.id,
-        event_type: type,
-        payload,
+        event_type: event.type,
+        payload: payloads.get(event) as string,
         state: "pending",
         attempts: 0,
         next_attempt_at: now,
@@ -53,6 +70,16 @@ export async function enqueueEvent(
     .execute();
 }
 
+export async function enqueueEvent(
+  db: Db,
+  tenantId: string,
+  type: WebhookEventType,
+  data: Record<string, unknown>,
+  now: number,
+): Promise<void> {
+  await enqueueEvents(db, tenantId, [{ type, data }], now);
+}
+
 /** Job timeline entries from 200 up (outcomes, questions, retries) become job.status events. */
 export async function enqueueWebhookEvents(
   db: Db,
@@ -62,13 +89,11 @@ export async function enqueueWebhookEvents(
   entries: readonly { code: number; detail?: Readonly<Record<string, unknown>> }[],
   now: number,
 ): Promise<void> {
-  for (const entry of entries) {
-    if (entry.code < 200) continue;
-    await enqueueEvent(
-      db,
-      tenantId,
-      "job.status",
-      {
+  const events = entries
+    .filter((entry) => entry.code >= 200)
+    .map((entry) => ({
+      type: "job.status" as const,
+      data: {
         jobId,
         credentialId,
         code: entry.code,
@@ -76,7 +101,6 @@ export async function enqueueWebhookEvents(
         at: new Date(now).toISOString(),
         ...(entry.detail === undefined ? {} : { detail: entry.detail }),
       },
-      now,
-    );
-  }
+    }));
+  await enqueueEvents(db, tenantId, events, now);
 }
