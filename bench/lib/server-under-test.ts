@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 
-const cli = new URL("../../packages/server/src/cli/main.ts", import.meta.url).pathname;
+const cli = new URL("../../packages/server/bin/tessera.js", import.meta.url).pathname;
 /** The V8 flags `npm start` runs the server with (package.json): a 4 MiB young generation. */
 const serverFlags = ["--max-semi-space-size=4"];
 

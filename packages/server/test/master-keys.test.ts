@@ -12,7 +12,7 @@ import { startServerProcess } from "./helpers/server-process.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer } from "./helpers/test-server.ts";
 
-const cli = new URL("../src/cli/main.ts", import.meta.url).pathname;
+const cli = new URL("../bin/tessera.js", import.meta.url).pathname;
 
 suite("key service", () => {
   const keyring = () => {

@@ -88,7 +88,7 @@ test("the server's log never contains an API key, a password or a session token"
 });
 
 test("a bad --port is refused with a message naming the option", () => {
-  const cli = new URL("../src/cli/main.ts", import.meta.url).pathname;
+  const cli = new URL("../bin/tessera.js", import.meta.url).pathname;
   const result = spawnSync(process.execPath, [cli, "start", "--port", "http"], { encoding: "utf8" });
   assert.notEqual(result.status, 0);
   assert.match(result.stderr, /port \(command line\) must be an integer from 0 to 65535/);

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { recordObservedCode } from "@tessera/codes/coverage";
 
-const cli = new URL("../../src/cli/main.ts", import.meta.url).pathname;
+const cli = new URL("../../bin/tessera.js", import.meta.url).pathname;
 
 export interface CliResult {
   readonly status: number | null;

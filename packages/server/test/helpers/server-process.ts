@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 
-const cli = new URL("../../src/cli/main.ts", import.meta.url).pathname;
+const cli = new URL("../../bin/tessera.js", import.meta.url).pathname;
 
 export interface ServerProcess {
   readonly child: ChildProcess;
