@@ -3,6 +3,12 @@ import { after, before, describe as suite, test } from "node:test";
 import { openServerContext, type ServerContext } from "../src/app/server-context.ts";
 import { AuditLog } from "../src/audit/audit-log.ts";
 import { verifyAudit } from "../src/audit/verify-audit.ts";
+import {
+  acceptPosition,
+  insertAuthenticator,
+  newAuthenticatorId,
+  newAuthenticatorRow,
+} from "../src/authenticators/authenticator-store.ts";
 import { ManualClock } from "../src/clock/clock.ts";
 import { loadConfig } from "../src/config/load-config.ts";
 import { openRecovery, redeemRecovery } from "../src/passwords/recovery-store.ts";
@@ -10,7 +16,7 @@ import { createSession, revokeSession } from "../src/sessions/session-store.ts";
 import { openDatabase } from "../src/storage/database.ts";
 import { lockedUntil, recordSourceFailure } from "../src/tenants/source-lockout.ts";
 import { createTenant } from "../src/tenants/tenant-store.ts";
-import { insertUser, likePattern, listUsers } from "../src/users/user-store.ts";
+import { findUser, insertUser, likePattern, listUsers } from "../src/users/user-store.ts";
 import { backends, createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
 
 /**
@@ -61,6 +67,52 @@ for (const backend of backends) {
       assert.ok(await insertUser(ctx.database.db, a.id, { username: "zed" }, clock.now()));
       assert.equal(await insertUser(ctx.database.db, a.id, { username: "zed" }, clock.now()), undefined);
       assert.ok(await insertUser(ctx.database.db, b.id, { username: "zed" }, clock.now()));
+    });
+
+    test("a prepared look-up never reads, and a prepared write never joins, another flow's open transaction", async () => {
+      const db = ctx.database.db;
+      const tenant = await createTenant(db, "isolation", clock.now());
+      const token = newAuthenticatorRow(
+        {
+          id: newAuthenticatorId(),
+          tenant_id: tenant.id,
+          serial: "ISO-1",
+          type: "totp",
+          secret_enc: "x",
+          algorithm: "SHA1",
+          digits: 6,
+          period: 30,
+        },
+        clock.now(),
+      );
+      assert.ok(await insertAuthenticator(db, token));
+      let started = (): void => {};
+      let release = (): void => {};
+      const begun = new Promise<void>((resolve) => {
+        started = resolve;
+      });
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const rolledBack = db.transaction().execute(async (trx) => {
+        await insertUser(trx, tenant.id, { username: "ghost" }, clock.now());
+        started();
+        await gate;
+        throw new Error("rolled back on purpose");
+      });
+      await begun;
+      const lookup = findUser(db, tenant.id, "ghost");
+      const spend = acceptPosition(db, token, 5, 0, clock.now());
+      release();
+      await assert.rejects(rolledBack, /rolled back on purpose/);
+      assert.equal(await lookup, undefined, "the look-up saw a row that was never committed");
+      assert.equal(await spend, true);
+      const after = await db
+        .selectFrom("authenticators")
+        .select("position")
+        .where("id", "=", token.id)
+        .executeTakeFirst();
+      assert.equal(after?.position, 5, "the write was rolled back with someone else's transaction");
     });
 
     test("LIKE treats % and _ literally and * ? as wildcards, case-insensitively", async () => {

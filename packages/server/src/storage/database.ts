@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import { Migrator } from "kysely/migration";
 import { migrationProvider } from "./migrations/index.ts";
 import { adaptNodeSqlite } from "./node-sqlite-adapter.ts";
+import { allowDirectSqlite } from "./prepared-query.ts";
 import type { Schema } from "./schema.ts";
 
 export type DialectName = "sqlite" | "postgres";
@@ -54,6 +55,7 @@ function openSqlite(dataDir: string): Database {
   // foreign keys are off by default in SQLite and the schema relies on them.
   sqlite.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: adaptNodeSqlite(sqlite) }) });
+  allowDirectSqlite(db, sqlite);
   return { db, dialect: "sqlite", sqlite, location: file, close: () => db.destroy() };
 }
 

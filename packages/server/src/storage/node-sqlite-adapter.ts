@@ -24,7 +24,7 @@ export function adaptNodeSqlite(database: DatabaseSync): SqliteDatabase {
 }
 
 function wrap(statement: StatementSync): SqliteStatement {
-  const params = (parameters: ReadonlyArray<unknown>) => parameters.map(toSqlite);
+  const params = (parameters: ReadonlyArray<unknown>) => parameters.map(toSqliteValue);
   return {
     reader: statement.columns().length > 0,
     all: (parameters) => statement.all(...params(parameters)),
@@ -34,7 +34,7 @@ function wrap(statement: StatementSync): SqliteStatement {
 }
 
 /** node:sqlite binds no booleans or undefined; store them as SQLite does natively. */
-function toSqlite(value: unknown): SQLInputValue {
+export function toSqliteValue(value: unknown): SQLInputValue {
   if (typeof value === "boolean") return value ? 1 : 0;
   if (value === undefined) return null;
   return value as SQLInputValue;

@@ -1,18 +1,33 @@
-import { type Compilable, CompiledQuery, type Kysely, type QueryResult } from "kysely";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { type Compilable, CompiledQuery, type Kysely } from "kysely";
+import { toSqliteValue } from "./node-sqlite-adapter.ts";
 
 /**
  * Queries built and compiled once, then executed with new values: the hot paths (API key, session,
  * user and token look-ups, spending a one-time code) run on every request, and building a Kysely
  * query costs more than SQLite takes to answer it. Placeholders are sentinel values found in the
  * compiled parameter list.
+ *
+ * On SQLite the statement runs directly on the connection when no transaction is open on it. A
+ * statement outside a transaction is atomic on its own, and node:sqlite runs it synchronously, so
+ * nothing can interleave; Kysely's connection lock, which costs more than the statement here, only
+ * matters while a transaction holds the connection across awaits, and then the query waits for it
+ * through Kysely like any other. Kysely plugins would be bypassed, so the database has none.
  */
 type Build<Params, Row> = (param: <K extends keyof Params & string>(name: K) => Params[K]) => Compilable<Row>;
-type Executor<Db> = Pick<Kysely<Db>, "executeQuery">;
+type Result<Row> = { rows: Row[]; changes: number };
+
+const directHandles = new WeakMap<object, DatabaseSync>();
+
+/** Lets prepared queries on `db` run directly on its SQLite connection (see above). */
+export function allowDirectSqlite<Db>(db: Kysely<Db>, sqlite: DatabaseSync): void {
+  directHandles.set(db, sqlite);
+}
 
 function prepare<Db, Params extends Record<string, unknown>, Row>(
   db: Kysely<Db>,
   build: Build<Params, Row>,
-): (params: Params, executor?: Executor<Db>) => Promise<QueryResult<Row>> {
+): (params: Params) => Promise<Result<Row>> {
   const sentinels = new Map<unknown, string>();
   const compiled = build(((name: string) => {
     const sentinel = `\u0000param:${name}\u0000`;
@@ -20,12 +35,25 @@ function prepare<Db, Params extends Record<string, unknown>, Row>(
     return sentinel;
   }) as never).compile();
   const slots = compiled.parameters.map((value) => sentinels.get(value));
-  return (params, executor = db) => {
-    const parameters = compiled.parameters.map((value, i) => {
+  const bind = (params: Params) =>
+    compiled.parameters.map((value, i) => {
       const name = slots[i];
       return name === undefined ? value : params[name];
     });
-    return executor.executeQuery<Row>(CompiledQuery.raw(compiled.sql, parameters));
+  const sqlite = directHandles.get(db);
+  let direct: { statement: StatementSync; reader: boolean } | undefined;
+  return async (params) => {
+    if (sqlite !== undefined && !sqlite.isTransaction) {
+      if (direct === undefined) {
+        const statement = sqlite.prepare(compiled.sql);
+        direct = { statement, reader: statement.columns().length > 0 };
+      }
+      const values = bind(params).map(toSqliteValue);
+      if (direct.reader) return { rows: direct.statement.all(...values) as Row[], changes: 0 };
+      return { rows: [], changes: Number(direct.statement.run(...values).changes) };
+    }
+    const result = await db.executeQuery<Row>(CompiledQuery.raw(compiled.sql, bind(params)));
+    return { rows: result.rows, changes: Number(result.numAffectedRows ?? 0n) };
   };
 }
 
@@ -33,18 +61,18 @@ function prepare<Db, Params extends Record<string, unknown>, Row>(
 export function preparedQuery<Db, Params extends Record<string, unknown>, Row>(
   db: Kysely<Db>,
   build: Build<Params, Row>,
-): (params: Params, executor?: Executor<Db>) => Promise<Row[]> {
+): (params: Params) => Promise<Row[]> {
   const run = prepare(db, build);
-  return async (params, executor) => (await run(params, executor)).rows;
+  return async (params) => (await run(params)).rows;
 }
 
 /** A prepared insert, update or delete: resolves to the number of rows it changed. */
 export function preparedCommand<Db, Params extends Record<string, unknown>>(
   db: Kysely<Db>,
   build: Build<Params, unknown>,
-): (params: Params, executor?: Executor<Db>) => Promise<number> {
+): (params: Params) => Promise<number> {
   const run = prepare(db, build);
-  return async (params, executor) => Number((await run(params, executor)).numAffectedRows ?? 0n);
+  return async (params) => (await run(params)).changes;
 }
 
 /** One prepared query per database handle, created on first use. */
