@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { openServerContext, type ServerContext } from "../src/app/server-context.ts";
 import { AuditLog } from "../src/audit/audit-log.ts";
+import { type ChainHead, extendChain } from "../src/audit/chain-extension.ts";
+import { PostgresAuditWriter } from "../src/audit/postgres-audit-writer.ts";
 import { verifyAudit } from "../src/audit/verify-audit.ts";
 import {
   acceptPosition,
@@ -183,6 +185,56 @@ for (const backend of backends) {
         "the 10th locks",
       );
     });
+
+    if (backend === "postgres") {
+      test("a PostgreSQL audit writer appends in one statement, and under the lock when another process moved the head", async () => {
+        const event = (n: number) => ({
+          at: clock.now(),
+          tenantId: null,
+          actor: "system",
+          subject: `w:${n}`,
+          sourceIp: null,
+          operation: "test",
+          resultCode: 0,
+          durationMs: null,
+          requestId: null,
+        });
+        const second = await openDatabase({ dataDir: database.dataDir, databaseUrl: database.databaseUrl });
+        const first = new PostgresAuditWriter(ctx.database.db);
+        const other = new PostgresAuditWriter(second.db);
+        const extend = (n: number) => (head: ChainHead) => extendChain(ctx.signer, 5, head, [event(n)]);
+        await first.append(extend(1));
+        await first.append(extend(2));
+        await first.append(extend(3));
+        assert.deepEqual(
+          first.appends,
+          { oneStatement: 2, locked: 1 },
+          "the head was learnt once, then kept",
+        );
+        await other.append(extend(4));
+        await first.append(extend(5));
+        assert.deepEqual(
+          first.appends,
+          { oneStatement: 2, locked: 2 },
+          "a moved head sends the batch to the lock",
+        );
+        await first.append(extend(6));
+        assert.equal(first.appends.oneStatement, 3);
+        await second.close();
+        const subjects = await ctx.database.db
+          .selectFrom("audit_events")
+          .select("subject")
+          .where("subject", "like", "w:%")
+          .orderBy("seq")
+          .execute();
+        assert.deepEqual(
+          subjects.map((r) => r.subject),
+          ["w:1", "w:2", "w:3", "w:4", "w:5", "w:6"],
+          "nothing was written by the compare-and-set that lost",
+        );
+        assert.deepEqual((await verifyAudit(ctx.database.db, ctx.signer)).problems, []);
+      });
+    }
 
     test("two audit writers on two connections to one database keep one unbroken chain", async () => {
       const second = await openDatabase({ dataDir: database.dataDir, databaseUrl: database.databaseUrl });

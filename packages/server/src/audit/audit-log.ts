@@ -1,9 +1,11 @@
-import type { DatabaseSync } from "node:sqlite";
 import type { Kysely } from "kysely";
 import type { Database } from "../storage/database.ts";
-import type { AuditEventsTable, Schema } from "../storage/schema.ts";
-import { type AuditEvent, chainHash, GENESIS_HASH, signedStatement } from "./audit-event.ts";
+import type { Schema } from "../storage/schema.ts";
+import { type AuditEvent, GENESIS_HASH, signedStatement } from "./audit-event.ts";
 import type { AuditSigner } from "./audit-signing-key.ts";
+import { type Extend, extendChain } from "./chain-extension.ts";
+import { PostgresAuditWriter } from "./postgres-audit-writer.ts";
+import { appendOnSqlite } from "./sqlite-audit-writer.ts";
 
 type Waiter = { event: AuditEvent; resolve: () => void; reject: (error: unknown) => void };
 
@@ -12,9 +14,10 @@ type Waiter = { event: AuditEvent; resolve: () => void; reject: (error: unknown)
  *
  * Appends are group-committed: events queued while a flush runs go into the next flush, in one
  * transaction, so the cost per request stays low under load while every caller still waits for
- * its event to be durable. Each flush locks the head row (FOR UPDATE on PostgreSQL; SQLite
- * serialises writers), extends the chain, re-signs the head, and writes a signed checkpoint every
- * `checkpointEvery` events. Several server processes can share one PostgreSQL trail.
+ * its event to be durable. Each flush extends the chain from the current head, re-signs the head,
+ * and writes a signed checkpoint every `checkpointEvery` events (chain-extension.ts); how the head
+ * is held while it moves is the writer's business (sqlite-audit-writer.ts, postgres-audit-writer.ts).
+ * Several server processes can share one PostgreSQL trail.
  */
 export class AuditLog {
   readonly #db: Kysely<Schema>;
@@ -23,6 +26,7 @@ export class AuditLog {
   readonly #checkpointEvery: number;
   #queue: Waiter[] = [];
   #flushing: Promise<void> | undefined;
+  #postgres: PostgresAuditWriter | undefined;
 
   constructor(database: Database, signer: AuditSigner, checkpointEvery: number) {
     this.#db = database.db;
@@ -75,128 +79,15 @@ export class AuditLog {
     this.#flushing = undefined;
   }
 
-  /** Extends the chain by `events`: rows to insert, the new head and its signature. */
-  #extend(head: Head, events: readonly AuditEvent[]) {
-    let seq = head.seq;
-    let hash = head.hash;
-    const rows: Row[] = events.map((event) => {
-      seq += 1;
-      const prevHash = hash;
-      hash = chainHash(prevHash, seq, event);
-      return {
-        seq,
-        at: event.at,
-        tenant_id: event.tenantId,
-        actor: event.actor,
-        subject: event.subject,
-        source_ip: event.sourceIp,
-        operation: event.operation,
-        result_code: event.resultCode,
-        duration_ms: event.durationMs,
-        request_id: event.requestId,
-        prev_hash: prevHash,
-        hash,
-      };
-    });
-    const now = events.at(-1)?.at ?? Date.now();
-    const signature = this.#signer.sign(signedStatement(seq, hash));
-    // One checkpoint at every multiple of checkpointEvery, signed over the chain at that very
-    // event, however many boundaries one group-committed batch crosses.
-    const checkpoints = rows
-      .filter((r) => r.seq % this.#checkpointEvery === 0)
-      .map((r) => ({
-        seq: r.seq,
-        hash: r.hash,
-        signature: this.#signer.sign(signedStatement(r.seq, r.hash)),
-        key_id: this.#signer.keyId,
-        at: now,
-      }));
-    return { rows, head: { seq, hash, signature, keyId: this.#signer.keyId, now }, checkpoints };
-  }
-
   async #write(events: readonly AuditEvent[]): Promise<void> {
+    const extend: Extend = (head) => extendChain(this.#signer, this.#checkpointEvery, head, events);
     const raw = this.#database.sqlite;
     if (raw !== undefined) {
-      // Synchronous from BEGIN to COMMIT, under Kysely's connection lock: no other statement can
-      // run on this connection in between.
-      await this.#db.connection().execute(async () => this.#writeSqlite(raw, events));
+      // Under Kysely's connection lock, so no Kysely transaction is open on the connection.
+      await this.#db.connection().execute(async () => appendOnSqlite(raw, extend));
       return;
     }
-    await this.#db.transaction().execute(async (trx) => {
-      const head = await trx
-        .selectFrom("audit_head")
-        .select(["seq", "hash"])
-        .where("id", "=", 1)
-        .forUpdate()
-        .executeTakeFirstOrThrow();
-      const next = this.#extend(head, events);
-      await trx.insertInto("audit_events").values(next.rows).execute();
-      const { seq, hash, signature, keyId, now } = next.head;
-      await trx
-        .updateTable("audit_head")
-        .set({ seq, hash, signature, key_id: keyId, updated_at: now })
-        .where("id", "=", 1)
-        .execute();
-      if (next.checkpoints.length > 0)
-        await trx.insertInto("audit_checkpoints").values(next.checkpoints).execute();
-    });
+    this.#postgres ??= new PostgresAuditWriter(this.#db);
+    await this.#postgres.append(extend);
   }
-
-  #writeSqlite(raw: DatabaseSync, events: readonly AuditEvent[]): void {
-    const s = sqliteStatements(raw);
-    raw.exec("BEGIN IMMEDIATE");
-    try {
-      const head = s.head.get() as Head | undefined;
-      if (head === undefined) throw new Error("the audit head is missing");
-      const next = this.#extend(head, events);
-      for (const r of next.rows) {
-        s.insert.run(
-          r.seq,
-          r.at,
-          r.tenant_id,
-          r.actor,
-          r.subject,
-          r.source_ip,
-          r.operation,
-          r.result_code,
-          r.duration_ms,
-          r.request_id,
-          r.prev_hash,
-          r.hash,
-        );
-      }
-      const { seq, hash, signature, keyId, now } = next.head;
-      s.updateHead.run(seq, hash, signature, keyId, now);
-      for (const c of next.checkpoints) s.checkpoint.run(c.seq, c.hash, c.signature, c.key_id, c.at);
-      raw.exec("COMMIT");
-    } catch (error) {
-      raw.exec("ROLLBACK");
-      throw error;
-    }
-  }
-}
-
-type Row = AuditEventsTable;
-type Head = { seq: number; hash: string };
-
-const cache = new WeakMap<DatabaseSync, ReturnType<typeof prepare>>();
-const prepare = (raw: DatabaseSync) => ({
-  head: raw.prepare("select seq, hash from audit_head where id = 1"),
-  insert: raw.prepare(
-    "insert into audit_events (seq, at, tenant_id, actor, subject, source_ip, operation, result_code, duration_ms, request_id, prev_hash, hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-  ),
-  updateHead: raw.prepare(
-    "update audit_head set seq = ?, hash = ?, signature = ?, key_id = ?, updated_at = ? where id = 1",
-  ),
-  checkpoint: raw.prepare(
-    "insert into audit_checkpoints (seq, hash, signature, key_id, at) values (?, ?, ?, ?, ?)",
-  ),
-});
-function sqliteStatements(raw: DatabaseSync) {
-  let statements = cache.get(raw);
-  if (statements === undefined) {
-    statements = prepare(raw);
-    cache.set(raw, statements);
-  }
-  return statements;
 }

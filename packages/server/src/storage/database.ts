@@ -5,7 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import { Migrator } from "kysely/migration";
 import { migrationProvider } from "./migrations/index.ts";
 import { adaptNodeSqlite } from "./node-sqlite-adapter.ts";
-import { allowDirectSqlite } from "./prepared-query.ts";
+import { allowDirectSqlite, allowNamedStatements } from "./prepared-query.ts";
 import type { Schema } from "./schema.ts";
 
 export type DialectName = "sqlite" | "postgres";
@@ -75,6 +75,7 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on("error", () => {});
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  allowNamedStatements(db, pool);
   return {
     db,
     dialect: "postgres",

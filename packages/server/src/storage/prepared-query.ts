@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { type Compilable, CompiledQuery, type Kysely } from "kysely";
+import type { Pool, QueryResultRow } from "pg";
 import { toSqliteValue } from "./node-sqlite-adapter.ts";
 
 /**
@@ -12,16 +14,28 @@ import { toSqliteValue } from "./node-sqlite-adapter.ts";
  * statement outside a transaction is atomic on its own, and node:sqlite runs it synchronously, so
  * nothing can interleave; Kysely's connection lock, which costs more than the statement here, only
  * matters while a transaction holds the connection across awaits, and then the query waits for it
- * through Kysely like any other. Kysely plugins would be bypassed, so the database has none.
+ * through Kysely like any other.
+ *
+ * On PostgreSQL the statement is a named prepared statement on whichever pooled connection runs it
+ * (as Kysely would pick one): the server parses it once per connection and, after a few runs,
+ * plans it once, where an unnamed statement is parsed and planned on every request.
+ *
+ * Both paths bypass Kysely's plugins, so the database has none.
  */
 type Build<Params, Row> = (param: <K extends keyof Params & string>(name: K) => Params[K]) => Compilable<Row>;
 type Result<Row> = { rows: Row[]; changes: number };
 
-const directHandles = new WeakMap<object, DatabaseSync>();
+const sqliteHandles = new WeakMap<object, DatabaseSync>();
+const postgresPools = new WeakMap<object, Pool>();
 
 /** Lets prepared queries on `db` run directly on its SQLite connection (see above). */
 export function allowDirectSqlite<Db>(db: Kysely<Db>, sqlite: DatabaseSync): void {
-  directHandles.set(db, sqlite);
+  sqliteHandles.set(db, sqlite);
+}
+
+/** Lets prepared queries on `db` run as named statements on its PostgreSQL pool (see above). */
+export function allowNamedStatements<Db>(db: Kysely<Db>, pool: Pool): void {
+  postgresPools.set(db, pool);
 }
 
 function prepare<Db, Params extends Record<string, unknown>, Row>(
@@ -40,9 +54,24 @@ function prepare<Db, Params extends Record<string, unknown>, Row>(
       const name = slots[i];
       return name === undefined ? value : params[name];
     });
-  const sqlite = directHandles.get(db);
+  const sqlite = sqliteHandles.get(db);
+  const pool = postgresPools.get(db);
+  // Named by content, so the same text always has the same name on a connection.
+  const name = `tessera_${createHash("sha256").update(compiled.sql).digest("hex").slice(0, 32)}`;
   let direct: { statement: StatementSync; reader: boolean } | undefined;
   return async (params) => {
+    if (pool !== undefined) {
+      const values = bind(params);
+      const result = await pool
+        .query<Row & QueryResultRow>({ name, text: compiled.sql, values })
+        .catch((error: { code?: string }) => {
+          // A migration by a newer process changed a table under a statement this connection
+          // prepared before ("cached plan must not change result type"): run it unprepared.
+          if (error.code === "0A000") return pool.query<Row & QueryResultRow>(compiled.sql, values);
+          throw error;
+        });
+      return { rows: result.rows, changes: result.rowCount ?? 0 };
+    }
     if (sqlite !== undefined && !sqlite.isTransaction) {
       if (direct === undefined) {
         const statement = sqlite.prepare(compiled.sql);
