@@ -25,6 +25,19 @@ import { backends, createTestDatabase, type TestDatabase } from "./helpers/test-
  * The guarantees the rest of the server relies on from storage, checked on every backend: the same
  * suite must pass on SQLite and PostgreSQL.
  */
+/** An audit event for storage tests; only the subject tells them apart. */
+const auditEvent = (subject: string) => ({
+  at: Date.now(),
+  tenantId: null,
+  actor: "system",
+  subject,
+  sourceIp: null,
+  operation: "test",
+  resultCode: 0,
+  durationMs: null,
+  requestId: null,
+});
+
 for (const backend of backends) {
   suite(`storage conformance (${backend})`, () => {
     let database: TestDatabase;
@@ -188,21 +201,11 @@ for (const backend of backends) {
 
     if (backend === "postgres") {
       test("a PostgreSQL audit writer appends in one statement, and under the lock when another process moved the head", async () => {
-        const event = (n: number) => ({
-          at: clock.now(),
-          tenantId: null,
-          actor: "system",
-          subject: `w:${n}`,
-          sourceIp: null,
-          operation: "test",
-          resultCode: 0,
-          durationMs: null,
-          requestId: null,
-        });
         const second = await openDatabase({ dataDir: database.dataDir, databaseUrl: database.databaseUrl });
         const first = new PostgresAuditWriter(ctx.database.db);
         const other = new PostgresAuditWriter(second.db);
-        const extend = (n: number) => (head: ChainHead) => extendChain(ctx.signer, 5, head, [event(n)]);
+        const extend = (n: number) => (head: ChainHead) =>
+          extendChain(ctx.signer, 5, head, [auditEvent(`w:${n}`)]);
         await first.append(extend(1));
         await first.append(extend(2));
         await first.append(extend(3));
@@ -239,19 +242,8 @@ for (const backend of backends) {
     test("two audit writers on two connections to one database keep one unbroken chain", async () => {
       const second = await openDatabase({ dataDir: database.dataDir, databaseUrl: database.databaseUrl });
       const other = new AuditLog(second, ctx.signer, 7);
-      const event = (n: number) => ({
-        at: clock.now(),
-        tenantId: null,
-        actor: "system",
-        subject: `n:${n}`,
-        sourceIp: null,
-        operation: "test",
-        resultCode: 0,
-        durationMs: null,
-        requestId: null,
-      });
       await Promise.all(
-        Array.from({ length: 60 }, (_, n) => (n % 2 === 0 ? ctx.audit : other).append(event(n))),
+        Array.from({ length: 60 }, (_, n) => (n % 2 === 0 ? ctx.audit : other).append(auditEvent(`n:${n}`))),
       );
       await second.close();
       const result = await verifyAudit(ctx.database.db, ctx.signer);
