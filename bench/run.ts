@@ -139,7 +139,7 @@ try {
 
     let nextOtpUser = 0;
     for (const connections of only === "link" ? [] : concurrencies) {
-      const base = { connections, durationSeconds: duration };
+      const base = { connections, durationSeconds: duration, serverCpuSeconds: () => server.cpuSeconds() };
       const label = (workload: string, implementation = "tessera") => ({ workload, backend, implementation });
       measurements.push(
         await load(label("session check"), {
@@ -150,7 +150,8 @@ try {
       );
       measurements.push(
         await load(label("session check", "bare baseline"), {
-          ...base,
+          connections,
+          durationSeconds: duration,
           url: `${bare.url}/v1/sessions/${sessionToken}`,
         }),
       );
@@ -217,11 +218,11 @@ console.log("\nServer memory (RSS, MiB)");
 for (const [backend, m] of Object.entries(memory))
   console.log(`  ${backend.padEnd(10)} idle ${m.idleMiB}  after load ${m.afterLoadMiB}`);
 console.log(
-  "\nWorkload                 backend    implementation  conc    req/s   p50 ms   p99 ms  errors non-2xx",
+  "\nWorkload                 backend    implementation  conc    req/s   p50 ms   p99 ms  errors non-2xx  cpu µs/req",
 );
 for (const m of measurements) {
   console.log(
-    `  ${m.workload.padEnd(22)} ${m.backend.padEnd(10)} ${m.implementation.padEnd(15)} ${String(m.concurrency).padStart(4)} ${String(m.requestsPerSecond).padStart(8)} ${String(m.p50Ms).padStart(8)} ${String(m.p99Ms).padStart(8)} ${String(m.errors).padStart(7)} ${String(m.non2xx).padStart(7)}`,
+    `  ${m.workload.padEnd(22)} ${m.backend.padEnd(10)} ${m.implementation.padEnd(15)} ${String(m.concurrency).padStart(4)} ${String(m.requestsPerSecond).padStart(8)} ${String(m.p50Ms).padStart(8)} ${String(m.p99Ms).padStart(8)} ${String(m.errors).padStart(7)} ${String(m.non2xx).padStart(7)} ${String(m.serverCpuMicrosPerRequest ?? "-").padStart(11)}`,
   );
 }
 console.log("\nLink (sync jobs against the served Sandbox Bank, 32 clients)");

@@ -11,6 +11,12 @@ export interface Measurement {
   readonly p99Ms: number;
   readonly errors: number;
   readonly non2xx: number;
+  /**
+   * CPU time the server process spent per answered request (all its threads). Unlike req/s it does
+   * not move when other work on the machine takes CPU away; null where the server shares the load
+   * generator's process (the bare baseline).
+   */
+  readonly serverCpuMicrosPerRequest: number | null;
 }
 
 export interface LoadOptions {
@@ -23,12 +29,15 @@ export interface LoadOptions {
 
   readonly connections: number;
   readonly durationSeconds: number;
+  /** CPU seconds the serving process has used so far, when it is a process of its own. */
+  readonly serverCpuSeconds?: () => number;
 }
 
 export async function load(
-  label: Omit<Measurement, "requestsPerSecond" | "p50Ms" | "p99Ms" | "errors" | "non2xx" | "concurrency">,
+  label: Pick<Measurement, "workload" | "backend" | "implementation">,
   options: LoadOptions,
 ): Promise<Measurement> {
+  const cpuBefore = options.serverCpuSeconds?.();
   const result = await autocannon({
     url: options.url,
     method: options.method ?? "GET",
@@ -58,6 +67,10 @@ export async function load(
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    serverCpuMicrosPerRequest:
+      cpuBefore === undefined || options.serverCpuSeconds === undefined || result.requests.total === 0
+        ? null
+        : Math.round(((options.serverCpuSeconds() - cpuBefore) * 1e6) / result.requests.total),
   };
 }
 

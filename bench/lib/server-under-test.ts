@@ -12,8 +12,12 @@ export interface ServerUnderTest {
   readonly url: string;
   readonly child: ChildProcess;
   rssMiB(): number;
+  /** CPU seconds used by the server process so far, all threads (/proc/<pid>/stat). */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
+
+const clockTicksPerSecond = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -54,6 +58,11 @@ export async function startServerUnderTest(data: string[]): Promise<ServerUnderT
     rssMiB() {
       const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
       return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024);
+    },
+    cpuSeconds() {
+      // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks.
+      const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+      return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
     },
     async stop() {
       const exited = once(child, "exit");
