@@ -7,9 +7,10 @@ import type { ChainExtension, ChainHead, Extend } from "./chain-extension.ts";
  * Appends batches on PostgreSQL, where several server processes may share one trail.
  *
  * The fast path is one statement, so one round trip and one commit: it moves the head only if it is
- * still where this process last left it (a compare-and-set on seq, re-checked by PostgreSQL after
- * waiting for any concurrent update of the row), and inserts the events and checkpoints only if the
- * head moved. When another process has appended in between, nothing is written, and the batch goes
+ * still where this process last left it (a compare-and-set on seq and hash, which PostgreSQL
+ * re-checks after waiting for any concurrent update of the row), and inserts the events and
+ * checkpoints only if it did move it. When another process has appended in between, nothing is
+ * written, and the batch goes
  * through the locking path instead: a transaction that reads the head FOR UPDATE, which always
  * succeeds and tells this process where the head now is.
  */
