@@ -3,21 +3,19 @@ import { after, before, describe as suite, test } from "node:test";
 import { CredentialStatus as S, TesseraApiCode } from "@tessera/codes";
 import { runServer } from "../src/app/run-server.ts";
 import { ManualClock } from "../src/clock/clock.ts";
-import { loadConfig } from "../src/config/load-config.ts";
 import { createApiKey } from "../src/tenants/api-keys.ts";
 import { createTenant } from "../src/tenants/tenant-store.ts";
 import { apiRequest } from "./helpers/api-client.ts";
-import { linkFlags } from "./helpers/link.ts";
+import { codes, endsWith, lastCode, linkFlags, timelineAt, waitFor } from "./helpers/link.ts";
 import { runCli } from "./helpers/run-cli.ts";
 import { type ServerProcess, startServerProcess } from "./helpers/server-process.ts";
 import { backends, createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
+import { testConfig } from "./helpers/test-server.ts";
 
 /**
  * Jobs live in the database, not in a process: a restart, a killed process or a second process
  * must not lose, duplicate or strand one.
  */
-type Entry = { code: number };
-
 function client(url: string, apiKey: string) {
   return (method: string, path: string, scenario: string, body?: unknown) =>
     apiRequest(`${url}${path}`, {
@@ -31,38 +29,11 @@ function client(url: string, apiKey: string) {
     });
 }
 
-async function waitForCode(
-  call: ReturnType<typeof client>,
-  jobId: string,
-  scenario: string,
-  done: (entries: Entry[]) => boolean,
-  timeoutMs = 20_000,
-): Promise<Entry[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const response = await call("GET", `/v1/link/jobs/${jobId}/status`, scenario);
-    const entries = response.body.status as Entry[];
-    if (done(entries)) return entries;
-    if (Date.now() > deadline) assert.fail(`job ${jobId}: ${entries.map((e) => e.code).join(" → ")}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-const last = (entries: Entry[]) => entries[entries.length - 1]?.code;
-
 for (const backend of backends) {
   test(`a job waiting for a token survives a restart and any process finishes it (${backend})`, async () => {
     const database = await createTestDatabase(backend);
     const clock = new ManualClock();
-    const config = loadConfig({
-      env: {},
-      flags: {
-        dataDir: database.dataDir,
-        databaseUrl: database.databaseUrl,
-        port: 0,
-        logLevel: "silent",
-        ...linkFlags,
-      },
-    });
+    const config = testConfig(database, linkFlags);
     const scenario = "link: restart while waiting";
     let first = await runServer(config, { clock, logger: false });
     try {
@@ -76,7 +47,7 @@ for (const backend of backends) {
         fields: { username: "user_token", password: "sandbox" },
       });
       const jobId = (connected.body.job as { id: string }).id;
-      await waitForCode(call, jobId, scenario, (e) => last(e) === S.Waiting);
+      await waitFor(timelineAt(first.url, apiKey), jobId, scenario, endsWith(S.Waiting));
       assert.equal(first.ctx.link.runningJobs, 0, "a waiting job holds no worker");
       const stored = await first.ctx.database.db
         .selectFrom("link_jobs")
@@ -94,11 +65,15 @@ for (const backend of backends) {
         twofa: { token: "123456" },
       });
       assert.equal(answered.status, 202);
-      const entries = await waitForCode(call, jobId, scenario, (e) => last(e) === S.Finish);
-      assert.deepEqual(
-        entries.map((e) => e.code),
-        [S.Register, S.Starting, S.Waiting, S.TokenReceived, S.Running, S.Finish],
-      );
+      const entries = await waitFor(timelineAt(first.url, apiKey), jobId, scenario, endsWith(S.Finish));
+      assert.deepEqual(codes(entries), [
+        S.Register,
+        S.Starting,
+        S.Waiting,
+        S.TokenReceived,
+        S.Running,
+        S.Finish,
+      ]);
       const ended = await first.ctx.database.db
         .selectFrom("link_jobs")
         .selectAll()
@@ -127,7 +102,7 @@ test("a process killed mid-job: the next process takes the job over when its lea
     const data = ["--data-dir", a.dataDir];
     const created = await runCli([...data, "tenant", "create", "crash", "--json"], { scenario });
     const apiKey = JSON.parse(created.stdout).apiKey as string;
-    let call = client(a.url, apiKey);
+    const call = client(a.url, apiKey);
     await call("POST", "/v1/users", scenario, { username: "kim" });
     const connected = await call("POST", "/v1/link/credentials", scenario, {
       username: "kim",
@@ -136,13 +111,18 @@ test("a process killed mid-job: the next process takes the job over when its lea
     });
     const jobId = (connected.body.job as { id: string }).id;
     // The site stalls: the job is inside a connector call when the process dies.
-    await waitForCode(call, jobId, scenario, (e) => last(e) === S.Starting);
+    await waitFor(timelineAt(a.url, apiKey), jobId, scenario, endsWith(S.Starting));
     await a.stop("SIGKILL");
     b = await startServerProcess(["--data-dir", a.dataDir], env);
-    call = client(b.url, apiKey);
-    const entries = await waitForCode(call, jobId, scenario, (e) => last(e) === S.ConnectionTimeout, 30_000);
+    const entries = await waitFor(
+      timelineAt(b.url, apiKey),
+      jobId,
+      scenario,
+      endsWith(S.ConnectionTimeout),
+      30_000,
+    );
     assert.deepEqual(
-      entries.map((e) => e.code),
+      codes(entries),
       [S.Register, S.Starting, S.Starting, S.ConnectionTimeout],
       "taken over once (attempt 2 of 2), then ended with the site's real outcome",
     );
@@ -188,12 +168,12 @@ suite("two server processes on one PostgreSQL: one job per credential", () => {
     });
     const credentialId = (connected.body.credential as { id: string }).id;
     const firstJob = (connected.body.job as { id: string }).id;
-    await waitForCode(client(b.url, apiKey), firstJob, scenario, (e) => last(e) === S.Waiting);
+    await waitFor(timelineAt(b.url, apiKey), firstJob, scenario, endsWith(S.Waiting));
     // End the first job so that the credential is free, then race twenty requests for the next one.
     await client(b.url, apiKey)("POST", `/v1/link/jobs/${firstJob}/twofa`, scenario, {
       twofa: { token: "000000" },
     });
-    await waitForCode(client(a.url, apiKey), firstJob, scenario, (e) => last(e) === S.Invalidtoken);
+    await waitFor(timelineAt(a.url, apiKey), firstJob, scenario, endsWith(S.Invalidtoken));
     const responses = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         client(i % 2 === 0 ? a.url : b.url, apiKey)(
@@ -211,12 +191,8 @@ suite("two server processes on one PostgreSQL: one job per credential", () => {
       assert.equal(r.body.errorCode, TesseraApiCode.SyncInProgress);
       assert.equal((r.body.job as { id: string }).id, jobId, "everyone is pointed at the one job");
     }
-    const entries = await waitForCode(client(a.url, apiKey), jobId, scenario, (e) => last(e) === S.Waiting);
-    assert.deepEqual(
-      entries.map((e) => e.code),
-      [S.Register, S.Starting, S.Waiting],
-      "run by one process only",
-    );
+    const entries = await waitFor(timelineAt(a.url, apiKey), jobId, scenario, endsWith(S.Waiting));
+    assert.deepEqual(codes(entries), [S.Register, S.Starting, S.Waiting], "run by one process only");
   });
 
   test("jobs queued on one process are each run once, by whichever worker claims them", async () => {
@@ -245,8 +221,8 @@ suite("two server processes on one PostgreSQL: one job per credential", () => {
       }),
     );
     for (const jobId of jobs) {
-      const entries = await waitForCode(client(b.url, apiKey), jobId, scenario, (e) => {
-        const code = last(e) ?? 0;
+      const entries = await waitFor(timelineAt(b.url, apiKey), jobId, scenario, (e) => {
+        const code = lastCode(e) ?? 0;
         return code >= 200 && code !== S.Pending;
       });
       assert.equal(

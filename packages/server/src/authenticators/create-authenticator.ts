@@ -3,14 +3,8 @@ import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../app/server-context.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
 import type { UserRow } from "../users/user-store.ts";
-import { sealSecret } from "./authenticator-secret.ts";
-import {
-  type AuthenticatorRow,
-  findBySerial,
-  insertAuthenticator,
-  newAuthenticatorId,
-  newAuthenticatorRow,
-} from "./authenticator-store.ts";
+import { insertSealedAuthenticator } from "./authenticator-secret.ts";
+import { type AuthenticatorRow, findBySerial } from "./authenticator-store.ts";
 import { decodeBase32 } from "./oath/base32.ts";
 import { authenticatorType } from "./registry.ts";
 import { generateSerial, requireSerial } from "./serial.ts";
@@ -65,26 +59,22 @@ export async function createAuthenticator(
     throw new TesseraError(code, { message: `serial ${serial} is taken`, field: "body.serial" });
   }
   const now = ctx.clock.now();
-  const id = newAuthenticatorId();
-  const row = await insertAuthenticator(
-    ctx.database.db,
-    newAuthenticatorRow(
-      {
-        id,
-        tenant_id: tenant.id,
-        serial,
-        type: type.type,
-        user_id: user?.id ?? null,
-        activated: input.secret === undefined ? 0 : 1,
-        secret_enc: sealSecret(ctx, id, secret),
-        algorithm: parameters.algorithm,
-        digits: parameters.digits,
-        period: parameters.period,
-        position: type.initialPosition(parameters, now),
-        max_uses: input.maxUses ?? null,
-      },
-      now,
-    ),
+  const row = await insertSealedAuthenticator(
+    ctx,
+    {
+      tenant_id: tenant.id,
+      serial,
+      type: type.type,
+      user_id: user?.id ?? null,
+      activated: input.secret === undefined ? 0 : 1,
+      algorithm: parameters.algorithm,
+      digits: parameters.digits,
+      period: parameters.period,
+      position: type.initialPosition(parameters, now),
+      max_uses: input.maxUses ?? null,
+    },
+    secret,
+    now,
   );
 
   if (row === undefined)

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
 import { recordObservedCode } from "@tessera/codes/coverage";
-import type { ApiResponse } from "./api-client.ts";
+import { type ApiResponse, apiRequest } from "./api-client.ts";
 import type { Backend } from "./test-database.ts";
 import { startTestServer, type TestServer } from "./test-server.ts";
 
@@ -73,6 +73,14 @@ export async function connect(
   return { ...response, jobId: job.id, credentialId: credential.id };
 }
 
+/** Reads a job's timeline through the public API. */
+export type TimelineReader = (jobId: string, scenario: string) => Promise<TimelineEntry[]>;
+
+const recorded = (entries: TimelineEntry[], scenario: string) => {
+  for (const entry of entries) recordObservedCode("credential", entry.code, scenario);
+  return entries;
+};
+
 /** The job's timeline through the public API; every code seen is recorded for the coverage report. */
 export async function timeline(setup: LinkSetup, jobId: string, scenario: string): Promise<TimelineEntry[]> {
   const response = await setup.server.api("GET", `/v1/link/jobs/${jobId}/status`, {
@@ -80,22 +88,33 @@ export async function timeline(setup: LinkSetup, jobId: string, scenario: string
     scenario,
   });
   assert.equal(response.body.errorCode, 0);
-  const entries = response.body.status as TimelineEntry[];
-  for (const entry of entries) recordObservedCode("credential", entry.code, scenario);
-  return entries;
+  return recorded(response.body.status as TimelineEntry[], scenario);
+}
+
+/** Timelines from the server at `url`, for tests that run servers in processes of their own. */
+export function timelineAt(url: string, apiKey: string): TimelineReader {
+  return async (jobId, scenario) => {
+    const response = await apiRequest(`${url}/v1/link/jobs/${jobId}/status`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+      scenario,
+    });
+    assert.equal(response.body.errorCode, 0);
+    return recorded(response.body.status as TimelineEntry[], scenario);
+  };
 }
 
 /** Polls the status until the predicate holds; fails with the timeline seen last. */
 export async function waitFor(
-  setup: LinkSetup,
+  source: LinkSetup | TimelineReader,
   jobId: string,
   scenario: string,
   until: (entries: TimelineEntry[]) => boolean,
   timeoutMs = 15_000,
 ): Promise<TimelineEntry[]> {
+  const read: TimelineReader = typeof source === "function" ? source : (id, sc) => timeline(source, id, sc);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const entries = await timeline(setup, jobId, scenario);
+    const entries = await read(jobId, scenario);
     if (until(entries)) return entries;
     if (Date.now() > deadline)
       assert.fail(

@@ -1,6 +1,7 @@
 import { type RunningServer, runServer } from "../../src/app/run-server.ts";
 import { ManualClock } from "../../src/clock/clock.ts";
 import { loadConfig } from "../../src/config/load-config.ts";
+import type { TesseraConfig } from "../../src/config/tessera-config.ts";
 import type { Mailer } from "../../src/mail/mailer.ts";
 import { createApiKey } from "../../src/tenants/api-keys.ts";
 import {
@@ -10,7 +11,7 @@ import {
   updateTenant,
 } from "../../src/tenants/tenant-store.ts";
 import { type ApiResponse, apiRequest } from "./api-client.ts";
-import { type Backend, createTestDatabase } from "./test-database.ts";
+import { type Backend, createTestDatabase, type TestDatabase } from "./test-database.ts";
 
 /**
  * A real server on a free loopback port, in this process so that the test controls its clock,
@@ -41,13 +42,9 @@ export interface CallOptions {
 
 let tenantCounter = 0;
 
-export async function startTestServer(
-  backend: Backend,
-  options: { flags?: Record<string, unknown>; mailer?: Mailer; clock?: ManualClock } = {},
-): Promise<TestServer> {
-  const database = await createTestDatabase(backend);
-  const clock = options.clock ?? new ManualClock();
-  const config = loadConfig({
+/** The configuration test servers run with: a free port, no logs, a small pool, on `database`. */
+export function testConfig(database: TestDatabase, flags: Record<string, unknown> = {}): TesseraConfig {
+  return loadConfig({
     env: {},
     flags: {
       dataDir: database.dataDir,
@@ -56,9 +53,18 @@ export async function startTestServer(
       logLevel: "silent",
       databasePoolSize: 5,
       trustProxy: true,
-      ...options.flags,
+      ...flags,
     },
   });
+}
+
+export async function startTestServer(
+  backend: Backend,
+  options: { flags?: Record<string, unknown>; mailer?: Mailer; clock?: ManualClock } = {},
+): Promise<TestServer> {
+  const database = await createTestDatabase(backend);
+  const clock = options.clock ?? new ManualClock();
+  const config = testConfig(database, options.flags);
   const server = await runServer(config, {
     clock,
     logger: false,

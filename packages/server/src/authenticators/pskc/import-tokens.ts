@@ -1,8 +1,7 @@
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../../app/server-context.ts";
 import type { Tenant } from "../../tenants/tenant-store.ts";
-import { sealSecret } from "../authenticator-secret.ts";
-import { insertAuthenticator, newAuthenticatorId, newAuthenticatorRow } from "../authenticator-store.ts";
+import { insertSealedAuthenticator } from "../authenticator-secret.ts";
 import { authenticatorType } from "../registry.ts";
 import { PskcError, parsePskc } from "./parse-pskc.ts";
 
@@ -51,25 +50,20 @@ export async function importPskc(
       if (!/^[A-Za-z0-9._-]{1,64}$/.test(token.serial))
         throw new Error("serial number is not 1–64 letters, digits, '-', '_' or '.'");
       const now = ctx.clock.now();
-      const id = newAuthenticatorId();
-      const row = await insertAuthenticator(
-        ctx.database.db,
-        newAuthenticatorRow(
-          {
-            id,
-            tenant_id: tenant.id,
-            serial: token.serial,
-            type: token.type,
-            secret_enc: sealSecret(ctx, id, token.secret),
-            algorithm: parameters.algorithm,
-            digits: parameters.digits,
-            period: parameters.period,
-            position: token.type === "hotp" ? token.counter : 0,
-          },
-          now,
-        ),
+      const row = await insertSealedAuthenticator(
+        ctx,
+        {
+          tenant_id: tenant.id,
+          serial: token.serial,
+          type: token.type,
+          algorithm: parameters.algorithm,
+          digits: parameters.digits,
+          period: parameters.period,
+          position: token.type === "hotp" ? token.counter : 0,
+        },
+        token.secret,
+        now,
       );
-
       if (row === undefined) throw new Error("serial number already exists");
       imported += 1;
     } catch (error) {
