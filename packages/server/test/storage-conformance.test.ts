@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
+import { sql } from "kysely";
 import { openServerContext, type ServerContext } from "../src/app/server-context.ts";
 import { AuditLog } from "../src/audit/audit-log.ts";
 import { type ChainHead, extendChain } from "../src/audit/chain-extension.ts";
@@ -16,6 +17,8 @@ import { loadConfig } from "../src/config/load-config.ts";
 import { openRecovery, redeemRecovery } from "../src/passwords/recovery-store.ts";
 import { createSession, revokeSession } from "../src/sessions/session-store.ts";
 import { openDatabase } from "../src/storage/database.ts";
+import { preparedQuery } from "../src/storage/prepared-query.ts";
+import type { Schema } from "../src/storage/schema.ts";
 import { lockedUntil, recordSourceFailure } from "../src/tenants/source-lockout.ts";
 import { createTenant } from "../src/tenants/tenant-store.ts";
 import { findUser, insertUser, likePattern, listUsers } from "../src/users/user-store.ts";
@@ -200,6 +203,25 @@ for (const backend of backends) {
     });
 
     if (backend === "postgres") {
+      test("a named statement prepared before another process's migration still runs after it", async () => {
+        const fresh = await createTestDatabase("postgres");
+        const opened = await openDatabase({
+          dataDir: fresh.dataDir,
+          databaseUrl: fresh.databaseUrl,
+          poolSize: 1,
+        });
+        const byName = preparedQuery<Schema, { name: string }, Record<string, unknown>>(opened.db, (p) =>
+          opened.db.selectFrom("tenants").selectAll().where("name", "=", p("name")),
+        );
+        await createTenant(opened.db, "before-migration", clock.now());
+        assert.equal((await byName({ name: "before-migration" })).length, 1);
+        await sql`alter table tenants add column added_later text`.execute(opened.db);
+        const [row] = await byName({ name: "before-migration" });
+        assert.ok(row !== undefined && "added_later" in row, "the query sees the table as it is now");
+        await opened.close();
+        await fresh.drop();
+      });
+
       test("a PostgreSQL audit writer appends in one statement, and under the lock when another process moved the head", async () => {
         const second = await openDatabase({ dataDir: database.dataDir, databaseUrl: database.databaseUrl });
         const first = new PostgresAuditWriter(ctx.database.db);
