@@ -94,7 +94,6 @@ for (const backend of backends) {
         (
           await s.api("GET", "/v1/tenant", {
             apiKey: created.apiKey,
-            source: "203.0.113.9",
             scenario: "cli: disabled tenant",
           })
         ).body.errorCode,
@@ -105,7 +104,6 @@ for (const backend of backends) {
         (
           await s.api("GET", "/v1/tenant", {
             apiKey: created.apiKey,
-            source: "203.0.113.9",
             scenario: "cli: enabled tenant",
           })
         ).status,

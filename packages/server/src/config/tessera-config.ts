@@ -7,7 +7,8 @@ export interface TesseraConfig {
   readonly databasePoolSize: number;
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   readonly publicUrl?: string;
-  readonly trustProxy: boolean;
+  /** Addresses and CIDR ranges of the reverse proxies whose X-Forwarded-For hop is believed. */
+  readonly trustedProxies: readonly string[];
   readonly keys: { readonly keyringFile?: string; readonly masterKey?: string };
   readonly smtp: {
     readonly host?: string;
@@ -39,4 +40,5 @@ export interface TesseraConfig {
   };
   readonly shutdownDrainMs: number;
   readonly shutdownTimeoutMs: number;
+  readonly rateLimits: { readonly authPerSource: number; readonly authPerTenant: number };
 }
