@@ -76,7 +76,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
     // Fastify (proxy-addr) walks X-Forwarded-For from the socket address leftwards and stops at the
     // first hop that is not a trusted proxy: a client cannot pick its own address by prepending
     // values. With no trusted proxies, the header is ignored and the socket address is the client.
-    trustProxy: ctx.config.trustedProxies.length === 0 ? false : [...ctx.config.trustedProxies],
+    trustProxy: ctx.config.trustedProxies === "" ? false : ctx.config.trustedProxies.split(","),
   });
   app.setValidatorCompiler(validatorCompiler);
   // The API speaks JSON only; any other body is UnsupportedMediaType rather than a string.

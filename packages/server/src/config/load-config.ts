@@ -37,12 +37,7 @@ export function loadConfig(sources: ConfigSources = {}): TesseraConfig {
     const raw = flag ?? env[setting.env] ?? fromFile[setting.path];
     const origin =
       flag !== undefined ? "command line" : env[setting.env] !== undefined ? setting.env : `${sources.file}`;
-    const value =
-      raw === undefined || raw === ""
-        ? setting.type.kind === "cidrs"
-          ? []
-          : setting.default
-        : coerce(setting, raw, origin, problems);
+    const value = raw === undefined || raw === "" ? setting.default : coerce(setting, raw, origin, problems);
     if (value !== undefined) setPath(config, setting.path, value);
   }
   for (const group of ["keys", "smtp", "passwords", "apiKeys", "recovery", "audit", "link", "rateLimits"])
@@ -128,7 +123,7 @@ function coerce(setting: Setting, raw: unknown, origin: string, problems: string
       const list = Array.isArray(raw) ? raw : typeof raw === "string" ? raw.split(",") : undefined;
       const entries = list?.map((entry) => (typeof entry === "string" ? entry.trim() : "")) ?? [""];
       return entries.every(isValidIpRange)
-        ? entries
+        ? entries.join(",")
         : fail("comma-separated IP addresses or CIDR ranges (10.0.0.0/8, ::1)");
     }
     case "string":

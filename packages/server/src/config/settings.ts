@@ -8,7 +8,7 @@ export type SettingType =
   | { readonly kind: "boolean" }
   | { readonly kind: "enum"; readonly values: readonly string[] }
   | { readonly kind: "url"; readonly protocols: readonly string[] }
-  /** A comma-separated list of IP addresses or CIDR ranges, loaded as an array. */
+  /** A comma-separated list of IP addresses or CIDR ranges (a JSON array in a config file). */
   | { readonly kind: "cidrs" };
 
 export interface Setting {

@@ -7,8 +7,8 @@ export interface TesseraConfig {
   readonly databasePoolSize: number;
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   readonly publicUrl?: string;
-  /** Addresses and CIDR ranges of the reverse proxies whose X-Forwarded-For hop is believed. */
-  readonly trustedProxies: readonly string[];
+  /** Comma-separated addresses and CIDR ranges of the reverse proxies (validated); "" for none. */
+  readonly trustedProxies: string;
   readonly keys: { readonly keyringFile?: string; readonly masterKey?: string };
   readonly smtp: {
     readonly host?: string;
