@@ -20,7 +20,11 @@ for (const backend of backends) {
   suite(`audit trail (${backend})`, () => {
     let s: TestServer;
     before(async () => {
-      s = await startTestServer(backend, { flags: { "audit.checkpointEvery": 10 } });
+      // Trusts the loopback proxy hop (not the default) so a test can show the recorded source
+      // address is the client's, sent as X-Forwarded-For.
+      s = await startTestServer(backend, {
+        flags: { "audit.checkpointEvery": 10, trustedProxies: "127.0.0.1/32" },
+      });
     });
     after(() => s.close());
     const verify = () => verifyAudit(s.server.ctx.database.db, s.server.ctx.signer);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe as suite, test } from "node:test";
-import { ApiReturnCode } from "@tessera/codes";
+import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { recordObservedCode } from "@tessera/codes/coverage";
 import { runCli } from "./helpers/run-cli.ts";
 import { type SmtpSink, startSmtpSink } from "./helpers/smtp-sink.ts";
@@ -94,7 +94,6 @@ for (const backend of backends) {
         (
           await s.api("GET", "/v1/tenant", {
             apiKey: created.apiKey,
-            source: "203.0.113.9",
             scenario: "cli: disabled tenant",
           })
         ).body.errorCode,
@@ -105,7 +104,6 @@ for (const backend of backends) {
         (
           await s.api("GET", "/v1/tenant", {
             apiKey: created.apiKey,
-            source: "203.0.113.9",
             scenario: "cli: enabled tenant",
           })
         ).status,
@@ -232,6 +230,38 @@ for (const backend of backends) {
       const result = JSON.parse(r.stdout) as { ok: boolean; events: number };
       assert.equal(result.ok, true);
       assert.ok(result.events > 10);
+    });
+
+    test("api keys: tenant create gives an admin key; api-key create takes scopes; an unknown scope is refused", async () => {
+      const created = await runCli([...data, "tenant", "create", "cyberdyne", "--json"], {
+        env,
+        scenario: "cli: tenant create",
+      });
+      const admin = JSON.parse(created.stdout).apiKey as string;
+      const scoped = await runCli(
+        [...data, "api-key", "create", "--tenant", "cyberdyne", "--scope", "users", "tokens", "--json"],
+        { env, scenario: "cli: api key scoped" },
+      );
+      assert.equal(scoped.status, 0, scoped.stderr);
+      const { apiKey, key } = JSON.parse(scoped.stdout) as { apiKey: string; key: { scopes: string[] } };
+      assert.deepEqual(key.scopes, ["users", "tokens"]);
+      const list = await runCli([...data, "api-key", "list", "--tenant", "cyberdyne"], {
+        env,
+        scenario: "cli: api key list",
+      });
+      assert.match(list.stdout, /initial {2}\[admin\]/);
+      assert.match(list.stdout, /cli {2}\[users tokens\]/);
+      const keys = await s.api("GET", "/v1/api-keys", { apiKey: admin, scenario: "cli: admin key" });
+      assert.equal(keys.status, 200, "the first key manages keys");
+      const audit = await s.api("GET", "/v1/audit", { apiKey, scenario: "cli: scoped key outside scope" });
+      assert.equal(audit.body.errorCode, ApiReturnCode.PartnerUserLoginFailedNotAdmin);
+      const bad = await runCli(
+        [...data, "api-key", "create", "--tenant", "cyberdyne", "--scope", "root", "--json"],
+        { env, scenario: "cli: api key unknown scope" },
+      );
+      assert.equal(bad.status, 1);
+      assert.equal(JSON.parse(bad.stdout).errorCode, TesseraApiCode.MalformedRequest);
+      assert.match(JSON.parse(bad.stdout).errorMessage, /--scope root/);
     });
   });
 }

@@ -38,7 +38,7 @@ for (const backend of backends) {
     let first = await runServer(config, { clock, logger: false });
     try {
       const tenant = await createTenant(first.ctx.database.db, "restart", clock.now());
-      const { apiKey } = await createApiKey(first.ctx.database.db, tenant.id, "test", clock.now());
+      const { apiKey } = await createApiKey(first.ctx.database.db, tenant.id, "test", ["admin"], clock.now());
       let call = client(first.url, apiKey);
       await call("POST", "/v1/users", scenario, { username: "rita" });
       const connected = await call("POST", "/v1/link/credentials", scenario, {

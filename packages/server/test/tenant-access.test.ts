@@ -8,8 +8,11 @@ for (const backend of backends) {
   suite(`tenant access (${backend})`, () => {
     let s: TestServer;
     before(async () => {
+      // Trusts the loopback proxy hop (not the default): these tests vary the client address with
+      // X-Forwarded-For to exercise allowlists and per-source lockouts. The default is tested in
+      // client-address.test.ts.
       s = await startTestServer(backend, {
-        flags: { "apiKeys.failureLimit": 3, "apiKeys.lockoutSeconds": 60 },
+        flags: { "apiKeys.failureLimit": 3, "apiKeys.lockoutSeconds": 60, trustedProxies: "127.0.0.1/32" },
       });
     });
     after(() => s.close());
@@ -144,6 +147,119 @@ for (const backend of backends) {
         scenario: "tenant: after lockout",
       });
       assert.equal(later.status, 200);
+    });
+
+    test("API-key scopes: an auth key validates, but every other part of the API is PartnerUserLoginFailedNotAdmin", async () => {
+      const { apiKey: admin } = await s.tenant();
+      const created = await s.api("POST", "/v1/api-keys", {
+        apiKey: admin,
+        body: { name: "login page", scopes: ["auth"] },
+        scenario: "api key: create scoped",
+      });
+      assert.equal(created.status, 201);
+      assert.deepEqual((created.body.key as { scopes: string[] }).scopes, ["auth"]);
+      const auth = created.body.apiKey as string;
+      await s.api("POST", "/v1/users", {
+        apiKey: admin,
+        body: { username: "scoped", password: "correct horse battery" },
+        scenario: "scopes: setup",
+      });
+      const login = await s.api("POST", "/v1/auth/password", {
+        apiKey: auth,
+        body: { username: "scoped", password: "correct horse battery" },
+        scenario: "scopes: auth key validates",
+      });
+      assert.equal(login.status, 200);
+      for (const [method, path, body] of [
+        ["GET", "/v1/users/scoped", undefined],
+        ["POST", "/v1/users/scoped/password", { newPassword: "a new password for sure" }],
+        ["POST", "/v1/authenticators", { type: "totp", username: "scoped" }],
+        ["GET", "/v1/audit", undefined],
+        ["GET", "/v1/link/sites", undefined],
+        ["GET", "/v1/api-keys", undefined],
+        ["POST", "/v1/api-keys", { name: "escalate", scopes: ["admin"] }],
+        ["PATCH", "/v1/tenant", { passwordMaxFailures: 100 }],
+      ] as const) {
+        const r = await s.api(method, path, {
+          apiKey: auth,
+          ...(body === undefined ? {} : { body }),
+          scenario: "scopes: outside the key's scope",
+        });
+        assert.equal(r.status, 403, `${method} ${path}`);
+        assert.equal(r.body.errorCode, ApiReturnCode.PartnerUserLoginFailedNotAdmin, `${method} ${path}`);
+      }
+      const relogin = await s.api("POST", "/v1/auth/password", {
+        apiKey: admin,
+        body: { username: "scoped", password: "correct horse battery" },
+        scenario: "scopes: password unchanged",
+      });
+      assert.equal(relogin.status, 200, "the refused reset changed nothing");
+    });
+
+    test("API-key scopes: a key with every scope but admin cannot mint an admin key or manage keys", async () => {
+      const { apiKey: admin } = await s.tenant();
+      const wide = await s.api("POST", "/v1/api-keys", {
+        apiKey: admin,
+        body: { name: "almost all", scopes: ["auth", "users", "tokens", "audit", "link"] },
+        scenario: "api key: create scoped",
+      });
+      const key = wide.body.apiKey as string;
+      const users = await s.api("GET", "/v1/audit", { apiKey: key, scenario: "scopes: audit scope reads" });
+      assert.equal(users.status, 200);
+      const escalate = await s.api("POST", "/v1/api-keys", {
+        apiKey: key,
+        body: { name: "escalate", scopes: ["admin"] },
+        scenario: "scopes: privilege escalation",
+      });
+      assert.equal(escalate.status, 403);
+      assert.equal(escalate.body.errorCode, ApiReturnCode.PartnerUserLoginFailedNotAdmin);
+      const list = await s.api("GET", "/v1/api-keys", { apiKey: admin, scenario: "api key: list" });
+      const keys = list.body.apiKeys as { name: string; scopes: string[] }[];
+      assert.deepEqual(
+        keys.map((k) => [k.name, k.scopes]),
+        [
+          ["test", ["admin"]],
+          ["almost all", ["auth", "users", "tokens", "audit", "link"]],
+        ],
+        "no admin key was created, and listings show each key's scopes",
+      );
+    });
+
+    test("API-key scopes: unknown, empty or duplicated scope lists are a 400 naming the field", async () => {
+      const { apiKey } = await s.tenant();
+      for (const [scopes, field] of [
+        [["auth", "root"], "body.scopes.1"],
+        [[], "body.scopes"],
+        [["auth", "auth"], "body.scopes"],
+        ["admin", "body.scopes"],
+      ] as const) {
+        const r = await s.api("POST", "/v1/api-keys", {
+          apiKey,
+          body: { name: "bad", scopes },
+          scenario: "api key: bad scopes",
+        });
+        assert.equal(r.status, 400, JSON.stringify(scopes));
+        assert.equal(r.body.field, field, JSON.stringify(scopes));
+      }
+    });
+
+    test("every /v1 route of the OpenAPI document declares the API-key scope it needs", async () => {
+      const response = await fetch(`${s.url}/openapi.json`);
+      const document = (await response.json()) as {
+        paths: Record<string, Record<string, { security?: { tenantApiKey?: string[] }[] }>>;
+      };
+      const routes = Object.entries(document.paths).filter(([path]) => path.startsWith("/v1/"));
+      assert.ok(routes.length > 30, "the document lists the tenant API");
+      for (const [path, operations] of routes) {
+        for (const [method, operation] of Object.entries(operations)) {
+          const scopes = operation.security?.[0]?.tenantApiKey ?? [];
+          assert.equal(scopes.length, 1, `${method.toUpperCase()} ${path} declares one scope`);
+          assert.ok(
+            ["auth", "users", "tokens", "audit", "link", "admin"].includes(scopes[0] as string),
+            `${method.toUpperCase()} ${path}: ${scopes[0]}`,
+          );
+        }
+      }
     });
   });
 }

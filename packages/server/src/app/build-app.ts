@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from "fastify";
 import { auditRequest } from "../audit/audit-requests.ts";
 import { auditRoutes } from "../audit/audit-routes.ts";
 import { authenticatorRoutes } from "../authenticators/authenticator-routes.ts";
@@ -11,8 +11,10 @@ import { linkRoutes } from "../link/link-routes.ts";
 import { registerMetrics } from "../metrics/metrics-plugin.ts";
 import { registerOpenApi } from "../openapi/openapi-plugin.ts";
 import { passwordRoutes } from "../passwords/password-routes.ts";
+import { limitAuthRequests } from "../rate-limits/auth-rate-limit.ts";
 import { sessionRoutes } from "../sessions/session-routes.ts";
 import { authenticateTenant } from "../tenants/authenticate-tenant.ts";
+import { requireScope, type Scope } from "../tenants/key-scopes.ts";
 import { tenantRoutes } from "../tenants/tenant-routes.ts";
 import { userRoutes } from "../users/user-routes.ts";
 import "./fastify-types.ts";
@@ -26,17 +28,35 @@ export interface AppOptions {
   readonly logger?: boolean;
 }
 
-/** The tenant API's domain plugins, registered in this order under /v1. */
-const tenantApiPlugins = [
-  tenantRoutes,
-  userRoutes,
-  passwordRoutes,
-  sessionRoutes,
-  authenticatorRoutes,
-  provisioningLinkRoutes,
-  otpRoutes,
-  auditRoutes,
+/**
+ * The tenant API's domain plugins, registered in this order under /v1, each with the API-key
+ * scope its routes need unless a route declares its own (`config: { scope }`).
+ */
+const tenantApiPlugins: readonly (readonly [FastifyPluginAsync, Scope])[] = [
+  [tenantRoutes, "admin"],
+  [userRoutes, "users"],
+  [passwordRoutes, "auth"],
+  [sessionRoutes, "auth"],
+  [authenticatorRoutes, "tokens"],
+  [provisioningLinkRoutes, "tokens"],
+  [otpRoutes, "auth"],
+  [auditRoutes, "audit"],
 ];
+
+/**
+ * Registers `plugin` with `scope` as the default of its routes, and shows each route's scope in
+ * the OpenAPI document. requireScope reads it from the route config.
+ */
+function scoped(plugin: FastifyPluginAsync, scope: Scope): FastifyPluginAsync {
+  return async (app) => {
+    app.addHook("onRoute", (route) => {
+      route.config = { scope, ...route.config };
+      const declared = route.config.scope ?? scope;
+      if (route.schema !== undefined) route.schema.security = [{ tenantApiKey: [declared] }];
+    });
+    await app.register(plugin);
+  };
+}
 
 /** The HTTP application: one Fastify plugin per domain, registered from explicit lists. */
 export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -53,7 +73,10 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 64 * 1024,
-    trustProxy: ctx.config.trustProxy,
+    // Fastify (proxy-addr) walks X-Forwarded-For from the socket address leftwards and stops at the
+    // first hop that is not a trusted proxy: a client cannot pick its own address by prepending
+    // values. With no trusted proxies, the header is ignored and the socket address is the client.
+    trustProxy: ctx.config.trustedProxies === "" ? false : ctx.config.trustedProxies.split(","),
   });
   app.setValidatorCompiler(validatorCompiler);
   // The API speaks JSON only; any other body is UnsupportedMediaType rather than a string.
@@ -62,6 +85,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   app.decorateRequest("tenant", null as never);
   app.decorateRequest("actor", null as never);
   app.decorateRequest("auditSubject", null);
+  app.decorateRequest("keyScopes", null as never);
   app.decorateRequest("idempotencyId", null);
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
@@ -77,12 +101,14 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   await app.register(
     async (v1) => {
       v1.addHook("onRequest", authenticateTenant);
+      v1.addHook("onRequest", requireScope);
+      v1.addHook("onRequest", limitAuthRequests);
       v1.addHook("preHandler", claimIdempotencyKey);
       // The audit hook runs first, so the stored response is the one the client really got.
       v1.addHook("onSend", auditRequest);
       v1.addHook("onSend", storeIdempotentResponse);
-      for (const plugin of tenantApiPlugins) await v1.register(plugin);
-      await v1.register(linkRoutes, { prefix: "/link" });
+      for (const [plugin, scope] of tenantApiPlugins) await v1.register(scoped(plugin, scope));
+      await v1.register(scoped(linkRoutes, "link"), { prefix: "/link" });
     },
     { prefix: "/v1" },
   );

@@ -1,3 +1,4 @@
+import type { Scope } from "../tenants/key-scopes.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
 import type { ServerContext } from "./server-context.ts";
 
@@ -13,5 +14,11 @@ declare module "fastify" {
     actor: string;
     /** What the request acted on, for the audit trail (`user:alice`). */
     auditSubject: string | null;
+    /** The scopes of the presented API key, once authenticated. */
+    keyScopes: readonly Scope[];
+  }
+  interface FastifyContextConfig {
+    /** The API-key scope this route needs (tenants/key-scopes.ts); none declared means `admin`. */
+    scope?: Scope;
   }
 }

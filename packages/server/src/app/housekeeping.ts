@@ -1,12 +1,14 @@
 import { IDEMPOTENCY_TTL_MS } from "../idempotency/idempotency.ts";
+import { reportRefusedRequests } from "../rate-limits/refused-requests.ts";
 import type { ServerContext } from "./server-context.ts";
 
 const EVERY_MS = 10 * 60_000;
 const DAY_MS = 86_400_000;
 
 /**
- * Removes expired idempotency keys and old rate-limit windows every ten minutes. Each statement is
- * idempotent, so several server processes may run it at once.
+ * Removes expired idempotency keys and old rate-limit windows, and audits the aggregated refused
+ * requests of finished windows, every ten minutes. Each step is idempotent or claims its rows, so
+ * several server processes may run it at once.
  */
 export function startHousekeeping(ctx: ServerContext): NodeJS.Timeout {
   const timer = setInterval(async () => {
@@ -24,6 +26,7 @@ export function startHousekeeping(ctx: ServerContext): NodeJS.Timeout {
         .deleteFrom("source_failures")
         .where("window_started_at", "<=", now - DAY_MS)
         .execute();
+      await reportRefusedRequests(ctx.database.db, ctx.audit, now);
     } catch {
       // The database may be briefly unavailable; the next round tries again.
     }

@@ -1,6 +1,7 @@
 import { ApiReturnCode } from "@tessera/codes";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { envelope } from "../app/envelope.ts";
+import { countRefusedRequest } from "../rate-limits/refused-requests.ts";
 
 /**
  * onSend hook of the tenant API: every request becomes an audit event before its response leaves,
@@ -16,12 +17,17 @@ export async function auditRequest(
   payload: unknown,
 ): Promise<unknown> {
   const code = typeof payload === "string" ? codePattern.exec(payload)?.[1] : undefined;
+  const resultCode = code === undefined ? reply.statusCode : Number(code);
   try {
-    await appendRequestEvent(
-      request,
-      code === undefined ? reply.statusCode : Number(code),
-      reply.elapsedTime,
-    );
+    // Refused before a tenant was known: counted per source, and only the first of a window is
+    // written now; the rest become one aggregated event (rate-limits/refused-requests.ts).
+    const { database, clock } = request.server.ctx;
+    if (
+      request.tenant === null &&
+      !(await countRefusedRequest(database.db, request.ip, resultCode, clock.now()))
+    )
+      return payload;
+    await appendRequestEvent(request, resultCode, reply.elapsedTime);
     return payload;
   } catch (error) {
     request.log.error({ err: error }, "audit event could not be written");

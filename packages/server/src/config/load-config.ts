@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { isValidIpRange } from "../tenants/ip-ranges.ts";
 import { type Setting, settings } from "./settings.ts";
 import type { TesseraConfig } from "./tessera-config.ts";
 
@@ -39,7 +40,7 @@ export function loadConfig(sources: ConfigSources = {}): TesseraConfig {
     const value = raw === undefined || raw === "" ? setting.default : coerce(setting, raw, origin, problems);
     if (value !== undefined) setPath(config, setting.path, value);
   }
-  for (const group of ["keys", "smtp", "passwords", "apiKeys", "recovery", "audit", "link"])
+  for (const group of ["keys", "smtp", "passwords", "apiKeys", "recovery", "audit", "link", "rateLimits"])
     config[group] ??= {};
   if (problems.length > 0) throw new ConfigError(problems);
   const result = config as unknown as TesseraConfig;
@@ -117,6 +118,13 @@ function coerce(setting: Setting, raw: unknown, origin: string, problems: string
       return type.protocols.includes(new URL(raw).protocol)
         ? raw
         : fail(`a URL (${type.protocols.join(" or ")})`);
+    }
+    case "cidrs": {
+      const list = Array.isArray(raw) ? raw : typeof raw === "string" ? raw.split(",") : undefined;
+      const entries = list?.map((entry) => (typeof entry === "string" ? entry.trim() : "")) ?? [""];
+      return entries.every(isValidIpRange)
+        ? entries.join(",")
+        : fail("comma-separated IP addresses or CIDR ranges (10.0.0.0/8, ::1)");
     }
     case "string":
       if (typeof raw !== "string") return fail("a string");

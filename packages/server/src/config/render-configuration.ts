@@ -11,6 +11,8 @@ function typeText(setting: Setting): string {
       return t.values.map((v) => `\`${v}\``).join(", ");
     case "url":
       return `URL (${t.protocols.map((p) => p.replace(":", "")).join(", ")})`;
+    case "cidrs":
+      return "list of CIDR ranges";
     default:
       return t.kind;
   }
@@ -19,7 +21,7 @@ function typeText(setting: Setting): string {
 export function renderConfiguration(): string {
   const rows = settings.map(
     (s: Setting) =>
-      `| \`${s.path}\` | \`${s.env}\` | ${typeText(s)} | ${s.default === undefined ? "unset" : `\`${s.default}\``} | ${s.secret ? "yes" : ""} | ${s.description.replaceAll("|", "\\|")} |`,
+      `| \`${s.path}\` | \`${s.env}\` | ${typeText(s)} | ${s.default === undefined ? "unset" : s.default === "" ? "empty" : `\`${s.default}\``} | ${s.secret ? "yes" : ""} | ${s.description.replaceAll("|", "\\|")} |`,
   );
   return [
     "# Configuration",

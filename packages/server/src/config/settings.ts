@@ -7,7 +7,9 @@ export type SettingType =
   | { readonly kind: "integer"; readonly min: number; readonly max: number }
   | { readonly kind: "boolean" }
   | { readonly kind: "enum"; readonly values: readonly string[] }
-  | { readonly kind: "url"; readonly protocols: readonly string[] };
+  | { readonly kind: "url"; readonly protocols: readonly string[] }
+  /** A comma-separated list of IP addresses or CIDR ranges (a JSON array in a config file). */
+  | { readonly kind: "cidrs" };
 
 export interface Setting {
   readonly path: string;
@@ -75,11 +77,12 @@ export const settings = [
     description: "Base URL users reach the server at, used in e-mailed links. Unset: http://host:port.",
   },
   {
-    path: "trustProxy",
-    env: "TESSERA_TRUST_PROXY",
-    type: bool,
-    default: false,
-    description: "Take the client address from X-Forwarded-For (only behind a proxy you control).",
+    path: "trustedProxies",
+    env: "TESSERA_TRUSTED_PROXIES",
+    type: { kind: "cidrs" },
+    default: "",
+    description:
+      "Comma-separated addresses or CIDR ranges of your reverse proxies. X-Forwarded-For is read from the right, and only through these hops; empty trusts no header.",
   },
   {
     path: "keys.keyringFile",
@@ -316,5 +319,21 @@ export const settings = [
     type: integer(0, 600000),
     default: 10000,
     description: "On SIGTERM, wait this long for in-flight requests before closing anyway.",
+  },
+  {
+    path: "rateLimits.authPerSource",
+    env: "TESSERA_RATE_LIMIT_AUTH_PER_SOURCE",
+    type: integer(1, 1000000),
+    default: 300,
+    description:
+      "Requests to /v1/auth/* per minute from one source address of one tenant; more are refused with RateLimited.",
+  },
+  {
+    path: "rateLimits.authPerTenant",
+    env: "TESSERA_RATE_LIMIT_AUTH_PER_TENANT",
+    type: integer(1, 10000000),
+    default: 3000,
+    description:
+      "Requests to /v1/auth/* per minute for one tenant, from all its sources together; more are refused with RateLimited.",
   },
 ] as const satisfies readonly Setting[];

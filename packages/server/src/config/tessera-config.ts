@@ -7,7 +7,8 @@ export interface TesseraConfig {
   readonly databasePoolSize: number;
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   readonly publicUrl?: string;
-  readonly trustProxy: boolean;
+  /** Comma-separated addresses and CIDR ranges of the reverse proxies (validated); "" for none. */
+  readonly trustedProxies: string;
   readonly keys: { readonly keyringFile?: string; readonly masterKey?: string };
   readonly smtp: {
     readonly host?: string;
@@ -39,4 +40,5 @@ export interface TesseraConfig {
   };
   readonly shutdownDrainMs: number;
   readonly shutdownTimeoutMs: number;
+  readonly rateLimits: { readonly authPerSource: number; readonly authPerTenant: number };
 }

@@ -49,6 +49,8 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Params: { username: string }; Body: { currentPassword?: string; newPassword: string } }>(
     "/users/:username/password",
     {
+      // An administrator's reset needs more than the login flow's `auth` scope.
+      config: { scope: "users" },
       schema: {
         params: {
           type: "object",

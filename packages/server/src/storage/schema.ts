@@ -56,6 +56,8 @@ export interface ApiKeysTable {
   created_at: number;
   revoked_at: number | null;
   last_used_at: number | null;
+  /** Space-separated scope names (tenants/key-scopes.ts). */
+  scopes: string;
 }
 
 export interface SourceFailuresTable {
@@ -165,6 +167,14 @@ export interface RateLimitsTable {
   key: string;
   count: number;
   window_started_at: number;
+}
+
+/** Refused unauthenticated requests per source and fixed window, summed into one audit event. */
+export interface RefusedRequestsTable {
+  source: string;
+  window_started_at: number;
+  count: number;
+  last_code: number;
 }
 
 export interface LinkCredentialsTable {
@@ -304,6 +314,7 @@ export interface Schema {
   key_checks: KeyChecksTable;
   idempotency_keys: IdempotencyKeysTable;
   rate_limits: RateLimitsTable;
+  refused_requests: RefusedRequestsTable;
   authenticators: AuthenticatorsTable;
   link_credentials: LinkCredentialsTable;
   link_jobs: LinkJobsTable;

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Kysely } from "kysely";
 import { perDatabase, preparedQuery } from "../storage/prepared-query.ts";
 import type { Schema, TenantsTable } from "../storage/schema.ts";
+import { decodeScopes, encodeScopes, type Scope } from "./key-scopes.ts";
 import { lockedUntil } from "./source-lockout.ts";
 import { type Tenant, toTenant } from "./tenant-store.ts";
 
@@ -13,6 +14,7 @@ import { type Tenant, toTenant } from "./tenant-store.ts";
 export interface ApiKeyRecord {
   readonly id: string;
   readonly name: string;
+  readonly scopes: readonly Scope[];
   readonly createdAt: number;
   readonly revokedAt: number | null;
   readonly lastUsedAt: number | null;
@@ -27,6 +29,7 @@ export async function createApiKey(
   db: Kysely<Schema>,
   tenantId: string,
   name: string,
+  scopes: readonly Scope[],
   now: number,
 ): Promise<{ apiKey: string; record: ApiKeyRecord }> {
   const id = randomBytes(10).toString("hex").slice(0, 16);
@@ -37,6 +40,7 @@ export async function createApiKey(
       id,
       tenant_id: tenantId,
       name,
+      scopes: encodeScopes(scopes),
       secret_hash: hashSecret(secret),
       created_at: now,
       revoked_at: null,
@@ -45,12 +49,19 @@ export async function createApiKey(
     .execute();
   return {
     apiKey: `tsk_${id}_${secret}`,
-    record: { id, name, createdAt: now, revokedAt: null, lastUsedAt: null },
+    record: {
+      id,
+      name,
+      scopes: decodeScopes(encodeScopes(scopes)),
+      createdAt: now,
+      revokedAt: null,
+      lastUsedAt: null,
+    },
   };
 }
 
 export type KeyResolution =
-  | { readonly kind: "ok"; readonly tenant: Tenant; readonly keyId: string }
+  | { readonly kind: "ok"; readonly tenant: Tenant; readonly keyId: string; readonly scopes: Scope[] }
   | { readonly kind: "locked"; readonly until: number }
   | { readonly kind: "invalid" };
 
@@ -77,11 +88,12 @@ export async function resolveApiKey(
   if (row.last_used_at === null || now - row.last_used_at > LAST_USED_RESOLUTION_MS) {
     await db.updateTable("api_keys").set({ last_used_at: now }).where("id", "=", id).execute();
   }
-  return { kind: "ok", tenant: toTenant(row), keyId: id };
+  return { kind: "ok", tenant: toTenant(row), keyId: id, scopes: decodeScopes(row.scopes) };
 }
 
 type KeyRow = TenantsTable & {
   secret_hash: string;
+  scopes: string;
   revoked_at: number | null;
   last_used_at: number | null;
   source_locked_until: number | null;
@@ -92,7 +104,7 @@ const keyQuery = perDatabase((db: Kysely<Schema>) =>
       .selectFrom("api_keys")
       .innerJoin("tenants", "tenants.id", "api_keys.tenant_id")
       .selectAll("tenants")
-      .select(["api_keys.secret_hash", "api_keys.revoked_at", "api_keys.last_used_at"])
+      .select(["api_keys.secret_hash", "api_keys.scopes", "api_keys.revoked_at", "api_keys.last_used_at"])
       .select((eb) =>
         eb
           .selectFrom("source_failures")
@@ -114,6 +126,7 @@ export async function listApiKeys(db: Kysely<Schema>, tenantId: string): Promise
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
+    scopes: decodeScopes(r.scopes),
     createdAt: r.created_at,
     revokedAt: r.revoked_at,
     lastUsedAt: r.last_used_at,

@@ -33,6 +33,7 @@ export async function authenticateTenant(request: FastifyRequest): Promise<void>
   const { tenant, keyId } = resolved;
   request.tenant = tenant;
   request.actor = `apikey:${keyId}`;
+  request.keyScopes = resolved.scopes;
   if (tenant.expiresAt !== null && tenant.expiresAt <= now) {
     throw new TesseraError(ApiReturnCode.AccountExpired, { message: "the tenant account has expired" });
   }

@@ -5,6 +5,7 @@ import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.
 import { MailSendError } from "../mail/mailer.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
 import { isValidIpRange } from "./ip-ranges.ts";
+import { isScope, scopes } from "./key-scopes.ts";
 import {
   createTenant,
   findTenant,
@@ -49,7 +50,8 @@ export function tenantCommand(): Command {
           throw error;
         });
         if (options.notify !== undefined) await notifyContact(ctx, created, options.notify);
-        const { apiKey } = await createApiKey(ctx.database.db, created.id, "initial", now);
+        // The operator hands this key to the tenant's administrator, who then issues narrower ones.
+        const { apiKey } = await createApiKey(ctx.database.db, created.id, "initial", ["admin"], now);
         await auditCli(ctx, {
           tenantId: created.id,
           subject: `tenant:${created.id}`,
@@ -152,21 +154,34 @@ export function apiKeyCommand(): Command {
     .command("create")
     .requiredOption("--tenant <tenant>", "tenant id or name")
     .option("--name <name>", "what the key is for", "cli")
+    .option("--scope <scope...>", `what the key may do: ${scopes.join(", ")} (admin implies all)`, ["auth"])
     .option("--json", "print JSON")
-    .action(async (options: { tenant: string; name: string; json?: boolean }, command: Command) =>
-      withContext(command, async (ctx) => {
-        const t = await requireTenant(ctx, options.tenant);
-        const { apiKey, record } = await createApiKey(ctx.database.db, t.id, options.name, ctx.clock.now());
-        await auditCli(ctx, {
-          tenantId: t.id,
-          subject: `apikey:${record.id}`,
-          operation: "apikey.create",
-          resultCode: 0,
-        });
-        printJsonOrLines(Boolean(options.json), { key: record, apiKey }, () => [
-          `API key ${record.id} (shown once): ${apiKey}`,
-        ]);
-      }),
+    .action(
+      async (options: { tenant: string; name: string; scope: string[]; json?: boolean }, command: Command) =>
+        withContext(command, async (ctx) => {
+          const unknown = options.scope.find((name) => !isScope(name));
+          if (unknown !== undefined)
+            throw new TesseraError(TesseraApiCode.MalformedRequest, {
+              message: `--scope ${unknown} is not one of ${scopes.join(", ")}`,
+            });
+          const t = await requireTenant(ctx, options.tenant);
+          const { apiKey, record } = await createApiKey(
+            ctx.database.db,
+            t.id,
+            options.name,
+            options.scope.filter(isScope),
+            ctx.clock.now(),
+          );
+          await auditCli(ctx, {
+            tenantId: t.id,
+            subject: `apikey:${record.id}`,
+            operation: "apikey.create",
+            resultCode: 0,
+          });
+          printJsonOrLines(Boolean(options.json), { key: record, apiKey }, () => [
+            `API key ${record.id} [${record.scopes.join(" ")}] (shown once): ${apiKey}`,
+          ]);
+        }),
     );
   keys
     .command("list")
@@ -176,7 +191,9 @@ export function apiKeyCommand(): Command {
       withContext(command, async (ctx) => {
         const apiKeys = await listApiKeys(ctx.database.db, (await requireTenant(ctx, options.tenant)).id);
         printJsonOrLines(Boolean(options.json), { apiKeys }, () =>
-          apiKeys.map((k) => `${k.id}  ${k.name}${k.revokedAt === null ? "" : "  REVOKED"}`),
+          apiKeys.map(
+            (k) => `${k.id}  ${k.name}  [${k.scopes.join(" ")}]${k.revokedAt === null ? "" : "  REVOKED"}`,
+          ),
         );
       }),
     );

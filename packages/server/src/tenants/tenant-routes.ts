@@ -4,6 +4,7 @@ import { success } from "../app/envelope.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
 import { isValidIpRange } from "./ip-ranges.ts";
+import { type Scope, scopesSchema } from "./key-scopes.ts";
 import { type TenantSettings, updateTenant } from "./tenant-store.ts";
 import { apiKeySchema, tenantSchema } from "./tenant-view.ts";
 
@@ -54,18 +55,29 @@ export const tenantRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.post<{ Body: { name: string } }>(
+  // Key management is `admin` only (the plugin's scope), so a narrower key cannot mint a wider one.
+  app.post<{ Body: { name: string; scopes?: Scope[] } }>(
     "/api-keys",
     {
       config: { idempotent: true },
       schema: {
-        body: body({ name: { type: "string", minLength: 1, maxLength: 100 } }, ["name"]),
+        body: body({ name: { type: "string", minLength: 1, maxLength: 100 }, scopes: scopesSchema }, [
+          "name",
+        ]),
         response: { 201: okResponse({ apiKey: { type: "string" }, key: apiKeySchema }) },
       },
     },
     async (request, reply) => {
       const { database, clock } = request.server.ctx;
-      const created = await createApiKey(database.db, request.tenant.id, request.body.name, clock.now());
+      // Least privilege when unsaid: a key that only validates logins.
+      const scopes = request.body.scopes ?? ["auth"];
+      const created = await createApiKey(
+        database.db,
+        request.tenant.id,
+        request.body.name,
+        scopes,
+        clock.now(),
+      );
       request.auditSubject = `apikey:${created.record.id}`;
       return reply.code(201).send(success({ apiKey: created.apiKey, key: created.record }));
     },

@@ -23,6 +23,7 @@ export const apiKeySchema = {
   properties: {
     id: { type: "string" },
     name: { type: "string" },
+    scopes: { type: "array", items: { type: "string" } },
     createdAt: { type: "integer" },
     revokedAt: timestamp,
     lastUsedAt: timestamp,

@@ -36,7 +36,10 @@ export interface CallOptions {
   /** A raw body sent as is (for malformed-input tests). */
   readonly rawBody?: string;
   readonly headers?: Record<string, string>;
-  /** The client address the server should see (sent as X-Forwarded-For; test servers trust it). */
+  /**
+   * Sent as X-Forwarded-For. Test servers run the production default (no trusted proxies), so it
+   * changes the client address only on a server started with `trustedProxies: "127.0.0.1/32"`.
+   */
   readonly source?: string;
 }
 
@@ -52,7 +55,6 @@ export function testConfig(database: TestDatabase, flags: Record<string, unknown
       port: 0,
       logLevel: "silent",
       databasePoolSize: 5,
-      trustProxy: true,
       ...flags,
     },
   });
@@ -81,7 +83,8 @@ export async function startTestServer(
       const tenant = await createTenant(db, name ?? `tenant-${process.pid}-${tenantCounter}`, clock.now());
       const updated =
         settings === undefined ? tenant : await updateTenant(db, tenant.id, settings, clock.now());
-      const { apiKey } = await createApiKey(db, tenant.id, "test", clock.now());
+      // Admin, so that tests of any route can use it; scope tests create narrower keys.
+      const { apiKey } = await createApiKey(db, tenant.id, "test", ["admin"], clock.now());
       return { tenant: updated, apiKey };
     },
     api(method, path, call) {
