@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { TesseraApiCode } from "@tessera/codes";
+import { idempotencyRowId, requestFingerprint } from "../src/idempotency/idempotency.ts";
 import { type SmtpSink, smtpFlags, startSmtpSink } from "./helpers/smtp-sink.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
@@ -172,6 +173,91 @@ for (const backend of backends) {
         assert.equal(bad.body.errorCode, TesseraApiCode.MalformedRequest, key);
         assert.equal(bad.body.field, "headers.idempotency-key");
       }
+    });
+
+    /** A claim whose request never answered, as a process killed mid-request leaves it. */
+    const abandonedClaim = async (tenantId: string, key: string, path: string, body: unknown) => {
+      await s.server.ctx.database.db
+        .insertInto("idempotency_keys")
+        .values({
+          id: idempotencyRowId(tenantId, key),
+          tenant_id: tenantId,
+          request_hash: requestFingerprint("POST", path, body),
+          status_code: 0,
+          response_enc: null,
+          created_at: s.clock.now(),
+        })
+        .execute();
+    };
+    const leaseMs = () => s.server.ctx.config.idempotency.leaseSeconds * 1000;
+
+    test("a claim left by a crashed request is in progress until its lease lapses, then retaken", async () => {
+      const { tenant, apiKey } = await s.tenant();
+      const body = { username: "pia" };
+      await abandonedClaim(tenant.id, "crashed", "/v1/users", body);
+      s.clock.advance(leaseMs() - 1);
+      const during = await s.api("POST", "/v1/users", {
+        apiKey,
+        body,
+        headers: withKey("crashed"),
+        scenario: "idempotency: claim within its lease",
+      });
+      assert.equal(during.body.errorCode, TesseraApiCode.IdempotencyKeyReused);
+      assert.match(String(during.body.errorMessage), /still being answered/);
+      s.clock.advance(1);
+      const after = await s.api("POST", "/v1/users", {
+        apiKey,
+        body,
+        headers: withKey("crashed"),
+        scenario: "idempotency: claim after its lease",
+      });
+      assert.equal(after.status, 201, JSON.stringify(after.body));
+      assert.equal(after.headers.get("idempotent-replayed"), null, "executed, not replayed");
+      const replay = await s.api("POST", "/v1/users", {
+        apiKey,
+        body,
+        headers: withKey("crashed"),
+        scenario: "idempotency: replay after retake",
+      });
+      assert.equal(replay.headers.get("idempotent-replayed"), "true");
+      assert.deepEqual(replay.body, after.body);
+      const other = await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username: "pim" },
+        headers: withKey("crashed"),
+        scenario: "idempotency: reused after retake",
+      });
+      assert.equal(
+        other.body.errorCode,
+        TesseraApiCode.IdempotencyKeyReused,
+        "a lapsed lease is no licence to reuse a key",
+      );
+    });
+
+    test("a burst on a claim whose lease lapsed: exactly one request executes", async () => {
+      const { tenant, apiKey } = await s.tenant();
+      const body = { username: "quinn" };
+      await abandonedClaim(tenant.id, "burst", "/v1/users", body);
+      s.clock.advance(leaseMs());
+      const results = await Promise.all(
+        Array.from({ length: 12 }, () =>
+          s.api("POST", "/v1/users", {
+            apiKey,
+            body,
+            headers: withKey("burst"),
+            scenario: "idempotency: burst after lease",
+          }),
+        ),
+      );
+      const executed = results.filter(
+        (r) => r.status === 201 && r.headers.get("idempotent-replayed") === null,
+      );
+      assert.equal(executed.length, 1, results.map((r) => `${r.status} ${r.body.errorName}`).join(", "));
+      for (const r of results)
+        assert.ok(
+          r.status === 201 || r.body.errorCode === TesseraApiCode.IdempotencyKeyReused,
+          `${r.status} ${r.body.errorName}`,
+        );
     });
   });
 }

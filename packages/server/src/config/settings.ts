@@ -317,4 +317,12 @@ export const settings = [
     default: 10000,
     description: "On SIGTERM, wait this long for in-flight requests before closing anyway.",
   },
+  {
+    path: "idempotency.leaseSeconds",
+    env: "TESSERA_IDEMPOTENCY_LEASE_SECONDS",
+    type: integer(10, 3600),
+    default: 60,
+    description:
+      "How long an Idempotency-Key claim is held while its request runs; a claim left by a crashed process is retaken after it. Keep it longer than any request takes.",
+  },
 ] as const satisfies readonly Setting[];

@@ -39,4 +39,5 @@ export interface TesseraConfig {
   };
   readonly shutdownDrainMs: number;
   readonly shutdownTimeoutMs: number;
+  readonly idempotency: { readonly leaseSeconds: number };
 }
