@@ -234,6 +234,26 @@ for (const backend of backends) {
       );
     });
 
+    test("a request that outlives its lease: its late answer never overwrites the claim that took over", async () => {
+      const { apiKey } = await s.tenant();
+      const body = { username: "rae", email: "rae@example.test", sendEnrolmentEmail: true };
+      const call = (scenario: string) =>
+        s.api("POST", "/v1/users", { apiKey, body, headers: withKey("slow"), scenario });
+      // The first request holds its claim while the mail server sits on its message.
+      const gate = smtp.hold();
+      const slow = call("idempotency: slow first");
+      await gate.arrived;
+      s.clock.advance(leaseMs());
+      const takeover = await call("idempotency: takeover of a lapsed lease");
+      assert.equal(takeover.headers.get("idempotent-replayed"), null, "executed, not replayed");
+      assert.notEqual(takeover.status, 201, "the user exists already");
+      gate.release();
+      assert.equal((await slow).status, 201);
+      const replay = await call("idempotency: replay after takeover");
+      assert.equal(replay.headers.get("idempotent-replayed"), "true");
+      assert.deepEqual(replay.body, takeover.body, "the key answers what its current claim answered");
+    });
+
     test("a burst on a claim whose lease lapsed: exactly one request executes", async () => {
       const { tenant, apiKey } = await s.tenant();
       const body = { username: "quinn" };
