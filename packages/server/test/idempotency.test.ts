@@ -2,8 +2,12 @@ import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { TesseraApiCode } from "@tessera/codes";
 import { idempotencyRowId, requestFingerprint } from "../src/idempotency/idempotency.ts";
+import { type Database, openDatabase } from "../src/storage/database.ts";
+import { apiRequest } from "./helpers/api-client.ts";
+import { runCli } from "./helpers/run-cli.ts";
+import { type ServerProcess, startServerProcess } from "./helpers/server-process.ts";
 import { type SmtpSink, smtpFlags, startSmtpSink } from "./helpers/smtp-sink.ts";
-import { backends } from "./helpers/test-database.ts";
+import { backends, createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
 for (const backend of backends) {
@@ -281,3 +285,66 @@ for (const backend of backends) {
     });
   });
 }
+
+/** The lease is read from the shared database, so it holds across processes. */
+suite("Idempotency-Key leases on two server processes sharing PostgreSQL", () => {
+  let database: TestDatabase;
+  let direct: Database;
+  let servers: ServerProcess[] = [];
+  let tenantId = "";
+  let apiKey = "";
+  before(async () => {
+    database = await createTestDatabase("postgres");
+    const data = ["--data-dir", database.dataDir, "--database-url", database.databaseUrl ?? ""];
+    const created = await runCli([...data, "tenant", "create", "leases", "--json"], {
+      env: { TESSERA_LOG_LEVEL: "silent" },
+      scenario: "idempotency processes: setup",
+    });
+    ({ apiKey } = JSON.parse(created.stdout) as { apiKey: string });
+    tenantId = (JSON.parse(created.stdout) as { tenant: { id: string } }).tenant.id;
+    servers = [await startServerProcess(data), await startServerProcess(data)];
+    direct = await openDatabase({ dataDir: database.dataDir, databaseUrl: database.databaseUrl });
+  });
+  after(async () => {
+    for (const server of servers) await server.stop("SIGKILL");
+    await direct.close();
+    await database.drop();
+  });
+
+  test("a burst over both processes on a claim whose lease lapsed: exactly one request executes", async () => {
+    const body = { username: "sam" };
+    // A claim a killed process left behind, older than the default lease (real clocks here).
+    await direct.db
+      .insertInto("idempotency_keys")
+      .values({
+        id: idempotencyRowId(tenantId, "orphan"),
+        tenant_id: tenantId,
+        request_hash: requestFingerprint("POST", "/v1/users", body),
+        status_code: 0,
+        response_enc: null,
+        created_at: Date.now() - 61_000,
+      })
+      .execute();
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        apiRequest(`${(servers[i % 2] as ServerProcess).url}/v1/users`, {
+          method: "POST",
+          scenario: "idempotency processes: burst after lease",
+          headers: {
+            authorization: `Bearer ${apiKey}`,
+            "content-type": "application/json",
+            "idempotency-key": "orphan",
+          },
+          body: JSON.stringify(body),
+        }),
+      ),
+    );
+    const executed = results.filter((r) => r.status === 201 && r.headers.get("idempotent-replayed") === null);
+    assert.equal(executed.length, 1, results.map((r) => `${r.status} ${r.body.errorName}`).join(", "));
+    for (const r of results)
+      assert.ok(
+        r.status === 201 || r.body.errorCode === TesseraApiCode.IdempotencyKeyReused,
+        `${r.status} ${r.body.errorName}`,
+      );
+  });
+});
