@@ -235,6 +235,7 @@ for (const backend of backends) {
         `1.5:${head.hash}`,
         `${head.seq}:${head.hash.slice(1)}`,
         `${2 ** 53}:${head.hash}`,
+        `${"9".repeat(10_000)}:${head.hash}`,
       ]) {
         const r = await cli(["audit", "verify", "--anchor", bad], "audit: verify bad anchor");
         assert.equal(r.status, 1, bad);
@@ -281,6 +282,9 @@ for (const backend of backends) {
         .set({ seq: k.seq, hash: k.hash, signature: k.signature })
         .where("id", "=", 1)
         .execute();
+      const head = await cli(["audit", "head"], "audit: head forged");
+      assert.equal(head.status, 1, "a forged head yields no anchor to keep");
+      assert.match(head.stdout, /signature: .*INVALID/);
       const after = await cli(["audit", "verify", "--json"], "audit: verify cut back");
       assert.equal(after.status, 1, after.stdout);
       const result = JSON.parse(after.stdout) as { ok: boolean; problems: string[] };

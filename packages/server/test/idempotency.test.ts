@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { TesseraApiCode } from "@tessera/codes";
+import { ConfigError, loadConfig } from "../src/config/load-config.ts";
 import { idempotencyRowId, requestFingerprint } from "../src/idempotency/idempotency.ts";
 import { type Database, openDatabase } from "../src/storage/database.ts";
 import { apiRequest } from "./helpers/api-client.ts";
@@ -347,4 +348,32 @@ suite("Idempotency-Key leases on two server processes sharing PostgreSQL", () =>
         `${r.status} ${r.body.errorName}`,
       );
   });
+});
+
+test("the lease is 60 s by default, and only whole seconds from 10 to 3600 are accepted", () => {
+  assert.equal(loadConfig({ env: {} }).idempotency.leaseSeconds, 60);
+  assert.equal(
+    loadConfig({ env: { TESSERA_IDEMPOTENCY_LEASE_SECONDS: "3600" } }).idempotency.leaseSeconds,
+    3600,
+  );
+  for (const value of [
+    "9",
+    "3601",
+    "0",
+    "-60",
+    "1.5",
+    String(2 ** 31),
+    String(2 ** 53 + 2),
+    "x".repeat(10_000),
+  ]) {
+    assert.throws(
+      () => loadConfig({ env: { TESSERA_IDEMPOTENCY_LEASE_SECONDS: value } }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /idempotency\.leaseSeconds \(TESSERA_IDEMPOTENCY_LEASE_SECONDS\) must be an integer from 10 to 3600/.test(
+          error.message,
+        ),
+      value.slice(0, 20),
+    );
+  }
 });
