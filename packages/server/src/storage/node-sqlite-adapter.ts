@@ -58,7 +58,8 @@ export function toSqliteValue(value: unknown): SQLInputValue {
  * whole run is one transaction, begun IMMEDIATE: that takes the write lock before the migrator
  * reads which migrations are pending, so another process waits for it (busy timeout) and then
  * finds nothing left to do; and a failing migration rolls everything of the run back. This is what
- * Kysely does on PostgreSQL (one transaction under an advisory lock).
+ * Kysely does on PostgreSQL (one transaction under an advisory lock). Inside a transaction SQLite
+ * ignores `PRAGMA foreign_keys`: a migration that rebuilds a table uses `PRAGMA defer_foreign_keys`.
  */
 export function migrationDialect(database: DatabaseSync): SqliteDialect {
   // The server keeps using the connection after migrating: the migration Kysely must not close it.
