@@ -3,6 +3,7 @@ import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode } from "@tessera/codes";
 import { sql } from "kysely";
 import { verifyAudit } from "../src/audit/verify-audit.ts";
+import { runCli } from "./helpers/run-cli.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
@@ -28,6 +29,16 @@ for (const backend of backends) {
     });
     after(() => s.close());
     const verify = () => verifyAudit(s.server.ctx.database.db, s.server.ctx.signer);
+    /** The real `tessera` command line against this suite's database. */
+    const cli = (args: readonly string[], scenario: string) => {
+      const { dataDir, databaseUrl } = s.server.ctx.config;
+      const data = [
+        "--data-dir",
+        dataDir,
+        ...(databaseUrl === undefined ? [] : ["--database-url", databaseUrl]),
+      ];
+      return runCli([...data, ...args], { env: { TESSERA_LOG_LEVEL: "silent" }, scenario });
+    };
 
     test("every API request is recorded with tenant, actor, subject, source, operation and code, never a secret", async () => {
       const { apiKey } = await s.tenant();
@@ -180,6 +191,112 @@ for (const backend of backends) {
         .where("id", "=", 1)
         .execute();
       await expectProblem(/head signature is invalid/);
+    });
+
+    test("`audit head` prints an anchor; `audit verify --anchor` fails once the trail is cut back below it", async () => {
+      const { db } = s.server.ctx.database;
+      const { apiKey } = await s.tenant();
+      await s.server.ctx.audit.flush();
+      // A genuinely signed older head, as a backup of the database would hold it.
+      const older = await db.selectFrom("audit_head").selectAll().executeTakeFirstOrThrow();
+      for (let i = 0; i < 12; i += 1)
+        await s.api("GET", `/v1/users/anchor${i}`, { apiKey, scenario: "audit: setup" });
+      await s.server.ctx.audit.flush();
+      const printed = await cli(["audit", "head", "--json"], "audit: head");
+      assert.equal(printed.status, 0, printed.stderr);
+      const head = JSON.parse(printed.stdout) as {
+        seq: number;
+        hash: string;
+        anchor: string;
+        signatureValid: boolean;
+      };
+      const stored = await db.selectFrom("audit_head").selectAll().executeTakeFirstOrThrow();
+      assert.deepEqual(
+        { seq: head.seq, hash: head.hash, anchor: head.anchor, signatureValid: head.signatureValid },
+        { seq: stored.seq, hash: stored.hash, anchor: `${stored.seq}:${stored.hash}`, signatureValid: true },
+      );
+      const lines = await cli(["audit", "head"], "audit: head");
+      assert.match(lines.stdout, new RegExp(`^anchor: +${head.anchor}$`, "m"));
+
+      const intact = await cli(
+        ["audit", "verify", "--json", "--anchor", head.anchor],
+        "audit: verify anchor",
+      );
+      assert.equal(intact.status, 0, intact.stdout);
+      const rewritten = await verifyAudit(db, s.server.ctx.signer, undefined, {
+        seq: head.seq,
+        hash: "f".repeat(64),
+      });
+      assert.ok(
+        rewritten.problems.some((p) => /differs from the anchor/.test(p)),
+        rewritten.problems.join("; "),
+      );
+
+      for (const bad of [
+        "12",
+        "x:y",
+        `-1:${head.hash}`,
+        `1.5:${head.hash}`,
+        `${head.seq}:${head.hash.slice(1)}`,
+        `${2 ** 53}:${head.hash}`,
+        `${"9".repeat(10_000)}:${head.hash}`,
+      ]) {
+        const r = await cli(["audit", "verify", "--anchor", bad], "audit: verify bad anchor");
+        assert.equal(r.status, 1, bad);
+        assert.match(r.stderr, /--anchor <seq:hash>.*is invalid.*expected <seq>:<hash>/s, bad);
+      }
+
+      // Cut back to the older head and restore its genuine signature: signatures alone cannot tell.
+      await db.deleteFrom("audit_events").where("seq", ">", older.seq).execute();
+      await db.deleteFrom("audit_checkpoints").where("seq", ">", older.seq).execute();
+      await db.updateTable("audit_head").set(older).where("id", "=", 1).execute();
+      const unanchored = await cli(["audit", "verify", "--json"], "audit: verify rolled back");
+      assert.equal(unanchored.status, 0, "without the anchor, a rollback to a genuine older head verifies");
+      const anchored = await cli(
+        ["audit", "verify", "--json", "--anchor", head.anchor],
+        "audit: verify rolled back",
+      );
+      assert.equal(anchored.status, 1, anchored.stdout);
+      const result = JSON.parse(anchored.stdout) as { problems: string[] };
+      assert.ok(
+        result.problems.some(
+          (p) => p === `the chain ends at ${older.seq}, before the anchor at ${head.seq} (truncated)`,
+        ),
+        result.problems.join("; "),
+      );
+    });
+
+    test("cutting the trail back to a checkpoint and copying it into the head fails `tessera audit verify`", async () => {
+      const { db } = s.server.ctx.database;
+      const { apiKey } = await s.tenant();
+      for (let i = 0; i < 25; i += 1)
+        await s.api("GET", `/v1/users/cut${i}`, { apiKey, scenario: "audit: setup" });
+      await s.server.ctx.audit.flush();
+      const checkpoints = await db.selectFrom("audit_checkpoints").selectAll().orderBy("seq").execute();
+      const k = checkpoints.at(-2);
+      assert.ok(k !== undefined, "at least two checkpoints");
+      const before = await cli(["audit", "verify", "--json"], "audit: verify intact");
+      assert.equal(before.status, 0, before.stdout);
+      // The attack: delete everything after checkpoint K and make the head say K, signed by K's
+      // signature. A head and a checkpoint sign different statements, so this signature is no head's.
+      await db.deleteFrom("audit_events").where("seq", ">", k.seq).execute();
+      await db.deleteFrom("audit_checkpoints").where("seq", ">", k.seq).execute();
+      await db
+        .updateTable("audit_head")
+        .set({ seq: k.seq, hash: k.hash, signature: k.signature })
+        .where("id", "=", 1)
+        .execute();
+      const head = await cli(["audit", "head"], "audit: head forged");
+      assert.equal(head.status, 1, "a forged head yields no anchor to keep");
+      assert.match(head.stdout, /signature: .*INVALID/);
+      const after = await cli(["audit", "verify", "--json"], "audit: verify cut back");
+      assert.equal(after.status, 1, after.stdout);
+      const result = JSON.parse(after.stdout) as { ok: boolean; problems: string[] };
+      assert.equal(result.ok, false);
+      assert.ok(
+        result.problems.some((p) => /head signature is invalid/.test(p)),
+        result.problems.join("; "),
+      );
     });
   });
 }

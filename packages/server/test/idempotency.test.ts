@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { TesseraApiCode } from "@tessera/codes";
+import { ConfigError, loadConfig } from "../src/config/load-config.ts";
+import { idempotencyRowId, requestFingerprint } from "../src/idempotency/idempotency.ts";
+import { type Database, openDatabase } from "../src/storage/database.ts";
+import { apiRequest } from "./helpers/api-client.ts";
+import { runCli } from "./helpers/run-cli.ts";
+import { type ServerProcess, startServerProcess } from "./helpers/server-process.ts";
 import { type SmtpSink, smtpFlags, startSmtpSink } from "./helpers/smtp-sink.ts";
-import { backends } from "./helpers/test-database.ts";
+import { backends, createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
 for (const backend of backends) {
@@ -173,5 +179,201 @@ for (const backend of backends) {
         assert.equal(bad.body.field, "headers.idempotency-key");
       }
     });
+
+    /** A claim whose request never answered, as a process killed mid-request leaves it. */
+    const abandonedClaim = async (tenantId: string, key: string, path: string, body: unknown) => {
+      await s.server.ctx.database.db
+        .insertInto("idempotency_keys")
+        .values({
+          id: idempotencyRowId(tenantId, key),
+          tenant_id: tenantId,
+          request_hash: requestFingerprint("POST", path, body),
+          status_code: 0,
+          response_enc: null,
+          created_at: s.clock.now(),
+        })
+        .execute();
+    };
+    const leaseMs = () => s.server.ctx.config.idempotency.leaseSeconds * 1000;
+
+    test("a claim left by a crashed request is in progress until its lease lapses, then retaken", async () => {
+      const { tenant, apiKey } = await s.tenant();
+      const body = { username: "pia" };
+      await abandonedClaim(tenant.id, "crashed", "/v1/users", body);
+      s.clock.advance(leaseMs() - 1);
+      const during = await s.api("POST", "/v1/users", {
+        apiKey,
+        body,
+        headers: withKey("crashed"),
+        scenario: "idempotency: claim within its lease",
+      });
+      assert.equal(during.body.errorCode, TesseraApiCode.IdempotencyKeyReused);
+      assert.match(String(during.body.errorMessage), /still being answered/);
+      s.clock.advance(1);
+      const after = await s.api("POST", "/v1/users", {
+        apiKey,
+        body,
+        headers: withKey("crashed"),
+        scenario: "idempotency: claim after its lease",
+      });
+      assert.equal(after.status, 201, JSON.stringify(after.body));
+      assert.equal(after.headers.get("idempotent-replayed"), null, "executed, not replayed");
+      const replay = await s.api("POST", "/v1/users", {
+        apiKey,
+        body,
+        headers: withKey("crashed"),
+        scenario: "idempotency: replay after retake",
+      });
+      assert.equal(replay.headers.get("idempotent-replayed"), "true");
+      assert.deepEqual(replay.body, after.body);
+      const other = await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username: "pim" },
+        headers: withKey("crashed"),
+        scenario: "idempotency: reused after retake",
+      });
+      assert.equal(
+        other.body.errorCode,
+        TesseraApiCode.IdempotencyKeyReused,
+        "a lapsed lease is no licence to reuse a key",
+      );
+    });
+
+    test("a request that outlives its lease: its late answer never overwrites the claim that took over", async () => {
+      const { apiKey } = await s.tenant();
+      const body = { username: "rae", email: "rae@example.test", sendEnrolmentEmail: true };
+      const call = (scenario: string) =>
+        s.api("POST", "/v1/users", { apiKey, body, headers: withKey("slow"), scenario });
+      // The first request holds its claim while the mail server sits on its message.
+      const gate = smtp.hold();
+      const slow = call("idempotency: slow first");
+      await gate.arrived;
+      s.clock.advance(leaseMs());
+      const takeover = await call("idempotency: takeover of a lapsed lease");
+      assert.equal(takeover.headers.get("idempotent-replayed"), null, "executed, not replayed");
+      assert.notEqual(takeover.status, 201, "the user exists already");
+      gate.release();
+      assert.equal((await slow).status, 201);
+      const replay = await call("idempotency: replay after takeover");
+      assert.equal(replay.headers.get("idempotent-replayed"), "true");
+      assert.deepEqual(replay.body, takeover.body, "the key answers what its current claim answered");
+    });
+
+    test("a burst on a claim whose lease lapsed: exactly one request executes", async () => {
+      const { tenant, apiKey } = await s.tenant();
+      const body = { username: "quinn" };
+      await abandonedClaim(tenant.id, "burst", "/v1/users", body);
+      s.clock.advance(leaseMs());
+      const results = await Promise.all(
+        Array.from({ length: 12 }, () =>
+          s.api("POST", "/v1/users", {
+            apiKey,
+            body,
+            headers: withKey("burst"),
+            scenario: "idempotency: burst after lease",
+          }),
+        ),
+      );
+      const executed = results.filter(
+        (r) => r.status === 201 && r.headers.get("idempotent-replayed") === null,
+      );
+      assert.equal(executed.length, 1, results.map((r) => `${r.status} ${r.body.errorName}`).join(", "));
+      for (const r of results)
+        assert.ok(
+          r.status === 201 || r.body.errorCode === TesseraApiCode.IdempotencyKeyReused,
+          `${r.status} ${r.body.errorName}`,
+        );
+    });
   });
 }
+
+/** The lease is read from the shared database, so it holds across processes. */
+suite("Idempotency-Key leases on two server processes sharing PostgreSQL", () => {
+  let database: TestDatabase;
+  let direct: Database;
+  let servers: ServerProcess[] = [];
+  let tenantId = "";
+  let apiKey = "";
+  before(async () => {
+    database = await createTestDatabase("postgres");
+    const data = ["--data-dir", database.dataDir, "--database-url", database.databaseUrl ?? ""];
+    const created = await runCli([...data, "tenant", "create", "leases", "--json"], {
+      env: { TESSERA_LOG_LEVEL: "silent" },
+      scenario: "idempotency processes: setup",
+    });
+    ({ apiKey } = JSON.parse(created.stdout) as { apiKey: string });
+    tenantId = (JSON.parse(created.stdout) as { tenant: { id: string } }).tenant.id;
+    servers = [await startServerProcess(data), await startServerProcess(data)];
+    direct = await openDatabase({ dataDir: database.dataDir, databaseUrl: database.databaseUrl });
+  });
+  after(async () => {
+    for (const server of servers) await server.stop("SIGKILL");
+    await direct.close();
+    await database.drop();
+  });
+
+  test("a burst over both processes on a claim whose lease lapsed: exactly one request executes", async () => {
+    const body = { username: "sam" };
+    // A claim a killed process left behind, older than the default lease (real clocks here).
+    await direct.db
+      .insertInto("idempotency_keys")
+      .values({
+        id: idempotencyRowId(tenantId, "orphan"),
+        tenant_id: tenantId,
+        request_hash: requestFingerprint("POST", "/v1/users", body),
+        status_code: 0,
+        response_enc: null,
+        created_at: Date.now() - 61_000,
+      })
+      .execute();
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        apiRequest(`${(servers[i % 2] as ServerProcess).url}/v1/users`, {
+          method: "POST",
+          scenario: "idempotency processes: burst after lease",
+          headers: {
+            authorization: `Bearer ${apiKey}`,
+            "content-type": "application/json",
+            "idempotency-key": "orphan",
+          },
+          body: JSON.stringify(body),
+        }),
+      ),
+    );
+    const executed = results.filter((r) => r.status === 201 && r.headers.get("idempotent-replayed") === null);
+    assert.equal(executed.length, 1, results.map((r) => `${r.status} ${r.body.errorName}`).join(", "));
+    for (const r of results)
+      assert.ok(
+        r.status === 201 || r.body.errorCode === TesseraApiCode.IdempotencyKeyReused,
+        `${r.status} ${r.body.errorName}`,
+      );
+  });
+});
+
+test("the lease is 60 s by default, and only whole seconds from 10 to 3600 are accepted", () => {
+  assert.equal(loadConfig({ env: {} }).idempotency.leaseSeconds, 60);
+  assert.equal(
+    loadConfig({ env: { TESSERA_IDEMPOTENCY_LEASE_SECONDS: "3600" } }).idempotency.leaseSeconds,
+    3600,
+  );
+  for (const value of [
+    "9",
+    "3601",
+    "0",
+    "-60",
+    "1.5",
+    String(2 ** 31),
+    String(2 ** 53 + 2),
+    "x".repeat(10_000),
+  ]) {
+    assert.throws(
+      () => loadConfig({ env: { TESSERA_IDEMPOTENCY_LEASE_SECONDS: value } }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /idempotency\.leaseSeconds \(TESSERA_IDEMPOTENCY_LEASE_SECONDS\) must be an integer from 10 to 3600/.test(
+          error.message,
+        ),
+      value.slice(0, 20),
+    );
+  }
+});

@@ -1,6 +1,7 @@
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { printJsonOrLines, withContext } from "../cli/command-context.ts";
 import { progressBar } from "../cli/progress-bar.ts";
+import { type AuditAnchor, parseAnchor, readSignedHead } from "./audit-anchor.ts";
 import { verifyAudit } from "./verify-audit.ts";
 
 export function auditCommand(): Command {
@@ -8,8 +9,13 @@ export function auditCommand(): Command {
   audit
     .command("verify")
     .description("check the hash chain, the signed checkpoints and the signed head; exit 1 on any problem")
+    .option(
+      "--anchor <seq:hash>",
+      "also require this entry, kept outside the database (from `tessera audit head`)",
+      anchorOption,
+    )
     .option("--json", "print JSON")
-    .action(async (o: { json?: boolean }, command: Command) =>
+    .action(async (o: { json?: boolean; anchor?: AuditAnchor }, command: Command) =>
       withContext(command, async (ctx) => {
         const total = Number(
           (
@@ -20,7 +26,12 @@ export function auditCommand(): Command {
           )?.n ?? 0,
         );
         const bar = progressBar("verifying");
-        const result = await verifyAudit(ctx.database.db, ctx.signer, (done) => bar.update(done, total));
+        const result = await verifyAudit(
+          ctx.database.db,
+          ctx.signer,
+          (done) => bar.update(done, total),
+          o.anchor,
+        );
         printJsonOrLines(Boolean(o.json), result, () => [
           result.ok
             ? `audit trail intact: ${result.events} events, ${result.checkpoints} signed checkpoints`
@@ -28,6 +39,31 @@ export function auditCommand(): Command {
           ...result.problems.map((p) => `  - ${p}`),
         ]);
         if (!result.ok) process.exitCode = 1;
+      }),
+    );
+  audit
+    .command("head")
+    .description(
+      "print the signed head; keep its anchor (<seq>:<hash>) where the database admin cannot rewrite it",
+    )
+    .option("--json", "print JSON")
+    .action(async (o: { json?: boolean }, command: Command) =>
+      withContext(command, async (ctx) => {
+        const head = await readSignedHead(ctx.database.db, ctx.signer);
+        if (head === undefined) {
+          process.stderr.write("tessera: the audit head is missing\n");
+          process.exitCode = 1;
+          return;
+        }
+        printJsonOrLines(Boolean(o.json), head, () => [
+          `anchor:    ${head.anchor}`,
+          `seq:       ${head.seq}`,
+          `hash:      ${head.hash}`,
+          `signature: ${head.signature} (${head.signatureValid ? "valid" : "INVALID"}, key ${head.keyId})`,
+          `updated:   ${new Date(head.updatedAt).toISOString()}`,
+        ]);
+        // An anchor taken from a head that does not verify would vouch for a forgery.
+        if (!head.signatureValid) process.exitCode = 1;
       }),
     );
   audit
@@ -39,4 +75,12 @@ export function auditCommand(): Command {
       }),
     );
   return audit;
+}
+
+function anchorOption(value: string): AuditAnchor {
+  try {
+    return parseAnchor(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }

@@ -44,7 +44,16 @@ export function chainHash(prevHash: string, seq: number, event: AuditEvent): str
   return createHash("sha256").update(prevHash).update(JSON.stringify(fields)).digest("hex");
 }
 
-/** What the head and checkpoint signatures cover. */
-export function signedStatement(seq: number, hash: string): Buffer {
-  return Buffer.from(`tessera-audit:${seq}:${hash}`);
+/**
+ * What the head signature covers. Head and checkpoints sign different, domain-separated statements:
+ * were they the same, a checkpoint's signature would be a valid head signature, and whoever can
+ * edit the database could delete everything after checkpoint K and copy K into the head.
+ */
+export function headStatement(seq: number, hash: string): Buffer {
+  return Buffer.from(`tessera-audit-head-v1\n${seq}\n${hash}`);
+}
+
+/** What a checkpoint signature covers; never a valid head statement (see headStatement). */
+export function checkpointStatement(seq: number, hash: string): Buffer {
+  return Buffer.from(`tessera-audit-checkpoint-v1\n${seq}\n${hash}`);
 }

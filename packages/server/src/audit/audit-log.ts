@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../storage/database.ts";
 import type { Schema } from "../storage/schema.ts";
-import { type AuditEvent, GENESIS_HASH, signedStatement } from "./audit-event.ts";
+import { type AuditEvent, GENESIS_HASH, headStatement } from "./audit-event.ts";
 import type { AuditSigner } from "./audit-signing-key.ts";
 import { type Extend, extendChain } from "./chain-extension.ts";
 import { PostgresAuditWriter } from "./postgres-audit-writer.ts";
@@ -43,7 +43,7 @@ export class AuditLog {
         id: 1,
         seq: 0,
         hash: GENESIS_HASH,
-        signature: this.#signer.sign(signedStatement(0, GENESIS_HASH)),
+        signature: this.#signer.sign(headStatement(0, GENESIS_HASH)),
         key_id: this.#signer.keyId,
         updated_at: now,
       })

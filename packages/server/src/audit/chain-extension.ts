@@ -1,5 +1,5 @@
 import type { AuditCheckpointsTable, AuditEventsTable } from "../storage/schema.ts";
-import { type AuditEvent, chainHash, signedStatement } from "./audit-event.ts";
+import { type AuditEvent, chainHash, checkpointStatement, headStatement } from "./audit-event.ts";
 import type { AuditSigner } from "./audit-signing-key.ts";
 
 /** The head of the chain as stored: the last sequence number and its hash. */
@@ -46,7 +46,7 @@ export function extendChain(
     };
   });
   const now = events.at(-1)?.at ?? Date.now();
-  const signature = signer.sign(signedStatement(seq, hash));
+  const signature = signer.sign(headStatement(seq, hash));
   // One checkpoint at every multiple of checkpointEvery, signed over the chain at that very event,
   // however many boundaries one group-committed batch crosses.
   const checkpoints = rows
@@ -54,7 +54,7 @@ export function extendChain(
     .map((r) => ({
       seq: r.seq,
       hash: r.hash,
-      signature: signer.sign(signedStatement(r.seq, r.hash)),
+      signature: signer.sign(checkpointStatement(r.seq, r.hash)),
       key_id: signer.keyId,
       at: now,
     }));

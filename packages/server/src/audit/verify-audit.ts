@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Schema } from "../storage/schema.ts";
-import { chainHash, GENESIS_HASH, signedStatement } from "./audit-event.ts";
+import type { AuditAnchor } from "./audit-anchor.ts";
+import { chainHash, checkpointStatement, GENESIS_HASH, headStatement } from "./audit-event.ts";
 import type { AuditSigner } from "./audit-signing-key.ts";
 
 export interface AuditVerification {
@@ -14,18 +15,21 @@ export interface AuditVerification {
  * Walks the whole chain. Detects an edited entry (its hash no longer matches), a deleted or
  * reordered one (a gap in seq or a broken prev_hash link), and truncation (the signed head points
  * past the last entry). Checkpoint and head signatures must verify with the key derived from the
- * master-key-protected private key, so rewriting the chain wholesale is detected too.
+ * master-key-protected private key, so rewriting the chain wholesale is detected too. With an
+ * `anchor` kept outside the database, the chain must still hold that exact entry: this detects a
+ * trail cut back below the anchor even when the head was rolled back to an older genuine one.
  */
 export async function verifyAudit(
   db: Kysely<Schema>,
   signer: AuditSigner,
   onProgress: (done: number) => void = () => {},
+  anchor?: AuditAnchor,
 ): Promise<AuditVerification> {
   const problems: string[] = [];
   const checkpoints = await db.selectFrom("audit_checkpoints").selectAll().orderBy("seq").execute();
   const pending = new Map(checkpoints.map((c) => [c.seq, c]));
   for (const c of checkpoints) {
-    if (!signer.verify(signedStatement(c.seq, c.hash), c.signature))
+    if (!signer.verify(checkpointStatement(c.seq, c.hash), c.signature))
       problems.push(`checkpoint at ${c.seq}: bad signature`);
   }
   let expectedSeq = 1;
@@ -59,6 +63,8 @@ export async function verifyAudit(
       const checkpoint = pending.get(row.seq);
       if (checkpoint !== undefined && checkpoint.hash !== row.hash)
         problems.push(`entry ${row.seq}: differs from the signed checkpoint`);
+      if (anchor !== undefined && row.seq === anchor.seq && row.hash !== anchor.hash)
+        problems.push(`entry ${row.seq}: differs from the anchor (rewritten)`);
       pending.delete(row.seq);
       prevHash = row.hash;
       expectedSeq = row.seq + 1;
@@ -70,10 +76,11 @@ export async function verifyAudit(
   }
   for (const seq of pending.keys())
     problems.push(`checkpoint at ${seq}: its entry is gone (deleted or truncated)`);
+  if (anchor !== undefined) problems.push(...anchorGaps(anchor, expectedSeq - 1));
   const head = await db.selectFrom("audit_head").selectAll().where("id", "=", 1).executeTakeFirst();
   if (head === undefined) problems.push("the audit head is missing");
   else {
-    if (!signer.verify(signedStatement(head.seq, head.hash), head.signature))
+    if (!signer.verify(headStatement(head.seq, head.hash), head.signature))
       problems.push("the audit head signature is invalid");
     if (head.seq !== expectedSeq - 1 || head.hash !== prevHash) {
       problems.push(
@@ -82,4 +89,12 @@ export async function verifyAudit(
     }
   }
   return { ok: problems.length === 0, events: count, checkpoints: checkpoints.length, problems };
+}
+
+/** An anchor past the end of the chain means it was cut back; seq 0 is the genesis. */
+function anchorGaps(anchor: AuditAnchor, lastSeq: number): string[] {
+  if (anchor.seq === 0 && anchor.hash !== GENESIS_HASH) return ["the anchor at 0 is not the genesis hash"];
+  if (anchor.seq > lastSeq)
+    return [`the chain ends at ${lastSeq}, before the anchor at ${anchor.seq} (truncated)`];
+  return [];
 }

@@ -336,4 +336,12 @@ export const settings = [
     description:
       "Requests to /v1/auth/* per minute for one tenant, from all its sources together; more are refused with RateLimited.",
   },
+  {
+    path: "idempotency.leaseSeconds",
+    env: "TESSERA_IDEMPOTENCY_LEASE_SECONDS",
+    type: integer(10, 3600),
+    default: 60,
+    description:
+      "How long an Idempotency-Key claim is held while its request runs; a claim left by a crashed process is retaken after it. Keep it longer than any request takes.",
+  },
 ] as const satisfies readonly Setting[];

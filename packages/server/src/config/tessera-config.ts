@@ -41,4 +41,5 @@ export interface TesseraConfig {
   readonly shutdownDrainMs: number;
   readonly shutdownTimeoutMs: number;
   readonly rateLimits: { readonly authPerSource: number; readonly authPerTenant: number };
+  readonly idempotency: { readonly leaseSeconds: number };
 }

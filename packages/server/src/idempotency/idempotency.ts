@@ -10,9 +10,17 @@ import { columnAad } from "../secrets/encrypted-columns.ts";
  * response again (header `idempotent-replayed: true`); the same key with a different request is
  * IdempotencyKeyReused. Server failures release the key so the request can be retried. Keys
  * expire after 24 hours.
+ *
+ * A claim without an answer is a lease (`idempotency.leaseSeconds`): a process that crashed
+ * mid-request never answers nor releases it, so once the lease lapses the same request may take the
+ * claim over, instead of hearing "still being answered" for a day. The lease must outlast any
+ * request, or a slow request would run twice; the claim time tells the claims apart, so a late
+ * answer from a claim that was taken over never overwrites the new one.
  */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 const keyPattern = /^[\x21-\x7e]{1,255}$/;
+/** The claim each request holds, by its claim time: set in claimIdempotencyKey, read in onSend. */
+const claimedAt = new WeakMap<FastifyRequest, number>();
 const aad = (id: string) => columnAad({ table: "idempotency_keys", column: "response_enc" }, id);
 
 declare module "fastify" {
@@ -23,6 +31,18 @@ declare module "fastify" {
     /** The route accepts an Idempotency-Key header. */
     idempotent?: boolean;
   }
+}
+
+/** The row of a key: per tenant, and the key itself is not stored. */
+export function idempotencyRowId(tenantId: string, key: string): string {
+  return createHash("sha256").update(`${tenantId}\n${key}`).digest("hex");
+}
+
+/** What must match for a retry to get the stored answer: method, URL and body. */
+export function requestFingerprint(method: string, url: string, body: unknown): string {
+  return createHash("sha256")
+    .update(`${method} ${url}\n${JSON.stringify(body ?? null)}`)
+    .digest("hex");
 }
 
 /** preHandler: claims the key, or answers with the stored response. */
@@ -41,12 +61,13 @@ export async function claimIdempotencyKey(
   const { database, clock, keys } = request.server.ctx;
   const db = database.db;
   const now = clock.now();
-  const id = createHash("sha256").update(`${request.tenant.id}\n${key}`).digest("hex");
-  const requestHash = createHash("sha256")
-    .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
-    .digest("hex");
+  const id = idempotencyRowId(request.tenant.id, key);
+  const requestHash = requestFingerprint(request.method, request.url, request.body);
   const claim = { request_hash: requestHash, status_code: 0, response_enc: null, created_at: now };
-  // One atomic statement claims a new key, or takes over one that has expired.
+  const leaseMs = request.server.ctx.config.idempotency.leaseSeconds * 1000;
+  // One atomic statement claims a new key, takes over one that has expired, or takes over an
+  // unanswered claim of the same request whose lease lapsed. Under concurrency only one request
+  // wins: the winner's claim time is `now`, inside its own lease, so the condition fails for others.
   const claimed = await db
     .insertInto("idempotency_keys")
     .values({ id, tenant_id: request.tenant.id, ...claim })
@@ -54,11 +75,21 @@ export async function claimIdempotencyKey(
       oc
         .column("id")
         .doUpdateSet(claim)
-        .where("idempotency_keys.created_at", "<=", now - IDEMPOTENCY_TTL_MS),
+        .where((eb) =>
+          eb.or([
+            eb("idempotency_keys.created_at", "<=", now - IDEMPOTENCY_TTL_MS),
+            eb.and([
+              eb("idempotency_keys.status_code", "=", 0),
+              eb("idempotency_keys.request_hash", "=", requestHash),
+              eb("idempotency_keys.created_at", "<=", now - leaseMs),
+            ]),
+          ]),
+        ),
     )
     .executeTakeFirst();
   if (Number(claimed.numInsertedOrUpdatedRows ?? 0n) === 1) {
     request.idempotencyId = id;
+    claimedAt.set(request, now);
     return undefined;
   }
   const stored = await db.selectFrom("idempotency_keys").selectAll().where("id", "=", id).executeTakeFirst();
@@ -89,16 +120,23 @@ export async function storeIdempotentResponse(
   payload: unknown,
 ): Promise<unknown> {
   const id = request.idempotencyId;
-  if (id === null || typeof payload !== "string") return payload;
+  const at = claimedAt.get(request);
+  if (id === null || at === undefined || typeof payload !== "string") return payload;
   const { database, keys } = request.server.ctx;
+  // Only while this request still holds the claim: after its lease lapsed and another request
+  // took it over, the row is the other request's.
+  const ownClaim = { id, created_at: at, status_code: 0 } as const;
   if (reply.statusCode >= 500) {
-    await database.db.deleteFrom("idempotency_keys").where("id", "=", id).execute();
+    await database.db
+      .deleteFrom("idempotency_keys")
+      .where((eb) => eb.and(ownClaim))
+      .execute();
     return payload;
   }
   await database.db
     .updateTable("idempotency_keys")
     .set({ status_code: reply.statusCode, response_enc: keys.encrypt(payload, aad(id)) })
-    .where("id", "=", id)
+    .where((eb) => eb.and(ownClaim))
     .execute();
   return payload;
 }

@@ -2,9 +2,9 @@ import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
-import { Migrator } from "kysely/migration";
+import { type Migration, Migrator } from "kysely/migration";
 import { migrationProvider } from "./migrations/index.ts";
-import { adaptNodeSqlite } from "./node-sqlite-adapter.ts";
+import { adaptNodeSqlite, migrationDialect } from "./node-sqlite-adapter.ts";
 import { allowDirectSqlite, allowNamedStatements } from "./prepared-query.ts";
 import type { Schema } from "./schema.ts";
 
@@ -28,16 +28,22 @@ export interface DatabaseOptions {
   readonly dataDir: string;
   readonly databaseUrl?: string | undefined;
   readonly poolSize?: number;
+  /** Tests only: migrations run after the shipped ones (to make one fail halfway). */
+  readonly extraMigrations?: Readonly<Record<string, Migration>>;
 }
 
 const INT8_OID = 20;
+/** How long a SQLite write waits for another process's write lock. */
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+/** How long a SQLite migration waits for another process's migration to finish. */
+const MIGRATION_LOCK_WAIT_MS = 600_000;
 
 /** Opens the configured database and brings its schema up to date. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const database =
     options.databaseUrl === undefined ? openSqlite(options.dataDir) : await openPostgres(options);
   try {
-    await migrate(database.db);
+    await migrate(database, options.extraMigrations ?? {});
   } catch (error) {
     await database.close();
     throw error;
@@ -48,7 +54,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 function openSqlite(dataDir: string): Database {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, "tessera.sqlite");
-  const sqlite = new DatabaseSync(file, { timeout: 5000 });
+  const sqlite = new DatabaseSync(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   // The directory is 0700 when Tessera creates it; the file is private too in case it was not.
   chmodSync(file, 0o600);
   // WAL with synchronous=NORMAL survives a killed process without losing a committed write;
@@ -84,10 +90,28 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
   };
 }
 
-async function migrate(db: Kysely<Schema>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
-  if (error !== undefined) {
-    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
-    throw new Error(`database migration ${failed} failed: ${(error as Error).message}`, { cause: error });
+/**
+ * Brings the schema up to date. On PostgreSQL, Kysely runs all pending migrations in one transaction
+ * under an advisory lock. On SQLite, the migration dialect does the same with BEGIN IMMEDIATE (see
+ * migrationDialect); while it runs, another process's migration may wait longer than a normal
+ * write does, since SQLite releases the lock of a process that dies, so waiting is never for a ghost.
+ */
+async function migrate(database: Database, extra: Readonly<Record<string, Migration>>): Promise<void> {
+  const provider = {
+    getMigrations: async () => ({ ...(await migrationProvider.getMigrations()), ...extra }),
+  };
+  const raw = database.sqlite;
+  const db = raw === undefined ? database.db : new Kysely<Schema>({ dialect: migrationDialect(raw) });
+  raw?.exec(`PRAGMA busy_timeout = ${MIGRATION_LOCK_WAIT_MS}`);
+  try {
+    const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+    if (error !== undefined) {
+      const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+      throw new Error(`database migration ${failed} failed: ${(error as Error).message}`, { cause: error });
+    }
+  } finally {
+    raw?.exec(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    // The migration Kysely's close leaves the shared connection open (migrationDialect).
+    if (db !== database.db) await db.destroy();
   }
 }

@@ -1,0 +1,58 @@
+import type { Kysely } from "kysely";
+import type { Schema } from "../storage/schema.ts";
+import { headStatement } from "./audit-event.ts";
+import type { AuditSigner } from "./audit-signing-key.ts";
+
+/**
+ * A position in the chain that an operator keeps outside the database (`<seq>:<hash>`). Signatures
+ * alone cannot show that the trail was cut back and the head rolled back to an older, genuinely
+ * signed head (for example from a backup); an anchor kept where the database administrator cannot
+ * rewrite it can: verification against it fails unless the trail still holds that exact entry.
+ */
+export interface AuditAnchor {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+const anchorPattern = /^(0|[1-9]\d{0,14}):([0-9a-f]{64})$/;
+
+export function formatAnchor(anchor: AuditAnchor): string {
+  return `${anchor.seq}:${anchor.hash}`;
+}
+
+/** Parses an anchor; a malformed one is an error, never a silently skipped check. */
+export function parseAnchor(text: string): AuditAnchor {
+  const match = anchorPattern.exec(text.trim());
+  if (match === null)
+    throw new Error(
+      "expected <seq>:<hash>, the anchor printed by `tessera audit head` (a sequence number, a colon, 64 lowercase hex digits)",
+    );
+  return { seq: Number(match[1]), hash: match[2] as string };
+}
+
+export interface SignedHead extends AuditAnchor {
+  readonly signature: string;
+  readonly keyId: string;
+  readonly updatedAt: number;
+  /** The head signature verifies as a head statement with the audit key. */
+  readonly signatureValid: boolean;
+  readonly anchor: string;
+}
+
+/** The current signed head, as `tessera audit head` prints it. */
+export async function readSignedHead(
+  db: Kysely<Schema>,
+  signer: AuditSigner,
+): Promise<SignedHead | undefined> {
+  const head = await db.selectFrom("audit_head").selectAll().where("id", "=", 1).executeTakeFirst();
+  if (head === undefined) return undefined;
+  return {
+    seq: head.seq,
+    hash: head.hash,
+    signature: head.signature,
+    keyId: head.key_id,
+    updatedAt: head.updated_at,
+    signatureValid: signer.verify(headStatement(head.seq, head.hash), head.signature),
+    anchor: formatAnchor(head),
+  };
+}
