@@ -95,6 +95,18 @@ for (const backend of backends) {
       );
       assert.equal(evaluated(oneSource), 3, "behind the proxy, each client address has its own allowance");
     });
+
+    test("every address of an IPv6 /64 shares one allowance: rotating within the prefix does not help", async () => {
+      const { apiKey } = await proxied.tenant();
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          guess(proxied, apiKey, i, "rate limit: one IPv6 /64", `2001:db8:1:2::${(i + 1).toString(16)}`),
+        ),
+      );
+      assert.equal(evaluated(answers), 3);
+      const neighbour = await guess(proxied, apiKey, 0, "rate limit: next /64", "2001:db8:1:3::1");
+      assert.notEqual(neighbour.body.errorCode, TesseraApiCode.RateLimited, "another /64 has its own");
+    });
   });
 
   suite(`refused unauthenticated requests and the audit trail (${backend})`, () => {

@@ -1,6 +1,7 @@
 import { ApiReturnCode } from "@tessera/codes";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { envelope } from "../app/envelope.ts";
+import { addressGroup } from "../rate-limits/address-group.ts";
 import { countRefusedRequest } from "../rate-limits/refused-requests.ts";
 
 /**
@@ -24,7 +25,7 @@ export async function auditRequest(
     const { database, clock } = request.server.ctx;
     if (
       request.tenant === null &&
-      !(await countRefusedRequest(database.db, request.ip, resultCode, clock.now()))
+      !(await countRefusedRequest(database.db, addressGroup(request.ip), resultCode, clock.now()))
     )
       return payload;
     await appendRequestEvent(request, resultCode, reply.elapsedTime);

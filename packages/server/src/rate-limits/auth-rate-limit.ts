@@ -1,5 +1,6 @@
 import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { addressGroup } from "./address-group.ts";
 import { consumeRateLimit } from "./rate-limit.ts";
 
 const WINDOW_MS = 60_000;
@@ -8,7 +9,7 @@ const WINDOW_MS = 60_000;
  * onRequest hook after authentication: every /v1/auth/* request counts against a per-minute limit
  * for its source address within the tenant and one for the whole tenant. Both counters live in the
  * database, so they hold across server processes; the per-tenant one stops password spraying
- * spread over many addresses. The source counter is keyed by tenant too, so one tenant's traffic
+ * spread over many addresses. An IPv6 source counts as its /64 (addressGroup). The source counter is keyed by tenant too, so one tenant's traffic
  * never uses up another's allowance behind a shared egress address.
  */
 export async function limitAuthRequests(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -17,7 +18,11 @@ export async function limitAuthRequests(request: FastifyRequest, reply: FastifyR
   const now = clock.now();
   const tenantId = request.tenant.id;
   const rules = [
-    [`auth:source:${tenantId}:${request.ip}`, config.rateLimits.authPerSource, "this source address"],
+    [
+      `auth:source:${tenantId}:${addressGroup(request.ip)}`,
+      config.rateLimits.authPerSource,
+      "this source address",
+    ],
     [`auth:tenant:${tenantId}`, config.rateLimits.authPerTenant, "this tenant"],
   ] as const;
   for (const [key, limit, who] of rules) {

@@ -1,5 +1,6 @@
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyRequest } from "fastify";
+import { addressGroup } from "../rate-limits/address-group.ts";
 import { resolveApiKey } from "./api-keys.ts";
 import { ipInRanges } from "./ip-ranges.ts";
 import { recordSourceFailure } from "./source-lockout.ts";
@@ -14,16 +15,18 @@ export async function authenticateTenant(request: FastifyRequest): Promise<void>
   const { database, clock, config } = request.server.ctx;
   const now = clock.now();
   const source = request.ip;
+  // Failures and lockouts count per address group (an IPv6 /64), so a client cannot rotate out.
+  const sourceKey = addressGroup(source);
   const header = request.headers.authorization ?? "";
   const presented = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
-  const resolved = await resolveApiKey(database.db, presented, source, now);
+  const resolved = await resolveApiKey(database.db, presented, sourceKey, now);
   if (resolved.kind === "locked") {
     throw new TesseraError(ApiReturnCode.MaximumLoginPartnerAttempsExceeded, {
       message: `too many failed API-key attempts from this address; retry after ${new Date(resolved.until).toISOString()}`,
     });
   }
   if (resolved.kind === "invalid" || resolved.tenant.disabled) {
-    await recordSourceFailure(database.db, source, now, config.apiKeys);
+    await recordSourceFailure(database.db, sourceKey, now, config.apiKeys);
     throw new TesseraError(ApiReturnCode.PartnerLoginFailed, {
       message:
         presented === "" ? "missing Authorization: Bearer <tenant API key>" : "the API key is not valid",
