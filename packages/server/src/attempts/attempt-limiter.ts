@@ -80,7 +80,10 @@ export async function reserveAttempt(
   return { granted: false, lockedUntil: current.rows[0]?.locked_until ?? null };
 }
 
-/** The secret was right: the subject starts afresh. */
+/**
+ * The secret was right: the subject starts afresh. (Accepting a one-time code does the same in its
+ * own compare-and-set, authenticators/authenticator-store.ts acceptPosition.)
+ */
 export async function attemptSucceeded(db: Kysely<Schema>, attempt: Reservation): Promise<void> {
   if (!attempt.granted) return;
   const { table, failures } = subjects[attempt.kind];

@@ -77,6 +77,10 @@ const acceptCommand = perDatabase((db: Kysely<Schema>) =>
       .set((eb) => ({
         position: p("position"),
         drift: p("drift"),
+        failures: 0,
+        lock_count: 0,
+        consecutive_failures: 0,
+        locked_until: null,
         uses: eb("uses", "+", 1),
         updated_at: p("now"),
       }))
@@ -88,6 +92,9 @@ const acceptCommand = perDatabase((db: Kysely<Schema>) =>
 /**
  * Accepts a code: moves the position from exactly what was read to the matched one. Of several
  * requests presenting the same code, in one process or many, only one sees its update applied.
+ * The same statement settles the attempt as a success (the attempt limiter's counters start
+ * afresh), so a code is never spent without its success being counted, and the hot path pays
+ * one write for both.
  */
 export async function acceptPosition(
   db: Kysely<Schema>,
@@ -99,7 +106,7 @@ export async function acceptPosition(
   return (await acceptCommand(db)({ id: row.id, read: row.position, position, drift, now })) === 1;
 }
 
-/** The tenant's limits for wrong codes, for the shared attempt limiter. */
+/** The tenant's limits for wrong codes, for the shared attempt limiter (attempts/). */
 export function otpAttemptPolicy(tenant: Tenant): AttemptPolicy {
   return {
     maxFailures: tenant.otpMaxFailures,

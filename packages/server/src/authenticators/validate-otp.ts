@@ -1,12 +1,6 @@
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../app/server-context.ts";
-import {
-  attemptSucceeded,
-  lockEnd,
-  type Reservation,
-  refundAttempt,
-  reserveAttempt,
-} from "../attempts/attempt-limiter.ts";
+import { lockEnd, type Reservation, refundAttempt, reserveAttempt } from "../attempts/attempt-limiter.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
 import type { UserRow } from "../users/user-store.ts";
 import { openSecret } from "./authenticator-secret.ts";
@@ -60,7 +54,7 @@ export async function validateOtp(
     Promise.all(reserved.filter((r) => r.row !== except).map((r) => refundAttempt(db, r.attempt)));
 
   const outcomes: Match["kind"][] = [];
-  for (const { row, attempt } of reserved) {
+  for (const { row } of reserved) {
     const match = authenticatorType(row.type).match(openSecret(ctx, row), stateOf(row), otp, now);
     if (match.kind === "accept") {
       let accepted: boolean;
@@ -78,7 +72,8 @@ export async function validateOtp(
           message: "the code was just used by another request",
         });
       }
-      await attemptSucceeded(db, attempt);
+      // Accepting cleared this token's counters in the same statement; the user's other tokens
+      // saw no guess.
       await refundAll(row);
       return row;
     }

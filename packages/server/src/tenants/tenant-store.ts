@@ -17,7 +17,7 @@ export interface Tenant {
   readonly passwordMaxAgeDays: number | null;
   /** Wrong one-time codes before a token locks. */
   readonly otpMaxFailures: number;
-  /** How long a locked token stays locked unless an administrator enables it. */
+  /** The first lock's length for a token; each further lock doubles it (until a success). */
   readonly otpLockoutSeconds: number;
   readonly createdAt: number;
   /**
