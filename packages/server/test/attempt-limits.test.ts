@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
+import { reserveAttempt } from "../src/attempts/attempt-limiter.ts";
 import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
+import { passwordAttemptPolicy } from "../src/passwords/account-lockout.ts";
 import { assertBurstHeld } from "./helpers/burst.ts";
 import { oathtoolHotp } from "./helpers/oathtool.ts";
 import { backends } from "./helpers/test-database.ts";
@@ -192,6 +194,66 @@ for (const backend of backends) {
       );
       s.clock.advance(60_000);
       assert.equal((await pair("resync", ...good, "limits: resync after lock")).status, 200);
+    });
+
+    test("a reservation never settled (its process died) stays counted as a failure and leaks nothing", async () => {
+      const { apiKey, tenant } = await s.tenant(undefined, {
+        passwordMaxFailures: 3,
+        lockoutBaseSeconds: 60,
+      });
+      const username = await newUser(apiKey);
+      const { db } = s.server.ctx.database;
+      const user = await db
+        .selectFrom("users")
+        .select("id")
+        .where("tenant_id", "=", tenant.id)
+        .where("username", "=", username)
+        .executeTakeFirstOrThrow();
+      const policy = passwordAttemptPolicy(tenant);
+      for (let i = 0; i < 3; i += 1)
+        assert.equal((await reserveAttempt(db, "account", user.id, policy, s.clock.now())).granted, true);
+      const refused = await login(
+        apiKey,
+        username,
+        "correct horse",
+        "limits: right after abandoned attempts",
+      );
+      assert.equal(refused.body.errorCode, ApiReturnCode.MaximumLoginPartnerUserAttempsExceeded);
+      s.clock.advance(60_000);
+      assert.equal(
+        (await login(apiKey, username, "correct horse", "limits: right after the lock")).status,
+        200,
+      );
+    });
+
+    test("codes right for another of the user's tokens, replays and drifted codes do not count", async () => {
+      const { apiKey } = await s.tenant(undefined, { otpMaxFailures: 2, otpLockoutSeconds: 600 });
+      const username = await newUser(apiKey);
+      await newToken(apiKey, username);
+      const otherHex = "00112233445566778899aabbccddeeff00112233";
+      const other = await s.api("POST", "/v1/authenticators", {
+        apiKey,
+        body: { type: "hotp", secret: encodeBase32(Buffer.from(otherHex, "hex")), username },
+        scenario: "limits: setup",
+      });
+      assert.equal(other.status, 201);
+      for (let counter = 0; counter < 4; counter += 1) {
+        const code = oathtoolHotp(otherHex, counter);
+        assert.equal((await otp(apiKey, username, code, "limits: other token's code")).body.errorCode, 0);
+        assert.equal(
+          (await otp(apiKey, username, code, "limits: replayed code")).body.errorCode,
+          ApiReturnCode.OTPAlreadyUsed,
+        );
+      }
+      assert.equal(
+        (await otp(apiKey, username, oathtoolHotp(secretHex, 50), "limits: drifted code")).body.errorCode,
+        ApiReturnCode.TimeDriftInvalid,
+      );
+      assert.equal(
+        (await otp(apiKey, username, oathtoolHotp(secretHex, 0), "limits: first token still usable")).body
+          .errorCode,
+        0,
+      );
     });
 
     test("maxConsecutiveFailures is bounded: 1 to 100, integers only", async () => {
