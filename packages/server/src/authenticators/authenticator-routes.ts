@@ -2,6 +2,7 @@ import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { success } from "../app/envelope.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
+import { attemptSucceeded, reserveAttempt } from "../attempts/attempt-limiter.ts";
 import { userFromRequest, usernameOf } from "../users/user-from-request.ts";
 import { openSecret } from "./authenticator-secret.ts";
 import {
@@ -10,6 +11,7 @@ import {
   assignNextFromPool,
   deleteAuthenticator,
   findBySerial,
+  otpAttemptPolicy,
   updateAuthenticator,
 } from "./authenticator-store.ts";
 import { authenticatorSchema, authenticatorView } from "./authenticator-view.ts";
@@ -17,7 +19,7 @@ import { type CreateRequest, createAuthenticator } from "./create-authenticator.
 import { importPskc } from "./pskc/import-tokens.ts";
 import { authenticatorType, authenticatorTypeNames } from "./registry.ts";
 import { requireSerial } from "./serial.ts";
-import { stateOf } from "./validate-otp.ts";
+import { lockedError, stateOf } from "./validate-otp.ts";
 
 type CreateBody = CreateRequest & { username?: string };
 type SerialParams = { Params: { serial: string } };
@@ -288,7 +290,13 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
     );
   change("/authenticators/:serial/unassign", () => ({ user_id: null }));
   // Enabling is also how an administrator clears a lockout.
-  change("/authenticators/:serial/enable", () => ({ enabled: 1, failures: 0, locked_until: null }));
+  change("/authenticators/:serial/enable", () => ({
+    enabled: 1,
+    failures: 0,
+    lock_count: 0,
+    consecutive_failures: 0,
+    locked_until: null,
+  }));
   change("/authenticators/:serial/disable", () => ({ enabled: 0 }));
 
   app.delete<SerialParams>(
@@ -322,6 +330,16 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
         }
         if (row.enabled !== 1)
           throw new TesseraError(ApiReturnCode.DeviceDiabled, { message: `token ${row.serial} is disabled` });
+        // A code pair is a guess like any code: it honours the lock and counts when wrong.
+        const { db } = ctx.database;
+        const attempt = await reserveAttempt(
+          db,
+          "token",
+          row.id,
+          otpAttemptPolicy(request.tenant),
+          ctx.clock.now(),
+        );
+        if (!attempt.granted) throw lockedError(row, attempt.lockedUntil);
         const found = authenticatorType(row.type).resync(
           openSecret(ctx, row),
           stateOf(row),
@@ -329,14 +347,17 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
           otp2,
           ctx.clock.now(),
         );
-        if (found === undefined)
+        if (found === undefined) {
+          if (attempt.lockedUntil !== null) throw lockedError(row, attempt.lockedUntil);
           throw new TesseraError(ApiReturnCode.OTPInvalid, {
             message: "no two consecutive codes match in the resynchronisation window",
           });
+        }
+        await attemptSucceeded(db, attempt);
         const updated = await updateAuthenticator(
-          ctx.database.db,
+          db,
           row.id,
-          { position: found.position, drift: found.drift, activated: 1, failures: 0, locked_until: null },
+          { position: found.position, drift: found.drift, activated: 1 },
           ctx.clock.now(),
         );
         return success({

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely, Selectable } from "kysely";
+import type { AttemptPolicy } from "../attempts/attempt-limiter.ts";
 import { perDatabase, preparedCommand, preparedQuery } from "../storage/prepared-query.ts";
 import type { AuthenticatorsTable, Schema } from "../storage/schema.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
@@ -34,6 +35,8 @@ export function newAuthenticatorRow(
     provisioned_at: null,
     created_at: now,
     updated_at: now,
+    lock_count: 0,
+    consecutive_failures: 0,
     ...fields,
   };
 }
@@ -75,6 +78,8 @@ const acceptCommand = perDatabase((db: Kysely<Schema>) =>
         position: p("position"),
         drift: p("drift"),
         failures: 0,
+        lock_count: 0,
+        consecutive_failures: 0,
         locked_until: null,
         uses: eb("uses", "+", 1),
         updated_at: p("now"),
@@ -87,6 +92,9 @@ const acceptCommand = perDatabase((db: Kysely<Schema>) =>
 /**
  * Accepts a code: moves the position from exactly what was read to the matched one. Of several
  * requests presenting the same code, in one process or many, only one sees its update applied.
+ * The same statement settles the attempt as a success (the attempt limiter's counters start
+ * afresh), so a code is never spent without its success being counted, and the hot path pays
+ * one write for both.
  */
 export async function acceptPosition(
   db: Kysely<Schema>,
@@ -98,27 +106,13 @@ export async function acceptPosition(
   return (await acceptCommand(db)({ id: row.id, read: row.position, position, drift, now })) === 1;
 }
 
-/** Counts a wrong code; true when this failure locked the token. */
-export async function recordCodeFailure(
-  db: Kysely<Schema>,
-  tenant: Tenant,
-  id: string,
-  now: number,
-): Promise<boolean> {
-  const counted = await db
-    .updateTable("authenticators")
-    .set((eb) => ({ failures: eb("failures", "+", 1), updated_at: now }))
-    .where("id", "=", id)
-    .returning("failures")
-    .executeTakeFirst();
-  if (counted === undefined || counted.failures < tenant.otpMaxFailures) return false;
-  const locked = await db
-    .updateTable("authenticators")
-    .set({ locked_until: now + tenant.otpLockoutSeconds * 1000, failures: 0 })
-    .where("id", "=", id)
-    .where("failures", ">=", tenant.otpMaxFailures)
-    .executeTakeFirst();
-  return Number(locked.numUpdatedRows) === 1;
+/** The tenant's limits for wrong codes, for the shared attempt limiter (attempts/). */
+export function otpAttemptPolicy(tenant: Tenant): AttemptPolicy {
+  return {
+    maxFailures: tenant.otpMaxFailures,
+    lockMs: tenant.otpLockoutSeconds * 1000,
+    maxConsecutive: tenant.maxConsecutiveFailures,
+  };
 }
 
 export async function updateAuthenticator(

@@ -1,5 +1,6 @@
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../app/server-context.ts";
+import { lockEnd, type Reservation, refundAttempt, reserveAttempt } from "../attempts/attempt-limiter.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
 import type { UserRow } from "../users/user-store.ts";
 import { openSecret } from "./authenticator-secret.ts";
@@ -7,7 +8,7 @@ import {
   type AuthenticatorRow,
   acceptPosition,
   findForUser,
-  recordCodeFailure,
+  otpAttemptPolicy,
 } from "./authenticator-store.ts";
 import type { Match, OathState } from "./authenticator-type.ts";
 import { authenticatorType } from "./registry.ts";
@@ -15,10 +16,13 @@ import { authenticatorType } from "./registry.ts";
 /**
  * Validates a one-time code against one token (by serial) or any usable token of a user.
  *
- * Order: the code's shape; the token's state (enabled, activated, not locked, uses left); then the
- * window search. Acceptance is a compare-and-set of the token's position, so a code is accepted
- * once even when many requests race; a failed counter write refuses the code. Wrong codes count
- * towards the tenant's limit and lock the token.
+ * Order: the code's shape; the token's state (enabled, activated, not locked, uses left); an
+ * attempt reserved on every usable token (attempts/attempt-limiter.ts: counted before any code is
+ * computed, so a burst cannot outrun the lock, and refused alike for right and wrong codes once
+ * locked); then the window search. Acceptance is a compare-and-set of the token's position, so a
+ * code is accepted once even when many requests race; a failed counter write refuses the code.
+ * Wrong codes stay counted; a code that is right for some token is no guess, so the other
+ * tokens' reservations are refunded.
  */
 export async function validateOtp(
   ctx: ServerContext,
@@ -33,48 +37,70 @@ export async function validateOtp(
     });
   if (candidates.length === 0)
     throw new TesseraError(ApiReturnCode.NoDevicesDefined, { message: "the user has no authenticator" });
+  const { db } = ctx.database;
   const now = ctx.clock.now();
   const usable = candidates.filter((row) => refusal(row, otp, now) === undefined);
   if (usable.length === 0) throw refusal(candidates[0] as AuthenticatorRow, otp, now) as TesseraError;
 
-  const outcomes: { row: AuthenticatorRow; match: Match }[] = [];
+  const reserved: { row: AuthenticatorRow; attempt: Reservation }[] = [];
+  let refused: TesseraError | undefined;
   for (const row of usable) {
+    const attempt = await reserveAttempt(db, "token", row.id, otpAttemptPolicy(tenant), now);
+    if (attempt.granted) reserved.push({ row, attempt });
+    else refused ??= lockedError(row, attempt.lockedUntil);
+  }
+  if (reserved.length === 0) throw refused as TesseraError;
+  const refundAll = (except?: AuthenticatorRow) =>
+    Promise.all(reserved.filter((r) => r.row !== except).map((r) => refundAttempt(db, r.attempt)));
+
+  const outcomes: Match["kind"][] = [];
+  for (const { row } of reserved) {
     const match = authenticatorType(row.type).match(openSecret(ctx, row), stateOf(row), otp, now);
     if (match.kind === "accept") {
       let accepted: boolean;
       try {
-        accepted = await acceptPosition(ctx.database.db, row, match.position, match.drift, now);
+        accepted = await acceptPosition(db, row, match.position, match.drift, now);
       } catch (error) {
         throw new TesseraError(ApiReturnCode.UpdateDeviceCounterFailed, {
           message: "the code could not be recorded as used, so it was not accepted",
           cause: error,
         });
       }
-      if (!accepted)
+      if (!accepted) {
+        await refundAll();
         throw new TesseraError(ApiReturnCode.OTPAlreadyUsed, {
           message: "the code was just used by another request",
         });
+      }
+      // Accepting cleared this token's counters in the same statement; the user's other tokens
+      // saw no guess.
+      await refundAll(row);
       return row;
     }
-    outcomes.push({ row, match });
+    outcomes.push(match.kind);
   }
-  if (outcomes.some((o) => o.match.kind === "drift")) {
+  // A drifted or replayed code is no guess (the code was right once, or for a drifted clock), and a
+  // replay is usually a double submission: neither counts towards the lockout; only wrong codes do.
+  if (outcomes.includes("drift")) {
+    await refundAll();
     throw new TesseraError(ApiReturnCode.TimeDriftInvalid, {
       message: "the code is outside the allowed drift; resynchronise the token",
     });
   }
-  // A replay cannot succeed and is usually a double submission, so it does not count towards the
-  // lockout; only wrong codes do.
-  if (outcomes.some((o) => o.match.kind === "replay"))
+  if (outcomes.includes("replay")) {
+    await refundAll();
     throw new TesseraError(ApiReturnCode.OTPAlreadyUsed, { message: "the code was already used" });
-  let locked = false;
-  for (const { row } of outcomes)
-    locked = (await recordCodeFailure(ctx.database.db, tenant, row.id, now)) || locked;
-  if (locked)
-    throw new TesseraError(ApiReturnCode.MaximumFailedOTPRequestsExceeded, {
-      message: "too many wrong codes; the token is now locked",
-    });
+  }
+  const locking = reserved.find((r) => r.attempt.lockedUntil !== null);
+  if (locking !== undefined) throw lockedError(locking.row, locking.attempt.lockedUntil);
   throw new TesseraError(ApiReturnCode.OTPInvalid, { message: "the code is not valid" });
+}
+
+/** One answer for a locked token, whether the code was right or wrong. */
+export function lockedError(row: AuthenticatorRow, lockedUntil: number | null): TesseraError {
+  return new TesseraError(ApiReturnCode.MaximumFailedOTPRequestsExceeded, {
+    message: `token ${row.serial} is locked after too many wrong codes ${lockEnd(lockedUntil)}`,
+  });
 }
 
 /** Why this token cannot take a code now, or undefined when it can. */
@@ -85,11 +111,7 @@ function refusal(row: AuthenticatorRow, otp: string, now: number): TesseraError 
     return new TesseraError(ApiReturnCode.DeviceInvalid, {
       message: `token ${row.serial} is not activated yet`,
     });
-  if (row.locked_until !== null && row.locked_until > now) {
-    return new TesseraError(ApiReturnCode.MaximumFailedOTPRequestsExceeded, {
-      message: `token ${row.serial} is locked until ${new Date(row.locked_until).toISOString()}`,
-    });
-  }
+  if (row.locked_until !== null && row.locked_until > now) return lockedError(row, row.locked_until);
   if (row.max_uses !== null && row.uses >= row.max_uses)
     return new TesseraError(ApiReturnCode.MaximumCardUsesExceeded, {
       message: `token ${row.serial} has no uses left`,

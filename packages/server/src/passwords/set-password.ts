@@ -19,6 +19,7 @@ export async function setPassword(ctx: ServerContext, user: UserRow, newPassword
       failed_attempts: 0,
       lock_count: 0,
       locked_until: null,
+      consecutive_failures: 0,
       updated_at: now,
     })
     .where("id", "=", user.id)

@@ -1,16 +1,17 @@
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../app/server-context.ts";
+import { attemptSucceeded, lockEnd, reserveAttempt } from "../attempts/attempt-limiter.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
 import { signInRefusal } from "../users/sign-in-refusal.ts";
 import { findUser, type UserRow } from "../users/user-store.ts";
 import { requireWellFormed } from "../users/username.ts";
-import { recordPasswordFailure, recordPasswordSuccess } from "./account-lockout.ts";
+import { passwordAttemptPolicy } from "./account-lockout.ts";
 
 const DAY_MS = 86_400_000;
 
 /**
- * Checks a user's password, in this order: the account exists, is enabled, has not expired, is
- * not locked; then the password; then its age. Every path spends one Argon2id computation, so the
+ * Checks a user's password, in this order: the account exists, is enabled, has not expired, has a
+ * password, is not locked (an attempt is reserved); then the password; then its age. Every path spends one Argon2id computation, so the
  * response time does not tell whether the account exists or which check failed.
  */
 export async function verifyPassword(
@@ -32,19 +33,20 @@ export async function verifyPassword(
   if (user === undefined) return refuse(ApiReturnCode.InvalidPartnerUserLogin, `no user ${username}`);
   const refusal = signInRefusal(user, now);
   if (refusal !== undefined) return refuse(refusal.code, refusal.message);
-  if (user.locked_until !== null && user.locked_until > now)
-    return refuse(lockedCode, lockedMessage(user.locked_until));
   if (user.password_hash === null)
     return refuse(ApiReturnCode.PartnerUserLoginFailed, "the user has no password");
+  // The attempt is counted before the hash is computed, so a burst of guesses cannot all be
+  // evaluated before the first failure is recorded. A refused attempt still spends the Argon2
+  // work and gets one answer, right password or wrong: neither time nor text tells them apart.
+  const attempt = await reserveAttempt(db, "account", user.id, passwordAttemptPolicy(tenant), now);
+  if (!attempt.granted) return refuse(lockedCode, lockedMessage(attempt.lockedUntil));
 
   if (!(await ctx.passwords.verify(password, user.password_hash))) {
-    const locked = await recordPasswordFailure(db, tenant, user.id, now);
-    if (locked) throw new TesseraError(lockedCode, { message: "wrong password; the account is now locked" });
+    if (attempt.lockedUntil !== null)
+      throw new TesseraError(lockedCode, { message: lockedMessage(attempt.lockedUntil) });
     throw new TesseraError(ApiReturnCode.PartnerUserLoginFailed, { message: "wrong password" });
   }
-  if (!(await recordPasswordSuccess(db, user.id, now))) {
-    throw new TesseraError(lockedCode, { message: "the account was locked by a concurrent failure" });
-  }
+  await attemptSucceeded(db, attempt);
   if (ctx.passwords.needsRehash(user.password_hash)) {
     const rehashed = await ctx.passwords.hash(password);
     await db
@@ -65,5 +67,5 @@ export async function verifyPassword(
 }
 
 const lockedCode = ApiReturnCode.MaximumLoginPartnerUserAttempsExceeded;
-const lockedMessage = (until: number) =>
-  `the account is locked after too many wrong passwords until ${new Date(until).toISOString()}`;
+const lockedMessage = (until: number | null) =>
+  `the account is locked after too many wrong passwords ${lockEnd(until)}`;

@@ -1,3 +1,5 @@
+import type { Generated } from "kysely";
+
 /**
  * The database schema as Kysely sees it. Portable across SQLite and PostgreSQL on purpose: ids are
  * text, times are epoch milliseconds (bigint), flags are integers 0/1, lists are JSON text.
@@ -16,6 +18,8 @@ export interface TenantsTable {
   otp_lockout_seconds: number;
   created_at: number;
   updated_at: number;
+  /** Failures in a row, over any number of locks, after which a lock lasts until cleared. */
+  max_consecutive_failures: number;
 }
 
 export interface AuthenticatorsTable {
@@ -46,6 +50,10 @@ export interface AuthenticatorsTable {
   provisioned_at: number | null;
   created_at: number;
   updated_at: number;
+  /** Locks taken since the last success; each doubles the next lock's length. */
+  lock_count: Generated<number>;
+  /** Failures since the last success, over all locks (see attempts/attempt-limiter.ts). */
+  consecutive_failures: Generated<number>;
 }
 
 export interface ApiKeysTable {
@@ -84,6 +92,8 @@ export interface UsersTable {
   locked_until: number | null;
   created_at: number;
   updated_at: number;
+  /** Failures since the last success, over all locks (see attempts/attempt-limiter.ts). */
+  consecutive_failures: Generated<number>;
 }
 
 export interface PasswordRecoveriesTable {

@@ -101,14 +101,23 @@ export function tenantCommand(): Command {
 
   tenant
     .command("set <tenant>")
-    .description("change a tenant's expiry, allowed addresses or e-mail domains")
+    .description("change a tenant's expiry, allowed addresses, e-mail domains or permanent lock limit")
     .option("--expires-at <date>", "ISO date, or 'never'")
     .option("--allowed-ip <cidr...>", "allowed source ranges for API calls ('none' clears)")
     .option("--allowed-domain <domain...>", "allowed e-mail domains for usernames ('none' clears)")
+    .option(
+      "--max-consecutive-failures <n>",
+      "wrong passwords or codes in a row (1–100) after which only an administrator unlocks",
+    )
     .action(
       async (
         idOrName: string,
-        options: { expiresAt?: string; allowedIp?: string[]; allowedDomain?: string[] },
+        options: {
+          expiresAt?: string;
+          allowedIp?: string[];
+          allowedDomain?: string[];
+          maxConsecutiveFailures?: string;
+        },
         command: Command,
       ) =>
         withContext(command, async (ctx) => {
@@ -135,6 +144,14 @@ export function tenantCommand(): Command {
             settings.allowedEmailDomains = options.allowedDomain
               .filter((d) => d !== "none")
               .map((d) => d.toLowerCase());
+          if (options.maxConsecutiveFailures !== undefined) {
+            const total = options.maxConsecutiveFailures;
+            if (!/^\d{1,3}$/.test(total) || Number(total) < 1 || Number(total) > 100)
+              throw new TesseraError(TesseraApiCode.MalformedRequest, {
+                message: "--max-consecutive-failures must be a whole number from 1 to 100",
+              });
+            settings.maxConsecutiveFailures = Number(total);
+          }
           const updated = await updateTenant(ctx.database.db, t.id, settings, ctx.clock.now());
           await auditCli(ctx, {
             tenantId: t.id,

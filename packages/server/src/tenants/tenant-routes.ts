@@ -34,6 +34,7 @@ export const tenantRoutes: FastifyPluginAsync = async (app) => {
           passwordMaxAgeDays: { type: ["integer", "null"], minimum: 1, maximum: 3650 },
           otpMaxFailures: { type: "integer", minimum: 1, maximum: 100 },
           otpLockoutSeconds: { type: "integer", minimum: 1, maximum: 86400 },
+          maxConsecutiveFailures: { type: "integer", minimum: 1, maximum: 100 },
         }),
         response: { 200: okResponse({ tenant: tenantSchema }) },
       },

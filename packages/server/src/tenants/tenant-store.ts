@@ -17,9 +17,14 @@ export interface Tenant {
   readonly passwordMaxAgeDays: number | null;
   /** Wrong one-time codes before a token locks. */
   readonly otpMaxFailures: number;
-  /** How long a locked token stays locked unless an administrator enables it. */
+  /** The first lock's length for a token; each further lock doubles it (until a success). */
   readonly otpLockoutSeconds: number;
   readonly createdAt: number;
+  /**
+   * Failures in a row (over any number of locks, until a success) after which an account or a
+   * token stays locked until an administrator clears it. NIST SP 800-63B: at most 100.
+   */
+  readonly maxConsecutiveFailures: number;
 }
 
 export type TenantSettings = Partial<
@@ -34,6 +39,7 @@ export type TenantSettings = Partial<
     | "passwordMaxAgeDays"
     | "otpMaxFailures"
     | "otpLockoutSeconds"
+    | "maxConsecutiveFailures"
   >
 >;
 
@@ -53,6 +59,7 @@ export function toTenant(row: Selectable<TenantsTable>): Tenant {
     otpMaxFailures: row.otp_max_failures,
     otpLockoutSeconds: row.otp_lockout_seconds,
     createdAt: row.created_at,
+    maxConsecutiveFailures: row.max_consecutive_failures,
   };
 }
 
@@ -78,6 +85,7 @@ export async function createTenant(db: Kysely<Schema>, name: string, now: number
     otp_lockout_seconds: 300,
     created_at: now,
     updated_at: now,
+    max_consecutive_failures: 100,
   };
   const inserted = await db
     .insertInto("tenants")
@@ -124,6 +132,8 @@ export async function updateTenant(
   if (settings.passwordMaxAgeDays !== undefined) set.password_max_age_days = settings.passwordMaxAgeDays;
   if (settings.otpMaxFailures !== undefined) set.otp_max_failures = settings.otpMaxFailures;
   if (settings.otpLockoutSeconds !== undefined) set.otp_lockout_seconds = settings.otpLockoutSeconds;
+  if (settings.maxConsecutiveFailures !== undefined)
+    set.max_consecutive_failures = settings.maxConsecutiveFailures;
   const row = await db.updateTable("tenants").set(set).where("id", "=", id).returningAll().executeTakeFirst();
   if (row === undefined) throw new TesseraError(9903, { message: `no tenant ${id}` });
   return toTenant(row);

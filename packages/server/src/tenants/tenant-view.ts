@@ -15,6 +15,7 @@ export const tenantSchema = {
     otpMaxFailures: { type: "integer" },
     otpLockoutSeconds: { type: "integer" },
     createdAt: { type: "integer" },
+    maxConsecutiveFailures: { type: "integer" },
   },
 } as const;
 

@@ -42,6 +42,7 @@ export async function insertUser(
     locked_until: null,
     created_at: now,
     updated_at: now,
+    consecutive_failures: 0,
   };
   const result = await db
     .insertInto("users")
@@ -82,7 +83,8 @@ export async function updateUser(
   if (changes.lastName !== undefined) set.last_name = changes.lastName;
   if (changes.disabled !== undefined) set.disabled = changes.disabled ? 1 : 0;
   if (changes.expiresAt !== undefined) set.expires_at = changes.expiresAt;
-  if (changes.unlock === true) Object.assign(set, { locked_until: null, failed_attempts: 0, lock_count: 0 });
+  if (changes.unlock === true)
+    Object.assign(set, { locked_until: null, failed_attempts: 0, lock_count: 0, consecutive_failures: 0 });
   return db.updateTable("users").set(set).where("id", "=", userId).returningAll().executeTakeFirst();
 }
 

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from "kysely/migration";
 import { platform } from "./001-platform.ts";
 import { authenticators } from "./002-authenticators.ts";
 import { link } from "./003-link.ts";
+import { attemptLimits } from "./004-attempt-limits.ts";
 import { accessControl } from "./005-access-control.ts";
 
 /** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
@@ -9,6 +10,7 @@ const migrations: Record<string, Migration> = {
   "001-platform": platform,
   "002-authenticators": authenticators,
   "003-link": link,
+  "004-attempt-limits": attemptLimits,
   "005-access-control": accessControl,
 };
 

@@ -1,0 +1,126 @@
+import { type Kysely, sql } from "kysely";
+import type { Schema } from "../storage/schema.ts";
+
+/**
+ * One attempt limiter for every secret that can be guessed (passwords, one-time codes), kept in
+ * the subject's own row so that it holds across requests and server processes.
+ *
+ * An attempt is RESERVED before the (possibly expensive) check by one conditional UPDATE: it is
+ * refused while the subject is locked, and otherwise counted as a failure right away. The
+ * reservation that reaches the limit takes the lock in the same statement, so however many
+ * guesses arrive at once, at most `maxFailures` are evaluated per lock. After the check the
+ * caller SETTLES it: a success clears everything (even a lock a concurrent guess just took: the
+ * right secret was evaluated within the limit); a failure is already counted; an outcome that is
+ * no guess at all (a replayed code, a code of another token of the user) is refunded. Because the
+ * reservation is the failure, a process that dies between the two steps leaks nothing: the
+ * attempt simply stays counted.
+ *
+ * Locks double with each lock since the last success (capped at 2^10 times the first). After
+ * `maxConsecutive` failures in a row the lock lasts until an administrator clears it (NIST SP
+ * 800-63B: at most 100 consecutive failures).
+ */
+export interface AttemptPolicy {
+  /** Failures that take a lock. */
+  readonly maxFailures: number;
+  /** The first lock's length; each further lock doubles it. */
+  readonly lockMs: number;
+  /** Failures in a row after which the lock is permanent. */
+  readonly maxConsecutive: number;
+}
+
+/** A lock time that means "until an administrator clears it": 9999-12-31, still a valid date. */
+export const PERMANENT_LOCK = 253_402_300_799_999;
+const MAX_DOUBLINGS = 10;
+
+const subjects = {
+  account: { table: "users", failures: "failed_attempts" },
+  token: { table: "authenticators", failures: "failures" },
+} as const;
+
+export type SubjectKind = keyof typeof subjects;
+
+export type Reservation =
+  | {
+      readonly granted: true;
+      readonly kind: SubjectKind;
+      readonly id: string;
+      readonly policy: AttemptPolicy;
+      /** The lock this attempt took (it reached a limit), if any: a failure answers with it. */
+      readonly lockedUntil: number | null;
+    }
+  | { readonly granted: false; readonly lockedUntil: number | null };
+
+export async function reserveAttempt(
+  db: Kysely<Schema>,
+  kind: SubjectKind,
+  id: string,
+  policy: AttemptPolicy,
+  now: number,
+): Promise<Reservation> {
+  const { table, failures } = subjects[kind];
+  const f = sql.ref(failures);
+  const permanent = sql`consecutive_failures + 1 >= ${policy.maxConsecutive}`;
+  const limit = sql`${f} + 1 >= ${policy.maxFailures}`;
+  const doubling = sql`(CASE WHEN lock_count >= ${MAX_DOUBLINGS} THEN ${2 ** MAX_DOUBLINGS} ELSE (1 << lock_count) END)`;
+  const reserved = await sql<{ locked_until: number | null }>`
+    UPDATE ${sql.table(table)} SET
+      ${f} = CASE WHEN ${permanent} THEN ${f} WHEN ${limit} THEN 0 ELSE ${f} + 1 END,
+      lock_count = CASE WHEN ${permanent} THEN lock_count WHEN ${limit} THEN lock_count + 1 ELSE lock_count END,
+      locked_until = CASE
+        WHEN ${permanent} THEN CAST(${PERMANENT_LOCK} AS bigint)
+        WHEN ${limit} THEN CAST(${now} AS bigint) + CAST(${policy.lockMs} AS bigint) * ${doubling}
+        ELSE NULL END,
+      consecutive_failures = consecutive_failures + 1
+    WHERE id = ${id} AND (locked_until IS NULL OR locked_until <= CAST(${now} AS bigint))
+    RETURNING locked_until`.execute(db);
+  const row = reserved.rows[0];
+  if (row !== undefined) return { granted: true, kind, id, policy, lockedUntil: row.locked_until };
+  const current = await sql<{ locked_until: number | null }>`
+    SELECT locked_until FROM ${sql.table(table)} WHERE id = ${id}`.execute(db);
+  return { granted: false, lockedUntil: current.rows[0]?.locked_until ?? null };
+}
+
+/**
+ * The secret was right: the subject starts afresh. (Accepting a one-time code does the same in its
+ * own compare-and-set, authenticators/authenticator-store.ts acceptPosition.)
+ */
+export async function attemptSucceeded(db: Kysely<Schema>, attempt: Reservation): Promise<void> {
+  if (!attempt.granted) return;
+  const { table, failures } = subjects[attempt.kind];
+  await sql`
+    UPDATE ${sql.table(table)}
+    SET ${sql.ref(failures)} = 0, lock_count = 0, locked_until = NULL, consecutive_failures = 0
+    WHERE id = ${attempt.id}`.execute(db);
+}
+
+/**
+ * The outcome was no guess (a replay, a code that belonged to another token): the reservation is
+ * taken back. A lock it took is lifted only if it is still exactly that lock.
+ */
+export async function refundAttempt(db: Kysely<Schema>, attempt: Reservation): Promise<void> {
+  if (!attempt.granted) return;
+  const { table, failures } = subjects[attempt.kind];
+  const f = sql.ref(failures);
+  const consecutive = sql`consecutive_failures = CASE WHEN consecutive_failures > 0 THEN consecutive_failures - 1 ELSE 0 END`;
+  if (attempt.lockedUntil === null) {
+    await sql`
+      UPDATE ${sql.table(table)} SET ${f} = CASE WHEN ${f} > 0 THEN ${f} - 1 ELSE 0 END, ${consecutive}
+      WHERE id = ${attempt.id}`.execute(db);
+  } else if (attempt.lockedUntil === PERMANENT_LOCK) {
+    await sql`
+      UPDATE ${sql.table(table)} SET locked_until = NULL, ${consecutive}
+      WHERE id = ${attempt.id} AND locked_until = CAST(${PERMANENT_LOCK} AS bigint)`.execute(db);
+  } else {
+    await sql`
+      UPDATE ${sql.table(table)} SET locked_until = NULL, ${f} = ${attempt.policy.maxFailures - 1},
+        lock_count = CASE WHEN lock_count > 0 THEN lock_count - 1 ELSE 0 END, ${consecutive}
+      WHERE id = ${attempt.id} AND locked_until = CAST(${attempt.lockedUntil} AS bigint)`.execute(db);
+  }
+}
+
+/** "until <time>", or that only an administrator can clear it: the same for every guess. */
+export function lockEnd(lockedUntil: number | null): string {
+  if (lockedUntil === null) return "for now";
+  if (lockedUntil >= PERMANENT_LOCK) return "until an administrator clears it";
+  return `until ${new Date(lockedUntil).toISOString()}`;
+}
