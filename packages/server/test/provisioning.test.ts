@@ -18,6 +18,98 @@ for (const backend of backends) {
     });
     after(() => s.close());
 
+    /** The app's redemption: a POST asking for JSON. */
+    const redeem = (url: string, scenario: string) =>
+      apiRequest(local(url), { method: "POST", headers: { accept: "application/json" }, scenario });
+    const local = (url: string) => url.replace(/^https?:\/\/[^/]+/, s.url);
+
+    /** A tenant with an unassigned TOTP token and an open link for it. */
+    const linked = async () => {
+      const { apiKey } = await s.tenant();
+      const created = await s.api("POST", "/v1/authenticators", {
+        apiKey,
+        body: { type: "totp" },
+        scenario: "provisioning: setup",
+      });
+      const serial = (created.body.authenticator as { serial: string }).serial;
+      const link = await s.api("POST", `/v1/authenticators/${serial}/provisioning-link`, {
+        apiKey,
+        scenario: "provisioning: link",
+      });
+      return { apiKey, serial, url: local(String(link.body.url)) };
+    };
+
+    test("opening the link (GET) shows a button and no secret, spends nothing, and leaks nothing", async () => {
+      const { url } = await linked();
+      for (let i = 0; i < 3; i += 1) {
+        const page = await fetch(url);
+        assert.equal(page.status, 200);
+        assert.match(page.headers.get("content-type") ?? "", /^text\/html/);
+        assert.equal(page.headers.get("cache-control"), "no-store");
+        assert.equal(page.headers.get("referrer-policy"), "no-referrer");
+        assert.match(page.headers.get("content-security-policy") ?? "", /default-src 'none'/);
+        const text = await page.text();
+        assert.match(text, /<form method="post">/);
+        assert.doesNotMatch(text, /otpauth:|secret=/i);
+      }
+      const redeemed = await redeem(url, "provisioning: first");
+      assert.equal(redeemed.body.errorCode, ApiReturnCode.Provisioned, "the GETs did not spend the link");
+    });
+
+    test("a browser's POST shows the secret and a QR code once; the next POST is refused", async () => {
+      const { url } = await linked();
+      const shown = await fetch(url, { method: "POST", headers: { accept: "text/html" } });
+      assert.equal(shown.status, 201);
+      const text = await shown.text();
+      assert.match(text, /src="data:image\/png;base64,/);
+      assert.match(text, /href="otpauth:\/\/totp\//);
+      assert.match(text, /<code id="secret">[A-Z2-7]{32}<\/code>/);
+      const again = await fetch(url, { method: "POST", headers: { accept: "text/html" } });
+      assert.equal(again.status, 409);
+      const refused = await again.text();
+      assert.doesNotMatch(refused, /otpauth:|<code id="secret">/);
+      assert.match(refused, /<title>This did not work<\/title>/);
+      const json = await redeem(url, "provisioning: link reused");
+      assert.equal(json.body.errorCode, ApiReturnCode.DeviceAlreadyProvisioned);
+    });
+
+    test("a burst of concurrent redemptions gives the secret to exactly one", async () => {
+      const { url } = await linked();
+      const results = await Promise.all(Array.from({ length: 20 }, () => redeem(url, "provisioning: burst")));
+      assert.equal(results.filter((r) => typeof r.body.secret === "string").length, 1);
+      assert.equal(results.filter((r) => r.body.errorCode === ApiReturnCode.Provisioned).length, 1);
+      assert.equal(
+        results.filter((r) => r.body.errorCode === ApiReturnCode.DeviceAlreadyProvisioned).length,
+        19,
+      );
+    });
+
+    test("another tenant cannot reach the token behind a link, and a withdrawn link is refused", async () => {
+      const { apiKey, serial, url } = await linked();
+      const other = await s.tenant();
+      const foreign = await s.api("POST", `/v1/authenticators/${serial}/provisioning-link`, {
+        apiKey: other.apiKey,
+        scenario: "provisioning: other tenant",
+      });
+      assert.equal(foreign.body.errorCode, ApiReturnCode.DeviceNotFound);
+      await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username: "olga" },
+        scenario: "provisioning: setup",
+      });
+      await s.api("POST", `/v1/authenticators/${serial}/assign`, {
+        apiKey,
+        body: { username: "olga" },
+        scenario: "provisioning: setup",
+      });
+      await s.api("POST", `/v1/authenticators/${serial}/unassign`, {
+        apiKey,
+        scenario: "provisioning: unassign",
+      });
+      const withdrawn = await redeem(url, "provisioning: withdrawn link");
+      assert.equal(withdrawn.body.errorCode, ApiReturnCode.DeviceAlreadyProvisioned);
+    });
+
     test("a link works once: Provisioned, then DeviceAlreadyProvisioned; a new link Reprovisions with a new secret", async () => {
       const { apiKey } = await s.tenant();
       await s.api("POST", "/v1/users", {
@@ -38,8 +130,7 @@ for (const backend of backends) {
             scenario: "provisioning: link",
           })
         ).body.url as string;
-      const open = (url: string, scenario: string) =>
-        apiRequest(url.replace(/^https?:\/\/[^/]+/, s.url), { scenario });
+      const open = (url: string, scenario: string) => redeem(url, scenario);
 
       const first = await link();
       assert.match(first, /\/provision\/[A-Za-z0-9_-]{43}$/);
@@ -91,15 +182,10 @@ for (const backend of backends) {
         })
       ).body.url as string;
       s.clock.advance(15 * 60_000);
-      const late = await apiRequest(url.replace(/^https?:\/\/[^/]+/, s.url), {
-        scenario: "provisioning: expired",
-      });
+      const late = await redeem(url, "provisioning: expired");
       assert.equal(late.status, 404);
       assert.equal(late.body.errorCode, TesseraApiCode.NotFound);
-      assert.equal(
-        (await apiRequest(`${s.url}/provision/short`, { scenario: "provisioning: malformed" })).status,
-        404,
-      );
+      assert.equal((await redeem(`${s.url}/provision/short`, "provisioning: malformed")).status, 404);
       assert.equal(redactUrl(new URL(url).pathname), "/provision/[redacted]");
     });
   });

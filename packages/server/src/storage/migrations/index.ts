@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from "kysely/migration";
 import { platform } from "./001-platform.ts";
 import { authenticators } from "./002-authenticators.ts";
 import { link } from "./003-link.ts";
+import { tokenPool } from "./010-token-pool.ts";
 
 /** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
 const migrations: Record<string, Migration> = {
   "001-platform": platform,
   "002-authenticators": authenticators,
   "003-link": link,
+  "010-token-pool": tokenPool,
 };
 
 export const migrationProvider: MigrationProvider = {
