@@ -5,7 +5,9 @@ import { redactUrl } from "../src/app/log-redaction.ts";
 import { decodeBase32 } from "../src/authenticators/oath/base32.ts";
 import { apiRequest } from "./helpers/api-client.ts";
 import { oathtoolTotp } from "./helpers/oathtool.ts";
-import { backends } from "./helpers/test-database.ts";
+import { runCli } from "./helpers/run-cli.ts";
+import { type ServerProcess, startServerProcess } from "./helpers/server-process.ts";
+import { backends, createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
 const STEP = 30_000;
@@ -39,8 +41,8 @@ for (const backend of backends) {
       return { apiKey, serial, url: local(String(link.body.url)) };
     };
 
-    test("opening the link (GET) shows a button and no secret, spends nothing, and leaks nothing", async () => {
-      const { url } = await linked();
+    test("opening the link (GET) shows a button and no secret, spends nothing, and is audited", async () => {
+      const { apiKey, serial, url } = await linked();
       for (let i = 0; i < 3; i += 1) {
         const page = await fetch(url);
         assert.equal(page.status, 200);
@@ -54,6 +56,15 @@ for (const backend of backends) {
       }
       const redeemed = await redeem(url, "provisioning: first");
       assert.equal(redeemed.body.errorCode, ApiReturnCode.Provisioned, "the GETs did not spend the link");
+      const audit = await s.api("GET", `/v1/audit?subject=authenticator:${serial}`, {
+        apiKey,
+        scenario: "provisioning: audit",
+      });
+      const events = (audit.body.events as { operation: string; resultCode: number }[]).map(
+        (e) => `${e.operation} ${e.resultCode}`,
+      );
+      assert.equal(events.filter((e) => e === "GET /provision/:token 0").length, 3);
+      assert.ok(events.includes(`POST /provision/:token ${ApiReturnCode.Provisioned}`), events.join(", "));
     });
 
     test("a browser's POST shows the secret and a QR code once; the next POST is refused", async () => {
@@ -190,3 +201,52 @@ for (const backend of backends) {
     });
   });
 }
+
+/** On PostgreSQL, redemptions spread over two server processes still give the secret once. */
+suite("provisioning links on two server processes (postgres)", () => {
+  let database: TestDatabase;
+  let servers: ServerProcess[] = [];
+  let apiKey = "";
+  before(async () => {
+    database = await createTestDatabase("postgres");
+    const data = ["--data-dir", database.dataDir, "--database-url", database.databaseUrl ?? ""];
+    const created = await runCli([...data, "tenant", "create", "shared", "--json"], {
+      scenario: "provisioning: setup",
+    });
+    apiKey = JSON.parse(created.stdout).apiKey;
+    servers = [await startServerProcess(data), await startServerProcess(data)];
+  });
+  after(async () => {
+    for (const server of servers) await server.stop("SIGKILL");
+    await database.drop();
+  });
+
+  test("a burst of POSTs across both processes: exactly one receives the secret", async () => {
+    const [a, b] = servers as [ServerProcess, ServerProcess];
+    const call = (path: string, body: unknown) =>
+      apiRequest(`${a.url}${path}`, {
+        method: "POST",
+        scenario: "provisioning: two processes",
+        headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const created = await call("/v1/authenticators", { type: "totp" });
+    const serial = (created.body.authenticator as { serial: string }).serial;
+    const link = await call(`/v1/authenticators/${serial}/provisioning-link`, {});
+    const path = new URL(String(link.body.url)).pathname;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        apiRequest(`${(i % 2 === 0 ? a : b).url}${path}`, {
+          method: "POST",
+          headers: { accept: "application/json" },
+          scenario: "provisioning: two-process burst",
+        }),
+      ),
+    );
+    assert.equal(results.filter((r) => typeof r.body.secret === "string").length, 1);
+    assert.equal(
+      results.filter((r) => r.body.errorCode === ApiReturnCode.DeviceAlreadyProvisioned).length,
+      19,
+    );
+  });
+});

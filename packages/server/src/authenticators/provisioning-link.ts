@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../app/server-context.ts";
+import { findTenant, type Tenant } from "../tenants/tenant-store.ts";
 import { sealSecret } from "./authenticator-secret.ts";
 import type { AuthenticatorRow } from "./authenticator-store.ts";
 import { encodeBase32 } from "./oath/base32.ts";
@@ -41,7 +42,7 @@ export async function openLink(ctx: ServerContext, token: string): Promise<Authe
 export interface Provisioned {
   readonly code: typeof ApiReturnCode.Provisioned | typeof ApiReturnCode.Reprovisioned;
   readonly serial: string;
-  readonly tenantId: string;
+  readonly tenant: Tenant;
   readonly provisioningUri: string;
   readonly secret: string;
 }
@@ -76,11 +77,8 @@ export async function redeemLink(ctx: ServerContext, token: string): Promise<Pro
     throw new TesseraError(ApiReturnCode.DeviceAlreadyProvisioned, {
       message: "this provisioning link was just used",
     });
-  const tenant = await db
-    .selectFrom("tenants")
-    .select("name")
-    .where("id", "=", row.tenant_id)
-    .executeTakeFirstOrThrow();
+  const tenant = await findTenant(db, row.tenant_id);
+  if (tenant === undefined) throw new TesseraError(TesseraApiCode.NotFound, { message: "no such tenant" });
   const provisioningUri = authenticatorType(row.type).provisioningUri(
     secret,
     { algorithm: stateOf(row).algorithm, digits: row.digits, period: row.period },
@@ -91,7 +89,7 @@ export async function redeemLink(ctx: ServerContext, token: string): Promise<Pro
   return {
     code: row.provisioned_at === null ? ApiReturnCode.Provisioned : ApiReturnCode.Reprovisioned,
     serial: row.serial,
-    tenantId: row.tenant_id,
+    tenant,
     provisioningUri,
     secret: encodeBase32(secret),
   };

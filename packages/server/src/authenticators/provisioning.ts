@@ -4,6 +4,7 @@ import { success } from "../app/envelope.ts";
 import { okResponse } from "../app/route-schemas.ts";
 import { html } from "../pages/html.ts";
 import { sendPage, usePages, wantsJson } from "../pages/page-routes.ts";
+import { findTenant } from "../tenants/tenant-store.ts";
 import { qrDataUrl, tokenFromPath } from "./authenticator-routes.ts";
 import { LINK_TTL_MS, linkHash, newLinkToken, openLink, redeemLink } from "./provisioning-link.ts";
 
@@ -55,7 +56,11 @@ export const provisioningRoutes: FastifyPluginAsync = async (app) => {
   usePages(app);
 
   app.get("/provision/:token", { schema: { params } }, async (request: LinkRequest, reply) => {
-    const row = await openLink(request.server.ctx, request.params.token);
+    const ctx = request.server.ctx;
+    const row = await openLink(ctx, request.params.token);
+    // The event goes into the trail of the tenant that owns the token.
+    const tenant = await findTenant(ctx.database.db, row.tenant_id);
+    if (tenant !== undefined) request.tenant = tenant;
     request.auditSubject = `authenticator:${row.serial}`;
     return sendPage(
       reply,
@@ -83,6 +88,7 @@ export const provisioningRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request: LinkRequest, reply) => {
       const done = await redeemLink(request.server.ctx, request.params.token);
+      request.tenant = done.tenant;
       request.auditSubject = `authenticator:${done.serial}`;
       const status = done.code === ApiReturnCode.Provisioned ? 201 : 200;
       if (wantsJson(request)) {
