@@ -69,6 +69,9 @@ for (const backend of backends) {
         while (read.body.mail !== "sent" && Date.now() < deadline)
           read = await status(apiKey, known.body.requestId, "recovery: mail pending");
         assert.equal(read.body.mail, "sent");
+        const other = await s.tenant();
+        const foreign = await status(other.apiKey, known.body.requestId, "recovery: other tenant");
+        assert.equal(foreign.body.errorCode, ApiReturnCode.PartnerUserPasswordRecoveryTokenNotFound);
         const made = await status(apiKey, unknown.body.requestId, "recovery: unknown request");
         assert.equal(made.body.errorCode, ApiReturnCode.PartnerUserPasswordRecoveryTokenNotFound);
       } finally {
