@@ -5,7 +5,9 @@ import { redactUrl } from "../src/app/log-redaction.ts";
 import { decodeBase32 } from "../src/authenticators/oath/base32.ts";
 import { apiRequest } from "./helpers/api-client.ts";
 import { oathtoolTotp } from "./helpers/oathtool.ts";
-import { backends } from "./helpers/test-database.ts";
+import { runCli } from "./helpers/run-cli.ts";
+import { type ServerProcess, startServerProcess } from "./helpers/server-process.ts";
+import { backends, createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
 const STEP = 30_000;
@@ -17,6 +19,107 @@ for (const backend of backends) {
       s = await startTestServer(backend);
     });
     after(() => s.close());
+
+    /** The app's redemption: a POST asking for JSON. */
+    const redeem = (url: string, scenario: string) =>
+      apiRequest(local(url), { method: "POST", headers: { accept: "application/json" }, scenario });
+    const local = (url: string) => url.replace(/^https?:\/\/[^/]+/, s.url);
+
+    /** A tenant with an unassigned TOTP token and an open link for it. */
+    const linked = async () => {
+      const { apiKey } = await s.tenant();
+      const created = await s.api("POST", "/v1/authenticators", {
+        apiKey,
+        body: { type: "totp" },
+        scenario: "provisioning: setup",
+      });
+      const serial = (created.body.authenticator as { serial: string }).serial;
+      const link = await s.api("POST", `/v1/authenticators/${serial}/provisioning-link`, {
+        apiKey,
+        scenario: "provisioning: link",
+      });
+      return { apiKey, serial, url: local(String(link.body.url)) };
+    };
+
+    test("opening the link (GET) shows a button and no secret, spends nothing, and is audited", async () => {
+      const { apiKey, serial, url } = await linked();
+      for (let i = 0; i < 3; i += 1) {
+        const page = await fetch(url);
+        assert.equal(page.status, 200);
+        assert.match(page.headers.get("content-type") ?? "", /^text\/html/);
+        assert.equal(page.headers.get("cache-control"), "no-store");
+        assert.equal(page.headers.get("referrer-policy"), "no-referrer");
+        assert.match(page.headers.get("content-security-policy") ?? "", /default-src 'none'/);
+        const text = await page.text();
+        assert.match(text, /<form method="post">/);
+        assert.doesNotMatch(text, /otpauth:|secret=/i);
+      }
+      const redeemed = await redeem(url, "provisioning: first");
+      assert.equal(redeemed.body.errorCode, ApiReturnCode.Provisioned, "the GETs did not spend the link");
+      const audit = await s.api("GET", `/v1/audit?subject=authenticator:${serial}`, {
+        apiKey,
+        scenario: "provisioning: audit",
+      });
+      const events = (audit.body.events as { operation: string; resultCode: number }[]).map(
+        (e) => `${e.operation} ${e.resultCode}`,
+      );
+      assert.equal(events.filter((e) => e === "GET /provision/:token 0").length, 3);
+      assert.ok(events.includes(`POST /provision/:token ${ApiReturnCode.Provisioned}`), events.join(", "));
+    });
+
+    test("a browser's POST shows the secret and a QR code once; the next POST is refused", async () => {
+      const { url } = await linked();
+      const shown = await fetch(url, { method: "POST", headers: { accept: "text/html" } });
+      assert.equal(shown.status, 201);
+      const text = await shown.text();
+      assert.match(text, /src="data:image\/png;base64,/);
+      assert.match(text, /href="otpauth:\/\/totp\//);
+      assert.match(text, /<code id="secret">[A-Z2-7]{32}<\/code>/);
+      const again = await fetch(url, { method: "POST", headers: { accept: "text/html" } });
+      assert.equal(again.status, 409);
+      const refused = await again.text();
+      assert.doesNotMatch(refused, /otpauth:|<code id="secret">/);
+      assert.match(refused, /<title>This did not work<\/title>/);
+      const json = await redeem(url, "provisioning: link reused");
+      assert.equal(json.body.errorCode, ApiReturnCode.DeviceAlreadyProvisioned);
+    });
+
+    test("a burst of concurrent redemptions gives the secret to exactly one", async () => {
+      const { url } = await linked();
+      const results = await Promise.all(Array.from({ length: 20 }, () => redeem(url, "provisioning: burst")));
+      assert.equal(results.filter((r) => typeof r.body.secret === "string").length, 1);
+      assert.equal(results.filter((r) => r.body.errorCode === ApiReturnCode.Provisioned).length, 1);
+      assert.equal(
+        results.filter((r) => r.body.errorCode === ApiReturnCode.DeviceAlreadyProvisioned).length,
+        19,
+      );
+    });
+
+    test("another tenant cannot reach the token behind a link, and a withdrawn link is refused", async () => {
+      const { apiKey, serial, url } = await linked();
+      const other = await s.tenant();
+      const foreign = await s.api("POST", `/v1/authenticators/${serial}/provisioning-link`, {
+        apiKey: other.apiKey,
+        scenario: "provisioning: other tenant",
+      });
+      assert.equal(foreign.body.errorCode, ApiReturnCode.DeviceNotFound);
+      await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username: "olga" },
+        scenario: "provisioning: setup",
+      });
+      await s.api("POST", `/v1/authenticators/${serial}/assign`, {
+        apiKey,
+        body: { username: "olga" },
+        scenario: "provisioning: setup",
+      });
+      await s.api("POST", `/v1/authenticators/${serial}/unassign`, {
+        apiKey,
+        scenario: "provisioning: unassign",
+      });
+      const withdrawn = await redeem(url, "provisioning: withdrawn link");
+      assert.equal(withdrawn.body.errorCode, ApiReturnCode.DeviceAlreadyProvisioned);
+    });
 
     test("a link works once: Provisioned, then DeviceAlreadyProvisioned; a new link Reprovisions with a new secret", async () => {
       const { apiKey } = await s.tenant();
@@ -38,8 +141,7 @@ for (const backend of backends) {
             scenario: "provisioning: link",
           })
         ).body.url as string;
-      const open = (url: string, scenario: string) =>
-        apiRequest(url.replace(/^https?:\/\/[^/]+/, s.url), { scenario });
+      const open = (url: string, scenario: string) => redeem(url, scenario);
 
       const first = await link();
       assert.match(first, /\/provision\/[A-Za-z0-9_-]{43}$/);
@@ -91,16 +193,60 @@ for (const backend of backends) {
         })
       ).body.url as string;
       s.clock.advance(15 * 60_000);
-      const late = await apiRequest(url.replace(/^https?:\/\/[^/]+/, s.url), {
-        scenario: "provisioning: expired",
-      });
+      const late = await redeem(url, "provisioning: expired");
       assert.equal(late.status, 404);
       assert.equal(late.body.errorCode, TesseraApiCode.NotFound);
-      assert.equal(
-        (await apiRequest(`${s.url}/provision/short`, { scenario: "provisioning: malformed" })).status,
-        404,
-      );
+      assert.equal((await redeem(`${s.url}/provision/short`, "provisioning: malformed")).status, 404);
       assert.equal(redactUrl(new URL(url).pathname), "/provision/[redacted]");
     });
   });
 }
+
+/** On PostgreSQL, redemptions spread over two server processes still give the secret once. */
+suite("provisioning links on two server processes (postgres)", () => {
+  let database: TestDatabase;
+  let servers: ServerProcess[] = [];
+  let apiKey = "";
+  before(async () => {
+    database = await createTestDatabase("postgres");
+    const data = ["--data-dir", database.dataDir, "--database-url", database.databaseUrl ?? ""];
+    const created = await runCli([...data, "tenant", "create", "shared", "--json"], {
+      scenario: "provisioning: setup",
+    });
+    apiKey = JSON.parse(created.stdout).apiKey;
+    servers = [await startServerProcess(data), await startServerProcess(data)];
+  });
+  after(async () => {
+    for (const server of servers) await server.stop("SIGKILL");
+    await database.drop();
+  });
+
+  test("a burst of POSTs across both processes: exactly one receives the secret", async () => {
+    const [a, b] = servers as [ServerProcess, ServerProcess];
+    const call = (path: string, body: unknown) =>
+      apiRequest(`${a.url}${path}`, {
+        method: "POST",
+        scenario: "provisioning: two processes",
+        headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const created = await call("/v1/authenticators", { type: "totp" });
+    const serial = (created.body.authenticator as { serial: string }).serial;
+    const link = await call(`/v1/authenticators/${serial}/provisioning-link`, {});
+    const path = new URL(String(link.body.url)).pathname;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        apiRequest(`${(i % 2 === 0 ? a : b).url}${path}`, {
+          method: "POST",
+          headers: { accept: "application/json" },
+          scenario: "provisioning: two-process burst",
+        }),
+      ),
+    );
+    assert.equal(results.filter((r) => typeof r.body.secret === "string").length, 1);
+    assert.equal(
+      results.filter((r) => r.body.errorCode === ApiReturnCode.DeviceAlreadyProvisioned).length,
+      19,
+    );
+  });
+});

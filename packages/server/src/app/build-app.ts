@@ -11,6 +11,7 @@ import { linkRoutes } from "../link/link-routes.ts";
 import { registerMetrics } from "../metrics/metrics-plugin.ts";
 import { registerOpenApi } from "../openapi/openapi-plugin.ts";
 import { passwordRoutes } from "../passwords/password-routes.ts";
+import { recoveryPageRoutes } from "../passwords/recovery-page.ts";
 import { limitAuthRequests } from "../rate-limits/auth-rate-limit.ts";
 import { sessionRoutes } from "../sessions/session-routes.ts";
 import { authenticateTenant } from "../tenants/authenticate-tenant.ts";
@@ -98,6 +99,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   registerMetrics(app);
   await app.register(healthRoutes);
   await app.register(provisioningRoutes);
+  await app.register(recoveryPageRoutes);
   await app.register(
     async (v1) => {
       v1.addHook("onRequest", authenticateTenant);

@@ -90,7 +90,7 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
 
 type Classified = { status: number; code: number; message: string; field?: string };
 
-function classifyFrameworkError(error: FastifyError): Classified | undefined {
+export function classifyFrameworkError(error: FastifyError): Classified | undefined {
   if (error.validation !== undefined) return validationFailure(error);
   switch (error.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":

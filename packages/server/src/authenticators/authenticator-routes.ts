@@ -12,6 +12,7 @@ import {
   deleteAuthenticator,
   findBySerial,
   otpAttemptPolicy,
+  unassignAuthenticator,
   updateAuthenticator,
 } from "./authenticator-store.ts";
 import { authenticatorSchema, authenticatorView } from "./authenticator-view.ts";
@@ -35,7 +36,7 @@ const codePair = body({ otp1: { type: "string", maxLength: 20 }, otp2: { type: "
 const tokenResponse = okResponse({ authenticator: authenticatorSchema });
 
 /** The QR code library is loaded on first use: most server processes never draw one. */
-async function qrDataUrl(uri: string): Promise<string> {
+export async function qrDataUrl(uri: string): Promise<string> {
   const { default: QRCode } = await import("qrcode");
   return QRCode.toDataURL(uri);
 }
@@ -253,20 +254,30 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
       const row = await tokenFromPath(request, true);
       const user = await userFromRequest(request, request.body.username);
       const ctx = request.server.ctx;
-      if (
-        !(await assignAuthenticator(
-          ctx.database.db,
-          row.id,
-          user.id,
-          request.body.force === true,
-          ctx.clock.now(),
-        ))
-      ) {
+      const assigned = await assignAuthenticator(
+        ctx.database.db,
+        row.id,
+        user.id,
+        request.body.force === true,
+        ctx.clock.now(),
+      );
+      if (assigned === undefined) {
         throw new TesseraError(ApiReturnCode.DeviceInUse, {
           message: `token ${row.serial} is assigned to another user; use force to move it`,
         });
       }
-      return success({ authenticator: authenticatorView({ ...row, user_id: user.id }, user.username) });
+      return success({ authenticator: authenticatorView(assigned, user.username) });
+    },
+  );
+
+  app.post<SerialParams>(
+    "/authenticators/:serial/unassign",
+    { schema: { params: serialParam, response: { 200: tokenResponse } } },
+    async (request) => {
+      const row = await tokenFromPath(request);
+      const ctx = request.server.ctx;
+      const updated = await unassignAuthenticator(ctx.database.db, row.id, ctx.clock.now());
+      return success({ authenticator: authenticatorView(updated ?? { ...row, user_id: null }, null) });
     },
   );
 
@@ -288,7 +299,6 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
         });
       },
     );
-  change("/authenticators/:serial/unassign", () => ({ user_id: null }));
   // Enabling is also how an administrator clears a lockout.
   change("/authenticators/:serial/enable", () => ({
     enabled: 1,

@@ -33,6 +33,8 @@ export function newAuthenticatorRow(
     provision_hash: null,
     provision_expires_at: null,
     provisioned_at: null,
+    // Fail closed: a token is taken as soft (its seed known outside) unless its creator says not.
+    seed_revealed: 1,
     created_at: now,
     updated_at: now,
     lock_count: 0,
@@ -129,17 +131,38 @@ export async function updateAuthenticator(
     .executeTakeFirst();
 }
 
-/** Assigns unless another user holds it (force moves it); false when another user holds it. */
+/**
+ * Assigns unless another user holds it (force moves it); undefined when another user holds it. A
+ * forced move from another user is an unassignment first: a soft token is disabled (the former
+ * user's app still makes its codes) and open provisioning links are withdrawn.
+ */
 export async function assignAuthenticator(
   db: Kysely<Schema>,
   id: string,
   userId: string,
   force: boolean,
   now: number,
-): Promise<boolean> {
-  let query = db.updateTable("authenticators").set({ user_id: userId, updated_at: now }).where("id", "=", id);
+): Promise<AuthenticatorRow | undefined> {
+  let query = db
+    .updateTable("authenticators")
+    .set((eb) => {
+      const keeps = eb.or([eb("user_id", "is", null), eb("user_id", "=", userId)]);
+      return {
+        user_id: userId,
+        enabled: eb
+          .case()
+          .when(eb.or([keeps, eb("seed_revealed", "=", 0)]))
+          .then(eb.ref("enabled"))
+          .else(0)
+          .end(),
+        provision_hash: eb.case().when(keeps).then(eb.ref("provision_hash")).else(null).end(),
+        provision_expires_at: eb.case().when(keeps).then(eb.ref("provision_expires_at")).else(null).end(),
+        updated_at: now,
+      };
+    })
+    .where("id", "=", id);
   if (!force) query = query.where((eb) => eb.or([eb("user_id", "is", null), eb("user_id", "=", userId)]));
-  return Number((await query.executeTakeFirst()).numUpdatedRows) === 1;
+  return query.returningAll().executeTakeFirst();
 }
 
 export async function deleteAuthenticator(db: Kysely<Schema>, id: string): Promise<void> {
@@ -147,7 +170,9 @@ export async function deleteAuthenticator(db: Kysely<Schema>, id: string): Promi
 }
 
 /**
- * Takes the oldest unassigned token of the pool (optionally of one type) for the user. The
+ * Takes the oldest unassigned token of the pool (optionally of one type) for the user. The pool
+ * holds only tokens whose seed never left the import (PSKC hardware tokens): a soft token's seed is
+ * known to whoever received it, so handing it to someone else would share a second factor. The
  * compare-and-set on user_id means two concurrent requests never receive the same token.
  */
 export async function assignNextFromPool(
@@ -163,7 +188,8 @@ export async function assignNextFromPool(
       .selectAll()
       .where("tenant_id", "=", tenantId)
       .where("user_id", "is", null)
-      .where("enabled", "=", 1);
+      .where("enabled", "=", 1)
+      .where("seed_revealed", "=", 0);
     if (type !== undefined) pick = pick.where("type", "=", type);
     const candidate = await pick.orderBy("created_at").orderBy("serial").limit(1).executeTakeFirst();
     if (candidate === undefined) return undefined;
@@ -172,8 +198,34 @@ export async function assignNextFromPool(
       .set({ user_id: userId, updated_at: now })
       .where("id", "=", candidate.id)
       .where("user_id", "is", null)
+      .where("seed_revealed", "=", 0)
       .executeTakeFirst();
     if (Number(taken.numUpdatedRows) === 1) return { ...candidate, user_id: userId };
   }
   return undefined;
+}
+
+/**
+ * Takes a token from its user. A soft token is disabled: its seed stays in the former user's app.
+ * Any open provisioning link is withdrawn, so a link issued to the former user cannot re-seed the
+ * token after it is handed to someone else. The seed check is in the statement itself, so a link
+ * redeemed concurrently cannot leave a revealed token enabled.
+ */
+export async function unassignAuthenticator(
+  db: Kysely<Schema>,
+  id: string,
+  now: number,
+): Promise<AuthenticatorRow | undefined> {
+  return db
+    .updateTable("authenticators")
+    .set((eb) => ({
+      user_id: null,
+      enabled: eb.case().when("seed_revealed", "=", 0).then(eb.ref("enabled")).else(0).end(),
+      provision_hash: null,
+      provision_expires_at: null,
+      updated_at: now,
+    }))
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirst();
 }

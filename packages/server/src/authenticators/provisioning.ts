@@ -1,23 +1,19 @@
-import { createHash, randomBytes } from "node:crypto";
-import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
-import type { FastifyPluginAsync } from "fastify";
+import { ApiReturnCode } from "@tessera/codes";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { success } from "../app/envelope.ts";
 import { okResponse } from "../app/route-schemas.ts";
-import { tokenFromPath } from "./authenticator-routes.ts";
-import { sealSecret } from "./authenticator-secret.ts";
-import { encodeBase32 } from "./oath/base32.ts";
-import { authenticatorType } from "./registry.ts";
-import { stateOf } from "./validate-otp.ts";
+import { html } from "../pages/html.ts";
+import { sendPage, usePages, wantsJson } from "../pages/page-routes.ts";
+import { findTenant } from "../tenants/tenant-store.ts";
+import { qrDataUrl, tokenFromPath } from "./authenticator-routes.ts";
+import { LINK_TTL_MS, linkHash, newLinkToken, openLink, redeemLink } from "./provisioning-link.ts";
 
 /**
  * Soft-token provisioning by one-time link. The tenant's back end asks for a link for a token and
- * sends it to the user; the phone app opens it once and receives a fresh secret (the previous one
- * stops working). The link's token is 256 random bits, stored hashed, valid for 15 minutes, and
- * redeemed by compare-and-set: a second opening is DeviceAlreadyProvisioned.
+ * sends it to the user. Opening the link (GET) only shows a button: mail and chat link scanners
+ * fetch every link they see, and must not spend it. Pressing the button (POST) gives the token a
+ * fresh secret and shows it once; a second redemption is DeviceAlreadyProvisioned.
  */
-const LINK_TTL_MS = 15 * 60_000;
-const linkPattern = /^[A-Za-z0-9_-]{43}$/;
-const hash = (token: string) => createHash("sha256").update(token).digest("hex");
 
 /** Under /v1: the tenant asks for a link. */
 export const provisioningLinkRoutes: FastifyPluginAsync = async (app) => {
@@ -36,11 +32,11 @@ export const provisioningLinkRoutes: FastifyPluginAsync = async (app) => {
     async (request) => {
       const ctx = request.server.ctx;
       const row = await tokenFromPath(request);
-      const token = randomBytes(32).toString("base64url");
+      const token = newLinkToken();
       const expiresAt = ctx.clock.now() + LINK_TTL_MS;
       await ctx.database.db
         .updateTable("authenticators")
-        .set({ provision_hash: hash(token), provision_expires_at: expiresAt })
+        .set({ provision_hash: linkHash(token), provision_expires_at: expiresAt })
         .where("id", "=", row.id)
         .execute();
       return success({ url: new URL(`/provision/${token}`, ctx.publicUrl).toString(), expiresAt });
@@ -48,17 +44,39 @@ export const provisioningLinkRoutes: FastifyPluginAsync = async (app) => {
   );
 };
 
-/** Outside /v1, without an API key: the phone app opens the link. */
+type LinkRequest = FastifyRequest<{ Params: { token: string } }>;
+const params = {
+  type: "object",
+  properties: { token: { type: "string", maxLength: 100 } },
+  required: ["token"],
+} as const;
+
+/** Outside /v1, without an API key: the user (or the phone app) opens the link. */
 export const provisioningRoutes: FastifyPluginAsync = async (app) => {
-  app.get<{ Params: { token: string } }>(
+  usePages(app);
+
+  app.get("/provision/:token", { schema: { params } }, async (request: LinkRequest, reply) => {
+    const ctx = request.server.ctx;
+    const row = await openLink(ctx, request.params.token);
+    // The event goes into the trail of the tenant that owns the token.
+    const tenant = await findTenant(ctx.database.db, row.tenant_id);
+    if (tenant !== undefined) request.tenant = tenant;
+    request.auditSubject = `authenticator:${row.serial}`;
+    return sendPage(
+      reply,
+      200,
+      ApiReturnCode.Success,
+      "Set up your authenticator app",
+      html`<p>Press the button on the phone where your authenticator app is installed. The code is shown once.</p>
+<form method="post"><button type="submit">Show my setup code</button></form>`,
+    );
+  });
+
+  app.post(
     "/provision/:token",
     {
       schema: {
-        params: {
-          type: "object",
-          properties: { token: { type: "string", maxLength: 100 } },
-          required: ["token"],
-        },
+        params,
         response: {
           "2xx": okResponse({
             serial: { type: "string" },
@@ -68,70 +86,27 @@ export const provisioningRoutes: FastifyPluginAsync = async (app) => {
         },
       },
     },
-    async (request, reply) => {
-      const ctx = request.server.ctx;
-      const db = ctx.database.db;
-      const now = ctx.clock.now();
-      const token = request.params.token;
-      if (!linkPattern.test(token))
-        throw new TesseraError(TesseraApiCode.NotFound, { message: "no such provisioning link" });
-      const row = await db
-        .selectFrom("authenticators")
-        .selectAll()
-        .where("provision_hash", "=", hash(token))
-        .executeTakeFirst();
-      if (row === undefined) {
-        // Redeemed links keep nothing but the fact that the token was provisioned.
-        throw new TesseraError(ApiReturnCode.DeviceAlreadyProvisioned, {
-          message: "this provisioning link was already used or replaced",
-        });
+    async (request: LinkRequest, reply) => {
+      const done = await redeemLink(request.server.ctx, request.params.token);
+      request.tenant = done.tenant;
+      request.auditSubject = `authenticator:${done.serial}`;
+      const status = done.code === ApiReturnCode.Provisioned ? 201 : 200;
+      if (wantsJson(request)) {
+        const { serial, provisioningUri, secret } = done;
+        return reply.code(status).send(success({ serial, provisioningUri, secret }, done.code));
       }
-      if ((row.provision_expires_at ?? 0) <= now)
-        throw new TesseraError(TesseraApiCode.NotFound, { message: "this provisioning link has expired" });
-      const type = authenticatorType(row.type);
-      const secret = randomBytes(20);
-      const redeemed = await db
-        .updateTable("authenticators")
-        .set({
-          provision_hash: null,
-          provision_expires_at: null,
-          provisioned_at: now,
-          secret_enc: sealSecret(ctx, row.id, secret),
-          position: 0,
-          drift: 0,
-          failures: 0,
-          locked_until: null,
-          activated: 1,
-          updated_at: now,
-        })
-        .where("id", "=", row.id)
-        .where("provision_hash", "=", hash(token))
-        .executeTakeFirst();
-      if (Number(redeemed.numUpdatedRows) !== 1)
-        throw new TesseraError(ApiReturnCode.DeviceAlreadyProvisioned, {
-          message: "this provisioning link was just used",
-        });
-      const tenant = await db
-        .selectFrom("tenants")
-        .select("name")
-        .where("id", "=", row.tenant_id)
-        .executeTakeFirstOrThrow();
-      const provisioningUri = type.provisioningUri(
-        secret,
-        { algorithm: stateOf(row).algorithm, digits: row.digits, period: row.period },
-        { ...stateOf(row), position: 0 },
-        tenant.name,
-        row.serial,
+      const qr = await qrDataUrl(done.provisioningUri);
+      return sendPage(
+        reply,
+        status,
+        done.code,
+        "Your setup code",
+        html`<p>Scan this code with your authenticator app, or open the link on this phone.</p>
+<img alt="QR code for your authenticator app" src="${qr}" width="240" height="240">
+<p><a href="${done.provisioningUri}">Add to my authenticator app</a></p>
+<p>Or type this key: <code id="secret">${done.secret}</code></p>
+<p>This page is shown once. Reloading it will not show the code again.</p>`,
       );
-      const first = row.provisioned_at === null;
-      return reply
-        .code(first ? 201 : 200)
-        .send(
-          success(
-            { serial: row.serial, provisioningUri, secret: encodeBase32(secret) },
-            first ? ApiReturnCode.Provisioned : ApiReturnCode.Reprovisioned,
-          ),
-        );
     },
   );
 };

@@ -2,6 +2,7 @@ import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../app/server-context.ts";
 import { lockEnd, type Reservation, refundAttempt, reserveAttempt } from "../attempts/attempt-limiter.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
+import { signInRefusal } from "../users/sign-in-refusal.ts";
 import type { UserRow } from "../users/user-store.ts";
 import { openSecret } from "./authenticator-secret.ts";
 import {
@@ -134,18 +135,41 @@ export function stateOf(row: AuthenticatorRow): OathState {
   };
 }
 
-/** The tokens a validation looks at: the named one (which must be the user's), or all of the user's. */
+/**
+ * The tokens a validation looks at: the named one (which must be the user's), or all of the user's.
+ * A token named by serial alone answers for its holder, so the holder must be able to sign in:
+ * an unassigned pool token, or a token of a disabled or expired user, accepts no code.
+ */
 export async function candidatesFor(
   ctx: ServerContext,
   user: UserRow | undefined,
   byserial: AuthenticatorRow | undefined,
 ): Promise<AuthenticatorRow[]> {
   if (byserial !== undefined) {
+    if (byserial.user_id === null) {
+      throw new TesseraError(ApiReturnCode.DeviceInvalid, {
+        message: `token ${byserial.serial} is not assigned to a user`,
+      });
+    }
     if (user !== undefined && byserial.user_id !== user.id) {
       throw new TesseraError(ApiReturnCode.DeviceInvalid, {
         message: `token ${byserial.serial} is not assigned to this user`,
       });
     }
+    const holder =
+      user ??
+      (await ctx.database.db
+        .selectFrom("users")
+        .selectAll()
+        .where("id", "=", byserial.user_id)
+        .where("tenant_id", "=", byserial.tenant_id)
+        .executeTakeFirst());
+    if (holder === undefined)
+      throw new TesseraError(ApiReturnCode.DeviceInvalid, {
+        message: `token ${byserial.serial} is not assigned to a user`,
+      });
+    const refused = signInRefusal(holder, ctx.clock.now());
+    if (refused !== undefined) throw new TesseraError(refused.code, { message: refused.message });
     return [byserial];
   }
   return user === undefined ? [] : findForUser(ctx.database.db, user.id);

@@ -200,7 +200,8 @@ export const settings = [
     env: "TESSERA_RECOVERY_MAX_PER_HOUR",
     type: integer(1, 1000),
     default: 5,
-    description: "Password-recovery e-mails per user per hour; more are refused with RateLimited.",
+    description:
+      "Password-recovery requests per username (known or not) per hour; more are refused with RateLimited.",
   },
   {
     path: "audit.checkpointEvery",

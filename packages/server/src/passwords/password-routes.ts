@@ -1,25 +1,17 @@
-import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
-import type { FastifyPluginAsync } from "fastify";
+import { ApiReturnCode, TesseraError } from "@tessera/codes";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { success } from "../app/envelope.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
-import { MailSendError } from "../mail/mailer.ts";
-import { consumeRateLimit } from "../rate-limits/rate-limit.ts";
-import { signInRefusal } from "../users/sign-in-refusal.ts";
 import { userFromPath } from "../users/user-routes.ts";
-import { findUser } from "../users/user-store.ts";
 import { passwordField, userSchema, userView } from "../users/user-view.ts";
 import { requireWellFormed } from "../users/username.ts";
-import {
-  checkRecovery,
-  deleteRecovery,
-  midPattern,
-  openRecovery,
-  redeemRecovery,
-  ridPattern,
-} from "./recovery-store.ts";
+import { completeRecovery } from "./complete-recovery.ts";
+import { readRecovery, ridPattern } from "./recovery-store.ts";
 import { setPassword } from "./set-password.ts";
+import { rateLimited, startRecovery } from "./start-recovery.ts";
 import { verifyPassword } from "./verify-password.ts";
 
+const deliveries = new WeakMap<FastifyRequest, () => Promise<void>>();
 const plainPassword = { type: "string", minLength: 1, maxLength: 1024 } as const;
 
 export const passwordRoutes: FastifyPluginAsync = async (app) => {
@@ -83,55 +75,73 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
         body: body({ username: { type: "string", maxLength: 300 } }, ["username"]),
         response: { 200: okResponse({ requestId: { type: "string" }, expiresAt: { type: "integer" } }) },
       },
+      // The e-mail leaves after the answer, so that a known and an unknown username are answered
+      // after the same work (see start-recovery.ts).
+      // Only an answer that left as a success is followed by its e-mail (not, say, one the audit
+      // hook replaced because the trail could not be written).
+      onResponse: async (request, reply) => {
+        const deliver = deliveries.get(request);
+        if (deliver !== undefined && reply.statusCode === 200) await deliver();
+      },
     },
     async (request, reply) => {
       const ctx = request.server.ctx;
-      const now = ctx.clock.now();
       const username = requireWellFormed(request.body.username, "body.username");
       request.auditSubject = `user:${username}`;
-      const user = await findUser(ctx.database.db, request.tenant.id, username);
-      if (user === undefined)
-        throw new TesseraError(ApiReturnCode.InvalidPartnerUserLogin, { field: "body.username" });
-      if (user.email === null || signInRefusal(user, now) !== undefined) {
+      const started = await startRecovery(ctx, request.tenant, username);
+      if ("retryAt" in started) {
+        const limited = rateLimited(started.retryAt, ctx.clock.now());
+        reply.header("retry-after", limited.retryAfter);
+        throw limited.error;
+      }
+      if (started.deliver !== undefined) deliveries.set(request, started.deliver);
+      return success({ requestId: started.requestId, expiresAt: started.expiresAt });
+    },
+  );
+
+  app.get<{ Params: { rid: string } }>(
+    "/password-recovery/:rid",
+    {
+      schema: {
+        params: {
+          type: "object",
+          properties: { rid: { type: "string", maxLength: 200 } },
+          required: ["rid"],
+        },
+        response: {
+          200: okResponse({
+            requestId: { type: "string" },
+            mail: { type: "string", enum: ["queued", "sent"] },
+            expiresAt: { type: "integer" },
+            usedAt: { type: ["integer", "null"] },
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const { rid } = request.params;
+      if (!ridPattern.test(rid))
+        throw new TesseraError(ApiReturnCode.PartnerUserPasswordRecoveryInvalidorMissingRid, {
+          field: "params.rid",
+        });
+      const row = await readRecovery(request.server.ctx.database.db, request.tenant.id, rid);
+      // An unknown username's request id matches nothing, like any made-up id.
+      if (row === undefined)
+        throw new TesseraError(ApiReturnCode.PartnerUserPasswordRecoveryTokenNotFound, {
+          field: "params.rid",
+        });
+      if (row.mail_state === "refused")
         throw new TesseraError(ApiReturnCode.PartnerUserForgetPasswordFailed, {
           message: "recovery cannot start: the account is disabled, expired, or has no e-mail address",
         });
-      }
-      // Each request sends an e-mail: a per-user limit keeps this from being used to flood a mailbox.
-      const retryAt = await consumeRateLimit(
-        ctx.database.db,
-        `recovery:${user.id}`,
-        { limit: ctx.config.recovery.maxPerHour, windowMs: 3600_000 },
-        now,
-      );
-      if (retryAt !== undefined) {
-        reply.header("retry-after", String(Math.ceil((retryAt - now) / 1000)));
-        throw new TesseraError(TesseraApiCode.RateLimited, {
-          message: "too many recovery e-mails for this account; try again later",
-        });
-      }
-      const expiresAt = now + ctx.config.recovery.linkTtlMinutes * 60_000;
-      const { rid, mid } = await openRecovery(ctx.database.db, {
-        tenantId: request.tenant.id,
-        userId: user.id,
-        now,
-        expiresAt,
+      if (row.mail_state === "failed")
+        throw new TesseraError(ApiReturnCode.PartnerUserSendPasswordEmailFailed);
+      return success({
+        requestId: row.id,
+        mail: row.mail_state,
+        expiresAt: row.expires_at,
+        usedAt: row.used_at,
       });
-      const link = new URL("/password-recovery", ctx.publicUrl);
-      link.searchParams.set("rid", rid);
-      link.searchParams.set("mid", mid);
-      try {
-        await ctx.mailer.send({
-          to: user.email,
-          subject: "Reset your password",
-          text: `Someone asked to reset the password of ${user.username}. To choose a new one, open\n\n${link}\n\nThe link works once and expires at ${new Date(expiresAt).toISOString()}. If this was not you, ignore this e-mail.\n`,
-        });
-      } catch (error) {
-        await deleteRecovery(ctx.database.db, rid);
-        if (!(error instanceof MailSendError)) throw error;
-        throw new TesseraError(ApiReturnCode.PartnerUserSendPasswordEmailFailed, { cause: error });
-      }
-      return success({ requestId: rid, expiresAt });
     },
   );
 
@@ -151,39 +161,15 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request) => {
-      const ctx = request.server.ctx;
       const { rid, mid, newPassword } = request.body;
-      if (rid === undefined || !ridPattern.test(rid)) {
-        throw new TesseraError(ApiReturnCode.PartnerUserPasswordRecoveryInvalidorMissingRid, {
-          field: "body.rid",
-        });
-      }
-      if (mid === undefined || !midPattern.test(mid)) {
-        throw new TesseraError(ApiReturnCode.PartnerUserPasswordRecoveryInvalidorMissingMid, {
-          field: "body.mid",
-        });
-      }
-      const now = ctx.clock.now();
-      const check = await checkRecovery(ctx.database.db, request.tenant.id, rid, mid, now);
-      if (check === "unknown")
-        throw new TesseraError(ApiReturnCode.PartnerUserPasswordRecoveryTokenNotFound, { field: "body.rid" });
-      if (check === "wrong-mid")
-        throw new TesseraError(ApiReturnCode.PartnerUserPasswordRecoveryInvalidorMissingMid, {
-          field: "body.mid",
-        });
-      if (check === "expired") throw new TesseraError(ApiReturnCode.PartnerUserPasswordRecoveryExpiredToken);
-      if (!(await redeemRecovery(ctx.database.db, rid, now))) {
-        throw new TesseraError(ApiReturnCode.PartnerUserPasswordRecoveryTokenNotFound, {
-          message: "the link was already used",
-        });
-      }
-      const user = await ctx.database.db
-        .selectFrom("users")
-        .selectAll()
-        .where("id", "=", check.userId)
-        .executeTakeFirstOrThrow();
-      request.auditSubject = `user:${user.username}`;
-      return success({}, await setPassword(ctx, user, newPassword));
+      const done = await completeRecovery(
+        request.server.ctx,
+        request.tenant.id,
+        { rid, mid, field: "body" },
+        newPassword,
+      );
+      request.auditSubject = `user:${done.username}`;
+      return success({}, done.code);
     },
   );
 };

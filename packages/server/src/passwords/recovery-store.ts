@@ -6,14 +6,17 @@ import type { Schema } from "../storage/schema.ts";
  * A password-recovery request is identified by a request id (rid) and proven by a message id
  * (mid) that only the e-mail carries; the database keeps the mid's SHA-256. A new request
  * supersedes the user's open ones, and redeeming is a compare-and-set, so a link works once.
+ * `mail_state` follows the e-mail, which is sent after the answer: queued, then sent or failed;
+ * refused when the account cannot recover (disabled, expired, no address) and nothing is sent.
  */
+export type MailState = "queued" | "sent" | "failed" | "refused";
 export const ridPattern = /^[A-Za-z0-9_-]{22}$/;
 export const midPattern = /^[A-Za-z0-9_-]{43}$/;
 const digest = (mid: string) => createHash("sha256").update(mid).digest();
 
 export async function openRecovery(
   db: Kysely<Schema>,
-  request: { tenantId: string; userId: string; now: number; expiresAt: number },
+  request: { tenantId: string; userId: string; now: number; expiresAt: number; mailState?: MailState },
 ): Promise<{ rid: string; mid: string }> {
   const rid = randomBytes(16).toString("base64url");
   const mid = randomBytes(32).toString("base64url");
@@ -34,33 +37,48 @@ export async function openRecovery(
         expires_at: request.expiresAt,
         used_at: null,
         created_at: request.now,
+        mail_state: request.mailState ?? "queued",
       })
       .execute();
   });
   return { rid, mid };
 }
 
-export function deleteRecovery(db: Kysely<Schema>, rid: string) {
-  return db.deleteFrom("password_recoveries").where("id", "=", rid).execute();
+export async function setMailState(db: Kysely<Schema>, rid: string, state: MailState): Promise<void> {
+  await db.updateTable("password_recoveries").set({ mail_state: state }).where("id", "=", rid).execute();
+}
+
+/** The tenant's view of one request, for reading back how its e-mail went. */
+export function readRecovery(db: Kysely<Schema>, tenantId: string, rid: string) {
+  return db
+    .selectFrom("password_recoveries")
+    .select(["id", "mail_state", "expires_at", "used_at"])
+    .where("id", "=", rid)
+    .where("tenant_id", "=", tenantId)
+    .executeTakeFirst();
 }
 
 export type RecoveryCheck = "unknown" | "wrong-mid" | "expired" | { userId: string };
 
-/** What an open request says about this rid and mid, without redeeming it. */
+/**
+ * What an open request says about this rid and mid, without redeeming it. The end-user page has
+ * no tenant (undefined): there the rid and mid alone identify the request.
+ */
 export async function checkRecovery(
   db: Kysely<Schema>,
-  tenantId: string,
+  tenantId: string | undefined,
   rid: string,
   mid: string,
   now: number,
 ): Promise<RecoveryCheck> {
-  const row = await db
+  let query = db
     .selectFrom("password_recoveries")
     .selectAll()
     .where("id", "=", rid)
-    .where("tenant_id", "=", tenantId)
     .where("used_at", "is", null)
-    .executeTakeFirst();
+    .where("mail_state", "!=", "refused");
+  if (tenantId !== undefined) query = query.where("tenant_id", "=", tenantId);
+  const row = await query.executeTakeFirst();
   if (row === undefined) return "unknown";
   if (!timingSafeEqual(Buffer.from(row.message_hash, "hex"), digest(mid))) return "wrong-mid";
   if (row.expires_at <= now) return "expired";
@@ -74,6 +92,7 @@ export async function redeemRecovery(db: Kysely<Schema>, rid: string, now: numbe
     .set({ used_at: now })
     .where("id", "=", rid)
     .where("used_at", "is", null)
+    .where("mail_state", "!=", "refused")
     .where("expires_at", ">", now)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;

@@ -48,6 +48,8 @@ export interface AuthenticatorsTable {
   provision_expires_at: number | null;
   /** When a phone app last received the secret through a provisioning link. */
   provisioned_at: number | null;
+  /** 1 once the seed left the server or the import (only 0, PSKC hardware, returns to the pool). */
+  seed_revealed: number;
   created_at: number;
   updated_at: number;
   /** Locks taken since the last success; each doubles the next lock's length. */
@@ -104,6 +106,8 @@ export interface PasswordRecoveriesTable {
   expires_at: number;
   used_at: number | null;
   created_at: number;
+  /** The recovery e-mail: queued, sent, failed, or refused (no e-mail for this account). */
+  mail_state: string;
 }
 
 export interface SessionsTable {

@@ -91,3 +91,33 @@ export const smtpFlags = (sink: SmtpSink) => ({
 export function bodyText(mail: ReceivedMail): string {
   return mail.raw.replace(/=\r?\n/g, "").replace(/=3D/g, "=");
 }
+
+/**
+ * The messages to `address` (those `which` keeps) once there are at least `count`: mail is sent
+ * after the answer, so a test waits for it rather than expecting it with the response.
+ */
+export async function mailTo(
+  sink: SmtpSink,
+  address: string,
+  count: number,
+  which: (mail: ReceivedMail) => boolean = () => true,
+  timeoutMs = 10_000,
+): Promise<ReceivedMail[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const mails = sink.to(address).filter(which);
+    if (mails.length >= count) return mails;
+    if (Date.now() > deadline)
+      throw new Error(`${address} received ${mails.length} of ${count} e-mails in time`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const recoveryPattern = /(http:\/\/\S+\/password-recovery\?\S+)/;
+
+/** The link in the `count`th password-recovery e-mail to `address`, once it has arrived. */
+export async function recoveryLink(sink: SmtpSink, address: string, count: number): Promise<URL> {
+  const mails = await mailTo(sink, address, count, (m) => recoveryPattern.test(bodyText(m)));
+  const mail = mails[count - 1];
+  return new URL(recoveryPattern.exec(mail === undefined ? "" : bodyText(mail))?.[1] ?? "http://missing/");
+}

@@ -60,6 +60,8 @@ export async function importPskc(
           digits: parameters.digits,
           period: parameters.period,
           position: token.type === "hotp" ? token.counter : 0,
+          // The seed went from the vendor's file straight into the sealed column: a hardware token.
+          seed_revealed: 0,
         },
         token.secret,
         now,
