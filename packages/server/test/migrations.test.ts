@@ -5,9 +5,10 @@ import { createInterface } from "node:readline";
 import { describe as suite, test } from "node:test";
 import type { Kysely } from "kysely";
 import { openDatabase } from "../src/storage/database.ts";
+import { migrationProvider } from "../src/storage/migrations/index.ts";
 import { backends, createTestDatabase } from "./helpers/test-database.ts";
 
-const shipped = ["001-platform", "002-authenticators", "003-link"];
+const shipped = Object.keys(await migrationProvider.getMigrations()).sort();
 const script = new URL("./helpers/migrate-process.ts", import.meta.url).pathname;
 
 // biome-ignore lint/suspicious/noExplicitAny: a test migration, like a shipped one, sees any schema

@@ -168,6 +168,39 @@ for (const backend of backends) {
       assert.deepEqual(verification.problems, []);
       assert.ok(verification.ok);
     });
+
+    test("a flood of anonymous page requests (bad recovery and provisioning links) writes one event per window", async () => {
+      const { db } = s.server.ctx.database;
+      const count = async () =>
+        Number(
+          (
+            await db
+              .selectFrom("audit_events")
+              .select((eb) => eb.fn.countAll().as("n"))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      // A fresh window, so that this source's first refusal of it is the one written.
+      s.clock.advance(120_000);
+      const before = await count();
+      const answers = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          fetch(
+            i % 2 === 0
+              ? `${s.url}/password-recovery?rid=${"r".repeat(20)}${i}&mid=${"m".repeat(20)}${i}`
+              : `${s.url}/provision/${"p".repeat(30)}${i}`,
+          ),
+        ),
+      );
+      for (const answer of answers) {
+        assert.ok(answer.status >= 400 && answer.status < 500, `status ${answer.status}`);
+        await answer.text();
+      }
+      assert.equal(await count(), before + 1, "only the first anonymous request of the window is written");
+      s.clock.advance(60_000);
+      await reportRefusedRequests(db, s.server.ctx.audit, s.clock.now());
+      assert.equal(await count(), before + 2, "the rest of the window is one aggregated event");
+    });
   });
 }
 

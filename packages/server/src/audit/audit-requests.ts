@@ -20,15 +20,7 @@ export async function auditRequest(
   const code = typeof payload === "string" ? codePattern.exec(payload)?.[1] : undefined;
   const resultCode = code === undefined ? reply.statusCode : Number(code);
   try {
-    // Refused before a tenant was known: counted per source, and only the first of a window is
-    // written now; the rest become one aggregated event (rate-limits/refused-requests.ts).
-    const { database, clock } = request.server.ctx;
-    if (
-      request.tenant === null &&
-      !(await countRefusedRequest(database.db, addressGroup(request.ip), resultCode, clock.now()))
-    )
-      return payload;
-    await appendRequestEvent(request, resultCode, reply.elapsedTime);
+    await recordRequest(request, resultCode, reply.elapsedTime);
     return payload;
   } catch (error) {
     request.log.error({ err: error }, "audit event could not be written");
@@ -40,6 +32,26 @@ export async function auditRequest(
       ),
     );
   }
+}
+
+/**
+ * Records one request, API or page. Requests without a tenant (refused before one was known, or an
+ * anonymous page view) cost the sender nothing, so they are counted per source address and only
+ * the first of a window is written now; the rest become one aggregated event
+ * (rate-limits/refused-requests.ts).
+ */
+export async function recordRequest(
+  request: FastifyRequest,
+  resultCode: number,
+  elapsedMs: number,
+): Promise<void> {
+  const { database, clock } = request.server.ctx;
+  if (
+    request.tenant === null &&
+    !(await countRefusedRequest(database.db, addressGroup(request.ip), resultCode, clock.now()))
+  )
+    return;
+  await appendRequestEvent(request, resultCode, elapsedMs);
 }
 
 /**

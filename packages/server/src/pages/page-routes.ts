@@ -2,7 +2,7 @@ import { ApiReturnCode, publicMessage, TesseraApiCode, TesseraError } from "@tes
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { envelope } from "../app/envelope.ts";
 import { classifyFrameworkError } from "../app/error-handler.ts";
-import { appendRequestEvent } from "../audit/audit-requests.ts";
+import { recordRequest } from "../audit/audit-requests.ts";
 import { isDatabaseFailure } from "../storage/database-failure.ts";
 import { html, layout } from "./html.ts";
 
@@ -53,7 +53,7 @@ export function usePages(app: FastifyInstance): void {
     const match = typeof payload === "string" ? envelopeCode.exec(payload)?.[1] : undefined;
     const code = codes.get(request) ?? (match === undefined ? reply.statusCode : Number(match));
     try {
-      await appendRequestEvent(request, code, reply.elapsedTime);
+      await recordRequest(request, code, reply.elapsedTime);
       return payload;
     } catch (error) {
       // Fail closed, as the API does: nothing is shown that the trail does not record.
