@@ -155,15 +155,6 @@ export const tesseraApiCodes = {
 
 export const API_EXTENSION_RANGE = { min: 9900, max: 9999 } as const;
 
-/**
- * Codes no scenario can produce on purpose, with the reason. Kept short: every other code has an
- * end-to-end test that observes it.
- */
-export const apiUnreachable: Readonly<Record<string, string>> = {
-  InternalError:
-    "Only a defect produces it: every expected failure has its own code. The error handler maps any unexpected exception to it (and property-based tests assert it never happens).",
-};
-
 export type ApiCodeDetail = {
   readonly category: string;
   readonly httpStatus: number;
