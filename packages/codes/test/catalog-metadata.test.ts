@@ -6,7 +6,7 @@ import { API_EXTENSION_RANGE, byName, type CodeInfo, catalogs } from "../src/ind
 
 const all: CodeInfo[] = [...catalogs.api, ...catalogs.identity, ...catalogs.credential];
 const allowedHttp = new Set([
-  200, 201, 400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 423, 429, 500, 502, 503,
+  200, 201, 400, 401, 403, 404, 405, 408, 409, 410, 413, 415, 422, 423, 429, 500, 502, 503,
 ]);
 
 suite("every code carries complete metadata", () => {

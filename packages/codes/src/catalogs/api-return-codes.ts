@@ -151,6 +151,7 @@ export const tesseraApiCodes = {
   SyncInProgress: 9911,
   JobNotWaiting: 9912,
   WebhookAddressNotAllowed: 9913,
+  RequestTimeout: 9914,
 } as const;
 
 export const API_EXTENSION_RANGE = { min: 9900, max: 9999 } as const;
@@ -1151,5 +1152,13 @@ export const tesseraApiCodeDetails: { readonly [K in keyof typeof tesseraApiCode
     true,
     m.badRequest,
     "The webhook URL is not an http(s) address, or it resolves to a loopback, private or link-local address and the server does not allow those.",
+  ),
+  RequestTimeout: d(
+    "extension",
+    408,
+    DELAY,
+    false,
+    m.serverFault,
+    "The client did not send the request's headers, or the whole request, within the server's time limit; the connection is closed.",
   ),
 };

@@ -39,4 +39,10 @@ export interface TesseraConfig {
   };
   readonly shutdownDrainMs: number;
   readonly shutdownTimeoutMs: number;
+  readonly http: {
+    readonly headersTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly idleTimeoutMs: number;
+  };
 }
