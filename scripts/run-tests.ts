@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { run } from "node:test";
 import { spec } from "node:test/reporters";
+import { ensureTestTools } from "./lib/ensure-test-tools.ts";
 import { startThrowawayPostgres } from "./lib/throwaway-postgres.ts";
 
 /**
@@ -15,6 +16,9 @@ import { startThrowawayPostgres } from "./lib/throwaway-postgres.ts";
  * Arguments narrow the run to files matching a glob, e.g. `npm test -- 'packages/codes/**'`. Only a
  * full run enforces the coverage gate: a narrowed run cannot observe every code, so it only reports.
  */
+// oathtool, PostgreSQL and Chromium first: installed when missing, or the one command that does.
+ensureTestTools();
+
 const root = resolve(import.meta.dirname, "..");
 const coverageDir = resolve(root, ".code-coverage");
 rmSync(coverageDir, { recursive: true, force: true });
