@@ -6,6 +6,7 @@ import { CredentialStatus as S, TesseraApiCode } from "@tessera/codes";
 import { recordObservedCode } from "@tessera/codes/coverage";
 import { connect, endsWith, type LinkSetup, startLinkServer, waitFor } from "./helpers/link.ts";
 import { backends } from "./helpers/test-database.ts";
+import { startTestServer } from "./helpers/test-server.ts";
 
 /**
  * Slow clients over raw TCP: one that trickles its headers or its body never finishes, so only the
@@ -114,18 +115,20 @@ for (const backend of backends) {
     });
     after(() => link.server.close());
 
-    test("headers sent slower than http.headersTimeoutMs: 408 and closed, while /health keeps answering", async () => {
+    test("20 clients sending headers slower than http.headersTimeoutMs: each 408 and closed, /health answers", async () => {
       const scenario = "http: headers too slow";
-      const slow = rawConnection(link.server.url);
-      const stop = trickle(slow, ["GET /health HTTP/1.1\r\n", "host: tessera\r\n", ...slowHeaders], 25);
+      const slow = Array.from({ length: 20 }, () => rawConnection(link.server.url));
+      const stops = slow.map((c) =>
+        trickle(c, ["GET /health HTTP/1.1\r\n", "host: tessera\r\n", ...slowHeaders], 25),
+      );
       try {
         const health = await link.server.api("GET", "/health", { scenario });
         assert.equal(health.status, 200);
-        await slow.closed();
+        await Promise.all(slow.map((c) => c.closed()));
       } finally {
-        stop();
+        for (const stop of stops) stop();
       }
-      assertRequestTimeout(slow.text(), scenario);
+      for (const c of slow) assertRequestTimeout(c.text(), scenario);
     });
 
     test("a body sent slower than http.requestTimeoutMs: 408 and closed, while /health keeps answering", async () => {
@@ -180,5 +183,18 @@ for (const backend of backends) {
       assert.match(stream.text(), new RegExp(`"code":${S.TokenReceived}`));
       stream.socket.destroy();
     });
+  });
+
+  test(`the production defaults reach the HTTP server (${backend})`, async () => {
+    const server = await startTestServer(backend);
+    try {
+      const http = server.server.app.server;
+      assert.equal(http.headersTimeout, 10_000);
+      assert.equal(http.requestTimeout, 30_000);
+      assert.equal(http.keepAliveTimeout, 72_000);
+      assert.equal(http.timeout, 120_000);
+    } finally {
+      await server.close();
+    }
   });
 }
