@@ -118,7 +118,7 @@ export function formatCoverage(coverage: readonly CatalogCoverage[]): string {
   lines.push(
     missing === 0
       ? "  Every reachable code was observed."
-      : `  ${missing} reachable codes were never observed by an end-to-end test.`,
+      : `  ${missing} reachable ${missing === 1 ? "code was" : "codes were"} never observed by an end-to-end test.`,
   );
   return lines.join("\n");
 }
