@@ -3,7 +3,6 @@ import {
   type ApiCodeDetail,
   apiReturnCodeAliases,
   apiReturnCodeDetails,
-  apiUnreachable,
   publishedApiReturnCodes,
   tesseraApiCodeDetails,
   tesseraApiCodes,
@@ -15,6 +14,7 @@ import {
   credentialStatusDetails,
 } from "./catalogs/credential-statuses.ts";
 import { IdentityStatusCode, identityStatusCodeDetails } from "./catalogs/identity-status-codes.ts";
+import { reachabilityOf } from "./catalogs/reachability.ts";
 import type { CatalogId, CodeInfo } from "./code-info.ts";
 
 /** Published names plus correctly spelled aliases. */
@@ -48,9 +48,7 @@ function apiEntries(
       ...(alias === undefined ? {} : { alias }),
       published,
       ...(details[key] as ApiCodeDetail),
-      ...(apiUnreachable[key] === undefined
-        ? { reachable: true }
-        : { reachable: false, why: apiUnreachable[key] }),
+      reachability: reachabilityOf("api", key),
     };
   });
 }
@@ -68,7 +66,7 @@ const identityCatalog: readonly CodeInfo[] = Object.entries(IdentityStatusCode).
   published: true,
   httpStatus: null,
   ...identityStatusCodeDetails[key as keyof typeof IdentityStatusCode],
-  reachable: true,
+  reachability: reachabilityOf("identity", key),
 }));
 
 const credentialAliases = aliasesOf(credentialStatusAliases);
@@ -83,7 +81,7 @@ const credentialCatalog: readonly CodeInfo[] = Object.entries(CredentialStatus).
     published: true,
     httpStatus: null,
     ...credentialStatusDetails[key as keyof typeof CredentialStatus],
-    reachable: true,
+    reachability: reachabilityOf("credential", key),
   };
 });
 

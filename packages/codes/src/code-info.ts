@@ -8,6 +8,17 @@
  */
 export type CatalogId = "api" | "identity" | "credential";
 
+/**
+ * Whether a code can be observed today, and the coverage gate's rule for it: a `reachable` code
+ * must be observed by an end-to-end test of a full `npm test` run; a `planned` code belongs to a
+ * feature not built yet (named) and must not be observed until it is flipped to reachable; an
+ * `unreachable` code cannot occur in Tessera's design (the reason says why) and must never be seen.
+ */
+export type Reachability =
+  | { readonly kind: "reachable" }
+  | { readonly kind: "planned"; readonly feature: string }
+  | { readonly kind: "unreachable"; readonly why: string };
+
 /** When a caller may try the same operation again. */
 export type RetryGuidance = "never" | "after-delay" | "after-user-action";
 
@@ -34,7 +45,6 @@ export interface CodeInfo {
   readonly retry: RetryGuidance;
   /** Credential statuses only: the job ends with this status. */
   readonly terminal?: boolean;
-  /** False only for codes Tessera's design cannot produce, with the reason in `why`. */
-  readonly reachable: boolean;
-  readonly why?: string;
+  /** Declared in catalogs/reachability.ts; reachable unless listed there. */
+  readonly reachability: Reachability;
 }

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { describe as suite, test } from "node:test";
 import { publicMessages } from "../src/catalogs/public-messages.ts";
-import { API_EXTENSION_RANGE, type CodeInfo, catalogs } from "../src/index.ts";
+import { declaredKeys } from "../src/catalogs/reachability.ts";
+import { API_EXTENSION_RANGE, byName, type CodeInfo, catalogs } from "../src/index.ts";
 
 const all: CodeInfo[] = [...catalogs.api, ...catalogs.identity, ...catalogs.credential];
 const allowedHttp = new Set([
-  200, 201, 400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 423, 429, 500, 502, 503,
+  200, 201, 400, 401, 403, 404, 405, 408, 409, 410, 413, 415, 422, 423, 429, 500, 502, 503,
 ]);
 
 suite("every code carries complete metadata", () => {
@@ -63,8 +64,17 @@ suite("every code carries complete metadata", () => {
     assert.equal(new Set(signIn.map(message)).size, 1);
   });
 
-  test("unreachable codes say why; reachable ones do not", () => {
-    for (const info of all) assert.equal(info.reachable, info.why === undefined, info.key);
+  test("planned codes name their feature and unreachable codes say why", () => {
+    for (const info of all) {
+      const r = info.reachability;
+      if (r.kind === "planned") assert.match(r.feature, /\w{3}/, info.key);
+      if (r.kind === "unreachable") assert.match(r.why, /\w{3}/, info.key);
+    }
+  });
+
+  test("the reachability table names only codes of its catalog", () => {
+    for (const catalog of ["api", "identity", "credential"] as const)
+      for (const key of declaredKeys(catalog)) assert.ok(byName(catalog, key), `${catalog} ${key}`);
   });
 
   test("extension codes stay in their range, apart from published values", () => {

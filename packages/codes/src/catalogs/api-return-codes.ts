@@ -151,18 +151,10 @@ export const tesseraApiCodes = {
   SyncInProgress: 9911,
   JobNotWaiting: 9912,
   WebhookAddressNotAllowed: 9913,
+  RequestTimeout: 9914,
 } as const;
 
 export const API_EXTENSION_RANGE = { min: 9900, max: 9999 } as const;
-
-/**
- * Codes no scenario can produce on purpose, with the reason. Kept short: every other code has an
- * end-to-end test that observes it.
- */
-export const apiUnreachable: Readonly<Record<string, string>> = {
-  InternalError:
-    "Only a defect produces it: every expected failure has its own code. The error handler maps any unexpected exception to it (and property-based tests assert it never happens).",
-};
 
 export type ApiCodeDetail = {
   readonly category: string;
@@ -1160,5 +1152,13 @@ export const tesseraApiCodeDetails: { readonly [K in keyof typeof tesseraApiCode
     true,
     m.badRequest,
     "The webhook URL is not an http(s) address, or it resolves to a loopback, private or link-local address and the server does not allow those.",
+  ),
+  RequestTimeout: d(
+    "extension",
+    408,
+    DELAY,
+    false,
+    m.serverFault,
+    "The client did not send the request's headers, or the whole request, within the server's time limit; the connection is closed.",
   ),
 };

@@ -19,6 +19,7 @@ import { requireScope, type Scope } from "../tenants/key-scopes.ts";
 import { tenantRoutes } from "../tenants/tenant-routes.ts";
 import { userRoutes } from "../users/user-routes.ts";
 import "./fastify-types.ts";
+import type { TesseraConfig } from "../config/tessera-config.ts";
 import { answerClientError, answerFrameworkError, installErrorHandling } from "./error-handler.ts";
 import { requestSerializer } from "./log-redaction.ts";
 import type { ServerContext } from "./server-context.ts";
@@ -59,6 +60,24 @@ function scoped(plugin: FastifyPluginAsync, scope: Scope): FastifyPluginAsync {
   };
 }
 
+/**
+ * A slow client cannot hold a socket: the headers must arrive within headersTimeoutMs and the whole
+ * request within requestTimeoutMs (408 RequestTimeout, then the connection closes), a connection
+ * where nothing moves is closed after idleTimeoutMs, an idle keep-alive one after keepAliveTimeoutMs.
+ * Node enforces the first two only when it checks its connections, every 30 s by default; checking
+ * every second (or twice per headers timeout, if shorter) keeps the limits close to what is configured.
+ */
+function httpTimeouts(http: TesseraConfig["http"]) {
+  // Node refuses a headers timeout above the request timeout.
+  const headersTimeout = Math.min(http.headersTimeoutMs, http.requestTimeoutMs);
+  return {
+    requestTimeout: http.requestTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    connectionTimeout: http.idleTimeoutMs,
+    http: { headersTimeout, connectionsCheckingInterval: Math.min(1000, Math.ceil(headersTimeout / 2)) },
+  };
+}
+
 /** The HTTP application: one Fastify plugin per domain, registered from explicit lists. */
 export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -78,6 +97,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
     // first hop that is not a trusted proxy: a client cannot pick its own address by prepending
     // values. With no trusted proxies, the header is ignored and the socket address is the client.
     trustProxy: ctx.config.trustedProxies === "" ? false : ctx.config.trustedProxies.split(","),
+    ...httpTimeouts(ctx.config.http),
   });
   app.setValidatorCompiler(validatorCompiler);
   // The API speaks JSON only; any other body is UnsupportedMediaType rather than a string.

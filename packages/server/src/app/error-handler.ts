@@ -74,6 +74,16 @@ export function answerFrameworkError(
  */
 export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (!socket.writable) return;
+  // Node's headers or request timeout (see build-app.ts): the client was too slow to send it.
+  if (error.code === "ERR_HTTP_REQUEST_TIMEOUT") {
+    const body = JSON.stringify(
+      envelope(TesseraApiCode.RequestTimeout, "The request was not received in time."),
+    );
+    socket.end(
+      `HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    return;
+  }
   const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
   const body = JSON.stringify(
     envelope(

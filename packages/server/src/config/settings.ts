@@ -345,4 +345,36 @@ export const settings = [
     description:
       "How long an Idempotency-Key claim is held while its request runs; a claim left by a crashed process is retaken after it. Keep it longer than any request takes.",
   },
+  {
+    path: "http.headersTimeoutMs",
+    env: "TESSERA_HTTP_HEADERS_TIMEOUT_MS",
+    type: integer(100, 300000),
+    default: 10000,
+    description:
+      "A client must send a request's headers within this time, or it gets 408 RequestTimeout and the connection closes (capped at http.requestTimeoutMs).",
+  },
+  {
+    path: "http.requestTimeoutMs",
+    env: "TESSERA_HTTP_REQUEST_TIMEOUT_MS",
+    type: integer(100, 3600000),
+    default: 30000,
+    description:
+      "A client must send a whole request, headers and body, within this time, or it gets 408 RequestTimeout and the connection closes. It bounds receiving a request, not answering it: event streams stay open.",
+  },
+  {
+    path: "http.keepAliveTimeoutMs",
+    env: "TESSERA_HTTP_KEEP_ALIVE_TIMEOUT_MS",
+    type: integer(100, 600000),
+    default: 72000,
+    description:
+      "An idle keep-alive connection is closed after this time; keep it above a load balancer's idle timeout (often 60 s) so the balancer closes first.",
+  },
+  {
+    path: "http.idleTimeoutMs",
+    env: "TESSERA_HTTP_IDLE_TIMEOUT_MS",
+    type: integer(1000, 3600000),
+    default: 120000,
+    description:
+      "A connection on which no byte moves for this long is closed, such as a client that stops reading its answer. Event streams send a heartbeat more often.",
+  },
 ] as const satisfies readonly Setting[];

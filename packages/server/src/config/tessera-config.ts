@@ -42,4 +42,10 @@ export interface TesseraConfig {
   readonly shutdownTimeoutMs: number;
   readonly rateLimits: { readonly authPerSource: number; readonly authPerTenant: number };
   readonly idempotency: { readonly leaseSeconds: number };
+  readonly http: {
+    readonly headersTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly idleTimeoutMs: number;
+  };
 }

@@ -3,7 +3,7 @@ import type { ServerContext } from "../../app/server-context.ts";
 import type { SecondFactorField } from "../connectors/connector.ts";
 import { jobAnswer, sealJson } from "../link-secrets.ts";
 import { expireQuestion } from "./claim-job.ts";
-import { type JobRow, transition } from "./job-store.ts";
+import { findJob, type JobRow, transition } from "./job-store.ts";
 
 /** The answers must name exactly the question's fields; a choice must be one of its options. */
 function checkAnswers(
@@ -23,6 +23,22 @@ function checkAnswers(
 }
 
 /**
+ * Why an answer cannot be taken. A question past its expiry says "expired" whether a worker's
+ * sweep already ended the job with TwofaTimeout or this answer is the first to notice: the user
+ * gets the same answer whichever process looked first.
+ */
+function refusal(job: JobRow, now: number): TesseraError {
+  const expired =
+    (job.phase === "done" && job.status === CredentialStatus.TwofaTimeout) ||
+    (job.phase === "waiting" && job.question_expires_at !== null && job.question_expires_at <= now);
+  return new TesseraError(TesseraApiCode.JobNotWaiting, {
+    message: expired
+      ? `job ${job.id}'s question expired (TwofaTimeout)`
+      : `job ${job.id} is not waiting for a second factor`,
+  });
+}
+
+/**
  * Hands the user's answer to the job: stored encrypted, the job queued for any process to resume
  * (TokenReceived). Compare-and-set on the waiting phase, so of two answers only the first counts.
  */
@@ -35,15 +51,9 @@ export async function answerQuestion(
   const now = ctx.clock.now();
   if (job.phase === "waiting" && job.question_expires_at !== null && job.question_expires_at <= now) {
     if (await expireQuestion(db, job.id, now)) ctx.link.notify(job.id);
-    throw new TesseraError(TesseraApiCode.JobNotWaiting, {
-      message: `job ${job.id}'s question expired (TwofaTimeout)`,
-    });
+    throw refusal(job, now);
   }
-  const notWaiting = () =>
-    new TesseraError(TesseraApiCode.JobNotWaiting, {
-      message: `job ${job.id} is not waiting for a second factor`,
-    });
-  if (job.phase !== "waiting" || job.question === null) throw notWaiting();
+  if (job.phase !== "waiting" || job.question === null) throw refusal(job, now);
   checkAnswers(JSON.parse(job.question) as SecondFactorField[], answers);
   const applied = await transition(
     db,
@@ -60,7 +70,8 @@ export async function answerQuestion(
     [{ code: CredentialStatus.TokenReceived }],
     now,
   );
-  if (!applied) throw notWaiting();
+  // Another answer or a sweep got there first: refuse with what the job is now.
+  if (!applied) throw refusal((await findJob(db, job.id)) ?? job, now);
   ctx.link.notify(job.id);
   // The job is queued again: this process's worker takes it now rather than at the next poll.
   ctx.link.nudge();

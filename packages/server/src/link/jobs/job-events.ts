@@ -8,6 +8,8 @@ import { entryView } from "./job-view.ts";
  * Changes made in this process arrive at once; those made by other processes at the next poll.
  */
 const POLL_MS = 1000;
+/** A comment line at least this often keeps a quiet stream inside http.idleTimeoutMs and proxies' idle limits. */
+const HEARTBEAT_MS = 15_000;
 
 export function streamJobEvents(request: FastifyRequest, reply: FastifyReply, job: JobRow): void {
   const { ctx } = request.server;
@@ -29,6 +31,7 @@ export function streamJobEvents(request: FastifyRequest, reply: FastifyReply, jo
     if (closed) return;
     closed = true;
     clearInterval(timer);
+    clearInterval(heartbeat);
     ctx.link.updates.off(job.id, push);
     ctx.link.updates.off("close", close);
     reply.raw.end();
@@ -64,6 +67,10 @@ export function streamJobEvents(request: FastifyRequest, reply: FastifyReply, jo
     }
   };
   const timer = setInterval(push, POLL_MS);
+  const heartbeat = setInterval(
+    () => reply.raw.write(": heartbeat\n\n"),
+    Math.min(HEARTBEAT_MS, ctx.config.http.idleTimeoutMs / 2),
+  );
   ctx.link.updates.on(job.id, push);
   ctx.link.updates.on("close", close);
   reply.raw.on("close", close);

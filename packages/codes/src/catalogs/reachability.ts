@@ -1,0 +1,154 @@
+import type { CatalogId, Reachability } from "../code-info.ts";
+import type { publishedApiReturnCodes, tesseraApiCodes } from "./api-return-codes.ts";
+import type { CredentialStatus } from "./credential-statuses.ts";
+import type { IdentityStatusCode } from "./identity-status-codes.ts";
+
+/**
+ * Which codes the coverage gate may not yet demand (PRODUCT.md §1). A code not listed here is
+ * reachable: a full `npm test` run must observe it end to end. A `planned` code names the feature
+ * that will produce it; that feature's change flips it to reachable by deleting its line here (the
+ * gate fails while a planned code is observed, so the table cannot fall behind). `unreachable` is
+ * for codes Tessera's design cannot produce, with the reason; there should be very few.
+ */
+const planned = (feature: string): Reachability => ({ kind: "planned", feature });
+const unreachable = (why: string): Reachability => ({ kind: "unreachable", why });
+
+/** The features not built yet, named after the open issues that build them. */
+const sso = planned("SSO: OpenID Connect login pages, account activation and access policies (issue 12)");
+const adminFactor = planned(
+  "SSO: administrator sign-in with a second factor on the login pages and web console (issue 12)",
+);
+const tenantFactor = planned(
+  "system: a tenant policy requiring a second factor, applied at SSO sign-in (issue 12)",
+);
+const outOfBand = planned("out-of-band one-time codes by SMS, voice and e-mail (issue 14)");
+const push = planned("push approval requests and transaction signing on a registered phone app (issue 14)");
+const webauthn = planned("WebAuthn / FIDO2 security keys and passkeys (issue 15)");
+const radius = planned("RADIUS Access-Request with per-client shared secrets (issue 16)");
+const directorySync = planned("directory sync: importing and updating users from LDAP");
+const logShipping = planned("log shipping: audit events to an external collector");
+const keyProvider = planned("system: master keys held by an external key provider");
+const tracing = planned("system: per-tenant diagnostic tracing into the audit trail");
+const clientErrors = planned("identity client: classifying online failures and timeouts (issue 13)");
+const clientOffline = planned(
+  "identity client: signed-in state and the server-signed offline grace period (issue 13)",
+);
+const clientBatch = planned("identity client: batch mode for automation (issue 13)");
+const clientStore = planned(
+  "identity client: the shared encrypted session store and its cross-process lock (issue 13)",
+);
+const clientBrowser = planned(
+  "identity client: sign-in through the system browser and the device grant (issue 13)",
+);
+const clientSetup = planned("identity client: OpenID Connect discovery and client registration (issue 13)");
+
+type Table<K extends string> = { readonly [key in K]?: Reachability };
+
+const api: Table<keyof typeof publishedApiReturnCodes | keyof typeof tesseraApiCodes> = {
+  SMSSendError: outOfBand,
+  NoAdminDeviceDefined: adminFactor,
+  CreateTransactionFailed: push,
+  UpdateTransactionStatusFailed: push,
+  UpdateTransactionStatusInvalid: push,
+  UpdateTransactionReferenceCodeNotSpecified: push,
+  UpdateTransactionReferenceCodeNotFound: push,
+  UpdateTransactionApprovalCodeMissmatch: push,
+  EmailSendError: outOfBand,
+  NoChallengeDevicesDefined: outOfBand,
+  DeviceIsNotAChallengeDevice: outOfBand,
+  SystemKeyProviderEnpointNotSet: keyProvider,
+  SystemTwoFactorNotSet: tenantFactor,
+  GetRadiusServerClientList: radius,
+  SendOTPExpired: outOfBand,
+  SendOTPInvalidDeliveryMethod: outOfBand,
+  SyncUserFailed: directorySync,
+  SyncEventLogFailed: logShipping,
+  SyncEventLogNothingToSync: logShipping,
+  SSOInternalError: sso,
+  SSOCertificateError: sso,
+  SSOPolicyNoDailyAccess: sso,
+  SSOPolicyNoDailyAccessIgnored: sso,
+  SSOPolicyNoDailyAccessLogged: sso,
+  SSOPolicyNoDailyAccessRestriction: sso,
+  SSOPolicyTimeRestriction: sso,
+  SSOPolicyTimeRestrictionIgnored: sso,
+  SSOPolicyExceptionIgnored: sso,
+  SSOPolicyException: sso,
+  SSOPolicyClientIPInvalid: sso,
+  SSOPolicyClientIPInvalidIgnored: sso,
+  PartnerUserLoginFailedInvalidToken: sso,
+  SSOActivationAccountDisabled: sso,
+  SSOAccountActivationAccountAlreadyProvisioned: sso,
+  SSOActivationAccountAssignedToDifferentPartner: sso,
+  SSOAccountActivationIdInvalid: sso,
+  SSOAccountProvisionApps: sso,
+  SSOAccountActivationIdNotSpecified: sso,
+  PartnerUserFIDOU2FInvalidAppID: webauthn,
+  PartnerUserFIDOU2FInvalidChallenge: webauthn,
+  PartnerUserFIDOU2FInvalidRegData: webauthn,
+  PartnerUserFIDOU2FInvalidSessionIdData: webauthn,
+  PartnerUserFIDOU2FInvalidPubKey: webauthn,
+  PartnerUserFIDOU2FPrepareSignDataError: webauthn,
+  PartnerUserFIDOU2FInvalidSignData: webauthn,
+  PartnerUserFIDOU2FInvalidSignDataInvalid: webauthn,
+  BogusFIDOAppId: webauthn,
+  PartnerUserFIDOU2FInvalidAttestationSig: webauthn,
+  PartnerUserFIDOU2FInvalidAttestationError: webauthn,
+  PartnerUserFIDOU2FNoEnrolledDevices: webauthn,
+  BogusPhysicalDeviceId: push,
+  BogusUniqueDeviceId: push,
+  PartnerUserFIDOU2FInvalidVersion: webauthn,
+  PartnerUserFIDOU2FNoUserPresence: webauthn,
+  PartnerUserFIDOU2FDeleteSecurityKeyFailed: webauthn,
+  SystemTrace: tracing,
+  InternalError: unreachable(
+    "Only a defect produces it: every expected failure has its own code. The error handler maps any unexpected exception to it (and property-based tests assert it never happens).",
+  ),
+};
+
+const identity: Table<keyof typeof IdentityStatusCode> = {
+  Offline: clientOffline,
+  SignInRequired: clientOffline,
+  NoAuthentication: clientBatch,
+  ConnectionError: clientErrors,
+  UnknownError: clientErrors,
+  ClientError: clientErrors,
+  ServerError: clientErrors,
+  UnknownException: clientErrors,
+  TimeOut: clientErrors,
+  MemoryMappedFileCreationFailed: clientStore,
+  MutexCreationFailed: clientStore,
+  WriteDataIntoSharedMemoryFailed: clientStore,
+  ReadDataFromSharedMemoryFailed: clientStore,
+  UnexpectedException: clientErrors,
+  UnsupportedCall: clientBatch,
+  IdentityClientProcessCreationFailed: clientBrowser,
+  IdentityClientProcessCallFailed: clientBrowser,
+  InvalidSharedMemoryData: clientStore,
+  UserProfileError: clientStore,
+  AuthenticationInterfaceCouldNotBeInitialized: clientSetup,
+  TokenManagementInterfaceCouldNotBeInitialized: clientSetup,
+  ClientIdNotRegistered: clientSetup,
+  AuthDataEmpty: clientOffline,
+  InitCefFailed: clientBrowser,
+};
+
+const credential: Table<keyof typeof CredentialStatus> = {};
+
+const tables: { readonly [C in CatalogId]: Readonly<Record<string, Reachability | undefined>> } = {
+  api,
+  identity,
+  credential,
+};
+
+const reachable: Reachability = { kind: "reachable" };
+
+/** The declared reachability of the code with this key (identifier) in this catalog. */
+export function reachabilityOf(catalog: CatalogId, key: string): Reachability {
+  return tables[catalog][key] ?? reachable;
+}
+
+/** Every key the table names, for the test that keeps it free of stale entries. */
+export function declaredKeys(catalog: CatalogId): string[] {
+  return Object.keys(tables[catalog]);
+}
