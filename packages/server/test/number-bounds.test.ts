@@ -4,6 +4,7 @@ import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
 import { openDatabase } from "../src/storage/database.ts";
 import { apiRequest } from "./helpers/api-client.ts";
+import { endsWith, timelineAt, waitFor } from "./helpers/link.ts";
 import { runCli } from "./helpers/run-cli.ts";
 import { type ServerProcess, startServerProcess } from "./helpers/server-process.ts";
 import { backends, createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
@@ -50,7 +51,8 @@ for (const backend of backends) {
         scenario: "bounds: setup",
       });
       apiKey = JSON.parse(created.stdout).apiKey;
-      server = await startServerProcess(data);
+      // The Sandbox Bank (loopback only) is on for the Last-Event-ID test on PostgreSQL too.
+      server = await startServerProcess(data, { TESSERA_LINK_SANDBOX: "on" });
     });
     after(async () => {
       await server.stop("SIGKILL");
@@ -244,6 +246,30 @@ for (const backend of backends) {
         "bounds: pskc",
       );
       assert.equal(ok.body.imported, 1, JSON.stringify(ok.body));
+      await healthy();
+    });
+
+    test("a Last-Event-ID past the event sequence column replays the whole timeline and ends", async () => {
+      const username = await newUser();
+      const connected = await call(
+        "POST",
+        "/v1/link/credentials",
+        { username, site: "sandbox-bank", fields: { username: "user_good", password: "sandbox" } },
+        "bounds: link setup",
+      );
+      const jobId = (connected.body.job as { id: string }).id;
+      await waitFor(timelineAt(server.url, apiKey), jobId, "bounds: link setup", endsWith(200));
+      const events = async (lastEventId: string) => {
+        const r = await fetch(`${server.url}/v1/link/jobs/${jobId}/events`, {
+          headers: { authorization: `Bearer ${apiKey}`, "last-event-id": lastEventId },
+          signal: AbortSignal.timeout(DEADLINE_MS),
+        });
+        return (await r.text()).split("\n").filter((line) => line.startsWith("event: "));
+      };
+      const full = await events("0");
+      assert.equal(full.at(-1), "event: end");
+      for (const id of [String(2 ** 31), "99999999999", "9007199254740993", "1e300", "-5", "0.5"])
+        assert.deepEqual(await events(id), full, `Last-Event-ID ${id}`);
       await healthy();
     });
 

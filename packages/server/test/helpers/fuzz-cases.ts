@@ -98,7 +98,8 @@ export function fuzzCases(
   for (const p of parameters) {
     if (p.in !== "path" && p.in !== "query") continue;
     for (const value of attacks(p.schema, p.name, known)) {
-      const label = `${p.in}.${p.name}`;
+      // Named as the error handler names the field at fault.
+      const label = `${p.in === "path" ? "params" : "querystring"}.${p.name}`;
       if (p.in === "path")
         cases.push(build(label, { ...pathValues, [p.name]: value }, queryValues, bodyValues));
       else cases.push(build(label, pathValues, { ...queryValues, [p.name]: value }, bodyValues));
