@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
+import { oathCode } from "../src/authenticators/oath/oath-code.ts";
 import { openDatabase } from "../src/storage/database.ts";
 import { apiRequest } from "./helpers/api-client.ts";
 import { endsWith, timelineAt, waitFor } from "./helpers/link.ts";
@@ -108,6 +109,22 @@ for (const backend of backends) {
       assert.equal(atBound.status, 200);
       const r = await call("POST", "/v1/auth/otp", { username, otp: "000000" }, "bounds: otp at the bound");
       assert.equal(r.body.errorCode, ApiReturnCode.OTPInvalid);
+      // The code search still counts exactly there: the code two presses ahead is accepted once.
+      const ahead = oathCode(secretBytes, MAX_HOTP_COUNTER + 2, "SHA1", 6);
+      const accepted = await call(
+        "POST",
+        "/v1/auth/otp",
+        { username, otp: ahead },
+        "bounds: otp at the bound",
+      );
+      assert.equal(accepted.body.errorCode, 0);
+      const replayed = await call(
+        "POST",
+        "/v1/auth/otp",
+        { username, otp: ahead },
+        "bounds: otp at the bound",
+      );
+      assert.equal(replayed.body.errorCode, ApiReturnCode.OTPAlreadyUsed);
       await healthy();
     });
 
