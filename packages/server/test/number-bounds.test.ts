@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
@@ -299,6 +301,28 @@ for (const backend of backends) {
       );
       assert.notEqual(r.status, 0);
       assert.match(r.stdout + r.stderr, /--expires-at must be/);
+    });
+
+    test("the CLI imports hold user expiry times and PSKC counters to the same bounds", async () => {
+      const csv = join(database.dataDir, "users.csv");
+      writeFileSync(
+        csv,
+        "username,expiresAt\ncsvlate,+020000-01-01T00:00:00Z\ncsvok,9999-12-31T23:59:59.999Z\n",
+      );
+      const users = await runCli([...data, "user", "import", csv, "--tenant", "bounds", "--json"], {
+        scenario: "bounds: cli user import",
+      });
+      const summary = JSON.parse(users.stdout) as { created: number; rejected: { errorMessage: string }[] };
+      assert.equal(summary.created, 1, users.stdout);
+      assert.equal(summary.rejected.length, 1, users.stdout);
+      assert.match(summary.rejected[0]?.errorMessage ?? "", /expiresAt/);
+      const file = join(database.dataDir, "tokens.pskc");
+      writeFileSync(file, pskc("CLI1", "9007199254740900"));
+      const tokens = await runCli([...data, "token", "import", file, "--tenant", "bounds", "--json"], {
+        scenario: "bounds: cli token import",
+      });
+      assert.match(tokens.stdout, /invalid counter/);
+      assert.equal((JSON.parse(tokens.stdout) as { imported: number }).imported, 0);
     });
   });
 }
