@@ -218,7 +218,7 @@ for (const backend of backends) {
               );
             },
           ),
-          { numRuns: 3 },
+          { numRuns: 8 },
         );
       }
     });
@@ -257,7 +257,7 @@ for (const backend of backends) {
             );
           },
         ),
-        { numRuns: 150 },
+        { numRuns: 300 },
       );
     });
 
