@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import { success } from "../app/envelope.ts";
-import { okResponse } from "../app/route-schemas.ts";
+import { epochMs, MAX_INT32, okResponse } from "../app/route-schemas.ts";
 
 const eventSchema = {
   type: "object",
@@ -37,14 +37,14 @@ export const auditRoutes: FastifyPluginAsync = async (app) => {
         querystring: {
           type: "object",
           properties: {
-            from: { type: "integer", minimum: 0, description: "epoch ms, inclusive" },
-            to: { type: "integer", minimum: 0, description: "epoch ms, exclusive" },
+            from: { ...epochMs, description: "epoch ms, inclusive" },
+            to: { ...epochMs, description: "epoch ms, exclusive" },
             operation: { type: "string", maxLength: 200 },
             subject: { type: "string", maxLength: 400 },
             actor: { type: "string", maxLength: 200 },
-            resultCode: { type: "integer" },
+            resultCode: { type: "integer", minimum: -MAX_INT32 - 1, maximum: MAX_INT32 },
             limit: { type: "integer", minimum: 1, maximum: 500 },
-            cursor: { type: "integer", minimum: 1 },
+            cursor: { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
           },
           additionalProperties: false,
         },

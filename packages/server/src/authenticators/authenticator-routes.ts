@@ -1,7 +1,7 @@
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { success } from "../app/envelope.ts";
-import { body, okResponse } from "../app/route-schemas.ts";
+import { body, MAX_INT32, okResponse } from "../app/route-schemas.ts";
 import { attemptSucceeded, reserveAttempt } from "../attempts/attempt-limiter.ts";
 import { userFromRequest, usernameOf } from "../users/user-from-request.ts";
 import { openSecret } from "./authenticator-secret.ts";
@@ -17,6 +17,7 @@ import {
 } from "./authenticator-store.ts";
 import { authenticatorSchema, authenticatorView } from "./authenticator-view.ts";
 import { type CreateRequest, createAuthenticator } from "./create-authenticator.ts";
+import { MAX_HOTP_COUNTER } from "./hotp/hotp-type.ts";
 import { importPskc } from "./pskc/import-tokens.ts";
 import { authenticatorType, authenticatorTypeNames } from "./registry.ts";
 import { requireSerial } from "./serial.ts";
@@ -34,6 +35,12 @@ const codePair = body({ otp1: { type: "string", maxLength: 20 }, otp2: { type: "
   "otp2",
 ]);
 const tokenResponse = okResponse({ authenticator: authenticatorSchema });
+// Wide enough that every value a token type might support reaches its own check (which answers
+// InvalidDeviceConfig), narrow enough that no extreme number reaches the code or a column.
+const digits = { type: "integer", minimum: 1, maximum: 10 } as const;
+const period = { type: "integer", minimum: 1, maximum: 3600 } as const;
+// max_uses is a PostgreSQL integer column.
+const maxUses = { type: "integer", minimum: 1, maximum: MAX_INT32 } as const;
 
 /** The QR code library is loaded on first use: most server processes never draw one. */
 export async function qrDataUrl(uri: string): Promise<string> {
@@ -75,10 +82,10 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
             serial: { type: "string", maxLength: 200 },
             secret: { type: "string", maxLength: 400, description: "base32; generated when absent" },
             algorithm: { type: "string", maxLength: 20 },
-            digits: { type: "integer" },
-            period: { type: "integer" },
+            digits,
+            period,
             username: { type: "string", maxLength: 300 },
-            maxUses: { type: "integer", minimum: 1 },
+            maxUses,
           },
           ["type"],
         ),
@@ -202,9 +209,9 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         params: serialParam,
         body: body({
-          maxUses: { type: ["integer", "null"], minimum: 1 },
-          counter: { type: "integer", minimum: 0 },
-          period: { type: "integer" },
+          maxUses: { ...maxUses, type: ["integer", "null"] },
+          counter: { type: "integer", minimum: 0, maximum: MAX_HOTP_COUNTER },
+          period,
         }),
         response: { 200: tokenResponse },
       },

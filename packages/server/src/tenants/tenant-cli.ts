@@ -1,5 +1,6 @@
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import { Command } from "commander";
+import { MAX_EPOCH_MS } from "../app/route-schemas.ts";
 import type { ServerContext } from "../app/server-context.ts";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
 import { MailSendError } from "../mail/mailer.ts";
@@ -125,9 +126,10 @@ export function tenantCommand(): Command {
           const settings: { -readonly [K in keyof TenantSettings]: TenantSettings[K] } = {};
           if (options.expiresAt !== undefined) {
             const at = options.expiresAt === "never" ? null : Date.parse(options.expiresAt);
-            if (Number.isNaN(at))
+            // The same range the API takes for times (NaN fails the comparison too).
+            if (at !== null && !(at >= 0 && at <= MAX_EPOCH_MS))
               throw new TesseraError(TesseraApiCode.MalformedRequest, {
-                message: "--expires-at must be an ISO date or 'never'",
+                message: "--expires-at must be an ISO date from 1970 to 9999, or 'never'",
               });
             settings.expiresAt = at;
           }

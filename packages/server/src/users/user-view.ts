@@ -1,4 +1,4 @@
-import { nullableString, timestamp } from "../app/route-schemas.ts";
+import { epochMs, nullableString, timestamp } from "../app/route-schemas.ts";
 import type { UserRow } from "./user-store.ts";
 
 /** The API shape of a user; never includes the password hash. */
@@ -50,7 +50,7 @@ export const userFields = {
   firstName: { type: ["string", "null"], maxLength: 100 },
   lastName: { type: ["string", "null"], maxLength: 100 },
   disabled: { type: "boolean" },
-  expiresAt: { type: ["integer", "null"], minimum: 0 },
+  expiresAt: { ...epochMs, type: ["integer", "null"] },
 } as const;
 
 export const passwordField = { type: "string", minLength: 8, maxLength: 1024 } as const;

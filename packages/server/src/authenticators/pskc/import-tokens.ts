@@ -5,6 +5,8 @@ import { insertSealedAuthenticator } from "../authenticator-secret.ts";
 import { authenticatorType } from "../registry.ts";
 import { PskcError, parsePskc } from "./parse-pskc.ts";
 
+const MAX_SECRET_BYTES = 250;
+
 export interface ImportResult {
   readonly imported: number;
   readonly rejected: readonly { readonly serial: string; readonly reason: string }[];
@@ -47,6 +49,8 @@ export async function importPskc(
         period: token.period ?? undefined,
       });
       if (token.secret.length < 16) throw new Error("secret shorter than 128 bits");
+      // The API takes at most 400 base32 characters (250 bytes); a file is held to the same.
+      if (token.secret.length > MAX_SECRET_BYTES) throw new Error("secret longer than 250 bytes");
       if (!/^[A-Za-z0-9._-]{1,64}$/.test(token.serial))
         throw new Error("serial number is not 1–64 letters, digits, '-', '_' or '.'");
       const now = ctx.clock.now();

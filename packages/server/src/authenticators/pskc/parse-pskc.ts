@@ -1,5 +1,6 @@
 import { createDecipheriv, createHmac, timingSafeEqual } from "node:crypto";
 import { XMLParser } from "fast-xml-parser";
+import { MAX_HOTP_COUNTER } from "../hotp/hotp-type.ts";
 import type { OathAlgorithm } from "../oath/oath-code.ts";
 
 /**
@@ -125,11 +126,21 @@ function readToken(
       : "SHA1";
   const data = child(key, "Data");
   const secret = readSecret(child(data, "Secret"), preSharedKey, macKey);
-  const counter = Number(text(child(child(data, "Counter"), "PlainValue")) ?? 0);
+  const counter = readCounter(text(child(child(data, "Counter"), "PlainValue")) ?? "0");
   const period =
     type === "totp" ? Number(text(child(child(data, "TimeInterval"), "PlainValue")) ?? 30) : null;
-  if (!Number.isInteger(counter) || counter < 0) throw new Error("invalid counter");
   return { serial, type, algorithm, digits, period, counter, secret };
+}
+
+/**
+ * Decimal digits only (Number() would also take "1e300", "0x10" and " "), and at most the bound
+ * the API has: a larger counter would stop the HOTP look-ahead from counting.
+ */
+function readCounter(value: string): number {
+  const counter = /^\d{1,20}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(counter <= MAX_HOTP_COUNTER))
+    throw new Error(`invalid counter: not a whole number from 0 to ${MAX_HOTP_COUNTER}`);
+  return counter;
 }
 
 function readSecret(

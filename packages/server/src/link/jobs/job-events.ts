@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { MAX_INT32 } from "../../app/route-schemas.ts";
 import { findJob, type JobRow, timeline } from "./job-store.ts";
 import { entryView } from "./job-view.ts";
 
@@ -13,8 +14,11 @@ const HEARTBEAT_MS = 15_000;
 
 export function streamJobEvents(request: FastifyRequest, reply: FastifyReply, job: JobRow): void {
   const { ctx } = request.server;
-  const lastSeen = Number(request.headers["last-event-id"] ?? 0);
-  let sent = Number.isInteger(lastSeen) && lastSeen > 0 ? lastSeen : 0;
+  // Only an id this stream could have sent resumes it: the sequence is an `integer` column, and a
+  // larger number would fail the query (PostgreSQL) or skip everything. Anything else replays all.
+  const header = String(request.headers["last-event-id"] ?? "");
+  const lastSeen = /^\d{1,10}$/.test(header) ? Number(header) : 0;
+  let sent = lastSeen <= MAX_INT32 ? lastSeen : 0;
   let busy = false;
   let again = false;
   let closed = false;
