@@ -317,4 +317,11 @@ export const settings = [
     default: 10000,
     description: "On SIGTERM, wait this long for in-flight requests before closing anyway.",
   },
+  {
+    path: "link.maxWebhooksPerTenant",
+    env: "TESSERA_LINK_MAX_WEBHOOKS_PER_TENANT",
+    type: integer(1, 1000),
+    default: 20,
+    description: "Webhook endpoints one tenant may register; each event is delivered to every one of them.",
+  },
 ] as const satisfies readonly Setting[];
