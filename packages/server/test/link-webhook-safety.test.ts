@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import type { LookupAddress } from "node:dns";
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe as suite, test } from "node:test";
 import { TesseraApiCode } from "@tessera/codes";
 import { webhookDns } from "../src/link/webhooks/webhook-address.ts";
@@ -178,6 +181,29 @@ for (const backend of backends) {
       } finally {
         hook.server.close();
         target.server.close();
+        await link.server.close();
+      }
+    });
+
+    test("a receiver that never answers is a timed-out attempt, retried later", async () => {
+      // Loopback receiver: private targets allowed. A short timeout keeps the test fast.
+      const link = await startLinkServer(backend, { ...loopbackWebhooks, "link.webhookTimeoutMs": 200 });
+      const silent = createServer(() => {});
+      silent.listen(0, "127.0.0.1");
+      await once(silent, "listening");
+      try {
+        const scenario = "link: webhook timeout";
+        const port = (silent.address() as AddressInfo).port;
+        const { apiKey, tenantId, id } = await register(link, `http://127.0.0.1:${port}/hooks`, scenario);
+        await emit(link, tenantId);
+        const delivery = await attempted(link, apiKey, id as string, scenario);
+        assert.deepEqual(
+          [delivery.state, delivery.lastStatus, delivery.lastError],
+          ["pending", null, "timed out"],
+        );
+      } finally {
+        silent.closeAllConnections();
+        silent.close();
         await link.server.close();
       }
     });
