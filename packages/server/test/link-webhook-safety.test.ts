@@ -151,7 +151,7 @@ for (const backend of backends) {
           await emit(link, tenantId);
           const delivery = await attempted(link, apiKey, id as string, scenario);
           assert.equal(delivery.state, "failed", "an address refusal is not retried");
-          assert.match(delivery.lastError ?? "", /non-public address \(127\.0\.0\.1\)/);
+          assert.match(delivery.lastError ?? "", /^address refused: .*non-public address \(127\.0\.0\.1\)/);
           assert.equal(delivery.lastStatus, null);
           assert.equal(calls, 2, "registration and the delivery's connect each resolved once");
         }

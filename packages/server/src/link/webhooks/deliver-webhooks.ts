@@ -113,4 +113,9 @@ async function send(
   }
 }
 
-const refusal = (reason: string): Outcome => ({ ok: false, final: true, status: null, error: reason });
+const refusal = (reason: string): Outcome => ({
+  ok: false,
+  final: true,
+  status: null,
+  error: `address refused: ${reason}`,
+});
