@@ -1,35 +1,21 @@
 import assert from "node:assert/strict";
-import { once } from "node:events";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe as suite, test } from "node:test";
 import { CredentialStatus as S, TesseraApiCode } from "@tessera/codes";
 import { deliverDueWebhooks } from "../src/link/webhooks/deliver-webhooks.ts";
 import { verifySignature } from "../src/link/webhooks/webhook-signature.ts";
-import { connect, endsWith, type LinkSetup, startLinkServer, waitFor } from "./helpers/link.ts";
+import {
+  connect,
+  endsWith,
+  type LinkSetup,
+  loopbackWebhooks,
+  startLinkServer,
+  until,
+  waitFor,
+  webhookReceiver,
+} from "./helpers/link.ts";
 import { backends } from "./helpers/test-database.ts";
 
 /** Live status: server-sent events and signed webhooks with retries and a delivery log. */
-interface Received {
-  readonly headers: IncomingMessage["headers"];
-  readonly body: string;
-}
-
-/** A real HTTP receiver that answers with the queued statuses, then 204. */
-async function receiver(statuses: number[]): Promise<{ server: Server; url: string; received: Received[] }> {
-  const received: Received[] = [];
-  const server = createServer(async (request, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    received.push({ headers: request.headers, body: Buffer.concat(chunks).toString() });
-    response.statusCode = statuses.shift() ?? 204;
-    response.end();
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, received };
-}
-
 async function readEvents(url: string, apiKey: string, headers: Record<string, string> = {}) {
   const response = await fetch(url, { headers: { authorization: `Bearer ${apiKey}`, ...headers } });
   assert.equal(response.headers.get("content-type"), "text/event-stream; charset=utf-8");
@@ -49,14 +35,6 @@ async function readEvents(url: string, apiKey: string, headers: Record<string, s
         data: JSON.parse(field("data") ?? "null") as { code?: number },
       };
     });
-}
-
-async function until(condition: () => boolean, what: string) {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 for (const backend of backends) {
@@ -110,7 +88,9 @@ for (const backend of backends) {
     });
 
     test("webhooks: signed deliveries, retried with backoff after a failure, logged", async () => {
-      const hook = await receiver([500]);
+      // The receiver listens on loopback, which the production default refuses as a webhook target.
+      const link = await startLinkServer(backend, loopbackWebhooks);
+      const hook = await webhookReceiver([500]);
       try {
         const scenario = "link: webhooks";
         const registered = await link.server.api("POST", "/v1/link/webhooks", {
@@ -184,29 +164,31 @@ for (const backend of backends) {
         assert.deepEqual(listed.body.webhooks, []);
       } finally {
         hook.server.close();
+        await link.server.close();
       }
     });
 
-    test("webhook URLs must be http(s); private addresses are refused unless allowed", async () => {
-      const strict = await startLinkServer(backend, { "link.webhookAllowPrivateNetworks": false });
-      try {
-        for (const url of [
-          "ftp://example.com/x",
-          "http://127.0.0.1:9/x",
-          "http://[::1]/x",
-          "http://10.1.2.3/x",
-          "http://user:pw@example.com/",
-        ]) {
-          const response = await strict.server.api("POST", "/v1/link/webhooks", {
-            apiKey: strict.apiKey,
-            body: { url },
-            scenario: "link: webhook address",
-          });
-          assert.equal(response.body.errorCode, TesseraApiCode.WebhookAddressNotAllowed, url);
-          assert.equal(response.body.field, "body.url");
-        }
-      } finally {
-        await strict.server.close();
+    test("by default webhook URLs must be http(s) on public addresses: loopback and private ones are refused", async () => {
+      for (const url of [
+        "ftp://example.com/x",
+        "http://127.0.0.1:9/x",
+        "http://[::1]/x",
+        "http://10.1.2.3/x",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::ffff:127.0.0.1]/x",
+        "http://[64:ff9b::a00:1]/x",
+        "http://[2002:a00:1::1]/x",
+        "http://198.18.0.1/x",
+        "http://user:pw@example.com/",
+      ]) {
+        const response = await link.server.api("POST", "/v1/link/webhooks", {
+          apiKey: link.apiKey,
+          body: { url },
+          scenario: "link: webhook address",
+        });
+        assert.equal(response.status, 400, url);
+        assert.equal(response.body.errorCode, TesseraApiCode.WebhookAddressNotAllowed, url);
+        assert.equal(response.body.field, "body.url");
       }
     });
   });

@@ -152,6 +152,7 @@ export const tesseraApiCodes = {
   JobNotWaiting: 9912,
   WebhookAddressNotAllowed: 9913,
   RequestTimeout: 9914,
+  WebhookLimitReached: 9915,
 } as const;
 
 export const API_EXTENSION_RANGE = { min: 9900, max: 9999 } as const;
@@ -1151,7 +1152,15 @@ export const tesseraApiCodeDetails: { readonly [K in keyof typeof tesseraApiCode
     NEVER,
     true,
     m.badRequest,
-    "The webhook URL is not an http(s) address, or it resolves to a loopback, private or link-local address and the server does not allow those.",
+    "The webhook URL is not an http(s) address, has credentials in it, or resolves to an address that is not public (loopback, private, link-local, shared, benchmarking, documentation, multicast or reserved) and the server does not allow those.",
+  ),
+  WebhookLimitReached: d(
+    "extension",
+    409,
+    NEVER,
+    false,
+    m.badRequest,
+    "The tenant already has the most webhook endpoints the server allows (link.maxWebhooksPerTenant); delete one before registering another.",
   ),
   RequestTimeout: d(
     "extension",

@@ -377,4 +377,11 @@ export const settings = [
     description:
       "A connection on which no byte moves for this long is closed, such as a client that stops reading its answer. Event streams send a heartbeat more often.",
   },
+  {
+    path: "link.maxWebhooksPerTenant",
+    env: "TESSERA_LINK_MAX_WEBHOOKS_PER_TENANT",
+    type: integer(1, 1000),
+    default: 20,
+    description: "Webhook endpoints one tenant may register; each event is delivered to every one of them.",
+  },
 ] as const satisfies readonly Setting[];

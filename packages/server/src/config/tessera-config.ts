@@ -37,6 +37,7 @@ export interface TesseraConfig {
     readonly historyDays: number;
     readonly webhookTimeoutMs: number;
     readonly webhookAllowPrivateNetworks: boolean;
+    readonly maxWebhooksPerTenant: number;
   };
   readonly shutdownDrainMs: number;
   readonly shutdownTimeoutMs: number;

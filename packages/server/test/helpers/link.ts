@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { recordObservedCode } from "@tessera/codes/coverage";
 import { type ApiResponse, apiRequest } from "./api-client.ts";
@@ -33,8 +36,13 @@ export const linkFlags = {
   "link.sandbox": "on",
   "link.pollIntervalMs": 25,
   "link.connectorTimeoutMs": 1000,
-  "link.webhookAllowPrivateNetworks": true,
 };
+
+/**
+ * Loosens the production default for a test whose webhook receiver listens on loopback: only
+ * with it may a webhook reach 127.0.0.1. Tests that need no receiver run the default (refused).
+ */
+export const loopbackWebhooks = { "link.webhookAllowPrivateNetworks": true };
 
 export async function startLinkServer(
   backend: Backend,
@@ -127,3 +135,47 @@ export async function waitFor(
 export const codes = (entries: readonly { code: number }[]) => entries.map((e) => e.code);
 export const lastCode = (entries: readonly { code: number }[]) => entries[entries.length - 1]?.code;
 export const endsWith = (code: number) => (entries: TimelineEntry[]) => lastCode(entries) === code;
+
+/** Polls until the condition holds; fails naming what never happened. */
+export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await delay(20);
+  }
+}
+
+export interface ReceivedWebhook {
+  readonly headers: IncomingMessage["headers"];
+  readonly body: string;
+}
+
+export interface WebhookReceiver {
+  readonly server: Server;
+  readonly port: number;
+  readonly url: string;
+  readonly received: ReceivedWebhook[];
+}
+
+/**
+ * A real HTTP webhook receiver on a loopback address (127.0.0.1 unless `host` says otherwise, on
+ * a free port unless `port` says which) that answers with the queued statuses, then 204.
+ */
+export async function webhookReceiver(
+  statuses: number[],
+  options: { host?: string; port?: number; headers?: Record<string, string> } = {},
+): Promise<WebhookReceiver> {
+  const received: ReceivedWebhook[] = [];
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    received.push({ headers: request.headers, body: Buffer.concat(chunks).toString() });
+    response.writeHead(statuses.shift() ?? 204, options.headers ?? {});
+    response.end();
+  });
+  const host = options.host ?? "127.0.0.1";
+  server.listen(options.port ?? 0, host);
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  return { server, port, url: `http://${host}:${port}/hooks`, received };
+}

@@ -1,6 +1,7 @@
 import type { ServerContext } from "../../app/server-context.ts";
 import { openJson, webhookSecret } from "../link-secrets.ts";
-import { refuseWebhookUrl } from "./webhook-address.ts";
+import { parseWebhookUrl, WebhookAddressRefused } from "./webhook-address.ts";
+import { postWebhook } from "./webhook-request.ts";
 import { signature } from "./webhook-signature.ts";
 
 /**
@@ -76,17 +77,18 @@ interface Outcome {
 
 async function send(
   ctx: ServerContext,
-  url: string,
+  raw: string,
   secret: string,
   delivery: { id: string; payload: string },
 ): Promise<Outcome> {
-  const refused = await refuseWebhookUrl(url, ctx.config.link.webhookAllowPrivateNetworks);
-  if (refused !== undefined) return { ok: false, final: true, status: null, error: refused };
+  const { webhookAllowPrivateNetworks: allowPrivate, webhookTimeoutMs: timeoutMs } = ctx.config.link;
+  const url = parseWebhookUrl(raw, allowPrivate);
+  if (typeof url === "string") return refusal(url);
   const event = JSON.parse(delivery.payload) as { id: string; type: string };
   try {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: {
+    const status = await postWebhook(
+      url,
+      {
         "content-type": "application/json",
         "user-agent": "Tessera-Webhooks/1",
         "tessera-event-id": event.id,
@@ -94,20 +96,26 @@ async function send(
         "tessera-delivery-id": delivery.id,
         "tessera-signature": signature(secret, Math.floor(ctx.clock.now() / 1000), delivery.payload),
       },
-      body: delivery.payload,
-      redirect: "manual",
-      signal: AbortSignal.timeout(ctx.config.link.webhookTimeoutMs),
-    });
-    await response.body?.cancel();
-    const ok = response.status >= 200 && response.status < 300;
-    return { ok, final: false, status: response.status, error: ok ? null : `HTTP ${response.status}` };
+      delivery.payload,
+      { allowPrivate, timeoutMs },
+    );
+    const ok = status >= 200 && status < 300;
+    return { ok, final: false, status, error: ok ? null : `HTTP ${status}` };
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    if (error instanceof WebhookAddressRefused) return refusal(error.message);
+    const { name, code } = error as { name?: string; code?: string };
     return {
       ok: false,
       final: false,
       status: null,
-      error: (error as Error).name === "TimeoutError" ? "timed out" : (cause ?? "network error"),
+      error: name === "AbortError" || name === "TimeoutError" ? "timed out" : (code ?? "network error"),
     };
   }
 }
+
+const refusal = (reason: string): Outcome => ({
+  ok: false,
+  final: true,
+  status: null,
+  error: `address refused: ${reason}`,
+});

@@ -1,8 +1,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { Insertable } from "kysely";
 import { success } from "../../app/envelope.ts";
 import { body, okResponse } from "../../app/route-schemas.ts";
+import type { LinkWebhooksTable } from "../../storage/schema.ts";
 import { idParam } from "../credentials/credential-routes.ts";
 import { sealJson, webhookSecret } from "../link-secrets.ts";
 import { refuseWebhookUrl } from "./webhook-address.ts";
@@ -64,6 +66,34 @@ async function webhookFromPath(request: FastifyRequest<IdParams>) {
   return row;
 }
 
+/**
+ * The per-tenant cap is checked and the row inserted in one transaction that first locks the
+ * tenant's row (PostgreSQL; SQLite runs one write transaction at a time), so a burst of
+ * concurrent registrations, from any number of processes, cannot count the same free slot twice.
+ */
+async function insertWithinCap(request: FastifyRequest, row: Insertable<LinkWebhooksTable>) {
+  const { ctx } = request.server;
+  const cap = ctx.config.link.maxWebhooksPerTenant;
+  await ctx.database.db.transaction().execute(async (trx) => {
+    await trx
+      .selectFrom("tenants")
+      .select("id")
+      .where("id", "=", row.tenant_id)
+      .$if(ctx.database.dialect === "postgres", (query) => query.forUpdate())
+      .execute();
+    const { count } = await trx
+      .selectFrom("link_webhooks")
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as("count"))
+      .where("tenant_id", "=", row.tenant_id)
+      .executeTakeFirstOrThrow();
+    if (Number(count) >= cap)
+      throw new TesseraError(TesseraApiCode.WebhookLimitReached, {
+        message: `the tenant already has ${cap} webhooks, the most allowed (link.maxWebhooksPerTenant)`,
+      });
+    await trx.insertInto("link_webhooks").values(row).execute();
+  });
+}
+
 export const webhookRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Body: { url: string; events?: string[] } }>(
     "/webhooks",
@@ -104,7 +134,7 @@ export const webhookRoutes: FastifyPluginAsync = async (app) => {
         events: JSON.stringify(request.body.events ?? ["*"]),
         created_at: ctx.clock.now(),
       };
-      await ctx.database.db.insertInto("link_webhooks").values(row).execute();
+      await insertWithinCap(request, row);
       request.auditSubject = `webhook:${id}`;
       reply.code(201);
       return success({ webhook: view(row), secret });
