@@ -107,6 +107,12 @@ try {
         await fetch(`${server.url}${path}`, { method: "POST", headers, body: JSON.stringify(body) })
       ).json() as Promise<Record<string, unknown>>;
     await post("/v1/users", { username: "bench", password: "correct horse battery" });
+    // Password validations spread over as many users as there are connections: concurrent
+    // attempts on one account count against its lockout before they are checked (issue #9), so
+    // one user under 16 parallel sign-ins would measure the lockout, not the server.
+    const passwordUsers = Math.max(...concurrencies);
+    for (let i = 0; i < passwordUsers; i += 1)
+      await post("/v1/users", { username: `bench-pw-${i}`, password: "correct horse battery" });
     const { sessionToken } = await post("/v1/sessions", {
       username: "bench",
       durationMinutes: 600,
@@ -138,6 +144,7 @@ try {
     );
 
     let nextOtpUser = 0;
+    let nextPasswordUser = 0;
     for (const connections of only === "link" ? [] : concurrencies) {
       const base = { connections, durationSeconds: duration, serverCpuSeconds: () => server.cpuSeconds() };
       const label = (workload: string, implementation = "tessera") => ({ workload, backend, implementation });
@@ -164,7 +171,11 @@ try {
           url: `${server.url}/v1/auth/password`,
           method: "POST",
           headers,
-          body: JSON.stringify({ username: "bench", password: "correct horse battery" }),
+          bodies: () =>
+            JSON.stringify({
+              username: `bench-pw-${nextPasswordUser++ % passwordUsers}`,
+              password: "correct horse battery",
+            }),
         }),
       );
       // One-time codes are single use: every request presents the current code of a user that has

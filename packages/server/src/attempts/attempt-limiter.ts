@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { perDatabase, preparedQuery } from "../storage/prepared-query.ts";
 import type { Schema } from "../storage/schema.ts";
 
 /**
@@ -50,6 +51,43 @@ export type Reservation =
     }
   | { readonly granted: false; readonly lockedUntil: number | null };
 
+type ReserveParams = {
+  id: string;
+  now: number;
+  maxFailures: number;
+  lockMs: number;
+  maxConsecutive: number;
+};
+
+/**
+ * The reservation runs before every password and code check, so it is compiled once per subject
+ * kind (storage/prepared-query.ts) rather than built on each request.
+ */
+const reserveQueries = perDatabase((db: Kysely<Schema>) => {
+  const forKind = (kind: SubjectKind) =>
+    preparedQuery<Schema, ReserveParams, { locked_until: number | null }>(db, (p) => {
+      const { table, failures } = subjects[kind];
+      const f = sql.ref(failures);
+      const now = sql`CAST(${p("now")} AS bigint)`;
+      const permanent = sql`consecutive_failures + 1 >= ${p("maxConsecutive")}`;
+      const limit = sql`${f} + 1 >= ${p("maxFailures")}`;
+      const doubling = sql`(CASE WHEN lock_count >= ${MAX_DOUBLINGS} THEN ${2 ** MAX_DOUBLINGS} ELSE (1 << lock_count) END)`;
+      const query = sql<{ locked_until: number | null }>`
+        UPDATE ${sql.table(table)} SET
+          ${f} = CASE WHEN ${permanent} THEN ${f} WHEN ${limit} THEN 0 ELSE ${f} + 1 END,
+          lock_count = CASE WHEN ${permanent} THEN lock_count WHEN ${limit} THEN lock_count + 1 ELSE lock_count END,
+          locked_until = CASE
+            WHEN ${permanent} THEN CAST(${PERMANENT_LOCK} AS bigint)
+            WHEN ${limit} THEN ${now} + CAST(${p("lockMs")} AS bigint) * ${doubling}
+            ELSE NULL END,
+          consecutive_failures = consecutive_failures + 1
+        WHERE id = ${p("id")} AND (locked_until IS NULL OR locked_until <= ${now})
+        RETURNING locked_until`;
+      return { compile: () => query.compile(db) };
+    });
+  return { account: forKind("account"), token: forKind("token") };
+});
+
 export async function reserveAttempt(
   db: Kysely<Schema>,
   kind: SubjectKind,
@@ -57,24 +95,15 @@ export async function reserveAttempt(
   policy: AttemptPolicy,
   now: number,
 ): Promise<Reservation> {
-  const { table, failures } = subjects[kind];
-  const f = sql.ref(failures);
-  const permanent = sql`consecutive_failures + 1 >= ${policy.maxConsecutive}`;
-  const limit = sql`${f} + 1 >= ${policy.maxFailures}`;
-  const doubling = sql`(CASE WHEN lock_count >= ${MAX_DOUBLINGS} THEN ${2 ** MAX_DOUBLINGS} ELSE (1 << lock_count) END)`;
-  const reserved = await sql<{ locked_until: number | null }>`
-    UPDATE ${sql.table(table)} SET
-      ${f} = CASE WHEN ${permanent} THEN ${f} WHEN ${limit} THEN 0 ELSE ${f} + 1 END,
-      lock_count = CASE WHEN ${permanent} THEN lock_count WHEN ${limit} THEN lock_count + 1 ELSE lock_count END,
-      locked_until = CASE
-        WHEN ${permanent} THEN CAST(${PERMANENT_LOCK} AS bigint)
-        WHEN ${limit} THEN CAST(${now} AS bigint) + CAST(${policy.lockMs} AS bigint) * ${doubling}
-        ELSE NULL END,
-      consecutive_failures = consecutive_failures + 1
-    WHERE id = ${id} AND (locked_until IS NULL OR locked_until <= CAST(${now} AS bigint))
-    RETURNING locked_until`.execute(db);
-  const row = reserved.rows[0];
+  const [row] = await reserveQueries(db)[kind]({
+    id,
+    now,
+    maxFailures: policy.maxFailures,
+    lockMs: policy.lockMs,
+    maxConsecutive: policy.maxConsecutive,
+  });
   if (row !== undefined) return { granted: true, kind, id, policy, lockedUntil: row.locked_until };
+  const { table } = subjects[kind];
   const current = await sql<{ locked_until: number | null }>`
     SELECT locked_until FROM ${sql.table(table)} WHERE id = ${id}`.execute(db);
   return { granted: false, lockedUntil: current.rows[0]?.locked_until ?? null };
