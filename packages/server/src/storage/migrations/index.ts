@@ -4,7 +4,7 @@ import { authenticators } from "./002-authenticators.ts";
 import { link } from "./003-link.ts";
 import { attemptLimits } from "./004-attempt-limits.ts";
 import { accessControl } from "./005-access-control.ts";
-import { tokenPool } from "./010-token-pool.ts";
+import { tokenPool } from "./006-token-pool.ts";
 
 /** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
 const migrations: Record<string, Migration> = {
@@ -13,7 +13,7 @@ const migrations: Record<string, Migration> = {
   "003-link": link,
   "004-attempt-limits": attemptLimits,
   "005-access-control": accessControl,
-  "010-token-pool": tokenPool,
+  "006-token-pool": tokenPool,
 };
 
 export const migrationProvider: MigrationProvider = {
