@@ -5,15 +5,23 @@ import { verifyAudit } from "../src/audit/verify-audit.ts";
 import { ConfigError, loadConfig } from "../src/config/load-config.ts";
 import { reportRefusedRequests } from "../src/rate-limits/refused-requests.ts";
 import { type ApiResponse, apiRequest } from "./helpers/api-client.ts";
-import { runCli } from "./helpers/run-cli.ts";
-import { type ServerProcess, startServerProcess } from "./helpers/server-process.ts";
-import { backends, createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
+import { type ProcessPair, startProcessPair } from "./helpers/process-pair.ts";
+import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
 /** Rate limits held in the database: /v1/auth/* per source and per tenant, refused floods. */
 
 const evaluated = (answers: readonly ApiResponse[]) =>
   answers.filter((r) => r.body.errorCode !== TesseraApiCode.RateLimited).length;
+
+/** How many events the audit trail holds. */
+async function auditEventCount(db: TestServer["server"]["ctx"]["database"]["db"]): Promise<number> {
+  const row = await db
+    .selectFrom("audit_events")
+    .select((eb) => eb.fn.countAll().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
 
 function assertRateLimited(answers: readonly ApiResponse[]): void {
   for (const r of answers.filter((a) => a.body.errorCode === TesseraApiCode.RateLimited)) {
@@ -118,15 +126,7 @@ for (const backend of backends) {
 
     test("a burst of 200 bad-key requests appends one audit event now and one aggregate later; the chain verifies", async () => {
       const { db } = s.server.ctx.database;
-      const count = async () =>
-        Number(
-          (
-            await db
-              .selectFrom("audit_events")
-              .select((eb) => eb.fn.countAll().as("n"))
-              .executeTakeFirstOrThrow()
-          ).n,
-        );
+      const count = () => auditEventCount(db);
       const before = await count();
       const answers = await Promise.all(
         Array.from({ length: 200 }, (_, i) =>
@@ -171,15 +171,7 @@ for (const backend of backends) {
 
     test("a flood of anonymous page requests (bad recovery and provisioning links) writes one event per window", async () => {
       const { db } = s.server.ctx.database;
-      const count = async () =>
-        Number(
-          (
-            await db
-              .selectFrom("audit_events")
-              .select((eb) => eb.fn.countAll().as("n"))
-              .executeTakeFirstOrThrow()
-          ).n,
-        );
+      const count = () => auditEventCount(db);
       // A fresh window, so that this source's first refusal of it is the one written.
       s.clock.advance(120_000);
       const before = await count();
@@ -205,34 +197,21 @@ for (const backend of backends) {
 }
 
 suite("/v1/auth rate limit across two server processes on one PostgreSQL", () => {
-  let database: TestDatabase;
-  let a: ServerProcess;
-  let b: ServerProcess;
-  let apiKey = "";
+  let pair: ProcessPair;
   before(async () => {
-    database = await createTestDatabase("postgres");
-    const data = ["--data-dir", database.dataDir, "--database-url", database.databaseUrl ?? ""];
-    const created = await runCli([...data, "tenant", "create", "limited", "--json"], {
-      scenario: "rate limit processes: setup",
+    pair = await startProcessPair("limited", "rate limit processes: setup", {
+      TESSERA_RATE_LIMIT_AUTH_PER_SOURCE: "7",
     });
-    apiKey = JSON.parse(created.stdout).apiKey;
-    const env = { TESSERA_RATE_LIMIT_AUTH_PER_SOURCE: "7" };
-    a = await startServerProcess(data, env);
-    b = await startServerProcess(data, env);
   });
-  after(async () => {
-    await a.stop("SIGKILL");
-    await b.stop("SIGKILL");
-    await database.drop();
-  });
+  after(() => pair.close());
 
   test("a burst spread over both processes evaluates at most the limit", async () => {
     const answers = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        apiRequest(`${(i % 2 === 0 ? a : b).url}/v1/auth/password`, {
+        apiRequest(`${(i % 2 === 0 ? pair.a : pair.b).url}/v1/auth/password`, {
           method: "POST",
           scenario: "rate limit processes: burst",
-          headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+          headers: { authorization: `Bearer ${pair.apiKey}`, "content-type": "application/json" },
           body: JSON.stringify({ username: `nobody${i}`, password: "spray-password" }),
         }),
       ),

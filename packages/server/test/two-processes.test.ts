@@ -4,32 +4,22 @@ import { ApiReturnCode } from "@tessera/codes";
 import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
 import { apiRequest } from "./helpers/api-client.ts";
 import { oathtoolHotp } from "./helpers/oathtool.ts";
+import { type ProcessPair, startProcessPair } from "./helpers/process-pair.ts";
 import { runCli } from "./helpers/run-cli.ts";
-import { type ServerProcess, startServerProcess } from "./helpers/server-process.ts";
-import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
+import type { ServerProcess } from "./helpers/server-process.ts";
 
 /** PostgreSQL lets several server processes share the work; limits must hold across them. */
 suite("two server processes on one PostgreSQL", () => {
-  let database: TestDatabase;
+  let pair: ProcessPair;
   let a: ServerProcess;
   let b: ServerProcess;
   let apiKey = "";
-  let data: string[] = [];
+  let data: readonly string[] = [];
   before(async () => {
-    database = await createTestDatabase("postgres");
-    data = ["--data-dir", database.dataDir, "--database-url", database.databaseUrl ?? ""];
-    const created = await runCli([...data, "tenant", "create", "shared", "--json"], {
-      scenario: "two processes: setup",
-    });
-    apiKey = JSON.parse(created.stdout).apiKey;
-    a = await startServerProcess(data);
-    b = await startServerProcess(data);
+    pair = await startProcessPair("shared", "two processes: setup");
+    ({ a, b, apiKey, data } = pair);
   });
-  after(async () => {
-    await a.stop("SIGKILL");
-    await b.stop("SIGKILL");
-    await database.drop();
-  });
+  after(() => pair.close());
 
   const call = (server: ServerProcess, method: string, path: string, body: unknown, scenario: string) =>
     apiRequest(`${server.url}${path}`, {

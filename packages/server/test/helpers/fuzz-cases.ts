@@ -1,4 +1,4 @@
-import { extremeNumberTexts, RawNumber, toJsonText, toQueryText } from "./schema-arbitraries.ts";
+import { extremeNumberTexts, RawNumber, type Schema, toJsonText, toQueryText } from "./schema-arbitraries.ts";
 
 /**
  * Deterministic attacks on one route of the OpenAPI document: a plausible request (known ids in
@@ -7,17 +7,6 @@ import { extremeNumberTexts, RawNumber, toJsonText, toQueryText } from "./schema
  * number where a string belongs. Random search would rarely pair the right path with the right
  * field; this covers every pair.
  */
-type Schema = {
-  type?: string | string[];
-  properties?: Record<string, Schema>;
-  required?: string[];
-  items?: Schema;
-  enum?: unknown[];
-  maxLength?: number;
-  maxItems?: number;
-  maxProperties?: number;
-  minimum?: number;
-};
 export type Parameter = { in: string; name: string; required?: boolean; schema: Schema };
 export type Operation = {
   parameters?: Parameter[];

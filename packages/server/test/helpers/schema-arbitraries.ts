@@ -6,7 +6,7 @@ import fc from "fast-check";
  * the extremes: numbers at and past 2^31, 2^53 and 2^64, negative, fractional and unrepresentable
  * ones, strings at and past their maxLength and far past the body limit, arrays past maxItems.
  */
-type Schema = {
+export type Schema = {
   type?: string | string[];
   properties?: Record<string, Schema>;
   required?: string[];
