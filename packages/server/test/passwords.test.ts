@@ -240,6 +240,37 @@ for (const backend of backends) {
       assert.equal(after.status, 200);
     });
 
+    test("own change: a burst of wrong current passwords evaluates at most the limit; another tenant's user is unknown", async () => {
+      const { apiKey, tenant } = await s.tenant(undefined, { lockoutBaseSeconds: 600 });
+      await newUser(apiKey, "rosa");
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          s.api("POST", "/v1/auth/password/change", {
+            apiKey,
+            body: { username: "rosa", currentPassword: `guess${i}`, newPassword: "battery staple" },
+            scenario: "passwords: own change, burst of wrong current passwords",
+          }),
+        ),
+      );
+      const evaluated = results.filter((r) => r.body.errorCode === ApiReturnCode.PartnerUserLoginFailed);
+      assert.ok(evaluated.length <= tenant.passwordMaxFailures, `${evaluated.length} evaluated`);
+      for (const r of results.filter((r) => !evaluated.includes(r)))
+        assert.equal(r.body.errorCode, ApiReturnCode.MaximumLoginPartnerUserAttempsExceeded);
+      s.clock.advance(600_000);
+      assert.equal(
+        (await login(apiKey, "rosa", "correct horse", "passwords: unchanged after the burst")).status,
+        200,
+      );
+      const other = await s.tenant();
+      const foreign = await s.api("POST", "/v1/auth/password/change", {
+        apiKey: other.apiKey,
+        body: { username: "rosa", currentPassword: "correct horse", newPassword: "battery staple" },
+        scenario: "passwords: own change of another tenant's user",
+      });
+      assert.equal(foreign.body.errorCode, ApiReturnCode.InvalidPartnerUserLogin);
+      assert.equal((await login(apiKey, "rosa", "correct horse", "passwords: still unchanged")).status, 200);
+    });
+
     test("recovery by e-mailed link: works once, expires, and checks both ids", async () => {
       const { apiKey } = await s.tenant();
       await newUser(apiKey, "pia", { email: "pia@mail.test" });
