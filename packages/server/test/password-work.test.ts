@@ -31,7 +31,7 @@ for (const backend of backends) {
     });
     after(() => s.close());
 
-    test("unknown, disabled, expired, wrong, locked (right and wrong) and right: one computation each", async () => {
+    test("unknown, disabled, expired, no password, wrong, locked (right and wrong) and right: one computation each", async () => {
       const { apiKey } = await s.tenant(undefined, { passwordMaxFailures: 2, lockoutBaseSeconds: 60 });
       const newUser = async (username: string, extra: Record<string, unknown> = {}) => {
         const r = await s.api("POST", "/v1/users", {
@@ -44,11 +44,18 @@ for (const backend of backends) {
       await newUser("wren");
       await newUser("xena", { disabled: true });
       await newUser("yuri", { expiresAt: s.clock.now() + DAY });
+      const passwordless = await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username: "zoe" },
+        scenario: "password work: setup",
+      });
+      assert.equal(passwordless.status, 201);
       s.clock.advance(DAY);
       const cases = [
         ["nobody", "correct horse", ApiReturnCode.InvalidPartnerUserLogin],
         ["xena", "correct horse", ApiReturnCode.PartnerUserLoginDisabled],
         ["yuri", "correct horse", ApiReturnCode.AccountExpired],
+        ["zoe", "correct horse", ApiReturnCode.PartnerUserLoginFailed],
         ["wren", "wrong horse", ApiReturnCode.PartnerUserLoginFailed],
         ["wren", "wrong horse", ApiReturnCode.MaximumLoginPartnerUserAttempsExceeded],
         ["wren", "correct horse", ApiReturnCode.MaximumLoginPartnerUserAttempsExceeded],
