@@ -8,6 +8,12 @@ export interface TesseraErrorOptions {
   readonly message?: string;
   /** The request field at fault, for malformed input. */
   readonly field?: string;
+  /**
+   * When the refused request may be tried again (epoch ms), for a temporary lock: the server's
+   * error handler answers with Retry-After and `lockedUntil`. Absent for a lock that only an
+   * administrator can lift.
+   */
+  readonly retryAt?: number;
   readonly cause?: unknown;
 }
 
@@ -19,6 +25,7 @@ export class TesseraError extends Error {
   readonly code: number;
   readonly info: CodeInfo;
   readonly field: string | undefined;
+  readonly retryAt: number | undefined;
 
   constructor(code: number, options: TesseraErrorOptions = {}) {
     const info = describe(code, options.catalog);
@@ -28,6 +35,7 @@ export class TesseraError extends Error {
     this.code = code;
     this.info = info;
     this.field = options.field;
+    this.retryAt = options.retryAt;
   }
 
   get httpStatus(): number {

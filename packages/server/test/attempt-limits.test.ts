@@ -75,6 +75,90 @@ for (const backend of backends) {
       );
     });
 
+    test("concurrent right passwords: up to the limit all succeed; beyond it at most the limit is evaluated and the next one succeeds", async () => {
+      const { apiKey, tenant } = await s.tenant();
+      const limit = tenant.passwordMaxFailures;
+      const username = await newUser(apiKey);
+      const rights = (count: number, scenario: string) =>
+        Promise.all(Array.from({ length: count }, () => login(apiKey, username, "correct horse", scenario)));
+      const within = await rights(limit, "limits: concurrent right passwords within the limit");
+      assert.deepEqual(
+        within.map((r) => r.status),
+        Array(limit).fill(200),
+      );
+      // Reservations cannot tell a right password from a wrong one before it is checked, so
+      // beyond the limit some are refused with the lock; its message must not blame wrong passwords.
+      const beyond = await rights(limit * 3, "limits: concurrent right passwords beyond the limit");
+      const evaluated = beyond.filter((r) => r.status === 200);
+      assert.ok(evaluated.length <= limit, `${evaluated.length} evaluated, limit ${limit}`);
+      for (const r of beyond.filter((r) => r.status !== 200)) {
+        assert.equal(r.body.errorCode, ApiReturnCode.MaximumLoginPartnerUserAttempsExceeded);
+        assert.match(r.body.errorMessage, /too many sign-in attempts/);
+        assert.doesNotMatch(r.body.errorMessage, /wrong/);
+      }
+      // The lock a reservation took was lifted by the successes that followed.
+      const next = await login(apiKey, username, "correct horse", "limits: right password after the burst");
+      assert.equal(next.status, 200);
+    });
+
+    test("temporary lock answers carry Retry-After and lockedUntil; permanent ones name the call that clears them", async () => {
+      const { apiKey } = await s.tenant(undefined, {
+        passwordMaxFailures: 2,
+        lockoutBaseSeconds: 60,
+        otpMaxFailures: 2,
+        otpLockoutSeconds: 60,
+        maxConsecutiveFailures: 4,
+      });
+      const username = await newUser(apiKey);
+      const serial = await newToken(apiKey, username);
+      const subjects = [
+        {
+          guess: (right: boolean, scenario: string) =>
+            login(apiKey, username, right ? "correct horse" : "wrong horse", scenario),
+          wrongCode: ApiReturnCode.PartnerUserLoginFailed,
+          lockedCode: ApiReturnCode.MaximumLoginPartnerUserAttempsExceeded,
+          clears: `PATCH /v1/users/${username} {"unlock": true}`,
+        },
+        {
+          guess: (right: boolean, scenario: string) =>
+            otp(apiKey, username, right ? oathtoolHotp(secretHex, 0) : "999999", scenario),
+          wrongCode: ApiReturnCode.OTPInvalid,
+          lockedCode: ApiReturnCode.MaximumFailedOTPRequestsExceeded,
+          clears: `POST /v1/authenticators/${serial}/enable`,
+        },
+      ];
+      for (const { guess, wrongCode, lockedCode, clears } of subjects) {
+        const wrong = await guess(false, "limits: wrong before a lock");
+        assert.equal(wrong.body.errorCode, wrongCode);
+        assert.equal(wrong.headers.get("retry-after"), null);
+        const locking = await guess(false, "limits: locking guess");
+        assert.equal(locking.status, 423);
+        assert.equal(locking.body.errorCode, lockedCode);
+        assert.equal(locking.headers.get("retry-after"), "60");
+        const until = new Date(s.clock.now() + 60_000).toISOString();
+        assert.equal(locking.body.lockedUntil, until);
+        assert.match(locking.body.errorMessage, /too many sign-in attempts/);
+        assert.doesNotMatch(locking.body.errorMessage, /wrong/);
+        s.clock.advance(59_500);
+        const right = await guess(true, "limits: right while locked");
+        assert.equal(right.body.errorCode, lockedCode);
+        assert.equal(right.headers.get("retry-after"), "1");
+        assert.equal(right.body.lockedUntil, until);
+        s.clock.advance(500);
+        await guess(false, "limits: wrong after a lock");
+        const permanent = await guess(false, "limits: guess that locks for good");
+        s.clock.advance(YEAR);
+        const refused = await guess(true, "limits: right while locked for good");
+        for (const r of [permanent, refused]) {
+          assert.equal(r.status, 423);
+          assert.equal(r.body.errorCode, lockedCode);
+          assert.equal(r.headers.get("retry-after"), null, "a permanent lock has no time to wait for");
+          assert.equal(r.body.lockedUntil, undefined);
+          assert.ok(r.body.errorMessage.includes(clears), r.body.errorMessage);
+        }
+      }
+    });
+
     test("40 concurrent codes (one right) evaluate at most the limit; locked, right and wrong answer alike", async () => {
       const { apiKey, tenant } = await s.tenant();
       const username = await newUser(apiKey);

@@ -155,6 +155,122 @@ for (const backend of backends) {
       assert.equal(short.body.field, "body.newPassword");
     });
 
+    test("an auth key changes a user's own password (expired too); wrong current ones count; the admin reset needs users", async () => {
+      const { apiKey: admin } = await s.tenant(undefined, {
+        passwordMaxAgeDays: 90,
+        passwordMaxFailures: 2,
+        lockoutBaseSeconds: 60,
+      });
+      await newUser(admin, "quinn", { email: "quinn@mail.test" });
+      const created = await s.api("POST", "/v1/api-keys", {
+        apiKey: admin,
+        body: { name: "login page", scopes: ["auth"] },
+        scenario: "passwords: auth key",
+      });
+      const auth = created.body.apiKey as string;
+      const change = (body: Record<string, unknown>, scenario: string) =>
+        s.api("POST", "/v1/auth/password/change", { apiKey: auth, body, scenario });
+      for (const body of [
+        { currentPassword: "correct horse", newPassword: "battery staple" },
+        { newPassword: "battery staple" },
+      ]) {
+        const refused = await s.api("POST", "/v1/users/quinn/password", {
+          apiKey: auth,
+          body,
+          scenario: "passwords: admin route refused to an auth key",
+        });
+        assert.equal(refused.status, 403);
+        assert.equal(refused.body.errorCode, ApiReturnCode.PartnerUserLoginFailedNotAdmin);
+      }
+      const wrong = await change(
+        { username: "quinn", currentPassword: "nope", newPassword: "battery staple" },
+        "passwords: own change, wrong current",
+      );
+      assert.equal(wrong.body.errorCode, ApiReturnCode.PartnerUserLoginFailed);
+      const locking = await change(
+        { username: "quinn", currentPassword: "nope again", newPassword: "battery staple" },
+        "passwords: own change, wrong current locks",
+      );
+      assert.equal(locking.body.errorCode, ApiReturnCode.MaximumLoginPartnerUserAttempsExceeded);
+      const whileLocked = await change(
+        { username: "quinn", currentPassword: "correct horse", newPassword: "battery staple" },
+        "passwords: own change while locked",
+      );
+      assert.equal(whileLocked.body.errorCode, ApiReturnCode.MaximumLoginPartnerUserAttempsExceeded);
+      assert.equal(
+        (
+          await change(
+            { username: "nobody", currentPassword: "x", newPassword: "battery staple" },
+            "passwords: own change, unknown user",
+          )
+        ).body.errorCode,
+        ApiReturnCode.InvalidPartnerUserLogin,
+      );
+      const short = await change(
+        { username: "quinn", currentPassword: "correct horse", newPassword: "short" },
+        "passwords: own change, too short",
+      );
+      assert.equal(short.status, 400);
+      assert.equal(short.body.field, "body.newPassword");
+      const missing = await change(
+        { username: "quinn", newPassword: "battery staple" },
+        "passwords: own change without the current password",
+      );
+      assert.equal(missing.status, 400);
+      assert.equal(missing.body.field, "body.currentPassword");
+      s.clock.advance(90 * DAY);
+      const expired = await s.api("POST", "/v1/auth/password", {
+        apiKey: auth,
+        body: { username: "quinn", password: "correct horse" },
+        scenario: "passwords: expired",
+      });
+      assert.equal(expired.body.errorCode, ApiReturnCode.PartnerUserLoginFailedPasswordExpired);
+      const changed = await change(
+        { username: "quinn", currentPassword: "correct horse", newPassword: "battery staple" },
+        "passwords: own change of an expired password",
+      );
+      assert.equal(changed.status, 200);
+      assert.equal(changed.body.errorCode, ApiReturnCode.PartnerUserChangedPassword);
+      assert.match(smtp.to("quinn@mail.test").at(-1)?.raw ?? "", /Your password was changed/);
+      const after = await s.api("POST", "/v1/auth/password", {
+        apiKey: auth,
+        body: { username: "quinn", password: "battery staple" },
+        scenario: "passwords: new password",
+      });
+      assert.equal(after.status, 200);
+    });
+
+    test("own change: a burst of wrong current passwords evaluates at most the limit; another tenant's user is unknown", async () => {
+      const { apiKey, tenant } = await s.tenant(undefined, { lockoutBaseSeconds: 600 });
+      await newUser(apiKey, "rosa");
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          s.api("POST", "/v1/auth/password/change", {
+            apiKey,
+            body: { username: "rosa", currentPassword: `guess${i}`, newPassword: "battery staple" },
+            scenario: "passwords: own change, burst of wrong current passwords",
+          }),
+        ),
+      );
+      const evaluated = results.filter((r) => r.body.errorCode === ApiReturnCode.PartnerUserLoginFailed);
+      assert.ok(evaluated.length <= tenant.passwordMaxFailures, `${evaluated.length} evaluated`);
+      for (const r of results.filter((r) => !evaluated.includes(r)))
+        assert.equal(r.body.errorCode, ApiReturnCode.MaximumLoginPartnerUserAttempsExceeded);
+      s.clock.advance(600_000);
+      assert.equal(
+        (await login(apiKey, "rosa", "correct horse", "passwords: unchanged after the burst")).status,
+        200,
+      );
+      const other = await s.tenant();
+      const foreign = await s.api("POST", "/v1/auth/password/change", {
+        apiKey: other.apiKey,
+        body: { username: "rosa", currentPassword: "correct horse", newPassword: "battery staple" },
+        scenario: "passwords: own change of another tenant's user",
+      });
+      assert.equal(foreign.body.errorCode, ApiReturnCode.InvalidPartnerUserLogin);
+      assert.equal((await login(apiKey, "rosa", "correct horse", "passwords: still unchanged")).status, 200);
+    });
+
     test("recovery by e-mailed link: works once, expires, and checks both ids", async () => {
       const { apiKey } = await s.tenant();
       await newUser(apiKey, "pia", { email: "pia@mail.test" });

@@ -307,8 +307,8 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     423,
     DELAY,
     true,
-    m.tooManyAttempts,
-    "The token is locked after too many wrong codes; it unlocks after the tenant's timeout or by an administrator.",
+    m.tooManyFailures,
+    "The token is locked after too many attempts (concurrent ones count before they are checked); even the right code is refused until the lock ends. A temporary lock answers with Retry-After and lockedUntil; after the tenant's maxConsecutiveFailures it lasts until an administrator enables the token (POST /v1/authenticators/{serial}/enable).",
   ),
   CreateTransactionFailed: d(
     "approval",
@@ -437,7 +437,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     NEVER,
     true,
     m.accessDenied,
-    "The operation requires an administrator and the caller is not one.",
+    "The API key lacks the scope this operation needs (auth, users, tokens, audit, link or admin).",
   ),
   PartnerUserLoginFailedInvalidOTP: d(
     "oath",
@@ -933,15 +933,15 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     DELAY,
     true,
     m.tooManyAttempts,
-    "Too many failed API-key attempts from this source address; it is locked out for a while.",
+    "Too many failed API-key attempts from this source address; it is locked out for a while (Retry-After and lockedUntil say until when).",
   ),
   MaximumLoginPartnerUserAttempsExceeded: d(
     "passwords",
     423,
     DELAY,
     true,
-    m.tooManyAttempts,
-    "The account is locked after too many wrong passwords; even the right password is refused until the lock ends.",
+    m.tooManyFailures,
+    'The account is locked after too many sign-in attempts (concurrent ones count before they are checked); even the right password is refused until the lock ends. A temporary lock answers with Retry-After and lockedUntil; after the tenant\'s maxConsecutiveFailures it lasts until an administrator unlocks the user (PATCH /v1/users/{username} {"unlock": true}) or sets a new password.',
   ),
   PartnerUserFIDOU2FNoUserPresence: d(
     "fido",

@@ -7,6 +7,8 @@ export const publicMessages = {
   ok: "Done.",
   signInFailed: "Sign-in failed. Check your details and try again.",
   tooManyAttempts: "Too many attempts. Please wait a while and try again.",
+  // Account and token locks: temporary or until an administrator lifts them, without saying which.
+  tooManyFailures: "Too many failed attempts. Try again later, or contact your administrator.",
   accountUnavailable: "This account cannot be used to sign in. Contact your administrator.",
   accessDenied: "Access is not allowed at this time or from this place. Contact your administrator.",
   badRequest: "The request could not be processed. Check what you entered and try again.",

@@ -9,6 +9,8 @@ export interface Envelope {
   readonly errorName: string;
   readonly errorMessage: string;
   readonly field?: string;
+  /** A temporary lock's end (RFC 3339), on lock answers; they carry Retry-After too. */
+  readonly lockedUntil?: string;
 }
 
 /** Unknown codes are a programming error and throw. */

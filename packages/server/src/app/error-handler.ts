@@ -13,7 +13,15 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (TesseraError.is(error)) {
       if (error.httpStatus >= 500)
         request.log.error({ err: error.cause ?? error, code: error.code }, "request failed");
-      return reply.code(error.httpStatus).send(envelope(error.code, error.message, error.field));
+      const body = envelope(error.code, error.message, error.field);
+      if (error.retryAt === undefined) return reply.code(error.httpStatus).send(body);
+      // A temporary lock says when it ends, for machines as well as in the message; one place, so
+      // every lock answers alike.
+      const seconds = Math.max(1, Math.ceil((error.retryAt - request.server.ctx.clock.now()) / 1000));
+      return reply
+        .code(error.httpStatus)
+        .header("retry-after", String(seconds))
+        .send({ ...body, lockedUntil: new Date(error.retryAt).toISOString() });
     }
     const known = classifyFrameworkError(error);
     if (known !== undefined) {

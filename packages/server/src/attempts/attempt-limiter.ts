@@ -1,3 +1,4 @@
+import { TesseraError } from "@tessera/codes";
 import { type Kysely, sql } from "kysely";
 import { perDatabase, preparedQuery } from "../storage/prepared-query.ts";
 import type { Schema } from "../storage/schema.ts";
@@ -147,9 +148,27 @@ export async function refundAttempt(db: Kysely<Schema>, attempt: Reservation): P
   }
 }
 
-/** "until <time>", or that only an administrator can clear it: the same for every guess. */
-export function lockEnd(lockedUntil: number | null): string {
-  if (lockedUntil === null) return "for now";
-  if (lockedUntil >= PERMANENT_LOCK) return "until an administrator clears it";
-  return `until ${new Date(lockedUntil).toISOString()}`;
+/**
+ * The answer to an attempt a lock refused (or that took the lock), the same whether the secret was
+ * right or wrong. Reservations are counted before their secret is checked, so concurrent RIGHT
+ * secrets can reach the limit too: the message blames the number of attempts, not wrong ones. A
+ * temporary lock carries its end (the error handler turns it into Retry-After and `lockedUntil`);
+ * a permanent one names the administrator's call that lifts it.
+ */
+export function lockedAnswer(
+  code: number,
+  subject: string,
+  lockedUntil: number | null,
+  clearedBy: string,
+): TesseraError {
+  const refused = `too many sign-in attempts on ${subject}`;
+  if (lockedUntil === null) return new TesseraError(code, { message: `${refused}; locked for now` });
+  if (lockedUntil >= PERMANENT_LOCK)
+    return new TesseraError(code, {
+      message: `${refused}; locked until an administrator clears it with ${clearedBy}`,
+    });
+  return new TesseraError(code, {
+    message: `${refused}; locked until ${new Date(lockedUntil).toISOString()}`,
+    retryAt: lockedUntil,
+  });
 }

@@ -1,6 +1,11 @@
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../app/server-context.ts";
-import { lockEnd, type Reservation, refundAttempt, reserveAttempt } from "../attempts/attempt-limiter.ts";
+import {
+  lockedAnswer,
+  type Reservation,
+  refundAttempt,
+  reserveAttempt,
+} from "../attempts/attempt-limiter.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
 import { signInRefusal } from "../users/sign-in-refusal.ts";
 import type { UserRow } from "../users/user-store.ts";
@@ -99,9 +104,12 @@ export async function validateOtp(
 
 /** One answer for a locked token, whether the code was right or wrong. */
 export function lockedError(row: AuthenticatorRow, lockedUntil: number | null): TesseraError {
-  return new TesseraError(ApiReturnCode.MaximumFailedOTPRequestsExceeded, {
-    message: `token ${row.serial} is locked after too many wrong codes ${lockEnd(lockedUntil)}`,
-  });
+  return lockedAnswer(
+    ApiReturnCode.MaximumFailedOTPRequestsExceeded,
+    `token ${row.serial}`,
+    lockedUntil,
+    `POST /v1/authenticators/${row.serial}/enable`,
+  );
 }
 
 /** Why this token cannot take a code now, or undefined when it can. */

@@ -7,7 +7,7 @@ import { passwordField, userSchema, userView } from "../users/user-view.ts";
 import { requireWellFormed } from "../users/username.ts";
 import { completeRecovery } from "./complete-recovery.ts";
 import { readRecovery, ridPattern } from "./recovery-store.ts";
-import { setPassword } from "./set-password.ts";
+import { changeOwnPassword, setPassword } from "./set-password.ts";
 import { rateLimited, startRecovery } from "./start-recovery.ts";
 import { verifyPassword } from "./verify-password.ts";
 
@@ -38,6 +38,37 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
+  // A login page's back end (`auth` scope) runs "change my password" and the expired-password
+  // flow; it proves the user with the current password, so it needs no administrator's scope.
+  app.post<{ Body: { username: string; currentPassword: string; newPassword: string } }>(
+    "/auth/password/change",
+    {
+      schema: {
+        body: body(
+          {
+            username: { type: "string", maxLength: 300 },
+            currentPassword: plainPassword,
+            newPassword: passwordField,
+          },
+          ["username", "currentPassword", "newPassword"],
+        ),
+        response: { 200: okResponse({}) },
+      },
+    },
+    async (request) => {
+      const { username, currentPassword, newPassword } = request.body;
+      request.auditSubject = `user:${String(username).toLowerCase()}`;
+      const code = await changeOwnPassword(
+        request.server.ctx,
+        request.tenant,
+        username,
+        currentPassword,
+        newPassword,
+      );
+      return success({}, code);
+    },
+  );
+
   app.post<{ Params: { username: string }; Body: { currentPassword?: string; newPassword: string } }>(
     "/users/:username/password",
     {
@@ -55,15 +86,16 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request) => {
       const ctx = request.server.ctx;
-      let user = await userFromPath(request);
-      // With the current password this is the user's own change, and a wrong one counts towards
-      // the lockout; without it, the tenant's back end resets the password as an administrator.
-      if (request.body.currentPassword !== undefined) {
-        user = await verifyPassword(ctx, request.tenant, user.username, request.body.currentPassword, {
-          allowExpiredPassword: true,
-        });
-      }
-      return success({}, await setPassword(ctx, user, request.body.newPassword));
+      const { currentPassword, newPassword } = request.body;
+      const user = await userFromPath(request);
+      // With the current password this is the user's own change (as /auth/password/change);
+      // without it, the tenant's back end resets the password as an administrator.
+      if (currentPassword !== undefined)
+        return success(
+          {},
+          await changeOwnPassword(ctx, request.tenant, user.username, currentPassword, newPassword),
+        );
+      return success({}, await setPassword(ctx, user, newPassword));
     },
   );
 

@@ -2,7 +2,9 @@ import { type ApiCode, ApiReturnCode } from "@tessera/codes";
 import type { ServerContext } from "../app/server-context.ts";
 import { MailSendError } from "../mail/mailer.ts";
 import { revokeUserSessions } from "../sessions/session-store.ts";
+import type { Tenant } from "../tenants/tenant-store.ts";
 import type { UserRow } from "../users/user-store.ts";
+import { verifyPassword } from "./verify-password.ts";
 
 /**
  * Stores a new password, clears any lockout, ends the user's sessions, and tells the user by
@@ -37,4 +39,19 @@ export async function setPassword(ctx: ServerContext, user: UserRow, newPassword
     if (!(error instanceof MailSendError)) throw error;
     return ApiReturnCode.PartnerUserPasswordChangedEmailFailed;
   }
+}
+
+/**
+ * A user's own change: the current password proves who asks (an expired one still does, so that
+ * it can be replaced), and a wrong one counts towards the account's lockout like any sign-in.
+ */
+export async function changeOwnPassword(
+  ctx: ServerContext,
+  tenant: Tenant,
+  username: unknown,
+  currentPassword: string,
+  newPassword: string,
+): Promise<ApiCode> {
+  const user = await verifyPassword(ctx, tenant, username, currentPassword, { allowExpiredPassword: true });
+  return setPassword(ctx, user, newPassword);
 }

@@ -1,6 +1,6 @@
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../app/server-context.ts";
-import { attemptSucceeded, lockEnd, reserveAttempt } from "../attempts/attempt-limiter.ts";
+import { attemptSucceeded, lockedAnswer, reserveAttempt } from "../attempts/attempt-limiter.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
 import { signInRefusal } from "../users/sign-in-refusal.ts";
 import { findUser, type UserRow } from "../users/user-store.ts";
@@ -26,24 +26,24 @@ export async function verifyPassword(
   const now = ctx.clock.now();
   const username = requireWellFormed(rawUsername, "username");
   const user = await findUser(db, tenant.id, username);
-  const refuse = async (code: number, message: string): Promise<never> => {
+  const refuse = async (error: TesseraError): Promise<never> => {
     await ctx.passwords.verifyNothing(password);
-    throw new TesseraError(code, { message });
+    throw error;
   };
-  if (user === undefined) return refuse(ApiReturnCode.InvalidPartnerUserLogin, `no user ${username}`);
+  const fail = (code: number, message: string) => refuse(new TesseraError(code, { message }));
+  if (user === undefined) return fail(ApiReturnCode.InvalidPartnerUserLogin, `no user ${username}`);
   const refusal = signInRefusal(user, now);
-  if (refusal !== undefined) return refuse(refusal.code, refusal.message);
+  if (refusal !== undefined) return fail(refusal.code, refusal.message);
   if (user.password_hash === null)
-    return refuse(ApiReturnCode.PartnerUserLoginFailed, "the user has no password");
+    return fail(ApiReturnCode.PartnerUserLoginFailed, "the user has no password");
   // The attempt is counted before the hash is computed, so a burst of guesses cannot all be
   // evaluated before the first failure is recorded. A refused attempt still spends the Argon2
   // work and gets one answer, right password or wrong: neither time nor text tells them apart.
   const attempt = await reserveAttempt(db, "account", user.id, passwordAttemptPolicy(tenant), now);
-  if (!attempt.granted) return refuse(lockedCode, lockedMessage(attempt.lockedUntil));
+  if (!attempt.granted) return refuse(locked(user, attempt.lockedUntil));
 
   if (!(await ctx.passwords.verify(password, user.password_hash))) {
-    if (attempt.lockedUntil !== null)
-      throw new TesseraError(lockedCode, { message: lockedMessage(attempt.lockedUntil) });
+    if (attempt.lockedUntil !== null) throw locked(user, attempt.lockedUntil);
     throw new TesseraError(ApiReturnCode.PartnerUserLoginFailed, { message: "wrong password" });
   }
   await attemptSucceeded(db, attempt);
@@ -66,6 +66,10 @@ export async function verifyPassword(
   return user;
 }
 
-const lockedCode = ApiReturnCode.MaximumLoginPartnerUserAttempsExceeded;
-const lockedMessage = (until: number | null) =>
-  `the account is locked after too many wrong passwords ${lockEnd(until)}`;
+const locked = (user: UserRow, until: number | null) =>
+  lockedAnswer(
+    ApiReturnCode.MaximumLoginPartnerUserAttempsExceeded,
+    "this account",
+    until,
+    `PATCH /v1/users/${user.username} {"unlock": true}`,
+  );

@@ -23,6 +23,7 @@ export async function authenticateTenant(request: FastifyRequest): Promise<void>
   if (resolved.kind === "locked") {
     throw new TesseraError(ApiReturnCode.MaximumLoginPartnerAttempsExceeded, {
       message: `too many failed API-key attempts from this address; retry after ${new Date(resolved.until).toISOString()}`,
+      retryAt: resolved.until,
     });
   }
   if (resolved.kind === "invalid" || resolved.tenant.disabled) {
