@@ -28,7 +28,10 @@ export async function limitAuthRequests(request: FastifyRequest, reply: FastifyR
   for (const [key, limit, who] of rules) {
     const retryAt = await consumeRateLimit(database.db, key, { limit, windowMs: WINDOW_MS }, now);
     if (retryAt !== undefined) {
-      reply.header("retry-after", String(Math.max(1, Math.ceil((retryAt - now) / 1000))));
+      // Another process may have opened the window a few milliseconds "later" by its own clock:
+      // the wait is never longer than one window.
+      const seconds = Math.min(WINDOW_MS / 1000, Math.max(1, Math.ceil((retryAt - now) / 1000)));
+      reply.header("retry-after", String(seconds));
       throw new TesseraError(TesseraApiCode.RateLimited, {
         message: `too many authentication requests from ${who}; try again later`,
       });
