@@ -15,6 +15,12 @@ const pending = new WeakMap<FastifyRequest, StartedRecovery>();
 const plainPassword = { type: "string", minLength: 1, maxLength: 1024 } as const;
 
 export const passwordRoutes: FastifyPluginAsync = async (app) => {
+  // Recoveries continue after their answer; closing waits for them, so a graceful stop neither
+  // loses a request that was answered nor closes the database under it.
+  const inFlight = new Set<Promise<void>>();
+  app.addHook("onClose", async () => {
+    await Promise.all(inFlight);
+  });
   app.post<{ Body: { username: string; password: string } }>(
     "/auth/password",
     {
@@ -81,8 +87,10 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
       // because the trail could not be written).
       onResponse: async (request, reply) => {
         const started = pending.get(request);
-        if (started !== undefined && reply.statusCode === 200)
-          await continueRecovery(request.server.ctx, started, request.log, request.id);
+        if (started === undefined || reply.statusCode !== 200) return;
+        const task = continueRecovery(request.server.ctx, started, request.log, request.id);
+        inFlight.add(task);
+        await task.finally(() => inFlight.delete(task));
       },
     },
     async (request, reply) => {
