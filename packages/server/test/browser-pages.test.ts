@@ -75,6 +75,10 @@ suite("end-user pages in Chromium", () => {
     const secret = (await page.textContent("#secret")) ?? "";
     assert.match(secret, /^[A-Z2-7]{32}$/);
     assert.equal(await page.locator("img[alt^='QR code']").count(), 1);
+    const label = decodeURIComponent(
+      new URL((await page.getAttribute("a[href^='otpauth:']", "href")) ?? "").pathname,
+    );
+    assert.match(label, /:yuri$/, "the app shows the holder, not the serial");
     const hex = (decodeBase32(secret) ?? Buffer.alloc(0)).toString("hex");
     const otp = await s.api("POST", "/v1/auth/otp", {
       apiKey,
@@ -86,7 +90,9 @@ suite("end-user pages in Chromium", () => {
     await page.reload().catch(() => {});
     assert.doesNotMatch(await page.content(), /otpauth:|id="secret"/);
     await page.goto(local(String(link.body.url)));
-    assert.doesNotMatch(await page.content(), /otpauth:|id="secret"|<form/);
+    const spent = await page.content();
+    assert.doesNotMatch(spent, /otpauth:|id="secret"|<form/);
+    assert.match(spent, /This link was already used or replaced\. Ask for a new one\./);
     await page.close();
   });
 });

@@ -1,10 +1,128 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, publicMessage, TesseraApiCode } from "@tessera/codes";
+import pg from "pg";
+import { checkedPublicUrl, defaultPublicUrl, isWildcardHost, publicLink } from "../src/app/public-url.ts";
+import { runServer } from "../src/app/run-server.ts";
+import { ManualClock } from "../src/clock/clock.ts";
+import { ConfigError } from "../src/config/load-config.ts";
 import { escapeHtml, html } from "../src/pages/html.ts";
+import { openDatabase } from "../src/storage/database.ts";
+import { createApiKey } from "../src/tenants/api-keys.ts";
+import { createTenant } from "../src/tenants/tenant-store.ts";
+import { apiRequest } from "./helpers/api-client.ts";
+import { runCli } from "./helpers/run-cli.ts";
+import { startServerProcess } from "./helpers/server-process.ts";
 import { recoveryLink, type SmtpSink, smtpFlags, startSmtpSink } from "./helpers/smtp-sink.ts";
-import { backends } from "./helpers/test-database.ts";
-import { startTestServer, type TestServer } from "./helpers/test-server.ts";
+import { backends, createTestDatabase } from "./helpers/test-database.ts";
+import { startTestServer, type TestServer, testConfig } from "./helpers/test-server.ts";
+
+/** Calls `read` until `done` holds for its result (mail is sent after the answer). */
+async function pollUntil<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) assert.fail(`condition not reached: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+test("links are built with the URL API: IPv6 brackets, wildcard hosts, a base path, a checked publicUrl", async () => {
+  assert.equal(defaultPublicUrl("::1", 4000).toString(), "http://[::1]:4000/");
+  assert.equal(defaultPublicUrl("::", 8080).toString(), "http://[::1]:8080/");
+  assert.equal(defaultPublicUrl("0.0.0.0", 8080).toString(), "http://127.0.0.1:8080/");
+  assert.equal(defaultPublicUrl("tessera.internal", 80).toString(), "http://tessera.internal/");
+  assert.ok(isWildcardHost("0:0:0:0:0:0:0:0") && !isWildcardHost("::1"));
+  assert.throws(() => defaultPublicUrl("fe80::1%eth0", 8080), ConfigError);
+  assert.equal(
+    publicLink("https://id.example.test/tessera/", "/password-recovery", { rid: "a b", mid: "c&d" }),
+    "https://id.example.test/tessera/password-recovery?rid=a+b&mid=c%26d",
+  );
+  for (const bad of [
+    "https://u:p@id.example.test/",
+    "https://id.example.test/?x=1",
+    "https://id.example.test/#f",
+    "ftp://x/",
+  ])
+    assert.throws(() => checkedPublicUrl(bad), ConfigError, bad);
+  const database = await createTestDatabase("sqlite");
+  try {
+    await assert.rejects(
+      runServer(testConfig(database, { publicUrl: "https://id.example.test/?from=mail" }), {
+        clock: new ManualClock(),
+        logger: false,
+      }),
+      /publicUrl must not have a query or a fragment/,
+    );
+  } finally {
+    await database.drop();
+  }
+});
+
+test("without smtp.host (a real process on ::1): a warning at start; a failed recovery e-mail is logged with its reason, audited, and read back as HTTP 200 with 9017", async () => {
+  const database = await createTestDatabase("sqlite");
+  const data = ["--data-dir", database.dataDir];
+  const created = await runCli([...data, "tenant", "create", "mailless", "--json"], {
+    scenario: "recovery: setup",
+  });
+  const apiKey = String(JSON.parse(created.stdout).apiKey);
+  const server = await startServerProcess([...data, "--host", "::1"]);
+  try {
+    const call = (method: string, path: string, body: unknown, scenario: string) =>
+      apiRequest(`${server.url}${path}`, {
+        method,
+        scenario,
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    // The warning follows the "listening" line the helper waits for.
+    await pollUntil(
+      async () => server.logs.some((l) => l.level === 40 && String(l.msg).includes("smtp.host is not set")),
+      (seen) => seen,
+    );
+    await call("POST", "/v1/users", { username: "ola", email: "ola@mail.test" }, "recovery: setup");
+    const started = await call("POST", "/v1/password-recovery", { username: "ola" }, "recovery: start");
+    assert.equal(started.status, 200);
+    const rid = String(started.body.requestId);
+    const read = await pollUntil(
+      () => call("GET", `/v1/password-recovery/${rid}`, undefined, "recovery: mail failed"),
+      (r) => r.body.mail === "failed",
+    );
+    assert.equal(read.status, 200, "a failed send is the answer to the read, not a server failure");
+    assert.equal(read.body.errorCode, ApiReturnCode.PartnerUserSendPasswordEmailFailed);
+    const warning = await pollUntil(
+      async () => server.logs.find((l) => l.msg === "password-recovery e-mail not sent"),
+      (l) => l !== undefined,
+    );
+    assert.match(String(warning?.reason), /no SMTP server is configured \(smtp\.host\)/);
+    assert.equal(typeof warning?.userId, "string");
+    // The request id is in the request log of the tenant's read-back URL; the warning itself names
+    // no id, and no line carries the address or the link.
+    assert.ok(!JSON.stringify(warning).includes(rid));
+    const everything = JSON.stringify(server.logs);
+    for (const secret of ["ola@mail.test", "/password-recovery?"])
+      assert.ok(!everything.includes(secret), secret);
+    const audit = await call("GET", "/v1/audit?subject=user:ola", undefined, "recovery: audit");
+    const events = (audit.body.events as { operation: string; resultCode: number; actor: string }[]).map(
+      (e) => `${e.actor} ${e.operation} ${e.resultCode}`,
+    );
+    assert.ok(
+      events.includes(`system password-recovery e-mail ${ApiReturnCode.PartnerUserSendPasswordEmailFailed}`),
+      events.join(", "),
+    );
+  } finally {
+    await server.stop("SIGKILL");
+    await database.drop();
+  }
+});
 
 test("pages escape every interpolated value", () => {
   assert.equal(
@@ -55,12 +173,12 @@ for (const backend of backends) {
         assert.equal(unknown.status, known.status);
         assert.deepEqual(shape(unknown.body), shape(known.body));
         assert.match(String(unknown.body.requestId), /^[A-Za-z0-9_-]{22}$/);
+        await gate.arrived;
         assert.equal(
           (await status(apiKey, known.body.requestId, "recovery: mail pending")).body.mail,
           "queued",
           "the answer left before the SMTP server confirmed the e-mail",
         );
-        await gate.arrived;
         gate.release();
         const link = await recoveryLink(smtp, "una@mail.test", 1);
         assert.equal(link.searchParams.get("rid"), known.body.requestId);
@@ -76,6 +194,122 @@ for (const backend of backends) {
         assert.equal(made.body.errorCode, ApiReturnCode.PartnerUserPasswordRecoveryTokenNotFound);
       } finally {
         gate.release();
+      }
+    });
+
+    test("on an IPv6 host with port 0: known and unknown usernames get 200, the e-mailed link works, provisioning links are URLs", async () => {
+      const v6 = await startTestServer(backend, { flags: { host: "::1", ...smtpFlags(smtp) } });
+      try {
+        const port = new URL(v6.url).port;
+        const { apiKey } = await v6.tenant();
+        const call = (method: string, path: string, body: unknown, scenario: string) =>
+          v6.api(method, path, { apiKey, body, scenario });
+        await call(
+          "POST",
+          "/v1/users",
+          { username: "ivo", email: `ivo-${backend}@mail.test` },
+          "recovery: setup",
+        );
+        const known = await call("POST", "/v1/password-recovery", { username: "ivo" }, "recovery: start");
+        const unknown = await call("POST", "/v1/password-recovery", { username: "ghost" }, "recovery: start");
+        assert.deepEqual([known.status, unknown.status], [200, 200]);
+        const link = await recoveryLink(smtp, `ivo-${backend}@mail.test`, 1);
+        assert.equal(link.host, `[::1]:${port}`);
+        assert.equal((await fetch(link)).status, 200);
+        const fields = { rid: link.searchParams.get("rid") ?? "", mid: link.searchParams.get("mid") ?? "" };
+        const done = await fetch(new URL("/password-recovery", link), {
+          method: "POST",
+          body: new URLSearchParams({ ...fields, password: "an IPv6 password", confirm: "an IPv6 password" }),
+        });
+        assert.equal(done.status, 200);
+
+        const created = await call("POST", "/v1/authenticators", { type: "totp" }, "provisioning: setup");
+        const serial = (created.body.authenticator as { serial: string }).serial;
+        const issued = await call(
+          "POST",
+          `/v1/authenticators/${serial}/provisioning-link`,
+          {},
+          "provisioning: link",
+        );
+        assert.equal(issued.status, 200);
+        const url = new URL(String(issued.body.url));
+        assert.equal(url.host, `[::1]:${port}`);
+        assert.equal((await fetch(url)).status, 200);
+      } finally {
+        await v6.close();
+      }
+    });
+
+    test("a burst of recoveries for one user: the limit's worth are answered and e-mailed, no more", async () => {
+      const { apiKey } = await s.tenant();
+      await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username: "bea", email: "bea@mail.test" },
+        scenario: "recovery: setup",
+      });
+      const results = await Promise.all(Array.from({ length: 12 }, () => start(apiKey, "bea")));
+      const answered = results.filter((r) => r.status === 200);
+      assert.equal(answered.length, 5, "recovery.maxPerHour is 5");
+      for (const r of results.filter((r) => r.status !== 200))
+        assert.equal(r.body.errorCode, TesseraApiCode.RateLimited);
+      // Every answered request's e-mail has gone once its state says so; then count them all.
+      for (const r of answered)
+        await pollUntil(
+          () => status(apiKey, r.body.requestId, "recovery: mail pending"),
+          (read) => read.body.mail === "sent",
+        );
+      assert.equal(smtp.to("bea@mail.test").length, 5);
+    });
+
+    test("a graceful stop finishes the recoveries it has answered", async () => {
+      const database = await createTestDatabase(backend);
+      const server = await runServer(testConfig(database, smtpFlags(smtp)), {
+        clock: new ManualClock(),
+        logger: false,
+      });
+      const { db } = server.ctx.database;
+      const gate = smtp.hold();
+      try {
+        const tenant = await createTenant(db, "stopping", Date.now());
+        const { apiKey } = await createApiKey(db, tenant.id, "test", ["admin"], Date.now());
+        const call = (path: string, body: unknown, scenario: string) =>
+          apiRequest(`${server.url}${path}`, {
+            method: "POST",
+            scenario,
+            headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+            body: JSON.stringify(body),
+          });
+        await call("/v1/users", { username: "sid", email: `sid-${backend}@mail.test` }, "recovery: setup");
+        const started = await call("/v1/password-recovery", { username: "sid" }, "recovery: start");
+        assert.equal(started.status, 200);
+        await gate.arrived;
+        // The e-mail is held at the SMTP server while the stop begins; it is let through once the
+        // server no longer listens (a stop that does not wait has then closed the database, or
+        // is about to).
+        const closing = server.close();
+        await pollUntil(
+          async () => server.app.server.listening,
+          (listening) => !listening,
+        );
+        gate.release();
+        await closing;
+      } finally {
+        gate.release();
+      }
+      const reopened = await openDatabase({
+        dataDir: database.dataDir,
+        databaseUrl: database.databaseUrl,
+        poolSize: 1,
+      });
+      try {
+        const rows = await reopened.db.selectFrom("password_recoveries").select("mail_state").execute();
+        assert.deepEqual(
+          rows.map((r) => r.mail_state),
+          ["sent"],
+        );
+      } finally {
+        await reopened.close();
+        await database.drop();
       }
     });
 
@@ -145,6 +379,45 @@ for (const backend of backends) {
       assert.equal(again.status, 404);
       assert.equal((await fetch(`${s.url}${link.pathname}${link.search}`)).status, 404, "the link is spent");
     });
+
+    if (backend === "postgres")
+      test("nothing about the account is read or written before the answer; its id matches nothing until then", async () => {
+        const { apiKey } = await s.tenant();
+        await s.api("POST", "/v1/users", {
+          apiKey,
+          body: { username: "lou", email: "lou@mail.test" },
+          scenario: "recovery: setup",
+        });
+        // Another session holds the recovery table: a recovery that wrote before answering would
+        // wait for it, and the test would fail on the bound below.
+        const holder = new pg.Client({ connectionString: s.server.ctx.config.databaseUrl });
+        await holder.connect();
+        try {
+          await holder.query("BEGIN");
+          await holder.query("LOCK TABLE password_recoveries IN EXCLUSIVE MODE");
+          const bound = new Promise<never>((_, reject) => {
+            setTimeout(() => reject(new Error("the answer waited for the recovery table")), 5000).unref();
+          });
+          const [known, unknown] = await Promise.race([
+            Promise.all([start(apiKey, "lou"), start(apiKey, "nobody-at-all")]),
+            bound,
+          ]);
+          assert.deepEqual([known.status, unknown.status], [200, 200]);
+          assert.deepEqual(shape(unknown.body), shape(known.body));
+          const early = await status(apiKey, known.body.requestId, "recovery: not yet recorded");
+          assert.equal(early.body.errorCode, ApiReturnCode.PartnerUserPasswordRecoveryTokenNotFound);
+          await holder.query("COMMIT");
+          const link = await recoveryLink(smtp, "lou@mail.test", 1);
+          assert.equal(link.searchParams.get("rid"), known.body.requestId);
+          const read = await pollUntil(
+            () => status(apiKey, known.body.requestId, "recovery: mail pending"),
+            (r) => r.body.mail === "sent",
+          );
+          assert.equal(read.body.errorCode, 0);
+        } finally {
+          await holder.end();
+        }
+      });
 
     test("concurrent submissions of one link set one password", async () => {
       const { apiKey } = await s.tenant();

@@ -416,7 +416,12 @@ for (const backend of backends) {
         scenario: "recovery: start",
       });
       assert.equal(noAddress.status, 200, "the answer does not tell the end user");
-      const refusedStart = await status(noAddress.body.requestId, "recovery: no address");
+      // The request is recorded after the answer: until then its id matches nothing.
+      let refusedStart = await status(noAddress.body.requestId, "recovery: not yet recorded");
+      for (let deadline = Date.now() + 10_000; refusedStart.status === 404 && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        refusedStart = await status(noAddress.body.requestId, "recovery: not yet recorded");
+      }
       assert.equal(refusedStart.status, 409);
       assert.equal(refusedStart.body.errorCode, ApiReturnCode.PartnerUserForgetPasswordFailed);
       await newUser(apiKey, "sam", { email: "sam@refused.test" });
@@ -428,12 +433,14 @@ for (const backend of backends) {
       assert.equal(refused.status, 200);
       let read = await status(refused.body.requestId, "recovery: mail pending");
       const deadline = Date.now() + 10_000;
-      while (read.body.errorCode === 0 && Date.now() < deadline) {
-        assert.equal(read.body.mail, "queued");
+      while (read.body.mail !== "failed" && Date.now() < deadline) {
+        assert.ok(read.status === 404 || read.body.mail === "queued", JSON.stringify(read.body));
         await new Promise((resolve) => setTimeout(resolve, 10));
         read = await status(refused.body.requestId, "recovery: mail pending");
       }
-      assert.equal(read.status, 502);
+      // The read worked; what it reports is a failed send (no 5xx for alerts and retries).
+      assert.equal(read.status, 200);
+      assert.equal(read.body.mail, "failed");
       assert.equal(read.body.errorCode, ApiReturnCode.PartnerUserSendPasswordEmailFailed);
     });
   });

@@ -199,6 +199,93 @@ for (const backend of backends) {
       assert.equal((await redeem(`${s.url}/provision/short`, "provisioning: malformed")).status, 404);
       assert.equal(redactUrl(new URL(url).pathname), "/provision/[redacted]");
     });
+
+    test("a used or replaced link tells the person to ask for a new one, not to refresh", async () => {
+      const { apiKey, serial, url } = await linked();
+      const spent = "This link was already used or replaced. Ask for a new one.";
+      const replacement = await s.api("POST", `/v1/authenticators/${serial}/provisioning-link`, {
+        apiKey,
+        scenario: "provisioning: link",
+      });
+      const replaced = await fetch(url, { headers: { accept: "text/html" } });
+      assert.equal(replaced.status, 409);
+      const replacedText = await replaced.text();
+      assert.ok(replacedText.includes(spent), replacedText);
+      assert.doesNotMatch(replacedText, /Refresh and try again/);
+      const second = local(String(replacement.body.url));
+      assert.equal((await fetch(second, { method: "POST", headers: { accept: "text/html" } })).status, 201);
+      for (const method of ["GET", "POST"]) {
+        const used = await fetch(second, { method, headers: { accept: "text/html" } });
+        assert.equal(used.status, 409, method);
+        assert.ok((await used.text()).includes(spent), method);
+      }
+      const app = await redeem(second, "provisioning: link reused");
+      assert.equal(
+        app.body.errorCode,
+        ApiReturnCode.DeviceAlreadyProvisioned,
+        "an app still gets the envelope",
+      );
+    });
+
+    test("an app's GET gets the envelope and what to do next; its POST may carry an empty JSON body", async () => {
+      const { url } = await linked();
+      const hint = await apiRequest(url, {
+        method: "GET",
+        headers: { accept: "application/json" },
+        scenario: "provisioning: app opens the link",
+      });
+      assert.equal(hint.status, 200);
+      assert.match(hint.headers.get("content-type") ?? "", /^application\/json/);
+      assert.equal(hint.body.errorCode, 0);
+      assert.match(String(hint.body.reveal), /^POST this URL/);
+      assert.equal(typeof hint.body.expiresAt, "number");
+      assert.equal(hint.body.secret, undefined);
+      const redeemed = await apiRequest(url, {
+        method: "POST",
+        headers: { accept: "application/json", "content-type": "application/json" },
+        body: "",
+        scenario: "provisioning: empty JSON body",
+      });
+      assert.equal(redeemed.status, 201);
+      assert.equal(redeemed.body.errorCode, ApiReturnCode.Provisioned);
+      const broken = await apiRequest(url, {
+        method: "POST",
+        headers: { accept: "application/json", "content-type": "application/json" },
+        body: "{",
+        scenario: "provisioning: broken JSON body",
+      });
+      assert.equal(broken.status, 400, "a body that is there must still be JSON");
+    });
+
+    test("an assigned token's link is labelled with the holder, and a code checked by serial names the holder", async () => {
+      const { apiKey, tenant } = await s.tenant();
+      await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username: "bob" },
+        scenario: "provisioning: setup",
+      });
+      const created = await s.api("POST", "/v1/authenticators", {
+        apiKey,
+        body: { type: "totp", username: "bob" },
+        scenario: "provisioning: setup",
+      });
+      const serial = (created.body.authenticator as { serial: string }).serial;
+      const link = await s.api("POST", `/v1/authenticators/${serial}/provisioning-link`, {
+        apiKey,
+        scenario: "provisioning: link",
+      });
+      const done = await redeem(String(link.body.url), "provisioning: first");
+      const uri = new URL(String(done.body.provisioningUri));
+      assert.equal(decodeURIComponent(uri.pathname), `/${tenant.name}:bob`);
+      const secret = (decodeBase32(String(done.body.secret)) ?? Buffer.alloc(0)).toString("hex");
+      const bySerial = await s.api("POST", "/v1/auth/otp", {
+        apiKey,
+        body: { serial, otp: oathtoolTotp(secret, s.clock.now()) },
+        scenario: "otp: by serial",
+      });
+      assert.equal(bySerial.body.errorCode, 0);
+      assert.deepEqual([bySerial.body.serial, bySerial.body.username], [serial, "bob"]);
+    });
   });
 }
 

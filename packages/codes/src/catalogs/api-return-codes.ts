@@ -320,11 +320,11 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
   ),
   PartnerUserSendPasswordEmailFailed: d(
     "passwords",
-    502,
+    200,
     DELAY,
     false,
     m.deliveryFailed,
-    "The password-recovery e-mail could not be sent.",
+    "The password-recovery e-mail could not be sent; reading the request back answers this with HTTP 200 (the read worked).",
   ),
   DeviceAssignedToDifferentPartner: d(
     "oath",

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { TesseraConfig } from "../config/tessera-config.ts";
 import { type AppOptions, buildApp } from "./build-app.ts";
 import { startHousekeeping } from "./housekeeping.ts";
+import { defaultPublicUrl, isWildcardHost } from "./public-url.ts";
 import { type ContextOverrides, openServerContext, type ServerContext } from "./server-context.ts";
 
 export interface RunningServer {
@@ -29,7 +30,9 @@ export async function runServer(
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
-  app.log.info({ url, database: ctx.database.location }, "tessera listening");
+  if (config.publicUrl === undefined) ctx.publicUrl = defaultPublicUrl(config.host, port).toString();
+  app.log.info({ url, publicUrl: ctx.publicUrl, database: ctx.database.location }, "tessera listening");
+  warnAboutMail(config, app);
   const housekeeping = startHousekeeping(ctx);
   try {
     await ctx.link.start(ctx, { worker: true, log: app.log });
@@ -84,4 +87,16 @@ export function closeOnSignals(server: RunningServer, timeoutMs: number, drainMs
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+}
+
+/** E-mailed links and e-mails themselves depend on settings an operator may not know about. */
+function warnAboutMail(config: TesseraConfig, app: FastifyInstance): void {
+  if (config.publicUrl === undefined && isWildcardHost(config.host))
+    app.log.warn(
+      "publicUrl is not set and the server listens on every interface: e-mailed links point at this machine's loopback address; set publicUrl",
+    );
+  if (config.smtp.host === undefined)
+    app.log.warn(
+      "smtp.host is not set: e-mails (password recovery, enrolment, password-change notices) cannot be sent",
+    );
 }

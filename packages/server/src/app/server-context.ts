@@ -11,6 +11,7 @@ import { verifyMasterKeys } from "../secrets/key-check.ts";
 import { KeyService } from "../secrets/key-service.ts";
 import { loadKeyring } from "../secrets/keyring.ts";
 import { type Database, openDatabase } from "../storage/database.ts";
+import { initialPublicUrl } from "./public-url.ts";
 
 /** Everything a request handler or a CLI command needs, built once per process. */
 export interface ServerContext {
@@ -22,8 +23,11 @@ export interface ServerContext {
   readonly audit: AuditLog;
   readonly signer: AuditSigner;
   readonly passwords: PasswordHasher;
-  /** Base URL for links in e-mails. */
-  readonly publicUrl: string;
+  /**
+   * Base URL for links in e-mails (build links with publicLink in public-url.ts). Without a
+   * configured publicUrl, runServer sets it to the bound address once listening.
+   */
+  publicUrl: string;
   /** Set when shutdown begins: readiness turns false while requests are still served. */
   readonly lifecycle: { draining: boolean };
   /** Link's per-process parts; started by `runServer` and the Link CLI. */
@@ -40,6 +44,8 @@ export async function openServerContext(
   config: TesseraConfig,
   overrides: ContextOverrides = {},
 ): Promise<ServerContext> {
+  // Checked before anything is opened: a publicUrl links cannot be built on fails the start.
+  const publicUrl = initialPublicUrl(config);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = await openDatabase({
     dataDir: config.dataDir,
@@ -73,7 +79,7 @@ export async function openServerContext(
       audit,
       signer,
       passwords: new PasswordHasher(config.passwords),
-      publicUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
+      publicUrl,
       lifecycle: { draining: false },
       link,
       async close() {

@@ -4,6 +4,7 @@ import { success } from "../app/envelope.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
 import { verifyPassword } from "../passwords/verify-password.ts";
 import { signInRefusal } from "../users/sign-in-refusal.ts";
+import { usernameOf } from "../users/user-from-request.ts";
 import { findUser, type UserRow } from "../users/user-store.ts";
 import { userSchema, userView } from "../users/user-view.ts";
 import { requireWellFormed } from "../users/username.ts";
@@ -67,7 +68,9 @@ export const otpRoutes: FastifyPluginAsync = async (app) => {
         }
       }
       const accepted = await validateOtp(ctx, request.tenant, await candidatesFor(ctx, user, token), otp);
-      return success({ serial: accepted.serial, username: user?.username ?? null });
+      // Named by serial alone, the token still has a holder: the caller learns whose code it was.
+      const holder = user?.username ?? (await usernameOf(request, accepted.user_id));
+      return success({ serial: accepted.serial, username: holder });
     },
   );
 

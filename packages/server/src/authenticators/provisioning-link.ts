@@ -47,8 +47,16 @@ export interface Provisioned {
   readonly secret: string;
 }
 
-/** Gives the token a fresh secret (the previous one stops working) and returns it, once. */
-export async function redeemLink(ctx: ServerContext, token: string): Promise<Provisioned> {
+/**
+ * Gives the token a fresh secret (the previous one stops working) and returns it, once. The
+ * otpauth label names the holder (`holderName`), as POST /v1/authenticators does, or the serial
+ * for an unassigned token.
+ */
+export async function redeemLink(
+  ctx: ServerContext,
+  token: string,
+  holderName: (userId: string | null) => Promise<string | null>,
+): Promise<Provisioned> {
   const row = await openLink(ctx, token);
   const db = ctx.database.db;
   const now = ctx.clock.now();
@@ -87,7 +95,7 @@ export async function redeemLink(ctx: ServerContext, token: string): Promise<Pro
     { algorithm: stateOf(row).algorithm, digits: row.digits, period: row.period },
     { ...stateOf(row), position: 0 },
     tenant.name,
-    row.serial,
+    (await holderName(row.user_id)) ?? row.serial,
   );
   return {
     code: row.provisioned_at === null ? ApiReturnCode.Provisioned : ApiReturnCode.Reprovisioned,

@@ -1,10 +1,11 @@
-import { ApiReturnCode } from "@tessera/codes";
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { ApiReturnCode, TesseraError } from "@tessera/codes";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { success } from "../app/envelope.ts";
 import { okResponse } from "../app/route-schemas.ts";
 import { html } from "../pages/html.ts";
 import { sendPage, usePages, wantsJson } from "../pages/page-routes.ts";
 import { findTenant } from "../tenants/tenant-store.ts";
+import { usernameOf } from "../users/user-from-request.ts";
 import { qrDataUrl, tokenFromPath } from "./authenticator-routes.ts";
 import { LINK_TTL_MS, linkHash, newLinkToken, openLink, redeemLink } from "./provisioning-link.ts";
 
@@ -12,7 +13,8 @@ import { LINK_TTL_MS, linkHash, newLinkToken, openLink, redeemLink } from "./pro
  * Soft-token provisioning by one-time link. The tenant's back end asks for a link for a token and
  * sends it to the user. Opening the link (GET) only shows a button: mail and chat link scanners
  * fetch every link they see, and must not spend it. Pressing the button (POST) gives the token a
- * fresh secret and shows it once; a second redemption is DeviceAlreadyProvisioned.
+ * fresh secret and shows it once; a second redemption is DeviceAlreadyProvisioned. An app (Accept:
+ * application/json) gets the envelope from both: the GET tells it to POST.
  */
 
 /** Under /v1: the tenant asks for a link. */
@@ -55,22 +57,45 @@ const params = {
 export const provisioningRoutes: FastifyPluginAsync = async (app) => {
   usePages(app);
 
-  app.get("/provision/:token", { schema: { params } }, async (request: LinkRequest, reply) => {
-    const ctx = request.server.ctx;
-    const row = await openLink(ctx, request.params.token);
-    // The event goes into the trail of the tenant that owns the token.
-    const tenant = await findTenant(ctx.database.db, row.tenant_id);
-    if (tenant !== undefined) request.tenant = tenant;
-    request.auditSubject = `authenticator:${row.serial}`;
-    return sendPage(
-      reply,
-      200,
-      ApiReturnCode.Success,
-      "Set up your authenticator app",
-      html`<p>Press the button on the phone where your authenticator app is installed. The code is shown once.</p>
-<form method="post"><button type="submit">Show my setup code</button></form>`,
-    );
+  // An app may POST with `content-type: application/json` and no body: the link is the whole
+  // request, so an empty body is no body rather than malformed JSON.
+  const json = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    if (body.length === 0) done(null, undefined);
+    else json(request, String(body), done);
   });
+
+  app.get(
+    "/provision/:token",
+    {
+      schema: {
+        params,
+        response: { 200: okResponse({ reveal: { type: "string" }, expiresAt: { type: "integer" } }) },
+      },
+    },
+    async (request: LinkRequest, reply) => {
+      const ctx = request.server.ctx;
+      const row = await spentLinkPage(request, reply, () => openLink(ctx, request.params.token));
+      if (row === undefined) return reply;
+      // The event goes into the trail of the tenant that owns the token.
+      const tenant = await findTenant(ctx.database.db, row.tenant_id);
+      if (tenant !== undefined) request.tenant = tenant;
+      request.auditSubject = `authenticator:${row.serial}`;
+      // An app gets the envelope and what to do next rather than a page it cannot use; the GET
+      // still spends nothing.
+      if (wantsJson(request))
+        return success({ reveal: REVEAL, expiresAt: row.provision_expires_at ?? ctx.clock.now() });
+      return sendPage(
+        reply,
+        200,
+        ApiReturnCode.Success,
+        "Set up your authenticator app",
+        html`<p>Press the button on the phone where your authenticator app is installed. The code is shown once.</p>
+<form method="post"><button type="submit">Show my setup code</button></form>`,
+      );
+    },
+  );
 
   app.post(
     "/provision/:token",
@@ -87,7 +112,10 @@ export const provisioningRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request: LinkRequest, reply) => {
-      const done = await redeemLink(request.server.ctx, request.params.token);
+      const done = await spentLinkPage(request, reply, () =>
+        redeemLink(request.server.ctx, request.params.token, (userId) => usernameOf(request, userId)),
+      );
+      if (done === undefined) return reply;
       request.tenant = done.tenant;
       request.auditSubject = `authenticator:${done.serial}`;
       const status = done.code === ApiReturnCode.Provisioned ? 201 : 200;
@@ -110,3 +138,35 @@ export const provisioningRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 };
+
+const REVEAL = "POST this URL to receive the secret; it is shown once";
+
+/**
+ * Runs `step`; a link that was already used or replaced shows a person what to do about it (the
+ * generic "refresh and try again" never helps here) and resolves undefined. Apps get the envelope
+ * from the page error handler as for any other refusal.
+ */
+async function spentLinkPage<T>(
+  request: LinkRequest,
+  reply: FastifyReply,
+  step: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await step();
+  } catch (error) {
+    if (
+      wantsJson(request) ||
+      !TesseraError.is(error) ||
+      error.code !== ApiReturnCode.DeviceAlreadyProvisioned
+    )
+      throw error;
+    sendPage(
+      reply,
+      error.httpStatus,
+      error.code,
+      "This did not work",
+      html`<p>This link was already used or replaced. Ask for a new one.</p>`,
+    );
+    return undefined;
+  }
+}

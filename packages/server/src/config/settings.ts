@@ -74,7 +74,8 @@ export const settings = [
     env: "TESSERA_PUBLIC_URL",
     type: { kind: "url", protocols: ["http:", "https:"] },
     default: undefined,
-    description: "Base URL users reach the server at, used in e-mailed links. Unset: http://host:port.",
+    description:
+      "Base URL users reach the server at, for e-mailed and provisioning links (a base path is kept; no query, fragment or credentials). Unset: the listen address and bound port, loopback for a wildcard host.",
   },
   {
     path: "trustedProxies",

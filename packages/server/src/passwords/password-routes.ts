@@ -8,13 +8,19 @@ import { requireWellFormed } from "../users/username.ts";
 import { completeRecovery } from "./complete-recovery.ts";
 import { readRecovery, ridPattern } from "./recovery-store.ts";
 import { changeOwnPassword, setPassword } from "./set-password.ts";
-import { rateLimited, startRecovery } from "./start-recovery.ts";
+import { continueRecovery, rateLimited, type StartedRecovery, startRecovery } from "./start-recovery.ts";
 import { verifyPassword } from "./verify-password.ts";
 
-const deliveries = new WeakMap<FastifyRequest, () => Promise<void>>();
+const pending = new WeakMap<FastifyRequest, StartedRecovery>();
 const plainPassword = { type: "string", minLength: 1, maxLength: 1024 } as const;
 
 export const passwordRoutes: FastifyPluginAsync = async (app) => {
+  // Recoveries continue after their answer; closing waits for them, so a graceful stop neither
+  // loses a request that was answered nor closes the database under it.
+  const inFlight = new Set<Promise<void>>();
+  app.addHook("onClose", async () => {
+    await Promise.all(inFlight);
+  });
   app.post<{ Body: { username: string; password: string } }>(
     "/auth/password",
     {
@@ -107,13 +113,16 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
         body: body({ username: { type: "string", maxLength: 300 } }, ["username"]),
         response: { 200: okResponse({ requestId: { type: "string" }, expiresAt: { type: "integer" } }) },
       },
-      // The e-mail leaves after the answer, so that a known and an unknown username are answered
-      // after the same work (see start-recovery.ts).
-      // Only an answer that left as a success is followed by its e-mail (not, say, one the audit
-      // hook replaced because the trail could not be written).
+      // Everything that depends on whether the account exists happens after the answer has left,
+      // so a known and an unknown username are answered after the same work (start-recovery.ts).
+      // Only an answer that left as a success is followed (not, say, one the audit hook replaced
+      // because the trail could not be written).
       onResponse: async (request, reply) => {
-        const deliver = deliveries.get(request);
-        if (deliver !== undefined && reply.statusCode === 200) await deliver();
+        const started = pending.get(request);
+        if (started === undefined || reply.statusCode !== 200) return;
+        const task = continueRecovery(request.server.ctx, started, request.log, request.id);
+        inFlight.add(task);
+        await task.finally(() => inFlight.delete(task));
       },
     },
     async (request, reply) => {
@@ -126,7 +135,7 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
         reply.header("retry-after", limited.retryAfter);
         throw limited.error;
       }
-      if (started.deliver !== undefined) deliveries.set(request, started.deliver);
+      pending.set(request, started);
       return success({ requestId: started.requestId, expiresAt: started.expiresAt });
     },
   );
@@ -143,7 +152,7 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
         response: {
           200: okResponse({
             requestId: { type: "string" },
-            mail: { type: "string", enum: ["queued", "sent"] },
+            mail: { type: "string", enum: ["queued", "sent", "failed"] },
             expiresAt: { type: "integer" },
             usedAt: { type: ["integer", "null"] },
           }),
@@ -157,7 +166,9 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
           field: "params.rid",
         });
       const row = await readRecovery(request.server.ctx.database.db, request.tenant.id, rid);
-      // An unknown username's request id matches nothing, like any made-up id.
+      // An unknown username's request id matches nothing, like any made-up id; so does a known
+      // one's for the moment between the answer and the row being written: "queued" cannot be
+      // said of an id that may never be stored.
       if (row === undefined)
         throw new TesseraError(ApiReturnCode.PartnerUserPasswordRecoveryTokenNotFound, {
           field: "params.rid",
@@ -166,14 +177,14 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
         throw new TesseraError(ApiReturnCode.PartnerUserForgetPasswordFailed, {
           message: "recovery cannot start: the account is disabled, expired, or has no e-mail address",
         });
-      if (row.mail_state === "failed")
-        throw new TesseraError(ApiReturnCode.PartnerUserSendPasswordEmailFailed);
-      return success({
-        requestId: row.id,
-        mail: row.mail_state,
-        expiresAt: row.expires_at,
-        usedAt: row.used_at,
-      });
+      // A failed send is the answer to this read, not a failure of it: HTTP 200 with its own code
+      // (like PartnerUserPasswordChangedEmailFailed), so it trips no 5xx alert and no retry loop.
+      return success(
+        { requestId: row.id, mail: row.mail_state, expiresAt: row.expires_at, usedAt: row.used_at },
+        row.mail_state === "failed"
+          ? ApiReturnCode.PartnerUserSendPasswordEmailFailed
+          : ApiReturnCode.Success,
+      );
     },
   );
 

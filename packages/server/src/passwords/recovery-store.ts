@@ -6,8 +6,9 @@ import type { Schema } from "../storage/schema.ts";
  * A password-recovery request is identified by a request id (rid) and proven by a message id
  * (mid) that only the e-mail carries; the database keeps the mid's SHA-256. A new request
  * supersedes the user's open ones, and redeeming is a compare-and-set, so a link works once.
- * `mail_state` follows the e-mail, which is sent after the answer: queued, then sent or failed;
- * refused when the account cannot recover (disabled, expired, no address) and nothing is sent.
+ * The row is written after the answer has left (start-recovery.ts), so until then its id matches
+ * nothing. `mail_state` follows the e-mail: queued, then sent or failed; refused when the account
+ * cannot recover (disabled, expired, no address) and nothing is sent.
  */
 export type MailState = "queued" | "sent" | "failed" | "refused";
 export const ridPattern = /^[A-Za-z0-9_-]{22}$/;
@@ -16,9 +17,17 @@ const digest = (mid: string) => createHash("sha256").update(mid).digest();
 
 export async function openRecovery(
   db: Kysely<Schema>,
-  request: { tenantId: string; userId: string; now: number; expiresAt: number; mailState?: MailState },
+  request: {
+    /** Drawn before the answer (start-recovery.ts); a fresh one when absent. */
+    rid?: string;
+    tenantId: string;
+    userId: string;
+    now: number;
+    expiresAt: number;
+    mailState?: MailState;
+  },
 ): Promise<{ rid: string; mid: string }> {
-  const rid = randomBytes(16).toString("base64url");
+  const rid = request.rid ?? randomBytes(16).toString("base64url");
   const mid = randomBytes(32).toString("base64url");
   await db.transaction().execute(async (trx) => {
     await trx
