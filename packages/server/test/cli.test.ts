@@ -232,6 +232,42 @@ for (const backend of backends) {
       assert.ok(result.events > 10);
     });
 
+    test("audit verify: a malformed --anchor is a usage error (exit 2), a mismatch is damage (exit 1), hex in any case", async () => {
+      const head = JSON.parse(
+        (await runCli([...data, "audit", "head", "--json"], { env, scenario: "cli: audit head" })).stdout,
+      ) as { seq: number; hash: string };
+      const upper = await runCli(
+        [...data, "audit", "verify", "--json", "--anchor", `${head.seq}:${head.hash.toUpperCase()}`],
+        { env, scenario: "cli: audit verify upper-case anchor" },
+      );
+      assert.equal(upper.status, 0, upper.stdout + upper.stderr);
+      assert.equal(JSON.parse(upper.stdout).ok, true);
+      for (const bad of [`${head.seq}:${head.hash.slice(1)}`, "x:y", `${head.seq}`]) {
+        const r = await runCli([...data, "audit", "verify", "--anchor", bad], {
+          env,
+          scenario: "cli: audit verify malformed anchor",
+        });
+        assert.equal(r.status, 2, `${bad}: ${r.stderr}`);
+        assert.match(r.stderr, /--anchor <seq:hash>.*is invalid/s);
+      }
+      const unknownOption = await runCli([...data, "audit", "verify", "--anchr", "1:2"], {
+        env,
+        scenario: "cli: audit verify unknown option",
+      });
+      assert.equal(unknownOption.status, 2, unknownOption.stderr);
+      // A well-formed anchor the trail does not hold is what tampering looks like: exit 1.
+      const other = head.hash.startsWith("0") ? `1${head.hash.slice(1)}` : `0${head.hash.slice(1)}`;
+      const mismatch = await runCli(
+        [...data, "audit", "verify", "--json", "--anchor", `${head.seq}:${other}`],
+        {
+          env,
+          scenario: "cli: audit verify anchor mismatch",
+        },
+      );
+      assert.equal(mismatch.status, 1, mismatch.stdout);
+      assert.equal(JSON.parse(mismatch.stdout).ok, false);
+    });
+
     test("api keys: tenant create gives an admin key; api-key create takes scopes; an unknown scope is refused", async () => {
       const created = await runCli([...data, "tenant", "create", "cyberdyne", "--json"], {
         env,
