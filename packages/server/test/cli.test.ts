@@ -151,6 +151,61 @@ for (const backend of backends) {
       );
     });
 
+    test("user import takes expiresAt only as an RFC 3339 date-time; junk, epoch numbers and impossible dates are rejected by line", async () => {
+      await runCli([...data, "tenant", "create", "tyrell", "--json"], {
+        env,
+        scenario: "cli: tenant create",
+      });
+      const file = join(s.server.ctx.config.dataDir, "expiry.csv");
+      const cells = [
+        "2027-06-30T12:00:00Z",
+        "2027-06-30t14:00:00.5+02:00",
+        "-5",
+        "1.5",
+        "1700000000000",
+        "2027-02-30T00:00:00Z",
+        "2027-06-30",
+        "2027-06-30T12:00:00",
+        "2027-06-30T24:00:00Z",
+        "2027-06-30T12:00:00+24:00",
+        "June 30, 2027",
+        "10000-01-01T00:00:00Z",
+        "1969-12-31T23:59:59Z",
+      ];
+      writeFileSync(file, `username,expiresAt\n${cells.map((c, i) => `u${i},"${c}"`).join("\n")}\n`);
+      const r = await runCli([...data, "user", "import", "--tenant", "tyrell", file, "--json"], {
+        env,
+        scenario: "cli: user import expiresAt",
+      });
+      assert.equal(r.status, 2);
+      const summary = JSON.parse(r.stdout) as {
+        created: number;
+        rejected: { row: number; errorCode: number; errorMessage: string }[];
+      };
+      assert.equal(summary.created, 2);
+      assert.deepEqual(
+        summary.rejected.map((x) => x.row),
+        cells.slice(2).map((_, i) => i + 3),
+      );
+      for (const row of summary.rejected) {
+        recordObservedCode("api", row.errorCode, "cli: import rejected expiresAt");
+        assert.equal(row.errorCode, ApiReturnCode.EnrollUserFailed);
+        assert.match(row.errorMessage, /expiresAt must be an RFC 3339 date-time/, String(row.row));
+      }
+      const list = await runCli([...data, "user", "list", "--tenant", "tyrell", "--json"], {
+        env,
+        scenario: "cli: user list",
+      });
+      const users = (JSON.parse(list.stdout) as { users: { username: string; expiresAt: number }[] }).users;
+      assert.deepEqual(
+        users.map((u) => [u.username, u.expiresAt]),
+        [
+          ["u0", Date.UTC(2027, 5, 30, 12)],
+          ["u1", Date.UTC(2027, 5, 30, 12, 0, 0, 500)],
+        ],
+      );
+    });
+
     test("user create reads the password from stdin, never from the command line", async () => {
       await runCli([...data, "tenant", "create", "wayne", "--json"], { env, scenario: "cli: tenant create" });
       const r = await runCli([...data, "user", "create", "bruce", "--tenant", "wayne", "--password-stdin"], {
