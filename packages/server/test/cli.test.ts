@@ -354,5 +354,173 @@ for (const backend of backends) {
       assert.equal(JSON.parse(bad.stdout).errorCode, TesseraApiCode.MalformedRequest);
       assert.match(JSON.parse(bad.stdout).errorMessage, /--scope root/);
     });
+
+    test("--help describes every api-key and tenant command, and says a key without --scope is auth-only", async () => {
+      for (const [group, names] of [
+        ["api-key", ["create", "list", "revoke"]],
+        ["tenant", ["create", "list", "disable", "enable", "set"]],
+      ] as const) {
+        const help = await runCli([group, "--help"], { env, scenario: "cli: help" });
+        assert.equal(help.status, 0, help.stderr);
+        for (const name of names) {
+          const line = help.stdout.split("\n").find((l) => new RegExp(`^  ${name}\\b`).test(l));
+          assert.match(line ?? "", /^ {2}\S.*\S {2,}\w{3,}/, `${group} ${name} has a description: ${line}`);
+        }
+      }
+      const create = await runCli(["api-key", "create", "--help"], { env, scenario: "cli: help" });
+      assert.match(create.stdout.replace(/\s+/g, " "), /without --scope the key may only call \/v1\/auth/);
+    });
+
+    test("tenant create says its key is an admin key; api-key create says a key without --scope is auth-only", async () => {
+      const created = await runCli([...data, "tenant", "create", "soylent"], {
+        env,
+        scenario: "cli: tenant create",
+      });
+      assert.equal(created.status, 0, created.stderr);
+      assert.match(created.stdout, /admin API key \(all scopes; shown once, store it now\): tsk_/);
+      const plain = await runCli([...data, "api-key", "create", "--tenant", "soylent"], {
+        env,
+        scenario: "cli: api key",
+      });
+      assert.equal(plain.status, 0, plain.stderr);
+      assert.match(plain.stdout, /\[auth\]/);
+      assert.match(plain.stdout, /no --scope given: this key may only call \/v1\/auth/);
+      const scoped = await runCli([...data, "api-key", "create", "--tenant", "soylent", "--scope", "users"], {
+        env,
+        scenario: "cli: api key scoped",
+      });
+      assert.doesNotMatch(scoped.stdout, /no --scope given/);
+    });
+
+    test("api-key create --scope takes comma- and space-separated lists, as the API's names", async () => {
+      await runCli([...data, "tenant", "create", "massive", "--json"], {
+        env,
+        scenario: "cli: tenant create",
+      });
+      for (const scope of [["users,tokens"], ["users, tokens"], ["users tokens"], ["users,", "tokens"]]) {
+        const r = await runCli(
+          [...data, "api-key", "create", "--tenant", "massive", "--scope", ...scope, "--json"],
+          {
+            env,
+            scenario: "cli: api key scope list",
+          },
+        );
+        assert.equal(r.status, 0, `${scope}: ${r.stdout}${r.stderr}`);
+        assert.deepEqual(JSON.parse(r.stdout).key.scopes, ["users", "tokens"], String(scope));
+      }
+      for (const scope of ["users,root", ",", "users;tokens"]) {
+        const r = await runCli(
+          [...data, "api-key", "create", "--tenant", "massive", "--scope", scope, "--json"],
+          {
+            env,
+            scenario: "cli: api key unknown scope",
+          },
+        );
+        assert.equal(r.status, 1, scope);
+        assert.equal(JSON.parse(r.stdout).errorCode, TesseraApiCode.MalformedRequest, scope);
+      }
+    });
+
+    test("token enable re-enables a disabled token and clears its lock, audited; another tenant's serial is DeviceNotFound", async () => {
+      const admin = JSON.parse(
+        (
+          await runCli([...data, "tenant", "create", "acme-locks", "--json"], {
+            env,
+            scenario: "cli: tenant create",
+          })
+        ).stdout,
+      ).apiKey as string;
+      const scenario = "cli: token enable";
+      await s.api("PATCH", "/v1/tenant", { apiKey: admin, body: { otpMaxFailures: 1 }, scenario });
+      const serial = JSON.parse(
+        (
+          await runCli([...data, "token", "create", "--tenant", "acme-locks", "--type", "hotp", "--json"], {
+            env,
+            scenario,
+          })
+        ).stdout,
+      ).serial as string;
+      const wrong = await s.api("POST", `/v1/authenticators/${serial}/activate`, {
+        apiKey: admin,
+        body: { otp1: "000000", otp2: "000001" },
+        scenario,
+      });
+      assert.equal(
+        wrong.body.errorCode,
+        ApiReturnCode.MaximumFailedOTPRequestsExceeded,
+        "the one allowed failure locks",
+      );
+      await s.api("POST", `/v1/authenticators/${serial}/disable`, { apiKey: admin, scenario });
+      const show = async () =>
+        (await s.api("GET", `/v1/authenticators/${serial}`, { apiKey: admin, scenario })).body
+          .authenticator as {
+          enabled: boolean;
+          lockedUntil: number | null;
+        };
+      const before = await show();
+      assert.equal(before.enabled, false);
+      assert.notEqual(before.lockedUntil, null, "one wrong pair locked it");
+
+      const enabled = await runCli([...data, "token", "enable", "--tenant", "acme-locks", serial], {
+        env,
+        scenario,
+      });
+      assert.equal(enabled.status, 0, enabled.stderr);
+      assert.match(enabled.stdout, new RegExp(`token ${serial} enabled`));
+      assert.deepEqual(await show(), { ...before, enabled: true, lockedUntil: null });
+      const audit = await s.api("GET", "/v1/audit?operation=token.enable", { apiKey: admin, scenario });
+      assert.deepEqual(
+        (audit.body.events as { subject: string; actor: string }[]).map((e) => e.subject),
+        [`authenticator:${serial}`],
+      );
+
+      await runCli([...data, "tenant", "create", "other-locks", "--json"], {
+        env,
+        scenario: "cli: tenant create",
+      });
+      for (const [tenant, name] of [
+        ["other-locks", serial],
+        ["acme-locks", "NOSUCHSERIAL"],
+      ] as const) {
+        const refused = await runCli([...data, "token", "enable", "--tenant", tenant, name, "--json"], {
+          env,
+          scenario: "cli: token enable refused",
+        });
+        assert.equal(refused.status, 1, name);
+        assert.equal(JSON.parse(refused.stdout).errorCode, ApiReturnCode.DeviceNotFound);
+      }
+    });
+
+    test("tenant set prints the settings that result, not just the name", async () => {
+      await runCli([...data, "tenant", "create", "gringotts", "--json"], {
+        env,
+        scenario: "cli: tenant create",
+      });
+      const r = await runCli(
+        [
+          ...data,
+          "tenant",
+          "set",
+          "gringotts",
+          "--allowed-ip",
+          "10.0.0.0/8",
+          "--max-consecutive-failures",
+          "7",
+          "--expires-at",
+          "2030-01-01T00:00:00Z",
+        ],
+        { env, scenario: "cli: tenant set" },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^gringotts {2}id=\S+ {2}expires=2030-01-01T00:00:00\.000Z$/m);
+      assert.match(r.stdout, /^ {2}allowed IP ranges: 10\.0\.0\.0\/8$/m);
+      assert.match(r.stdout, /^ {2}allowed e-mail domains: any$/m);
+      assert.match(r.stdout, /^ {2}permanent lock after: 7 failures in a row$/m);
+      const cleared = await runCli([...data, "tenant", "set", "gringotts", "--allowed-ip", "none"], {
+        env,
+        scenario: "cli: tenant set",
+      });
+      assert.match(cleared.stdout, /^ {2}allowed IP ranges: any$/m);
+    });
   });
 }
