@@ -521,6 +521,19 @@ for (const backend of backends) {
         scenario: "cli: tenant set",
       });
       assert.match(cleared.stdout, /^ {2}allowed IP ranges: any$/m);
+      // The same strict reading as the CSV import: Date.parse would take these as dates in 2001.
+      for (const junk of ["-5", "1.5", "2030-02-30T00:00:00Z", "2030-01-01"]) {
+        const refused = await runCli([...data, "tenant", "set", "gringotts", "--expires-at", junk], {
+          env,
+          scenario: "cli: tenant set bad expiry",
+        });
+        assert.equal(refused.status, 1, junk);
+        assert.match(
+          refused.stderr,
+          /MalformedRequest \(9900\): --expires-at must be an RFC 3339 date-time/,
+          junk,
+        );
+      }
     });
   });
 }

@@ -1,8 +1,8 @@
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import { Command } from "commander";
-import { MAX_EPOCH_MS } from "../app/route-schemas.ts";
 import type { ServerContext } from "../app/server-context.ts";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
+import { parseRfc3339 } from "../cli/rfc3339-time.ts";
 import { MailSendError } from "../mail/mailer.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
 import { isValidIpRange } from "./ip-ranges.ts";
@@ -116,7 +116,7 @@ export function tenantCommand(): Command {
   tenant
     .command("set <tenant>")
     .description("change a tenant's expiry, allowed addresses, e-mail domains or permanent lock limit")
-    .option("--expires-at <date>", "ISO date, or 'never'")
+    .option("--expires-at <date>", "RFC 3339 date-time (2030-01-01T00:00:00Z), or 'never'")
     .option("--allowed-ip <cidr...>", "allowed source ranges for API calls ('none' clears)")
     .option("--allowed-domain <domain...>", "allowed e-mail domains for usernames ('none' clears)")
     .option(
@@ -138,11 +138,13 @@ export function tenantCommand(): Command {
           const t = await requireTenant(ctx, idOrName);
           const settings: { -readonly [K in keyof TenantSettings]: TenantSettings[K] } = {};
           if (options.expiresAt !== undefined) {
-            const at = options.expiresAt === "never" ? null : Date.parse(options.expiresAt);
-            // The same range the API takes for times (NaN fails the comparison too).
-            if (at !== null && !(at >= 0 && at <= MAX_EPOCH_MS))
+            // Strict, as in the CSV import (Date.parse reads "-5" as a date in 2001), and within
+            // the range the API takes for times.
+            const at = options.expiresAt === "never" ? null : parseRfc3339(options.expiresAt);
+            if (at === undefined)
               throw new TesseraError(TesseraApiCode.MalformedRequest, {
-                message: "--expires-at must be an ISO date from 1970 to 9999, or 'never'",
+                message:
+                  "--expires-at must be an RFC 3339 date-time with a time zone from 1970 to 9999 (2030-01-01T00:00:00Z), or 'never'",
               });
             settings.expiresAt = at;
           }
