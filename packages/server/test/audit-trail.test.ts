@@ -242,7 +242,7 @@ for (const backend of backends) {
         `${"9".repeat(10_000)}:${head.hash}`,
       ]) {
         const r = await cli(["audit", "verify", "--anchor", bad], "audit: verify bad anchor");
-        assert.equal(r.status, 1, bad);
+        assert.equal(r.status, 2, bad);
         assert.match(r.stderr, /--anchor <seq:hash>.*is invalid.*expected <seq>:<hash>/s, bad);
       }
 

@@ -151,6 +151,61 @@ for (const backend of backends) {
       );
     });
 
+    test("user import takes expiresAt only as an RFC 3339 date-time; junk, epoch numbers and impossible dates are rejected by line", async () => {
+      await runCli([...data, "tenant", "create", "tyrell", "--json"], {
+        env,
+        scenario: "cli: tenant create",
+      });
+      const file = join(s.server.ctx.config.dataDir, "expiry.csv");
+      const cells = [
+        "2027-06-30T12:00:00Z",
+        "2027-06-30t14:00:00.5+02:00",
+        "-5",
+        "1.5",
+        "1700000000000",
+        "2027-02-30T00:00:00Z",
+        "2027-06-30",
+        "2027-06-30T12:00:00",
+        "2027-06-30T24:00:00Z",
+        "2027-06-30T12:00:00+24:00",
+        "June 30, 2027",
+        "10000-01-01T00:00:00Z",
+        "1969-12-31T23:59:59Z",
+      ];
+      writeFileSync(file, `username,expiresAt\n${cells.map((c, i) => `u${i},"${c}"`).join("\n")}\n`);
+      const r = await runCli([...data, "user", "import", "--tenant", "tyrell", file, "--json"], {
+        env,
+        scenario: "cli: user import expiresAt",
+      });
+      assert.equal(r.status, 2);
+      const summary = JSON.parse(r.stdout) as {
+        created: number;
+        rejected: { row: number; errorCode: number; errorMessage: string }[];
+      };
+      assert.equal(summary.created, 2);
+      assert.deepEqual(
+        summary.rejected.map((x) => x.row),
+        cells.slice(2).map((_, i) => i + 3),
+      );
+      for (const row of summary.rejected) {
+        recordObservedCode("api", row.errorCode, "cli: import rejected expiresAt");
+        assert.equal(row.errorCode, ApiReturnCode.EnrollUserFailed);
+        assert.match(row.errorMessage, /expiresAt must be an RFC 3339 date-time/, String(row.row));
+      }
+      const list = await runCli([...data, "user", "list", "--tenant", "tyrell", "--json"], {
+        env,
+        scenario: "cli: user list",
+      });
+      const users = (JSON.parse(list.stdout) as { users: { username: string; expiresAt: number }[] }).users;
+      assert.deepEqual(
+        users.map((u) => [u.username, u.expiresAt]),
+        [
+          ["u0", Date.UTC(2027, 5, 30, 12)],
+          ["u1", Date.UTC(2027, 5, 30, 12, 0, 0, 500)],
+        ],
+      );
+    });
+
     test("user create reads the password from stdin, never from the command line", async () => {
       await runCli([...data, "tenant", "create", "wayne", "--json"], { env, scenario: "cli: tenant create" });
       const r = await runCli([...data, "user", "create", "bruce", "--tenant", "wayne", "--password-stdin"], {
@@ -232,6 +287,42 @@ for (const backend of backends) {
       assert.ok(result.events > 10);
     });
 
+    test("audit verify: a malformed --anchor is a usage error (exit 2), a mismatch is damage (exit 1), hex in any case", async () => {
+      const head = JSON.parse(
+        (await runCli([...data, "audit", "head", "--json"], { env, scenario: "cli: audit head" })).stdout,
+      ) as { seq: number; hash: string };
+      const upper = await runCli(
+        [...data, "audit", "verify", "--json", "--anchor", `${head.seq}:${head.hash.toUpperCase()}`],
+        { env, scenario: "cli: audit verify upper-case anchor" },
+      );
+      assert.equal(upper.status, 0, upper.stdout + upper.stderr);
+      assert.equal(JSON.parse(upper.stdout).ok, true);
+      for (const bad of [`${head.seq}:${head.hash.slice(1)}`, "x:y", `${head.seq}`]) {
+        const r = await runCli([...data, "audit", "verify", "--anchor", bad], {
+          env,
+          scenario: "cli: audit verify malformed anchor",
+        });
+        assert.equal(r.status, 2, `${bad}: ${r.stderr}`);
+        assert.match(r.stderr, /--anchor <seq:hash>.*is invalid/s);
+      }
+      const unknownOption = await runCli([...data, "audit", "verify", "--anchr", "1:2"], {
+        env,
+        scenario: "cli: audit verify unknown option",
+      });
+      assert.equal(unknownOption.status, 2, unknownOption.stderr);
+      // A well-formed anchor the trail does not hold is what tampering looks like: exit 1.
+      const other = head.hash.startsWith("0") ? `1${head.hash.slice(1)}` : `0${head.hash.slice(1)}`;
+      const mismatch = await runCli(
+        [...data, "audit", "verify", "--json", "--anchor", `${head.seq}:${other}`],
+        {
+          env,
+          scenario: "cli: audit verify anchor mismatch",
+        },
+      );
+      assert.equal(mismatch.status, 1, mismatch.stdout);
+      assert.equal(JSON.parse(mismatch.stdout).ok, false);
+    });
+
     test("api keys: tenant create gives an admin key; api-key create takes scopes; an unknown scope is refused", async () => {
       const created = await runCli([...data, "tenant", "create", "cyberdyne", "--json"], {
         env,
@@ -262,6 +353,187 @@ for (const backend of backends) {
       assert.equal(bad.status, 1);
       assert.equal(JSON.parse(bad.stdout).errorCode, TesseraApiCode.MalformedRequest);
       assert.match(JSON.parse(bad.stdout).errorMessage, /--scope root/);
+    });
+
+    test("--help describes every api-key and tenant command, and says a key without --scope is auth-only", async () => {
+      for (const [group, names] of [
+        ["api-key", ["create", "list", "revoke"]],
+        ["tenant", ["create", "list", "disable", "enable", "set"]],
+      ] as const) {
+        const help = await runCli([group, "--help"], { env, scenario: "cli: help" });
+        assert.equal(help.status, 0, help.stderr);
+        for (const name of names) {
+          const line = help.stdout.split("\n").find((l) => new RegExp(`^  ${name}\\b`).test(l));
+          assert.match(line ?? "", /^ {2}\S.*\S {2,}\w{3,}/, `${group} ${name} has a description: ${line}`);
+        }
+      }
+      const create = await runCli(["api-key", "create", "--help"], { env, scenario: "cli: help" });
+      assert.match(create.stdout.replace(/\s+/g, " "), /without --scope the key may only call \/v1\/auth/);
+    });
+
+    test("tenant create says its key is an admin key; api-key create says a key without --scope is auth-only", async () => {
+      const created = await runCli([...data, "tenant", "create", "soylent"], {
+        env,
+        scenario: "cli: tenant create",
+      });
+      assert.equal(created.status, 0, created.stderr);
+      assert.match(created.stdout, /admin API key \(all scopes; shown once, store it now\): tsk_/);
+      const plain = await runCli([...data, "api-key", "create", "--tenant", "soylent"], {
+        env,
+        scenario: "cli: api key",
+      });
+      assert.equal(plain.status, 0, plain.stderr);
+      assert.match(plain.stdout, /\[auth\]/);
+      assert.match(plain.stdout, /no --scope given: this key may only call \/v1\/auth/);
+      const scoped = await runCli([...data, "api-key", "create", "--tenant", "soylent", "--scope", "users"], {
+        env,
+        scenario: "cli: api key scoped",
+      });
+      assert.doesNotMatch(scoped.stdout, /no --scope given/);
+    });
+
+    test("api-key create --scope takes comma- and space-separated lists, as the API's names", async () => {
+      await runCli([...data, "tenant", "create", "massive", "--json"], {
+        env,
+        scenario: "cli: tenant create",
+      });
+      for (const scope of [["users,tokens"], ["users, tokens"], ["users tokens"], ["users,", "tokens"]]) {
+        const r = await runCli(
+          [...data, "api-key", "create", "--tenant", "massive", "--scope", ...scope, "--json"],
+          {
+            env,
+            scenario: "cli: api key scope list",
+          },
+        );
+        assert.equal(r.status, 0, `${scope}: ${r.stdout}${r.stderr}`);
+        assert.deepEqual(JSON.parse(r.stdout).key.scopes, ["users", "tokens"], String(scope));
+      }
+      for (const scope of ["users,root", ",", "users;tokens"]) {
+        const r = await runCli(
+          [...data, "api-key", "create", "--tenant", "massive", "--scope", scope, "--json"],
+          {
+            env,
+            scenario: "cli: api key unknown scope",
+          },
+        );
+        assert.equal(r.status, 1, scope);
+        assert.equal(JSON.parse(r.stdout).errorCode, TesseraApiCode.MalformedRequest, scope);
+      }
+    });
+
+    test("token enable re-enables a disabled token and clears its lock, audited; another tenant's serial is DeviceNotFound", async () => {
+      const admin = JSON.parse(
+        (
+          await runCli([...data, "tenant", "create", "acme-locks", "--json"], {
+            env,
+            scenario: "cli: tenant create",
+          })
+        ).stdout,
+      ).apiKey as string;
+      const scenario = "cli: token enable";
+      await s.api("PATCH", "/v1/tenant", { apiKey: admin, body: { otpMaxFailures: 1 }, scenario });
+      const serial = JSON.parse(
+        (
+          await runCli([...data, "token", "create", "--tenant", "acme-locks", "--type", "hotp", "--json"], {
+            env,
+            scenario,
+          })
+        ).stdout,
+      ).serial as string;
+      const wrong = await s.api("POST", `/v1/authenticators/${serial}/activate`, {
+        apiKey: admin,
+        body: { otp1: "000000", otp2: "000001" },
+        scenario,
+      });
+      assert.equal(
+        wrong.body.errorCode,
+        ApiReturnCode.MaximumFailedOTPRequestsExceeded,
+        "the one allowed failure locks",
+      );
+      await s.api("POST", `/v1/authenticators/${serial}/disable`, { apiKey: admin, scenario });
+      const show = async () =>
+        (await s.api("GET", `/v1/authenticators/${serial}`, { apiKey: admin, scenario })).body
+          .authenticator as {
+          enabled: boolean;
+          lockedUntil: number | null;
+        };
+      const before = await show();
+      assert.equal(before.enabled, false);
+      assert.notEqual(before.lockedUntil, null, "one wrong pair locked it");
+
+      const enabled = await runCli([...data, "token", "enable", "--tenant", "acme-locks", serial], {
+        env,
+        scenario,
+      });
+      assert.equal(enabled.status, 0, enabled.stderr);
+      assert.match(enabled.stdout, new RegExp(`token ${serial} enabled`));
+      assert.deepEqual(await show(), { ...before, enabled: true, lockedUntil: null });
+      const audit = await s.api("GET", "/v1/audit?operation=token.enable", { apiKey: admin, scenario });
+      assert.deepEqual(
+        (audit.body.events as { subject: string; actor: string }[]).map((e) => e.subject),
+        [`authenticator:${serial}`],
+      );
+
+      await runCli([...data, "tenant", "create", "other-locks", "--json"], {
+        env,
+        scenario: "cli: tenant create",
+      });
+      for (const [tenant, name] of [
+        ["other-locks", serial],
+        ["acme-locks", "NOSUCHSERIAL"],
+      ] as const) {
+        const refused = await runCli([...data, "token", "enable", "--tenant", tenant, name, "--json"], {
+          env,
+          scenario: "cli: token enable refused",
+        });
+        assert.equal(refused.status, 1, name);
+        assert.equal(JSON.parse(refused.stdout).errorCode, ApiReturnCode.DeviceNotFound);
+      }
+    });
+
+    test("tenant set prints the settings that result, not just the name", async () => {
+      await runCli([...data, "tenant", "create", "gringotts", "--json"], {
+        env,
+        scenario: "cli: tenant create",
+      });
+      const r = await runCli(
+        [
+          ...data,
+          "tenant",
+          "set",
+          "gringotts",
+          "--allowed-ip",
+          "10.0.0.0/8",
+          "--max-consecutive-failures",
+          "7",
+          "--expires-at",
+          "2030-01-01T00:00:00Z",
+        ],
+        { env, scenario: "cli: tenant set" },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^gringotts {2}id=\S+ {2}expires=2030-01-01T00:00:00\.000Z$/m);
+      assert.match(r.stdout, /^ {2}allowed IP ranges: 10\.0\.0\.0\/8$/m);
+      assert.match(r.stdout, /^ {2}allowed e-mail domains: any$/m);
+      assert.match(r.stdout, /^ {2}permanent lock after: 7 failures in a row$/m);
+      const cleared = await runCli([...data, "tenant", "set", "gringotts", "--allowed-ip", "none"], {
+        env,
+        scenario: "cli: tenant set",
+      });
+      assert.match(cleared.stdout, /^ {2}allowed IP ranges: any$/m);
+      // The same strict reading as the CSV import: Date.parse would take these as dates in 2001.
+      for (const junk of ["-5", "1.5", "2030-02-30T00:00:00Z", "2030-01-01"]) {
+        const refused = await runCli([...data, "tenant", "set", "gringotts", "--expires-at", junk], {
+          env,
+          scenario: "cli: tenant set bad expiry",
+        });
+        assert.equal(refused.status, 1, junk);
+        assert.match(
+          refused.stderr,
+          /MalformedRequest \(9900\): --expires-at must be an RFC 3339 date-time/,
+          junk,
+        );
+      }
     });
   });
 }

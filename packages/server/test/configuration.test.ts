@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { ConfigError, loadConfig } from "../src/config/load-config.ts";
 import { renderConfiguration } from "../src/config/render-configuration.ts";
 import { settings } from "../src/config/settings.ts";
+import { runCli } from "./helpers/run-cli.ts";
 
 test("docs/configuration.md is exactly what the settings table generates (npm run docs:config)", () => {
   assert.equal(
@@ -80,4 +81,29 @@ test("any environment value either loads or fails with a ConfigError, never anyt
       },
     ),
   );
+});
+
+test("the removed trustProxy setting stops the start, from the environment or a file, pointing to trustedProxies", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tessera-config-"));
+  const file = join(dir, "tessera.json");
+  writeFileSync(file, JSON.stringify({ trustProxy: true }));
+  const hint =
+    /trustProxy was replaced by trustedProxies \(TESSERA_TRUSTED_PROXIES\): list your proxies' addresses or CIDR ranges/;
+  for (const sources of [{ env: { TESSERA_TRUST_PROXY: "1" } }, { env: {}, file }]) {
+    assert.throws(
+      () => loadConfig(sources),
+      (error) =>
+        error instanceof ConfigError && hint.test(error.message) && !/unknown setting/.test(error.message),
+      JSON.stringify(sources),
+    );
+  }
+  // A value that turns it off is still the old name: the operator must learn that it is gone.
+  assert.throws(() => loadConfig({ env: { TESSERA_TRUST_PROXY: "false" } }), hint);
+  // The real command refuses to start rather than listen trusting nothing behind a proxy.
+  const started = await runCli(["start", "--port", "0", "--data-dir", dir], {
+    env: { TESSERA_TRUST_PROXY: "1", TESSERA_LOG_LEVEL: "silent" },
+    scenario: "config: removed trustProxy",
+  });
+  assert.equal(started.status, 1);
+  assert.match(started.stderr, hint);
 });

@@ -232,5 +232,6 @@ test("rate-limit settings refuse zero, negative, fractional and huge values nami
     }
   }
   const defaults = loadConfig({ env: {} }).rateLimits;
-  assert.deepEqual(defaults, { authPerSource: 300, authPerTenant: 3000 });
+  // One back end carries a tenant's whole login traffic: 20 calls a second, 100 per tenant.
+  assert.deepEqual(defaults, { authPerSource: 1200, authPerTenant: 6000 });
 });

@@ -14,7 +14,7 @@ export interface AuditAnchor {
   readonly hash: string;
 }
 
-const anchorPattern = /^(0|[1-9]\d{0,14}):([0-9a-f]{64})$/;
+const anchorPattern = /^(0|[1-9]\d{0,14}):([0-9a-fA-F]{64})$/;
 
 export function formatAnchor(anchor: AuditAnchor): string {
   return `${anchor.seq}:${anchor.hash}`;
@@ -25,9 +25,11 @@ export function parseAnchor(text: string): AuditAnchor {
   const match = anchorPattern.exec(text.trim());
   if (match === null)
     throw new Error(
-      "expected <seq>:<hash>, the anchor printed by `tessera audit head` (a sequence number, a colon, 64 lowercase hex digits)",
+      "expected <seq>:<hash>, the anchor printed by `tessera audit head` (a sequence number, a colon, 64 hex digits)",
     );
-  return { seq: Number(match[1]), hash: match[2] as string };
+  // Hex is hex in either case (an anchor copied through a tool that upper-cases it is the same
+  // anchor); the chain stores lower case, so that is what it is compared as.
+  return { seq: Number(match[1]), hash: (match[2] as string).toLowerCase() };
 }
 
 export interface SignedHead extends AuditAnchor {

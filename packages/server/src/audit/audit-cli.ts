@@ -8,13 +8,18 @@ export function auditCommand(): Command {
   const audit = new Command("audit").description("the tamper-evident audit trail");
   audit
     .command("verify")
-    .description("check the hash chain, the signed checkpoints and the signed head; exit 1 on any problem")
+    .description(
+      "check the hash chain, the signed checkpoints and the signed head; exit 1 on any problem with the trail, 2 on a usage error",
+    )
     .option(
       "--anchor <seq:hash>",
       "also require this entry, kept outside the database (from `tessera audit head`)",
       anchorOption,
     )
     .option("--json", "print JSON")
+    // A cron job must tell a setup mistake from tampering: commander's usage errors (a malformed
+    // --anchor, an unknown option) exit 2, leaving 1 to mean the trail itself is damaged.
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
     .action(async (o: { json?: boolean; anchor?: AuditAnchor }, command: Command) =>
       withContext(command, async (ctx) => {
         const total = Number(

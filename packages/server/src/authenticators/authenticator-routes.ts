@@ -17,6 +17,7 @@ import {
 } from "./authenticator-store.ts";
 import { authenticatorSchema, authenticatorView } from "./authenticator-view.ts";
 import { type CreateRequest, createAuthenticator } from "./create-authenticator.ts";
+import { enableAuthenticator } from "./enable-authenticator.ts";
 import { MAX_HOTP_COUNTER } from "./hotp/hotp-type.ts";
 import { importPskc } from "./pskc/import-tokens.ts";
 import { authenticatorType, authenticatorTypeNames } from "./registry.ts";
@@ -288,18 +289,13 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  const change = (path: string, set: (row: AuthenticatorRow) => Partial<AuthenticatorRow>) =>
+  const change = (path: string, apply: typeof enableAuthenticator) =>
     app.post<SerialParams>(
       path,
       { schema: { params: serialParam, response: { 200: tokenResponse } } },
       async (request) => {
         const row = await tokenFromPath(request);
-        const updated = await updateAuthenticator(
-          request.server.ctx.database.db,
-          row.id,
-          set(row),
-          request.server.ctx.clock.now(),
-        );
+        const updated = await apply(request.server.ctx.database.db, row.id, request.server.ctx.clock.now());
         const result = updated ?? row;
         return success({
           authenticator: authenticatorView(result, await usernameOf(request, result.user_id)),
@@ -307,14 +303,10 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
       },
     );
   // Enabling is also how an administrator clears a lockout.
-  change("/authenticators/:serial/enable", () => ({
-    enabled: 1,
-    failures: 0,
-    lock_count: 0,
-    consecutive_failures: 0,
-    locked_until: null,
-  }));
-  change("/authenticators/:serial/disable", () => ({ enabled: 0 }));
+  change("/authenticators/:serial/enable", enableAuthenticator);
+  change("/authenticators/:serial/disable", (db, id, now) =>
+    updateAuthenticator(db, id, { enabled: 0 }, now),
+  );
 
   app.delete<SerialParams>(
     "/authenticators/:serial",

@@ -6,8 +6,11 @@ import { progressBar } from "../cli/progress-bar.ts";
 import { requireTenant } from "../tenants/tenant-cli.ts";
 import { findUser } from "../users/user-store.ts";
 import { requireWellFormed } from "../users/username.ts";
+import { findBySerial } from "./authenticator-store.ts";
 import { createAuthenticator } from "./create-authenticator.ts";
+import { enableAuthenticator } from "./enable-authenticator.ts";
 import { importPskc } from "./pskc/import-tokens.ts";
+import { requireSerial } from "./serial.ts";
 
 /** Hardware and soft tokens from the command line. */
 export function tokenCommand(): Command {
@@ -94,6 +97,38 @@ export function tokenCommand(): Command {
           );
           process.stdout.write(await drawQr(uri));
         }),
+    );
+
+  token
+    .command("enable <serial>")
+    .description("enable a token and clear its lock (also after the permanent lock), as the API's enable")
+    .requiredOption("--tenant <tenant>", "tenant id or name")
+    .option("--json", "print JSON")
+    .action(async (serial: string, o: { tenant: string; json?: boolean }, command: Command) =>
+      withContext(command, async (ctx) => {
+        const tenant = await requireTenant(ctx, o.tenant);
+        const wanted = requireSerial(serial, "serial");
+        const row = await findBySerial(ctx.database.db, wanted);
+        // Another tenant's serial answers like an unknown one, as on the API.
+        const updated =
+          row === undefined || row.tenant_id !== tenant.id
+            ? undefined
+            : await enableAuthenticator(ctx.database.db, row.id, ctx.clock.now());
+        const resultCode = updated === undefined ? ApiReturnCode.DeviceNotFound : 0;
+        await auditCli(ctx, {
+          tenantId: tenant.id,
+          subject: `authenticator:${wanted}`,
+          operation: "token.enable",
+          resultCode,
+        });
+        if (updated === undefined)
+          throw new TesseraError(ApiReturnCode.DeviceNotFound, { message: `no token ${wanted}` });
+        printJsonOrLines(
+          Boolean(o.json),
+          { serial: updated.serial, enabled: true, lockedUntil: updated.locked_until },
+          () => [`token ${updated.serial} enabled; its lock and failure counters are cleared`],
+        );
+      }),
     );
 
   token

@@ -22,6 +22,16 @@ export interface ConfigSources {
   readonly file?: string;
 }
 
+/**
+ * Settings that no longer exist but that an upgraded installation may still set. Ignoring them
+ * would start a server that silently behaves differently (an old TESSERA_TRUST_PROXY=1 behind a
+ * proxy would give every client the proxy's address), so they stop the start with the way forward.
+ */
+const trustProxyGone =
+  "trustProxy was replaced by trustedProxies (TESSERA_TRUSTED_PROXIES): list your proxies' addresses or CIDR ranges";
+const removed = new Map([["trustProxy", trustProxyGone]]);
+const removedEnv = new Map([["TESSERA_TRUST_PROXY", trustProxyGone]]);
+
 /** Precedence: flags, then environment, then the config file, then defaults. */
 export function loadConfig(sources: ConfigSources = {}): TesseraConfig {
   const env = sources.env ?? process.env;
@@ -29,8 +39,10 @@ export function loadConfig(sources: ConfigSources = {}): TesseraConfig {
   const fromFile = sources.file === undefined ? {} : readConfigFile(sources.file, problems);
   const known = new Set<string>(settings.map((s) => s.path));
   for (const path of Object.keys(fromFile)) {
-    if (!known.has(path)) problems.push(`${sources.file}: unknown setting "${path}"`);
+    if (removed.has(path)) problems.push(`${sources.file}: ${removed.get(path)}`);
+    else if (!known.has(path)) problems.push(`${sources.file}: unknown setting "${path}"`);
   }
+  for (const [name, why] of removedEnv) if ((env[name] ?? "") !== "") problems.push(`${name}: ${why}`);
   const config: Record<string, unknown> = {};
   for (const setting of settings) {
     const flag = sources.flags?.[setting.path];

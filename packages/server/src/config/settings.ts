@@ -326,17 +326,17 @@ export const settings = [
     path: "rateLimits.authPerSource",
     env: "TESSERA_RATE_LIMIT_AUTH_PER_SOURCE",
     type: integer(1, 1000000),
-    default: 300,
+    default: 1200,
     description:
-      "Requests to /v1/auth/* per minute from one source address of one tenant; more are refused with RateLimited.",
+      "Requests to /v1/auth/* per minute from one source address of one tenant; more are refused with RateLimited. The source is the tenant's back end (the API is server-to-server), so all its users share it: size it for one back end's peak.",
   },
   {
     path: "rateLimits.authPerTenant",
     env: "TESSERA_RATE_LIMIT_AUTH_PER_TENANT",
     type: integer(1, 10000000),
-    default: 3000,
+    default: 6000,
     description:
-      "Requests to /v1/auth/* per minute for one tenant, from all its sources together; more are refused with RateLimited.",
+      "Requests to /v1/auth/* per minute for one tenant, from all its sources together; more are refused with RateLimited. This bounds password spraying over a tenant's users.",
   },
   {
     path: "idempotency.leaseSeconds",

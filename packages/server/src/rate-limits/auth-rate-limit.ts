@@ -8,8 +8,10 @@ const WINDOW_MS = 60_000;
 /**
  * onRequest hook after authentication: every /v1/auth/* request counts against a per-minute limit
  * for its source address within the tenant and one for the whole tenant. Both counters live in the
- * database, so they hold across server processes; the per-tenant one stops password spraying
- * spread over many addresses. An IPv6 source counts as its /64 (addressGroup). The source counter is keyed by tenant too, so one tenant's traffic
+ * database, so they hold across server processes. The API is server-to-server: the source is the
+ * tenant's back end, which every end user of the tenant shares, so the per-source limit only keeps
+ * one back end (or a leaked key used from elsewhere) to its share, and the per-tenant one is what
+ * bounds password spraying. An IPv6 source counts as its /64 (addressGroup). The source counter is keyed by tenant too, so one tenant's traffic
  * never uses up another's allowance behind a shared egress address.
  */
 export async function limitAuthRequests(request: FastifyRequest, reply: FastifyReply): Promise<void> {

@@ -1,8 +1,8 @@
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import { Command } from "commander";
-import { MAX_EPOCH_MS } from "../app/route-schemas.ts";
 import type { ServerContext } from "../app/server-context.ts";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
+import { parseRfc3339 } from "../cli/rfc3339-time.ts";
 import { MailSendError } from "../mail/mailer.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
 import { isValidIpRange } from "./ip-ranges.ts";
@@ -25,6 +25,17 @@ export async function requireTenant(ctx: ServerContext, idOrName: string): Promi
 
 const describeTenant = (t: Tenant) =>
   `${t.name}  id=${t.id}${t.disabled ? "  DISABLED" : ""}${t.expiresAt === null ? "" : `  expires=${new Date(t.expiresAt).toISOString()}`}`;
+
+/** What `tenant set` can change, as it now stands, so the operator sees the result of the change. */
+const describeSettings = (t: Tenant) => [
+  `  allowed IP ranges: ${t.allowedIpRanges.length === 0 ? "any" : t.allowedIpRanges.join(", ")}`,
+  `  allowed e-mail domains: ${t.allowedEmailDomains.length === 0 ? "any" : t.allowedEmailDomains.join(", ")}`,
+  `  permanent lock after: ${t.maxConsecutiveFailures} failures in a row`,
+];
+
+/** `--scope users,tokens`, `--scope "users tokens"` and `--scope users tokens` are the same list. */
+const splitScopes = (values: readonly string[]) =>
+  values.flatMap((value) => value.split(/[\s,]+/)).filter((name) => name !== "");
 
 export function tenantCommand(): Command {
   const tenant = new Command("tenant").description("create and manage tenants");
@@ -61,13 +72,15 @@ export function tenantCommand(): Command {
         });
         printJsonOrLines(Boolean(options.json), { tenant: created, apiKey }, () => [
           `created tenant ${created.name} (${created.id})`,
-          `API key (shown once, store it now): ${apiKey}`,
+          `admin API key (all scopes; shown once, store it now): ${apiKey}`,
+          "hand it to the tenant's administrator, who issues narrower keys for back ends",
         ]);
       }),
     );
 
   tenant
     .command("list")
+    .description("list tenants with their id, state and expiry")
     .option("--json", "print JSON")
     .action(async (options: { json?: boolean }, command: Command) =>
       withContext(command, async (ctx) => {
@@ -103,7 +116,7 @@ export function tenantCommand(): Command {
   tenant
     .command("set <tenant>")
     .description("change a tenant's expiry, allowed addresses, e-mail domains or permanent lock limit")
-    .option("--expires-at <date>", "ISO date, or 'never'")
+    .option("--expires-at <date>", "RFC 3339 date-time (2030-01-01T00:00:00Z), or 'never'")
     .option("--allowed-ip <cidr...>", "allowed source ranges for API calls ('none' clears)")
     .option("--allowed-domain <domain...>", "allowed e-mail domains for usernames ('none' clears)")
     .option(
@@ -125,11 +138,13 @@ export function tenantCommand(): Command {
           const t = await requireTenant(ctx, idOrName);
           const settings: { -readonly [K in keyof TenantSettings]: TenantSettings[K] } = {};
           if (options.expiresAt !== undefined) {
-            const at = options.expiresAt === "never" ? null : Date.parse(options.expiresAt);
-            // The same range the API takes for times (NaN fails the comparison too).
-            if (at !== null && !(at >= 0 && at <= MAX_EPOCH_MS))
+            // Strict, as in the CSV import (Date.parse reads "-5" as a date in 2001), and within
+            // the range the API takes for times.
+            const at = options.expiresAt === "never" ? null : parseRfc3339(options.expiresAt);
+            if (at === undefined)
               throw new TesseraError(TesseraApiCode.MalformedRequest, {
-                message: "--expires-at must be an ISO date from 1970 to 9999, or 'never'",
+                message:
+                  "--expires-at must be an RFC 3339 date-time with a time zone from 1970 to 9999 (2030-01-01T00:00:00Z), or 'never'",
               });
             settings.expiresAt = at;
           }
@@ -161,7 +176,7 @@ export function tenantCommand(): Command {
             operation: "tenant.set",
             resultCode: 0,
           });
-          process.stdout.write(`${describeTenant(updated)}\n`);
+          process.stdout.write(`${[describeTenant(updated), ...describeSettings(updated)].join("\n")}\n`);
         }),
     );
   return tenant;
@@ -171,24 +186,31 @@ export function apiKeyCommand(): Command {
   const keys = new Command("api-key").description("create, list and revoke tenant API keys");
   keys
     .command("create")
+    .description(
+      "create an API key for a tenant and print it (shown once); without --scope the key may only call /v1/auth",
+    )
     .requiredOption("--tenant <tenant>", "tenant id or name")
     .option("--name <name>", "what the key is for", "cli")
-    .option("--scope <scope...>", `what the key may do: ${scopes.join(", ")} (admin implies all)`, ["auth"])
+    .option(
+      "--scope <scope...>",
+      `what the key may do, comma- or space-separated: ${scopes.join(", ")} (admin implies all); without --scope the key may only call /v1/auth`,
+    )
     .option("--json", "print JSON")
     .action(
-      async (options: { tenant: string; name: string; scope: string[]; json?: boolean }, command: Command) =>
+      async (options: { tenant: string; name: string; scope?: string[]; json?: boolean }, command: Command) =>
         withContext(command, async (ctx) => {
-          const unknown = options.scope.find((name) => !isScope(name));
-          if (unknown !== undefined)
+          const requested = options.scope === undefined ? ["auth"] : splitScopes(options.scope);
+          const unknown = requested.find((name) => !isScope(name));
+          if (unknown !== undefined || requested.length === 0)
             throw new TesseraError(TesseraApiCode.MalformedRequest, {
-              message: `--scope ${unknown} is not one of ${scopes.join(", ")}`,
+              message: `--scope ${unknown ?? "(empty)"} is not one of ${scopes.join(", ")}`,
             });
           const t = await requireTenant(ctx, options.tenant);
           const { apiKey, record } = await createApiKey(
             ctx.database.db,
             t.id,
             options.name,
-            options.scope.filter(isScope),
+            requested.filter(isScope),
             ctx.clock.now(),
           );
           await auditCli(ctx, {
@@ -199,11 +221,15 @@ export function apiKeyCommand(): Command {
           });
           printJsonOrLines(Boolean(options.json), { key: record, apiKey }, () => [
             `API key ${record.id} [${record.scopes.join(" ")}] (shown once): ${apiKey}`,
+            ...(options.scope === undefined
+              ? ["no --scope given: this key may only call /v1/auth (validation); pass --scope for more"]
+              : []),
           ]);
         }),
     );
   keys
     .command("list")
+    .description("list a tenant's API keys with their scopes (never the keys themselves)")
     .requiredOption("--tenant <tenant>", "tenant id or name")
     .option("--json", "print JSON")
     .action(async (options: { tenant: string; json?: boolean }, command: Command) =>
@@ -218,6 +244,7 @@ export function apiKeyCommand(): Command {
     );
   keys
     .command("revoke <id>")
+    .description("revoke a tenant's API key by its id (from api-key list)")
     .requiredOption("--tenant <tenant>", "tenant id or name")
     .action(async (id: string, options: { tenant: string }, command: Command) =>
       withContext(command, async (ctx) => {

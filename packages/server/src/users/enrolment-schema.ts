@@ -1,4 +1,5 @@
 import { Ajv } from "ajv";
+import { parseRfc3339 } from "../cli/rfc3339-time.ts";
 import type { EnrolmentRequest } from "./enrol-user.ts";
 import { passwordField, userFields } from "./user-view.ts";
 
@@ -30,6 +31,14 @@ export function enrolmentProblem(candidate: unknown): string | undefined {
   return `${field || "row"} ${error?.params.additionalProperty ? "is not a known column" : (error?.message ?? "is invalid")}`;
 }
 
+/** A cell that cannot become its field's value: the row is rejected with this reason. */
+class CellProblem {
+  readonly reason: string;
+  constructor(reason: string) {
+    this.reason = reason;
+  }
+}
+
 const columns: Record<string, (value: string) => unknown> = {
   username: (v) => v,
   email: (v) => v,
@@ -38,7 +47,12 @@ const columns: Record<string, (value: string) => unknown> = {
   lastName: (v) => v,
   password: (v) => v,
   disabled: (v) => (v === "true" ? true : v === "false" ? false : v),
-  expiresAt: (v) => (Number.isNaN(Date.parse(v)) ? v : Date.parse(v)),
+  // Only a strict RFC 3339 date-time: a lenient date parser turns junk like "-5" into a date.
+  expiresAt: (v) =>
+    parseRfc3339(v) ??
+    new CellProblem(
+      "expiresAt must be an RFC 3339 date-time with a time zone from 1970 to 9999, such as 2027-06-30T12:00:00Z",
+    ),
 };
 
 /** A CSV row under its header as an enrolment request; empty cells are absent. */
@@ -48,7 +62,10 @@ export function rowToEnrolment(header: readonly string[], row: readonly string[]
     const cell = row[index] ?? "";
     const convert = columns[name];
     if (convert === undefined) return `${name} is not a known column`;
-    if (cell !== "") candidate[name] = convert(cell);
+    if (cell === "") continue;
+    const value = convert(cell);
+    if (value instanceof CellProblem) return value.reason;
+    candidate[name] = value;
   }
   return enrolmentProblem(candidate) ?? (candidate as unknown as EnrolmentRequest);
 }

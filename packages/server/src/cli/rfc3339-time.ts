@@ -1,0 +1,28 @@
+import { MAX_EPOCH_MS } from "../app/route-schemas.ts";
+
+/**
+ * An RFC 3339 date-time with its offset (`2027-06-30T12:00:00Z`, `…T14:00:00.5+02:00`) as epoch
+ * milliseconds, or undefined. Strict on purpose: `Date.parse` reads "-5" and "1.5" as dates in
+ * 2001, which would create users that are expired already. Fractions beyond milliseconds are
+ * truncated; a leap second (:60) and anything outside 1970–9999 (the API's range) are refused.
+ */
+const pattern =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+export function parseRfc3339(text: string): number | undefined {
+  const match = pattern.exec(text);
+  if (match === null) return undefined;
+  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = [1, 2, 3, 4, 5, 6, 9, 10].map(
+    (i) => Number(match[i] ?? 0),
+  ) as [number, number, number, number, number, number, number, number];
+  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return undefined;
+  const local = Date.UTC(year, month - 1, day, hour, minute, second);
+  // Date.UTC rolls 2027-02-30 over into March; a date that does not exist is refused instead.
+  const date = new Date(local);
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day)
+    return undefined;
+  const millis = Math.trunc(Number(`0${match[7] ?? ""}`) * 1000);
+  const offset = (match[8] === "-" ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+  const at = local + millis - offset;
+  return at >= 0 && at <= MAX_EPOCH_MS ? at : undefined;
+}
