@@ -5,9 +5,9 @@ import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
 import { apiRequest } from "./helpers/api-client.ts";
 import { assertBurstHeld } from "./helpers/burst.ts";
 import { oathtoolHotp } from "./helpers/oathtool.ts";
+import { type ProcessPair, startProcessPair } from "./helpers/process-pair.ts";
 import { runCli } from "./helpers/run-cli.ts";
-import { type ServerProcess, startServerProcess } from "./helpers/server-process.ts";
-import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
+import type { ServerProcess } from "./helpers/server-process.ts";
 
 const secretHex = "3132333435363738393031323334353637383930";
 /** The defaults a new tenant gets (tenant-store.ts); these tests do not loosen them. */
@@ -16,26 +16,16 @@ const OTP_LIMIT = 5;
 
 /** Guesses spread over two server processes on one PostgreSQL: the limit holds across them. */
 suite("attempt limits across two server processes on one PostgreSQL", () => {
-  let database: TestDatabase;
+  let pair: ProcessPair;
   let a: ServerProcess;
   let b: ServerProcess;
   let apiKey = "";
-  let data: string[] = [];
+  let data: readonly string[] = [];
   before(async () => {
-    database = await createTestDatabase("postgres");
-    data = ["--data-dir", database.dataDir, "--database-url", database.databaseUrl ?? ""];
-    const created = await runCli([...data, "tenant", "create", "guessed", "--json"], {
-      scenario: "limits two processes: setup",
-    });
-    apiKey = JSON.parse(created.stdout).apiKey;
-    a = await startServerProcess(data);
-    b = await startServerProcess(data);
+    pair = await startProcessPair("guessed", "limits two processes: setup");
+    ({ a, b, apiKey, data } = pair);
   });
-  after(async () => {
-    await a.stop("SIGKILL");
-    await b.stop("SIGKILL");
-    await database.drop();
-  });
+  after(() => pair.close());
 
   const call = (server: ServerProcess, path: string, body: unknown, scenario: string) =>
     apiRequest(`${server.url}${path}`, {

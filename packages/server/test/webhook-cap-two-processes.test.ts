@@ -2,9 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { TesseraApiCode } from "@tessera/codes";
 import { apiRequest } from "./helpers/api-client.ts";
-import { runCli } from "./helpers/run-cli.ts";
-import { type ServerProcess, startServerProcess } from "./helpers/server-process.ts";
-import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
+import { type ProcessPair, startProcessPair } from "./helpers/process-pair.ts";
+import type { ServerProcess } from "./helpers/server-process.ts";
 
 /**
  * link.maxWebhooksPerTenant is checked and the webhook inserted in one transaction that locks the
@@ -13,30 +12,18 @@ import { createTestDatabase, type TestDatabase } from "./helpers/test-database.t
  */
 suite("webhook cap across two server processes on one PostgreSQL", () => {
   const cap = 4;
-  let database: TestDatabase;
   let a: ServerProcess;
   let b: ServerProcess;
   let apiKey = "";
+  let pair: ProcessPair;
   before(async () => {
-    database = await createTestDatabase("postgres");
-    const data = ["--data-dir", database.dataDir, "--database-url", database.databaseUrl ?? ""];
-    apiKey = JSON.parse(
-      (
-        await runCli([...data, "tenant", "create", "hooks", "--json"], {
-          scenario: "webhook cap processes: setup",
-        })
-      ).stdout,
-    ).apiKey;
     // A small cap (the default is 20) so that a burst many times larger stays quick.
-    const env = { TESSERA_LINK_MAX_WEBHOOKS_PER_TENANT: String(cap) };
-    a = await startServerProcess(data, env);
-    b = await startServerProcess(data, env);
+    pair = await startProcessPair("hooks", "webhook cap processes: setup", {
+      TESSERA_LINK_MAX_WEBHOOKS_PER_TENANT: String(cap),
+    });
+    ({ a, b, apiKey } = pair);
   });
-  after(async () => {
-    await a.stop("SIGKILL");
-    await b.stop("SIGKILL");
-    await database.drop();
-  });
+  after(() => pair.close());
 
   const call = (server: ServerProcess, method: string, path: string, body?: unknown) =>
     apiRequest(`${server.url}/v1/link${path}`, {
