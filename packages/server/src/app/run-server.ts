@@ -30,6 +30,13 @@ export async function runServer(
   const port = typeof address === "object" && address !== null ? address.port : config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   app.log.info({ url, database: ctx.database.location }, "tessera listening");
+  const upgrade = ctx.audit.legacyUpgrade;
+  if (upgrade.state === "upgraded") app.log.info(upgrade, "legacy audit signatures verified and re-signed");
+  if (upgrade.state === "refused")
+    app.log.error(
+      upgrade,
+      "legacy audit trail does not verify: nothing re-signed; run `tessera audit verify`",
+    );
   const housekeeping = startHousekeeping(ctx);
   try {
     await ctx.link.start(ctx, { worker: true, log: app.log });
