@@ -296,6 +296,28 @@ for (const backend of backends) {
       }
     });
 
+    test("a claim taken over from an owner that stopped renewing: the owner's late answer never overwrites it", async () => {
+      const { apiKey } = await s.tenant();
+      const body = { username: "ray", email: "ray@example.test", sendEnrolmentEmail: true };
+      const call = (scenario: string) =>
+        s.api("POST", "/v1/users", { apiKey, body, headers: withKey("stalled"), scenario });
+      // The first request holds its claim while the mail server sits on its message; the clock
+      // jumps a whole lease before its first renewal (every 20 s of real time) could run, as if its
+      // process had stalled: the claim ids, not the claim times, decide whose answer is stored.
+      const gate = smtp.hold();
+      const slow = call("idempotency: slow first");
+      await gate.arrived;
+      s.clock.advance(leaseMs());
+      const takeover = await call("idempotency: takeover of a lapsed lease");
+      assert.equal(takeover.headers.get("idempotent-replayed"), null, "executed, not replayed");
+      assert.notEqual(takeover.status, 201, "the user exists already");
+      gate.release();
+      assert.equal((await slow).status, 201);
+      const replay = await call("idempotency: replay after takeover");
+      assert.equal(replay.headers.get("idempotent-replayed"), "true");
+      assert.deepEqual(replay.body, takeover.body, "the key answers what its current claim answered");
+    });
+
     test("a burst on a claim whose lease lapsed: exactly one request executes", async () => {
       const { tenant, apiKey } = await s.tenant();
       const body = { username: "quinn" };
