@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode } from "@tessera/codes";
 import { sql } from "kysely";
+import { type RunningServer, runServer } from "../src/app/run-server.ts";
 import { verifyAudit } from "../src/audit/verify-audit.ts";
 import { runCli } from "./helpers/run-cli.ts";
 import { backends } from "./helpers/test-database.ts";
@@ -297,6 +298,189 @@ for (const backend of backends) {
         result.problems.some((p) => /head signature is invalid/.test(p)),
         result.problems.join("; "),
       );
+    });
+
+    /** The statement every signature covered before issue #9 (the old audit-event.ts). */
+    const oldStatement = (seq: number, hash: string) => Buffer.from(`tessera-audit:${seq}:${hash}`);
+
+    /**
+     * A trail as a release before issue #9 left it: a server of its own writes events, then every
+     * checkpoint and the head are signed over the old statement with the audit signing key.
+     */
+    const legacyTrail = async () => {
+      const legacy = await startTestServer(backend, { flags: { "audit.checkpointEvery": 10 } });
+      const { apiKey } = await legacy.tenant();
+      for (let i = 0; i < 25; i += 1)
+        await legacy.api("GET", `/v1/users/old${i}`, { apiKey, scenario: "audit: setup" });
+      await legacy.server.ctx.audit.flush();
+      const { db } = legacy.server.ctx.database;
+      const { signer } = legacy.server.ctx;
+      for (const c of await db.selectFrom("audit_checkpoints").selectAll().execute())
+        await db
+          .updateTable("audit_checkpoints")
+          .set({ signature: signer.sign(oldStatement(c.seq, c.hash)) })
+          .where("seq", "=", c.seq)
+          .execute();
+      const head = await db.selectFrom("audit_head").selectAll().executeTakeFirstOrThrow();
+      await db
+        .updateTable("audit_head")
+        .set({ signature: signer.sign(oldStatement(head.seq, head.hash)) })
+        .where("id", "=", 1)
+        .execute();
+      const check = () => verifyAudit(db, signer);
+      const start = () => runServer(legacy.server.ctx.config, { clock: legacy.clock, logger: false });
+      const signatures = async () => ({
+        head: (await db.selectFrom("audit_head").select("signature").executeTakeFirstOrThrow()).signature,
+        checkpoints: (
+          await db.selectFrom("audit_checkpoints").select("signature").orderBy("seq").execute()
+        ).map((c) => c.signature),
+      });
+      const upgrades = () =>
+        db.selectFrom("audit_events").selectAll().where("operation", "=", "audit.upgrade").execute();
+      return { legacy, db, signer, headSeq: head.seq, check, start, signatures, upgrades };
+    };
+    const closeAll = async (servers: readonly { close(): Promise<void> }[]) => {
+      for (const server of servers) await server.close();
+    };
+
+    test("a legacy trail is verified and re-signed once when two processes start at once, then verifies", async () => {
+      const trail = await legacyTrail();
+      const started: RunningServer[] = [];
+      try {
+        const before = await trail.check();
+        assert.equal(before.ok, false, "the new statements do not accept legacy signatures");
+        assert.ok(
+          before.problems.includes("the audit head signature is invalid"),
+          before.problems.join("; "),
+        );
+        // Two real processes (each upgrades at start, after the key check) racing for the trail.
+        const { dataDir, databaseUrl } = trail.legacy.server.ctx.config;
+        const data = [
+          "--data-dir",
+          dataDir,
+          ...(databaseUrl === undefined ? [] : ["--database-url", databaseUrl]),
+        ];
+        const verifies = await Promise.all(
+          [1, 2].map(() =>
+            runCli([...data, "audit", "verify", "--json"], {
+              env: { TESSERA_LOG_LEVEL: "silent" },
+              scenario: "audit: verify after legacy upgrade",
+            }),
+          ),
+        );
+        for (const v of verifies) assert.equal(v.status, 0, v.stdout + v.stderr);
+        const after = await trail.check();
+        assert.deepEqual(after.problems, []);
+        const upgrades = await trail.upgrades();
+        assert.equal(upgrades.length, 1, "exactly one process re-signs");
+        assert.equal(
+          upgrades[0]?.subject,
+          `legacy signatures verified and re-signed up to seq ${trail.headSeq}`,
+        );
+        assert.equal(upgrades[0]?.seq, trail.headSeq + 1, "the event follows the legacy trail");
+        const again = await trail.start();
+        started.push(again);
+        assert.equal(again.ctx.audit.legacyUpgrade.state, "current");
+
+        // A legacy-format head signature is never accepted again, not even over the true head.
+        const head = await trail.db.selectFrom("audit_head").selectAll().executeTakeFirstOrThrow();
+        await trail.db
+          .updateTable("audit_head")
+          .set({ signature: trail.signer.sign(oldStatement(head.seq, head.hash)) })
+          .where("id", "=", 1)
+          .execute();
+        const restarted = await trail.start();
+        started.push(restarted);
+        assert.equal(restarted.ctx.audit.legacyUpgrade.state, "refused", "checkpoints are current already");
+        const legacyHead = await trail.check();
+        assert.ok(
+          legacyHead.problems.includes("the audit head signature is invalid"),
+          legacyHead.problems.join("; "),
+        );
+      } finally {
+        await closeAll(started);
+        await trail.legacy.close();
+      }
+    });
+
+    test("a legacy trail with an edited entry is not re-signed, and verify reports it", async () => {
+      const trail = await legacyTrail();
+      const started: RunningServer[] = [];
+      try {
+        await trail.db
+          .updateTable("audit_events")
+          .set({ actor: "apikey:forged" })
+          .where("seq", "=", 3)
+          .execute();
+        const signed = await trail.signatures();
+        started.push(await trail.start());
+        const upgrade = started[0]?.ctx.audit.legacyUpgrade;
+        assert.equal(upgrade?.state, "refused");
+        assert.ok(
+          upgrade?.state === "refused" &&
+            upgrade.problems.some((p) => /entry 3: content does not match/.test(p)),
+          JSON.stringify(upgrade),
+        );
+        assert.deepEqual(await trail.signatures(), signed, "nothing re-signed");
+        assert.equal((await trail.upgrades()).length, 0);
+        const result = await trail.check();
+        assert.equal(result.ok, false);
+        assert.ok(
+          result.problems.some((p) => /entry 3: content does not match its hash/.test(p)),
+          result.problems.join("; "),
+        );
+        assert.ok(
+          result.problems.includes("the audit head signature is invalid"),
+          result.problems.join("; "),
+        );
+      } finally {
+        await closeAll(started);
+        await trail.legacy.close();
+      }
+    });
+
+    test("after the upgrade, a checkpoint copied into the head is still detected, in either format", async () => {
+      const trail = await legacyTrail();
+      const legacySignatures = await trail.signatures();
+      const started: RunningServer[] = [];
+      try {
+        started.push(await trail.start());
+        assert.equal(started[0]?.ctx.audit.legacyUpgrade.state, "upgraded");
+        const checkpoints = await trail.db
+          .selectFrom("audit_checkpoints")
+          .selectAll()
+          .orderBy("seq")
+          .execute();
+        const k = checkpoints.at(-2);
+        assert.ok(k !== undefined, "at least two checkpoints");
+        await trail.db.deleteFrom("audit_events").where("seq", ">", k.seq).execute();
+        await trail.db.deleteFrom("audit_checkpoints").where("seq", ">", k.seq).execute();
+        const kLegacy = legacySignatures.checkpoints[checkpoints.indexOf(k)] as string;
+        assert.ok(trail.signer.verify(oldStatement(k.seq, k.hash), kLegacy));
+        // K's re-signed checkpoint signature, and K's legacy one from a backup taken before.
+        for (const signature of [k.signature, kLegacy]) {
+          await trail.db
+            .updateTable("audit_head")
+            .set({ seq: k.seq, hash: k.hash, signature })
+            .where("id", "=", 1)
+            .execute();
+          const restarted = await trail.start();
+          started.push(restarted);
+          assert.notEqual(
+            restarted.ctx.audit.legacyUpgrade.state,
+            "upgraded",
+            "a cut trail is never re-signed",
+          );
+          const result = await trail.check();
+          assert.ok(
+            result.problems.includes("the audit head signature is invalid"),
+            result.problems.join("; "),
+          );
+        }
+      } finally {
+        await closeAll(started);
+        await trail.legacy.close();
+      }
     });
   });
 }

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from "../src/config/load-config.ts";
 import { idempotencyRowId, requestFingerprint } from "../src/idempotency/idempotency.ts";
 import { type Database, openDatabase } from "../src/storage/database.ts";
 import { apiRequest } from "./helpers/api-client.ts";
+import { until } from "./helpers/link.ts";
 import { runCli } from "./helpers/run-cli.ts";
 import { type ServerProcess, startServerProcess } from "./helpers/server-process.ts";
 import { type SmtpSink, smtpFlags, startSmtpSink } from "./helpers/smtp-sink.ts";
@@ -191,6 +192,8 @@ for (const backend of backends) {
           status_code: 0,
           response_enc: null,
           created_at: s.clock.now(),
+          claim_id: "claim-of-a-dead-process",
+          lease_until: s.clock.now() + leaseMs(),
         })
         .execute();
     };
@@ -239,12 +242,68 @@ for (const backend of backends) {
       );
     });
 
-    test("a request that outlives its lease: its late answer never overwrites the claim that took over", async () => {
+    test("a request that runs longer than its lease keeps its claim: a retry is in progress, then gets the first answer", async () => {
+      // A server of its own with the shortest lease (10 s): the owner renews every third of it in
+      // real time, and the test waits for two renewals rather than 40 s. The mail timeout is
+      // longer than the tests' 5 s, so the held message outlasts the renewals.
+      const slowServer = await startTestServer(s.backend, {
+        flags: { ...smtpFlags(smtp), "smtp.timeoutMs": 30_000, "idempotency.leaseSeconds": 10 },
+      });
+      try {
+        const { tenant, apiKey } = await slowServer.tenant();
+        const lease = slowServer.server.ctx.config.idempotency.leaseSeconds * 1000;
+        const body = { username: "rae", email: "rae@example.test", sendEnrolmentEmail: true };
+        const call = (scenario: string) =>
+          slowServer.api("POST", "/v1/users", { apiKey, body, headers: withKey("slow"), scenario });
+        const row = () =>
+          slowServer.server.ctx.database.db
+            .selectFrom("idempotency_keys")
+            .selectAll()
+            .where("id", "=", idempotencyRowId(tenant.id, "slow"))
+            .executeTakeFirstOrThrow();
+        // The first request holds its claim while the mail server sits on its message.
+        const gate = smtp.hold();
+        const slow = call("idempotency: slow first");
+        await gate.arrived;
+        // Twice the lease passes while it runs; the owner renews its lease each time.
+        for (let round = 0; round < 2; round += 1) {
+          slowServer.clock.advance(lease);
+          await until(
+            async () => (await row()).lease_until > slowServer.clock.now(),
+            "the running request renews its lease",
+          );
+        }
+        const retries = await Promise.all(
+          Array.from({ length: 6 }, () => call("idempotency: retry while a slow request runs")),
+        );
+        for (const retry of retries) {
+          assert.equal(retry.body.errorCode, TesseraApiCode.IdempotencyKeyReused, JSON.stringify(retry.body));
+          assert.match(String(retry.body.errorMessage), /still being answered/);
+        }
+        gate.release();
+        const first = await slow;
+        assert.equal(first.status, 201, JSON.stringify(first.body));
+        const replay = await call("idempotency: replay after a slow request");
+        assert.equal(replay.headers.get("idempotent-replayed"), "true");
+        assert.deepEqual(replay.body, first.body, "the key answers what the request that ran answered");
+        assert.equal(smtp.to("rae@example.test").length, 1, "the request ran once");
+        // Answered: a lapsed lease no longer matters.
+        slowServer.clock.advance(lease);
+        const late = await call("idempotency: replay after the lease");
+        assert.equal(late.headers.get("idempotent-replayed"), "true");
+      } finally {
+        await slowServer.close();
+      }
+    });
+
+    test("a claim taken over from an owner that stopped renewing: the owner's late answer never overwrites it", async () => {
       const { apiKey } = await s.tenant();
-      const body = { username: "rae", email: "rae@example.test", sendEnrolmentEmail: true };
+      const body = { username: "ray", email: "ray@example.test", sendEnrolmentEmail: true };
       const call = (scenario: string) =>
-        s.api("POST", "/v1/users", { apiKey, body, headers: withKey("slow"), scenario });
-      // The first request holds its claim while the mail server sits on its message.
+        s.api("POST", "/v1/users", { apiKey, body, headers: withKey("stalled"), scenario });
+      // The first request holds its claim while the mail server sits on its message; the clock
+      // jumps a whole lease before its first renewal (every 20 s of real time) could run, as if its
+      // process had stalled: the claim ids, not the claim times, decide whose answer is stored.
       const gate = smtp.hold();
       const slow = call("idempotency: slow first");
       await gate.arrived;
@@ -324,6 +383,8 @@ suite("Idempotency-Key leases on two server processes sharing PostgreSQL", () =>
         status_code: 0,
         response_enc: null,
         created_at: Date.now() - 61_000,
+        claim_id: "claim-of-a-killed-process",
+        lease_until: Date.now() - 1_000,
       })
       .execute();
     const results = await Promise.all(

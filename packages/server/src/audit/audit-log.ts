@@ -4,6 +4,7 @@ import type { Schema } from "../storage/schema.ts";
 import { type AuditEvent, GENESIS_HASH, headStatement } from "./audit-event.ts";
 import type { AuditSigner } from "./audit-signing-key.ts";
 import { type Extend, extendChain } from "./chain-extension.ts";
+import { type LegacyUpgrade, upgradeLegacyAudit } from "./legacy-upgrade.ts";
 import { PostgresAuditWriter } from "./postgres-audit-writer.ts";
 import { appendOnSqlite } from "./sqlite-audit-writer.ts";
 
@@ -27,6 +28,8 @@ export class AuditLog {
   #queue: Waiter[] = [];
   #flushing: Promise<void> | undefined;
   #postgres: PostgresAuditWriter | undefined;
+  /** What initialise did with a trail signed before issue #9; the server logs it. */
+  legacyUpgrade: LegacyUpgrade = { state: "current" };
 
   constructor(database: Database, signer: AuditSigner, checkpointEvery: number) {
     this.#db = database.db;
@@ -35,7 +38,10 @@ export class AuditLog {
     this.#checkpointEvery = checkpointEvery;
   }
 
-  /** Creates the head at seq 0 once; safe to call from every process at start. */
+  /**
+   * Creates the head at seq 0 once, and re-signs a legacy trail that verifies (legacy-upgrade.ts);
+   * safe to call from every process at start.
+   */
   async initialise(now: number): Promise<void> {
     await this.#db
       .insertInto("audit_head")
@@ -49,6 +55,7 @@ export class AuditLog {
       })
       .onConflict((oc) => oc.column("id").doNothing())
       .execute();
+    this.legacyUpgrade = await upgradeLegacyAudit(this.#database, this.#signer, this.#checkpointEvery, now);
   }
 
   append(event: AuditEvent): Promise<void> {

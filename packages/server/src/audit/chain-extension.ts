@@ -1,4 +1,5 @@
-import type { AuditCheckpointsTable, AuditEventsTable } from "../storage/schema.ts";
+import type { Kysely } from "kysely";
+import type { AuditCheckpointsTable, AuditEventsTable, Schema } from "../storage/schema.ts";
 import { type AuditEvent, chainHash, checkpointStatement, headStatement } from "./audit-event.ts";
 import type { AuditSigner } from "./audit-signing-key.ts";
 
@@ -59,4 +60,18 @@ export function extendChain(
       at: now,
     }));
   return { rows, head: { seq, hash, signature, keyId: signer.keyId, now }, checkpoints };
+}
+
+/** Writes an extension inside a transaction that holds the head (the locked paths). */
+export async function writeExtension(trx: Kysely<Schema>, next: ChainExtension): Promise<ChainHead> {
+  if (next.rows.length > 0) await trx.insertInto("audit_events").values(next.rows).execute();
+  const { seq, hash, signature, keyId, now } = next.head;
+  await trx
+    .updateTable("audit_head")
+    .set({ seq, hash, signature, key_id: keyId, updated_at: now })
+    .where("id", "=", 1)
+    .execute();
+  if (next.checkpoints.length > 0)
+    await trx.insertInto("audit_checkpoints").values(next.checkpoints).execute();
+  return { seq, hash };
 }

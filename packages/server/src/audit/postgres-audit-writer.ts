@@ -1,7 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import { perDatabase, preparedQuery } from "../storage/prepared-query.ts";
 import type { Schema } from "../storage/schema.ts";
-import type { ChainExtension, ChainHead, Extend } from "./chain-extension.ts";
+import { type ChainExtension, type ChainHead, type Extend, writeExtension } from "./chain-extension.ts";
 
 /**
  * Appends batches on PostgreSQL, where several server processes may share one trail.
@@ -64,17 +64,7 @@ export class PostgresAuditWriter {
         .where("id", "=", 1)
         .forUpdate()
         .executeTakeFirstOrThrow();
-      const next = extend(head);
-      await trx.insertInto("audit_events").values(next.rows).execute();
-      const { seq, hash, signature, keyId, now } = next.head;
-      await trx
-        .updateTable("audit_head")
-        .set({ seq, hash, signature, key_id: keyId, updated_at: now })
-        .where("id", "=", 1)
-        .execute();
-      if (next.checkpoints.length > 0)
-        await trx.insertInto("audit_checkpoints").values(next.checkpoints).execute();
-      return { seq, hash };
+      return writeExtension(trx, extend(head));
     });
   }
 }

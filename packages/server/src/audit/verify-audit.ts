@@ -11,6 +11,20 @@ export interface AuditVerification {
   readonly problems: readonly string[];
 }
 
+/** The statements a trail's signatures must cover; a predicate, so an upgrade can accept two. */
+export interface TrailSignatures {
+  checkpoint(seq: number, hash: string, signature: string): boolean;
+  head(seq: number, hash: string, signature: string): boolean;
+}
+
+/** Only the domain-separated statements: never a legacy signature (legacy-upgrade.ts). */
+export function currentSignatures(signer: AuditSigner): TrailSignatures {
+  return {
+    checkpoint: (seq, hash, signature) => signer.verify(checkpointStatement(seq, hash), signature),
+    head: (seq, hash, signature) => signer.verify(headStatement(seq, hash), signature),
+  };
+}
+
 /**
  * Walks the whole chain. Detects an edited entry (its hash no longer matches), a deleted or
  * reordered one (a gap in seq or a broken prev_hash link), and truncation (the signed head points
@@ -25,11 +39,21 @@ export async function verifyAudit(
   onProgress: (done: number) => void = () => {},
   anchor?: AuditAnchor,
 ): Promise<AuditVerification> {
+  return verifyTrail(db, currentSignatures(signer), onProgress, anchor);
+}
+
+/** verifyAudit with the signatures it accepts given. */
+export async function verifyTrail(
+  db: Kysely<Schema>,
+  signatures: TrailSignatures,
+  onProgress: (done: number) => void = () => {},
+  anchor?: AuditAnchor,
+): Promise<AuditVerification> {
   const problems: string[] = [];
   const checkpoints = await db.selectFrom("audit_checkpoints").selectAll().orderBy("seq").execute();
   const pending = new Map(checkpoints.map((c) => [c.seq, c]));
   for (const c of checkpoints) {
-    if (!signer.verify(checkpointStatement(c.seq, c.hash), c.signature))
+    if (!signatures.checkpoint(c.seq, c.hash, c.signature))
       problems.push(`checkpoint at ${c.seq}: bad signature`);
   }
   let expectedSeq = 1;
@@ -80,7 +104,7 @@ export async function verifyAudit(
   const head = await db.selectFrom("audit_head").selectAll().where("id", "=", 1).executeTakeFirst();
   if (head === undefined) problems.push("the audit head is missing");
   else {
-    if (!signer.verify(headStatement(head.seq, head.hash), head.signature))
+    if (!signatures.head(head.seq, head.hash, head.signature))
       problems.push("the audit head signature is invalid");
     if (head.seq !== expectedSeq - 1 || head.hash !== prevHash) {
       problems.push(

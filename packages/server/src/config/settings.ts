@@ -344,7 +344,7 @@ export const settings = [
     type: integer(10, 3600),
     default: 60,
     description:
-      "How long an Idempotency-Key claim is held while its request runs; a claim left by a crashed process is retaken after it. Keep it longer than any request takes.",
+      "How long an Idempotency-Key claim is held without renewal; the process running the request renews it every third of this, so a claim is retaken only after its process died.",
   },
   {
     path: "http.headersTimeoutMs",

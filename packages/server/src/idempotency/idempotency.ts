@@ -1,7 +1,8 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { columnAad } from "../secrets/encrypted-columns.ts";
+import { heldClaim, holdClaim } from "./idempotency-lease.ts";
 
 /**
  * `Idempotency-Key` on creating requests (PRODUCT.md §4). The first request with a key claims it
@@ -11,16 +12,14 @@ import { columnAad } from "../secrets/encrypted-columns.ts";
  * IdempotencyKeyReused. Server failures release the key so the request can be retried. Keys
  * expire after 24 hours.
  *
- * A claim without an answer is a lease (`idempotency.leaseSeconds`): a process that crashed
- * mid-request never answers nor releases it, so once the lease lapses the same request may take the
- * claim over, instead of hearing "still being answered" for a day. The lease must outlast any
- * request, or a slow request would run twice; the claim time tells the claims apart, so a late
- * answer from a claim that was taken over never overwrites the new one.
+ * A claim without an answer is a lease (`idempotency.leaseSeconds`) that its process renews while
+ * the request runs (idempotency-lease.ts): a process that crashed mid-request never answers,
+ * releases nor renews it, so once the lease lapses the same request may take the claim over,
+ * instead of hearing "still being answered" for a day. A random claim id tells the claims apart,
+ * so only the current claim's request stores its answer.
  */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 const keyPattern = /^[\x21-\x7e]{1,255}$/;
-/** The claim each request holds, by its claim time: set in claimIdempotencyKey, read in onSend. */
-const claimedAt = new WeakMap<FastifyRequest, number>();
 const aad = (id: string) => columnAad({ table: "idempotency_keys", column: "response_enc" }, id);
 
 declare module "fastify" {
@@ -63,11 +62,20 @@ export async function claimIdempotencyKey(
   const now = clock.now();
   const id = idempotencyRowId(request.tenant.id, key);
   const requestHash = requestFingerprint(request.method, request.url, request.body);
-  const claim = { request_hash: requestHash, status_code: 0, response_enc: null, created_at: now };
   const leaseMs = request.server.ctx.config.idempotency.leaseSeconds * 1000;
+  const claimId = randomUUID();
+  const claim = {
+    request_hash: requestHash,
+    status_code: 0,
+    response_enc: null,
+    created_at: now,
+    claim_id: claimId,
+    lease_until: now + leaseMs,
+  };
   // One atomic statement claims a new key, takes over one that has expired, or takes over an
-  // unanswered claim of the same request whose lease lapsed. Under concurrency only one request
-  // wins: the winner's claim time is `now`, inside its own lease, so the condition fails for others.
+  // unanswered claim of the same request whose lease lapsed (its owner stopped renewing it). Under
+  // concurrency only one request wins: the winner's lease runs until now + lease, so the condition
+  // fails for the others.
   const claimed = await db
     .insertInto("idempotency_keys")
     .values({ id, tenant_id: request.tenant.id, ...claim })
@@ -81,7 +89,7 @@ export async function claimIdempotencyKey(
             eb.and([
               eb("idempotency_keys.status_code", "=", 0),
               eb("idempotency_keys.request_hash", "=", requestHash),
-              eb("idempotency_keys.created_at", "<=", now - leaseMs),
+              eb("idempotency_keys.lease_until", "<=", now),
             ]),
           ]),
         ),
@@ -89,7 +97,7 @@ export async function claimIdempotencyKey(
     .executeTakeFirst();
   if (Number(claimed.numInsertedOrUpdatedRows ?? 0n) === 1) {
     request.idempotencyId = id;
-    claimedAt.set(request, now);
+    holdClaim(request, reply, id, claimId);
     return undefined;
   }
   const stored = await db.selectFrom("idempotency_keys").selectAll().where("id", "=", id).executeTakeFirst();
@@ -120,23 +128,27 @@ export async function storeIdempotentResponse(
   payload: unknown,
 ): Promise<unknown> {
   const id = request.idempotencyId;
-  const at = claimedAt.get(request);
-  if (id === null || at === undefined || typeof payload !== "string") return payload;
+  const held = heldClaim(request);
+  if (id === null || held === undefined || typeof payload !== "string") return payload;
   const { database, keys } = request.server.ctx;
-  // Only while this request still holds the claim: after its lease lapsed and another request
-  // took it over, the row is the other request's.
-  const ownClaim = { id, created_at: at, status_code: 0 } as const;
-  if (reply.statusCode >= 500) {
+  // Only while this request still holds the claim: if its process was taken for dead and another
+  // request took the claim over, the row is the other request's.
+  const ownClaim = { id, claim_id: held.claimId, status_code: 0 } as const;
+  try {
+    if (reply.statusCode >= 500) {
+      await database.db
+        .deleteFrom("idempotency_keys")
+        .where((eb) => eb.and(ownClaim))
+        .execute();
+      return payload;
+    }
     await database.db
-      .deleteFrom("idempotency_keys")
+      .updateTable("idempotency_keys")
+      .set({ status_code: reply.statusCode, response_enc: keys.encrypt(payload, aad(id)) })
       .where((eb) => eb.and(ownClaim))
       .execute();
     return payload;
+  } finally {
+    held.stop();
   }
-  await database.db
-    .updateTable("idempotency_keys")
-    .set({ status_code: reply.statusCode, response_enc: keys.encrypt(payload, aad(id)) })
-    .where((eb) => eb.and(ownClaim))
-    .execute();
-  return payload;
 }

@@ -175,6 +175,10 @@ export interface IdempotencyKeysTable {
   status_code: number;
   response_enc: string | null;
   created_at: number;
+  /** Random id of the current claim: only its request may answer or renew it. */
+  claim_id: string;
+  /** The claim may be taken over from then on; its request renews it while it runs. */
+  lease_until: number;
 }
 
 export interface RateLimitsTable {

@@ -5,6 +5,7 @@ import { link } from "./003-link.ts";
 import { attemptLimits } from "./004-attempt-limits.ts";
 import { accessControl } from "./005-access-control.ts";
 import { tokenPool } from "./006-token-pool.ts";
+import { idempotencyClaims } from "./007-idempotency-claims.ts";
 
 /** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   "004-attempt-limits": attemptLimits,
   "005-access-control": accessControl,
   "006-token-pool": tokenPool,
+  "007-idempotency-claims": idempotencyClaims,
 };
 
 export const migrationProvider: MigrationProvider = {
