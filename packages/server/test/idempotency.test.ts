@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { TesseraApiCode } from "@tessera/codes";
+import { runServer } from "../src/app/run-server.ts";
+import { ManualClock } from "../src/clock/clock.ts";
 import { ConfigError, loadConfig } from "../src/config/load-config.ts";
 import { idempotencyRowId, requestFingerprint } from "../src/idempotency/idempotency.ts";
 import { type Database, openDatabase } from "../src/storage/database.ts";
@@ -199,11 +201,11 @@ for (const backend of backends) {
     };
     const leaseMs = () => s.server.ctx.config.idempotency.leaseSeconds * 1000;
 
-    test("a claim left by a crashed request is in progress until its lease lapses, then retaken", async () => {
+    test("a claim left by a crashed request is in progress until a lease of grace after its lease, then retaken", async () => {
       const { tenant, apiKey } = await s.tenant();
       const body = { username: "pia" };
       await abandonedClaim(tenant.id, "crashed", "/v1/users", body);
-      s.clock.advance(leaseMs() - 1);
+      s.clock.advance(2 * leaseMs() - 1);
       const during = await s.api("POST", "/v1/users", {
         apiKey,
         body,
@@ -302,12 +304,12 @@ for (const backend of backends) {
       const call = (scenario: string) =>
         s.api("POST", "/v1/users", { apiKey, body, headers: withKey("stalled"), scenario });
       // The first request holds its claim while the mail server sits on its message; the clock
-      // jumps a whole lease before its first renewal (every 20 s of real time) could run, as if its
+      // jumps two leases (the lease and its grace) before its first renewal (every 20 s of real time) could run, as if its
       // process had stalled: the claim ids, not the claim times, decide whose answer is stored.
       const gate = smtp.hold();
       const slow = call("idempotency: slow first");
       await gate.arrived;
-      s.clock.advance(leaseMs());
+      s.clock.advance(2 * leaseMs());
       const takeover = await call("idempotency: takeover of a lapsed lease");
       assert.equal(takeover.headers.get("idempotent-replayed"), null, "executed, not replayed");
       assert.notEqual(takeover.status, 201, "the user exists already");
@@ -318,11 +320,73 @@ for (const backend of backends) {
       assert.deepEqual(replay.body, takeover.body, "the key answers what its current claim answered");
     });
 
+    test("a 'retry later' answer (429 with Retry-After) is not stored: the same key is evaluated afresh after the wait", async () => {
+      // Its own server with one recovery per username and hour, so that the second is refused.
+      const limited = await startTestServer(backend, { flags: { "recovery.maxPerHour": 1 } });
+      try {
+        const { apiKey } = await limited.tenant();
+        const call = (key: string, scenario: string) =>
+          limited.api("POST", "/v1/password-recovery", {
+            apiKey,
+            body: { username: "whoever" },
+            headers: withKey(key),
+            scenario,
+          });
+        assert.equal((await call("first", "idempotency: recovery allowed")).status, 200);
+        const refused = await call("second", "idempotency: recovery rate limited");
+        assert.equal(refused.status, 429);
+        assert.ok(Number(refused.headers.get("retry-after")) > 0);
+        limited.clock.advance(2 * 3600_000);
+        const retried = await call("second", "idempotency: same key after the wait");
+        assert.equal(retried.status, 200, JSON.stringify(retried.body));
+        assert.equal(retried.headers.get("idempotent-replayed"), null, "evaluated, not replayed");
+      } finally {
+        await limited.close();
+      }
+    });
+
+    test("a server whose clock runs a whole lease ahead does not take over a live claim", async () => {
+      const { apiKey } = await s.tenant();
+      const body = { username: "skew", email: "skew@example.test", sendEnrolmentEmail: true };
+      // A second server on the same database whose clock runs one lease ahead of the owner's, before
+      // the owner's first renewal: without the grace, two thirds of a lease of skew took the claim.
+      const ahead = await runServer(s.server.ctx.config, {
+        clock: new ManualClock(s.clock.now() + leaseMs()),
+        logger: false,
+      });
+      try {
+        const gate = smtp.hold();
+        const first = s.api("POST", "/v1/users", {
+          apiKey,
+          body,
+          headers: withKey("skew"),
+          scenario: "idempotency: owner of a claim",
+        });
+        await gate.arrived;
+        const retry = await apiRequest(`${ahead.url}/v1/users`, {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${apiKey}`,
+            "content-type": "application/json",
+            ...withKey("skew"),
+          },
+          body: JSON.stringify(body),
+          scenario: "idempotency: retry on a server whose clock runs ahead",
+        });
+        assert.equal(retry.body.errorCode, TesseraApiCode.IdempotencyKeyReused, JSON.stringify(retry.body));
+        assert.match(String(retry.body.errorMessage), /still being answered/);
+        gate.release();
+        assert.equal((await first).status, 201);
+      } finally {
+        await ahead.close();
+      }
+    });
+
     test("a burst on a claim whose lease lapsed: exactly one request executes", async () => {
       const { tenant, apiKey } = await s.tenant();
       const body = { username: "quinn" };
       await abandonedClaim(tenant.id, "burst", "/v1/users", body);
-      s.clock.advance(leaseMs());
+      s.clock.advance(2 * leaseMs());
       const results = await Promise.all(
         Array.from({ length: 12 }, () =>
           s.api("POST", "/v1/users", {
@@ -382,9 +446,10 @@ suite("Idempotency-Key leases on two server processes sharing PostgreSQL", () =>
         request_hash: requestFingerprint("POST", "/v1/users", body),
         status_code: 0,
         response_enc: null,
-        created_at: Date.now() - 61_000,
+        created_at: Date.now() - 121_000,
         claim_id: "claim-of-a-killed-process",
-        lease_until: Date.now() - 1_000,
+        // Lapsed more than a lease of grace ago.
+        lease_until: Date.now() - 61_000,
       })
       .execute();
     const results = await Promise.all(

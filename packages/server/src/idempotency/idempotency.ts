@@ -9,12 +9,13 @@ import { heldClaim, holdClaim } from "./idempotency-lease.ts";
  * atomically (insert of a placeholder); its response is stored, encrypted because it can carry a
  * session token or an API key. A retry with the same key and the same request gets the stored
  * response again (header `idempotent-replayed: true`); the same key with a different request is
- * IdempotencyKeyReused. Server failures release the key so the request can be retried. Keys
+ * IdempotencyKeyReused. Server failures and "retry later" answers (429, Retry-After) release the
+ * key so the request can be retried. Keys
  * expire after 24 hours.
  *
  * A claim without an answer is a lease (`idempotency.leaseSeconds`) that its process renews while
  * the request runs (idempotency-lease.ts): a process that crashed mid-request never answers,
- * releases nor renews it, so once the lease lapses the same request may take the claim over,
+ * releases nor renews it, so one lease after it lapsed the same request may take the claim over,
  * instead of hearing "still being answered" for a day. A random claim id tells the claims apart,
  * so only the current claim's request stores its answer.
  */
@@ -89,7 +90,10 @@ export async function claimIdempotencyKey(
             eb.and([
               eb("idempotency_keys.status_code", "=", 0),
               eb("idempotency_keys.request_hash", "=", requestHash),
-              eb("idempotency_keys.lease_until", "<=", now),
+              // A whole lease of grace beyond lease_until: lease_until is written by the owner's
+              // clock and read by this process's, so a live owner (renewing every lease/3) is only
+              // taken for dead when the two clocks differ by more than 1⅔ leases, not ⅔ of one.
+              eb("idempotency_keys.lease_until", "<=", now - leaseMs),
             ]),
           ]),
         ),
@@ -135,7 +139,10 @@ export async function storeIdempotentResponse(
   // request took the claim over, the row is the other request's.
   const ownClaim = { id, claim_id: held.claimId, status_code: 0 } as const;
   try {
-    if (reply.statusCode >= 500) {
+    // A server fault, or an answer that says "retry later" (429, a lock with Retry-After), is not
+    // the request's result: the claim is released so that a retry with the same key is evaluated
+    // afresh instead of replaying the refusal for a day.
+    if (reply.statusCode >= 500 || reply.statusCode === 429 || reply.hasHeader("retry-after")) {
       await database.db
         .deleteFrom("idempotency_keys")
         .where((eb) => eb.and(ownClaim))
