@@ -32,12 +32,25 @@ async function pollUntil<T>(
   }
 }
 
+test('a wildcard spelt "0" is read from the bound address: links point at loopback, not 0.0.0.0', async () => {
+  // Listens on every interface for this test only; nothing is sent anywhere but loopback.
+  const s = await startTestServer("sqlite", { flags: { host: "0" } });
+  try {
+    const port = new URL(s.url).port;
+    assert.equal(s.server.ctx.publicUrl, `http://127.0.0.1:${port}/`);
+  } finally {
+    await s.close();
+  }
+});
+
 test("links are built with the URL API: IPv6 brackets, wildcard hosts, a base path, a checked publicUrl", async () => {
   assert.equal(defaultPublicUrl("::1", 4000).toString(), "http://[::1]:4000/");
   assert.equal(defaultPublicUrl("::", 8080).toString(), "http://[::1]:8080/");
   assert.equal(defaultPublicUrl("0.0.0.0", 8080).toString(), "http://127.0.0.1:8080/");
   assert.equal(defaultPublicUrl("tessera.internal", 80).toString(), "http://tessera.internal/");
   assert.ok(isWildcardHost("0:0:0:0:0:0:0:0") && !isWildcardHost("::1"));
+  assert.ok(isWildcardHost("0") && isWildcardHost("::ffff:0.0.0.0") && !isWildcardHost("::ffff:127.0.0.1"));
+  assert.equal(defaultPublicUrl("::ffff:0.0.0.0", 8080).toString(), "http://[::1]:8080/");
   assert.throws(() => defaultPublicUrl("fe80::1%eth0", 8080), ConfigError);
   assert.equal(
     publicLink("https://id.example.test/tessera/", "/password-recovery", { rid: "a b", mid: "c&d" }),

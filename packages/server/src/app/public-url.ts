@@ -26,8 +26,11 @@ export function checkedPublicUrl(raw: string): URL {
 /** True for addresses that mean "every interface": no client can reach the server at them. */
 export const isWildcardHost = (host: string): boolean =>
   host === "" ||
+  host === "0" ||
   host === "0.0.0.0" ||
-  (isIP(host) === 6 && URL.canParse(`http://[${host}]`) && new URL(`http://[${host}]`).hostname === "[::]");
+  (isIP(host) === 6 &&
+    URL.canParse(`http://[${host}]`) &&
+    ["[::]", "[::ffff:0:0]"].includes(new URL(`http://[${host}]`).hostname));
 
 /**
  * The default when publicUrl is unset: the listen address and the port actually bound (not the

@@ -29,8 +29,10 @@ export async function runServer(
   }
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : config.port;
-  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
-  if (config.publicUrl === undefined) ctx.publicUrl = defaultPublicUrl(config.host, port).toString();
+  // The address actually bound: a host name or a wildcard spelt oddly ("0") is resolved by now.
+  const bound = typeof address === "object" && address !== null ? address.address : config.host;
+  const url = `http://${bound.includes(":") ? `[${bound}]` : bound}:${port}`;
+  if (config.publicUrl === undefined) ctx.publicUrl = defaultPublicUrl(bound, port).toString();
   app.log.info({ url, publicUrl: ctx.publicUrl, database: ctx.database.location }, "tessera listening");
   warnAboutMail(config, app);
   const upgrade = ctx.audit.legacyUpgrade;
