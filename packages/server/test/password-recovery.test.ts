@@ -581,6 +581,72 @@ for (const backend of backends) {
       });
     });
 
+    test("a graceful stop bounded by shutdownTimeoutMs records the recoveries it could not start as failed and finishes the sends under way", async () => {
+      const smtp = await startSmtpSink();
+      const database = await createTestDatabase(backend);
+      // No time for the queue at all (the default is 10 s), so that what waits is certainly left over.
+      const server = await runServer(
+        testConfig(database, { ...smtpFlags(smtp), "smtp.timeoutMs": 30_000, shutdownTimeoutMs: 0 }),
+        { clock: new ManualClock(), logger: false },
+      );
+      const { db } = server.ctx.database;
+      const gate = smtp.hold();
+      try {
+        const tenant = await createTenant(db, "stopping", Date.now());
+        const { apiKey } = await createApiKey(db, tenant.id, "test", ["admin"], Date.now());
+        const call = (path: string, body: unknown, scenario: string) =>
+          apiRequest(`${server.url}${path}`, {
+            method: "POST",
+            scenario,
+            headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+            body: JSON.stringify(body),
+          });
+        for (let i = 0; i < 6; i += 1)
+          await call("/v1/users", { username: `st${i}`, email: `st${i}@mail.test` }, "recovery: setup");
+        const answers = await Promise.all(
+          Array.from({ length: 6 }, (_, i) =>
+            call("/v1/password-recovery", { username: `st${i}` }, "recovery: start"),
+          ),
+        );
+        assert.deepEqual(
+          answers.map((a) => a.status),
+          answers.map(() => 200),
+        );
+        // Four sends are held at the sink; two recoveries wait in the queue.
+        await until(() => smtp.messages.length >= 4, "four e-mails reach the held sink");
+        const closing = server.close();
+        await pollUntil(
+          async () => server.app.server.listening,
+          (listening) => !listening,
+        );
+        gate.release();
+        await closing;
+      } finally {
+        gate.release();
+      }
+      const reopened = await openDatabase({
+        dataDir: database.dataDir,
+        databaseUrl: database.databaseUrl,
+        poolSize: 1,
+      });
+      try {
+        const rows = await reopened.db.selectFrom("password_recoveries").select("mail_state").execute();
+        assert.deepEqual(rows.map((r) => r.mail_state).sort(), [
+          "failed",
+          "failed",
+          "sent",
+          "sent",
+          "sent",
+          "sent",
+        ]);
+        assert.equal(smtp.messages.length, 4);
+      } finally {
+        await reopened.close();
+        await database.drop();
+        await smtp.close();
+      }
+    });
+
     test("when the backlog is full, the overflow is recorded as a failed e-mail (9017), audited, and nothing is sent for it", async () => {
       // A backlog of one (the default is 1000) so that a small burst overflows it.
       await withSink({ "recovery.queueLimit": 1 }, async (s, smtp) => {
