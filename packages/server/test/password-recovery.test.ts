@@ -11,6 +11,7 @@ import { openDatabase } from "../src/storage/database.ts";
 import { createApiKey } from "../src/tenants/api-keys.ts";
 import { createTenant } from "../src/tenants/tenant-store.ts";
 import { apiRequest } from "./helpers/api-client.ts";
+import { until } from "./helpers/link.ts";
 import { runCli } from "./helpers/run-cli.ts";
 import { startServerProcess } from "./helpers/server-process.ts";
 import { recoveryLink, type SmtpSink, smtpFlags, startSmtpSink } from "./helpers/smtp-sink.ts";
@@ -455,6 +456,265 @@ for (const backend of backends) {
         ),
       );
       assert.equal(results.filter((r) => r.status === 200).length, 1);
+    });
+  });
+}
+
+for (const backend of backends) {
+  suite(`password recovery: per-source limits and the bounded e-mail queue (${backend})`, () => {
+    /** A sink and a server on it for one test: the held sink and its connection count are its own. */
+    async function withSink<T>(
+      flags: Record<string, unknown>,
+      run: (s: TestServer, smtp: SmtpSink) => Promise<T>,
+    ) {
+      const smtp = await startSmtpSink();
+      // A longer SMTP timeout than smtpFlags' 5 s, so that no held send times out while a test looks.
+      const s = await startTestServer(backend, {
+        flags: { ...smtpFlags(smtp), "smtp.timeoutMs": 30_000, ...flags },
+      });
+      try {
+        return await run(s, smtp);
+      } finally {
+        await s.close();
+        await smtp.close();
+      }
+    }
+    const users = async (s: TestServer, apiKey: string, n: number, tag: string) => {
+      for (let i = 0; i < n; i += 1) {
+        const created = await s.api("POST", "/v1/users", {
+          apiKey,
+          body: { username: `${tag}${i}`, email: `${tag}${i}@mail.test` },
+          scenario: "recovery: setup",
+        });
+        assert.equal(created.status, 201);
+      }
+    };
+    const mailStates = (s: TestServer, apiKey: string, rids: readonly unknown[]) =>
+      Promise.all(
+        rids.map(async (rid) => {
+          const read = await s.api("GET", `/v1/password-recovery/${String(rid)}`, {
+            apiKey,
+            scenario: "recovery: mail state",
+          });
+          return read.status === 200 ? String(read.body.mail) : `status ${read.status}`;
+        }),
+      );
+    const count = (states: readonly string[], state: string) => states.filter((x) => x === state).length;
+
+    test("a burst above the per-source /v1/auth limit is refused with 429 RateLimited after the limit, read-backs too", async () => {
+      // Tightened (not loosened) so that a small burst crosses the per-source limit.
+      await withSink({ "rateLimits.authPerSource": 3 }, async (s) => {
+        const { apiKey } = await s.tenant();
+        const answers = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            s.api("POST", "/v1/password-recovery", {
+              apiKey,
+              body: { username: `nobody${i}` },
+              scenario: "recovery: rate limited per source",
+            }),
+          ),
+        );
+        assert.equal(answers.filter((a) => a.status === 200).length, 3);
+        const refused = answers.filter((a) => a.status !== 200);
+        assert.equal(refused.length, 5);
+        for (const r of refused) {
+          assert.equal(r.status, 429);
+          assert.equal(r.body.errorCode, TesseraApiCode.RateLimited);
+          const retryAfter = Number(r.headers.get("retry-after"));
+          assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+        }
+        const rid = answers.find((a) => a.status === 200)?.body.requestId;
+        const read = await s.api("GET", `/v1/password-recovery/${String(rid)}`, {
+          apiKey,
+          scenario: "recovery: rate limited per source",
+        });
+        assert.equal(read.status, 429);
+        // The window is one minute, as for /v1/auth/*.
+        s.clock.advance(60_000);
+        const later = await s.api("POST", "/v1/password-recovery", {
+          apiKey,
+          body: { username: "nobody-later" },
+          scenario: "recovery: start",
+        });
+        assert.equal(later.status, 200);
+      });
+    });
+
+    test("a burst for distinct users never opens more than 4 SMTP connections at once, and every e-mail arrives", async () => {
+      await withSink({}, async (s, smtp) => {
+        const { apiKey } = await s.tenant();
+        const n = 16;
+        await users(s, apiKey, n, "burst");
+        const gate = smtp.hold();
+        try {
+          const answers = await Promise.all(
+            Array.from({ length: n }, (_, i) =>
+              s.api("POST", "/v1/password-recovery", {
+                apiKey,
+                body: { username: `burst${i}` },
+                scenario: "recovery: start",
+              }),
+            ),
+          );
+          assert.deepEqual(
+            answers.map((a) => a.status),
+            answers.map(() => 200),
+          );
+          // Four sends are held at the sink; the rest wait in the queue, not on their own connection.
+          await until(() => smtp.messages.length >= 4, "four e-mails reach the held sink");
+          const states = await pollUntil(
+            () =>
+              mailStates(
+                s,
+                apiKey,
+                answers.map((a) => a.body.requestId),
+              ),
+            (st) => count(st, "queued") >= 4,
+          );
+          assert.equal(count(states, "sent"), 0);
+          assert.ok(smtp.connections.peak <= 4, `peak ${smtp.connections.peak} SMTP connections`);
+          gate.release();
+          const done = await pollUntil(
+            () =>
+              mailStates(
+                s,
+                apiKey,
+                answers.map((a) => a.body.requestId),
+              ),
+            (st) => count(st, "sent") === n,
+            20_000,
+          );
+          assert.equal(count(done, "sent"), n);
+          for (let i = 0; i < n; i += 1) assert.equal(smtp.to(`burst${i}@mail.test`).length, 1);
+          assert.ok(smtp.connections.peak <= 4, `peak ${smtp.connections.peak} SMTP connections`);
+          assert.ok(smtp.connections.peak >= 1);
+        } finally {
+          gate.release();
+        }
+      });
+    });
+
+    test("a graceful stop bounded by shutdownTimeoutMs records the recoveries it could not start as failed and finishes the sends under way", async () => {
+      const smtp = await startSmtpSink();
+      const database = await createTestDatabase(backend);
+      // No time for the queue at all (the default is 10 s), so that what waits is certainly left over.
+      const server = await runServer(
+        testConfig(database, { ...smtpFlags(smtp), "smtp.timeoutMs": 30_000, shutdownTimeoutMs: 0 }),
+        { clock: new ManualClock(), logger: false },
+      );
+      const { db } = server.ctx.database;
+      const gate = smtp.hold();
+      try {
+        const tenant = await createTenant(db, "stopping", Date.now());
+        const { apiKey } = await createApiKey(db, tenant.id, "test", ["admin"], Date.now());
+        const call = (path: string, body: unknown, scenario: string) =>
+          apiRequest(`${server.url}${path}`, {
+            method: "POST",
+            scenario,
+            headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+            body: JSON.stringify(body),
+          });
+        for (let i = 0; i < 6; i += 1)
+          await call("/v1/users", { username: `st${i}`, email: `st${i}@mail.test` }, "recovery: setup");
+        const answers = await Promise.all(
+          Array.from({ length: 6 }, (_, i) =>
+            call("/v1/password-recovery", { username: `st${i}` }, "recovery: start"),
+          ),
+        );
+        assert.deepEqual(
+          answers.map((a) => a.status),
+          answers.map(() => 200),
+        );
+        // Four sends are held at the sink; two recoveries wait in the queue.
+        await until(() => smtp.messages.length >= 4, "four e-mails reach the held sink");
+        const closing = server.close();
+        await pollUntil(
+          async () => server.app.server.listening,
+          (listening) => !listening,
+        );
+        gate.release();
+        await closing;
+      } finally {
+        gate.release();
+      }
+      const reopened = await openDatabase({
+        dataDir: database.dataDir,
+        databaseUrl: database.databaseUrl,
+        poolSize: 1,
+      });
+      try {
+        const rows = await reopened.db.selectFrom("password_recoveries").select("mail_state").execute();
+        assert.deepEqual(rows.map((r) => r.mail_state).sort(), [
+          "failed",
+          "failed",
+          "sent",
+          "sent",
+          "sent",
+          "sent",
+        ]);
+        assert.equal(smtp.messages.length, 4);
+      } finally {
+        await reopened.close();
+        await database.drop();
+        await smtp.close();
+      }
+    });
+
+    test("when the backlog is full, the overflow is recorded as a failed e-mail (9017), audited, and nothing is sent for it", async () => {
+      // A backlog of one (the default is 1000) so that a small burst overflows it.
+      await withSink({ "recovery.queueLimit": 1 }, async (s, smtp) => {
+        const { apiKey } = await s.tenant();
+        const n = 8;
+        await users(s, apiKey, n, "over");
+        const gate = smtp.hold();
+        try {
+          const answers = await Promise.all(
+            Array.from({ length: n }, (_, i) =>
+              s.api("POST", "/v1/password-recovery", {
+                apiKey,
+                body: { username: `over${i}` },
+                scenario: "recovery: start",
+              }),
+            ),
+          );
+          assert.deepEqual(
+            answers.map((a) => a.status),
+            answers.map(() => 200),
+          );
+          const rids = answers.map((a) => a.body.requestId);
+          // Four are being sent (held at the sink), one waits, the other three overflowed.
+          const held = await pollUntil(
+            () => mailStates(s, apiKey, rids),
+            (st) => count(st, "queued") === 4 && count(st, "failed") === 3,
+          );
+          assert.equal(count(held, "sent"), 0);
+          const failed = rids[held.indexOf("failed")];
+          const read = await s.api("GET", `/v1/password-recovery/${String(failed)}`, {
+            apiKey,
+            scenario: "recovery: mail failed",
+          });
+          assert.equal(read.status, 200);
+          assert.equal(read.body.errorCode, ApiReturnCode.PartnerUserSendPasswordEmailFailed);
+          gate.release();
+          const done = await pollUntil(
+            () => mailStates(s, apiKey, rids),
+            (st) => count(st, "sent") === 5,
+          );
+          assert.equal(count(done, "failed"), 3);
+          assert.equal(smtp.messages.length, 5);
+          const audited = await s.server.ctx.database.db
+            .selectFrom("audit_events")
+            .select("result_code")
+            .where("operation", "=", "password-recovery e-mail")
+            .execute();
+          assert.deepEqual(
+            audited.map((r) => Number(r.result_code)),
+            [9017, 9017, 9017],
+          );
+        } finally {
+          gate.release();
+        }
+      });
     });
   });
 }

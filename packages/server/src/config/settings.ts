@@ -328,7 +328,7 @@ export const settings = [
     type: integer(1, 1000000),
     default: 1200,
     description:
-      "Requests to /v1/auth/* per minute from one source address of one tenant; more are refused with RateLimited. The source is the tenant's back end (the API is server-to-server), so all its users share it: size it for one back end's peak.",
+      "Requests to /v1/auth/* and /v1/password-recovery* per minute from one source address of one tenant; more are refused with RateLimited. The source is the tenant's back end (the API is server-to-server), so all its users share it: size it for one back end's peak.",
   },
   {
     path: "rateLimits.authPerTenant",
@@ -336,7 +336,7 @@ export const settings = [
     type: integer(1, 10000000),
     default: 6000,
     description:
-      "Requests to /v1/auth/* per minute for one tenant, from all its sources together; more are refused with RateLimited. This bounds password spraying over a tenant's users.",
+      "Requests to /v1/auth/* and /v1/password-recovery* per minute for one tenant, from all its sources together; more are refused with RateLimited. This bounds password spraying over a tenant's users.",
   },
   {
     path: "idempotency.leaseSeconds",
@@ -384,5 +384,13 @@ export const settings = [
     type: integer(1, 1000),
     default: 20,
     description: "Webhook endpoints one tenant may register; each event is delivered to every one of them.",
+  },
+  {
+    path: "recovery.queueLimit",
+    env: "TESSERA_RECOVERY_QUEUE_LIMIT",
+    type: integer(1, 100000),
+    default: 1000,
+    description:
+      "Password recoveries waiting in memory for their lookup and e-mail (4 are processed at once). When the backlog is full, a new recovery is recorded as a failed e-mail (read back as PartnerUserSendPasswordEmailFailed) instead of queued; its answer is unchanged.",
   },
 ] as const satisfies readonly Setting[];

@@ -21,7 +21,11 @@ export interface TesseraConfig {
   };
   readonly passwords: { readonly memoryKiB: number; readonly passes: number; readonly parallelism: number };
   readonly apiKeys: { readonly failureLimit: number; readonly lockoutSeconds: number };
-  readonly recovery: { readonly linkTtlMinutes: number; readonly maxPerHour: number };
+  readonly recovery: {
+    readonly linkTtlMinutes: number;
+    readonly maxPerHour: number;
+    readonly queueLimit: number;
+  };
   readonly audit: { readonly checkpointEvery: number };
   readonly link: {
     readonly sandbox: "auto" | "on" | "off";

@@ -20,6 +20,12 @@ export interface Mailer {
   close(): void;
 }
 
+/**
+ * SMTP connections one process keeps open at most: every send waits for one of them, so a burst
+ * of e-mails (or a slow SMTP server) never holds more sockets than this.
+ */
+export const MAIL_CONNECTIONS = 4;
+
 /** SMTP through nodemailer. Without an SMTP host every send fails, so features report it honestly. */
 export function createMailer(smtp: TesseraConfig["smtp"]): Mailer {
   if (smtp.host === undefined) {
@@ -38,6 +44,8 @@ export function createMailer(smtp: TesseraConfig["smtp"]): Mailer {
         host: smtp.host,
         port: smtp.port,
         secure: smtp.secure,
+        pool: true,
+        maxConnections: MAIL_CONNECTIONS,
         ...(smtp.user === undefined ? {} : { auth: { user: smtp.user, pass: smtp.password ?? "" } }),
         connectionTimeout: smtp.timeoutMs,
         greetingTimeout: smtp.timeoutMs,

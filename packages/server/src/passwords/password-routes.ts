@@ -1,25 +1,45 @@
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyBaseLogger, FastifyPluginAsync, FastifyRequest } from "fastify";
 import { success } from "../app/envelope.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
+import { MAIL_CONNECTIONS } from "../mail/mailer.ts";
 import { userFromPath } from "../users/user-routes.ts";
 import { passwordField, userSchema, userView } from "../users/user-view.ts";
 import { requireWellFormed } from "../users/username.ts";
 import { completeRecovery } from "./complete-recovery.ts";
+import { BoundedQueue } from "./recovery-queue.ts";
 import { readRecovery, ridPattern } from "./recovery-store.ts";
 import { changeOwnPassword, setPassword } from "./set-password.ts";
 import { continueRecovery, rateLimited, type StartedRecovery, startRecovery } from "./start-recovery.ts";
 import { verifyPassword } from "./verify-password.ts";
 
 const pending = new WeakMap<FastifyRequest, StartedRecovery>();
+
+/** An answered recovery waiting for its lookup and e-mail, with what its log lines need. */
+interface Deferred {
+  readonly started: StartedRecovery;
+  readonly log: FastifyBaseLogger;
+  readonly requestId: string;
+}
 const plainPassword = { type: "string", minLength: 1, maxLength: 1024 } as const;
 
 export const passwordRoutes: FastifyPluginAsync = async (app) => {
-  // Recoveries continue after their answer; closing waits for them, so a graceful stop neither
-  // loses a request that was answered nor closes the database under it.
-  const inFlight = new Set<Promise<void>>();
+  // Recoveries continue after their answer through a bounded queue: as many at once as the mailer
+  // has SMTP connections, and a bounded backlog. One that finds the backlog full is recorded at
+  // once as a failed e-mail (its answer has left, so that is how the tenant learns of it).
+  const ctx = app.ctx;
+  const settle = (d: Deferred, notSent?: string) =>
+    continueRecovery(ctx, d.started, d.log, d.requestId, notSent);
+  const queue = new BoundedQueue<Deferred>(MAIL_CONNECTIONS, ctx.config.recovery.queueLimit, (d) =>
+    settle(d),
+  );
+  const overflowing = new Set<Promise<void>>();
+  // A graceful stop neither loses an answered recovery nor closes the database under one: it lets
+  // the queue run for half the shutdown timeout (the other half is for in-flight requests), then
+  // records what has not started as a failed e-mail and waits for the sends under way.
   app.addHook("onClose", async () => {
-    await Promise.all(inFlight);
+    const left = await queue.drain(ctx.config.shutdownTimeoutMs / 2);
+    await Promise.all([...overflowing, ...left.map((d) => settle(d, "server stopping"))]);
   });
   app.post<{ Body: { username: string; password: string } }>(
     "/auth/password",
@@ -120,9 +140,11 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
       onResponse: async (request, reply) => {
         const started = pending.get(request);
         if (started === undefined || reply.statusCode !== 200) return;
-        const task = continueRecovery(request.server.ctx, started, request.log, request.id);
-        inFlight.add(task);
-        await task.finally(() => inFlight.delete(task));
+        const d: Deferred = { started, log: request.log, requestId: request.id };
+        if (queue.offer(d)) return;
+        const task = settle(d, "recovery queue full");
+        overflowing.add(task);
+        await task.finally(() => overflowing.delete(task));
       },
     },
     async (request, reply) => {

@@ -46,14 +46,16 @@ export async function startRecovery(
 
 /**
  * Runs after the answer has left: looks the user up, records the request (refused when the account
- * cannot recover: disabled, expired, no address) and sends the e-mail. It never throws: nobody is
- * waiting for it, so every failure is logged, and a failed send is also audited.
+ * cannot recover: disabled, expired, no address) and sends the e-mail. With `notSent` (the queue was
+ * full) the request is recorded as a failed e-mail at once and nothing is sent. It never throws:
+ * nobody is waiting for it, so every failure is logged, and a failed e-mail is also audited.
  */
 export async function continueRecovery(
   ctx: ServerContext,
   started: StartedRecovery,
   log: FastifyBaseLogger,
   httpRequestId: string,
+  notSent?: string,
 ): Promise<void> {
   let user: UserRow | undefined;
   try {
@@ -68,9 +70,13 @@ export async function continueRecovery(
       userId: user.id,
       now: started.now,
       expiresAt: started.expiresAt,
-      mailState: refused ? "refused" : "queued",
+      mailState: refused ? "refused" : notSent === undefined ? "queued" : "failed",
     });
     if (email === null || refused) return;
+    if (notSent !== undefined) {
+      await mailFailed(ctx, started, user, log, httpRequestId, notSent);
+      return;
+    }
     const link = publicLink(ctx.publicUrl, "/password-recovery", { rid, mid });
     try {
       await ctx.mailer.send({
@@ -80,26 +86,37 @@ export async function continueRecovery(
       });
     } catch (error) {
       await setMailState(db, rid, "failed");
-      // The operator needs the reason (no SMTP configured, a refusing server); the tenant reads
-      // only the state. The log names the user by id: never the link, its ids or the address.
-      log.warn({ userId: user.id, reason: (error as Error).message }, "password-recovery e-mail not sent");
-      await ctx.audit.append({
-        at: ctx.clock.now(),
-        tenantId: started.tenant.id,
-        actor: "system",
-        subject: `user:${user.username}`,
-        sourceIp: null,
-        operation: "password-recovery e-mail",
-        resultCode: ApiReturnCode.PartnerUserSendPasswordEmailFailed,
-        durationMs: null,
-        requestId: httpRequestId,
-      });
+      await mailFailed(ctx, started, user, log, httpRequestId, (error as Error).message);
       return;
     }
     await setMailState(db, rid, "sent");
   } catch (error) {
     log.error({ err: error, userId: user?.id }, "password recovery could not be completed");
   }
+}
+
+async function mailFailed(
+  ctx: ServerContext,
+  started: StartedRecovery,
+  user: UserRow,
+  log: FastifyBaseLogger,
+  httpRequestId: string,
+  reason: string,
+): Promise<void> {
+  // The operator needs the reason (no SMTP configured, a refusing server, a full queue); the tenant
+  // reads only the state. The log names the user by id: never the link, its ids or the address.
+  log.warn({ userId: user.id, reason }, "password-recovery e-mail not sent");
+  await ctx.audit.append({
+    at: ctx.clock.now(),
+    tenantId: started.tenant.id,
+    actor: "system",
+    subject: `user:${user.username}`,
+    sourceIp: null,
+    operation: "password-recovery e-mail",
+    resultCode: ApiReturnCode.PartnerUserSendPasswordEmailFailed,
+    durationMs: null,
+    requestId: httpRequestId,
+  });
 }
 
 export function rateLimited(retryAt: number, now: number) {

@@ -6,7 +6,14 @@ import { consumeRateLimit } from "./rate-limit.ts";
 const WINDOW_MS = 60_000;
 
 /**
- * onRequest hook after authentication: every /v1/auth/* request counts against a per-minute limit
+ * The routes these limits cover, by prefix. Password recovery is here although it is not under
+ * /v1/auth/: each request may look a user up and send an e-mail after its answer has left, so
+ * without a per-source limit one back end could queue unbounded work and mail.
+ */
+const LIMITED_PREFIXES = ["/v1/auth/", "/v1/password-recovery"] as const;
+
+/**
+ * onRequest hook after authentication: every /v1/auth/* and /v1/password-recovery* request counts against a per-minute limit
  * for its source address within the tenant and one for the whole tenant. Both counters live in the
  * database, so they hold across server processes. The API is server-to-server: the source is the
  * tenant's back end, which every end user of the tenant shares, so the per-source limit only keeps
@@ -15,7 +22,8 @@ const WINDOW_MS = 60_000;
  * never uses up another's allowance behind a shared egress address.
  */
 export async function limitAuthRequests(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (!request.routeOptions.url?.startsWith("/v1/auth/")) return;
+  const url = request.routeOptions.url;
+  if (url === undefined || !LIMITED_PREFIXES.some((prefix) => url.startsWith(prefix))) return;
   const { database, clock, config } = request.server.ctx;
   const now = clock.now();
   const tenantId = request.tenant.id;

@@ -12,6 +12,8 @@ export interface ReceivedMail {
 export interface SmtpSink {
   readonly port: number;
   readonly messages: ReceivedMail[];
+  /** SMTP connections open now, and the most that were ever open at once. */
+  readonly connections: { readonly open: number; readonly peak: number };
   /** The messages to one address, oldest first. */
   to(address: string): ReceivedMail[];
   /** Delays every answer to DATA until the returned function is called; resolves `arrived` first. */
@@ -22,10 +24,19 @@ export interface SmtpSink {
 export async function startSmtpSink(): Promise<SmtpSink> {
   const messages: ReceivedMail[] = [];
   let gate: { arrived: () => void; released: Promise<void> } | undefined;
+  const connections = { open: 0, peak: 0 };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS"],
     logger: false,
+    onConnect(_session, callback) {
+      connections.open += 1;
+      connections.peak = Math.max(connections.peak, connections.open);
+      callback();
+    },
+    onClose() {
+      connections.open -= 1;
+    },
     onRcptTo(address, _session, callback) {
       if (address.address.endsWith("@refused.test")) {
         const error = new Error("mailbox unavailable") as Error & { responseCode: number };
@@ -57,6 +68,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   return {
     port,
     messages,
+    connections,
     to: (recipient) => messages.filter((m) => m.to.includes(recipient)),
     hold() {
       let arrived = () => {};
