@@ -356,7 +356,10 @@ for (const backend of backends) {
       for (const server of servers) await server.close();
     };
 
-    test("a legacy trail fails closed: `tessera start` and writing commands refuse, `audit verify --legacy` checks it without writing", async () => {
+    // Bounded: should `tessera start` ever accept a legacy trail again, it would serve instead of exiting.
+    test("a legacy trail fails closed: `tessera start` and writing commands refuse, `audit verify --legacy` checks it without writing", {
+      timeout: 60_000,
+    }, async () => {
       const trail = await legacyTrail();
       try {
         const signed = await trail.signatures();
