@@ -302,6 +302,8 @@ for (const backend of backends) {
 
     /** The statement every signature covered before issue #9 (the old audit-event.ts). */
     const oldStatement = (seq: number, hash: string) => Buffer.from(`tessera-audit:${seq}:${hash}`);
+    const legacyMessage =
+      /the audit trail is signed in the format used before this release; check it with `tessera audit verify --legacy` and upgrade it with `tessera audit upgrade-legacy --expect-head <seq>:<hash>`/;
 
     /**
      * A trail as a release before issue #9 left it: a server of its own writes events, then every
@@ -337,40 +339,120 @@ for (const backend of backends) {
       });
       const upgrades = () =>
         db.selectFrom("audit_events").selectAll().where("operation", "=", "audit.upgrade").execute();
-      return { legacy, db, signer, headSeq: head.seq, check, start, signatures, upgrades };
+      const { dataDir, databaseUrl } = legacy.server.ctx.config;
+      const data = [
+        "--data-dir",
+        dataDir,
+        ...(databaseUrl === undefined ? [] : ["--database-url", databaseUrl]),
+      ];
+      /** The real `tessera` command line against the legacy trail's database. */
+      const run = (args: readonly string[], scenario: string) =>
+        runCli([...data, ...args], { env: { TESSERA_LOG_LEVEL: "silent" }, scenario });
+      /** The anchor the old release's `tessera audit head` printed, which the operator recorded. */
+      const recorded = `${head.seq}:${head.hash}`;
+      return { legacy, db, signer, headSeq: head.seq, recorded, check, start, signatures, upgrades, run };
     };
     const closeAll = async (servers: readonly { close(): Promise<void> }[]) => {
       for (const server of servers) await server.close();
     };
 
-    test("a legacy trail is verified and re-signed once when two processes start at once, then verifies", async () => {
+    // Bounded: should `tessera start` ever accept a legacy trail again, it would serve instead of exiting.
+    test("a legacy trail fails closed: `tessera start` and writing commands refuse, `audit verify --legacy` checks it without writing", {
+      timeout: 60_000,
+    }, async () => {
+      const trail = await legacyTrail();
+      try {
+        const signed = await trail.signatures();
+        const events = await trail.db.selectFrom("audit_events").select("seq").execute();
+        await assert.rejects(trail.start(), legacyMessage);
+        const started = await trail.run(["start", "--port", "0"], "audit: start on legacy trail");
+        assert.equal(started.status, 1, started.stdout + started.stderr);
+        assert.match(started.stderr, legacyMessage);
+        const created = await trail.run(["tenant", "create", "acme"], "audit: write on legacy trail");
+        assert.equal(created.status, 1, created.stdout + created.stderr);
+        assert.match(created.stderr, legacyMessage);
+
+        const verify = await trail.run(["audit", "verify", "--json"], "audit: verify legacy");
+        assert.equal(verify.status, 1, verify.stdout + verify.stderr);
+        const reported = JSON.parse(verify.stdout) as { ok: boolean; legacy: boolean; problems: string[] };
+        assert.equal(reported.ok, false);
+        assert.equal(reported.legacy, true);
+        assert.match(reported.problems.join("; "), legacyMessage);
+        const legacyVerify = await trail.run(["audit", "verify", "--legacy"], "audit: verify --legacy");
+        assert.equal(legacyVerify.status, 0, legacyVerify.stdout + legacyVerify.stderr);
+        assert.match(legacyVerify.stdout, /legacy audit trail intact: 25 events, 2 signed checkpoints/);
+        // Not a current-format trail: the current statements still refuse every legacy signature.
+        assert.ok((await trail.check()).problems.includes("the audit head signature is invalid"));
+
+        const head = await trail.run(["audit", "head", "--json"], "audit: head legacy");
+        assert.equal(head.status, 0, head.stdout + head.stderr);
+        const printed = JSON.parse(head.stdout) as {
+          anchor: string;
+          legacy: boolean;
+          signatureValid: boolean;
+        };
+        assert.deepEqual(
+          { anchor: printed.anchor, legacy: printed.legacy, signatureValid: printed.signatureValid },
+          { anchor: trail.recorded, legacy: true, signatureValid: false },
+        );
+        const lines = await trail.run(["audit", "head"], "audit: head legacy");
+        assert.match(lines.stdout, /signature: .*LEGACY format/);
+        assert.ok(lines.stdout.includes(`tessera audit upgrade-legacy --expect-head ${trail.recorded}`));
+
+        assert.deepEqual(await trail.signatures(), signed, "nothing re-signed");
+        assert.deepEqual(await trail.db.selectFrom("audit_events").select("seq").execute(), events);
+        assert.equal((await trail.upgrades()).length, 0);
+      } finally {
+        await trail.legacy.close();
+      }
+    });
+
+    test("`audit upgrade-legacy` refuses a wrong --expect-head, then two at once with the right one upgrade once", async () => {
       const trail = await legacyTrail();
       const started: RunningServer[] = [];
       try {
-        const before = await trail.check();
-        assert.equal(before.ok, false, "the new statements do not accept legacy signatures");
-        assert.ok(
-          before.problems.includes("the audit head signature is invalid"),
-          before.problems.join("; "),
-        );
-        // Two real processes (each upgrades at start, after the key check) racing for the trail.
-        const { dataDir, databaseUrl } = trail.legacy.server.ctx.config;
-        const data = [
-          "--data-dir",
-          dataDir,
-          ...(databaseUrl === undefined ? [] : ["--database-url", databaseUrl]),
-        ];
-        const verifies = await Promise.all(
+        const signed = await trail.signatures();
+        for (const bad of [[], ["--expect-head", "12"], ["--expect-head", `-1:${"a".repeat(64)}`]]) {
+          const r = await trail.run(["audit", "upgrade-legacy", ...bad], "audit: upgrade usage");
+          assert.equal(r.status, 2, `${bad.join(" ")}: ${r.stderr}`);
+        }
+        const k = await trail.db
+          .selectFrom("audit_checkpoints")
+          .selectAll()
+          .orderBy("seq")
+          .executeTakeFirstOrThrow();
+        const [seq, hash] = trail.recorded.split(":") as [string, string];
+        for (const wrong of [
+          `${k.seq}:${k.hash}`,
+          `${seq}:${"0".repeat(64)}`,
+          `${Number(seq) + 1}:${hash}`,
+        ]) {
+          const r = await trail.run(
+            ["audit", "upgrade-legacy", "--expect-head", wrong, "--json"],
+            "audit: upgrade wrong head",
+          );
+          assert.equal(r.status, 1, r.stdout + r.stderr);
+          const result = JSON.parse(r.stdout) as { state: string; problems: string[] };
+          assert.equal(result.state, "refused");
+          assert.deepEqual(result.problems, [`the head is ${trail.recorded}, not the expected ${wrong}`]);
+        }
+        assert.deepEqual(await trail.signatures(), signed, "nothing re-signed");
+
+        // Two real processes racing for the trail, with the head the operator recorded.
+        const upgrading = await Promise.all(
           [1, 2].map(() =>
-            runCli([...data, "audit", "verify", "--json"], {
-              env: { TESSERA_LOG_LEVEL: "silent" },
-              scenario: "audit: verify after legacy upgrade",
-            }),
+            trail.run(
+              ["audit", "upgrade-legacy", "--expect-head", trail.recorded, "--json"],
+              "audit: upgrade",
+            ),
           ),
         );
-        for (const v of verifies) assert.equal(v.status, 0, v.stdout + v.stderr);
-        const after = await trail.check();
-        assert.deepEqual(after.problems, []);
+        for (const r of upgrading) assert.equal(r.status, 0, r.stdout + r.stderr);
+        assert.deepEqual(upgrading.map((r) => (JSON.parse(r.stdout) as { state: string }).state).sort(), [
+          "current",
+          "upgraded",
+        ]);
+        assert.deepEqual((await trail.check()).problems, []);
         const upgrades = await trail.upgrades();
         assert.equal(upgrades.length, 1, "exactly one process re-signs");
         assert.equal(
@@ -378,34 +460,34 @@ for (const backend of backends) {
           `legacy signatures verified and re-signed up to seq ${trail.headSeq}`,
         );
         assert.equal(upgrades[0]?.seq, trail.headSeq + 1, "the event follows the legacy trail");
-        const again = await trail.start();
-        started.push(again);
-        assert.equal(again.ctx.audit.legacyUpgrade.state, "current");
+        const verify = await trail.run(["audit", "verify"], "audit: verify after upgrade");
+        assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+        started.push(await trail.start());
 
-        // A legacy-format head signature is never accepted again, not even over the true head.
+        // A legacy-format head over the upgraded trail (a mixed state) is never accepted again:
+        // the server refuses to start and the upgrade refuses it.
         const head = await trail.db.selectFrom("audit_head").selectAll().executeTakeFirstOrThrow();
         await trail.db
           .updateTable("audit_head")
           .set({ signature: trail.signer.sign(oldStatement(head.seq, head.hash)) })
           .where("id", "=", 1)
           .execute();
-        const restarted = await trail.start();
-        started.push(restarted);
-        assert.equal(restarted.ctx.audit.legacyUpgrade.state, "refused", "checkpoints are current already");
-        const legacyHead = await trail.check();
-        assert.ok(
-          legacyHead.problems.includes("the audit head signature is invalid"),
-          legacyHead.problems.join("; "),
+        await assert.rejects(trail.start(), legacyMessage);
+        const mixed = await trail.run(
+          ["audit", "upgrade-legacy", "--expect-head", `${head.seq}:${head.hash}`, "--json"],
+          "audit: upgrade mixed",
         );
+        assert.equal(mixed.status, 1, mixed.stdout);
+        assert.match(mixed.stdout, /a legacy head over checkpoints in the current format \(first at 10\)/);
+        assert.equal((await trail.upgrades()).length, 1);
       } finally {
         await closeAll(started);
         await trail.legacy.close();
       }
     });
 
-    test("a legacy trail with an edited entry is not re-signed, and verify reports it", async () => {
+    test("a legacy trail with an edited entry is not re-signed, and both verifies report it", async () => {
       const trail = await legacyTrail();
-      const started: RunningServer[] = [];
       try {
         await trail.db
           .updateTable("audit_events")
@@ -413,70 +495,102 @@ for (const backend of backends) {
           .where("seq", "=", 3)
           .execute();
         const signed = await trail.signatures();
-        started.push(await trail.start());
-        const upgrade = started[0]?.ctx.audit.legacyUpgrade;
-        assert.equal(upgrade?.state, "refused");
-        assert.ok(
-          upgrade?.state === "refused" &&
-            upgrade.problems.some((p) => /entry 3: content does not match/.test(p)),
-          JSON.stringify(upgrade),
+        const r = await trail.run(
+          ["audit", "upgrade-legacy", "--expect-head", trail.recorded, "--json"],
+          "audit: upgrade edited",
         );
-        assert.deepEqual(await trail.signatures(), signed, "nothing re-signed");
-        assert.equal((await trail.upgrades()).length, 0);
-        const result = await trail.check();
-        assert.equal(result.ok, false);
+        assert.equal(r.status, 1, r.stdout + r.stderr);
+        const result = JSON.parse(r.stdout) as { state: string; problems: string[] };
+        assert.equal(result.state, "refused");
         assert.ok(
           result.problems.some((p) => /entry 3: content does not match its hash/.test(p)),
           result.problems.join("; "),
         );
-        assert.ok(
-          result.problems.includes("the audit head signature is invalid"),
-          result.problems.join("; "),
-        );
+        assert.deepEqual(await trail.signatures(), signed, "nothing re-signed");
+        assert.equal((await trail.upgrades()).length, 0);
+        const verify = await trail.run(["audit", "verify", "--legacy"], "audit: verify --legacy edited");
+        assert.equal(verify.status, 1, verify.stdout);
+        assert.match(verify.stdout, /entry 3: content does not match its hash/);
       } finally {
-        await closeAll(started);
         await trail.legacy.close();
       }
     });
 
-    test("after the upgrade, a checkpoint copied into the head is still detected, in either format", async () => {
+    test("after the upgrade, a trail cut back to a checkpoint with its signature in the head is refused, in either format", async () => {
       const trail = await legacyTrail();
-      const legacySignatures = await trail.signatures();
+      // The attacker's backup from before the upgrade: the legacy checkpoint signatures.
+      const backup = await trail.db.selectFrom("audit_checkpoints").selectAll().orderBy("seq").execute();
       const started: RunningServer[] = [];
       try {
+        const upgraded = await trail.run(
+          ["audit", "upgrade-legacy", "--expect-head", trail.recorded],
+          "audit: upgrade",
+        );
+        assert.equal(upgraded.status, 0, upgraded.stdout + upgraded.stderr);
         started.push(await trail.start());
-        assert.equal(started[0]?.ctx.audit.legacyUpgrade.state, "upgraded");
+        const { apiKey } = await trail.legacy.tenant();
+        for (let i = 0; i < 15; i += 1)
+          await trail.legacy.api("GET", `/v1/users/new${i}`, { apiKey, scenario: "audit: setup" });
+        await trail.legacy.server.ctx.audit.flush();
+        await closeAll(started.splice(0));
+        const anchor = await trail.run(["audit", "head", "--json"], "audit: head");
+        const kept = (JSON.parse(anchor.stdout) as { anchor: string }).anchor;
         const checkpoints = await trail.db
           .selectFrom("audit_checkpoints")
           .selectAll()
           .orderBy("seq")
           .execute();
-        const k = checkpoints.at(-2);
-        assert.ok(k !== undefined, "at least two checkpoints");
+        const k = checkpoints[0];
+        const kLegacy = backup[0];
+        assert.ok(k !== undefined && kLegacy !== undefined && checkpoints.length >= 4);
+        assert.ok(trail.signer.verify(oldStatement(kLegacy.seq, kLegacy.hash), kLegacy.signature));
         await trail.db.deleteFrom("audit_events").where("seq", ">", k.seq).execute();
         await trail.db.deleteFrom("audit_checkpoints").where("seq", ">", k.seq).execute();
-        const kLegacy = legacySignatures.checkpoints[checkpoints.indexOf(k)] as string;
-        assert.ok(trail.signer.verify(oldStatement(k.seq, k.hash), kLegacy));
-        // K's re-signed checkpoint signature, and K's legacy one from a backup taken before.
-        for (const signature of [k.signature, kLegacy]) {
-          await trail.db
-            .updateTable("audit_head")
-            .set({ seq: k.seq, hash: k.hash, signature })
-            .where("id", "=", 1)
-            .execute();
-          const restarted = await trail.start();
-          started.push(restarted);
-          assert.notEqual(
-            restarted.ctx.audit.legacyUpgrade.state,
-            "upgraded",
-            "a cut trail is never re-signed",
-          );
-          const result = await trail.check();
-          assert.ok(
-            result.problems.includes("the audit head signature is invalid"),
-            result.problems.join("; "),
-          );
-        }
+
+        // K's re-signed checkpoint signature in the head: not a head signature in any format.
+        await trail.db
+          .updateTable("audit_head")
+          .set({ seq: k.seq, hash: k.hash, signature: k.signature })
+          .where("id", "=", 1)
+          .execute();
+        const forged = await trail.run(["audit", "verify", "--json"], "audit: verify cut back");
+        assert.equal(forged.status, 1, forged.stdout);
+        assert.match(forged.stdout, /the audit head signature is invalid/);
+
+        // The reviewer's attack: K's legacy checkpoint signature (from the backup) back in K and in
+        // the head, so the trail looks legacy throughout. It used to be re-signed at the next start.
+        await trail.db
+          .updateTable("audit_checkpoints")
+          .set({ signature: kLegacy.signature, key_id: kLegacy.key_id })
+          .where("seq", "=", k.seq)
+          .execute();
+        await trail.db
+          .updateTable("audit_head")
+          .set({ seq: k.seq, hash: k.hash, signature: kLegacy.signature })
+          .where("id", "=", 1)
+          .execute();
+        const signed = await trail.signatures();
+        await assert.rejects(trail.start(), legacyMessage);
+        const verify = await trail.run(["audit", "verify", "--json"], "audit: verify cut back to legacy");
+        assert.equal(verify.status, 1, verify.stdout);
+        assert.match(verify.stdout, legacyMessage);
+        const upgrade = await trail.run(
+          ["audit", "upgrade-legacy", "--expect-head", trail.recorded, "--json"],
+          "audit: upgrade cut back",
+        );
+        assert.equal(upgrade.status, 1, upgrade.stdout + upgrade.stderr);
+        assert.deepEqual((JSON.parse(upgrade.stdout) as { problems: string[] }).problems, [
+          `the head is ${k.seq}:${k.hash}, not the expected ${trail.recorded}`,
+        ]);
+        // The anchor kept after the upgrade shows the cut even under the legacy statement.
+        const anchored = await trail.run(
+          ["audit", "verify", "--legacy", "--anchor", kept],
+          "audit: verify --legacy anchored",
+        );
+        assert.equal(anchored.status, 1, anchored.stdout);
+        assert.match(anchored.stdout, /before the anchor at \d+ \(truncated\)/);
+        assert.deepEqual(await trail.signatures(), signed, "nothing re-signed");
+        assert.equal((await trail.upgrades()).length, 0, "the upgrade event was cut, and not written again");
       } finally {
         await closeAll(started);
         await trail.legacy.close();

@@ -35,13 +35,6 @@ export async function runServer(
   if (config.publicUrl === undefined) ctx.publicUrl = defaultPublicUrl(bound, port).toString();
   app.log.info({ url, publicUrl: ctx.publicUrl, database: ctx.database.location }, "tessera listening");
   warnAboutMail(config, app);
-  const upgrade = ctx.audit.legacyUpgrade;
-  if (upgrade.state === "upgraded") app.log.info(upgrade, "legacy audit signatures verified and re-signed");
-  if (upgrade.state === "refused")
-    app.log.error(
-      upgrade,
-      "legacy audit trail does not verify: nothing re-signed; run `tessera audit verify`",
-    );
   const housekeeping = startHousekeeping(ctx);
   try {
     await ctx.link.start(ctx, { worker: true, log: app.log });

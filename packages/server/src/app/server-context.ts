@@ -38,6 +38,8 @@ export interface ServerContext {
 export interface ContextOverrides {
   readonly clock?: Clock;
   readonly mailer?: Mailer;
+  /** Opens a trail signed before issue #9 for the audit commands (read-only or the explicit upgrade). */
+  readonly allowLegacyAudit?: boolean;
 }
 
 export async function openServerContext(
@@ -67,7 +69,7 @@ export async function openServerContext(
     const clock = overrides.clock ?? systemClock;
     const signer = await loadAuditSigner(db, keys);
     const audit = new AuditLog(database, signer, config.audit.checkpointEvery);
-    await audit.initialise(clock.now());
+    await audit.initialise(clock.now(), overrides.allowLegacyAudit === true);
     const mailer = overrides.mailer ?? createMailer(config.smtp);
     const link = new LinkRuntime(config);
     return {

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Schema } from "../storage/schema.ts";
-import { headStatement } from "./audit-event.ts";
 import type { AuditSigner } from "./audit-signing-key.ts";
+import { headFormat } from "./legacy-upgrade.ts";
 
 /**
  * A position in the chain that an operator keeps outside the database (`<seq>:<hash>`). Signatures
@@ -38,6 +38,11 @@ export interface SignedHead extends AuditAnchor {
   readonly updatedAt: number;
   /** The head signature verifies as a head statement with the audit key. */
   readonly signatureValid: boolean;
+  /**
+   * Signed in the format before issue #9: its anchor is the `--expect-head` of
+   * `tessera audit upgrade-legacy`, not an anchor of the current trail.
+   */
+  readonly legacy: boolean;
   readonly anchor: string;
 }
 
@@ -48,13 +53,15 @@ export async function readSignedHead(
 ): Promise<SignedHead | undefined> {
   const head = await db.selectFrom("audit_head").selectAll().where("id", "=", 1).executeTakeFirst();
   if (head === undefined) return undefined;
+  const format = headFormat(signer, head);
   return {
     seq: head.seq,
     hash: head.hash,
     signature: head.signature,
     keyId: head.key_id,
     updatedAt: head.updated_at,
-    signatureValid: signer.verify(headStatement(head.seq, head.hash), head.signature),
+    signatureValid: format === "current",
+    legacy: format === "legacy",
     anchor: formatAnchor(head),
   };
 }

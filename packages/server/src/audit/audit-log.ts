@@ -4,7 +4,7 @@ import type { Schema } from "../storage/schema.ts";
 import { type AuditEvent, GENESIS_HASH, headStatement } from "./audit-event.ts";
 import type { AuditSigner } from "./audit-signing-key.ts";
 import { type Extend, extendChain } from "./chain-extension.ts";
-import { type LegacyUpgrade, upgradeLegacyAudit } from "./legacy-upgrade.ts";
+import { LegacyAuditTrailError, readHeadFormat } from "./legacy-upgrade.ts";
 import { PostgresAuditWriter } from "./postgres-audit-writer.ts";
 import { appendOnSqlite } from "./sqlite-audit-writer.ts";
 
@@ -28,8 +28,8 @@ export class AuditLog {
   #queue: Waiter[] = [];
   #flushing: Promise<void> | undefined;
   #postgres: PostgresAuditWriter | undefined;
-  /** What initialise did with a trail signed before issue #9; the server logs it. */
-  legacyUpgrade: LegacyUpgrade = { state: "current" };
+  /** initialise found a head signed before issue #9 (only the audit commands open such a trail). */
+  #legacyHead = false;
 
   constructor(database: Database, signer: AuditSigner, checkpointEvery: number) {
     this.#db = database.db;
@@ -39,10 +39,11 @@ export class AuditLog {
   }
 
   /**
-   * Creates the head at seq 0 once, and re-signs a legacy trail that verifies (legacy-upgrade.ts);
-   * safe to call from every process at start.
+   * Creates the head at seq 0 once; safe to call from every process at start. A head signed in the
+   * format before issue #9 fails the start (legacy-upgrade.ts) unless `allowLegacyHead` (the audit
+   * commands that read it or upgrade it explicitly); even then nothing is appended to it.
    */
-  async initialise(now: number): Promise<void> {
+  async initialise(now: number, allowLegacyHead = false): Promise<void> {
     await this.#db
       .insertInto("audit_head")
       .values({
@@ -55,10 +56,12 @@ export class AuditLog {
       })
       .onConflict((oc) => oc.column("id").doNothing())
       .execute();
-    this.legacyUpgrade = await upgradeLegacyAudit(this.#database, this.#signer, this.#checkpointEvery, now);
+    this.#legacyHead = (await readHeadFormat(this.#db, this.#signer)) === "legacy";
+    if (this.#legacyHead && !allowLegacyHead) throw new LegacyAuditTrailError();
   }
 
   append(event: AuditEvent): Promise<void> {
+    if (this.#legacyHead) return Promise.reject(new LegacyAuditTrailError());
     return new Promise((resolve, reject) => {
       this.#queue.push({ event, resolve, reject });
       // Start the flush after this turn of the event loop, so every request finishing in the same

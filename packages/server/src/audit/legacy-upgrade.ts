@@ -1,18 +1,60 @@
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../storage/database.ts";
 import type { Schema } from "../storage/schema.ts";
+import { type AuditAnchor, formatAnchor } from "./audit-anchor.ts";
 import { checkpointStatement, headStatement } from "./audit-event.ts";
 import type { AuditSigner } from "./audit-signing-key.ts";
 import { extendChain, writeExtension } from "./chain-extension.ts";
-import { currentSignatures, verifyTrail } from "./verify-audit.ts";
+import { currentSignatures, type TrailSignatures, verifyTrail } from "./verify-audit.ts";
 
 /**
  * Trails written before issue #9 signed head and checkpoints over one statement, so a checkpoint's
- * signature was also a valid head signature. Only this upgrade reads that format; verification
- * never accepts it.
+ * signature was also a valid head signature. Only `tessera audit verify --legacy` and the explicit
+ * upgrade read that format; normal verification never accepts it.
  */
 export function legacyStatement(seq: number, hash: string): Buffer {
   return Buffer.from(`tessera-audit:${seq}:${hash}`);
+}
+
+export function legacySignatures(signer: AuditSigner): TrailSignatures {
+  const legacy = (seq: number, hash: string, signature: string) =>
+    signer.verify(legacyStatement(seq, hash), signature);
+  return { checkpoint: legacy, head: legacy };
+}
+
+export const LEGACY_TRAIL_MESSAGE =
+  "the audit trail is signed in the format used before this release; check it with `tessera audit verify --legacy` and upgrade it with `tessera audit upgrade-legacy --expect-head <seq>:<hash>`";
+
+/**
+ * A legacy head is a fail-closed state: nothing may append to it (a new-format head over legacy
+ * checkpoints is exactly what a cut trail restored from a pre-upgrade backup would look like), so
+ * the server and every writing CLI command refuse to start until an operator upgrades it.
+ */
+export class LegacyAuditTrailError extends Error {
+  override readonly name = "LegacyAuditTrailError";
+  constructor() {
+    super(LEGACY_TRAIL_MESSAGE);
+  }
+}
+
+export type HeadFormat = "current" | "legacy" | "invalid";
+
+/** Which statement the stored head's signature covers. */
+export function headFormat(
+  signer: AuditSigner,
+  head: { seq: number; hash: string; signature: string },
+): HeadFormat {
+  if (signer.verify(headStatement(head.seq, head.hash), head.signature)) return "current";
+  if (signer.verify(legacyStatement(head.seq, head.hash), head.signature)) return "legacy";
+  return "invalid";
+}
+
+export async function readHeadFormat(
+  db: Kysely<Schema>,
+  signer: AuditSigner,
+): Promise<HeadFormat | undefined> {
+  const head = await db.selectFrom("audit_head").selectAll().where("id", "=", 1).executeTakeFirst();
+  return head === undefined ? undefined : headFormat(signer, head);
 }
 
 export type LegacyUpgrade =
@@ -21,39 +63,46 @@ export type LegacyUpgrade =
   | { readonly state: "refused"; readonly problems: readonly string[] };
 
 /**
- * Re-signs a legacy trail under the domain-separated statements, once, at every start (server or
- * CLI) after the master key check. Only a trail that is legacy throughout (a legacy head, no
- * checkpoint in the new format) and verifies completely under the legacy statement (chain,
- * checkpoints, head) is re-signed; anything else is refused and left for `tessera audit verify` to
- * report, since re-signing a damaged trail would launder the damage. An upgraded trail has a
- * current head, so this costs one signature check per start afterwards.
+ * Re-signs a legacy trail under the domain-separated statements: `tessera audit upgrade-legacy`,
+ * run once by an operator, never automatically. Verification alone cannot tell an intact legacy
+ * trail from one cut back to an older legacy checkpoint whose signature (from a pre-upgrade
+ * backup) was copied into the head, so the operator must name the head they recorded with the old
+ * release (`expected`), and only that exact head, over a trail that is legacy throughout (no
+ * checkpoint in the new format) and verifies completely under the legacy statement, is re-signed.
+ * Anything else is refused, since re-signing a damaged trail would launder the damage.
  *
- * Under the head lock (SQLite's write lock, PostgreSQL's row lock on the head), so two processes
- * starting at once upgrade once: the second finds a current head. The re-signing and the audit
- * event that records it commit together.
+ * Under the head lock (SQLite's write lock, PostgreSQL's row lock on the head), so two upgrades at
+ * once upgrade once: the second finds a current head. The re-signing and the audit event that
+ * records it commit together.
  */
 export async function upgradeLegacyAudit(
   database: Database,
   signer: AuditSigner,
   checkpointEvery: number,
   now: number,
+  expected: AuditAnchor,
 ): Promise<LegacyUpgrade> {
-  if (!(await hasLegacyHead(database.db, signer))) return { state: "current" };
   return underHeadLock(database, async (trx) => {
-    if (!(await hasLegacyHead(trx, signer))) return { state: "current" };
+    const head = await trx.selectFrom("audit_head").selectAll().where("id", "=", 1).executeTakeFirst();
+    if (head === undefined) return { state: "refused", problems: ["the audit head is missing"] };
+    const format = headFormat(signer, head);
+    if (format === "current") return { state: "current" };
+    if (format === "invalid")
+      return { state: "refused", problems: ["the audit head signature is invalid in either format"] };
+    if (head.seq !== expected.seq || head.hash !== expected.hash)
+      return {
+        state: "refused",
+        problems: [`the head is ${formatAnchor(head)}, not the expected ${formatAnchor(expected)}`],
+      };
     const current = currentSignatures(signer);
-    const legacy = (seq: number, hash: string, signature: string) =>
-      signer.verify(legacyStatement(seq, hash), signature);
     const checkpoints = await trx.selectFrom("audit_checkpoints").selectAll().orderBy("seq").execute();
     const mixed = checkpoints.filter((c) => current.checkpoint(c.seq, c.hash, c.signature));
     if (mixed.length > 0)
       return {
         state: "refused",
-        problems: [
-          `a legacy head over checkpoints in the current format (first at ${mixed[0]?.seq}): not re-signed`,
-        ],
+        problems: [`a legacy head over checkpoints in the current format (first at ${mixed[0]?.seq})`],
       };
-    const verified = await verifyTrail(trx, { checkpoint: legacy, head: legacy });
+    const verified = await verifyTrail(trx, legacySignatures(signer));
     if (!verified.ok) return { state: "refused", problems: verified.problems };
     for (const c of checkpoints) {
       await trx
@@ -62,11 +111,6 @@ export async function upgradeLegacyAudit(
         .where("seq", "=", c.seq)
         .execute();
     }
-    const head = await trx
-      .selectFrom("audit_head")
-      .select(["seq", "hash"])
-      .where("id", "=", 1)
-      .executeTakeFirstOrThrow();
     await trx
       .updateTable("audit_head")
       .set({ signature: signer.sign(headStatement(head.seq, head.hash)), key_id: signer.keyId })
@@ -86,12 +130,6 @@ export async function upgradeLegacyAudit(
     await writeExtension(trx, extendChain(signer, checkpointEvery, head, [event]));
     return { state: "upgraded", seq: head.seq, checkpoints: checkpoints.length };
   });
-}
-
-/** The head is signed over the legacy statement (and so over no current one). */
-async function hasLegacyHead(db: Kysely<Schema>, signer: AuditSigner): Promise<boolean> {
-  const head = await db.selectFrom("audit_head").selectAll().where("id", "=", 1).executeTakeFirst();
-  return head !== undefined && signer.verify(legacyStatement(head.seq, head.hash), head.signature);
 }
 
 /** Runs `work` in one transaction that holds the audit head against every other writer. */

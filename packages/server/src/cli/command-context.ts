@@ -1,7 +1,7 @@
 import { userInfo } from "node:os";
 import { TesseraError } from "@tessera/codes";
 import type { Command } from "commander";
-import { openServerContext, type ServerContext } from "../app/server-context.ts";
+import { type ContextOverrides, openServerContext, type ServerContext } from "../app/server-context.ts";
 import { configFromOptions, reportStartupError } from "./cli-config.ts";
 
 /** Who the audit trail names for operator commands. */
@@ -15,11 +15,12 @@ export const cliActor = (): string => `cli:${userInfo().username}`;
 export async function withContext(
   command: Command,
   work: (ctx: ServerContext) => Promise<void>,
+  overrides: ContextOverrides = {},
 ): Promise<void> {
   const options = command.optsWithGlobals() as Record<string, unknown>;
   let ctx: ServerContext;
   try {
-    ctx = await openServerContext(configFromOptions(options));
+    ctx = await openServerContext(configFromOptions(options), overrides);
   } catch (error) {
     reportStartupError(error);
   }
