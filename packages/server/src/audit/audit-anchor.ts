@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Schema } from "../storage/schema.ts";
 import type { AuditSigner } from "./audit-signing-key.ts";
-import { headFormat } from "./legacy-upgrade.ts";
+import { headFormat } from "./legacy-format.ts";
 
 /**
  * A position in the chain that an operator keeps outside the database (`<seq>:<hash>`). Signatures

@@ -1,8 +1,9 @@
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { printJsonOrLines, withContext } from "../cli/command-context.ts";
 import { progressBar } from "../cli/progress-bar.ts";
-import { type AuditAnchor, parseAnchor, readSignedHead } from "./audit-anchor.ts";
-import { LEGACY_TRAIL_MESSAGE, legacySignatures, readHeadFormat } from "./legacy-upgrade.ts";
+import { anchorOption } from "./anchor-option.ts";
+import { type AuditAnchor, readSignedHead } from "./audit-anchor.ts";
+import { LEGACY_TRAIL_MESSAGE, legacySignatures, readHeadFormat } from "./legacy-format.ts";
 import { upgradeLegacyCommand } from "./legacy-upgrade-cli.ts";
 import { currentSignatures, verifyTrail } from "./verify-audit.ts";
 
@@ -117,12 +118,4 @@ export function auditCommand(): Command {
     );
   audit.addCommand(upgradeLegacyCommand());
   return audit;
-}
-
-export function anchorOption(value: string): AuditAnchor {
-  try {
-    return parseAnchor(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
 }

@@ -4,7 +4,7 @@ import type { Schema } from "../storage/schema.ts";
 import { type AuditEvent, GENESIS_HASH, headStatement } from "./audit-event.ts";
 import type { AuditSigner } from "./audit-signing-key.ts";
 import { type Extend, extendChain } from "./chain-extension.ts";
-import { LegacyAuditTrailError, readHeadFormat } from "./legacy-upgrade.ts";
+import { LegacyAuditTrailError, readHeadFormat } from "./legacy-format.ts";
 import { PostgresAuditWriter } from "./postgres-audit-writer.ts";
 import { appendOnSqlite } from "./sqlite-audit-writer.ts";
 

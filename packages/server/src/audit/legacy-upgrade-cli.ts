@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { printJsonOrLines, withContext } from "../cli/command-context.ts";
+import { anchorOption } from "./anchor-option.ts";
 import type { AuditAnchor } from "./audit-anchor.ts";
-import { anchorOption } from "./audit-cli.ts";
 import { upgradeLegacyAudit } from "./legacy-upgrade.ts";
 
 /**
