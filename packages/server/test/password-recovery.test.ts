@@ -3,11 +3,11 @@ import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, publicMessage, TesseraApiCode } from "@tessera/codes";
 import pg from "pg";
 import { checkedPublicUrl, defaultPublicUrl, isWildcardHost, publicLink } from "../src/app/public-url.ts";
-import { runServer } from "../src/app/run-server.ts";
+import { type RunningServer, runServer } from "../src/app/run-server.ts";
 import { ManualClock } from "../src/clock/clock.ts";
 import { ConfigError } from "../src/config/load-config.ts";
 import { escapeHtml, html } from "../src/pages/html.ts";
-import { openDatabase } from "../src/storage/database.ts";
+import { type Database, openDatabase } from "../src/storage/database.ts";
 import { createApiKey } from "../src/tenants/api-keys.ts";
 import { createTenant } from "../src/tenants/tenant-store.ts";
 import { apiRequest } from "./helpers/api-client.ts";
@@ -32,6 +32,25 @@ async function pollUntil<T>(
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/**
+ * Begins a graceful stop while an e-mail is held at the SMTP server, and lets it through once the
+ * server no longer listens: a stop that does not wait for its recoveries has closed the database
+ * by then, or is about to.
+ */
+async function stopWhileHeld(server: RunningServer, gate: { release(): void }): Promise<void> {
+  const closing = server.close();
+  await pollUntil(
+    async () => server.app.server.listening,
+    (listening) => !listening,
+  );
+  gate.release();
+  await closing;
+}
+
+/** The e-mail state of every recovery stored, read after the server stopped. */
+const storedMailStates = (database: Database) =>
+  database.db.selectFrom("password_recoveries").select("mail_state").execute();
 
 test('a wildcard spelt "0" is read from the bound address: links point at loopback, not 0.0.0.0', async () => {
   // Listens on every interface for this test only; nothing is sent anywhere but loopback.
@@ -300,13 +319,7 @@ for (const backend of backends) {
         // The e-mail is held at the SMTP server while the stop begins; it is let through once the
         // server no longer listens (a stop that does not wait has then closed the database, or
         // is about to).
-        const closing = server.close();
-        await pollUntil(
-          async () => server.app.server.listening,
-          (listening) => !listening,
-        );
-        gate.release();
-        await closing;
+        await stopWhileHeld(server, gate);
       } finally {
         gate.release();
       }
@@ -316,7 +329,7 @@ for (const backend of backends) {
         poolSize: 1,
       });
       try {
-        const rows = await reopened.db.selectFrom("password_recoveries").select("mail_state").execute();
+        const rows = await storedMailStates(reopened);
         assert.deepEqual(
           rows.map((r) => r.mail_state),
           ["sent"],
@@ -627,13 +640,7 @@ for (const backend of backends) {
         );
         // Four sends are held at the sink; two recoveries wait in the queue.
         await until(() => smtp.messages.length >= 4, "four e-mails reach the held sink");
-        const closing = server.close();
-        await pollUntil(
-          async () => server.app.server.listening,
-          (listening) => !listening,
-        );
-        gate.release();
-        await closing;
+        await stopWhileHeld(server, gate);
       } finally {
         gate.release();
       }
@@ -643,7 +650,7 @@ for (const backend of backends) {
         poolSize: 1,
       });
       try {
-        const rows = await reopened.db.selectFrom("password_recoveries").select("mail_state").execute();
+        const rows = await storedMailStates(reopened);
         assert.deepEqual(rows.map((r) => r.mail_state).sort(), [
           "failed",
           "failed",
