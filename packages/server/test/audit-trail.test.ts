@@ -194,6 +194,44 @@ for (const backend of backends) {
       await expectProblem(/head signature is invalid/);
     });
 
+    test("a head moved outside Tessera is never re-signed: the next request is refused and verify keeps failing", async () => {
+      const { db } = s.server.ctx.database;
+      const { apiKey } = await s.tenant();
+      await s.server.ctx.audit.flush();
+      const head = await db.selectFrom("audit_head").selectAll().executeTakeFirstOrThrow();
+      const kept = await db
+        .selectFrom("audit_events")
+        .selectAll()
+        .where("seq", ">", head.seq - 3)
+        .execute();
+      const cut = await db
+        .selectFrom("audit_events")
+        .select(["seq", "hash"])
+        .where("seq", "=", head.seq - 3)
+        .executeTakeFirstOrThrow();
+      // Whoever can write the database cuts the last three entries and points the head at the cut;
+      // the head's signature no longer matches, and the next append must not re-sign it.
+      await db.deleteFrom("audit_events").where("seq", ">", cut.seq).execute();
+      await db.updateTable("audit_head").set({ seq: cut.seq, hash: cut.hash }).where("id", "=", 1).execute();
+      try {
+        const refused = await s.api("GET", "/v1/tenant", {
+          apiKey,
+          scenario: "audit: head moved outside Tessera",
+        });
+        assert.equal(refused.body.errorCode, ApiReturnCode.DatabaseError);
+        const result = await verify();
+        assert.equal(result.ok, false);
+        assert.ok(
+          result.problems.includes("the audit head signature is invalid"),
+          result.problems.join("; "),
+        );
+      } finally {
+        await db.insertInto("audit_events").values(kept).execute();
+        await db.updateTable("audit_head").set(head).where("id", "=", 1).execute();
+      }
+      assert.ok((await verify()).ok, "restored");
+    });
+
     test("`audit head` prints an anchor; `audit verify --anchor` fails once the trail is cut back below it", async () => {
       const { db } = s.server.ctx.database;
       const { apiKey } = await s.tenant();

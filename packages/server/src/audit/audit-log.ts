@@ -3,7 +3,7 @@ import type { Database } from "../storage/database.ts";
 import type { Schema } from "../storage/schema.ts";
 import { type AuditEvent, GENESIS_HASH, headStatement } from "./audit-event.ts";
 import type { AuditSigner } from "./audit-signing-key.ts";
-import { type Extend, extendChain } from "./chain-extension.ts";
+import { type ChainHead, type Extend, extendChain } from "./chain-extension.ts";
 import { LegacyAuditTrailError, readHeadFormat } from "./legacy-format.ts";
 import { PostgresAuditWriter } from "./postgres-audit-writer.ts";
 import { appendOnSqlite } from "./sqlite-audit-writer.ts";
@@ -30,6 +30,30 @@ export class AuditLog {
   #postgres: PostgresAuditWriter | undefined;
   /** initialise found a head signed before issue #9 (only the audit commands open such a trail). */
   #legacyHead = false;
+  /** The head this process signed last: finding it unchanged needs no signature check. */
+  #lastSigned: { seq: number; hash: string; signature: string } | undefined;
+
+  /**
+   * Signing a new head vouches for everything before it, so the stored head must carry a valid
+   * signature first. Otherwise whoever can write the database could cut the trail, point the head
+   * at the cut (its signature no longer matching) and wait for the next request to re-sign it.
+   * A head this process wrote itself is not checked again; one moved by another process is.
+   */
+  #requireSignedHead(head: ChainHead): void {
+    const last = this.#lastSigned;
+    if (head.signature === undefined) return;
+    if (
+      last !== undefined &&
+      last.seq === head.seq &&
+      last.hash === head.hash &&
+      last.signature === head.signature
+    )
+      return;
+    if (!this.#signer.verify(headStatement(head.seq, head.hash), head.signature))
+      throw new Error(
+        "the audit head's signature does not verify: the trail was changed outside Tessera; nothing is appended (run `tessera audit verify`)",
+      );
+  }
 
   constructor(database: Database, signer: AuditSigner, checkpointEvery: number) {
     this.#db = database.db;
@@ -56,8 +80,15 @@ export class AuditLog {
       })
       .onConflict((oc) => oc.column("id").doNothing())
       .execute();
-    this.#legacyHead = (await readHeadFormat(this.#db, this.#signer)) === "legacy";
+    const format = await readHeadFormat(this.#db, this.#signer);
+    this.#legacyHead = format === "legacy";
     if (this.#legacyHead && !allowLegacyHead) throw new LegacyAuditTrailError();
+    // A head whose signature verifies in no format was changed outside Tessera: fail closed, as
+    // appending would re-sign it (the audit commands still open it, to report it).
+    if (format === "invalid" && !allowLegacyHead)
+      throw new Error(
+        "the audit head's signature does not verify: the trail was changed outside Tessera; run `tessera audit verify`",
+      );
   }
 
   append(event: AuditEvent): Promise<void> {
@@ -90,7 +121,12 @@ export class AuditLog {
   }
 
   async #write(events: readonly AuditEvent[]): Promise<void> {
-    const extend: Extend = (head) => extendChain(this.#signer, this.#checkpointEvery, head, events);
+    const extend: Extend = (head) => {
+      this.#requireSignedHead(head);
+      const next = extendChain(this.#signer, this.#checkpointEvery, head, events);
+      this.#lastSigned = next.head;
+      return next;
+    };
     const raw = this.#database.sqlite;
     if (raw !== undefined) {
       // Under Kysely's connection lock, so no Kysely transaction is open on the connection.

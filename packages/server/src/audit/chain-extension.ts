@@ -7,6 +7,8 @@ import type { AuditSigner } from "./audit-signing-key.ts";
 export interface ChainHead {
   readonly seq: number;
   readonly hash: string;
+  /** The head's signature as stored, when the writer read it from the database. */
+  readonly signature?: string;
 }
 
 /** What appending a batch writes: the event rows, the new signed head, and any checkpoints. */

@@ -60,7 +60,7 @@ export class PostgresAuditWriter {
     return this.#db.transaction().execute(async (trx) => {
       const head = await trx
         .selectFrom("audit_head")
-        .select(["seq", "hash"])
+        .select(["seq", "hash", "signature"])
         .where("id", "=", 1)
         .forUpdate()
         .executeTakeFirstOrThrow();

@@ -46,7 +46,7 @@ function statementsFor(raw: DatabaseSync): Statements {
   let statements = cache.get(raw);
   if (statements === undefined) {
     statements = {
-      head: raw.prepare("select seq, hash from audit_head where id = 1"),
+      head: raw.prepare("select seq, hash, signature from audit_head where id = 1"),
       insert: raw.prepare(
         "insert into audit_events (seq, at, tenant_id, actor, subject, source_ip, operation, result_code, duration_ms, request_id, prev_hash, hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ),
