@@ -435,7 +435,10 @@ for (const backend of backends) {
         );
         const lines = await trail.run(["audit", "head"], "audit: head legacy");
         assert.match(lines.stdout, /signature: .*LEGACY format/);
-        assert.ok(lines.stdout.includes(`tessera audit upgrade-legacy --expect-head ${trail.recorded}`));
+        // The hint never offers the database's own head as the value to expect: an attacker who cut
+        // the trail chose that head.
+        assert.ok(lines.stdout.includes("tessera audit upgrade-legacy --expect-head <seq>:<hash>"));
+        assert.ok(!lines.stdout.includes(`--expect-head ${trail.recorded}`));
 
         assert.deepEqual(await trail.signatures(), signed, "nothing re-signed");
         assert.deepEqual(await trail.db.selectFrom("audit_events").select("seq").execute(), events);
@@ -500,6 +503,13 @@ for (const backend of backends) {
         assert.equal(upgrades[0]?.seq, trail.headSeq + 1, "the event follows the legacy trail");
         const verify = await trail.run(["audit", "verify"], "audit: verify after upgrade");
         assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+        // Upgraded: "nothing to upgrade" only for a head the trail still holds.
+        const beyond = await trail.run(
+          ["audit", "upgrade-legacy", "--expect-head", `${trail.headSeq + 50}:${hash}`, "--json"],
+          "audit: upgrade expecting a head the trail does not hold",
+        );
+        assert.equal(beyond.status, 1, beyond.stdout + beyond.stderr);
+        assert.equal((JSON.parse(beyond.stdout) as { state: string }).state, "refused");
         started.push(await trail.start());
 
         // A legacy-format head over the upgraded trail (a mixed state) is never accepted again:

@@ -93,7 +93,9 @@ export function auditCommand(): Command {
             `signature: ${head.signature} (${head.signatureValid ? "valid" : head.legacy ? "LEGACY format" : "INVALID"}, key ${head.keyId})`,
             `updated:   ${new Date(head.updatedAt).toISOString()}`,
             ...(head.legacy
-              ? [`legacy:    upgrade with \`tessera audit upgrade-legacy --expect-head ${head.anchor}\``]
+              ? [
+                  "legacy:    upgrade with `tessera audit upgrade-legacy --expect-head <seq>:<hash>`, giving the head you recorded with the previous release (never this one: it is read from the database)",
+                ]
               : []),
           ]);
           // An anchor taken from a head that does not verify would vouch for a forgery. A legacy head

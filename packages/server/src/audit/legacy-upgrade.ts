@@ -37,7 +37,12 @@ export async function upgradeLegacyAudit(
     const head = await trx.selectFrom("audit_head").selectAll().where("id", "=", 1).executeTakeFirst();
     if (head === undefined) return { state: "refused", problems: ["the audit head is missing"] };
     const format = headFormat(signer, head);
-    if (format === "current") return { state: "current" };
+    if (format === "current") {
+      // Upgraded already (or never legacy): "nothing to do" only if the trail is intact and still
+      // holds the head the operator recorded, so a trail cut after the upgrade is not reported fine.
+      const check = await verifyTrail(trx, currentSignatures(signer), undefined, expected);
+      return check.ok ? { state: "current" } : { state: "refused", problems: check.problems };
+    }
     if (format === "invalid")
       return { state: "refused", problems: ["the audit head signature is invalid in either format"] };
     if (head.seq !== expected.seq || head.hash !== expected.hash)
