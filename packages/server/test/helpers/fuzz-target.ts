@@ -179,7 +179,7 @@ export function send(
   path: string,
   headers: Record<string, string>,
   body: Buffer | undefined,
-): Promise<{ status: number; text: string }> {
+): Promise<{ status: number; text: string; type: string }> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const req = httpRequest(
@@ -194,7 +194,13 @@ export function send(
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString(),
+            type: String(res.headers["content-type"] ?? ""),
+          }),
+        );
         res.on("error", reject);
       },
     );
