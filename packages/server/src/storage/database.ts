@@ -59,10 +59,31 @@ function openSqlite(dataDir: string): Database {
   chmodSync(file, 0o600);
   // WAL with synchronous=NORMAL survives a killed process without losing a committed write;
   // foreign keys are off by default in SQLite and the schema relies on them.
-  sqlite.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+  enableWal(sqlite);
+  sqlite.exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: adaptNodeSqlite(sqlite) }) });
   allowDirectSqlite(db, sqlite);
   return { db, dialect: "sqlite", sqlite, location: file, close: () => db.destroy() };
+}
+
+/**
+ * Switches a database to WAL. On a fresh file opened by several processes at once (a server and a
+ * CLI after an upgrade), the switch needs a lock that SQLite refuses at once with SQLITE_BUSY,
+ * without waiting for the busy timeout, while another process holds it: so it is retried, within
+ * the same bound as any other lock wait. Only at start, so a synchronous pause is harmless.
+ */
+function enableWal(sqlite: DatabaseSync): void {
+  const deadline = Date.now() + SQLITE_BUSY_TIMEOUT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      sqlite.exec("PRAGMA journal_mode = WAL;");
+      return;
+    } catch (error) {
+      if ((error as { errcode?: number }).errcode !== 5 || Date.now() > deadline) throw error;
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
 }
 
 /** pg is loaded only when PostgreSQL is configured; the embedded default never needs it. */
