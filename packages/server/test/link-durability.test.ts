@@ -5,7 +5,7 @@ import { runServer } from "../src/app/run-server.ts";
 import { ManualClock } from "../src/clock/clock.ts";
 import { createApiKey } from "../src/tenants/api-keys.ts";
 import { createTenant } from "../src/tenants/tenant-store.ts";
-import { apiRequest } from "./helpers/api-client.ts";
+import { keyedClient } from "./helpers/api-client.ts";
 import { codes, endsWith, lastCode, linkFlags, timelineAt, waitFor } from "./helpers/link.ts";
 import { runCli } from "./helpers/run-cli.ts";
 import { type ServerProcess, startServerProcess } from "./helpers/server-process.ts";
@@ -16,18 +16,7 @@ import { testConfig } from "./helpers/test-server.ts";
  * Jobs live in the database, not in a process: a restart, a killed process or a second process
  * must not lose, duplicate or strand one.
  */
-function client(url: string, apiKey: string) {
-  return (method: string, path: string, scenario: string, body?: unknown) =>
-    apiRequest(`${url}${path}`, {
-      method,
-      scenario,
-      headers: {
-        authorization: `Bearer ${apiKey}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-}
+const client = keyedClient;
 
 for (const backend of backends) {
   test(`a job waiting for a token survives a restart and any process finishes it (${backend})`, async () => {

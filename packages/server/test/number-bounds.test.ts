@@ -6,7 +6,7 @@ import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
 import { oathCode } from "../src/authenticators/oath/oath-code.ts";
 import { openDatabase } from "../src/storage/database.ts";
-import { apiRequest } from "./helpers/api-client.ts";
+import { keyedClient } from "./helpers/api-client.ts";
 import { endsWith, timelineAt, waitFor } from "./helpers/link.ts";
 import { runCli } from "./helpers/run-cli.ts";
 import { type ServerProcess, startServerProcess } from "./helpers/server-process.ts";
@@ -63,16 +63,7 @@ for (const backend of backends) {
     });
 
     const call = (method: string, path: string, body: unknown, scenario: string) =>
-      apiRequest(`${server.url}${path}`, {
-        method,
-        scenario,
-        headers: {
-          authorization: `Bearer ${apiKey}`,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(DEADLINE_MS),
-      });
+      keyedClient(server.url, apiKey, { timeoutMs: DEADLINE_MS })(method, path, scenario, body);
     const healthy = async () => {
       const r = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(DEADLINE_MS) });
       assert.equal(r.status, 200);

@@ -10,7 +10,7 @@ import { escapeHtml, html } from "../src/pages/html.ts";
 import { type Database, openDatabase } from "../src/storage/database.ts";
 import { createApiKey } from "../src/tenants/api-keys.ts";
 import { createTenant } from "../src/tenants/tenant-store.ts";
-import { apiRequest } from "./helpers/api-client.ts";
+import { apiRequest, keyedClient } from "./helpers/api-client.ts";
 import { until } from "./helpers/link.ts";
 import { runCli } from "./helpers/run-cli.ts";
 import { startServerProcess } from "./helpers/server-process.ts";
@@ -107,15 +107,7 @@ test("without smtp.host (a real process on ::1): a warning at start; a failed re
   const server = await startServerProcess([...data, "--host", "::1"]);
   try {
     const call = (method: string, path: string, body: unknown, scenario: string) =>
-      apiRequest(`${server.url}${path}`, {
-        method,
-        scenario,
-        headers: {
-          authorization: `Bearer ${apiKey}`,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
+      keyedClient(server.url, apiKey)(method, path, scenario, body);
     // The warning follows the "listening" line the helper waits for.
     await pollUntil(
       async () => server.logs.some((l) => l.level === 40 && String(l.msg).includes("smtp.host is not set")),
@@ -502,6 +494,23 @@ for (const backend of backends) {
         assert.equal(created.status, 201);
       }
     };
+    /** Starts one recovery for each of `${tag}0`…`${tag}${n - 1}` at once; every answer is 200. */
+    const recoverAll = async (s: TestServer, apiKey: string, n: number, tag: string) => {
+      const answers = await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          s.api("POST", "/v1/password-recovery", {
+            apiKey,
+            body: { username: `${tag}${i}` },
+            scenario: "recovery: start",
+          }),
+        ),
+      );
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        answers.map(() => 200),
+      );
+      return answers;
+    };
     const mailStates = (s: TestServer, apiKey: string, rids: readonly unknown[]) =>
       Promise.all(
         rids.map(async (rid) => {
@@ -560,19 +569,7 @@ for (const backend of backends) {
         await users(s, apiKey, n, "burst");
         const gate = smtp.hold();
         try {
-          const answers = await Promise.all(
-            Array.from({ length: n }, (_, i) =>
-              s.api("POST", "/v1/password-recovery", {
-                apiKey,
-                body: { username: `burst${i}` },
-                scenario: "recovery: start",
-              }),
-            ),
-          );
-          assert.deepEqual(
-            answers.map((a) => a.status),
-            answers.map(() => 200),
-          );
+          const answers = await recoverAll(s, apiKey, n, "burst");
           // Four sends are held at the sink; the rest wait in the queue, not on their own connection.
           await until(() => smtp.messages.length >= 4, "four e-mails reach the held sink");
           const states = await pollUntil(
@@ -675,19 +672,7 @@ for (const backend of backends) {
         await users(s, apiKey, n, "over");
         const gate = smtp.hold();
         try {
-          const answers = await Promise.all(
-            Array.from({ length: n }, (_, i) =>
-              s.api("POST", "/v1/password-recovery", {
-                apiKey,
-                body: { username: `over${i}` },
-                scenario: "recovery: start",
-              }),
-            ),
-          );
-          assert.deepEqual(
-            answers.map((a) => a.status),
-            answers.map(() => 200),
-          );
+          const answers = await recoverAll(s, apiKey, n, "over");
           const rids = answers.map((a) => a.body.requestId);
           // Four are being sent (held at the sink), one waits, the other three overflowed.
           const held = await pollUntil(

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { TesseraApiCode } from "@tessera/codes";
-import { apiRequest } from "./helpers/api-client.ts";
+import { keyedClient } from "./helpers/api-client.ts";
 import { type ProcessPair, startProcessPair } from "./helpers/process-pair.ts";
 import type { ServerProcess } from "./helpers/server-process.ts";
 
@@ -26,15 +26,7 @@ suite("webhook cap across two server processes on one PostgreSQL", () => {
   after(() => pair.close());
 
   const call = (server: ServerProcess, method: string, path: string, body?: unknown) =>
-    apiRequest(`${server.url}/v1/link${path}`, {
-      method,
-      scenario: "webhook cap processes: burst",
-      headers: {
-        authorization: `Bearer ${apiKey}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    keyedClient(server.url, apiKey)(method, `/v1/link${path}`, "webhook cap processes: burst", body);
 
   test("a burst of registrations spread over both processes creates at most the cap", async () => {
     // Public IPv4 literals pass the address check without a DNS look-up, and registering never

@@ -31,3 +31,21 @@ export async function apiRequest(
   recordObservedCode("api", body.errorCode, init.scenario);
   return { status: response.status, headers: response.headers, body };
 }
+
+/**
+ * A caller bound to one server and one API key: `(method, path, scenario, body?)`, JSON in and out.
+ * `timeoutMs` fails a request that does not answer in time instead of letting it hang.
+ */
+export function keyedClient(baseUrl: string, apiKey: string, options: { timeoutMs?: number } = {}) {
+  return (method: string, path: string, scenario: string, body?: unknown): Promise<ApiResponse> =>
+    apiRequest(`${baseUrl}${path}`, {
+      method,
+      scenario,
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(options.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(options.timeoutMs) }),
+    });
+}
