@@ -174,6 +174,14 @@ for (const backend of backends) {
       await smtp.close();
     });
 
+    /** A user with an e-mail address at the sink, so that recovery has somewhere to write. */
+    const mailUser = (apiKey: string, username: string) =>
+      s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username, email: `${username}@mail.test` },
+        scenario: "recovery: setup",
+      });
+
     const start = (apiKey: string, username: string, scenario = "recovery: start") =>
       s.api("POST", "/v1/password-recovery", { apiKey, body: { username }, scenario });
     const status = (apiKey: string, rid: unknown, scenario: string) =>
@@ -183,11 +191,7 @@ for (const backend of backends) {
 
     test("a known and an unknown username get the same answer, before any e-mail is delivered", async () => {
       const { apiKey } = await s.tenant();
-      await s.api("POST", "/v1/users", {
-        apiKey,
-        body: { username: "una", email: "una@mail.test" },
-        scenario: "recovery: setup",
-      });
+      await mailUser(apiKey, "una");
       // The sink holds its answer to every message: an answer that waited for the e-mail would
       // not arrive until the release below.
       const gate = smtp.hold();
@@ -267,11 +271,7 @@ for (const backend of backends) {
 
     test("a burst of recoveries for one user: the limit's worth are answered and e-mailed, no more", async () => {
       const { apiKey } = await s.tenant();
-      await s.api("POST", "/v1/users", {
-        apiKey,
-        body: { username: "bea", email: "bea@mail.test" },
-        scenario: "recovery: setup",
-      });
+      await mailUser(apiKey, "bea");
       const results = await Promise.all(Array.from({ length: 12 }, () => start(apiKey, "bea")));
       const answered = results.filter((r) => r.status === 200);
       assert.equal(answered.length, 5, "recovery.maxPerHour is 5");
@@ -440,11 +440,7 @@ for (const backend of backends) {
 
     test("concurrent submissions of one link set one password", async () => {
       const { apiKey } = await s.tenant();
-      await s.api("POST", "/v1/users", {
-        apiKey,
-        body: { username: "wes", email: "wes@mail.test" },
-        scenario: "recovery: setup",
-      });
+      await mailUser(apiKey, "wes");
       await start(apiKey, "wes");
       const link = await recoveryLink(smtp, "wes@mail.test", 1);
       const fields = { rid: link.searchParams.get("rid") ?? "", mid: link.searchParams.get("mid") ?? "" };
