@@ -1,6 +1,7 @@
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { success } from "../app/envelope.ts";
+import { decodeCursor, nextCursorProperty, pageOf, pageQueryProperties } from "../app/paging.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
 import { type EnrolmentRequest, enrolUser } from "./enrol-user.ts";
 import { enrolmentSchema } from "./enrolment-schema.ts";
@@ -31,11 +32,6 @@ export async function userFromPath(request: FastifyRequest<UsernameParams>): Pro
 }
 
 const createBody = enrolmentSchema;
-
-const cursorCodec = {
-  encode: (username: string) => Buffer.from(username).toString("base64url"),
-  decode: (cursor: string) => Buffer.from(cursor, "base64url").toString(),
-};
 
 export const userRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Body: EnrolmentRequest }>(
@@ -100,15 +96,14 @@ export const userRoutes: FastifyPluginAsync = async (app) => {
           properties: {
             query: { type: "string", maxLength: 300 },
             by: { type: "string", enum: ["username", "email"] },
-            limit: { type: "integer", minimum: 1, maximum: 200 },
-            cursor: { type: "string", maxLength: 400, pattern: "^[A-Za-z0-9_-]*$" },
+            ...pageQueryProperties(50, 200),
           },
           additionalProperties: false,
         },
         response: {
           200: okResponse({
             users: { type: "array", items: userSchema },
-            nextCursor: { type: ["string", "null"] },
+            ...nextCursorProperty,
           }),
         },
       },
@@ -119,14 +114,10 @@ export const userRoutes: FastifyPluginAsync = async (app) => {
         by: request.query.by ?? "username",
         pattern: request.query.query,
         limit: limit + 1,
-        after: request.query.cursor === undefined ? undefined : cursorCodec.decode(request.query.cursor),
+        after: decodeCursor(request.query.cursor, ["string"])?.[0] as string | undefined,
       });
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return success({
-        users: page.map(userView),
-        nextCursor: rows.length > limit && last !== undefined ? cursorCodec.encode(last.username) : null,
-      });
+      const { page, nextCursor } = pageOf(rows, limit, (user) => [user.username]);
+      return success({ users: page.map(userView), nextCursor });
     },
   );
 
