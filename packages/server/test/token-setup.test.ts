@@ -357,28 +357,52 @@ for (const backend of backends) {
       }
     });
 
-    test("the otpauth label stays issuer:username after reprovisioning", async () => {
+    test("the otpauth label stays issuer:username after reprovisioning, by the app and by the page", async () => {
       const { apiKey, tenant } = await s.tenant();
       await user(apiKey, "fay");
-      const { serial } = await generated(apiKey, { type: "totp", username: "fay" });
-      const labels: string[] = [];
-      for (const scenario of ["provisioning: first", "provisioning: second"]) {
-        const link = await s.api("POST", `/v1/authenticators/${serial}/provisioning-link`, {
+      await user(apiKey, "gus");
+      // Created for nobody, provisioned, then given to fay and to gus: each new seed names its holder.
+      const { serial } = await generated(apiKey, { type: "hotp" });
+      const link = async () => {
+        const r = await s.api("POST", `/v1/authenticators/${serial}/provisioning-link`, {
           apiKey,
           scenario: "provisioning: link",
         });
-        const url = String(link.body.url).replace(/^https?:\/\/[^/]+/, s.url);
-        const done = await apiRequest(url, {
+        return String(r.body.url).replace(/^https?:\/\/[^/]+/, s.url);
+      };
+      const byApp = async (scenario: string) => {
+        const done = await apiRequest(await link(), {
           method: "POST",
           headers: { accept: "application/json" },
           scenario,
         });
         assert.ok([201, 200].includes(done.status), JSON.stringify(done.body));
-        const uri = new URL(String(done.body.provisioningUri));
-        labels.push(decodeURIComponent(uri.pathname));
-        assert.equal(uri.searchParams.get("issuer"), tenant.name);
-      }
-      assert.deepEqual(labels, [`/${tenant.name}:fay`, `/${tenant.name}:fay`]);
+        return String(done.body.provisioningUri);
+      };
+      const byPage = async () => {
+        const page = await fetch(await link(), { method: "POST" });
+        const href = /href="(otpauth:[^"]+)"/.exec(await page.text())?.[1] ?? "";
+        return href.replaceAll("&amp;", "&");
+      };
+      const label = (uri: string) => {
+        const parsed = new URL(uri);
+        assert.equal(parsed.searchParams.get("issuer"), tenant.name);
+        return decodeURIComponent(parsed.pathname);
+      };
+      assert.equal(label(await byApp("provisioning: first")), `/${tenant.name}:${serial}`);
+      const assign = (username: string, force: boolean) =>
+        s.api("POST", `/v1/authenticators/${serial}/assign`, {
+          apiKey,
+          body: { username, force },
+          scenario: "tokens: setup",
+        });
+      await assign("fay", false);
+      assert.equal(label(await byApp("provisioning: second")), `/${tenant.name}:fay`);
+      assert.equal(label(await byPage()), `/${tenant.name}:fay`);
+      await assign("gus", true);
+      await s.api("POST", `/v1/authenticators/${serial}/enable`, { apiKey, scenario: "tokens: setup" });
+      assert.equal(label(await byApp("provisioning: second")), `/${tenant.name}:gus`);
+      assert.equal(label(await byPage()), `/${tenant.name}:gus`);
     });
   });
 }

@@ -137,3 +137,15 @@ export const authenticatorListRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 };
+
+/** Every token that matches, page by page (the CLI's lists: never cut off). */
+export async function allAuthenticators(db: Kysely<Schema>, tenantId: string, filter: TokenFilter) {
+  const all: ReturnType<typeof authenticatorView>[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await authenticatorPage(db, tenantId, filter, MAX_PAGE, cursor);
+    all.push(...page.authenticators);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return all;
+}
