@@ -169,10 +169,14 @@ for (const backend of backends) {
       const right = oathtoolHotp(hex, 0);
       const rightIndex = 13;
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => {
-          const code = i === rightIndex ? right : String(100000 + i);
-          return activate(apiKey, serial, { otp: code === right ? code : code }, "tokens: activation burst");
-        }),
+        Array.from({ length: 20 }, (_, i) =>
+          activate(
+            apiKey,
+            serial,
+            { otp: i === rightIndex ? right : String(100000 + i) },
+            "tokens: activation burst",
+          ),
+        ),
       );
       assertBurstHeld(
         results,
@@ -189,6 +193,26 @@ for (const backend of backends) {
       );
       if (results[rightIndex]?.body.errorCode !== 0)
         assert.equal(after.body.errorCode, ApiReturnCode.MaximumFailedOTPRequestsExceeded, "the lock holds");
+    });
+
+    test("one right code sent ten times at once activates once", async () => {
+      const { apiKey } = await s.tenant();
+      const { serial, hex } = await generated(apiKey, { type: "hotp" });
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          activate(apiKey, serial, { otp: oathtoolHotp(hex, 4) }, "tokens: same activation code at once"),
+        ),
+      );
+      const codes = results.map((r) => r.body.errorCode);
+      assert.equal(codes.filter((c) => c === 0).length, 1, JSON.stringify(codes));
+      const refused: number[] = [
+        ApiReturnCode.OTPAlreadyUsed,
+        ApiReturnCode.MaximumFailedOTPRequestsExceeded,
+      ];
+      assert.ok(
+        codes.every((c) => c === 0 || refused.includes(c as number)),
+        JSON.stringify(codes),
+      );
     });
 
     test("a user's tokens are listed, and never another tenant's", async () => {
