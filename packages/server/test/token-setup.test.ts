@@ -111,6 +111,22 @@ for (const backend of backends) {
       await shape(one.serial, "activate", { otp: "123456", otp2: "123457" }, "body.otp2");
       await shape(one.serial, "resync", { otp: "123456" }, "body.otp1");
 
+      for (const value of ["9".repeat(5000), 123456, 2 ** 53, null, ["123456"]]) {
+        const r = await activate(
+          apiKey,
+          one.serial,
+          { otp: value },
+          "tokens: activation code of the wrong type",
+        );
+        assert.equal(r.status, 400, JSON.stringify(value).slice(0, 20));
+        assert.equal(r.body.field, "body.otp");
+      }
+      for (const value of ["12345", "1234567", "-12345", "1.2345", "12345a", ""]) {
+        const r = await activate(apiKey, one.serial, { otp: value }, "tokens: activation code malformed");
+        assert.equal(r.body.errorCode, ApiReturnCode.BogusOTP, value);
+        assert.equal(r.body.field, "body.otp");
+      }
+
       const patched = await s.api("PATCH", "/v1/tenant", {
         apiKey,
         body: { activationCodes: 2 },
