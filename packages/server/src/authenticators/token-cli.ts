@@ -109,9 +109,13 @@ export function tokenCommand(): Command {
               "",
             ].join("\n"),
           );
-          if (process.stdout.isTTY) process.stdout.write(await drawQr(uri));
+          const terminal = process.stdout.isTTY === true;
+          if (terminal) process.stdout.write(await drawQr(uri));
+          const how = terminal
+            ? "scan the QR code, open the URI, or type the secret"
+            : "open the URI, or type the secret";
           process.stdout.write(
-            `add it to the authenticator app (scan the QR code, open the URI, or type the secret), then activate it with ${activationCodesInWords(tenant)} from the app:\n  ${activationCommand(tenant, serial)}\n`,
+            `add it to the authenticator app (${how}), then activate it with ${activationCodesInWords(tenant)} from the app:\n  ${activationCommand(tenant, serial)}\n`,
           );
         }),
     );
