@@ -254,7 +254,12 @@ for (const backend of backends) {
     });
 
     test("activate and resync count wrong pairs towards the lock and refuse while locked", async () => {
-      const { apiKey } = await s.tenant(undefined, { otpMaxFailures: 2, otpLockoutSeconds: 60 });
+      // Two activation codes (not the default one) so that activate takes the same pairs as resync.
+      const { apiKey } = await s.tenant(undefined, {
+        otpMaxFailures: 2,
+        otpLockoutSeconds: 60,
+        activationCodes: 2,
+      });
       const username = await newUser(apiKey);
       const serial = await newToken(apiKey, username);
       const pair = (action: string, otp1: string, otp2: string, scenario: string) =>

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from "fastify"
 import { auditRequest } from "../audit/audit-requests.ts";
 import { auditRoutes } from "../audit/audit-routes.ts";
 import { authenticatorRoutes } from "../authenticators/authenticator-routes.ts";
+import { authenticatorListRoutes } from "../authenticators/list-authenticators.ts";
 import { otpRoutes } from "../authenticators/otp-routes.ts";
 import { provisioningLinkRoutes, provisioningRoutes } from "../authenticators/provisioning.ts";
 import { healthRoutes } from "../health/health-routes.ts";
@@ -41,6 +42,7 @@ const tenantApiPlugins: readonly (readonly [FastifyPluginAsync, Scope])[] = [
   [sessionRoutes, "auth"],
   [authenticatorRoutes, "tokens"],
   [provisioningLinkRoutes, "tokens"],
+  [authenticatorListRoutes, "tokens"],
   [otpRoutes, "auth"],
   [auditRoutes, "audit"],
 ];

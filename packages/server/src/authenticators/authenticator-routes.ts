@@ -2,16 +2,14 @@ import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { success } from "../app/envelope.ts";
 import { body, MAX_INT32, okResponse } from "../app/route-schemas.ts";
-import { attemptSucceeded, reserveAttempt } from "../attempts/attempt-limiter.ts";
 import { userFromRequest, usernameOf } from "../users/user-from-request.ts";
-import { openSecret } from "./authenticator-secret.ts";
+import { activateAuthenticator, type CodeFields, codesOf } from "./activate-authenticator.ts";
 import {
   type AuthenticatorRow,
   assignAuthenticator,
   assignNextFromPool,
   deleteAuthenticator,
   findBySerial,
-  otpAttemptPolicy,
   unassignAuthenticator,
   updateAuthenticator,
 } from "./authenticator-store.ts";
@@ -22,7 +20,6 @@ import { MAX_HOTP_COUNTER } from "./hotp/hotp-type.ts";
 import { importPskc } from "./pskc/import-tokens.ts";
 import { authenticatorType, authenticatorTypeNames } from "./registry.ts";
 import { requireSerial } from "./serial.ts";
-import { lockedError, stateOf } from "./validate-otp.ts";
 
 type CreateBody = CreateRequest & { username?: string };
 type SerialParams = { Params: { serial: string } };
@@ -31,10 +28,19 @@ const serialParam = {
   properties: { serial: { type: "string", maxLength: 200 } },
   required: ["serial"],
 } as const;
-const codePair = body({ otp1: { type: "string", maxLength: 20 }, otp2: { type: "string", maxLength: 20 } }, [
-  "otp1",
-  "otp2",
-]);
+const code = { type: "string", maxLength: 20 } as const;
+/** Which of these a body must carry depends on the tenant (activationCodes); codesOf checks it. */
+const activationBody = (action: "activate" | "resync") =>
+  action === "activate"
+    ? body({
+        otp: {
+          ...code,
+          description: "the code the app shows, when the tenant activates with one code (default)",
+        },
+        otp1: { ...code, description: "the first of two consecutive codes, when the tenant asks for two" },
+        otp2: { ...code, description: "the code after otp1" },
+      })
+    : body({ otp1: code, otp2: { ...code, description: "the code after otp1" } }, ["otp1", "otp2"]);
 const tokenResponse = okResponse({ authenticator: authenticatorSchema });
 // Wide enough that every value a token type might support reaches its own check (which answers
 // InvalidDeviceConfig), narrow enough that no extreme number reaches the code or a column.
@@ -319,58 +325,17 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
   );
 
   for (const action of ["activate", "resync"] as const) {
-    app.post<SerialParams & { Body: { otp1: string; otp2: string } }>(
+    app.post<SerialParams & { Body: CodeFields }>(
       `/authenticators/:serial/${action}`,
-      { schema: { params: serialParam, body: codePair, response: { 200: tokenResponse } } },
+      { schema: { params: serialParam, body: activationBody(action), response: { 200: tokenResponse } } },
       async (request) => {
-        const ctx = request.server.ctx;
         const row = await tokenFromPath(request);
-        const { otp1, otp2 } = request.body;
-        for (const [field, otp] of [
-          ["body.otp1", otp1],
-          ["body.otp2", otp2],
-        ] as const) {
-          if (!/^\d+$/.test(otp) || otp.length !== row.digits) {
-            throw new TesseraError(ApiReturnCode.BogusOTP, {
-              message: `${field} must be ${row.digits} digits`,
-              field,
-            });
-          }
-        }
-        if (row.enabled !== 1)
-          throw new TesseraError(ApiReturnCode.DeviceDiabled, { message: `token ${row.serial} is disabled` });
-        // A code pair is a guess like any code: it honours the lock and counts when wrong.
-        const { db } = ctx.database;
-        const attempt = await reserveAttempt(
-          db,
-          "token",
-          row.id,
-          otpAttemptPolicy(request.tenant),
-          ctx.clock.now(),
-        );
-        if (!attempt.granted) throw lockedError(row, attempt.lockedUntil);
-        const found = authenticatorType(row.type).resync(
-          openSecret(ctx, row),
-          stateOf(row),
-          otp1,
-          otp2,
-          ctx.clock.now(),
-        );
-        if (found === undefined) {
-          if (attempt.lockedUntil !== null) throw lockedError(row, attempt.lockedUntil);
-          throw new TesseraError(ApiReturnCode.OTPInvalid, {
-            message: "no two consecutive codes match in the resynchronisation window",
-          });
-        }
-        await attemptSucceeded(db, attempt);
-        const updated = await updateAuthenticator(
-          db,
-          row.id,
-          { position: found.position, drift: found.drift, activated: 1 },
-          ctx.clock.now(),
-        );
+        // Resynchronising always takes two codes: it searches a far wider window than validation.
+        const count = action === "resync" ? 2 : request.tenant.activationCodes;
+        const codes = codesOf(request.body, count);
+        const updated = await activateAuthenticator(request.server.ctx, request.tenant, row, codes);
         return success({
-          authenticator: authenticatorView(updated ?? row, await usernameOf(request, row.user_id)),
+          authenticator: authenticatorView(updated, await usernameOf(request, row.user_id)),
         });
       },
     );

@@ -108,6 +108,37 @@ export async function acceptPosition(
   return (await acceptCommand(db)({ id: row.id, read: row.position, position, drift, now })) === 1;
 }
 
+/**
+ * Activates (or resynchronises) a token at the position its code(s) matched: a compare-and-set on
+ * the position read, like acceptPosition, so concurrent requests with the same code activate once
+ * and the code is spent for validation too. Clears the attempt counters in the same statement.
+ * Undefined when another request moved the position first.
+ */
+export function activateAt(
+  db: Kysely<Schema>,
+  row: AuthenticatorRow,
+  position: number,
+  drift: number,
+  now: number,
+): Promise<AuthenticatorRow | undefined> {
+  return db
+    .updateTable("authenticators")
+    .set({
+      position,
+      drift,
+      activated: 1,
+      failures: 0,
+      lock_count: 0,
+      consecutive_failures: 0,
+      locked_until: null,
+      updated_at: now,
+    })
+    .where("id", "=", row.id)
+    .where("position", "=", row.position)
+    .returningAll()
+    .executeTakeFirst();
+}
+
 /** The tenant's limits for wrong codes, for the shared attempt limiter (attempts/). */
 export function otpAttemptPolicy(tenant: Tenant): AttemptPolicy {
   return {

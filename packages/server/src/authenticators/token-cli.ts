@@ -6,16 +6,18 @@ import { progressBar } from "../cli/progress-bar.ts";
 import { requireTenant } from "../tenants/tenant-cli.ts";
 import { findUser } from "../users/user-store.ts";
 import { requireWellFormed } from "../users/username.ts";
+import { activationCodesInWords, activationCommand } from "./activation-hint.ts";
 import { findBySerial } from "./authenticator-store.ts";
 import { createAuthenticator } from "./create-authenticator.ts";
 import { enableAuthenticator } from "./enable-authenticator.ts";
 import { importPskc } from "./pskc/import-tokens.ts";
 import { requireSerial } from "./serial.ts";
+import { addTokenSetupCommands } from "./token-setup-cli.ts";
 
 /** Hardware and soft tokens from the command line. */
 export function tokenCommand(): Command {
   const token = new Command("token").description(
-    "OATH tokens: import hardware tokens, show provisioning codes",
+    "OATH tokens: create, activate, list and show them, import hardware tokens",
   );
   token
     .command("import <file>")
@@ -54,12 +56,14 @@ export function tokenCommand(): Command {
     );
   token
     .command("create")
-    .description("create a token; a generated secret is shown once, as a QR code in the terminal")
+    .description(
+      "create a token; a generated secret is shown once: the otpauth URI, the base32 secret, and a QR code on a terminal",
+    )
     .requiredOption("--tenant <tenant>", "tenant id or name")
     .requiredOption("--type <type>", "totp or hotp")
     .option("--username <username>", "assign it to this user")
     .option("--serial <serial>")
-    .option("--json", "print JSON instead of the QR code")
+    .option("--json", "print JSON {serial, provisioningUri, secret}")
     .action(
       async (
         o: { tenant: string; type: string; username?: string; serial?: string; json?: boolean },
@@ -88,14 +92,31 @@ export function tokenCommand(): Command {
             resultCode: 0,
           });
           const uri = created.provisioningUri ?? "";
+          const secret = new URL(uri).searchParams.get("secret") ?? "";
+          const serial = created.row.serial;
           if (o.json) {
-            printJsonOrLines(true, { serial: created.row.serial, provisioningUri: uri }, () => []);
+            printJsonOrLines(true, { serial, provisioningUri: uri, secret }, () => []);
             return;
           }
+          // The URI and the secret are printed always, also into a pipe or a file: a person may set
+          // the app up by typing the key, or by opening the URI on the phone. A QR code is drawn
+          // only for a terminal, where someone can scan it.
           process.stdout.write(
-            `token ${created.row.serial}: scan this with the authenticator app, then activate it with two codes\n`,
+            [
+              `token ${serial} created; its secret is shown this once`,
+              `otpauth URI: ${uri}`,
+              `secret (base32): ${secret}`,
+              "",
+            ].join("\n"),
           );
-          process.stdout.write(await drawQr(uri));
+          const terminal = process.stdout.isTTY === true;
+          if (terminal) process.stdout.write(await drawQr(uri));
+          const how = terminal
+            ? "scan the QR code, open the URI, or type the secret"
+            : "open the URI, or type the secret";
+          process.stdout.write(
+            `add it to the authenticator app (${how}), then activate it with ${activationCodesInWords(tenant)} from the app:\n  ${activationCommand(tenant, serial)}\n`,
+          );
         }),
     );
 
@@ -130,6 +151,8 @@ export function tokenCommand(): Command {
         );
       }),
     );
+
+  addTokenSetupCommands(token);
 
   token
     .command("qr <uri>")

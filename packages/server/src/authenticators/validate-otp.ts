@@ -9,6 +9,7 @@ import {
 import type { Tenant } from "../tenants/tenant-store.ts";
 import { signInRefusal } from "../users/sign-in-refusal.ts";
 import type { UserRow } from "../users/user-store.ts";
+import { activationHint } from "./activation-hint.ts";
 import { openSecret } from "./authenticator-secret.ts";
 import {
   type AuthenticatorRow,
@@ -45,8 +46,8 @@ export async function validateOtp(
     throw new TesseraError(ApiReturnCode.NoDevicesDefined, { message: "the user has no authenticator" });
   const { db } = ctx.database;
   const now = ctx.clock.now();
-  const usable = candidates.filter((row) => refusal(row, otp, now) === undefined);
-  if (usable.length === 0) throw refusal(candidates[0] as AuthenticatorRow, otp, now) as TesseraError;
+  const usable = candidates.filter((row) => refusal(tenant, row, otp, now) === undefined);
+  if (usable.length === 0) throw refusal(tenant, candidates[0] as AuthenticatorRow, otp, now) as TesseraError;
 
   const reserved: { row: AuthenticatorRow; attempt: Reservation }[] = [];
   let refused: TesseraError | undefined;
@@ -113,12 +114,13 @@ export function lockedError(row: AuthenticatorRow, lockedUntil: number | null): 
 }
 
 /** Why this token cannot take a code now, or undefined when it can. */
-function refusal(row: AuthenticatorRow, otp: string, now: number): TesseraError | undefined {
+function refusal(tenant: Tenant, row: AuthenticatorRow, otp: string, now: number): TesseraError | undefined {
   if (row.enabled !== 1)
     return new TesseraError(ApiReturnCode.DeviceDiabled, { message: `token ${row.serial} is disabled` });
   if (row.activated !== 1)
     return new TesseraError(ApiReturnCode.DeviceInvalid, {
-      message: `token ${row.serial} is not activated yet`,
+      // Name the remedy: a new token waits for its first code(s), and the caller is the one who can send them.
+      message: `token ${row.serial} is not activated yet; ${activationHint(tenant, row.serial)}`,
     });
   if (row.locked_until !== null && row.locked_until > now) return lockedError(row, row.locked_until);
   if (row.max_uses !== null && row.uses >= row.max_uses)

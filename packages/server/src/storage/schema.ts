@@ -20,6 +20,8 @@ export interface TenantsTable {
   updated_at: number;
   /** Failures in a row, over any number of locks, after which a lock lasts until cleared. */
   max_consecutive_failures: number;
+  /** Codes a token is activated with: 1 or 2 consecutive ones. */
+  activation_codes: number;
 }
 
 export interface AuthenticatorsTable {

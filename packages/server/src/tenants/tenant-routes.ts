@@ -35,6 +35,7 @@ export const tenantRoutes: FastifyPluginAsync = async (app) => {
           otpMaxFailures: { type: "integer", minimum: 1, maximum: 100 },
           otpLockoutSeconds: { type: "integer", minimum: 1, maximum: 86400 },
           maxConsecutiveFailures: { type: "integer", minimum: 1, maximum: 100 },
+          activationCodes: { type: "integer", enum: [1, 2] },
         }),
         response: { 200: okResponse({ tenant: tenantSchema }) },
       },

@@ -25,6 +25,8 @@ export interface Tenant {
    * token stays locked until an administrator clears it. NIST SP 800-63B: at most 100.
    */
   readonly maxConsecutiveFailures: number;
+  /** Codes that activate a new token: 1 (default) or 2 consecutive ones. */
+  readonly activationCodes: 1 | 2;
 }
 
 export type TenantSettings = Partial<
@@ -40,6 +42,7 @@ export type TenantSettings = Partial<
     | "otpMaxFailures"
     | "otpLockoutSeconds"
     | "maxConsecutiveFailures"
+    | "activationCodes"
   >
 >;
 
@@ -60,6 +63,7 @@ export function toTenant(row: Selectable<TenantsTable>): Tenant {
     otpLockoutSeconds: row.otp_lockout_seconds,
     createdAt: row.created_at,
     maxConsecutiveFailures: row.max_consecutive_failures,
+    activationCodes: row.activation_codes === 2 ? 2 : 1,
   };
 }
 
@@ -86,6 +90,7 @@ export async function createTenant(db: Kysely<Schema>, name: string, now: number
     created_at: now,
     updated_at: now,
     max_consecutive_failures: 100,
+    activation_codes: 1,
   };
   const inserted = await db
     .insertInto("tenants")
@@ -134,6 +139,7 @@ export async function updateTenant(
   if (settings.otpLockoutSeconds !== undefined) set.otp_lockout_seconds = settings.otpLockoutSeconds;
   if (settings.maxConsecutiveFailures !== undefined)
     set.max_consecutive_failures = settings.maxConsecutiveFailures;
+  if (settings.activationCodes !== undefined) set.activation_codes = settings.activationCodes;
   const row = await db.updateTable("tenants").set(set).where("id", "=", id).returningAll().executeTakeFirst();
   if (row === undefined) throw new TesseraError(9903, { message: `no tenant ${id}` });
   return toTenant(row);

@@ -16,6 +16,7 @@ export const tenantSchema = {
     otpLockoutSeconds: { type: "integer" },
     createdAt: { type: "integer" },
     maxConsecutiveFailures: { type: "integer" },
+    activationCodes: { type: "integer", description: "codes that activate a new token: 1 or 2 consecutive" },
   },
 } as const;
 

@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import { Command } from "commander";
 import type { ServerContext } from "../app/server-context.ts";
+import { allAuthenticators } from "../authenticators/list-authenticators.ts";
+import { tokenLine } from "../authenticators/token-setup-cli.ts";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
 import { parseCsv } from "../cli/csv.ts";
 import { progressBar } from "../cli/progress-bar.ts";
@@ -123,9 +125,12 @@ export function userCommand(): Command {
       withContext(command, async (ctx) => {
         const found = await requireUser(ctx, o.tenant, username);
         const view = userView(found.user);
-        printJsonOrLines(Boolean(o.json), { user: view }, () =>
-          Object.entries(view).map(([k, v]) => `${k}: ${v ?? ""}`),
-        );
+        const tokens = await allAuthenticators(ctx.database.db, found.tenant.id, { userId: found.user.id });
+        printJsonOrLines(Boolean(o.json), { user: view, authenticators: tokens }, () => [
+          ...Object.entries(view).map(([k, v]) => `${k}: ${v ?? ""}`),
+          `tokens: ${tokens.length === 0 ? "none" : tokens.length}`,
+          ...tokens.map((t) => `  ${tokenLine(t)}`),
+        ]);
       }),
     );
 

@@ -1,0 +1,448 @@
+import assert from "node:assert/strict";
+import { after, before, describe as suite, test } from "node:test";
+import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
+import { decodeBase32 } from "../src/authenticators/oath/base32.ts";
+import { type ApiResponse, apiRequest } from "./helpers/api-client.ts";
+import { assertBurstHeld } from "./helpers/burst.ts";
+import { oathtoolHotp, oathtoolTotp } from "./helpers/oathtool.ts";
+import { backends } from "./helpers/test-database.ts";
+import { startTestServer, type TestServer } from "./helpers/test-server.ts";
+
+const STEP = 30_000;
+type Token = { serial: string; type: string; username: string | null; activated: boolean; enabled: boolean };
+
+/** The hex secret of an otpauth:// URI, for oathtool. */
+const secretOf = (uri: string) =>
+  (decodeBase32(new URL(uri).searchParams.get("secret") ?? "") ?? Buffer.alloc(0)).toString("hex");
+
+for (const backend of backends) {
+  suite(`token set-up (${backend})`, () => {
+    let s: TestServer;
+    before(async () => {
+      s = await startTestServer(backend);
+    });
+    after(() => s.close());
+
+    const user = (apiKey: string, username: string) =>
+      s.api("POST", "/v1/users", { apiKey, body: { username }, scenario: "tokens: setup" });
+    /** A token with a generated secret (not activated), and the secret as the phone app has it. */
+    const generated = async (apiKey: string, body: Record<string, unknown>) => {
+      const r = await s.api("POST", "/v1/authenticators", { apiKey, body, scenario: "tokens: setup" });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      const token = r.body.authenticator as Token;
+      assert.equal(token.activated, false);
+      return { serial: token.serial, hex: secretOf(String(r.body.provisioningUri)) };
+    };
+    const activate = (apiKey: string, serial: string, body: unknown, scenario: string) =>
+      s.api("POST", `/v1/authenticators/${serial}/activate`, { apiKey, body, scenario });
+    const otp = (apiKey: string, body: unknown, scenario: string) =>
+      s.api("POST", "/v1/auth/otp", { apiKey, body, scenario });
+
+    test("a TOTP token activates with one code from the app, and that code is then spent", async () => {
+      const { apiKey } = await s.tenant();
+      await user(apiKey, "alice");
+      const { serial, hex } = await generated(apiKey, { type: "totp", username: "alice" });
+      const drifted = await activate(
+        apiKey,
+        serial,
+        { otp: oathtoolTotp(hex, s.clock.now() + 5 * STEP) },
+        "tokens: activate drifted",
+      );
+      assert.equal(drifted.body.errorCode, ApiReturnCode.TimeDriftInvalid, "outside the validation window");
+      const code = oathtoolTotp(hex, s.clock.now() + STEP);
+      const done = await activate(apiKey, serial, { otp: code }, "tokens: activate one code");
+      assert.equal(done.status, 200, JSON.stringify(done.body));
+      assert.equal((done.body.authenticator as Token).activated, true);
+      const replay = await otp(apiKey, { username: "alice", otp: code }, "tokens: activation code replayed");
+      assert.equal(replay.body.errorCode, ApiReturnCode.OTPAlreadyUsed);
+      assert.equal(
+        (await otp(apiKey, { username: "alice", otp: oathtoolTotp(hex, s.clock.now()) }, "tokens: earlier"))
+          .body.errorCode,
+        ApiReturnCode.OTPAlreadyUsed,
+        "every earlier code is spent too",
+      );
+      s.clock.advance(2 * STEP);
+      const next = await otp(
+        apiKey,
+        { username: "alice", otp: oathtoolTotp(hex, s.clock.now()) },
+        "tokens: code after activation",
+      );
+      assert.equal(next.body.errorCode, 0);
+    });
+
+    test("an HOTP token activates with one code from the look-ahead window", async () => {
+      const { apiKey } = await s.tenant();
+      const { serial, hex } = await generated(apiKey, { type: "hotp" });
+      const far = await activate(apiKey, serial, { otp: oathtoolHotp(hex, 30) }, "tokens: activate hotp far");
+      assert.equal(far.body.errorCode, ApiReturnCode.TimeDriftInvalid);
+      const done = await activate(apiKey, serial, { otp: oathtoolHotp(hex, 7) }, "tokens: activate hotp");
+      assert.equal(done.status, 200, JSON.stringify(done.body));
+      assert.deepEqual(
+        [
+          (done.body.authenticator as Token).activated,
+          (done.body.authenticator as { counter: number }).counter,
+        ],
+        [true, 8],
+      );
+      const again = await activate(
+        apiKey,
+        serial,
+        { otp: oathtoolHotp(hex, 7) },
+        "tokens: activate replayed",
+      );
+      assert.equal(again.body.errorCode, ApiReturnCode.OTPAlreadyUsed);
+    });
+
+    test("activationCodes 2 asks for two consecutive codes; the wrong shape is a 400 naming the field", async () => {
+      const { apiKey } = await s.tenant();
+      const shape = async (serial: string, action: string, body: unknown, field: string) => {
+        const r = await s.api("POST", `/v1/authenticators/${serial}/${action}`, {
+          apiKey,
+          body,
+          scenario: "tokens: activation body of the wrong shape",
+        });
+        assert.equal(r.status, 400, JSON.stringify(r.body));
+        assert.equal(r.body.errorCode, TesseraApiCode.MalformedRequest);
+        assert.equal(r.body.field, field, JSON.stringify(body));
+      };
+      const one = await generated(apiKey, { type: "totp" });
+      await shape(one.serial, "activate", { otp1: "123456", otp2: "123457" }, "body.otp");
+      await shape(one.serial, "activate", {}, "body.otp");
+      await shape(one.serial, "activate", { otp: "123456", otp2: "123457" }, "body.otp2");
+      await shape(one.serial, "resync", { otp: "123456" }, "body.otp1");
+
+      for (const value of ["9".repeat(5000), 123456, 2 ** 53, null, ["123456"]]) {
+        const r = await activate(
+          apiKey,
+          one.serial,
+          { otp: value },
+          "tokens: activation code of the wrong type",
+        );
+        assert.equal(r.status, 400, JSON.stringify(value).slice(0, 20));
+        assert.equal(r.body.field, "body.otp");
+      }
+      for (const value of ["12345", "1234567", "-12345", "1.2345", "12345a", ""]) {
+        const r = await activate(apiKey, one.serial, { otp: value }, "tokens: activation code malformed");
+        assert.equal(r.body.errorCode, ApiReturnCode.BogusOTP, value);
+        assert.equal(r.body.field, "body.otp");
+      }
+
+      const patched = await s.api("PATCH", "/v1/tenant", {
+        apiKey,
+        body: { activationCodes: 2 },
+        scenario: "tokens: two activation codes",
+      });
+      assert.equal((patched.body.tenant as { activationCodes: number }).activationCodes, 2);
+      const two = await generated(apiKey, { type: "totp" });
+      await shape(two.serial, "activate", { otp: "123456" }, "body.otp1");
+      await shape(two.serial, "activate", { otp1: "123456" }, "body.otp2");
+      const single = oathtoolTotp(two.hex, s.clock.now());
+      await shape(two.serial, "activate", { otp: single }, "body.otp1");
+      const pair = await activate(
+        apiKey,
+        two.serial,
+        { otp1: oathtoolTotp(two.hex, s.clock.now() - STEP), otp2: single },
+        "tokens: activate two codes",
+      );
+      assert.equal((pair.body.authenticator as Token).activated, true);
+
+      for (const value of [0, 3, -1, 1.5, 2 ** 31, 2 ** 53, "2", null, "9".repeat(5000)]) {
+        const r = await s.api("PATCH", "/v1/tenant", {
+          apiKey,
+          body: { activationCodes: value },
+          scenario: "tokens: activationCodes out of bounds",
+        });
+        assert.equal(r.status, 400, `${value}`);
+        assert.equal(r.body.field, "body.activationCodes");
+      }
+      const other = await s.tenant();
+      const fresh = await s.api("GET", "/v1/tenant", { apiKey: other.apiKey, scenario: "tokens: default" });
+      assert.equal((fresh.body.tenant as { activationCodes: number }).activationCodes, 1, "per tenant");
+    });
+
+    test("the refusal of a token that is not activated names the call and command that activate it", async () => {
+      for (const codes of [1, 2] as const) {
+        const { apiKey, tenant } = await s.tenant(undefined, { activationCodes: codes });
+        await user(apiKey, "nat");
+        const { serial, hex } = await generated(apiKey, { type: "totp", username: "nat" });
+        const r = await otp(
+          apiKey,
+          { username: "nat", otp: oathtoolTotp(hex, s.clock.now()) },
+          "tokens: not activated",
+        );
+        assert.equal(r.status, 409);
+        assert.equal(r.body.errorCode, ApiReturnCode.DeviceInvalid);
+        const message = String(r.body.errorMessage);
+        assert.ok(message.includes(`POST /v1/authenticators/${serial}/activate`), message);
+        assert.ok(message.includes(`tessera token activate --tenant ${tenant.name} ${serial}`), message);
+        assert.match(message, codes === 1 ? /one code/ : /two consecutive codes/);
+      }
+    });
+
+    test("twenty concurrent one-code activations (one right) evaluate at most the limit", async () => {
+      const { apiKey } = await s.tenant(undefined, { otpMaxFailures: 3 });
+      const { serial, hex } = await generated(apiKey, { type: "hotp" });
+      const right = oathtoolHotp(hex, 0);
+      const rightIndex = 13;
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          activate(
+            apiKey,
+            serial,
+            { otp: i === rightIndex ? right : String(100000 + i) },
+            "tokens: activation burst",
+          ),
+        ),
+      );
+      assertBurstHeld(
+        results,
+        rightIndex,
+        ApiReturnCode.OTPInvalid,
+        ApiReturnCode.MaximumFailedOTPRequestsExceeded,
+        3,
+      );
+      const after = await activate(
+        apiKey,
+        serial,
+        { otp: oathtoolHotp(hex, 1) },
+        "tokens: activate after burst",
+      );
+      if (results[rightIndex]?.body.errorCode !== 0)
+        assert.equal(after.body.errorCode, ApiReturnCode.MaximumFailedOTPRequestsExceeded, "the lock holds");
+    });
+
+    test("one right code sent ten times at once activates once", async () => {
+      const { apiKey } = await s.tenant();
+      const { serial, hex } = await generated(apiKey, { type: "hotp" });
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          activate(apiKey, serial, { otp: oathtoolHotp(hex, 4) }, "tokens: same activation code at once"),
+        ),
+      );
+      const codes = results.map((r) => r.body.errorCode);
+      assert.equal(codes.filter((c) => c === 0).length, 1, JSON.stringify(codes));
+      const refused: number[] = [
+        ApiReturnCode.OTPAlreadyUsed,
+        ApiReturnCode.MaximumFailedOTPRequestsExceeded,
+      ];
+      assert.ok(
+        codes.every((c) => c === 0 || refused.includes(c as number)),
+        JSON.stringify(codes),
+      );
+    });
+
+    test("a user's tokens are listed, and never another tenant's", async () => {
+      const a = await s.tenant();
+      const b = await s.tenant();
+      await user(a.apiKey, "bob");
+      await user(b.apiKey, "bob");
+      const mine = [
+        (await generated(a.apiKey, { type: "totp", username: "bob" })).serial,
+        (await generated(a.apiKey, { type: "hotp", username: "bob" })).serial,
+      ].sort();
+      await generated(a.apiKey, { type: "totp" });
+      await generated(b.apiKey, { type: "totp", username: "bob" });
+      const list = await s.api("GET", "/v1/users/bob/authenticators", {
+        apiKey: a.apiKey,
+        scenario: "tokens: user's tokens",
+      });
+      assert.equal(list.status, 200, JSON.stringify(list.body));
+      const tokens = list.body.authenticators as Token[];
+      assert.deepEqual(
+        tokens.map((t) => t.serial),
+        mine,
+      );
+      assert.ok(tokens.every((t) => t.username === "bob"));
+      assert.equal(list.body.nextCursor, null);
+      const unknown = await s.api("GET", "/v1/users/nobody/authenticators", {
+        apiKey: a.apiKey,
+        scenario: "tokens: unknown user's tokens",
+      });
+      assert.equal(unknown.body.errorCode, ApiReturnCode.InvalidPartnerUserLogin);
+      assert.equal(unknown.body.field, "params.username");
+    });
+
+    test("GET /v1/authenticators filters and pages by serial, within the tenant", async () => {
+      const a = await s.tenant();
+      const b = await s.tenant();
+      await user(a.apiKey, "carl");
+      await user(a.apiKey, "dina");
+      const created: { serial: string; type: string; username: string | null; activated: boolean }[] = [];
+      for (const [type, username, imported] of [
+        ["totp", "carl", false],
+        ["hotp", "carl", true],
+        ["totp", "dina", true],
+        ["totp", null, false],
+        ["hotp", null, true],
+      ] as const) {
+        const body: Record<string, unknown> = { type };
+        if (username !== null) body.username = username;
+        if (imported) body.secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+        const r = await s.api("POST", "/v1/authenticators", {
+          apiKey: a.apiKey,
+          body,
+          scenario: "tokens: setup",
+        });
+        created.push({ serial: (r.body.authenticator as Token).serial, type, username, activated: imported });
+      }
+      await generated(b.apiKey, { type: "totp" });
+      const disabled = created[4]?.serial ?? "";
+      await s.api("POST", `/v1/authenticators/${disabled}/disable`, {
+        apiKey: a.apiKey,
+        scenario: "tokens: setup",
+      });
+
+      const list = async (query: string) => {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        let pages = 0;
+        do {
+          const r: ApiResponse = await s.api(
+            "GET",
+            `/v1/authenticators?limit=2${query}${cursor === null ? "" : `&cursor=${cursor}`}`,
+            { apiKey: a.apiKey, scenario: "tokens: list" },
+          );
+          assert.equal(r.status, 200, JSON.stringify(r.body));
+          seen.push(...(r.body.authenticators as Token[]).map((t) => t.serial));
+          cursor = r.body.nextCursor as string | null;
+          pages += 1;
+        } while (cursor !== null);
+        assert.equal(new Set(seen).size, seen.length, "each row once");
+        assert.deepEqual(seen, [...seen].sort(), "by serial");
+        return { seen, pages };
+      };
+      const serials = (pick: (t: (typeof created)[number]) => boolean) =>
+        created
+          .filter(pick)
+          .map((t) => t.serial)
+          .sort();
+      const all = await list("");
+      assert.deepEqual(
+        all.seen,
+        serials(() => true),
+        "another tenant's token is never listed",
+      );
+      assert.equal(all.pages, 3);
+      assert.deepEqual(
+        (await list("&username=carl")).seen,
+        serials((t) => t.username === "carl"),
+      );
+      assert.deepEqual(
+        (await list("&type=hotp")).seen,
+        serials((t) => t.type === "hotp"),
+      );
+      assert.deepEqual(
+        (await list("&activated=false")).seen,
+        serials((t) => !t.activated),
+      );
+      assert.deepEqual(
+        (await list("&assigned=false")).seen,
+        serials((t) => t.username === null),
+      );
+      assert.deepEqual((await list("&enabled=false")).seen, [disabled]);
+      assert.deepEqual(
+        (await list("&enabled=true&assigned=true&type=totp")).seen,
+        serials((t) => t.username !== null && t.type === "totp"),
+      );
+
+      const other = await s.api("GET", "/v1/authenticators?username=carl", {
+        apiKey: b.apiKey,
+        scenario: "tokens: list another tenant's user",
+      });
+      assert.equal(other.body.errorCode, ApiReturnCode.InvalidPartnerUserLogin);
+      assert.equal(other.body.field, "querystring.username");
+    });
+
+    test("extreme query values are a 400 naming the parameter", async () => {
+      const { apiKey } = await s.tenant();
+      await user(apiKey, "erin");
+      const huge = "9".repeat(5000);
+      for (const [path, name] of [
+        ["/v1/authenticators", "authenticators"],
+        ["/v1/users/erin/authenticators", "user's authenticators"],
+      ] as const) {
+        for (const [param, value] of [
+          ["limit", "0"],
+          ["limit", "-1"],
+          ["limit", String(2 ** 31)],
+          ["limit", String(2 ** 53)],
+          ["limit", "1.5"],
+          ["limit", huge],
+          ["cursor", "!!"],
+          ["cursor", "bm90LWEtY3Vyc29y"],
+          ["cursor", "x".repeat(5000)],
+        ] as const) {
+          const r = await s.api("GET", `${path}?${param}=${value}`, {
+            apiKey,
+            scenario: `tokens: bad ${name} query`,
+          });
+          assert.equal(r.status, 400, `${param}=${value.slice(0, 20)}`);
+          assert.equal(r.body.field, `querystring.${param}`);
+        }
+      }
+      for (const [param, value] of [
+        ["type", "x".repeat(5000)],
+        ["username", "x".repeat(5000)],
+        ["activated", "maybe"],
+        ["enabled", "2"],
+        ["assigned", huge],
+        ["limit", ""],
+      ] as const) {
+        const r = await s.api("GET", `/v1/authenticators?${param}=${value}`, {
+          apiKey,
+          scenario: "tokens: bad list query",
+        });
+        assert.equal(r.status, 400, `${param}=${value.slice(0, 20)}`);
+        assert.equal(r.body.field, `querystring.${param}`);
+      }
+    });
+
+    test("the otpauth label stays issuer:username after reprovisioning, by the app and by the page", async () => {
+      const { apiKey, tenant } = await s.tenant();
+      await user(apiKey, "fay");
+      await user(apiKey, "gus");
+      // Created for nobody, provisioned, then given to fay and to gus: each new seed names its holder.
+      const { serial } = await generated(apiKey, { type: "hotp" });
+      const link = async () => {
+        const r = await s.api("POST", `/v1/authenticators/${serial}/provisioning-link`, {
+          apiKey,
+          scenario: "provisioning: link",
+        });
+        return String(r.body.url).replace(/^https?:\/\/[^/]+/, s.url);
+      };
+      const byApp = async (scenario: string) => {
+        const done = await apiRequest(await link(), {
+          method: "POST",
+          headers: { accept: "application/json" },
+          scenario,
+        });
+        assert.ok([201, 200].includes(done.status), JSON.stringify(done.body));
+        return String(done.body.provisioningUri);
+      };
+      const byPage = async () => {
+        const page = await fetch(await link(), { method: "POST" });
+        const href = /href="(otpauth:[^"]+)"/.exec(await page.text())?.[1] ?? "";
+        return href.replaceAll("&amp;", "&");
+      };
+      const label = (uri: string) => {
+        const parsed = new URL(uri);
+        assert.equal(parsed.searchParams.get("issuer"), tenant.name);
+        return decodeURIComponent(parsed.pathname);
+      };
+      assert.equal(label(await byApp("provisioning: first")), `/${tenant.name}:${serial}`);
+      const assign = (username: string, force: boolean) =>
+        s.api("POST", `/v1/authenticators/${serial}/assign`, {
+          apiKey,
+          body: { username, force },
+          scenario: "tokens: setup",
+        });
+      await assign("fay", false);
+      assert.equal(label(await byApp("provisioning: second")), `/${tenant.name}:fay`);
+      assert.equal(label(await byPage()), `/${tenant.name}:fay`);
+      await assign("gus", true);
+      await s.api("POST", `/v1/authenticators/${serial}/enable`, { apiKey, scenario: "tokens: setup" });
+      assert.equal(label(await byApp("provisioning: second")), `/${tenant.name}:gus`);
+      assert.equal(label(await byPage()), `/${tenant.name}:gus`);
+    });
+  });
+}
