@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { byName } from "@tessera/codes";
+import { type Observation, readObservations } from "@tessera/codes/coverage";
+import { documentedCodesGate } from "./helpers/documented-codes-gate.ts";
 import { type OpenApiDocument, type Operation, operationsOf } from "./helpers/openapi-document.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
@@ -154,5 +156,51 @@ suite("OpenAPI document", () => {
     // The recovery form is for people only: no program calls it, so it is not in the reference.
     assert.ok(!("/password-recovery" in doc.paths));
     assert.deepEqual(operations.get("GET /v1/users")?.security, [{ tenantApiKey: ["users"] }]);
+  });
+
+  test("the recording remembers the method, path and status that answered each code", async () => {
+    const dir = process.env.TESSERA_CODE_COVERAGE_DIR;
+    assert.ok(dir, "npm test sets TESSERA_CODE_COVERAGE_DIR");
+    const scenario = `openapi: recorded route ${process.pid}`;
+    await s.api("GET", "/v1/users/nobody?x=1", { scenario });
+    const seen = readObservations(dir).filter((o) => o.source === scenario);
+    assert.deepEqual(
+      seen.map((o) => [o.value, o.request]),
+      [[9000, { method: "GET", path: "/v1/users/nobody", status: 401 }]],
+    );
+  });
+
+  test("the documented-codes gate names each observed (route, status, code) the document lacks", () => {
+    const seen = (method: string, path: string, status: number, value: number): Observation => ({
+      catalog: "api",
+      value,
+      source: `test ${method} ${path}`,
+      request: { method, path, status },
+    });
+    const documented = [
+      seen("GET", "/v1/users/alice", 404, 9090),
+      seen("POST", "/v1/users", 201, 0),
+      seen("POST", "/v1/users/import", 200, 0),
+      seen("GET", "/v1/nothing-here", 404, 9903),
+      seen("POST", "/provision/p_abc", 201, 9045),
+    ];
+    assert.deepEqual(documentedCodesGate(documented, doc), []);
+    assert.deepEqual(
+      documentedCodesGate(
+        [
+          seen("GET", "/v1/users/alice", 401, 9106),
+          seen("POST", "/v1/users/import", 409, 9055),
+          seen("GET", "/v1/users/alice", 400, 9090),
+          seen("GET", "/v1/nothing-here", 401, 9000),
+        ],
+        doc,
+      ),
+      [
+        "GET /v1/users/{username} answered 401 SessionTokenInvalid (9106), which /openapi.json does not document for it: add it to the operation's entry in its domain's *-operations.ts (seen in: test GET /v1/users/alice)",
+        "POST /v1/users/import answered 409 EnrollPartnerUserFailed (9055), which /openapi.json does not document for it: add it to the operation's entry in its domain's *-operations.ts (seen in: test POST /v1/users/import)",
+        "GET /v1/users/{username} answered InvalidPartnerUserLogin (9090) with HTTP 400, but /openapi.json documents it under 404 (seen in: test GET /v1/users/alice)",
+        "GET /v1/nothing-here answered 401 PartnerLoginFailed (9000), but no operation of /openapi.json matches that path (seen in: test GET /v1/nothing-here)",
+      ],
+    );
   });
 });
