@@ -26,6 +26,7 @@ export function catalogCode(name: string, operation: string): CodeInfo {
   return info;
 }
 
+const responseDescription = "x-response-description";
 const line = (info: CodeInfo) => `- \`${info.name} (${info.value})\`: ${info.description}`;
 
 function example(info: CodeInfo, payload: Readonly<Record<string, unknown>> = {}) {
@@ -62,14 +63,14 @@ export function documentedResponses(
     const payload = status < 300 ? doc.response : undefined;
     const examples = Object.fromEntries(group.map((info) => [info.name, example(info, payload)]));
     const lines = group.map(line).join("\n");
-    responses[key ?? String(status)] =
-      existing === undefined
-        ? { ...errorEnvelopeSchema, description: lines, "x-examples": examples }
-        : {
-            ...existing,
-            description: existing.description === undefined ? lines : `${existing.description}\n${lines}`,
-            "x-examples": { ...(existing["x-examples"] as Schema | undefined), ...examples },
-          };
+    // @fastify/swagger makes `x-response-description` the response's description (a plain
+    // `description` would be repeated inside the schema).
+    const said = existing?.[responseDescription] as string | undefined;
+    responses[key ?? String(status)] = {
+      ...(existing ?? errorEnvelopeSchema),
+      [responseDescription]: said === undefined ? lines : `${said}\n${lines}`,
+      "x-examples": { ...(existing?.["x-examples"] as Schema | undefined), ...examples },
+    };
   };
   // Success (0) is answered with the route's own 2xx status (201 for a creation); published
   // outcomes and refusals with their catalog status.
