@@ -32,6 +32,8 @@ type Answer = { status: number; text: string; type?: string };
 function checkAnswer(
   label: string,
   r: Answer,
+  /** The request, for the documented-codes gate; absent where the label is not `METHOD path`. */
+  request?: { method: string; path: string },
 ): { errorCode: number; errorMessage: string; field?: string } | undefined {
   assert.ok(r.status < 500, `${label} → ${r.status}: ${r.text.slice(0, 300)}`);
   assert.doesNotMatch(r.text, /at [\w.]+ \(|node:internal|\.ts:\d+/, "no stack trace");
@@ -54,7 +56,14 @@ function checkAnswer(
   };
   assert.equal(typeof parsed.errorCode, "number", label);
   assert.equal(typeof parsed.errorMessage, "string", label);
-  recordObservedCode("api", parsed.errorCode, "fuzz");
+  recordObservedCode(
+    "api",
+    parsed.errorCode,
+    "fuzz",
+    request === undefined
+      ? undefined
+      : { method: request.method, path: request.path.split("?")[0] ?? "", status: r.status },
+  );
   return parsed;
 }
 
@@ -139,7 +148,7 @@ for (const backend of backends) {
         last = await target.snapshot();
         return undefined;
       }
-      const parsed = checkAnswer(label, r);
+      const parsed = checkAnswer(label, r, { method, path });
       if (r.status === 400 && parsed?.errorCode === TesseraApiCode.MalformedRequest)
         assert.ok(
           parsed.field !== undefined && parsed.field !== "",
@@ -176,7 +185,7 @@ for (const backend of backends) {
         ).catch((error: Error) => {
           throw new Error(`${method} ${path} after ${after}: ${error.message}`);
         });
-        checkAnswer(`${method} ${path} after ${after}`, r);
+        checkAnswer(`${method} ${path} after ${after}`, r, { method, path });
       }
     }
 
@@ -301,7 +310,7 @@ for (const backend of backends) {
               { authorization: `Bearer ${target.apiKey}` },
               undefined,
             );
-            checkAnswer(`${method} ${path}`, r);
+            checkAnswer(`${method} ${path}`, r, { method, path });
           },
         ),
         { numRuns: 100, seed: fuzzSeed },

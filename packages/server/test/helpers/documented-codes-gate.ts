@@ -7,6 +7,7 @@ import { type OpenApiDocument, type Operation, operationsOf } from "./openapi-do
  * be documented in /openapi.json for the operation that answered it, under the HTTP status it
  * came with. The observed path is resolved to its route template as Fastify's router does
  * (a static segment wins over a parameter), so `/v1/users/import` is not `/v1/users/{username}`.
+ * Codes recorded without their request (CLI output, raw sockets) are not checked here.
  */
 
 /** Codes the router answers for a path that names no operation. */
@@ -22,7 +23,8 @@ function resolve(templates: readonly Template[], path: string): string | undefin
   const matching = templates.filter(
     (t) =>
       t.segments.length === segments.length &&
-      t.segments.every((s, i) => (isParameter(s) ? (segments[i] ?? "") !== "" : s === segments[i])),
+      // A parameter takes any segment, even an empty one, as find-my-way does (`/v1/api-keys/`).
+      t.segments.every((s, i) => isParameter(s) || s === segments[i]),
   );
   // At the first segment where two candidates differ, the static one wins (find-my-way's order).
   matching.sort((a, b) => {
