@@ -94,7 +94,7 @@ function documentedSchema(
           headers: {
             type: "object",
             properties: {
-              ...(schema.headers as Schema | undefined),
+              ...(schema.headers as { properties?: Schema } | undefined)?.properties,
               "idempotency-key": idempotencyKeyHeader,
             },
           },
