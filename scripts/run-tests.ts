@@ -15,6 +15,8 @@ import { startThrowawayPostgres } from "./lib/throwaway-postgres.ts";
  *
  * Arguments narrow the run to files matching a glob, e.g. `npm test -- 'packages/codes/**'`. Only a
  * full run enforces the coverage gate: a narrowed run cannot observe every code, so it only reports.
+ * A full run also checks that every code a test observed over HTTP is documented in /openapi.json
+ * for the operation that answered it (packages/server/test/helpers/documented-codes-gate.ts).
  */
 // oathtool, PostgreSQL and Chromium first: installed when missing, or the one command that does.
 ensureTestTools();
@@ -55,10 +57,12 @@ const { computeCoverage, coverageGate, formatCoverage } = await import(
   "../packages/codes/src/coverage/coverage-report.ts"
 );
 const { readObservations } = await import("../packages/codes/src/coverage/observed-codes.ts");
-const coverage = computeCoverage(readObservations(coverageDir));
+const observations = readObservations(coverageDir);
+const coverage = computeCoverage(observations);
 console.log(`\n${formatCoverage(coverage)}\n`);
 const fullRun = patterns.length === 0;
 const problems = coverageGate(coverage);
+if (fullRun) problems.push(...(await undocumentedCodes()).map((line) => `OpenAPI: ${line}`));
 const gateFails = fullRun && problems.length > 0;
 if (fullRun) for (const problem of problems) console.log(`coverage gate FAILED: ${problem}`);
 else
@@ -67,3 +71,10 @@ else
   );
 console.log(`tests: ${passed} passed, ${failed} failed${gateFails ? "; coverage gate failed" : ""}`);
 process.exitCode = failed > 0 || passed === 0 || gateFails ? 1 : 0;
+
+/** Observed (route, status, code) triples that the served /openapi.json does not document. */
+async function undocumentedCodes(): Promise<string[]> {
+  const { servedDocument } = await import("../packages/server/test/helpers/openapi-document.ts");
+  const { documentedCodesGate } = await import("../packages/server/test/helpers/documented-codes-gate.ts");
+  return documentedCodesGate(observations, await servedDocument());
+}

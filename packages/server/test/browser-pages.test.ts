@@ -95,4 +95,19 @@ suite("end-user pages in Chromium", () => {
     assert.match(spent, /This link was already used or replaced\. Ask for a new one\./);
     await page.close();
   });
+
+  test("the reference page at /docs shows each operation's summary and its documented error codes", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${s.url}/docs/`);
+    // Swagger UI renders the served /openapi.json; an operation opens on a click on its summary.
+    const operation = page.locator(".opblock-post", { hasText: "Create a user" }).first();
+    await operation.locator(".opblock-summary").click();
+    const responses = operation.locator(".responses-table");
+    await responses.waitFor();
+    const text = (await responses.textContent()) ?? "";
+    assert.match(text, /409/);
+    assert.match(text, /EnrollPartnerUserFailed \(9055\)/);
+    assert.match(text, /PartnerLoginFailed \(9000\)/);
+    await page.close();
+  });
 });

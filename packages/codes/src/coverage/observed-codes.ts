@@ -17,17 +17,32 @@ export interface Observation {
   readonly value: number;
   /** Which scenario produced it: the test's name or the interface used. */
   readonly source: string;
+  /** The HTTP request that answered it, where there was one: its method, path and status. */
+  readonly request?: ObservedRequest;
+}
+
+export interface ObservedRequest {
+  readonly method: string;
+  /** The path as requested, without the query string (a route template is resolved later). */
+  readonly path: string;
+  readonly status: number;
 }
 
 /** Records that an end-to-end test saw `value`; an unknown code is a test bug and throws. */
-export function recordObservedCode(catalog: CatalogId, value: number, source: string): void {
+export function recordObservedCode(
+  catalog: CatalogId,
+  value: number,
+  source: string,
+  request?: ObservedRequest,
+): void {
   if (byValue(catalog, value) === undefined) {
     throw new RangeError(`observed ${value}, which is not a code of the ${catalog} catalog`);
   }
   const dir = process.env[COVERAGE_DIR_VARIABLE];
   if (dir === undefined || dir === "") return;
   mkdirSync(dir, { recursive: true });
-  const line = `${JSON.stringify({ catalog, value, source } satisfies Observation)}\n`;
+  const observation: Observation = { catalog, value, source, ...(request === undefined ? {} : { request }) };
+  const line = `${JSON.stringify(observation)}\n`;
   appendFileSync(join(dir, `observed-${process.pid}.jsonl`), line);
 }
 

@@ -1,10 +1,13 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
+import { documentOperations } from "./document-operations.ts";
+import { documentedDomains } from "./documented-domains.ts";
 
 /**
  * The OpenAPI 3.1 document, generated from the route schemas (so it cannot drift from what the
- * server validates), served at /openapi.json, with an interactive reference page at /docs.
+ * server validates) and the per-domain docs files (summaries, descriptions, errors, examples),
+ * served at /openapi.json, with an interactive reference page at /docs.
  * Must be registered before the routes it describes.
  */
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
@@ -15,7 +18,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         title: "Tessera API",
         version: "1",
         description:
-          "Every response carries errorCode (0 for success), errorName and errorMessage next to its payload; see docs/status-codes.md.",
+          "Every response carries errorCode (0 for success), errorName and errorMessage next to its payload; each operation lists the codes it can answer, grouped by HTTP status, from the catalog (docs/status-codes.md). Conventions and flows: docs/api.md.",
       },
       components: {
         securitySchemes: {
@@ -25,6 +28,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       security: [{ tenantApiKey: [] }],
     },
   });
+  documentOperations(app, documentedDomains);
   await app.register(swaggerUi, { routePrefix: "/docs" });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 }

@@ -9,7 +9,8 @@ export interface ApiResponse {
 
 /**
  * Real HTTP against a running server. Every response must carry the envelope; its code is
- * recorded for the status-code coverage report, attributed to the calling scenario.
+ * recorded for the status-code coverage report, attributed to the calling scenario, with the
+ * method, path and HTTP status that answered it (for the documented-codes gate).
  */
 export async function apiRequest(
   url: string,
@@ -28,7 +29,12 @@ export async function apiRequest(
   assert.equal(typeof body.errorCode, "number", "errorCode");
   assert.equal(typeof body.errorName, "string", "errorName");
   assert.equal(typeof body.errorMessage, "string", "errorMessage");
-  recordObservedCode("api", body.errorCode, init.scenario);
+  // The request too, so the full run can check that /openapi.json documents this code for its route.
+  recordObservedCode("api", body.errorCode, init.scenario, {
+    method: (init.method ?? "GET").toUpperCase(),
+    path: new URL(url).pathname,
+    status: response.status,
+  });
   return { status: response.status, headers: response.headers, body };
 }
 

@@ -1,0 +1,160 @@
+import type { DomainOperations } from "../openapi/operation-docs.ts";
+
+const authenticator = {
+  serial: "TOTP0001A2B3",
+  type: "totp",
+  username: "alice",
+  enabled: true,
+  activated: true,
+  algorithm: "SHA1",
+  digits: 6,
+  period: 30,
+  counter: null,
+  drift: 0,
+  lockedUntil: null,
+  uses: 0,
+  maxUses: null,
+  createdAt: 1767225600000,
+};
+const uri =
+  "otpauth://totp/acme:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=acme&algorithm=SHA1&digits=6&period=30";
+const byPath = ["SerialNumberNotSpecified", "BogusSerialNumber", "DeviceNotFound"] as const;
+const codeCheck = [
+  "BogusOTP",
+  "DeviceDiabled",
+  "DeviceInvalid",
+  "MaximumFailedOTPRequestsExceeded",
+  "OTPInvalid",
+] as const;
+const readOnly = "Reads only; safe to repeat.";
+
+/** Documentation of authenticators/authenticator-routes.ts and the provisioning-link route. */
+export const authenticatorOperations: DomainOperations = {
+  tag: "authenticators",
+  operations: {
+    "POST /v1/authenticators": {
+      summary: "Create an authenticator (TOTP or HOTP token)",
+      description:
+        "Creates a token, optionally assigned to `username`. Without `secret` a random one is generated and returned once as an otpauth URI and a QR code; the token then waits for activation with codes from the user's app. With `secret` (base32) it is active at once. A serial already taken is DeviceInUse (this tenant) or DeviceAssignedToDifferentPartner.",
+      errors: [
+        "DeviceTypeInvalid",
+        "InvalidDeviceConfig",
+        "SerialNumberNotSpecified",
+        "BogusSerialNumber",
+        "DeviceInUse",
+        "DeviceAssignedToDifferentPartner",
+        "InvalidPartnerUserLogin",
+      ],
+      request: { type: "totp", username: "alice" },
+      response: {
+        authenticator: { ...authenticator, activated: false },
+        provisioningUri: uri,
+        qrCode: "data:image/png;base64,iVBORw0KGgo…",
+      },
+    },
+    "POST /v1/authenticators/import": {
+      summary: "Import hardware tokens from a PSKC file",
+      description:
+        "Imports the tokens of a PSKC (RFC 6030) document, encrypted with `preSharedKey` where the file says so, into the tenant's pool of unassigned tokens. Entries that cannot be imported (serial taken, unsupported parameters) are reported in `rejected` and the others imported; a document that cannot be read at all is InvalidDeviceConfig. A repeat rejects the serials imported the first time.",
+      errors: ["InvalidDeviceConfig"],
+      request: {
+        pskc: '<?xml version="1.0"?><KeyContainer Version="1.0" xmlns="urn:ietf:params:xml:ns:keyprov:pskc">…</KeyContainer>',
+      },
+      response: { imported: 10, rejected: [{ serial: "HW000042", reason: "serial is taken" }] },
+    },
+    "POST /v1/authenticators/assign-next": {
+      summary: "Assign the next pool token to a user",
+      description:
+        "Takes the oldest unassigned token of the pool (of `type`, when given) and assigns it to the user atomically, so concurrent calls never hand out one token twice. An empty pool is NoDevicesAvailable.",
+      errors: ["InvalidPartnerUserLogin", "DeviceTypeInvalid", "NoDevicesAvailable"],
+      request: { username: "alice", type: "hotp" },
+      response: { authenticator: { ...authenticator, type: "hotp", period: null, counter: 0 } },
+    },
+    "GET /v1/authenticators/:serial": {
+      summary: "Read an authenticator",
+      description: `Returns the token with its holder, state, lock and use count (never its secret). ${readOnly}`,
+      errors: [...byPath],
+      response: { authenticator },
+    },
+    "PATCH /v1/authenticators/:serial": {
+      summary: "Change an authenticator's settings",
+      description:
+        "Changes `maxUses`, an HOTP token's `counter` or a TOTP token's `period` (which resets its drift). A setting that does not fit the token's type is OTPTypeInvalid. Applying the same change twice leaves the same state.",
+      errors: [...byPath, "OTPTypeInvalid", "InvalidDeviceConfig"],
+      request: { maxUses: 1000 },
+      response: { authenticator: { ...authenticator, maxUses: 1000 } },
+    },
+    "DELETE /v1/authenticators/:serial": {
+      summary: "Delete an authenticator",
+      description: "Deletes the token and its secret. A repeat is DeviceNotFound.",
+      errors: [...byPath],
+      response: {},
+    },
+    "POST /v1/authenticators/:serial/assign": {
+      summary: "Assign an authenticator to a user",
+      description:
+        "Assigns the token to the user; a token held by another user is DeviceInUse unless `force` moves it. Assigning it to its holder again changes nothing.",
+      errors: [...byPath, "DeviceAssignedToDifferentPartner", "InvalidPartnerUserLogin", "DeviceInUse"],
+      request: { username: "alice", force: false },
+      response: { authenticator },
+    },
+    "POST /v1/authenticators/:serial/unassign": {
+      summary: "Unassign an authenticator",
+      description: "Removes the token from its holder; it stays in the tenant. A repeat changes nothing.",
+      errors: [...byPath],
+      response: { authenticator: { ...authenticator, username: null } },
+    },
+    "POST /v1/authenticators/:serial/enable": {
+      summary: "Enable an authenticator (and clear its lock)",
+      description:
+        "Enables the token and clears any lockout, including the one after the tenant's maxConsecutiveFailures that only an administrator lifts. A repeat changes nothing.",
+      errors: [...byPath],
+      response: { authenticator },
+    },
+    "POST /v1/authenticators/:serial/disable": {
+      summary: "Disable an authenticator",
+      description:
+        "Disables the token: its codes are refused with DeviceDiabled until it is enabled. A repeat changes nothing.",
+      errors: [...byPath],
+      response: { authenticator: { ...authenticator, enabled: false } },
+    },
+    "POST /v1/authenticators/:serial/activate": {
+      summary: "Activate a new authenticator with codes from the app",
+      description:
+        "Proves that the user's app holds the secret: with `otp` one valid code, or with `otp1` and `otp2` two consecutive ones (as the tenant requires), which activates the token and records its drift. A code pair is a guess like any code: it honours the token's lock and counts when wrong. A repeat with the same codes is refused as a replay once the token is active.",
+      errors: [...byPath, ...codeCheck],
+      request: { otp1: "755224", otp2: "287082" },
+      response: { authenticator },
+    },
+    "POST /v1/authenticators/:serial/resync": {
+      summary: "Resynchronise an authenticator",
+      description:
+        "Finds two consecutive codes within the wide resynchronisation window and moves the token's counter or drift there, so a token whose clock or counter ran off works again. Counts as a guess when wrong and honours the token's lock.",
+      errors: [...byPath, ...codeCheck],
+      request: { otp1: "755224", otp2: "287082" },
+      response: { authenticator },
+    },
+    "POST /v1/authenticators/:serial/provisioning-link": {
+      summary: "Create a one-time provisioning link",
+      description:
+        "Creates a link `<publicUrl>/provision/{token}` to send to the user, valid for a limited time; it replaces any earlier link of the token. Opening it shows a button; pressing it gives the token a fresh secret and shows it once.",
+      errors: [...byPath],
+      response: {
+        url: "https://id.acme.example/provision/p_Zx8cV2bN5mQ1wE4rT7yU0i",
+        expiresAt: 1767312000000,
+      },
+    },
+    "GET /v1/authenticators": {
+      summary: "List authenticators",
+      description: `Lists the tenant's tokens, filtered by holder, type or state, a page at a time: follow \`nextCursor\` until it is null. ${readOnly}`,
+      errors: ["InvalidPartnerUserLogin", "DeviceTypeInvalid"],
+      response: { authenticators: [authenticator], nextCursor: null },
+    },
+    "GET /v1/users/:username/authenticators": {
+      summary: "List a user's authenticators",
+      description: `Lists the tokens assigned to the user, a page at a time: follow \`nextCursor\` until it is null. ${readOnly}`,
+      errors: ["InvalidPartnerUserLogin"],
+      response: { authenticators: [authenticator], nextCursor: null },
+    },
+  },
+};

@@ -1,0 +1,36 @@
+import type { DomainOperations } from "../openapi/operation-docs.ts";
+
+/**
+ * Documentation of authenticators/provisioning.ts: the link a person or an app opens. Documented
+ * (not hidden) because authenticator apps call it with `Accept: application/json` and get the
+ * envelope; a browser gets an HTML page with the same codes.
+ */
+const pageErrors = ["MalformedRequest", "NotFound", "DeviceAlreadyProvisioned", "DatabaseError"] as const;
+
+export const provisioningOperations: DomainOperations = {
+  tag: "provisioning links",
+  operations: {
+    "GET /provision/:token": {
+      summary: "Open a provisioning link",
+      description:
+        "Spends nothing (mail and chat scanners open every link): a browser gets a page with a button, an app (`Accept: application/json`) is told to POST the same URL. A link that was used or replaced is DeviceAlreadyProvisioned, an unknown or expired one NotFound. No API key: the link itself is the credential. Safe to repeat.",
+      errors: [...pageErrors],
+      public: true,
+      response: { reveal: "POST this URL to receive the secret; it is shown once", expiresAt: 1767312000000 },
+    },
+    "POST /provision/:token": {
+      summary: "Redeem a provisioning link and receive the secret",
+      description:
+        "Gives the token a fresh secret and shows it once (a QR code and the key on the page; `{serial, provisioningUri, secret}` for an app): Provisioned (201) the first time the token is provisioned, Reprovisioned (200) when it replaces an earlier secret. Redeemed by compare-and-set, so a second or concurrent redemption is DeviceAlreadyProvisioned. The body, if any, may be empty. No API key: the link itself is the credential.",
+      errors: [...pageErrors, "PayloadTooLarge", "UnsupportedMediaType"],
+      outcomes: ["Provisioned", "Reprovisioned"],
+      public: true,
+      response: {
+        serial: "TOTP0001A2B3",
+        provisioningUri:
+          "otpauth://totp/acme:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=acme&algorithm=SHA1&digits=6&period=30",
+        secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+      },
+    },
+  },
+};

@@ -1,0 +1,40 @@
+import { auditOperations } from "../audit/audit-operations.ts";
+import { authenticatorOperations } from "../authenticators/authenticator-operations.ts";
+import { otpOperations } from "../authenticators/otp-operations.ts";
+import { provisioningOperations } from "../authenticators/provisioning-operations.ts";
+import { healthOperations } from "../health/health-operations.ts";
+import { credentialOperations } from "../link/credentials/credential-operations.ts";
+import { dataOperations } from "../link/data/data-operations.ts";
+import { jobOperations } from "../link/jobs/job-operations.ts";
+import { siteOperations } from "../link/sites/site-operations.ts";
+import { webhookOperations } from "../link/webhooks/webhook-operations.ts";
+import { metricsOperations } from "../metrics/metrics-operations.ts";
+import { passwordOperations } from "../passwords/password-operations.ts";
+import { sessionOperations } from "../sessions/session-operations.ts";
+import { tenantOperations } from "../tenants/tenant-operations.ts";
+import { userOperations } from "../users/user-operations.ts";
+import { openApiOperations } from "./openapi-operations.ts";
+import type { DomainOperations } from "./operation-docs.ts";
+
+/**
+ * Every domain's docs file, in the order of the reference. A new route needs an entry in its
+ * domain's file: without one it has no summary, and the OpenAPI test fails.
+ */
+export const documentedDomains: readonly DomainOperations[] = [
+  healthOperations,
+  metricsOperations,
+  openApiOperations,
+  tenantOperations,
+  userOperations,
+  passwordOperations,
+  sessionOperations,
+  authenticatorOperations,
+  otpOperations,
+  provisioningOperations,
+  auditOperations,
+  siteOperations,
+  credentialOperations,
+  jobOperations,
+  dataOperations,
+  webhookOperations,
+];

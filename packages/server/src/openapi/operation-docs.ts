@@ -1,0 +1,48 @@
+import type { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
+
+/** A code of the API catalog by its name (published, alias or Tessera's own). */
+export type CodeName = keyof typeof ApiReturnCode | keyof typeof TesseraApiCode;
+
+/**
+ * The documentation of one operation, kept out of the route files (so routes and their docs can
+ * change independently) and merged into the OpenAPI document by openapi/document-operations.ts.
+ */
+export interface OperationDoc {
+  /** One line. */
+  readonly summary: string;
+  /** What it does, its side effects and whether repeating it is safe. Access and Idempotency-Key are added from the route. */
+  readonly description: string;
+  /**
+   * The refusals this operation answers besides the shared ones (openapi/shared-errors.ts), found
+   * by reading its code paths; each becomes an example under its catalog HTTP status.
+   */
+  readonly errors: readonly CodeName[];
+  /**
+   * The codes of its success answers when they are not plain Success (0): published outcomes such
+   * as Provisioned or PartnerUserChangedPassword, each under its catalog HTTP status.
+   */
+  readonly outcomes?: readonly CodeName[];
+  /** An example request body. */
+  readonly request?: Readonly<Record<string, unknown>>;
+  /** An example success payload, without the envelope (which is added). */
+  readonly response?: Readonly<Record<string, unknown>>;
+  /** Reached without an API key (operations endpoints, links people open): `security: []`. */
+  readonly public?: true;
+  /** A success answer that is not the JSON envelope (metrics, the reference page). */
+  readonly content?: { readonly mediaType: string; readonly example: string; readonly description: string };
+}
+
+/** A route kept out of the reference, with the reason. */
+export interface HiddenOperation {
+  readonly hidden: string;
+}
+
+export type OperationEntry = OperationDoc | HiddenOperation;
+
+/** One domain's operations, keyed "METHOD /full/path" in Fastify's URL form (`:param`). */
+export interface DomainOperations {
+  readonly tag: string;
+  readonly operations: Readonly<Record<string, OperationEntry>>;
+}
+
+export const isHidden = (entry: OperationEntry): entry is HiddenOperation => "hidden" in entry;

@@ -1,0 +1,69 @@
+import type { DomainOperations } from "../openapi/operation-docs.ts";
+
+const tenant = {
+  id: "9b2f4c1e-7a3d-4e5f-8a6b-1c2d3e4f5a6b",
+  name: "acme",
+  disabled: false,
+  expiresAt: null,
+  allowedIpRanges: ["203.0.113.0/24"],
+  allowedEmailDomains: ["acme.example"],
+  passwordMaxFailures: 5,
+  lockoutBaseSeconds: 60,
+  passwordMaxAgeDays: null,
+  otpMaxFailures: 5,
+  otpLockoutSeconds: 60,
+  createdAt: 1767225600000,
+  maxConsecutiveFailures: 100,
+};
+const key = {
+  id: "k3x9q2m7w4t8v1z6",
+  name: "login page",
+  scopes: ["auth"],
+  createdAt: 1767225600000,
+  revokedAt: null,
+  lastUsedAt: null,
+};
+
+/** Documentation of tenants/tenant-routes.ts: the calling tenant's settings and API keys. */
+export const tenantOperations: DomainOperations = {
+  tag: "tenant",
+  operations: {
+    "GET /v1/tenant": {
+      summary: "Read the calling tenant's settings",
+      description:
+        "Returns the tenant the API key belongs to, with its lockout, password-age and address settings. Reads only; safe to repeat.",
+      errors: [],
+      response: { tenant },
+    },
+    "PATCH /v1/tenant": {
+      summary: "Change the calling tenant's settings",
+      description:
+        "Changes the fields given (allowed IP ranges, allowed e-mail domains, password and one-time-code lockout limits, password age) and returns the tenant. Narrowing `allowedIpRanges` takes effect at the next request, including for the caller. Applying the same change twice leaves the same state.",
+      errors: [],
+      request: { allowedIpRanges: ["203.0.113.0/24"], passwordMaxFailures: 5 },
+      response: { tenant },
+    },
+    "POST /v1/api-keys": {
+      summary: "Create an API key",
+      description:
+        "Creates a new API key for the tenant with the given scopes (`auth` when none are given) and returns it once: only its SHA-256 is stored. Only an `admin` key manages keys, so a narrower key cannot mint a wider one.",
+      errors: [],
+      request: { name: "login page", scopes: ["auth"] },
+      response: { apiKey: "tsk_k3x9q2m7w4t8v1z6_Jx2vQm8rT5yW1nB4cE7gH0kL3oP6sU9xA2dF5hJ8mN1", key },
+    },
+    "GET /v1/api-keys": {
+      summary: "List the tenant's API keys",
+      description:
+        "Lists the tenant's API keys (never the keys themselves) with their scopes, creation, revocation and last use. Reads only; safe to repeat.",
+      errors: [],
+      response: { apiKeys: [key] },
+    },
+    "DELETE /v1/api-keys/:id": {
+      summary: "Revoke an API key",
+      description:
+        "Revokes the key at once: the next request with it is 401 PartnerLoginFailed. Revoking a key that is already revoked, or unknown, is 404 NotFound, so a repeat tells that the first call worked.",
+      errors: ["NotFound"],
+      response: {},
+    },
+  },
+};

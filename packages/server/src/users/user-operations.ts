@@ -1,0 +1,92 @@
+import type { DomainOperations } from "../openapi/operation-docs.ts";
+
+export const exampleUser = {
+  id: "5d1c7e2a-3b4f-4a6c-9d8e-0f1a2b3c4d5e",
+  username: "alice",
+  email: "alice@acme.example",
+  mobile: "+14155550100",
+  firstName: "Alice",
+  lastName: "Liddell",
+  disabled: false,
+  expiresAt: null,
+  hasPassword: true,
+  passwordChangedAt: 1767225600000,
+  lockedUntil: null,
+  createdAt: 1767225600000,
+  updatedAt: 1767225600000,
+};
+const newUser = {
+  username: "alice",
+  email: "alice@acme.example",
+  firstName: "Alice",
+  lastName: "Liddell",
+  password: "correct horse battery staple",
+};
+
+/** Documentation of users/user-routes.ts. */
+export const userOperations: DomainOperations = {
+  tag: "users",
+  operations: {
+    "POST /v1/users": {
+      summary: "Create a user",
+      description:
+        "Creates a user (username case-insensitive; password hashed with Argon2id). With `sendEnrolmentEmail` the user exists only if the enrolment e-mail went out. A taken username is 409 EnrollPartnerUserFailed, so a blind retry without Idempotency-Key cannot create a second user.",
+      errors: [
+        "InvalidPartnerUserLogin",
+        "PartnerUserLoginFailedInvalidDomain",
+        "EnrollPartnerUserFailed",
+        "EnrollUserSendNotoficationFailed",
+      ],
+      request: newUser,
+      response: { user: exampleUser },
+    },
+    "POST /v1/users/import": {
+      summary: "Create up to 1,000 users at once",
+      description:
+        "Creates each row like POST /v1/users; a row that cannot be created (taken or malformed username, domain not allowed, e-mail not sent) is reported in `rejected` with EnrollUserFailed and the others are still created. A repeat rejects the rows created the first time as taken.",
+      errors: [],
+      request: { users: [newUser, { username: "bob", email: "bob@acme.example" }] },
+      response: {
+        created: 1,
+        rejected: [
+          {
+            row: 1,
+            username: "bob",
+            errorCode: 9057,
+            errorName: "EnrollUserFailed",
+            errorMessage: "username bob is already taken",
+          },
+        ],
+      },
+    },
+    "GET /v1/users/:username": {
+      summary: "Read a user",
+      description:
+        "Returns one user of the tenant by username (case-insensitive). Reads only; safe to repeat.",
+      errors: ["InvalidPartnerUserLogin"],
+      response: { user: exampleUser },
+    },
+    "GET /v1/users": {
+      summary: "List or search users",
+      description:
+        "Lists the tenant's users by username, or searches by username or e-mail with `*` and `?` wildcards (case-insensitive), a page at a time: follow `nextCursor` until it is null. Reads only; safe to repeat.",
+      errors: [],
+      response: { users: [exampleUser], nextCursor: null },
+    },
+    "PATCH /v1/users/:username": {
+      summary: "Change a user",
+      description:
+        'Changes the fields given; `{"unlock": true}` clears a password lockout. Applying the same change twice leaves the same state.',
+      errors: ["InvalidPartnerUserLogin"],
+      request: { email: "alice@acme.example", disabled: false, unlock: true },
+      response: { user: exampleUser },
+    },
+    "DELETE /v1/users/:username": {
+      summary: "Delete a user",
+      description:
+        "Deletes the user with their sessions and recovery requests; their tokens are unassigned and disabled, never returned to the pool. A repeat is 404 InvalidPartnerUserLogin.",
+      errors: ["InvalidPartnerUserLogin"],
+      response: {},
+    },
+  },
+};
