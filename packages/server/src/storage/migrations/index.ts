@@ -6,6 +6,7 @@ import { attemptLimits } from "./004-attempt-limits.ts";
 import { accessControl } from "./005-access-control.ts";
 import { tokenPool } from "./006-token-pool.ts";
 import { idempotencyClaims } from "./007-idempotency-claims.ts";
+import { pagingIndexes } from "./010-paging-indexes.ts";
 
 /** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   "005-access-control": accessControl,
   "006-token-pool": tokenPool,
   "007-idempotency-claims": idempotencyClaims,
+  "010-paging-indexes": pagingIndexes,
 };
 
 export const migrationProvider: MigrationProvider = {
