@@ -74,6 +74,9 @@ export function decodeCursor(
     const ok = shape[i] === "number" ? Number.isSafeInteger(part) : typeof part === "string";
     if (!ok) throw refuse();
   }
+  // Only the exact text this module gave out: base64 decoding ignores stray trailing characters
+  // and JSON ignores spacing, so a cursor must also encode back to itself.
+  if (encodeCursor(key as CursorKey) !== cursor) throw refuse();
   return key as CursorKey;
 }
 

@@ -54,13 +54,16 @@ const split = <T>(rows: T[], isExpected: (i: number) => boolean) => ({
   other: rows.filter((_r, i) => !isExpected(i)),
 });
 
-async function user(f: Fill, name = `u${hexId()}`) {
-  const row = await insertUser(f.db, f.tenantId, { username: name }, f.server.clock.now());
+/** Where rows are written: a fill, or a command-line test's own database. */
+export type Owner = Pick<Fill, "db" | "tenantId">;
+
+export async function user(f: Owner, now: number, name = `u${hexId()}`) {
+  const row = await insertUser(f.db, f.tenantId, { username: name }, now);
   if (row === undefined) throw new Error(`user ${name} exists`);
   return row;
 }
 
-async function credential(f: Fill, userId: string, t: number, id = hexId()) {
+export async function credential(f: Owner, userId: string, t: number, id = hexId()) {
   await f.db
     .insertInto("link_credentials")
     .values({
@@ -76,6 +79,36 @@ async function credential(f: Fill, userId: string, t: number, id = hexId()) {
       synced_until: null,
       created_at: t,
       updated_at: t,
+    })
+    .execute();
+  return id;
+}
+
+/** A finished job, so that no worker picks it up while a test reads it. */
+export async function finishedJob(f: Owner, credentialId: string, t: number, id = hexId()) {
+  await f.db
+    .insertInto("link_jobs")
+    .values({
+      id,
+      tenant_id: f.tenantId,
+      credential_id: credentialId,
+      site_id: "sandbox-bank",
+      phase: "done",
+      step: "login",
+      status: 200,
+      attempt: 1,
+      run_after: t,
+      lease_owner: null,
+      lease_expires_at: null,
+      active_credential_id: null,
+      session_enc: null,
+      question: null,
+      question_expires_at: null,
+      answer_enc: null,
+      event_seq: 0,
+      created_at: t,
+      updated_at: t,
+      finished_at: t,
     })
     .execute();
   return id;
@@ -131,7 +164,7 @@ export const pagedLists: readonly PagedList[] = [
     maxLimit: 200,
     async fill(f) {
       const rows = rowsFor(f).map((i) => `${i < f.count ? "p" : "q"}${hexId()}`);
-      for (const name of rows) await user(f, name);
+      for (const name of rows) await user(f, f.server.clock.now(), name);
       const { mine, other } = split(rows, isListed(f));
       return { path: "/v1/users?query=p*", expected: mine.toSorted(), excluded: other };
     },
@@ -192,7 +225,7 @@ export const pagedLists: readonly PagedList[] = [
     defaultLimit: 100,
     maxLimit: 500,
     async fill(f) {
-      const [listed, decoy] = [await user(f), await user(f)];
+      const [listed, decoy] = [await user(f, f.server.clock.now()), await user(f, f.server.clock.now())];
       const rows = [];
       for (const i of rowsFor(f)) {
         const t = at(f, i);
@@ -213,39 +246,14 @@ export const pagedLists: readonly PagedList[] = [
     defaultLimit: 50,
     maxLimit: 200,
     async fill(f) {
-      const owner = await user(f);
+      const owner = await user(f, f.server.clock.now());
       const now = f.server.clock.now();
       const [listed, decoy] = [await credential(f, owner.id, now), await credential(f, owner.id, now)];
       const rows = [];
       for (const i of rowsFor(f)) {
         const t = at(f, i);
         const id = hexId();
-        // Finished jobs, so that no worker picks them up while the test reads them.
-        await f.db
-          .insertInto("link_jobs")
-          .values({
-            id,
-            tenant_id: f.tenantId,
-            credential_id: isListed(f)(i) ? listed : decoy,
-            site_id: "sandbox-bank",
-            phase: "done",
-            step: "login",
-            status: 200,
-            attempt: 1,
-            run_after: t,
-            lease_owner: null,
-            lease_expires_at: null,
-            active_credential_id: null,
-            session_enc: null,
-            question: null,
-            question_expires_at: null,
-            answer_enc: null,
-            event_seq: 0,
-            created_at: t,
-            updated_at: t,
-            finished_at: t,
-          })
-          .execute();
+        await finishedJob(f, isListed(f)(i) ? listed : decoy, t, id);
         rows.push({ t, id });
       }
       const { mine, other } = split(rows, isListed(f));
@@ -266,7 +274,7 @@ export const pagedLists: readonly PagedList[] = [
     defaultLimit: 100,
     maxLimit: 500,
     async fill(f) {
-      const owner = await user(f);
+      const owner = await user(f, f.server.clock.now());
       const now = f.server.clock.now();
       const [listed, decoy] = [await credential(f, owner.id, now), await credential(f, owner.id, now)];
       const rows = [];
@@ -289,7 +297,7 @@ export const pagedLists: readonly PagedList[] = [
     defaultLimit: 100,
     maxLimit: 500,
     async fill(f) {
-      const owner = await user(f);
+      const owner = await user(f, f.server.clock.now());
       const now = f.server.clock.now();
       const cred = await credential(f, owner.id, now);
       const [listed, decoy] = [await account(f, cred, owner.id, now), await account(f, cred, owner.id, now)];
