@@ -358,7 +358,7 @@ for (const backend of backends) {
     });
 
     test("api-key list and link jobs show every row, past one page of the store (500) and the old cut-off of 50 jobs", async () => {
-      const { tenant } = await s.tenant("initech");
+      const { tenant } = await s.tenant("many-rows");
       const { db } = s.server.ctx.database;
       const owner = { db, tenantId: tenant.id };
       const now = s.clock.now();
@@ -367,7 +367,7 @@ for (const backend of backends) {
       const credentialId = await credential(owner, (await user(owner, now)).id, now);
       const jobIds: string[] = [];
       for (let i = 0; i < 502; i += 1) jobIds.push(await finishedJob(owner, credentialId, now + (i >> 1)));
-      const keys = await runCli([...data, "api-key", "list", "--tenant", "initech", "--json"], {
+      const keys = await runCli([...data, "api-key", "list", "--tenant", "many-rows", "--json"], {
         env,
         scenario: "cli: api key list",
       });
@@ -375,7 +375,7 @@ for (const backend of backends) {
       const listed = (JSON.parse(keys.stdout) as { apiKeys: { id: string }[] }).apiKeys.map((k) => k.id);
       assert.equal(listed.length, 502, "the tenant's first key and the 501 created");
       assert.equal(new Set(listed).size, 502, "each key once");
-      const jobs = await runCli([...data, "link", "jobs", "--tenant", "initech", "--json"], {
+      const jobs = await runCli([...data, "link", "jobs", "--tenant", "many-rows", "--json"], {
         env,
         scenario: "cli: link jobs",
       });

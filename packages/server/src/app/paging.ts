@@ -47,7 +47,7 @@ export function encodeCursor(key: CursorKey): string {
 
 const foreignCursor = (field: string) =>
   new TesseraError(TesseraApiCode.MalformedRequest, {
-    message: "cursor is not one this list gave out; pass nextCursor unchanged",
+    message: `${field} is not a cursor this list gave out; pass nextCursor unchanged`,
     field,
   });
 
