@@ -91,7 +91,7 @@ for (const backend of backends) {
         await s.api("GET", `/v1/users/u${i}`, { apiKey: a.apiKey, scenario: "audit: setup" });
       await s.api("GET", "/v1/users/other", { apiKey: b.apiKey, scenario: "audit: setup" });
       const seen: Event[] = [];
-      let cursor: number | null = null;
+      let cursor: string | null = null;
       do {
         const page = await s.api(
           "GET",
@@ -99,7 +99,7 @@ for (const backend of backends) {
           { apiKey: a.apiKey, scenario: "audit: page" },
         );
         seen.push(...(page.body.events as Event[]));
-        cursor = page.body.nextCursor as number | null;
+        cursor = page.body.nextCursor as string | null;
       } while (cursor !== null);
       assert.deepEqual(
         seen.map((e) => e.subject),

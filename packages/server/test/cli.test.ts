@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { recordObservedCode } from "@tessera/codes/coverage";
+import { createApiKey } from "../src/tenants/api-keys.ts";
+import { credential, finishedJob, user } from "./helpers/paged-lists.ts";
 import { runCli } from "./helpers/run-cli.ts";
 import { type SmtpSink, startSmtpSink } from "./helpers/smtp-sink.ts";
 import { backends } from "./helpers/test-database.ts";
@@ -349,6 +351,34 @@ for (const backend of backends) {
       assert.equal(bad.status, 1);
       assert.equal(JSON.parse(bad.stdout).errorCode, TesseraApiCode.MalformedRequest);
       assert.match(JSON.parse(bad.stdout).errorMessage, /--scope root/);
+    });
+
+    test("api-key list and link jobs show every row, past one page of the store (500) and the old cut-off of 50 jobs", async () => {
+      const { tenant } = await s.tenant("many-rows");
+      const { db } = s.server.ctx.database;
+      const owner = { db, tenantId: tenant.id };
+      const now = s.clock.now();
+      // Two rows per millisecond, so that a page boundary falls between rows of one time.
+      for (let i = 0; i < 501; i += 1) await createApiKey(db, tenant.id, `k${i}`, ["auth"], now + (i >> 1));
+      const credentialId = await credential(owner, (await user(owner, now)).id, now);
+      const jobIds: string[] = [];
+      for (let i = 0; i < 502; i += 1) jobIds.push(await finishedJob(owner, credentialId, now + (i >> 1)));
+      const keys = await runCli([...data, "api-key", "list", "--tenant", "many-rows", "--json"], {
+        env,
+        scenario: "cli: api key list",
+      });
+      assert.equal(keys.status, 0, keys.stderr);
+      const listed = (JSON.parse(keys.stdout) as { apiKeys: { id: string }[] }).apiKeys.map((k) => k.id);
+      assert.equal(listed.length, 502, "the tenant's first key and the 501 created");
+      assert.equal(new Set(listed).size, 502, "each key once");
+      const jobs = await runCli([...data, "link", "jobs", "--tenant", "many-rows", "--json"], {
+        env,
+        scenario: "cli: link jobs",
+      });
+      assert.equal(jobs.status, 0, jobs.stderr);
+      const shown = (JSON.parse(jobs.stdout) as { id: string }[]).map((j) => j.id);
+      assert.equal(shown.length, 502);
+      assert.deepEqual(new Set(shown), new Set(jobIds), "each job once");
     });
 
     test("--help describes every api-key and tenant command, and says a key without --scope is auth-only", async () => {

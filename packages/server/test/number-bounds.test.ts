@@ -222,7 +222,7 @@ for (const backend of backends) {
         );
       const r = await call(
         "GET",
-        `/v1/audit?from=0&to=${MAX_EPOCH_MS}&resultCode=${MAX_INT32}&cursor=${Number.MAX_SAFE_INTEGER}`,
+        `/v1/audit?from=0&to=${MAX_EPOCH_MS}&resultCode=${MAX_INT32}&limit=500`,
         undefined,
         "bounds: audit",
       );

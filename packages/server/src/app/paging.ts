@@ -45,6 +45,12 @@ export function encodeCursor(key: CursorKey): string {
   return Buffer.from(JSON.stringify(key)).toString("base64url");
 }
 
+const foreignCursor = (field: string) =>
+  new TesseraError(TesseraApiCode.MalformedRequest, {
+    message: `${field} is not a cursor this list gave out; pass nextCursor unchanged`,
+    field,
+  });
+
 /**
  * The sort key a cursor carries, checked against the shape the route expects (`string` or
  * `number` per position). A cursor that was not made by this route is a 400 naming the field,
@@ -56,11 +62,7 @@ export function decodeCursor(
   field = "querystring.cursor",
 ): CursorKey | undefined {
   if (cursor === undefined) return undefined;
-  const refuse = () =>
-    new TesseraError(TesseraApiCode.MalformedRequest, {
-      message: "cursor is not one this list gave out; pass nextCursor unchanged",
-      field,
-    });
+  const refuse = () => foreignCursor(field);
   let key: unknown;
   try {
     key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
@@ -72,6 +74,9 @@ export function decodeCursor(
     const ok = shape[i] === "number" ? Number.isSafeInteger(part) : typeof part === "string";
     if (!ok) throw refuse();
   }
+  // Only the exact text this module gave out: base64 decoding ignores stray trailing characters
+  // and JSON ignores spacing, so a cursor must also encode back to itself.
+  if (encodeCursor(key as CursorKey) !== cursor) throw refuse();
   return key as CursorKey;
 }
 
@@ -90,4 +95,43 @@ export function pageOf<Row>(
     page,
     nextCursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null,
   };
+}
+
+/**
+ * A list's cursors, bound to the list by its name: the name travels as the first part of the key,
+ * so a cursor of another list (whose key may have the same shape) is refused as a 400 instead of
+ * being read as a position in this one.
+ */
+export function listCursor(list: string, shape: readonly ("string" | "number")[]) {
+  return {
+    decode(cursor: string | undefined): CursorKey | undefined {
+      const key = decodeCursor(cursor, ["string", ...shape]);
+      if (key === undefined) return undefined;
+      if (key[0] !== list) throw foreignCursor("querystring.cursor");
+      return key.slice(1);
+    },
+    page<Row>(rows: readonly Row[], limit: number, keyOf: (row: Row) => CursorKey) {
+      return pageOf(rows, limit, (row) => [list, ...keyOf(row)]);
+    },
+  };
+}
+
+/**
+ * Every row of a list, read page by page through `read` (which gets the key to continue after),
+ * for the command line: it shows everything, never a first page only.
+ */
+export async function readAllPages<Row>(
+  read: (after: CursorKey | undefined, limit: number) => Promise<readonly Row[]>,
+  keyOf: (row: Row) => CursorKey,
+  pageSize = 500,
+): Promise<Row[]> {
+  const all: Row[] = [];
+  let after: CursorKey | undefined;
+  for (;;) {
+    const rows = await read(after, pageSize);
+    all.push(...rows);
+    const last = rows.at(-1);
+    if (rows.length < pageSize || last === undefined) return all;
+    after = keyOf(last);
+  }
 }

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import { success } from "../app/envelope.ts";
+import { listCursor, nextCursorProperty, pageQueryProperties } from "../app/paging.ts";
 import { epochMs, MAX_INT32, okResponse } from "../app/route-schemas.ts";
 
 const eventSchema = {
@@ -25,10 +26,13 @@ type AuditQuery = {
   actor?: string;
   resultCode?: number;
   limit?: number;
-  cursor?: number;
+  cursor?: string;
 };
 
-/** The calling tenant's own audit events, newest first, with filters and a cursor. */
+/** Events are keyed by their sequence number alone: it is unique and gives the trail's order. */
+const auditCursor = listCursor("audit", ["number"]);
+
+/** The calling tenant's own audit events, newest first, with filters, paged by the opaque cursor convention. */
 export const auditRoutes: FastifyPluginAsync = async (app) => {
   app.get<{ Querystring: AuditQuery }>(
     "/audit",
@@ -43,15 +47,14 @@ export const auditRoutes: FastifyPluginAsync = async (app) => {
             subject: { type: "string", maxLength: 400 },
             actor: { type: "string", maxLength: 200 },
             resultCode: { type: "integer", minimum: -MAX_INT32 - 1, maximum: MAX_INT32 },
-            limit: { type: "integer", minimum: 1, maximum: 500 },
-            cursor: { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+            ...pageQueryProperties(100, 500),
           },
           additionalProperties: false,
         },
         response: {
           200: okResponse({
             events: { type: "array", items: eventSchema },
-            nextCursor: { type: ["integer", "null"] },
+            ...nextCursorProperty,
           }),
         },
       },
@@ -69,12 +72,13 @@ export const auditRoutes: FastifyPluginAsync = async (app) => {
       if (q.subject !== undefined) query = query.where("subject", "=", q.subject);
       if (q.actor !== undefined) query = query.where("actor", "=", q.actor);
       if (q.resultCode !== undefined) query = query.where("result_code", "=", q.resultCode);
-      if (q.cursor !== undefined) query = query.where("seq", "<", q.cursor);
+      const after = auditCursor.decode(q.cursor)?.[0];
+      if (after !== undefined) query = query.where("seq", "<", after as number);
       const rows = await query
         .orderBy("seq", "desc")
         .limit(limit + 1)
         .execute();
-      const page = rows.slice(0, limit);
+      const { page, nextCursor } = auditCursor.page(rows, limit, (r) => [r.seq]);
       return success({
         events: page.map((r) => ({
           seq: r.seq,
@@ -87,7 +91,7 @@ export const auditRoutes: FastifyPluginAsync = async (app) => {
           durationMs: r.duration_ms,
           requestId: r.request_id,
         })),
-        nextCursor: rows.length > limit ? (page.at(-1)?.seq ?? null) : null,
+        nextCursor,
       });
     },
   );

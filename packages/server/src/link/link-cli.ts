@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { ApiReturnCode, CredentialStatus, describe, TesseraApiCode, TesseraError } from "@tessera/codes";
 import { Command } from "commander";
+import { readAllPages } from "../app/paging.ts";
 import type { ServerContext } from "../app/server-context.ts";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
 import { requireTenant } from "../tenants/tenant-cli.ts";
@@ -168,14 +169,23 @@ export function linkCommand(): Command {
 
   link
     .command("jobs")
-    .description("list a tenant's recent sync jobs")
+    .description("list a tenant's sync jobs, newest first (all of them)")
     .requiredOption("--tenant <tenant>", "tenant id or name")
     .option("--credential <id>", "only this credential's jobs")
     .option("--json", "print JSON")
     .action(async (o: { tenant: string; credential?: string; json?: boolean }, command: Command) =>
       withContext(command, async (ctx) => {
         const tenant = await requireTenant(ctx, o.tenant);
-        const jobs = (await listJobs(ctx.database.db, tenant.id, o.credential, 50)).map(jobView);
+        const rows = await readAllPages(
+          (after, limit) =>
+            listJobs(ctx.database.db, tenant.id, {
+              credentialId: o.credential,
+              after: after as [number, string] | undefined,
+              limit,
+            }),
+          (job) => [job.created_at, job.id],
+        );
+        const jobs = rows.map(jobView);
         printJsonOrLines(Boolean(o.json), jobs, () =>
           jobs.map(
             (j) =>

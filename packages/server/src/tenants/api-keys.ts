@@ -116,13 +116,22 @@ const keyQuery = perDatabase((db: Kysely<Schema>) =>
   ),
 );
 
-export async function listApiKeys(db: Kysely<Schema>, tenantId: string): Promise<ApiKeyRecord[]> {
-  const rows = await db
-    .selectFrom("api_keys")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .orderBy("created_at")
-    .execute();
+/**
+ * A page of a tenant's API keys, oldest first: `limit` keys after the key `after` ([createdAt, id]);
+ * keys created in the same millisecond are ordered by id, so the order is total.
+ */
+export async function listApiKeys(
+  db: Kysely<Schema>,
+  tenantId: string,
+  page: { after?: readonly [number, string] | undefined; limit: number },
+): Promise<ApiKeyRecord[]> {
+  let query = db.selectFrom("api_keys").selectAll().where("tenant_id", "=", tenantId);
+  const after = page.after;
+  if (after !== undefined)
+    query = query.where(({ eb, refTuple, tuple }) =>
+      eb(refTuple("created_at", "id"), ">", tuple(after[0], after[1])),
+    );
+  const rows = await query.orderBy("created_at").orderBy("id").limit(page.limit).execute();
   return rows.map((r) => ({
     id: r.id,
     name: r.name,

@@ -1,5 +1,6 @@
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import { Command } from "commander";
+import { readAllPages } from "../app/paging.ts";
 import type { ServerContext } from "../app/server-context.ts";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
 import { parseRfc3339 } from "../cli/rfc3339-time.ts";
@@ -234,7 +235,12 @@ export function apiKeyCommand(): Command {
     .option("--json", "print JSON")
     .action(async (options: { tenant: string; json?: boolean }, command: Command) =>
       withContext(command, async (ctx) => {
-        const apiKeys = await listApiKeys(ctx.database.db, (await requireTenant(ctx, options.tenant)).id);
+        const tenant = await requireTenant(ctx, options.tenant);
+        const apiKeys = await readAllPages(
+          (after, limit) =>
+            listApiKeys(ctx.database.db, tenant.id, { after: after as [number, string] | undefined, limit }),
+          (key) => [key.createdAt, key.id],
+        );
         printJsonOrLines(Boolean(options.json), { apiKeys }, () =>
           apiKeys.map(
             (k) => `${k.id}  ${k.name}  [${k.scopes.join(" ")}]${k.revokedAt === null ? "" : "  REVOKED"}`,

@@ -1,6 +1,7 @@
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync } from "fastify";
 import { success } from "../app/envelope.ts";
+import { listCursor, nextCursorProperty, pageQueryProperties } from "../app/paging.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
 import { isValidIpRange } from "./ip-ranges.ts";
@@ -8,6 +9,7 @@ import { type Scope, scopesSchema } from "./key-scopes.ts";
 import { type TenantSettings, updateTenant } from "./tenant-store.ts";
 import { apiKeySchema, tenantSchema } from "./tenant-view.ts";
 
+const apiKeyCursor = listCursor("api-keys", ["number", "string"]);
 const domainPattern = "^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$";
 
 /** The calling tenant's own settings and API keys. Tenants are created by the operator (CLI). */
@@ -85,11 +87,29 @@ export const tenantRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.get(
+  app.get<{ Querystring: { limit?: number; cursor?: string } }>(
     "/api-keys",
-    { schema: { response: { 200: okResponse({ apiKeys: { type: "array", items: apiKeySchema } }) } } },
-    async (request) =>
-      success({ apiKeys: await listApiKeys(request.server.ctx.database.db, request.tenant.id) }),
+    {
+      schema: {
+        querystring: {
+          type: "object",
+          properties: pageQueryProperties(50, 200),
+          additionalProperties: false,
+        },
+        response: {
+          200: okResponse({ apiKeys: { type: "array", items: apiKeySchema }, ...nextCursorProperty }),
+        },
+      },
+    },
+    async (request) => {
+      const limit = request.query.limit ?? 50;
+      const rows = await listApiKeys(request.server.ctx.database.db, request.tenant.id, {
+        after: apiKeyCursor.decode(request.query.cursor) as [number, string] | undefined,
+        limit: limit + 1,
+      });
+      const { page, nextCursor } = apiKeyCursor.page(rows, limit, (key) => [key.createdAt, key.id]);
+      return success({ apiKeys: page, nextCursor });
+    },
   );
 
   app.delete<{ Params: { id: string } }>(

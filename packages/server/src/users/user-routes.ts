@@ -1,7 +1,7 @@
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { success } from "../app/envelope.ts";
-import { decodeCursor, nextCursorProperty, pageOf, pageQueryProperties } from "../app/paging.ts";
+import { listCursor, nextCursorProperty, pageQueryProperties } from "../app/paging.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
 import { type EnrolmentRequest, enrolUser } from "./enrol-user.ts";
 import { enrolmentSchema } from "./enrolment-schema.ts";
@@ -32,6 +32,7 @@ export async function userFromPath(request: FastifyRequest<UsernameParams>): Pro
 }
 
 const createBody = enrolmentSchema;
+const userCursor = listCursor("users", ["string"]);
 
 export const userRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Body: EnrolmentRequest }>(
@@ -114,9 +115,9 @@ export const userRoutes: FastifyPluginAsync = async (app) => {
         by: request.query.by ?? "username",
         pattern: request.query.query,
         limit: limit + 1,
-        after: decodeCursor(request.query.cursor, ["string"])?.[0] as string | undefined,
+        after: userCursor.decode(request.query.cursor)?.[0] as string | undefined,
       });
-      const { page, nextCursor } = pageOf(rows, limit, (user) => [user.username]);
+      const { page, nextCursor } = userCursor.page(rows, limit, (user) => [user.username]);
       return success({ users: page.map(userView), nextCursor });
     },
   );

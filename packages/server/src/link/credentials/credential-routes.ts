@@ -1,6 +1,7 @@
 import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { envelope, success } from "../../app/envelope.ts";
+import { listCursor, nextCursorProperty, pageQueryProperties } from "../../app/paging.ts";
 import { body, okResponse } from "../../app/route-schemas.ts";
 import { userFromRequest, usernameOf } from "../../users/user-from-request.ts";
 import { jobSchema, jobView } from "../jobs/job-view.ts";
@@ -26,6 +27,9 @@ export async function credentialFromPath(request: FastifyRequest<IdParams>): Pro
     });
   return row;
 }
+
+/** Oldest first; credentials created in the same millisecond are ordered by id. */
+const credentialCursor = listCursor("credentials", ["number", "string"]);
 
 const connectResponse = okResponse({
   credential: credentialSchema,
@@ -64,20 +68,27 @@ export const credentialRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.get<{ Querystring: { user?: string; site?: string } }>(
+  app.get<{ Querystring: { user?: string; site?: string; limit?: number; cursor?: string } }>(
     "/credentials",
     {
       schema: {
         querystring: {
           type: "object",
-          properties: { user: { type: "string", maxLength: 300 }, site: { type: "string", maxLength: 100 } },
+          properties: {
+            user: { type: "string", maxLength: 300 },
+            site: { type: "string", maxLength: 100 },
+            ...pageQueryProperties(100, 500),
+          },
           additionalProperties: false,
         },
-        response: { 200: okResponse({ credentials: { type: "array", items: credentialSchema } }) },
+        response: {
+          200: okResponse({ credentials: { type: "array", items: credentialSchema }, ...nextCursorProperty }),
+        },
       },
     },
     async (request) => {
       const { db } = request.server.ctx.database;
+      const limit = request.query.limit ?? 100;
       let query = db
         .selectFrom("link_credentials")
         .innerJoin("users", "users.id", "link_credentials.user_id")
@@ -87,8 +98,22 @@ export const credentialRoutes: FastifyPluginAsync = async (app) => {
       if (request.query.user !== undefined) query = query.where("users.username", "=", request.query.user);
       if (request.query.site !== undefined)
         query = query.where("link_credentials.site_id", "=", request.query.site);
-      const rows = await query.orderBy("link_credentials.created_at").limit(500).execute();
-      return success({ credentials: rows.map((row) => credentialView(row, row.username)) });
+      const after = credentialCursor.decode(request.query.cursor);
+      if (after !== undefined)
+        query = query.where(({ eb, refTuple, tuple }) =>
+          eb(
+            refTuple("link_credentials.created_at", "link_credentials.id"),
+            ">",
+            tuple(after[0] as number, after[1] as string),
+          ),
+        );
+      const rows = await query
+        .orderBy("link_credentials.created_at")
+        .orderBy("link_credentials.id")
+        .limit(limit + 1)
+        .execute();
+      const { page, nextCursor } = credentialCursor.page(rows, limit, (row) => [row.created_at, row.id]);
+      return success({ credentials: page.map((row) => credentialView(row, row.username)), nextCursor });
     },
   );
 

@@ -1,9 +1,10 @@
 import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync } from "fastify";
 import { success } from "../../app/envelope.ts";
+import { listCursor, nextCursorProperty, pageQueryProperties } from "../../app/paging.ts";
 import { okResponse } from "../../app/route-schemas.ts";
 
-/** Accounts and transactions, read with filters; transactions newest first with a cursor. */
+/** Accounts and transactions, read with filters; both paged (limit, cursor). */
 const accountSchema = {
   type: "object",
   properties: {
@@ -37,34 +38,32 @@ const transactionSchema = {
 const day = { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$", maxLength: 10 } as const;
 const id = { type: "string", maxLength: 64 } as const;
 
-const cursorCodec = {
-  encode: (date: string, rowId: string) => Buffer.from(`${date}|${rowId}`).toString("base64url"),
-  decode(cursor: string): [string, string] {
-    const [date, rowId] = Buffer.from(cursor, "base64url").toString().split("|");
-    if (date === undefined || rowId === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(date))
-      throw new TesseraError(TesseraApiCode.MalformedRequest, {
-        message: "cursor is not one this API gave",
-        field: "querystring.cursor",
-      });
-    return [date, rowId];
-  },
-};
+/** Accounts oldest first, transactions newest first; ties in the time are ordered by id. */
+const accountCursor = listCursor("accounts", ["number", "string"]);
+const transactionCursor = listCursor("transactions", ["string", "string"]);
 
 export const dataRoutes: FastifyPluginAsync = async (app) => {
-  app.get<{ Querystring: { credential?: string; user?: string } }>(
+  app.get<{ Querystring: { credential?: string; user?: string; limit?: number; cursor?: string } }>(
     "/accounts",
     {
       schema: {
         querystring: {
           type: "object",
-          properties: { credential: id, user: { type: "string", maxLength: 300 } },
+          properties: {
+            credential: id,
+            user: { type: "string", maxLength: 300 },
+            ...pageQueryProperties(100, 500),
+          },
           additionalProperties: false,
         },
-        response: { 200: okResponse({ accounts: { type: "array", items: accountSchema } }) },
+        response: {
+          200: okResponse({ accounts: { type: "array", items: accountSchema }, ...nextCursorProperty }),
+        },
       },
     },
     async (request) => {
       const { db } = request.server.ctx.database;
+      const limit = request.query.limit ?? 100;
       let query = db
         .selectFrom("link_accounts")
         .selectAll("link_accounts")
@@ -75,13 +74,23 @@ export const dataRoutes: FastifyPluginAsync = async (app) => {
         query = query
           .innerJoin("users", "users.id", "link_accounts.user_id")
           .where("users.username", "=", request.query.user);
+      const after = accountCursor.decode(request.query.cursor);
+      if (after !== undefined)
+        query = query.where(({ eb, refTuple, tuple }) =>
+          eb(
+            refTuple("link_accounts.created_at", "link_accounts.id"),
+            ">",
+            tuple(after[0] as number, after[1] as string),
+          ),
+        );
       const rows = await query
         .orderBy("link_accounts.created_at")
         .orderBy("link_accounts.id")
-        .limit(1000)
+        .limit(limit + 1)
         .execute();
+      const { page, nextCursor } = accountCursor.page(rows, limit, (a) => [a.created_at, a.id]);
       return success({
-        accounts: rows.map((a) => ({
+        accounts: page.map((a) => ({
           id: a.id,
           credentialId: a.credential_id,
           externalId: a.external_id,
@@ -92,6 +101,7 @@ export const dataRoutes: FastifyPluginAsync = async (app) => {
           numberMask: a.number_mask,
           updatedAt: new Date(a.updated_at).toISOString(),
         })),
+        nextCursor,
       });
     },
   );
@@ -106,8 +116,7 @@ export const dataRoutes: FastifyPluginAsync = async (app) => {
             account: id,
             from: day,
             to: day,
-            cursor: { type: "string", maxLength: 200, pattern: "^[A-Za-z0-9_-]*$" },
-            limit: { type: "integer", minimum: 1, maximum: 500 },
+            ...pageQueryProperties(100, 500),
           },
           required: ["account"],
           additionalProperties: false,
@@ -115,7 +124,7 @@ export const dataRoutes: FastifyPluginAsync = async (app) => {
         response: {
           200: okResponse({
             transactions: { type: "array", items: transactionSchema },
-            nextCursor: { type: ["string", "null"] },
+            ...nextCursorProperty,
           }),
         },
       },
@@ -138,19 +147,17 @@ export const dataRoutes: FastifyPluginAsync = async (app) => {
       let query = db.selectFrom("link_transactions").selectAll().where("account_id", "=", account);
       if (from !== undefined) query = query.where("posted_on", ">=", from);
       if (to !== undefined) query = query.where("posted_on", "<=", to);
-      if (cursor !== undefined) {
-        const [date, rowId] = cursorCodec.decode(cursor);
-        query = query.where((eb) =>
-          eb.or([eb("posted_on", "<", date), eb.and([eb("posted_on", "=", date), eb("id", "<", rowId)])]),
+      const after = transactionCursor.decode(cursor);
+      if (after !== undefined)
+        query = query.where(({ eb, refTuple, tuple }) =>
+          eb(refTuple("posted_on", "id"), "<", tuple(after[0] as string, after[1] as string)),
         );
-      }
       const rows = await query
         .orderBy("posted_on", "desc")
         .orderBy("id", "desc")
         .limit(limit + 1)
         .execute();
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
+      const { page, nextCursor } = transactionCursor.page(rows, limit, (t) => [t.posted_on, t.id]);
       return success({
         transactions: page.map((t) => ({
           id: t.id,
@@ -163,8 +170,7 @@ export const dataRoutes: FastifyPluginAsync = async (app) => {
           kind: t.kind,
           updatedAt: new Date(t.updated_at).toISOString(),
         })),
-        nextCursor:
-          rows.length > limit && last !== undefined ? cursorCodec.encode(last.posted_on, last.id) : null,
+        nextCursor,
       });
     },
   );

@@ -1,6 +1,7 @@
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { success } from "../../app/envelope.ts";
+import { listCursor, nextCursorProperty, pageQueryProperties } from "../../app/paging.ts";
 import { body, okResponse } from "../../app/route-schemas.ts";
 import { appendRequestEvent } from "../../audit/audit-requests.ts";
 import { idParam } from "../credentials/credential-routes.ts";
@@ -10,6 +11,7 @@ import { findJob, type JobRow, listJobs, timeline } from "./job-store.ts";
 import { entrySchema, entryView, jobSchema, jobView } from "./job-view.ts";
 
 type IdParams = { Params: { id: string } };
+const jobCursor = listCursor("jobs", ["number", "string"]);
 
 export async function jobFromPath(request: FastifyRequest<IdParams>): Promise<JobRow> {
   request.auditSubject = `job:${request.params.id}`;
@@ -74,25 +76,30 @@ export const jobRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.get<{ Querystring: { credential?: string } }>(
+  app.get<{ Querystring: { credential?: string; limit?: number; cursor?: string } }>(
     "/jobs",
     {
       schema: {
         querystring: {
           type: "object",
-          properties: { credential: { type: "string", maxLength: 64 } },
+          properties: { credential: { type: "string", maxLength: 64 }, ...pageQueryProperties(50, 200) },
           additionalProperties: false,
         },
-        response: { 200: okResponse({ jobs: { type: "array", items: jobSchema } }) },
+        response: {
+          200: okResponse({ jobs: { type: "array", items: jobSchema }, ...nextCursorProperty }),
+        },
       },
     },
     async (request) => {
-      const rows = await listJobs(
-        request.server.ctx.database.db,
-        request.tenant.id,
-        request.query.credential,
-      );
-      return success({ jobs: rows.map(jobView) });
+      const limit = request.query.limit ?? 50;
+      const after = jobCursor.decode(request.query.cursor) as [number, string] | undefined;
+      const rows = await listJobs(request.server.ctx.database.db, request.tenant.id, {
+        credentialId: request.query.credential,
+        after,
+        limit: limit + 1,
+      });
+      const { page, nextCursor } = jobCursor.page(rows, limit, (job) => [job.created_at, job.id]);
+      return success({ jobs: page.map(jobView), nextCursor });
     },
   );
 };

@@ -179,14 +179,22 @@ export async function timeline(db: Db, jobId: string, afterSeq = 0): Promise<Sto
   }));
 }
 
-/** A tenant's jobs, newest first, optionally of one credential. */
+/**
+ * A page of a tenant's jobs, newest first, optionally of one credential: `limit` rows after the
+ * job keyed `after` ([created_at, id]). Jobs created in the same millisecond are ordered by id,
+ * so the order is total and a page boundary never splits or repeats them.
+ */
 export async function listJobs(
   db: Db,
   tenantId: string,
-  credentialId?: string,
-  limit = 200,
+  page: { credentialId?: string | undefined; after?: readonly [number, string] | undefined; limit: number },
 ): Promise<JobRow[]> {
   let query = db.selectFrom("link_jobs").selectAll().where("tenant_id", "=", tenantId);
-  if (credentialId !== undefined) query = query.where("credential_id", "=", credentialId);
-  return query.orderBy("created_at", "desc").limit(limit).execute();
+  if (page.credentialId !== undefined) query = query.where("credential_id", "=", page.credentialId);
+  const after = page.after;
+  if (after !== undefined)
+    query = query.where(({ eb, refTuple, tuple }) =>
+      eb(refTuple("created_at", "id"), "<", tuple(after[0], after[1])),
+    );
+  return query.orderBy("created_at", "desc").orderBy("id", "desc").limit(page.limit).execute();
 }

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import { success } from "../../app/envelope.ts";
+import { listCursor, nextCursorProperty, pageQueryProperties } from "../../app/paging.ts";
 import { okResponse } from "../../app/route-schemas.ts";
 import { sites } from "./site-catalogue.ts";
 
@@ -29,13 +30,32 @@ export const siteSchema = {
   },
 } as const;
 
+/** The catalogue is small and fixed, but pages like every list, by id, so a client needs one loop. */
+const siteCursor = listCursor("sites", ["string"]);
+
 export const siteRoutes: FastifyPluginAsync = async (app) => {
-  app.get(
+  app.get<{ Querystring: { limit?: number; cursor?: string } }>(
     "/sites",
-    { schema: { response: { 200: okResponse({ sites: { type: "array", items: siteSchema } }) } } },
+    {
+      schema: {
+        querystring: {
+          type: "object",
+          properties: pageQueryProperties(50, 200),
+          additionalProperties: false,
+        },
+        response: { 200: okResponse({ sites: { type: "array", items: siteSchema }, ...nextCursorProperty }) },
+      },
+    },
     async (request) => {
+      const limit = request.query.limit ?? 50;
+      const after = siteCursor.decode(request.query.cursor)?.[0] as string | undefined;
       const available = request.server.ctx.link.sandboxUrl === undefined ? [] : sites;
-      return success({ sites: available });
+      const rows = available
+        .filter((site) => after === undefined || site.id > after)
+        .toSorted((a, b) => (a.id < b.id ? -1 : 1))
+        .slice(0, limit + 1);
+      const { page, nextCursor } = siteCursor.page(rows, limit, (site) => [site.id]);
+      return success({ sites: page, nextCursor });
     },
   );
 };

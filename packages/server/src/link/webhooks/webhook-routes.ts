@@ -3,6 +3,7 @@ import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { Insertable } from "kysely";
 import { success } from "../../app/envelope.ts";
+import { listCursor, nextCursorProperty, pageQueryProperties } from "../../app/paging.ts";
 import { body, okResponse } from "../../app/route-schemas.ts";
 import type { LinkWebhooksTable } from "../../storage/schema.ts";
 import { idParam } from "../credentials/credential-routes.ts";
@@ -12,6 +13,11 @@ import { webhookEventTypes } from "./webhook-outbox.ts";
 
 /** Webhook endpoints per tenant; the signing secret is shown once, at registration. */
 type IdParams = { Params: { id: string } };
+type PageQuery = { Querystring: { limit?: number; cursor?: string } };
+const pageQuery = { type: "object", properties: pageQueryProperties(50, 200), additionalProperties: false };
+/** Webhooks oldest first, deliveries newest first; ties in the time are ordered by id. */
+const webhookCursor = listCursor("webhooks", ["number", "string"]);
+const deliveryCursor = listCursor("deliveries", ["number", "string"]);
 
 const webhookSchema = {
   type: "object",
@@ -141,17 +147,34 @@ export const webhookRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.get(
+  app.get<PageQuery>(
     "/webhooks",
-    { schema: { response: { 200: okResponse({ webhooks: { type: "array", items: webhookSchema } }) } } },
+    {
+      schema: {
+        querystring: pageQuery,
+        response: {
+          200: okResponse({ webhooks: { type: "array", items: webhookSchema }, ...nextCursorProperty }),
+        },
+      },
+    },
     async (request) => {
-      const rows = await request.server.ctx.database.db
+      const limit = request.query.limit ?? 50;
+      let query = request.server.ctx.database.db
         .selectFrom("link_webhooks")
         .select(["id", "url", "events", "created_at"])
-        .where("tenant_id", "=", request.tenant.id)
+        .where("tenant_id", "=", request.tenant.id);
+      const after = webhookCursor.decode(request.query.cursor);
+      if (after !== undefined)
+        query = query.where(({ eb, refTuple, tuple }) =>
+          eb(refTuple("created_at", "id"), ">", tuple(after[0] as number, after[1] as string)),
+        );
+      const rows = await query
         .orderBy("created_at")
+        .orderBy("id")
+        .limit(limit + 1)
         .execute();
-      return success({ webhooks: rows.map(view) });
+      const { page, nextCursor } = webhookCursor.page(rows, limit, (row) => [row.created_at, row.id]);
+      return success({ webhooks: page.map(view), nextCursor });
     },
   );
 
@@ -165,25 +188,37 @@ export const webhookRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.get<IdParams>(
+  app.get<IdParams & PageQuery>(
     "/webhooks/:id/deliveries",
     {
       schema: {
         params: idParam,
-        response: { 200: okResponse({ deliveries: { type: "array", items: deliverySchema } }) },
+        querystring: pageQuery,
+        response: {
+          200: okResponse({ deliveries: { type: "array", items: deliverySchema }, ...nextCursorProperty }),
+        },
       },
     },
     async (request) => {
       const row = await webhookFromPath(request);
-      const deliveries = await request.server.ctx.database.db
+      const limit = request.query.limit ?? 50;
+      let query = request.server.ctx.database.db
         .selectFrom("link_webhook_deliveries")
         .selectAll()
-        .where("webhook_id", "=", row.id)
+        .where("webhook_id", "=", row.id);
+      const after = deliveryCursor.decode(request.query.cursor);
+      if (after !== undefined)
+        query = query.where(({ eb, refTuple, tuple }) =>
+          eb(refTuple("created_at", "id"), "<", tuple(after[0] as number, after[1] as string)),
+        );
+      const rows = await query
         .orderBy("created_at", "desc")
-        .limit(200)
+        .orderBy("id", "desc")
+        .limit(limit + 1)
         .execute();
+      const { page, nextCursor } = deliveryCursor.page(rows, limit, (d) => [d.created_at, d.id]);
       return success({
-        deliveries: deliveries.map((d) => ({
+        deliveries: page.map((d) => ({
           id: d.id,
           eventType: d.event_type,
           state: d.state,
@@ -195,6 +230,7 @@ export const webhookRoutes: FastifyPluginAsync = async (app) => {
           deliveredAt: iso(d.delivered_at),
           payload: JSON.parse(d.payload) as Record<string, unknown>,
         })),
+        nextCursor,
       });
     },
   );
