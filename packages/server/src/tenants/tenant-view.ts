@@ -1,4 +1,4 @@
-import { timestamp } from "../app/route-schemas.ts";
+import { time, timestamp } from "../app/route-schemas.ts";
 
 export const tenantSchema = {
   type: "object",
@@ -14,7 +14,7 @@ export const tenantSchema = {
     passwordMaxAgeDays: { type: ["integer", "null"] },
     otpMaxFailures: { type: "integer" },
     otpLockoutSeconds: { type: "integer" },
-    createdAt: { type: "integer" },
+    createdAt: time,
     maxConsecutiveFailures: { type: "integer" },
   },
 } as const;
@@ -25,7 +25,7 @@ export const apiKeySchema = {
     id: { type: "string" },
     name: { type: "string" },
     scopes: { type: "array", items: { type: "string" } },
-    createdAt: { type: "integer" },
+    createdAt: time,
     revokedAt: timestamp,
     lastUsedAt: timestamp,
   },

@@ -3,7 +3,7 @@ import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { Insertable } from "kysely";
 import { success } from "../../app/envelope.ts";
-import { body, okResponse } from "../../app/route-schemas.ts";
+import { body, okResponse, time, timestamp } from "../../app/route-schemas.ts";
 import type { LinkWebhooksTable } from "../../storage/schema.ts";
 import { idParam } from "../credentials/credential-routes.ts";
 import { sealJson, webhookSecret } from "../link-secrets.ts";
@@ -19,7 +19,7 @@ const webhookSchema = {
     id: { type: "string" },
     url: { type: "string" },
     events: { type: "array", items: { type: "string" } },
-    createdAt: { type: "string" },
+    createdAt: time,
   },
 } as const;
 
@@ -32,9 +32,9 @@ const deliverySchema = {
     attempts: { type: "integer" },
     lastStatus: { type: ["integer", "null"] },
     lastError: { type: ["string", "null"] },
-    nextAttemptAt: { type: ["string", "null"] },
-    createdAt: { type: "string" },
-    deliveredAt: { type: ["string", "null"] },
+    nextAttemptAt: timestamp,
+    createdAt: time,
+    deliveredAt: timestamp,
     payload: { type: "object", additionalProperties: true },
   },
 } as const;
