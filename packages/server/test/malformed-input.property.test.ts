@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { TesseraApiCode } from "@tessera/codes";
-import { recordObservedCode } from "@tessera/codes/coverage";
+import { recordObservedEnvelope } from "@tessera/codes/coverage";
 import fc from "fast-check";
 import { fuzzCases, type Operation } from "./helpers/fuzz-cases.ts";
 import { assertHealthy, DEADLINE_MS, type FuzzTarget, send, startFuzzTarget } from "./helpers/fuzz-target.ts";
@@ -49,7 +49,7 @@ function checkAnswer(
   };
   assert.equal(typeof parsed.errorCode, "number", label);
   assert.equal(typeof parsed.errorMessage, "string", label);
-  recordObservedCode("api", parsed.errorCode, "fuzz");
+  recordObservedEnvelope(parsed, "fuzz");
   return parsed;
 }
 

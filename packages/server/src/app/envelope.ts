@@ -9,19 +9,44 @@ export interface Envelope {
   readonly errorName: string;
   readonly errorMessage: string;
   readonly field?: string;
+  /**
+   * Every problem of a refused request, the first one being `field` and `errorMessage` (so a
+   * client reading only those still works); at most MAX_LISTED_ERRORS.
+   */
+  readonly errors?: readonly FieldProblem[];
   /** A temporary lock's end (RFC 3339), on lock answers; they carry Retry-After too. */
   readonly lockedUntil?: string;
 }
 
-/** Unknown codes are a programming error and throw. */
-export function envelope(code: ApiCode | number, message?: string, field?: string): Envelope {
+/** One problem of a request: the field by its full path (`body.username`) and what is wrong. */
+export interface FieldProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** A huge body with a problem in every element cannot make a huge answer. */
+export const MAX_LISTED_ERRORS = 20;
+
+/**
+ * Unknown codes are a programming error and throw. With a field, the answer lists its problems in
+ * `errors` (the one named, unless more are given), so clients find them in one place always.
+ */
+export function envelope(
+  code: ApiCode | number,
+  message?: string,
+  field?: string,
+  problems?: readonly FieldProblem[],
+): Envelope {
   const info = describe(code, "api");
   if (info === undefined) throw new RangeError(`unknown API code ${code}`);
+  const errorMessage = message ?? info.description;
   return {
     errorCode: info.value,
     errorName: info.name,
-    errorMessage: message ?? info.description,
-    ...(field === undefined ? {} : { field }),
+    errorMessage,
+    ...(field === undefined
+      ? {}
+      : { field, errors: (problems ?? [{ field, message: errorMessage }]).slice(0, MAX_LISTED_ERRORS) }),
   };
 }
 
@@ -53,6 +78,14 @@ export const envelopeProperties = {
   errorName: { type: "string" },
   errorMessage: { type: "string" },
   field: { type: "string" },
+  errors: {
+    type: "array",
+    items: {
+      type: "object",
+      properties: { field: { type: "string" }, message: { type: "string" } },
+      required: ["field", "message"],
+    },
+  },
 } as const;
 
 /** JSON schema of `outcome`, present on successes that have a published outcome other than 0. */

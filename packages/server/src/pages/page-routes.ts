@@ -74,7 +74,9 @@ export function usePages(app: FastifyInstance): void {
           : new TesseraError(TesseraApiCode.InternalError, { cause: error });
     if (failure.httpStatus >= 500) request.log.error({ err: failure.cause ?? failure }, "page failed");
     if (wantsJson(request)) {
-      return reply.code(failure.httpStatus).send(envelope(failure.code, failure.message, failure.field));
+      return reply
+        .code(failure.httpStatus)
+        .send(envelope(failure.code, failure.message, failure.field, known?.errors));
     }
     return sendPage(
       reply,

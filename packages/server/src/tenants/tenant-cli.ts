@@ -1,8 +1,8 @@
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import { Command } from "commander";
+import { parseRfc3339 } from "../app/rfc3339-time.ts";
 import type { ServerContext } from "../app/server-context.ts";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
-import { parseRfc3339 } from "../app/rfc3339-time.ts";
 import { MailSendError } from "../mail/mailer.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
 import { isValidIpRange } from "./ip-ranges.ts";

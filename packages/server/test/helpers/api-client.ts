@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { recordObservedCode } from "@tessera/codes/coverage";
+import { recordObservedEnvelope } from "@tessera/codes/coverage";
 
 export interface ApiResponse {
   readonly status: number;
@@ -8,7 +8,7 @@ export interface ApiResponse {
 }
 
 /**
- * Real HTTP against a running server. Every response must carry the envelope; its code is
+ * Real HTTP against a running server. Every response must carry the envelope; its codes are
  * recorded for the status-code coverage report, attributed to the calling scenario.
  */
 export async function apiRequest(
@@ -28,7 +28,8 @@ export async function apiRequest(
   assert.equal(typeof body.errorCode, "number", "errorCode");
   assert.equal(typeof body.errorName, "string", "errorName");
   assert.equal(typeof body.errorMessage, "string", "errorMessage");
-  recordObservedCode("api", body.errorCode, init.scenario);
+  // A success's published outcome (`outcome.code`) is observed as much as an errorCode is.
+  recordObservedEnvelope(body, init.scenario);
   return { status: response.status, headers: response.headers, body };
 }
 
