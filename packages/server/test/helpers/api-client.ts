@@ -50,3 +50,15 @@ export function keyedClient(baseUrl: string, apiKey: string, options: { timeoutM
       ...(options.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(options.timeoutMs) }),
     });
 }
+
+/** The published outcome a success carries beside errorCode 0 (`outcome.code`), if any. */
+export function outcomeOf(response: ApiResponse): number | undefined {
+  const outcome = response.body.outcome as { code?: number } | undefined;
+  return outcome?.code;
+}
+
+/** A success (errorCode 0) whose published outcome is `code` (e.g. 9045 Provisioned). */
+export function assertOutcome(response: ApiResponse, code: number, message?: string): void {
+  assert.equal(response.body.errorCode, 0, message ?? JSON.stringify(response.body));
+  assert.equal(outcomeOf(response), code, message ?? JSON.stringify(response.body));
+}
