@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import { Command } from "commander";
 import type { ServerContext } from "../app/server-context.ts";
+import { toWireTimes } from "../app/wire-times.ts";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
 import { parseCsv } from "../cli/csv.ts";
 import { progressBar } from "../cli/progress-bar.ts";
@@ -9,8 +10,12 @@ import { requireTenant } from "../tenants/tenant-cli.ts";
 import { enrolUser } from "./enrol-user.ts";
 import { enrolmentProblem, rowToEnrolment } from "./enrolment-schema.ts";
 import { importUsers } from "./import-users.ts";
-import { deleteUser, findUser, listUsers, updateUser } from "./user-store.ts";
-import { userView } from "./user-view.ts";
+import { deleteUser, findUser, listUsers, type UserRow, updateUser } from "./user-store.ts";
+import { userSchema, userView } from "./user-view.ts";
+
+/** A user as the API shows it, times in RFC 3339 (the same conversion as the API's). */
+const wireUser = (row: UserRow) => toWireTimes(userSchema, userView(row));
+
 import { requireWellFormed } from "./username.ts";
 
 const tenantOption = ["--tenant <tenant>", "tenant id or name"] as const;
@@ -48,7 +53,7 @@ export function userCommand(): Command {
           operation: "user.create",
           resultCode: 0,
         });
-        printJsonOrLines(Boolean(o.json), { user: userView(created) }, () => [
+        printJsonOrLines(Boolean(o.json), { user: wireUser(created) }, () => [
           `created user ${created.username}`,
         ]);
       }),
@@ -74,7 +79,7 @@ export function userCommand(): Command {
             limit: 10_000,
             after: undefined,
           })
-        ).map(userView);
+        ).map(wireUser);
         printJsonOrLines(Boolean(o.json), { users }, () =>
           users.map(
             (u) => `${u.username}${u.email ? `  <${u.email}>` : ""}${u.disabled ? "  DISABLED" : ""}`,
@@ -122,7 +127,7 @@ export function userCommand(): Command {
     .action(async (username: string, o: { tenant: string; json?: boolean }, command: Command) =>
       withContext(command, async (ctx) => {
         const found = await requireUser(ctx, o.tenant, username);
-        const view = userView(found.user);
+        const view = wireUser(found.user);
         printJsonOrLines(Boolean(o.json), { user: view }, () =>
           Object.entries(view).map(([k, v]) => `${k}: ${v ?? ""}`),
         );
