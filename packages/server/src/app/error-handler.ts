@@ -156,7 +156,9 @@ export function classifyFrameworkError(error: FastifyError): Classified | undefi
  */
 function validationFailure(error: FastifyError): Classified {
   const context = error.validationContext ?? "body";
-  const problems = (error.validation ?? []).map((issue) => describeIssue(context, issue));
+  // An `if` error only repeats the `then` error it wraps (validator-compiler.ts bounds patterns so).
+  const issues = (error.validation ?? []).filter((issue) => issue.keyword !== "if");
+  const problems = issues.map((issue) => describeIssue(context, issue));
   const unique = [...new Map(problems.map((p) => [`${p.field} ${p.message}`, p])).values()];
   const ordered = [...unique.filter((p) => p.unknown), ...unique.filter((p) => !p.unknown)];
   const listed = ordered.slice(0, MAX_LISTED_ERRORS).map(({ field, message }) => ({ field, message }));
