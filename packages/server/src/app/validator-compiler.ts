@@ -43,5 +43,6 @@ function patternsWithinBounds(schema: unknown): unknown {
   ) as Record<string, unknown>;
   const { pattern, maxLength, ...rest } = node;
   if (typeof pattern !== "string" || typeof maxLength !== "number") return node;
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, a schema that is never awaited
   return { ...rest, maxLength, if: { maxLength }, then: { pattern } };
 }
