@@ -465,7 +465,7 @@ for (const backend of backends) {
         (await s.api("GET", `/v1/authenticators/${serial}`, { apiKey: admin, scenario })).body
           .authenticator as {
           enabled: boolean;
-          lockedUntil: number | null;
+          lockedUntil: string | null;
         };
       const before = await show();
       assert.equal(before.enabled, false);

@@ -50,6 +50,13 @@ function checkAnswer(
   assert.equal(typeof parsed.errorCode, "number", label);
   assert.equal(typeof parsed.errorMessage, "string", label);
   recordObservedEnvelope(parsed, "fuzz");
+  // A refusal names its field by the full path, never a bare name.
+  if (parsed.field !== undefined)
+    assert.match(
+      parsed.field,
+      /^(body|querystring|params|headers)(\.|$)/,
+      `${label}: ${r.text.slice(0, 300)}`,
+    );
   return parsed;
 }
 

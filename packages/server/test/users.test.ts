@@ -11,7 +11,7 @@ type User = {
   email: string | null;
   disabled: boolean;
   hasPassword: boolean;
-  lockedUntil: number | null;
+  lockedUntil: string | null;
 };
 
 for (const backend of backends) {

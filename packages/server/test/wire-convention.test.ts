@@ -178,6 +178,14 @@ for (const backend of backends) {
       assert.equal(epoch.headers.get("deprecation"), `@${Date.UTC(2026, 10, 30) / 1000}`);
       assert.match(epoch.headers.get("link") ?? "", /rel="deprecation"/);
 
+      // Times nested in arrays convert alike (an import's rows).
+      const imported = await call("POST", "/v1/users/import", "wire: time with an offset", {
+        users: [{ username: "imp1", expiresAt: "2027-06-30T23:30:00-05:00" }, { username: "imp2" }],
+      });
+      assert.equal(imported.status, 200, JSON.stringify(imported.body));
+      const imp1 = await call("GET", "/v1/users/imp1", "wire: time with an offset");
+      assert.equal((imp1.body.user as Record<string, unknown>).expiresAt, "2027-07-01T04:30:00.000Z");
+
       const session = await call("POST", "/v1/sessions", "wire: session times", {
         username: "olga",
         durationMinutes: 30,
