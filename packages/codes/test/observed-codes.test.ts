@@ -8,6 +8,7 @@ import {
   COVERAGE_DIR_VARIABLE,
   readObservations,
   recordObservedCode,
+  recordObservedEnvelope,
 } from "../src/coverage/observed-codes.ts";
 import { catalogs } from "../src/index.ts";
 
@@ -23,6 +24,21 @@ suite("status-code coverage harness", () => {
     if (previous === undefined) delete process.env[COVERAGE_DIR_VARIABLE];
     else process.env[COVERAGE_DIR_VARIABLE] = previous;
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("an answer's published outcome counts as observed, next to its errorCode 0", () => {
+    assert.equal(
+      recordObservedEnvelope({ errorCode: 0, outcome: { code: 9045, name: "Provisioned" } }, "a"),
+      true,
+    );
+    assert.equal(recordObservedEnvelope({ errorCode: 9002 }, "b"), true);
+    assert.equal(recordObservedEnvelope({ unrelated: 1 }, "c"), false);
+    assert.deepEqual(
+      readObservations(dir).map((o) => o.value),
+      [0, 9045, 9002],
+    );
+    const [api] = computeCoverage(readObservations(dir));
+    assert.equal(api?.observed, 3);
   });
 
   test("records observations and counts each code once per catalog", () => {

@@ -244,7 +244,8 @@ for (const backend of backends) {
       assert.equal(locked.body.errorCode, ApiReturnCode.MaximumLoginPartnerUserAttempsExceeded);
       assert.match(locked.body.errorMessage, /administrator/);
       const user = await s.api("GET", `/v1/users/${username}`, { apiKey, scenario: "limits: locked user" });
-      assert.ok(((user.body.user as { lockedUntil: number }).lockedUntil ?? 0) > s.clock.now() + YEAR);
+      const lockedUntil = (user.body.user as { lockedUntil: string | null }).lockedUntil;
+      assert.equal(lockedUntil, "9999-12-31T23:59:59.999Z", "locked for good: the end of the time range");
       await s.api("PATCH", `/v1/users/${username}`, {
         apiKey,
         body: { unlock: true },

@@ -254,6 +254,7 @@ for (const backend of backends) {
         { seq: head.seq, hash: head.hash, anchor: head.anchor, signatureValid: head.signatureValid },
         { seq: stored.seq, hash: stored.hash, anchor: `${stored.seq}:${stored.hash}`, signatureValid: true },
       );
+      assert.equal((head as { updatedAt?: unknown }).updatedAt, new Date(stored.updated_at).toISOString());
       const lines = await cli(["audit", "head"], "audit: head");
       assert.match(lines.stdout, new RegExp(`^anchor: +${head.anchor}$`, "m"));
 

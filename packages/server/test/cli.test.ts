@@ -11,6 +11,8 @@ import { type SmtpSink, startSmtpSink } from "./helpers/smtp-sink.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
+const rfc3339Utc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 for (const backend of backends) {
   suite(`tessera CLI (${backend})`, () => {
     let s: TestServer;
@@ -44,6 +46,8 @@ for (const backend of backends) {
         apiKey: string;
       };
       assert.equal(tenant.name, "globex");
+      // The CLI prints times as the API does: RFC 3339 in UTC.
+      assert.match(String((tenant as { createdAt?: unknown }).createdAt), rfc3339Utc);
       const me = await s.api("GET", "/v1/tenant", { apiKey, scenario: "cli: key from tenant create" });
       assert.equal((me.body.tenant as { id: string }).id, tenant.id);
       const list = await runCli([...data, "tenant", "list", "--json"], { env, scenario: "cli: tenant list" });
@@ -198,12 +202,12 @@ for (const backend of backends) {
         env,
         scenario: "cli: user list",
       });
-      const users = (JSON.parse(list.stdout) as { users: { username: string; expiresAt: number }[] }).users;
+      const users = (JSON.parse(list.stdout) as { users: { username: string; expiresAt: string }[] }).users;
       assert.deepEqual(
         users.map((u) => [u.username, u.expiresAt]),
         [
-          ["u0", Date.UTC(2027, 5, 30, 12)],
-          ["u1", Date.UTC(2027, 5, 30, 12, 0, 0, 500)],
+          ["u0", "2027-06-30T12:00:00.000Z"],
+          ["u1", "2027-06-30T12:00:00.500Z"],
         ],
       );
     });
@@ -246,6 +250,12 @@ for (const backend of backends) {
         scenario: "cli: user show",
       });
       assert.equal(JSON.parse(shown.stdout).user.email, "n@oscorp.example");
+      assert.match(JSON.parse(shown.stdout).user.createdAt, rfc3339Utc);
+      const lines = await runCli([...data, "user", "show", "norman", "--tenant", "oscorp"], {
+        env,
+        scenario: "cli: user show",
+      });
+      assert.match(lines.stdout, /^createdAt: \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/m);
       const deleted = await runCli([...data, "user", "delete", "norman", "--tenant", "oscorp"], {
         env,
         scenario: "cli: user delete",
@@ -481,7 +491,7 @@ for (const backend of backends) {
         (await s.api("GET", `/v1/authenticators/${serial}`, { apiKey: admin, scenario })).body
           .authenticator as {
           enabled: boolean;
-          lockedUntil: number | null;
+          lockedUntil: string | null;
         };
       const before = await show();
       assert.equal(before.enabled, false);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { TesseraApiCode } from "@tessera/codes";
-import { recordObservedCode } from "@tessera/codes/coverage";
+import { recordObservedEnvelope } from "@tessera/codes/coverage";
 import fc from "fast-check";
 import { fuzzCases, type Operation } from "./helpers/fuzz-cases.ts";
 import { assertHealthy, DEADLINE_MS, type FuzzTarget, send, startFuzzTarget } from "./helpers/fuzz-target.ts";
@@ -56,14 +56,20 @@ function checkAnswer(
   };
   assert.equal(typeof parsed.errorCode, "number", label);
   assert.equal(typeof parsed.errorMessage, "string", label);
-  recordObservedCode(
-    "api",
-    parsed.errorCode,
+  recordObservedEnvelope(
+    parsed,
     "fuzz",
     request === undefined
       ? undefined
       : { method: request.method, path: request.path.split("?")[0] ?? "", status: r.status },
   );
+  // A refusal names its field by the full path, never a bare name.
+  if (parsed.field !== undefined)
+    assert.match(
+      parsed.field,
+      /^(body|querystring|params|headers)(\.|$)/,
+      `${label}: ${r.text.slice(0, 300)}`,
+    );
   return parsed;
 }
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import pg from "pg";
-import { apiRequest } from "./helpers/api-client.ts";
+import { apiRequest, assertOutcome } from "./helpers/api-client.ts";
 import { type SmtpSink, smtpFlags, startSmtpSink } from "./helpers/smtp-sink.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
@@ -153,7 +153,7 @@ suite("graceful shutdown", () => {
     held.release();
     const response = await inFlight;
     assert.equal(response.status, 200);
-    assert.equal(response.body.errorCode, ApiReturnCode.PartnerUserChangedPassword);
+    assertOutcome(response, ApiReturnCode.PartnerUserChangedPassword);
     await closing;
     assert.equal(closed, true);
     await s.close().catch(() => {});

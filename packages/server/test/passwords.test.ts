@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
+import { assertOutcome } from "./helpers/api-client.ts";
 import { mailTo, recoveryLink, type SmtpSink, smtpFlags, startSmtpSink } from "./helpers/smtp-sink.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
@@ -110,7 +111,7 @@ for (const backend of backends) {
         body: { currentPassword: "correct horse", newPassword: "battery staple" },
         scenario: "passwords: change expired",
       });
-      assert.equal(changed.body.errorCode, ApiReturnCode.PartnerUserChangedPassword);
+      assertOutcome(changed, ApiReturnCode.PartnerUserChangedPassword);
       assert.match(smtp.to("ned@mail.test").at(-1)?.raw ?? "", /Your password was changed/);
       assert.equal((await login(apiKey, "ned", "battery staple", "passwords: new password")).status, 200);
       assert.equal(
@@ -139,7 +140,7 @@ for (const backend of backends) {
         scenario: "passwords: admin reset, mail refused",
       });
       assert.equal(changed.status, 200);
-      assert.equal(changed.body.errorCode, ApiReturnCode.PartnerUserPasswordChangedEmailFailed);
+      assertOutcome(changed, ApiReturnCode.PartnerUserPasswordChangedEmailFailed);
       assert.equal((await login(apiKey, "olga", "battery staple", "passwords: after reset")).status, 200);
       const check = await s.api("GET", `/v1/sessions/${session.body.sessionToken}`, {
         apiKey,
@@ -230,7 +231,7 @@ for (const backend of backends) {
         "passwords: own change of an expired password",
       );
       assert.equal(changed.status, 200);
-      assert.equal(changed.body.errorCode, ApiReturnCode.PartnerUserChangedPassword);
+      assertOutcome(changed, ApiReturnCode.PartnerUserChangedPassword);
       assert.match(smtp.to("quinn@mail.test").at(-1)?.raw ?? "", /Your password was changed/);
       const after = await s.api("POST", "/v1/auth/password", {
         apiKey: auth,
@@ -320,7 +321,7 @@ for (const backend of backends) {
       );
 
       const done = await complete({ rid, mid }, "recovery: complete");
-      assert.equal(done.body.errorCode, ApiReturnCode.PartnerUserChangedPassword);
+      assertOutcome(done, ApiReturnCode.PartnerUserChangedPassword);
       assert.equal((await login(apiKey, "pia", "a brand new one", "passwords: after recovery")).status, 200);
       const reused = await complete({ rid, mid }, "recovery: reused link");
       assert.equal(reused.status, 404);
@@ -369,7 +370,7 @@ for (const backend of backends) {
         body: second,
         scenario: "recovery: complete",
       });
-      assert.equal(current.body.errorCode, ApiReturnCode.PartnerUserChangedPassword);
+      assertOutcome(current, ApiReturnCode.PartnerUserChangedPassword);
     });
 
     test("recovery e-mails are limited per account, across requests, with Retry-After", async () => {
@@ -441,7 +442,7 @@ for (const backend of backends) {
       // The read worked; what it reports is a failed send (no 5xx for alerts and retries).
       assert.equal(read.status, 200);
       assert.equal(read.body.mail, "failed");
-      assert.equal(read.body.errorCode, ApiReturnCode.PartnerUserSendPasswordEmailFailed);
+      assertOutcome(read, ApiReturnCode.PartnerUserSendPasswordEmailFailed);
     });
   });
 }

@@ -25,13 +25,13 @@ for (const backend of backends) {
       assert.equal(created.status, 201);
       const token = created.body.sessionToken as string;
       assert.match(token, /^tss_[A-Za-z0-9_-]{43}$/);
-      assert.equal(created.body.expiresAt, s.clock.now() + 30 * 60_000);
+      assert.equal(created.body.expiresAt, new Date(s.clock.now() + 30 * 60_000).toISOString());
       const check = await s.api("GET", `/v1/sessions/${token}`, { apiKey, scenario: "sessions: check" });
       assert.deepEqual(check.body.session, {
         username: "tom",
         type: "web",
-        createdAt: s.clock.now(),
-        expiresAt: s.clock.now() + 30 * 60_000,
+        createdAt: new Date(s.clock.now()).toISOString(),
+        expiresAt: new Date(s.clock.now() + 30 * 60_000).toISOString(),
       });
       s.clock.advance(30 * 60_000);
       const late = await s.api("GET", `/v1/sessions/${token}`, { apiKey, scenario: "sessions: expired" });

@@ -54,7 +54,7 @@ for (const backend of backends) {
         });
         assert.equal(r.status, 401, String(presented));
         assert.equal(r.body.errorCode, ApiReturnCode.PartnerLoginFailed);
-        assert.equal(r.body.field, "authorization");
+        assert.equal(r.body.field, "headers.authorization");
       }
       const again = await s.api("DELETE", `/v1/api-keys/${id}`, {
         apiKey,

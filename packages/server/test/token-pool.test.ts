@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode } from "@tessera/codes";
 import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
-import { apiRequest } from "./helpers/api-client.ts";
+import { apiRequest, assertOutcome } from "./helpers/api-client.ts";
 import { oathtoolHotp } from "./helpers/oathtool.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
@@ -108,7 +108,7 @@ for (const backend of backends) {
         headers: { accept: "application/json" },
         scenario: "pool: reveal",
       });
-      assert.equal(revealed.body.errorCode, ApiReturnCode.Provisioned);
+      assertOutcome(revealed, ApiReturnCode.Provisioned);
       const back = await call("POST", `/v1/authenticators/${serial}/unassign`, {}, "pool: unassign revealed");
       assert.equal((back.body.authenticator as { enabled: boolean }).enabled, false);
       const next = await call("POST", "/v1/authenticators/assign-next", { username: "frank" }, "pool: empty");

@@ -11,7 +11,7 @@ type User = {
   email: string | null;
   disabled: boolean;
   hasPassword: boolean;
-  lockedUntil: number | null;
+  lockedUntil: string | null;
 };
 
 for (const backend of backends) {
@@ -74,7 +74,7 @@ for (const backend of backends) {
       });
       assert.equal(again.status, 409);
       assert.equal(again.body.errorCode, ApiReturnCode.EnrollPartnerUserFailed);
-      assert.equal(again.body.field, "username");
+      assert.equal(again.body.field, "body.username");
       for (const username of ["-bob", "bo b", "bob/../x", "ü"]) {
         const bad = await s.api("POST", "/v1/users", {
           apiKey,
@@ -192,7 +192,7 @@ for (const backend of backends) {
         scenario: "users: enrol without address",
       });
       assert.equal(noAddress.body.errorCode, TesseraApiCode.MalformedRequest);
-      assert.equal(noAddress.body.field, "email");
+      assert.equal(noAddress.body.field, "body.email");
     });
 
     test("bulk import creates the good rows and reports each rejected row with EnrollUserFailed", async () => {

@@ -46,6 +46,20 @@ export function recordObservedCode(
   appendFileSync(join(dir, `observed-${process.pid}.jsonl`), line);
 }
 
+/**
+ * Records the codes of one API answer: its `errorCode`, and the published outcome a success
+ * carries beside errorCode 0 (`outcome: {code, name}`, e.g. 9045 Provisioned), which is observed
+ * as much as an errorCode is. Returns whether the answer carried an envelope at all.
+ */
+export function recordObservedEnvelope(body: unknown, source: string, request?: ObservedRequest): boolean {
+  if (typeof body !== "object" || body === null) return false;
+  const { errorCode, outcome } = body as { errorCode?: unknown; outcome?: { code?: unknown } | null };
+  if (typeof errorCode !== "number") return false;
+  recordObservedCode("api", errorCode, source, request);
+  if (typeof outcome?.code === "number") recordObservedCode("api", outcome.code, source, request);
+  return true;
+}
+
 /** Every observation recorded in `dir` by any process. */
 export function readObservations(dir: string): Observation[] {
   if (!existsSync(dir)) return [];

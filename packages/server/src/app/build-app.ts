@@ -24,7 +24,9 @@ import type { TesseraConfig } from "../config/tessera-config.ts";
 import { answerClientError, answerFrameworkError, installErrorHandling } from "./error-handler.ts";
 import { requestSerializer } from "./log-redaction.ts";
 import type { ServerContext } from "./server-context.ts";
+import { announceEpochDeprecation } from "./time-input.ts";
 import { validatorCompiler } from "./validator-compiler.ts";
+import { wireTimes } from "./wire-times.ts";
 
 export interface AppOptions {
   /** false silences the request log (tests); otherwise the configured level applies. */
@@ -116,6 +118,9 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
     // close open until its idle timeout.
     if (ctx.lifecycle.draining) reply.header("connection", "close");
   });
+  // One wire convention for times, at the edge: RFC 3339 out, RFC 3339 (or, deprecated, epoch) in.
+  app.addHook("preSerialization", wireTimes);
+  app.addHook("onSend", announceEpochDeprecation);
   installErrorHandling(app);
   await registerOpenApi(app);
   registerMetrics(app);

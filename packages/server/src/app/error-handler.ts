@@ -2,7 +2,7 @@ import type { Socket } from "node:net";
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isDatabaseFailure } from "../storage/database-failure.ts";
-import { envelope } from "./envelope.ts";
+import { envelope, type FieldProblem, MAX_LISTED_ERRORS } from "./envelope.ts";
 
 /**
  * Turns every failure into the envelope with the right catalog code and HTTP status. Unexpected
@@ -25,7 +25,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     }
     const known = classifyFrameworkError(error);
     if (known !== undefined) {
-      return reply.code(known.status).send(envelope(known.code, known.message, known.field));
+      return reply.code(known.status).send(envelope(known.code, known.message, known.field, known.errors));
     }
     if (isDatabaseFailure(error)) {
       request.log.error({ err: error }, "database failure");
@@ -106,7 +106,13 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
   );
 }
 
-type Classified = { status: number; code: number; message: string; field?: string };
+type Classified = {
+  status: number;
+  code: number;
+  message: string;
+  field?: string;
+  errors?: readonly FieldProblem[];
+};
 
 export function classifyFrameworkError(error: FastifyError): Classified | undefined {
   if (error.validation !== undefined) return validationFailure(error);
@@ -143,15 +149,41 @@ export function classifyFrameworkError(error: FastifyError): Classified | undefi
   return undefined;
 }
 
-/** Names the field at fault: `body.username`, `querystring.limit`, `params.serial`. */
+/**
+ * Every problem Ajv found (allErrors), each naming its field by full path (`body.username`,
+ * `querystring.limit`, `params.serial`). An unknown field comes first: it is usually a typo, and
+ * the "missing" field it was meant to be is then a consequence, not the cause.
+ */
 function validationFailure(error: FastifyError): Classified {
-  const first = error.validation?.[0];
   const context = error.validationContext ?? "body";
-  const path = (first?.instancePath ?? "").split("/").filter(Boolean).join(".");
-  const params = (first?.params ?? {}) as Record<string, unknown>;
+  // An `if` error only repeats the `then` error it wraps (validator-compiler.ts bounds patterns so).
+  const issues = (error.validation ?? []).filter((issue) => issue.keyword !== "if");
+  const problems = issues.map((issue) => describeIssue(context, issue));
+  const unique = [...new Map(problems.map((p) => [`${p.field} ${p.message}`, p])).values()];
+  const ordered = [...unique.filter((p) => p.unknown), ...unique.filter((p) => !p.unknown)];
+  const listed = ordered.slice(0, MAX_LISTED_ERRORS).map(({ field, message }) => ({ field, message }));
+  const first = listed[0] ?? { field: context, message: `${context} is invalid.` };
+  return {
+    status: 400,
+    code: TesseraApiCode.MalformedRequest,
+    message: first.message,
+    field: first.field,
+    errors: listed.length === 0 ? [first] : listed,
+  };
+}
+
+type Issue = NonNullable<FastifyError["validation"]>[number];
+
+function describeIssue(context: string, issue: Issue): FieldProblem & { unknown: boolean } {
+  const path = (issue.instancePath ?? "").split("/").filter(Boolean).join(".");
+  const params = (issue.params ?? {}) as Record<string, unknown>;
   const extra = params.missingProperty ?? params.additionalProperty;
   const field = [context, path, typeof extra === "string" ? extra : ""].filter(Boolean).join(".");
-  const reason =
-    params.additionalProperty !== undefined ? "is not a known field" : (first?.message ?? "is invalid");
-  return { status: 400, code: TesseraApiCode.MalformedRequest, message: `${field} ${reason}.`, field };
+  const unknown = params.additionalProperty !== undefined;
+  const reason = unknown
+    ? "is not a known field"
+    : params.missingProperty !== undefined
+      ? "is required"
+      : (issue.message ?? "is invalid");
+  return { field, message: `${field} ${reason}.`, unknown };
 }

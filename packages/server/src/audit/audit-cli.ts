@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { formatRfc3339 } from "../app/rfc3339-time.ts";
 import { printJsonOrLines, withContext } from "../cli/command-context.ts";
 import { progressBar } from "../cli/progress-bar.ts";
 import { anchorOption } from "./anchor-option.ts";
@@ -86,12 +87,12 @@ export function auditCommand(): Command {
             process.exitCode = 1;
             return;
           }
-          printJsonOrLines(Boolean(o.json), head, () => [
+          printJsonOrLines(Boolean(o.json), { ...head, updatedAt: formatRfc3339(head.updatedAt) }, () => [
             `anchor:    ${head.anchor}`,
             `seq:       ${head.seq}`,
             `hash:      ${head.hash}`,
             `signature: ${head.signature} (${head.signatureValid ? "valid" : head.legacy ? "LEGACY format" : "INVALID"}, key ${head.keyId})`,
-            `updated:   ${new Date(head.updatedAt).toISOString()}`,
+            `updated:   ${formatRfc3339(head.updatedAt)}`,
             ...(head.legacy
               ? [
                   "legacy:    upgrade with `tessera audit upgrade-legacy --expect-head <seq>:<hash>`, giving the head you recorded with the previous release (never this one: it is read from the database)",

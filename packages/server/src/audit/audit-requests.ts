@@ -1,6 +1,6 @@
 import { ApiReturnCode } from "@tessera/codes";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { envelope } from "../app/envelope.ts";
+import { envelope, resultCodeOf } from "../app/envelope.ts";
 import { addressGroup } from "../rate-limits/address-group.ts";
 import { countRefusedRequest } from "../rate-limits/refused-requests.ts";
 
@@ -8,17 +8,15 @@ import { countRefusedRequest } from "../rate-limits/refused-requests.ts";
  * onSend hook of the tenant API: every request becomes an audit event before its response leaves,
  * so an acknowledged request is always in the trail. If the event cannot be written, the response
  * is replaced by DatabaseError: nothing is acknowledged that the trail does not show (fail closed).
- * The result code is read from the envelope, which always starts the body.
+ * The result code is read from the envelope, which always starts the body (resultCodeOf).
  */
-const codePattern = /^\{"errorCode":(-?\d+)/;
 
 export async function auditRequest(
   request: FastifyRequest,
   reply: FastifyReply,
   payload: unknown,
 ): Promise<unknown> {
-  const code = typeof payload === "string" ? codePattern.exec(payload)?.[1] : undefined;
-  const resultCode = code === undefined ? reply.statusCode : Number(code);
+  const resultCode = resultCodeOf(payload) ?? reply.statusCode;
   try {
     await recordRequest(request, resultCode, reply.elapsedTime);
     return payload;

@@ -1,13 +1,13 @@
 import type { FastifyPluginAsync } from "fastify";
 import { success } from "../app/envelope.ts";
 import { listCursor, nextCursorProperty, pageQueryProperties } from "../app/paging.ts";
-import { epochMs, MAX_INT32, okResponse } from "../app/route-schemas.ts";
+import { MAX_INT32, okResponse, time, timeInput } from "../app/route-schemas.ts";
 
 const eventSchema = {
   type: "object",
   properties: {
     seq: { type: "integer" },
-    at: { type: "integer" },
+    at: time,
     actor: { type: "string" },
     subject: { type: ["string", "null"] },
     sourceIp: { type: ["string", "null"] },
@@ -41,8 +41,8 @@ export const auditRoutes: FastifyPluginAsync = async (app) => {
         querystring: {
           type: "object",
           properties: {
-            from: { ...epochMs, description: "epoch ms, inclusive" },
-            to: { ...epochMs, description: "epoch ms, exclusive" },
+            from: { ...timeInput, description: `inclusive; ${timeInput.description}` },
+            to: { ...timeInput, description: `exclusive; ${timeInput.description}` },
             operation: { type: "string", maxLength: 200 },
             subject: { type: "string", maxLength: 400 },
             actor: { type: "string", maxLength: 200 },

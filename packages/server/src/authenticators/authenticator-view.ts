@@ -1,4 +1,4 @@
-import { timestamp } from "../app/route-schemas.ts";
+import { time, timestamp } from "../app/route-schemas.ts";
 import type { AuthenticatorRow } from "./authenticator-store.ts";
 
 /** The API shape of a token: never its secret. */
@@ -37,6 +37,6 @@ export const authenticatorSchema = {
     lockedUntil: timestamp,
     uses: { type: "integer" },
     maxUses: { type: ["integer", "null"] },
-    createdAt: { type: "integer" },
+    createdAt: time,
   },
 } as const;

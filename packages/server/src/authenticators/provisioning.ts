@@ -1,7 +1,7 @@
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { success } from "../app/envelope.ts";
-import { okResponse } from "../app/route-schemas.ts";
+import { okResponse, time } from "../app/route-schemas.ts";
 import { html } from "../pages/html.ts";
 import { sendPage, usePages, wantsJson } from "../pages/page-routes.ts";
 import { findTenant } from "../tenants/tenant-store.ts";
@@ -28,7 +28,7 @@ export const provisioningLinkRoutes: FastifyPluginAsync = async (app) => {
           properties: { serial: { type: "string", maxLength: 200 } },
           required: ["serial"],
         },
-        response: { 200: okResponse({ url: { type: "string" }, expiresAt: { type: "integer" } }) },
+        response: { 200: okResponse({ url: { type: "string" }, expiresAt: time }) },
       },
     },
     async (request) => {
@@ -71,7 +71,7 @@ export const provisioningRoutes: FastifyPluginAsync = async (app) => {
     {
       schema: {
         params,
-        response: { 200: okResponse({ reveal: { type: "string" }, expiresAt: { type: "integer" } }) },
+        response: { 200: okResponse({ reveal: { type: "string" }, expiresAt: time }) },
       },
     },
     async (request: LinkRequest, reply) => {

@@ -1,6 +1,7 @@
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { Command } from "commander";
 import type { ServerContext } from "../app/server-context.ts";
+import { toWireTimes } from "../app/wire-times.ts";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
 import { requireTenant } from "../tenants/tenant-cli.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
@@ -9,7 +10,7 @@ import { requireWellFormed } from "../users/username.ts";
 import { activateAuthenticator } from "./activate-authenticator.ts";
 import { activationCodesInWords, activationCommand } from "./activation-hint.ts";
 import { type AuthenticatorRow, findBySerial } from "./authenticator-store.ts";
-import { authenticatorView } from "./authenticator-view.ts";
+import { authenticatorSchema, authenticatorView } from "./authenticator-view.ts";
 import { allAuthenticators } from "./list-authenticators.ts";
 import { authenticatorType } from "./registry.ts";
 import { requireSerial } from "./serial.ts";
@@ -90,7 +91,10 @@ export function addTokenSetupCommands(token: Command): void {
             throw error;
           }
           await audit(0);
-          const view = authenticatorView(updated, await holderOf(ctx, updated));
+          const view = toWireTimes(
+            authenticatorSchema,
+            authenticatorView(updated, await holderOf(ctx, updated)),
+          );
           printJsonOrLines(Boolean(o.json), { authenticator: view }, () => [
             `token ${view.serial} activated; the next code the app shows is accepted by POST /v1/auth/otp`,
           ]);
@@ -125,8 +129,10 @@ export function addTokenSetupCommands(token: Command): void {
             ...(userId === undefined ? {} : { userId }),
             ...(o.type === undefined ? {} : { type: authenticatorType(o.type).type }),
           });
-          printJsonOrLines(Boolean(o.json), { authenticators: tokens }, () =>
-            tokens.length === 0 ? ["no tokens"] : tokens.map(tokenLine),
+          printJsonOrLines(
+            Boolean(o.json),
+            { authenticators: tokens.map((t) => toWireTimes(authenticatorSchema, t)) },
+            () => (tokens.length === 0 ? ["no tokens"] : tokens.map(tokenLine)),
           );
         }),
     );
@@ -140,7 +146,7 @@ export function addTokenSetupCommands(token: Command): void {
       withContext(command, async (ctx) => {
         const tenant = await requireTenant(ctx, o.tenant);
         const row = await requireToken(ctx, tenant, serial);
-        const view = authenticatorView(row, await holderOf(ctx, row));
+        const view = toWireTimes(authenticatorSchema, authenticatorView(row, await holderOf(ctx, row)));
         printJsonOrLines(Boolean(o.json), { authenticator: view }, () => [
           ...Object.entries(view).map(([k, v]) => `${k}: ${v ?? ""}`),
           ...(view.activated ? [] : [`not activated yet: ${activationCommand(tenant, view.serial)}`]),

@@ -50,6 +50,8 @@ function keyFor(responses: Record<string, Schema>, status: number): string | und
  * and carrying the envelope schema and an example per code. Works on copies: the route's schemas
  * serialise real answers and are never changed.
  */
+const success = byName("api", "Success") as CodeInfo;
+
 export function documentedResponses(
   routeResponses: Readonly<Record<string, Schema>>,
   outcomes: readonly CodeInfo[],
@@ -72,12 +74,31 @@ export function documentedResponses(
       "x-examples": { ...(existing?.["x-examples"] as Schema | undefined), ...examples },
     };
   };
-  // Success (0) is answered with the route's own 2xx status (201 for a creation); published
-  // outcomes and refusals with their catalog status.
-  const success = outcomes.filter((info) => info.value === ApiReturnCode.Success);
-  if (success.length > 0)
-    for (const key of Object.keys(routeResponses).filter((k) => k.startsWith("2"))) add(key, 200, success);
-  const rest = [...outcomes.filter((info) => info.value !== ApiReturnCode.Success), ...errors];
+  const addOutcome = (key: string, info: CodeInfo) => {
+    const existing = responses[key] ?? {};
+    const value = {
+      ...example(success, doc.response).value,
+      outcome: { code: info.value, name: info.name, message: info.description },
+    };
+    const outcomeExample = {
+      summary: `0 Success, outcome ${info.value} ${info.name}`,
+      description: info.description,
+      value,
+    };
+    responses[key] = {
+      ...existing,
+      [responseDescription]: `${existing[responseDescription] as string}\n- in \`outcome\`: ${line(info).slice(2)}`,
+      "x-examples": { ...(existing["x-examples"] as Schema | undefined), [info.name]: outcomeExample },
+    };
+  };
+  // Every success answers errorCode 0 with the route's own 2xx status (201 for a creation); a
+  // published outcome (Provisioned, …) rides beside it in `outcome`. Refusals answer their catalog status.
+  const published = outcomes.filter((info) => info.value !== ApiReturnCode.Success);
+  for (const key of Object.keys(routeResponses).filter((k) => k.startsWith("2"))) {
+    add(key, 200, [success]);
+    for (const info of published) addOutcome(key, info);
+  }
+  const rest = errors;
   const byStatus = Map.groupBy(rest, (info) => info.httpStatus as number);
   for (const [status, group] of [...byStatus].sort(([a], [b]) => a - b))
     add(keyFor(responses, status), status, group);

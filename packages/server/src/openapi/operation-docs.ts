@@ -18,8 +18,8 @@ export interface OperationDoc {
    */
   readonly errors: readonly CodeName[];
   /**
-   * The codes of its success answers when they are not plain Success (0): published outcomes such
-   * as Provisioned or PartnerUserChangedPassword, each under its catalog HTTP status.
+   * The published outcomes its successes may carry beside errorCode 0, in the `outcome` field
+   * (Provisioned, PartnerUserChangedPassword, …); each gets an example under the route's 2xx.
    */
   readonly outcomes?: readonly CodeName[];
   /** An example request body. */

@@ -1,6 +1,6 @@
 import { ApiReturnCode, publicMessage, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { envelope } from "../app/envelope.ts";
+import { envelope, resultCodeOf } from "../app/envelope.ts";
 import { classifyFrameworkError } from "../app/error-handler.ts";
 import { recordRequest } from "../audit/audit-requests.ts";
 import { isDatabaseFailure } from "../storage/database-failure.ts";
@@ -28,7 +28,6 @@ const headers = {
 };
 
 const codes = new WeakMap<FastifyRequest, number>();
-const envelopeCode = /^\{"errorCode":(-?\d+)/;
 
 /** Sends a page; `code` is what the audit trail records for it. */
 export function sendPage(reply: FastifyReply, status: number, code: number, title: string, body = html``) {
@@ -50,8 +49,7 @@ export function usePages(app: FastifyInstance): void {
     (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
   );
   app.addHook("onSend", async (request, reply, payload) => {
-    const match = typeof payload === "string" ? envelopeCode.exec(payload)?.[1] : undefined;
-    const code = codes.get(request) ?? (match === undefined ? reply.statusCode : Number(match));
+    const code = codes.get(request) ?? resultCodeOf(payload) ?? reply.statusCode;
     try {
       await recordRequest(request, code, reply.elapsedTime);
       return payload;
@@ -76,7 +74,9 @@ export function usePages(app: FastifyInstance): void {
           : new TesseraError(TesseraApiCode.InternalError, { cause: error });
     if (failure.httpStatus >= 500) request.log.error({ err: failure.cause ?? failure }, "page failed");
     if (wantsJson(request)) {
-      return reply.code(failure.httpStatus).send(envelope(failure.code, failure.message, failure.field));
+      return reply
+        .code(failure.httpStatus)
+        .send(envelope(failure.code, failure.message, failure.field, known?.errors));
     }
     return sendPage(
       reply,

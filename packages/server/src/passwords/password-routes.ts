@@ -1,7 +1,7 @@
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { FastifyBaseLogger, FastifyPluginAsync, FastifyRequest } from "fastify";
 import { success } from "../app/envelope.ts";
-import { body, okResponse } from "../app/route-schemas.ts";
+import { body, okResponse, time, timestamp } from "../app/route-schemas.ts";
 import { MAIL_CONNECTIONS } from "../mail/mailer.ts";
 import { userFromPath } from "../users/user-routes.ts";
 import { passwordField, userSchema, userView } from "../users/user-view.ts";
@@ -131,7 +131,7 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
       config: { idempotent: true },
       schema: {
         body: body({ username: { type: "string", maxLength: 300 } }, ["username"]),
-        response: { 200: okResponse({ requestId: { type: "string" }, expiresAt: { type: "integer" } }) },
+        response: { 200: okResponse({ requestId: { type: "string" }, expiresAt: time }) },
       },
       // Everything that depends on whether the account exists happens after the answer has left,
       // so a known and an unknown username are answered after the same work (start-recovery.ts).
@@ -175,8 +175,8 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
           200: okResponse({
             requestId: { type: "string" },
             mail: { type: "string", enum: ["queued", "sent", "failed"] },
-            expiresAt: { type: "integer" },
-            usedAt: { type: ["integer", "null"] },
+            expiresAt: time,
+            usedAt: timestamp,
           }),
         },
       },

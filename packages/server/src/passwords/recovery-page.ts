@@ -72,6 +72,8 @@ export const recoveryPageRoutes: FastifyPluginAsync = async (app) => {
             password: { type: "string", maxLength: passwordField.maxLength },
             confirm: { type: "string", maxLength: passwordField.maxLength },
           },
+          // The form is ours: anything else was not typed by the person, so it is refused.
+          additionalProperties: false,
         },
       },
     },

@@ -24,7 +24,7 @@ export async function verifyPassword(
 ): Promise<UserRow> {
   const { db } = ctx.database;
   const now = ctx.clock.now();
-  const username = requireWellFormed(rawUsername, "username");
+  const username = requireWellFormed(rawUsername, "body.username");
   const user = await findUser(db, tenant.id, username);
   const refuse = async (error: TesseraError): Promise<never> => {
     await ctx.passwords.verifyNothing(password);

@@ -1,7 +1,7 @@
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync } from "fastify";
 import { success } from "../app/envelope.ts";
-import { body, okResponse } from "../app/route-schemas.ts";
+import { body, okResponse, time } from "../app/route-schemas.ts";
 import { signInRefusal } from "../users/sign-in-refusal.ts";
 import { findUser } from "../users/user-store.ts";
 import { requireWellFormed } from "../users/username.ts";
@@ -18,8 +18,8 @@ const sessionSchema = {
   properties: {
     username: { type: "string" },
     type: { type: "string" },
-    createdAt: { type: "integer" },
-    expiresAt: { type: "integer" },
+    createdAt: time,
+    expiresAt: time,
   },
 } as const;
 
@@ -44,7 +44,7 @@ export const sessionRoutes: FastifyPluginAsync = async (app) => {
         response: {
           201: okResponse({
             sessionToken: { type: "string" },
-            expiresAt: { type: "integer" },
+            expiresAt: time,
             type: { type: "string" },
           }),
         },

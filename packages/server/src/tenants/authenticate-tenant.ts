@@ -31,7 +31,7 @@ export async function authenticateTenant(request: FastifyRequest): Promise<void>
     throw new TesseraError(ApiReturnCode.PartnerLoginFailed, {
       message:
         presented === "" ? "missing Authorization: Bearer <tenant API key>" : "the API key is not valid",
-      field: "authorization",
+      field: "headers.authorization",
     });
   }
   const { tenant, keyId } = resolved;

@@ -36,6 +36,6 @@ export async function requireScope(request: FastifyRequest): Promise<void> {
   if (held.includes("admin") || held.includes(needed)) return;
   throw new TesseraError(ApiReturnCode.PartnerUserLoginFailedNotAdmin, {
     message: `this API key lacks the "${needed}" scope`,
-    field: "authorization",
+    field: "headers.authorization",
   });
 }

@@ -1,9 +1,10 @@
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import { Command } from "commander";
 import { readAllPages } from "../app/paging.ts";
+import { formatRfc3339, parseRfc3339 } from "../app/rfc3339-time.ts";
 import type { ServerContext } from "../app/server-context.ts";
+import { toWireTimes } from "../app/wire-times.ts";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
-import { parseRfc3339 } from "../cli/rfc3339-time.ts";
 import { MailSendError } from "../mail/mailer.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
 import { isValidIpRange } from "./ip-ranges.ts";
@@ -16,6 +17,7 @@ import {
   type TenantSettings,
   updateTenant,
 } from "./tenant-store.ts";
+import { apiKeySchema, tenantSchema } from "./tenant-view.ts";
 
 export async function requireTenant(ctx: ServerContext, idOrName: string): Promise<Tenant> {
   const tenant = await findTenant(ctx.database.db, idOrName);
@@ -25,7 +27,7 @@ export async function requireTenant(ctx: ServerContext, idOrName: string): Promi
 }
 
 const describeTenant = (t: Tenant) =>
-  `${t.name}  id=${t.id}${t.disabled ? "  DISABLED" : ""}${t.expiresAt === null ? "" : `  expires=${new Date(t.expiresAt).toISOString()}`}`;
+  `${t.name}  id=${t.id}${t.disabled ? "  DISABLED" : ""}${t.expiresAt === null ? "" : `  expires=${formatRfc3339(t.expiresAt)}`}`;
 
 /** What `tenant set` can change, as it now stands, so the operator sees the result of the change. */
 const describeSettings = (t: Tenant) => [
@@ -71,11 +73,15 @@ export function tenantCommand(): Command {
           operation: "tenant.create",
           resultCode: 0,
         });
-        printJsonOrLines(Boolean(options.json), { tenant: created, apiKey }, () => [
-          `created tenant ${created.name} (${created.id})`,
-          `admin API key (all scopes; shown once, store it now): ${apiKey}`,
-          "hand it to the tenant's administrator, who issues narrower keys for back ends",
-        ]);
+        printJsonOrLines(
+          Boolean(options.json),
+          { tenant: toWireTimes(tenantSchema, created), apiKey },
+          () => [
+            `created tenant ${created.name} (${created.id})`,
+            `admin API key (all scopes; shown once, store it now): ${apiKey}`,
+            "hand it to the tenant's administrator, who issues narrower keys for back ends",
+          ],
+        );
       }),
     );
 
@@ -86,7 +92,8 @@ export function tenantCommand(): Command {
     .action(async (options: { json?: boolean }, command: Command) =>
       withContext(command, async (ctx) => {
         const tenants = await listTenants(ctx.database.db);
-        printJsonOrLines(Boolean(options.json), { tenants }, () =>
+        const shown = { tenants: tenants.map((t) => toWireTimes(tenantSchema, t)) };
+        printJsonOrLines(Boolean(options.json), shown, () =>
           tenants.length === 0 ? ["no tenants"] : tenants.map(describeTenant),
         );
       }),
@@ -220,7 +227,7 @@ export function apiKeyCommand(): Command {
             operation: "apikey.create",
             resultCode: 0,
           });
-          printJsonOrLines(Boolean(options.json), { key: record, apiKey }, () => [
+          printJsonOrLines(Boolean(options.json), { key: toWireTimes(apiKeySchema, record), apiKey }, () => [
             `API key ${record.id} [${record.scopes.join(" ")}] (shown once): ${apiKey}`,
             ...(options.scope === undefined
               ? ["no --scope given: this key may only call /v1/auth (validation); pass --scope for more"]
@@ -241,7 +248,8 @@ export function apiKeyCommand(): Command {
             listApiKeys(ctx.database.db, tenant.id, { after: after as [number, string] | undefined, limit }),
           (key) => [key.createdAt, key.id],
         );
-        printJsonOrLines(Boolean(options.json), { apiKeys }, () =>
+        const shown = { apiKeys: apiKeys.map((k) => toWireTimes(apiKeySchema, k)) };
+        printJsonOrLines(Boolean(options.json), shown, () =>
           apiKeys.map(
             (k) => `${k.id}  ${k.name}  [${k.scopes.join(" ")}]${k.revokedAt === null ? "" : "  REVOKED"}`,
           ),

@@ -1,4 +1,4 @@
-import { timestamp } from "../app/route-schemas.ts";
+import { time, timestamp } from "../app/route-schemas.ts";
 
 export const tenantSchema = {
   type: "object",
@@ -14,7 +14,7 @@ export const tenantSchema = {
     passwordMaxAgeDays: { type: ["integer", "null"] },
     otpMaxFailures: { type: "integer" },
     otpLockoutSeconds: { type: "integer" },
-    createdAt: { type: "integer" },
+    createdAt: time,
     maxConsecutiveFailures: { type: "integer" },
     activationCodes: { type: "integer", description: "codes that activate a new token: 1 or 2 consecutive" },
   },
@@ -26,7 +26,7 @@ export const apiKeySchema = {
     id: { type: "string" },
     name: { type: "string" },
     scopes: { type: "array", items: { type: "string" } },
-    createdAt: { type: "integer" },
+    createdAt: time,
     revokedAt: timestamp,
     lastUsedAt: timestamp,
   },

@@ -25,14 +25,14 @@ export async function enrolUser(
   if (!isWellFormedUsername(username)) {
     throw new TesseraError(ApiReturnCode.InvalidPartnerUserLogin, {
       message: "username is not a valid username",
-      field: "username",
+      field: "body.username",
     });
   }
-  checkTenantDomain(tenant, username, "username");
+  checkTenantDomain(tenant, username, "body.username");
   if (request.sendEnrolmentEmail && !request.email) {
     throw new TesseraError(TesseraApiCode.MalformedRequest, {
       message: "email is required to send the enrolment e-mail",
-      field: "email",
+      field: "body.email",
     });
   }
   const passwordHash =
@@ -46,7 +46,7 @@ export async function enrolUser(
   if (user === undefined) {
     throw new TesseraError(conflictCode, {
       message: `username ${username} is already taken`,
-      field: "username",
+      field: "body.username",
     });
   }
   if (request.sendEnrolmentEmail && user.email !== null) {

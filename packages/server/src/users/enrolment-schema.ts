@@ -1,5 +1,5 @@
 import { Ajv } from "ajv";
-import { parseRfc3339 } from "../cli/rfc3339-time.ts";
+import { parseRfc3339 } from "../app/rfc3339-time.ts";
 import type { EnrolmentRequest } from "./enrol-user.ts";
 import { passwordField, userFields } from "./user-view.ts";
 

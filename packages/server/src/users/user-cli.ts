@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import { Command } from "commander";
 import type { ServerContext } from "../app/server-context.ts";
+import { toWireTimes } from "../app/wire-times.ts";
+import { authenticatorSchema } from "../authenticators/authenticator-view.ts";
 import { allAuthenticators } from "../authenticators/list-authenticators.ts";
 import { tokenLine } from "../authenticators/token-setup-cli.ts";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
@@ -11,8 +13,12 @@ import { requireTenant } from "../tenants/tenant-cli.ts";
 import { enrolUser } from "./enrol-user.ts";
 import { enrolmentProblem, rowToEnrolment } from "./enrolment-schema.ts";
 import { importUsers } from "./import-users.ts";
-import { deleteUser, findUser, listUsers, updateUser } from "./user-store.ts";
-import { userView } from "./user-view.ts";
+import { deleteUser, findUser, listUsers, type UserRow, updateUser } from "./user-store.ts";
+import { userSchema, userView } from "./user-view.ts";
+
+/** A user as the API shows it, times in RFC 3339 (the same conversion as the API's). */
+const wireUser = (row: UserRow) => toWireTimes(userSchema, userView(row));
+
 import { requireWellFormed } from "./username.ts";
 
 const tenantOption = ["--tenant <tenant>", "tenant id or name"] as const;
@@ -50,7 +56,7 @@ export function userCommand(): Command {
           operation: "user.create",
           resultCode: 0,
         });
-        printJsonOrLines(Boolean(o.json), { user: userView(created) }, () => [
+        printJsonOrLines(Boolean(o.json), { user: wireUser(created) }, () => [
           `created user ${created.username}`,
         ]);
       }),
@@ -76,7 +82,7 @@ export function userCommand(): Command {
             limit: 10_000,
             after: undefined,
           })
-        ).map(userView);
+        ).map(wireUser);
         printJsonOrLines(Boolean(o.json), { users }, () =>
           users.map(
             (u) => `${u.username}${u.email ? `  <${u.email}>` : ""}${u.disabled ? "  DISABLED" : ""}`,
@@ -124,9 +130,10 @@ export function userCommand(): Command {
     .action(async (username: string, o: { tenant: string; json?: boolean }, command: Command) =>
       withContext(command, async (ctx) => {
         const found = await requireUser(ctx, o.tenant, username);
-        const view = userView(found.user);
+        const view = wireUser(found.user);
         const tokens = await allAuthenticators(ctx.database.db, found.tenant.id, { userId: found.user.id });
-        printJsonOrLines(Boolean(o.json), { user: view, authenticators: tokens }, () => [
+        const shown = tokens.map((t) => toWireTimes(authenticatorSchema, t));
+        printJsonOrLines(Boolean(o.json), { user: view, authenticators: shown }, () => [
           ...Object.entries(view).map(([k, v]) => `${k}: ${v ?? ""}`),
           `tokens: ${tokens.length === 0 ? "none" : tokens.length}`,
           ...tokens.map((t) => `  ${tokenLine(t)}`),

@@ -1,4 +1,4 @@
-import { epochMs, nullableString, timestamp } from "../app/route-schemas.ts";
+import { nullableString, nullableTimeInput, time, timestamp } from "../app/route-schemas.ts";
 import type { UserRow } from "./user-store.ts";
 
 /** The API shape of a user; never includes the password hash. */
@@ -34,8 +34,8 @@ export const userSchema = {
     hasPassword: { type: "boolean" },
     passwordChangedAt: timestamp,
     lockedUntil: timestamp,
-    createdAt: { type: "integer" },
-    updatedAt: { type: "integer" },
+    createdAt: time,
+    updatedAt: time,
   },
 } as const;
 
@@ -50,7 +50,7 @@ export const userFields = {
   firstName: { type: ["string", "null"], maxLength: 100 },
   lastName: { type: ["string", "null"], maxLength: 100 },
   disabled: { type: "boolean" },
-  expiresAt: { ...epochMs, type: ["integer", "null"] },
+  expiresAt: nullableTimeInput,
 } as const;
 
 export const passwordField = { type: "string", minLength: 8, maxLength: 1024 } as const;

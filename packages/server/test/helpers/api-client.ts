@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { recordObservedCode } from "@tessera/codes/coverage";
+import { recordObservedEnvelope } from "@tessera/codes/coverage";
 
 export interface ApiResponse {
   readonly status: number;
@@ -8,9 +8,9 @@ export interface ApiResponse {
 }
 
 /**
- * Real HTTP against a running server. Every response must carry the envelope; its code is
+ * Real HTTP against a running server. Every response must carry the envelope; its codes are
  * recorded for the status-code coverage report, attributed to the calling scenario, with the
- * method, path and HTTP status that answered it (for the documented-codes gate).
+ * method, path and HTTP status that answered them (for the documented-codes gate).
  */
 export async function apiRequest(
   url: string,
@@ -29,8 +29,9 @@ export async function apiRequest(
   assert.equal(typeof body.errorCode, "number", "errorCode");
   assert.equal(typeof body.errorName, "string", "errorName");
   assert.equal(typeof body.errorMessage, "string", "errorMessage");
-  // The request too, so the full run can check that /openapi.json documents this code for its route.
-  recordObservedCode("api", body.errorCode, init.scenario, {
+  // A success's published outcome (`outcome.code`) is observed as much as an errorCode is; the
+  // request too, so the full run can check that /openapi.json documents the code for its route.
+  recordObservedEnvelope(body, init.scenario, {
     method: (init.method ?? "GET").toUpperCase(),
     path: new URL(url).pathname,
     status: response.status,
@@ -54,4 +55,16 @@ export function keyedClient(baseUrl: string, apiKey: string, options: { timeoutM
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       ...(options.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(options.timeoutMs) }),
     });
+}
+
+/** The published outcome a success carries beside errorCode 0 (`outcome.code`), if any. */
+export function outcomeOf(response: ApiResponse): number | undefined {
+  const outcome = response.body.outcome as { code?: number } | undefined;
+  return outcome?.code;
+}
+
+/** A success (errorCode 0) whose published outcome is `code` (e.g. 9045 Provisioned). */
+export function assertOutcome(response: ApiResponse, code: number, message?: string): void {
+  assert.equal(response.body.errorCode, 0, message ?? JSON.stringify(response.body));
+  assert.equal(outcomeOf(response), code, message ?? JSON.stringify(response.body));
 }

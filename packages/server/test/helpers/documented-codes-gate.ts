@@ -37,13 +37,15 @@ function resolve(templates: readonly Template[], path: string): string | undefin
   return matching[0]?.path;
 }
 
-/** (status key, code) pairs an operation documents, read from its response examples. */
+/** (status key, code) pairs an operation documents, read from its response examples (errorCode and a success's outcome.code). */
 function documentedPairs(operation: Operation): { status: string; code: number }[] {
   return Object.entries(operation.responses ?? {}).flatMap(([status, response]) =>
     Object.values(response.content ?? {}).flatMap((media) =>
       Object.values(media.examples ?? {}).flatMap((example) => {
-        const code = (example.value as { errorCode?: unknown } | undefined)?.errorCode;
-        return typeof code === "number" ? [{ status, code }] : [];
+        const value = example.value as { errorCode?: unknown; outcome?: { code?: unknown } } | undefined;
+        return [value?.errorCode, value?.outcome?.code].flatMap((code) =>
+          typeof code === "number" ? [{ status, code }] : [],
+        );
       }),
     ),
   );

@@ -1,4 +1,5 @@
 import { describe } from "@tessera/codes";
+import { time, timestamp } from "../../app/route-schemas.ts";
 import type { CredentialRow } from "./credential-store.ts";
 
 /** A credential as the API shows it: never its fields, which only the connector sees. */
@@ -25,8 +26,8 @@ export const credentialSchema = {
     code: { type: "integer" },
     name: { type: "string" },
     lastJobId: { type: ["string", "null"] },
-    lastSyncAt: { type: ["string", "null"] },
-    createdAt: { type: "string" },
-    updatedAt: { type: "string" },
+    lastSyncAt: timestamp,
+    createdAt: time,
+    updatedAt: time,
   },
 } as const;

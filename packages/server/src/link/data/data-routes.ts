@@ -2,7 +2,7 @@ import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync } from "fastify";
 import { success } from "../../app/envelope.ts";
 import { listCursor, nextCursorProperty, pageQueryProperties } from "../../app/paging.ts";
-import { okResponse } from "../../app/route-schemas.ts";
+import { okResponse, time } from "../../app/route-schemas.ts";
 
 /** Accounts and transactions, read with filters; both paged (limit, cursor). */
 const accountSchema = {
@@ -16,7 +16,7 @@ const accountSchema = {
     currency: { type: "string" },
     balance: { type: ["string", "null"] },
     numberMask: { type: ["string", "null"] },
-    updatedAt: { type: "string" },
+    updatedAt: time,
   },
 } as const;
 
@@ -31,11 +31,11 @@ const transactionSchema = {
     description: { type: "string" },
     memo: { type: ["string", "null"] },
     kind: { type: ["string", "null"] },
-    updatedAt: { type: "string" },
+    updatedAt: time,
   },
 } as const;
 
-const day = { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$", maxLength: 10 } as const;
+const day = { type: "string", format: "date", pattern: "^\\d{4}-\\d{2}-\\d{2}$", maxLength: 10 } as const;
 const id = { type: "string", maxLength: 64 } as const;
 
 /** Accounts oldest first, transactions newest first; ties in the time are ordered by id. */

@@ -1,4 +1,5 @@
 import { describe } from "@tessera/codes";
+import { time, timestamp } from "../../app/route-schemas.ts";
 import type { JobRow, StoredEntry } from "./job-store.ts";
 
 /** How jobs and their timelines look in the API. */
@@ -49,8 +50,8 @@ export const jobSchema = {
     finished: { type: "boolean" },
     waiting: { type: "boolean" },
     attempt: { type: "integer" },
-    createdAt: { type: "string" },
-    finishedAt: { type: ["string", "null"] },
+    createdAt: time,
+    finishedAt: timestamp,
   },
 } as const;
 

@@ -4,7 +4,7 @@ import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import type { Insertable } from "kysely";
 import { success } from "../../app/envelope.ts";
 import { listCursor, nextCursorProperty, pageQueryProperties } from "../../app/paging.ts";
-import { body, okResponse } from "../../app/route-schemas.ts";
+import { body, okResponse, time, timestamp } from "../../app/route-schemas.ts";
 import type { LinkWebhooksTable } from "../../storage/schema.ts";
 import { idParam } from "../credentials/credential-routes.ts";
 import { sealJson, webhookSecret } from "../link-secrets.ts";
@@ -25,7 +25,7 @@ const webhookSchema = {
     id: { type: "string" },
     url: { type: "string" },
     events: { type: "array", items: { type: "string" } },
-    createdAt: { type: "string" },
+    createdAt: time,
   },
 } as const;
 
@@ -38,9 +38,9 @@ const deliverySchema = {
     attempts: { type: "integer" },
     lastStatus: { type: ["integer", "null"] },
     lastError: { type: ["string", "null"] },
-    nextAttemptAt: { type: ["string", "null"] },
-    createdAt: { type: "string" },
-    deliveredAt: { type: ["string", "null"] },
+    nextAttemptAt: timestamp,
+    createdAt: time,
+    deliveredAt: timestamp,
     payload: { type: "object", additionalProperties: true },
   },
 } as const;

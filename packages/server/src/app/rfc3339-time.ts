@@ -1,4 +1,7 @@
-import { MAX_EPOCH_MS } from "../app/route-schemas.ts";
+/** The one RFC 3339 parser and formatter of the server, its API and its CLI. */
+
+/** Past year 9999 a date no longer prints as RFC 3339, so nothing later is accepted anywhere. */
+export const MAX_EPOCH_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /**
  * An RFC 3339 date-time with its offset (`2027-06-30T12:00:00Z`, `…T14:00:00.5+02:00`) as epoch
@@ -25,4 +28,9 @@ export function parseRfc3339(text: string): number | undefined {
   const offset = (match[8] === "-" ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
   const at = local + millis - offset;
   return at >= 0 && at <= MAX_EPOCH_MS ? at : undefined;
+}
+
+/** The wire form of a stored time: RFC 3339 in UTC with milliseconds (`2026-11-30T07:00:00.000Z`). */
+export function formatRfc3339(at: number): string {
+  return new Date(at).toISOString();
 }
