@@ -7,6 +7,7 @@ import { fuzzCases, type Operation } from "./helpers/fuzz-cases.ts";
 import { assertHealthy, DEADLINE_MS, type FuzzTarget, send, startFuzzTarget } from "./helpers/fuzz-target.ts";
 import { bodyFor, toJsonText, toQueryText, valueFor } from "./helpers/schema-arbitraries.ts";
 import { backends } from "./helpers/test-database.ts";
+import { withoutEnvelope } from "./helpers/without-envelope.ts";
 
 /**
  * Whatever arrives, the answer is the envelope with a code below 500 within DEADLINE_MS, the
@@ -25,7 +26,6 @@ type Route = { method: string; path: string; operation: Operation };
  * Documented operations that take no input and answer no envelope (Prometheus text, the document
  * itself, the reference page): nothing here to fuzz, and nothing of the promise applies to them.
  */
-const withoutEnvelope = new Set(["GET /metrics", "GET /openapi.json", "GET /docs/"]);
 type Answer = { status: number; text: string; type?: string };
 
 /** The checks every answer must pass; returns the parsed envelope. */
