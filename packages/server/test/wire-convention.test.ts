@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { TesseraApiCode } from "@tessera/codes";
+import { Ajv } from "ajv";
 import fc from "fast-check";
 import { formatRfc3339, MAX_EPOCH_MS, parseRfc3339 } from "../src/app/rfc3339-time.ts";
 import { backends } from "./helpers/test-database.ts";
@@ -27,7 +28,10 @@ type Schema = {
 type Operation = {
   parameters?: { name: string; in: string; schema?: Schema }[];
   requestBody?: { content?: Record<string, { schema?: Schema }> };
-  responses?: Record<string, { content?: Record<string, { schema?: Schema }> }>;
+  responses?: Record<
+    string,
+    { content?: Record<string, { schema?: Schema; examples?: Record<string, { value?: unknown }> }> }
+  >;
 };
 
 /** A property holds a time when its name or its description says so. */
@@ -47,6 +51,17 @@ function* properties(schema: Schema | undefined, path: string): Generator<[strin
   }
   if (schema.items !== undefined) yield* properties(schema.items, `${path}[]`);
   for (const branch of [...(schema.anyOf ?? []), ...(schema.oneOf ?? [])]) yield* properties(branch, path);
+}
+
+/** The value at a path of `properties` (".a.b"), the first item standing for `[]`. */
+function valueAt(value: unknown, path: string): unknown {
+  let at = value;
+  for (const step of path.split(".").slice(1)) {
+    const name = step.replace(/\[\]$/, "");
+    at = (at as Record<string, unknown> | undefined)?.[name];
+    if (step.endsWith("[]")) at = Array.isArray(at) ? at[0] : undefined;
+  }
+  return at;
 }
 
 /** Every object schema, nested ones included. */
@@ -127,6 +142,35 @@ suite("one wire convention, over the served OpenAPI document", () => {
           if (!(schema.required ?? []).includes(name)) wrong.push(`${label} ${status}: ${name} not required`);
         if (schema.properties?.outcome === undefined) wrong.push(`${label} ${status}: no outcome`);
       }
+    assert.deepEqual(wrong, []);
+  });
+
+  test("every example answer matches its schema, its times written as RFC 3339", () => {
+    const ajv = new Ajv({ strict: false, allErrors: true, logger: false });
+    const wrong: string[] = [];
+    let seen = 0;
+    for (const [label, op] of operations)
+      for (const [status, response] of Object.entries(op.responses ?? {})) {
+        const media = response.content?.["application/json"];
+        if (media?.schema === undefined) continue;
+        const valid = ajv.compile(media.schema);
+        for (const [name, example] of Object.entries(media.examples ?? {})) {
+          seen++;
+          if (!valid(example.value))
+            wrong.push(`${label} ${status} ${name}: ${ajv.errorsText(valid.errors)}`);
+          for (const [path, , schema] of properties(media.schema, ""))
+            if (schema.format === "date-time") {
+              const at = valueAt(example.value, path);
+              if (
+                at !== undefined &&
+                at !== null &&
+                (typeof at !== "string" || parseRfc3339(at) === undefined)
+              )
+                wrong.push(`${label} ${status} ${name} ${path}: ${JSON.stringify(at)}`);
+            }
+        }
+      }
+    assert.ok(seen > 100, `examples checked: ${seen}`);
     assert.deepEqual(wrong, []);
   });
 

@@ -13,7 +13,7 @@ export const auditOperations: DomainOperations = {
         events: [
           {
             seq: 42,
-            at: 1767225600000,
+            at: "2026-01-01T00:00:00.000Z",
             actor: "apikey:k3x9q2m7w4t8v1z6",
             subject: "user:alice",
             sourceIp: "203.0.113.7",

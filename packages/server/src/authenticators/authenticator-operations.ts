@@ -14,7 +14,7 @@ const authenticator = {
   lockedUntil: null,
   uses: 0,
   maxUses: null,
-  createdAt: 1767225600000,
+  createdAt: "2026-01-01T00:00:00.000Z",
 };
 const uri =
   "otpauth://totp/acme:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=acme&algorithm=SHA1&digits=6&period=30";
@@ -141,7 +141,7 @@ export const authenticatorOperations: DomainOperations = {
       errors: [...byPath],
       response: {
         url: "https://id.acme.example/provision/p_Zx8cV2bN5mQ1wE4rT7yU0i",
-        expiresAt: 1767312000000,
+        expiresAt: "2026-01-02T00:00:00.000Z",
       },
     },
     "GET /v1/authenticators": {

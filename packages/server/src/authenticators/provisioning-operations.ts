@@ -16,7 +16,10 @@ export const provisioningOperations: DomainOperations = {
         "Spends nothing (mail and chat scanners open every link): a browser gets a page with a button, an app (`Accept: application/json`) is told to POST the same URL. A link that was used or replaced is DeviceAlreadyProvisioned, an unknown or expired one NotFound. No API key: the link itself is the credential. Safe to repeat.",
       errors: [...pageErrors],
       public: true,
-      response: { reveal: "POST this URL to receive the secret; it is shown once", expiresAt: 1767312000000 },
+      response: {
+        reveal: "POST this URL to receive the secret; it is shown once",
+        expiresAt: "2026-01-02T00:00:00.000Z",
+      },
     },
     "POST /provision/:token": {
       summary: "Redeem a provisioning link and receive the secret",

@@ -51,7 +51,7 @@ export const passwordOperations: DomainOperations = {
         "Answers every well-formed username alike, `{requestId, expiresAt}`, after the same work, so the answer does not tell whether the account exists. After the answer has left, an account that can recover gets an e-mail with a one-time link (a new request supersedes the previous one). Limited per username per hour (RateLimited with Retry-After) and by the per-source and per-tenant /v1/auth limits.",
       errors: ["InvalidPartnerUserLogin", "RateLimited"],
       request: { username: "alice" },
-      response: { requestId: "r_4kQ9xW2mT7vB1nC5eG8hJ3", expiresAt: 1767229200000 },
+      response: { requestId: "r_4kQ9xW2mT7vB1nC5eG8hJ3", expiresAt: "2026-01-01T01:00:00.000Z" },
     },
     "GET /v1/password-recovery/:rid": {
       summary: "Read what happened to a recovery",
@@ -67,7 +67,7 @@ export const passwordOperations: DomainOperations = {
       response: {
         requestId: "r_4kQ9xW2mT7vB1nC5eG8hJ3",
         mail: "sent",
-        expiresAt: 1767229200000,
+        expiresAt: "2026-01-01T01:00:00.000Z",
         usedAt: null,
       },
     },

@@ -1,7 +1,12 @@
 import type { DomainOperations } from "../openapi/operation-docs.ts";
 
 const token = "tss_Qm9vZ2xlIHNob3VsZCBub3QgYmUgaGVyZSBhdCBhbGwhIQ";
-const session = { username: "alice", type: "web", createdAt: 1767225600000, expiresAt: 1767229200000 };
+const session = {
+  username: "alice",
+  type: "web",
+  createdAt: "2026-01-01T00:00:00.000Z",
+  expiresAt: "2026-01-01T01:00:00.000Z",
+};
 
 /** Documentation of sessions/session-routes.ts. */
 export const sessionOperations: DomainOperations = {
@@ -13,7 +18,7 @@ export const sessionOperations: DomainOperations = {
         "Creates a server-side session for a user the back end has authenticated and returns a `tss_` token (256 random bits, stored as SHA-256) valid for `durationMinutes`. A user who cannot sign in (disabled, expired) gets SessionTokenCreationFailed. Each call creates a new session unless an Idempotency-Key replays the first answer.",
       errors: ["InvalidPartnerUserLogin", "SessionTokenCreationFailed"],
       request: { username: "alice", durationMinutes: 60, type: "web" },
-      response: { sessionToken: token, expiresAt: 1767229200000, type: "web" },
+      response: { sessionToken: token, expiresAt: "2026-01-01T01:00:00.000Z", type: "web" },
     },
     "GET /v1/sessions/:token": {
       summary: "Check a session token",

@@ -12,14 +12,14 @@ const tenant = {
   passwordMaxAgeDays: null,
   otpMaxFailures: 5,
   otpLockoutSeconds: 60,
-  createdAt: 1767225600000,
+  createdAt: "2026-01-01T00:00:00.000Z",
   maxConsecutiveFailures: 100,
 };
 const key = {
   id: "k3x9q2m7w4t8v1z6",
   name: "login page",
   scopes: ["auth"],
-  createdAt: 1767225600000,
+  createdAt: "2026-01-01T00:00:00.000Z",
   revokedAt: null,
   lastUsedAt: null,
 };

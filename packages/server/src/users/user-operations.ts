@@ -10,10 +10,10 @@ export const exampleUser = {
   disabled: false,
   expiresAt: null,
   hasPassword: true,
-  passwordChangedAt: 1767225600000,
+  passwordChangedAt: "2026-01-01T00:00:00.000Z",
   lockedUntil: null,
-  createdAt: 1767225600000,
-  updatedAt: 1767225600000,
+  createdAt: "2026-01-01T00:00:00.000Z",
+  updatedAt: "2026-01-01T00:00:00.000Z",
 };
 const newUser = {
   username: "alice",
