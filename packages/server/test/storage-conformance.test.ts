@@ -191,9 +191,14 @@ for (const backend of backends) {
         undefined,
         "9 failures do not lock",
       );
-      await recordSourceFailure(ctx.database.db, source, clock.now(), {
-        failureLimit: 10,
-        lockoutSeconds: 60,
+      const policy = { failureLimit: 10, lockoutSeconds: 60 };
+      assert.deepEqual(
+        await recordSourceFailure(ctx.database.db, source, clock.now(), policy),
+        {},
+        "the 10th is still answered as a bad key",
+      );
+      assert.deepEqual(await recordSourceFailure(ctx.database.db, source, clock.now(), policy), {
+        lockedUntil: clock.now() + 60_000,
       });
       assert.equal(
         await lockedUntil(ctx.database.db, source, clock.now()),

@@ -117,7 +117,7 @@ for (const backend of backends) {
       assert.equal(bad.body.field, "body.allowedIpRanges.1");
     });
 
-    test("repeated key failures lock the source out, even for a valid key, until the lockout ends", async () => {
+    test("repeated key failures lock the source out for bad keys only, until the lockout ends", async () => {
       const { apiKey } = await s.tenant();
       for (let i = 0; i < 3; i += 1) {
         const r = await s.api("GET", "/v1/tenant", {
@@ -128,25 +128,31 @@ for (const backend of backends) {
         assert.equal(r.body.errorCode, ApiReturnCode.PartnerLoginFailed);
       }
       const locked = await s.api("GET", "/v1/tenant", {
-        apiKey,
+        apiKey: "tsk_wrong",
         source: "198.51.100.7",
         scenario: "tenant: source locked out",
       });
       assert.equal(locked.status, 429);
       assert.equal(locked.body.errorCode, ApiReturnCode.MaximumLoginPartnerAttempsExceeded);
-      const elsewhere = await s.api("GET", "/v1/tenant", {
+      const valid = await s.api("GET", "/v1/tenant", {
         apiKey,
+        source: "198.51.100.7",
+        scenario: "tenant: valid key from a locked source",
+      });
+      assert.equal(valid.status, 200, "a valid key is not locked out by other clients' failures");
+      const elsewhere = await s.api("GET", "/v1/tenant", {
+        apiKey: "tsk_wrong",
         source: "198.51.100.8",
         scenario: "tenant: other source",
       });
-      assert.equal(elsewhere.status, 200, "only the failing source is locked out");
+      assert.equal(elsewhere.status, 401, "only the failing source is locked out");
       s.clock.advance(60_000);
       const later = await s.api("GET", "/v1/tenant", {
-        apiKey,
+        apiKey: "tsk_wrong",
         source: "198.51.100.7",
         scenario: "tenant: after lockout",
       });
-      assert.equal(later.status, 200);
+      assert.equal(later.status, 401);
     });
 
     test("API-key scopes: an auth key validates, but every other part of the API is PartnerUserLoginFailedNotAdmin", async () => {

@@ -15,6 +15,7 @@ import {
   type TenantSettings,
   updateTenant,
 } from "./tenant-store.ts";
+import { registerUnlockSource } from "./unlock-source-cli.ts";
 
 export async function requireTenant(ctx: ServerContext, idOrName: string): Promise<Tenant> {
   const tenant = await findTenant(ctx.database.db, idOrName);
@@ -179,6 +180,7 @@ export function tenantCommand(): Command {
           process.stdout.write(`${[describeTenant(updated), ...describeSettings(updated)].join("\n")}\n`);
         }),
     );
+  registerUnlockSource(tenant);
   return tenant;
 }
 
