@@ -21,7 +21,7 @@ import { userRoutes } from "../users/user-routes.ts";
 import "./fastify-types.ts";
 import type { TesseraConfig } from "../config/tessera-config.ts";
 import { answerClientError, answerFrameworkError, installErrorHandling } from "./error-handler.ts";
-import { requestSerializer } from "./log-redaction.ts";
+import { createServerLog, logRequests } from "./request-log.ts";
 import type { ServerContext } from "./server-context.ts";
 import { validatorCompiler } from "./validator-compiler.ts";
 
@@ -80,11 +80,10 @@ function httpTimeouts(http: TesseraConfig["http"]) {
 
 /** The HTTP application: one Fastify plugin per domain, registered from explicit lists. */
 export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Promise<FastifyInstance> {
+  const log = options.logger === false ? undefined : createServerLog(ctx.config.logLevel);
   const app = Fastify({
-    logger:
-      options.logger === false
-        ? false
-        : { level: ctx.config.logLevel, serializers: { req: requestSerializer } },
+    ...(log === undefined ? { logger: false } : { loggerInstance: log.logger }),
+    disableRequestLogging: true,
     // In-flight requests on open connections finish during shutdown instead of getting a bare 503.
     return503OnClosing: false,
     clientErrorHandler: answerClientError,
@@ -114,6 +113,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
     // close open until its idle timeout.
     if (ctx.lifecycle.draining) reply.header("connection", "close");
   });
+  if (log !== undefined) logRequests(app, log);
   installErrorHandling(app);
   await registerOpenApi(app);
   registerMetrics(app);

@@ -1,5 +1,3 @@
-import type { FastifyRequest } from "fastify";
-
 /**
  * Request logging without secrets: session tokens travel in the path of /v1/sessions/{token} and
  * provisioning links in /provision/{token},
@@ -13,9 +11,3 @@ export function redactUrl(url: string): string {
     .replace(/(\/provision\/)[^/?]+/, "$1[redacted]")
     .replace(secretQuery, "$1[redacted]");
 }
-
-export const requestSerializer = (request: FastifyRequest) => ({
-  method: request.method,
-  url: redactUrl(request.url),
-  remoteAddress: request.ip,
-});
