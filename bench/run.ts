@@ -11,7 +11,7 @@ import { openDatabase } from "../packages/server/src/storage/database.ts";
 import { startThrowawayPostgres } from "../scripts/lib/throwaway-postgres.ts";
 import { startBareBaseline } from "./lib/bare-baseline.ts";
 import { benchLink, type LinkFigures } from "./lib/link-bench.ts";
-import { compareLogLevels } from "./lib/log-level-bench.ts";
+import { compareLogLevels, type LogLevelComparison } from "./lib/log-level-bench.ts";
 import { load, type Measurement, opsPerSecond } from "./lib/measure.ts";
 import { seedTotpUsers } from "./lib/otp-fixture.ts";
 import { freePort, startServerUnderTest, tessera } from "./lib/server-under-test.ts";
@@ -30,7 +30,7 @@ import { freePort, startServerUnderTest, tessera } from "./lib/server-under-test
  * rounds (lib/log-level-bench.ts).
  *
  * Options: --duration SECONDS (default 5), --concurrency 1,16,32,64, --backends sqlite,postgres,
- * --only core|link|logging, --link-jobs N (default 500), --link-waiting N (default 10000).
+ * --only core|link|logging, --log-rounds N (default 3), --link-jobs N (default 500), --link-waiting N (default 10000).
  */
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -43,7 +43,8 @@ const only = arg("only", "");
 const linkJobs = Number(arg("link-jobs", "500"));
 const linkWaiting = Number(arg("link-waiting", "10000"));
 const link: Record<string, LinkFigures> = {};
-const logBytesPerRequest: Record<string, number | null> = {};
+const logRounds = Number(arg("log-rounds", "3"));
+const logLevels: Record<string, Omit<LogLevelComparison, "measurements">> = {};
 const argon2Async = promisify(argon2);
 const ARGON2 = { memory: 19456, passes: 2, parallelism: 1 };
 /** Enough users that no run validates one twice (each is used once per time step). */
@@ -219,9 +220,11 @@ try {
         headers,
         connections: [16, 32],
         durationSeconds: duration,
+        rounds: logRounds,
       });
-      measurements.push(...compared.measurements);
-      logBytesPerRequest[backend] = compared.logBytesPerRequest;
+      const { measurements: rounds, ...summary } = compared;
+      measurements.push(...rounds);
+      logLevels[backend] = summary;
     }
     await db.close();
   }
@@ -236,7 +239,7 @@ const report = {
   primitives,
   memory,
   measurements,
-  logBytesPerRequest,
+  logLevels,
   link,
 };
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
@@ -256,8 +259,14 @@ for (const m of measurements) {
     `  ${m.workload.padEnd(22)} ${m.backend.padEnd(10)} ${m.implementation.padEnd(15)} ${String(m.concurrency).padStart(4)} ${String(m.requestsPerSecond).padStart(8)} ${String(m.p50Ms).padStart(8)} ${String(m.p99Ms).padStart(8)} ${String(m.errors).padStart(7)} ${String(m.non2xx).padStart(7)} ${String(m.serverCpuMicrosPerRequest ?? "-").padStart(11)}`,
   );
 }
-for (const [backend, bytes] of Object.entries(logBytesPerRequest))
-  console.log(`  ${backend}: the default log level wrote ${bytes ?? "-"} bytes of log per request`);
+console.log("\nSession checks, default log level (info) against logLevel=warn: medians over the rounds");
+for (const [backend, c] of Object.entries(logLevels)) {
+  for (const m of c.medians)
+    console.log(
+      `  ${backend.padEnd(10)} c=${String(m.concurrency).padEnd(3)} ${m.defaultRps} vs ${m.warnRps} req/s (${Math.round((100 * m.defaultRps) / m.warnRps)} %), ${m.defaultCpuMicros} vs ${m.warnCpuMicros} µs CPU per request (+${Math.round((100 * (m.defaultCpuMicros - m.warnCpuMicros)) / m.warnCpuMicros)} %)`,
+    );
+  console.log(`  ${backend.padEnd(10)} ${c.logBytesPerRequest ?? "-"} bytes of log per request`);
+}
 console.log("\nLink (sync jobs against the served Sandbox Bank, 32 clients)");
 for (const [backend, f] of Object.entries(link))
   console.log(

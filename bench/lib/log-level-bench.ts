@@ -11,6 +11,25 @@ import { startServerUnderTest } from "./server-under-test.ts";
  * alike. The default server's standard output goes to a file, as it would under a supervisor that
  * keeps the log; the size written is reported so the line cost per request can be checked.
  */
+export interface LogLevelComparison {
+  readonly measurements: Measurement[];
+  readonly logBytesPerRequest: number | null;
+  /** Per concurrency, the medians over the rounds: default against warn. */
+  readonly medians: {
+    readonly concurrency: number;
+    readonly defaultRps: number;
+    readonly warnRps: number;
+    readonly defaultCpuMicros: number;
+    readonly warnCpuMicros: number;
+  }[];
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+
 export async function compareLogLevels(options: {
   readonly backend: string;
   readonly data: string[];
@@ -18,14 +37,14 @@ export async function compareLogLevels(options: {
   readonly headers: Record<string, string>;
   readonly connections: readonly number[];
   readonly durationSeconds: number;
-  readonly rounds?: number;
-}): Promise<{ measurements: Measurement[]; logBytesPerRequest: number | null }> {
+  readonly rounds: number;
+}): Promise<LogLevelComparison> {
   const measurements: Measurement[] = [];
   const logDir = mkdtempSync(join(tmpdir(), "tessera-bench-log-"));
   let logBytes = 0;
   let loggedRequests = 0;
   try {
-    for (let round = 0; round < (options.rounds ?? 2); round += 1) {
+    for (let round = 0; round < options.rounds; round += 1) {
       for (const level of ["default (info)", "warn"] as const) {
         const logFile = join(logDir, `round-${round}.log`);
         const out = level === "warn" ? "ignore" : openSync(logFile, "w");
@@ -65,8 +84,19 @@ export async function compareLogLevels(options: {
   } finally {
     rmSync(logDir, { recursive: true, force: true });
   }
+  const of = (level: string, connections: number) =>
+    measurements.filter((m) => m.implementation === level && m.concurrency === connections);
   return {
     measurements,
     logBytesPerRequest: loggedRequests === 0 ? null : Math.round(logBytes / loggedRequests),
+    medians: options.connections.map((concurrency) => ({
+      concurrency,
+      defaultRps: median(of("default (info)", concurrency).map((m) => m.requestsPerSecond)),
+      warnRps: median(of("warn", concurrency).map((m) => m.requestsPerSecond)),
+      defaultCpuMicros: median(
+        of("default (info)", concurrency).map((m) => m.serverCpuMicrosPerRequest ?? 0),
+      ),
+      warnCpuMicros: median(of("warn", concurrency).map((m) => m.serverCpuMicrosPerRequest ?? 0)),
+    })),
   };
 }
