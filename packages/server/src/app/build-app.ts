@@ -21,7 +21,7 @@ import { userRoutes } from "../users/user-routes.ts";
 import "./fastify-types.ts";
 import type { TesseraConfig } from "../config/tessera-config.ts";
 import { answerClientError, answerFrameworkError, installErrorHandling } from "./error-handler.ts";
-import { createServerLog, logRequests } from "./request-log.ts";
+import { createServerLog, flushOnClose, RequestLog } from "./request-log.ts";
 import type { ServerContext } from "./server-context.ts";
 import { validatorCompiler } from "./validator-compiler.ts";
 
@@ -82,8 +82,9 @@ function httpTimeouts(http: TesseraConfig["http"]) {
 export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Promise<FastifyInstance> {
   const log = options.logger === false ? undefined : createServerLog(ctx.config.logLevel);
   const app = Fastify({
-    ...(log === undefined ? { logger: false } : { loggerInstance: log.logger }),
-    disableRequestLogging: true,
+    ...(log === undefined
+      ? { logger: false }
+      : { loggerInstance: log.logger, logController: new RequestLog(log) }),
     // In-flight requests on open connections finish during shutdown instead of getting a bare 503.
     return503OnClosing: false,
     clientErrorHandler: answerClientError,
@@ -113,7 +114,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
     // close open until its idle timeout.
     if (ctx.lifecycle.draining) reply.header("connection", "close");
   });
-  if (log !== undefined) logRequests(app, log);
+  if (log !== undefined) flushOnClose(app, log);
   installErrorHandling(app);
   await registerOpenApi(app);
   registerMetrics(app);

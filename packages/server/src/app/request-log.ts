@@ -1,4 +1,10 @@
-import type { FastifyBaseLogger, FastifyInstance } from "fastify";
+import {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from "fastify";
 import { type DestinationStream, destination, pino } from "pino";
 import { redactUrl } from "./log-redaction.ts";
 
@@ -73,26 +79,42 @@ export function createServerLog(level: string, fd = 1): ServerLog {
 }
 
 /**
- * One line per request, when it is answered (Fastify's own request logging, two lines through
- * generic serializers, is off): method, URL with its secrets redacted, client address, status and
- * time. Flat fields, because pino writes strings and numbers at the top level directly while a
- * nested object goes through a generic stringifier (7 µs a line instead of 2). Headers and bodies
- * are never logged, so keys, passwords and codes cannot reach the log.
+ * One line per request, when it is answered: method, URL with its secrets redacted, client
+ * address, status and time, in place of Fastify's two lines (received, completed) built through
+ * generic serializers. Flat fields, because pino writes strings and numbers at the top level
+ * directly while a nested object goes through a generic stringifier (7 µs a line instead of 2).
+ * Headers and bodies are never logged, so keys, passwords and codes cannot reach the log. Fastify's
+ * other log lines (stream errors and the like) are kept.
  */
-export function logRequests(app: FastifyInstance, log: ServerLog): void {
+export class RequestLog extends LogController {
+  readonly #enabled: boolean;
+
+  constructor(log: ServerLog) {
+    super();
+    this.#enabled = log.logsRequests;
+  }
+
+  override incomingRequest(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    if (!this.#enabled && !error) return;
+    const line = {
+      method: request.method,
+      url: redactUrl(request.url),
+      remoteAddress: request.ip,
+      statusCode: reply.statusCode,
+      responseTime: Math.round(reply.elapsedTime * 100) / 100,
+    };
+    if (error) reply.log.error({ ...line, err: error }, "request errored");
+    else reply.log.info(line, "request completed");
+  }
+}
+
+/** What is still buffered is written when the server closes. */
+export function flushOnClose(app: FastifyInstance, log: ServerLog): void {
   app.addHook("onClose", async () => log.flush());
-  if (!log.logsRequests) return;
-  app.addHook("onResponse", (request, reply, done) => {
-    request.log.info(
-      {
-        method: request.method,
-        url: redactUrl(request.url),
-        remoteAddress: request.ip,
-        statusCode: reply.statusCode,
-        responseTime: Math.round(reply.elapsedTime * 100) / 100,
-      },
-      "request completed",
-    );
-    done();
-  });
 }
