@@ -43,6 +43,23 @@ suite("interactive prompts on a terminal", () => {
     assert.doesNotMatch(r.output, /123456/, "the one-time code is not on the terminal");
   });
 
+  test("Ctrl-C at a hidden prompt interrupts the command (raw mode does not swallow it); nothing is created", async () => {
+    const r = await runCliInPty(
+      [...data, "user", "create", "selina", "--tenant", "acme", "--password-stdin"],
+      [["[Pp]assword[^\\n]*: ", "meow\x03"]],
+      env,
+    );
+    assert.equal(r.pending, 0, r.output);
+    // The status of a process killed by SIGINT, as python reports it.
+    assert.equal(r.status, -2, r.output);
+    assert.doesNotMatch(r.output, /meow/);
+    const after = await runCli([...data, "user", "show", "selina", "--tenant", "acme", "--json"], {
+      env,
+      scenario: "prompts: interrupted",
+    });
+    assert.notEqual(after.status, 0, "no user was created");
+  });
+
   test("user create --password-stdin on a terminal asks without echo; the password works", async () => {
     const r = await runCliInPty(
       [...data, "user", "create", "bruce", "--tenant", "acme", "--password-stdin"],
