@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
+import { runCli } from "./helpers/run-cli.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
@@ -153,6 +154,39 @@ for (const backend of backends) {
         scenario: "tenant: after lockout",
       });
       assert.equal(later.status, 401);
+    });
+
+    test("tessera tenant unlock-source with one IPv6 address clears the lock of its whole /64", async () => {
+      for (let i = 0; i < 4; i += 1)
+        await s.api("GET", "/v1/tenant", {
+          apiKey: "tsk_wrong",
+          source: `2001:db8:5:6::${i + 1}`,
+          scenario: "tenant: failure before lockout",
+        });
+      const locked = await s.api("GET", "/v1/tenant", {
+        apiKey: "tsk_wrong",
+        source: "2001:db8:5:6::99",
+        scenario: "tenant: source locked out",
+      });
+      assert.equal(locked.status, 429, "the /64 counts as one source");
+      const { dataDir, databaseUrl } = s.server.ctx.config;
+      const data = [
+        "--data-dir",
+        dataDir,
+        ...(databaseUrl === undefined ? [] : ["--database-url", databaseUrl]),
+      ];
+      const r = await runCli([...data, "tenant", "unlock-source", "2001:db8:5:6:ffff::1", "--json"], {
+        env: { TESSERA_LOG_LEVEL: "silent" },
+        scenario: "cli: tenant unlock-source",
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).source, "2001:db8:5:6::/64");
+      const unlocked = await s.api("GET", "/v1/tenant", {
+        apiKey: "tsk_wrong",
+        source: "2001:db8:5:6::99",
+        scenario: "tenant: failure before lockout",
+      });
+      assert.equal(unlocked.status, 401);
     });
 
     test("API-key scopes: an auth key validates, but every other part of the API is PartnerUserLoginFailedNotAdmin", async () => {
