@@ -57,8 +57,12 @@ export async function recordSourceFailure(
     .onConflict((oc) =>
       oc.column("source").doUpdateSet((eb) => {
         // Every right-hand side reads the row as it was before this update (SQLite and PostgreSQL).
+        // A lock runs its full time even when it outlasts the counting window.
         const over = eb.or([
-          eb("source_failures.window_started_at", "<", now - WINDOW_MS),
+          eb.and([
+            eb("source_failures.locked_until", "is", null),
+            eb("source_failures.window_started_at", "<", now - WINDOW_MS),
+          ]),
           eb("source_failures.locked_until", "<=", now),
         ]);
         return {
