@@ -11,10 +11,10 @@ import { redactUrl } from "./log-redaction.ts";
 /**
  * The server's log: JSON lines on standard output, written asynchronously and in batches.
  *
- * A synchronous write per line halved the throughput of session checks at the default level
- * (issue #10), and a reader that stops reading (a full pipe) stalled every request. Lines are
+ * At the default level the request lines cost a fifth of a session check's CPU (issue #10; see
+ * docs/performance.md): two serialized lines per request, each written on its own. Lines are now
  * buffered until BATCH_BYTES collect, and never held longer than FLUSH_MS; a write in flight does
- * not hold up the event loop. What is still buffered is written synchronously when the process
+ * not hold up the event loop, not even when the reader stops reading (a full pipe). What is still buffered is written synchronously when the process
  * exits (graceful shutdown, process.exit, an uncaught exception). Should the reader stall for good,
  * lines beyond MAX_BUFFERED_BYTES are dropped rather than growing memory without bound: the audit
  * trail, not the log, is the record of what happened.
@@ -44,9 +44,17 @@ export function createServerLog(level: string, fd = 1): ServerLog {
     retryEAGAIN: () => !exiting,
   });
   let timer: NodeJS.Timeout | undefined;
+  // A failing log (its reader gone) must never take the server down with it.
+  const flushQuietly = (done?: () => void) => {
+    try {
+      sink.flush(done);
+    } catch {
+      done?.();
+    }
+  };
   const flushSoon = () => {
     timer = undefined;
-    sink.flush();
+    flushQuietly();
   };
   // pino writes each line here; the first line into an empty batch starts the clock for it.
   const stream: DestinationStream = {
@@ -73,7 +81,7 @@ export function createServerLog(level: string, fd = 1): ServerLog {
         timer = undefined;
         // Bounded: a stalled reader must not hold up shutdown; the exit handler tries once more.
         setTimeout(resolve, FLUSH_TIMEOUT_MS).unref();
-        sink.flush(() => resolve());
+        flushQuietly(() => resolve());
       }),
   };
 }
