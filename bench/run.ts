@@ -11,6 +11,7 @@ import { openDatabase } from "../packages/server/src/storage/database.ts";
 import { startThrowawayPostgres } from "../scripts/lib/throwaway-postgres.ts";
 import { startBareBaseline } from "./lib/bare-baseline.ts";
 import { benchLink, type LinkFigures } from "./lib/link-bench.ts";
+import { compareLogLevels, type LogLevelComparison } from "./lib/log-level-bench.ts";
 import { load, type Measurement, opsPerSecond } from "./lib/measure.ts";
 import { seedTotpUsers } from "./lib/otp-fixture.ts";
 import { freePort, startServerUnderTest, tessera } from "./lib/server-under-test.ts";
@@ -25,8 +26,11 @@ import { freePort, startServerUnderTest, tessera } from "./lib/server-under-test
  * Link: full sync jobs per second against the served Sandbox Bank next to the bare connector, and
  * the server memory per job waiting for a second factor.
  *
+ * Log level: session checks with the default log level next to logLevel=warn, in alternating
+ * rounds (lib/log-level-bench.ts).
+ *
  * Options: --duration SECONDS (default 5), --concurrency 1,16,32,64, --backends sqlite,postgres,
- * --only core|link, --link-jobs N (default 500), --link-waiting N (default 10000).
+ * --only core|link|logging, --log-rounds N (default 3), --link-jobs N (default 500), --link-waiting N (default 10000).
  */
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,6 +43,8 @@ const only = arg("only", "");
 const linkJobs = Number(arg("link-jobs", "500"));
 const linkWaiting = Number(arg("link-waiting", "10000"));
 const link: Record<string, LinkFigures> = {};
+const logRounds = Number(arg("log-rounds", "3"));
+const logLevels: Record<string, Omit<LogLevelComparison, "measurements">> = {};
 const argon2Async = promisify(argon2);
 const ARGON2 = { memory: 19456, passes: 2, parallelism: 1 };
 /** Enough users that no run validates one twice (each is used once per time step). */
@@ -90,7 +96,9 @@ try {
       loadConfig({ env: {}, flags: { dataDir, databaseUrl, logLevel: "silent" } }),
     );
     const otpUsers =
-      only === "link" ? [] : await seedTotpUsers(seeding, created.tenant.id, OTP_USERS, otpSecret);
+      only === "link" || only === "logging"
+        ? []
+        : await seedTotpUsers(seeding, created.tenant.id, OTP_USERS, otpSecret);
     await seeding.close();
 
     const sandboxPort = await freePort();
@@ -145,7 +153,7 @@ try {
 
     let nextOtpUser = 0;
     let nextPasswordUser = 0;
-    for (const connections of only === "link" ? [] : concurrencies) {
+    for (const connections of only === "link" || only === "logging" ? [] : concurrencies) {
       const base = { connections, durationSeconds: duration, serverCpuSeconds: () => server.cpuSeconds() };
       const label = (workload: string, implementation = "tessera") => ({ workload, backend, implementation });
       measurements.push(
@@ -195,7 +203,7 @@ try {
       );
     }
     memory[backend] = { idleMiB, afterLoadMiB: server.rssMiB() };
-    if (only !== "core")
+    if (only === "" || only === "link")
       link[backend] = await benchLink(server, created.apiKey, `http://127.0.0.1:${sandboxPort}`, {
         jobs: linkJobs,
         waiting: linkWaiting,
@@ -203,8 +211,22 @@ try {
         db: db.db,
       });
     bare.server.close();
-    await db.close();
     await server.stop();
+    if (only === "" || only === "logging") {
+      const compared = await compareLogLevels({
+        backend,
+        data,
+        sessionUrl: (base) => `${base}/v1/sessions/${sessionToken}`,
+        headers,
+        connections: [16, 32],
+        durationSeconds: duration,
+        rounds: logRounds,
+      });
+      const { measurements: rounds, ...summary } = compared;
+      measurements.push(...rounds);
+      logLevels[backend] = summary;
+    }
+    await db.close();
   }
 } finally {
   cluster?.stop();
@@ -217,6 +239,7 @@ const report = {
   primitives,
   memory,
   measurements,
+  logLevels,
   link,
 };
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
@@ -235,6 +258,14 @@ for (const m of measurements) {
   console.log(
     `  ${m.workload.padEnd(22)} ${m.backend.padEnd(10)} ${m.implementation.padEnd(15)} ${String(m.concurrency).padStart(4)} ${String(m.requestsPerSecond).padStart(8)} ${String(m.p50Ms).padStart(8)} ${String(m.p99Ms).padStart(8)} ${String(m.errors).padStart(7)} ${String(m.non2xx).padStart(7)} ${String(m.serverCpuMicrosPerRequest ?? "-").padStart(11)}`,
   );
+}
+console.log("\nSession checks, default log level (info) against logLevel=warn: medians over the rounds");
+for (const [backend, c] of Object.entries(logLevels)) {
+  for (const m of c.medians)
+    console.log(
+      `  ${backend.padEnd(10)} c=${String(m.concurrency).padEnd(3)} ${m.defaultRps} vs ${m.warnRps} req/s (${Math.round((100 * m.defaultRps) / m.warnRps)} %), ${m.defaultCpuMicros} vs ${m.warnCpuMicros} µs CPU per request (+${Math.round((100 * (m.defaultCpuMicros - m.warnCpuMicros)) / m.warnCpuMicros)} %)`,
+    );
+  console.log(`  ${backend.padEnd(10)} ${c.logBytesPerRequest ?? "-"} bytes of log per request`);
 }
 console.log("\nLink (sync jobs against the served Sandbox Bank, 32 clients)");
 for (const [backend, f] of Object.entries(link))

@@ -36,17 +36,27 @@ export function tessera(args: string[]): string {
   return result.stdout;
 }
 
-export async function startServerUnderTest(data: string[]): Promise<ServerUnderTest> {
+/**
+ * `env` adds to or (with undefined) removes from the server's environment; `stdout` is where its log
+ * goes (discarded unless given).
+ */
+export async function startServerUnderTest(
+  data: string[],
+  options: { env?: Record<string, string | undefined>; stdout?: "ignore" | number } = {},
+): Promise<ServerUnderTest> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...serverFlags, cli, "start", "--port", String(port), ...data], {
-    stdio: ["ignore", "ignore", "inherit"],
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    TESSERA_LOG_LEVEL: "warn",
     // The load generator is one client of one tenant: the /v1/auth limits would measure themselves.
-    env: {
-      ...process.env,
-      TESSERA_LOG_LEVEL: "warn",
-      TESSERA_RATE_LIMIT_AUTH_PER_SOURCE: "1000000",
-      TESSERA_RATE_LIMIT_AUTH_PER_TENANT: "10000000",
-    },
+    TESSERA_RATE_LIMIT_AUTH_PER_SOURCE: "1000000",
+    TESSERA_RATE_LIMIT_AUTH_PER_TENANT: "10000000",
+    ...options.env,
+  };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
+  const child = spawn(process.execPath, [...serverFlags, cli, "start", "--port", String(port), ...data], {
+    stdio: ["ignore", options.stdout ?? "ignore", "inherit"],
+    env,
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i += 1) {

@@ -141,9 +141,11 @@ for (const backend of backends) {
           r.body.errorName,
         );
       // Even when a burst outran the lockout (every request read it before any failure was
-      // counted), the failures were counted: now the source is locked out, valid key or not.
-      const { apiKey } = await s.tenant();
-      const locked = await s.api("GET", "/v1/tenant", { apiKey, scenario: "refused flood: locked source" });
+      // counted), the failures were counted: now the source is locked out for bad keys.
+      const locked = await s.api("GET", "/v1/tenant", {
+        apiKey: "tsk_bad_after",
+        scenario: "refused flood: locked source",
+      });
       assert.equal(locked.body.errorCode, ApiReturnCode.MaximumLoginPartnerAttempsExceeded);
       assert.equal(await count(), before + 1, "only the first refusal of the window is written at once");
       await reportRefusedRequests(db, s.server.ctx.audit, s.clock.now());

@@ -68,7 +68,7 @@ test("the server's log never contains an API key, a password or a session token"
     await server.stop("SIGTERM");
     const text = JSON.stringify(server.logs);
     assert.ok(
-      server.logs.some((l) => typeof (l.req as { url?: string })?.url === "string"),
+      server.logs.some((l) => l.msg === "request completed" && typeof l.url === "string"),
       "requests are logged",
     );
     assert.match(text, /\/v1\/sessions\/\[redacted\]/);

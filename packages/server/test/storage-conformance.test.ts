@@ -191,15 +191,30 @@ for (const backend of backends) {
         undefined,
         "9 failures do not lock",
       );
-      await recordSourceFailure(ctx.database.db, source, clock.now(), {
-        failureLimit: 10,
-        lockoutSeconds: 60,
+      const policy = { failureLimit: 10, lockoutSeconds: 60 };
+      assert.deepEqual(
+        await recordSourceFailure(ctx.database.db, source, clock.now(), policy),
+        {},
+        "the 10th is still answered as a bad key",
+      );
+      assert.deepEqual(await recordSourceFailure(ctx.database.db, source, clock.now(), policy), {
+        lockedUntil: clock.now() + 60_000,
       });
       assert.equal(
         await lockedUntil(ctx.database.db, source, clock.now()),
         clock.now() + 60_000,
         "the 10th locks",
       );
+      // A lock longer than the 15-minute counting window is not cut short by a failure after it.
+      const long = `${source}-long`;
+      const day = { failureLimit: 2, lockoutSeconds: 86_400 };
+      await recordSourceFailure(ctx.database.db, long, clock.now(), day);
+      await recordSourceFailure(ctx.database.db, long, clock.now(), day);
+      const until = clock.now() + 86_400_000;
+      assert.deepEqual(await recordSourceFailure(ctx.database.db, long, clock.now() + 3_600_000, day), {
+        lockedUntil: until,
+      });
+      assert.deepEqual(await recordSourceFailure(ctx.database.db, long, until, day), {}, "a fresh count");
     });
 
     if (backend === "postgres") {

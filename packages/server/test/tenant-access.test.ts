@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
+import { runCli } from "./helpers/run-cli.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
@@ -117,7 +118,7 @@ for (const backend of backends) {
       assert.equal(bad.body.field, "body.allowedIpRanges.1");
     });
 
-    test("repeated key failures lock the source out, even for a valid key, until the lockout ends", async () => {
+    test("repeated key failures lock the source out for bad keys only, until the lockout ends", async () => {
       const { apiKey } = await s.tenant();
       for (let i = 0; i < 3; i += 1) {
         const r = await s.api("GET", "/v1/tenant", {
@@ -128,25 +129,64 @@ for (const backend of backends) {
         assert.equal(r.body.errorCode, ApiReturnCode.PartnerLoginFailed);
       }
       const locked = await s.api("GET", "/v1/tenant", {
-        apiKey,
+        apiKey: "tsk_wrong",
         source: "198.51.100.7",
         scenario: "tenant: source locked out",
       });
       assert.equal(locked.status, 429);
       assert.equal(locked.body.errorCode, ApiReturnCode.MaximumLoginPartnerAttempsExceeded);
-      const elsewhere = await s.api("GET", "/v1/tenant", {
+      const valid = await s.api("GET", "/v1/tenant", {
         apiKey,
+        source: "198.51.100.7",
+        scenario: "tenant: valid key from a locked source",
+      });
+      assert.equal(valid.status, 200, "a valid key is not locked out by other clients' failures");
+      const elsewhere = await s.api("GET", "/v1/tenant", {
+        apiKey: "tsk_wrong",
         source: "198.51.100.8",
         scenario: "tenant: other source",
       });
-      assert.equal(elsewhere.status, 200, "only the failing source is locked out");
+      assert.equal(elsewhere.status, 401, "only the failing source is locked out");
       s.clock.advance(60_000);
       const later = await s.api("GET", "/v1/tenant", {
-        apiKey,
+        apiKey: "tsk_wrong",
         source: "198.51.100.7",
         scenario: "tenant: after lockout",
       });
-      assert.equal(later.status, 200);
+      assert.equal(later.status, 401);
+    });
+
+    test("tessera tenant unlock-source with one IPv6 address clears the lock of its whole /64", async () => {
+      for (let i = 0; i < 4; i += 1)
+        await s.api("GET", "/v1/tenant", {
+          apiKey: "tsk_wrong",
+          source: `2001:db8:5:6::${i + 1}`,
+          scenario: "tenant: failure before lockout",
+        });
+      const locked = await s.api("GET", "/v1/tenant", {
+        apiKey: "tsk_wrong",
+        source: "2001:db8:5:6::99",
+        scenario: "tenant: source locked out",
+      });
+      assert.equal(locked.status, 429, "the /64 counts as one source");
+      const { dataDir, databaseUrl } = s.server.ctx.config;
+      const data = [
+        "--data-dir",
+        dataDir,
+        ...(databaseUrl === undefined ? [] : ["--database-url", databaseUrl]),
+      ];
+      const r = await runCli([...data, "tenant", "unlock-source", "2001:db8:5:6:ffff::1", "--json"], {
+        env: { TESSERA_LOG_LEVEL: "silent" },
+        scenario: "cli: tenant unlock-source",
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).source, "2001:db8:5:6::/64");
+      const unlocked = await s.api("GET", "/v1/tenant", {
+        apiKey: "tsk_wrong",
+        source: "2001:db8:5:6::99",
+        scenario: "tenant: failure before lockout",
+      });
+      assert.equal(unlocked.status, 401);
     });
 
     test("API-key scopes: an auth key validates, but every other part of the API is PartnerUserLoginFailedNotAdmin", async () => {

@@ -22,7 +22,7 @@ import { userRoutes } from "../users/user-routes.ts";
 import "./fastify-types.ts";
 import type { TesseraConfig } from "../config/tessera-config.ts";
 import { answerClientError, answerFrameworkError, installErrorHandling } from "./error-handler.ts";
-import { requestSerializer } from "./log-redaction.ts";
+import { createServerLog, flushOnClose, RequestLog } from "./request-log.ts";
 import type { ServerContext } from "./server-context.ts";
 import { announceEpochDeprecation } from "./time-input.ts";
 import { validatorCompiler } from "./validator-compiler.ts";
@@ -84,11 +84,11 @@ function httpTimeouts(http: TesseraConfig["http"]) {
 
 /** The HTTP application: one Fastify plugin per domain, registered from explicit lists. */
 export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Promise<FastifyInstance> {
+  const log = options.logger === false ? undefined : createServerLog(ctx.config.logLevel);
   const app = Fastify({
-    logger:
-      options.logger === false
-        ? false
-        : { level: ctx.config.logLevel, serializers: { req: requestSerializer } },
+    ...(log === undefined
+      ? { logger: false }
+      : { loggerInstance: log.logger, logController: new RequestLog(log) }),
     // In-flight requests on open connections finish during shutdown instead of getting a bare 503.
     return503OnClosing: false,
     clientErrorHandler: answerClientError,
@@ -121,6 +121,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   // One wire convention for times, at the edge: RFC 3339 out, RFC 3339 (or, deprecated, epoch) in.
   app.addHook("preSerialization", wireTimes);
   app.addHook("onSend", announceEpochDeprecation);
+  if (log !== undefined) flushOnClose(app, log);
   installErrorHandling(app);
   await registerOpenApi(app);
   registerMetrics(app);

@@ -180,14 +180,15 @@ export const settings = [
     env: "TESSERA_API_KEY_FAILURE_LIMIT",
     type: integer(1, 10000),
     default: 20,
-    description: "Failed API-key attempts from one source address before it is locked out.",
+    description:
+      "Failed API-key attempts from one source address (IPv6: its /64) per 15 minutes before its bad keys are refused with 429; valid keys are always served.",
   },
   {
     path: "apiKeys.lockoutSeconds",
     env: "TESSERA_API_KEY_LOCKOUT_SECONDS",
     type: integer(1, 86400),
     default: 300,
-    description: "How long a source address stays locked out.",
+    description: "How long a source address stays locked out (`tessera tenant unlock-source` ends it early).",
   },
   {
     path: "recovery.linkTtlMinutes",

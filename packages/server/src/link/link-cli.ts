@@ -1,12 +1,12 @@
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { ApiReturnCode, CredentialStatus, describe, TesseraApiCode, TesseraError } from "@tessera/codes";
 import { Command } from "commander";
 import { readAllPages } from "../app/paging.ts";
 import type { ServerContext } from "../app/server-context.ts";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
+import { prompter } from "../cli/prompt.ts";
 import { requireTenant } from "../tenants/tenant-cli.ts";
 import { findUser } from "../users/user-store.ts";
 import type { SecondFactorField } from "./connectors/connector.ts";
@@ -18,34 +18,6 @@ import { findSite, sites } from "./sites/site-catalogue.ts";
 
 /** `tessera link`: the site catalogue, connecting a credential interactively, recent jobs. */
 const name = (code: number) => describe(code, "credential")?.name ?? String(code);
-
-/** Lines typed (or piped) on standard input, one per question. */
-function prompter() {
-  const lines: string[] = [];
-  const waiting: ((line: string | undefined) => void)[] = [];
-  let ended = false;
-  const rl = createInterface({ input: process.stdin, terminal: false });
-  rl.on("line", (line) => (waiting.shift() ?? ((l: string | undefined) => lines.push(l ?? "")))(line));
-  rl.on("close", () => {
-    ended = true;
-    for (const resolve of waiting.splice(0)) resolve(undefined);
-  });
-  return {
-    async ask(question: string): Promise<string> {
-      process.stderr.write(`${question}: `);
-      const line =
-        lines.length > 0
-          ? lines.shift()
-          : ended
-            ? undefined
-            : await new Promise<string | undefined>((r) => waiting.push(r));
-      if (line === undefined)
-        throw new TesseraError(TesseraApiCode.MalformedRequest, { message: `no answer for "${question}"` });
-      return line;
-    },
-    close: () => rl.close(),
-  };
-}
 
 function describeField(field: SecondFactorField): string {
   const parts = [field.label];
@@ -64,7 +36,7 @@ function describeField(field: SecondFactorField): string {
 async function follow(
   ctx: ServerContext,
   jobId: string,
-  ask: (q: string) => Promise<string>,
+  ask: (q: string, options: { secret: boolean }) => Promise<string>,
 ): Promise<number> {
   let seen = 0;
   for (;;) {
@@ -81,8 +53,9 @@ async function follow(
     if (job.phase === "done" && job.event_seq <= seen) return job.status;
     if (job.phase === "waiting" && job.question !== null && job.event_seq <= seen) {
       const answers: Record<string, string> = {};
+      // A typed code is a credential; a choice or the text of a captcha is not.
       for (const field of JSON.parse(job.question) as SecondFactorField[])
-        answers[field.name] = await ask(describeField(field));
+        answers[field.name] = await ask(describeField(field), { secret: field.type === "token" });
       await answerQuestion(ctx, job, answers);
       continue;
     }
@@ -138,7 +111,10 @@ export function linkCommand(): Command {
         const input = prompter();
         try {
           const typed: Record<string, string> = {};
-          for (const field of site.fields) typed[field.name] = await input.ask(field.label);
+          for (const field of site.fields)
+            typed[field.name] = await input.ask(field.label, {
+              secret: field.type === "password" || field.token,
+            });
           const { credential, job } = await connectCredential(ctx, {
             tenantId: tenant.id,
             userId: user.id,
@@ -152,7 +128,7 @@ export function linkCommand(): Command {
             resultCode: 0,
           });
           process.stdout.write(`credential ${credential.id}, job ${job.id}\n`);
-          const outcome = await follow(ctx, job.id, (q) => input.ask(q));
+          const outcome = await follow(ctx, job.id, (q, options) => input.ask(q, options));
           const accounts = await ctx.database.db
             .selectFrom("link_accounts")
             .selectAll()

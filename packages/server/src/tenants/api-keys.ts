@@ -61,14 +61,20 @@ export async function createApiKey(
 }
 
 export type KeyResolution =
-  | { readonly kind: "ok"; readonly tenant: Tenant; readonly keyId: string; readonly scopes: Scope[] }
-  | { readonly kind: "locked"; readonly until: number }
-  | { readonly kind: "invalid" };
+  | {
+      readonly kind: "ok";
+      readonly tenant: Tenant;
+      readonly keyId: string;
+      readonly scopes: Scope[];
+      readonly sourceLockedUntil: number | null;
+    }
+  | { readonly kind: "invalid"; readonly sourceLockedUntil: number | null };
 
 /**
- * What a presented key from `source` is worth: a tenant, a source locked out after too many
- * failures (whatever the key), or nothing (malformed, unknown, revoked). The lockout of the
- * source is read by the same statement as the key, so a valid key costs one read.
+ * What a presented key from `source` is worth: its tenant when it verifies (whatever the source's
+ * lockout: a valid key is never locked out by other clients' failures), or nothing (malformed,
+ * unknown, revoked, wrong secret) with the source's lockout, read by the same statement as the key
+ * so that a bad key from a locked source costs one read and no write.
  */
 export async function resolveApiKey(
   db: Kysely<Schema>,
@@ -78,17 +84,24 @@ export async function resolveApiKey(
 ): Promise<KeyResolution> {
   const match = keyPattern.exec(presented);
   const [row] = match === null ? [] : await keyQuery(db)({ id: match[1] as string, source });
-  const until = row === undefined ? await lockedUntil(db, source, now) : row.source_locked_until;
-  if (until !== null && until !== undefined && until > now) return { kind: "locked", until };
-  if (match === null || row === undefined || row.revoked_at !== null) return { kind: "invalid" };
+  if (match === null || row === undefined)
+    return { kind: "invalid", sourceLockedUntil: (await lockedUntil(db, source, now)) ?? null };
+  const sourceLockedUntil = row.source_locked_until === null ? null : Number(row.source_locked_until);
+  if (row.revoked_at !== null) return { kind: "invalid", sourceLockedUntil };
   const [, id, secret] = match as unknown as [string, string, string];
   const expected = Buffer.from(row.secret_hash, "hex");
   const actual = Buffer.from(hashSecret(secret), "hex");
-  if (!timingSafeEqual(expected, actual)) return { kind: "invalid" };
+  if (!timingSafeEqual(expected, actual)) return { kind: "invalid", sourceLockedUntil };
   if (row.last_used_at === null || now - row.last_used_at > LAST_USED_RESOLUTION_MS) {
     await db.updateTable("api_keys").set({ last_used_at: now }).where("id", "=", id).execute();
   }
-  return { kind: "ok", tenant: toTenant(row), keyId: id, scopes: decodeScopes(row.scopes) };
+  return {
+    kind: "ok",
+    tenant: toTenant(row),
+    keyId: id,
+    scopes: decodeScopes(row.scopes),
+    sourceLockedUntil,
+  };
 }
 
 type KeyRow = TenantsTable & {

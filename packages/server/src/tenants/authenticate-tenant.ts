@@ -8,8 +8,9 @@ import { recordSourceFailure } from "./source-lockout.ts";
 /**
  * onRequest hook of the tenant API: `Authorization: Bearer <tenant API key>`.
  *
- * Order matters: a locked-out source is refused whatever key it presents (so a valid key does not
- * help during a lockout); then the key, the tenant's state, and its allowed addresses.
+ * A key that verifies is served whatever the source's lockout, so other clients behind the same
+ * address cannot lock out its owner; the lockout answers only keys that fail (see
+ * source-lockout.ts). Then the tenant's state, and its allowed addresses.
  */
 export async function authenticateTenant(request: FastifyRequest): Promise<void> {
   const { database, clock, config } = request.server.ctx;
@@ -20,14 +21,19 @@ export async function authenticateTenant(request: FastifyRequest): Promise<void>
   const header = request.headers.authorization ?? "";
   const presented = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
   const resolved = await resolveApiKey(database.db, presented, sourceKey, now);
-  if (resolved.kind === "locked") {
-    throw new TesseraError(ApiReturnCode.MaximumLoginPartnerAttempsExceeded, {
-      message: `too many failed API-key attempts from this address; retry after ${new Date(resolved.until).toISOString()}`,
-      retryAt: resolved.until,
-    });
-  }
   if (resolved.kind === "invalid" || resolved.tenant.disabled) {
-    await recordSourceFailure(database.db, sourceKey, now, config.apiKeys);
+    // A locked source's bad keys are refused without a write, so a flood costs one read each.
+    const locked =
+      resolved.sourceLockedUntil !== null && resolved.sourceLockedUntil > now
+        ? resolved.sourceLockedUntil
+        : (await recordSourceFailure(database.db, sourceKey, now, config.apiKeys)).lockedUntil;
+    if (locked !== undefined) {
+      throw new TesseraError(ApiReturnCode.MaximumLoginPartnerAttempsExceeded, {
+        message: `the API key is not valid, and too many invalid API keys came from this address; retry after ${new Date(locked).toISOString()} (valid keys are still accepted)`,
+        field: "authorization",
+        retryAt: locked,
+      });
+    }
     throw new TesseraError(ApiReturnCode.PartnerLoginFailed, {
       message:
         presented === "" ? "missing Authorization: Bearer <tenant API key>" : "the API key is not valid",

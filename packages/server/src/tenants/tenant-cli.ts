@@ -18,6 +18,7 @@ import {
   updateTenant,
 } from "./tenant-store.ts";
 import { apiKeySchema, tenantSchema } from "./tenant-view.ts";
+import { registerUnlockSource } from "./unlock-source-cli.ts";
 
 export async function requireTenant(ctx: ServerContext, idOrName: string): Promise<Tenant> {
   const tenant = await findTenant(ctx.database.db, idOrName);
@@ -187,6 +188,7 @@ export function tenantCommand(): Command {
           process.stdout.write(`${[describeTenant(updated), ...describeSettings(updated)].join("\n")}\n`);
         }),
     );
+  registerUnlockSource(tenant);
   return tenant;
 }
 

@@ -9,6 +9,7 @@ import { tokenLine } from "../authenticators/token-setup-cli.ts";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
 import { parseCsv } from "../cli/csv.ts";
 import { progressBar } from "../cli/progress-bar.ts";
+import { readPassword } from "../cli/prompt.ts";
 import { requireTenant } from "../tenants/tenant-cli.ts";
 import { enrolUser } from "./enrol-user.ts";
 import { enrolmentProblem, rowToEnrolment } from "./enrolment-schema.ts";
@@ -44,7 +45,7 @@ export function userCommand(): Command {
           ...(o.mobile ? { mobile: String(o.mobile) } : {}),
           ...(o.firstName ? { firstName: String(o.firstName) } : {}),
           ...(o.lastName ? { lastName: String(o.lastName) } : {}),
-          ...(o.passwordStdin ? { password: readFileSync(0, "utf8").replace(/\r?\n$/, "") } : {}),
+          ...(o.passwordStdin ? { password: await readPassword(`Password for ${username}`) } : {}),
         };
         const problem = enrolmentProblem(request);
         if (problem !== undefined)

@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from "node:fs";
+import { type AddressInfo, createServer, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { apiRequest } from "./helpers/api-client.ts";
+import { type ServerProcess, startServerProcess } from "./helpers/server-process.ts";
+
+/**
+ * The request log of a real `tessera start` at the default level (info; set explicitly in case the
+ * environment running the tests sets another): asynchronous, batched, one cheap line per request,
+ * and nothing lost when the process stops.
+ */
+const defaultLevel = { TESSERA_LOG_LEVEL: "info" };
+const cli = new URL("../bin/tessera.js", import.meta.url).pathname;
+
+const requestLines = (server: ServerProcess) =>
+  server.logs.filter((l) => l.msg === "request completed" || l.msg === "incoming request");
+
+/** A request that fails instead of hanging when the server does not answer. */
+const probe = (server: ServerProcess, path: string) =>
+  apiRequest(`${server.url}${path}`, { scenario: "request log", signal: AbortSignal.timeout(15_000) });
+
+test("one line per request: method, redacted URL, client, status and time, never a header", async () => {
+  const server = await startServerProcess([], defaultLevel);
+  try {
+    await probe(server, "/health?probe=one");
+    const token = "tss_averysecretsessiontokenvalue";
+    await apiRequest(`${server.url}/v1/sessions/${token}`, {
+      headers: { authorization: "Bearer tsk_0123456789abcdef_secretpartofthekey" },
+      scenario: "request log",
+    });
+    await probe(server, "/health?code=424242&token=querytokensecret");
+    assert.equal(await server.stop("SIGTERM"), 0);
+    const lines = requestLines(server);
+    assert.deepEqual(
+      lines.map((l) => [l.msg, l.url, l.statusCode]),
+      [
+        ["request completed", "/health?probe=one", 200],
+        ["request completed", "/v1/sessions/[redacted]", 401],
+        ["request completed", "/health?code=[redacted]&token=[redacted]", 200],
+      ],
+    );
+    const first = lines[0] ?? {};
+    assert.equal(first.method, "GET");
+    assert.equal(first.remoteAddress, "127.0.0.1");
+    assert.equal(typeof first.responseTime, "number");
+    assert.equal(typeof first.reqId, "string");
+    const text = JSON.stringify(server.logs);
+    for (const secret of [token, "secretpartofthekey", "424242", "querytokensecret"])
+      assert.ok(!text.includes(secret), "a secret reached the log");
+  } finally {
+    await server.stop("SIGKILL");
+  }
+});
+
+test("a log reader that stops reading does not stall the API; every line is written by the time it stops", async () => {
+  // The server's standard output is a FIFO that nobody reads yet: once its 64 KiB are full, a
+  // synchronous log write would block the server's event loop until someone reads again.
+  const dir = mkdtempSync(join(tmpdir(), "tessera-log-"));
+  const fifo = join(dir, "stdout");
+  execFileSync("mkfifo", [fifo]);
+  const readEnd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const writeEnd = openSync(fifo, constants.O_WRONLY);
+  const port = await freePort();
+  const child = spawn(process.execPath, [cli, "start", "--port", String(port), "--data-dir", dir], {
+    stdio: ["ignore", writeEnd, "inherit"],
+    env: { ...process.env, ...defaultLevel },
+  });
+  closeSync(writeEnd);
+  const exited = once(child, "exit");
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHealth(url, child);
+    const count = 3000;
+    for (let i = 0; i < count; i += 20) {
+      const batch = Array.from({ length: 20 }, (_, j) =>
+        apiRequest(`${url}/health?probe=${i + j}`, {
+          scenario: "request log",
+          signal: AbortSignal.timeout(15_000),
+        }),
+      );
+      for (const r of await Promise.all(batch)) assert.equal(r.status, 200);
+    }
+    // Now read everything the server writes until it has stopped and closed its end.
+    const reader = new Socket({ fd: readEnd, readable: true, writable: false });
+    let text = "";
+    reader.on("data", (chunk) => {
+      text += chunk;
+    });
+    const ended = once(reader, "end");
+    child.kill("SIGTERM");
+    assert.deepEqual(await exited, [0, null]);
+    await ended;
+    const seen = new Set(
+      text
+        .split("\n")
+        .filter((line) => line.includes('"request completed"'))
+        .map((line) => new URL(JSON.parse(line).url, url).searchParams.get("probe")),
+    );
+    for (let i = 0; i < count; i += 1) assert.ok(seen.has(String(i)), `the line of request ${i} is missing`);
+  } finally {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; ; i += 1) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) return;
+    } catch (error) {
+      if (i > 300) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
