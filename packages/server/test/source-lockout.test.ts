@@ -51,7 +51,7 @@ for (const backend of backends) {
         const locked = await s.api("GET", "/v1/tenant", { apiKey: bad, scenario: "source lockout: locked" });
         assert.equal(locked.status, 429);
         assert.equal(locked.body.errorCode, ApiReturnCode.MaximumLoginPartnerAttempsExceeded);
-        assert.equal(locked.body.field, "authorization");
+        assert.equal(locked.body.field, "headers.authorization");
         assert.equal(locked.headers.get("retry-after"), String(LOCKOUT_SECONDS));
         assert.equal(locked.body.lockedUntil, until);
       }

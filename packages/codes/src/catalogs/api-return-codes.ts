@@ -933,7 +933,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     DELAY,
     true,
     m.tooManyAttempts,
-    "Too many failed API-key attempts from this source address; it is locked out for a while (Retry-After and lockedUntil say until when).",
+    "Too many invalid API keys from this source address: further invalid keys are refused for a while (Retry-After and lockedUntil say until when); valid keys are still served.",
   ),
   MaximumLoginPartnerUserAttempsExceeded: d(
     "passwords",

@@ -30,7 +30,7 @@ export async function authenticateTenant(request: FastifyRequest): Promise<void>
     if (locked !== undefined) {
       throw new TesseraError(ApiReturnCode.MaximumLoginPartnerAttempsExceeded, {
         message: `the API key is not valid, and too many invalid API keys came from this address; retry after ${new Date(locked).toISOString()} (valid keys are still accepted)`,
-        field: "authorization",
+        field: "headers.authorization",
         retryAt: locked,
       });
     }

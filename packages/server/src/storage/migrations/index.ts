@@ -7,7 +7,7 @@ import { accessControl } from "./005-access-control.ts";
 import { tokenPool } from "./006-token-pool.ts";
 import { idempotencyClaims } from "./007-idempotency-claims.ts";
 import { activationCodes } from "./008-activation-codes.ts";
-import { pagingIndexes } from "./010-paging-indexes.ts";
+import { pagingIndexes } from "./009-paging-indexes.ts";
 
 /** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
 const migrations: Record<string, Migration> = {
@@ -19,7 +19,7 @@ const migrations: Record<string, Migration> = {
   "006-token-pool": tokenPool,
   "007-idempotency-claims": idempotencyClaims,
   "008-activation-codes": activationCodes,
-  "010-paging-indexes": pagingIndexes,
+  "009-paging-indexes": pagingIndexes,
 };
 
 export const migrationProvider: MigrationProvider = {
