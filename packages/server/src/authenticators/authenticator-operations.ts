@@ -121,9 +121,9 @@ export const authenticatorOperations: DomainOperations = {
     "POST /v1/authenticators/:serial/activate": {
       summary: "Activate a new authenticator with codes from the app",
       description:
-        "Proves that the user's app holds the secret: with `otp` one valid code, or with `otp1` and `otp2` two consecutive ones (as the tenant requires), which activates the token and records its drift. A code pair is a guess like any code: it honours the token's lock and counts when wrong. A repeat with the same codes is refused as a replay once the token is active.",
-      errors: [...byPath, ...codeCheck],
-      request: { otp1: "755224", otp2: "287082" },
+        "Proves that the user's app holds the secret: by default with `otp`, one valid code from the validation window; when the tenant's `activationCodes` is 2, with `otp1` and `otp2`, two consecutive codes. It activates the token and records its drift. A code is a guess like any code: it honours the token's lock and counts when wrong. The code that activated is spent: sent again (or to POST /v1/auth/otp) it is refused as a replay (OTPAlreadyUsed); a code from outside the validation window is TimeDriftInvalid.",
+      errors: [...byPath, ...codeCheck, "OTPAlreadyUsed", "TimeDriftInvalid"],
+      request: { otp: "755224" },
       response: { authenticator },
     },
     "POST /v1/authenticators/:serial/resync": {
