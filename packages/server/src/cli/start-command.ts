@@ -4,7 +4,9 @@ import { configFromOptions, reportStartupError } from "./cli-config.ts";
 
 export function startCommand(): Command {
   return new Command("start")
-    .description("start the server (REST API, SSO, console, Link workers)")
+    .description(
+      "start the server: the MFA REST API (users, OTP tokens, passwords, sessions), the end-user pages for enrolment and password recovery, Link credential sync workers, the API reference at /docs, /health, /ready and /metrics. Planned, not built yet: SSO, the web console, RADIUS",
+    )
     .option("--host <host>", "address to listen on (or TESSERA_HOST; default 127.0.0.1)")
     .option("--port <port>", "port to listen on, 0 for any free port (or TESSERA_PORT; default 8080)")
     .action(async (_options: unknown, command: Command) => {
