@@ -50,7 +50,7 @@ function parseStart(args: readonly string[]): Record<string, unknown> {
   return start.optsWithGlobals();
 }
 
-test("the systemd unit in docs/operations.md parses, runs the documented start line, and is hardened", () => {
+test("the systemd unit in docs/operations.md parses, runs the documented start line, and is hardened", (t) => {
   const unit = unitFromDocs();
   const execStart = directives(unit, "ExecStart");
   assert.equal(execStart.length, 1);
@@ -95,7 +95,7 @@ test("the systemd unit in docs/operations.md parses, runs the documented start l
   writeFileSync(file, unit.replace(program, process.execPath));
   const verified = spawnSync("systemd-analyze", ["verify", "--man=no", file], { encoding: "utf8" });
   if ((verified.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT")
-    test.diagnostic?.("systemd-analyze is not installed: the unit was checked by the rules above only");
+    t.diagnostic("systemd-analyze is not installed: the unit was checked by the rules above only");
   else {
     assert.equal(verified.status, 0, verified.stderr);
     assert.equal(verified.stderr.trim(), "", "systemd reports nothing about the unit");
