@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -33,37 +33,71 @@ const alive = (pid: number) => {
   }
 };
 
+interface NpmStart {
+  readonly npm: ChildProcess;
+  readonly health: string;
+  /** The server process itself, as its claim on the data directory names it. */
+  readonly server: number;
+  cleanUp(): void;
+}
+
+async function npmStart(): Promise<NpmStart> {
+  const dataDir = mkdtempSync(join(tmpdir(), "tessera-npm-start-"));
+  const port = await freePort();
+  const npm = spawn("npm", ["start"], {
+    cwd: root,
+    env: { ...process.env, TESSERA_DATA_DIR: dataDir, TESSERA_PORT: String(port) },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  npm.stderr.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  const health = `http://127.0.0.1:${port}/health`;
+  const cleanUp = (server?: number) => {
+    npm.kill("SIGKILL");
+    if (server !== undefined && alive(server)) process.kill(server, "SIGKILL");
+  };
+  try {
+    await until(() => answers(health), `npm start answering on ${health}: ${stderr}`, 30_000);
+    const server = Number(readFileSync(join(dataDir, "server.pid"), "utf8"));
+    assert.notEqual(server, npm.pid, "npm runs the server as a process of its own");
+    return { npm, health, server, cleanUp: () => cleanUp(server) };
+  } catch (error) {
+    cleanUp();
+    throw error;
+  }
+}
+
+async function assertStopped({ health, server }: NpmStart): Promise<void> {
+  await until(async () => !(await answers(health)), "the port to close");
+  await until(() => !alive(server), `server process ${server} to exit`);
+}
+
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   test(`${signal} to the npm process of \`npm start\` stops the server: the port closes and no process remains`, {
     timeout: 60_000,
   }, async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "tessera-npm-start-"));
-    const port = await freePort();
-    const npm = spawn("npm", ["start"], {
-      cwd: root,
-      env: { ...process.env, TESSERA_DATA_DIR: dataDir, TESSERA_PORT: String(port) },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    npm.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    const health = `http://127.0.0.1:${port}/health`;
-    let server: number | undefined;
+    const started = await npmStart();
     try {
-      await until(() => answers(health), `npm start answering on ${health}: ${stderr}`, 30_000);
-      // The server process itself, as its claim on the data directory names it.
-      server = Number(readFileSync(join(dataDir, "server.pid"), "utf8"));
-      assert.notEqual(server, npm.pid, "npm runs the server as a process of its own");
-      const exited = once(npm, "exit");
-      npm.kill(signal);
+      const exited = once(started.npm, "exit");
+      started.npm.kill(signal);
       await exited;
-      await until(async () => !(await answers(health)), "the port to close");
-      const pid = server;
-      await until(() => !alive(pid), `server process ${pid} to exit`);
+      await assertStopped(started);
     } finally {
-      npm.kill("SIGKILL");
-      if (server !== undefined && alive(server)) process.kill(server, "SIGKILL");
+      started.cleanUp();
     }
   });
 }
+
+test("a server whose npm is killed outright (SIGKILL, no signal to forward) stops by itself", {
+  timeout: 60_000,
+}, async () => {
+  const started = await npmStart();
+  try {
+    started.npm.kill("SIGKILL");
+    await assertStopped(started);
+  } finally {
+    started.cleanUp();
+  }
+});

@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { closeOnSignals, runServer } from "../app/run-server.ts";
 import { configFromOptions, reportStartupError } from "./cli-config.ts";
+import { stopWithParent } from "./stop-with-parent.ts";
 
 export function startCommand(): Command {
   return new Command("start")
@@ -18,6 +19,7 @@ export function startCommand(): Command {
         const config = configFromOptions(options, flags);
         const server = await runServer(config);
         closeOnSignals(server, config.shutdownTimeoutMs, config.shutdownDrainMs);
+        stopWithParent();
       } catch (error) {
         reportStartupError(error);
       }
