@@ -1,5 +1,5 @@
-import { rmSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { run } from "node:test";
 import { spec } from "node:test/reporters";
@@ -25,6 +25,12 @@ const root = resolve(import.meta.dirname, "..");
 const coverageDir = resolve(root, ".code-coverage");
 rmSync(coverageDir, { recursive: true, force: true });
 process.env.TESSERA_CODE_COVERAGE_DIR = coverageDir;
+
+// A command run without --data-dir uses the user's data home (~/.local/share/tessera): the tests
+// get a throwaway one instead, so that no test ever writes into a real home directory.
+const dataHome = mkdtempSync(resolve(tmpdir(), "tessera-test-data-home-"));
+process.env.XDG_DATA_HOME = dataHome;
+process.once("exit", () => rmSync(dataHome, { recursive: true, force: true }));
 
 const cluster = process.env.TESSERA_TEST_DATABASE_URL ? undefined : await startThrowawayPostgres();
 if (cluster !== undefined) process.env.TESSERA_TEST_DATABASE_URL = cluster.url;

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { TesseraConfig } from "../config/tessera-config.ts";
+import { claimDataDir, type DataDirLock } from "../storage/data-dir-lock.ts";
 import { type AppOptions, buildApp } from "./build-app.ts";
 import { startHousekeeping } from "./housekeeping.ts";
 import { defaultPublicUrl, isWildcardHost } from "./public-url.ts";
@@ -20,11 +21,26 @@ export async function runServer(
   overrides: ContextOverrides & AppOptions = {},
 ): Promise<RunningServer> {
   const ctx = await openServerContext(config, overrides);
+  // SQLite is for one server process (its writes and the audit chain assume one writer): a second
+  // server on the directory stops here, before it listens or starts workers. Opening the context
+  // first is no riskier than a CLI command on the same directory, and reports a broken trail or
+  // keyring first. PostgreSQL servers share a database by design and claim nothing.
+  let lock: DataDirLock | undefined;
+  try {
+    lock = ctx.database.dialect === "sqlite" ? claimDataDir(config.dataDir) : undefined;
+  } catch (error) {
+    await ctx.close();
+    throw error;
+  }
+  const closeContext = async () => {
+    await ctx.close();
+    lock?.release();
+  };
   const app = await buildApp(ctx, overrides);
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
-    await ctx.close();
+    await closeContext();
     throw error;
   }
   const address = app.server.address();
@@ -41,7 +57,7 @@ export async function runServer(
   } catch (error) {
     clearInterval(housekeeping);
     await app.close();
-    await ctx.close();
+    await closeContext();
     throw error;
   }
   const close = async () => {
@@ -49,7 +65,7 @@ export async function runServer(
     ctx.lifecycle.draining = true;
     await ctx.link.stop();
     await app.close();
-    await ctx.close();
+    await closeContext();
   };
   return {
     app,

@@ -21,7 +21,11 @@ export function configFromOptions(
   if (options.dataDir !== undefined) flags.dataDir = options.dataDir;
   if (options.databaseUrl !== undefined) flags.databaseUrl = options.databaseUrl;
   const file = (options.config as string | undefined) ?? process.env.TESSERA_CONFIG;
-  return loadConfig({ flags, ...(file === undefined ? {} : { file }) });
+  const config = loadConfig({ flags, ...(file === undefined ? {} : { file }) });
+  // On stderr, so that --json output on stdout stays parseable: an operator always sees which data
+  // a command read or changed.
+  process.stderr.write(`tessera: data directory ${config.dataDir}\n`);
+  return config;
 }
 
 /** Prints configuration and master-key problems without a stack trace, and exits non-zero. */

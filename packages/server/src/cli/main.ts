@@ -11,7 +11,9 @@ import { startCommand } from "./start-command.ts";
 /** The `tessera` command line: every operator task, one command group per domain. */
 export function tesseraProgram(): Command {
   return withDataOptions(new Command("tessera"))
-    .description("Tessera identity platform: MFA server, SSO, credential connections")
+    .description(
+      "Tessera identity platform: an MFA server with its REST API and Link credential sync, and the operator commands for them (SSO and the web console are planned, not built yet)",
+    )
     .addCommand(startCommand())
     .addCommand(tenantCommand())
     .addCommand(apiKeyCommand())

@@ -1,10 +1,13 @@
 import { Command } from "commander";
 import { closeOnSignals, runServer } from "../app/run-server.ts";
 import { configFromOptions, reportStartupError } from "./cli-config.ts";
+import { stopWithParent } from "./stop-with-parent.ts";
 
 export function startCommand(): Command {
   return new Command("start")
-    .description("start the server (REST API, SSO, console, Link workers)")
+    .description(
+      "start the server: the MFA REST API (users, OTP tokens, passwords, sessions), the end-user pages for enrolment and password recovery, Link credential sync workers, the API reference at /docs, /health, /ready and /metrics. Planned, not built yet: SSO, the web console, RADIUS",
+    )
     .option("--host <host>", "address to listen on (or TESSERA_HOST; default 127.0.0.1)")
     .option("--port <port>", "port to listen on, 0 for any free port (or TESSERA_PORT; default 8080)")
     .action(async (_options: unknown, command: Command) => {
@@ -16,6 +19,7 @@ export function startCommand(): Command {
         const config = configFromOptions(options, flags);
         const server = await runServer(config);
         closeOnSignals(server, config.shutdownTimeoutMs, config.shutdownDrainMs);
+        stopWithParent();
       } catch (error) {
         reportStartupError(error);
       }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { isValidIpRange } from "../tenants/ip-ranges.ts";
+import { resolveDataDir } from "./data-dir.ts";
 import { type Setting, settings } from "./settings.ts";
 import type { TesseraConfig } from "./tessera-config.ts";
 
@@ -56,7 +56,9 @@ export function loadConfig(sources: ConfigSources = {}): TesseraConfig {
     config[group] ??= {};
   if (problems.length > 0) throw new ConfigError(problems);
   const result = config as unknown as TesseraConfig;
-  return { ...result, dataDir: resolve(result.dataDir) };
+  const dataDirFromFile = sources.flags?.dataDir === undefined && env.TESSERA_DATA_DIR === undefined;
+  const dataDir = resolveDataDir(result.dataDir, dataDirFromFile ? sources.file : undefined, env);
+  return { ...result, dataDir };
 }
 
 function readConfigFile(file: string, problems: string[]): Record<string, unknown> {

@@ -44,8 +44,9 @@ export const settings = [
     path: "dataDir",
     env: "TESSERA_DATA_DIR",
     type: str,
-    default: "./data",
-    description: "Directory for the SQLite database and the keyring; created on first start.",
+    default: undefined,
+    description:
+      "Directory for the SQLite database and the keyring; created on first start. Unset: `$XDG_DATA_HOME/tessera`, else `~/.local/share/tessera` (never the working directory). A relative path is relative to the working directory, or to the config file that sets it.",
   },
   {
     path: "databaseUrl",

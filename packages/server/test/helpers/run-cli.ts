@@ -15,10 +15,11 @@ export interface CliResult {
  */
 export async function runCli(
   args: readonly string[],
-  options: { env?: Record<string, string>; input?: string; scenario: string },
+  options: { env?: Record<string, string>; input?: string; scenario: string; cwd?: string },
 ): Promise<CliResult> {
   const child = spawn(process.execPath, [cli, ...args], {
     env: { ...process.env, ...options.env },
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     stdio: ["pipe", "pipe", "pipe"],
   });
   let stdout = "";
