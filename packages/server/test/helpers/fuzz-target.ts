@@ -160,15 +160,24 @@ export async function startFuzzTarget(backend: Backend): Promise<FuzzTarget> {
   };
 }
 
-/** Link jobs an accepted request started write in the background: wait until they are done. */
+/**
+ * Link jobs an accepted request started write in the background: wait until they are done (a
+ * job's data are all in before it is) and their worker has given back its site slot (just after).
+ */
 async function settled(database: Database): Promise<void> {
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const busy = await database.db
-      .selectFrom("link_jobs")
-      .select("id")
-      .where("phase", "!=", "done")
-      .executeTakeFirst();
+    const busy =
+      (await database.db
+        .selectFrom("link_jobs")
+        .select("id")
+        .where("phase", "!=", "done")
+        .executeTakeFirst()) ??
+      (await database.db
+        .selectFrom("link_site_slots")
+        .select("job_id as id")
+        .where("job_id", "is not", null)
+        .executeTakeFirst());
     if (busy === undefined) return;
     assert.ok(Date.now() < deadline, `link job ${busy.id} did not finish`);
     await delay(20);
