@@ -3,6 +3,7 @@ import { request as httpRequest } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { sql } from "kysely";
 import { type Database, openDatabase } from "../../src/storage/database.ts";
+import { normaliseUsername } from "../../src/users/username.ts";
 import { apiRequest } from "./api-client.ts";
 import { endsWith, timelineAt, waitFor } from "./link.ts";
 import { runCli } from "./run-cli.ts";
@@ -20,8 +21,16 @@ export interface FuzzTarget {
   readonly apiKey: string;
   /** Values that exist on the server, by the name of the field or parameter that carries them. */
   readonly known: Record<string, readonly string[]>;
-  /** Every table's rows, minus the columns a refused request may legitimately update. */
+  /**
+   * Every table's rows, minus the columns a refused request may legitimately update, one line per
+   * table; taken once the background work of the requests answered so far has written.
+   */
   snapshot(): Promise<string>;
+  /**
+   * An answered password recovery goes on after its answer (start-recovery.ts): for a known
+   * username its row is written later, so the next snapshot waits for it.
+   */
+  recoveryAnswered(requestBody: Buffer | undefined, answer: string): void;
   close(): Promise<void>;
 }
 
@@ -92,6 +101,7 @@ export async function startFuzzTarget(backend: Backend): Promise<FuzzTarget> {
   await waitFor(timelineAt(server.url, apiKey), connected.job.id, "fuzz: setup", endsWith(200));
   const accounts = await direct.db.selectFrom("link_accounts").select("id").execute();
   const ids = [connected.credential.id, connected.job.id, ...accounts.map((a) => a.id)];
+  const recoveries: Recovery[] = [];
 
   return {
     url: server.url,
@@ -110,8 +120,16 @@ export async function startFuzzTarget(backend: Backend): Promise<FuzzTarget> {
       otp2: ["654321"],
       password: ["correct horse"],
     },
+    recoveryAnswered(requestBody, answer) {
+      const { username } = JSON.parse(requestBody?.toString().replace(/^\uFEFF/, "") ?? "{}") as {
+        username: string;
+      };
+      const { requestId } = JSON.parse(answer) as { requestId: string };
+      recoveries.push({ username, requestId });
+    },
     async snapshot() {
       await settled(direct);
+      await recoveriesWritten(direct, recoveries.splice(0));
       const tables = Object.keys(await tableNames(direct)).sort();
       const parts: string[] = [];
       for (const table of tables) {
@@ -129,7 +147,8 @@ export async function startFuzzTarget(backend: Backend): Promise<FuzzTarget> {
           for (const column of skip ?? []) delete copy[column];
           return JSON.stringify(copy);
         });
-        parts.push(`${table}:${kept.sort().join(",")}`);
+        // A tab never occurs in JSON text (it is escaped there): it separates rows unambiguously.
+        parts.push(`${table}:${kept.sort().join("\t")}`);
       }
       return parts.join("\n");
     },
@@ -141,19 +160,87 @@ export async function startFuzzTarget(backend: Backend): Promise<FuzzTarget> {
   };
 }
 
-/** Link jobs an accepted request started write in the background: wait until they are done. */
+/**
+ * Link jobs an accepted request started write in the background: wait until they are done (a
+ * job's data are all in before it is) and their worker has given back its site slot (just after).
+ */
 async function settled(database: Database): Promise<void> {
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const busy = await database.db
-      .selectFrom("link_jobs")
-      .select("id")
-      .where("phase", "!=", "done")
-      .executeTakeFirst();
+    const busy =
+      (await database.db
+        .selectFrom("link_jobs")
+        .select("id")
+        .where("phase", "!=", "done")
+        .executeTakeFirst()) ??
+      (await database.db
+        .selectFrom("link_site_slots")
+        .select("job_id as id")
+        .where("job_id", "is not", null)
+        .executeTakeFirst());
     if (busy === undefined) return;
     assert.ok(Date.now() < deadline, `link job ${busy.id} did not finish`);
     await delay(20);
   }
+}
+
+interface Recovery {
+  readonly username: string;
+  readonly requestId: string;
+}
+
+/**
+ * Answered recoveries of known usernames have written their row in its final state (refused,
+ * sent or failed: a "queued" one still sends its e-mail and records how it went). An unknown
+ * username's recovery writes nothing, by design, so there is nothing to wait for. The fuzz has
+ * one tenant, and it is the only writer while this runs: whether the user exists cannot change.
+ */
+async function recoveriesWritten(database: Database, recoveries: readonly Recovery[]): Promise<void> {
+  for (const { username, requestId } of recoveries) {
+    const user = await database.db
+      .selectFrom("users")
+      .select("id")
+      .where("username", "=", normaliseUsername(username))
+      .executeTakeFirst();
+    if (user === undefined) continue;
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const row = await database.db
+        .selectFrom("password_recoveries")
+        .select("mail_state")
+        .where("id", "=", requestId)
+        .executeTakeFirst();
+      if (row !== undefined && row.mail_state !== "queued") break;
+      assert.ok(Date.now() < deadline, `password recovery ${requestId} was never recorded`);
+      await delay(20);
+    }
+  }
+}
+
+/**
+ * What changed between two snapshots, table by table: the rows one has and the other lacks. The
+ * snapshots are one line per table, and an assertion's diff of two such strings points at the
+ * longest line near the change rather than at the change.
+ */
+export function changedTables(before: string, after: string): string[] {
+  const tables = (snapshot: string) =>
+    new Map(snapshot.split("\n").map((line) => [line.slice(0, line.indexOf(":")), line] as const));
+  const was = tables(before);
+  const is = tables(after);
+  const rows = (line: string | undefined) => {
+    const body = line?.slice(line.indexOf(":") + 1) ?? "";
+    return new Set(body === "" ? [] : body.split("\t"));
+  };
+  const changes: string[] = [];
+  for (const table of new Set([...was.keys(), ...is.keys()])) {
+    if (was.get(table) === is.get(table)) continue;
+    const old = rows(was.get(table));
+    const now = rows(is.get(table));
+    const gone = [...old].filter((r) => !now.has(r));
+    const added = [...now].filter((r) => !old.has(r));
+    changes.push(`${table}: -${JSON.stringify(gone).slice(0, 600)} +${JSON.stringify(added).slice(0, 600)}`);
+  }
+  return changes;
 }
 
 async function tableNames(database: Database): Promise<Record<string, true>> {

@@ -1,6 +1,7 @@
 import { CredentialStatus } from "@tessera/codes";
+import type { Transaction } from "kysely";
 import type { ServerContext } from "../../app/server-context.ts";
-import type { LinkCredentialsTable } from "../../storage/schema.ts";
+import type { LinkCredentialsTable, Schema } from "../../storage/schema.ts";
 import {
   type Connector,
   type ConnectorContext,
@@ -11,13 +12,16 @@ import { connectorFor } from "../connectors/registry.ts";
 import { setBalance, upsertAccount, upsertTransactions } from "../data/upsert-data.ts";
 import { credentialFields, jobAnswer, jobSession, openJson, sealJson } from "../link-secrets.ts";
 import { findSite } from "../sites/site-catalogue.ts";
+import { renewLease } from "./claim-job.ts";
 import { finished, type JobRow, type TimelineEntry, transition } from "./job-store.ts";
 import { retryDelayMs } from "./retry-policy.ts";
 
 /**
  * Runs one claimed job from its stored step until it waits, ends, or is queued again (a retry, a
- * background continuation). Every state change is a guarded transition: if this process lost
- * the lease meanwhile, the change is refused and the run stops without touching the job.
+ * background continuation). Every state change is a guarded transition, and every data write
+ * (accounts, transactions, synced_until) a transaction that first renews the lease: if this
+ * process lost the lease meanwhile, the change is refused and the run stops without touching the
+ * job or its data.
  */
 class LeaseLost extends Error {}
 /** The process is shutting down: the job goes back to the queue for any process to resume. */
@@ -105,6 +109,21 @@ async function apply(run: Run, set: Partial<JobRow>, entries: readonly TimelineE
   if (!applied) throw new LeaseLost();
 }
 
+/**
+ * Writes a sync's data in one transaction that first renews the lease. A runner whose process
+ * stalled past its lease while another process took the job over (and perhaps ended it) writes
+ * nothing: its statement may be older than the one stored meanwhile, and the job is no longer its
+ * own. While the transaction holds the job row, no other process can take the job over.
+ */
+async function leased<T>(run: Run, write: (trx: Transaction<Schema>) => Promise<T>): Promise<T> {
+  const { ctx, job, owner } = run;
+  return ctx.database.db.transaction().execute(async (trx) => {
+    const until = ctx.clock.now() + ctx.config.link.leaseSeconds * 1000;
+    if (!(await renewLease(trx, job.id, owner, until))) throw new LeaseLost();
+    return write(trx);
+  });
+}
+
 /** One connector call under the connector timeout; shutdown interrupts it. */
 async function step<T>(run: Run, call: () => Promise<T>): Promise<T> {
   const timeout = AbortSignal.timeout(run.ctx.config.link.connectorTimeoutMs);
@@ -173,7 +192,6 @@ async function proceed(run: Run, credential: Credential, connector: Connector): 
 
 async function download(run: Run, credential: Credential, connector: Connector): Promise<void> {
   const { ctx, job } = run;
-  const { db } = ctx.database;
   const now = ctx.clock.now();
   const since = isoDay(
     credential.synced_until === null
@@ -188,14 +206,17 @@ async function download(run: Run, credential: Credential, connector: Connector):
   let added = 0;
   let updated = 0;
   for (const account of accounts) {
-    const accountId = await upsertAccount(db, credential, account, now);
     const batch = await step(run, () => connector.listTransactions(run.context, account, since));
-    if (batch.coverage === "unreadable") {
+    const counts = await leased(run, async (trx) => {
+      const accountId = await upsertAccount(trx, credential, account, now);
+      if (batch.coverage === "unreadable") return undefined;
+      if (batch.balance !== undefined) await setBalance(trx, accountId, batch.balance, now);
+      return upsertTransactions(trx, credential.tenant_id, accountId, batch.transactions, now);
+    });
+    if (counts === undefined) {
       unreadable += 1;
       continue;
     }
-    if (batch.balance !== undefined) await setBalance(db, accountId, batch.balance, now);
-    const counts = await upsertTransactions(db, credential.tenant_id, accountId, batch.transactions, now);
     seen += batch.transactions.length;
     added += counts.added;
     updated += counts.updated;
@@ -228,12 +249,11 @@ async function download(run: Run, credential: Credential, connector: Connector):
           : seen === 0
             ? CredentialStatus.NoTransactions
             : CredentialStatus.Finish;
+  // Before the job ends, not after: once a job is done, nothing of it is still being written.
+  await leased(run, (trx) =>
+    trx.updateTable("link_credentials").set({ synced_until: now }).where("id", "=", credential.id).execute(),
+  );
   await apply(run, finished(ctx.clock.now()), [{ code, detail }]);
-  await db
-    .updateTable("link_credentials")
-    .set({ synced_until: now })
-    .where("id", "=", credential.id)
-    .execute();
 }
 
 async function fail(run: Run, error: unknown): Promise<void> {
