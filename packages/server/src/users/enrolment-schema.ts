@@ -16,7 +16,10 @@ export const enrolmentSchema = {
   additionalProperties: false,
 } as const;
 
-const validate = new Ajv({ allErrors: false, strict: false }).compile(enrolmentSchema);
+// Times are checked by the expiresAt rule below; the date-time format is declared for the API document only.
+const validate = new Ajv({ allErrors: false, strict: false, formats: { "date-time": true } }).compile(
+  enrolmentSchema,
+);
 
 /** Undefined when valid; otherwise a message naming the field. */
 export function enrolmentProblem(candidate: unknown): string | undefined {
