@@ -132,6 +132,12 @@ for (const backend of backends) {
             eventType: string;
             payload: { data: { code?: number } };
           }[];
+        // The receiver has the body before the server has its answer and records the attempt:
+        // wait for the record, never read it once.
+        await until(
+          async () => (await log()).some((d) => d.lastStatus === 500),
+          "the failed attempt's record",
+        );
         const failed = (await log()).find((d) => d.lastStatus === 500);
         assert.ok(failed, "the failed attempt is in the log");
         assert.equal(failed.state, "pending");
@@ -147,6 +153,7 @@ for (const backend of backends) {
         link.server.clock.advance(1_000);
         link.server.server.ctx.link.nudge();
         await until(() => hook.received.length > before, "the retry");
+        await until(async () => (await log()).every((d) => d.state !== "pending"), "the retry's record");
         const entries = await log();
         assert.ok(
           entries.every((d) => d.state === "delivered"),

@@ -29,10 +29,19 @@ function words(line: string, vars: Record<string, string>): string[] {
   );
 }
 
-/** The code an authenticator app shows for this secret, `stepsAhead` periods from now. */
-function phone(secret: string, stepsAhead: number): string {
-  const at = Math.floor(Date.now() / 1000) + stepsAhead * 30;
-  return execFileSync("oathtool", ["--totp", "-b", `--now=@${at}`, secret], { encoding: "utf8" }).trim();
+/**
+ * The codes an authenticator app shows for this secret, one period after another, counted from the
+ * period of the first code asked for. Counting from that fixed period (not from "now" at each ask)
+ * keeps the test true however slowly the machine runs: the activation code's period and the next
+ * one stay within the server's window of one period either side, whatever its clock read.
+ */
+function phone(): (secret: string, stepsAhead: number) => string {
+  let first: number | undefined;
+  return (secret, stepsAhead) => {
+    first ??= Math.floor(Date.now() / 30_000);
+    const at = (first + stepsAhead) * 30;
+    return execFileSync("oathtool", ["--totp", "-b", `--now=@${at}`, secret], { encoding: "utf8" }).trim();
+  };
 }
 
 let server: ServerProcess;
@@ -51,11 +60,12 @@ test("the README's first steps enrol a phone token with one code and validate th
   let secret = "";
   let serial = "";
   let codesUsed = 0;
+  const app = phone();
   let validated = false;
   for (const step of steps) {
     const line = step
       .replace(/\bSERIAL\b/g, serial)
-      .replace(/\bCODE\b/g, () => (secret === "" ? "CODE" : phone(secret, codesUsed++)));
+      .replace(/\bCODE\b/g, () => (secret === "" ? "CODE" : app(secret, codesUsed++)));
     if (line.startsWith("npx tessera ")) {
       last = execFileSync(process.execPath, [cli, ...words(line.slice("npx tessera ".length), vars)], {
         encoding: "utf8",
