@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { apiRequest } from "./helpers/api-client.ts";
+import { until } from "./helpers/link.ts";
 import { type ServerProcess, startServerProcess } from "./helpers/server-process.ts";
 
 /**
@@ -60,6 +61,65 @@ test("one line per request: method, redacted URL, client, status and time, never
 test("a log reader that stops reading does not stall the API; every line is written by the time it stops", async () => {
   // The server's standard output is a FIFO that nobody reads yet: once its 64 KiB are full, a
   // synchronous log write would block the server's event loop until someone reads again.
+  const server = await startWithStalledStdout();
+  try {
+    const count = 3000;
+    await requestMany(server.url, count);
+    // Now read everything the server writes until it has stopped and closed its end.
+    const reader = new Socket({ fd: server.readEnd, readable: true, writable: false });
+    let text = "";
+    reader.on("data", (chunk) => {
+      text += chunk;
+    });
+    const ended = once(reader, "end");
+    server.child.kill("SIGTERM");
+    assert.deepEqual(await server.exited, [0, null]);
+    await ended;
+    const seen = new Set(
+      text
+        .split("\n")
+        .filter((line) => line.includes('"request completed"'))
+        .map((line) => new URL(JSON.parse(line).url, server.url).searchParams.get("probe")),
+    );
+    for (let i = 0; i < count; i += 1) assert.ok(seen.has(String(i)), `the line of request ${i} is missing`);
+  } finally {
+    server.cleanUp();
+  }
+});
+
+test("a log reader that never reads again does not keep a stopping server alive: what is left is dropped, and stderr says so", async () => {
+  // The reader keeps its end open and never reads: writes fail with EAGAIN for good. Shutdown may
+  // spend its flush deadline on the log, then it must exit (issue #10 review: it slept forever).
+  const server = await startWithStalledStdout();
+  try {
+    await requestMany(server.url, 3000);
+    const stopping = Date.now();
+    server.child.kill("SIGTERM");
+    await until(
+      () => server.child.exitCode !== null || server.child.signalCode !== null,
+      "the server to exit",
+      8000,
+    );
+    assert.ok(Date.now() - stopping < 8000);
+    assert.equal(server.child.exitCode, 0);
+    assert.match(server.stderr(), /log: \d+ bytes? not written/);
+  } finally {
+    server.cleanUp();
+  }
+});
+
+interface StalledServer {
+  readonly child: ChildProcess;
+  readonly url: string;
+  /** The FIFO's read end, open and not read from until a test reads it. */
+  readonly readEnd: number;
+  readonly exited: Promise<unknown[]>;
+  stderr(): string;
+  cleanUp(): void;
+}
+
+/** A real `tessera start` whose standard output is a FIFO with a reader that does not read. */
+async function startWithStalledStdout(): Promise<StalledServer> {
   const dir = mkdtempSync(join(tmpdir(), "tessera-log-"));
   const fifo = join(dir, "stdout");
   execFileSync("mkfifo", [fifo]);
@@ -67,46 +127,46 @@ test("a log reader that stops reading does not stall the API; every line is writ
   const writeEnd = openSync(fifo, constants.O_WRONLY);
   const port = await freePort();
   const child = spawn(process.execPath, [cli, "start", "--port", String(port), "--data-dir", dir], {
-    stdio: ["ignore", writeEnd, "inherit"],
+    stdio: ["ignore", writeEnd, "pipe"],
     env: { ...process.env, ...defaultLevel },
   });
   closeSync(writeEnd);
+  let stderr = "";
+  child.stderr?.on("data", (chunk) => {
+    stderr += chunk;
+  });
   const exited = once(child, "exit");
-  try {
-    const url = `http://127.0.0.1:${port}`;
-    await waitForHealth(url, child);
-    const count = 3000;
-    for (let i = 0; i < count; i += 20) {
-      const batch = Array.from({ length: 20 }, (_, j) =>
-        apiRequest(`${url}/health?probe=${i + j}`, {
-          scenario: "request log",
-          signal: AbortSignal.timeout(15_000),
-        }),
-      );
-      for (const r of await Promise.all(batch)) assert.equal(r.status, 200);
-    }
-    // Now read everything the server writes until it has stopped and closed its end.
-    const reader = new Socket({ fd: readEnd, readable: true, writable: false });
-    let text = "";
-    reader.on("data", (chunk) => {
-      text += chunk;
-    });
-    const ended = once(reader, "end");
-    child.kill("SIGTERM");
-    assert.deepEqual(await exited, [0, null]);
-    await ended;
-    const seen = new Set(
-      text
-        .split("\n")
-        .filter((line) => line.includes('"request completed"'))
-        .map((line) => new URL(JSON.parse(line).url, url).searchParams.get("probe")),
-    );
-    for (let i = 0; i < count; i += 1) assert.ok(seen.has(String(i)), `the line of request ${i} is missing`);
-  } finally {
+  const url = `http://127.0.0.1:${port}`;
+  const cleanUp = () => {
     child.kill("SIGKILL");
+    try {
+      closeSync(readEnd);
+    } catch {
+      // Already closed by the Socket that read it.
+    }
     rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForHealth(url, child);
+  } catch (error) {
+    cleanUp();
+    throw error;
   }
-});
+  return { child, url, readEnd, exited, stderr: () => stderr, cleanUp };
+}
+
+/** `count` requests, 20 at a time, each with its number in the query; all must succeed. */
+async function requestMany(url: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i += 20) {
+    const batch = Array.from({ length: 20 }, (_, j) =>
+      apiRequest(`${url}/health?probe=${i + j}`, {
+        scenario: "request log",
+        signal: AbortSignal.timeout(15_000),
+      }),
+    );
+    for (const r of await Promise.all(batch)) assert.equal(r.status, 200);
+  }
+}
 
 async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
   for (let i = 0; ; i += 1) {
