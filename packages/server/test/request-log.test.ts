@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { closeSync, constants, mkdtempSync, openSync, rmSync } from "node:fs";
+import { request as httpRequest, type IncomingMessage } from "node:http";
 import { type AddressInfo, createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -53,6 +54,54 @@ test("one line per request: method, redacted URL, client, status and time, never
     const text = JSON.stringify(server.logs);
     for (const secret of [token, "secretpartofthekey", "424242", "querytokensecret"])
       assert.ok(!text.includes(secret), "a secret reached the log");
+  } finally {
+    await server.stop("SIGKILL");
+  }
+});
+
+test("secrets in a path are redacted by route, whatever the encoding; unknown paths keep only their collection", async () => {
+  const server = await startServerProcess([], defaultLevel);
+  try {
+    // Each secret carries a marker that no encoding below touches: if the marker reaches the log,
+    // the secret did. The router decodes %73 (and %4C, uppercase hex) and ignores ";x", so these reach
+    // the session, recovery or provisioning route; a doubled slash, an encoded slash between
+    // segments, uppercase or a typo reach no route (404) and another method none either (405).
+    const cases: [method: string, path: string, logged: string][] = [
+      ["GET", "/v1/sessions/tss_leak1marker", "/v1/sessions/[redacted]"],
+      ["GET", "/v1/%73essions/tss_leak2marker", "/v1/sessions/[redacted]"],
+      ["DELETE", "/v1/%73%65ssions/tss_leak3marker", "/v1/sessions/[redacted]"],
+      ["GET", "/v1/sessions/tss_leak4marker;x", "/v1/sessions/[redacted]"],
+      ["GET", "/v1/sessions/tss_%2Fleak5marker", "/v1/sessions/[redacted]"],
+      ["GET", "/v1//sessions/tss_leak6marker", "/v1/[redacted]"],
+      ["GET", "/v1/SESSIONS/tss_leak7marker", "/v1/[redacted]"],
+      ["GET", "/v1/sessions%2Ftss_leak8marker", "/v1/[redacted]"],
+      ["GET", "/v1/password-recovery/leak9marker", "/v1/password-recovery/[redacted]"],
+      ["GET", "/v1/password-%72ecovery/%4Ceak10marker", "/v1/password-recovery/[redacted]"],
+      ["GET", "/provision/leak11marker", "/provision/[redacted]"],
+      ["POST", "/%70rovision/leak12marker", "/provision/[redacted]"],
+      ["GET", "/v1/sesions/tss_leak13marker/more", "/v1/sesions/[redacted]"],
+      ["GET", "/tss_leak14marker/x", "/[redacted]"],
+      ["PUT", "/v1/sessions/tss_leak18marker", "/v1/sessions/[redacted]"],
+      ["GET", "/v1/users/", "/v1/users/"],
+      [
+        "GET",
+        "/password-recovery?%72id=leak15marker&MID=leak16marker",
+        "/password-recovery?%72id=[redacted]&MID=[redacted]",
+      ],
+      ["GET", "/v1/users/bob", "/v1/users/bob"],
+    ];
+    for (const [method, path] of cases) await rawRequest(server.url, method, path);
+    assert.equal(await server.stop("SIGTERM"), 0);
+    const lines = requestLines(server);
+    assert.deepEqual(
+      lines.map((l) => `${l.method} ${l.url}`),
+      cases.map(([method, , logged]) => `${method} ${logged}`),
+    );
+    const text = JSON.stringify(server.logs).toLowerCase();
+    for (const [, path] of cases) {
+      const marker = /leak\d+marker/.exec(path.replace("%4C", "l"))?.[0];
+      if (marker !== undefined) assert.ok(!text.includes(marker), `${path}: the secret reached the log`);
+    }
   } finally {
     await server.stop("SIGKILL");
   }
@@ -166,6 +215,17 @@ async function requestMany(url: string, count: number): Promise<void> {
     );
     for (const r of await Promise.all(batch)) assert.equal(r.status, 200);
   }
+}
+
+/** A request with its path sent exactly as written (fetch would normalize it); answers the status. */
+async function rawRequest(base: string, method: string, path: string): Promise<number> {
+  const { hostname, port } = new URL(base);
+  const request = httpRequest({ host: hostname, port, method, path, signal: AbortSignal.timeout(15_000) });
+  request.end();
+  const [response] = (await once(request, "response")) as [IncomingMessage];
+  response.resume();
+  await once(response, "end");
+  return response.statusCode ?? 0;
 }
 
 async function waitForHealth(url: string, child: ChildProcess): Promise<void> {

@@ -8,7 +8,7 @@ import {
 import { type DestinationStream, pino } from "pino";
 // A CommonJS module whose class the ESM loader sees only as a property of its default export.
 import sonicBoom from "sonic-boom";
-import { redactUrl } from "./log-redaction.ts";
+import { redactedRequestUrl } from "./log-redaction.ts";
 
 /**
  * The server's log: JSON lines on standard output, written asynchronously and in batches.
@@ -144,7 +144,7 @@ export class RequestLog extends LogController {
     if (!this.#enabled && !error) return;
     const line = {
       method: request.method,
-      url: redactUrl(request.url),
+      url: redactedRequestUrl(request),
       remoteAddress: request.ip,
       statusCode: reply.statusCode,
       responseTime: Math.round(reply.elapsedTime * 100) / 100,
