@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { closeSync, constants, mkdtempSync, openSync, rmSync } from "node:fs";
+import { request as httpRequest, type IncomingMessage } from "node:http";
 import { type AddressInfo, createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { apiRequest } from "./helpers/api-client.ts";
+import { until } from "./helpers/link.ts";
 import { type ServerProcess, startServerProcess } from "./helpers/server-process.ts";
 
 /**
@@ -57,9 +59,116 @@ test("one line per request: method, redacted URL, client, status and time, never
   }
 });
 
+test("secrets in a path are redacted by route, whatever the encoding; unknown paths keep only their collection", async () => {
+  const server = await startServerProcess([], defaultLevel);
+  try {
+    // Each secret carries a marker that no encoding below touches: if the marker reaches the log,
+    // the secret did. The router decodes %73 (and %4C, uppercase hex) and ignores ";x", so these reach
+    // the session, recovery or provisioning route; a doubled slash, an encoded slash between
+    // segments, uppercase or a typo reach no route (404) and another method none either (405).
+    const cases: [method: string, path: string, logged: string][] = [
+      ["GET", "/v1/sessions/tss_leak1marker", "/v1/sessions/[redacted]"],
+      ["GET", "/v1/%73essions/tss_leak2marker", "/v1/sessions/[redacted]"],
+      ["DELETE", "/v1/%73%65ssions/tss_leak3marker", "/v1/sessions/[redacted]"],
+      ["GET", "/v1/sessions/tss_leak4marker;x", "/v1/sessions/[redacted]"],
+      ["GET", "/v1/sessions/tss_%2Fleak5marker", "/v1/sessions/[redacted]"],
+      ["GET", "/v1//sessions/tss_leak6marker", "/v1/[redacted]"],
+      ["GET", "/v1/SESSIONS/tss_leak7marker", "/v1/[redacted]"],
+      ["GET", "/v1/sessions%2Ftss_leak8marker", "/v1/[redacted]"],
+      ["GET", "/v1/password-recovery/leak9marker", "/v1/password-recovery/[redacted]"],
+      ["GET", "/v1/password-%72ecovery/%4Ceak10marker", "/v1/password-recovery/[redacted]"],
+      ["GET", "/provision/leak11marker", "/provision/[redacted]"],
+      ["POST", "/%70rovision/leak12marker", "/provision/[redacted]"],
+      ["GET", "/v1/sesions/tss_leak13marker/more", "/v1/sesions/[redacted]"],
+      ["GET", "/tss_leak14marker/x", "/[redacted]"],
+      ["PUT", "/v1/sessions/tss_leak18marker", "/v1/sessions/[redacted]"],
+      ["GET", "/v1/users/", "/v1/users/"],
+      [
+        "GET",
+        "/password-recovery?%72id=leak15marker&MID=leak16marker",
+        "/password-recovery?%72id=[redacted]&MID=[redacted]",
+      ],
+      ["GET", "/v1/users/bob", "/v1/users/bob"],
+    ];
+    for (const [method, path] of cases) await rawRequest(server.url, method, path);
+    assert.equal(await server.stop("SIGTERM"), 0);
+    const lines = requestLines(server);
+    assert.deepEqual(
+      lines.map((l) => `${l.method} ${l.url}`),
+      cases.map(([method, , logged]) => `${method} ${logged}`),
+    );
+    const text = JSON.stringify(server.logs).toLowerCase();
+    for (const [, path] of cases) {
+      const marker = /leak\d+marker/.exec(path.replace("%4C", "l"))?.[0];
+      if (marker !== undefined) assert.ok(!text.includes(marker), `${path}: the secret reached the log`);
+    }
+  } finally {
+    await server.stop("SIGKILL");
+  }
+});
+
 test("a log reader that stops reading does not stall the API; every line is written by the time it stops", async () => {
   // The server's standard output is a FIFO that nobody reads yet: once its 64 KiB are full, a
   // synchronous log write would block the server's event loop until someone reads again.
+  const server = await startWithStalledStdout();
+  try {
+    const count = 3000;
+    await requestMany(server.url, count);
+    // Now read everything the server writes until it has stopped and closed its end.
+    const reader = new Socket({ fd: server.readEnd, readable: true, writable: false });
+    let text = "";
+    reader.on("data", (chunk) => {
+      text += chunk;
+    });
+    const ended = once(reader, "end");
+    server.child.kill("SIGTERM");
+    assert.deepEqual(await server.exited, [0, null]);
+    await ended;
+    const seen = new Set(
+      text
+        .split("\n")
+        .filter((line) => line.includes('"request completed"'))
+        .map((line) => new URL(JSON.parse(line).url, server.url).searchParams.get("probe")),
+    );
+    for (let i = 0; i < count; i += 1) assert.ok(seen.has(String(i)), `the line of request ${i} is missing`);
+  } finally {
+    server.cleanUp();
+  }
+});
+
+test("a log reader that never reads again does not keep a stopping server alive: what is left is dropped, and stderr says so", async () => {
+  // The reader keeps its end open and never reads: writes fail with EAGAIN for good. Shutdown may
+  // spend its flush deadline on the log, then it must exit (issue #10 review: it slept forever).
+  const server = await startWithStalledStdout();
+  try {
+    await requestMany(server.url, 3000);
+    const stopping = Date.now();
+    server.child.kill("SIGTERM");
+    await until(
+      () => server.child.exitCode !== null || server.child.signalCode !== null,
+      "the server to exit",
+      8000,
+    );
+    assert.ok(Date.now() - stopping < 8000);
+    assert.equal(server.child.exitCode, 0);
+    assert.match(server.stderr(), /log: \d+ bytes? not written/);
+  } finally {
+    server.cleanUp();
+  }
+});
+
+interface StalledServer {
+  readonly child: ChildProcess;
+  readonly url: string;
+  /** The FIFO's read end, open and not read from until a test reads it. */
+  readonly readEnd: number;
+  readonly exited: Promise<unknown[]>;
+  stderr(): string;
+  cleanUp(): void;
+}
+
+/** A real `tessera start` whose standard output is a FIFO with a reader that does not read. */
+async function startWithStalledStdout(): Promise<StalledServer> {
   const dir = mkdtempSync(join(tmpdir(), "tessera-log-"));
   const fifo = join(dir, "stdout");
   execFileSync("mkfifo", [fifo]);
@@ -67,46 +176,57 @@ test("a log reader that stops reading does not stall the API; every line is writ
   const writeEnd = openSync(fifo, constants.O_WRONLY);
   const port = await freePort();
   const child = spawn(process.execPath, [cli, "start", "--port", String(port), "--data-dir", dir], {
-    stdio: ["ignore", writeEnd, "inherit"],
+    stdio: ["ignore", writeEnd, "pipe"],
     env: { ...process.env, ...defaultLevel },
   });
   closeSync(writeEnd);
+  let stderr = "";
+  child.stderr?.on("data", (chunk) => {
+    stderr += chunk;
+  });
   const exited = once(child, "exit");
-  try {
-    const url = `http://127.0.0.1:${port}`;
-    await waitForHealth(url, child);
-    const count = 3000;
-    for (let i = 0; i < count; i += 20) {
-      const batch = Array.from({ length: 20 }, (_, j) =>
-        apiRequest(`${url}/health?probe=${i + j}`, {
-          scenario: "request log",
-          signal: AbortSignal.timeout(15_000),
-        }),
-      );
-      for (const r of await Promise.all(batch)) assert.equal(r.status, 200);
-    }
-    // Now read everything the server writes until it has stopped and closed its end.
-    const reader = new Socket({ fd: readEnd, readable: true, writable: false });
-    let text = "";
-    reader.on("data", (chunk) => {
-      text += chunk;
-    });
-    const ended = once(reader, "end");
-    child.kill("SIGTERM");
-    assert.deepEqual(await exited, [0, null]);
-    await ended;
-    const seen = new Set(
-      text
-        .split("\n")
-        .filter((line) => line.includes('"request completed"'))
-        .map((line) => new URL(JSON.parse(line).url, url).searchParams.get("probe")),
-    );
-    for (let i = 0; i < count; i += 1) assert.ok(seen.has(String(i)), `the line of request ${i} is missing`);
-  } finally {
+  const url = `http://127.0.0.1:${port}`;
+  const cleanUp = () => {
     child.kill("SIGKILL");
+    try {
+      closeSync(readEnd);
+    } catch {
+      // Already closed by the Socket that read it.
+    }
     rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForHealth(url, child);
+  } catch (error) {
+    cleanUp();
+    throw error;
   }
-});
+  return { child, url, readEnd, exited, stderr: () => stderr, cleanUp };
+}
+
+/** `count` requests, 20 at a time, each with its number in the query; all must succeed. */
+async function requestMany(url: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i += 20) {
+    const batch = Array.from({ length: 20 }, (_, j) =>
+      apiRequest(`${url}/health?probe=${i + j}`, {
+        scenario: "request log",
+        signal: AbortSignal.timeout(15_000),
+      }),
+    );
+    for (const r of await Promise.all(batch)) assert.equal(r.status, 200);
+  }
+}
+
+/** A request with its path sent exactly as written (fetch would normalize it); answers the status. */
+async function rawRequest(base: string, method: string, path: string): Promise<number> {
+  const { hostname, port } = new URL(base);
+  const request = httpRequest({ host: hostname, port, method, path, signal: AbortSignal.timeout(15_000) });
+  request.end();
+  const [response] = (await once(request, "response")) as [IncomingMessage];
+  response.resume();
+  await once(response, "end");
+  return response.statusCode ?? 0;
+}
 
 async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
   for (let i = 0; ; i += 1) {

@@ -5,8 +5,10 @@ import {
   type FastifyRequest,
   LogController,
 } from "fastify";
-import { type DestinationStream, destination, pino } from "pino";
-import { redactUrl } from "./log-redaction.ts";
+import { type DestinationStream, pino } from "pino";
+// A CommonJS module whose class the ESM loader sees only as a property of its default export.
+import sonicBoom from "sonic-boom";
+import { redactedRequestUrl } from "./log-redaction.ts";
 
 /**
  * The server's log: JSON lines on standard output, written asynchronously and in batches.
@@ -14,38 +16,59 @@ import { redactUrl } from "./log-redaction.ts";
  * At the default level the request lines cost a fifth of a session check's CPU (issue #10; see
  * docs/performance.md): two serialized lines per request, each written on its own. Lines are now
  * buffered until BATCH_BYTES collect, and never held longer than FLUSH_MS; a write in flight does
- * not hold up the event loop, not even when the reader stops reading (a full pipe). What is still buffered is written synchronously when the process
- * exits (graceful shutdown, process.exit, an uncaught exception). Should the reader stall for good,
- * lines beyond MAX_BUFFERED_BYTES are dropped rather than growing memory without bound: the audit
- * trail, not the log, is the record of what happened.
+ * not hold up the event loop, not even when the reader stops reading (a full pipe). Should the
+ * reader stall for good, lines beyond MAX_BUFFERED_BYTES are dropped rather than growing memory
+ * without bound: the audit trail, not the log, is the record of what happened.
+ *
+ * What is still buffered is written when the process exits (graceful shutdown, process.exit, an
+ * uncaught exception), within FINAL_FLUSH_MS of the start of shutdown: a reader that holds the
+ * pipe open without reading must not keep a stopping process alive, so what is left then is
+ * dropped and standard error says how much. The stream is a SonicBoom of our own rather than
+ * pino.destination(), because that one installs pino's exit hook, which flushes synchronously
+ * with no deadline and sleeps forever on a full pipe.
  */
 const BATCH_BYTES = 8 * 1024;
 const FLUSH_MS = 50;
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
-const FLUSH_TIMEOUT_MS = 2000;
+const FINAL_FLUSH_MS = 2000;
 
 export interface ServerLog {
   readonly logger: FastifyBaseLogger;
   /** Whether the level lets request lines through (info or more verbose). */
   readonly logsRequests: boolean;
-  /** Writes out what is buffered and waits for it; for shutdown. */
+  /** Writes out what is buffered and waits for it, at most FINAL_FLUSH_MS; for shutdown. */
   flush(): Promise<void>;
 }
 
 export function createServerLog(level: string, fd = 1): ServerLog {
   let exiting = false;
-  const sink = destination({
-    dest: fd,
+  let finalDeadline: number | undefined;
+  let unwritten = 0;
+  let broken = false;
+  const sink = new sonicBoom.SonicBoom({
+    fd,
     sync: false,
     minLength: BATCH_BYTES,
     maxLength: MAX_BUFFERED_BYTES,
-    // A full pipe is retried later while serving; at exit, a reader that is gone for good must
-    // not keep the process alive.
-    retryEAGAIN: () => !exiting,
+    // A full pipe is retried later while serving (a timer, the event loop stays free); once the
+    // process exits, the synchronous retries stop at the final deadline.
+    retryEAGAIN: (_error, writing, rest) => {
+      unwritten = writing + rest;
+      return !exiting || Date.now() < (finalDeadline ?? 0);
+    },
+  });
+  // A failing log (its reader gone: EPIPE, a closed descriptor) must never take the server down
+  // with it: logging stops, once said on standard error.
+  sink.on("error", (error: NodeJS.ErrnoException) => {
+    if (broken) return;
+    broken = true;
+    process.stderr.write(
+      `tessera: the log stopped: standard output failed (${error.code ?? error.message})\n`,
+    );
   });
   let timer: NodeJS.Timeout | undefined;
-  // A failing log (its reader gone) must never take the server down with it.
   const flushQuietly = (done?: () => void) => {
+    if (broken) return done?.();
     try {
       sink.flush(done);
     } catch {
@@ -59,16 +82,24 @@ export function createServerLog(level: string, fd = 1): ServerLog {
   // pino writes each line here; the first line into an empty batch starts the clock for it.
   const stream: DestinationStream = {
     write(line: string) {
+      if (broken) return;
       sink.write(line);
       if (timer === undefined) timer = setTimeout(flushSoon, FLUSH_MS).unref();
     },
   };
   process.on("exit", () => {
     exiting = true;
+    finalDeadline ??= Date.now() + FINAL_FLUSH_MS;
+    if (broken) return;
     try {
       sink.flushSync();
-    } catch {
-      // Nothing more can be done for the log while the process exits.
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      process.stderr.write(
+        code === "EAGAIN" || code === "EBUSY"
+          ? `tessera: log: ${unwritten} bytes not written: standard output was not read within ${FINAL_FLUSH_MS} ms of stopping\n`
+          : `tessera: log: lines not written at exit: standard output failed (${code ?? String(error)})\n`,
+      );
     }
   });
   const logger = pino({ level }, stream);
@@ -79,8 +110,9 @@ export function createServerLog(level: string, fd = 1): ServerLog {
       new Promise<void>((resolve) => {
         clearTimeout(timer);
         timer = undefined;
-        // Bounded: a stalled reader must not hold up shutdown; the exit handler tries once more.
-        setTimeout(resolve, FLUSH_TIMEOUT_MS).unref();
+        // The deadline covers this flush and the exit handler's last synchronous attempt.
+        finalDeadline ??= Date.now() + FINAL_FLUSH_MS;
+        setTimeout(resolve, Math.max(0, finalDeadline - Date.now())).unref();
         flushQuietly(() => resolve());
       }),
   };
@@ -112,7 +144,7 @@ export class RequestLog extends LogController {
     if (!this.#enabled && !error) return;
     const line = {
       method: request.method,
-      url: redactUrl(request.url),
+      url: redactedRequestUrl(request),
       remoteAddress: request.ip,
       statusCode: reply.statusCode,
       responseTime: Math.round(reply.elapsedTime * 100) / 100,
