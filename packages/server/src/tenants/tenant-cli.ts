@@ -53,37 +53,41 @@ export function tenantCommand(): Command {
       "send a welcome notification to the tenant's contact; no tenant if it cannot be sent",
     )
     .action(async (name: string, options: { json?: boolean; notify?: string }, command: Command) =>
-      withContext(command, async (ctx) => {
-        const now = ctx.clock.now();
-        const created = await createTenant(ctx.database.db, name, now).catch(async (error: unknown) => {
-          if (TesseraError.is(error))
-            await auditCli(ctx, {
-              tenantId: null,
-              subject: `tenant:${name}`,
-              operation: "tenant.create",
-              resultCode: error.code,
-            });
-          throw error;
-        });
-        if (options.notify !== undefined) await notifyContact(ctx, created, options.notify);
-        // The operator hands this key to the tenant's administrator, who then issues narrower ones.
-        const { apiKey } = await createApiKey(ctx.database.db, created.id, "initial", ["admin"], now);
-        await auditCli(ctx, {
-          tenantId: created.id,
-          subject: `tenant:${created.id}`,
-          operation: "tenant.create",
-          resultCode: 0,
-        });
-        printJsonOrLines(
-          Boolean(options.json),
-          { tenant: toWireTimes(tenantSchema, created), apiKey },
-          () => [
-            `created tenant ${created.name} (${created.id})`,
-            `admin API key (all scopes; shown once, store it now): ${apiKey}`,
-            "hand it to the tenant's administrator, who issues narrower keys for back ends",
-          ],
-        );
-      }),
+      withContext(
+        command,
+        async (ctx) => {
+          const now = ctx.clock.now();
+          const created = await createTenant(ctx.database.db, name, now).catch(async (error: unknown) => {
+            if (TesseraError.is(error))
+              await auditCli(ctx, {
+                tenantId: null,
+                subject: `tenant:${name}`,
+                operation: "tenant.create",
+                resultCode: error.code,
+              });
+            throw error;
+          });
+          if (options.notify !== undefined) await notifyContact(ctx, created, options.notify);
+          // The operator hands this key to the tenant's administrator, who then issues narrower ones.
+          const { apiKey } = await createApiKey(ctx.database.db, created.id, "initial", ["admin"], now);
+          await auditCli(ctx, {
+            tenantId: created.id,
+            subject: `tenant:${created.id}`,
+            operation: "tenant.create",
+            resultCode: 0,
+          });
+          printJsonOrLines(
+            Boolean(options.json),
+            { tenant: toWireTimes(tenantSchema, created), apiKey },
+            () => [
+              `created tenant ${created.name} (${created.id})`,
+              `admin API key (all scopes; shown once, store it now): ${apiKey}`,
+              "hand it to the tenant's administrator, who issues narrower keys for back ends",
+            ],
+          );
+        },
+        { mayCreateData: true },
+      ),
     );
 
   tenant
