@@ -84,6 +84,9 @@ for (const backend of backends) {
       const uri = new URL(String(r.body.provisioningUri));
       assert.equal(uri.protocol, "otpauth:");
       assert.match(String(r.body.qrCode), /^data:image\/png;base64,/);
+      // The secret as the CLI and the provisioning link give it, for typing into an app.
+      assert.equal(r.body.secret, uri.searchParams.get("secret"));
+      assert.match(String(r.body.secret), /^[A-Z2-7]{32}$/);
       const hex =
         Buffer.from(decodeURIComponent(uri.searchParams.get("secret") ?? ""), "ascii").length > 0
           ? base32ToHex(uri.searchParams.get("secret") ?? "")

@@ -548,7 +548,7 @@ for (const backend of backends) {
         { env, scenario: "cli: tenant set" },
       );
       assert.equal(r.status, 0, r.stderr);
-      assert.match(r.stdout, /^gringotts {2}id=\S+ {2}expires=2030-01-01T00:00:00\.000Z$/m);
+      assert.match(r.stdout, /^gringotts {2}id=\S+ {2}state=enabled {2}expires=2030-01-01T00:00:00\.000Z$/m);
       assert.match(r.stdout, /^ {2}allowed IP ranges: 10\.0\.0\.0\/8$/m);
       assert.match(r.stdout, /^ {2}allowed e-mail domains: any$/m);
       assert.match(r.stdout, /^ {2}permanent lock after: 7 failures in a row$/m);

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { statSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe as suite, test } from "node:test";
 import { apiRequest } from "./helpers/api-client.ts";
 import { runCli } from "./helpers/run-cli.ts";
@@ -40,6 +42,7 @@ suite("tessera start", () => {
     const code = await server.stop("SIGTERM");
     assert.equal(code, 0);
     assert.ok(server.logs.some((entry) => entry.msg === "shutting down" && entry.signal === "SIGTERM"));
+    assert.equal(server.logs.at(-1)?.msg, "stopped", "the last line says the server has stopped");
     await assert.rejects(fetch(`${server.url}/health`));
   });
 });
@@ -92,4 +95,35 @@ test("a bad --port is refused with a message naming the option", () => {
   const result = spawnSync(process.execPath, [cli, "start", "--port", "http"], { encoding: "utf8" });
   assert.notEqual(result.status, 0);
   assert.match(result.stderr, /port \(command line\) must be an integer from 0 to 65535/);
+});
+
+test("server.lock is private like the rest of the data directory (0600)", async () => {
+  const server = await startServerProcess();
+  try {
+    assert.equal(statSync(join(server.dataDir, "server.lock")).mode & 0o777, 0o600);
+  } finally {
+    await server.stop("SIGKILL");
+  }
+});
+
+test("a port in use says that another process listens there and how to choose another", async () => {
+  const first = await startServerProcess();
+  try {
+    const port = new URL(first.url).port;
+    // Another data directory, so that the port, not the SQLite lock, is what refuses.
+    const second = await startServerProcess(["--port", port]).then(
+      async (server) => {
+        await server.stop("SIGKILL");
+        return "the second server listens";
+      },
+      (error: unknown) => String(error),
+    );
+    assert.match(second, /exited with 1 before listening/);
+    assert.match(
+      second,
+      new RegExp(`EADDRINUSE.*:${port}; another process listens there; use --port or TESSERA_PORT`),
+    );
+  } finally {
+    await first.stop("SIGKILL");
+  }
 });

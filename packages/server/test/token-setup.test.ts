@@ -180,6 +180,75 @@ for (const backend of backends) {
       }
     });
 
+    test("with several tokens waiting for activation, the refusal names the one the code came from, else all", async () => {
+      const { apiKey } = await s.tenant();
+      await user(apiKey, "nia");
+      const a = await generated(apiKey, { type: "totp", username: "nia" });
+      const b = await generated(apiKey, { type: "totp", username: "nia" });
+      const refusal = async (code: string) => {
+        const r = await otp(apiKey, { username: "nia", otp: code }, "tokens: several not activated");
+        assert.equal(r.status, 409);
+        assert.equal(r.body.errorCode, ApiReturnCode.DeviceInvalid);
+        return String(r.body.errorMessage);
+      };
+      for (const [mine, other] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        const message = await refusal(oathtoolTotp(mine.hex, s.clock.now()));
+        assert.ok(message.includes(`token ${mine.serial} is not activated yet`), message);
+        assert.ok(!message.includes(other.serial), `names only the token the code came from: ${message}`);
+        assert.ok(message.includes(`POST /v1/authenticators/${mine.serial}/activate`), message);
+      }
+      const wrong = await refusal("000000");
+      assert.ok(wrong.includes(a.serial) && wrong.includes(b.serial), `a wrong code names all: ${wrong}`);
+      // Naming the token spent nothing and activated nothing: the same code still activates it.
+      const code = oathtoolTotp(b.hex, s.clock.now());
+      await refusal(code);
+      const done = await activate(apiKey, b.serial, { otp: code }, "tokens: activate after refusal");
+      assert.equal(done.status, 200, JSON.stringify(done.body));
+    });
+
+    test("looking for the token a code came from counts as a guess: a burst locks the tokens, and then nothing is named", async () => {
+      // A low limit keeps the burst short; the production default is exercised by the tests above.
+      const { apiKey } = await s.tenant(undefined, { otpMaxFailures: 3 });
+      await user(apiKey, "noe");
+      const a = await generated(apiKey, { type: "totp", username: "noe" });
+      const b = await generated(apiKey, { type: "totp", username: "noe" });
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          otp(apiKey, { username: "noe", otp: String(100000 + i) }, "tokens: not activated burst"),
+        ),
+      );
+      assert.ok(results.every((r) => r.body.errorCode === ApiReturnCode.DeviceInvalid));
+      // Every token was guessed at most the limit times: one lock each, and the later guesses refused.
+      const rows = await s.server.ctx.database.db
+        .selectFrom("authenticators")
+        .select(["serial", "lock_count", "locked_until", "activated"])
+        .where("serial", "in", [a.serial, b.serial])
+        .execute();
+      for (const row of rows) {
+        assert.equal(row.lock_count, 1, `${row.serial} was locked once`);
+        assert.ok((row.locked_until ?? 0) > s.clock.now());
+        assert.equal(row.activated, 0);
+      }
+      // A locked token is not evaluated: the right code is answered like a wrong one.
+      const right = await otp(
+        apiKey,
+        { username: "noe", otp: oathtoolTotp(b.hex, s.clock.now()) },
+        "tokens: not activated locked",
+      );
+      const message = String(right.body.errorMessage);
+      assert.ok(message.includes(a.serial) && message.includes(b.serial), message);
+      const locked = await activate(
+        apiKey,
+        b.serial,
+        { otp: oathtoolTotp(b.hex, s.clock.now()) },
+        "tokens: activate locked",
+      );
+      assert.equal(locked.body.errorCode, ApiReturnCode.MaximumFailedOTPRequestsExceeded);
+    });
+
     test("twenty concurrent one-code activations (one right) evaluate at most the limit", async () => {
       const { apiKey } = await s.tenant(undefined, { otpMaxFailures: 3 });
       const { serial, hex } = await generated(apiKey, { type: "hotp" });

@@ -41,6 +41,11 @@ export async function runServer(
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await closeContext();
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE")
+      throw new Error(
+        `${(error as Error).message}; another process listens there; use --port or TESSERA_PORT`,
+        { cause: error },
+      );
     throw error;
   }
   const address = app.server.address();
@@ -96,7 +101,12 @@ export function closeOnSignals(server: RunningServer, timeoutMs: number, drainMs
     }, drainMs + timeoutMs);
     timer.unref();
     server.shutdown(drainMs).then(
-      () => process.exit(0),
+      () => {
+        // The log's buffer is written out synchronously on exit (request-log.ts), so this line is
+        // the last one an operator or a supervisor sees.
+        server.app.log.info({ signal }, "stopped");
+        process.exit(0);
+      },
       (error: unknown) => {
         server.app.log.error({ err: error }, "shutdown failed");
         process.exit(1);

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { AuditLog } from "../audit/audit-log.ts";
 import { type AuditSigner, loadAuditSigner } from "../audit/audit-signing-key.ts";
@@ -40,6 +40,21 @@ export interface ContextOverrides {
   readonly mailer?: Mailer;
   /** Opens a trail signed before issue #9 for the audit commands (read-only or the explicit upgrade). */
   readonly allowLegacyAudit?: boolean;
+  /**
+   * Whether a place without Tessera data may become a new installation (its database and master
+   * key). The server and `tenant create` may; other CLI commands refuse (NoTesseraDataError), so a
+   * mistyped --data-dir is reported instead of silently becoming an empty installation with its
+   * own key. Default true.
+   */
+  readonly mayCreateData?: boolean;
+}
+
+/** A command that only uses an installation was pointed at a place that holds none. */
+export class NoTesseraDataError extends Error {
+  constructor(where: string, flag: "--data-dir" | "--database-url") {
+    super(`no Tessera data in ${where}; start the server first, or pass ${flag}`);
+    this.name = "NoTesseraDataError";
+  }
 }
 
 export async function openServerContext(
@@ -48,7 +63,11 @@ export async function openServerContext(
 ): Promise<ServerContext> {
   // Checked before anything is opened: a publicUrl links cannot be built on fails the start.
   const publicUrl = initialPublicUrl(config);
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const mayCreate = overrides.mayCreateData !== false;
+  // SQLite: the file is the data; checked before anything is opened, which would create it.
+  if (!mayCreate && config.databaseUrl === undefined && !existsSync(join(config.dataDir, "tessera.sqlite")))
+    throw new NoTesseraDataError(config.dataDir, "--data-dir");
+  if (mayCreate) mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = await openDatabase({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
@@ -59,6 +78,12 @@ export async function openServerContext(
     // A fresh database gets a new keyring on first start; a database that already holds secrets
     // never does, so a lost keyring fails closed instead of being silently replaced.
     const fresh = (await db.selectFrom("key_checks").select("key_id").limit(1).execute()).length === 0;
+    // With PostgreSQL the database, not the directory, holds the data: an empty one gets no keyring.
+    if (fresh && !mayCreate)
+      throw new NoTesseraDataError(
+        database.location,
+        config.databaseUrl === undefined ? "--data-dir" : "--database-url",
+      );
     const keyring = loadKeyring({
       keyringFile: config.keys.keyringFile ?? join(config.dataDir, "keyring.json"),
       masterKey: config.keys.masterKey,

@@ -35,7 +35,7 @@ export const authenticatorOperations: DomainOperations = {
     "POST /v1/authenticators": {
       summary: "Create an authenticator (TOTP or HOTP token)",
       description:
-        "Creates a token, optionally assigned to `username`. Without `secret` a random one is generated and returned once as an otpauth URI and a QR code; the token then waits for activation with codes from the user's app. With `secret` (base32) it is active at once. A serial already taken is DeviceInUse (this tenant) or DeviceAssignedToDifferentPartner.",
+        "Creates a token, optionally assigned to `username`. Without `secret` a random one is generated and returned once as an otpauth URI, as `secret` (base32, for typing into an app) and as a QR code; the token then waits for activation with codes from the user's app. With `secret` (base32) it is active at once. A serial already taken is DeviceInUse (this tenant) or DeviceAssignedToDifferentPartner.",
       errors: [
         "DeviceTypeInvalid",
         "InvalidDeviceConfig",
@@ -49,6 +49,7 @@ export const authenticatorOperations: DomainOperations = {
       response: {
         authenticator: { ...authenticator, activated: false },
         provisioningUri: uri,
+        secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
         qrCode: "data:image/png;base64,iVBORw0KGgo…",
       },
     },

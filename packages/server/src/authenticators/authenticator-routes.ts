@@ -100,6 +100,7 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
           201: okResponse({
             authenticator: authenticatorSchema,
             provisioningUri: { type: "string" },
+            secret: { type: "string", description: "the generated secret in base32, shown once" },
             qrCode: { type: "string" },
           }),
         },
@@ -120,6 +121,7 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
         success({
           authenticator: view,
           provisioningUri: created.provisioningUri,
+          secret: created.secret,
           qrCode: await qrDataUrl(created.provisioningUri),
         }),
       );

@@ -5,7 +5,7 @@ import type { Tenant } from "../tenants/tenant-store.ts";
 import type { UserRow } from "../users/user-store.ts";
 import { insertSealedAuthenticator } from "./authenticator-secret.ts";
 import { type AuthenticatorRow, findBySerial } from "./authenticator-store.ts";
-import { decodeBase32 } from "./oath/base32.ts";
+import { decodeBase32, encodeBase32 } from "./oath/base32.ts";
 import { authenticatorType } from "./registry.ts";
 import { generateSerial, requireSerial } from "./serial.ts";
 import { stateOf } from "./validate-otp.ts";
@@ -25,15 +25,15 @@ const MIN_SECRET_BYTES = 16;
 
 /**
  * Creates a token for the API and the CLI alike. An imported secret is already in the device, so
- * the token starts activated; a generated one is returned once as a provisioning URI and must be
- * activated with two consecutive codes before it counts.
+ * the token starts activated; a generated one is returned once (as a provisioning URI and in base32)
+ * and must be activated with codes from the app before it counts.
  */
 export async function createAuthenticator(
   ctx: ServerContext,
   tenant: Tenant,
   input: CreateRequest,
   user: UserRow | undefined,
-): Promise<{ row: AuthenticatorRow; provisioningUri?: string }> {
+): Promise<{ row: AuthenticatorRow; provisioningUri?: string; secret?: string }> {
   const type = authenticatorType(input.type);
   const parameters = type.configure(input);
   const serial =
@@ -85,6 +85,8 @@ export async function createAuthenticator(
   if (input.secret !== undefined) return { row };
   return {
     row,
+    // Shown this once, base32 as apps take it typed in (the same value the URI carries).
+    secret: encodeBase32(secret),
     provisioningUri: type.provisioningUri(
       secret,
       parameters,

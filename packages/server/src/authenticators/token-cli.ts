@@ -92,7 +92,7 @@ export function tokenCommand(): Command {
             resultCode: 0,
           });
           const uri = created.provisioningUri ?? "";
-          const secret = new URL(uri).searchParams.get("secret") ?? "";
+          const secret = created.secret ?? "";
           const serial = created.row.serial;
           if (o.json) {
             printJsonOrLines(true, { serial, provisioningUri: uri, secret }, () => []);

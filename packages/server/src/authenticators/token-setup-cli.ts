@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import type { ServerContext } from "../app/server-context.ts";
 import { toWireTimes } from "../app/wire-times.ts";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
+import { fieldLines, formatTable } from "../cli/table.ts";
 import { requireTenant } from "../tenants/tenant-cli.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
 import { findUser } from "../users/user-store.ts";
@@ -37,11 +38,18 @@ async function holderOf(ctx: ServerContext, row: AuthenticatorRow): Promise<stri
   return user?.username ?? null;
 }
 
-/** One line per token, for people. */
-export const tokenLine = (t: View): string =>
-  `${t.serial}  ${t.type}  ${t.username ?? "(unassigned)"}  ${t.enabled ? "enabled" : "disabled"}  ${
-    t.activated ? "activated" : "not activated"
-  }`;
+/** Tokens as a table for people: a header, then one aligned row per token ("-" for no holder). */
+export const tokenTable = (tokens: readonly View[]): string[] =>
+  formatTable(
+    ["SERIAL", "TYPE", "USER", "STATE", "ACTIVATION"],
+    tokens.map((t) => [
+      t.serial,
+      t.type,
+      t.username ?? "-",
+      t.enabled ? "enabled" : "disabled",
+      t.activated ? "activated" : "not activated",
+    ]),
+  );
 
 /** `token activate`, `token list`, `token show`: set-up and inspection from the command line. */
 export function addTokenSetupCommands(token: Command): void {
@@ -132,7 +140,7 @@ export function addTokenSetupCommands(token: Command): void {
           printJsonOrLines(
             Boolean(o.json),
             { authenticators: tokens.map((t) => toWireTimes(authenticatorSchema, t)) },
-            () => (tokens.length === 0 ? ["no tokens"] : tokens.map(tokenLine)),
+            () => (tokens.length === 0 ? ["no tokens"] : tokenTable(tokens)),
           );
         }),
     );
@@ -148,7 +156,7 @@ export function addTokenSetupCommands(token: Command): void {
         const row = await requireToken(ctx, tenant, serial);
         const view = toWireTimes(authenticatorSchema, authenticatorView(row, await holderOf(ctx, row)));
         printJsonOrLines(Boolean(o.json), { authenticator: view }, () => [
-          ...Object.entries(view).map(([k, v]) => `${k}: ${v ?? ""}`),
+          ...fieldLines(view),
           ...(view.activated ? [] : [`not activated yet: ${activationCommand(tenant, view.serial)}`]),
         ]);
       }),

@@ -47,7 +47,12 @@ export async function validateOtp(
   const { db } = ctx.database;
   const now = ctx.clock.now();
   const usable = candidates.filter((row) => refusal(tenant, row, otp, now) === undefined);
-  if (usable.length === 0) throw refusal(tenant, candidates[0] as AuthenticatorRow, otp, now) as TesseraError;
+  if (usable.length === 0) {
+    const first = candidates[0] as AuthenticatorRow;
+    if (awaitsActivation(first))
+      throw await notActivatedAnswer(ctx, tenant, candidates.filter(awaitsActivation), otp);
+    throw refusal(tenant, first, otp, now) as TesseraError;
+  }
 
   const reserved: { row: AuthenticatorRow; attempt: Reservation }[] = [];
   let refused: TesseraError | undefined;
@@ -113,15 +118,58 @@ export function lockedError(row: AuthenticatorRow, lockedUntil: number | null): 
   );
 }
 
+const awaitsActivation = (row: AuthenticatorRow) => row.enabled === 1 && row.activated !== 1;
+
+/**
+ * The refusal for a user whose tokens wait for activation: it names the token the code came from,
+ * so the caller activates the right one; else all of them. Finding that token is a guess like any
+ * other: an attempt is reserved on each token before its code is computed (a locked token is not
+ * evaluated at all and named with the others, so the answer tells nothing once the limit is
+ * reached), wrong codes stay counted, and a right code is no guess, so all reservations are then
+ * refunded. Nothing is spent and nothing is activated: the position does not move.
+ */
+async function notActivatedAnswer(
+  ctx: ServerContext,
+  tenant: Tenant,
+  waiting: readonly AuthenticatorRow[],
+  otp: string,
+): Promise<TesseraError> {
+  const { db } = ctx.database;
+  const now = ctx.clock.now();
+  const reserved: Reservation[] = [];
+  let found: AuthenticatorRow | undefined;
+  for (const row of waiting) {
+    if (otp.length !== row.digits) continue;
+    const attempt = await reserveAttempt(db, "token", row.id, otpAttemptPolicy(tenant), now);
+    if (!attempt.granted) continue;
+    reserved.push(attempt);
+    if (authenticatorType(row.type).match(openSecret(ctx, row), stateOf(row), otp, now).kind === "accept") {
+      found = row;
+      break;
+    }
+  }
+  if (found !== undefined) {
+    await Promise.all(reserved.map((attempt) => refundAttempt(db, attempt)));
+    return notActivatedError(tenant, [found]);
+  }
+  return notActivatedError(tenant, waiting);
+}
+
+function notActivatedError(tenant: Tenant, rows: readonly AuthenticatorRow[]): TesseraError {
+  // Name the remedy: a new token waits for its first code(s), and the caller is the one who can send them.
+  const [only] = rows;
+  const message =
+    rows.length === 1 && only !== undefined
+      ? `token ${only.serial} is not activated yet; ${activationHint(tenant, only.serial)}`
+      : `the user's tokens ${rows.map((r) => r.serial).join(", ")} are not activated yet; activate the one in the app: ${activationHint(tenant, "<serial>")}`;
+  return new TesseraError(ApiReturnCode.DeviceInvalid, { message });
+}
+
 /** Why this token cannot take a code now, or undefined when it can. */
 function refusal(tenant: Tenant, row: AuthenticatorRow, otp: string, now: number): TesseraError | undefined {
   if (row.enabled !== 1)
     return new TesseraError(ApiReturnCode.DeviceDiabled, { message: `token ${row.serial} is disabled` });
-  if (row.activated !== 1)
-    return new TesseraError(ApiReturnCode.DeviceInvalid, {
-      // Name the remedy: a new token waits for its first code(s), and the caller is the one who can send them.
-      message: `token ${row.serial} is not activated yet; ${activationHint(tenant, row.serial)}`,
-    });
+  if (row.activated !== 1) return notActivatedError(tenant, [row]);
   if (row.locked_until !== null && row.locked_until > now) return lockedError(row, row.locked_until);
   if (row.max_uses !== null && row.uses >= row.max_uses)
     return new TesseraError(ApiReturnCode.MaximumCardUsesExceeded, {

@@ -6,7 +6,10 @@ import type { TesseraConfig } from "../config/tessera-config.ts";
 export function withDataOptions(command: Command): Command {
   return command
     .option("--config <file>", "JSON configuration file (or TESSERA_CONFIG)")
-    .option("--data-dir <dir>", "data directory (or TESSERA_DATA_DIR)")
+    .option(
+      "--data-dir <dir>",
+      "data directory (or TESSERA_DATA_DIR, or dataDir in the config file; default: $XDG_DATA_HOME/tessera, else ~/.local/share/tessera)",
+    )
     .option(
       "--database-url <url>",
       "PostgreSQL URL (or TESSERA_DATABASE_URL); default: SQLite in the data directory",
@@ -36,4 +39,15 @@ export function reportStartupError(error: unknown): never {
       : `${(error as Error)?.message ?? error}`;
   process.stderr.write(`tessera: ${message}\n`);
   process.exit(1);
+}
+
+/**
+ * Shows the options above in every command's help, not only in `tessera --help`: an operator reads
+ * `tessera start --help` and must learn there where the data is. Commands added with addCommand
+ * inherit no help settings, so the whole tree is walked once it is built.
+ */
+export function showDataOptionsEverywhere(command: Command): Command {
+  command.configureHelp({ showGlobalOptions: true });
+  for (const sub of command.commands) showDataOptionsEverywhere(sub);
+  return command;
 }

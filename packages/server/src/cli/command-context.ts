@@ -10,7 +10,8 @@ export const cliActor = (): string => `cli:${userInfo().username}`;
 /**
  * Runs an operator command against the configured database: opens the same context the server
  * uses (so master keys are checked and changes are audited), and reports failures with their
- * catalog code. With --json, failures are printed as the API's envelope on stdout.
+ * catalog code. With --json, failures are printed as the API's envelope on stdout. A place that
+ * holds no Tessera data is refused unless the command sets an installation up (`mayCreateData`).
  */
 export async function withContext(
   command: Command,
@@ -20,7 +21,7 @@ export async function withContext(
   const options = command.optsWithGlobals() as Record<string, unknown>;
   let ctx: ServerContext;
   try {
-    ctx = await openServerContext(configFromOptions(options), overrides);
+    ctx = await openServerContext(configFromOptions(options), { mayCreateData: false, ...overrides });
   } catch (error) {
     reportStartupError(error);
   }

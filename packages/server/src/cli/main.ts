@@ -5,12 +5,12 @@ import { linkCommand } from "../link/link-cli.ts";
 import { keysCommand } from "../secrets/keys-cli.ts";
 import { apiKeyCommand, tenantCommand } from "../tenants/tenant-cli.ts";
 import { userCommand } from "../users/user-cli.ts";
-import { withDataOptions } from "./cli-config.ts";
+import { showDataOptionsEverywhere, withDataOptions } from "./cli-config.ts";
 import { startCommand } from "./start-command.ts";
 
 /** The `tessera` command line: every operator task, one command group per domain. */
 export function tesseraProgram(): Command {
-  return withDataOptions(new Command("tessera"))
+  const program = withDataOptions(new Command("tessera"))
     .description(
       "Tessera identity platform: an MFA server with its REST API and Link credential sync, and the operator commands for them (SSO and the web console are planned, not built yet)",
     )
@@ -22,6 +22,7 @@ export function tesseraProgram(): Command {
     .addCommand(keysCommand())
     .addCommand(auditCommand())
     .addCommand(linkCommand());
+  return showDataOptionsEverywhere(program);
 }
 
 await tesseraProgram().parseAsync(process.argv);

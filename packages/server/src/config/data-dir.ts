@@ -1,5 +1,5 @@
-import { homedir } from "node:os";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { homedir, userInfo } from "node:os";
+import { dirname, isAbsolute, resolve } from "node:path";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -11,8 +11,21 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 export function defaultDataDir(env: Env): string {
   const xdg = env.XDG_DATA_HOME ?? "";
-  if (isAbsolute(xdg)) return join(xdg, "tessera");
-  return join((env.HOME ?? "") === "" ? homedir() : (env.HOME as string), ".local", "share", "tessera");
+  if (isAbsolute(xdg)) return resolve(xdg, "tessera");
+  // A relative HOME would put the data back under the working directory (issue #10): it is
+  // ignored like a relative XDG_DATA_HOME. The account's home then comes from the system's user
+  // database, since os.homedir() itself returns $HOME when it is set.
+  const home = env.HOME ?? "";
+  return resolve(isAbsolute(home) ? home : accountHome(), ".local", "share", "tessera");
+}
+
+function accountHome(): string {
+  try {
+    return userInfo().homedir;
+  } catch {
+    // No entry for this uid (some containers): homedir() falls back to the same lookup or $HOME.
+    return homedir();
+  }
 }
 
 /**

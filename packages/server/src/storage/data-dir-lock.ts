@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 
@@ -48,7 +48,10 @@ export function claimDataDir(dataDir: string): DataDirLock {
 }
 
 function lockFile(dataDir: string): DatabaseSync {
-  const sqlite = new DatabaseSync(join(dataDir, "server.lock"), { timeout: 0 });
+  const file = join(dataDir, "server.lock");
+  const sqlite = new DatabaseSync(file, { timeout: 0 });
+  // Private like everything else in the data directory (SQLite creates it with the umask's mode).
+  chmodSync(file, 0o600);
   try {
     sqlite.exec("PRAGMA locking_mode = EXCLUSIVE");
     // The first write takes the exclusive lock, which exclusive locking mode never gives back.

@@ -27,8 +27,12 @@ export async function requireTenant(ctx: ServerContext, idOrName: string): Promi
   return tenant;
 }
 
-const describeTenant = (t: Tenant) =>
-  `${t.name}  id=${t.id}${t.disabled ? "  DISABLED" : ""}${t.expiresAt === null ? "" : `  expires=${formatRfc3339(t.expiresAt)}`}`;
+/** One line per tenant: name, id, state (enabled, disabled, expired) and expiry ("never" when none). */
+const describeTenant = (t: Tenant, now: number) => {
+  const state = t.disabled ? "disabled" : t.expiresAt !== null && t.expiresAt <= now ? "expired" : "enabled";
+  const expires = t.expiresAt === null ? "never" : formatRfc3339(t.expiresAt);
+  return `${t.name}  id=${t.id}  state=${state}  expires=${expires}`;
+};
 
 /** What `tenant set` can change, as it now stands, so the operator sees the result of the change. */
 const describeSettings = (t: Tenant) => [
@@ -53,37 +57,41 @@ export function tenantCommand(): Command {
       "send a welcome notification to the tenant's contact; no tenant if it cannot be sent",
     )
     .action(async (name: string, options: { json?: boolean; notify?: string }, command: Command) =>
-      withContext(command, async (ctx) => {
-        const now = ctx.clock.now();
-        const created = await createTenant(ctx.database.db, name, now).catch(async (error: unknown) => {
-          if (TesseraError.is(error))
-            await auditCli(ctx, {
-              tenantId: null,
-              subject: `tenant:${name}`,
-              operation: "tenant.create",
-              resultCode: error.code,
-            });
-          throw error;
-        });
-        if (options.notify !== undefined) await notifyContact(ctx, created, options.notify);
-        // The operator hands this key to the tenant's administrator, who then issues narrower ones.
-        const { apiKey } = await createApiKey(ctx.database.db, created.id, "initial", ["admin"], now);
-        await auditCli(ctx, {
-          tenantId: created.id,
-          subject: `tenant:${created.id}`,
-          operation: "tenant.create",
-          resultCode: 0,
-        });
-        printJsonOrLines(
-          Boolean(options.json),
-          { tenant: toWireTimes(tenantSchema, created), apiKey },
-          () => [
-            `created tenant ${created.name} (${created.id})`,
-            `admin API key (all scopes; shown once, store it now): ${apiKey}`,
-            "hand it to the tenant's administrator, who issues narrower keys for back ends",
-          ],
-        );
-      }),
+      withContext(
+        command,
+        async (ctx) => {
+          const now = ctx.clock.now();
+          const created = await createTenant(ctx.database.db, name, now).catch(async (error: unknown) => {
+            if (TesseraError.is(error))
+              await auditCli(ctx, {
+                tenantId: null,
+                subject: `tenant:${name}`,
+                operation: "tenant.create",
+                resultCode: error.code,
+              });
+            throw error;
+          });
+          if (options.notify !== undefined) await notifyContact(ctx, created, options.notify);
+          // The operator hands this key to the tenant's administrator, who then issues narrower ones.
+          const { apiKey } = await createApiKey(ctx.database.db, created.id, "initial", ["admin"], now);
+          await auditCli(ctx, {
+            tenantId: created.id,
+            subject: `tenant:${created.id}`,
+            operation: "tenant.create",
+            resultCode: 0,
+          });
+          printJsonOrLines(
+            Boolean(options.json),
+            { tenant: toWireTimes(tenantSchema, created), apiKey },
+            () => [
+              `created tenant ${created.name} (${created.id})`,
+              `admin API key (all scopes; shown once, store it now): ${apiKey}`,
+              "hand it to the tenant's administrator, who issues narrower keys for back ends",
+            ],
+          );
+        },
+        { mayCreateData: true },
+      ),
     );
 
   tenant
@@ -95,7 +103,7 @@ export function tenantCommand(): Command {
         const tenants = await listTenants(ctx.database.db);
         const shown = { tenants: tenants.map((t) => toWireTimes(tenantSchema, t)) };
         printJsonOrLines(Boolean(options.json), shown, () =>
-          tenants.length === 0 ? ["no tenants"] : tenants.map(describeTenant),
+          tenants.length === 0 ? ["no tenants"] : tenants.map((t) => describeTenant(t, ctx.clock.now())),
         );
       }),
     );
@@ -117,7 +125,7 @@ export function tenantCommand(): Command {
             operation: `tenant.${verb}`,
             resultCode: 0,
           });
-          process.stdout.write(`${describeTenant(updated)}\n`);
+          process.stdout.write(`${describeTenant(updated, ctx.clock.now())}\n`);
         }),
       );
   }
@@ -185,7 +193,9 @@ export function tenantCommand(): Command {
             operation: "tenant.set",
             resultCode: 0,
           });
-          process.stdout.write(`${[describeTenant(updated), ...describeSettings(updated)].join("\n")}\n`);
+          process.stdout.write(
+            `${[describeTenant(updated, ctx.clock.now()), ...describeSettings(updated)].join("\n")}\n`,
+          );
         }),
     );
   registerUnlockSource(tenant);

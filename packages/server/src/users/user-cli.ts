@@ -5,11 +5,12 @@ import type { ServerContext } from "../app/server-context.ts";
 import { toWireTimes } from "../app/wire-times.ts";
 import { authenticatorSchema } from "../authenticators/authenticator-view.ts";
 import { allAuthenticators } from "../authenticators/list-authenticators.ts";
-import { tokenLine } from "../authenticators/token-setup-cli.ts";
+import { tokenTable } from "../authenticators/token-setup-cli.ts";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
 import { parseCsv } from "../cli/csv.ts";
 import { progressBar } from "../cli/progress-bar.ts";
 import { readPassword } from "../cli/prompt.ts";
+import { fieldLines } from "../cli/table.ts";
 import { requireTenant } from "../tenants/tenant-cli.ts";
 import { enrolUser } from "./enrol-user.ts";
 import { enrolmentProblem, rowToEnrolment } from "./enrolment-schema.ts";
@@ -29,6 +30,7 @@ export function userCommand(): Command {
 
   user
     .command("create <username>")
+    .description("create a user (optionally with an initial password read from standard input)")
     .requiredOption(...tenantOption)
     .option("--email <email>")
     .option("--mobile <e164>")
@@ -65,6 +67,7 @@ export function userCommand(): Command {
 
   user
     .command("list")
+    .description("list the tenant's users, optionally those matching a pattern")
     .requiredOption(...tenantOption)
     .option("--query <pattern>", "wildcards * and ?")
     .option("--by <field>", "username or email", "username")
@@ -94,6 +97,7 @@ export function userCommand(): Command {
 
   user
     .command("update <username>")
+    .description("change a user's e-mail, enable or disable the user, or clear a password lockout")
     .requiredOption(...tenantOption)
     .option("--email <email>")
     .option("--disable")
@@ -126,6 +130,7 @@ export function userCommand(): Command {
 
   user
     .command("show <username>")
+    .description("show a user and the user's tokens")
     .requiredOption(...tenantOption)
     .option("--json", "print JSON")
     .action(async (username: string, o: { tenant: string; json?: boolean }, command: Command) =>
@@ -135,15 +140,16 @@ export function userCommand(): Command {
         const tokens = await allAuthenticators(ctx.database.db, found.tenant.id, { userId: found.user.id });
         const shown = tokens.map((t) => toWireTimes(authenticatorSchema, t));
         printJsonOrLines(Boolean(o.json), { user: view, authenticators: shown }, () => [
-          ...Object.entries(view).map(([k, v]) => `${k}: ${v ?? ""}`),
+          ...fieldLines(view),
           `tokens: ${tokens.length === 0 ? "none" : tokens.length}`,
-          ...tokens.map((t) => `  ${tokenLine(t)}`),
+          ...(tokens.length === 0 ? [] : tokenTable(tokens).map((line) => `  ${line}`)),
         ]);
       }),
     );
 
   user
     .command("delete <username>")
+    .description("delete a user")
     .requiredOption(...tenantOption)
     .action(async (username: string, o: { tenant: string }, command: Command) =>
       withContext(command, async (ctx) => {

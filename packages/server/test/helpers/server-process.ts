@@ -50,7 +50,8 @@ export async function startServerProcess(
     logs,
     async stop(signal = "SIGTERM") {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      const exited = once(child, "exit");
+      // "close", not "exit": the log lines written last (the "stopped" line) are read by then.
+      const exited = once(child, "close");
       child.kill(signal);
       const [code] = await exited;
       return code as number | null;
