@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe as suite, test } from "node:test";
@@ -389,6 +390,38 @@ for (const backend of backends) {
       const shown = (JSON.parse(jobs.stdout) as { id: string }[]).map((j) => j.id);
       assert.equal(shown.length, 502);
       assert.deepEqual(new Set(shown), new Set(jobIds), "each job once");
+    });
+
+    test("user list shows every user, past the old cut-off of 10,000", async () => {
+      const { tenant } = await s.tenant("crowd");
+      const { db } = s.server.ctx.database;
+      const now = s.clock.now();
+      const count = 10_001;
+      for (let from = 0; from < count; from += 1000) {
+        const rows = Array.from({ length: Math.min(1000, count - from) }, (_, i) => ({
+          id: randomUUID(),
+          tenant_id: tenant.id,
+          username: `crowd${String(from + i).padStart(5, "0")}`,
+          disabled: 0,
+          failed_attempts: 0,
+          lock_count: 0,
+          consecutive_failures: 0,
+          created_at: now,
+          updated_at: now,
+        }));
+        await db.insertInto("users").values(rows).execute();
+      }
+      const listed = await runCli([...data, "user", "list", "--tenant", "crowd", "--json"], {
+        env,
+        scenario: "cli: user list",
+      });
+      assert.equal(listed.status, 0, listed.stderr);
+      const names = (JSON.parse(listed.stdout) as { users: { username: string }[] }).users.map(
+        (u) => u.username,
+      );
+      assert.equal(names.length, count);
+      assert.equal(new Set(names).size, count, "each user once");
+      assert.equal(names.at(-1), "crowd10000");
     });
 
     test("--help describes every api-key and tenant command, and says a key without --scope is auth-only", async () => {

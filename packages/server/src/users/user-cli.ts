@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import { Command } from "commander";
+import { readAllPages } from "../app/paging.ts";
 import type { ServerContext } from "../app/server-context.ts";
 import { toWireTimes } from "../app/wire-times.ts";
 import { authenticatorSchema } from "../authenticators/authenticator-view.ts";
@@ -79,13 +80,18 @@ export function userCommand(): Command {
           throw new TesseraError(TesseraApiCode.MalformedRequest, {
             message: "--by must be username or email",
           });
+        const by = o.by;
         const users = (
-          await listUsers(ctx.database.db, t.id, {
-            by: o.by,
-            pattern: o.query,
-            limit: 10_000,
-            after: undefined,
-          })
+          await readAllPages(
+            (after, limit) =>
+              listUsers(ctx.database.db, t.id, {
+                by,
+                pattern: o.query,
+                limit,
+                after: after?.[0] as string | undefined,
+              }),
+            (row) => [row.username],
+          )
         ).map(wireUser);
         printJsonOrLines(Boolean(o.json), { users }, () =>
           users.map(
