@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { byName } from "@tessera/codes";
 import { type Observation, readObservations } from "@tessera/codes/coverage";
+import { describedInputs } from "../src/openapi/described-inputs.ts";
 import { documentedCodesGate } from "./helpers/documented-codes-gate.ts";
 import { type OpenApiDocument, type Operation, operationsOf } from "./helpers/openapi-document.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
@@ -112,6 +113,58 @@ suite("OpenAPI document", () => {
             problems.push(`${key}: no example of its ${status} ${type} answer`);
     }
     assert.deepEqual(problems, []);
+  });
+
+  test("every request-body property, nested ones included, and every parameter has a description", () => {
+    type Described = { description?: string; properties?: Record<string, Described>; items?: Described };
+    const undescribed = (schema: Described | undefined, path: string): string[] => [
+      ...Object.entries(schema?.properties ?? {}).flatMap(([name, child]) => [
+        ...((child.description ?? "").trim() === "" ? [`${path}.${name}`] : []),
+        ...undescribed(child, `${path}.${name}`),
+      ]),
+      ...(schema?.items === undefined ? [] : undescribed(schema.items, `${path}[]`)),
+    ];
+    const problems: string[] = [];
+    let seen = 0;
+    for (const { key, operation } of operationsOf(doc)) {
+      const body = operation.requestBody?.content?.["application/json"]?.schema as Described | undefined;
+      seen += Object.keys(body?.properties ?? {}).length + (operation.parameters ?? []).length;
+      for (const path of undescribed(body, "body")) problems.push(`${key} ${path}`);
+      for (const parameter of operation.parameters ?? [])
+        if ((parameter.description ?? "").trim() === "")
+          problems.push(`${key} ${parameter.in}.${parameter.name}`);
+    }
+    assert.ok(seen > 150, `inputs found: ${seen}`);
+    assert.deepEqual(problems, []);
+  });
+
+  test("a docs file that describes an input its route lacks stops the server instead of drifting", () => {
+    const schema = {
+      body: {
+        type: "object",
+        properties: { users: { type: "array", items: { type: "object", properties: { email: {} } } } },
+      },
+      querystring: { type: "object", properties: { by: { type: "string" } } },
+    };
+    const described = describedInputs("POST /x", schema, {
+      "body.users[].email": "mail",
+      "querystring.by": "field",
+    });
+    assert.deepEqual(described.body, {
+      type: "object",
+      properties: {
+        users: { type: "array", items: { type: "object", properties: { email: { description: "mail" } } } },
+      },
+    });
+    assert.equal(
+      (schema.body.properties.users.items.properties.email as { description?: string }).description,
+      undefined,
+    );
+    for (const path of ["body.usrs", "body.users.email", "querystring.query", "params.id", "header.x"])
+      assert.throws(
+        () => describedInputs("POST /x", schema, { [path]: "?" }),
+        new RegExp(`POST /x describe ${path.replace(".", "\\.")}`),
+      );
   });
 
   test("Idempotency-Key is documented, with its semantics, on the operations that honour it", () => {
