@@ -28,6 +28,8 @@ export interface OperationDoc {
    * the route schema, so route files need not change. A path the route lacks stops the server.
    */
   readonly fields?: Readonly<Record<string, string>>;
+  /** What a refusal carries beside the envelope, by code, for its example (SyncInProgress: the running job). */
+  readonly errorPayloads?: Readonly<Partial<Record<CodeName, Readonly<Record<string, unknown>>>>>;
   /** An example request body. */
   readonly request?: Readonly<Record<string, unknown>>;
   /** An example success payload, without the envelope (which is added). */

@@ -14,6 +14,7 @@ const tenant = {
   otpLockoutSeconds: 60,
   createdAt: "2026-01-01T00:00:00.000Z",
   maxConsecutiveFailures: 100,
+  activationCodes: 1,
 };
 const key = {
   id: "k3x9q2m7w4t8v1z6",
@@ -31,7 +32,7 @@ export const tenantOperations: DomainOperations = {
     "GET /v1/tenant": {
       summary: "Read the calling tenant's settings",
       description:
-        "Returns the tenant the API key belongs to, with its lockout, password-age and address settings. Reads only; safe to repeat.",
+        "Returns the tenant the API key belongs to, with its lockout, password-age, address and token-activation settings. Reads only; safe to repeat.",
       errors: [],
       response: { tenant },
     },
@@ -57,7 +58,7 @@ export const tenantOperations: DomainOperations = {
       },
       summary: "Change the calling tenant's settings",
       description:
-        "Changes the fields given (allowed IP ranges, allowed e-mail domains, password and one-time-code lockout limits, password age) and returns the tenant. Narrowing `allowedIpRanges` takes effect at the next request, including for the caller. Applying the same change twice leaves the same state.",
+        "Changes the fields given (allowed IP ranges, allowed e-mail domains, password and one-time-code lockout limits, password age, the number of codes that activate a new token) and returns the tenant. Narrowing `allowedIpRanges` takes effect at the next request, including for the caller. Applying the same change twice leaves the same state.",
       errors: [],
       request: { allowedIpRanges: ["203.0.113.0/24"], passwordMaxFailures: 5 },
       response: { tenant },
@@ -80,7 +81,7 @@ export const tenantOperations: DomainOperations = {
       description:
         "Lists the tenant's API keys (never the keys themselves) with their scopes, creation, revocation and last use. Reads only; safe to repeat.",
       errors: [],
-      response: { apiKeys: [key] },
+      response: { apiKeys: [key], nextCursor: null },
     },
     "DELETE /v1/api-keys/:id": {
       fields: { "params.id": "the key's id, as listed by GET /v1/api-keys (the 16 characters after `tsk_`)" },

@@ -58,7 +58,7 @@ export const credentialOperations: DomainOperations = {
       description:
         "Lists the tenant's credentials (never their fields), filtered by user or site. Reads only; safe to repeat.",
       errors: [],
-      response: { credentials: [credential] },
+      response: { credentials: [credential], nextCursor: null },
     },
     "GET /v1/link/credentials/:id": {
       fields: credentialPath,
@@ -82,6 +82,7 @@ export const credentialOperations: DomainOperations = {
       description:
         "Starts a sync job (201). While a job of the credential is under way the answer is 409 SyncInProgress with that job, so a repeat never starts a second one; within the cool-down after the last sync it is 429 SyncCoolingDown with Retry-After.",
       errors: [...byPath, "SyncInProgress", "SyncCoolingDown"],
+      errorPayloads: { SyncInProgress: { job: { ...exampleJob, code: 102, name: "Running" } } },
       response: { job: exampleJob },
     },
   },

@@ -27,6 +27,7 @@ export const dataOperations: DomainOperations = {
             updatedAt: "2026-01-01T00:00:00.000Z",
           },
         ],
+        nextCursor: null,
       },
     },
     "GET /v1/link/transactions": {

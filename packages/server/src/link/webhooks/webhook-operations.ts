@@ -23,7 +23,7 @@ export const webhookOperations: DomainOperations = {
       },
       summary: "Register a webhook",
       description:
-        "Registers an HTTPS address for signed event deliveries and returns its signing secret once. Addresses that resolve to private, loopback or link-local networks are refused (WebhookAddressNotAllowed); the number per tenant is capped (WebhookLimitReached), checked and inserted in one transaction. Each call registers another webhook unless an Idempotency-Key replays the first answer.",
+        "Registers an HTTP(S) address for signed event deliveries and returns its signing secret once. Addresses that resolve to private, loopback or link-local networks are refused (WebhookAddressNotAllowed); the number per tenant is capped (WebhookLimitReached), checked and inserted in one transaction. Each call registers another webhook unless an Idempotency-Key replays the first answer.",
       errors: ["WebhookAddressNotAllowed", "WebhookLimitReached"],
       request: { url: "https://hooks.acme.example/tessera", events: ["job.status"] },
       response: { webhook, secret: "whsec_Jx2vQm8rT5yW1nB4cE7gH0kL3oP6sU9x" },
@@ -32,7 +32,7 @@ export const webhookOperations: DomainOperations = {
       summary: "List webhooks",
       description: "Lists the tenant's webhooks (never their secrets). Reads only; safe to repeat.",
       errors: [],
-      response: { webhooks: [webhook] },
+      response: { webhooks: [webhook], nextCursor: null },
     },
     "DELETE /v1/link/webhooks/:id": {
       fields: webhookPath,
@@ -62,6 +62,7 @@ export const webhookOperations: DomainOperations = {
             payload: { type: "job.status", jobId: "7c1e9a3b-5d2f-4b6a-8c0e-1f2a3b4c5d6e", code: 200 },
           },
         ],
+        nextCursor: null,
       },
     },
   },
