@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, before, describe as suite, test } from "node:test";
 import { byName } from "@tessera/codes";
 import { type Observation, readObservations } from "@tessera/codes/coverage";
@@ -165,6 +166,32 @@ suite("OpenAPI document", () => {
         () => describedInputs("POST /x", schema, { [path]: "?" }),
         new RegExp(`POST /x describe ${path.replace(".", "\\.")}`),
       );
+  });
+
+  test("every paged operation is in docs/api.md's paging table with its default and maximum limit", () => {
+    const apiMd = readFileSync(new URL("../../../docs/api.md", import.meta.url), "utf8");
+    const section = apiMd.slice(apiMd.indexOf("## Lists and paging"));
+    const table = new Map(
+      [...section.matchAll(/^\| `GET ([^`]+)` \| [^|]+ \| (\d+) \/ (\d+) \|$/gm)].map((m) => [
+        `GET ${m[1]}`,
+        `${m[2]} / ${m[3]}`,
+      ]),
+    );
+    const paged = operationsOf(doc).filter(({ operation }) =>
+      (operation.parameters ?? []).some((p) => p.in === "query" && p.name === "cursor"),
+    );
+    assert.ok(paged.length >= 12, `paged operations: ${paged.length}`);
+    const problems: string[] = [];
+    for (const { key, operation } of paged) {
+      const limit = operation.parameters?.find((p) => p.in === "query" && p.name === "limit");
+      const [, max, initial] = /1–(\d+); (\d+) when absent/.exec(limit?.description ?? "") ?? [];
+      const expected = `${initial} / ${max}`;
+      if (table.get(key) !== expected)
+        problems.push(`${key}: the table says ${table.get(key)}, the server ${expected}`);
+    }
+    for (const key of table.keys())
+      if (!paged.some((o) => o.key === key)) problems.push(`${key} is in the table but does not page`);
+    assert.deepEqual(problems, []);
   });
 
   test("Idempotency-Key is documented, with its semantics, on the operations that honour it", () => {
