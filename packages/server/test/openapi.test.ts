@@ -194,6 +194,13 @@ suite("OpenAPI document", () => {
     assert.deepEqual(problems, []);
   });
 
+  test("the document and docs/api.md say that messages vary and clients match on errorCode", () => {
+    const info = (doc as unknown as { info?: { description?: string } }).info;
+    assert.match(info?.description ?? "", /errorMessage varies[^.]*is for people\. Match on errorCode/);
+    const apiMd = readFileSync(new URL("../../../docs/api.md", import.meta.url), "utf8");
+    assert.match(apiMd, /`errorMessage` varies[\s\S]*?is for people[\s\S]*?Match\s+on `errorCode`/);
+  });
+
   test("Idempotency-Key is documented, with its semantics, on the operations that honour it", () => {
     const idempotent = new Set<string>();
     for (const { key, operation } of operationsOf(doc)) {

@@ -31,7 +31,7 @@ export const provisioningOperations: DomainOperations = {
       fields: tokenPath,
       summary: "Redeem a provisioning link and receive the secret",
       description:
-        "Gives the token a fresh secret and shows it once (a QR code and the key on the page; `{serial, provisioningUri, secret}` for an app): Provisioned (201) the first time the token is provisioned, Reprovisioned (200) when it replaces an earlier secret. Redeemed by compare-and-set, so a second or concurrent redemption is DeviceAlreadyProvisioned. The body, if any, may be empty. No API key: the link itself is the credential.",
+        "Gives the token a fresh secret and shows it once (a QR code and the key on the page; `{serial, provisioningUri, secret}` for an app): Provisioned (201) the first time the token is provisioned, Reprovisioned (200) when it replaces an earlier secret. Redeeming activates the token at once, without an activation code, and clears its failures and lock: an app that fetched the secret itself holds it, while a person shown the QR code on the page has nothing checked, so a scan that failed needs a new link (docs/authenticators.md). Redeemed by compare-and-set, so a second or concurrent redemption is DeviceAlreadyProvisioned. The body, if any, may be empty. No API key: the link itself is the credential.",
       errors: [...pageErrors, "PayloadTooLarge", "UnsupportedMediaType"],
       outcomes: ["Provisioned", "Reprovisioned"],
       public: true,
