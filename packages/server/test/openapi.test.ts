@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, before, describe as suite, test } from "node:test";
 import { byName } from "@tessera/codes";
 import { type Observation, readObservations } from "@tessera/codes/coverage";
+import { describedInputs } from "../src/openapi/described-inputs.ts";
 import { documentedCodesGate } from "./helpers/documented-codes-gate.ts";
 import { type OpenApiDocument, type Operation, operationsOf } from "./helpers/openapi-document.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
@@ -112,6 +114,91 @@ suite("OpenAPI document", () => {
             problems.push(`${key}: no example of its ${status} ${type} answer`);
     }
     assert.deepEqual(problems, []);
+  });
+
+  test("every request-body property, nested ones included, and every parameter has a description", () => {
+    type Described = { description?: string; properties?: Record<string, Described>; items?: Described };
+    const undescribed = (schema: Described | undefined, path: string): string[] => [
+      ...Object.entries(schema?.properties ?? {}).flatMap(([name, child]) => [
+        ...((child.description ?? "").trim() === "" ? [`${path}.${name}`] : []),
+        ...undescribed(child, `${path}.${name}`),
+      ]),
+      ...(schema?.items === undefined ? [] : undescribed(schema.items, `${path}[]`)),
+    ];
+    const problems: string[] = [];
+    let seen = 0;
+    for (const { key, operation } of operationsOf(doc)) {
+      const body = operation.requestBody?.content?.["application/json"]?.schema as Described | undefined;
+      seen += Object.keys(body?.properties ?? {}).length + (operation.parameters ?? []).length;
+      for (const path of undescribed(body, "body")) problems.push(`${key} ${path}`);
+      for (const parameter of operation.parameters ?? [])
+        if ((parameter.description ?? "").trim() === "")
+          problems.push(`${key} ${parameter.in}.${parameter.name}`);
+    }
+    assert.ok(seen > 150, `inputs found: ${seen}`);
+    assert.deepEqual(problems, []);
+  });
+
+  test("a docs file that describes an input its route lacks stops the server instead of drifting", () => {
+    const schema = {
+      body: {
+        type: "object",
+        properties: { users: { type: "array", items: { type: "object", properties: { email: {} } } } },
+      },
+      querystring: { type: "object", properties: { by: { type: "string" } } },
+    };
+    const described = describedInputs("POST /x", schema, {
+      "body.users[].email": "mail",
+      "querystring.by": "field",
+    });
+    assert.deepEqual(described.body, {
+      type: "object",
+      properties: {
+        users: { type: "array", items: { type: "object", properties: { email: { description: "mail" } } } },
+      },
+    });
+    assert.equal(
+      (schema.body.properties.users.items.properties.email as { description?: string }).description,
+      undefined,
+    );
+    for (const path of ["body.usrs", "body.users.email", "querystring.query", "params.id", "header.x"])
+      assert.throws(
+        () => describedInputs("POST /x", schema, { [path]: "?" }),
+        new RegExp(`POST /x describe ${path.replace(".", "\\.")}`),
+      );
+  });
+
+  test("every paged operation is in docs/api.md's paging table with its default and maximum limit", () => {
+    const apiMd = readFileSync(new URL("../../../docs/api.md", import.meta.url), "utf8");
+    const section = apiMd.slice(apiMd.indexOf("## Lists and paging"));
+    const table = new Map(
+      [...section.matchAll(/^\| `GET ([^`]+)` \| [^|]+ \| (\d+) \/ (\d+) \|$/gm)].map((m) => [
+        `GET ${m[1]}`,
+        `${m[2]} / ${m[3]}`,
+      ]),
+    );
+    const paged = operationsOf(doc).filter(({ operation }) =>
+      (operation.parameters ?? []).some((p) => p.in === "query" && p.name === "cursor"),
+    );
+    assert.ok(paged.length >= 12, `paged operations: ${paged.length}`);
+    const problems: string[] = [];
+    for (const { key, operation } of paged) {
+      const limit = operation.parameters?.find((p) => p.in === "query" && p.name === "limit");
+      const [, max, initial] = /1–(\d+); (\d+) when absent/.exec(limit?.description ?? "") ?? [];
+      const expected = `${initial} / ${max}`;
+      if (table.get(key) !== expected)
+        problems.push(`${key}: the table says ${table.get(key)}, the server ${expected}`);
+    }
+    for (const key of table.keys())
+      if (!paged.some((o) => o.key === key)) problems.push(`${key} is in the table but does not page`);
+    assert.deepEqual(problems, []);
+  });
+
+  test("the document and docs/api.md say that messages vary and clients match on errorCode", () => {
+    const info = (doc as unknown as { info?: { description?: string } }).info;
+    assert.match(info?.description ?? "", /errorMessage varies[^.]*is for people\. Match on errorCode/);
+    const apiMd = readFileSync(new URL("../../../docs/api.md", import.meta.url), "utf8");
+    assert.match(apiMd, /`errorMessage` varies[\s\S]*?is for people[\s\S]*?Match\s+on `errorCode`/);
   });
 
   test("Idempotency-Key is documented, with its semantics, on the operations that honour it", () => {

@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { Command } from "commander";
 import { withDataOptions } from "../src/cli/cli-config.ts";
 import { startCommand } from "../src/cli/start-command.ts";
+import { tesseraProgram } from "../src/cli/tessera-program.ts";
 import { loadConfig } from "../src/config/load-config.ts";
 import { settings } from "../src/config/settings.ts";
 
@@ -49,6 +50,31 @@ function parseStart(args: readonly string[]): Record<string, unknown> {
   program.parse([...args], { from: "user" });
   return start.optsWithGlobals();
 }
+
+test("docs/operations.md names every tessera command and each of its subcommands, and no others", () => {
+  const intro = "`npx tessera --help` lists them:";
+  const from = operations.indexOf(intro);
+  assert.ok(from >= 0, `docs/operations.md says: ${intro}`);
+  const paragraph = operations.slice(from + intro.length, operations.indexOf("\n\n", from));
+  // `group sub1|sub2` for a command group, `start` for a command of its own.
+  const listed = new Map(
+    [...paragraph.matchAll(/`([a-z-]+)((?: [a-z|-]+)?)`/g)].map((m) => [
+      m[1],
+      new Set((m[2] ?? "").trim().split("|").filter(Boolean)),
+    ]),
+  );
+  const program = tesseraProgram();
+  const actual = new Map(program.commands.map((c) => [c.name(), new Set(c.commands.map((s) => s.name()))]));
+  assert.ok(actual.size >= 8, "the program was walked");
+  for (const group of program.commands)
+    for (const sub of group.commands)
+      assert.equal(
+        sub.commands.length,
+        0,
+        `${group.name()} ${sub.name()} has subcommands: extend the list's form`,
+      );
+  assert.deepEqual(listed, actual);
+});
 
 test("the systemd unit in docs/operations.md parses, runs the documented start line, and is hardened", (t) => {
   const unit = unitFromDocs();

@@ -67,10 +67,15 @@ for (const backend of backends) {
       assert.ok(events.includes(`POST /provision/:token ${ApiReturnCode.Provisioned}`), events.join(", "));
     });
 
-    test("a browser's POST shows the secret and a QR code once; the next POST is refused", async () => {
-      const { url } = await linked();
+    test("a browser's POST shows the secret and a QR code once, activating the token; the next POST is refused", async () => {
+      const { apiKey, serial, url } = await linked();
+      const token = () =>
+        s.api("GET", `/v1/authenticators/${serial}`, { apiKey, scenario: "provisioning: state" });
+      assert.equal(((await token()).body.authenticator as { activated: boolean }).activated, false);
       const shown = await fetch(url, { method: "POST", headers: { accept: "text/html" } });
       assert.equal(shown.status, 201);
+      // As docs/authenticators.md says: redemption activates without a code, on the page path too.
+      assert.equal(((await token()).body.authenticator as { activated: boolean }).activated, true);
       const text = await shown.text();
       assert.match(text, /src="data:image\/png;base64,/);
       assert.match(text, /href="otpauth:\/\/totp\//);

@@ -1,5 +1,7 @@
 import type { DomainOperations } from "../openapi/operation-docs.ts";
 
+const serialPath = { "params.serial": "the token's serial" };
+
 const authenticator = {
   serial: "TOTP0001A2B3",
   type: "totp",
@@ -33,6 +35,15 @@ export const authenticatorOperations: DomainOperations = {
   tag: "authenticators",
   operations: {
     "POST /v1/authenticators": {
+      fields: {
+        "body.serial":
+          "the token's serial, 1–64 of letters, digits, `-`, `_`, `.`, unique across tenants; generated when absent",
+        "body.algorithm": "the HMAC of the codes: `SHA1` (default), `SHA256` or `SHA512`",
+        "body.digits": "code length: 6 (default) or 8",
+        "body.period": "TOTP only: seconds per code, 30 (default) or 60",
+        "body.username": "the user to assign the token to; unassigned when absent",
+        "body.maxUses": "codes the token accepts in all, 1–2^31−1; unlimited when absent",
+      },
       summary: "Create an authenticator (TOTP or HOTP token)",
       description:
         "Creates a token, optionally assigned to `username`. Without `secret` a random one is generated and returned once as an otpauth URI, as `secret` (base32, for typing into an app) and as a QR code; the token then waits for activation with codes from the user's app. With `secret` (base32) it is active at once. A serial already taken is DeviceInUse (this tenant) or DeviceAssignedToDifferentPartner.",
@@ -64,6 +75,10 @@ export const authenticatorOperations: DomainOperations = {
       response: { imported: 10, rejected: [{ serial: "HW000042", reason: "serial is taken" }] },
     },
     "POST /v1/authenticators/assign-next": {
+      fields: {
+        "body.username": "the user who receives the token",
+        "body.type": "only a token of this type (`totp` or `hotp`); any type when absent",
+      },
       summary: "Assign the next pool token to a user",
       description:
         "Takes the oldest unassigned token of the pool (of `type`, when given) and assigns it to the user atomically, so concurrent calls never hand out one token twice. An empty pool is NoDevicesAvailable.",
@@ -72,12 +87,19 @@ export const authenticatorOperations: DomainOperations = {
       response: { authenticator: { ...authenticator, type: "hotp", period: null, counter: 0 } },
     },
     "GET /v1/authenticators/:serial": {
+      fields: serialPath,
       summary: "Read an authenticator",
       description: `Returns the token with its holder, state, lock and use count (never its secret). ${readOnly}`,
       errors: [...byPath],
       response: { authenticator },
     },
     "PATCH /v1/authenticators/:serial": {
+      fields: {
+        ...serialPath,
+        "body.maxUses": "codes the token accepts in all, 1–2^31−1; null removes the limit",
+        "body.counter": "HOTP only: the next counter value the token will use, 0–2^48",
+        "body.period": "TOTP only: seconds per code, 30 or 60",
+      },
       summary: "Change an authenticator's settings",
       description:
         "Changes `maxUses`, an HOTP token's `counter` or a TOTP token's `period` (which resets its drift). A setting that does not fit the token's type is OTPTypeInvalid. Applying the same change twice leaves the same state.",
@@ -86,12 +108,19 @@ export const authenticatorOperations: DomainOperations = {
       response: { authenticator: { ...authenticator, maxUses: 1000 } },
     },
     "DELETE /v1/authenticators/:serial": {
+      fields: serialPath,
       summary: "Delete an authenticator",
       description: "Deletes the token and its secret. A repeat is DeviceNotFound.",
       errors: [...byPath],
       response: {},
     },
     "POST /v1/authenticators/:serial/assign": {
+      fields: {
+        ...serialPath,
+        "body.username": "the user to assign the token to",
+        "body.force":
+          "true moves a token held by another user (a soft token is then disabled); without it that is DeviceInUse",
+      },
       summary: "Assign an authenticator to a user",
       description:
         "Assigns the token to the user; a token held by another user is DeviceInUse unless `force` moves it. Assigning it to its holder again changes nothing.",
@@ -100,12 +129,14 @@ export const authenticatorOperations: DomainOperations = {
       response: { authenticator },
     },
     "POST /v1/authenticators/:serial/unassign": {
+      fields: serialPath,
       summary: "Unassign an authenticator",
       description: "Removes the token from its holder; it stays in the tenant. A repeat changes nothing.",
       errors: [...byPath],
       response: { authenticator: { ...authenticator, username: null } },
     },
     "POST /v1/authenticators/:serial/enable": {
+      fields: serialPath,
       summary: "Enable an authenticator (and clear its lock)",
       description:
         "Enables the token and clears any lockout, including the one after the tenant's maxConsecutiveFailures that only an administrator lifts. A repeat changes nothing.",
@@ -113,6 +144,7 @@ export const authenticatorOperations: DomainOperations = {
       response: { authenticator },
     },
     "POST /v1/authenticators/:serial/disable": {
+      fields: serialPath,
       summary: "Disable an authenticator",
       description:
         "Disables the token: its codes are refused with DeviceDiabled until it is enabled. A repeat changes nothing.",
@@ -120,6 +152,7 @@ export const authenticatorOperations: DomainOperations = {
       response: { authenticator: { ...authenticator, enabled: false } },
     },
     "POST /v1/authenticators/:serial/activate": {
+      fields: serialPath,
       summary: "Activate a new authenticator with codes from the app",
       description:
         "Proves that the user's app holds the secret: by default with `otp`, one valid code from the validation window; when the tenant's `activationCodes` is 2, with `otp1` and `otp2`, two consecutive codes. It activates the token and records its drift. A code is a guess like any code: it honours the token's lock and counts when wrong. The code that activated is spent: sent again (or to POST /v1/auth/otp) it is refused as a replay (OTPAlreadyUsed); a code from outside the validation window is TimeDriftInvalid.",
@@ -128,6 +161,7 @@ export const authenticatorOperations: DomainOperations = {
       response: { authenticator },
     },
     "POST /v1/authenticators/:serial/resync": {
+      fields: { ...serialPath, "body.otp1": "a code the token shows now" },
       summary: "Resynchronise an authenticator",
       description:
         "Finds two consecutive codes within the wide resynchronisation window and moves the token's counter or drift there, so a token whose clock or counter ran off works again. Counts as a guess when wrong and honours the token's lock.",
@@ -136,9 +170,10 @@ export const authenticatorOperations: DomainOperations = {
       response: { authenticator },
     },
     "POST /v1/authenticators/:serial/provisioning-link": {
+      fields: serialPath,
       summary: "Create a one-time provisioning link",
       description:
-        "Creates a link `<publicUrl>/provision/{token}` to send to the user, valid for a limited time; it replaces any earlier link of the token. Opening it shows a button; pressing it gives the token a fresh secret and shows it once.",
+        "Creates a link `<publicUrl>/provision/{token}` to send to the user, valid for a limited time; it replaces any earlier link of the token. Opening it shows a button; pressing it gives the token a fresh secret, shows it once and activates the token without a code (see POST /provision/{token}).",
       errors: [...byPath],
       response: {
         url: "https://id.acme.example/provision/p_Zx8cV2bN5mQ1wE4rT7yU0i",
@@ -146,12 +181,19 @@ export const authenticatorOperations: DomainOperations = {
       },
     },
     "GET /v1/authenticators": {
+      fields: {
+        "querystring.type": "only tokens of this type: `totp` or `hotp`",
+        "querystring.activated":
+          "true: only activated tokens; false: only those still waiting for their activation code",
+        "querystring.enabled": "true: only enabled tokens; false: only disabled ones",
+      },
       summary: "List authenticators",
       description: `Lists the tenant's tokens, filtered by holder, type or state, a page at a time: follow \`nextCursor\` until it is null. ${readOnly}`,
       errors: ["InvalidPartnerUserLogin", "DeviceTypeInvalid"],
       response: { authenticators: [authenticator], nextCursor: null },
     },
     "GET /v1/users/:username/authenticators": {
+      fields: { "params.username": "the user whose tokens are listed" },
       summary: "List a user's authenticators",
       description: `Lists the tokens assigned to the user, a page at a time: follow \`nextCursor\` until it is null. ${readOnly}`,
       errors: ["InvalidPartnerUserLogin"],

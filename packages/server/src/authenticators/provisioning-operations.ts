@@ -1,5 +1,10 @@
 import type { DomainOperations } from "../openapi/operation-docs.ts";
 
+const tokenPath = {
+  "params.token":
+    "the link's one-time token, as in the URL POST /v1/authenticators/{serial}/provisioning-link returned",
+};
+
 /**
  * Documentation of authenticators/provisioning.ts: the link a person or an app opens. Documented
  * (not hidden) because authenticator apps call it with `Accept: application/json` and get the
@@ -11,6 +16,7 @@ export const provisioningOperations: DomainOperations = {
   tag: "provisioning links",
   operations: {
     "GET /provision/:token": {
+      fields: tokenPath,
       summary: "Open a provisioning link",
       description:
         "Spends nothing (mail and chat scanners open every link): a browser gets a page with a button, an app (`Accept: application/json`) is told to POST the same URL. A link that was used or replaced is DeviceAlreadyProvisioned, an unknown or expired one NotFound. No API key: the link itself is the credential. Safe to repeat.",
@@ -22,9 +28,10 @@ export const provisioningOperations: DomainOperations = {
       },
     },
     "POST /provision/:token": {
+      fields: tokenPath,
       summary: "Redeem a provisioning link and receive the secret",
       description:
-        "Gives the token a fresh secret and shows it once (a QR code and the key on the page; `{serial, provisioningUri, secret}` for an app): Provisioned (201) the first time the token is provisioned, Reprovisioned (200) when it replaces an earlier secret. Redeemed by compare-and-set, so a second or concurrent redemption is DeviceAlreadyProvisioned. The body, if any, may be empty. No API key: the link itself is the credential.",
+        "Gives the token a fresh secret and shows it once (a QR code and the key on the page; `{serial, provisioningUri, secret}` for an app): Provisioned (201) the first time the token is provisioned, Reprovisioned (200) when it replaces an earlier secret. Redeeming activates the token at once, without an activation code, and clears its failures and lock: an app that fetched the secret itself holds it, while a person shown the QR code on the page has nothing checked, so a scan that failed needs a new link (docs/authenticators.md). Redeemed by compare-and-set, so a second or concurrent redemption is DeviceAlreadyProvisioned. The body, if any, may be empty. No API key: the link itself is the credential.",
       errors: [...pageErrors, "PayloadTooLarge", "UnsupportedMediaType"],
       outcomes: ["Provisioned", "Reprovisioned"],
       public: true,

@@ -44,9 +44,12 @@ export function renderConfiguration(): string {
     "|---|---|---|---|---|---|",
     ...rows,
     "",
-    "Tenant-level policies (allowed IP ranges and e-mail domains, password failure limit, lockout length,",
-    "password maximum age) are settings of each tenant, changed through `PATCH /v1/tenant` or",
-    "`tessera tenant set`, not server configuration.",
+    "Tenant-level policies (allowed IP ranges and e-mail domains, password and one-time-code failure",
+    "limits and lockout lengths, the permanent lock limit, password maximum age, the number of codes",
+    "that activate a token) are settings of each tenant, not server configuration. All of them change",
+    "through `PATCH /v1/tenant` (an `admin` key); `tessera tenant set` changes the allowed IP ranges",
+    "and e-mail domains and the permanent lock limit (`--max-consecutive-failures`), and the tenant's",
+    "expiry.",
     "",
   ].join("\n");
 }

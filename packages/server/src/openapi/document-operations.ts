@@ -1,5 +1,6 @@
 import type { CodeInfo } from "@tessera/codes";
 import type { FastifyInstance, FastifySchema, RouteOptions } from "fastify";
+import { describedInputs } from "./described-inputs.ts";
 import { catalogCode, documentedResponses } from "./documented-responses.ts";
 import { type DomainOperations, isHidden, type OperationDoc, type OperationEntry } from "./operation-docs.ts";
 import {
@@ -78,9 +79,11 @@ function documentedSchema(
     accessLine(schema),
     ...(idempotent ? ["**Idempotency-Key:** honoured; see the header below."] : []),
   ].join("\n\n");
-  const body = schema.body as Schema | undefined;
+  const inputs = describedInputs(key, schema, doc.fields);
+  const body = inputs.body;
   return {
     ...schema,
+    ...inputs,
     hide: false,
     summary: doc.summary,
     description,
@@ -133,6 +136,7 @@ export function documentOperations(app: FastifyInstance, domains: readonly Domai
     // Fail at start, not at the first request for the document, when a name is not in the catalog.
     errorsOf(key, route, entry);
     outcomesOf(key, entry);
+    describedInputs(key, route.schema ?? {}, entry.fields);
     route.config = {
       ...route.config,
       swaggerTransform: ({ schema, url }) => ({

@@ -1,6 +1,6 @@
 import { ApiReturnCode, byName, type CodeInfo } from "@tessera/codes";
 import { envelopeProperties } from "../app/envelope.ts";
-import type { OperationDoc } from "./operation-docs.ts";
+import type { CodeName, OperationDoc } from "./operation-docs.ts";
 
 type Schema = Record<string, unknown>;
 
@@ -62,8 +62,10 @@ export function documentedResponses(
   for (const [key, schema] of Object.entries(routeResponses)) responses[key] = { ...schema };
   const add = (key: string | undefined, status: number, group: readonly CodeInfo[]) => {
     const existing = key === undefined ? undefined : responses[key];
-    const payload = status < 300 ? doc.response : undefined;
-    const examples = Object.fromEntries(group.map((info) => [info.name, example(info, payload)]));
+    // A refusal that carries data beside the envelope (SyncInProgress's running job) shows it.
+    const payload = (info: CodeInfo) =>
+      status < 300 ? doc.response : doc.errorPayloads?.[info.name as CodeName];
+    const examples = Object.fromEntries(group.map((info) => [info.name, example(info, payload(info))]));
     const lines = group.map(line).join("\n");
     // @fastify/swagger makes `x-response-description` the response's description (a plain
     // `description` would be repeated inside the schema).

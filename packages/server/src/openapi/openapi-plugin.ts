@@ -18,7 +18,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         title: "Tessera API",
         version: "1",
         description:
-          "Every response carries errorCode (0 for success), errorName and errorMessage next to its payload; each operation lists the codes it can answer, grouped by HTTP status, from the catalog (docs/status-codes.md). Conventions and flows: docs/api.md.",
+          "Every response carries errorCode (0 for success), errorName and errorMessage next to its payload; each operation lists the codes it can answer, grouped by HTTP status, from the catalog (docs/status-codes.md). The examples carry the catalog's generic errorMessage; the server's errorMessage varies (it names the field, the user or the token at fault) and is for people. Match on errorCode (and errorName), never on the message. Conventions and flows: docs/api.md.",
       },
       components: {
         securitySchemes: {

@@ -22,6 +22,14 @@ export interface OperationDoc {
    * (Provisioned, PartnerUserChangedPassword, …); each gets an example under the route's 2xx.
    */
   readonly outcomes?: readonly CodeName[];
+  /**
+   * What each input means, keyed by the full path errors name it by (`body.type`,
+   * `body.users[].email`, `querystring.by`, `params.serial`); merged into the document's copy of
+   * the route schema, so route files need not change. A path the route lacks stops the server.
+   */
+  readonly fields?: Readonly<Record<string, string>>;
+  /** What a refusal carries beside the envelope, by code, for its example (SyncInProgress: the running job). */
+  readonly errorPayloads?: Readonly<Partial<Record<CodeName, Readonly<Record<string, unknown>>>>>;
   /** An example request body. */
   readonly request?: Readonly<Record<string, unknown>>;
   /** An example success payload, without the envelope (which is added). */

@@ -14,6 +14,7 @@ const tenant = {
   otpLockoutSeconds: 60,
   createdAt: "2026-01-01T00:00:00.000Z",
   maxConsecutiveFailures: 100,
+  activationCodes: 1,
 };
 const key = {
   id: "k3x9q2m7w4t8v1z6",
@@ -31,19 +32,43 @@ export const tenantOperations: DomainOperations = {
     "GET /v1/tenant": {
       summary: "Read the calling tenant's settings",
       description:
-        "Returns the tenant the API key belongs to, with its lockout, password-age and address settings. Reads only; safe to repeat.",
+        "Returns the tenant the API key belongs to, with its lockout, password-age, address and token-activation settings. Reads only; safe to repeat.",
       errors: [],
       response: { tenant },
     },
     "PATCH /v1/tenant": {
+      fields: {
+        "body.allowedIpRanges":
+          "IP addresses or CIDR ranges (IPv4 or IPv6) API calls may come from; replaces the list; an empty list allows every address",
+        "body.allowedEmailDomains":
+          "domains users' e-mail addresses must be in (PartnerUserLoginFailedInvalidDomain otherwise); replaces the list; empty allows any",
+        "body.passwordMaxFailures":
+          "wrong passwords in a row that lock the account for `lockoutBaseSeconds` (default 5)",
+        "body.lockoutBaseSeconds":
+          "length of the first password lock; each further lock doubles it, up to 1,024 times (default 60)",
+        "body.passwordMaxAgeDays":
+          "days after which a right password is refused as expired (PartnerUserLoginFailedPasswordExpired); null: passwords never expire (the default)",
+        "body.otpMaxFailures":
+          "wrong one-time codes in a row that lock a token for `otpLockoutSeconds` (default 5)",
+        "body.otpLockoutSeconds": "length of a token lock after `otpMaxFailures` wrong codes (default 60)",
+        "body.maxConsecutiveFailures":
+          "wrong passwords in a row, over all locks until a success, after which the account stays locked until an administrator unlocks it (default and maximum 100, per NIST SP 800-63B)",
+        "body.activationCodes":
+          "codes a new token must show to be activated: 1 (the default, one valid code) or 2 (two consecutive codes, searched in the resynchronisation window)",
+      },
       summary: "Change the calling tenant's settings",
       description:
-        "Changes the fields given (allowed IP ranges, allowed e-mail domains, password and one-time-code lockout limits, password age) and returns the tenant. Narrowing `allowedIpRanges` takes effect at the next request, including for the caller. Applying the same change twice leaves the same state.",
+        "Changes the fields given (allowed IP ranges, allowed e-mail domains, password and one-time-code lockout limits, password age, the number of codes that activate a new token) and returns the tenant. Narrowing `allowedIpRanges` takes effect at the next request, including for the caller. Applying the same change twice leaves the same state.",
       errors: [],
       request: { allowedIpRanges: ["203.0.113.0/24"], passwordMaxFailures: 5 },
       response: { tenant },
     },
     "POST /v1/api-keys": {
+      fields: {
+        "body.name": "a label for people, shown in key listings (1–100 characters)",
+        "body.scopes":
+          'what the key may call: `auth`, `users`, `tokens`, `audit`, `link`, `admin` (admin implies every scope); `["auth"]` when absent',
+      },
       summary: "Create an API key",
       description:
         "Creates a new API key for the tenant with the given scopes (`auth` when none are given) and returns it once: only its SHA-256 is stored. Only an `admin` key manages keys, so a narrower key cannot mint a wider one.",
@@ -56,9 +81,10 @@ export const tenantOperations: DomainOperations = {
       description:
         "Lists the tenant's API keys (never the keys themselves) with their scopes, creation, revocation and last use. Reads only; safe to repeat.",
       errors: [],
-      response: { apiKeys: [key] },
+      response: { apiKeys: [key], nextCursor: null },
     },
     "DELETE /v1/api-keys/:id": {
+      fields: { "params.id": "the key's id, as listed by GET /v1/api-keys (the 16 characters after `tsk_`)" },
       summary: "Revoke an API key",
       description:
         "Revokes the key at once: the next request with it is 401 PartnerLoginFailed. Revoking a key that is already revoked, or unknown, is 404 NotFound, so a repeat tells that the first call worked.",

@@ -1,5 +1,7 @@
 import type { DomainOperations } from "../../openapi/operation-docs.ts";
 
+const credentialPath = { "params.id": "the credential's id" };
+
 export const exampleJob = {
   id: "7c1e9a3b-5d2f-4b6a-8c0e-1f2a3b4c5d6e",
   statusUrl: "/v1/link/jobs/7c1e9a3b-5d2f-4b6a-8c0e-1f2a3b4c5d6e/status",
@@ -33,6 +35,12 @@ export const credentialOperations: DomainOperations = {
   tag: "link",
   operations: {
     "POST /v1/link/credentials": {
+      fields: {
+        "body.username": "the Tessera user the credential belongs to",
+        "body.site": "the site's id, as listed by GET /v1/link/sites",
+        "body.fields":
+          "the site's login fields by name (`fields[].name` of the site), e.g. its username and password; validated against the site, stored encrypted, never shown again",
+      },
       summary: "Connect a user's credential to a site",
       description:
         "Checks the fields against the site's form, stores them encrypted, and starts a sync job at once (new or changed credentials are not held back by the cool-down). The same user, site and login again updates the stored credential (200, `isNew: false`) and reuses a job already under way.",
@@ -42,13 +50,18 @@ export const credentialOperations: DomainOperations = {
       response: { credential, isNew: true, job: exampleJob },
     },
     "GET /v1/link/credentials": {
+      fields: {
+        "querystring.user": "only this Tessera user's credentials (a username)",
+        "querystring.site": "only credentials for this site id",
+      },
       summary: "List credentials",
       description:
         "Lists the tenant's credentials (never their fields), filtered by user or site. Reads only; safe to repeat.",
       errors: [],
-      response: { credentials: [credential] },
+      response: { credentials: [credential], nextCursor: null },
     },
     "GET /v1/link/credentials/:id": {
+      fields: credentialPath,
       summary: "Read a credential",
       description:
         "Returns one credential with its last status and job (never its fields). Reads only; safe to repeat.",
@@ -56,6 +69,7 @@ export const credentialOperations: DomainOperations = {
       response: { credential },
     },
     "DELETE /v1/link/credentials/:id": {
+      fields: credentialPath,
       summary: "Delete a credential",
       description:
         "Deletes the credential and its stored fields (what the database links to it goes with it) and queues a `credential.deleted` webhook event. A repeat is NotFound.",
@@ -63,10 +77,12 @@ export const credentialOperations: DomainOperations = {
       response: {},
     },
     "POST /v1/link/credentials/:id/sync": {
+      fields: credentialPath,
       summary: "Start a sync of a credential",
       description:
         "Starts a sync job (201). While a job of the credential is under way the answer is 409 SyncInProgress with that job, so a repeat never starts a second one; within the cool-down after the last sync it is 429 SyncCoolingDown with Retry-After.",
       errors: [...byPath, "SyncInProgress", "SyncCoolingDown"],
+      errorPayloads: { SyncInProgress: { job: { ...exampleJob, code: 102, name: "Running" } } },
       response: { job: exampleJob },
     },
   },

@@ -5,6 +5,10 @@ export const dataOperations: DomainOperations = {
   tag: "link",
   operations: {
     "GET /v1/link/accounts": {
+      fields: {
+        "querystring.credential": "only accounts found through this credential (a credential id)",
+        "querystring.user": "only this Tessera user's accounts (a username)",
+      },
       summary: "List synced accounts",
       description:
         "Lists the accounts the tenant's sync jobs found, filtered by credential or user, with balances as of the last sync. Reads only; safe to repeat.",
@@ -23,9 +27,16 @@ export const dataOperations: DomainOperations = {
             updatedAt: "2026-01-01T00:00:00.000Z",
           },
         ],
+        nextCursor: null,
       },
     },
     "GET /v1/link/transactions": {
+      fields: {
+        "querystring.account":
+          "the account whose transactions are listed (an account id of GET /v1/link/accounts)",
+        "querystring.from": "only transactions booked on or after this day (YYYY-MM-DD, inclusive)",
+        "querystring.to": "only transactions booked on or before this day (YYYY-MM-DD, inclusive)",
+      },
       summary: "List an account's transactions",
       description:
         "Lists the transactions of one of the tenant's accounts, newest first, optionally between two days, a page at a time: follow `nextCursor` until it is null. An account of another tenant is NotFound. Reads only; safe to repeat.",

@@ -55,4 +55,36 @@ export const jobSchema = {
   },
 } as const;
 
-export const entrySchema = { type: "object", additionalProperties: true } as const;
+/**
+ * A timeline entry: code, name and time always, and what its status carries beside them. Declared
+ * so the OpenAPI document shows it; left open so a new status's detail is never dropped.
+ */
+export const entrySchema = {
+  type: "object",
+  properties: {
+    code: { type: "integer", description: "the credential status (docs/link.md)" },
+    name: { type: "string" },
+    at: time,
+    message: { type: "string", description: "what went wrong, on a status that ends or retries the job" },
+    twofa: {
+      type: "array",
+      items: { type: "object", additionalProperties: true },
+      description:
+        "Waiting (410): the fields to answer, each {name, type token|choice|image, label, challenge?, options?, image?}",
+    },
+    expiresAt: { ...time, description: "Waiting (410): when the question expires" },
+    twofaUrl: { type: "string", description: "Waiting (410): where to POST the answer" },
+    accounts: {
+      type: "integer",
+      description: "accounts found, on Pending (201) while history loads and at the end",
+    },
+    transactions: { type: "integer", description: "transactions read" },
+    added: { type: "integer", description: "transactions new to Tessera" },
+    updated: { type: "integer", description: "transactions the site changed" },
+    retryAt: { ...time, description: "PendingRetry (205): when the job runs again" },
+    attempt: { type: "integer", description: "PendingRetry (205): the attempt that will run then" },
+    reason: { type: "integer", description: "PendingRetry (205): the status that made it retry" },
+  },
+  required: ["code", "name", "at"],
+  additionalProperties: true,
+} as const;

@@ -1,0 +1,29 @@
+import { Command } from "commander";
+import { auditCommand } from "../audit/audit-cli.ts";
+import { tokenCommand } from "../authenticators/token-cli.ts";
+import { linkCommand } from "../link/link-cli.ts";
+import { keysCommand } from "../secrets/keys-cli.ts";
+import { apiKeyCommand, tenantCommand } from "../tenants/tenant-cli.ts";
+import { userCommand } from "../users/user-cli.ts";
+import { showDataOptionsEverywhere, withDataOptions } from "./cli-config.ts";
+import { startCommand } from "./start-command.ts";
+
+/**
+ * The `tessera` command line: every operator task, one command group per domain. Built here, apart
+ * from main.ts (which parses argv as it is imported), so tests can walk it without running it.
+ */
+export function tesseraProgram(): Command {
+  const program = withDataOptions(new Command("tessera"))
+    .description(
+      "Tessera identity platform: an MFA server with its REST API and Link credential sync, and the operator commands for them (SSO and the web console are planned, not built yet)",
+    )
+    .addCommand(startCommand())
+    .addCommand(tenantCommand())
+    .addCommand(apiKeyCommand())
+    .addCommand(userCommand())
+    .addCommand(tokenCommand())
+    .addCommand(keysCommand())
+    .addCommand(auditCommand())
+    .addCommand(linkCommand());
+  return showDataOptionsEverywhere(program);
+}
