@@ -3,6 +3,7 @@ import { ApiReturnCode, describe, TesseraApiCode, TesseraError } from "@tessera/
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isDatabaseFailure } from "../storage/database-failure.ts";
 import { envelope, type FieldProblem, MAX_LISTED_ERRORS } from "./envelope.ts";
+import { SHAPE_KEYWORD } from "./shape-checks.ts";
 import { EXPECT_KEYWORD } from "./validator-compiler.ts";
 
 /**
@@ -162,7 +163,11 @@ function validationFailure(error: FastifyError): Classified {
   const context = error.validationContext ?? "body";
   // An `if` error only repeats the `then` error it wraps (validator-compiler.ts bounds patterns so).
   const issues = (error.validation ?? []).filter((issue) => issue.keyword !== "if");
-  const problems = issues.map((issue) => describeIssue(context, issue));
+  const described = issues.map((issue) => describeIssue(context, issue));
+  // A field the schema refuses (digits: 2^31) is not also reported by a shape check (digits must
+  // be 6 or 8): the schema's is the more basic problem, and one field gets one code.
+  const bySchema = new Set(described.filter((p) => !p.shape).map((p) => p.field));
+  const problems = described.filter((p) => !p.shape || !bySchema.has(p.field));
   const unique = [...new Map(problems.map((p) => [`${p.field} ${p.message}`, p])).values()];
   const ordered = [...unique.filter((p) => p.unknown), ...unique.filter((p) => !p.unknown)];
   const listed = ordered.slice(0, MAX_LISTED_ERRORS);
@@ -181,7 +186,7 @@ function validationFailure(error: FastifyError): Classified {
 }
 
 type Issue = NonNullable<FastifyError["validation"]>[number];
-type Problem = FieldProblem & { unknown: boolean; code: number };
+type Problem = FieldProblem & { unknown: boolean; shape: boolean; code: number };
 
 /**
  * Echoed field names are cut: an unknown key of 60 KB must not come back four times (field and
@@ -206,7 +211,7 @@ function describeIssue(context: string, issue: Issue): Problem {
       ? "is required"
       : explain(issue, params);
   const code = typeof params.code === "number" ? params.code : TesseraApiCode.MalformedRequest;
-  return { field, message: `${field} ${reason}.`, unknown, code };
+  return { field, message: `${field} ${reason}.`, unknown, shape: issue.keyword === SHAPE_KEYWORD, code };
 }
 
 /** JSON Pointer escapes in Ajv's instancePath (`~1` is `/`, `~0` is `~`). */
