@@ -4,6 +4,7 @@ import { envelope, success } from "../../app/envelope.ts";
 import { listCursor, nextCursorProperty, pageQueryProperties } from "../../app/paging.ts";
 import { body, okResponse } from "../../app/route-schemas.ts";
 import { userFromRequest, usernameOf } from "../../users/user-from-request.ts";
+import { usernameInput } from "../../users/username.ts";
 import { jobSchema, jobView } from "../jobs/job-view.ts";
 import { userFilterOf, userFilterProperties, userFilterShape } from "../user-filter.ts";
 import { connectCredential } from "./connect-credential.ts";
@@ -46,7 +47,7 @@ export const credentialRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         body: body(
           {
-            username: { type: "string", maxLength: 300 },
+            username: usernameInput,
             site: { type: "string", maxLength: 100 },
             fields: { type: "object", maxProperties: 20 },
           },
