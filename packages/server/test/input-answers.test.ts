@@ -101,6 +101,23 @@ for (const backend of backends) {
       assert.match(messageOf(webhook, "body.url"), /only http and https/);
     });
 
+    test("a malformed username is reported with the other problems on every route that takes one", async () => {
+      for (const [path, extra] of [
+        ["/v1/auth/otp", { otp: "1".repeat(21) }],
+        ["/v1/sessions", { type: "Bad Type", durationMinutes: 5 }],
+        ["/v1/authenticators/assign-next", { type: "x".repeat(41) }],
+      ] as const) {
+        const r = await call("POST", path, { username: "bad name!", ...extra });
+        // The first problem (here the username, 404 InvalidPartnerUserLogin) gives code and status.
+        assert.equal(r.body.errorCode, ApiReturnCode.InvalidPartnerUserLogin, path);
+        assert.equal(r.status, 404, path);
+        assert.equal(fieldsOf(r).length, 2, `${path} ${JSON.stringify(r.body)}`);
+        assert.ok(fieldsOf(r).includes("body.username"), path);
+      }
+      const list = await call("GET", "/v1/authenticators?username=bad%20name&limit=0");
+      assert.deepEqual(fieldsOf(list).sort(), ["querystring.limit", "querystring.username"]);
+    });
+
     test("messages say what to send: enum values, e-mail, dates, usernames", async () => {
       const by = await call("GET", "/v1/users?by=phone");
       assert.equal(messageOf(by, "querystring.by"), 'querystring.by must be one of "username", "email".');
