@@ -14,6 +14,11 @@ export interface TesseraErrorOptions {
    * administrator can lift.
    */
   readonly retryAt?: number;
+  /**
+   * Every problem of a refused request, when there are several (the first one is `field` and the
+   * message): a server answers them all at once in the envelope's `errors`.
+   */
+  readonly problems?: readonly { readonly field: string; readonly message: string }[];
   readonly cause?: unknown;
 }
 
@@ -26,6 +31,7 @@ export class TesseraError extends Error {
   readonly info: CodeInfo;
   readonly field: string | undefined;
   readonly retryAt: number | undefined;
+  readonly problems: readonly { readonly field: string; readonly message: string }[] | undefined;
 
   constructor(code: number, options: TesseraErrorOptions = {}) {
     const info = describe(code, options.catalog);
@@ -36,6 +42,7 @@ export class TesseraError extends Error {
     this.info = info;
     this.field = options.field;
     this.retryAt = options.retryAt;
+    this.problems = options.problems;
   }
 
   get httpStatus(): number {

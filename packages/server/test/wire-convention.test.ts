@@ -406,7 +406,11 @@ for (const backend of backends) {
       });
       assert.equal(slow.status, 400);
       assert.deepEqual(slow.body.errors, [
-        { field: "body.email", message: "body.email must NOT have more than 254 characters." },
+        {
+          field: "body.email",
+          message:
+            "body.email must be an e-mail address of at most 254 characters, such as alice@example.com.",
+        },
       ]);
       // A huge body of bad rows cannot make a huge answer: the list is capped.
       const rows = Array.from({ length: 1000 }, () => ({ username: 1, email: 2, mobile: 3 }));

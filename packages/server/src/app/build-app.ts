@@ -22,6 +22,7 @@ import { userRoutes } from "../users/user-routes.ts";
 import "./fastify-types.ts";
 import type { TesseraConfig } from "../config/tessera-config.ts";
 import { answerClientError, answerFrameworkError, installErrorHandling } from "./error-handler.ts";
+import { refuseNul } from "./nul-input.ts";
 import { createServerLog, flushOnClose, RequestLog } from "./request-log.ts";
 import type { ServerContext } from "./server-context.ts";
 import { announceEpochDeprecation } from "./time-input.ts";
@@ -121,6 +122,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   // One wire convention for times, at the edge: RFC 3339 out, RFC 3339 (or, deprecated, epoch) in.
   app.addHook("preSerialization", wireTimes);
   app.addHook("onSend", announceEpochDeprecation);
+  app.addHook("preValidation", refuseNul);
   if (log !== undefined) flushOnClose(app, log);
   installErrorHandling(app);
   await registerOpenApi(app);

@@ -1,8 +1,10 @@
 import type { Socket } from "node:net";
-import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
+import { ApiReturnCode, describe, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isDatabaseFailure } from "../storage/database-failure.ts";
 import { envelope, type FieldProblem, MAX_LISTED_ERRORS } from "./envelope.ts";
+import { SHAPE_KEYWORD } from "./shape-checks.ts";
+import { EXPECT_KEYWORD } from "./validator-compiler.ts";
 
 /**
  * Turns every failure into the envelope with the right catalog code and HTTP status. Unexpected
@@ -13,7 +15,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (TesseraError.is(error)) {
       if (error.httpStatus >= 500)
         request.log.error({ err: error.cause ?? error, code: error.code }, "request failed");
-      const body = envelope(error.code, error.message, error.field);
+      const body = envelope(error.code, error.message, error.field, error.problems);
       if (error.retryAt === undefined) return reply.code(error.httpStatus).send(body);
       // A temporary lock says when it ends, for machines as well as in the message; one place, so
       // every lock answers alike.
@@ -150,40 +152,84 @@ export function classifyFrameworkError(error: FastifyError): Classified | undefi
 }
 
 /**
- * Every problem Ajv found (allErrors), each naming its field by full path (`body.username`,
- * `querystring.limit`, `params.serial`). An unknown field comes first: it is usually a typo, and
- * the "missing" field it was meant to be is then a consequence, not the cause.
+ * Every problem validation found (allErrors: the schema's and the shape checks', shape-checks.ts),
+ * each naming its field by full path (`body.username`, `querystring.limit`, `params.serial`). An
+ * unknown field comes first: it is usually a typo, and the "missing" field it was meant to be is
+ * then a consequence, not the cause. The first problem's code is the answer's: a shape check
+ * answers with its own (a malformed username is InvalidPartnerUserLogin), the schema with
+ * MalformedRequest.
  */
 function validationFailure(error: FastifyError): Classified {
   const context = error.validationContext ?? "body";
   // An `if` error only repeats the `then` error it wraps (validator-compiler.ts bounds patterns so).
   const issues = (error.validation ?? []).filter((issue) => issue.keyword !== "if");
-  const problems = issues.map((issue) => describeIssue(context, issue));
+  const described = issues.map((issue) => describeIssue(context, issue));
+  // A field the schema refuses (digits: 2^31) is not also reported by a shape check (digits must
+  // be 6 or 8): the schema's is the more basic problem, and one field gets one code.
+  const bySchema = new Set(described.filter((p) => !p.shape).map((p) => p.field));
+  const problems = described.filter((p) => !p.shape || !bySchema.has(p.field));
   const unique = [...new Map(problems.map((p) => [`${p.field} ${p.message}`, p])).values()];
   const ordered = [...unique.filter((p) => p.unknown), ...unique.filter((p) => !p.unknown)];
-  const listed = ordered.slice(0, MAX_LISTED_ERRORS).map(({ field, message }) => ({ field, message }));
-  const first = listed[0] ?? { field: context, message: `${context} is invalid.` };
-  return {
-    status: 400,
+  const listed = ordered.slice(0, MAX_LISTED_ERRORS);
+  const first = listed[0] ?? {
+    field: context,
+    message: `${context} is invalid.`,
     code: TesseraApiCode.MalformedRequest,
+  };
+  return {
+    status: describe(first.code, "api")?.httpStatus ?? 400,
+    code: first.code,
     message: first.message,
     field: first.field,
-    errors: listed.length === 0 ? [first] : listed,
+    errors: (listed.length === 0 ? [first] : listed).map(({ field, message }) => ({ field, message })),
   };
 }
 
 type Issue = NonNullable<FastifyError["validation"]>[number];
+type Problem = FieldProblem & { unknown: boolean; shape: boolean; code: number };
 
-function describeIssue(context: string, issue: Issue): FieldProblem & { unknown: boolean } {
-  const path = (issue.instancePath ?? "").split("/").filter(Boolean).join(".");
+/**
+ * Echoed field names are cut: an unknown key of 60 KB must not come back four times (field and
+ * message, at the top and in `errors`), so the answer stays small whatever the body held.
+ */
+const MAX_ECHOED_NAME = 100;
+const echoed = (name: string) =>
+  name.length <= MAX_ECHOED_NAME ? name : `${name.slice(0, MAX_ECHOED_NAME)}…`;
+
+function describeIssue(context: string, issue: Issue): Problem {
+  const path = (issue.instancePath ?? "").split("/").filter(Boolean).map(unescapePointer);
   const params = (issue.params ?? {}) as Record<string, unknown>;
   const extra = params.missingProperty ?? params.additionalProperty;
-  const field = [context, path, typeof extra === "string" ? extra : ""].filter(Boolean).join(".");
+  const field = [context, ...path, typeof extra === "string" ? extra : ""]
+    .filter(Boolean)
+    .map(echoed)
+    .join(".");
   const unknown = params.additionalProperty !== undefined;
   const reason = unknown
     ? "is not a known field"
     : params.missingProperty !== undefined
       ? "is required"
-      : (issue.message ?? "is invalid");
-  return { field, message: `${field} ${reason}.`, unknown };
+      : explain(issue, params);
+  const code = typeof params.code === "number" ? params.code : TesseraApiCode.MalformedRequest;
+  return { field, message: `${field} ${reason}.`, unknown, shape: issue.keyword === SHAPE_KEYWORD, code };
+}
+
+/** JSON Pointer escapes in Ajv's instancePath (`~1` is `/`, `~0` is `~`). */
+const unescapePointer = (segment: string) => segment.replace(/~1/g, "/").replace(/~0/g, "~");
+
+/** Keywords about a string's form, which a schema's `x-expect` explains in words. */
+const formKeywords = new Set(["pattern", "format", "minLength", "maxLength"]);
+
+/**
+ * Ajv's message, made to say what to send: an `enum` lists its values, and a string whose form is
+ * wrong says what it must be (`x-expect` of its schema: "an e-mail address", "a date,
+ * YYYY-MM-DD") instead of printing a regular expression or a length that only guards a pattern.
+ */
+function explain(issue: Issue, params: Record<string, unknown>): string {
+  if (issue.keyword === "enum" && Array.isArray(params.allowedValues))
+    return `must be one of ${params.allowedValues.map((value) => JSON.stringify(value)).join(", ")}`;
+  const { parentSchema } = issue as Issue & { parentSchema?: Record<string, unknown> };
+  const expect = parentSchema?.[EXPECT_KEYWORD];
+  if (formKeywords.has(issue.keyword) && typeof expect === "string") return `must be ${expect}`;
+  return issue.message ?? "is invalid";
 }

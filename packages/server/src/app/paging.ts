@@ -71,13 +71,23 @@ export function decodeCursor(
   }
   if (!Array.isArray(key) || key.length !== shape.length) throw refuse();
   for (const [i, part] of key.entries()) {
-    const ok = shape[i] === "number" ? Number.isSafeInteger(part) : typeof part === "string";
+    const ok = shape[i] === "number" ? Number.isSafeInteger(part) : isCleanText(part);
     if (!ok) throw refuse();
   }
   // Only the exact text this module gave out: base64 decoding ignores stray trailing characters
   // and JSON ignores spacing, so a cursor must also encode back to itself.
   if (encodeCursor(key as CursorKey) !== cursor) throw refuse();
   return key as CursorKey;
+}
+
+/**
+ * A key part this module could have given out: sort keys are names, ids and dates, never control
+ * characters (NUL is a 500 on PostgreSQL, which cannot store it) or lone surrogates (which are not
+ * text at all), so a cursor holding one is forged.
+ */
+function isCleanText(part: unknown): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
+  return typeof part === "string" && !/[\u0000-\u001f\u007f]/.test(part) && part.isWellFormed();
 }
 
 /**

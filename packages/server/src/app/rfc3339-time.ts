@@ -7,10 +7,10 @@ export const MAX_EPOCH_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
  * An RFC 3339 date-time with its offset (`2027-06-30T12:00:00Z`, `…T14:00:00.5+02:00`) as epoch
  * milliseconds, or undefined. Strict on purpose: `Date.parse` reads "-5" and "1.5" as dates in
  * 2001, which would create users that are expired already. Fractions beyond milliseconds are
- * truncated; a leap second (:60) and anything outside 1970–9999 (the API's range) are refused.
+ * truncated (RFC 3339 allows any number of digits; more than 30 is refused, as no clock has them); a leap second (:60) and anything outside 1970–9999 (the API's range) are refused.
  */
 const pattern =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,30})?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
 
 export function parseRfc3339(text: string): number | undefined {
   const match = pattern.exec(text);
@@ -24,7 +24,8 @@ export function parseRfc3339(text: string): number | undefined {
   const date = new Date(local);
   if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day)
     return undefined;
-  const millis = Math.trunc(Number(`0${match[7] ?? ""}`) * 1000);
+  // The first three digits are the milliseconds; the rest are cut (Number() of 30 digits would round up).
+  const millis = Number((match[7] ?? ".").slice(1, 4).padEnd(3, "0"));
   const offset = (match[8] === "-" ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
   const at = local + millis - offset;
   return at >= 0 && at <= MAX_EPOCH_MS ? at : undefined;

@@ -43,7 +43,7 @@ export const timeInput = {
   type: ["string", "integer"],
   format: "date-time",
   [TIME_KEYWORD]: true,
-  maxLength: 40,
+  maxLength: 64,
   minimum: 0,
   maximum: MAX_EPOCH_MS,
   description:

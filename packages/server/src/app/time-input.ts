@@ -21,6 +21,15 @@ const expected =
   "must be an RFC 3339 date-time with an offset, such as 2027-06-30T12:00:00Z, from 1970 to 9999";
 
 /**
+ * Epoch milliseconds below 10^11 are before 1973-03-03: in practice epoch seconds sent by mistake
+ * (1830000000 is 2027-12-28 in seconds, 1970-01-22 in milliseconds), which would create users
+ * expired from the start. They are refused, not guessed at.
+ */
+const MIN_EPOCH_MS = 1e11;
+const looksLikeSeconds =
+  "looks like epoch seconds; send an RFC 3339 time such as 2027-06-30T12:00:00Z (epoch numbers are milliseconds, and deprecated)";
+
+/**
  * Adds the keyword to one of the validators. `fromText` is the query-string validator: there every
  * value is text, so an epoch number arrives as digits, and a `+` offset may arrive as a space
  * (form encoding turns an unescaped `+` into one).
@@ -41,6 +50,10 @@ function timeValidator(fromText: boolean): SchemaValidateFunction {
     else if (typeof data === "string" && fromText && /^\d{1,16}$/.test(data)) epoch = Number(data);
     if (epoch !== undefined) {
       if (!Number.isInteger(epoch) || epoch < 0 || epoch > MAX_EPOCH_MS) return fail();
+      if (epoch < MIN_EPOCH_MS) {
+        time.errors = [{ keyword: TIME_KEYWORD, message: looksLikeSeconds, params: {} }];
+        return false;
+      }
       if (typeof cxt.rootData === "object" && cxt.rootData !== null) usedEpochTimes.add(cxt.rootData);
       setValue(cxt, epoch);
       return true;
@@ -57,6 +70,14 @@ function timeValidator(fromText: boolean): SchemaValidateFunction {
 function setValue(cxt: NonNullable<Parameters<SchemaValidateFunction>[3]>, value: number): void {
   if (cxt.parentData !== undefined && cxt.parentDataProperty !== undefined)
     (cxt.parentData as Record<string | number, unknown>)[cxt.parentDataProperty] = value;
+}
+
+/**
+ * Marks a request's query or body as using another deprecated form of this release (Link's `user`
+ * filter): it is answered with the same Deprecation header as an epoch time.
+ */
+export function markDeprecatedUse(root: object): void {
+  usedEpochTimes.add(root);
 }
 
 /** onSend hook of the whole app: announces the deprecation to a request that used an epoch time. */

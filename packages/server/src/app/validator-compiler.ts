@@ -1,5 +1,6 @@
 import { Ajv } from "ajv";
 import type { FastifySchemaCompiler } from "fastify";
+import { addShapeKeyword } from "./shape-checks.ts";
 import { addTimeKeyword } from "./time-input.ts";
 
 /**
@@ -12,9 +13,13 @@ import { addTimeKeyword } from "./time-input.ts";
  * (build-app.ts) and arrays carry maxItems, and the answer lists at most MAX_LISTED_ERRORS.
  * `date-time` and `date` are checked by the time keyword and by patterns, so Ajv's format
  * checking is not needed (it is declared for the OpenAPI document).
+ *
+ * verbose: each error carries the schema it failed, so the error handler can say what a field
+ * must be in words (`x-expect`) instead of printing the pattern.
  */
 const common = {
   allErrors: true,
+  verbose: true,
   removeAdditional: false,
   useDefaults: false,
   strict: false,
@@ -24,6 +29,14 @@ const forBodies = new Ajv({ ...common, coerceTypes: false });
 const forText = new Ajv({ ...common, coerceTypes: "array" });
 addTimeKeyword(forBodies, false);
 addTimeKeyword(forText, true);
+addShapeKeyword(forBodies);
+addShapeKeyword(forText);
+
+/**
+ * What a string field must be, in words ("an e-mail address", "a date, YYYY-MM-DD"): the error
+ * handler answers a pattern, format or length error of that field with it.
+ */
+export const EXPECT_KEYWORD = "x-expect";
 
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
   (httpPart === "body" ? forBodies : forText).compile(patternsWithinBounds(schema) as object) as ReturnType<
@@ -43,6 +56,7 @@ function patternsWithinBounds(schema: unknown): unknown {
   ) as Record<string, unknown>;
   const { pattern, maxLength, ...rest } = node;
   if (typeof pattern !== "string" || typeof maxLength !== "number") return node;
+  const expect = node[EXPECT_KEYWORD] === undefined ? {} : { [EXPECT_KEYWORD]: node[EXPECT_KEYWORD] };
   // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, a schema that is never awaited
-  return { ...rest, maxLength, if: { maxLength }, then: { pattern } };
+  return { ...rest, maxLength, if: { maxLength }, then: { pattern, ...expect } };
 }

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { success } from "../app/envelope.ts";
 import { body, MAX_INT32, okResponse } from "../app/route-schemas.ts";
 import { userFromRequest, usernameOf } from "../users/user-from-request.ts";
+import { usernameInput } from "../users/username.ts";
 import { activateAuthenticator, type CodeFields, codesOf } from "./activate-authenticator.ts";
 import {
   type AuthenticatorRow,
@@ -14,7 +15,7 @@ import {
   updateAuthenticator,
 } from "./authenticator-store.ts";
 import { authenticatorSchema, authenticatorView } from "./authenticator-view.ts";
-import { type CreateRequest, createAuthenticator } from "./create-authenticator.ts";
+import { type CreateRequest, createAuthenticator, createShape } from "./create-authenticator.ts";
 import { enableAuthenticator } from "./enable-authenticator.ts";
 import { MAX_HOTP_COUNTER } from "./hotp/hotp-type.ts";
 import { importPskc } from "./pskc/import-tokens.ts";
@@ -83,19 +84,22 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
     {
       config: { idempotent: true },
       schema: {
-        body: body(
-          {
-            type: { type: "string", maxLength: 40, description: authenticatorTypeNames.join(" | ") },
-            serial: { type: "string", maxLength: 200 },
-            secret: { type: "string", maxLength: 400, description: "base32; generated when absent" },
-            algorithm: { type: "string", maxLength: 20 },
-            digits,
-            period,
-            username: { type: "string", maxLength: 300 },
-            maxUses,
-          },
-          ["type"],
-        ),
+        body: {
+          ...body(
+            {
+              type: { type: "string", maxLength: 40, description: authenticatorTypeNames.join(" | ") },
+              serial: { type: "string", maxLength: 200 },
+              secret: { type: "string", maxLength: 400, description: "base32; generated when absent" },
+              algorithm: { type: "string", maxLength: 20 },
+              digits,
+              period,
+              username: usernameInput,
+              maxUses,
+            },
+            ["type"],
+          ),
+          ...createShape,
+        },
         response: {
           201: okResponse({
             authenticator: authenticatorSchema,
@@ -176,10 +180,7 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
     {
       config: { idempotent: true },
       schema: {
-        body: body(
-          { username: { type: "string", maxLength: 300 }, type: { type: "string", maxLength: 40 } },
-          ["username"],
-        ),
+        body: body({ username: usernameInput, type: { type: "string", maxLength: 40 } }, ["username"]),
         response: { 200: tokenResponse },
       },
     },
@@ -260,9 +261,7 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
     {
       schema: {
         params: serialParam,
-        body: body({ username: { type: "string", maxLength: 300 }, force: { type: "boolean" } }, [
-          "username",
-        ]),
+        body: body({ username: usernameInput, force: { type: "boolean" } }, ["username"]),
         response: { 200: tokenResponse },
       },
     },

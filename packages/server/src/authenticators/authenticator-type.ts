@@ -1,4 +1,5 @@
 import type { KeyObject } from "node:crypto";
+import type { ShapeProblem } from "../app/shape-checks.ts";
 import type { OathAlgorithm } from "./oath/oath-code.ts";
 
 /**
@@ -35,6 +36,8 @@ export interface AuthenticatorType {
     digits?: number | undefined;
     period?: number | undefined;
   }): OathParameters;
+  /** Every problem of creation parameters, for the request's shape check (InvalidDeviceConfig). */
+  problems(input: { algorithm?: unknown; digits?: unknown; period?: unknown }): readonly ShapeProblem[];
   /** The position a new token starts at, given the time of creation. */
   initialPosition(parameters: OathParameters, now: number): number;
   /** Looks for `otp` in the validation window around the stored state. */

@@ -1,13 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../app/server-context.ts";
+import { asRecord, type ShapeProblem, shapeCheck } from "../app/shape-checks.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
 import type { UserRow } from "../users/user-store.ts";
 import { insertSealedAuthenticator } from "./authenticator-secret.ts";
 import { type AuthenticatorRow, findBySerial } from "./authenticator-store.ts";
 import { decodeBase32, encodeBase32 } from "./oath/base32.ts";
-import { authenticatorType } from "./registry.ts";
-import { generateSerial, requireSerial } from "./serial.ts";
+import { oathProblems } from "./oath/oath-parameters.ts";
+import { authenticatorType, authenticatorTypes, typeRule } from "./registry.ts";
+import { generateSerial, requireSerial, serialProblem } from "./serial.ts";
 import { stateOf } from "./validate-otp.ts";
 
 export interface CreateRequest {
@@ -22,6 +24,35 @@ export interface CreateRequest {
 
 /** Secrets shorter than 128 bits are refused (RFC 4226, requirement R6). */
 const MIN_SECRET_BYTES = 16;
+const SECRET_RULE = `must be base32 of at least ${MIN_SECRET_BYTES} bytes`;
+
+const decodedSecret = (text: string) => {
+  const decoded = decodeBase32(text);
+  return decoded !== undefined && decoded.length >= MIN_SECRET_BYTES ? decoded : undefined;
+};
+
+/**
+ * Every problem of a creation request's shape at once (app/shape-checks.ts): type, parameters,
+ * serial and secret, each with its own code; the user and the serial's uniqueness are looked up
+ * only after the shape is fine. Every type so far is OATH, so with the type missing or unknown
+ * the common OATH parameters are still checked and reported with it.
+ */
+export const createShape = shapeCheck("authenticator-create", (value) => {
+  const body = asRecord(value);
+  if (body === undefined) return [];
+  const problems: ShapeProblem[] = [];
+  const type = authenticatorTypes.find((t) => t.type === body.type);
+  if (typeof body.type === "string" && type === undefined)
+    problems.push({ code: ApiReturnCode.DeviceTypeInvalid, path: "type", reason: typeRule });
+  problems.push(...(type?.problems(body) ?? oathProblems(body, true)));
+  if (body.serial !== undefined) {
+    const serial = serialProblem(body.serial);
+    if (serial !== undefined && typeof body.serial === "string") problems.push({ ...serial, path: "serial" });
+  }
+  if (typeof body.secret === "string" && decodedSecret(body.secret) === undefined)
+    problems.push({ code: ApiReturnCode.InvalidDeviceConfig, path: "secret", reason: SECRET_RULE });
+  return problems;
+});
 
 /**
  * Creates a token for the API and the CLI alike. An imported secret is already in the device, so
@@ -41,10 +72,10 @@ export async function createAuthenticator(
   let secret: Buffer;
   if (input.secret === undefined) secret = randomBytes(20);
   else {
-    const decoded = decodeBase32(input.secret);
-    if (decoded === undefined || decoded.length < MIN_SECRET_BYTES) {
+    const decoded = decodedSecret(input.secret);
+    if (decoded === undefined) {
       throw new TesseraError(ApiReturnCode.InvalidDeviceConfig, {
-        message: `secret must be base32 of at least ${MIN_SECRET_BYTES} bytes`,
+        message: `secret ${SECRET_RULE}`,
         field: "body.secret",
       });
     }

@@ -6,6 +6,7 @@ import { okResponse } from "../app/route-schemas.ts";
 import type { Schema } from "../storage/schema.ts";
 import { userFromRequest } from "../users/user-from-request.ts";
 import { userFromPath } from "../users/user-routes.ts";
+import { usernameInput } from "../users/username.ts";
 import type { AuthenticatorRow } from "./authenticator-store.ts";
 import { authenticatorSchema, authenticatorView } from "./authenticator-view.ts";
 import { authenticatorTypeNames } from "./registry.ts";
@@ -77,7 +78,7 @@ export const authenticatorListRoutes: FastifyPluginAsync = async (app) => {
         querystring: {
           type: "object",
           properties: {
-            username: { type: "string", maxLength: 300, description: "only this user's tokens" },
+            username: { ...usernameInput, description: "only this user's tokens" },
             type: { type: "string", enum: [...authenticatorTypeNames] },
             activated: { type: "boolean" },
             enabled: { type: "boolean" },

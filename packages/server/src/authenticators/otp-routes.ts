@@ -7,7 +7,7 @@ import { signInRefusal } from "../users/sign-in-refusal.ts";
 import { usernameOf } from "../users/user-from-request.ts";
 import { findUser, type UserRow } from "../users/user-store.ts";
 import { userSchema, userView } from "../users/user-view.ts";
-import { requireWellFormed } from "../users/username.ts";
+import { requireWellFormed, usernameInput } from "../users/username.ts";
 import { findBySerial, findForUser } from "./authenticator-store.ts";
 import { requireSerial } from "./serial.ts";
 import { candidatesFor, validateOtp } from "./validate-otp.ts";
@@ -37,7 +37,7 @@ export const otpRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         body: body(
           {
-            username: { type: "string", maxLength: 300 },
+            username: usernameInput,
             serial: { type: "string", maxLength: 200 },
             otp: otpField,
           },
@@ -80,7 +80,7 @@ export const otpRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         body: body(
           {
-            username: { type: "string", maxLength: 300 },
+            username: usernameInput,
             password: { type: "string", minLength: 1, maxLength: 1024 },
             otp: otpField,
           },

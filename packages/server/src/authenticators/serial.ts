@@ -8,19 +8,18 @@ export function generateSerial(type: string): string {
   return `${type.toUpperCase()}${randomBytes(5).toString("hex").toUpperCase()}`;
 }
 
-/** SerialNumberNotSpecified for an empty serial, BogusSerialNumber for a malformed one. */
+/** Why a serial is refused (SerialNumberNotSpecified when empty, BogusSerialNumber when malformed), or undefined. */
+export function serialProblem(raw: unknown): { code: number; reason: string } | undefined {
+  if (raw === undefined || raw === null || raw === "")
+    return { code: ApiReturnCode.SerialNumberNotSpecified, reason: "is required" };
+  if (typeof raw !== "string" || !serialPattern.test(raw))
+    return { code: ApiReturnCode.BogusSerialNumber, reason: "must be 1–64 letters, digits, '-', '_' or '.'" };
+  return undefined;
+}
+
 export function requireSerial(raw: unknown, field: string): string {
-  if (raw === undefined || raw === null || raw === "") {
-    throw new TesseraError(ApiReturnCode.SerialNumberNotSpecified, {
-      message: `${field} is required`,
-      field,
-    });
-  }
-  if (typeof raw !== "string" || !serialPattern.test(raw)) {
-    throw new TesseraError(ApiReturnCode.BogusSerialNumber, {
-      message: `${field} must be 1–64 letters, digits, '-', '_' or '.'`,
-      field,
-    });
-  }
-  return raw;
+  const problem = serialProblem(raw);
+  if (problem !== undefined)
+    throw new TesseraError(problem.code, { message: `${field} ${problem.reason}`, field });
+  return raw as string;
 }

@@ -5,7 +5,7 @@ import { body, okResponse, time, timestamp } from "../app/route-schemas.ts";
 import { MAIL_CONNECTIONS } from "../mail/mailer.ts";
 import { userFromPath } from "../users/user-routes.ts";
 import { passwordField, userSchema, userView } from "../users/user-view.ts";
-import { requireWellFormed } from "../users/username.ts";
+import { requireWellFormed, usernameInput } from "../users/username.ts";
 import { completeRecovery } from "./complete-recovery.ts";
 import { BoundedQueue } from "./recovery-queue.ts";
 import { readRecovery, ridPattern } from "./recovery-store.ts";
@@ -45,10 +45,7 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
     "/auth/password",
     {
       schema: {
-        body: body({ username: { type: "string", maxLength: 300 }, password: plainPassword }, [
-          "username",
-          "password",
-        ]),
+        body: body({ username: usernameInput, password: plainPassword }, ["username", "password"]),
         response: { 200: okResponse({ user: userSchema }) },
       },
     },
@@ -72,7 +69,7 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         body: body(
           {
-            username: { type: "string", maxLength: 300 },
+            username: usernameInput,
             currentPassword: plainPassword,
             newPassword: passwordField,
           },
@@ -130,7 +127,7 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
     {
       config: { idempotent: true },
       schema: {
-        body: body({ username: { type: "string", maxLength: 300 } }, ["username"]),
+        body: body({ username: usernameInput }, ["username"]),
         response: { 200: okResponse({ requestId: { type: "string" }, expiresAt: time }) },
       },
       // Everything that depends on whether the account exists happens after the answer has left,

@@ -4,7 +4,7 @@ import { success } from "../app/envelope.ts";
 import { body, okResponse, time } from "../app/route-schemas.ts";
 import { signInRefusal } from "../users/sign-in-refusal.ts";
 import { findUser } from "../users/user-store.ts";
-import { requireWellFormed } from "../users/username.ts";
+import { requireWellFormed, usernameInput } from "../users/username.ts";
 import { createSession, findLiveSession, revokeSession } from "./session-store.ts";
 
 const MAX_DURATION_MINUTES = 60 * 24 * 30;
@@ -35,7 +35,7 @@ export const sessionRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         body: body(
           {
-            username: { type: "string", maxLength: 300 },
+            username: usernameInput,
             durationMinutes: { type: "integer", minimum: 1, maximum: MAX_DURATION_MINUTES },
             type: { type: "string", pattern: "^[a-z][a-z0-9_-]{0,31}$" },
           },

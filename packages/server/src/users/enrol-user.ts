@@ -3,7 +3,7 @@ import type { ServerContext } from "../app/server-context.ts";
 import { MailSendError } from "../mail/mailer.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
 import { deleteUser, insertUser, type NewUser, type UserRow } from "./user-store.ts";
-import { checkTenantDomain, isWellFormedUsername, normaliseUsername } from "./username.ts";
+import { checkTenantDomain, isWellFormedUsername, normaliseUsername, USERNAME_RULE } from "./username.ts";
 
 export interface EnrolmentRequest extends Omit<NewUser, "passwordHash"> {
   readonly password?: string | undefined;
@@ -24,7 +24,7 @@ export async function enrolUser(
   const username = normaliseUsername(request.username);
   if (!isWellFormedUsername(username)) {
     throw new TesseraError(ApiReturnCode.InvalidPartnerUserLogin, {
-      message: "username is not a valid username",
+      message: `body.username ${USERNAME_RULE}`,
       field: "body.username",
     });
   }

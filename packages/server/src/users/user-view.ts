@@ -1,4 +1,5 @@
 import { nullableString, nullableTimeInput, time, timestamp } from "../app/route-schemas.ts";
+import { EXPECT_KEYWORD } from "../app/validator-compiler.ts";
 import type { UserRow } from "./user-store.ts";
 
 /** The API shape of a user; never includes the password hash. */
@@ -41,10 +42,16 @@ export const userSchema = {
 
 /** Input fields shared by create and update. */
 export const userFields = {
-  email: { type: ["string", "null"], maxLength: 254, pattern: "^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$" },
+  email: {
+    type: ["string", "null"],
+    maxLength: 254,
+    pattern: "^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$",
+    [EXPECT_KEYWORD]: "an e-mail address of at most 254 characters, such as alice@example.com",
+  },
   mobile: {
     type: ["string", "null"],
     pattern: "^\\+[1-9][0-9]{6,14}$",
+    [EXPECT_KEYWORD]: "an E.164 number, such as +14155550100",
     description: "E.164, e.g. +14155550100",
   },
   firstName: { type: ["string", "null"], maxLength: 100 },

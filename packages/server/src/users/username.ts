@@ -1,4 +1,5 @@
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
+import { shapeCheck } from "../app/shape-checks.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
 
 /**
@@ -16,17 +17,36 @@ export function isWellFormedUsername(username: string): boolean {
   return usernamePattern.test(username);
 }
 
+/** The rule, as every refusal of a username states it. */
+export const USERNAME_RULE =
+  "must be 1–128 letters, digits and . _ @ + -, starting with a letter or digit (case does not matter)";
+
 /** InvalidPartnerUserLogin for a username that cannot exist; used on every lookup path. */
 export function requireWellFormed(raw: unknown, field: string): string {
   const username = typeof raw === "string" ? normaliseUsername(raw) : "";
   if (!isWellFormedUsername(username)) {
     throw new TesseraError(ApiReturnCode.InvalidPartnerUserLogin, {
-      message: `${field} is not a valid username`,
+      message: `${field} ${USERNAME_RULE}`,
       field,
     });
   }
   return username;
 }
+
+/**
+ * A username in a request body, checked in validation (app/shape-checks.ts) so that a malformed
+ * one is reported with the body's other problems, before any lookup; handlers still normalise it
+ * through requireWellFormed.
+ */
+export const usernameInput = {
+  type: "string",
+  maxLength: 300,
+  ...shapeCheck("username", (value) =>
+    typeof value === "string" && !isWellFormedUsername(normaliseUsername(value))
+      ? [{ code: ApiReturnCode.InvalidPartnerUserLogin, reason: USERNAME_RULE }]
+      : [],
+  ),
+} as const;
 
 export function checkTenantDomain(tenant: Tenant, username: string, field: string): void {
   if (tenant.allowedEmailDomains.length === 0) return;

@@ -33,7 +33,9 @@ function attacks(schema: Schema, name: string, known: Record<string, readonly st
   if (types.includes("integer") || types.includes("number"))
     return extremeNumberTexts.map((t) => new RawNumber(t));
   const confusion = new RawNumber("9007199254740993");
-  if (types.includes("string")) return ["a".repeat((schema.maxLength ?? 10_000) + 1), confusion];
+  // NUL: PostgreSQL text cannot hold it, so it must be refused before any query (a 500 otherwise).
+  if (types.includes("string"))
+    return ["a".repeat((schema.maxLength ?? 10_000) + 1), confusion, `${known[name]?.[0] ?? "x"}\u0000`];
   if (types.includes("array")) {
     const item = plausible(schema.items ?? {}, name, known);
     return [Array.from({ length: (schema.maxItems ?? 10_000) + 1 }, () => item), confusion];
@@ -94,8 +96,11 @@ export function fuzzCases(
       else cases.push(build(label, pathValues, { ...queryValues, [p.name]: value }, bodyValues));
     }
   }
+  // A lone surrogate is not text (JSON carries it as an escape); only a body can hold one, as a
+  // URL cannot encode it.
+  const notText = (schema: Schema) => (typesOf(schema).includes("string") ? ["\ud800x"] : []);
   for (const [name, schema] of Object.entries(bodySchema?.properties ?? {}))
-    for (const value of attacks(schema, name, known))
+    for (const value of [...attacks(schema, name, known), ...notText(schema)])
       cases.push(build(`body.${name}`, pathValues, queryValues, { ...bodyValues, [name]: value }));
   return cases;
 }

@@ -66,6 +66,9 @@ function extremeString(maxLength: number | undefined, known: readonly string[]):
       "9".repeat(400),
       "a".repeat(60_000),
       "a".repeat(200_000),
+      // NUL, alone and after a value that exists: PostgreSQL cannot store it.
+      "\u0000",
+      `${known[0] ?? "x"}\u0000`,
     ),
   );
 }

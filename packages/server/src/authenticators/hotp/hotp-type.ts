@@ -1,7 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import type { AuthenticatorType, Match, OathState } from "../authenticator-type.ts";
 import { oathCode } from "../oath/oath-code.ts";
-import { configureOath } from "../oath/oath-parameters.ts";
+import { configureOath, oathProblems } from "../oath/oath-parameters.ts";
 import { otpauthUri } from "../oath/otpauth-uri.ts";
 import { sameCode } from "../oath/same-code.ts";
 
@@ -30,6 +30,7 @@ const searchable = (position: number) =>
 export const hotpType: AuthenticatorType = {
   type: "hotp",
   configure: (input) => configureOath(input, false),
+  problems: (input) => oathProblems(input, false),
   initialPosition: () => 0,
 
   // The loops count offsets, not counters, so they end after a fixed number of codes whatever

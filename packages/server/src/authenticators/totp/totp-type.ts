@@ -1,7 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import type { AuthenticatorType, Match, OathParameters, OathState } from "../authenticator-type.ts";
 import { oathCode, timeStep } from "../oath/oath-code.ts";
-import { configureOath } from "../oath/oath-parameters.ts";
+import { configureOath, oathProblems } from "../oath/oath-parameters.ts";
 import { otpauthUri } from "../oath/otpauth-uri.ts";
 import { sameCode } from "../oath/same-code.ts";
 
@@ -25,6 +25,7 @@ function expectedStep(state: OathState, now: number): { current: number; expecte
 export const totpType: AuthenticatorType = {
   type: "totp",
   configure: (input) => configureOath(input, true),
+  problems: (input) => oathProblems(input, true),
   initialPosition: () => 0,
 
   match(secret: KeyObject, state: OathState, otp: string, now: number): Match {

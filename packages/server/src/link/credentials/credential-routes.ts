@@ -4,7 +4,9 @@ import { envelope, success } from "../../app/envelope.ts";
 import { listCursor, nextCursorProperty, pageQueryProperties } from "../../app/paging.ts";
 import { body, okResponse } from "../../app/route-schemas.ts";
 import { userFromRequest, usernameOf } from "../../users/user-from-request.ts";
+import { usernameInput } from "../../users/username.ts";
 import { jobSchema, jobView } from "../jobs/job-view.ts";
+import { userFilterOf, userFilterProperties, userFilterShape } from "../user-filter.ts";
 import { connectCredential } from "./connect-credential.ts";
 import { type CredentialRow, deleteCredential, findCredential } from "./credential-store.ts";
 import { credentialSchema, credentialView } from "./credential-view.ts";
@@ -45,7 +47,7 @@ export const credentialRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         body: body(
           {
-            username: { type: "string", maxLength: 300 },
+            username: usernameInput,
             site: { type: "string", maxLength: 100 },
             fields: { type: "object", maxProperties: 20 },
           },
@@ -68,18 +70,21 @@ export const credentialRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.get<{ Querystring: { user?: string; site?: string; limit?: number; cursor?: string } }>(
+  app.get<{
+    Querystring: { username?: string; user?: string; site?: string; limit?: number; cursor?: string };
+  }>(
     "/credentials",
     {
       schema: {
         querystring: {
           type: "object",
           properties: {
-            user: { type: "string", maxLength: 300 },
+            ...userFilterProperties,
             site: { type: "string", maxLength: 100 },
             ...pageQueryProperties(100, 500),
           },
           additionalProperties: false,
+          ...userFilterShape,
         },
         response: {
           200: okResponse({ credentials: { type: "array", items: credentialSchema }, ...nextCursorProperty }),
@@ -95,7 +100,8 @@ export const credentialRoutes: FastifyPluginAsync = async (app) => {
         .selectAll("link_credentials")
         .select("users.username")
         .where("link_credentials.tenant_id", "=", request.tenant.id);
-      if (request.query.user !== undefined) query = query.where("users.username", "=", request.query.user);
+      const username = userFilterOf(request);
+      if (username !== undefined) query = query.where("users.username", "=", username);
       if (request.query.site !== undefined)
         query = query.where("link_credentials.site_id", "=", request.query.site);
       const after = credentialCursor.decode(request.query.cursor);

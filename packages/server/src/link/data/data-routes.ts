@@ -3,6 +3,8 @@ import type { FastifyPluginAsync } from "fastify";
 import { success } from "../../app/envelope.ts";
 import { listCursor, nextCursorProperty, pageQueryProperties } from "../../app/paging.ts";
 import { okResponse, time } from "../../app/route-schemas.ts";
+import { EXPECT_KEYWORD } from "../../app/validator-compiler.ts";
+import { userFilterOf, userFilterProperties, userFilterShape } from "../user-filter.ts";
 
 /** Accounts and transactions, read with filters; both paged (limit, cursor). */
 const accountSchema = {
@@ -35,7 +37,13 @@ const transactionSchema = {
   },
 } as const;
 
-const day = { type: "string", format: "date", pattern: "^\\d{4}-\\d{2}-\\d{2}$", maxLength: 10 } as const;
+const day = {
+  type: "string",
+  format: "date",
+  pattern: "^\\d{4}-\\d{2}-\\d{2}$",
+  maxLength: 10,
+  [EXPECT_KEYWORD]: "a date, YYYY-MM-DD",
+} as const;
 const id = { type: "string", maxLength: 64 } as const;
 
 /** Accounts oldest first, transactions newest first; ties in the time are ordered by id. */
@@ -51,10 +59,11 @@ export const dataRoutes: FastifyPluginAsync = async (app) => {
           type: "object",
           properties: {
             credential: id,
-            user: { type: "string", maxLength: 300 },
+            ...userFilterProperties,
             ...pageQueryProperties(100, 500),
           },
           additionalProperties: false,
+          ...userFilterShape,
         },
         response: {
           200: okResponse({ accounts: { type: "array", items: accountSchema }, ...nextCursorProperty }),
@@ -70,10 +79,11 @@ export const dataRoutes: FastifyPluginAsync = async (app) => {
         .where("link_accounts.tenant_id", "=", request.tenant.id);
       if (request.query.credential !== undefined)
         query = query.where("credential_id", "=", request.query.credential);
-      if (request.query.user !== undefined)
+      const username = userFilterOf(request);
+      if (username !== undefined)
         query = query
           .innerJoin("users", "users.id", "link_accounts.user_id")
-          .where("users.username", "=", request.query.user);
+          .where("users.username", "=", username);
       const after = accountCursor.decode(request.query.cursor);
       if (after !== undefined)
         query = query.where(({ eb, refTuple, tuple }) =>

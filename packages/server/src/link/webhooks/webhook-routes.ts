@@ -5,10 +5,11 @@ import type { Insertable } from "kysely";
 import { success } from "../../app/envelope.ts";
 import { listCursor, nextCursorProperty, pageQueryProperties } from "../../app/paging.ts";
 import { body, okResponse, time, timestamp } from "../../app/route-schemas.ts";
+import { shapeCheck } from "../../app/shape-checks.ts";
 import type { LinkWebhooksTable } from "../../storage/schema.ts";
 import { idParam } from "../credentials/credential-routes.ts";
 import { sealJson, webhookSecret } from "../link-secrets.ts";
-import { refuseWebhookUrl } from "./webhook-address.ts";
+import { parseWebhookUrl, refuseWebhookUrl } from "./webhook-address.ts";
 import { webhookEventTypes } from "./webhook-outbox.ts";
 
 /** Webhook endpoints per tenant; the signing secret is shown once, at registration. */
@@ -44,6 +45,17 @@ const deliverySchema = {
     payload: { type: "object", additionalProperties: true },
   },
 } as const;
+
+/**
+ * The URL's form (a URL, http or https, no credentials) is its shape, reported with the body's
+ * other problems; where its host points is checked after, by the handler.
+ */
+const urlShape = shapeCheck("webhook-url", (value) => {
+  const url = typeof value === "string" ? parseWebhookUrl(value, true) : undefined;
+  return typeof url === "string"
+    ? [{ code: TesseraApiCode.WebhookAddressNotAllowed, reason: `is refused: ${url}` }]
+    : [];
+});
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -108,7 +120,11 @@ export const webhookRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         body: body(
           {
-            url: { type: "string", maxLength: 2000 },
+            url: {
+              type: "string",
+              maxLength: 2000,
+              ...urlShape,
+            },
             events: {
               type: "array",
               minItems: 1,
