@@ -121,16 +121,30 @@ export const authenticatorOperations: DomainOperations = {
     "POST /v1/authenticators/:serial/activate": {
       summary: "Activate a new authenticator with codes from the app",
       description:
-        "Proves that the user's app holds the secret: by default with `otp`, one valid code from the validation window; when the tenant's `activationCodes` is 2, with `otp1` and `otp2`, two consecutive codes. It activates the token and records its drift. A code is a guess like any code: it honours the token's lock and counts when wrong. The code that activated is spent: sent again (or to POST /v1/auth/otp) it is refused as a replay (OTPAlreadyUsed); a code from outside the validation window is TimeDriftInvalid.",
-      errors: [...byPath, ...codeCheck, "OTPAlreadyUsed", "TimeDriftInvalid"],
+        "Proves that the user's app holds the secret of a token that is not active yet (one created with a generated secret): by default with `otp`, one valid code from the validation window; when the tenant's `activationCodes` is 2, with `otp1` and `otp2`, two consecutive codes. It activates the token and records its drift. A token that is already active is DeviceAlreadyProvisioned (409) before any code is looked at, right or wrong (nothing is counted or spent): a drifted token is resynchronised instead, with POST /v1/authenticators/{serial}/resync. The token and its holder must pass what validation asks: a disabled token is DeviceDiabled, a token of a disabled user PartnerUserLoginDisabled, of an expired user AccountExpired, so activation never tells whether a code is right for a user validation would refuse (an unassigned new token may be activated before it is assigned). A code is a guess like any code: it honours the token's lock and counts when wrong. The code that activated is spent: sent to POST /v1/auth/otp it is refused as a replay (OTPAlreadyUsed), as is a concurrent activation with the same code; a code from outside the validation window is TimeDriftInvalid.",
+      errors: [
+        ...byPath,
+        ...codeCheck,
+        "OTPAlreadyUsed",
+        "TimeDriftInvalid",
+        "DeviceAlreadyProvisioned",
+        "PartnerUserLoginDisabled",
+        "AccountExpired",
+      ],
       request: { otp: "755224" },
       response: { authenticator },
     },
     "POST /v1/authenticators/:serial/resync": {
       summary: "Resynchronise an authenticator",
       description:
-        "Finds two consecutive codes within the wide resynchronisation window and moves the token's counter or drift there, so a token whose clock or counter ran off works again. Counts as a guess when wrong and honours the token's lock.",
-      errors: [...byPath, ...codeCheck],
+        "Finds two consecutive codes within the wide resynchronisation window and moves the token's counter or drift there, so a token whose clock or counter ran off works again (a token not active yet is activated by it). Counts as a guess when wrong and honours the token's lock. Refused, before any code is looked at, as validation refuses: a disabled token (DeviceDiabled), one with no uses left (MaximumCardUsesExceeded), a token of a disabled user (PartnerUserLoginDisabled) or an expired one (AccountExpired).",
+      errors: [
+        ...byPath,
+        ...codeCheck,
+        "MaximumCardUsesExceeded",
+        "PartnerUserLoginDisabled",
+        "AccountExpired",
+      ],
       request: { otp1: "755224", otp2: "287082" },
       response: { authenticator },
     },
