@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { reserveAttempt } from "../src/attempts/attempt-limiter.ts";
-import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
+import { decodeBase32, encodeBase32 } from "../src/authenticators/oath/base32.ts";
 import { passwordAttemptPolicy } from "../src/passwords/account-lockout.ts";
 import { assertBurstHeld } from "./helpers/burst.ts";
 import { oathtoolHotp } from "./helpers/oathtool.ts";
@@ -262,10 +262,18 @@ for (const backend of backends) {
         activationCodes: 2,
       });
       const username = await newUser(apiKey);
-      const serial = await newToken(apiKey, username);
+      // A generated secret: the token is not active yet, so activate checks its codes.
+      const created = await s.api("POST", "/v1/authenticators", {
+        apiKey,
+        body: { type: "hotp", username },
+        scenario: "limits: setup",
+      });
+      const serial = (created.body.authenticator as { serial: string }).serial;
+      const uri = new URL(String(created.body.provisioningUri));
+      const hex = (decodeBase32(uri.searchParams.get("secret") ?? "") ?? Buffer.alloc(0)).toString("hex");
       const pair = (action: string, otp1: string, otp2: string, scenario: string) =>
         s.api("POST", `/v1/authenticators/${serial}/${action}`, { apiKey, body: { otp1, otp2 }, scenario });
-      const good = [oathtoolHotp(secretHex, 3), oathtoolHotp(secretHex, 4)] as const;
+      const good = (first: number) => [oathtoolHotp(hex, first), oathtoolHotp(hex, first + 1)] as const;
       assert.equal(
         (await pair("resync", "000001", "000002", "limits: resync wrong")).body.errorCode,
         ApiReturnCode.OTPInvalid,
@@ -275,15 +283,21 @@ for (const backend of backends) {
         ApiReturnCode.MaximumFailedOTPRequestsExceeded,
       );
       for (const action of ["activate", "resync"]) {
-        const refused = await pair(action, ...good, "limits: pair while locked");
+        const refused = await pair(action, ...good(3), "limits: pair while locked");
         assert.equal(refused.body.errorCode, ApiReturnCode.MaximumFailedOTPRequestsExceeded);
       }
+      s.clock.advance(60_000);
+      assert.equal((await pair("activate", ...good(3), "limits: activate after lock")).status, 200);
+
+      for (const scenario of ["limits: resync wrong", "limits: resync locking"]) {
+        await pair("resync", "000001", "000002", scenario);
+      }
       assert.equal(
-        (await otp(apiKey, username, oathtoolHotp(secretHex, 0), "limits: otp while locked")).body.errorCode,
+        (await otp(apiKey, username, oathtoolHotp(hex, 5), "limits: otp while locked")).body.errorCode,
         ApiReturnCode.MaximumFailedOTPRequestsExceeded,
       );
-      s.clock.advance(60_000);
-      assert.equal((await pair("resync", ...good, "limits: resync after lock")).status, 200);
+      s.clock.advance(2 * 60_000);
+      assert.equal((await pair("resync", ...good(7), "limits: resync after lock")).status, 200);
     });
 
     test("a reservation never settled (its process died) stays counted as a failure and leaks nothing", async () => {

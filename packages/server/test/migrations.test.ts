@@ -1,11 +1,17 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { DatabaseSync } from "node:sqlite";
 import { describe as suite, test } from "node:test";
-import type { Kysely } from "kysely";
+import { Kysely, PostgresDialect } from "kysely";
+import { Migrator } from "kysely/migration";
+import pg from "pg";
 import { openDatabase } from "../src/storage/database.ts";
 import { migrationProvider } from "../src/storage/migrations/index.ts";
+import { migrationDialect } from "../src/storage/node-sqlite-adapter.ts";
+import type { TestDatabase } from "./helpers/test-database.ts";
 import { backends, createTestDatabase } from "./helpers/test-database.ts";
 
 const shipped = Object.keys(await migrationProvider.getMigrations()).sort();
@@ -38,6 +44,41 @@ const broken = {
 };
 const fixed = { up: createHalfDone };
 
+/** A database migrated up to and including `last`, as an older release left it. */
+async function databaseAt(fresh: TestDatabase, last: string): Promise<AnyDb> {
+  const db: AnyDb =
+    fresh.databaseUrl === undefined
+      ? new Kysely({ dialect: migrationDialect(new DatabaseSync(join(fresh.dataDir, "tessera.sqlite"))) })
+      : new Kysely({
+          dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: fresh.databaseUrl }) }),
+        });
+  const all = await migrationProvider.getMigrations();
+  const provider = {
+    getMigrations: async () => Object.fromEntries(Object.entries(all).filter(([name]) => name <= last)),
+  };
+  const { error } = await new Migrator({ db, provider }).migrateToLatest();
+  assert.equal(error, undefined);
+  return db;
+}
+
+/** A tenant row with the columns tenants had at 007 (before activation_codes). */
+const tenantAt007 = (id: string) => ({
+  id,
+  name: id,
+  disabled: 0,
+  expires_at: null,
+  allowed_ip_ranges: "[]",
+  allowed_email_domains: "[]",
+  password_max_failures: 5,
+  lockout_base_seconds: 60,
+  password_max_age_days: null,
+  otp_max_failures: 5,
+  otp_lockout_seconds: 300,
+  created_at: 1,
+  updated_at: 1,
+  max_consecutive_failures: 100,
+});
+
 for (const backend of backends) {
   suite(`migrations (${backend})`, () => {
     test("a migration failing halfway leaves the database at the previous version; a fixed one then applies", async () => {
@@ -60,6 +101,30 @@ for (const backend of backends) {
       assert.deepEqual(await migrationNames(repaired.db), [...shipped, "900-half"]);
       assert.equal(await tableExists(repaired.db, "half_done"), true);
       await repaired.close();
+      await fresh.drop();
+    });
+
+    test("an upgrade keeps existing tenants on two activation codes; a tenant created afterwards gets one", async () => {
+      const fresh = await createTestDatabase(backend);
+      const old = await databaseAt(fresh, "007-idempotency-claims");
+      await old.insertInto("tenants").values(tenantAt007("before-upgrade")).execute();
+      await old.destroy();
+      const upgraded = await openDatabase({ dataDir: fresh.dataDir, databaseUrl: fresh.databaseUrl });
+      // Inserted without the column, as by code that predates it: the column's default applies.
+      await (upgraded.db as AnyDb).insertInto("tenants").values(tenantAt007("after-upgrade")).execute();
+      const codes = await upgraded.db
+        .selectFrom("tenants")
+        .select(["name", "activation_codes"])
+        .orderBy("name")
+        .execute();
+      assert.deepEqual(
+        codes.map((t) => [t.name, Number(t.activation_codes)]),
+        [
+          ["after-upgrade", 1],
+          ["before-upgrade", 2],
+        ],
+      );
+      await upgraded.close();
       await fresh.drop();
     });
 

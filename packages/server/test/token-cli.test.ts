@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { decodeBase32 } from "../src/authenticators/oath/base32.ts";
-import { oathtoolTotp } from "./helpers/oathtool.ts";
+import { oathtoolHotp, oathtoolTotp } from "./helpers/oathtool.ts";
 import { runCli } from "./helpers/run-cli.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
@@ -91,7 +91,13 @@ for (const backend of backends) {
         ["token", "activate", "--tenant", "phone-co", serial, code, "--json"],
         "cli: token activate replayed",
       );
-      assert.equal(JSON.parse(again.stdout).errorCode, ApiReturnCode.OTPAlreadyUsed, "the code is spent");
+      assert.equal(again.status, 1);
+      assert.equal(
+        JSON.parse(again.stdout).errorCode,
+        ApiReturnCode.DeviceAlreadyProvisioned,
+        "an active token takes no activation code",
+      );
+      assert.match(JSON.parse(again.stdout).errorMessage, new RegExp(`/v1/authenticators/${serial}/resync`));
 
       const shown = await cli(["token", "show", "--tenant", "phone-co", serial, "--json"], "cli: token show");
       const token = JSON.parse(shown.stdout).authenticator as Token;
@@ -114,6 +120,34 @@ for (const backend of backends) {
         assert.equal(refused.status, 1);
         assert.equal(JSON.parse(refused.stdout).errorCode, ApiReturnCode.DeviceNotFound);
       }
+    });
+
+    test("token activate refuses a disabled user's new token as validation would, and takes the code once enabled", async () => {
+      const apiKey = await newTenant("held-co");
+      await s.api("POST", "/v1/users", { apiKey, body: { username: "dora" }, scenario: "cli: setup" });
+      const created = await cli(
+        ["token", "create", "--tenant", "held-co", "--type", "hotp", "--username", "dora", "--json"],
+        "cli: token create",
+      );
+      const { serial, provisioningUri } = JSON.parse(created.stdout) as {
+        serial: string;
+        provisioningUri: string;
+      };
+      const secret = new URL(provisioningUri).searchParams.get("secret") ?? "";
+      const code = oathtoolHotp((decodeBase32(secret) ?? Buffer.alloc(0)).toString("hex"), 0);
+      await s.api("PATCH", "/v1/users/dora", { apiKey, body: { disabled: true }, scenario: "cli: setup" });
+      const activate = () =>
+        cli(
+          ["token", "activate", "--tenant", "held-co", serial, code, "--json"],
+          "cli: token activate for a disabled user",
+        );
+      const refused = await activate();
+      assert.equal(refused.status, 1);
+      assert.equal(JSON.parse(refused.stdout).errorCode, ApiReturnCode.PartnerUserLoginDisabled);
+      await s.api("PATCH", "/v1/users/dora", { apiKey, body: { disabled: false }, scenario: "cli: setup" });
+      const done = await activate();
+      assert.equal(done.status, 0, done.stdout);
+      assert.equal((JSON.parse(done.stdout).authenticator as Token).activated, true);
     });
 
     test("token create draws the QR code only on a terminal", async () => {

@@ -3,7 +3,7 @@ import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { decodeBase32 } from "../src/authenticators/oath/base32.ts";
 import { type ApiResponse, apiRequest } from "./helpers/api-client.ts";
-import { assertBurstHeld } from "./helpers/burst.ts";
+import { assertActivationBurstHeld } from "./helpers/burst.ts";
 import { oathtoolHotp, oathtoolTotp } from "./helpers/oathtool.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
@@ -90,7 +90,11 @@ for (const backend of backends) {
         { otp: oathtoolHotp(hex, 7) },
         "tokens: activate replayed",
       );
-      assert.equal(again.body.errorCode, ApiReturnCode.OTPAlreadyUsed);
+      assert.equal(
+        again.body.errorCode,
+        ApiReturnCode.DeviceAlreadyProvisioned,
+        "active: no second activation",
+      );
     });
 
     test("activationCodes 2 asks for two consecutive codes; the wrong shape is a 400 naming the field", async () => {
@@ -249,6 +253,173 @@ for (const backend of backends) {
       assert.equal(locked.body.errorCode, ApiReturnCode.MaximumFailedOTPRequestsExceeded);
     });
 
+    test("activating a token that is already active is refused without checking any code, naming resync", async () => {
+      const { apiKey } = await s.tenant();
+      await user(apiKey, "alice");
+      const { serial, hex } = await generated(apiKey, { type: "totp", username: "alice" });
+      const first = await activate(
+        apiKey,
+        serial,
+        { otp: oathtoolTotp(hex, s.clock.now()) },
+        "tokens: setup",
+      );
+      assert.equal(first.body.errorCode, 0, JSON.stringify(first.body));
+      s.clock.advance(2 * STEP);
+      const next = oathtoolTotp(hex, s.clock.now());
+      // More wrong codes than the lock allows, then the right one: none of them is evaluated.
+      for (const code of ["000000", "111111", "222222", "333333", "444444", "555555", next]) {
+        const again = await activate(apiKey, serial, { otp: code }, "tokens: activate an active token");
+        assert.equal(again.status, 409, JSON.stringify(again.body));
+        assert.equal(again.body.errorCode, ApiReturnCode.DeviceAlreadyProvisioned);
+        assert.ok(
+          String(again.body.errorMessage).includes(`POST /v1/authenticators/${serial}/resync`),
+          String(again.body.errorMessage),
+        );
+      }
+      const shown = await s.api("GET", `/v1/authenticators/${serial}`, { apiKey, scenario: "tokens: setup" });
+      assert.deepEqual(
+        [(shown.body.authenticator as { lockedUntil: unknown }).lockedUntil],
+        [null],
+        "no attempt was counted",
+      );
+      const valid = await otp(
+        apiKey,
+        { username: "alice", otp: next },
+        "tokens: code after refused activation",
+      );
+      assert.equal(valid.body.errorCode, 0, "the code was not spent by the refused activation");
+    });
+
+    test("activation is no second way in: a disabled or used-up holder's active token and a pool token are refused", async () => {
+      const { apiKey } = await s.tenant();
+      const imported = async (body: Record<string, unknown>) => {
+        const r = await s.api("POST", "/v1/authenticators", {
+          apiKey,
+          body: { type: "hotp", secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", ...body },
+          scenario: "tokens: setup",
+        });
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+        return (r.body.authenticator as Token).serial;
+      };
+      const hex = Buffer.from("12345678901234567890").toString("hex");
+      // The reviewer's repro: validation refuses the disabled holder, activation must not accept.
+      await user(apiKey, "alice");
+      const alices = await imported({ username: "alice" });
+      await s.api("PATCH", "/v1/users/alice", {
+        apiKey,
+        body: { disabled: true },
+        scenario: "tokens: setup",
+      });
+      const refused = await otp(
+        apiKey,
+        { username: "alice", otp: oathtoolHotp(hex, 0) },
+        "tokens: disabled holder",
+      );
+      assert.equal(refused.body.errorCode, ApiReturnCode.PartnerUserLoginDisabled);
+      const viaActivate = await activate(
+        apiKey,
+        alices,
+        { otp: oathtoolHotp(hex, 1) },
+        "tokens: activate disabled holder's active token",
+      );
+      assert.equal(viaActivate.body.errorCode, ApiReturnCode.DeviceAlreadyProvisioned);
+
+      await user(apiKey, "max");
+      const once = await imported({ username: "max", maxUses: 1 });
+      assert.equal(
+        (await otp(apiKey, { username: "max", otp: oathtoolHotp(hex, 0) }, "tokens: setup")).body.errorCode,
+        0,
+      );
+      const usedUp = await otp(apiKey, { username: "max", otp: oathtoolHotp(hex, 1) }, "tokens: used up");
+      assert.equal(usedUp.body.errorCode, ApiReturnCode.MaximumCardUsesExceeded);
+      const usedUpActivate = await activate(
+        apiKey,
+        once,
+        { otp: oathtoolHotp(hex, 2) },
+        "tokens: activate used-up token",
+      );
+      assert.equal(usedUpActivate.body.errorCode, ApiReturnCode.DeviceAlreadyProvisioned);
+
+      // Resynchronising is refused for them as well, before any code is looked at.
+      for (const [serial, code] of [
+        [alices, ApiReturnCode.PartnerUserLoginDisabled],
+        [once, ApiReturnCode.MaximumCardUsesExceeded],
+      ] as const) {
+        const resync = await s.api("POST", `/v1/authenticators/${serial}/resync`, {
+          apiKey,
+          body: { otp1: oathtoolHotp(hex, 3), otp2: oathtoolHotp(hex, 4) },
+          scenario: "tokens: resync refused as validation refuses",
+        });
+        assert.equal(resync.body.errorCode, code);
+      }
+
+      const pool = await imported({});
+      const poolActivate = await activate(
+        apiKey,
+        pool,
+        { otp: oathtoolHotp(hex, 0) },
+        "tokens: activate pool token",
+      );
+      assert.equal(poolActivate.body.errorCode, ApiReturnCode.DeviceAlreadyProvisioned);
+    });
+
+    test("a new token of a disabled or expired user does not activate, as validation would refuse it", async () => {
+      const { apiKey } = await s.tenant();
+      await user(apiKey, "dora");
+      const dora = await generated(apiKey, { type: "hotp", username: "dora" });
+      await s.api("PATCH", "/v1/users/dora", { apiKey, body: { disabled: true }, scenario: "tokens: setup" });
+      const disabled = await activate(
+        apiKey,
+        dora.serial,
+        { otp: oathtoolHotp(dora.hex, 0) },
+        "tokens: activate for a disabled user",
+      );
+      assert.equal(disabled.status, 403, JSON.stringify(disabled.body));
+      assert.equal(disabled.body.errorCode, ApiReturnCode.PartnerUserLoginDisabled);
+      const wrong = await activate(
+        apiKey,
+        dora.serial,
+        { otp: "000000" },
+        "tokens: activate for a disabled user",
+      );
+      assert.equal(
+        wrong.body.errorCode,
+        ApiReturnCode.PartnerUserLoginDisabled,
+        "right and wrong answer alike",
+      );
+
+      const expiresAt = new Date(s.clock.now() + STEP).toISOString();
+      const ed = await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username: "ed", expiresAt },
+        scenario: "tokens: setup",
+      });
+      assert.equal(ed.status, 201, JSON.stringify(ed.body));
+      const eds = await generated(apiKey, { type: "hotp", username: "ed" });
+      s.clock.advance(2 * STEP);
+      const expired = await activate(
+        apiKey,
+        eds.serial,
+        { otp: oathtoolHotp(eds.hex, 0) },
+        "tokens: activate for an expired user",
+      );
+      assert.equal(expired.body.errorCode, ApiReturnCode.AccountExpired);
+      const resync = await s.api("POST", `/v1/authenticators/${eds.serial}/resync`, {
+        apiKey,
+        body: { otp1: oathtoolHotp(eds.hex, 0), otp2: oathtoolHotp(eds.hex, 1) },
+        scenario: "tokens: resync for an expired user",
+      });
+      assert.equal(resync.body.errorCode, ApiReturnCode.AccountExpired);
+
+      await s.api("PATCH", "/v1/users/dora", {
+        apiKey,
+        body: { disabled: false },
+        scenario: "tokens: setup",
+      });
+      const done = await activate(apiKey, dora.serial, { otp: oathtoolHotp(dora.hex, 0) }, "tokens: setup");
+      assert.equal(done.body.errorCode, 0, "the refused code was neither spent nor counted");
+    });
+
     test("twenty concurrent one-code activations (one right) evaluate at most the limit", async () => {
       const { apiKey } = await s.tenant(undefined, { otpMaxFailures: 3 });
       const { serial, hex } = await generated(apiKey, { type: "hotp" });
@@ -264,11 +435,14 @@ for (const backend of backends) {
           ),
         ),
       );
-      assertBurstHeld(
+      assertActivationBurstHeld(
         results,
         rightIndex,
-        ApiReturnCode.OTPInvalid,
-        ApiReturnCode.MaximumFailedOTPRequestsExceeded,
+        {
+          wrong: ApiReturnCode.OTPInvalid,
+          locked: ApiReturnCode.MaximumFailedOTPRequestsExceeded,
+          alreadyActive: ApiReturnCode.DeviceAlreadyProvisioned,
+        },
         3,
       );
       const after = await activate(
@@ -277,12 +451,20 @@ for (const backend of backends) {
         { otp: oathtoolHotp(hex, 1) },
         "tokens: activate after burst",
       );
-      if (results[rightIndex]?.body.errorCode !== 0)
-        assert.equal(after.body.errorCode, ApiReturnCode.MaximumFailedOTPRequestsExceeded, "the lock holds");
+      assert.equal(
+        after.body.errorCode,
+        results[rightIndex]?.body.errorCode === 0
+          ? ApiReturnCode.DeviceAlreadyProvisioned
+          : ApiReturnCode.MaximumFailedOTPRequestsExceeded,
+        "activated once, or the lock holds",
+      );
     });
 
     test("one right code sent ten times at once activates once", async () => {
-      const { apiKey } = await s.tenant();
+      // A limit as large as the burst: no reservation can be refused by a lock the burst itself
+      // took, so every answer but the one success is the replay refusal (the request read the
+      // token before it was activated) or the already-active one (it read it afterwards).
+      const { apiKey } = await s.tenant(undefined, { otpMaxFailures: 10 });
       const { serial, hex } = await generated(apiKey, { type: "hotp" });
       const results = await Promise.all(
         Array.from({ length: 10 }, () =>
@@ -291,10 +473,7 @@ for (const backend of backends) {
       );
       const codes = results.map((r) => r.body.errorCode);
       assert.equal(codes.filter((c) => c === 0).length, 1, JSON.stringify(codes));
-      const refused: number[] = [
-        ApiReturnCode.OTPAlreadyUsed,
-        ApiReturnCode.MaximumFailedOTPRequestsExceeded,
-      ];
+      const refused: number[] = [ApiReturnCode.OTPAlreadyUsed, ApiReturnCode.DeviceAlreadyProvisioned];
       assert.ok(
         codes.every((c) => c === 0 || refused.includes(c as number)),
         JSON.stringify(codes),

@@ -549,7 +549,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     NEVER,
     false,
     m.conflict,
-    "The provisioning link was already used; request a new one to reprovision.",
+    "The provisioning link was already used; request a new one to reprovision. Also: the token is already activated, so activating it again is refused without checking a code (resynchronise a drifted token instead).",
   ),
   SyncUserFailed: d(
     "sync",

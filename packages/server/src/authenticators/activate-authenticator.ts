@@ -5,7 +5,7 @@ import type { Tenant } from "../tenants/tenant-store.ts";
 import { openSecret } from "./authenticator-secret.ts";
 import { type AuthenticatorRow, activateAt, otpAttemptPolicy } from "./authenticator-store.ts";
 import { authenticatorType } from "./registry.ts";
-import { lockedError, stateOf } from "./validate-otp.ts";
+import { candidatesFor, lockedError, stateOf } from "./validate-otp.ts";
 
 export type CodeFields = { otp?: string; otp1?: string; otp2?: string };
 
@@ -38,18 +38,28 @@ export function codesOf(
 
 /**
  * Activates (one code or two, as the tenant asks) or resynchronises (always two) a token, for the
- * API and the CLI alike. The codes are a guess like any code: an attempt is reserved first (the
- * lock refuses right and wrong codes alike, and a burst has at most the limit evaluated). One code
- * is looked for in the validation window, exactly as POST /v1/auth/otp would, so activation is no
- * wider a target than validation; two codes are looked for in the wide resynchronisation window.
- * Acceptance moves the position with a compare-and-set, so the code(s) that activated cannot be
- * used again, here or for validation.
+ * API and the CLI alike. Activation is for a token that is not active yet: an active one is
+ * refused before any code is looked at, because activating it again would be a second way to
+ * have a code accepted, past the checks validation makes (uses left, the holder's state); a
+ * drifted token is resynchronised instead. Both actions ask of the token and its holder what
+ * validation asks (enabled, uses left, a holder who may sign in), so neither ever tells whether a
+ * code is right for a user validation would refuse. An unassigned new token may be activated: it
+ * answers for nobody yet (its secret was shown, so it never joins the pool of unassigned hardware
+ * tokens), and an operator sets a token up before handing it out.
+ *
+ * The codes are a guess like any code: an attempt is reserved first (the lock refuses right and
+ * wrong codes alike, and a burst has at most the limit evaluated). One code is looked for in the
+ * validation window, exactly as POST /v1/auth/otp would, so activation is no wider a target than
+ * validation; two codes are looked for in the wide resynchronisation window. Acceptance moves the
+ * position with a compare-and-set, so the code(s) that activated cannot be used again, here or for
+ * validation.
  */
 export async function activateAuthenticator(
   ctx: ServerContext,
   tenant: Tenant,
   row: AuthenticatorRow,
   codes: readonly { field: string; otp: string }[],
+  action: "activate" | "resync",
 ): Promise<AuthenticatorRow> {
   for (const { field, otp } of codes) {
     if (!/^\d+$/.test(otp) || otp.length !== row.digits) {
@@ -59,8 +69,12 @@ export async function activateAuthenticator(
       });
     }
   }
-  if (row.enabled !== 1)
-    throw new TesseraError(ApiReturnCode.DeviceDiabled, { message: `token ${row.serial} is disabled` });
+  if (action === "activate" && row.activated === 1) {
+    throw new TesseraError(ApiReturnCode.DeviceAlreadyProvisioned, {
+      message: `token ${row.serial} is already activated, so no code was checked; a token whose codes are refused as drifted (TimeDriftInvalid) is resynchronised with two consecutive codes: POST /v1/authenticators/${row.serial}/resync {"otp1", "otp2"}`,
+    });
+  }
+  await refuseUnusable(ctx, row);
   const { db } = ctx.database;
   const now = ctx.clock.now();
   const attempt = await reserveAttempt(db, "token", row.id, otpAttemptPolicy(tenant), now);
@@ -103,4 +117,16 @@ export async function activateAuthenticator(
     });
   }
   return updated;
+}
+
+/** What validation refuses before it looks at a code (validate-otp.ts), asked here in the same order. */
+async function refuseUnusable(ctx: ServerContext, row: AuthenticatorRow): Promise<void> {
+  if (row.enabled !== 1)
+    throw new TesseraError(ApiReturnCode.DeviceDiabled, { message: `token ${row.serial} is disabled` });
+  if (row.max_uses !== null && row.uses >= row.max_uses)
+    throw new TesseraError(ApiReturnCode.MaximumCardUsesExceeded, {
+      message: `token ${row.serial} has no uses left`,
+    });
+  // The holder must be able to sign in, checked exactly as for a code sent with the serial alone.
+  if (row.user_id !== null) await candidatesFor(ctx, undefined, row);
 }

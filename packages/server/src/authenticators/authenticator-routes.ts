@@ -334,7 +334,7 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
         // Resynchronising always takes two codes: it searches a far wider window than validation.
         const count = action === "resync" ? 2 : request.tenant.activationCodes;
         const codes = codesOf(request.body, count);
-        const updated = await activateAuthenticator(request.server.ctx, request.tenant, row, codes);
+        const updated = await activateAuthenticator(request.server.ctx, request.tenant, row, codes, action);
         return success({
           authenticator: authenticatorView(updated, await usernameOf(request, row.user_id)),
         });

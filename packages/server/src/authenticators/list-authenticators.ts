@@ -34,6 +34,21 @@ export function listAuthenticators(
   filter: TokenFilter,
   page: { limit: number; after?: string | undefined },
 ): Promise<ListedToken[]> {
+  return authenticatorListQuery(db, tenantId, filter, page).execute();
+}
+
+/**
+ * The query of listAuthenticators, unexecuted (a test reads its plan). Migration 010's indexes,
+ * (tenant_id, serial) and (tenant_id, user_id, serial), make each page a range scan within the
+ * tenant (and the user, or the unassigned tokens) in serial order: no other tenant's rows are
+ * walked and nothing is sorted.
+ */
+export function authenticatorListQuery(
+  db: Kysely<Schema>,
+  tenantId: string,
+  filter: TokenFilter,
+  page: { limit: number; after?: string | undefined },
+) {
   let q = db
     .selectFrom("authenticators")
     .leftJoin("users", "users.id", "authenticators.user_id")
@@ -47,7 +62,7 @@ export function listAuthenticators(
   if (filter.assigned !== undefined)
     q = q.where("authenticators.user_id", filter.assigned ? "is not" : "is", null);
   if (page.after !== undefined) q = q.where("authenticators.serial", ">", page.after);
-  return q.orderBy("authenticators.serial").limit(page.limit).execute();
+  return q.orderBy("authenticators.serial").limit(page.limit);
 }
 
 /** A page of rows and where the next starts, for the API and the CLI alike. */

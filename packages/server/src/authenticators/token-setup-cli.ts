@@ -93,7 +93,7 @@ export function addTokenSetupCommands(token: Command): void {
                     { field: "code", otp: code },
                     { field: "code2", otp: code2 },
                   ];
-            updated = await activateAuthenticator(ctx, tenant, row, codes);
+            updated = await activateAuthenticator(ctx, tenant, row, codes, "activate");
           } catch (error) {
             if (TesseraError.is(error)) await audit(error.code);
             throw error;

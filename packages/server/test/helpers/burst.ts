@@ -36,3 +36,21 @@ export function assertBurstHeld(
     assert.equal(right.body.errorMessage, wrongLocked.body.errorMessage);
   }
 }
+
+/**
+ * assertBurstHeld for a burst of activations of one new token: once the right code activated it,
+ * later requests are refused as already active (`alreadyActive`) before any code is looked at, so
+ * they are neither evaluated nor locked out. Such refusals may only follow an accepted right code.
+ */
+export function assertActivationBurstHeld(
+  results: readonly ApiResponse[],
+  rightIndex: number,
+  codes: { wrong: number; locked: number; alreadyActive: number },
+  limit: number,
+): void {
+  const right = results[rightIndex] as ApiResponse;
+  const rest = results.filter((r) => r === right || r.body.errorCode !== codes.alreadyActive);
+  if (rest.length < results.length)
+    assert.equal(right.body.errorCode, 0, "refused as already active only after the right code activated it");
+  assertBurstHeld(rest, rest.indexOf(right), codes.wrong, codes.locked, limit);
+}

@@ -1,10 +1,14 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Migration } from "kysely/migration";
 
 /**
- * How many codes a tenant's new tokens are activated with: 1 (the default: a person with a phone
- * types the code the app shows) or 2 consecutive codes (the stricter check some tenants keep).
- * Existing tenants get the default as well: one valid code already proves the seed reached the device.
+ * How many codes a tenant's tokens are activated with: 1 (a person with a phone types the code
+ * the app shows) or 2 consecutive codes (the stricter check). New tenants get 1. Tenants that
+ * exist when this runs keep 2, the only behaviour they knew: their integrations send
+ * `{otp1, otp2}`, and an upgrade must change nobody's behaviour.
+ *
+ * This migration was edited after it first reached main (it then moved every tenant to 1): it had
+ * never been released, so no installation outside development ran the earlier version.
  */
 export const activationCodes: Migration = {
   async up(db: Kysely<unknown>) {
@@ -12,5 +16,7 @@ export const activationCodes: Migration = {
       .alterTable("tenants")
       .addColumn("activation_codes", "integer", (c) => c.notNull().defaultTo(1))
       .execute();
+    // Every row here existed before the column did; the migration runs in one transaction.
+    await sql`UPDATE tenants SET activation_codes = 2`.execute(db);
   },
 };

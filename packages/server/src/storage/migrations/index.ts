@@ -8,6 +8,7 @@ import { tokenPool } from "./006-token-pool.ts";
 import { idempotencyClaims } from "./007-idempotency-claims.ts";
 import { activationCodes } from "./008-activation-codes.ts";
 import { pagingIndexes } from "./009-paging-indexes.ts";
+import { authenticatorsByTenant } from "./010-authenticators-by-tenant.ts";
 
 /** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   "007-idempotency-claims": idempotencyClaims,
   "008-activation-codes": activationCodes,
   "009-paging-indexes": pagingIndexes,
+  "010-authenticators-by-tenant": authenticatorsByTenant,
 };
 
 export const migrationProvider: MigrationProvider = {
