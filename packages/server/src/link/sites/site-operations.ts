@@ -1,4 +1,10 @@
 import type { DomainOperations } from "../../openapi/operation-docs.ts";
+import { type Site, sites } from "./site-catalogue.ts";
+import { siteSchema } from "./site-routes.ts";
+
+/** A site as the route serialises it (the schema's properties only), so the example cannot drift. */
+const shown = (site: Site) =>
+  Object.fromEntries(Object.keys(siteSchema.properties).map((key) => [key, site[key as keyof Site]]));
 
 /** Documentation of link/sites/site-routes.ts. */
 export const siteOperations: DomainOperations = {
@@ -10,35 +16,7 @@ export const siteOperations: DomainOperations = {
         "Lists the sites this server offers, each with the fields its login form needs (the Sandbox Bank's sites only where it runs). Reads only; safe to repeat.",
       errors: [],
       response: {
-        sites: [
-          {
-            id: "sandbox-bank",
-            name: "Sandbox Bank",
-            organisation: "Sandbox Bank",
-            kind: "personal-banking",
-            connector: "sandbox-bank",
-            fields: [
-              {
-                name: "username",
-                type: "text",
-                label: "Username",
-                required: true,
-                username: true,
-                token: false,
-                maxLength: 200,
-              },
-              {
-                name: "password",
-                type: "password",
-                label: "Password",
-                required: true,
-                username: false,
-                token: false,
-                maxLength: 200,
-              },
-            ],
-          },
-        ],
+        sites: [shown(sites[0] as Site)],
         nextCursor: null,
       },
     },
