@@ -30,7 +30,9 @@ import { authenticatorType } from "./registry.ts";
  * locked); then the window search. Acceptance is a compare-and-set of the token's position, so a
  * code is accepted once even when many requests race; a failed counter write refuses the code.
  * Wrong codes stay counted; a code that is right for some token is no guess, so the other
- * tokens' reservations are refunded.
+ * tokens' reservations are refunded. That includes a token of the user still waiting for
+ * activation: when no usable token accepts the code, those are searched under the same limiter,
+ * and a code of one of them is the not-activated refusal naming it, with nothing left counted.
  */
 export async function validateOtp(
   ctx: ServerContext,
