@@ -133,7 +133,7 @@ export function lockedError(row: AuthenticatorRow, lockedUntil: number | null): 
 
 const awaitsActivation = (row: AuthenticatorRow) => row.enabled === 1 && row.activated !== 1;
 
-/** The lock a token is under now, or null; `known` holds locks a reservation just saw. */
+/** Locks that reservations just saw, by token id (null: not locked); newer than the rows read. */
 type LockView = ReadonlyMap<string, number | null>;
 
 /**
