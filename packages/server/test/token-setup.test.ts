@@ -206,6 +206,7 @@ for (const backend of backends) {
       }
       const wrong = await refusal("000000");
       assert.ok(wrong.includes(a.serial) && wrong.includes(b.serial), `a wrong code names all: ${wrong}`);
+      assert.equal(wrong.match(/activate (it|the one)/g)?.length, 1, `the remedy is said once: ${wrong}`);
       // Naming the token spent nothing and activated nothing: the same code still activates it.
       const code = oathtoolTotp(b.hex, s.clock.now());
       await refusal(code);
@@ -244,6 +245,13 @@ for (const backend of backends) {
       );
       const message = String(right.body.errorMessage);
       assert.ok(message.includes(a.serial) && message.includes(b.serial), message);
+      for (const row of rows)
+        assert.ok(
+          message.includes(
+            `token ${row.serial} is locked after too many attempts until ${new Date(row.locked_until ?? 0).toISOString()}`,
+          ),
+          message,
+        );
       const locked = await activate(
         apiKey,
         b.serial,
@@ -251,6 +259,153 @@ for (const backend of backends) {
         "tokens: activate locked",
       );
       assert.equal(locked.body.errorCode, ApiReturnCode.MaximumFailedOTPRequestsExceeded);
+    });
+
+    const tokenRow = async (serial: string) => ({
+      ...(await s.server.ctx.database.db
+        .selectFrom("authenticators")
+        .select(["failures", "consecutive_failures", "lock_count", "locked_until"])
+        .where("serial", "=", serial)
+        .executeTakeFirstOrThrow()),
+    });
+
+    test("with one token waiting, validation codes count nothing (the answer cannot differ), so activation still works", async () => {
+      const { apiKey } = await s.tenant();
+      await user(apiKey, "ona");
+      const { serial, hex } = await generated(apiKey, { type: "totp", username: "ona" });
+      // More codes than the lock allows (default 5), wrong and right: the same answer, nothing counted.
+      const codes = [
+        "000000",
+        "111111",
+        "222222",
+        "333333",
+        "444444",
+        "555555",
+        oathtoolTotp(hex, s.clock.now()),
+      ];
+      for (const code of codes) {
+        const r = await otp(apiKey, { username: "ona", otp: code }, "tokens: not activated");
+        assert.equal(r.status, 409, JSON.stringify(r.body));
+        assert.ok(String(r.body.errorMessage).includes(`token ${serial} is not activated yet`));
+      }
+      assert.deepEqual(await tokenRow(serial), {
+        failures: 0,
+        consecutive_failures: 0,
+        lock_count: 0,
+        locked_until: null,
+      });
+      const done = await activate(apiKey, serial, { otp: oathtoolTotp(hex, s.clock.now()) }, "tokens: setup");
+      assert.equal(done.status, 200, JSON.stringify(done.body));
+    });
+
+    test("the not-activated refusal of a locked token says it is locked and until when", async () => {
+      const { apiKey } = await s.tenant();
+      await user(apiKey, "ola");
+      const { serial } = await generated(apiKey, { type: "totp", username: "ola" });
+      for (const code of ["000000", "111111", "222222", "333333", "444444"])
+        await activate(apiKey, serial, { otp: code }, "tokens: setup");
+      const { locked_until } = await tokenRow(serial);
+      assert.ok(locked_until !== null && locked_until > s.clock.now(), "five wrong activation codes lock it");
+      const r = await otp(apiKey, { username: "ola", otp: "999999" }, "tokens: not activated locked");
+      assert.equal(r.status, 409);
+      const message = String(r.body.errorMessage);
+      assert.ok(message.includes(`token ${serial} is not activated yet`), message);
+      assert.ok(
+        message.includes(
+          `token ${serial} is locked after too many attempts until ${new Date(locked_until).toISOString()}`,
+        ),
+        message,
+      );
+      s.clock.advance(locked_until - s.clock.now() + 1);
+      const later = await otp(apiKey, { username: "ola", otp: "999999" }, "tokens: not activated");
+      assert.ok(
+        !String(later.body.errorMessage).includes("locked"),
+        `an ended lock is not mentioned: ${later.body.errorMessage}`,
+      );
+    });
+
+    /** A user with an active token A and a token B waiting for activation. */
+    const activeAndWaiting = async (apiKey: string, username: string) => {
+      await user(apiKey, username);
+      const a = await generated(apiKey, { type: "totp", username });
+      const done = await activate(
+        apiKey,
+        a.serial,
+        { otp: oathtoolTotp(a.hex, s.clock.now()) },
+        "tokens: setup",
+      );
+      assert.equal(done.status, 200, JSON.stringify(done.body));
+      s.clock.advance(2 * STEP);
+      const b = await generated(apiKey, { type: "totp", username });
+      return { a, b };
+    };
+
+    test("a code of a waiting token B, sent while token A is active, names B and costs A nothing", async () => {
+      const { apiKey } = await s.tenant();
+      const { a, b } = await activeAndWaiting(apiKey, "oto");
+      // More times than A's lock allows: each is a code of another token of the user, no guess on A.
+      for (let i = 0; i < 6; i++) {
+        const r = await otp(
+          apiKey,
+          { username: "oto", otp: oathtoolTotp(b.hex, s.clock.now()) },
+          "tokens: code of a waiting token",
+        );
+        assert.equal(r.status, 409, JSON.stringify(r.body));
+        assert.equal(r.body.errorCode, ApiReturnCode.DeviceInvalid);
+        const message = String(r.body.errorMessage);
+        assert.ok(message.includes(`token ${b.serial} is not activated yet`), message);
+        assert.ok(!message.includes(a.serial), message);
+      }
+      for (const serial of [a.serial, b.serial])
+        assert.deepEqual(await tokenRow(serial), {
+          failures: 0,
+          consecutive_failures: 0,
+          lock_count: 0,
+          locked_until: null,
+        });
+      // A wrong code is a guess on both tokens, and is just invalid.
+      const wrong = await otp(apiKey, { username: "oto", otp: "000000" }, "tokens: wrong code, one waiting");
+      assert.equal(wrong.body.errorCode, ApiReturnCode.OTPInvalid);
+      assert.equal((await tokenRow(a.serial)).failures, 1);
+      assert.equal((await tokenRow(b.serial)).failures, 1);
+      const valid = await otp(
+        apiKey,
+        { username: "oto", otp: oathtoolTotp(a.hex, s.clock.now()) },
+        "tokens: setup",
+      );
+      assert.equal(valid.body.errorCode, 0, JSON.stringify(valid.body));
+      const done = await activate(
+        apiKey,
+        b.serial,
+        { otp: oathtoolTotp(b.hex, s.clock.now()) },
+        "tokens: setup",
+      );
+      assert.equal(done.status, 200, JSON.stringify(done.body));
+    });
+
+    test("a burst of codes against an active token and a waiting one evaluates each at most the limit times", async () => {
+      const { apiKey } = await s.tenant();
+      const { a, b } = await activeAndWaiting(apiKey, "ove");
+      const right = oathtoolTotp(b.hex, s.clock.now());
+      const codes = Array.from({ length: 30 }, (_, i) => (i === 20 ? right : String(100000 + i)));
+      const results = await Promise.all(
+        codes.map((code) => otp(apiKey, { username: "ove", otp: code }, "tokens: waiting burst")),
+      );
+      const evaluated = results.filter(
+        (r) => r.body.errorCode !== ApiReturnCode.MaximumFailedOTPRequestsExceeded,
+      );
+      for (const r of evaluated)
+        assert.ok(
+          ([ApiReturnCode.OTPInvalid, ApiReturnCode.DeviceInvalid] as number[]).includes(
+            r.body.errorCode as number,
+          ),
+          JSON.stringify(r.body),
+        );
+      // Five wrong codes lock A; the one right code for B is no guess and may free one more.
+      assert.ok(evaluated.length <= 6, `evaluated ${evaluated.length}`);
+      assert.ok(results.filter((r) => r.body.errorCode === ApiReturnCode.OTPInvalid).length <= 5);
+      for (const serial of [a.serial, b.serial]) assert.ok((await tokenRow(serial)).lock_count <= 1, serial);
+      assert.equal((await tokenRow(a.serial)).lock_count, 1, "A was locked by the wrong codes");
     });
 
     test("activating a token that is already active is refused without checking any code, naming resync", async () => {

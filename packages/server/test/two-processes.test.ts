@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode } from "@tessera/codes";
-import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
+import { decodeBase32, encodeBase32 } from "../src/authenticators/oath/base32.ts";
 import { apiRequest } from "./helpers/api-client.ts";
 import { oathtoolHotp } from "./helpers/oathtool.ts";
 import { type ProcessPair, startProcessPair } from "./helpers/process-pair.ts";
@@ -199,6 +199,70 @@ suite("two server processes on one PostgreSQL", () => {
         "two processes: right code while locked",
       );
       assert.equal(right.body.errorCode, ApiReturnCode.MaximumFailedOTPRequestsExceeded);
+    }
+  });
+
+  test("a burst against an active token and a waiting one, over both processes, evaluates at most the limit", async () => {
+    await call(
+      a,
+      "PATCH",
+      "/v1/tenant",
+      { otpMaxFailures: 4, otpLockoutSeconds: 600 },
+      "two processes: settings",
+    );
+    await call(a, "POST", "/v1/users", { username: "rhea" }, "two processes: user");
+    const active = await call(
+      a,
+      "POST",
+      "/v1/authenticators",
+      { type: "hotp", username: "rhea", secret: encodeBase32(Buffer.from(secretHex, "hex")) },
+      "two processes: token",
+    );
+    assert.equal(active.status, 201);
+    const waiting = await call(
+      a,
+      "POST",
+      "/v1/authenticators",
+      { type: "hotp", username: "rhea" },
+      "two processes: token",
+    );
+    assert.equal(waiting.status, 201);
+    const waitingSerial = (waiting.body.authenticator as { serial: string }).serial;
+    const uri = new URL(String(waiting.body.provisioningUri));
+    const waitingHex = (decodeBase32(uri.searchParams.get("secret") ?? "") ?? Buffer.alloc(0)).toString(
+      "hex",
+    );
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        call(
+          i % 2 ? a : b,
+          "POST",
+          "/v1/auth/otp",
+          { username: "rhea", otp: String(200000 + i) },
+          "two processes: waiting burst",
+        ),
+      ),
+    );
+    const invalid = results.filter((r) => r.body.errorCode === ApiReturnCode.OTPInvalid).length;
+    assert.ok(invalid <= 4, `at most the limit evaluated: ${invalid}`);
+    assert.ok(
+      results.every((r) =>
+        ([ApiReturnCode.OTPInvalid, ApiReturnCode.MaximumFailedOTPRequestsExceeded] as number[]).includes(
+          r.body.errorCode as number,
+        ),
+      ),
+    );
+    // Once the limit is reached the waiting token's right code tells nothing, in either process.
+    for (const server of [a, b]) {
+      const right = await call(
+        server,
+        "POST",
+        "/v1/auth/otp",
+        { username: "rhea", otp: oathtoolHotp(waitingHex, 0) },
+        "two processes: waiting code while locked",
+      );
+      assert.equal(right.body.errorCode, ApiReturnCode.MaximumFailedOTPRequestsExceeded);
+      assert.ok(!String(right.body.errorMessage).includes(waitingSerial));
     }
   });
 

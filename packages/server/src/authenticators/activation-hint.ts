@@ -11,10 +11,10 @@ export const activationCodesInWords = (tenant: Tenant): string =>
   tenant.activationCodes === 1 ? "one code" : "two consecutive codes";
 
 /** How a token is activated, for refusals that name the remedy: the API call and the command. */
-export function activationHint(tenant: Tenant, serial: string): string {
+export function activationHint(tenant: Tenant, serial: string, which = "it"): string {
   const body = tenant.activationCodes === 1 ? `{"otp"}` : `{"otp1", "otp2"}`;
   return (
-    `activate it with ${activationCodesInWords(tenant)} from the authenticator app: ` +
+    `activate ${which} with ${activationCodesInWords(tenant)} from the authenticator app: ` +
     `POST /v1/authenticators/${serial}/activate ${body} or ${activationCommand(tenant, serial)}`
   );
 }

@@ -2,6 +2,7 @@ import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../app/server-context.ts";
 import {
   lockedAnswer,
+  PERMANENT_LOCK,
   type Reservation,
   refundAttempt,
   reserveAttempt,
@@ -29,7 +30,9 @@ import { authenticatorType } from "./registry.ts";
  * locked); then the window search. Acceptance is a compare-and-set of the token's position, so a
  * code is accepted once even when many requests race; a failed counter write refuses the code.
  * Wrong codes stay counted; a code that is right for some token is no guess, so the other
- * tokens' reservations are refunded.
+ * tokens' reservations are refunded. That includes a token of the user still waiting for
+ * activation: when no usable token accepts the code, those are searched under the same limiter,
+ * and a code of one of them is the not-activated refusal naming it, with nothing left counted.
  */
 export async function validateOtp(
   ctx: ServerContext,
@@ -103,6 +106,16 @@ export async function validateOtp(
     await refundAll();
     throw new TesseraError(ApiReturnCode.OTPAlreadyUsed, { message: "the code was already used" });
   }
+  // No usable token accepts the code: it may come from a token still waiting for activation. That
+  // search reserves attempts like any guess; a code it finds is no guess, so nothing stays counted.
+  const waiting = candidates.filter(awaitsActivation);
+  if (waiting.length > 0) {
+    const search = await searchWaiting(ctx, tenant, waiting, otp);
+    if (search.found !== undefined) {
+      await Promise.all([refundAll(), ...search.reserved.map((attempt) => refundAttempt(db, attempt))]);
+      throw notActivatedError(tenant, [search.found], now);
+    }
+  }
   const locking = reserved.find((r) => r.attempt.lockedUntil !== null);
   if (locking !== undefined) throw lockedError(locking.row, locking.attempt.lockedUntil);
   throw new TesseraError(ApiReturnCode.OTPInvalid, { message: "the code is not valid" });
@@ -120,13 +133,15 @@ export function lockedError(row: AuthenticatorRow, lockedUntil: number | null): 
 
 const awaitsActivation = (row: AuthenticatorRow) => row.enabled === 1 && row.activated !== 1;
 
+/** Locks that reservations just saw, by token id (null: not locked); newer than the rows read. */
+type LockView = ReadonlyMap<string, number | null>;
+
 /**
- * The refusal for a user whose tokens wait for activation: it names the token the code came from,
- * so the caller activates the right one; else all of them. Finding that token is a guess like any
- * other: an attempt is reserved on each token before its code is computed (a locked token is not
- * evaluated at all and named with the others, so the answer tells nothing once the limit is
- * reached), wrong codes stay counted, and a right code is no guess, so all reservations are then
- * refunded. Nothing is spent and nothing is activated: the position does not move.
+ * The refusal for a user whose tokens all wait for activation: it names the token the code came
+ * from, so the caller activates the right one; else all of them. With fewer than two waiting tokens
+ * that take codes of this length the answer is the same for right and wrong codes, so nothing is
+ * evaluated and nothing counted (counting would only lock a token that an `auth` key cannot
+ * activate). Otherwise finding the token is a guess like any other (see searchWaiting).
  */
 async function notActivatedAnswer(
   ctx: ServerContext,
@@ -134,42 +149,77 @@ async function notActivatedAnswer(
   waiting: readonly AuthenticatorRow[],
   otp: string,
 ): Promise<TesseraError> {
+  const now = ctx.clock.now();
+  if (waiting.filter((row) => row.digits === otp.length).length < 2)
+    return notActivatedError(tenant, waiting, now);
+  const search = await searchWaiting(ctx, tenant, waiting, otp);
+  if (search.found === undefined) return notActivatedError(tenant, waiting, now, search.locks);
+  await Promise.all(search.reserved.map((attempt) => refundAttempt(ctx.database.db, attempt)));
+  return notActivatedError(tenant, [search.found], now);
+}
+
+/**
+ * Looks for the waiting token a code came from. An attempt is reserved on each token before its
+ * code is computed (a locked token is not evaluated at all, so the answer tells nothing once the
+ * limit is reached); wrong codes stay counted, and the caller refunds the reservations when a token
+ * is found (a right code is no guess). Nothing is spent and nothing is activated: the position does
+ * not move.
+ */
+async function searchWaiting(
+  ctx: ServerContext,
+  tenant: Tenant,
+  waiting: readonly AuthenticatorRow[],
+  otp: string,
+): Promise<{ found: AuthenticatorRow | undefined; reserved: Reservation[]; locks: LockView }> {
   const { db } = ctx.database;
   const now = ctx.clock.now();
   const reserved: Reservation[] = [];
-  let found: AuthenticatorRow | undefined;
+  const locks = new Map<string, number | null>();
   for (const row of waiting) {
     if (otp.length !== row.digits) continue;
     const attempt = await reserveAttempt(db, "token", row.id, otpAttemptPolicy(tenant), now);
+    locks.set(row.id, attempt.lockedUntil);
     if (!attempt.granted) continue;
     reserved.push(attempt);
-    if (authenticatorType(row.type).match(openSecret(ctx, row), stateOf(row), otp, now).kind === "accept") {
-      found = row;
-      break;
-    }
+    if (authenticatorType(row.type).match(openSecret(ctx, row), stateOf(row), otp, now).kind === "accept")
+      return { found: row, reserved, locks };
   }
-  if (found !== undefined) {
-    await Promise.all(reserved.map((attempt) => refundAttempt(db, attempt)));
-    return notActivatedError(tenant, [found]);
-  }
-  return notActivatedError(tenant, waiting);
+  return { found: undefined, reserved, locks };
 }
 
-function notActivatedError(tenant: Tenant, rows: readonly AuthenticatorRow[]): TesseraError {
+function notActivatedError(
+  tenant: Tenant,
+  rows: readonly AuthenticatorRow[],
+  now: number,
+  known: LockView = new Map(),
+): TesseraError {
   // Name the remedy: a new token waits for its first code(s), and the caller is the one who can send them.
   const [only] = rows;
   const message =
     rows.length === 1 && only !== undefined
       ? `token ${only.serial} is not activated yet; ${activationHint(tenant, only.serial)}`
-      : `the user's tokens ${rows.map((r) => r.serial).join(", ")} are not activated yet; activate the one in the app: ${activationHint(tenant, "<serial>")}`;
-  return new TesseraError(ApiReturnCode.DeviceInvalid, { message });
+      : `the user's tokens ${rows.map((r) => r.serial).join(", ")} are not activated yet; ${activationHint(tenant, "<serial>", "the one set up in the app")}`;
+  // A locked token refuses activation too (423): say so, and until when, so the remedy named above
+  // is not tried in vain.
+  const notes = rows.flatMap((row) => {
+    const until = known.has(row.id) ? (known.get(row.id) ?? null) : row.locked_until;
+    return until !== null && until > now ? [lockNote(row, until)] : [];
+  });
+  return new TesseraError(ApiReturnCode.DeviceInvalid, { message: [message, ...notes].join("; ") });
+}
+
+function lockNote(row: AuthenticatorRow, lockedUntil: number): string {
+  const locked = `token ${row.serial} is locked after too many attempts`;
+  return lockedUntil >= PERMANENT_LOCK
+    ? `${locked} until an administrator clears it with POST /v1/authenticators/${row.serial}/enable`
+    : `${locked} until ${new Date(lockedUntil).toISOString()}`;
 }
 
 /** Why this token cannot take a code now, or undefined when it can. */
 function refusal(tenant: Tenant, row: AuthenticatorRow, otp: string, now: number): TesseraError | undefined {
   if (row.enabled !== 1)
     return new TesseraError(ApiReturnCode.DeviceDiabled, { message: `token ${row.serial} is disabled` });
-  if (row.activated !== 1) return notActivatedError(tenant, [row]);
+  if (row.activated !== 1) return notActivatedError(tenant, [row], now);
   if (row.locked_until !== null && row.locked_until > now) return lockedError(row, row.locked_until);
   if (row.max_uses !== null && row.uses >= row.max_uses)
     return new TesseraError(ApiReturnCode.MaximumCardUsesExceeded, {
