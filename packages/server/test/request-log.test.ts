@@ -180,6 +180,48 @@ test("a log reader that stops reading does not stall the API; every line is writ
   }
 });
 
+test("a log reader that reads slowly but steadily gets every line on a normal stop, however long it takes", async () => {
+  // The flush timeout is a stall timeout, not a deadline (attacker review: a 400 KB/s reader lost
+  // 1.1 MB and the "stopped" line, cut off 2 s into shutdown). The lines pile up while nobody reads,
+  // then a reader takes 4 KiB every 10 ms (at most 400 KB/s), so the ~1.5 MB left need well over
+  // the 2 s the old deadline allowed.
+  const server = await startWithStalledStdout();
+  try {
+    const count = 8000;
+    await requestMany(server.url, count);
+    const reader = spawn(
+      "python3",
+      [
+        "-c",
+        "import os, sys, time\nfd = os.open(sys.argv[1], os.O_RDONLY)\nwhile True:\n  chunk = os.read(fd, 4096)\n  if not chunk: break\n  sys.stdout.buffer.write(chunk)\n  time.sleep(0.01)\nsys.stdout.flush()",
+        server.fifo,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let text = "";
+    reader.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      text += chunk;
+    });
+    const readerDone = once(reader, "exit");
+    // The slow reader is the only one from now on: the test's own end would count as a reader
+    // that never reads and keep the FIFO from ending.
+    await until(() => text.length > 0, "the slow reader to start reading", 10_000);
+    closeSync(server.readEnd);
+    const stopping = Date.now();
+    server.child.kill("SIGTERM");
+    assert.deepEqual(await server.exited, [0, null]);
+    assert.deepEqual(await readerDone, [0, null]);
+    assert.ok(Date.now() - stopping > 2000, "the backlog should need more than the old 2 s deadline");
+    const lines = text.split("\n").filter(Boolean);
+    const seen = new Set(lines.map((line) => /"url":"\/probe-(\d+)"/.exec(line)?.[1]));
+    for (let i = 0; i < count; i += 1) assert.ok(seen.has(String(i)), `the line of request ${i} is missing`);
+    assert.match(lines.at(-1) ?? "", /"msg":"stopped"/);
+    assert.doesNotMatch(server.stderr(), /not written/);
+  } finally {
+    server.cleanUp();
+  }
+});
+
 test("a log reader that never reads again does not keep a stopping server alive: what is left is dropped, and stderr says so", async () => {
   // The reader keeps its end open and never reads: writes fail with EAGAIN for good. Shutdown may
   // spend its flush deadline on the log, then it must exit (issue #10 review: it slept forever).
@@ -206,6 +248,8 @@ interface StalledServer {
   readonly url: string;
   /** The FIFO's read end, open and not read from until a test reads it. */
   readonly readEnd: number;
+  /** The FIFO's path, for another reader to open. */
+  readonly fifo: string;
   readonly exited: Promise<unknown[]>;
   stderr(): string;
   cleanUp(): void;
@@ -245,7 +289,7 @@ async function startWithStalledStdout(): Promise<StalledServer> {
     cleanUp();
     throw error;
   }
-  return { child, url, readEnd, exited, stderr: () => stderr, cleanUp };
+  return { child, url, readEnd, fifo, exited, stderr: () => stderr, cleanUp };
 }
 
 /**
