@@ -26,7 +26,7 @@ const expected =
  * expired from the start. They are refused, not guessed at. 0 is taken: it is the same instant
  * in seconds and in milliseconds, so there is nothing to mistake.
  */
-const MIN_EPOCH_MS = 1e11;
+export const MIN_EPOCH_MS = 1e11;
 const looksLikeSeconds =
   "looks like epoch seconds; send an RFC 3339 time such as 2027-06-30T12:00:00Z (epoch numbers are milliseconds, and deprecated)";
 
