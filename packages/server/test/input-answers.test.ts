@@ -147,7 +147,7 @@ for (const backend of backends) {
       const audit = await call("GET", "/v1/audit?from=1830000000");
       assert.equal(audit.status, 400);
       assert.equal(audit.body.field, "querystring.from");
-      for (const extreme of [0, 99_999_999_999, -1, 2 ** 31, 2 ** 53, 1.5, 1e300]) {
+      for (const extreme of [1, 99_999_999_999, -1, 2 ** 31, 2 ** 53, 1.5, 1e300]) {
         const r = await call("POST", "/v1/users", { username: "ext", expiresAt: extreme });
         assert.equal(r.status, 400, `${extreme}`);
         assert.equal(r.body.field, "body.expiresAt", `${extreme}`);
@@ -161,6 +161,46 @@ for (const backend of backends) {
       assert.equal(millis.status, 201);
       assert.equal((millis.body.user as { expiresAt: string }).expiresAt, "2027-12-28T13:20:00.000Z");
       assert.ok(millis.headers.get("deprecation"));
+    });
+
+    test("epoch 0 is taken (the same instant in seconds and milliseconds); 1 to 10^11-1 look like seconds", async () => {
+      const zero = await call("GET", "/v1/audit?from=0", undefined, "input: epoch zero");
+      assert.equal(zero.status, 200);
+      const body = await call("POST", "/v1/users", { username: "zero", expiresAt: 0 }, "input: epoch zero");
+      assert.equal(body.status, 201);
+      assert.equal((body.body.user as { expiresAt: string }).expiresAt, "1970-01-01T00:00:00.000Z");
+      for (const seconds of ["1", "99999999999"]) {
+        const r = await call("GET", `/v1/audit?from=${seconds}`);
+        assert.equal(r.status, 400, seconds);
+        assert.match(String(r.body.errorMessage), /looks like epoch seconds/, seconds);
+      }
+    });
+
+    test("lone surrogates are refused where NUL is, naming the field, never stored as U+FFFD", async () => {
+      for (const [body, field] of [
+        [{ name: "\ud800" }, "body.name"],
+        [{ name: "a\udfffb" }, "body.name"],
+      ] as const) {
+        const r = await call("POST", "/v1/api-keys", body);
+        assert.equal(r.status, 400, field);
+        assert.equal(r.body.errorCode, TesseraApiCode.MalformedRequest);
+        assert.equal(r.body.field, field);
+        assert.match(String(r.body.errorMessage), /lone surrogate/);
+      }
+      const user = await call("POST", "/v1/users", { username: "sur", lastName: "x\ud83d" });
+      assert.equal(user.status, 400);
+      assert.equal(user.body.field, "body.lastName");
+      const key = await call("POST", "/v1/users", { username: "sur", "k\udc00": 1 });
+      assert.equal(key.status, 400);
+      assert.equal(key.body.field, "body.k\\udc00");
+      // A whole pair is a character like any other.
+      const pair = await call(
+        "POST",
+        "/v1/users",
+        { username: "sur", lastName: "x\ud83d\ude00" },
+        "input: pair",
+      );
+      assert.equal(pair.status, 201);
     });
 
     test("RFC 3339 fractions of any length up to 30 digits, cut to milliseconds", async () => {
@@ -230,6 +270,17 @@ for (const backend of backends) {
       const size = JSON.stringify(r.body).length;
       assert.ok(size < 2_000, `answer of ${size} characters`);
       assert.equal(r.body.field, `body.users.0.${"k".repeat(100)}…`);
+    });
+
+    test("an echoed name is cut on a character, never between the halves of an emoji", async () => {
+      const name = `${"x".repeat(99)}\u{1F600}tail`;
+      const unknown = await call("POST", "/v1/users", { username: "emoji", [name]: 1 });
+      assert.equal(unknown.status, 400);
+      assert.equal(unknown.body.field, `body.${"x".repeat(99)}…`);
+      const nul = await call("POST", "/v1/users", { username: "emoji", [name]: "a\u0000" });
+      assert.equal(nul.status, 400);
+      assert.equal(nul.body.field, `body.${"x".repeat(99)}`);
+      for (const r of [unknown, nul]) assert.ok(JSON.stringify(r.body).isWellFormed());
     });
   });
 }

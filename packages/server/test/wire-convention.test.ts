@@ -158,6 +158,39 @@ suite("one wire convention, over the served OpenAPI document", () => {
     assert.deepEqual(wrong, []);
   });
 
+  test("every epoch-number time input is documented as the server takes it: 0 or from 10^11 ms, never seconds", () => {
+    const ajv = new Ajv({ strict: false, logger: false });
+    const wrong: string[] = [];
+    let seen = 0;
+    for (const [label, op] of operations) {
+      const inputs: [string, string, Schema][] = [
+        ...properties(op.requestBody?.content?.["application/json"]?.schema, "body"),
+        ...(op.parameters ?? []).map((p): [string, string, Schema] => [
+          `${p.in}.${p.name}`,
+          p.name,
+          p.schema ?? {},
+        ]),
+      ];
+      for (const [path, name, schema] of inputs) {
+        if (!isTime(name, schema) || !types(schema).includes("integer")) continue;
+        seen++;
+        const valid = ajv.compile(schema);
+        // What the server answers (input-answers.test.ts): 0 and 10^11 taken, 1 and 10^11-1 refused.
+        for (const [value, taken] of [
+          [0, true],
+          [1e11, true],
+          [1, false],
+          [1e11 - 1, false],
+          [-1, false],
+        ] as const)
+          if (valid(value) !== taken)
+            wrong.push(`${label} ${path}: ${value} ${taken ? "refused" : "accepted"}`);
+      }
+    }
+    assert.ok(seen >= 3, `epoch time inputs found: ${seen}`);
+    assert.deepEqual(wrong, []);
+  });
+
   test("every 2xx response carries the envelope: errorCode, errorName, errorMessage, outcome", () => {
     const wrong: string[] = [];
     for (const [label, op] of operations)

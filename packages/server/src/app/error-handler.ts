@@ -2,6 +2,7 @@ import type { Socket } from "node:net";
 import { ApiReturnCode, describe, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isDatabaseFailure } from "../storage/database-failure.ts";
+import { cutText } from "./echoed-text.ts";
 import { envelope, type FieldProblem, MAX_LISTED_ERRORS } from "./envelope.ts";
 import { SHAPE_KEYWORD } from "./shape-checks.ts";
 import { EXPECT_KEYWORD } from "./validator-compiler.ts";
@@ -194,7 +195,7 @@ type Problem = FieldProblem & { unknown: boolean; shape: boolean; code: number }
  */
 const MAX_ECHOED_NAME = 100;
 const echoed = (name: string) =>
-  name.length <= MAX_ECHOED_NAME ? name : `${name.slice(0, MAX_ECHOED_NAME)}…`;
+  name.length <= MAX_ECHOED_NAME ? name : `${cutText(name, MAX_ECHOED_NAME)}…`;
 
 function describeIssue(context: string, issue: Issue): Problem {
   const path = (issue.instancePath ?? "").split("/").filter(Boolean).map(unescapePointer);

@@ -21,9 +21,11 @@ import { redactedRequestUrl } from "./log-redaction.ts";
  * without bound: the audit trail, not the log, is the record of what happened.
  *
  * What is still buffered is written when the process exits (graceful shutdown, process.exit, an
- * uncaught exception), within FINAL_FLUSH_MS of the start of shutdown: a reader that holds the
- * pipe open without reading must not keep a stopping process alive, so what is left then is
- * dropped and standard error says how much. The stream is a SonicBoom of our own rather than
+ * uncaught exception). FINAL_FLUSH_MS is a stall timeout, not a deadline: a reader that keeps
+ * reading, however slowly, gets every line, while one that holds the pipe open and reads nothing
+ * for FINAL_FLUSH_MS must not keep a stopping process alive, so what is left then is dropped and
+ * standard error says how much. The clock restarts at exit, so a shutdown that itself took long
+ * (open connections closing) does not eat the time of the last flush. The stream is a SonicBoom of our own rather than
  * pino.destination(), because that one installs pino's exit hook, which flushes synchronously
  * with no deadline and sleeps forever on a full pipe.
  */
@@ -36,26 +38,34 @@ export interface ServerLog {
   readonly logger: FastifyBaseLogger;
   /** Whether the level lets request lines through (info or more verbose). */
   readonly logsRequests: boolean;
-  /** Writes out what is buffered and waits for it, at most FINAL_FLUSH_MS; for shutdown. */
+  /** Writes out what is buffered and waits for it, until the reader stalls FINAL_FLUSH_MS; for shutdown. */
   flush(): Promise<void>;
 }
 
 export function createServerLog(level: string, fd = 1): ServerLog {
   let exiting = false;
-  let finalDeadline: number | undefined;
   let unwritten = 0;
   let broken = false;
+  // When the reader last took bytes (or the stall clock was restarted); see FINAL_FLUSH_MS.
+  let lastProgress = Date.now();
+  let givenUp = false;
+  const stalled = () => Date.now() - lastProgress >= FINAL_FLUSH_MS;
   const sink = new sonicBoom.SonicBoom({
     fd,
     sync: false,
     minLength: BATCH_BYTES,
     maxLength: MAX_BUFFERED_BYTES,
     // A full pipe is retried later while serving (a timer, the event loop stays free); once the
-    // process exits, the synchronous retries stop at the final deadline.
+    // process exits, the synchronous retries stop when the reader has taken nothing for
+    // FINAL_FLUSH_MS. Fewer bytes left than at the last retry means the reader is reading.
     retryEAGAIN: (_error, writing, rest) => {
+      if (writing + rest < unwritten) lastProgress = Date.now();
       unwritten = writing + rest;
-      return !exiting || Date.now() < (finalDeadline ?? 0);
+      return !exiting || !stalled();
     },
+  });
+  sink.on("write", () => {
+    lastProgress = Date.now();
   });
   // A failing log (its reader gone: EPIPE, a closed descriptor) must never take the server down
   // with it: logging stops, once said on standard error.
@@ -89,7 +99,9 @@ export function createServerLog(level: string, fd = 1): ServerLog {
   };
   process.on("exit", () => {
     exiting = true;
-    finalDeadline ??= Date.now() + FINAL_FLUSH_MS;
+    // A reader the shutdown flush already gave up on is not waited for twice.
+    if (!givenUp) lastProgress = Date.now();
+    unwritten = Number.POSITIVE_INFINITY;
     if (broken) return;
     try {
       sink.flushSync();
@@ -97,7 +109,7 @@ export function createServerLog(level: string, fd = 1): ServerLog {
       const code = (error as NodeJS.ErrnoException).code;
       process.stderr.write(
         code === "EAGAIN" || code === "EBUSY"
-          ? `tessera: log: ${unwritten} bytes not written: standard output was not read within ${FINAL_FLUSH_MS} ms of stopping\n`
+          ? `tessera: log: ${unwritten} bytes not written: standard output was not read for ${FINAL_FLUSH_MS} ms while stopping\n`
           : `tessera: log: lines not written at exit: standard output failed (${code ?? String(error)})\n`,
       );
     }
@@ -110,10 +122,22 @@ export function createServerLog(level: string, fd = 1): ServerLog {
       new Promise<void>((resolve) => {
         clearTimeout(timer);
         timer = undefined;
-        // The deadline covers this flush and the exit handler's last synchronous attempt.
-        finalDeadline ??= Date.now() + FINAL_FLUSH_MS;
-        setTimeout(resolve, Math.max(0, finalDeadline - Date.now())).unref();
-        flushQuietly(() => resolve());
+        lastProgress = Date.now();
+        let watch: NodeJS.Timeout | undefined;
+        const done = () => {
+          clearTimeout(watch);
+          resolve();
+        };
+        // Waits as long as the reader keeps taking bytes; gives up once it stalls.
+        const check = () => {
+          if (!stalled()) watch = setTimeout(check, 100).unref();
+          else {
+            givenUp = true;
+            done();
+          }
+        };
+        check();
+        flushQuietly(done);
       }),
   };
 }

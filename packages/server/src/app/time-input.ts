@@ -23,9 +23,10 @@ const expected =
 /**
  * Epoch milliseconds below 10^11 are before 1973-03-03: in practice epoch seconds sent by mistake
  * (1830000000 is 2027-12-28 in seconds, 1970-01-22 in milliseconds), which would create users
- * expired from the start. They are refused, not guessed at.
+ * expired from the start. They are refused, not guessed at. 0 is taken: it is the same instant
+ * in seconds and in milliseconds, so there is nothing to mistake.
  */
-const MIN_EPOCH_MS = 1e11;
+export const MIN_EPOCH_MS = 1e11;
 const looksLikeSeconds =
   "looks like epoch seconds; send an RFC 3339 time such as 2027-06-30T12:00:00Z (epoch numbers are milliseconds, and deprecated)";
 
@@ -50,7 +51,7 @@ function timeValidator(fromText: boolean): SchemaValidateFunction {
     else if (typeof data === "string" && fromText && /^\d{1,16}$/.test(data)) epoch = Number(data);
     if (epoch !== undefined) {
       if (!Number.isInteger(epoch) || epoch < 0 || epoch > MAX_EPOCH_MS) return fail();
-      if (epoch < MIN_EPOCH_MS) {
+      if (epoch > 0 && epoch < MIN_EPOCH_MS) {
         time.errors = [{ keyword: TIME_KEYWORD, message: looksLikeSeconds, params: {} }];
         return false;
       }

@@ -2,6 +2,7 @@ import type { CodeInfo } from "@tessera/codes";
 import type { FastifyInstance, FastifySchema, RouteOptions } from "fastify";
 import { describedInputs } from "./described-inputs.ts";
 import { catalogCode, documentedResponses } from "./documented-responses.ts";
+import { documentTimes } from "./documented-times.ts";
 import { type DomainOperations, isHidden, type OperationDoc, type OperationEntry } from "./operation-docs.ts";
 import {
   bodyErrors,
@@ -140,7 +141,7 @@ export function documentOperations(app: FastifyInstance, domains: readonly Domai
     route.config = {
       ...route.config,
       swaggerTransform: ({ schema, url }) => ({
-        schema: documentedSchema(key, tag, entry, route, schema ?? {}),
+        schema: documentedSchema(key, tag, entry, route, documentTimes(schema ?? {})),
         url,
       }),
     };
