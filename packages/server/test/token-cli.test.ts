@@ -99,6 +99,24 @@ for (const backend of backends) {
       );
       assert.match(JSON.parse(again.stdout).errorMessage, new RegExp(`/v1/authenticators/${serial}/resync`));
 
+      // A phone whose clock ran five minutes ahead: its codes are out of the validation window, and
+      // two consecutive ones resynchronise the token, after which its next code is accepted.
+      const ahead = (steps: number) => oathtoolTotp(hex, Date.now() + steps * 30_000);
+      const drifted = await cli(
+        ["token", "resync", "--tenant", "phone-co", serial, "000000", "000001", "--json"],
+        "cli: token resync wrong",
+      );
+      assert.equal(drifted.status, 1);
+      assert.equal(JSON.parse(drifted.stdout).errorCode, ApiReturnCode.OTPInvalid);
+      const resynced = await cli(
+        ["token", "resync", "--tenant", "phone-co", serial, ahead(10), ahead(11)],
+        "cli: token resync",
+      );
+      assert.equal(resynced.status, 0, resynced.stdout + resynced.stderr);
+      assert.match(resynced.stdout, new RegExp(`token ${serial} resynchronised`));
+      const drift = await cli(["token", "show", "--tenant", "phone-co", serial, "--json"], "cli: token show");
+      assert.ok((JSON.parse(drift.stdout).authenticator as { drift: number }).drift >= 9, drift.stdout);
+
       const shown = await cli(["token", "show", "--tenant", "phone-co", serial, "--json"], "cli: token show");
       const token = JSON.parse(shown.stdout).authenticator as Token;
       assert.deepEqual([token.serial, token.username, token.activated], [serial, "bob", true]);

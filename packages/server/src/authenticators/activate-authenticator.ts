@@ -71,7 +71,7 @@ export async function activateAuthenticator(
   }
   if (action === "activate" && row.activated === 1) {
     throw new TesseraError(ApiReturnCode.DeviceAlreadyProvisioned, {
-      message: `token ${row.serial} is already activated, so no code was checked; a token whose codes are refused as drifted (TimeDriftInvalid) is resynchronised with two consecutive codes: POST /v1/authenticators/${row.serial}/resync {"otp1", "otp2"}`,
+      message: `token ${row.serial} is already activated, so no code was checked; a token whose codes are refused as drifted (TimeDriftInvalid) is resynchronised with two consecutive codes: POST /v1/authenticators/${row.serial}/resync {"otp1", "otp2"} or tessera token resync --tenant T ${row.serial} <code> <code2>`,
     });
   }
   await refuseUnusable(ctx, row);

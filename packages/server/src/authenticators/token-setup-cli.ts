@@ -67,46 +67,24 @@ export function addTokenSetupCommands(token: Command): void {
         code2: string | undefined,
         o: { tenant: string; json?: boolean },
         command: Command,
-      ) =>
-        withContext(command, async (ctx) => {
-          const tenant = await requireTenant(ctx, o.tenant);
-          const given = code2 === undefined ? 1 : 2;
-          const audit = (resultCode: number) =>
-            auditCli(ctx, {
-              tenantId: tenant.id,
-              subject: `authenticator:${serial}`,
-              operation: "token.activate",
-              resultCode,
-            });
-          let updated: AuthenticatorRow;
-          try {
-            if (given !== tenant.activationCodes) {
-              throw new TesseraError(TesseraApiCode.MalformedRequest, {
-                message: `tenant ${tenant.name} activates tokens with ${activationCodesInWords(tenant)}: ${activationCommand(tenant, serial)}`,
-              });
-            }
-            const row = await requireToken(ctx, tenant, serial);
-            const codes =
-              code2 === undefined
-                ? [{ field: "code", otp: code }]
-                : [
-                    { field: "code", otp: code },
-                    { field: "code2", otp: code2 },
-                  ];
-            updated = await activateAuthenticator(ctx, tenant, row, codes, "activate");
-          } catch (error) {
-            if (TesseraError.is(error)) await audit(error.code);
-            throw error;
-          }
-          await audit(0);
-          const view = toWireTimes(
-            authenticatorSchema,
-            authenticatorView(updated, await holderOf(ctx, updated)),
-          );
-          printJsonOrLines(Boolean(o.json), { authenticator: view }, () => [
-            `token ${view.serial} activated; the next code the app shows is accepted by POST /v1/auth/otp`,
-          ]);
-        }),
+      ) => checkCodes(command, "activate", serial, code2 === undefined ? [code] : [code, code2], o),
+    );
+
+  token
+    .command("resync <serial> <code> <code2>")
+    .description(
+      "resynchronise a token whose codes are refused as drifted, with two consecutive codes its app shows",
+    )
+    .requiredOption("--tenant <tenant>", "tenant id or name")
+    .option("--json", "print JSON")
+    .action(
+      async (
+        serial: string,
+        code: string,
+        code2: string,
+        o: { tenant: string; json?: boolean },
+        command: Command,
+      ) => checkCodes(command, "resync", serial, [code, code2], o),
     );
 
   token
@@ -161,4 +139,46 @@ export function addTokenSetupCommands(token: Command): void {
         ]);
       }),
     );
+}
+
+/**
+ * `token activate` and `token resync`: the API's activate and resync routes from the command line,
+ * through the same activateAuthenticator (limiter, holder checks, compare-and-set), audited alike.
+ */
+async function checkCodes(
+  command: Command,
+  action: "activate" | "resync",
+  serial: string,
+  given: readonly string[],
+  o: { tenant: string; json?: boolean },
+): Promise<void> {
+  await withContext(command, async (ctx) => {
+    const tenant = await requireTenant(ctx, o.tenant);
+    const audit = (resultCode: number) =>
+      auditCli(ctx, {
+        tenantId: tenant.id,
+        subject: `authenticator:${serial}`,
+        operation: `token.${action}`,
+        resultCode,
+      });
+    let updated: AuthenticatorRow;
+    try {
+      if (action === "activate" && given.length !== tenant.activationCodes) {
+        throw new TesseraError(TesseraApiCode.MalformedRequest, {
+          message: `tenant ${tenant.name} activates tokens with ${activationCodesInWords(tenant)}: ${activationCommand(tenant, serial)}`,
+        });
+      }
+      const row = await requireToken(ctx, tenant, serial);
+      const codes = given.map((otp, i) => ({ field: i === 0 ? "code" : "code2", otp }));
+      updated = await activateAuthenticator(ctx, tenant, row, codes, action);
+    } catch (error) {
+      if (TesseraError.is(error)) await audit(error.code);
+      throw error;
+    }
+    await audit(0);
+    const view = toWireTimes(authenticatorSchema, authenticatorView(updated, await holderOf(ctx, updated)));
+    printJsonOrLines(Boolean(o.json), { authenticator: view }, () => [
+      `token ${view.serial} ${action === "activate" ? "activated" : "resynchronised"}; the next code the app shows is accepted by POST /v1/auth/otp`,
+    ]);
+  });
 }
