@@ -2,7 +2,8 @@ import type { Kysely } from "kysely";
 import { ManualClock } from "../../packages/server/src/clock/clock.ts";
 import type { ConnectorContext } from "../../packages/server/src/link/connectors/connector.ts";
 import { sandboxBankConnector } from "../../packages/server/src/link/connectors/sandbox-bank-connector.ts";
-import { findSite, type Site } from "../../packages/server/src/link/sites/site-catalogue.ts";
+import { sandboxSites } from "../../packages/server/src/link/sites/sandbox-sites.ts";
+import type { Site } from "../../packages/server/src/link/sites/site.ts";
 import type { Schema } from "../../packages/server/src/storage/schema.ts";
 import type { ServerUnderTest } from "./server-under-test.ts";
 
@@ -76,12 +77,12 @@ export async function benchLink(
   const syncJobsPerSecond = Math.round(options.jobs / ((performance.now() - started) / 1000));
 
   // The same site traffic without Tessera: the connector called directly, nothing stored.
-  const site = findSite("sandbox-bank") as Site;
+  const site = sandboxSites.find((s) => s.id === "sandbox-bank") as Site;
   const bareStarted = performance.now();
   await pool(options.jobs, options.concurrency, async () => {
     const context: ConnectorContext = {
       site,
-      baseUrl: new URL(site.sandboxPath, sandboxUrl).toString(),
+      baseUrl: new URL(site.url, sandboxUrl).toString(),
       signal: AbortSignal.timeout(30_000),
       fields: { username: "user_good", password: "sandbox" },
       session: {},

@@ -5,15 +5,16 @@ import { ManualClock } from "../src/clock/clock.ts";
 import { type Connector, type ConnectorContext, ConnectorFailure } from "../src/link/connectors/connector.ts";
 import { connectorFor, connectorIds } from "../src/link/connectors/registry.ts";
 import { type SandboxBank, startSandboxBank } from "../src/link/sandbox-bank/sandbox-bank.ts";
-import { findSite, type Site } from "../src/link/sites/site-catalogue.ts";
+import { sandboxSites } from "../src/link/sites/sandbox-sites.ts";
+import type { Site } from "../src/link/sites/site.ts";
 
 /**
  * The contract every connector keeps (docs/link.md, "Writing a connector"), checked against the
  * Sandbox Bank: results in the documented shapes, failures as credential statuses, sessions that
  * survive JSON and never hold the password, and a deadline honoured.
  */
-const sandboxSite = findSite("sandbox-bank") as Site;
-const ofxSite = findSite("sandbox-bank-ofx") as Site;
+const sandboxSite = sandboxSites.find((s) => s.id === "sandbox-bank") as Site;
+const ofxSite = sandboxSites.find((s) => s.id === "sandbox-bank-ofx") as Site;
 const variants: { name: string; site: Site }[] = [
   { name: "sandbox-bank", site: sandboxSite },
   { name: "ofx (OFX 1.0.2, SGML)", site: ofxSite },
@@ -39,7 +40,7 @@ for (const { name, site } of variants) {
       signal = AbortSignal.timeout(5000),
     ): ConnectorContext => ({
       site,
-      baseUrl: new URL(site.sandboxPath, bank.url).toString(),
+      baseUrl: new URL(site.url, bank.url).toString(),
       signal,
       fields: { username: login, password },
       session: {},

@@ -14,7 +14,8 @@ import { connectCredential } from "./credentials/connect-credential.ts";
 import { answerQuestion } from "./jobs/answer-question.ts";
 import { findJob, listJobs, type StoredEntry, timeline } from "./jobs/job-store.ts";
 import { jobView } from "./jobs/job-view.ts";
-import { findSite, sites } from "./sites/site-catalogue.ts";
+import { sandboxSites as sites } from "./sites/sandbox-sites.ts";
+import { findSite } from "./sites/site-directory.ts";
 
 /** `tessera link`: the site catalogue, connecting a credential interactively, recent jobs. */
 const name = (code: number) => describe(code, "credential")?.name ?? String(code);
@@ -99,11 +100,11 @@ export function linkCommand(): Command {
         const user = await findUser(ctx.database.db, tenant.id, o.user);
         if (user === undefined)
           throw new TesseraError(ApiReturnCode.InvalidPartnerUserLogin, { message: `no user ${o.user}` });
-        const site = findSite(o.site);
-        if (site === undefined)
-          throw new TesseraError(TesseraApiCode.NotFound, { message: `no site ${o.site}` });
         // This process runs the job itself (any process can), serving the Sandbox Bank if configured.
         await ctx.link.start(ctx, { worker: true });
+        const site = await findSite(ctx, tenant.id, o.site);
+        if (site === undefined)
+          throw new TesseraError(TesseraApiCode.NotFound, { message: `no site ${o.site}` });
         if (ctx.link.siteUrl(site) === undefined)
           throw new TesseraError(TesseraApiCode.NotFound, {
             message: `site ${o.site} needs a Sandbox Bank (link.sandbox)`,

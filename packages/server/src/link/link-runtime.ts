@@ -4,7 +4,7 @@ import type { TesseraConfig } from "../config/tessera-config.ts";
 import { LinkWorker } from "./jobs/link-worker.ts";
 import { ensureSiteSlots } from "./jobs/site-slots.ts";
 import type { SandboxBank } from "./sandbox-bank/sandbox-bank.ts";
-import type { Site } from "./sites/site-catalogue.ts";
+import type { Site } from "./sites/site.ts";
 
 export interface LinkLog {
   info(fields: object, message: string): void;
@@ -50,8 +50,10 @@ export class LinkRuntime {
     }
   }
 
+  /** Where a site is reached: its own URL, or for a Sandbox Bank site, under the Sandbox Bank. */
   siteUrl(site: Site): string | undefined {
-    return this.sandboxUrl === undefined ? undefined : new URL(site.sandboxPath, this.sandboxUrl).toString();
+    if (!site.sandbox) return site.url;
+    return this.sandboxUrl === undefined ? undefined : new URL(site.url, this.sandboxUrl).toString();
   }
 
   /** Work was queued here: look for it now instead of at the next poll. */

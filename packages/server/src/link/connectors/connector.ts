@@ -1,5 +1,5 @@
 import type { CredentialStatus } from "@tessera/codes";
-import type { Site } from "../sites/site-catalogue.ts";
+import type { Site } from "../sites/site.ts";
 
 /**
  * The connector interface (docs/link.md, "Writing a connector"). A connector is stateless: what

@@ -1,7 +1,7 @@
 import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../../app/server-context.ts";
 import type { JobRow } from "../jobs/job-store.ts";
-import { findSite } from "../sites/site-catalogue.ts";
+import { findSite } from "../sites/site-directory.ts";
 import { type CredentialRow, saveCredential } from "./credential-store.ts";
 import { startSync } from "./start-sync.ts";
 import { siteLogin, validateFields } from "./validate-fields.ts";
@@ -15,7 +15,7 @@ export async function connectCredential(
   ctx: ServerContext,
   input: { tenantId: string; userId: string; siteId: string; fields: Readonly<Record<string, unknown>> },
 ): Promise<{ credential: CredentialRow; isNew: boolean; job: JobRow }> {
-  const site = findSite(input.siteId);
+  const site = await findSite(ctx, input.tenantId, input.siteId);
   if (site === undefined || ctx.link.siteUrl(site) === undefined)
     throw new TesseraError(TesseraApiCode.NotFound, {
       message: `no site ${input.siteId}`,

@@ -4,7 +4,7 @@ import type { Kysely } from "kysely";
 import type { KeyService } from "../../secrets/key-service.ts";
 import type { LinkCredentialsTable, Schema } from "../../storage/schema.ts";
 import { credentialFields, sealJson } from "../link-secrets.ts";
-import type { Site } from "../sites/site-catalogue.ts";
+import type { Site } from "../sites/site.ts";
 import { enqueueEvent } from "../webhooks/webhook-outbox.ts";
 
 export type CredentialRow = LinkCredentialsTable;

@@ -1,5 +1,5 @@
 import { TesseraApiCode, TesseraError } from "@tessera/codes";
-import type { Site } from "../sites/site-catalogue.ts";
+import type { Site } from "../sites/site.ts";
 
 /**
  * Checks submitted fields against the site's definitions: every required field present, each a

@@ -11,7 +11,7 @@ import {
 import { connectorFor } from "../connectors/registry.ts";
 import { setBalance, upsertAccount, upsertTransactions } from "../data/upsert-data.ts";
 import { credentialFields, jobAnswer, jobSession, openJson, sealJson } from "../link-secrets.ts";
-import { findSite } from "../sites/site-catalogue.ts";
+import { siteForJob } from "../sites/site-directory.ts";
 import { renewLease } from "./claim-job.ts";
 import { finished, type JobRow, type TimelineEntry, transition } from "./job-store.ts";
 import { retryDelayMs } from "./retry-policy.ts";
@@ -46,7 +46,7 @@ export async function runJob(
   stopping: AbortSignal,
 ): Promise<void> {
   const { db } = ctx.database;
-  const site = findSite(job.site_id);
+  const site = await siteForJob(ctx, job.site_id);
   const credential = await db
     .selectFrom("link_credentials")
     .selectAll()

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import type { Schema } from "../../storage/schema.ts";
-import { sites } from "../sites/site-catalogue.ts";
+import { sandboxSites } from "../sites/sandbox-sites.ts";
 
 /**
  * Per-site concurrency across every server process: a site has maxConcurrency slot rows, and a
@@ -8,7 +8,7 @@ import { sites } from "../sites/site-catalogue.ts";
  * killed process's slot frees itself.
  */
 export async function ensureSiteSlots(db: Kysely<Schema>): Promise<void> {
-  const rows = sites.flatMap((site) =>
+  const rows = sandboxSites.flatMap((site) =>
     Array.from({ length: site.maxConcurrency }, (_, slot) => ({
       site_id: site.id,
       slot,

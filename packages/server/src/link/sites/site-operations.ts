@@ -1,5 +1,6 @@
 import type { DomainOperations } from "../../openapi/operation-docs.ts";
-import { type Site, sites } from "./site-catalogue.ts";
+import { sandboxSites } from "./sandbox-sites.ts";
+import type { Site } from "./site.ts";
 import { siteSchema } from "./site-routes.ts";
 
 /** A site as the route serialises it (the schema's properties only), so the example cannot drift. */
@@ -16,7 +17,7 @@ export const siteOperations: DomainOperations = {
         "Lists the sites this server offers, each with the fields its login form needs (the Sandbox Bank's sites only where it runs). Reads only; safe to repeat.",
       errors: [],
       response: {
-        sites: [shown(sites[0] as Site)],
+        sites: [shown(sandboxSites[0] as Site)],
         nextCursor: null,
       },
     },

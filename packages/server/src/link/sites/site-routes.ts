@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from "fastify";
 import { success } from "../../app/envelope.ts";
 import { listCursor, nextCursorProperty, pageQueryProperties } from "../../app/paging.ts";
 import { okResponse } from "../../app/route-schemas.ts";
-import { sites } from "./site-catalogue.ts";
+import { listSites } from "./site-directory.ts";
 
 export const siteSchema = {
   type: "object",
@@ -49,7 +49,7 @@ export const siteRoutes: FastifyPluginAsync = async (app) => {
     async (request) => {
       const limit = request.query.limit ?? 50;
       const after = siteCursor.decode(request.query.cursor)?.[0] as string | undefined;
-      const available = request.server.ctx.link.sandboxUrl === undefined ? [] : sites;
+      const available = await listSites(request.server.ctx, request.tenant.id);
       const rows = available
         .filter((site) => after === undefined || site.id > after)
         .toSorted((a, b) => (a.id < b.id ? -1 : 1))
