@@ -395,4 +395,12 @@ export const settings = [
     description:
       "Password recoveries waiting in memory for their lookup and e-mail (4 are processed at once). When the backlog is full, a new recovery is recorded as a failed e-mail (read back as PartnerUserSendPasswordEmailFailed) instead of queued; its answer is unchanged.",
   },
+  {
+    path: "link.siteAllowPrivateNetworks",
+    env: "TESSERA_LINK_SITE_ALLOW_PRIVATE_NETWORKS",
+    type: bool,
+    default: false,
+    description:
+      "Allow operator-added sites on loopback and private networks, and over plain http (development and tests only: it lets a site's address reach internal services).",
+  },
 ] as const satisfies readonly Setting[];

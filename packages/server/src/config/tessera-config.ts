@@ -42,6 +42,7 @@ export interface TesseraConfig {
     readonly webhookTimeoutMs: number;
     readonly webhookAllowPrivateNetworks: boolean;
     readonly maxWebhooksPerTenant: number;
+    readonly siteAllowPrivateNetworks: boolean;
   };
   readonly shutdownDrainMs: number;
   readonly shutdownTimeoutMs: number;
