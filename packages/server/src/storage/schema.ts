@@ -252,6 +252,27 @@ export interface LinkJobEventsTable {
   detail: string | null;
 }
 
+/** An operator-added site (link/sites/site-store.ts); JSON text in fields, options, maintenance. */
+export interface LinkSitesTable {
+  id: string;
+  /** NULL: the operator's shared site, seen by every tenant. */
+  tenant_id: string | null;
+  name: string;
+  organisation: string;
+  kind: string;
+  connector: string;
+  url: string;
+  fields: string;
+  options: string;
+  max_concurrency: number;
+  /** 1, or 0 while the operator's kill switch is on. */
+  enabled: number;
+  maintenance: string;
+  tls_ca: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface LinkSiteSlotsTable {
   site_id: string;
   slot: number;
@@ -339,6 +360,7 @@ export interface Schema {
   link_credentials: LinkCredentialsTable;
   link_jobs: LinkJobsTable;
   link_job_events: LinkJobEventsTable;
+  link_sites: LinkSitesTable;
   link_site_slots: LinkSiteSlotsTable;
   link_accounts: LinkAccountsTable;
   link_transactions: LinkTransactionsTable;

@@ -1,10 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { ServerContext } from "../../app/server-context.ts";
+import { siteForJob } from "../sites/site-directory.ts";
 import { deliverDueWebhooks } from "../webhooks/deliver-webhooks.ts";
 import { claimJob, endExhausted, expireQuestions, renewLease, runnableJobs } from "./claim-job.ts";
 import { runJob } from "./run-job.ts";
 import { releaseSiteSlot, renewSiteSlot, takeSiteSlot } from "./site-slots.ts";
+
+/** No slot row has this number: releasing or renewing it changes nothing. */
+const NO_SLOT = -1;
 
 /**
  * The per-process job worker. It holds no job state of its own: each round it asks the database
@@ -69,7 +73,9 @@ export class LinkWorker {
     for (const candidate of await runnableJobs(db, now, workers * 2)) {
       if (this.#active.size >= workers || this.#stopping.signal.aborted) break;
       if (this.#active.has(candidate.id)) continue;
-      const slot = await takeSiteSlot(db, candidate.site_id, candidate.id, now, leaseMs);
+      // A site removed meanwhile takes no slot: the run ends the job at once (runJob).
+      const site = await siteForJob(this.#ctx, candidate.site_id);
+      const slot = site === undefined ? NO_SLOT : await takeSiteSlot(db, site, candidate.id, now, leaseMs);
       if (slot === undefined) continue;
       const job = await claimJob(db, candidate.id, this.owner, now, leaseMs);
       if (job === undefined) {

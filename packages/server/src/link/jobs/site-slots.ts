@@ -1,14 +1,18 @@
 import type { Kysely } from "kysely";
 import type { Schema } from "../../storage/schema.ts";
 import { sandboxSites } from "../sites/sandbox-sites.ts";
+import type { Site } from "../sites/site.ts";
 
 /**
  * Per-site concurrency across every server process: a site has maxConcurrency slot rows, and a
  * job runs only while it holds one. A slot is taken by compare-and-set and carries a lease, so a
  * killed process's slot frees itself.
  */
-export async function ensureSiteSlots(db: Kysely<Schema>): Promise<void> {
-  const rows = sandboxSites.flatMap((site) =>
+export async function ensureSiteSlots(
+  db: Kysely<Schema>,
+  sites: readonly Site[] = sandboxSites,
+): Promise<void> {
+  const rows = sites.flatMap((site) =>
     Array.from({ length: site.maxConcurrency }, (_, slot) => ({
       site_id: site.id,
       slot,
@@ -16,6 +20,7 @@ export async function ensureSiteSlots(db: Kysely<Schema>): Promise<void> {
       lease_expires_at: null,
     })),
   );
+  if (rows.length === 0) return;
   await db
     .insertInto("link_site_slots")
     .values(rows)
@@ -23,17 +28,23 @@ export async function ensureSiteSlots(db: Kysely<Schema>): Promise<void> {
     .execute();
 }
 
+/**
+ * Takes one of the site's first `maxConcurrency` slots. Rows beyond it (left by a site whose limit
+ * was lowered) are never taken again, so a lower limit holds as soon as their jobs end.
+ */
 export async function takeSiteSlot(
   db: Kysely<Schema>,
-  siteId: string,
+  site: Pick<Site, "id" | "maxConcurrency">,
   jobId: string,
   now: number,
   leaseMs: number,
 ): Promise<number | undefined> {
+  const siteId = site.id;
   const free = await db
     .selectFrom("link_site_slots")
     .select("slot")
     .where("site_id", "=", siteId)
+    .where("slot", "<", site.maxConcurrency)
     .where((eb) => eb.or([eb("job_id", "is", null), eb("lease_expires_at", "<", now)]))
     .limit(4)
     .execute();
