@@ -7,6 +7,7 @@ import { type ConnectorContext, ConnectorFailure, type SiteIo } from "../src/lin
 import { siteRequest } from "../src/link/connectors/site-http.ts";
 import { sandboxSites } from "../src/link/sites/sandbox-sites.ts";
 import type { Site } from "../src/link/sites/site.ts";
+import { until } from "./helpers/link.ts";
 import { type SiteServer, siteServer, type TestAuthority, testAuthority } from "./helpers/site-servers.ts";
 
 /**
@@ -151,6 +152,32 @@ suite("site requests over loopback", () => {
     assert.equal(manual.headers.get("location"), "/again");
   });
 
+  test("a burst of concurrent endless answers: each cut at the cap, together bounded", async () => {
+    let written = 0;
+    a.handler = (_, response) => {
+      const chunk = Buffer.alloc(16 * 1024, 0x20);
+      const pump = () => {
+        while (!response.destroyed) {
+          written += chunk.length;
+          if (!response.write(chunk)) return void response.once("drain", pump);
+        }
+      };
+      pump();
+    };
+    const closed = a.connections.closed;
+    // The smallest cap the setting allows keeps the burst quick; the rule is the same at any cap.
+    const io: SiteIo = { ...loopbackAllowed, maxResponseBytes: 65_536 };
+    const errors = await Promise.all(
+      Array.from({ length: 12 }, () => failure(siteRequest(context(operatorSite(a.url), io), ""))),
+    );
+    for (const error of errors) {
+      assert.equal(error.status, S.Error);
+      assert.match(error.message, /link\.maxResponseBytes \(65536 bytes\)/);
+    }
+    await until(() => a.connections.closed >= closed + 12, "every connection to be closed");
+    assert.ok(written < 12 * 8 * 1024 * 1024, `the site wrote ${written} bytes`);
+  });
+
   test("a site's own CA: without it the certificate is not trusted (Unavailable), with it the request succeeds", async () => {
     secure.handler = (_, response) => response.end('{"ok":true}');
     const url = `https://localhost:${secure.port}/`;
@@ -188,6 +215,8 @@ test("checkCaBundle: one or more PEM certificates, nothing else", () => {
   assert.match(checkCaBundle(`${ca}${key}`) ?? "", /PRIVATE KEY/);
   const broken = ca.replace(/\n[A-Za-z0-9+/]{20}/, "\nAAAAAAAAAAAAAAAAAAAA");
   assert.match(checkCaBundle(broken) ?? "", /certificate 1 cannot be read/);
+  const inAWeek = Date.now() + 7 * 86_400_000;
+  assert.match(checkCaBundle(ca, inAWeek) ?? "", /certificate 1 \(CN=Tessera Test CA\) expired on/);
 });
 
 test("link.maxResponseBytes and link.maxRedirects: extremes are refused at start, naming the setting", () => {

@@ -10,17 +10,21 @@ import type { Site } from "../sites/site.ts";
 const pemBlock = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
 /** Why the PEM text cannot serve as a site's CA bundle, or undefined when it can. */
-export function checkCaBundle(pem: string): string | undefined {
+export function checkCaBundle(pem: string, now = Date.now()): string | undefined {
   const blocks = [...pem.matchAll(pemBlock)];
   if (blocks.length === 0) return "no certificate found (expected PEM: -----BEGIN CERTIFICATE-----)";
   for (const [index, [text, label]] of blocks.entries()) {
     // A key pasted by mistake would be stored with the site: refuse it rather than ignore it.
     if (label !== "CERTIFICATE") return `block ${index + 1} is a ${label}, not a CERTIFICATE`;
+    let certificate: X509Certificate;
     try {
-      new X509Certificate(text);
+      certificate = new X509Certificate(text);
     } catch {
       return `certificate ${index + 1} cannot be read`;
     }
+    // An expired CA verifies nothing: saying so when the site is saved beats a failing sync.
+    if (Date.parse(certificate.validTo) < now)
+      return `certificate ${index + 1} (${certificate.subject.replaceAll("\n", ", ")}) expired on ${certificate.validTo}`;
   }
   return undefined;
 }
