@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
+import { gzipSync } from "node:zlib";
 import { CredentialStatus as S } from "@tessera/codes";
 import { ConfigError, loadConfig } from "../src/config/load-config.ts";
 import { checkCaBundle } from "../src/link/connectors/ca-bundle.ts";
@@ -176,6 +177,16 @@ suite("site requests over loopback", () => {
     }
     await until(() => a.connections.closed >= closed + 12, "every connection to be closed");
     assert.ok(written < 12 * 8 * 1024 * 1024, `the site wrote ${written} bytes`);
+  });
+
+  test("a compressed answer nobody asked for is refused rather than inflated past the cap", async () => {
+    a.handler = (request, response) => {
+      assert.equal(request.headers["accept-encoding"], "identity");
+      response.writeHead(200, { "content-encoding": "gzip" }).end(gzipSync("{}"));
+    };
+    const error = await failure(siteRequest(context(operatorSite(a.url), loopbackAllowed), ""));
+    assert.equal(error.status, S.Error);
+    assert.match(error.message, /gzip body unasked/);
   });
 
   test("a site's own CA: without it the certificate is not trusted (Unavailable), with it the request succeeds", async () => {

@@ -38,7 +38,12 @@ const tooLarge = (maxBytes: number) =>
 function headersOf(response: IncomingMessage): Headers {
   const headers = new Headers();
   const raw = response.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    // A header the Headers class will not hold is dropped: throwing here would be in an event handler.
+    try {
+      headers.append(raw[i] as string, raw[i + 1] as string);
+    } catch {}
+  }
   return headers;
 }
 
@@ -66,7 +71,7 @@ export function exchange(request: Exchange): Promise<Exchanged> {
         };
         const declared = Number(response.headers["content-length"] ?? 0);
         if (declared > request.maxBytes) return fail(tooLarge(request.maxBytes));
-        const encoding = response.headers["content-encoding"] ?? "identity";
+        const encoding = (response.headers["content-encoding"] ?? "identity").toLowerCase();
         // Only identity is asked for; a compressed body would dodge the cap when inflated.
         if (encoding !== "identity")
           return fail(
