@@ -403,4 +403,20 @@ export const settings = [
     description:
       "Allow operator-added sites on loopback and private networks, and over plain http (development and tests only: it lets a site's address reach internal services).",
   },
+  {
+    path: "link.maxResponseBytes",
+    env: "TESSERA_LINK_MAX_RESPONSE_BYTES",
+    type: integer(65536, 1073741824),
+    default: 16777216,
+    description:
+      "Largest answer a connector reads from a site, in bytes (16 MiB holds ten years of an OFX statement). The body is read in chunks and the request cut as soon as it passes the cap; the attempt ends with Error (500) naming this setting.",
+  },
+  {
+    path: "link.maxRedirects",
+    env: "TESSERA_LINK_MAX_REDIRECTS",
+    type: integer(0, 20),
+    default: 5,
+    description:
+      "Redirects a connector request follows (0: none). Each hop is checked again (https only, never https to http, the site address policy); one more redirect ends the attempt with Error (500).",
+  },
 ] as const satisfies readonly Setting[];

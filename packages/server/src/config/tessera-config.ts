@@ -43,6 +43,8 @@ export interface TesseraConfig {
     readonly webhookAllowPrivateNetworks: boolean;
     readonly maxWebhooksPerTenant: number;
     readonly siteAllowPrivateNetworks: boolean;
+    readonly maxResponseBytes: number;
+    readonly maxRedirects: number;
   };
   readonly shutdownDrainMs: number;
   readonly shutdownTimeoutMs: number;

@@ -57,6 +57,13 @@ export interface TransactionBatch {
   readonly balance?: string;
 }
 
+/** The limits of a connector's HTTP requests (settings link.maxResponseBytes, link.maxRedirects, link.siteAllowPrivateNetworks). */
+export interface SiteIo {
+  readonly maxResponseBytes: number;
+  readonly maxRedirects: number;
+  readonly allowPrivateNetworks: boolean;
+}
+
 export interface ConnectorContext {
   readonly site: Site;
   /** The site's base URL. */
@@ -67,6 +74,8 @@ export interface ConnectorContext {
   readonly fields: Readonly<Record<string, string>>;
   /** JSON-serialisable state kept between steps, stored encrypted. */
   session: Record<string, unknown>;
+  /** The request limits; the settings' production defaults when absent. */
+  readonly io?: SiteIo;
 }
 
 export interface Connector {

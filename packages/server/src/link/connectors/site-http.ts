@@ -1,9 +1,17 @@
 import { CredentialStatus } from "@tessera/codes";
-import { type ConnectorContext, ConnectorFailure } from "./connector.ts";
+import { WebhookAddressRefused } from "../webhooks/webhook-address.ts";
+import { trustedCa } from "./ca-bundle.ts";
+import { type ConnectorContext, ConnectorFailure, type SiteIo } from "./connector.ts";
+import { hopLookup, privateNetworksOff, refuseHop } from "./site-address.ts";
+import { CookieJars } from "./site-cookies.ts";
+import { type Exchanged, exchange } from "./site-transport.ts";
 
 /**
- * HTTP for connectors: cookies kept in the session, and transport failures turned into credential
- * statuses (refused or reset: Unavailable; the step's deadline: ConnectionTimeout).
+ * HTTP for connectors: cookies kept in the session, redirects followed hop by hop under the
+ * address policy (site-address.ts), answers read under link.maxResponseBytes (site-transport.ts),
+ * and transport failures turned into credential statuses: refused, reset or an untrusted
+ * certificate: Unavailable; the step's deadline: ConnectionTimeout; what the limits or the
+ * address policy refuse: Error.
  */
 export interface SiteResponse {
   readonly status: number;
@@ -11,48 +19,116 @@ export interface SiteResponse {
   readonly text: string;
 }
 
-function cookieHeader(context: ConnectorContext): string | undefined {
-  const jar = (context.session.cookies ?? {}) as Record<string, string>;
-  const pairs = Object.entries(jar).map(([name, value]) => `${name}=${value}`);
-  return pairs.length === 0 ? undefined : pairs.join("; ");
+export interface SiteRequestInit {
+  readonly method?: string;
+  readonly body?: string;
+  readonly contentType?: string;
+  /** manual: a 3xx is handed back as it is, for a connector that reads Location itself. */
+  readonly redirect?: "follow" | "manual";
 }
 
-function keepCookies(context: ConnectorContext, headers: Headers): void {
-  const jar = { ...((context.session.cookies ?? {}) as Record<string, string>) };
-  for (const line of headers.getSetCookie()) {
-    const pair = line.split(";")[0] ?? "";
-    const eq = pair.indexOf("=");
-    if (eq > 0) jar[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
-  }
-  context.session.cookies = jar;
+/** The settings' defaults (settings.ts), for a context built without them. */
+const defaultIo: SiteIo = {
+  maxResponseBytes: 16 * 1024 * 1024,
+  maxRedirects: 5,
+  allowPrivateNetworks: false,
+};
+
+const redirects = new Set([301, 302, 303, 307, 308]);
+
+function fail(status: CredentialStatus, message: string): never {
+  throw new ConnectorFailure(status, message);
 }
+
+/** What a transport error means for the credential. */
+function failure(context: ConnectorContext, url: URL, error: unknown): ConnectorFailure {
+  if (error instanceof ConnectorFailure) return error;
+  if (context.signal.aborted)
+    return new ConnectorFailure(CredentialStatus.ConnectionTimeout, "the site did not answer in time");
+  if (error instanceof WebhookAddressRefused)
+    return new ConnectorFailure(CredentialStatus.Error, `${error.message} (${privateNetworksOff})`);
+  const code = (error as { code?: string }).code ?? "network error";
+  if (untrusted.has(code))
+    return new ConnectorFailure(
+      CredentialStatus.Unavailable,
+      `the site's certificate is not trusted (${code}); a site behind its own CA needs it in tls.ca`,
+    );
+  return new ConnectorFailure(
+    CredentialStatus.Unavailable,
+    `the site cannot be reached (${code}, ${url.host})`,
+  );
+}
+
+/** Certificate verification failures (OpenSSL's codes as node reports them). */
+const untrusted = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_UNTRUSTED",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
 
 export async function siteRequest(
   context: ConnectorContext,
   path: string,
-  init: { method?: string; body?: string; contentType?: string } = {},
+  init: SiteRequestInit = {},
 ): Promise<SiteResponse> {
-  const headers: Record<string, string> = { accept: "application/json" };
-  const cookie = cookieHeader(context);
-  if (cookie !== undefined) headers.cookie = cookie;
-  if (init.contentType !== undefined) headers["content-type"] = init.contentType;
-  try {
-    const response = await fetch(new URL(path, context.baseUrl), {
-      method: init.method ?? "GET",
-      headers,
-      ...(init.body === undefined ? {} : { body: init.body }),
-      redirect: "manual",
-      signal: context.signal,
-    });
-    keepCookies(context, response.headers);
-    return { status: response.status, headers: response.headers, text: await response.text() };
-  } catch (error) {
-    if (context.signal.aborted)
-      throw new ConnectorFailure(CredentialStatus.ConnectionTimeout, "the site did not answer in time");
-    throw new ConnectorFailure(
-      CredentialStatus.Unavailable,
-      `the site cannot be reached (${(error as { cause?: { code?: string } }).cause?.code ?? "network error"})`,
-    );
+  const io = context.io ?? defaultIo;
+  const base = new URL(context.baseUrl);
+  const cookies = new CookieJars(context, base);
+  let url = new URL(path, base);
+  let from: URL | undefined;
+  let method = init.method ?? "GET";
+  let body = init.body;
+  let contentType = init.contentType;
+  for (let hop = 0; ; hop += 1) {
+    const exempt = context.site.sandbox && url.origin === base.origin;
+    const refused = refuseHop({ url, from, exempt }, io.allowPrivateNetworks);
+    if (refused !== undefined)
+      fail(CredentialStatus.Error, `the request to ${url.host} is refused: ${refused}`);
+    const headers: Record<string, string> = { accept: "application/json", "accept-encoding": "identity" };
+    const cookie = cookies.header(url);
+    if (cookie !== undefined) headers.cookie = cookie;
+    if (contentType !== undefined) headers["content-type"] = contentType;
+    let answer: Exchanged;
+    try {
+      answer = await exchange({
+        url,
+        method,
+        headers,
+        body,
+        lookup: hopLookup({ url, from, exempt }, io.allowPrivateNetworks),
+        // The site's own CA is trusted on the site's own host only, never on a host it redirects to.
+        ca: url.hostname === base.hostname ? trustedCa(context.site) : undefined,
+        maxBytes: io.maxResponseBytes,
+        signal: context.signal,
+      });
+    } catch (error) {
+      throw failure(context, url, error);
+    }
+    cookies.keep(url, answer.headers);
+    const location = answer.headers.get("location");
+    if (!redirects.has(answer.status) || location === null || init.redirect === "manual")
+      return { status: answer.status, headers: answer.headers, text: new TextDecoder().decode(answer.body) };
+    if (hop >= io.maxRedirects)
+      fail(
+        CredentialStatus.Error,
+        `the site redirected more than link.maxRedirects (${io.maxRedirects}) times`,
+      );
+    from = url;
+    url = URL.canParse(location, url.href)
+      ? new URL(location, url)
+      : fail(CredentialStatus.Error, "the site redirected to an address that is not a URL");
+    // As browsers do: 303 always, and 301/302 after a POST, continue with a GET without the body.
+    if (answer.status === 303 || (method === "POST" && (answer.status === 301 || answer.status === 302))) {
+      method = method === "HEAD" ? "HEAD" : "GET";
+      body = undefined;
+      contentType = undefined;
+    }
   }
 }
 

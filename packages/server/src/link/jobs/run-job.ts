@@ -78,6 +78,11 @@ export async function runJob(
       signal: stopping,
       fields: openJson(ctx.keys, credentialFields, credential.id, credential.fields_enc),
       session: job.session_enc === null ? {} : openJson(ctx.keys, jobSession, job.id, job.session_enc),
+      io: {
+        maxResponseBytes: ctx.config.link.maxResponseBytes,
+        maxRedirects: ctx.config.link.maxRedirects,
+        allowPrivateNetworks: ctx.config.link.siteAllowPrivateNetworks,
+      },
     },
   };
   try {

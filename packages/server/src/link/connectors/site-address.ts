@@ -1,0 +1,38 @@
+import type { LookupFunction } from "node:net";
+import { checkedLookup, parseWebhookUrl } from "../webhooks/webhook-address.ts";
+
+/**
+ * Where a connector request may go (SSRF): a site's address is set by an operator, and a site's
+ * redirect by whoever answers there, so each hop is checked before it is sent. The checks are the
+ * webhooks' (webhook-address.ts): literal addresses here, names in the socket's `lookup`, which
+ * resolves once and connects only to the addresses it checked. Built-in Sandbox Bank sites are
+ * exempt on the Sandbox Bank's own origin (loopback by design); a redirect away from it is not.
+ */
+export const privateNetworksOff = "link.siteAllowPrivateNetworks is off";
+
+export interface Hop {
+  readonly url: URL;
+  /** The hop before this one (a redirect), if any. */
+  readonly from: URL | undefined;
+  /** True for the Sandbox Bank's own origin. */
+  readonly exempt: boolean;
+}
+
+/** Why the hop is refused, or undefined when it may be sent. Never looks a name up. */
+export function refuseHop(hop: Hop, allowPrivate: boolean): string | undefined {
+  const { url, from } = hop;
+  if (url.protocol !== "https:" && url.protocol !== "http:") return `${url.protocol} is not http or https`;
+  // Even where plain http is allowed, a site that answered over TLS is not followed off it.
+  if (from?.protocol === "https:" && url.protocol === "http:")
+    return `a redirect from https to http is refused (${url.host})`;
+  if (hop.exempt) return undefined;
+  if (url.protocol !== "https:" && !allowPrivate) return `only https is allowed (${privateNetworksOff})`;
+  const parsed = parseWebhookUrl(url.toString(), allowPrivate);
+  if (typeof parsed !== "string") return undefined;
+  return allowPrivate ? parsed : `${parsed} (${privateNetworksOff})`;
+}
+
+/** The socket's lookup for a hop: the checked one, except on the Sandbox Bank's own origin. */
+export function hopLookup(hop: Hop, allowPrivate: boolean): LookupFunction | undefined {
+  return hop.exempt ? undefined : checkedLookup(allowPrivate);
+}
