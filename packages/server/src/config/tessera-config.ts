@@ -43,11 +43,13 @@ export interface TesseraConfig {
     readonly webhookAllowPrivateNetworks: boolean;
     readonly maxWebhooksPerTenant: number;
     readonly siteAllowPrivateNetworks: boolean;
+    readonly retentionDays: number;
   };
   readonly shutdownDrainMs: number;
   readonly shutdownTimeoutMs: number;
   readonly rateLimits: { readonly authPerSource: number; readonly authPerTenant: number };
   readonly idempotency: { readonly leaseSeconds: number };
+  readonly housekeeping: { readonly intervalSeconds: number; readonly batchSize: number };
   readonly http: {
     readonly headersTimeoutMs: number;
     readonly requestTimeoutMs: number;
