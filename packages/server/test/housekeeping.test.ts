@@ -1,10 +1,14 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { Kysely, SqliteDialect } from "kysely";
 import { openServerContext, type ServerContext } from "../src/app/server-context.ts";
+import { ConfigError, loadConfig } from "../src/config/load-config.ts";
 import type { TesseraConfig } from "../src/config/tessera-config.ts";
 import { runHousekeepingRound } from "../src/housekeeping/housekeeping-round.ts";
 import { linkJobsSweep } from "../src/housekeeping/sweep-link-jobs.ts";
@@ -13,6 +17,7 @@ import { IDEMPOTENCY_TTL_MS } from "../src/idempotency/idempotency.ts";
 import { type Database, openDatabase } from "../src/storage/database.ts";
 import { adaptNodeSqlite } from "../src/storage/node-sqlite-adapter.ts";
 import type { Schema } from "../src/storage/schema.ts";
+import { runCli } from "./helpers/run-cli.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
@@ -454,3 +459,44 @@ for (const backend of backends) {
     });
   });
 }
+
+test("the retention and housekeeping settings refuse extremes at start, naming the setting", async () => {
+  const cases: readonly (readonly [string, string, string, readonly string[]])[] = [
+    ["link.retentionDays", "TESSERA_LINK_RETENTION_DAYS", "0 to 3650", ["-1", "3651", "1.5"]],
+    [
+      "housekeeping.intervalSeconds",
+      "TESSERA_HOUSEKEEPING_INTERVAL_SECONDS",
+      "10 to 86400",
+      ["0", "9", "-10"],
+    ],
+    ["housekeeping.batchSize", "TESSERA_HOUSEKEEPING_BATCH_SIZE", "1 to 10000", ["0", "-1", "10001"]],
+  ];
+  const extremes = [String(2 ** 31), String(2 ** 53), "1e300", "0.5", "ten"];
+  for (const [path, env, range, values] of cases) {
+    for (const value of [...values, ...extremes]) {
+      assert.throws(
+        () => loadConfig({ env: { [env]: value } }),
+        (error: unknown) =>
+          error instanceof ConfigError &&
+          error.message.includes(`${path} (${env}) must be an integer from ${range}`),
+        `${env}=${value}`,
+      );
+    }
+  }
+  assert.equal(loadConfig({ env: { TESSERA_LINK_RETENTION_DAYS: "0" } }).link.retentionDays, 0);
+  // The real command stops before it listens.
+  const dir = mkdtempSync(join(tmpdir(), "tessera-retention-"));
+  try {
+    const started = await runCli(["start", "--port", "0", "--data-dir", dir], {
+      env: { TESSERA_LINK_RETENTION_DAYS: String(2 ** 53), TESSERA_LOG_LEVEL: "silent" },
+      scenario: "housekeeping: settings refused",
+    });
+    assert.equal(started.status, 1);
+    assert.match(
+      started.stderr,
+      /link\.retentionDays \(TESSERA_LINK_RETENTION_DAYS\) must be an integer from 0 to 3650/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
