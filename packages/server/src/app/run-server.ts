@@ -2,7 +2,6 @@ import type { FastifyInstance } from "fastify";
 import type { TesseraConfig } from "../config/tessera-config.ts";
 import { claimDataDir, type DataDirLock } from "../storage/data-dir-lock.ts";
 import { type AppOptions, buildApp } from "./build-app.ts";
-import { startHousekeeping } from "./housekeeping.ts";
 import { defaultPublicUrl, isWildcardHost } from "./public-url.ts";
 import { type ContextOverrides, openServerContext, type ServerContext } from "./server-context.ts";
 
@@ -37,6 +36,15 @@ export async function runServer(
     lock?.release();
   };
   const app = await buildApp(ctx, overrides);
+  // Decided before the API listens, and the first line of the log: whether this server offers a
+  // fake bank to its tenants is the first thing an operator must see.
+  try {
+    const sandbox = await ctx.link.serveSandbox(ctx);
+    app.log.info({ sandbox: { served: sandbox.served, url: sandbox.url ?? null } }, sandbox.message);
+  } catch (error) {
+    await closeContext();
+    throw error;
+  }
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
@@ -56,17 +64,16 @@ export async function runServer(
   if (config.publicUrl === undefined) ctx.publicUrl = defaultPublicUrl(bound, port).toString();
   app.log.info({ url, publicUrl: ctx.publicUrl, database: ctx.database.location }, "tessera listening");
   warnAboutMail(config, app);
-  const housekeeping = startHousekeeping(ctx);
+  ctx.housekeeping.start(ctx, app.log);
   try {
     await ctx.link.start(ctx, { worker: true, log: app.log });
   } catch (error) {
-    clearInterval(housekeeping);
     await app.close();
     await closeContext();
     throw error;
   }
   const close = async () => {
-    clearInterval(housekeeping);
+    await ctx.housekeeping.stop();
     ctx.lifecycle.draining = true;
     await ctx.link.stop();
     await app.close();

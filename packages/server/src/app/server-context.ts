@@ -4,6 +4,7 @@ import { AuditLog } from "../audit/audit-log.ts";
 import { type AuditSigner, loadAuditSigner } from "../audit/audit-signing-key.ts";
 import { type Clock, systemClock } from "../clock/clock.ts";
 import type { TesseraConfig } from "../config/tessera-config.ts";
+import { Housekeeping } from "../housekeeping/housekeeping.ts";
 import { LinkRuntime } from "../link/link-runtime.ts";
 import { createMailer, type Mailer } from "../mail/mailer.ts";
 import { PasswordHasher } from "../passwords/password-hasher.ts";
@@ -32,6 +33,8 @@ export interface ServerContext {
   readonly lifecycle: { draining: boolean };
   /** Link's per-process parts; started by `runServer` and the Link CLI. */
   readonly link: LinkRuntime;
+  /** Deletes what has expired, in rounds (housekeeping/); started by run-server.ts. */
+  readonly housekeeping: Housekeeping;
   close(): Promise<void>;
 }
 
@@ -97,6 +100,7 @@ export async function openServerContext(
     await audit.initialise(clock.now(), overrides.allowLegacyAudit === true);
     const mailer = overrides.mailer ?? createMailer(config.smtp);
     const link = new LinkRuntime(config);
+    const housekeeping = new Housekeeping();
     return {
       config,
       database,
@@ -109,7 +113,9 @@ export async function openServerContext(
       publicUrl,
       lifecycle: { draining: false },
       link,
+      housekeeping,
       async close() {
+        await housekeeping.stop();
         await link.stop();
         await audit.flush();
         mailer.close();

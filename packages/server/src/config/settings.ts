@@ -419,4 +419,28 @@ export const settings = [
     description:
       "Redirects a connector request follows (0: none). Each hop is checked again (https only, never https to http, the site address policy); one more redirect ends the attempt with Error (500).",
   },
+  {
+    path: "link.retentionDays",
+    env: "TESSERA_LINK_RETENTION_DAYS",
+    type: integer(0, 3650),
+    default: 90,
+    description:
+      "Days a finished sync job (with its timeline) and a delivered or failed webhook delivery are kept; housekeeping then deletes them. Each credential's latest job is always kept. 0 keeps them forever.",
+  },
+  {
+    path: "housekeeping.intervalSeconds",
+    env: "TESSERA_HOUSEKEEPING_INTERVAL_SECONDS",
+    type: integer(10, 86400),
+    default: 600,
+    description:
+      "How often each server process deletes what has expired (sessions, recovery requests, idempotency keys, rate-limit windows, Link jobs and webhook deliveries past retention).",
+  },
+  {
+    path: "housekeeping.batchSize",
+    env: "TESSERA_HOUSEKEEPING_BATCH_SIZE",
+    type: integer(1, 10000),
+    default: 500,
+    description:
+      "Rows one housekeeping statement deletes at most, so no statement holds its locks long; a round deletes at most 100 batches of each kind and leaves the rest to the next round.",
+  },
 ] as const satisfies readonly Setting[];

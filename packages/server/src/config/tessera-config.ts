@@ -45,11 +45,13 @@ export interface TesseraConfig {
     readonly siteAllowPrivateNetworks: boolean;
     readonly maxResponseBytes: number;
     readonly maxRedirects: number;
+    readonly retentionDays: number;
   };
   readonly shutdownDrainMs: number;
   readonly shutdownTimeoutMs: number;
   readonly rateLimits: { readonly authPerSource: number; readonly authPerTenant: number };
   readonly idempotency: { readonly leaseSeconds: number };
+  readonly housekeeping: { readonly intervalSeconds: number; readonly batchSize: number };
   readonly http: {
     readonly headersTimeoutMs: number;
     readonly requestTimeoutMs: number;

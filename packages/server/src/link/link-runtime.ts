@@ -12,6 +12,14 @@ export interface LinkLog {
   error(fields: object, message: string): void;
 }
 
+/** Whether this process serves the Sandbox Bank, where its sites are reached, and why. */
+export interface SandboxDecision {
+  readonly served: boolean;
+  /** The Sandbox Bank's base URL (served here or by link.sandboxUrl); undefined: its sites are not offered. */
+  readonly url: string | undefined;
+  readonly message: string;
+}
+
 const silent: LinkLog = { info() {}, warn() {}, error() {} };
 
 /**
@@ -25,29 +33,60 @@ export class LinkRuntime {
   readonly updates = new EventEmitter();
   #worker: LinkWorker | undefined;
   #sandbox: SandboxBank | undefined;
+  #decision: SandboxDecision | undefined;
 
   constructor(config: TesseraConfig) {
     this.sandboxUrl = config.link.sandboxUrl;
     this.updates.setMaxListeners(0);
   }
 
-  /** Serves the Sandbox Bank if configured (auto: only with the embedded database) and starts the worker. */
+  /** Serves the Sandbox Bank if it is asked for (see serveSandbox) and starts the worker. */
   async start(ctx: ServerContext, options: { worker: boolean; log?: LinkLog }): Promise<void> {
     if (options.log !== undefined) this.log = options.log;
-    const { sandbox, sandboxPort } = ctx.config.link;
-    const serve = sandbox === "on" || (sandbox === "auto" && ctx.database.dialect === "sqlite");
-    if (serve && this.sandboxUrl === undefined) {
-      // Loaded only where it is served: production processes and most CLI commands never need it.
-      const { startSandboxBank } = await import("./sandbox-bank/sandbox-bank.ts");
-      this.#sandbox = await startSandboxBank(ctx.clock, sandboxPort);
-      this.sandboxUrl = this.#sandbox.url;
-      this.log.info({ url: this.sandboxUrl }, "Sandbox Bank listening");
-    }
+    await this.serveSandbox(ctx);
     await ensureSiteSlots(ctx.database.db);
     if (options.worker) {
       this.#worker = new LinkWorker(ctx);
       this.#worker.start();
     }
+  }
+
+  /**
+   * Serves the Sandbox Bank when it is asked for (link.sandbox=on) or on the embedded quick-start
+   * default (auto with SQLite), never by default with PostgreSQL, where a production server would
+   * otherwise offer a fake bank to every tenant. Decided once per process; says what and why, for
+   * the first line of the server's log.
+   */
+  async serveSandbox(ctx: ServerContext): Promise<SandboxDecision> {
+    if (this.#decision !== undefined) return this.#decision;
+    const { sandbox, sandboxPort } = ctx.config.link;
+    const embedded = ctx.database.dialect === "sqlite";
+    if (this.sandboxUrl !== undefined) {
+      this.#decision = {
+        served: false,
+        url: this.sandboxUrl,
+        message: `Sandbox Bank used at ${this.sandboxUrl} (link.sandboxUrl is set; unset it for production)`,
+      };
+    } else if (sandbox === "on" || (sandbox === "auto" && embedded)) {
+      // Loaded only where it is served: production processes and most CLI commands never need it.
+      const { startSandboxBank } = await import("./sandbox-bank/sandbox-bank.ts");
+      this.#sandbox = await startSandboxBank(ctx.clock, sandboxPort);
+      this.sandboxUrl = this.#sandbox.url;
+      const why = sandbox === "on" ? "link.sandbox=on" : "link.sandbox=auto on the embedded SQLite database";
+      this.#decision = {
+        served: true,
+        url: this.sandboxUrl,
+        message: `Sandbox Bank served at ${this.sandboxUrl} (${why}; set link.sandbox=off for production)`,
+      };
+    } else {
+      const why = sandbox === "off" ? "link.sandbox=off" : "link.sandbox=auto with PostgreSQL";
+      this.#decision = {
+        served: false,
+        url: undefined,
+        message: `Sandbox Bank off (${why}; link.sandbox=on serves it)`,
+      };
+    }
+    return this.#decision;
   }
 
   /** Where a site is reached: its own URL, or for a Sandbox Bank site, under the Sandbox Bank. */

@@ -7,7 +7,7 @@ export const metricsOperations: DomainOperations = {
     "GET /metrics": {
       summary: "Prometheus metrics",
       description:
-        "Metrics in the Prometheus text exposition format (prom-client): `tessera_http_requests_total` and `tessera_http_request_duration_seconds` per method, route pattern and status (never per raw URL, which would leak tokens), and Node's process metrics prefixed `tessera_`. No API key: expose it only to the scraper's network. Reads only; safe to repeat.",
+        "Metrics in the Prometheus text exposition format (prom-client): `tessera_http_requests_total` and `tessera_http_request_duration_seconds` per method, route pattern and status (never per raw URL, which would leak tokens), housekeeping's `tessera_housekeeping_deleted_total` and `tessera_housekeeping_failures_total` per kind of data, `tessera_housekeeping_rounds_total` per result and `tessera_housekeeping_last_round_duration_seconds`, and Node's process metrics prefixed `tessera_`. No API key: expose it only to the scraper's network. Reads only; safe to repeat.",
       errors: [],
       public: true,
       content: {

@@ -3,11 +3,13 @@ import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client
 
 /**
  * Prometheus metrics at /metrics: request counts and latencies per route pattern (never per raw
- * URL, which would leak tokens and explode cardinality), plus Node's process metrics.
+ * URL, which would leak tokens and explode cardinality), housekeeping's deletions and rounds, plus
+ * Node's process metrics.
  */
 export function registerMetrics(app: FastifyInstance): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "tessera_" });
+  for (const metric of app.ctx.housekeeping.metrics.all) registry.registerMetric(metric);
   const labelNames = ["method", "route", "status_code"] as const;
   const requests = new Counter({
     name: "tessera_http_requests_total",
