@@ -32,6 +32,7 @@ export async function siteRequest(
   path: string,
   init: { method?: string; body?: string; contentType?: string } = {},
 ): Promise<SiteResponse> {
+  await context.beforeRequest?.(); // fencing (job-lease.ts): throws once the job is not this run's
   const headers: Record<string, string> = { accept: "application/json" };
   const cookie = cookieHeader(context);
   if (cookie !== undefined) headers.cookie = cookie;

@@ -9,6 +9,7 @@ import { idempotencyClaims } from "./007-idempotency-claims.ts";
 import { activationCodes } from "./008-activation-codes.ts";
 import { pagingIndexes } from "./009-paging-indexes.ts";
 import { authenticatorsByTenant } from "./010-authenticators-by-tenant.ts";
+import { jobEpochs } from "./012-job-epochs.ts";
 
 /** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
 const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   "008-activation-codes": activationCodes,
   "009-paging-indexes": pagingIndexes,
   "010-authenticators-by-tenant": authenticatorsByTenant,
+  "012-job-epochs": jobEpochs,
 };
 
 export const migrationProvider: MigrationProvider = {
