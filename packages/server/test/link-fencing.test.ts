@@ -5,11 +5,14 @@ import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { ServerContext } from "../src/app/server-context.ts";
 import { ManualClock } from "../src/clock/clock.ts";
+import type { ConnectorContext } from "../src/link/connectors/connector.ts";
+import { siteRequest } from "../src/link/connectors/site-http.ts";
 import { claimJob } from "../src/link/jobs/claim-job.ts";
 import { JobLease } from "../src/link/jobs/job-lease.ts";
 import { findJob, finished, transition } from "../src/link/jobs/job-store.ts";
 import type { LinkLog } from "../src/link/link-runtime.ts";
 import { startSandboxBank } from "../src/link/sandbox-bank/sandbox-bank.ts";
+import { siteForJob } from "../src/link/sites/site-directory.ts";
 import type { Schema } from "../src/storage/schema.ts";
 import { holdingRelay } from "./helpers/holding-relay.ts";
 import { jobWrites } from "./helpers/job-writes.ts";
@@ -146,6 +149,49 @@ for (const backend of backends) {
       assert.equal(line?.fields.jobId, jobId);
       assert.equal(line?.fields.epoch, first.lease_epoch);
       assert.match(String(line?.fields.reason), /no longer this run's/);
+    } finally {
+      await run.close();
+    }
+  });
+
+  test(`no site request once the lease is lost: siteRequest asks the run's lease first (${backend})`, async () => {
+    const scenario = "link: no request after a lost lease";
+    const run = await heldRun(backend, {}, scenario);
+    try {
+      const { ctx, jobId, first } = run;
+      const { db } = ctx.database;
+      const site = await siteForJob(ctx, first.site_id);
+      assert.ok(site);
+      const contextOf = (lease: JobLease): ConnectorContext => ({
+        site,
+        baseUrl: new URL(site.url, run.relay.url).toString(),
+        signal: lease.signal,
+        fields: {},
+        session: {},
+        beforeRequest: async () => {
+          await lease.renew();
+        },
+      });
+      // The run's claim, held by a second hand on it: a request goes out while the claim is its own.
+      const lease = new JobLease(ctx, first);
+      const sent = run.relay.requests();
+      await siteRequest(contextOf(lease), "accounts");
+      assert.equal(run.relay.requests(), sent + 1, "sent while the claim holds");
+
+      // Claimed elsewhere: the compare-and-set renewal before the request refuses, nothing is sent.
+      const lapsed = (first.lease_expires_at ?? 0) + 1;
+      const other = await claimJob(db, jobId, "another-process", lapsed, 60_000);
+      assert.ok(other);
+      await assert.rejects(siteRequest(contextOf(lease), "accounts"), { name: "LeaseLost" });
+      assert.ok(lease.signal.aborted, "the lease's signal is aborted");
+      assert.equal(run.relay.requests(), sent + 1, "no request after the claim was lost");
+
+      // The other claim's own lease, once it passed on this process's clock: refused without asking
+      // the database (a process that slept through its lease must not trust its last answer).
+      const late = new JobLease(ctx, other);
+      run.link.server.clock.advance((other.lease_expires_at ?? 0) - ctx.clock.now());
+      await assert.rejects(siteRequest(contextOf(late), "accounts"), /expired on this process's clock/);
+      assert.equal(run.relay.requests(), sent + 1, "no request past the granted lease");
     } finally {
       await run.close();
     }
