@@ -7,7 +7,7 @@ import type { ServerContext } from "../src/app/server-context.ts";
 import { ManualClock } from "../src/clock/clock.ts";
 import type { ConnectorContext } from "../src/link/connectors/connector.ts";
 import { siteRequest } from "../src/link/connectors/site-http.ts";
-import { claimJob } from "../src/link/jobs/claim-job.ts";
+import { claimJob, renewLease } from "../src/link/jobs/claim-job.ts";
 import { JobLease } from "../src/link/jobs/job-lease.ts";
 import { findJob, finished, transition } from "../src/link/jobs/job-store.ts";
 import type { LinkLog } from "../src/link/link-runtime.ts";
@@ -192,6 +192,40 @@ for (const backend of backends) {
       run.link.server.clock.advance((other.lease_expires_at ?? 0) - ctx.clock.now());
       await assert.rejects(siteRequest(contextOf(late), "accounts"), /expired on this process's clock/);
       assert.equal(run.relay.requests(), sent + 1, "no request past the granted lease");
+    } finally {
+      await run.close();
+    }
+  });
+
+  test(`twenty concurrent claims of a lapsed job (half by the same owner): one wins, one epoch; stale renewals all refused (${backend})`, async () => {
+    const scenario = "link: claim burst";
+    const run = await heldRun(backend, {}, scenario);
+    try {
+      const { ctx, jobId, first } = run;
+      const { db } = ctx.database;
+      const owner = first.lease_owner ?? "";
+      const lapsed = (first.lease_expires_at ?? 0) + 1;
+      const claims = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          claimJob(db, jobId, i % 2 ? owner : `another-process-${i}`, lapsed, 60_000),
+        ),
+      );
+      const won = claims.filter((c) => c !== undefined);
+      assert.equal(won.length, 1, "exactly one claim wins");
+      const winner = won[0];
+      assert.equal(winner?.lease_epoch, first.lease_epoch + 1, "one claim, one epoch");
+      assert.equal((await findJob(db, jobId))?.lease_epoch, first.lease_epoch + 1);
+
+      const until = lapsed + 60_000;
+      const stale = await Promise.all(
+        Array.from({ length: 20 }, () => renewLease(db, jobId, { owner, epoch: first.lease_epoch }, until)),
+      );
+      assert.deepEqual(new Set(stale), new Set([false]), "the earlier claim renews nothing");
+      const current = { owner: winner?.lease_owner ?? "", epoch: winner?.lease_epoch ?? -1 };
+      const renewed = await Promise.all(
+        Array.from({ length: 20 }, () => renewLease(db, jobId, current, until)),
+      );
+      assert.deepEqual(new Set(renewed), new Set([true]), "the current claim renews");
     } finally {
       await run.close();
     }
