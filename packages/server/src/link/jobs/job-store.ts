@@ -6,8 +6,9 @@ import { enqueueWebhookEvents } from "../webhooks/webhook-outbox.ts";
 
 /**
  * Stored job state. Every change is one transaction: a compare-and-set on the job row (its phase
- * and, while running, the claim: lease owner and epoch), the new timeline entries, the credential's status and the
- * webhook outbox. Two processes can never both apply a transition (see job-machine.md).
+ * and, while running, the claim: lease owner and epoch), the new timeline entries, the
+ * credential's status and the webhook outbox. Two runs can never both apply a transition, not even
+ * two runs of one process (see job-machine.md).
  */
 export type JobRow = LinkJobsTable;
 export type Phase = "queued" | "running" | "waiting" | "done";
