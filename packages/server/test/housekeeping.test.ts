@@ -135,6 +135,7 @@ for (const backend of backends) {
           run_after: 0,
           lease_owner: null,
           lease_expires_at: null,
+          lease_epoch: 0,
           active_credential_id: finishedAt === null ? credentialId : null,
           session_enc: null,
           question: null,

@@ -1,7 +1,4 @@
 import assert from "node:assert/strict";
-import { once } from "node:events";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { CredentialStatus as S } from "@tessera/codes";
 import { sql } from "kysely";
@@ -10,6 +7,7 @@ import { claimJob } from "../src/link/jobs/claim-job.ts";
 import { finished, transition } from "../src/link/jobs/job-store.ts";
 import { startSandboxBank } from "../src/link/sandbox-bank/sandbox-bank.ts";
 import type { Database } from "../src/storage/database.ts";
+import { holdingRelay } from "./helpers/holding-relay.ts";
 import { codes, connect, endsWith, startLinkServer, timeline, until, waitFor } from "./helpers/link.ts";
 import { backends } from "./helpers/test-database.ts";
 
@@ -18,59 +16,6 @@ import { backends } from "./helpers/test-database.ts";
  * took the job over and ended it must not write anything when it wakes up: its statement may be
  * older than the one already stored, and the job is no longer its to change.
  */
-
-/**
- * The real Sandbox Bank behind a loopback relay that holds the answer to the first transaction
- * list until released: the runner that asked is paused inside its connector call, on demand.
- */
-async function holdingRelay(target: string) {
-  let release = () => {};
-  const gate = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let holding = () => {};
-  const held = new Promise<void>((resolve) => {
-    holding = resolve;
-  });
-  let first = true;
-  const server = createServer(async (request, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const headers: Record<string, string> = {};
-    for (const name of ["cookie", "content-type", "accept"]) {
-      const value = request.headers[name];
-      if (typeof value === "string") headers[name] = value;
-    }
-    const answer = await fetch(new URL(request.url ?? "/", target), {
-      method: request.method ?? "GET",
-      headers,
-      ...(chunks.length === 0 ? {} : { body: Buffer.concat(chunks) }),
-    });
-    const body = Buffer.from(await answer.arrayBuffer());
-    if (first && request.url?.includes("/transactions")) {
-      first = false;
-      holding();
-      await gate;
-    }
-    response.writeHead(answer.status, {
-      "content-type": answer.headers.get("content-type") ?? "application/json",
-      "set-cookie": answer.headers.getSetCookie(),
-    });
-    response.end(body);
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    held,
-    release,
-    close: () => {
-      server.closeAllConnections();
-      server.close();
-    },
-  };
-}
 
 /** Every account and transaction row, in a stable order. */
 async function storedData(database: Database): Promise<string[]> {
@@ -106,7 +51,7 @@ for (const backend of backends) {
       const ended = await transition(
         db,
         jobId,
-        { phase: "running", owner: "another-process" },
+        { phase: "running", claim: { owner: "another-process", epoch: taken?.lease_epoch ?? 0 } },
         finished(now),
         [{ code: S.Finish }],
         now,

@@ -231,6 +231,8 @@ export interface LinkJobsTable {
   run_after: number;
   lease_owner: string | null;
   lease_expires_at: number | null;
+  /** Incremented by every claim: a runner's writes check it with the owner (job-machine.md, Fencing). */
+  lease_epoch: number;
   /** The credential id while the job is unfinished, else NULL; unique (one active job per credential). */
   active_credential_id: string | null;
   session_enc: string | null;

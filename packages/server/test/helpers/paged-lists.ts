@@ -100,6 +100,7 @@ export async function finishedJob(f: Owner, credentialId: string, t: number, id 
       run_after: t,
       lease_owner: null,
       lease_expires_at: null,
+      lease_epoch: 1,
       active_credential_id: null,
       session_enc: null,
       question: null,

@@ -68,8 +68,13 @@ export interface ConnectorContext {
   readonly site: Site;
   /** The site's base URL. */
   readonly baseUrl: string;
-  /** Aborted when the step exceeds the connector timeout or the process shuts down. */
+  /** Aborted when the step exceeds the connector timeout, the process shuts down or the job's lease is lost. */
   readonly signal: AbortSignal;
+  /**
+   * Called by siteRequest before every request; throws when the request must not be sent (the
+   * job engine's lease check: a run that lost its job sends the site nothing more).
+   */
+  readonly beforeRequest?: () => Promise<void>;
   /** The credential's fields (decrypted for this step only; never put them in the session). */
   readonly fields: Readonly<Record<string, string>>;
   /** JSON-serialisable state kept between steps, stored encrypted. */

@@ -86,6 +86,9 @@ export async function siteRequest(
   let body = init.body;
   let contentType = init.contentType;
   for (let hop = 0; ; hop += 1) {
+    // Fencing (jobs/job-lease.ts): every request, redirects included, first asks whether the job
+    // is still this run's; it throws once it is not.
+    await context.beforeRequest?.();
     const exempt = context.site.sandbox && url.origin === base.origin;
     const refused = refuseHop({ url, from, exempt }, io.allowPrivateNetworks);
     if (refused !== undefined)

@@ -1,13 +1,15 @@
 import { CredentialStatus } from "@tessera/codes";
 import { type ExpressionBuilder, type Kysely, sql } from "kysely";
 import type { Schema } from "../../storage/schema.ts";
-import { finished, type JobRow, transition } from "./job-store.ts";
+import { type Claim, finished, type JobRow, transition } from "./job-store.ts";
 
 /**
  * Takes a runnable job with a lease: a queued job whose time has come, or a running job whose
  * lease lapsed (its process died). Compare-and-set: of several processes, one wins. Taking over
  * a lapsed job counts as an attempt, so a job that keeps killing its process ends instead of
- * looping.
+ * looping. Every claim increments the job's epoch: the returned row's (lease_owner, lease_epoch)
+ * is the claim every write of this run checks, so no earlier run (of any process, this one
+ * included) can write once the job is claimed again.
  */
 /** Queued and due, or running under a lease that lapsed. */
 const runnable = (now: number) => (eb: ExpressionBuilder<Schema, "link_jobs">) =>
@@ -29,6 +31,7 @@ export async function claimJob(
       phase: "running",
       lease_owner: owner,
       lease_expires_at: now + leaseMs,
+      lease_epoch: sql<number>`lease_epoch + 1`,
       attempt: sql<number>`case when phase = 'running' then attempt + 1 else attempt end`,
     })
     .where("id", "=", jobId)
@@ -47,10 +50,11 @@ export async function runnableJobs(db: Kysely<Schema>, now: number, limit: numbe
     .execute();
 }
 
+/** Compare-and-set on the claim (phase running, owner, epoch): false once the job is not this claim's. */
 export async function renewLease(
   db: Kysely<Schema>,
   jobId: string,
-  owner: string,
+  claim: Claim,
   until: number,
 ): Promise<boolean> {
   const result = await db
@@ -58,22 +62,23 @@ export async function renewLease(
     .set({ lease_expires_at: until })
     .where("id", "=", jobId)
     .where("phase", "=", "running")
-    .where("lease_owner", "=", owner)
+    .where("lease_owner", "=", claim.owner)
+    .where("lease_epoch", "=", claim.epoch)
     .executeTakeFirst();
   return result.numUpdatedRows === 1n;
 }
 
+/** The claim a freshly claimed row carries. */
+export function claimOf(job: JobRow): Claim {
+  return { owner: job.lease_owner ?? "", epoch: job.lease_epoch };
+}
+
 /** A job taken over more often than attempts allow ends with Error instead of running again. */
-export async function endExhausted(
-  db: Kysely<Schema>,
-  job: JobRow,
-  owner: string,
-  now: number,
-): Promise<void> {
+export async function endExhausted(db: Kysely<Schema>, job: JobRow, now: number): Promise<void> {
   await transition(
     db,
     job.id,
-    { phase: "running", owner },
+    { phase: "running", claim: claimOf(job) },
     finished(now),
     [{ code: CredentialStatus.Error, detail: { message: "the job was interrupted too many times" } }],
     now,

@@ -6,8 +6,9 @@ import { enqueueWebhookEvents } from "../webhooks/webhook-outbox.ts";
 
 /**
  * Stored job state. Every change is one transaction: a compare-and-set on the job row (its phase
- * and, while running, the lease owner), the new timeline entries, the credential's status and the
- * webhook outbox. Two processes can never both apply a transition (see job-machine.md).
+ * and, while running, the claim: lease owner and epoch), the new timeline entries, the
+ * credential's status and the webhook outbox. Two runs can never both apply a transition, not even
+ * two runs of one process (see job-machine.md).
  */
 export type JobRow = LinkJobsTable;
 export type Phase = "queued" | "running" | "waiting" | "done";
@@ -19,9 +20,14 @@ export interface TimelineEntry {
 }
 
 type Db = Kysely<Schema> | Transaction<Schema>;
+/** Who holds a running job: the worker that claimed it, and which of its claims (job-lease.ts). */
+export interface Claim {
+  readonly owner: string;
+  readonly epoch: number;
+}
 type Guard = {
   phase: Phase;
-  owner?: string;
+  claim?: Claim;
   before?: { column: "run_after" | "question_expires_at"; at: number };
 };
 
@@ -46,6 +52,7 @@ export async function createJob(
     run_after: input.now,
     lease_owner: null,
     lease_expires_at: null,
+    lease_epoch: 0,
     active_credential_id: input.credentialId,
     session_enc: null,
     question: null,
@@ -114,7 +121,10 @@ export async function transition(
       })
       .where("id", "=", jobId)
       .where("phase", "=", guard.phase);
-    if (guard.owner !== undefined) update = update.where("lease_owner", "=", guard.owner);
+    if (guard.claim !== undefined)
+      update = update
+        .where("lease_owner", "=", guard.claim.owner)
+        .where("lease_epoch", "=", guard.claim.epoch);
     if (guard.before !== undefined) update = update.where(guard.before.column, "<=", guard.before.at);
     const updated = await update.returning(["event_seq", "credential_id", "tenant_id"]).executeTakeFirst();
     if (updated === undefined) return false;

@@ -3,7 +3,8 @@ import { hostname } from "node:os";
 import type { ServerContext } from "../../app/server-context.ts";
 import { siteForJob } from "../sites/site-directory.ts";
 import { deliverDueWebhooks } from "../webhooks/deliver-webhooks.ts";
-import { claimJob, endExhausted, expireQuestions, renewLease, runnableJobs } from "./claim-job.ts";
+import { claimJob, endExhausted, expireQuestions, runnableJobs } from "./claim-job.ts";
+import { JobLease } from "./job-lease.ts";
 import { runJob } from "./run-job.ts";
 import { releaseSiteSlot, renewSiteSlot, takeSiteSlot } from "./site-slots.ts";
 
@@ -84,7 +85,7 @@ export class LinkWorker {
       }
       const release = () => releaseSiteSlot(db, job.site_id, slot, job.id);
       if (job.attempt > this.#ctx.config.link.maxAttempts) {
-        await endExhausted(db, job, this.owner, now);
+        await endExhausted(db, job, now);
         await release();
         this.#ctx.link.notify(job.id);
         continue;
@@ -93,21 +94,36 @@ export class LinkWorker {
     }
   }
 
+  /**
+   * Runs a claimed job under its lease, renewed every lease/3. A renewal that is refused (or one
+   * that keeps failing until the lease passes) aborts the run's connector at once (job-lease.ts).
+   */
   async #execute(job: Awaited<ReturnType<typeof claimJob>> & {}, slot: number, release: () => Promise<void>) {
     const { db } = this.#ctx.database;
-    const leaseMs = this.#ctx.config.link.leaseSeconds * 1000;
-    const renew = setInterval(() => {
-      const until = this.#ctx.clock.now() + leaseMs;
-      void renewLease(db, job.id, this.owner, until).catch(() => {});
-      void renewSiteSlot(db, job.site_id, slot, job.id, until).catch(() => {});
-    }, leaseMs / 3);
+    const lease = new JobLease(this.#ctx, job);
+    const renew = setInterval(
+      async () => {
+        const until = await lease.tick();
+        if (until !== undefined) await renewSiteSlot(db, job.site_id, slot, job.id, until).catch(() => {});
+      },
+      (this.#ctx.config.link.leaseSeconds * 1000) / 3,
+    );
     try {
-      await runJob(this.#ctx, job, this.owner, this.#stopping.signal);
+      await runJob(this.#ctx, job, lease, this.#stopping.signal);
     } catch (error) {
       this.#ctx.link.log.error({ jobId: job.id, error: (error as Error).message }, "sync job round failed");
     } finally {
       clearInterval(renew);
-      await release().catch(() => {});
+      if (lease.lost) {
+        // The slot is left to lapse: the claim that took the job over may hold this very slot row
+        // (slots are keyed by job), and releasing it would free a slot another run is using.
+        this.#ctx.link.log.warn(
+          { jobId: job.id, epoch: lease.claim.epoch, reason: lease.reason },
+          "sync job stopped: its lease was lost",
+        );
+      } else {
+        await release().catch(() => {});
+      }
       this.#active.delete(job.id);
       this.nudge();
     }

@@ -12,18 +12,18 @@ import { connectorFor } from "../connectors/registry.ts";
 import { setBalance, upsertAccount, upsertTransactions } from "../data/upsert-data.ts";
 import { credentialFields, jobAnswer, jobSession, openJson, sealJson } from "../link-secrets.ts";
 import { siteForJob } from "../sites/site-directory.ts";
-import { renewLease } from "./claim-job.ts";
+import { type JobLease, LeaseLost } from "./job-lease.ts";
 import { finished, type JobRow, type TimelineEntry, transition } from "./job-store.ts";
 import { retryDelayMs } from "./retry-policy.ts";
 
 /**
  * Runs one claimed job from its stored step until it waits, ends, or is queued again (a retry, a
- * background continuation). Every state change is a guarded transition, and every data write
- * (accounts, transactions, synced_until) a transaction that first renews the lease: if this
- * process lost the lease meanwhile, the change is refused and the run stops without touching the
- * job or its data.
+ * background continuation). Every state change is a transition guarded by the run's claim (owner
+ * and epoch), every data write (accounts, transactions, synced_until) a transaction that first
+ * renews the lease by compare-and-set on that claim, and every site request is preceded by such a
+ * renewal (context.beforeRequest). Once the lease is lost (job-lease.ts), the connector's signal is
+ * aborted and the run stops without touching the job, its data or the site again.
  */
-class LeaseLost extends Error {}
 /** The process is shutting down: the job goes back to the queue for any process to resume. */
 class RunInterrupted extends Error {}
 
@@ -34,7 +34,7 @@ type Credential = LinkCredentialsTable;
 interface Run {
   readonly ctx: ServerContext;
   readonly job: JobRow;
-  readonly owner: string;
+  readonly lease: JobLease;
   readonly stopping: AbortSignal;
   readonly context: ConnectorContext & { signal: AbortSignal };
 }
@@ -42,7 +42,7 @@ interface Run {
 export async function runJob(
   ctx: ServerContext,
   job: JobRow,
-  owner: string,
+  lease: JobLease,
   stopping: AbortSignal,
 ): Promise<void> {
   const { db } = ctx.database;
@@ -59,7 +59,7 @@ export async function runJob(
     await transition(
       db,
       job.id,
-      { phase: "running", owner },
+      { phase: "running", claim: lease.claim },
       finished(now),
       [{ code: CredentialStatus.Error, detail: { message: "the site is not offered by this server" } }],
       now,
@@ -70,12 +70,16 @@ export async function runJob(
   const run: Run = {
     ctx,
     job,
-    owner,
+    lease,
     stopping,
     context: {
       site,
       baseUrl,
-      signal: stopping,
+      signal: AbortSignal.any([stopping, lease.signal]),
+      // The one door to the site (site-http.ts) asks first: no request once the lease is lost.
+      beforeRequest: async () => {
+        await lease.renew();
+      },
       fields: openJson(ctx.keys, credentialFields, credential.id, credential.fields_enc),
       session: job.session_enc === null ? {} : openJson(ctx.keys, jobSession, job.id, job.session_enc),
       io: {
@@ -88,7 +92,9 @@ export async function runJob(
   try {
     await proceed(run, credential, connectorFor(site.connector));
   } catch (error) {
-    if (error instanceof LeaseLost) return;
+    // Whatever the connector threw once the lease was lost (an aborted request) is not this run's
+    // to report: the job belongs to another claim now.
+    if (error instanceof LeaseLost || lease.lost) return;
     if (error instanceof RunInterrupted || stopping.aborted) {
       await apply(
         run,
@@ -102,45 +108,52 @@ export async function runJob(
 }
 
 async function apply(run: Run, set: Partial<JobRow>, entries: readonly TimelineEntry[]): Promise<void> {
+  run.lease.assertHeld();
   const applied = await transition(
     run.ctx.database.db,
     run.job.id,
-    { phase: "running", owner: run.owner },
+    { phase: "running", claim: run.lease.claim },
     set,
     entries,
     run.ctx.clock.now(),
   );
   run.ctx.link.notify(run.job.id);
-  if (!applied) throw new LeaseLost();
+  if (!applied) throw run.lease.lose("a transition was refused: the job is no longer this run's");
+  if (set.phase !== undefined && set.phase !== "running") run.lease.release();
 }
 
 /**
- * Writes a sync's data in one transaction that first renews the lease. A runner whose process
- * stalled past its lease while another process took the job over (and perhaps ended it) writes
- * nothing: its statement may be older than the one stored meanwhile, and the job is no longer its
- * own. While the transaction holds the job row, no other process can take the job over.
+ * Writes a sync's data in one transaction that first renews the lease by compare-and-set on the
+ * claim. A runner whose process stalled past its lease while another claim took the job over (and
+ * perhaps ended it), even a later claim of this same process, writes nothing: its statement may
+ * be older than the one stored meanwhile, and the job is no longer its own. While the transaction
+ * holds the job row, no other process can take the job over.
  */
 async function leased<T>(run: Run, write: (trx: Transaction<Schema>) => Promise<T>): Promise<T> {
-  const { ctx, job, owner } = run;
-  return ctx.database.db.transaction().execute(async (trx) => {
-    const until = ctx.clock.now() + ctx.config.link.leaseSeconds * 1000;
-    if (!(await renewLease(trx, job.id, owner, until))) throw new LeaseLost();
+  let until = 0;
+  const result = await run.ctx.database.db.transaction().execute(async (trx) => {
+    until = await run.lease.renewIn(trx);
     return write(trx);
   });
+  run.lease.granted(until);
+  return result;
 }
 
-/** One connector call under the connector timeout; shutdown interrupts it. */
+/** One connector call under the connector timeout; shutdown and a lost lease interrupt it. */
 async function step<T>(run: Run, call: () => Promise<T>): Promise<T> {
+  run.lease.assertHeld();
   const timeout = AbortSignal.timeout(run.ctx.config.link.connectorTimeoutMs);
-  const signal = AbortSignal.any([run.stopping, timeout]);
+  const signal = AbortSignal.any([run.stopping, run.lease.signal, timeout]);
   run.context.signal = signal;
   let onAbort = () => {};
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () =>
       reject(
-        run.stopping.aborted
-          ? new RunInterrupted()
-          : new ConnectorFailure(CredentialStatus.ConnectionTimeout, "the site did not answer in time"),
+        run.lease.lost
+          ? run.lease.signal.reason
+          : run.stopping.aborted
+            ? new RunInterrupted()
+            : new ConnectorFailure(CredentialStatus.ConnectionTimeout, "the site did not answer in time"),
       );
     signal.addEventListener("abort", onAbort, { once: true });
   });
