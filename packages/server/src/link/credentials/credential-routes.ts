@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { envelope, success } from "../../app/envelope.ts";
 import { listCursor, nextCursorProperty, pageQueryProperties } from "../../app/paging.ts";
 import { body, okResponse } from "../../app/route-schemas.ts";
+import { markDeprecatedUse } from "../../app/time-input.ts";
 import { userFromRequest, usernameOf } from "../../users/user-from-request.ts";
 import { usernameInput } from "../../users/username.ts";
 import { jobSchema, jobView } from "../jobs/job-view.ts";
@@ -63,6 +64,7 @@ export const credentialRoutes: FastifyPluginAsync = async (app) => {
         userId: user.id,
         siteId: request.body.site,
         fields: request.body.fields,
+        onDeprecated: () => markDeprecatedUse(request.body),
       });
       request.auditSubject = `credential:${credential.id}`;
       reply.code(isNew ? 201 : 200);
