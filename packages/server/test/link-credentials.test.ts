@@ -272,8 +272,11 @@ for (const backend of backends) {
         .where("account_id", "in", accountIds)
         .execute();
       assert.equal(left.length, 0);
+      // The credential no longer exists: a filter by it is 404, like its path.
       const accounts = await call("GET", `/v1/link/accounts?credential=${credentialId}`, scenario);
-      assert.deepEqual(accounts.body.accounts, []);
+      assert.equal(accounts.status, 404);
+      assert.equal(accounts.body.errorCode, TesseraApiCode.NotFound);
+      assert.equal(accounts.body.field, "querystring.credential");
     });
 
     test("another tenant sees none of it", async () => {

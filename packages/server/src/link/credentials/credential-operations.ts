@@ -39,7 +39,7 @@ export const credentialOperations: DomainOperations = {
         "body.username": "the Tessera user the credential belongs to",
         "body.site": "the site's id, as listed by GET /v1/link/sites",
         "body.fields":
-          "the site's login fields by name (`fields[].name` of the site), e.g. its username and password; validated against the site, stored encrypted, never shown again",
+          "the site's login fields by name (`fields[].name` of the site), e.g. `login` and `password` for the Sandbox Bank; validated against the site, stored encrypted, never shown again. `username` is still taken for one release as the deprecated name of a site's `login` field (answered with a Deprecation header); both at once are MalformedRequest",
       },
       summary: "Connect a user's credential to a site",
       description:
