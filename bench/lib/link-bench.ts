@@ -70,7 +70,7 @@ export async function benchLink(
     call("POST", "/v1/link/credentials", {
       username: `link${i}`,
       site: "sandbox-bank",
-      fields: { username: "user_good", password: "sandbox" },
+      fields: { login: "user_good", password: "sandbox" },
     }),
   );
   await waitUntil(async () => (await countWith(200)) >= options.jobs);
@@ -84,7 +84,7 @@ export async function benchLink(
       site,
       baseUrl: new URL(site.url, sandboxUrl).toString(),
       signal: AbortSignal.timeout(30_000),
-      fields: { username: "user_good", password: "sandbox" },
+      fields: { login: "user_good", password: "sandbox" },
       session: {},
     };
     await sandboxBankConnector.login(context);
@@ -104,7 +104,7 @@ export async function benchLink(
     call("POST", "/v1/link/credentials", {
       username: `link${options.jobs + i}`,
       site: "sandbox-bank",
-      fields: { username: "user_token", password: "sandbox" },
+      fields: { login: "user_token", password: "sandbox" },
     }),
   );
   await waitUntil(async () => (await countWith(410)) >= options.waiting);

@@ -42,7 +42,7 @@ for (const { name, site } of variants) {
       site,
       baseUrl: new URL(site.url, bank.url).toString(),
       signal,
-      fields: { username: login, password },
+      fields: { login: login, password },
       session: {},
     });
     /** A step, then the session through JSON as the job engine stores it between steps. */

@@ -39,7 +39,7 @@ for (const backend of backends) {
       assert.deepEqual(
         sites[0]?.fields.map((f) => [f.name, f.type, f.username]),
         [
-          ["username", "text", true],
+          ["login", "text", true],
           ["password", "password", false],
         ],
       );
@@ -48,7 +48,7 @@ for (const backend of backends) {
     test("fields are validated against the site and the error names the field; nothing is stored", async () => {
       const cases: [Record<string, unknown>, number, string][] = [
         [
-          { username: "lena", site: "sandbox-bank", fields: { username: "user_good" } },
+          { username: "lena", site: "sandbox-bank", fields: { login: "user_good" } },
           TesseraApiCode.MalformedRequest,
           "body.fields.password",
         ],
@@ -56,18 +56,32 @@ for (const backend of backends) {
           {
             username: "lena",
             site: "sandbox-bank",
-            fields: { username: "user_good", password: "x", otp: "1" },
+            fields: { login: "user_good", password: "x", otp: "1" },
           },
           TesseraApiCode.MalformedRequest,
           "body.fields.otp",
         ],
         [
-          { username: "lena", site: "sandbox-bank", fields: { username: "user_good", password: 7 } },
+          { username: "lena", site: "sandbox-bank", fields: { login: "user_good", password: 7 } },
           TesseraApiCode.MalformedRequest,
           "body.fields.password",
         ],
         [
+          { username: "lena", site: "sandbox-bank", fields: { login: "a\u0000b", password: "x" } },
+          TesseraApiCode.MalformedRequest,
+          "body.fields.login",
+        ],
+        [
           { username: "lena", site: "sandbox-bank", fields: { username: "a\u0000b", password: "x" } },
+          TesseraApiCode.MalformedRequest,
+          "body.fields.username",
+        ],
+        [
+          {
+            username: "lena",
+            site: "sandbox-bank",
+            fields: { login: "user_good", username: "user_good", password: "sandbox" },
+          },
           TesseraApiCode.MalformedRequest,
           "body.fields.username",
         ],
@@ -106,6 +120,41 @@ for (const backend of backends) {
       const other = await connect(link, "user_good", scenario);
       assert.notEqual(other.credentialId, first.credentialId, "another login is another credential");
       await waitFor(link, other.jobId, scenario, done);
+    });
+
+    test("the site login is fields.login; fields.username, its old name, works for one release with a Deprecation header", async () => {
+      const scenario = "link: login field name";
+      const body = (fields: Record<string, string>) => ({
+        username: "lena",
+        site: "sandbox-bank-ofx",
+        fields,
+      });
+      const old = await call(
+        "POST",
+        "/v1/link/credentials",
+        scenario,
+        body({ username: "user_good", password: "sandbox" }),
+      );
+      assert.equal(old.status, 201, JSON.stringify(old.body));
+      assert.match(old.headers.get("deprecation") ?? "", /^@\d+$/);
+      assert.match(old.headers.get("link") ?? "", /rel="deprecation"/);
+      const job = (old.body.job as { id: string }).id;
+      // The OFX connector signs on with the login sent under the old name: the sync succeeds.
+      const entries = await waitFor(link, job, scenario, done);
+      assert.equal(lastCode(entries), S.Finish);
+      const renamed = await call(
+        "POST",
+        "/v1/link/credentials",
+        scenario,
+        body({ login: "user_good", password: "sandbox" }),
+      );
+      assert.equal(renamed.status, 200);
+      assert.equal(renamed.headers.get("deprecation"), null);
+      assert.equal(renamed.body.isNew, false, "the same login under either name is the same credential");
+      assert.equal(
+        (renamed.body.credential as { id: string }).id,
+        (old.body.credential as { id: string }).id,
+      );
     });
 
     test("a re-sync adds nothing new; the cool-down refuses early syncs with Retry-After", async () => {
@@ -223,8 +272,11 @@ for (const backend of backends) {
         .where("account_id", "in", accountIds)
         .execute();
       assert.equal(left.length, 0);
+      // The credential no longer exists: a filter by it is 404, like its path.
       const accounts = await call("GET", `/v1/link/accounts?credential=${credentialId}`, scenario);
-      assert.deepEqual(accounts.body.accounts, []);
+      assert.equal(accounts.status, 404);
+      assert.equal(accounts.body.errorCode, TesseraApiCode.NotFound);
+      assert.equal(accounts.body.field, "querystring.credential");
     });
 
     test("another tenant sees none of it", async () => {

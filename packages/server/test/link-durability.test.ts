@@ -33,7 +33,7 @@ for (const backend of backends) {
       const connected = await call("POST", "/v1/link/credentials", scenario, {
         username: "rita",
         site: "sandbox-bank",
-        fields: { username: "user_token", password: "sandbox" },
+        fields: { login: "user_token", password: "sandbox" },
       });
       const jobId = (connected.body.job as { id: string }).id;
       await waitFor(timelineAt(first.url, apiKey), jobId, scenario, endsWith(S.Waiting));
@@ -96,7 +96,7 @@ test("a process killed mid-job: the next process takes the job over when its lea
     const connected = await call("POST", "/v1/link/credentials", scenario, {
       username: "kim",
       site: "sandbox-bank",
-      fields: { username: "user_timeout", password: "sandbox" },
+      fields: { login: "user_timeout", password: "sandbox" },
     });
     const jobId = (connected.body.job as { id: string }).id;
     // The site stalls: the job is inside a connector call when the process dies.
@@ -153,7 +153,7 @@ suite("two server processes on one PostgreSQL: one job per credential", () => {
     const connected = await client(a.url, apiKey)("POST", "/v1/link/credentials", scenario, {
       username: "pat",
       site: "sandbox-bank",
-      fields: { username: "user_token", password: "sandbox" },
+      fields: { login: "user_token", password: "sandbox" },
     });
     const credentialId = (connected.body.credential as { id: string }).id;
     const firstJob = (connected.body.job as { id: string }).id;
@@ -203,7 +203,7 @@ suite("two server processes on one PostgreSQL: one job per credential", () => {
           {
             username: "pat",
             site: "sandbox-bank",
-            fields: { username: login, password: "sandbox" },
+            fields: { login: login, password: "sandbox" },
           },
         );
         return (r.body.job as { id: string }).id;

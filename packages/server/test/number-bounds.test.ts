@@ -266,7 +266,7 @@ for (const backend of backends) {
       const connected = await call(
         "POST",
         "/v1/link/credentials",
-        { username, site: "sandbox-bank", fields: { username: "user_good", password: "sandbox" } },
+        { username, site: "sandbox-bank", fields: { login: "user_good", password: "sandbox" } },
         "bounds: link setup",
       );
       const jobId = (connected.body.job as { id: string }).id;

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { ServerContext } from "../app/server-context.ts";
 import type { TesseraConfig } from "../config/tessera-config.ts";
+import { rehashLogins } from "./credentials/rehash-logins.ts";
 import { LinkWorker } from "./jobs/link-worker.ts";
 import { ensureSiteSlots } from "./jobs/site-slots.ts";
 import type { SandboxBank } from "./sandbox-bank/sandbox-bank.ts";
@@ -46,6 +47,10 @@ export class LinkRuntime {
     await this.serveSandbox(ctx);
     await ensureSiteSlots(ctx.database.db);
     if (options.worker) {
+      // Look-up hashes of earlier releases (or of a key rotated without re-hashing) are converted
+      // once, before this process runs jobs; a no-op query when there are none.
+      const rehashed = await rehashLogins(ctx);
+      if (rehashed > 0) this.log.info({ rehashed }, "credential look-up hashes moved to the active key");
       this.#worker = new LinkWorker(ctx);
       this.#worker.start();
     }

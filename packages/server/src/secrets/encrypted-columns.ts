@@ -23,3 +23,11 @@ export const encryptedColumns: readonly EncryptedColumn[] = [
 export function columnAad(column: Pick<EncryptedColumn, "table" | "column">, id: string): string {
   return `${column.table}.${column.column}:${id}`;
 }
+
+/**
+ * Columns holding keyed hashes (`<version>:<key id>:<mac>`) under a key derived from a master key:
+ * a key still used by one cannot be retired, nor be missing at start (look-ups would miss).
+ */
+export const keyedHashColumns: readonly (EncryptedColumn & { readonly version: string })[] = [
+  { table: "link_credentials", idColumn: "id", column: "login_hash", version: "h1" },
+];

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import type { Schema } from "../storage/schema.ts";
-import { encryptedColumns } from "./encrypted-columns.ts";
+import { encryptedColumns, keyedHashColumns } from "./encrypted-columns.ts";
 import type { KeyService } from "./key-service.ts";
 import { MasterKeyError } from "./master-key-error.ts";
 
@@ -40,9 +40,17 @@ export async function ensureCanary(db: Kysely<Schema>, keys: KeyService): Promis
     .execute();
 }
 
-/** How many stored secrets were written with `keyId`. */
+/** How many stored secrets (ciphertexts and keyed hashes) were written with `keyId`. */
 export async function countCiphertexts(db: Kysely<Schema>, keyId: string): Promise<number> {
   let total = 0;
+  for (const c of keyedHashColumns) {
+    const row = await sql<{
+      n: number | string;
+    }>`select count(*) as n from ${sql.table(c.table)} where ${sql.ref(c.column)} like ${`${c.version}:${keyId}:%`}`.execute(
+      db,
+    );
+    total += Number(row.rows[0]?.n ?? 0);
+  }
   for (const c of encryptedColumns) {
     const row = await sql<{
       n: number | string;

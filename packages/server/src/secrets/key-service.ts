@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  hkdfSync,
+  type KeyObject,
+  randomBytes,
+} from "node:crypto";
 import { statSync } from "node:fs";
 import { type Keyring, type MasterKey, readKeyringFile } from "./keyring.ts";
 import { MasterKeyError } from "./master-key-error.ts";
@@ -14,6 +21,7 @@ const RELOAD_CHECK_MS = 5000;
 export class KeyService {
   #keyring: Keyring;
   readonly #prepared = new Map<string, KeyObject>();
+  readonly #derived = new Map<string, KeyObject>();
   #lastCheck = 0;
   #mtime = 0;
 
@@ -65,6 +73,29 @@ export class KeyService {
         `master key ${keyId} does not open this secret: wrong key, or the data was altered`,
       );
     }
+  }
+
+  /**
+   * A key for another use than encryption (a keyed hash), derived from master key `keyId` with
+   * HKDF-SHA-256 and bound to `purpose`: no further secret to keep, and a key for one purpose
+   * says nothing about the master key or a key for another purpose.
+   */
+  derivedKey(keyId: string, purpose: string): KeyObject {
+    const name = `${keyId}\n${purpose}`;
+    let derived = this.#derived.get(name);
+    if (derived === undefined) {
+      if (!this.keyIds.includes(keyId)) this.#reloadIfChanged(true);
+      const key = this.#keyring.keys.find((k) => k.id === keyId);
+      if (key === undefined) throw new MasterKeyError(`master key ${keyId} is missing from the keyring`);
+      derived = createSecretKey(Buffer.from(hkdfSync("sha256", key.key, Buffer.alloc(0), purpose, 32)));
+      this.#derived.set(name, derived);
+    }
+    return derived;
+  }
+
+  /** Reads the keyring file again now if it changed, instead of within a few seconds. */
+  refresh(): void {
+    this.#reloadIfChanged(true);
   }
 
   /** The key id a ciphertext was written with. */

@@ -2,6 +2,7 @@ import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import { Command } from "commander";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
 import { progressBar } from "../cli/progress-bar.ts";
+import { rehashLogins } from "../link/credentials/rehash-logins.ts";
 import { countCiphertexts } from "./key-check.ts";
 import { KeyService } from "./key-service.ts";
 import { generateMasterKey, readKeyringFile, writeKeyringFile } from "./keyring.ts";
@@ -54,6 +55,9 @@ export function keysCommand(): Command {
         const count = await reencryptAll(ctx.database.db, fresh, ({ done, total }) =>
           bar.update(done, total),
         );
+        // Credential look-up hashes are keyed too: moved to the new key so that `keys retire` of
+        // the old one leaves every credential findable.
+        await rehashLogins(ctx, fresh);
         await auditCli(ctx, {
           tenantId: null,
           subject: `key:${next.id}`,
@@ -73,6 +77,7 @@ export function keysCommand(): Command {
         const count = await reencryptAll(ctx.database.db, ctx.keys, ({ done, total }) =>
           bar.update(done, total),
         );
+        await rehashLogins(ctx);
         process.stdout.write(`${count} secrets re-encrypted under ${ctx.keys.activeKeyId}\n`);
       }),
     );

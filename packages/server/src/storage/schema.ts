@@ -202,7 +202,7 @@ export interface LinkCredentialsTable {
   tenant_id: string;
   user_id: string;
   site_id: string;
-  /** SHA-256 of tenant, site and the site login, to find the credential again without decrypting. */
+  /** Keyed hash of tenant, site and site login (`h1:<key id>:<mac>`, link/credentials/login-lookup.ts). */
   login_hash: string;
   fields_enc: string;
   /** The latest credential status of its latest job. */

@@ -96,7 +96,7 @@ export async function startFuzzTarget(backend: Backend): Promise<FuzzTarget> {
   const connected = (await call("POST", "/v1/link/credentials", {
     username: "alice",
     site: "sandbox-bank",
-    fields: { username: "user_good", password: "sandbox" },
+    fields: { login: "user_good", password: "sandbox" },
   })) as unknown as { credential: { id: string }; job: { id: string } };
   await waitFor(timelineAt(server.url, apiKey), connected.job.id, "fuzz: setup", endsWith(200));
   const accounts = await direct.db.selectFrom("link_accounts").select("id").execute();

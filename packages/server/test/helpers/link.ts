@@ -71,7 +71,7 @@ export async function connect(
     body: {
       username: setup.username,
       site: options.site ?? "sandbox-bank",
-      fields: { username: login, password: options.password ?? "sandbox" },
+      fields: { login: login, password: options.password ?? "sandbox" },
     },
     scenario,
   });

@@ -38,7 +38,7 @@ function signonInput(context: ConnectorContext): SignonInput {
   const { fields } = context;
   const answers = context.session.mfaAnswers as Record<string, string> | undefined;
   return {
-    userId: fields.username ?? "",
+    userId: fields.login ?? "",
     password: fields.password ?? "",
     org: context.site.options?.org ?? "",
     fid: context.site.options?.fid ?? "",

@@ -55,8 +55,8 @@ export const sandboxBankConnector: Connector = {
 
   async login(context) {
     context.session = {};
-    const { username, password } = context.fields;
-    return loginResult(await post(context, "login", { username, password }));
+    const { login, password } = context.fields;
+    return loginResult(await post(context, "login", { username: login, password }));
   },
 
   async answer(context, answers) {

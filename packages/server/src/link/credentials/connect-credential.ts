@@ -13,7 +13,14 @@ import { siteLogin, validateFields } from "./validate-fields.ts";
  */
 export async function connectCredential(
   ctx: ServerContext,
-  input: { tenantId: string; userId: string; siteId: string; fields: Readonly<Record<string, unknown>> },
+  input: {
+    tenantId: string;
+    userId: string;
+    siteId: string;
+    fields: Readonly<Record<string, unknown>>;
+    /** Called when a field was sent under its deprecated name (the API answers with Deprecation). */
+    onDeprecated?: () => void;
+  },
 ): Promise<{ credential: CredentialRow; isNew: boolean; job: JobRow }> {
   const site = await findSite(ctx, input.tenantId, input.siteId);
   if (site === undefined || ctx.link.siteUrl(site) === undefined)
@@ -21,7 +28,7 @@ export async function connectCredential(
       message: `no site ${input.siteId}`,
       field: "body.site",
     });
-  const fields = validateFields(site, input.fields);
+  const fields = validateFields(site, input.fields, input.onDeprecated);
   const { credential, isNew } = await saveCredential(ctx.database.db, ctx.keys, {
     tenantId: input.tenantId,
     userId: input.userId,

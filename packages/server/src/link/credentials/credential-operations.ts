@@ -39,14 +39,14 @@ export const credentialOperations: DomainOperations = {
         "body.username": "the Tessera user the credential belongs to",
         "body.site": "the site's id, as listed by GET /v1/link/sites",
         "body.fields":
-          "the site's login fields by name (`fields[].name` of the site), e.g. its username and password; validated against the site, stored encrypted, never shown again",
+          "the site's login fields by name (`fields[].name` of the site), e.g. `login` and `password` for the Sandbox Bank; validated against the site, stored encrypted, never shown again. `username` is still taken for one release as the deprecated name of a site's `login` field (answered with a Deprecation header); both at once are MalformedRequest",
       },
       summary: "Connect a user's credential to a site",
       description:
         "Checks the fields against the site's form, stores them encrypted, and starts a sync job at once (new or changed credentials are not held back by the cool-down). The same user, site and login again updates the stored credential (200, `isNew: false`) and reuses a job already under way.",
       // SyncInProgress only in the instant another request's job starts and ends between two reads.
       errors: ["InvalidPartnerUserLogin", "NotFound", "SyncInProgress"],
-      request: { username: "alice", site: "sandbox-bank", fields: { username: "user_good", password: "go" } },
+      request: { username: "alice", site: "sandbox-bank", fields: { login: "user_good", password: "go" } },
       response: { credential, isNew: true, job: exampleJob },
     },
     "GET /v1/link/credentials": {

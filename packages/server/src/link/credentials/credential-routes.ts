@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { envelope, success } from "../../app/envelope.ts";
 import { listCursor, nextCursorProperty, pageQueryProperties } from "../../app/paging.ts";
 import { body, okResponse } from "../../app/route-schemas.ts";
+import { markDeprecatedUse } from "../../app/time-input.ts";
 import { userFromRequest, usernameOf } from "../../users/user-from-request.ts";
 import { usernameInput } from "../../users/username.ts";
 import { jobSchema, jobView } from "../jobs/job-view.ts";
@@ -19,15 +20,24 @@ export const idParam = {
   required: ["id"],
 } as const;
 
+/**
+ * The tenant's credential `id`, named in the request at `field` (a path or a filter): another
+ * tenant's is answered exactly as an unknown one, so its existence never shows.
+ */
+export async function tenantCredential(
+  request: FastifyRequest,
+  id: string,
+  field: string,
+): Promise<CredentialRow> {
+  const row = await findCredential(request.server.ctx.database.db, request.tenant.id, id);
+  if (row === undefined)
+    throw new TesseraError(TesseraApiCode.NotFound, { message: `no credential ${id}`, field });
+  return row;
+}
+
 export async function credentialFromPath(request: FastifyRequest<IdParams>): Promise<CredentialRow> {
   request.auditSubject = `credential:${request.params.id}`;
-  const row = await findCredential(request.server.ctx.database.db, request.tenant.id, request.params.id);
-  if (row === undefined)
-    throw new TesseraError(TesseraApiCode.NotFound, {
-      message: `no credential ${request.params.id}`,
-      field: "params.id",
-    });
-  return row;
+  return tenantCredential(request, request.params.id, "params.id");
 }
 
 /** Oldest first; credentials created in the same millisecond are ordered by id. */
@@ -63,6 +73,7 @@ export const credentialRoutes: FastifyPluginAsync = async (app) => {
         userId: user.id,
         siteId: request.body.site,
         fields: request.body.fields,
+        onDeprecated: () => markDeprecatedUse(request.body),
       });
       request.auditSubject = `credential:${credential.id}`;
       reply.code(isNew ? 201 : 200);

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { CredentialStatus } from "@tessera/codes";
 import type { Kysely } from "kysely";
 import type { KeyService } from "../../secrets/key-service.ts";
@@ -6,17 +6,15 @@ import type { LinkCredentialsTable, Schema } from "../../storage/schema.ts";
 import { credentialFields, sealJson } from "../link-secrets.ts";
 import type { Site } from "../sites/site.ts";
 import { enqueueEvent } from "../webhooks/webhook-outbox.ts";
+import { loginHashCandidates } from "./login-lookup.ts";
 
 export type CredentialRow = LinkCredentialsTable;
-
-/** The login is looked up by a hash (tenant, site, login) so it is never stored in the clear. */
-function loginHash(tenantId: string, siteId: string, login: string): string {
-  return createHash("sha256").update(`${tenantId}\n${siteId}\n${login}`).digest("base64url");
-}
 
 /**
  * The credential for this user, site and site login: created, or found and given the new fields
  * (the user may have changed their password at the site). Concurrent calls converge on one row.
+ * The login is looked up by a keyed hash (login-lookup.ts); a row found under an older form of the
+ * hash is moved to the active key's as it is updated.
  */
 export async function saveCredential(
   db: Kysely<Schema>,
@@ -30,16 +28,18 @@ export async function saveCredential(
     now: number;
   },
 ): Promise<{ credential: CredentialRow; isNew: boolean }> {
-  const hash = loginHash(input.tenantId, input.site.id, input.login);
-  const find = () =>
-    db
+  const { active: hash, all } = loginHashCandidates(keys, input.tenantId, input.site.id, input.login);
+  const find = async () => {
+    const rows = await db
       .selectFrom("link_credentials")
       .selectAll()
       .where("tenant_id", "=", input.tenantId)
       .where("user_id", "=", input.userId)
       .where("site_id", "=", input.site.id)
-      .where("login_hash", "=", hash)
-      .executeTakeFirst();
+      .where("login_hash", "in", all)
+      .execute();
+    return rows.find((row) => row.login_hash === hash) ?? rows[0];
+  };
   const existing = await find();
   if (existing === undefined) {
     const id = randomUUID();
@@ -80,10 +80,10 @@ export async function saveCredential(
   const fields_enc = sealJson(keys, credentialFields, current.id, input.fields);
   await db
     .updateTable("link_credentials")
-    .set({ fields_enc, updated_at: input.now })
+    .set({ fields_enc, login_hash: hash, updated_at: input.now })
     .where("id", "=", current.id)
     .execute();
-  return { credential: { ...current, fields_enc, updated_at: input.now }, isNew: false };
+  return { credential: { ...current, fields_enc, login_hash: hash, updated_at: input.now }, isNew: false };
 }
 
 export async function findCredential(

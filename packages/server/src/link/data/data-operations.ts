@@ -11,8 +11,8 @@ export const dataOperations: DomainOperations = {
       },
       summary: "List synced accounts",
       description:
-        "Lists the accounts the tenant's sync jobs found, filtered by credential or user, with balances as of the last sync. Reads only; safe to repeat.",
-      errors: [],
+        "Lists the accounts the tenant's sync jobs found, filtered by credential or user, with balances as of the last sync. A credential that is not the tenant's (unknown, deleted, or another tenant's) is NotFound, not an empty page. Reads only; safe to repeat.",
+      errors: ["NotFound"],
       response: {
         accounts: [
           {

@@ -4,6 +4,7 @@ import { success } from "../../app/envelope.ts";
 import { listCursor, nextCursorProperty, pageQueryProperties } from "../../app/paging.ts";
 import { okResponse, time } from "../../app/route-schemas.ts";
 import { EXPECT_KEYWORD } from "../../app/validator-compiler.ts";
+import { tenantCredential } from "../credentials/credential-routes.ts";
 import { userFilterOf, userFilterProperties, userFilterShape } from "../user-filter.ts";
 
 /** Accounts and transactions, read with filters; both paged (limit, cursor). */
@@ -77,8 +78,12 @@ export const dataRoutes: FastifyPluginAsync = async (app) => {
         .selectFrom("link_accounts")
         .selectAll("link_accounts")
         .where("link_accounts.tenant_id", "=", request.tenant.id);
-      if (request.query.credential !== undefined)
+      // A filter by a credential that is not the tenant's is 404, as transactions by such an
+      // account are, not an empty page.
+      if (request.query.credential !== undefined) {
+        await tenantCredential(request, request.query.credential, "querystring.credential");
         query = query.where("credential_id", "=", request.query.credential);
+      }
       const username = userFilterOf(request);
       if (username !== undefined)
         query = query

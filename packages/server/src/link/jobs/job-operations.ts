@@ -92,8 +92,8 @@ export const jobOperations: DomainOperations = {
       fields: { "querystring.credential": "only this credential's jobs (a credential id)" },
       summary: "List sync jobs",
       description:
-        "Lists the tenant's sync jobs, newest first, optionally of one credential. Reads only; safe to repeat.",
-      errors: [],
+        "Lists the tenant's sync jobs, newest first, optionally of one credential. A credential that is not the tenant's (unknown, deleted, or another tenant's) is NotFound, not an empty page. Reads only; safe to repeat.",
+      errors: ["NotFound"],
       response: { jobs: [exampleJob], nextCursor: null },
     },
   },

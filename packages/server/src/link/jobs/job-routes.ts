@@ -4,7 +4,7 @@ import { success } from "../../app/envelope.ts";
 import { listCursor, nextCursorProperty, pageQueryProperties } from "../../app/paging.ts";
 import { body, okResponse } from "../../app/route-schemas.ts";
 import { appendRequestEvent } from "../../audit/audit-requests.ts";
-import { idParam } from "../credentials/credential-routes.ts";
+import { idParam, tenantCredential } from "../credentials/credential-routes.ts";
 import { answerQuestion } from "./answer-question.ts";
 import { streamJobEvents } from "./job-events.ts";
 import { findJob, type JobRow, listJobs, timeline } from "./job-store.ts";
@@ -93,6 +93,9 @@ export const jobRoutes: FastifyPluginAsync = async (app) => {
     async (request) => {
       const limit = request.query.limit ?? 50;
       const after = jobCursor.decode(request.query.cursor) as [number, string] | undefined;
+      // A filter by a credential that is not the tenant's is 404, as in a path, not an empty page.
+      if (request.query.credential !== undefined)
+        await tenantCredential(request, request.query.credential, "querystring.credential");
       const rows = await listJobs(request.server.ctx.database.db, request.tenant.id, {
         credentialId: request.query.credential,
         after,

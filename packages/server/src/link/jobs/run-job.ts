@@ -9,6 +9,7 @@ import {
   type LoginResult,
 } from "../connectors/connector.ts";
 import { connectorFor } from "../connectors/registry.ts";
+import { withLoginField } from "../credentials/validate-fields.ts";
 import { setBalance, upsertAccount, upsertTransactions } from "../data/upsert-data.ts";
 import { credentialFields, jobAnswer, jobSession, openJson, sealJson } from "../link-secrets.ts";
 import { siteForJob } from "../sites/site-directory.ts";
@@ -80,7 +81,11 @@ export async function runJob(
       beforeRequest: async () => {
         await lease.renew();
       },
-      fields: openJson(ctx.keys, credentialFields, credential.id, credential.fields_enc),
+      // Fields stored by an earlier release may still call the login `username`.
+      fields: withLoginField(
+        site,
+        openJson(ctx.keys, credentialFields, credential.id, credential.fields_enc),
+      ),
       session: job.session_enc === null ? {} : openJson(ctx.keys, jobSession, job.id, job.session_enc),
       io: {
         maxResponseBytes: ctx.config.link.maxResponseBytes,

@@ -4,8 +4,9 @@ import type { Site, SiteField } from "./site.ts";
  * The Sandbox Bank's sites, built in: listed only while a Sandbox Bank is reachable (served
  * locally or configured), whatever the database.
  */
-const usernameField: SiteField = {
-  name: "username",
+/** The login at the site; `username` before this release (still taken, see validate-fields.ts). */
+const loginField: SiteField = {
+  name: "login",
   type: "text",
   label: "Username",
   required: true,
@@ -30,7 +31,7 @@ export const sandboxSites: readonly Site[] = [
     organisation: "Sandbox Bank",
     kind: "personal-banking",
     connector: "sandbox-bank",
-    fields: [usernameField, passwordField],
+    fields: [loginField, passwordField],
     sandbox: true,
     tenantId: null,
     url: "/api/",
@@ -44,7 +45,7 @@ export const sandboxSites: readonly Site[] = [
     organisation: "Sandbox Bank",
     kind: "business-banking",
     connector: "sandbox-bank",
-    fields: [usernameField, { ...passwordField, label: "Business password" }],
+    fields: [loginField, { ...passwordField, label: "Business password" }],
     sandbox: true,
     tenantId: null,
     url: "/business/api/",
@@ -59,7 +60,7 @@ export const sandboxSites: readonly Site[] = [
     kind: "personal-banking",
     connector: "ofx",
     fields: [
-      { ...usernameField, label: "User ID" },
+      { ...loginField, label: "User ID" },
       { ...passwordField, label: "PIN" },
     ],
     sandbox: true,
