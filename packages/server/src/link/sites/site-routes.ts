@@ -6,7 +6,13 @@ import { okResponse } from "../../app/route-schemas.ts";
 import { idParam } from "../credentials/credential-routes.ts";
 import type { Site } from "./site.ts";
 import { findSite, listSites } from "./site-directory.ts";
-import { type NewSiteInput, newSiteSchema, type SiteChangesInput, siteChangesSchema } from "./site-input.ts";
+import {
+  MAX_CA_BYTES,
+  type NewSiteInput,
+  newSiteSchema,
+  type SiteChangesInput,
+  siteChangesSchema,
+} from "./site-input.ts";
 import { siteSchema, siteView } from "./site-view.ts";
 import { addSite, removeSite, updateSite } from "./site-writes.ts";
 
@@ -16,6 +22,8 @@ export { siteSchema };
 const siteCursor = listCursor("sites", ["string"]);
 type IdParams = { Params: { id: string } };
 const siteResponse = okResponse({ site: siteSchema });
+/** Room for a CA bundle at its limit (64 KiB) beside the rest of the site, past the API's 64 KiB. */
+const bodyLimit = MAX_CA_BYTES + 32 * 1024;
 
 /** Another tenant's site is NotFound, exactly like an unknown id: its existence is not revealed. */
 async function siteFromPath(request: FastifyRequest<IdParams>): Promise<Site> {
@@ -83,6 +91,7 @@ export const siteRoutes: FastifyPluginAsync = async (app) => {
     "/sites",
     {
       config: { scope: "admin", idempotent: true },
+      bodyLimit,
       schema: { body: newSiteSchema, response: { 201: siteResponse } },
     },
     async (request, reply) => {
