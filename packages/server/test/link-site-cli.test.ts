@@ -144,7 +144,7 @@ test("the CLI refuses what the API refuses, naming the field", async () => {
         "--url",
         "https://ofx.acme.example/",
         "--maintenance",
-        '[{"kind":"weekly","days":["mon"],"from":"01:00","until":"02:00","timeZone":"Nowhere/Town"}]',
+        '[{"kind":"weekly","days":["mon"],"start":"01:00","end":"02:00","timeZone":"Nowhere/Town"}]',
       ],
       /maintenance\.0\.timeZone must be an IANA time zone/,
     ],
@@ -223,7 +223,10 @@ test("import: a bad row names its line (CSV) or item (JSON) and field, writes no
     ],
   );
   const text = await cli(["link", "site", "import", csv, "--tenant", "acme"]);
-  assert.match(text.stdout, /line 3 {2}csv-multi {2}invalid: name must be text .*maxConcurrency must be >= 1\./);
+  assert.match(
+    text.stdout,
+    /line 3 {2}csv-multi {2}invalid: name must be text .*maxConcurrency must be >= 1\./,
+  );
 
   const file = join(dataDir, "sites.json");
   writeFileSync(

@@ -58,7 +58,7 @@ for (const backend of backends) {
         fields: { login: { label: "Member number", maxLength: 20 } },
         maintenance: [
           { kind: "once", from: "2027-03-01T23:00:00+01:00", until: "2027-03-02T02:00:00Z" },
-          { kind: "weekly", days: ["sun"], from: "23:00", until: "02:00", timeZone: "America/Chicago" },
+          { kind: "weekly", days: ["sun"], start: "23:00", end: "02:00", timeZone: "America/Chicago" },
         ],
         tls: { ca },
       });
@@ -301,14 +301,35 @@ for (const backend of backends) {
         ],
         [
           siteBody("acme-v", {
-            maintenance: [{ kind: "weekly", days: ["mon"], from: "25:00", until: "02:00", timeZone: "UTC" }],
+            maintenance: [{ kind: "weekly", days: ["mon"], start: "25:00", end: "02:00", timeZone: "UTC" }],
+          }),
+          "body.maintenance.0.start",
+        ],
+        [
+          siteBody("acme-v", {
+            maintenance: [
+              {
+                kind: "weekly",
+                days: ["mon"],
+                from: "2027-01-01T00:00:00Z",
+                start: "01:00",
+                end: "02:00",
+                timeZone: "UTC",
+              },
+            ],
           }),
           "body.maintenance.0.from",
         ],
         [
           siteBody("acme-v", {
+            maintenance: [{ kind: "weekly", days: ["mon"], start: "01:00", timeZone: "UTC" }],
+          }),
+          "body.maintenance.0.end",
+        ],
+        [
+          siteBody("acme-v", {
             maintenance: [
-              { kind: "weekly", days: ["mon"], from: "01:00", until: "02:00", timeZone: "Mars/Olympus" },
+              { kind: "weekly", days: ["mon"], start: "01:00", end: "02:00", timeZone: "Mars/Olympus" },
             ],
           }),
           "body.maintenance.0.timeZone",
@@ -316,7 +337,7 @@ for (const backend of backends) {
         [
           siteBody("acme-v", {
             maintenance: [
-              { kind: "weekly", days: ["someday"], from: "01:00", until: "02:00", timeZone: "UTC" },
+              { kind: "weekly", days: ["someday"], start: "01:00", end: "02:00", timeZone: "UTC" },
             ],
           }),
           "body.maintenance.0.days.0",
@@ -454,7 +475,7 @@ for (const backend of backends) {
       assert.equal((shown.body.site as SiteView).enabled, false);
       link.server.clock.advance(3_600_000);
       const sync = await call("POST", `/v1/link/credentials/${credentialId}/sync`, scenario);
-      assert.equal(sync.status, 409);
+      assert.equal(sync.status, 403);
       assert.equal(sync.body.errorCode, TesseraApiCode.SiteDisabled);
       assert.match(sync.body.errorMessage, /loopback-ofx/);
       const again = await call("POST", "/v1/link/credentials", scenario, {

@@ -1176,7 +1176,7 @@ export const tesseraApiCodeDetails: { readonly [K in keyof typeof tesseraApiCode
   ),
   SiteDisabled: d(
     "extension",
-    409,
+    403,
     DELAY,
     false,
     m.conflict,

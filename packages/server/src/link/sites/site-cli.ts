@@ -21,6 +21,7 @@ import { addSite, removeSite, updateSite } from "./site-writes.ts";
  */
 type Flags = Record<string, string | boolean | undefined>;
 const cliField = (name: string) => name;
+const shown = (site: Site) => siteView(site, null);
 
 /** Numbers from the command line stay text when they are not numbers, for validation to name. */
 const numeric = (value: string | boolean | undefined) =>
@@ -144,7 +145,7 @@ async function list(ctx: ServerContext, o: { tenant?: string; json?: boolean }) 
   );
   printJsonOrLines(
     Boolean(o.json),
-    sites.map((s) => siteView(s, null)),
+    sites.map((s) => shown(s)),
     () => formatTable(["ID", "OWNER", "STATE", "CONNECTOR", "NAME"], sites.map(describeSite)),
   );
 }
@@ -185,7 +186,7 @@ export function registerSiteCommands(link: Command): void {
         const input = requireSite("new", { id, ...siteBody(o) });
         const added = await addSite(ctx, input, await ownerOf(ctx, o.tenant as string | undefined), cliField);
         await audit(ctx, added, "link.site.add");
-        printJsonOrLines(Boolean(o.json), { site: siteView(added, null) }, () => [`added site ${added.id}`]);
+        printJsonOrLines(Boolean(o.json), { site: shown(added) }, () => [`added site ${added.id}`]);
       }),
     );
 
@@ -200,7 +201,7 @@ export function registerSiteCommands(link: Command): void {
           (await storedSite(ctx.database.db, id));
         if (found === undefined)
           throw new TesseraError(TesseraApiCode.NotFound, { message: `no site ${id}` });
-        const view = siteView(found, null);
+        const view = shown(found);
         printJsonOrLines(Boolean(o.json), { site: view }, () =>
           fieldLines({
             ...view,
@@ -226,7 +227,7 @@ export function registerSiteCommands(link: Command): void {
         if (updated === undefined)
           throw new TesseraError(TesseraApiCode.NotFound, { message: `no site ${id}` });
         await audit(ctx, updated, "link.site.update");
-        printJsonOrLines(Boolean(o.json), { site: siteView(updated, null) }, () => [`updated site ${id}`]);
+        printJsonOrLines(Boolean(o.json), { site: shown(updated) }, () => [`updated site ${id}`]);
       }),
     );
 

@@ -64,8 +64,8 @@ function storedWindow(window: MaintenanceInput): MaintenanceWindow {
   return {
     kind: "weekly",
     days: (window.days ?? []) as Weekday[],
-    from: String(window.from),
-    until: String(window.until),
+    from: window.start ?? "00:00",
+    until: window.end ?? "00:00",
     timeZone: window.timeZone ?? "UTC",
   };
 }

@@ -112,18 +112,28 @@ const caShape = shapeCheck("site-tls-ca", (value) => {
 /** A window's times as they arrive (RFC 3339 or deprecated epoch ms) or after conversion. */
 const instant = (value: unknown) =>
   typeof value === "number" ? value : typeof value === "string" ? parseRfc3339(value) : undefined;
+const onlyFor = { once: ["from", "until"], weekly: ["days", "start", "end", "timeZone"] } as const;
+/**
+ * What one JSON schema of a window cannot say: which properties belong to its kind, and that
+ * `until` comes after `from` (a weekly window whose end is before its start crosses midnight).
+ */
 const windowShape = shapeCheck("site-maintenance-window", (value) => {
   const window = asRecord(value);
-  if (window === undefined) return [];
-  if (window.kind === "once") {
-    const [from, until] = [instant(window.from), instant(window.until)];
-    return from !== undefined && until !== undefined && until <= from
-      ? [{ code: TesseraApiCode.MalformedRequest, path: "until", reason: "must be after from" }]
-      : [];
-  }
-  return window.kind === "weekly" && typeof window.from === "string" && window.from === window.until
-    ? [{ code: TesseraApiCode.MalformedRequest, path: "until", reason: "must differ from from" }]
-    : [];
+  if (window === undefined || (window.kind !== "once" && window.kind !== "weekly")) return [];
+  const other = window.kind === "once" ? "weekly" : "once";
+  const problems = onlyFor[other]
+    .filter((name) => window[name] !== undefined)
+    .map((name) => ({
+      code: TesseraApiCode.MalformedRequest,
+      path: name,
+      reason: `is only for ${other} windows`,
+    }));
+  const [from, until] = [instant(window.from), instant(window.until)];
+  if (window.kind === "once" && from !== undefined && until !== undefined && until <= from)
+    problems.push({ code: TesseraApiCode.MalformedRequest, path: "until", reason: "must be after from" });
+  if (window.kind === "weekly" && typeof window.start === "string" && window.start === window.end)
+    problems.push({ code: TesseraApiCode.MalformedRequest, path: "end", reason: "must differ from start" });
+  return problems;
 });
 
 const clock = {
@@ -133,38 +143,46 @@ const clock = {
   [EXPECT_KEYWORD]: "a time of day, HH:MM (24 h)",
 } as const;
 
-const onceWindow = {
-  type: "object",
-  properties: { kind: { const: "once" }, from: timeInput, until: timeInput },
-  required: ["kind", "from", "until"],
-  additionalProperties: false,
-} as const;
-const weeklyWindow = {
+/**
+ * A maintenance window. On the wire a weekly window's times of day are `start` and `end` (every
+ * `from`/`until` of the API is an instant, RFC 3339); stored, they are the Site shape's from/until.
+ */
+export const maintenanceWindowInput = {
   type: "object",
   properties: {
-    kind: { const: "weekly" },
+    kind: {
+      type: "string",
+      enum: ["once", "weekly"],
+      description: "`once`: from/until; `weekly`: days, start, end, timeZone",
+    },
+    from: { ...timeInput, description: `once: the first instant of the window. ${timeInput.description}` },
+    until: { ...timeInput, description: `once: the end of the window, after from. ${timeInput.description}` },
     days: {
       type: "array",
       minItems: 1,
       maxItems: 7,
       uniqueItems: true,
       items: { type: "string", enum: weekdays },
+      description: "weekly: the days the window starts on",
     },
-    from: clock,
-    until: clock,
-    timeZone: { type: "string", maxLength: 64, ...zoneShape },
+    start: { ...clock, description: "weekly: the time of day it starts, HH:MM" },
+    end: {
+      ...clock,
+      description: "weekly: the time of day it ends, HH:MM; before start, it ends the next day",
+    },
+    timeZone: {
+      type: "string",
+      maxLength: 64,
+      ...zoneShape,
+      description: "weekly: the IANA time zone of start and end",
+    },
   },
-  required: ["kind", "days", "from", "until", "timeZone"],
-  additionalProperties: false,
-} as const;
-export const maintenanceWindowInput = {
-  type: "object",
-  properties: { kind: { type: "string", enum: ["once", "weekly"] } },
   required: ["kind"],
+  additionalProperties: false,
   if: { properties: { kind: { const: "once" } } },
   // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, a schema that is never awaited
-  then: onceWindow,
-  else: weeklyWindow,
+  then: { required: ["from", "until"] },
+  else: { required: ["days", "start", "end", "timeZone"] },
   ...windowShape,
 } as const;
 
@@ -254,9 +272,11 @@ export interface FieldLabelsInput {
 }
 export interface MaintenanceInput {
   readonly kind: "once" | "weekly";
-  readonly from: number | string;
-  readonly until: number | string;
+  readonly from?: number | string;
+  readonly until?: number | string;
   readonly days?: readonly string[];
+  readonly start?: string;
+  readonly end?: string;
   readonly timeZone?: string;
 }
 export interface SiteChangesInput {

@@ -16,7 +16,7 @@ const request = {
   fields: { login: { label: "Member number", maxLength: 20 }, password: { label: "PIN", maxLength: 32 } },
   maxConcurrency: 4,
   maintenance: [
-    { kind: "weekly", days: ["sun"], from: "01:00", until: "04:00", timeZone: "America/Chicago" },
+    { kind: "weekly", days: ["sun"], start: "01:00", end: "04:00", timeZone: "America/Chicago" },
     { kind: "once", from: "2027-03-01T22:00:00Z", until: "2027-03-02T02:00:00Z" },
   ],
 };
@@ -33,6 +33,41 @@ const stored: Site = siteFromInput(
 );
 const site = siteView(stored, tenantId);
 const sitePath = { "params.id": "the site's id" };
+const idDoc =
+  "the new site's id: 2 to 63 lower-case letters, digits and hyphens. Ids are one namespace across all tenants: an id in use anywhere is SiteIdTaken, which tells only that it is taken";
+const labels = (field: string) => ({
+  [`body.fields.${field}`]: `the ${field} field of the site's login form`,
+  [`body.fields.${field}.label`]: "what the login form calls it (1 to 100 characters)",
+  [`body.fields.${field}.maxLength`]: "the longest value accepted, 1 to 1000 (200)",
+});
+/** The body of POST and PATCH alike (PATCH: every property optional; options and fields merge). */
+const bodyDocs = {
+  "body.name": "the site's name as users see it (1 to 200 characters)",
+  "body.organisation": "the institution behind it (1 to 200 characters)",
+  "body.kind": "personal-banking, business-banking, credit-card or brokerage",
+  "body.connector": "the connector; `ofx` (OFX Direct Connect), the default, is the only one for added sites",
+  "body.url":
+    "the OFX Direct Connect URL: https to a public host (http, loopback and private addresses only where the server allows them, link.siteAllowPrivateNetworks)",
+  "body.options": "the OFX signon settings (a new site needs org and fid)",
+  "body.options.org": "OFX `<ORG>` of the institution",
+  "body.options.fid": "OFX `<FID>` of the institution",
+  "body.options.appId": "OFX `<APPID>` the connector presents (QWIN)",
+  "body.options.appVer": "OFX `<APPVER>` the connector presents (2700)",
+  "body.options.ofxVersion":
+    "the OFX version the server speaks: 102, 103, 151, 160, 200, 201, 202, 203, 210, 211 or 220 (102)",
+  "body.options.currency": "ISO 4217 currency of the accounts (USD)",
+  "body.options.accountTypes":
+    "the account types to read, of checking, savings, moneymrkt, cd, creditline, creditcard (all)",
+  "body.fields": "the two fields every OFX site asks for, `login` and `password`: their labels and lengths",
+  ...labels("login"),
+  ...labels("password"),
+  "body.maxConcurrency": "jobs of this site that run at once across all server processes, 1 to 1000 (4)",
+  "body.enabled": "the kill switch: false refuses new connections and syncs (SiteDisabled) (true)",
+  "body.maintenance":
+    "at most 50 windows when the site is known to be down: `once` (from, until) or `weekly` (days, start, end, timeZone); jobs wait for their end",
+  "body.tls": "TLS settings for institutions behind their own certificate authority",
+  "body.tls.ca": "PEM certificates (at most 64 KiB) to trust for this site; null removes them",
+};
 const access =
   "A tenant changes only its own sites (`shared: false`); the operator's shared sites and the Sandbox Bank's are read-only here (SiteReadOnly) and changed with `tessera link site`. Another tenant's site is NotFound, exactly like an unknown id.";
 
@@ -55,26 +90,7 @@ export const siteOperations: DomainOperations = {
       response: { site },
     },
     "POST /v1/link/sites": {
-      fields: {
-        "body.id":
-          "the new site's id: 2 to 63 lower-case letters, digits and hyphens. Ids are one namespace across all tenants: an id in use anywhere is SiteIdTaken, which tells only that it is taken",
-        "body.kind": "personal-banking, business-banking, credit-card or brokerage",
-        "body.connector":
-          "the connector; `ofx` (OFX Direct Connect), the default, is the only one for added sites",
-        "body.url":
-          "the OFX Direct Connect URL: https to a public host (http, loopback and private addresses only where the server allows them, link.siteAllowPrivateNetworks)",
-        "body.options":
-          "OFX settings: `org` and `fid` (required), `appId` (QWIN), `appVer` (2700), `ofxVersion` (102), `currency` (USD), `accountTypes` (all of checking, savings, moneymrkt, cd, creditline, creditcard)",
-        "body.fields":
-          "the labels (and maximum lengths) of the two fields every OFX site asks for: `login` and `password`",
-        "body.maxConcurrency":
-          "jobs of this site that run at once across all server processes, 1 to 1000 (4)",
-        "body.enabled": "the kill switch: false refuses new connections and syncs (SiteDisabled) (true)",
-        "body.maintenance":
-          'at most 50 windows when the site is known to be down: `{"kind":"once","from":RFC 3339,"until":RFC 3339}` or `{"kind":"weekly","days":["mon",…],"from":"HH:MM","until":"HH:MM","timeZone":IANA zone}` (until before from crosses midnight)',
-        "body.tls":
-          "`ca`: PEM certificates (at most 64 KiB) to trust for this site, for institutions behind their own CA",
-      },
+      fields: { ...bodyDocs, "body.id": idDoc },
       summary: "Add a site",
       description: `Adds an OFX Direct Connect site as this tenant's own (\`shared: false\`): only this tenant sees and uses it. ${access} Each call adds another site unless an Idempotency-Key replays the first answer; a repeat without one is SiteIdTaken.`,
       errors: ["SiteIdTaken"],
@@ -82,7 +98,7 @@ export const siteOperations: DomainOperations = {
       response: { site },
     },
     "PATCH /v1/link/sites/:id": {
-      fields: sitePath,
+      fields: { ...sitePath, ...bodyDocs },
       summary: "Change a site",
       description: `Changes the given properties of one of the tenant's own sites, with the same checks as adding one; \`options\` and \`fields\` merge with what is stored, \`tls.ca: null\` removes the CA. A lower maxConcurrency holds as soon as running jobs end. ${access} Safe to repeat.`,
       errors: ["NotFound", "SiteReadOnly"],

@@ -1,4 +1,5 @@
 import { formatRfc3339 } from "../../app/rfc3339-time.ts";
+import { time } from "../../app/route-schemas.ts";
 import type { Site } from "./site.ts";
 
 /**
@@ -41,19 +42,28 @@ export const siteSchema = {
     maintenance: {
       type: "array",
       items: {
-        type: "object",
-        properties: {
-          kind: text,
-          from: { type: "string", description: "once: RFC 3339, UTC; weekly: HH:MM" },
-          until: { type: "string", description: "once: RFC 3339, UTC; weekly: HH:MM" },
-          days: { type: "array", items: text },
-          timeZone: text,
-        },
+        anyOf: [
+          {
+            type: "object",
+            properties: { kind: { type: "string", enum: ["once"] }, from: time, until: time },
+          },
+          {
+            type: "object",
+            properties: {
+              kind: { type: "string", enum: ["weekly"] },
+              days: { type: "array", items: text },
+              start: text,
+              end: text,
+              timeZone: text,
+            },
+          },
+        ],
       },
     },
     tls: { type: "object", properties: { customCa: { type: "boolean" } } },
     options: {
-      type: "object",
+      type: ["object", "null"],
+      description: "the OFX settings of an added site; null for the built-in Sandbox Bank sites",
       properties: {
         org: text,
         fid: text,
@@ -70,6 +80,7 @@ export const siteSchema = {
 /** The view for `tenantId` (null: the operator, who may change every stored site). */
 export function siteView(site: Site, tenantId: string | null) {
   const { accountTypes, ...options } = site.options ?? {};
+  const ofx = site.sandbox ? null : { ...options, accountTypes: accountTypes?.split(",") ?? [] };
   return {
     id: site.id,
     name: site.name,
@@ -83,10 +94,13 @@ export function siteView(site: Site, tenantId: string | null) {
     url: site.url,
     enabled: site.enabled,
     maxConcurrency: site.maxConcurrency,
+    // Written here, not by app/wire-times.ts: it does not look inside the schema's anyOf.
     maintenance: site.maintenance.map((w) =>
-      w.kind === "once" ? { kind: w.kind, from: formatRfc3339(w.from), until: formatRfc3339(w.until) } : w,
+      w.kind === "once"
+        ? { kind: w.kind, from: formatRfc3339(w.from), until: formatRfc3339(w.until) }
+        : { kind: w.kind, days: w.days, start: w.from, end: w.until, timeZone: w.timeZone },
     ),
     tls: { customCa: site.tls?.ca !== undefined },
-    options: { ...options, ...(accountTypes === undefined ? {} : { accountTypes: accountTypes.split(",") }) },
+    options: ofx,
   };
 }
