@@ -520,6 +520,20 @@ for (const backend of backends) {
       assert.equal(refused.status, 409);
       assert.equal(refused.body.errorCode, TesseraApiCode.SiteInUse);
       assert.match(refused.body.errorMessage, /1 credential\b/);
+
+      // The tenant's own kill switch, through the API.
+      const off = await call("PATCH", "/v1/link/sites/own-ofx", scenario, { enabled: false });
+      assert.equal((off.body.site as SiteView).enabled, false);
+      const listed = await call("GET", "/v1/link/sites?limit=200", scenario);
+      assert.equal((listed.body.sites as SiteView[]).find((s) => s.id === "own-ofx")?.enabled, false);
+      const disabled = await call("POST", "/v1/link/credentials", scenario, {
+        username: link.username,
+        site: "own-ofx",
+        fields: { username: "user_choice", password: "sandbox" },
+      });
+      assert.equal(disabled.status, 403);
+      assert.equal(disabled.body.errorCode, TesseraApiCode.SiteDisabled);
+      assert.match(disabled.body.errorMessage, /own-ofx/);
     });
   });
 }
