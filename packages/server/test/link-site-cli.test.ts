@@ -6,6 +6,7 @@ import { after, before, test } from "node:test";
 import { siteUrlProblem } from "../src/link/sites/site-address.ts";
 import { readSiteFile } from "../src/link/sites/site-import.ts";
 import { checkSite } from "../src/link/sites/site-validation.ts";
+import { openDatabase } from "../src/storage/database.ts";
 import { runCli } from "./helpers/run-cli.ts";
 
 /** `tessera link site …`: the operator's side of the catalogue, with the API's validation. */
@@ -270,4 +271,31 @@ test("import: a bad row names its line (CSV) or item (JSON) and field, writes no
   );
   const list = json<Site[]>((await cli(["link", "site", "list", "--json"])).stdout).map((s) => s.id);
   assert.ok(list.includes("json-good") && !list.includes("json-bad") && !list.includes("csv-multi"));
+});
+
+test("every change the CLI makes is in the audit trail, naming the site", async () => {
+  const database = await openDatabase({ dataDir });
+  try {
+    const events = await database.db
+      .selectFrom("audit_events")
+      .select(["operation", "subject", "actor"])
+      .where("operation", "like", "link.site.%")
+      .execute();
+    const seen = new Set(events.map((e) => `${e.operation} ${e.subject}`));
+    for (const expected of [
+      "link.site.add site:acme-shared",
+      "link.site.update site:acme-shared",
+      "link.site.remove site:acme-own",
+      "link.site.import site:wells-fargo",
+      "link.site.import site:json-good",
+    ])
+      assert.ok(seen.has(expected), `${expected} in ${[...seen].join(", ")}`);
+    assert.ok(
+      !seen.has("link.site.import site:json-bad"),
+      "an invalid row changed nothing and is not audited as a change",
+    );
+    assert.ok(events.every((e) => e.actor.startsWith("cli:")));
+  } finally {
+    await database.close();
+  }
 });
