@@ -1,6 +1,7 @@
 import type { MaintenanceWindow, Site, SiteField, Weekday } from "./site.ts";
-import type { FieldLabelsInput, MaintenanceInput, NewSiteInput, SiteChangesInput } from "./site-input.ts";
+import type { FieldLabelsInput, NewSiteInput, SiteChangesInput } from "./site-input.ts";
 import { ofxAccountTypes } from "./site-input.ts";
+import type { MaintenanceInput } from "./site-maintenance-input.ts";
 
 /**
  * Sites built from what site-input.ts validated. An OFX site always asks for two fields, the
