@@ -153,6 +153,10 @@ export const tesseraApiCodes = {
   WebhookAddressNotAllowed: 9913,
   RequestTimeout: 9914,
   WebhookLimitReached: 9915,
+  SiteDisabled: 9916,
+  SiteIdTaken: 9917,
+  SiteReadOnly: 9918,
+  SiteInUse: 9919,
 } as const;
 
 export const API_EXTENSION_RANGE = { min: 9900, max: 9999 } as const;
@@ -1169,5 +1173,37 @@ export const tesseraApiCodeDetails: { readonly [K in keyof typeof tesseraApiCode
     false,
     m.serverFault,
     "The client did not send the request's headers, or the whole request, within the server's time limit; the connection is closed.",
+  ),
+  SiteDisabled: d(
+    "extension",
+    403,
+    DELAY,
+    false,
+    m.conflict,
+    "The operator switched the site off (its kill switch, `enabled: false`): it takes no new connection or sync until it is enabled again. The message names the site.",
+  ),
+  SiteIdTaken: d(
+    "extension",
+    409,
+    NEVER,
+    false,
+    m.conflict,
+    "A site with this id exists already. Site ids are one namespace across tenants, so the answer says only that the id is taken, not whose site it is; choose another id.",
+  ),
+  SiteReadOnly: d(
+    "extension",
+    403,
+    NEVER,
+    false,
+    m.accessDenied,
+    "The site is shared by the operator or built in (the Sandbox Bank's): tenants read it but cannot change or delete it; only the operator does (`tessera link site`).",
+  ),
+  SiteInUse: d(
+    "extension",
+    409,
+    USER,
+    false,
+    m.conflict,
+    "The site still has credentials (the message says how many): delete them first, or switch the site off (`enabled: false`) instead.",
   ),
 };

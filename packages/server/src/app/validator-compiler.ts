@@ -44,6 +44,13 @@ export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpP
   >;
 
 /**
+ * A JSON body's validator outside a route, exactly as routes validate theirs: for the CLI and file
+ * imports, whose input must pass the same checks as the API's (link/sites/site-validation.ts).
+ */
+export const compileBodyValidator = (schema: object) =>
+  forBodies.compile(patternsWithinBounds(schema) as object);
+
+/**
  * With allErrors, Ajv would run a `pattern` over a string its `maxLength` already refused, and
  * some patterns backtrack quadratically (the e-mail one takes seconds on 60 KB): a pattern runs only
  * on a string within its length, so the work per field stays bounded by that length.

@@ -3,12 +3,20 @@
  * CRLF or LF line ends. Returns rows of fields; blank lines are skipped.
  */
 export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
+  return parseCsvLines(text).map((row) => row.fields);
+}
+
+/** parseCsv with the line (1-based) each row starts on, so an import can name a bad row's line. */
+export function parseCsvLines(text: string): { line: number; fields: string[] }[] {
+  const rows: { line: number; fields: string[] }[] = [];
   let row: string[] = [];
   let field = "";
   let quoted = false;
+  let line = 1;
+  let start = 1;
   for (let i = 0; i < text.length; i += 1) {
     const c = text[i];
+    if (c === "\n" || (c === "\r" && text[i + 1] !== "\n")) line += 1;
     if (quoted) {
       if (c === '"' && text[i + 1] === '"') {
         field += '"';
@@ -20,14 +28,18 @@ export function parseCsv(text: string): string[][] {
       row.push(field);
       field = "";
     } else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i += 1;
+      if (c === "\r" && text[i + 1] === "\n") {
+        i += 1;
+        line += 1;
+      }
       row.push(field);
-      if (row.some((f) => f !== "")) rows.push(row);
+      if (row.some((f) => f !== "")) rows.push({ line: start, fields: row });
       row = [];
       field = "";
+      start = line;
     } else field += c;
   }
   row.push(field);
-  if (row.some((f) => f !== "")) rows.push(row);
+  if (row.some((f) => f !== "")) rows.push({ line: start, fields: row });
   return rows;
 }

@@ -14,7 +14,7 @@ import { connectCredential } from "./credentials/connect-credential.ts";
 import { answerQuestion } from "./jobs/answer-question.ts";
 import { findJob, listJobs, type StoredEntry, timeline } from "./jobs/job-store.ts";
 import { jobView } from "./jobs/job-view.ts";
-import { sandboxSites as sites } from "./sites/sandbox-sites.ts";
+import { registerSiteCommands } from "./sites/site-cli.ts";
 import { findSite } from "./sites/site-directory.ts";
 
 /** `tessera link`: the site catalogue, connecting a credential interactively, recent jobs. */
@@ -75,18 +75,7 @@ async function follow(
 export function linkCommand(): Command {
   const link = new Command("link").description("Link: sites, credential connections and sync jobs");
 
-  link
-    .command("sites")
-    .description("list the sites Link can connect to")
-    .option("--json", "print JSON")
-    .action((o: { json?: boolean }) =>
-      printJsonOrLines(Boolean(o.json), sites, () =>
-        sites.map(
-          (s) =>
-            `${s.id.padEnd(24)} ${s.name} (${s.connector}; fields: ${s.fields.map((f) => f.name).join(", ")})`,
-        ),
-      ),
-    );
+  registerSiteCommands(link);
 
   link
     .command("connect")

@@ -2,6 +2,7 @@ import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../../app/server-context.ts";
 import type { JobRow } from "../jobs/job-store.ts";
 import { findSite } from "../sites/site-directory.ts";
+import { refuseDisabledSite } from "../sites/site-kill-switch.ts";
 import { type CredentialRow, saveCredential } from "./credential-store.ts";
 import { startSync } from "./start-sync.ts";
 import { siteLogin, validateFields } from "./validate-fields.ts";
@@ -28,6 +29,7 @@ export async function connectCredential(
       message: `no site ${input.siteId}`,
       field: "body.site",
     });
+  refuseDisabledSite(site);
   const fields = validateFields(site, input.fields, input.onDeprecated);
   const { credential, isNew } = await saveCredential(ctx.database.db, ctx.keys, {
     tenantId: input.tenantId,

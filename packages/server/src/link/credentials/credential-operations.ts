@@ -45,7 +45,7 @@ export const credentialOperations: DomainOperations = {
       description:
         "Checks the fields against the site's form, stores them encrypted, and starts a sync job at once (new or changed credentials are not held back by the cool-down). The same user, site and login again updates the stored credential (200, `isNew: false`) and reuses a job already under way.",
       // SyncInProgress only in the instant another request's job starts and ends between two reads.
-      errors: ["InvalidPartnerUserLogin", "NotFound", "SyncInProgress"],
+      errors: ["InvalidPartnerUserLogin", "NotFound", "SyncInProgress", "SiteDisabled"],
       request: { username: "alice", site: "sandbox-bank", fields: { login: "user_good", password: "go" } },
       response: { credential, isNew: true, job: exampleJob },
     },
@@ -81,7 +81,7 @@ export const credentialOperations: DomainOperations = {
       summary: "Start a sync of a credential",
       description:
         "Starts a sync job (201). While a job of the credential is under way the answer is 409 SyncInProgress with that job, so a repeat never starts a second one; within the cool-down after the last sync it is 429 SyncCoolingDown with Retry-After.",
-      errors: [...byPath, "SyncInProgress", "SyncCoolingDown"],
+      errors: [...byPath, "SyncInProgress", "SyncCoolingDown", "SiteDisabled"],
       errorPayloads: { SyncInProgress: { job: { ...exampleJob, code: 102, name: "Running" } } },
       response: { job: exampleJob },
     },

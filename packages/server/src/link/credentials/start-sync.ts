@@ -2,6 +2,8 @@ import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyReply } from "fastify";
 import type { ServerContext } from "../../app/server-context.ts";
 import { activeJobOf, createJob, type JobRow } from "../jobs/job-store.ts";
+import { siteForJob } from "../sites/site-directory.ts";
+import { refuseDisabledSite } from "../sites/site-kill-switch.ts";
 import type { CredentialRow } from "./credential-store.ts";
 
 /** Starts a sync job for the credential, or answers with the job already under way. */
@@ -14,6 +16,9 @@ export async function startSync(
   const now = ctx.clock.now();
   const active = await activeJobOf(db, credential.id);
   if (active !== undefined) return { job: active, started: false };
+  // A site gone since (or a Sandbox Bank not reachable now) is the job's to report, as before.
+  const site = await siteForJob(ctx, credential.site_id);
+  if (site !== undefined) refuseDisabledSite(site);
   const coolDownMs = ctx.config.link.syncCooldownSeconds * 1000;
   if (options.coolDown && credential.last_sync_at !== null && now < credential.last_sync_at + coolDownMs) {
     const retryAfter = Math.ceil((credential.last_sync_at + coolDownMs - now) / 1000);

@@ -1,0 +1,22 @@
+import { isIP } from "node:net";
+import { parseWebhookUrl, webhookHost } from "../webhooks/webhook-address.ts";
+
+/**
+ * Where an operator-added site may point, checked when it is added or changed: https to a public
+ * host, unless link.siteAllowPrivateNetworks (development and tests) also allows http, loopback
+ * and private addresses. Names are not looked up here: what a name resolves to can change after
+ * this check, so the check that counts is the one at every connection (connectors/site-http.ts);
+ * this one refuses what is wrong whatever DNS says, and keeps a file import free of network.
+ */
+export function siteUrlProblem(raw: string, allowPrivate: boolean): string | undefined {
+  const url = parseWebhookUrl(raw, allowPrivate);
+  if (typeof url === "string") return url;
+  if (allowPrivate) return undefined;
+  if (url.protocol !== "https:")
+    return "only https URLs are allowed (http needs link.siteAllowPrivateNetworks)";
+  const host = webhookHost(url).toLowerCase().replace(/\.$/, "");
+  // A single-label name ("intranet") or localhost is resolved inside the server's own network.
+  if (isIP(host) === 0 && (host === "localhost" || host.endsWith(".localhost") || !host.includes(".")))
+    return `the host ${host} is a local name (allowed only with link.siteAllowPrivateNetworks)`;
+  return undefined;
+}

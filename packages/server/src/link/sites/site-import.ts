@@ -1,0 +1,159 @@
+import { TesseraApiCode, TesseraError } from "@tessera/codes";
+import type { ServerContext } from "../../app/server-context.ts";
+import { parseCsvLines } from "../../cli/csv.ts";
+import { ensureSiteSlots } from "../jobs/site-slots.ts";
+import { siteUrlProblem } from "./site-address.ts";
+import { sameSite, siteFromInput } from "./site-from-input.ts";
+import { replaceSite, storedSite } from "./site-store.ts";
+import { checkSite } from "./site-validation.ts";
+import { addSite } from "./site-writes.ts";
+
+/**
+ * `tessera link site import FILE`: sites from CSV (a header row naming the columns below) or JSON
+ * (an array of site objects as POST /v1/link/sites takes them). Each row is checked like an API
+ * request and written in one statement, so a bad row writes nothing and the others go on.
+ * Idempotent: a row equal to its stored site is `unchanged`; a different one is `skipped` unless
+ * `update` (then `updated`); an id of another owner is `refused` (ids are one namespace).
+ */
+export const csvColumns = [
+  "id",
+  "name",
+  "organisation",
+  "kind",
+  "url",
+  "org",
+  "fid",
+  "appId",
+  "appVer",
+  "ofxVersion",
+  "currency",
+  "accountTypes",
+  "loginLabel",
+  "passwordLabel",
+  "maxConcurrency",
+  "enabled",
+] as const;
+
+export interface ImportRow {
+  /** "line 3" (CSV) or "item 2" (JSON). */
+  readonly where: string;
+  readonly candidate: unknown;
+}
+
+export type ImportOutcome = "created" | "updated" | "unchanged" | "skipped" | "invalid" | "refused";
+export interface ImportResult {
+  readonly where: string;
+  readonly id: string;
+  readonly outcome: ImportOutcome;
+  readonly field?: string;
+  readonly message?: string;
+}
+
+/** A number or boolean cell becomes one; anything else stays text, for validation to name. */
+const cellValue = (column: string, cell: string): unknown => {
+  if (column === "maxConcurrency" && /^-?\d+(\.\d+)?$/.test(cell)) return Number(cell);
+  if (column === "enabled") return cell === "true" ? true : cell === "false" ? false : cell;
+  if (column === "accountTypes") return cell.split(/[\s;]+/).filter((t) => t !== "");
+  return cell;
+};
+
+function csvRow(header: readonly string[], fields: readonly string[]): Record<string, unknown> {
+  const cells: Record<string, unknown> = {};
+  for (const [index, column] of header.entries()) {
+    const cell = fields[index] ?? "";
+    if (cell !== "") cells[column] = cellValue(column, cell);
+  }
+  const { org, fid, appId, appVer, ofxVersion, currency, accountTypes, loginLabel, passwordLabel, ...site } =
+    cells;
+  const options = Object.fromEntries(
+    Object.entries({ org, fid, appId, appVer, ofxVersion, currency, accountTypes }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  );
+  const fieldLabels = {
+    ...(loginLabel === undefined ? {} : { login: { label: loginLabel } }),
+    ...(passwordLabel === undefined ? {} : { password: { label: passwordLabel } }),
+  };
+  return { ...site, options, ...(Object.keys(fieldLabels).length === 0 ? {} : { fields: fieldLabels }) };
+}
+
+/** The file's rows; a file that is neither (or names an unknown column) is refused as a whole. */
+export function readSiteFile(name: string, text: string): ImportRow[] {
+  const json =
+    name.toLowerCase().endsWith(".json") ||
+    (!name.toLowerCase().endsWith(".csv") && text.trimStart().startsWith("["));
+  const refuse = (message: string) =>
+    new TesseraError(TesseraApiCode.MalformedRequest, { message: `${name}: ${message}` });
+  if (json) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw refuse("is not valid JSON");
+    }
+    if (!Array.isArray(parsed)) throw refuse("must be a JSON array of sites");
+    return parsed.map((candidate, index) => ({ where: `item ${index + 1}`, candidate }));
+  }
+  const [header, ...rows] = parseCsvLines(text);
+  if (header === undefined) return [];
+  const unknown = header.fields.find((column) => !(csvColumns as readonly string[]).includes(column));
+  if (unknown !== undefined)
+    throw refuse(`line ${header.line}: ${unknown} is not a known column (${csvColumns.join(",")})`);
+  return rows.map((row) => ({ where: `line ${row.line}`, candidate: csvRow(header.fields, row.fields) }));
+}
+
+const idOf = (candidate: unknown) => {
+  const id = (candidate as { id?: unknown } | null)?.id;
+  return typeof id === "string" ? id.slice(0, 63) : "?";
+};
+
+/** Imports one row for `tenantId` (null: a shared site); writes nothing when `dryRun`. */
+export async function importSite(
+  ctx: ServerContext,
+  row: ImportRow,
+  tenantId: string | null,
+  options: { update: boolean; dryRun: boolean },
+): Promise<ImportResult> {
+  const base = { where: row.where, id: idOf(row.candidate) };
+  const checked = checkSite("new", row.candidate);
+  if (!checked.ok) {
+    const first = checked.problems[0];
+    return {
+      ...base,
+      outcome: "invalid",
+      field: first?.field ?? "",
+      message: checked.problems.map((p) => p.message).join(" "),
+    };
+  }
+  const input = checked.value;
+  const refusedUrl = siteUrlProblem(input.url, ctx.config.link.siteAllowPrivateNetworks);
+  if (refusedUrl !== undefined)
+    return { ...base, outcome: "invalid", field: "url", message: `url is refused: ${refusedUrl}.` };
+  const existing = await storedSite(ctx.database.db, input.id);
+  const site = siteFromInput(input, tenantId);
+  if (existing !== undefined) {
+    if (existing.tenantId !== tenantId)
+      return {
+        ...base,
+        outcome: "refused",
+        field: "id",
+        message: `the site id ${input.id} is taken by another owner`,
+      };
+    if (sameSite(existing, site)) return { ...base, outcome: "unchanged" };
+    if (!options.update)
+      return { ...base, outcome: "skipped", message: "exists and differs; --update changes it" };
+    if (!options.dryRun) {
+      await replaceSite(ctx.database.db, site, ctx.clock.now());
+      await ensureSiteSlots(ctx.database.db, [site]);
+    }
+    return { ...base, outcome: "updated" };
+  }
+  if (options.dryRun) return { ...base, outcome: "created" };
+  try {
+    await addSite(ctx, input, tenantId, (field) => field);
+    return { ...base, outcome: "created" };
+  } catch (error) {
+    if (!TesseraError.is(error)) throw error;
+    return { ...base, outcome: "refused", field: error.field ?? "id", message: error.message };
+  }
+}

@@ -1,0 +1,91 @@
+import { TesseraApiCode, TesseraError } from "@tessera/codes";
+import type { ServerContext } from "../../app/server-context.ts";
+import { ensureSiteSlots } from "../jobs/site-slots.ts";
+import { sandboxSites } from "./sandbox-sites.ts";
+import type { Site } from "./site.ts";
+import { siteUrlProblem } from "./site-address.ts";
+import { changedSite, siteFromInput } from "./site-from-input.ts";
+import type { NewSiteInput, SiteChangesInput } from "./site-input.ts";
+import { deleteSite, insertSite, replaceSite, siteFromRow } from "./site-store.ts";
+
+/**
+ * Adding, changing and removing stored sites, for the API and the CLI alike (both validated the
+ * input with site-input.ts's schemas first). Who may change which site is the caller's decision;
+ * these functions check what holds for everyone: the address policy, the one id namespace, and
+ * that a site in use is not deleted from under its credentials.
+ */
+function requireAllowedUrl(ctx: ServerContext, url: string, field: string): void {
+  const problem = siteUrlProblem(url, ctx.config.link.siteAllowPrivateNetworks);
+  if (problem !== undefined)
+    throw new TesseraError(TesseraApiCode.MalformedRequest, {
+      message: `${field} is refused: ${problem}.`,
+      field,
+    });
+}
+
+/** Adds the site; SiteIdTaken when any site (any tenant's, or a built-in one) has the id. */
+export async function addSite(
+  ctx: ServerContext,
+  input: NewSiteInput,
+  tenantId: string | null,
+  field = (name: string) => `body.${name}`,
+): Promise<Site> {
+  requireAllowedUrl(ctx, input.url, field("url"));
+  const site = siteFromInput(input, tenantId);
+  const inserted =
+    !sandboxSites.some((s) => s.id === site.id) && (await insertSite(ctx.database.db, site, ctx.clock.now()));
+  // The same answer whoever holds the id: it says the id is taken, never by whom.
+  if (!inserted)
+    throw new TesseraError(TesseraApiCode.SiteIdTaken, {
+      message: `the site id ${input.id} is taken; choose another`,
+      field: field("id"),
+    });
+  await ensureSiteSlots(ctx.database.db, [site]);
+  return site;
+}
+
+/**
+ * Applies the changes to the stored site under a row lock (PostgreSQL; SQLite runs one write at a
+ * time), so two concurrent changes of different fields both hold. Undefined when the site is gone.
+ */
+export async function updateSite(
+  ctx: ServerContext,
+  current: Site,
+  changes: SiteChangesInput,
+  field = (name: string) => `body.${name}`,
+): Promise<Site | undefined> {
+  if (changes.url !== undefined) requireAllowedUrl(ctx, changes.url, field("url"));
+  const { db } = ctx.database;
+  const updated = await db.transaction().execute(async (trx) => {
+    const row = await trx
+      .selectFrom("link_sites")
+      .selectAll()
+      .where("id", "=", current.id)
+      .$if(ctx.database.dialect === "postgres", (query) => query.forUpdate())
+      .executeTakeFirst();
+    if (row === undefined || row.tenant_id !== current.tenantId) return undefined;
+    const site = changedSite(siteFromRow(row), changes);
+    return (await replaceSite(trx, site, ctx.clock.now())) ? site : undefined;
+  });
+  // A higher limit needs its slot rows; a lower one holds at once (takeSiteSlot skips the rest).
+  if (updated !== undefined) await ensureSiteSlots(db, [updated]);
+  return updated;
+}
+
+/** Deletes the site and its slots; SiteInUse while credentials use it (they would be orphaned). */
+export async function removeSite(ctx: ServerContext, site: Site): Promise<boolean> {
+  return ctx.database.db.transaction().execute(async (trx) => {
+    const { count } = await trx
+      .selectFrom("link_credentials")
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as("count"))
+      .where("site_id", "=", site.id)
+      .executeTakeFirstOrThrow();
+    if (Number(count) > 0)
+      throw new TesseraError(TesseraApiCode.SiteInUse, {
+        message: `site ${site.id} has ${Number(count)} credential${Number(count) === 1 ? "" : "s"}; delete them first, or switch the site off (enabled: false) instead`,
+      });
+    if (!(await deleteSite(trx, site.id, site.tenantId))) return false;
+    await trx.deleteFrom("link_site_slots").where("site_id", "=", site.id).execute();
+    return true;
+  });
+}
