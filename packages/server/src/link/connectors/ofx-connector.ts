@@ -6,6 +6,7 @@ import {
   type SignonInput,
   statementRequest,
 } from "../ofx/ofx-requests.ts";
+import { clientUid, ofxOptions, sendsClientUid } from "../ofx/ofx-options.ts";
 import type { OfxNode } from "../ofx/ofx-tree.ts";
 import { parseOfx } from "../ofx/parse-ofx.ts";
 import {
@@ -15,7 +16,7 @@ import {
   readSignon,
   readStatements,
 } from "../ofx/read-ofx.ts";
-import { type OfxDialect, renderOfx } from "../ofx/render-ofx.ts";
+import { renderOfx } from "../ofx/render-ofx.ts";
 import { credentialStatusForOfx } from "../ofx/signon-status.ts";
 import { type Connector, type ConnectorContext, ConnectorFailure, type LoginResult } from "./connector.ts";
 import { failOnUnavailable, siteRequest } from "./site-http.ts";
@@ -34,24 +35,32 @@ const accountKinds: Record<string, string> = {
   creditcard: "credit-card",
 };
 
-function signonInput(context: ConnectorContext): SignonInput {
-  const { fields } = context;
+/** The site login: `login` is the field's name; `username`, its first name, still works for one release. */
+export const ofxLogin = (fields: Readonly<Record<string, string>>) => fields.login ?? fields.username ?? "";
+
+export function signonInput(context: ConnectorContext): SignonInput {
+  const { fields, site } = context;
+  const options = ofxOptions(site);
   const answers = context.session.mfaAnswers as Record<string, string> | undefined;
+  const login = ofxLogin(fields);
   return {
-    userId: fields.username ?? "",
+    userId: login,
     password: fields.password ?? "",
-    org: context.site.options?.org ?? "",
-    fid: context.site.options?.fid ?? "",
+    org: options.org,
+    fid: options.fid,
+    appId: options.appId,
+    appVer: options.appVer,
+    ...(sendsClientUid(options.version) ? { clientUid: clientUid(site.id, login) } : {}),
     now: Date.now(),
     ...(answers === undefined ? {} : { mfaAnswers: answers }),
   };
 }
 
-async function exchange(context: ConnectorContext, request: OfxNode): Promise<OfxNode> {
-  const dialect = (context.site.options?.ofxVersion ?? "102") as OfxDialect;
+/** One OFX request and its parsed answer; HTTP and parse failures become credential statuses. */
+export async function exchange(context: ConnectorContext, request: OfxNode): Promise<OfxNode> {
   const response = await siteRequest(context, "", {
     method: "POST",
-    body: renderOfx(request, dialect, randomUUID().replaceAll("-", "")),
+    body: renderOfx(request, ofxOptions(context.site).version, randomUUID().replaceAll("-", "")),
     contentType: "application/x-ofx",
   });
   failOnUnavailable(response);
@@ -109,11 +118,13 @@ export const ofxConnector: Connector = {
   },
 
   async listAccounts(context) {
-    return accountsOf(context).map((a) => ({
+    const { accountTypes, currency } = ofxOptions(context.site);
+    const listed = accountsOf(context).filter((a) => accountTypes === undefined || accountTypes.has(a.kind));
+    return listed.map((a) => ({
       externalId: a.accountId,
       name: a.description ?? `${a.kind} ${a.accountId.slice(-4)}`,
       kind: accountKinds[a.kind] ?? "other",
-      currency: context.site.options?.currency ?? "USD",
+      currency,
       numberMask: `…${a.accountId.slice(-4)}`,
     }));
   },
