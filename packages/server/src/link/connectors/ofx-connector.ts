@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from "node:crypto";
 import { CredentialStatus } from "@tessera/codes";
+import { clientUid, ofxOptions, sendsClientUid } from "../ofx/ofx-options.ts";
 import {
   accountInfoRequest,
   challengeRequest,
   type SignonInput,
   statementRequest,
 } from "../ofx/ofx-requests.ts";
-import { clientUid, ofxOptions, sendsClientUid } from "../ofx/ofx-options.ts";
 import type { OfxNode } from "../ofx/ofx-tree.ts";
 import { parseOfx } from "../ofx/parse-ofx.ts";
 import {
@@ -136,7 +136,11 @@ export const ofxConnector: Connector = {
     const signon = readSignon(root);
     if (signon !== undefined && signon.code !== 0)
       throw new ConnectorFailure(credentialStatusForOfx(signon.code), `OFX signon ${signon.code}`);
-    const statement = readStatements(root)[0];
+    // The statement of the account asked for: a server may answer with several (one file for all).
+    const statements = readStatements(root);
+    const statement =
+      statements.find((s) => s.account?.accountId === known.accountId) ??
+      statements.find((s) => s.account === undefined);
     if (statement === undefined || statement.status.code !== 0)
       return { transactions: [], coverage: "unreadable", history: "ready" };
     return {

@@ -13,7 +13,14 @@ export const xmlVersions = ["200", "201", "202", "203", "210", "211", "220"] as 
 export type OfxVersion = (typeof sgmlVersions)[number] | (typeof xmlVersions)[number];
 
 /** The account kinds OFX lists (ACCTTYPE, lower case, and creditcard for CCACCTINFO). */
-export const ofxAccountTypes = ["checking", "savings", "moneymrkt", "creditline", "cd", "creditcard"] as const;
+export const ofxAccountTypes = [
+  "checking",
+  "savings",
+  "moneymrkt",
+  "creditline",
+  "cd",
+  "creditcard",
+] as const;
 
 export interface OfxOptions {
   readonly org: string;
@@ -66,7 +73,8 @@ export function ofxOptions(site: Site): OfxOptions {
 }
 
 /** CLIENTUID exists from OFX 1.0.3 and 2.0.3 on; older servers refuse an element they do not know. */
-export const sendsClientUid = (version: OfxVersion) => version !== "102" && !["200", "201", "202"].includes(version);
+export const sendsClientUid = (version: OfxVersion) =>
+  version !== "102" && !["200", "201", "202"].includes(version);
 
 /**
  * The CLIENTUID: stable for one login at one site, so a bank that registers the "device" at the

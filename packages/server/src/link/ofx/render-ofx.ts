@@ -1,6 +1,5 @@
-import type { OfxNode } from "./ofx-tree.ts";
-
 import { type OfxVersion, sgmlVersions } from "./ofx-options.ts";
+import type { OfxNode } from "./ofx-tree.ts";
 
 /** The OFX version a document is written in: 1.x as SGML (leaves unclosed), 2.x as XML. */
 export type OfxDialect = OfxVersion;

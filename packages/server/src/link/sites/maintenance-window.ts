@@ -71,7 +71,9 @@ const minutesOf = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.
 /** Why the window is unusable, or undefined. Site validation uses it; unusable windows are ignored. */
 export function maintenanceWindowProblem(window: MaintenanceWindow): string | undefined {
   if (window.kind === "once")
-    return Number.isSafeInteger(window.from) && Number.isSafeInteger(window.until) && window.from < window.until
+    return Number.isSafeInteger(window.from) &&
+      Number.isSafeInteger(window.until) &&
+      window.from < window.until
       ? undefined
       : "from and until must be epoch milliseconds, from before until";
   if (!clockTime.test(window.from) || !clockTime.test(window.until)) return "from and until must be HH:MM";
@@ -88,7 +90,11 @@ export function maintenanceWindowProblem(window: MaintenanceWindow): string | un
 
 type Interval = readonly [start: number, end: number];
 
-function weeklyIntervals(window: MaintenanceWindow & { kind: "weekly" }, from: number, to: number): Interval[] {
+function weeklyIntervals(
+  window: MaintenanceWindow & { kind: "weekly" },
+  from: number,
+  to: number,
+): Interval[] {
   const { timeZone } = window;
   const start = minutesOf(window.from);
   const end = minutesOf(window.until);
