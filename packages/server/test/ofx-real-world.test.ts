@@ -7,48 +7,13 @@ import { element, leaf, text } from "../src/link/ofx/ofx-tree.ts";
 import { parseOfx } from "../src/link/ofx/parse-ofx.ts";
 import { renderOfx } from "../src/link/ofx/render-ofx.ts";
 import type { Site } from "../src/link/sites/site.ts";
-import { type OfxReplayServer, startOfxReplayServer } from "./helpers/ofx-replay-server.ts";
+import { type OfxReplayServer, ofxSite, startOfxReplayServer } from "./helpers/ofx-replay-server.ts";
 
 /**
  * The OFX connector against real bank files replayed by a loopback server: exactly the file's
  * transactions come out, failures map to credential statuses, and the site's options (APPID,
  * APPVER, version, CLIENTUID, account types, currency) shape every request.
  */
-export const ofxSite = (url: string, options: Record<string, string> = {}): Site => ({
-  id: "replay-bank",
-  name: "Replay Bank",
-  organisation: "Replay Bank",
-  kind: "personal-banking",
-  connector: "ofx",
-  fields: [
-    {
-      name: "login",
-      type: "text",
-      label: "User ID",
-      required: true,
-      username: true,
-      token: false,
-      maxLength: 200,
-    },
-    {
-      name: "password",
-      type: "password",
-      label: "PIN",
-      required: true,
-      username: false,
-      token: false,
-      maxLength: 200,
-    },
-  ],
-  sandbox: false,
-  tenantId: null,
-  url,
-  maxConcurrency: 4,
-  enabled: true,
-  maintenance: [],
-  options: { org: "REPLAY", fid: "1234", ...options },
-});
-
 const contextFor = (
   site: Site,
   fields: Record<string, string> = { login: "jo", password: "pin-1234" },

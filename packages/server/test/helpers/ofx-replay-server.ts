@@ -6,6 +6,7 @@ import { element, find, leaf, type OfxNode, text } from "../../src/link/ofx/ofx-
 import { parseOfx } from "../../src/link/ofx/parse-ofx.ts";
 import { type OfxAccount, readAccountInfo, readSignon, readStatements } from "../../src/link/ofx/read-ofx.ts";
 import { renderOfx } from "../../src/link/ofx/render-ofx.ts";
+import type { Site } from "../../src/link/sites/site.ts";
 
 /**
  * A loopback OFX server that answers with the real-world files in test/fixtures/ofx/, byte for
@@ -160,3 +161,39 @@ export async function startOfxReplayServer(
     },
   };
 }
+
+/** An OFX site (as an operator would add it) served by the replay server at `url`. */
+export const ofxSite = (url: string, options: Record<string, string> = {}): Site => ({
+  id: "replay-bank",
+  name: "Replay Bank",
+  organisation: "Replay Bank",
+  kind: "personal-banking",
+  connector: "ofx",
+  fields: [
+    {
+      name: "login",
+      type: "text",
+      label: "User ID",
+      required: true,
+      username: true,
+      token: false,
+      maxLength: 200,
+    },
+    {
+      name: "password",
+      type: "password",
+      label: "PIN",
+      required: true,
+      username: false,
+      token: false,
+      maxLength: 200,
+    },
+  ],
+  sandbox: false,
+  tenantId: null,
+  url,
+  maxConcurrency: 4,
+  enabled: true,
+  maintenance: [],
+  options: { org: "REPLAY", fid: "1234", ...options },
+});

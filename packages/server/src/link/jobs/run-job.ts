@@ -12,6 +12,7 @@ import { connectorFor } from "../connectors/registry.ts";
 import { setBalance, upsertAccount, upsertTransactions } from "../data/upsert-data.ts";
 import { credentialFields, jobAnswer, jobSession, openJson, sealJson } from "../link-secrets.ts";
 import { siteForJob } from "../sites/site-directory.ts";
+import { SWITCHED_OFF, siteStillOn } from "../sites/site-switch.ts";
 import { renewLease } from "./claim-job.ts";
 import { finished, type JobRow, type TimelineEntry, transition } from "./job-store.ts";
 import { retryDelayMs } from "./retry-policy.ts";
@@ -26,6 +27,8 @@ import { retryDelayMs } from "./retry-policy.ts";
 class LeaseLost extends Error {}
 /** The process is shutting down: the job goes back to the queue for any process to resume. */
 class RunInterrupted extends Error {}
+/** The operator switched the site off: the job ends before its next step reaches the site. */
+class SiteSwitchedOff extends Error {}
 
 const DAY = 86_400_000;
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -84,6 +87,13 @@ export async function runJob(
     await proceed(run, credential, connectorFor(site.connector));
   } catch (error) {
     if (error instanceof LeaseLost) return;
+    if (error instanceof SiteSwitchedOff) {
+      const entry = { code: CredentialStatus.Unavailable, detail: { message: SWITCHED_OFF } };
+      await apply(run, finished(ctx.clock.now()), [entry]).catch((e: unknown) => {
+        if (!(e instanceof LeaseLost)) throw e;
+      });
+      return;
+    }
     if (error instanceof RunInterrupted || stopping.aborted) {
       await apply(
         run,
@@ -124,8 +134,12 @@ async function leased<T>(run: Run, write: (trx: Transaction<Schema>) => Promise<
   });
 }
 
-/** One connector call under the connector timeout; shutdown interrupts it. */
+/**
+ * One connector call under the connector timeout; shutdown interrupts it. The site's kill switch
+ * is read before each call, so a site switched off mid-job gets no further request.
+ */
 async function step<T>(run: Run, call: () => Promise<T>): Promise<T> {
+  if (!(await siteStillOn(run.ctx, run.context.site))) throw new SiteSwitchedOff();
   const timeout = AbortSignal.timeout(run.ctx.config.link.connectorTimeoutMs);
   const signal = AbortSignal.any([run.stopping, timeout]);
   run.context.signal = signal;
