@@ -16,6 +16,7 @@ import { findJob, listJobs, type StoredEntry, timeline } from "./jobs/job-store.
 import { jobView } from "./jobs/job-view.ts";
 import { sandboxSites as sites } from "./sites/sandbox-sites.ts";
 import { findSite } from "./sites/site-directory.ts";
+import { siteTestCommand } from "./sites/site-test-command.ts";
 
 /** `tessera link`: the site catalogue, connecting a credential interactively, recent jobs. */
 const name = (code: number) => describe(code, "credential")?.name ?? String(code);
@@ -87,6 +88,9 @@ export function linkCommand(): Command {
         ),
       ),
     );
+
+  // The connection test; the lead moves it under `link site test` with the site commands.
+  link.addCommand(siteTestCommand().name("site-test"));
 
   link
     .command("connect")

@@ -19,7 +19,7 @@ import {
 import { renderOfx } from "../ofx/render-ofx.ts";
 import { credentialStatusForOfx } from "../ofx/signon-status.ts";
 import { type Connector, type ConnectorContext, ConnectorFailure, type LoginResult } from "./connector.ts";
-import { failOnUnavailable, siteRequest } from "./site-http.ts";
+import { failOnUnavailable, type SiteResponse, siteRequest } from "./site-http.ts";
 
 /**
  * OFX Direct Connect: every request signs on again (OFX is stateless); the MFA answers, once
@@ -56,13 +56,22 @@ export function signonInput(context: ConnectorContext): SignonInput {
   };
 }
 
-/** One OFX request and its parsed answer; HTTP and parse failures become credential statuses. */
-export async function exchange(context: ConnectorContext, request: OfxNode): Promise<OfxNode> {
-  const response = await siteRequest(context, "", {
+/** One OFX request in the site's version, answered as HTTP (the connection test reads it so). */
+export function exchangeText(
+  context: ConnectorContext,
+  request: OfxNode,
+  uid: string,
+): Promise<SiteResponse> {
+  return siteRequest(context, "", {
     method: "POST",
-    body: renderOfx(request, ofxOptions(context.site).version, randomUUID().replaceAll("-", "")),
+    body: renderOfx(request, ofxOptions(context.site).version, uid),
     contentType: "application/x-ofx",
   });
+}
+
+/** One OFX request and its parsed answer; HTTP and parse failures become credential statuses. */
+async function exchange(context: ConnectorContext, request: OfxNode): Promise<OfxNode> {
+  const response = await exchangeText(context, request, randomUUID().replaceAll("-", ""));
   failOnUnavailable(response);
   if (response.status !== 200)
     throw new ConnectorFailure(CredentialStatus.Error, `the OFX server answered HTTP ${response.status}`);

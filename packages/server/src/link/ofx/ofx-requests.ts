@@ -61,6 +61,9 @@ export function accountInfoRequest(input: SignonInput): OfxNode {
   );
 }
 
+/** The OFX convention for a request made before any login (a profile request): user and password. */
+export const ANONYMOUS_USER = "anonymous00000000000000000000000";
+
 /** The anonymous profile request (OFX 2.2 §7.1.5): what the server supports, before any login. */
 export function profileRequest(input: SignonInput): OfxNode {
   return element(
