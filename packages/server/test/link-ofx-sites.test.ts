@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { CredentialStatus as S } from "@tessera/codes";
+import { holdBackForSite } from "../src/link/jobs/site-gate.ts";
 import { ensureSiteSlots } from "../src/link/jobs/site-slots.ts";
 import type { MaintenanceWindow, Site } from "../src/link/sites/site.ts";
 import { insertSite, replaceSite } from "../src/link/sites/site-store.ts";
@@ -157,6 +158,23 @@ for (const backend of backends) {
       const entries = await waitFor(link, jobId, scenario, endsWith(S.Finish));
       assert.deepEqual(codes(entries).slice(3), [S.Starting, S.Running, S.Finish]);
       assert.equal(server.requests.length, 2);
+    });
+
+    test("a burst of workers deferring the same job for maintenance writes 509/205 once", async () => {
+      const scenario = "link ofx site: maintenance burst";
+      const now = link.server.clock.now();
+      const { server, site } = await storedSite(["checking.ofx"], {
+        maintenance: [{ kind: "once", from: now - 1, until: now + HOUR }],
+      });
+      const { jobId } = await connectTo(site, scenario);
+      // Twenty callers at once, racing this process's own worker: one compare-and-set wins.
+      const held = await Promise.all(
+        Array.from({ length: 20 }, () => holdBackForSite(link.server.server.ctx, jobId, site, now)),
+      );
+      assert.ok(held.every(Boolean), "none of them may claim the job");
+      const entries = await waitFor(link, jobId, scenario, endsWith(S.PendingRetry));
+      assert.deepEqual(codes(entries), [S.Register, S.UndergoingMaintenance, S.PendingRetry]);
+      assert.equal(server.requests.length, 0);
     });
 
     test("a site switched off before its job is claimed: the job ends 501, no request", async () => {
