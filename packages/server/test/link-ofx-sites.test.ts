@@ -57,10 +57,10 @@ for (const backend of backends) {
       return { server, site };
     }
 
-    async function connectTo(site: Site, scenario: string, login = "jo") {
+    async function connectTo(site: Site, scenario: string, login = "jo", password = "pin-1234") {
       const response = await link.server.api("POST", "/v1/link/credentials", {
         apiKey: link.apiKey,
-        body: { username: link.username, site: site.id, fields: { login, password: "pin-1234" } },
+        body: { username: link.username, site: site.id, fields: { login, password } },
         scenario,
       });
       assert.equal(response.body.errorCode, 0, JSON.stringify(response.body));
@@ -109,6 +109,27 @@ for (const backend of backends) {
           ["0000486", "2011-03-31", "0.01"],
         ],
       );
+    });
+
+    test("the Sandbox Bank's OFX server added as an operator site: a user connects and syncs", async () => {
+      const scenario = "link ofx site: Sandbox Bank as an operator site";
+      const sandboxUrl = link.server.server.ctx.link.sandboxUrl ?? "";
+      counter += 1;
+      const site: Site = {
+        ...ofxSite(new URL("/ofx", sandboxUrl).toString(), {
+          org: "SANDBOX",
+          fid: "9999",
+          ofxVersion: "211",
+        }),
+        id: `sandbox-as-operator-${backend}-${counter}`,
+      };
+      const { db } = link.server.server.ctx.database;
+      assert.equal(await insertSite(db, site, link.server.clock.now()), true);
+      await ensureSiteSlots(db, [site]);
+      const { jobId } = await connectTo(site, scenario, "user_good", "sandbox");
+      const entries = await waitFor(link, jobId, scenario, endsWith(S.Finish));
+      assert.deepEqual(codes(entries), [S.Register, S.Starting, S.Running, S.Finish]);
+      assert.equal(entries.at(-1)?.accounts, 2);
     });
 
     test("signon_fail.ofx: the job ends 401 Unauthorized", async () => {

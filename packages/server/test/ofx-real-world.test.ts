@@ -166,7 +166,14 @@ suite("OFX connector against real-world files", () => {
 
   test("invalid options are the operator's error, before any request", async () => {
     const server = await replay("checking.ofx");
-    for (const options of [{ ofxVersion: "104" }, { accountTypes: "checking,stocks" }, { currency: "usd" }]) {
+    for (const options of [
+      { ofxVersion: "104" },
+      { accountTypes: "checking,stocks" },
+      { currency: "usd" },
+      { appId: "Q".repeat(33) },
+      { appVer: "<2700>" },
+      { org: "" },
+    ]) {
       const error = await ofxConnector.login(contextFor(ofxSite(server.url, options))).then(
         () => undefined,
         (e: unknown) => e,

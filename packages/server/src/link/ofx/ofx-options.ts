@@ -39,6 +39,12 @@ const versions: readonly string[] = [...sgmlVersions, ...xmlVersions];
 export function ofxOptionsProblem(options: Readonly<Record<string, string>> = {}): string | undefined {
   if (options.ofxVersion !== undefined && !versions.includes(options.ofxVersion))
     return `ofxVersion must be one of ${versions.join(", ")}`;
+  // OFX sends these as they are: a server would refuse a longer one or read markup into it.
+  for (const key of ["appId", "appVer", "org", "fid"] as const) {
+    const value = options[key];
+    if (value !== undefined && !/^[A-Za-z0-9 ._-]{1,32}$/.test(value))
+      return `${key} must be 1 to 32 letters, digits, spaces, dots, dashes or underscores`;
+  }
   if (options.currency !== undefined && !/^[A-Z]{3}$/.test(options.currency))
     return "currency must be an ISO 4217 code (three capital letters)";
   for (const type of splitTypes(options.accountTypes))
