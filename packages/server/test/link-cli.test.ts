@@ -75,3 +75,25 @@ test("unknown users and sites are refused with their code", async () => {
   assert.equal(site.status, 1);
   assert.match(site.stderr, /NotFound \(9903\): no site moon-bank/);
 });
+
+test("link site test: each step with ✓, a sign-on with the password asked hidden; a refusal exits 1", async () => {
+  const anonymous = await cli(["link", "site", "test", "sandbox-bank-ofx"]);
+  assert.equal(anonymous.status, 0, anonymous.stderr);
+  assert.match(
+    anonymous.stdout,
+    /^✓ options .*\n✓ address .*\n✓ http .*\n✓ ofx .*\n✓ profile +Sandbox Bank supports SIGNON, SIGNUP, BANK, CREDITCARD, PROF\n$/,
+  );
+  const login = await cli(
+    ["link", "site", "test", "sandbox-bank-ofx", "--tenant", "acme", "--login"],
+    "user_good\nsandbox\n",
+  );
+  assert.equal(login.status, 0, login.stderr);
+  assert.match(login.stdout, /✓ signon +signed on: 2 account\(s\)/);
+  assert.doesNotMatch(login.stdout + login.stderr, /sandbox\b(?!-)/, "the password is not echoed");
+  const locked = await cli(["link", "site", "test", "sandbox-bank-ofx", "--login"], "user_locked\nsandbox\n");
+  assert.equal(locked.status, 1);
+  assert.match(locked.stdout, /✗ signon +signon refused: OFX 15502 .*405 Locked/);
+  const unknown = await cli(["link", "site", "test", "no-such-bank", "--json"]);
+  assert.equal(unknown.status, 1);
+  assert.match(unknown.stdout, /"errorName":"NotFound"/);
+});

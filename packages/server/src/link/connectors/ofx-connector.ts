@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { CredentialStatus } from "@tessera/codes";
+import { clientUid, ofxOptions, sendsClientUid } from "../ofx/ofx-options.ts";
 import {
   accountInfoRequest,
   challengeRequest,
@@ -15,10 +16,10 @@ import {
   readSignon,
   readStatements,
 } from "../ofx/read-ofx.ts";
-import { type OfxDialect, renderOfx } from "../ofx/render-ofx.ts";
+import { renderOfx } from "../ofx/render-ofx.ts";
 import { credentialStatusForOfx } from "../ofx/signon-status.ts";
 import { type Connector, type ConnectorContext, ConnectorFailure, type LoginResult } from "./connector.ts";
-import { failOnUnavailable, siteRequest } from "./site-http.ts";
+import { failOnUnavailable, type SiteResponse, siteRequest } from "./site-http.ts";
 
 /**
  * OFX Direct Connect: every request signs on again (OFX is stateless); the MFA answers, once
@@ -34,26 +35,43 @@ const accountKinds: Record<string, string> = {
   creditcard: "credit-card",
 };
 
-function signonInput(context: ConnectorContext): SignonInput {
-  const { fields } = context;
+/** The site login: `login` is the field's name; `username`, its first name, still works for one release. */
+export const ofxLogin = (fields: Readonly<Record<string, string>>) => fields.login ?? fields.username ?? "";
+
+export function signonInput(context: ConnectorContext): SignonInput {
+  const { fields, site } = context;
+  const options = ofxOptions(site);
   const answers = context.session.mfaAnswers as Record<string, string> | undefined;
+  const login = ofxLogin(fields);
   return {
-    userId: fields.login ?? "",
+    userId: login,
     password: fields.password ?? "",
-    org: context.site.options?.org ?? "",
-    fid: context.site.options?.fid ?? "",
+    org: options.org,
+    fid: options.fid,
+    appId: options.appId,
+    appVer: options.appVer,
+    ...(sendsClientUid(options.version) ? { clientUid: clientUid(site.id, login) } : {}),
     now: Date.now(),
     ...(answers === undefined ? {} : { mfaAnswers: answers }),
   };
 }
 
-async function exchange(context: ConnectorContext, request: OfxNode): Promise<OfxNode> {
-  const dialect = (context.site.options?.ofxVersion ?? "102") as OfxDialect;
-  const response = await siteRequest(context, "", {
+/** One OFX request in the site's version, answered as HTTP (the connection test reads it so). */
+export function exchangeText(
+  context: ConnectorContext,
+  request: OfxNode,
+  uid: string,
+): Promise<SiteResponse> {
+  return siteRequest(context, "", {
     method: "POST",
-    body: renderOfx(request, dialect, randomUUID().replaceAll("-", "")),
+    body: renderOfx(request, ofxOptions(context.site).version, uid),
     contentType: "application/x-ofx",
   });
+}
+
+/** One OFX request and its parsed answer; HTTP and parse failures become credential statuses. */
+async function exchange(context: ConnectorContext, request: OfxNode): Promise<OfxNode> {
+  const response = await exchangeText(context, request, randomUUID().replaceAll("-", ""));
   failOnUnavailable(response);
   if (response.status !== 200)
     throw new ConnectorFailure(CredentialStatus.Error, `the OFX server answered HTTP ${response.status}`);
@@ -109,11 +127,13 @@ export const ofxConnector: Connector = {
   },
 
   async listAccounts(context) {
-    return accountsOf(context).map((a) => ({
+    const { accountTypes, currency } = ofxOptions(context.site);
+    const listed = accountsOf(context).filter((a) => accountTypes === undefined || accountTypes.has(a.kind));
+    return listed.map((a) => ({
       externalId: a.accountId,
       name: a.description ?? `${a.kind} ${a.accountId.slice(-4)}`,
       kind: accountKinds[a.kind] ?? "other",
-      currency: context.site.options?.currency ?? "USD",
+      currency,
       numberMask: `…${a.accountId.slice(-4)}`,
     }));
   },
@@ -125,7 +145,11 @@ export const ofxConnector: Connector = {
     const signon = readSignon(root);
     if (signon !== undefined && signon.code !== 0)
       throw new ConnectorFailure(credentialStatusForOfx(signon.code), `OFX signon ${signon.code}`);
-    const statement = readStatements(root)[0];
+    // The statement of the account asked for: a server may answer with several (one file for all).
+    const statements = readStatements(root);
+    const statement =
+      statements.find((s) => s.account?.accountId === known.accountId) ??
+      statements.find((s) => s.account === undefined);
     if (statement === undefined || statement.status.code !== 0)
       return { transactions: [], coverage: "unreadable", history: "ready" };
     return {

@@ -6,6 +6,7 @@ import { deliverDueWebhooks } from "../webhooks/deliver-webhooks.ts";
 import { claimJob, endExhausted, expireQuestions, runnableJobs } from "./claim-job.ts";
 import { JobLease } from "./job-lease.ts";
 import { runJob } from "./run-job.ts";
+import { holdBackForSite } from "./site-gate.ts";
 import { releaseSiteSlot, renewSiteSlot, takeSiteSlot } from "./site-slots.ts";
 
 /** No slot row has this number: releasing or renewing it changes nothing. */
@@ -76,6 +77,7 @@ export class LinkWorker {
       if (this.#active.has(candidate.id)) continue;
       // A site removed meanwhile takes no slot: the run ends the job at once (runJob).
       const site = await siteForJob(this.#ctx, candidate.site_id);
+      if (site !== undefined && (await holdBackForSite(this.#ctx, candidate.id, site, now))) continue;
       const slot = site === undefined ? NO_SLOT : await takeSiteSlot(db, site, candidate.id, now, leaseMs);
       if (slot === undefined) continue;
       const job = await claimJob(db, candidate.id, this.owner, now, leaseMs);

@@ -13,6 +13,7 @@ import { withLoginField } from "../credentials/validate-fields.ts";
 import { setBalance, upsertAccount, upsertTransactions } from "../data/upsert-data.ts";
 import { credentialFields, jobAnswer, jobSession, openJson, sealJson } from "../link-secrets.ts";
 import { siteForJob } from "../sites/site-directory.ts";
+import { SWITCHED_OFF, siteStillOn } from "../sites/site-switch.ts";
 import { type JobLease, LeaseLost } from "./job-lease.ts";
 import { finished, type JobRow, type TimelineEntry, transition } from "./job-store.ts";
 import { retryDelayMs } from "./retry-policy.ts";
@@ -27,6 +28,8 @@ import { retryDelayMs } from "./retry-policy.ts";
  */
 /** The process is shutting down: the job goes back to the queue for any process to resume. */
 class RunInterrupted extends Error {}
+/** The operator switched the site off: the job ends before its next step reaches the site. */
+class SiteSwitchedOff extends Error {}
 
 const DAY = 86_400_000;
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -100,6 +103,13 @@ export async function runJob(
     // Whatever the connector threw once the lease was lost (an aborted request) is not this run's
     // to report: the job belongs to another claim now.
     if (error instanceof LeaseLost || lease.lost) return;
+    if (error instanceof SiteSwitchedOff) {
+      const entry = { code: CredentialStatus.Unavailable, detail: { message: SWITCHED_OFF } };
+      await apply(run, finished(ctx.clock.now()), [entry]).catch((e: unknown) => {
+        if (!(e instanceof LeaseLost)) throw e;
+      });
+      return;
+    }
     if (error instanceof RunInterrupted || stopping.aborted) {
       await apply(
         run,
@@ -144,9 +154,14 @@ async function leased<T>(run: Run, write: (trx: Transaction<Schema>) => Promise<
   return result;
 }
 
-/** One connector call under the connector timeout; shutdown and a lost lease interrupt it. */
+/**
+ * One connector call under the connector timeout; shutdown and a lost lease interrupt it. The
+ * site's kill switch is read before each call, so a site switched off mid-job gets no further
+ * request.
+ */
 async function step<T>(run: Run, call: () => Promise<T>): Promise<T> {
   run.lease.assertHeld();
+  if (!(await siteStillOn(run.ctx, run.context.site))) throw new SiteSwitchedOff();
   const timeout = AbortSignal.timeout(run.ctx.config.link.connectorTimeoutMs);
   const signal = AbortSignal.any([run.stopping, run.lease.signal, timeout]);
   run.context.signal = signal;

@@ -8,6 +8,11 @@ export interface SignonInput {
   readonly org: string;
   readonly fid: string;
   readonly now: number;
+  /** The application the server is told it talks to (default QWIN 2700, see ofx-options.ts). */
+  readonly appId?: string;
+  readonly appVer?: string;
+  /** Sent only to servers of OFX 1.0.3 / 2.0.3 and later. */
+  readonly clientUid?: string;
   /** Answers to MFA phrases, by phrase id: they ride along in every signon once known. */
   readonly mfaAnswers?: Readonly<Record<string, string>>;
 }
@@ -23,11 +28,13 @@ export function signon(input: SignonInput, withChallengeRequest = false): OfxNod
       leaf("DTCLIENT", formatOfxDate(input.now)),
       leaf("USERID", input.userId),
       leaf("USERPASS", input.password),
-      ...answers,
       leaf("LANGUAGE", "ENG"),
       element("FI", leaf("ORG", input.org), leaf("FID", input.fid)),
-      leaf("APPID", "TESSERA"),
-      leaf("APPVER", "0100"),
+      leaf("APPID", input.appId ?? "QWIN"),
+      leaf("APPVER", input.appVer ?? "2700"),
+      input.clientUid === undefined ? undefined : leaf("CLIENTUID", input.clientUid),
+      // The element order is the specification's (OFX 2.2 §2.5.1.2): answers come last.
+      ...answers,
     ),
     withChallengeRequest
       ? element(
@@ -49,6 +56,25 @@ export function accountInfoRequest(input: SignonInput): OfxNode {
         "ACCTINFOTRNRQ",
         leaf("TRNUID", `${input.now}`),
         element("ACCTINFORQ", leaf("DTACCTUP", "19700101")),
+      ),
+    ),
+  );
+}
+
+/** The OFX convention for a request made before any login (a profile request): user and password. */
+export const ANONYMOUS_USER = "anonymous00000000000000000000000";
+
+/** The anonymous profile request (OFX 2.2 §7.1.5): what the server supports, before any login. */
+export function profileRequest(input: SignonInput): OfxNode {
+  return element(
+    "OFX",
+    signon(input),
+    element(
+      "PROFMSGSRQV1",
+      element(
+        "PROFTRNRQ",
+        leaf("TRNUID", `${input.now}`),
+        element("PROFRQ", leaf("CLIENTROUTING", "NONE"), leaf("DTPROFUP", "19900101")),
       ),
     ),
   );

@@ -134,3 +134,48 @@ export function readStatements(root: OfxNode): OfxStatement[] {
     };
   });
 }
+
+export interface OfxSignonRealm {
+  readonly realm: string;
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  /** The server may ask MFA challenge questions (MFACHALLENGESUPT). */
+  readonly mfa: boolean;
+  /** The server wants a CLIENTUID in every signon (CLIENTUIDREQ). */
+  readonly clientUidRequired: boolean;
+}
+
+export interface OfxProfile {
+  readonly status?: OfxStatus;
+  readonly institution?: string;
+  /** The message sets the server supports, by name: SIGNON, SIGNUP, BANK, CREDITCARD, INVSTMT… */
+  readonly messageSets: readonly string[];
+  readonly signonRealms: readonly OfxSignonRealm[];
+}
+
+/** The answer to a profile request (PROFRS): what the server says it supports. */
+export function readProfile(root: OfxNode): OfxProfile | undefined {
+  const transaction = find(root, "PROFMSGSRSV1", "PROFTRNRS");
+  if (transaction === undefined) return undefined;
+  const profile = find(transaction, "PROFRS");
+  const status = readStatus(transaction);
+  const institution = text(profile, "FINAME");
+  const number = (node: OfxNode, name: string) => {
+    const value = text(node, name);
+    return value === undefined || !/^\d+$/.test(value)
+      ? {}
+      : { [name === "MIN" ? "minLength" : "maxLength"]: Number(value) };
+  };
+  return {
+    ...(status === undefined ? {} : { status }),
+    ...(institution === undefined ? {} : { institution }),
+    messageSets: (find(profile, "MSGSETLIST")?.children ?? []).map((set) => set.name.replace(/MSGSET$/, "")),
+    signonRealms: (profile === undefined ? [] : descendants(profile, "SIGNONINFO")).map((info) => ({
+      realm: text(info, "SIGNONREALM") ?? "",
+      ...number(info, "MIN"),
+      ...number(info, "MAX"),
+      mfa: text(info, "MFACHALLENGESUPT") === "Y",
+      clientUidRequired: text(info, "CLIENTUIDREQ") === "Y",
+    })),
+  };
+}

@@ -1,7 +1,8 @@
+import { type OfxVersion, sgmlVersions } from "./ofx-options.ts";
 import type { OfxNode } from "./ofx-tree.ts";
 
-/** OFX versions Tessera writes: 1.0.2 (SGML) and 2.2.0 (XML). */
-export type OfxDialect = "102" | "220";
+/** The OFX version a document is written in: 1.x as SGML (leaves unclosed), 2.x as XML. */
+export type OfxDialect = OfxVersion;
 
 function escapeText(value: string): string {
   return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -20,11 +21,11 @@ function renderNode(node: OfxNode, closeLeaves: boolean, out: string[]): void {
 /** Writes a document with the header of its dialect; `uid` fills NEWFILEUID. */
 export function renderOfx(root: OfxNode, dialect: OfxDialect, uid = "NONE"): string {
   const out: string[] = [];
-  if (dialect === "102") {
+  if ((sgmlVersions as readonly string[]).includes(dialect)) {
     out.push(
       "OFXHEADER:100",
       "DATA:OFXSGML",
-      "VERSION:102",
+      `VERSION:${dialect}`,
       "SECURITY:NONE",
       "ENCODING:USASCII",
       "CHARSET:1252",
@@ -37,7 +38,7 @@ export function renderOfx(root: OfxNode, dialect: OfxDialect, uid = "NONE"): str
   } else {
     out.push(
       '<?xml version="1.0" encoding="UTF-8" standalone="no"?>',
-      `<?OFX OFXHEADER="200" VERSION="220" SECURITY="NONE" OLDFILEUID="NONE" NEWFILEUID="${uid}"?>`,
+      `<?OFX OFXHEADER="200" VERSION="${dialect}" SECURITY="NONE" OLDFILEUID="NONE" NEWFILEUID="${uid}"?>`,
     );
     renderNode(root, true, out);
   }

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
 import { formatOfxDate } from "../ofx/ofx-date.ts";
+import { type OfxVersion, sgmlVersions, xmlVersions } from "../ofx/ofx-options.ts";
+import { ANONYMOUS_USER } from "../ofx/ofx-requests.ts";
 import { element, find, leaf, type OfxNode, text } from "../ofx/ofx-tree.ts";
 import { OfxParseError, parseOfx } from "../ofx/parse-ofx.ts";
 import { renderOfx } from "../ofx/render-ofx.ts";
@@ -144,6 +146,68 @@ function statement(
   );
 }
 
+const messageSet = (name: string) =>
+  element(
+    `${name}MSGSET`,
+    element(
+      `${name}MSGSETV1`,
+      element(
+        "MSGSETCORE",
+        leaf("VER", "1"),
+        leaf("URL", "https://sandbox.invalid/ofx"),
+        leaf("OFXSEC", "NONE"),
+        leaf("TRANSPSEC", "Y"),
+        leaf("SIGNONREALM", "SANDBOX"),
+        leaf("LANGUAGE", "ENG"),
+        leaf("SYNCMODE", "LITE"),
+        leaf("RESPFILEER", "N"),
+      ),
+    ),
+  );
+
+/** What the Sandbox Bank says it supports (OFX 2.2 §7.2): banking, credit cards, MFA challenges. */
+function profile(request: OfxNode): OfxNode {
+  return element(
+    "PROFMSGSRSV1",
+    element(
+      "PROFTRNRS",
+      leaf("TRNUID", text(request, "TRNUID") ?? "0"),
+      status(0),
+      element(
+        "PROFRS",
+        element("MSGSETLIST", ...["SIGNON", "SIGNUP", "BANK", "CREDITCARD", "PROF"].map(messageSet)),
+        element(
+          "SIGNONINFOLIST",
+          element(
+            "SIGNONINFO",
+            leaf("SIGNONREALM", "SANDBOX"),
+            leaf("MIN", "1"),
+            leaf("MAX", "32"),
+            leaf("CHARTYPE", "ALPHAORNUMERIC"),
+            leaf("CASESEN", "N"),
+            leaf("SPECIAL", "Y"),
+            leaf("SPACES", "N"),
+            leaf("PINCH", "N"),
+            leaf("CHGPINFIRST", "N"),
+            leaf("MFACHALLENGESUPT", "Y"),
+            leaf("MFACHALLENGEFIRST", "N"),
+            leaf("CLIENTUIDREQ", "N"),
+          ),
+        ),
+        leaf("DTPROFUP", "20260101"),
+        leaf("FINAME", "Sandbox Bank"),
+        leaf("ADDR1", "1 Sandbox Way"),
+        leaf("CITY", "Testville"),
+        leaf("STATE", "CA"),
+        leaf("POSTALCODE", "00000"),
+        leaf("COUNTRY", "USA"),
+      ),
+    ),
+  );
+}
+
+const versions: readonly string[] = [...sgmlVersions, ...xmlVersions];
+
 export const sandboxOfx: FastifyPluginAsync<{ site: SandboxSite }> = async (app, { site }) => {
   app.addContentTypeParser(
     ["application/x-ofx", "application/ofx"],
@@ -154,11 +218,16 @@ export const sandboxOfx: FastifyPluginAsync<{ site: SandboxSite }> = async (app,
   app.post("/ofx", async (request, reply: FastifyReply) => {
     const now = site.clock.now();
     let root: OfxNode;
-    let dialect: "102" | "220";
+    let dialect: OfxVersion;
     try {
       const document = parseOfx(String(request.body ?? ""));
       root = document.root;
-      dialect = document.major === "1" ? "102" : "220";
+      // Answered in the version asked, as servers do (one of its major version when unknown).
+      dialect = versions.includes(document.version)
+        ? (document.version as OfxVersion)
+        : document.major === "1"
+          ? "102"
+          : "220";
     } catch (error) {
       if (error instanceof OfxParseError) return reply.code(400).type("text/plain").send(error.message);
       throw error;
@@ -167,6 +236,9 @@ export const sandboxOfx: FastifyPluginAsync<{ site: SandboxSite }> = async (app,
       reply.type("application/x-ofx").send(renderOfx(element("OFX", ...messages), dialect));
     const sonrq = find(root, "SIGNONMSGSRQV1", "SONRQ");
     const username = text(sonrq, "USERID") ?? "";
+    const profileRequest = find(root, "PROFMSGSRQV1", "PROFTRNRQ");
+    if (profileRequest !== undefined && username === ANONYMOUS_USER)
+      return send(signonResponse(0, now), profile(profileRequest));
     const verdict = judgeLogin(
       "personal",
       username,
@@ -230,6 +302,7 @@ export const sandboxOfx: FastifyPluginAsync<{ site: SandboxSite }> = async (app,
           ),
         ),
       );
+    if (profileRequest !== undefined) messages.push(profile(profileRequest));
     const bank = find(root, "BANKMSGSRQV1", "STMTTRNRQ");
     if (bank !== undefined) messages.push(element("BANKMSGSRSV1", statement(signedIn, bank, false, now)));
     const card = find(root, "CREDITCARDMSGSRQV1", "CCSTMTTRNRQ");

@@ -11,15 +11,16 @@ import type { Flags } from "./site-cli-options.ts";
 import { siteBody, withSiteOptions } from "./site-cli-options.ts";
 import { type ImportResult, importSite, readSiteFile } from "./site-import.ts";
 import { storedSite, storedSites } from "./site-store.ts";
+import { siteTestCommand } from "./site-test-command.ts";
 import { requireSite } from "./site-validation.ts";
 import { siteView } from "./site-view.ts";
 import { addSite, removeSite, updateSite } from "./site-writes.ts";
 
 /**
- * `tessera link site add|list|show|update|remove|import`: the operator's side of the site
+ * `tessera link site add|list|show|update|remove|import|test`: the operator's side of the site
  * catalogue. Without --tenant a site is shared (every tenant sees it); with --tenant it is that
- * tenant's own. The input passes the API's validation (site-validation.ts). The connection test,
- * `site test ID`, is registered next to these at merge (link/sites/test-site-connection.ts).
+ * tenant's own. The input passes the API's validation (site-validation.ts); `test` is the
+ * connection test (site-test-command.ts).
  */
 const cliField = (name: string) => name;
 const shown = (site: Site) => siteView(site, null);
@@ -76,7 +77,8 @@ const audit = (ctx: ServerContext, site: Site, operation: string) =>
 export function registerSiteCommands(link: Command): void {
   const site = link
     .command("site")
-    .description("add, list, change, remove and import the sites Link connects to");
+    .description("add, list, change, remove, import and test the sites Link connects to");
+  site.addCommand(siteTestCommand());
 
   link
     .command("sites")
