@@ -6,21 +6,11 @@ import { takeSiteSlot } from "../src/link/jobs/site-slots.ts";
 import { newSiteSchema } from "../src/link/sites/site-input.ts";
 import { addSite } from "../src/link/sites/site-writes.ts";
 import { createApiKey } from "../src/tenants/api-keys.ts";
-import { type LinkSetup, lastCode, startLinkServer, waitFor } from "./helpers/link.ts";
+import { type LinkSetup, lastCode, siteBody, startLinkServer, waitFor } from "./helpers/link.ts";
 import { backends } from "./helpers/test-database.ts";
 
 /** Sites added by tenants and operators: CRUD, ownership, validation, the id namespace, slots. */
 const ca = readFileSync(new URL("./fixtures/tls/test-ca.pem", import.meta.url), "utf8");
-
-export const siteBody = (id: string, extra: Record<string, unknown> = {}) => ({
-  id,
-  name: "Acme Federal Credit Union",
-  organisation: "Acme FCU",
-  kind: "personal-banking",
-  url: "https://ofx.acmefcu.example/ofx",
-  options: { org: "ACMEFCU", fid: "12345" },
-  ...extra,
-});
 
 type SiteView = {
   id: string;

@@ -8,6 +8,7 @@ import {
   endsWith,
   type LinkSetup,
   loopbackWebhooks,
+  siteBody,
   startLinkServer,
   until,
   type WebhookReceiver,
@@ -22,8 +23,8 @@ import { backends } from "./helpers/test-database.ts";
  * never with an empty page. The table lists every /v1/link route the app serves: a new route
  * fails this test until it says where its ids go.
  */
-type Kind = "credential" | "job" | "account" | "transaction" | "webhook" | "delivery";
-const kinds: readonly Kind[] = ["credential", "job", "account", "transaction", "webhook", "delivery"];
+type Kind = "site" | "credential" | "job" | "account" | "transaction" | "webhook" | "delivery";
+const kinds: readonly Kind[] = ["site", "credential", "job", "account", "transaction", "webhook", "delivery"];
 
 /** Where a route takes an id of a Link resource: `{id}` in the path, a query filter, or a body property. */
 type Slot = { readonly in: "path" } | { readonly in: "query"; readonly name: string };
@@ -37,8 +38,12 @@ interface Route {
 
 const path: Slot = { in: "path" };
 const table: Record<string, Route> = {
-  // Sites of a tenant come with operator-configured sites (i11-sites adds their rows here).
   "GET /v1/link/sites": { slots: [] },
+  // The body is a new site; its id is the tenant's to choose (ids are one namespace: link-sites.test.ts).
+  "POST /v1/link/sites": { slots: [] },
+  "GET /v1/link/sites/:id": { slots: [path] },
+  "PATCH /v1/link/sites/:id": { slots: [path], body: { enabled: false } },
+  "DELETE /v1/link/sites/:id": { slots: [path] },
   // The body names a site and a Tessera user, no Link resource.
   "POST /v1/link/credentials": { slots: [] },
   "GET /v1/link/credentials": { slots: [] },
@@ -97,6 +102,13 @@ for (const backend of backends) {
       });
       assert.equal(hook.status, 201, JSON.stringify(hook.body));
       ids.webhook = (hook.body.webhook as { id: string }).id;
+      const site = await owner.server.api("POST", "/v1/link/sites", {
+        apiKey: owner.apiKey,
+        body: siteBody("owners-own-bank"),
+        scenario,
+      });
+      assert.equal(site.status, 201, JSON.stringify(site.body));
+      ids.site = "owners-own-bank";
       const connected = await connect(owner, "user_good", scenario);
       await waitFor(owner, connected.jobId, scenario, endsWith(S.Finish));
       ids.credential = connected.credentialId;
@@ -132,7 +144,7 @@ for (const backend of backends) {
       assert.deepEqual(served, Object.keys(table).sort());
     });
 
-    test("every id of another tenant's credential, job, account, transaction, webhook and delivery is answered as an unknown id", async () => {
+    test("every id of another tenant's site, credential, job, account, transaction, webhook and delivery is answered as an unknown id", async () => {
       const { apiKey } = await owner.server.tenant();
       const scenario = "link isolation: another tenant's id";
       const probe = (key: string, route: Route, slot: Slot, id: string) => {
@@ -166,6 +178,8 @@ for (const backend of backends) {
       // Nothing was changed by the other tenant's attempts (deletes and syncs included).
       const own = (url: string) => owner.server.api("GET", url, { apiKey: owner.apiKey, scenario });
       assert.equal((await own(`/v1/link/credentials/${ids.credential}`)).status, 200);
+      const site = await own(`/v1/link/sites/${ids.site}`);
+      assert.equal((site.body.site as { enabled: boolean }).enabled, true, "the site was not switched off");
       assert.equal(
         ((await own(`/v1/link/jobs?credential=${ids.credential}`)).body.jobs as unknown[]).length,
         1,

@@ -23,6 +23,8 @@ const contextFor = (
   signal: AbortSignal.timeout(5000),
   fields,
   session: {},
+  // Loosened for these connector tests: the replay server listens on loopback over plain http.
+  io: { maxResponseBytes: 16 * 1024 * 1024, maxRedirects: 5, allowPrivateNetworks: true },
 });
 
 async function sync(server: OfxReplayServer, options: Record<string, string> = {}) {

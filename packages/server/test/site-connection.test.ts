@@ -27,7 +27,14 @@ suite("site connection test", () => {
   let bank: SandboxBank;
   const replays: OfxReplayServer[] = [];
   const deps = (allowPrivate: boolean): ConnectionTestDeps => ({
-    config: { link: { siteAllowPrivateNetworks: allowPrivate, connectorTimeoutMs: 5000 } },
+    config: {
+      link: {
+        siteAllowPrivateNetworks: allowPrivate,
+        connectorTimeoutMs: 5000,
+        maxResponseBytes: 16 * 1024 * 1024,
+        maxRedirects: 5,
+      },
+    },
     link: { siteUrl: (site) => (site.sandbox ? new URL(site.url, bank.url).toString() : site.url) },
   });
   before(async () => {

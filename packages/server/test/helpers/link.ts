@@ -179,3 +179,14 @@ export async function webhookReceiver(
   const { port } = server.address() as AddressInfo;
   return { server, port, url: `http://${host}:${port}/hooks`, received };
 }
+
+/** A valid body for POST /v1/link/sites: an OFX institution on a public https address. */
+export const siteBody = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  name: "Acme Federal Credit Union",
+  organisation: "Acme FCU",
+  kind: "personal-banking",
+  url: "https://ofx.acmefcu.example/ofx",
+  options: { org: "ACMEFCU", fid: "12345" },
+  ...extra,
+});

@@ -1,4 +1,6 @@
 import { CredentialStatus } from "@tessera/codes";
+import { settings } from "../../config/settings.ts";
+import type { TesseraConfig } from "../../config/tessera-config.ts";
 import { WebhookAddressRefused } from "../webhooks/webhook-address.ts";
 import { trustedCa } from "./ca-bundle.ts";
 import { type ConnectorContext, ConnectorFailure, type SiteIo } from "./connector.ts";
@@ -27,11 +29,22 @@ export interface SiteRequestInit {
   readonly redirect?: "follow" | "manual";
 }
 
-/** The settings' defaults (settings.ts), for a context built without them. */
+/** The limits the configuration sets for connector requests. */
+export const siteIoOf = (
+  link: Pick<TesseraConfig["link"], "maxResponseBytes" | "maxRedirects" | "siteAllowPrivateNetworks">,
+): SiteIo => ({
+  maxResponseBytes: link.maxResponseBytes,
+  maxRedirects: link.maxRedirects,
+  allowPrivateNetworks: link.siteAllowPrivateNetworks,
+});
+
+const defaultOf = (path: string): unknown => settings.find((setting) => setting.path === path)?.default;
+
+/** The settings' defaults, for a context built without them (production's, so the strictest). */
 const defaultIo: SiteIo = {
-  maxResponseBytes: 16 * 1024 * 1024,
-  maxRedirects: 5,
-  allowPrivateNetworks: false,
+  maxResponseBytes: defaultOf("link.maxResponseBytes") as number,
+  maxRedirects: defaultOf("link.maxRedirects") as number,
+  allowPrivateNetworks: defaultOf("link.siteAllowPrivateNetworks") as boolean,
 };
 
 const redirects = new Set([301, 302, 303, 307, 308]);

@@ -9,6 +9,7 @@ import {
   type LoginResult,
 } from "../connectors/connector.ts";
 import { connectorFor } from "../connectors/registry.ts";
+import { siteIoOf } from "../connectors/site-http.ts";
 import { withLoginField } from "../credentials/validate-fields.ts";
 import { setBalance, upsertAccount, upsertTransactions } from "../data/upsert-data.ts";
 import { credentialFields, jobAnswer, jobSession, openJson, sealJson } from "../link-secrets.ts";
@@ -90,11 +91,7 @@ export async function runJob(
         openJson(ctx.keys, credentialFields, credential.id, credential.fields_enc),
       ),
       session: job.session_enc === null ? {} : openJson(ctx.keys, jobSession, job.id, job.session_enc),
-      io: {
-        maxResponseBytes: ctx.config.link.maxResponseBytes,
-        maxRedirects: ctx.config.link.maxRedirects,
-        allowPrivateNetworks: ctx.config.link.siteAllowPrivateNetworks,
-      },
+      io: siteIoOf(ctx.config.link),
     },
   };
   try {

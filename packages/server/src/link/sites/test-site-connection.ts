@@ -4,8 +4,10 @@ import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { rootCertificates, connect as tlsConnect } from "node:tls";
 import { CredentialStatus, describe } from "@tessera/codes";
+import type { TesseraConfig } from "../../config/tessera-config.ts";
 import { type ConnectorContext, ConnectorFailure } from "../connectors/connector.ts";
 import { exchangeText, ofxConnector, signonInput } from "../connectors/ofx-connector.ts";
+import { siteIoOf } from "../connectors/site-http.ts";
 import { ofxOptions } from "../ofx/ofx-options.ts";
 import { ANONYMOUS_USER, accountInfoRequest, profileRequest } from "../ofx/ofx-requests.ts";
 import { parseOfx } from "../ofx/parse-ofx.ts";
@@ -37,7 +39,10 @@ export interface ConnectionReport {
 /** What the test needs of the server context (a ServerContext is one). */
 export interface ConnectionTestDeps {
   readonly config: {
-    readonly link: { readonly siteAllowPrivateNetworks: boolean; readonly connectorTimeoutMs: number };
+    readonly link: Pick<
+      TesseraConfig["link"],
+      "siteAllowPrivateNetworks" | "connectorTimeoutMs" | "maxResponseBytes" | "maxRedirects"
+    >;
   };
   readonly link: { siteUrl(site: Site): string | undefined };
 }
@@ -223,6 +228,7 @@ export async function testSiteConnection(
     signal: AbortSignal.timeout(timeoutMs),
     fields: fields ?? { login: ANONYMOUS_USER, password: ANONYMOUS_USER },
     session: {},
+    io: siteIoOf(deps.config.link),
   };
   if (!isOfx) {
     record("http", {
