@@ -11,7 +11,7 @@ import { pagingIndexes } from "./009-paging-indexes.ts";
 import { authenticatorsByTenant } from "./010-authenticators-by-tenant.ts";
 import { linkSites } from "./011-link-sites.ts";
 import { jobEpochs } from "./012-job-epochs.ts";
-import { retentionIndexes } from "./014-retention-indexes.ts";
+import { retentionIndexes } from "./013-retention-indexes.ts";
 
 /** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
 const migrations: Record<string, Migration> = {
@@ -27,7 +27,7 @@ const migrations: Record<string, Migration> = {
   "010-authenticators-by-tenant": authenticatorsByTenant,
   "011-link-sites": linkSites,
   "012-job-epochs": jobEpochs,
-  "014-retention-indexes": retentionIndexes,
+  "013-retention-indexes": retentionIndexes,
 };
 
 export const migrationProvider: MigrationProvider = {
