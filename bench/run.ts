@@ -10,11 +10,13 @@ import { loadConfig } from "../packages/server/src/config/load-config.ts";
 import { openDatabase } from "../packages/server/src/storage/database.ts";
 import { startThrowawayPostgres } from "../scripts/lib/throwaway-postgres.ts";
 import { startBareBaseline } from "./lib/bare-baseline.ts";
+import { benchHousekeeping, type HousekeepingFigures } from "./lib/housekeeping-bench.ts";
 import { benchLink, type LinkFigures } from "./lib/link-bench.ts";
 import { compareLogLevels, type LogLevelComparison } from "./lib/log-level-bench.ts";
 import { load, type Measurement, opsPerSecond } from "./lib/measure.ts";
 import { seedTotpUsers } from "./lib/otp-fixture.ts";
 import { freePort, startServerUnderTest, tessera } from "./lib/server-under-test.ts";
+import { benchSiteTransport, type TransportFigures } from "./lib/site-transport-bench.ts";
 
 /**
  * `npm run bench`: session checks, user look-ups, password validations and TOTP validations against
@@ -26,11 +28,16 @@ import { freePort, startServerUnderTest, tessera } from "./lib/server-under-test
  * Link: full sync jobs per second against the served Sandbox Bank next to the bare connector, and
  * the server memory per job waiting for a second factor.
  *
+ * Link I/O: the bounded site transport next to fetch and node:http against one local server
+ * (lib/site-transport-bench.ts). Housekeeping: bounded delete batches next to one unbounded DELETE
+ * of the same expired sessions, per backend (lib/housekeeping-bench.ts).
+ *
  * Log level: session checks with the default log level next to logLevel=warn, in alternating
  * rounds (lib/log-level-bench.ts).
  *
  * Options: --duration SECONDS (default 5), --concurrency 1,16,32,64, --backends sqlite,postgres,
- * --only core|link|logging, --log-rounds N (default 3), --link-jobs N (default 500), --link-waiting N (default 10000).
+ * --only core|link|logging|io|housekeeping, --log-rounds N (default 3), --link-jobs N (default 500),
+ * --link-waiting N (default 10000), --housekeeping-rows N (default 100000).
  */
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -43,6 +50,12 @@ const only = arg("only", "");
 const linkJobs = Number(arg("link-jobs", "500"));
 const linkWaiting = Number(arg("link-waiting", "10000"));
 const link: Record<string, LinkFigures> = {};
+const housekeepingRows = Number(arg("housekeeping-rows", "100000"));
+const housekeeping: Record<string, HousekeepingFigures> = {};
+/** Groups that need no server load of the core workloads. */
+const narrow = ["link", "logging", "io", "housekeeping"].includes(only);
+const transport: TransportFigures | undefined =
+  only === "" || only === "io" ? await benchSiteTransport(duration) : undefined;
 const logRounds = Number(arg("log-rounds", "3"));
 const logLevels: Record<string, Omit<LogLevelComparison, "measurements">> = {};
 const argon2Async = promisify(argon2);
@@ -70,9 +83,9 @@ primitives["totp window (3 HMAC-SHA1)/s"] = await opsPerSecond(1, 1, async () =>
   for (let i = 0; i < 3; i += 1) createHmac("sha1", hmacKey).update(Buffer.alloc(8, i)).digest();
 });
 
-const cluster = selected.includes("postgres") ? await startThrowawayPostgres() : undefined;
+const cluster = selected.includes("postgres") && only !== "io" ? await startThrowawayPostgres() : undefined;
 try {
-  for (const backend of selected) {
+  for (const backend of only === "io" ? [] : selected) {
     const dataDir = mkdtempSync(join(tmpdir(), "tessera-bench-"));
     let databaseUrl: string | undefined;
     if (backend === "postgres" && cluster !== undefined) {
@@ -95,10 +108,9 @@ try {
     const seeding = await openServerContext(
       loadConfig({ env: {}, flags: { dataDir, databaseUrl, logLevel: "silent" } }),
     );
-    const otpUsers =
-      only === "link" || only === "logging"
-        ? []
-        : await seedTotpUsers(seeding, created.tenant.id, OTP_USERS, otpSecret);
+    const otpUsers = narrow ? [] : await seedTotpUsers(seeding, created.tenant.id, OTP_USERS, otpSecret);
+    if (only === "" || only === "housekeeping")
+      housekeeping[backend] = await benchHousekeeping(seeding, created.tenant.id, housekeepingRows);
     await seeding.close();
 
     const sandboxPort = await freePort();
@@ -153,7 +165,7 @@ try {
 
     let nextOtpUser = 0;
     let nextPasswordUser = 0;
-    for (const connections of only === "link" || only === "logging" ? [] : concurrencies) {
+    for (const connections of narrow ? [] : concurrencies) {
       const base = { connections, durationSeconds: duration, serverCpuSeconds: () => server.cpuSeconds() };
       const label = (workload: string, implementation = "tessera") => ({ workload, backend, implementation });
       measurements.push(
@@ -241,6 +253,8 @@ const report = {
   measurements,
   logLevels,
   link,
+  transport,
+  housekeeping,
 };
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
@@ -271,5 +285,17 @@ console.log("\nLink (sync jobs against the served Sandbox Bank, 32 clients)");
 for (const [backend, f] of Object.entries(link))
   console.log(
     `  ${backend.padEnd(10)} ${f.syncJobsPerSecond} sync jobs/s (bare connector, no engine: ${f.bareConnectorSyncsPerSecond}/s); ${f.waitingJobs} waiting jobs: RSS ${f.rssBeforeWaitingMiB} -> ${f.rssWithWaitingMiB} MiB, ${f.kibPerWaitingJob} KiB each`,
+  );
+if (transport !== undefined) {
+  console.log(
+    `\nSite HTTP clients (${transport.bodyBytes} B answers, ${transport.concurrency} at once, local server)`,
+  );
+  for (const [client, rps] of Object.entries(transport.requestsPerSecond))
+    console.log(`  ${client.padEnd(28)} ${String(rps).padStart(7)} req/s`);
+}
+console.log("\nHousekeeping (expired sessions: bounded batches against one DELETE)");
+for (const [backend, h] of Object.entries(housekeeping))
+  console.log(
+    `  ${backend.padEnd(10)} ${h.rows} rows, batches of ${h.batchSize}: ${h.batched.rowsPerSecond} rows/s, longest statement ${h.batched.longestStatementMs} ms; one DELETE: ${h.singleDelete.rowsPerSecond} rows/s, ${h.singleDelete.longestStatementMs} ms`,
   );
 console.log("\nwritten to bench/results/latest.json");
