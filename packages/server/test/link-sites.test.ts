@@ -419,7 +419,7 @@ for (const backend of backends) {
       const created = await call("POST", "/v1/link/sites", scenario, siteBody("acme-port", { url: written }));
       assert.equal(created.status, 201, JSON.stringify(created.body));
       // 443 written out is the https port itself.
-      assert.equal((created.body.site as SiteView).url, written);
+      assert.equal((created.body.site as { url: string }).url, written);
       const changed = await call("PATCH", "/v1/link/sites/acme-port", scenario, {
         url: "https://ofx.acmefcu.example:8443/ofx",
       });
