@@ -26,8 +26,9 @@ import { retryDelayMs } from "./retry-policy.ts";
  * and epoch), every data write (accounts, transactions, synced_until) a transaction that first
  * renews the lease by compare-and-set on that claim, and every site request is preceded by such a
  * renewal (context.beforeRequest) and, once connected, a check of the lease on this process's
- * clock right before the first byte (context.beforeSend, request-guard.ts). Once the lease is lost (job-lease.ts), the connector's signal is
- * aborted and the run stops without touching the job, its data or the site again.
+ * clock right before the first byte (context.beforeSend, request-guard.ts). Once the lease is
+ * lost (job-lease.ts), the connector's signal is aborted and the run stops without touching the
+ * job, its data or the site again.
  */
 /** The process is shutting down: the job goes back to the queue for any process to resume. */
 class RunInterrupted extends Error {}
