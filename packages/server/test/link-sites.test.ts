@@ -402,6 +402,31 @@ for (const backend of backends) {
       assert.deepEqual(seen, [...seen].sort());
       assert.ok(seen.includes("sandbox-bank-ofx") && seen.includes("shared-bank"));
     });
+
+    test("ports: only 443, the https port (production default), when added or changed; the field is named", async () => {
+      const scenario = "sites: port";
+      for (const url of [
+        "https://ofx.acmefcu.example:8443/ofx",
+        "https://ofx.acmefcu.example:22/",
+        "https://ofx.acmefcu.example:65535/",
+      ]) {
+        const refused = await call("POST", "/v1/link/sites", scenario, siteBody("acme-port", { url }));
+        assert.equal(refused.status, 400, url);
+        assert.equal(refused.body.field, "body.url", url);
+        assert.match(String(refused.body.errorMessage), /port \d+ is refused: only 443/, url);
+      }
+      const written = "https://ofx.acmefcu.example:443/ofx";
+      const created = await call("POST", "/v1/link/sites", scenario, siteBody("acme-port", { url: written }));
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      // 443 written out is the https port itself.
+      assert.equal((created.body.site as { url: string }).url, written);
+      const changed = await call("PATCH", "/v1/link/sites/acme-port", scenario, {
+        url: "https://ofx.acmefcu.example:8443/ofx",
+      });
+      assert.equal(changed.status, 400);
+      assert.equal(changed.body.field, "body.url");
+      assert.equal((await call("DELETE", "/v1/link/sites/acme-port", scenario)).status, 200);
+    });
   });
 
   suite(`An operator adds an OFX institution and a user connects to it (${backend})`, () => {

@@ -401,7 +401,7 @@ export const settings = [
     type: bool,
     default: false,
     description:
-      "Allow operator-added sites on loopback and private networks, and over plain http (development and tests only: it lets a site's address reach internal services).",
+      "Allow operator-added sites on loopback and private networks, over plain http and on ports other than 443 (development and tests only: it lets a site's address reach internal services).",
   },
   {
     path: "link.maxResponseBytes",

@@ -19,7 +19,7 @@ export interface SiteServer {
   readonly port: number;
   handler: Handler;
   readonly requests: { method: string; url: string; cookie: string | undefined; body: string }[];
-  /** Connections accepted, and how many of them are closed. */
+  /** TCP connections accepted, and how many of them are closed. */
   readonly connections: { opened: number; closed: number };
   close(): Promise<void>;
 }
@@ -50,7 +50,8 @@ export async function siteServer(
   const server: Server =
     options.tls === undefined ? createServer(listener) : createHttpsServer(options.tls, listener);
   const sockets = new Set<Socket>();
-  server.on(options.tls === undefined ? "connection" : "secureConnection", (socket: Socket) => {
+  // TCP connections, for https too: a connection counts even when no handshake completes on it.
+  server.on("connection", (socket: Socket) => {
     site.connections.opened += 1;
     sockets.add(socket);
     socket.on("close", () => {

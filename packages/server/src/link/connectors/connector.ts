@@ -75,6 +75,13 @@ export interface ConnectorContext {
    * job engine's lease check: a run that lost its job sends the site nothing more).
    */
   readonly beforeRequest?: () => Promise<void>;
+  /**
+   * Called by siteRequest once the connection is open (for https, the handshake done), right
+   * before the request's first byte is written; throws to send nothing. Synchronous on purpose:
+   * the name lookup and the connect happen after beforeRequest, and a process paused there (or a
+   * lease that lapsed meanwhile) must be caught with no await between the check and the write.
+   */
+  readonly beforeSend?: () => void;
   /** The credential's fields (decrypted for this step only; never put them in the session). */
   readonly fields: Readonly<Record<string, string>>;
   /** JSON-serialisable state kept between steps, stored encrypted. */

@@ -28,8 +28,13 @@ export function refuseHop(hop: Hop, allowPrivate: boolean): string | undefined {
   if (hop.exempt) return undefined;
   if (url.protocol !== "https:" && !allowPrivate) return `only https is allowed (${privateNetworksOff})`;
   const parsed = parseWebhookUrl(url.toString(), allowPrivate);
-  if (typeof parsed !== "string") return undefined;
-  return allowPrivate ? parsed : `${parsed} (${privateNetworksOff})`;
+  if (typeof parsed === "string") return allowPrivate ? parsed : `${parsed} (${privateNetworksOff})`;
+  // Only the https port: a site's address is chosen by whoever adds it (a tenant, too), and the
+  // timeline tells "refused" from "timed out", so any port would let a tenant scan other hosts'
+  // ports from this server. Port 443 of a public host tells nothing one cannot see from anywhere.
+  if (!allowPrivate && url.port !== "")
+    return `port ${url.port} is refused: only 443, the https port, is allowed (${privateNetworksOff})`;
+  return undefined;
 }
 
 /** The socket's lookup for a hop: the checked one, except on the Sandbox Bank's own origin. */

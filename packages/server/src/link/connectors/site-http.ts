@@ -14,6 +14,14 @@ import { type Exchanged, exchange } from "./site-transport.ts";
  * and transport failures turned into credential statuses: refused, reset or an untrusted
  * certificate: Unavailable; the step's deadline: ConnectionTimeout; what the limits or the
  * address policy refuse: Error.
+ *
+ * What belongs to the site stays with the site's origin (scheme, host AND port): its cookies, its
+ * own CA, and above all a request's body, which for OFX is the sign-on with the user's login and
+ * password. A request with a body is never redirected to another origin, whatever the 3xx: 307
+ * and 308 would send the body there; 301/302/303 would continue as a bodiless GET, which cannot
+ * carry a Direct Connect answer, so a site that does so is misconfigured or compromised, and a
+ * clear Error says so better than an unreadable answer. A GET redirected elsewhere is followed
+ * (as browsers do), without the site's cookies or CA.
  */
 export interface SiteResponse {
   readonly status: number;
@@ -98,6 +106,20 @@ export async function siteRequest(
   let method = init.method ?? "GET";
   let body = init.body;
   let contentType = init.contentType;
+  // The last check (context.beforeSend), once connected: its refusal is thrown as it is, never
+  // taken for a transport failure.
+  let refusal: { error: unknown } | undefined;
+  const beforeSend =
+    context.beforeSend === undefined
+      ? undefined
+      : () => {
+          try {
+            context.beforeSend?.();
+          } catch (error) {
+            refusal = { error };
+            throw error;
+          }
+        };
   for (let hop = 0; ; hop += 1) {
     // Fencing (jobs/job-lease.ts): every request, redirects included, first asks whether the job
     // is still this run's; it throws once it is not.
@@ -118,12 +140,15 @@ export async function siteRequest(
         headers,
         body,
         lookup: hopLookup({ url, from, exempt }, io.allowPrivateNetworks),
-        // The site's own CA is trusted on the site's own host only, never on a host it redirects to.
-        ca: url.hostname === base.hostname ? trustedCa(context.site) : undefined,
+        // The site's own CA is trusted on the site's own origin only: not on another port of its
+        // host, nor on an origin it redirects to.
+        ca: url.origin === base.origin ? trustedCa(context.site) : undefined,
         maxBytes: io.maxResponseBytes,
         signal: context.signal,
+        beforeSend,
       });
     } catch (error) {
+      if (refusal !== undefined) throw refusal.error;
       throw failure(context, url, error);
     }
     cookies.keep(url, answer.headers);
@@ -139,6 +164,13 @@ export async function siteRequest(
     url = URL.canParse(location, url.href)
       ? new URL(location, url)
       : fail(CredentialStatus.Error, "the site redirected to an address that is not a URL");
+    if (url.origin !== from.origin && (body !== undefined || (method !== "GET" && method !== "HEAD")))
+      fail(
+        CredentialStatus.Error,
+        `the site answered ${answer.status} to a ${method} with a redirect to another origin (${url.origin}): ` +
+          "refused, a request's body (the sign-on, with the credential) is never sent to another origin; " +
+          "if the site moved, its URL needs updating",
+      );
     // As browsers do: 303 always, and 301/302 after a POST, continue with a GET without the body.
     if (answer.status === 303 || (method === "POST" && (answer.status === 301 || answer.status === 302))) {
       method = method === "HEAD" ? "HEAD" : "GET";

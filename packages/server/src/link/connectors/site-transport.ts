@@ -11,6 +11,9 @@ import { ConnectorFailure } from "./connector.ts";
  * and the request destroyed as soon as it passes the cap: a site (or whoever answers in its
  * place) cannot make the server buffer more than link.maxResponseBytes. The signal (the step's
  * deadline, shutdown) destroys the socket in the middle of the headers or of the body alike.
+ * Nothing is written before the connection is open: `beforeSend` runs then (after the lookup and
+ * the connect, for https after the handshake), and when it throws the socket is destroyed before
+ * a byte of the request (headers or body) left this process.
  */
 export interface Exchange {
   readonly url: URL;
@@ -21,6 +24,7 @@ export interface Exchange {
   readonly ca: string[] | undefined;
   readonly maxBytes: number;
   readonly signal: AbortSignal;
+  readonly beforeSend: (() => void) | undefined;
 }
 
 export interface Exchanged {
@@ -98,6 +102,18 @@ export function exchange(request: Exchange): Promise<Exchanged> {
       },
     );
     outgoing.on("error", reject);
-    outgoing.end(body);
+    // node writes the headers only at the first write or end(): until then the socket carries
+    // nothing of the request. agent: false, so the socket is always a fresh one, still connecting.
+    outgoing.once("socket", (socket) => {
+      socket.once(request.url.protocol === "https:" ? "secureConnect" : "connect", () => {
+        try {
+          request.beforeSend?.();
+        } catch (error) {
+          outgoing.destroy(error as Error);
+          return;
+        }
+        outgoing.end(body);
+      });
+    });
   });
 }

@@ -14,9 +14,10 @@ import { withLoginField } from "../credentials/validate-fields.ts";
 import { setBalance, upsertAccount, upsertTransactions } from "../data/upsert-data.ts";
 import { credentialFields, jobAnswer, jobSession, openJson, sealJson } from "../link-secrets.ts";
 import { siteForJob } from "../sites/site-directory.ts";
-import { SWITCHED_OFF, siteStillOn } from "../sites/site-switch.ts";
+import { SWITCHED_OFF } from "../sites/site-switch.ts";
 import { type JobLease, LeaseLost } from "./job-lease.ts";
 import { finished, type JobRow, type TimelineEntry, transition } from "./job-store.ts";
+import { RequestGuard, SiteSwitchedOff } from "./request-guard.ts";
 import { retryDelayMs } from "./retry-policy.ts";
 
 /**
@@ -24,13 +25,13 @@ import { retryDelayMs } from "./retry-policy.ts";
  * background continuation). Every state change is a transition guarded by the run's claim (owner
  * and epoch), every data write (accounts, transactions, synced_until) a transaction that first
  * renews the lease by compare-and-set on that claim, and every site request is preceded by such a
- * renewal (context.beforeRequest). Once the lease is lost (job-lease.ts), the connector's signal is
- * aborted and the run stops without touching the job, its data or the site again.
+ * renewal (context.beforeRequest) and, once connected, a check of the lease on this process's
+ * clock right before the first byte (context.beforeSend, request-guard.ts). Once the lease is
+ * lost (job-lease.ts), the connector's signal is aborted and the run stops without touching the
+ * job, its data or the site again.
  */
 /** The process is shutting down: the job goes back to the queue for any process to resume. */
 class RunInterrupted extends Error {}
-/** The operator switched the site off: the job ends before its next step reaches the site. */
-class SiteSwitchedOff extends Error {}
 
 const DAY = 86_400_000;
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -40,6 +41,7 @@ interface Run {
   readonly ctx: ServerContext;
   readonly job: JobRow;
   readonly lease: JobLease;
+  readonly guard: RequestGuard;
   readonly stopping: AbortSignal;
   readonly context: ConnectorContext & { signal: AbortSignal };
 }
@@ -72,19 +74,21 @@ export async function runJob(
     ctx.link.notify(job.id);
     return;
   }
+  const guard = new RequestGuard(ctx, lease, site);
   const run: Run = {
     ctx,
     job,
     lease,
+    guard,
     stopping,
     context: {
       site,
       baseUrl,
       signal: AbortSignal.any([stopping, lease.signal]),
-      // The one door to the site (site-http.ts) asks first: no request once the lease is lost.
-      beforeRequest: async () => {
-        await lease.renew();
-      },
+      // The one door to the site (site-http.ts) asks first: no request once the lease is lost
+      // or the site switched off, and no byte once the lease lapsed during lookup or connect.
+      beforeRequest: guard.beforeRequest,
+      beforeSend: guard.beforeSend,
       // Fields stored by an earlier release may still call the login `username`.
       fields: withLoginField(
         site,
@@ -153,12 +157,12 @@ async function leased<T>(run: Run, write: (trx: Transaction<Schema>) => Promise<
 
 /**
  * One connector call under the connector timeout; shutdown and a lost lease interrupt it. The
- * site's kill switch is read before each call, so a site switched off mid-job gets no further
- * request.
+ * site's kill switch is read before each call (and again by the requests of a call, at most
+ * once a second: request-guard.ts), so a site switched off mid-job gets no further request.
  */
 async function step<T>(run: Run, call: () => Promise<T>): Promise<T> {
   run.lease.assertHeld();
-  if (!(await siteStillOn(run.ctx, run.context.site))) throw new SiteSwitchedOff();
+  if (!(await run.guard.siteOn())) throw new SiteSwitchedOff();
   const timeout = AbortSignal.timeout(run.ctx.config.link.connectorTimeoutMs);
   const signal = AbortSignal.any([run.stopping, run.lease.signal, timeout]);
   run.context.signal = signal;

@@ -14,6 +14,9 @@ export function siteUrlProblem(raw: string, allowPrivate: boolean): string | und
   if (allowPrivate) return undefined;
   if (url.protocol !== "https:")
     return "only https URLs are allowed (http needs link.siteAllowPrivateNetworks)";
+  // The port rule of every connection (connectors/site-address.ts), said when the site is saved.
+  if (url.port !== "")
+    return `port ${url.port} is refused: only 443, the https port, is allowed (another needs link.siteAllowPrivateNetworks)`;
   const host = webhookHost(url).toLowerCase().replace(/\.$/, "");
   // A single-label name ("intranet") or localhost is resolved inside the server's own network.
   if (isIP(host) === 0 && (host === "localhost" || host.endsWith(".localhost") || !host.includes(".")))
