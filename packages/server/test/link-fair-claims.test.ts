@@ -5,7 +5,7 @@ import { CredentialStatus as S } from "@tessera/codes";
 import { findJob } from "../src/link/jobs/job-store.ts";
 import { ensureSiteSlots } from "../src/link/jobs/site-slots.ts";
 import type { Site } from "../src/link/sites/site.ts";
-import { insertSite } from "../src/link/sites/site-store.ts";
+import { deleteSite, insertSite } from "../src/link/sites/site-store.ts";
 import {
   connect,
   endsWith,
@@ -26,6 +26,7 @@ import { backends } from "./helpers/test-database.ts";
  * hold back another tenant's single job.
  */
 const WORKERS = 2;
+const HOUR = 3_600_000;
 
 /** A loopback OFX site that holds every request until the test answers it, in arrival order. */
 async function holdingSite() {
@@ -130,6 +131,31 @@ for (const backend of backends) {
       hold.answerOne();
       await until(() => hold.logins().length === 3, "the third job's request");
       assert.equal(hold.logins()[2], `busy-${backend}-1`, "then the busy tenant's next oldest");
+    });
+
+    test("a job whose site is gone is still offered to the worker, and ends without a slot", async () => {
+      const scenario = "link: the job's site is gone";
+      const hold = await holdingSite();
+      servers.push(hold.server);
+      const now = link.server.clock.now();
+      const site: Site = {
+        ...ofxSite(hold.server.url),
+        id: `gone-${backend}`,
+        maintenance: [{ kind: "once", from: now - 1, until: now + HOUR }],
+      };
+      const { db } = link.server.server.ctx.database;
+      assert.equal(await insertSite(db, site, now), true);
+      await ensureSiteSlots(db, [site]);
+      const { jobId } = await connect(link, "jo", scenario, { site: site.id, password: "pin-1234" });
+      await waitFor(link, jobId, scenario, endsWith(S.PendingRetry));
+      // The site row and its slots go while the job waits (as a removal racing a connection
+      // would leave it): no slot can ever be free for the job, yet it must not stay queued.
+      await db.deleteFrom("link_site_slots").where("site_id", "=", site.id).execute();
+      assert.equal(await deleteSite(db, site.id, null), true);
+      link.server.clock.advance(HOUR);
+      link.server.server.ctx.link.nudge();
+      await waitFor(link, jobId, scenario, endsWith(S.Error));
+      assert.equal(hold.server.requests.length, 0, "nothing reached the site");
     });
   });
 }
