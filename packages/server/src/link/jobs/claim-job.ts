@@ -71,6 +71,7 @@ export async function runnableJobs(
     .select([
       "link_jobs.id",
       "link_jobs.site_id",
+      "link_jobs.tenant_id",
       sql<number>`row_number() over (partition by link_jobs.tenant_id order by link_jobs.run_after, link_jobs.id)`.as(
         "turn",
       ),

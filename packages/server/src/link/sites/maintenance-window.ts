@@ -118,8 +118,9 @@ function weeklyIntervals(
   const end = minutesOf(window.until);
   const length = end > start ? end - start : end - start + 24 * 60;
   const intervals: Interval[] = [];
-  // Two days before the local day of `from`, which is within a day of its UTC day (offsets are
-  // under 15 hours): no conversion needed, and an extra day only adds an interval that has ended.
+  // At or before two days before the local day of `from`, which is within a day of its UTC day
+  // (offsets are under 15 hours): no conversion needed, and an extra day only adds an interval
+  // that ended before `from`.
   const firstDay = Math.floor(from / DAY) * DAY - 3 * DAY;
   for (let day = firstDay; day <= to + DAY; day += DAY) {
     if (!window.days.includes(weekdays[new Date(day).getUTCDay()] as Weekday)) continue;
