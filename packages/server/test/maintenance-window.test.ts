@@ -137,6 +137,34 @@ suite("maintenance windows: table", () => {
     assert.ok(end > now + 13 * 86_400_000 && end < now + 17 * 86_400_000, iso(end));
   });
 
+  test("50 weekly windows every day: the work is bounded by the days near now, and reused", () => {
+    // Counted, not timed: time-zone conversions (formatToParts) are what a look-up costs. A scan
+    // of the whole horizon (two weeks per window) needs several thousand; the days around now
+    // need at most 50 windows x 7 days x 2 ends x 4 conversions; the next minute, none afresh.
+    const zones = Intl.supportedValuesOf("timeZone")
+      .filter((_, i) => i % 7 === 0)
+      .slice(0, 50);
+    const everyDay: Weekday[] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    const windows = zones.map((zone) => weekly(everyDay, "03:00", "03:01", zone));
+    const format = Intl.DateTimeFormat.prototype;
+    const original = format.formatToParts;
+    let conversions = 0;
+    format.formatToParts = function (this: Intl.DateTimeFormat, date?: Date | number) {
+      conversions += 1;
+      return original.call(this, date);
+    };
+    try {
+      const now = at("2027-06-09T12:00:00Z");
+      assert.equal(maintenanceEnd(windows, now), undefined);
+      assert.ok(conversions <= 50 * 7 * 2 * 4, `${conversions} conversions`);
+      conversions = 0;
+      assert.equal(maintenanceEnd(windows, now + 60_000), undefined);
+      assert.ok(conversions < windows.length, `${conversions} conversions the next minute`);
+    } finally {
+      format.formatToParts = original;
+    }
+  });
+
   test("problems are named", () => {
     assert.match(maintenanceWindowProblem(weekly(["mon"], "25:00", "02:00", "UTC")) ?? "", /HH:MM/);
     assert.match(maintenanceWindowProblem(weekly([], "01:00", "02:00", "UTC")) ?? "", /days/);

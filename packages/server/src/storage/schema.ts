@@ -282,6 +282,12 @@ export interface LinkSiteSlotsTable {
   lease_expires_at: number | null;
 }
 
+/** When the tenant's last job was claimed: the worker serves the least recently served first. */
+export interface LinkTenantClaimsTable {
+  tenant_id: string;
+  last_claimed_at: number;
+}
+
 export interface LinkAccountsTable {
   id: string;
   tenant_id: string;
@@ -364,6 +370,7 @@ export interface Schema {
   link_job_events: LinkJobEventsTable;
   link_sites: LinkSitesTable;
   link_site_slots: LinkSiteSlotsTable;
+  link_tenant_claims: LinkTenantClaimsTable;
   link_accounts: LinkAccountsTable;
   link_transactions: LinkTransactionsTable;
   link_webhooks: LinkWebhooksTable;

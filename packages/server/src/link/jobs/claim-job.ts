@@ -1,7 +1,9 @@
 import { CredentialStatus } from "@tessera/codes";
 import { type ExpressionBuilder, type Kysely, sql } from "kysely";
 import type { Schema } from "../../storage/schema.ts";
+import type { Site } from "../sites/site.ts";
 import { type Claim, finished, type JobRow, transition } from "./job-store.ts";
+import { unknownSite, withFreeSlot } from "./site-slots.ts";
 
 /**
  * Takes a runnable job with a lease: a queued job whose time has come, or a running job whose
@@ -25,7 +27,7 @@ export async function claimJob(
   now: number,
   leaseMs: number,
 ): Promise<JobRow | undefined> {
-  return db
+  const job = await db
     .updateTable("link_jobs")
     .set({
       phase: "running",
@@ -38,15 +40,52 @@ export async function claimJob(
     .where(runnable(now))
     .returningAll()
     .executeTakeFirst();
+  // The tenant was served now: of otherwise equal due jobs, other tenants' come first (runnableJobs).
+  if (job !== undefined)
+    await db
+      .insertInto("link_tenant_claims")
+      .values({ tenant_id: job.tenant_id, last_claimed_at: now })
+      .onConflict((oc) => oc.column("tenant_id").doUpdateSet({ last_claimed_at: now }))
+      .execute();
+  return job;
 }
 
-export async function runnableJobs(db: Kysely<Schema>, now: number, limit: number) {
-  return db
+/**
+ * Runnable jobs worth a claim now: only those whose site has a free slot (or whose site is gone:
+ * their run ends them without one), so the jobs of a site at its limit never fill the list and
+ * hold back other sites' jobs (head-of-line blocking). Fair between tenants, in turns: each
+ * tenant's oldest job first, then each one's second oldest, and so on; within a turn the least
+ * recently served tenant first, then the oldest job. So a tenant's backlog (a thousand queued
+ * jobs) delays another tenant's job by one of its own at most, also on a shared site that frees
+ * one slot at a time, where age alone would put the whole older backlog first.
+ * `seen`: jobs this round already looked at.
+ */
+export async function runnableJobs(
+  db: Kysely<Schema>,
+  now: number,
+  options: { limit: number; sandbox: readonly Site[]; seen: readonly string[] },
+) {
+  let query = db
     .selectFrom("link_jobs")
-    .select(["id", "site_id"])
+    .leftJoin("link_tenant_claims", "link_tenant_claims.tenant_id", "link_jobs.tenant_id")
+    .select([
+      "link_jobs.id",
+      "link_jobs.site_id",
+      "link_jobs.tenant_id",
+      sql<number>`row_number() over (partition by link_jobs.tenant_id order by link_jobs.run_after, link_jobs.id)`.as(
+        "turn",
+      ),
+      sql<number>`coalesce(link_tenant_claims.last_claimed_at, 0)`.as("served"),
+    ])
     .where(runnable(now))
-    .orderBy("run_after")
-    .limit(limit)
+    .where((eb) => eb.or([withFreeSlot(eb, now, options.sandbox), unknownSite(eb, options.sandbox)]));
+  if (options.seen.length > 0) query = query.where("link_jobs.id", "not in", options.seen);
+  return query
+    .orderBy(sql`turn`)
+    .orderBy(sql`served`)
+    .orderBy("link_jobs.run_after")
+    .orderBy("link_jobs.id")
+    .limit(options.limit)
     .execute();
 }
 

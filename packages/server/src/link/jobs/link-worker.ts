@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { ServerContext } from "../../app/server-context.ts";
+import { sandboxSites } from "../sites/sandbox-sites.ts";
+import type { Site } from "../sites/site.ts";
 import { siteForJob } from "../sites/site-directory.ts";
 import { deliverDueWebhooks } from "../webhooks/deliver-webhooks.ts";
 import { claimJob, endExhausted, expireQuestions, runnableJobs } from "./claim-job.ts";
@@ -11,6 +13,20 @@ import { releaseSiteSlot, renewSiteSlot, takeSiteSlot } from "./site-slots.ts";
 
 /** No slot row has this number: releasing or renewing it changes nothing. */
 const NO_SLOT = -1;
+
+/**
+ * Lists of runnable jobs one round asks for at most. Each list holds only jobs not seen before in
+ * the round, so the round ends; what is left waits for the next one (a poll or a nudge).
+ */
+const QUERIES_PER_ROUND = 8;
+
+/** What one claim round knows: jobs looked at, sites looked up, sites found full, maintenance ends. */
+interface Round {
+  readonly seen: string[];
+  readonly sites: Map<string, Site | undefined>;
+  readonly full: Set<string>;
+  readonly ends: Map<string, number | undefined>;
+}
 
 /**
  * The per-process job worker. It holds no job state of its own: each round it asks the database
@@ -66,34 +82,56 @@ export class LinkWorker {
     await deliverDueWebhooks(this.#ctx);
   }
 
+  /**
+   * Claims runnable jobs until the workers are busy. The database offers only jobs whose site has
+   * a free slot, fairly between tenants (runnableJobs); a list used up without filling the workers
+   * is followed by the next jobs (up to QUERIES_PER_ROUND lists), so no number of jobs held back
+   * (a site filled meanwhile, a maintenance window) keeps other jobs waiting for the next round.
+   */
   async #claim(): Promise<void> {
     const { db } = this.#ctx.database;
-    const { workers, leaseSeconds } = this.#ctx.config.link;
-    const leaseMs = leaseSeconds * 1000;
-    if (this.#active.size >= workers) return;
+    const { workers } = this.#ctx.config.link;
     const now = this.#ctx.clock.now();
-    for (const candidate of await runnableJobs(db, now, workers * 2)) {
-      if (this.#active.size >= workers || this.#stopping.signal.aborted) break;
-      if (this.#active.has(candidate.id)) continue;
-      // A site removed meanwhile takes no slot: the run ends the job at once (runJob).
-      const site = await siteForJob(this.#ctx, candidate.site_id);
-      if (site !== undefined && (await holdBackForSite(this.#ctx, candidate.id, site, now))) continue;
-      const slot = site === undefined ? NO_SLOT : await takeSiteSlot(db, site, candidate.id, now, leaseMs);
-      if (slot === undefined) continue;
-      const job = await claimJob(db, candidate.id, this.owner, now, leaseMs);
-      if (job === undefined) {
-        await releaseSiteSlot(db, candidate.site_id, slot, candidate.id);
-        continue;
+    const round: Round = { seen: [], sites: new Map(), full: new Set(), ends: new Map() };
+    for (let query = 0; query < QUERIES_PER_ROUND; query++) {
+      if (this.#active.size >= workers || this.#stopping.signal.aborted) return;
+      const options = { limit: workers * 2, sandbox: sandboxSites, seen: round.seen };
+      const candidates = await runnableJobs(db, now, options);
+      if (candidates.length === 0) return;
+      for (const candidate of candidates) {
+        if (this.#active.size >= workers || this.#stopping.signal.aborted) return;
+        round.seen.push(candidate.id);
+        if (this.#active.has(candidate.id) || round.full.has(candidate.site_id)) continue;
+        await this.#claimOne(candidate.id, candidate.site_id, now, round);
       }
-      const release = () => releaseSiteSlot(db, job.site_id, slot, job.id);
-      if (job.attempt > this.#ctx.config.link.maxAttempts) {
-        await endExhausted(db, job, now);
-        await release();
-        this.#ctx.link.notify(job.id);
-        continue;
-      }
-      this.#active.set(job.id, this.#execute(job, slot, release));
     }
+  }
+
+  async #claimOne(jobId: string, siteId: string, now: number, round: Round): Promise<void> {
+    const { db } = this.#ctx.database;
+    const leaseMs = this.#ctx.config.link.leaseSeconds * 1000;
+    if (!round.sites.has(siteId)) round.sites.set(siteId, await siteForJob(this.#ctx, siteId));
+    // A site removed meanwhile takes no slot: the run ends the job at once (runJob).
+    const site = round.sites.get(siteId);
+    if (site !== undefined && (await holdBackForSite(this.#ctx, jobId, site, now, round.ends))) return;
+    const slot = site === undefined ? NO_SLOT : await takeSiteSlot(db, site, jobId, now, leaseMs);
+    if (slot === undefined) {
+      round.full.add(siteId);
+      return;
+    }
+    const job = await claimJob(db, jobId, this.owner, now, leaseMs);
+    if (job === undefined) {
+      await releaseSiteSlot(db, siteId, slot, jobId);
+      return;
+    }
+    const release = () => releaseSiteSlot(db, job.site_id, slot, job.id);
+    if (job.attempt > this.#ctx.config.link.maxAttempts) {
+      await endExhausted(db, job, now);
+      await release();
+      this.#ctx.link.notify(job.id);
+      return;
+    }
+    this.#active.set(job.id, this.#execute(job, slot, release));
   }
 
   /**

@@ -14,12 +14,15 @@ import { findJob, finished, transition } from "./job-store.ts";
  *   attempt and sends nothing to the site.
  * True when the job must not be claimed now. Only a due queued job is changed (compare-and-set);
  * a running job whose process died is left alone inside a window and claimed after it.
+ * `ends`: the maintenance ends a round already worked out, per site, so a round works out each
+ * site's windows once however many of its jobs it looks at.
  */
 export async function holdBackForSite(
   ctx: ServerContext,
   jobId: string,
   site: Site,
   now: number,
+  ends = new Map<string, number | undefined>(),
 ): Promise<boolean> {
   const { db } = ctx.database;
   const due = { phase: "queued" as const, before: { column: "run_after" as const, at: now } };
@@ -36,7 +39,8 @@ export async function holdBackForSite(
     // A running job of a switched-off site is claimed, and its run stops before its first step.
     return ended;
   }
-  const end = maintenanceEnd(site.maintenance, now);
+  if (!ends.has(site.id)) ends.set(site.id, maintenanceEnd(site.maintenance, now));
+  const end = ends.get(site.id);
   if (end === undefined) return false;
   const job = await findJob(db, jobId);
   if (job === undefined) return true;

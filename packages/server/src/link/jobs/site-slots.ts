@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type ExpressionBuilder, type Kysely, sql } from "kysely";
 import type { Schema } from "../../storage/schema.ts";
 import { sandboxSites } from "../sites/sandbox-sites.ts";
 import type { Site } from "../sites/site.ts";
@@ -85,4 +85,59 @@ export async function releaseSiteSlot(db: Kysely<Schema>, siteId: string, slot: 
     .where("slot", "=", slot)
     .where("job_id", "=", jobId)
     .execute();
+}
+
+/**
+ * The limit of the job's site, in SQL: the built-in sites' from code, the stored sites' column.
+ * NULL for a site that is neither (removed meanwhile).
+ */
+function siteLimit(sandbox: readonly Site[]) {
+  const stored = sql<number>`(select max_concurrency from link_sites where link_sites.id = link_jobs.site_id)`;
+  if (sandbox.length === 0) return stored;
+  const cases = sandbox.map(
+    (site) => sql`when link_jobs.site_id = ${site.id} then ${sql.lit(site.maxConcurrency)}`,
+  );
+  return sql<number>`case ${sql.join(cases, sql` `)} else ${stored} end`;
+}
+
+/** The job's site has a free slot (one of its first maxConcurrency, as takeSiteSlot takes). */
+export function withFreeSlot(
+  eb: ExpressionBuilder<Schema, "link_jobs">,
+  now: number,
+  sandbox: readonly Site[],
+) {
+  return eb.exists(
+    eb
+      .selectFrom("link_site_slots")
+      .select(sql`1`.as("free"))
+      .whereRef("link_site_slots.site_id", "=", "link_jobs.site_id")
+      .where("link_site_slots.slot", "<", siteLimit(sandbox))
+      .where((slots) =>
+        slots.or([
+          slots("link_site_slots.job_id", "is", null),
+          slots("link_site_slots.lease_expires_at", "<", now),
+        ]),
+      ),
+  );
+}
+
+/** The job's site is neither built in nor stored: it takes no slot (its run ends the job). */
+export function unknownSite(eb: ExpressionBuilder<Schema, "link_jobs">, sandbox: readonly Site[]) {
+  const stored = eb.not(
+    eb.exists(
+      eb
+        .selectFrom("link_sites")
+        .select(sql`1`.as("site"))
+        .whereRef("link_sites.id", "=", "link_jobs.site_id"),
+    ),
+  );
+  if (sandbox.length === 0) return stored;
+  return eb.and([
+    stored,
+    eb(
+      "link_jobs.site_id",
+      "not in",
+      sandbox.map((site) => site.id),
+    ),
+  ]);
 }

@@ -49,8 +49,26 @@ function offsetAt(timeZone: string, at: number): number {
   return local - (at - (((at % 1000) + 1000) % 1000));
 }
 
-/** The first instant whose local clock reads `local` (a wall time as UTC milliseconds) or later. */
+/**
+ * Wall times looked up before, per zone and wall time: the worker asks about the same days every
+ * round, and each fresh look-up costs a few time-zone conversions (the expensive part). Bounded:
+ * cleared when full, so a long-running process keeps no more than this many.
+ */
+const MEMO_LIMIT = 20_000;
+const instants = new Map<string, number>();
 function firstInstantAt(timeZone: string, local: number): number {
+  const key = `${timeZone} ${local}`;
+  let instant = instants.get(key);
+  if (instant === undefined) {
+    if (instants.size >= MEMO_LIMIT) instants.clear();
+    instant = lookUpFirstInstantAt(timeZone, local);
+    instants.set(key, instant);
+  }
+  return instant;
+}
+
+/** The first instant whose local clock reads `local` (a wall time as UTC milliseconds) or later. */
+function lookUpFirstInstantAt(timeZone: string, local: number): number {
   const before = offsetAt(timeZone, local - DAY);
   const after = offsetAt(timeZone, local + DAY);
   const valid = [local - before, local - after].filter((t) => t + offsetAt(timeZone, t) === local);
@@ -100,7 +118,10 @@ function weeklyIntervals(
   const end = minutesOf(window.until);
   const length = end > start ? end - start : end - start + 24 * 60;
   const intervals: Interval[] = [];
-  const firstDay = Math.floor((from + offsetAt(timeZone, from)) / DAY) * DAY - 2 * DAY;
+  // At or before two days before the local day of `from`, which is within a day of its UTC day
+  // (offsets are under 15 hours): no conversion needed, and an extra day only adds an interval
+  // that ended before `from`.
+  const firstDay = Math.floor(from / DAY) * DAY - 3 * DAY;
   for (let day = firstDay; day <= to + DAY; day += DAY) {
     if (!window.days.includes(weekdays[new Date(day).getUTCDay()] as Weekday)) continue;
     const opens = day + start * MINUTE;
@@ -109,12 +130,26 @@ function weeklyIntervals(
   return intervals;
 }
 
-/** The end of the maintenance `now` falls in (windows merged), or undefined outside every window. */
+/**
+ * The end of the maintenance `now` falls in (windows merged), or undefined outside every window.
+ * Intervals are worked out for a few days around `now` first, and further ahead only while the
+ * chain reaches the edge of what was worked out (doubling up to HORIZON): a site outside its
+ * windows, the usual case, costs a few days per window, never the whole horizon.
+ */
 export function maintenanceEnd(windows: readonly MaintenanceWindow[], now: number): number | undefined {
   const usable = windows.filter((w) => maintenanceWindowProblem(w) === undefined);
   if (usable.length === 0) return undefined;
-  const to = now + HORIZON;
-  const intervals = usable
+  for (let ahead = DAY; ; ahead = Math.min(ahead * 2, HORIZON)) {
+    const to = now + ahead;
+    const end = chainEnd(usable, now, to);
+    // Intervals not worked out yet start after `to` (see weeklyIntervals), so a chain that ends
+    // before it is complete; at the horizon the chain is cut there, as before.
+    if (end === undefined || end < to || ahead >= HORIZON) return end;
+  }
+}
+
+function chainEnd(windows: readonly MaintenanceWindow[], now: number, to: number): number | undefined {
+  const intervals = windows
     .flatMap((w) => (w.kind === "once" ? [[w.from, w.until] as Interval] : weeklyIntervals(w, now, to)))
     .filter(([start, end]) => start < end)
     .toSorted((a, b) => a[0] - b[0]);

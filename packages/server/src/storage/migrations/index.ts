@@ -12,6 +12,7 @@ import { authenticatorsByTenant } from "./010-authenticators-by-tenant.ts";
 import { linkSites } from "./011-link-sites.ts";
 import { jobEpochs } from "./012-job-epochs.ts";
 import { retentionIndexes } from "./013-retention-indexes.ts";
+import { fairClaims } from "./014-fair-claims.ts";
 
 /** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
 const migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   "011-link-sites": linkSites,
   "012-job-epochs": jobEpochs,
   "013-retention-indexes": retentionIndexes,
+  "014-fair-claims": fairClaims,
 };
 
 export const migrationProvider: MigrationProvider = {
