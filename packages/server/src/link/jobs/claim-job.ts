@@ -43,7 +43,7 @@ export async function claimJob(
 export async function runnableJobs(db: Kysely<Schema>, now: number, limit: number) {
   return db
     .selectFrom("link_jobs")
-    .select(["id", "site_id"])
+    .select(["id", "site_id", "tenant_id"])
     .where(runnable(now))
     .orderBy("run_after")
     .limit(limit)

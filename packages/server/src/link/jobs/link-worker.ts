@@ -75,8 +75,8 @@ export class LinkWorker {
     for (const candidate of await runnableJobs(db, now, workers * 2)) {
       if (this.#active.size >= workers || this.#stopping.signal.aborted) break;
       if (this.#active.has(candidate.id)) continue;
-      // A site removed meanwhile takes no slot: the run ends the job at once (runJob).
-      const site = await siteForJob(this.#ctx, candidate.site_id);
+      // A site removed meanwhile (or its id now another tenant's) takes no slot: runJob ends the job.
+      const site = await siteForJob(this.#ctx, candidate.site_id, candidate.tenant_id);
       if (site !== undefined && (await holdBackForSite(this.#ctx, candidate.id, site, now))) continue;
       const slot = site === undefined ? NO_SLOT : await takeSiteSlot(db, site, candidate.id, now, leaseMs);
       if (slot === undefined) continue;
