@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe as suite, test } from "node:test";
@@ -23,6 +24,7 @@ import { backends } from "./helpers/test-database.ts";
  * follows a reused site id to another tenant's server; a tenant's sites are capped; an import
  * with --update changes only what the file gives.
  */
+const ca = readFileSync(new URL("./fixtures/tls/test-ca.pem", import.meta.url), "utf8");
 const siteInput = (id: string, url = "https://ofx.acmefcu.example/ofx") =>
   siteBody(id, { url }) as unknown as NewSiteInput;
 
@@ -184,7 +186,12 @@ for (const backend of backends) {
           (await link.server.api("DELETE", "/v1/link/sites/own-0", { apiKey: link.apiKey, scenario })).status,
           200,
         );
-        assert.equal((await post("after-delete")).status, 201);
+        const withCa = await link.server.api("POST", "/v1/link/sites", {
+          apiKey: link.apiKey,
+          scenario,
+          body: siteBody("after-delete", { tls: { ca } }),
+        });
+        assert.equal(withCa.status, 201, JSON.stringify(withCa.body));
         assert.equal((await post("one-too-many")).status, 409);
         // The list pages in the database and still says which sites have their own CA.
         const page = await link.server.api("GET", "/v1/link/sites?limit=2", {
@@ -193,6 +200,15 @@ for (const backend of backends) {
         });
         assert.equal((page.body.sites as unknown[]).length, 2);
         assert.equal(typeof page.body.nextCursor, "string");
+        const all = await link.server.api("GET", "/v1/link/sites?limit=200", {
+          apiKey: link.apiKey,
+          scenario,
+        });
+        const customCa = (id: string) =>
+          (all.body.sites as { id: string; tls: { customCa: boolean } }[]).find((s) => s.id === id)?.tls
+            .customCa;
+        assert.equal(customCa("after-delete"), true);
+        assert.equal(customCa("own-1"), false);
       } finally {
         await link.server.close();
       }
@@ -202,7 +218,6 @@ for (const backend of backends) {
       const link = await startLinkServer(backend);
       try {
         const { ctx } = link.server.server;
-        const ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
         const window = { kind: "weekly", days: ["sun"], start: "01:00", end: "04:00", timeZone: "UTC" };
         const base = siteBody("merged-on-import") as Record<string, unknown>;
         const site = await addSite(

@@ -449,6 +449,6 @@ export const settings = [
     type: integer(1, 10000),
     default: 100,
     description:
-      "Sites one tenant may add through the API (POST /v1/link/sites); a further one is SiteLimitReached until one is deleted. The operator's shared sites (`tessera link site`) do not count.",
+      "Sites one tenant may own (added with POST /v1/link/sites or `tessera link site add|import --tenant`); a further one is SiteLimitReached until one is deleted. The operator's shared sites do not count.",
   },
 ] as const satisfies readonly Setting[];

@@ -54,7 +54,7 @@ export async function rehashLogins(
         failed += 1;
         ctx.link.log.warn(
           { credentialId: row.id, reason: error instanceof Error ? error.name : "unknown" },
-          "credential look-up hash not converted: its fields cannot be read",
+          "credential look-up hash not converted (left as it is; see docs/operations.md)",
         );
       }
     }
