@@ -160,7 +160,7 @@ for (const backend of backends) {
     try {
       const { ctx, jobId, first } = run;
       const { db } = ctx.database;
-      const site = await siteForJob(ctx, first.site_id);
+      const site = await siteForJob(ctx, first.site_id, first.tenant_id);
       assert.ok(site);
       const contextOf = (lease: JobLease): ConnectorContext => ({
         site,

@@ -26,7 +26,13 @@ const plainSha256 = (tenantId: string, siteId: string, login: string) =>
   createHash("sha256").update(`${tenantId}\n${siteId}\n${login}`).digest("base64url");
 
 /** A credential row as a release before the keyed hash wrote it: plain SHA-256, login as `username`. */
-async function insertOldRow(ctx: ServerContext, tenantId: string, username: string, login: string) {
+async function insertOldRow(
+  ctx: ServerContext,
+  tenantId: string,
+  username: string,
+  login: string,
+  options: { hash?: string; fieldsEnc?: string } = {},
+) {
   const { db } = ctx.database;
   const user = await db
     .selectFrom("users")
@@ -43,8 +49,10 @@ async function insertOldRow(ctx: ServerContext, tenantId: string, username: stri
       tenant_id: tenantId,
       user_id: user.id,
       site_id: "sandbox-bank",
-      login_hash: plainSha256(tenantId, "sandbox-bank", login),
-      fields_enc: sealJson(ctx.keys, credentialFields, id, { username: login, password: "sandbox" }),
+      login_hash: options.hash ?? plainSha256(tenantId, "sandbox-bank", login),
+      fields_enc:
+        options.fieldsEnc ??
+        sealJson(ctx.keys, credentialFields, id, { username: login, password: "sandbox" }),
       status: S.Register,
       last_job_id: null,
       last_sync_at: null,
@@ -115,6 +123,9 @@ for (const backend of backends) {
         const { ctx } = link.server.server;
         const tenant = await ctx.database.db.selectFrom("tenants").select("id").executeTakeFirstOrThrow();
         const id = await insertOldRow(ctx, tenant.id, link.username, "user_good");
+        // As a process sees it whose start-up pass left rows of an earlier release (one written by an
+        // older process during a rolling upgrade, say): plain hashes are still looked up.
+        ctx.link.plainLoginHashes = true;
         // The stored fields still call the login `username`: the connector gets it as `login`.
         const sync = await link.server.api("POST", `/v1/link/credentials/${id}/sync`, {
           apiKey: link.apiKey,
@@ -187,9 +198,9 @@ for (const backend of backends) {
         for (let i = 0; i < 30; i++)
           ids.push(await insertOldRow(ctx, tenant.id, link.username, `user_good_${i}`));
         const [one, two] = await Promise.all([rehashLogins(ctx), rehashLogins(ctx)]);
-        assert.equal((one ?? 0) + (two ?? 0), ids.length);
+        assert.equal(one.changed + two.changed, ids.length);
         for (const id of ids) assert.match(await storedHash(ctx, id), keyedUnder(ctx.keys.activeKeyId));
-        assert.equal(await rehashLogins(ctx), 0);
+        assert.deepEqual(await rehashLogins(ctx), { changed: 0, failed: 0 });
       } finally {
         await link.server.close();
       }
@@ -227,6 +238,63 @@ for (const backend of backends) {
         assert.equal(retired.status, 0, retired.stderr);
         const later = await connect(link, "user_good", scenario);
         assert.equal(later.credentialId, first.credentialId, "found with the old key gone");
+      } finally {
+        await link.server.close();
+      }
+    });
+    test("a plain-hash duplicate of a keyed row is marked, not left; once none is left plain hashes are not looked up", async () => {
+      const link = await startLinkServer(backend);
+      try {
+        const scenario = "link: plain duplicates";
+        const { ctx } = link.server.server;
+        const tenant = await ctx.database.db.selectFrom("tenants").select("id").executeTakeFirstOrThrow();
+        const keyed = loginHash(ctx.keys, ctx.keys.activeKeyId, tenant.id, "sandbox-bank", "user_good");
+        const kept = await insertOldRow(ctx, tenant.id, link.username, "user_good", { hash: keyed });
+        const duplicate = await insertOldRow(ctx, tenant.id, link.username, "user_good");
+        assert.deepEqual(await rehashLogins(ctx), { changed: 1, failed: 0 });
+        assert.equal(await storedHash(ctx, kept), keyed);
+        // The duplicate keeps its data (the user may delete it) but is no longer found by look-up.
+        assert.match(await storedHash(ctx, duplicate), new RegExp(`^h1:${ctx.keys.activeKeyId}:duplicate-`));
+        const plainLeft = await ctx.database.db
+          .selectFrom("link_credentials")
+          .select("id")
+          .where("login_hash", "not like", "h1:%")
+          .execute();
+        assert.deepEqual(plainLeft, []);
+        assert.equal(ctx.link.plainLoginHashes, false);
+        const again = await connect(link, "user_good", scenario);
+        assert.equal(again.credentialId, kept);
+        // A plain row that appears now is not accepted by look-up: the login gets a keyed row.
+        const late = await insertOldRow(ctx, tenant.id, link.username, "user_choice");
+        const other = await connect(link, "user_choice", scenario);
+        assert.equal(other.body.isNew, true);
+        assert.notEqual(other.credentialId, late);
+      } finally {
+        await link.server.close();
+      }
+    });
+
+    test("a row that cannot be decrypted is logged by id and counted; the others are converted, nothing throws", async () => {
+      const link = await startLinkServer(backend);
+      try {
+        const { ctx } = link.server.server;
+        const tenant = await ctx.database.db.selectFrom("tenants").select("id").executeTakeFirstOrThrow();
+        const broken = await insertOldRow(ctx, tenant.id, link.username, "secret-login", {
+          fieldsEnc: sealJson(ctx.keys, credentialFields, "another-id", { login: "secret-login" }),
+        });
+        const good = await insertOldRow(ctx, tenant.id, link.username, "user_good");
+        const logged: { level: string; fields: object; message: string }[] = [];
+        const record = (level: string) => (fields: object, message: string) => {
+          logged.push({ level, fields, message });
+        };
+        ctx.link.log = { info: record("info"), warn: record("warn"), error: record("error") };
+        assert.deepEqual(await rehashLogins(ctx), { changed: 1, failed: 1 });
+        assert.match(await storedHash(ctx, good), keyedUnder(ctx.keys.activeKeyId));
+        const warning = logged.find((entry) => JSON.stringify(entry.fields).includes(broken));
+        assert.ok(warning, JSON.stringify(logged));
+        assert.doesNotMatch(JSON.stringify(logged), /secret-login/, "the login is never logged");
+        // The unconverted row keeps plain hashes looked up, so nothing is lost once it is repaired.
+        assert.equal(ctx.link.plainLoginHashes, true);
       } finally {
         await link.server.close();
       }

@@ -157,6 +157,7 @@ export const tesseraApiCodes = {
   SiteIdTaken: 9917,
   SiteReadOnly: 9918,
   SiteInUse: 9919,
+  SiteLimitReached: 9920,
 } as const;
 
 export const API_EXTENSION_RANGE = { min: 9900, max: 9999 } as const;
@@ -1205,5 +1206,13 @@ export const tesseraApiCodeDetails: { readonly [K in keyof typeof tesseraApiCode
     false,
     m.conflict,
     "The site still has credentials (the message says how many): delete them first, or switch the site off (`enabled: false`) instead.",
+  ),
+  SiteLimitReached: d(
+    "extension",
+    409,
+    NEVER,
+    false,
+    m.badRequest,
+    "The tenant already has the most sites the server allows (link.maxSitesPerTenant); delete one before adding another.",
   ),
 };

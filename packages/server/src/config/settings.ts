@@ -443,4 +443,12 @@ export const settings = [
     description:
       "Rows one housekeeping statement deletes at most, so no statement holds its locks long; a round deletes at most 100 batches of each kind and leaves the rest to the next round.",
   },
+  {
+    path: "link.maxSitesPerTenant",
+    env: "TESSERA_LINK_MAX_SITES_PER_TENANT",
+    type: integer(1, 10000),
+    default: 100,
+    description:
+      "Sites one tenant may own (added with POST /v1/link/sites or `tessera link site add|import --tenant`); a further one is SiteLimitReached until one is deleted. The operator's shared sites do not count.",
+  },
 ] as const satisfies readonly Setting[];

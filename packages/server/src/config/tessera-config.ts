@@ -46,6 +46,7 @@ export interface TesseraConfig {
     readonly maxResponseBytes: number;
     readonly maxRedirects: number;
     readonly retentionDays: number;
+    readonly maxSitesPerTenant: number;
   };
   readonly shutdownDrainMs: number;
   readonly shutdownTimeoutMs: number;

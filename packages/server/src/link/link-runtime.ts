@@ -31,6 +31,11 @@ const silent: LinkLog = { info() {}, warn() {}, error() {} };
 export class LinkRuntime {
   sandboxUrl: string | undefined;
   log: LinkLog = silent;
+  /**
+   * Whether look-up still accepts the plain SHA-256 of earlier releases: until this process's
+   * conversion pass (rehash-logins.ts) finds no such row left.
+   */
+  plainLoginHashes = true;
   readonly updates = new EventEmitter();
   #worker: LinkWorker | undefined;
   #sandbox: SandboxBank | undefined;
@@ -49,8 +54,14 @@ export class LinkRuntime {
     if (options.worker) {
       // Look-up hashes of earlier releases (or of a key rotated without re-hashing) are converted
       // once, before this process runs jobs; a no-op query when there are none.
-      const rehashed = await rehashLogins(ctx);
-      if (rehashed > 0) this.log.info({ rehashed }, "credential look-up hashes moved to the active key");
+      const { changed, failed } = await rehashLogins(ctx);
+      if (changed > 0)
+        this.log.info({ rehashed: changed }, "credential look-up hashes moved to the active key");
+      if (failed > 0)
+        this.log.warn(
+          { failed },
+          "credential look-up hashes left unconverted (logged above by credential id)",
+        );
       this.#worker = new LinkWorker(ctx);
       this.#worker.start();
     }

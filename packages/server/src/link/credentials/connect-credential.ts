@@ -31,7 +31,7 @@ export async function connectCredential(
     });
   refuseDisabledSite(site);
   const fields = validateFields(site, input.fields, input.onDeprecated);
-  const { credential, isNew } = await saveCredential(ctx.database.db, ctx.keys, {
+  const { credential, isNew } = await saveCredential(ctx, {
     tenantId: input.tenantId,
     userId: input.userId,
     site,

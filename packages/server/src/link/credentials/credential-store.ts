@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { CredentialStatus } from "@tessera/codes";
-import type { Kysely } from "kysely";
-import type { KeyService } from "../../secrets/key-service.ts";
+import { CredentialStatus, TesseraApiCode, TesseraError } from "@tessera/codes";
+import type { Kysely, Transaction } from "kysely";
+import type { ServerContext } from "../../app/server-context.ts";
 import type { LinkCredentialsTable, Schema } from "../../storage/schema.ts";
 import { credentialFields, sealJson } from "../link-secrets.ts";
 import type { Site } from "../sites/site.ts";
@@ -17,8 +17,7 @@ export type CredentialRow = LinkCredentialsTable;
  * hash is moved to the active key's as it is updated.
  */
 export async function saveCredential(
-  db: Kysely<Schema>,
-  keys: KeyService,
+  ctx: ServerContext,
   input: {
     tenantId: string;
     userId: string;
@@ -28,7 +27,15 @@ export async function saveCredential(
     now: number;
   },
 ): Promise<{ credential: CredentialRow; isNew: boolean }> {
-  const { active: hash, all } = loginHashCandidates(keys, input.tenantId, input.site.id, input.login);
+  const { db } = ctx.database;
+  const { keys } = ctx;
+  const { active: hash, all } = loginHashCandidates(
+    keys,
+    input.tenantId,
+    input.site.id,
+    input.login,
+    ctx.link.plainLoginHashes,
+  );
   const find = async () => {
     const rows = await db
       .selectFrom("link_credentials")
@@ -58,6 +65,7 @@ export async function saveCredential(
       updated_at: input.now,
     };
     const inserted = await db.transaction().execute(async (trx) => {
+      await requireSiteStill(ctx, trx, input.site);
       const result = await trx
         .insertInto("link_credentials")
         .values(row)
@@ -84,6 +92,24 @@ export async function saveCredential(
     .where("id", "=", current.id)
     .execute();
   return { credential: { ...current, fields_enc, login_hash: hash, updated_at: input.now }, isNew: false };
+}
+
+/**
+ * The site looked up before the save may have been removed since, and its id taken by another
+ * tenant: the site row is read again in the insert's transaction and locked against removal
+ * (FOR SHARE on PostgreSQL, where removeSite takes FOR UPDATE; SQLite runs one write at a time).
+ * Built-in Sandbox Bank sites are not stored and cannot be removed.
+ */
+async function requireSiteStill(ctx: ServerContext, trx: Transaction<Schema>, site: Site): Promise<void> {
+  if (site.sandbox) return;
+  const row = await trx
+    .selectFrom("link_sites")
+    .select("tenant_id")
+    .where("id", "=", site.id)
+    .$if(ctx.database.dialect === "postgres", (query) => query.forShare())
+    .executeTakeFirst();
+  if (row === undefined || row.tenant_id !== site.tenantId)
+    throw new TesseraError(TesseraApiCode.NotFound, { message: `no site ${site.id}`, field: "body.site" });
 }
 
 export async function findCredential(

@@ -35,14 +35,17 @@ export function loginHashPrefix(keyId: string): string {
 
 /**
  * Every form the login's row may be stored under: first under the active key (what new rows get),
- * then under the keyring's older keys (rows a rotation has not re-hashed yet), then the plain
- * SHA-256 of releases before the keyed hash (rows not converted yet: see rehash-logins.ts).
+ * then under the keyring's older keys (rows a rotation has not re-hashed yet), then, while `plain`
+ * (rows of releases before the keyed hash may be left: see rehash-logins.ts), their plain SHA-256.
+ * Once no such row is left the plain hash is no longer accepted: a plain row written later is not
+ * matched, and the next conversion pass marks it as a duplicate.
  */
 export function loginHashCandidates(
   keys: KeyService,
   tenantId: string,
   siteId: string,
   login: string,
+  plain: boolean,
 ): { active: string; all: string[] } {
   // A rotation may have re-hashed rows under a key this process has not loaded yet.
   keys.refresh();
@@ -50,6 +53,7 @@ export function loginHashCandidates(
   const older = keys.keyIds
     .filter((id) => id !== keys.activeKeyId)
     .map((id) => loginHash(keys, id, tenantId, siteId, login));
+  if (!plain) return { active, all: [active, ...older] };
   const legacy = createHash("sha256")
     .update(message(tenantId, siteId, login))
     .digest("base64url");

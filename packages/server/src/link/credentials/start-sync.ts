@@ -17,7 +17,7 @@ export async function startSync(
   const active = await activeJobOf(db, credential.id);
   if (active !== undefined) return { job: active, started: false };
   // A site gone since (or a Sandbox Bank not reachable now) is the job's to report, as before.
-  const site = await siteForJob(ctx, credential.site_id);
+  const site = await siteForJob(ctx, credential.site_id, credential.tenant_id);
   if (site !== undefined) refuseDisabledSite(site);
   const coolDownMs = ctx.config.link.syncCooldownSeconds * 1000;
   if (options.coolDown && credential.last_sync_at !== null && now < credential.last_sync_at + coolDownMs) {

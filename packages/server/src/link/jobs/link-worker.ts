@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import type { ServerContext } from "../../app/server-context.ts";
 import { sandboxSites } from "../sites/sandbox-sites.ts";
 import type { Site } from "../sites/site.ts";
-import { siteForJob } from "../sites/site-directory.ts";
+import { anySite, offeredTo } from "../sites/site-directory.ts";
 import { deliverDueWebhooks } from "../webhooks/deliver-webhooks.ts";
 import { claimJob, endExhausted, expireQuestions, runnableJobs } from "./claim-job.ts";
 import { JobLease } from "./job-lease.ts";
@@ -102,17 +102,23 @@ export class LinkWorker {
         if (this.#active.size >= workers || this.#stopping.signal.aborted) return;
         round.seen.push(candidate.id);
         if (this.#active.has(candidate.id) || round.full.has(candidate.site_id)) continue;
-        await this.#claimOne(candidate.id, candidate.site_id, now, round);
+        await this.#claimOne(candidate, now, round);
       }
     }
   }
 
-  async #claimOne(jobId: string, siteId: string, now: number, round: Round): Promise<void> {
+  async #claimOne(
+    candidate: { id: string; site_id: string; tenant_id: string },
+    now: number,
+    round: Round,
+  ): Promise<void> {
     const { db } = this.#ctx.database;
     const leaseMs = this.#ctx.config.link.leaseSeconds * 1000;
-    if (!round.sites.has(siteId)) round.sites.set(siteId, await siteForJob(this.#ctx, siteId));
-    // A site removed meanwhile takes no slot: the run ends the job at once (runJob).
-    const site = round.sites.get(siteId);
+    const { id: jobId, site_id: siteId } = candidate;
+    if (!round.sites.has(siteId)) round.sites.set(siteId, await anySite(this.#ctx, siteId));
+    // A site removed meanwhile, or whose id another tenant took since (its login must never go
+    // there), takes no slot: the run ends the job at once (runJob checks the owner again).
+    const site = offeredTo(round.sites.get(siteId), candidate.tenant_id);
     if (site !== undefined && (await holdBackForSite(this.#ctx, jobId, site, now, round.ends))) return;
     const slot = site === undefined ? NO_SLOT : await takeSiteSlot(db, site, jobId, now, leaseMs);
     if (slot === undefined) {

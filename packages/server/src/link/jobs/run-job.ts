@@ -53,7 +53,7 @@ export async function runJob(
   stopping: AbortSignal,
 ): Promise<void> {
   const { db } = ctx.database;
-  const site = await siteForJob(ctx, job.site_id);
+  const site = await siteForJob(ctx, job.site_id, job.tenant_id);
   const credential = await db
     .selectFrom("link_credentials")
     .selectAll()

@@ -1,19 +1,19 @@
 import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../../app/server-context.ts";
 import { parseCsvLines } from "../../cli/csv.ts";
-import { ensureSiteSlots } from "../jobs/site-slots.ts";
 import { siteUrlProblem } from "./site-address.ts";
-import { sameSite, siteFromInput } from "./site-from-input.ts";
-import { replaceSite, storedSite } from "./site-store.ts";
+import { changedSite, sameSite } from "./site-from-input.ts";
+import { storedSite } from "./site-store.ts";
 import { checkSite } from "./site-validation.ts";
-import { addSite } from "./site-writes.ts";
+import { addSite, updateSite } from "./site-writes.ts";
 
 /**
  * `tessera link site import FILE`: sites from CSV (a header row naming the columns below) or JSON
  * (an array of site objects as POST /v1/link/sites takes them). Each row is checked like an API
  * request and written in one statement, so a bad row writes nothing and the others go on.
- * Idempotent: a row equal to its stored site is `unchanged`; a different one is `skipped` unless
- * `update` (then `updated`); an id of another owner is `refused` (ids are one namespace).
+ * Idempotent: a row whose values equal its stored site's is `unchanged`; a different one is
+ * `skipped` unless `update` (then `updated`, changing only what the row gives, like PATCH); an id
+ * of another owner is `refused` (ids are one namespace).
  */
 export const csvColumns = [
   "id",
@@ -130,7 +130,6 @@ export async function importSite(
   if (refusedUrl !== undefined)
     return { ...base, outcome: "invalid", field: "url", message: `url is refused: ${refusedUrl}.` };
   const existing = await storedSite(ctx.database.db, input.id);
-  const site = siteFromInput(input, tenantId);
   if (existing !== undefined) {
     if (existing.tenantId !== tenantId)
       return {
@@ -139,13 +138,19 @@ export async function importSite(
         field: "id",
         message: `the site id ${input.id} is taken by another owner`,
       };
-    if (sameSite(existing, site)) return { ...base, outcome: "unchanged" };
+    // Like PATCH: what the row gives replaces (options and field labels merge); what it leaves
+    // out stays, so an update never switches a site back on or drops its windows or CA.
+    const { id: _id, ...changes } = input;
+    if (sameSite(existing, changedSite(existing, changes))) return { ...base, outcome: "unchanged" };
     if (!options.update)
       return { ...base, outcome: "skipped", message: "exists and differs; --update changes it" };
-    if (!options.dryRun) {
-      await replaceSite(ctx.database.db, site, ctx.clock.now());
-      await ensureSiteSlots(ctx.database.db, [site]);
-    }
+    if (!options.dryRun && (await updateSite(ctx, existing, changes, (field) => field)) === undefined)
+      return {
+        ...base,
+        outcome: "refused",
+        field: "id",
+        message: `the site ${input.id} was removed meanwhile`,
+      };
     return { ...base, outcome: "updated" };
   }
   if (options.dryRun) return { ...base, outcome: "created" };

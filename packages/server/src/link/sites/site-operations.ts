@@ -92,8 +92,8 @@ export const siteOperations: DomainOperations = {
     "POST /v1/link/sites": {
       fields: { ...bodyDocs, "body.id": idDoc },
       summary: "Add a site",
-      description: `Adds an OFX Direct Connect site as this tenant's own (\`shared: false\`): only this tenant sees and uses it. ${access} Each call adds another site unless an Idempotency-Key replays the first answer; a repeat without one is SiteIdTaken.`,
-      errors: ["SiteIdTaken"],
+      description: `Adds an OFX Direct Connect site as this tenant's own (\`shared: false\`): only this tenant sees and uses it. ${access} Each call adds another site unless an Idempotency-Key replays the first answer; a repeat without one is SiteIdTaken. A tenant owns at most link.maxSitesPerTenant sites (SiteLimitReached).`,
+      errors: ["SiteIdTaken", "SiteLimitReached"],
       request,
       response: { site },
     },

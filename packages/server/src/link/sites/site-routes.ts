@@ -71,11 +71,7 @@ export const siteRoutes: FastifyPluginAsync = async (app) => {
     async (request) => {
       const limit = request.query.limit ?? 50;
       const after = siteCursor.decode(request.query.cursor)?.[0] as string | undefined;
-      const available = await listSites(request.server.ctx, request.tenant.id);
-      const rows = available
-        .filter((site) => after === undefined || site.id > after)
-        .toSorted((a, b) => (a.id < b.id ? -1 : 1))
-        .slice(0, limit + 1);
+      const rows = await listSites(request.server.ctx, request.tenant.id, after, limit + 1);
       const { page, nextCursor } = siteCursor.page(rows, limit, (site) => [site.id]);
       return success({ sites: page.map((site) => siteView(site, request.tenant.id)), nextCursor });
     },

@@ -83,6 +83,46 @@ export async function storedSites(db: Kysely<Schema>, tenantId: string | undefin
   return (await query.execute()).map(siteFromRow);
 }
 
+/**
+ * One page of the sites a tenant may use, in id order after `after`, in the database: a list
+ * never reads the CA bundles (up to 64 KiB each), only whether a site has one (`tls: {}`).
+ */
+export async function storedSitesPage(
+  db: Kysely<Schema>,
+  tenantId: string,
+  after: string | undefined,
+  limit: number,
+): Promise<Site[]> {
+  const rows = await db
+    .selectFrom("link_sites")
+    .select([
+      "id",
+      "tenant_id",
+      "name",
+      "organisation",
+      "kind",
+      "connector",
+      "url",
+      "fields",
+      "options",
+      "max_concurrency",
+      "enabled",
+      "maintenance",
+      "created_at",
+      "updated_at",
+    ])
+    .select((eb) => eb.case().when("tls_ca", "is", null).then(0).else(1).end().as("has_ca"))
+    .where((eb) => eb.or([eb("tenant_id", "is", null), eb("tenant_id", "=", tenantId)]))
+    .$if(after !== undefined, (query) => query.where("id", ">", after ?? ""))
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+  return rows.map(({ has_ca, ...row }) => {
+    const { tls: _tls, ...site } = siteFromRow({ ...row, tls_ca: null });
+    return Number(has_ca) === 1 ? { ...site, tls: {} } : site;
+  });
+}
+
 /** One stored site by id, whoever's it is. */
 export async function storedSite(db: Kysely<Schema>, id: string): Promise<Site | undefined> {
   const row = await db.selectFrom("link_sites").selectAll().where("id", "=", id).executeTakeFirst();

@@ -3,7 +3,7 @@ import { Command } from "commander";
 import { withContext } from "../../cli/command-context.ts";
 import { prompter } from "../../cli/prompt.ts";
 import { requireTenant } from "../../tenants/tenant-cli.ts";
-import { findSite, siteForJob } from "./site-directory.ts";
+import { anySite, findSite } from "./site-directory.ts";
 import { testSiteConnection } from "./test-site-connection.ts";
 
 /**
@@ -26,7 +26,7 @@ export function siteTestCommand(): Command {
         await ctx.link.start(ctx, { worker: false });
         const site =
           o.tenant === undefined
-            ? await siteForJob(ctx, id)
+            ? await anySite(ctx, id)
             : await findSite(ctx, (await requireTenant(ctx, o.tenant)).id, id);
         if (site === undefined) throw new TesseraError(TesseraApiCode.NotFound, { message: `no site ${id}` });
         let fields: Record<string, string> | undefined;

@@ -100,7 +100,8 @@ export function siteView(site: Site, tenantId: string | null) {
         ? { kind: w.kind, from: formatRfc3339(w.from), until: formatRfc3339(w.until) }
         : { kind: w.kind, days: w.days, start: w.from, end: w.until, timeZone: w.timeZone },
     ),
-    tls: { customCa: site.tls?.ca !== undefined },
+    // A listed site's CA is not read, only whether it has one: then `tls` is there without `ca`.
+    tls: { customCa: site.tls !== undefined },
     options: ofx,
   };
 }

@@ -1,5 +1,7 @@
 import { TesseraApiCode, TesseraError } from "@tessera/codes";
+import type { Transaction } from "kysely";
 import type { ServerContext } from "../../app/server-context.ts";
+import type { Schema } from "../../storage/schema.ts";
 import { ensureSiteSlots } from "../jobs/site-slots.ts";
 import { sandboxSites } from "./sandbox-sites.ts";
 import type { Site } from "./site.ts";
@@ -23,6 +25,31 @@ function requireAllowedUrl(ctx: ServerContext, url: string, field: string): void
     });
 }
 
+/**
+ * A tenant's own sites are capped (link.maxSitesPerTenant): each holds slot rows and is listed on
+ * every page. The cap is counted and the site inserted in one transaction that first locks the
+ * tenant's row (PostgreSQL; SQLite runs one write transaction at a time), so a burst of concurrent
+ * adds, from any number of processes, cannot count the same free place twice.
+ */
+async function requireRoomForSite(ctx: ServerContext, trx: Transaction<Schema>, tenantId: string) {
+  const cap = ctx.config.link.maxSitesPerTenant;
+  await trx
+    .selectFrom("tenants")
+    .select("id")
+    .where("id", "=", tenantId)
+    .$if(ctx.database.dialect === "postgres", (query) => query.forUpdate())
+    .execute();
+  const { count } = await trx
+    .selectFrom("link_sites")
+    .select((eb) => eb.fn.countAll<number | string | bigint>().as("count"))
+    .where("tenant_id", "=", tenantId)
+    .executeTakeFirstOrThrow();
+  if (Number(count) >= cap)
+    throw new TesseraError(TesseraApiCode.SiteLimitReached, {
+      message: `the tenant already has ${cap} sites, the most allowed (link.maxSitesPerTenant); delete one first`,
+    });
+}
+
 /** Adds the site; SiteIdTaken when any site (any tenant's, or a built-in one) has the id. */
 export async function addSite(
   ctx: ServerContext,
@@ -33,7 +60,11 @@ export async function addSite(
   requireAllowedUrl(ctx, input.url, field("url"));
   const site = siteFromInput(input, tenantId);
   const inserted =
-    !sandboxSites.some((s) => s.id === site.id) && (await insertSite(ctx.database.db, site, ctx.clock.now()));
+    !sandboxSites.some((s) => s.id === site.id) &&
+    (await ctx.database.db.transaction().execute(async (trx) => {
+      if (tenantId !== null) await requireRoomForSite(ctx, trx, tenantId);
+      return insertSite(trx, site, ctx.clock.now());
+    }));
   // The same answer whoever holds the id: it says the id is taken, never by whom.
   if (!inserted)
     throw new TesseraError(TesseraApiCode.SiteIdTaken, {
@@ -72,9 +103,20 @@ export async function updateSite(
   return updated;
 }
 
-/** Deletes the site and its slots; SiteInUse while credentials use it (they would be orphaned). */
+/**
+ * Deletes the site and its slots; SiteInUse while credentials use it (they would be orphaned, and
+ * the freed id could then be taken by another tenant). The site row is locked before counting
+ * (PostgreSQL; SQLite runs one write transaction at a time), and saveCredential locks it too
+ * (FOR SHARE) before inserting, so a credential is either counted here or refused there.
+ */
 export async function removeSite(ctx: ServerContext, site: Site): Promise<boolean> {
   return ctx.database.db.transaction().execute(async (trx) => {
+    await trx
+      .selectFrom("link_sites")
+      .select("id")
+      .where("id", "=", site.id)
+      .$if(ctx.database.dialect === "postgres", (query) => query.forUpdate())
+      .execute();
     const { count } = await trx
       .selectFrom("link_credentials")
       .select((eb) => eb.fn.countAll<number | string | bigint>().as("count"))
