@@ -1,7 +1,9 @@
 import type { Kysely } from "kysely";
 import { ManualClock } from "../../packages/server/src/clock/clock.ts";
+import { loadConfig } from "../../packages/server/src/config/load-config.ts";
 import type { ConnectorContext } from "../../packages/server/src/link/connectors/connector.ts";
 import { sandboxBankConnector } from "../../packages/server/src/link/connectors/sandbox-bank-connector.ts";
+import { siteIoOf } from "../../packages/server/src/link/connectors/site-http.ts";
 import { sandboxSites } from "../../packages/server/src/link/sites/sandbox-sites.ts";
 import type { Site } from "../../packages/server/src/link/sites/site.ts";
 import type { Schema } from "../../packages/server/src/storage/schema.ts";
@@ -86,6 +88,7 @@ export async function benchLink(
       signal: AbortSignal.timeout(30_000),
       fields: { login: "user_good", password: "sandbox" },
       session: {},
+      io: siteIoOf(loadConfig({ env: {} }).link),
     };
     await sandboxBankConnector.login(context);
     for (const account of await sandboxBankConnector.listAccounts(context))

@@ -7,6 +7,7 @@ import { connectorFor, connectorIds } from "../src/link/connectors/registry.ts";
 import { type SandboxBank, startSandboxBank } from "../src/link/sandbox-bank/sandbox-bank.ts";
 import { sandboxSites } from "../src/link/sites/sandbox-sites.ts";
 import type { Site } from "../src/link/sites/site.ts";
+import { productionSiteIo } from "./helpers/link.ts";
 
 /**
  * The contract every connector keeps (docs/link.md, "Writing a connector"), checked against the
@@ -44,6 +45,7 @@ for (const { name, site } of variants) {
       signal,
       fields: { login: login, password },
       session: {},
+      io: productionSiteIo,
     });
     /** A step, then the session through JSON as the job engine stores it between steps. */
     const persist = (c: ConnectorContext) => {

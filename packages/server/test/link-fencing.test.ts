@@ -6,7 +6,7 @@ import pg from "pg";
 import type { ServerContext } from "../src/app/server-context.ts";
 import { ManualClock } from "../src/clock/clock.ts";
 import type { ConnectorContext } from "../src/link/connectors/connector.ts";
-import { siteRequest } from "../src/link/connectors/site-http.ts";
+import { siteIoOf, siteRequest } from "../src/link/connectors/site-http.ts";
 import { claimJob, renewLease } from "../src/link/jobs/claim-job.ts";
 import { JobLease } from "../src/link/jobs/job-lease.ts";
 import { findJob, finished, transition } from "../src/link/jobs/job-store.ts";
@@ -168,6 +168,7 @@ for (const backend of backends) {
         signal: lease.signal,
         fields: {},
         session: {},
+        io: siteIoOf(ctx.config.link),
         beforeRequest: async () => {
           await lease.renew();
         },

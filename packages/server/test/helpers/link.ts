@@ -4,6 +4,8 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { recordObservedCode } from "@tessera/codes/coverage";
+import { loadConfig } from "../../src/config/load-config.ts";
+import { siteIoOf } from "../../src/link/connectors/site-http.ts";
 import { type ApiResponse, apiRequest } from "./api-client.ts";
 import type { Backend } from "./test-database.ts";
 import { startTestServer, type TestServer } from "./test-server.ts";
@@ -190,3 +192,6 @@ export const siteBody = (id: string, extra: Record<string, unknown> = {}) => ({
   options: { org: "ACMEFCU", fid: "12345" },
   ...extra,
 });
+
+/** The connector request limits a production server runs with (settings' defaults). */
+export const productionSiteIo = siteIoOf(loadConfig({ env: {} }).link);

@@ -86,8 +86,8 @@ export interface ConnectorContext {
   readonly fields: Readonly<Record<string, string>>;
   /** JSON-serialisable state kept between steps, stored encrypted. */
   session: Record<string, unknown>;
-  /** The request limits; the settings' production defaults when absent. */
-  readonly io?: SiteIo;
+  /** The request limits, from the configuration (siteIoOf): required, so no context runs on guesses. */
+  readonly io: SiteIo;
 }
 
 export interface Connector {

@@ -1,5 +1,4 @@
 import { CredentialStatus } from "@tessera/codes";
-import { settings } from "../../config/settings.ts";
 import type { TesseraConfig } from "../../config/tessera-config.ts";
 import { WebhookAddressRefused } from "../webhooks/webhook-address.ts";
 import { trustedCa } from "./ca-bundle.ts";
@@ -46,15 +45,6 @@ export const siteIoOf = (
   allowPrivateNetworks: link.siteAllowPrivateNetworks,
 });
 
-const defaultOf = (path: string): unknown => settings.find((setting) => setting.path === path)?.default;
-
-/** The settings' defaults, for a context built without them (production's, so the strictest). */
-const defaultIo: SiteIo = {
-  maxResponseBytes: defaultOf("link.maxResponseBytes") as number,
-  maxRedirects: defaultOf("link.maxRedirects") as number,
-  allowPrivateNetworks: defaultOf("link.siteAllowPrivateNetworks") as boolean,
-};
-
 const redirects = new Set([301, 302, 303, 307, 308]);
 
 function fail(status: CredentialStatus, message: string): never {
@@ -98,7 +88,7 @@ export async function siteRequest(
   path: string,
   init: SiteRequestInit = {},
 ): Promise<SiteResponse> {
-  const io = context.io ?? defaultIo;
+  const { io } = context;
   const base = new URL(context.baseUrl);
   const cookies = new CookieJars(context, base);
   let url = new URL(path, base);
