@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { Command } from "commander";
+import { readInputFile } from "../../cli/input-file.ts";
 
 /**
  * The options of `tessera link site add|update`, and the API body they make: the CLI sends its
@@ -55,7 +55,7 @@ export function siteBody(o: Flags): Record<string, unknown> {
     tls: o.clearTlsCa
       ? { ca: null }
       : typeof o.tlsCaFile === "string"
-        ? { ca: readFileSync(o.tlsCaFile, "utf8") }
+        ? { ca: readInputFile(o.tlsCaFile) }
         : undefined,
   });
 }

@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
 import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { Command } from "commander";
 import type { ServerContext } from "../../app/server-context.ts";
 import { auditCli, printJsonOrLines, withContext } from "../../cli/command-context.ts";
+import { readInputFile } from "../../cli/input-file.ts";
 import { fieldLines, formatTable } from "../../cli/table.ts";
 import { requireTenant } from "../../tenants/tenant-cli.ts";
 import { sandboxSites } from "./sandbox-sites.ts";
@@ -183,7 +183,7 @@ export function registerSiteCommands(link: Command): void {
         command: Command,
       ) =>
         withContext(command, async (ctx) => {
-          const rows = readSiteFile(file, readFileSync(file, "utf8"));
+          const rows = readSiteFile(file, readInputFile(file));
           const owner = await ownerOf(ctx, o.tenant);
           const results: ImportResult[] = [];
           for (const row of rows) {
