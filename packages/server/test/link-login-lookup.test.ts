@@ -223,6 +223,15 @@ for (const backend of backends) {
         const oldKey = ctx.keys.activeKeyId;
         const rotated = await runCli([...data, "keys", "rotate"], { env, scenario: "keys: rotate" });
         assert.equal(rotated.status, 0, rotated.stderr);
+        // Secrets and look-up hashes are counted apart, in rotate and in list alike.
+        const [, reencrypted] = /; (\d+) secrets re-encrypted, 1 credential look-up hash re-keyed$/m.exec(
+          rotated.stdout,
+        ) ?? [undefined, "none"];
+        const listed = await runCli([...data, "keys", "list"], { env, scenario: "keys: list" });
+        assert.match(
+          listed.stdout,
+          new RegExp(` active  ${reencrypted} secrets, 1 credential look-up hash$`, "m"),
+        );
         const newKey = JSON.parse(
           (await runCli([...data, "keys", "list", "--json"], { env, scenario: "keys: list" })).stdout,
         ).keys.find((k: { active: boolean }) => k.active).id as string;

@@ -96,6 +96,8 @@ test("add, list (and the old `link sites`), show, update and remove; shared unle
   assert.ok(!globex.some((s) => s.id === "acme-own"), "another tenant's site is not in globex's list");
   const table = await cli(["link", "site", "list"]);
   assert.match(table.stdout, /acme-shared\s+shared\s+enabled\s+ofx/);
+  // A tenant's own site names the tenant by name, not by its id.
+  assert.match(table.stdout, /acme-own\s+tenant acme\s+enabled/);
 
   const updated = await cli([
     "link",
@@ -134,12 +136,18 @@ test("the CLI refuses what the API refuses, naming the field", async () => {
   const cases: [string[], RegExp][] = [
     [
       ["--url", "https://ofx.acme.example/", "--max-concurrency", "2147483648"],
-      /maxConcurrency must be <= 1000/,
+      /--max-concurrency must be <= 1000/,
     ],
-    [["--url", "https://ofx.acme.example/", "--max-concurrency", "1.5"], /maxConcurrency must be integer/],
-    [["--url", "http://ofx.acme.example/"], /url is refused: only https/],
-    [["--url", "https://127.0.0.1/"], /url is refused/],
-    [["--url", "https://ofx.acme.example/", "--ofx-version", "104"], /options\.ofxVersion must be one of/],
+    [
+      ["--url", "https://ofx.acme.example/", "--max-concurrency", "1.5"],
+      /--max-concurrency must be an integer\./,
+    ],
+    [["--url", "http://ofx.acme.example/"], /--url is refused: only https/],
+    [
+      ["--url", "https://127.0.0.1/"],
+      /--url is refused: the address 127\.0\.0\.1 is not public \(allowed only with link\.siteAllowPrivateNetworks\)\./,
+    ],
+    [["--url", "https://ofx.acme.example/", "--ofx-version", "104"], /--ofx-version must be one of/],
     [
       [
         "--url",
@@ -147,9 +155,19 @@ test("the CLI refuses what the API refuses, naming the field", async () => {
         "--maintenance",
         '[{"kind":"weekly","days":["mon"],"start":"01:00","end":"02:00","timeZone":"Nowhere/Town"}]',
       ],
-      /maintenance\.0\.timeZone must be an IANA time zone/,
+      /--maintenance \(0\.timeZone\) must be an IANA time zone/,
     ],
   ];
+  cases.push(
+    [
+      ["--url", "https://ofx.acme.example/", "--org", "M&T"],
+      /--org must be 1 to 32 printable ASCII characters, without <, > or &\./,
+    ],
+    [
+      ["--url", "https://ofx.acme.example/", "--account-types", "checking,bogus"],
+      /--account-types \(1\) must be one of/,
+    ],
+  );
   for (const [extra, message] of cases) {
     const refused = await cli(["link", "site", "add", "acme-bad", ...add, ...extra]);
     assert.equal(refused.status, 1, extra.join(" "));
@@ -165,6 +183,48 @@ test("the CLI refuses what the API refuses, naming the field", async () => {
     "https://ofx.acme.example/",
   ]);
   assert.match(taken.stderr, /SiteIdTaken \(9917\)/);
+});
+
+test("an empty site list says how to add or import sites", async () => {
+  const empty = mkdtempSync(join(tmpdir(), "tessera-link-site-empty-"));
+  try {
+    const inEmpty = (args: string[]) =>
+      runCli(["--data-dir", empty, ...args], {
+        env: { TESSERA_LINK_SANDBOX: "off" },
+        scenario: "link: site cli",
+      });
+    assert.equal((await inEmpty(["tenant", "create", "solo"])).status, 0);
+    const listed = await inEmpty(["link", "site", "list"]);
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.match(listed.stdout, /^no sites: add one with `tessera link site add ID …`.*\n.*link site import/);
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
+});
+
+test("the CLI's errors name its flags, not the API's fields", async () => {
+  const bare = await cli(["link", "site", "add", "bare-site"]);
+  assert.equal(bare.status, 1);
+  assert.match(bare.stderr, /MalformedRequest \(9900\): .*--org and --fid are required\./);
+  assert.match(bare.stderr, /--name is required\./);
+  assert.doesNotMatch(bare.stderr, /options is required|options\./);
+  const noFid = await cli([
+    "link",
+    "site",
+    "add",
+    "bare-site",
+    "--url",
+    "https://ofx.acme.example/",
+    ...add.slice(0, 8),
+  ]);
+  assert.match(noFid.stderr, /--fid is required\./);
+  const nothing = await cli(["link", "site", "update", "acme-shared"]);
+  assert.equal(nothing.status, 1);
+  assert.match(
+    nothing.stderr,
+    /MalformedRequest \(9900\): nothing to change: give at least one option \(see --help\)\.$/m,
+  );
+  assert.doesNotMatch(nothing.stderr, /fewer than/);
 });
 
 test("import: --dry-run changes nothing; importing is idempotent; existing ids change only with --update", async () => {

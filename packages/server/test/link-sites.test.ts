@@ -535,6 +535,11 @@ for (const backend of backends) {
       assert.equal(refused.status, 409);
       assert.equal(refused.body.errorCode, TesseraApiCode.SiteInUse);
       assert.match(refused.body.errorMessage, /1 credential\b/);
+      assert.match(
+        refused.body.errorMessage,
+        /DELETE \/v1\/link\/credentials\/\{id\}/,
+        "says how to delete them",
+      );
 
       // The tenant's own kill switch, through the API.
       const off = await call("PATCH", "/v1/link/sites/own-ofx", scenario, { enabled: false });

@@ -290,4 +290,27 @@ suite("OpenAPI document", () => {
       ],
     );
   });
+  test("the Deprecation and Link headers are documented on the successes of operations that send them, and only there", () => {
+    const headersOf = (path: string, method: string) =>
+      Object.entries(doc.paths[path]?.[method]?.responses ?? {})
+        .filter(([status]) => status.startsWith("2"))
+        .map(([, response]) => Object.keys((response as { headers?: object }).headers ?? {}).sort());
+    // fields.username (free-form input), the `user` filter, an epoch time input.
+    for (const [path, method] of [
+      ["/v1/link/credentials", "post"],
+      ["/v1/link/accounts", "get"],
+      ["/v1/audit", "get"],
+    ] as const) {
+      const found = headersOf(path, method);
+      assert.ok(found.length > 0, `${method} ${path}`);
+      for (const names of found) assert.deepEqual(names, ["deprecation", "link"], `${method} ${path}`);
+    }
+    assert.deepEqual(headersOf("/v1/link/sites/{id}", "delete").flat(), []);
+  });
+
+  test("the credential example uses the Sandbox Bank's password", () => {
+    const media = doc.paths["/v1/link/credentials"]?.post?.requestBody?.content?.["application/json"];
+    const example = Object.values(media?.examples ?? {})[0]?.value as { fields?: { password?: string } };
+    assert.equal(example?.fields?.password, "sandbox");
+  });
 });

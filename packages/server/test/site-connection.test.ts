@@ -123,11 +123,18 @@ suite("site connection test", () => {
     const privateSite = ofxSite("https://10.20.30.40/ofx");
     const report = await testSiteConnection(deps(false), privateSite);
     assert.deepEqual(steps(report), ["✓options", "✗address"]);
-    assert.match(report.steps[1]?.detail ?? "", /non-public address \(10\.20\.30\.40\)/);
+    // A literal address does not "resolve"; every refusal names the setting that would allow it.
+    assert.match(
+      report.steps[1]?.detail ?? "",
+      /^the address 10\.20\.30\.40 is not public; link\.siteAllowPrivateNetworks is off$/,
+    );
     const plain = await testSiteConnection(deps(false), ofxSite("http://93.184.216.34/ofx"));
-    assert.match(plain.steps[1]?.detail ?? "", /https/);
+    assert.match(plain.steps[1]?.detail ?? "", /https \(http needs link\.siteAllowPrivateNetworks\)/);
     const loopback = await testSiteConnection(deps(false), ofxSite("https://[::1]:9/ofx"));
-    assert.match(loopback.steps[1]?.detail ?? "", /non-public address \(::1\)/);
+    assert.match(
+      loopback.steps[1]?.detail ?? "",
+      /^the address ::1 is not public; link\.siteAllowPrivateNetworks/,
+    );
     const badOptions = await testSiteConnection(
       deps(false),
       ofxSite("https://10.20.30.40/ofx", { ofxVersion: "999" }),

@@ -231,6 +231,15 @@ function explain(issue: Issue, params: Record<string, unknown>): string {
     return `must be one of ${params.allowedValues.map((value) => JSON.stringify(value)).join(", ")}`;
   const { parentSchema } = issue as Issue & { parentSchema?: Record<string, unknown> };
   const expect = parentSchema?.[EXPECT_KEYWORD];
-  if (formKeywords.has(issue.keyword) && typeof expect === "string") return `must be ${expect}`;
+  if ((formKeywords.has(issue.keyword) || issue.keyword === "not") && typeof expect === "string")
+    return `must be ${expect}`;
+  if (issue.keyword === "not") return "has a value that is not allowed here";
+  if (issue.keyword === "minProperties" && typeof params.limit === "number")
+    return `must give at least ${params.limit} field${params.limit === 1 ? "" : "s"}`;
+  if (issue.keyword === "type" && typeof params.type === "string")
+    return `must be ${params.type
+      .split(",")
+      .map((type) => (type === "null" ? "null" : `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`))
+      .join(" or ")}`;
   return issue.message ?? "is invalid";
 }

@@ -64,6 +64,7 @@ export async function runServer(
   if (config.publicUrl === undefined) ctx.publicUrl = defaultPublicUrl(bound, port).toString();
   app.log.info({ url, publicUrl: ctx.publicUrl, database: ctx.database.location }, "tessera listening");
   warnAboutMail(config, app);
+  warnAboutPrivateNetworks(config, app);
   ctx.housekeeping.start(ctx, app.log);
   try {
     await ctx.link.start(ctx, { worker: true, log: app.log });
@@ -122,6 +123,20 @@ export function closeOnSignals(server: RunningServer, timeoutMs: number, drainMs
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+}
+
+/** The SSRF guards a development setting switched off: said at every start, so it is not forgotten. */
+function warnAboutPrivateNetworks(config: TesseraConfig, app: FastifyInstance): void {
+  if (config.link.siteAllowPrivateNetworks)
+    app.log.warn(
+      { setting: "link.siteAllowPrivateNetworks" },
+      "link.siteAllowPrivateNetworks is on: sites may point at loopback, private networks and plain http, so a site's address can reach internal services (SSRF); development and tests only",
+    );
+  if (config.link.webhookAllowPrivateNetworks)
+    app.log.warn(
+      { setting: "link.webhookAllowPrivateNetworks" },
+      "link.webhookAllowPrivateNetworks is on: webhooks may be delivered to loopback and private networks, so a tenant's webhook URL can reach internal services (SSRF); development and tests only",
+    );
 }
 
 /** E-mailed links and e-mails themselves depend on settings an operator may not know about. */

@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import { Command } from "commander";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
+import { readInputFile } from "../cli/input-file.ts";
 import { progressBar } from "../cli/progress-bar.ts";
 import { requireTenant } from "../tenants/tenant-cli.ts";
 import { findUser } from "../users/user-store.ts";
@@ -37,7 +37,7 @@ export function tokenCommand(): Command {
         const result = await importPskc(
           ctx,
           tenant,
-          readFileSync(file, "utf8"),
+          readInputFile(file),
           o.key === undefined ? undefined : Buffer.from(o.key, "hex"),
           (done, total) => bar.update(done, total),
         );

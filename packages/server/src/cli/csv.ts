@@ -7,7 +7,9 @@ export function parseCsv(text: string): string[][] {
 }
 
 /** parseCsv with the line (1-based) each row starts on, so an import can name a bad row's line. */
-export function parseCsvLines(text: string): { line: number; fields: string[] }[] {
+export function parseCsvLines(raw: string): { line: number; fields: string[] }[] {
+  // A byte-order mark (Excel's "CSV UTF-8") is not part of the first header name.
+  const text = raw.replace(/^\uFEFF/, "");
   const rows: { line: number; fields: string[] }[] = [];
   let row: string[] = [];
   let field = "";

@@ -29,6 +29,16 @@ export class HousekeepingMetrics {
     registers: [],
   });
 
+  /**
+   * Every label set starts at 0, so /metrics has each series from the start: an alert on
+   * `increase(tessera_housekeeping_failures_total[1h]) > 0` works before the first failure.
+   */
+  constructor(kinds: { readonly deleted: readonly string[]; readonly failures: readonly string[] }) {
+    for (const kind of kinds.deleted) this.deleted.inc({ kind }, 0);
+    for (const kind of kinds.failures) this.failures.inc({ kind }, 0);
+    for (const result of ["ok", "failed"]) this.rounds.inc({ result }, 0);
+  }
+
   get all(): readonly Metric[] {
     return [this.deleted, this.failures, this.rounds, this.lastDuration];
   }

@@ -19,6 +19,13 @@ const sweeps: readonly Sweep[] = [
   webhookDeliveriesSweep,
 ];
 
+const REFUSED_REQUESTS = "refused_requests";
+/** The `kind` labels of the metrics: what a round deletes, and every step that can fail. */
+export const housekeepingKinds = {
+  deleted: sweeps.map((sweep) => sweep.kind),
+  failures: [...sweeps.map((sweep) => sweep.kind), REFUSED_REQUESTS],
+} as const;
+
 export interface RoundResult {
   /** Rows deleted per kind. */
   readonly deleted: Readonly<Record<string, number>>;
@@ -53,7 +60,7 @@ export async function runHousekeepingRound(ctx: ServerContext, now: number): Pro
       deleted[sweep.kind] = count;
       metrics.deleted.inc({ kind: sweep.kind }, count);
     });
-  await attempt("refused_requests", () => reportRefusedRequests(ctx.database.db, ctx.audit, now));
+  await attempt(REFUSED_REQUESTS, () => reportRefusedRequests(ctx.database.db, ctx.audit, now));
   metrics.lastDuration.set((performance.now() - started) / 1000);
   metrics.rounds.inc({ result: failed.length === 0 ? "ok" : "failed" });
   const total = Object.values(deleted).reduce((sum, count) => sum + count, 0);

@@ -1,6 +1,6 @@
 import type { ServerContext } from "../app/server-context.ts";
 import { HousekeepingMetrics } from "./housekeeping-metrics.ts";
-import { runHousekeepingRound } from "./housekeeping-round.ts";
+import { housekeepingKinds, runHousekeepingRound } from "./housekeeping-round.ts";
 
 export interface HousekeepingLog {
   info(fields: object, message: string): void;
@@ -15,7 +15,7 @@ const silent: HousekeepingLog = { info() {}, error() {} };
  * overlap within a process: the next one is scheduled when the previous one ended.
  */
 export class Housekeeping {
-  readonly metrics = new HousekeepingMetrics();
+  readonly metrics = new HousekeepingMetrics(housekeepingKinds);
   log: HousekeepingLog = silent;
   #timer: NodeJS.Timeout | undefined;
   #round: Promise<unknown> | undefined;

@@ -38,6 +38,7 @@ async function follow(
   ctx: ServerContext,
   jobId: string,
   ask: (q: string, options: { secret: boolean }) => Promise<string>,
+  jobsCommand: string,
 ): Promise<number> {
   let seen = 0;
   for (;;) {
@@ -48,6 +49,11 @@ async function follow(
       process.stdout.write(
         `${new Date(entry.at).toISOString()}  ${entry.code} ${name(entry.code)}${extra === "" ? "" : `  ${String(extra)}`}\n`,
       );
+      // A retry may be minutes or hours away: say when, and that leaving does not cancel it.
+      if (entry.code === CredentialStatus.PendingRetry)
+        process.stdout.write(
+          `  the job will retry at ${String(entry.detail?.retryAt)}; Ctrl-C stops watching and leaves the job queued (follow it with \`${jobsCommand}\`)\n`,
+        );
     }
     const job = await findJob(ctx.database.db, jobId);
     if (job === undefined) return CredentialStatus.Error;
@@ -118,7 +124,12 @@ export function linkCommand(): Command {
             resultCode: 0,
           });
           process.stdout.write(`credential ${credential.id}, job ${job.id}\n`);
-          const outcome = await follow(ctx, job.id, (q, options) => input.ask(q, options));
+          const outcome = await follow(
+            ctx,
+            job.id,
+            (q, options) => input.ask(q, options),
+            `tessera link jobs --tenant ${tenant.name} --credential ${credential.id}`,
+          );
           const accounts = await ctx.database.db
             .selectFrom("link_accounts")
             .selectAll()

@@ -1,5 +1,6 @@
 import type { CodeInfo } from "@tessera/codes";
 import type { FastifyInstance, FastifySchema, RouteOptions } from "fastify";
+import { withDeprecationHeaders } from "./deprecation-headers.ts";
 import { describedInputs } from "./described-inputs.ts";
 import { catalogCode, documentedResponses } from "./documented-responses.ts";
 import { documentTimes } from "./documented-times.ts";
@@ -104,10 +105,14 @@ function documentedSchema(
           },
         }
       : {}),
-    response: documentedResponses(
-      (schema.response ?? {}) as Record<string, Schema>,
-      outcomesOf(key, doc),
-      errorsOf(key, route, doc),
+    response: withDeprecationHeaders(
+      documentedResponses(
+        (schema.response ?? {}) as Record<string, Schema>,
+        outcomesOf(key, doc),
+        errorsOf(key, route, doc),
+        doc,
+      ),
+      schema,
       doc,
     ),
   };

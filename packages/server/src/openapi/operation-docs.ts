@@ -34,6 +34,11 @@ export interface OperationDoc {
   readonly request?: Readonly<Record<string, unknown>>;
   /** An example success payload, without the envelope (which is added). */
   readonly response?: Readonly<Record<string, unknown>>;
+  /**
+   * It takes a deprecated name inside free-form input the schema cannot mark (`fields.username`
+   * of a credential), so its answers may carry the Deprecation header (deprecation-headers.ts).
+   */
+  readonly deprecatedInputs?: true;
   /** Reached without an API key (operations endpoints, links people open): `security: []`. */
   readonly public?: true;
   /** A success answer that is not the JSON envelope (metrics, the reference page). */

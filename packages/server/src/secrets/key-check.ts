@@ -42,22 +42,35 @@ export async function ensureCanary(db: Kysely<Schema>, keys: KeyService): Promis
 
 /** How many stored secrets (ciphertexts and keyed hashes) were written with `keyId`. */
 export async function countCiphertexts(db: Kysely<Schema>, keyId: string): Promise<number> {
-  let total = 0;
+  const { secrets, lookupHashes } = await countKeyUse(db, keyId);
+  return secrets + lookupHashes;
+}
+
+/**
+ * What `keyId` protects, apart: encrypted secrets (re-encrypted by rotation) and keyed look-up
+ * hashes (credential logins, re-keyed by rotation), so the operator reads two honest numbers.
+ */
+export async function countKeyUse(
+  db: Kysely<Schema>,
+  keyId: string,
+): Promise<{ secrets: number; lookupHashes: number }> {
+  let lookupHashes = 0;
   for (const c of keyedHashColumns) {
     const row = await sql<{
       n: number | string;
     }>`select count(*) as n from ${sql.table(c.table)} where ${sql.ref(c.column)} like ${`${c.version}:${keyId}:%`}`.execute(
       db,
     );
-    total += Number(row.rows[0]?.n ?? 0);
+    lookupHashes += Number(row.rows[0]?.n ?? 0);
   }
+  let secrets = 0;
   for (const c of encryptedColumns) {
     const row = await sql<{
       n: number | string;
     }>`select count(*) as n from ${sql.table(c.table)} where ${sql.ref(c.column)} like ${`v1:${keyId}:%`}`.execute(
       db,
     );
-    total += Number(row.rows[0]?.n ?? 0);
+    secrets += Number(row.rows[0]?.n ?? 0);
   }
-  return total;
+  return { secrets, lookupHashes };
 }

@@ -3,7 +3,7 @@ import { Command } from "commander";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
 import { progressBar } from "../cli/progress-bar.ts";
 import { rehashLogins } from "../link/credentials/rehash-logins.ts";
-import { countCiphertexts } from "./key-check.ts";
+import { countCiphertexts, countKeyUse } from "./key-check.ts";
 import { KeyService } from "./key-service.ts";
 import { generateMasterKey, readKeyringFile, writeKeyringFile } from "./keyring.ts";
 import { reencryptAll } from "./rotate-keys.ts";
@@ -14,6 +14,12 @@ import { reencryptAll } from "./rotate-keys.ts";
  * within seconds). The old key stays in the keyring, decrypt-only, until `keys retire` removes it
  * once nothing uses it.
  */
+/** Look-up hashes are keyed, not encrypted: counted apart from the secrets, so both numbers are true. */
+const hashes = (n: number) => `${n} credential look-up hash${n === 1 ? "" : "es"}`;
+/** Rows that could not be read are left as they were and logged by id; the operator must know. */
+const rekeyed = ({ changed, failed }: { changed: number; failed: number }) =>
+  `${hashes(changed)} re-keyed${failed === 0 ? "" : ` (${failed} could not be read and kept their old hash: see the log)`}`;
+
 export function keysCommand(): Command {
   const keys = new Command("keys").description("master keys: list, rotate, retire");
 
@@ -22,15 +28,13 @@ export function keysCommand(): Command {
     .option("--json", "print JSON")
     .action(async (o: { json?: boolean }, command: Command) =>
       withContext(command, async (ctx) => {
-        const list: { id: string; active: boolean; secrets: number }[] = [];
+        const list: { id: string; active: boolean; secrets: number; lookupHashes: number }[] = [];
         for (const id of ctx.keys.keyIds)
-          list.push({
-            id,
-            active: id === ctx.keys.activeKeyId,
-            secrets: await countCiphertexts(ctx.database.db, id),
-          });
+          list.push({ id, active: id === ctx.keys.activeKeyId, ...(await countKeyUse(ctx.database.db, id)) });
         printJsonOrLines(Boolean(o.json), { keys: list }, () =>
-          list.map((k) => `${k.id}${k.active ? "  active" : ""}  ${k.secrets} secrets`),
+          list.map(
+            (k) => `${k.id}${k.active ? "  active" : ""}  ${k.secrets} secrets, ${hashes(k.lookupHashes)}`,
+          ),
         );
       }),
     );
@@ -57,14 +61,16 @@ export function keysCommand(): Command {
         );
         // Credential look-up hashes are keyed too: moved to the new key so that `keys retire` of
         // the old one leaves every credential findable.
-        await rehashLogins(ctx, fresh);
+        const rehashed = await rehashLogins(ctx, fresh);
         await auditCli(ctx, {
           tenantId: null,
           subject: `key:${next.id}`,
           operation: "keys.rotate",
           resultCode: 0,
         });
-        process.stdout.write(`active key is now ${next.id}; ${count} secrets re-encrypted\n`);
+        process.stdout.write(
+          `active key is now ${next.id}; ${count} secrets re-encrypted, ${rekeyed(rehashed)}\n`,
+        );
       }),
     );
 
@@ -77,8 +83,10 @@ export function keysCommand(): Command {
         const count = await reencryptAll(ctx.database.db, ctx.keys, ({ done, total }) =>
           bar.update(done, total),
         );
-        await rehashLogins(ctx);
-        process.stdout.write(`${count} secrets re-encrypted under ${ctx.keys.activeKeyId}\n`);
+        const rehashed = await rehashLogins(ctx);
+        process.stdout.write(
+          `${count} secrets re-encrypted under ${ctx.keys.activeKeyId}, ${rekeyed(rehashed)}\n`,
+        );
       }),
     );
 

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import { Command } from "commander";
 import { readAllPages } from "../app/paging.ts";
@@ -9,6 +8,7 @@ import { allAuthenticators } from "../authenticators/list-authenticators.ts";
 import { tokenTable } from "../authenticators/token-setup-cli.ts";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
 import { parseCsv } from "../cli/csv.ts";
+import { readInputFile } from "../cli/input-file.ts";
 import { progressBar } from "../cli/progress-bar.ts";
 import { readPassword } from "../cli/prompt.ts";
 import { fieldLines } from "../cli/table.ts";
@@ -181,7 +181,7 @@ export function userCommand(): Command {
     .action(async (file: string, o: { tenant: string; json?: boolean }, command: Command) =>
       withContext(command, async (ctx) => {
         const t = await requireTenant(ctx, o.tenant);
-        const [header = [], ...rows] = parseCsv(readFileSync(file, "utf8"));
+        const [header = [], ...rows] = parseCsv(readInputFile(file));
         if (!header.includes("username"))
           throw new TesseraError(TesseraApiCode.MalformedRequest, {
             message: `${file}: the header row must name a username column`,

@@ -110,10 +110,20 @@ export class ConnectorFailure extends Error {
   readonly status: CredentialStatus;
   /** For UndergoingMaintenance and the like: how long the site says to stay away. */
   readonly retryAfterMs: number | undefined;
+  /**
+   * The site's configuration is at fault (invalid options, an address the policy refuses): no
+   * retry can succeed until an operator changes the site, so the job ends at once.
+   */
+  readonly permanent: boolean;
 
-  constructor(status: CredentialStatus, message: string, options: { retryAfterMs?: number } = {}) {
+  constructor(
+    status: CredentialStatus,
+    message: string,
+    options: { retryAfterMs?: number; permanent?: boolean } = {},
+  ) {
     super(message);
     this.status = status;
     this.retryAfterMs = options.retryAfterMs;
+    this.permanent = options.permanent ?? false;
   }
 }

@@ -116,6 +116,13 @@ export async function siteRequest(
     await context.beforeRequest?.();
     const exempt = context.site.sandbox && url.origin === base.origin;
     const refused = refuseHop({ url, from, exempt }, io.allowPrivateNetworks);
+    // The site's own address (not a redirect) refused: its configuration, no retry helps.
+    if (refused !== undefined && from === undefined)
+      throw new ConnectorFailure(
+        CredentialStatus.Error,
+        `the site's configuration is refused (an operator must change the site's URL): ${url.host}: ${refused}`,
+        { permanent: true },
+      );
     if (refused !== undefined)
       fail(CredentialStatus.Error, `the request to ${url.host} is refused: ${refused}`);
     const headers: Record<string, string> = { accept: "application/json", "accept-encoding": "identity" };

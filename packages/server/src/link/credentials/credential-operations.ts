@@ -46,7 +46,12 @@ export const credentialOperations: DomainOperations = {
         "Checks the fields against the site's form, stores them encrypted, and starts a sync job at once (new or changed credentials are not held back by the cool-down). The same user, site and login again updates the stored credential (200, `isNew: false`) and reuses a job already under way.",
       // SyncInProgress only in the instant another request's job starts and ends between two reads.
       errors: ["InvalidPartnerUserLogin", "NotFound", "SyncInProgress", "SiteDisabled"],
-      request: { username: "alice", site: "sandbox-bank", fields: { login: "user_good", password: "go" } },
+      request: {
+        username: "alice",
+        site: "sandbox-bank",
+        fields: { login: "user_good", password: "sandbox" },
+      },
+      deprecatedInputs: true,
       response: { credential, isNew: true, job: exampleJob },
     },
     "GET /v1/link/credentials": {

@@ -2,8 +2,10 @@ import { CredentialStatus, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../../app/server-context.ts";
 import type { SecondFactorField } from "../connectors/connector.ts";
 import { jobAnswer, sealJson } from "../link-secrets.ts";
+import { siteForJob } from "../sites/site-directory.ts";
+import { SWITCHED_OFF, siteStillOn } from "../sites/site-switch.ts";
 import { expireQuestion } from "./claim-job.ts";
-import { findJob, type JobRow, transition } from "./job-store.ts";
+import { findJob, finished, type JobRow, transition } from "./job-store.ts";
 
 /** The answers must name exactly the question's fields; a choice must be one of its options. */
 function checkAnswers(
@@ -39,6 +41,29 @@ function refusal(job: JobRow, now: number): TesseraError {
 }
 
 /**
+ * A site switched off while its job waited for the second factor: the answer would be taken
+ * (103) and the job would then end 501 without using it. Instead the answer is refused at once
+ * (SiteDisabled, as a new connection would be) and the job ends now with the worker's 501, so the
+ * user learns why and is not asked again. Compare-and-set on the waiting phase: one ending.
+ */
+async function refuseSwitchedOff(ctx: ServerContext, job: JobRow, now: number): Promise<void> {
+  const site = await siteForJob(ctx, job.site_id, job.tenant_id);
+  if (site !== undefined && (await siteStillOn(ctx, site))) return;
+  const ended = await transition(
+    ctx.database.db,
+    job.id,
+    { phase: "waiting" },
+    finished(now),
+    [{ code: CredentialStatus.Unavailable, detail: { message: SWITCHED_OFF } }],
+    now,
+  );
+  if (ended) ctx.link.notify(job.id);
+  throw new TesseraError(TesseraApiCode.SiteDisabled, {
+    message: `site ${job.site_id} is switched off by the operator: the answer is not used, and job ${job.id} ended (501 Unavailable)`,
+  });
+}
+
+/**
  * Hands the user's answer to the job: stored encrypted, the job queued for any process to resume
  * (TokenReceived). Compare-and-set on the waiting phase, so of two answers only the first counts.
  */
@@ -54,6 +79,8 @@ export async function answerQuestion(
     throw refusal(job, now);
   }
   if (job.phase !== "waiting" || job.question === null) throw refusal(job, now);
+  // Before the answers' form: whatever they say, a switched-off site takes none.
+  await refuseSwitchedOff(ctx, job, now);
   checkAnswers(JSON.parse(job.question) as SecondFactorField[], answers);
   const applied = await transition(
     db,

@@ -83,8 +83,8 @@ export const jobOperations: DomainOperations = {
       },
       summary: "Answer a sync job's second-factor question",
       description:
-        "Gives the site's second factor (the fields the question asked for) to a job that is waiting for it (202, with the timeline). A job that is not waiting, or whose question expired, is JobNotWaiting, so a repeated answer is refused.",
-      errors: [...byPath, "JobNotWaiting"],
+        "Gives the site's second factor (the fields the question asked for) to a job that is waiting for it (202, with the timeline). A job that is not waiting, or whose question expired, is JobNotWaiting, so a repeated answer is refused. A job whose site was switched off by the operator while it waited is SiteDisabled: the answer is not used and the job ends at once (501 Unavailable).",
+      errors: [...byPath, "JobNotWaiting", "SiteDisabled"],
       request: { twofa: { token: "123456" } },
       response: { job: { ...exampleJob, code: 103, name: "TokenReceived" }, status: answered },
     },

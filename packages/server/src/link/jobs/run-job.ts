@@ -303,7 +303,11 @@ async function fail(run: Run, error: unknown): Promise<void> {
   if (!known)
     ctx.link.log.error({ jobId: job.id, error: (error as Error)?.name }, "connector failed unexpectedly");
   const message = known ? error.message : "the connector failed unexpectedly";
-  const delay = retryDelayMs(status, job.attempt, known ? error.retryAfterMs : undefined);
+  // A configuration error (the site's, an operator's to fix) fails every attempt alike: no retry.
+  const delay =
+    known && error.permanent
+      ? undefined
+      : retryDelayMs(status, job.attempt, known ? error.retryAfterMs : undefined);
   const now = ctx.clock.now();
   try {
     if (delay !== undefined && job.attempt < ctx.config.link.maxAttempts) {

@@ -11,16 +11,29 @@ import type { Site } from "../sites/site.ts";
 export const sgmlVersions = ["102", "103", "151", "160"] as const;
 export const xmlVersions = ["200", "201", "202", "203", "210", "211", "220"] as const;
 export type OfxVersion = (typeof sgmlVersions)[number] | (typeof xmlVersions)[number];
+export const ofxVersions = [...sgmlVersions, ...xmlVersions] as const;
 
 /** The account kinds OFX lists (ACCTTYPE, lower case, and creditcard for CCACCTINFO). */
 export const ofxAccountTypes = [
   "checking",
   "savings",
   "moneymrkt",
-  "creditline",
   "cd",
+  "creditline",
   "creditcard",
 ] as const;
+
+/**
+ * ORG, FID, APPID and APPVER travel inside SGML/XML as they are: printable ASCII without the
+ * characters markup reads (<, > and &). The ONE rule: the API's schema (site-input.ts) is built
+ * from this pattern, so a site the API accepts is a site the worker runs.
+ */
+export const OFX_TOKEN_MAX = 32;
+export const OFX_TOKEN_PATTERN = `^[\\x20-\\x25\\x27-\\x3b\\x3d\\x3f-\\x7e]{1,${OFX_TOKEN_MAX}}$`;
+export const OFX_TOKEN_RULE = `1 to ${OFX_TOKEN_MAX} printable ASCII characters, without <, > or &`;
+const ofxToken = new RegExp(OFX_TOKEN_PATTERN);
+export const OFX_CURRENCY_PATTERN = "^[A-Z]{3}$";
+const ofxCurrency = new RegExp(OFX_CURRENCY_PATTERN);
 
 export interface OfxOptions {
   readonly org: string;
@@ -33,7 +46,7 @@ export interface OfxOptions {
   readonly accountTypes: ReadonlySet<string> | undefined;
 }
 
-const versions: readonly string[] = [...sgmlVersions, ...xmlVersions];
+const versions: readonly string[] = ofxVersions;
 
 /** Why the options are unusable, or undefined. Shared by the connector and the connection test. */
 export function ofxOptionsProblem(options: Readonly<Record<string, string>> = {}): string | undefined {
@@ -42,10 +55,9 @@ export function ofxOptionsProblem(options: Readonly<Record<string, string>> = {}
   // OFX sends these as they are: a server would refuse a longer one or read markup into it.
   for (const key of ["appId", "appVer", "org", "fid"] as const) {
     const value = options[key];
-    if (value !== undefined && !/^[A-Za-z0-9 ._-]{1,32}$/.test(value))
-      return `${key} must be 1 to 32 letters, digits, spaces, dots, dashes or underscores`;
+    if (value !== undefined && !ofxToken.test(value)) return `${key} must be ${OFX_TOKEN_RULE}`;
   }
-  if (options.currency !== undefined && !/^[A-Z]{3}$/.test(options.currency))
+  if (options.currency !== undefined && !ofxCurrency.test(options.currency))
     return "currency must be an ISO 4217 code (three capital letters)";
   for (const type of splitTypes(options.accountTypes))
     if (!(ofxAccountTypes as readonly string[]).includes(type))
@@ -65,7 +77,11 @@ export function ofxOptions(site: Site): OfxOptions {
   const problem = ofxOptionsProblem(options);
   // A misconfigured site is the operator's to fix, not the user's: Error, never a login status.
   if (problem !== undefined)
-    throw new ConnectorFailure(CredentialStatus.Error, `the site's OFX options are invalid: ${problem}`);
+    throw new ConnectorFailure(
+      CredentialStatus.Error,
+      `the site's configuration is invalid (an operator must change the site): ${problem}`,
+      { permanent: true },
+    );
   const types = splitTypes(options.accountTypes);
   return {
     org: options.org ?? "",

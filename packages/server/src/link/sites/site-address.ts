@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import { isPublicAddress } from "../webhooks/address-ranges.ts";
 import { parseWebhookUrl, webhookHost } from "../webhooks/webhook-address.ts";
 
 /**
@@ -9,9 +10,13 @@ import { parseWebhookUrl, webhookHost } from "../webhooks/webhook-address.ts";
  * this one refuses what is wrong whatever DNS says, and keeps a file import free of network.
  */
 export function siteUrlProblem(raw: string, allowPrivate: boolean): string | undefined {
-  const url = parseWebhookUrl(raw, allowPrivate);
+  const url = parseWebhookUrl(raw, true);
   if (typeof url === "string") return url;
   if (allowPrivate) return undefined;
+  const literal = webhookHost(url);
+  // A literal address is what it is (nothing "resolves"); the refusal names the setting.
+  if (isIP(literal) !== 0 && !isPublicAddress(literal))
+    return `the address ${literal} is not public (allowed only with link.siteAllowPrivateNetworks)`;
   if (url.protocol !== "https:")
     return "only https URLs are allowed (http needs link.siteAllowPrivateNetworks)";
   // The port rule of every connection (connectors/site-address.ts), said when the site is saved.

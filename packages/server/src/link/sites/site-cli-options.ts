@@ -1,6 +1,7 @@
-import { readFileSync } from "node:fs";
 import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { Command } from "commander";
+import { readInputFile } from "../../cli/input-file.ts";
+import { ofxAccountTypes, ofxVersions } from "../ofx/ofx-options.ts";
 
 /**
  * The options of `tessera link site add|update`, and the API body they make: the CLI sends its
@@ -55,7 +56,7 @@ export function siteBody(o: Flags): Record<string, unknown> {
     tls: o.clearTlsCa
       ? { ca: null }
       : typeof o.tlsCaFile === "string"
-        ? { ca: readFileSync(o.tlsCaFile, "utf8") }
+        ? { ca: readInputFile(o.tlsCaFile) }
         : undefined,
   });
 }
@@ -72,12 +73,12 @@ export function withSiteOptions(command: Command): Command {
     .option("--app-ver <appVer>", "OFX APPVER (default 2700)")
     .option(
       "--ofx-version <version>",
-      "102, 103, 151, 160, 200, 201, 202, 203, 210, 211 or 220 (default 102)",
+      `${ofxVersions.slice(0, -1).join(", ")} or ${ofxVersions.at(-1)} (default 102)`,
     )
     .option("--currency <code>", "ISO 4217 (default USD)")
     .option(
       "--account-types <list>",
-      "of checking, savings, moneymrkt, cd, creditline, creditcard (default all)",
+      `of ${ofxAccountTypes.join(", ")}, separated by commas or spaces (default all)`,
     )
     .option("--login-label <label>", 'the login field\'s label, e.g. "Customer ID"')
     .option("--login-max-length <n>")

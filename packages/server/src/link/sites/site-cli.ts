@@ -1,18 +1,19 @@
-import { readFileSync } from "node:fs";
 import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { Command } from "commander";
 import type { ServerContext } from "../../app/server-context.ts";
 import { auditCli, printJsonOrLines, withContext } from "../../cli/command-context.ts";
+import { readInputFile } from "../../cli/input-file.ts";
 import { fieldLines, formatTable } from "../../cli/table.ts";
 import { requireTenant } from "../../tenants/tenant-cli.ts";
+import { listTenants } from "../../tenants/tenant-store.ts";
 import { sandboxSites } from "./sandbox-sites.ts";
 import type { Site } from "./site.ts";
 import type { Flags } from "./site-cli-options.ts";
 import { siteBody, withSiteOptions } from "./site-cli-options.ts";
+import { cliFlag, inUseInCliWords, requireSiteFlags } from "./site-cli-problems.ts";
 import { type ImportResult, importSite, readSiteFile } from "./site-import.ts";
 import { storedSite, storedSites } from "./site-store.ts";
 import { siteTestCommand } from "./site-test-command.ts";
-import { requireSite } from "./site-validation.ts";
 import { siteView } from "./site-view.ts";
 import { addSite, removeSite, updateSite } from "./site-writes.ts";
 
@@ -22,7 +23,6 @@ import { addSite, removeSite, updateSite } from "./site-writes.ts";
  * tenant's own. The input passes the API's validation (site-validation.ts); `test` is the
  * connection test (site-test-command.ts).
  */
-const cliField = (name: string) => name;
 const shown = (site: Site) => siteView(site, null);
 
 /** The configuration reaches a Sandbox Bank (served here or configured), as the server decides. */
@@ -50,9 +50,13 @@ async function requireStoredSite(ctx: ServerContext, id: string, tenant: string 
   return site;
 }
 
-const describeSite = (s: Site) => [
+const describeSite = (s: Site, tenantNames: ReadonlyMap<string, string>) => [
   s.id,
-  s.sandbox ? "sandbox" : s.tenantId === null ? "shared" : `tenant ${s.tenantId}`,
+  s.sandbox
+    ? "sandbox"
+    : s.tenantId === null
+      ? "shared"
+      : `tenant ${tenantNames.get(s.tenantId) ?? s.tenantId}`,
   s.enabled ? "enabled" : "DISABLED",
   s.connector,
   s.name,
@@ -64,10 +68,17 @@ async function list(ctx: ServerContext, o: { tenant?: string; json?: boolean }) 
   const sites = [...(sandboxOffered(ctx) ? sandboxSites : []), ...stored].toSorted((a, b) =>
     a.id < b.id ? -1 : 1,
   );
-  printJsonOrLines(
-    Boolean(o.json),
-    sites.map((s) => shown(s)),
-    () => formatTable(["ID", "OWNER", "STATE", "CONNECTOR", "NAME"], sites.map(describeSite)),
+  const tenantNames = new Map((await listTenants(ctx.database.db)).map((t) => [t.id, t.name]));
+  printJsonOrLines(Boolean(o.json), sites.map(shown), () =>
+    sites.length === 0
+      ? [
+          "no sites: add one with `tessera link site add ID …`, or import the directory of well-known",
+          "institutions with `tessera link site import packages/server/data/ofx-institutions.csv`",
+        ]
+      : formatTable(
+          ["ID", "OWNER", "STATE", "CONNECTOR", "NAME"],
+          sites.map((s) => describeSite(s, tenantNames)),
+        ),
   );
 }
 
@@ -105,8 +116,8 @@ export function registerSiteCommands(link: Command): void {
     .option("--disable", "add it switched off")
     .action((id: string, o: Flags, command: Command) =>
       withContext(command, async (ctx) => {
-        const input = requireSite("new", { id, ...siteBody(o) });
-        const added = await addSite(ctx, input, await ownerOf(ctx, o.tenant as string | undefined), cliField);
+        const input = requireSiteFlags("new", { id, ...siteBody(o) });
+        const added = await addSite(ctx, input, await ownerOf(ctx, o.tenant as string | undefined), cliFlag);
         await audit(ctx, added, "link.site.add");
         printJsonOrLines(Boolean(o.json), { site: shown(added) }, () => [`added site ${added.id}`]);
       }),
@@ -143,9 +154,9 @@ export function registerSiteCommands(link: Command): void {
     .option("--clear-tls-ca", "trust only the usual CAs again")
     .action((id: string, o: Flags, command: Command) =>
       withContext(command, async (ctx) => {
-        const changes = requireSite("changes", siteBody(o));
+        const changes = requireSiteFlags("changes", siteBody(o));
         const current = await requireStoredSite(ctx, id, o.tenant as string | undefined);
-        const updated = await updateSite(ctx, current, changes, cliField);
+        const updated = await updateSite(ctx, current, changes, cliFlag);
         if (updated === undefined)
           throw new TesseraError(TesseraApiCode.NotFound, { message: `no site ${id}` });
         await audit(ctx, updated, "link.site.update");
@@ -160,7 +171,7 @@ export function registerSiteCommands(link: Command): void {
     .action((id: string, o: { tenant?: string }, command: Command) =>
       withContext(command, async (ctx) => {
         const current = await requireStoredSite(ctx, id, o.tenant);
-        if (!(await removeSite(ctx, current)))
+        if (!(await removeSite(ctx, current).catch(inUseInCliWords(id))))
           throw new TesseraError(TesseraApiCode.NotFound, { message: `no site ${id}` });
         await audit(ctx, current, "link.site.remove");
         process.stdout.write(`removed site ${id}\n`);
@@ -183,7 +194,7 @@ export function registerSiteCommands(link: Command): void {
         command: Command,
       ) =>
         withContext(command, async (ctx) => {
-          const rows = readSiteFile(file, readFileSync(file, "utf8"));
+          const rows = readSiteFile(file, readInputFile(file));
           const owner = await ownerOf(ctx, o.tenant);
           const results: ImportResult[] = [];
           for (const row of rows) {

@@ -1,6 +1,6 @@
+import { ofxAccountTypes } from "../ofx/ofx-options.ts";
 import type { MaintenanceWindow, Site, SiteField, Weekday } from "./site.ts";
 import type { FieldLabelsInput, NewSiteInput, SiteChangesInput } from "./site-input.ts";
-import { ofxAccountTypes } from "./site-input.ts";
 import type { MaintenanceInput } from "./site-maintenance-input.ts";
 
 /**

@@ -2,6 +2,14 @@ import { X509Certificate } from "node:crypto";
 import { TesseraApiCode } from "@tessera/codes";
 import { shapeCheck } from "../../app/shape-checks.ts";
 import { EXPECT_KEYWORD } from "../../app/validator-compiler.ts";
+import {
+  OFX_CURRENCY_PATTERN,
+  OFX_TOKEN_MAX,
+  OFX_TOKEN_PATTERN,
+  OFX_TOKEN_RULE,
+  ofxAccountTypes,
+  ofxVersions,
+} from "../ofx/ofx-options.ts";
 import { parseWebhookUrl } from "../webhooks/webhook-address.ts";
 import { sandboxSites } from "./sandbox-sites.ts";
 import { MAX_WINDOWS, type MaintenanceInput, maintenanceWindowInput } from "./site-maintenance-input.ts";
@@ -12,27 +20,6 @@ import { MAX_WINDOWS, type MaintenanceInput, maintenanceWindowInput } from "./si
  * compiles the same schemas with the API's validator), so the two cannot drift.
  */
 export const siteKinds = ["personal-banking", "business-banking", "credit-card", "brokerage"] as const;
-export const ofxVersions = [
-  "102",
-  "103",
-  "151",
-  "160",
-  "200",
-  "201",
-  "202",
-  "203",
-  "210",
-  "211",
-  "220",
-] as const;
-export const ofxAccountTypes = [
-  "checking",
-  "savings",
-  "moneymrkt",
-  "cd",
-  "creditline",
-  "creditcard",
-] as const;
 export const MAX_CA_BYTES = 64 * 1024;
 
 /** Text people read (names, labels): printable, no control characters (NUL, line breaks). */
@@ -44,16 +31,14 @@ const text = (maxLength: number) =>
     pattern: "^[^\\u0000-\\u001f\\u007f]+$",
     [EXPECT_KEYWORD]: `text of 1 to ${maxLength} characters without control characters`,
   }) as const;
-/** OFX identifiers (ORG, FID, APPID, APPVER) travel inside SGML/XML: printable ASCII, no markup. */
-const ofxToken = (maxLength: number) =>
-  ({
-    type: "string",
-    minLength: 1,
-    maxLength,
-    pattern: "^[\\x20-\\x7e]+$",
-    not: { pattern: "[<>&]" },
-    [EXPECT_KEYWORD]: `printable ASCII of 1 to ${maxLength} characters, without <, > or &`,
-  }) as const;
+/** OFX identifiers (ORG, FID, APPID, APPVER): the connector's own rule (ofx-options.ts). */
+const ofxToken = {
+  type: "string",
+  minLength: 1,
+  maxLength: OFX_TOKEN_MAX,
+  pattern: OFX_TOKEN_PATTERN,
+  [EXPECT_KEYWORD]: OFX_TOKEN_RULE,
+} as const;
 
 const reservedIds = new Set(sandboxSites.map((site) => site.id));
 const idShape = shapeCheck("site-id", (value) =>
@@ -101,15 +86,15 @@ const ofxOptions = (required: readonly string[]) =>
   ({
     type: "object",
     properties: {
-      org: ofxToken(32),
-      fid: ofxToken(32),
-      appId: ofxToken(32),
-      appVer: ofxToken(32),
+      org: ofxToken,
+      fid: ofxToken,
+      appId: ofxToken,
+      appVer: ofxToken,
       ofxVersion: { type: "string", enum: ofxVersions },
       currency: {
         type: "string",
         maxLength: 3,
-        pattern: "^[A-Z]{3}$",
+        pattern: OFX_CURRENCY_PATTERN,
         [EXPECT_KEYWORD]: "an ISO 4217 code, such as USD",
       },
       accountTypes: {

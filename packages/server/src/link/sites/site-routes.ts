@@ -46,7 +46,9 @@ async function ownSiteFromPath(request: FastifyRequest<IdParams>): Promise<Site>
   const site = await siteFromPath(request);
   if (site.sandbox || site.tenantId !== request.tenant.id)
     throw new TesseraError(TesseraApiCode.SiteReadOnly, {
-      message: `site ${site.id} is ${site.sandbox ? "built in" : "shared by the operator"}; only the operator changes it`,
+      message: site.sandbox
+        ? `site ${site.id} is built in (the Sandbox Bank's): nobody changes it`
+        : `site ${site.id} is shared by the operator; only the operator changes it (tessera link site update)`,
       field: "params.id",
     });
   return site;

@@ -124,7 +124,7 @@ export async function removeSite(ctx: ServerContext, site: Site): Promise<boolea
       .executeTakeFirstOrThrow();
     if (Number(count) > 0)
       throw new TesseraError(TesseraApiCode.SiteInUse, {
-        message: `site ${site.id} has ${Number(count)} credential${Number(count) === 1 ? "" : "s"}; delete them first, or switch the site off (enabled: false) instead`,
+        message: `site ${site.id} has ${Number(count)} credential${Number(count) === 1 ? "" : "s"}; delete them first (DELETE /v1/link/credentials/{id}; GET /v1/link/credentials?site=${site.id} lists them), or switch the site off (enabled: false) instead`,
       });
     if (!(await deleteSite(trx, site.id, site.tenantId))) return false;
     await trx.deleteFrom("link_site_slots").where("site_id", "=", site.id).execute();

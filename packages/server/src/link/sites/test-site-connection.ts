@@ -62,7 +62,10 @@ async function checkAddress(
   // The built-in Sandbox Bank is this server's own; every other site is held to the policy.
   const allowPrivate = site.sandbox || deps.config.link.siteAllowPrivateNetworks;
   if (url.protocol !== "https:" && !(url.protocol === "http:" && allowPrivate))
-    return { ok: false, detail: `${url.protocol} is not allowed: sites are reached over https` };
+    return {
+      ok: false,
+      detail: `${url.protocol} is not allowed: sites are reached over https (http needs link.siteAllowPrivateNetworks)`,
+    };
   const host = url.hostname.replace(/^\[|\]$/g, "");
   let addresses: readonly string[];
   try {
@@ -75,7 +78,7 @@ async function checkAddress(
   if (blocked !== undefined)
     return {
       ok: false,
-      detail: `the host resolves to a non-public address (${blocked}); link.siteAllowPrivateNetworks is off`,
+      detail: `${isIP(host) !== 0 ? `the address ${blocked} is not public` : `the host ${host} resolves to a non-public address (${blocked})`}; link.siteAllowPrivateNetworks is off`,
       data: { addresses },
     };
   return {

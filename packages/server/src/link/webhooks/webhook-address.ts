@@ -33,8 +33,7 @@ export function parseWebhookUrl(raw: string, allowPrivate: boolean): URL | strin
   if (url.protocol !== "https:" && url.protocol !== "http:") return "only http and https URLs are allowed";
   if (url.username !== "" || url.password !== "") return "credentials in the URL are not allowed";
   const host = webhookHost(url);
-  if (!allowPrivate && isIP(host) !== 0 && !isPublicAddress(host))
-    return `the host resolves to a non-public address (${host})`;
+  if (!allowPrivate && isIP(host) !== 0 && !isPublicAddress(host)) return `the address ${host} is not public`;
   return url;
 }
 
