@@ -264,3 +264,24 @@ test("a renewal that fails (database unavailable) keeps the run only until its g
     await run.close();
   }
 });
+
+test("a lease is given up a quarter early: a host whose clock runs ahead by less than that claims only a job its holder no longer acts on", async () => {
+  const scenario = "link: clock skew between hosts";
+  const run = await heldRun("sqlite", {}, scenario);
+  try {
+    const { ctx, first } = run;
+    const lease = new JobLease(ctx, first);
+    const leaseMs = ctx.config.link.leaseSeconds * 1000;
+    const expiry = first.lease_expires_at ?? 0;
+    // Another host whose clock runs `skew` ahead claims once its clock passes the expiry, which is
+    // `expiry - skew` on this host's clock.
+    const skew = leaseMs / 4 - 1000;
+    run.link.server.clock.advance(expiry - leaseMs / 4 - 1 - ctx.clock.now());
+    lease.assertHeld();
+    run.link.server.clock.advance(expiry - skew - ctx.clock.now());
+    assert.throws(() => lease.assertHeld(), { name: "LeaseLost" });
+    assert.ok(lease.signal.aborted, "the connector's signal is aborted before the other host may claim");
+  } finally {
+    await run.close();
+  }
+});

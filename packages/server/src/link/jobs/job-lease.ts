@@ -20,7 +20,14 @@ export class LeaseLost extends Error {
  * passed on this process's clock?) covers what a database answer cannot: a process paused
  * (SIGSTOP, a long GC, a suspended VM) right after a successful renewal wakes up with a lease
  * that may have lapsed and been claimed meanwhile, and must not act on the stale answer.
+ *
+ * The local check gives up a quarter of the lease early (SKEW_SHARE). Expiries are stamped and
+ * compared on each process's own clock: another host whose clock runs ahead claims the job that
+ * much sooner, and the holder must have stopped by then. A quarter of the default 60 s lease
+ * tolerates 15 s of skew between hosts (docs/link.md, Fencing: keep clocks in sync with NTP).
  */
+const SKEW_SHARE = 0.25;
+
 export class JobLease {
   readonly jobId: string;
   readonly claim: Claim;
@@ -66,10 +73,15 @@ export class JobLease {
     this.#released = true;
   }
 
+  /** Until when this process acts on its lease: the granted expiry less the skew margin. */
+  get #actUntil(): number {
+    return this.#until - this.#ctx.config.link.leaseSeconds * 1000 * SKEW_SHARE;
+  }
+
   /** Throws unless the lease is still held as far as this process can tell without asking. */
   assertHeld(): void {
     if (this.lost) throw this.#lost.signal.reason;
-    if (this.#ctx.clock.now() >= this.#until)
+    if (this.#ctx.clock.now() >= this.#actUntil)
       throw this.lose("the lease expired on this process's clock before it was renewed");
   }
 
@@ -113,7 +125,8 @@ export class JobLease {
         { jobId: this.jobId, error: (error as Error).message },
         "sync job lease renewal failed",
       );
-      if (this.#ctx.clock.now() >= this.#until) this.lose("the lease could not be renewed before it expired");
+      if (this.#ctx.clock.now() >= this.#actUntil)
+        this.lose("the lease could not be renewed before it expired");
       return undefined;
     }
   }
