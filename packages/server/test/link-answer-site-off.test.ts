@@ -60,5 +60,35 @@ for (const backend of backends) {
       const again = await call("POST", `/v1/link/jobs/${jobId}/twofa`, scenario, answer);
       assert.equal(again.body.errorCode, TesseraApiCode.JobNotWaiting);
     });
+
+    test("a site no longer offered (the Sandbox Bank gone) is NotFound, not a switched-off site; the job ends 500", async () => {
+      const scenario = "link: answer for a site no longer offered";
+      const connected = await call("POST", "/v1/link/credentials", scenario, {
+        username: link.username,
+        site: "sandbox-bank",
+        fields: { login: "user_token", password: "sandbox" },
+      });
+      assert.equal(connected.status, 201, JSON.stringify(connected.body));
+      const jobId = (connected.body.job as { id: string }).id;
+      const waiting = await waitFor(link, jobId, scenario, endsWith(S.Waiting));
+      const [field] = waiting.at(-1)?.twofa ?? [];
+      const { ctx } = link.server.server;
+      // As after a restart with the Sandbox Bank no longer configured.
+      const sandboxUrl = ctx.link.sandboxUrl;
+      ctx.link.sandboxUrl = undefined;
+      try {
+        const answered = await call("POST", `/v1/link/jobs/${jobId}/twofa`, scenario, {
+          twofa: { [field?.name ?? "token"]: "123456" },
+        });
+        assert.equal(answered.status, 404);
+        assert.equal(answered.body.errorCode, TesseraApiCode.NotFound);
+        assert.match(String(answered.body.errorMessage), /not offered by this server.*ended \(500 Error\)/);
+        assert.doesNotMatch(String(answered.body.errorMessage), /switched off/);
+      } finally {
+        ctx.link.sandboxUrl = sandboxUrl;
+      }
+      const entries = await waitFor(link, jobId, scenario, endsWith(S.Error));
+      assert.equal(entries.at(-1)?.message, "the site is not offered by this server");
+    });
   });
 }

@@ -339,3 +339,23 @@ suite("Link site removal racing a connect (postgres)", { skip: !backends.include
     }
   });
 });
+
+for (const backend of backends) {
+  test(`a stored site whose slot rows went missing gets them back at start, so its jobs can be claimed (${backend})`, async () => {
+    const link = await startLinkServer(backend);
+    try {
+      const { ctx } = link.server.server;
+      const { db } = ctx.database;
+      const slots = () =>
+        db.selectFrom("link_site_slots").select("slot").where("site_id", "=", "slotless-bank").execute();
+      await addSite(ctx, { ...siteInput("slotless-bank"), maxConcurrency: 3 }, null);
+      assert.equal((await slots()).length, 3, "added with its slot rows");
+      // A write cut short, or a restore of part of the database, leaves the site without them.
+      await db.deleteFrom("link_site_slots").where("site_id", "=", "slotless-bank").execute();
+      await ctx.link.start(ctx, { worker: false });
+      assert.deepEqual((await slots()).map((row) => row.slot).sort(), [0, 1, 2]);
+    } finally {
+      await link.server.close();
+    }
+  });
+}

@@ -6,6 +6,7 @@ import { LinkWorker } from "./jobs/link-worker.ts";
 import { ensureSiteSlots } from "./jobs/site-slots.ts";
 import type { SandboxBank } from "./sandbox-bank/sandbox-bank.ts";
 import type { Site } from "./sites/site.ts";
+import { storedSites } from "./sites/site-store.ts";
 
 export interface LinkLog {
   info(fields: object, message: string): void;
@@ -50,7 +51,10 @@ export class LinkRuntime {
   async start(ctx: ServerContext, options: { worker: boolean; log?: LinkLog }): Promise<void> {
     if (options.log !== undefined) this.log = options.log;
     await this.serveSandbox(ctx);
+    // Slot rows of every site, stored ones included: a site whose rows went missing (a restore, a
+    // write cut short) would otherwise never have a job claimed.
     await ensureSiteSlots(ctx.database.db);
+    await ensureSiteSlots(ctx.database.db, await storedSites(ctx.database.db, undefined));
     if (options.worker) {
       // Look-up hashes of earlier releases (or of a key rotated without re-hashing) are converted
       // once, before this process runs jobs; a no-op query when there are none.

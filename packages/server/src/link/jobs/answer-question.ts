@@ -3,7 +3,7 @@ import type { ServerContext } from "../../app/server-context.ts";
 import type { SecondFactorField } from "../connectors/connector.ts";
 import { jobAnswer, sealJson } from "../link-secrets.ts";
 import { siteForJob } from "../sites/site-directory.ts";
-import { SWITCHED_OFF, siteStillOn } from "../sites/site-switch.ts";
+import { NOT_OFFERED, SWITCHED_OFF, siteStillOn } from "../sites/site-switch.ts";
 import { expireQuestion } from "./claim-job.ts";
 import { findJob, finished, type JobRow, transition } from "./job-store.ts";
 
@@ -49,18 +49,21 @@ function refusal(job: JobRow, now: number): TesseraError {
 async function refuseSwitchedOff(ctx: ServerContext, job: JobRow, now: number): Promise<void> {
   const site = await siteForJob(ctx, job.site_id, job.tenant_id);
   if (site !== undefined && (await siteStillOn(ctx, site))) return;
-  const ended = await transition(
-    ctx.database.db,
-    job.id,
-    { phase: "waiting" },
-    finished(now),
-    [{ code: CredentialStatus.Unavailable, detail: { message: SWITCHED_OFF } }],
-    now,
-  );
+  // A site no longer offered (removed, or the Sandbox Bank gone) is not a switched-off one: the
+  // job ends as the worker would end it, and the answer says which it was.
+  const gone = site === undefined;
+  const entry = gone
+    ? { code: CredentialStatus.Error, detail: { message: NOT_OFFERED } }
+    : { code: CredentialStatus.Unavailable, detail: { message: SWITCHED_OFF } };
+  const ended = await transition(ctx.database.db, job.id, { phase: "waiting" }, finished(now), [entry], now);
   if (ended) ctx.link.notify(job.id);
-  throw new TesseraError(TesseraApiCode.SiteDisabled, {
-    message: `site ${job.site_id} is switched off by the operator: the answer is not used, and job ${job.id} ended (501 Unavailable)`,
-  });
+  throw gone
+    ? new TesseraError(TesseraApiCode.NotFound, {
+        message: `site ${job.site_id} is not offered by this server: the answer is not used, and job ${job.id} ended (500 Error)`,
+      })
+    : new TesseraError(TesseraApiCode.SiteDisabled, {
+        message: `site ${job.site_id} is switched off by the operator: the answer is not used, and job ${job.id} ended (501 Unavailable)`,
+      });
 }
 
 /**

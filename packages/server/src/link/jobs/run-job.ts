@@ -14,7 +14,7 @@ import { withLoginField } from "../credentials/validate-fields.ts";
 import { setBalance, upsertAccount, upsertTransactions } from "../data/upsert-data.ts";
 import { credentialFields, jobAnswer, jobSession, openJson, sealJson } from "../link-secrets.ts";
 import { siteForJob } from "../sites/site-directory.ts";
-import { SWITCHED_OFF } from "../sites/site-switch.ts";
+import { NOT_OFFERED, SWITCHED_OFF } from "../sites/site-switch.ts";
 import { type JobLease, LeaseLost } from "./job-lease.ts";
 import { finished, type JobRow, type TimelineEntry, transition } from "./job-store.ts";
 import { RequestGuard, SiteSwitchedOff } from "./request-guard.ts";
@@ -68,7 +68,7 @@ export async function runJob(
       job.id,
       { phase: "running", claim: lease.claim },
       finished(now),
-      [{ code: CredentialStatus.Error, detail: { message: "the site is not offered by this server" } }],
+      [{ code: CredentialStatus.Error, detail: { message: NOT_OFFERED } }],
       now,
     );
     ctx.link.notify(job.id);

@@ -12,20 +12,22 @@ export async function ensureSiteSlots(
   db: Kysely<Schema>,
   sites: readonly Site[] = sandboxSites,
 ): Promise<void> {
-  const rows = sites.flatMap((site) =>
-    Array.from({ length: site.maxConcurrency }, (_, slot) => ({
+  // One statement per site: a site has at most 1000 slots (4000 parameters), well within the
+  // parameter limits of SQLite and PostgreSQL, however many sites there are.
+  for (const site of sites) {
+    const rows = Array.from({ length: site.maxConcurrency }, (_, slot) => ({
       site_id: site.id,
       slot,
       job_id: null,
       lease_expires_at: null,
-    })),
-  );
-  if (rows.length === 0) return;
-  await db
-    .insertInto("link_site_slots")
-    .values(rows)
-    .onConflict((oc) => oc.columns(["site_id", "slot"]).doNothing())
-    .execute();
+    }));
+    if (rows.length === 0) continue;
+    await db
+      .insertInto("link_site_slots")
+      .values(rows)
+      .onConflict((oc) => oc.columns(["site_id", "slot"]).doNothing())
+      .execute();
+  }
 }
 
 /**

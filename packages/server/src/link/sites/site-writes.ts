@@ -63,7 +63,10 @@ export async function addSite(
     !sandboxSites.some((s) => s.id === site.id) &&
     (await ctx.database.db.transaction().execute(async (trx) => {
       if (tenantId !== null) await requireRoomForSite(ctx, trx, tenantId);
-      return insertSite(trx, site, ctx.clock.now());
+      if (!(await insertSite(trx, site, ctx.clock.now()))) return false;
+      // In the same transaction: a site without slot rows would never have a job claimed.
+      await ensureSiteSlots(trx, [site]);
+      return true;
     }));
   // The same answer whoever holds the id: it says the id is taken, never by whom.
   if (!inserted)
@@ -71,7 +74,6 @@ export async function addSite(
       message: `the site id ${input.id} is taken; choose another`,
       field: field("id"),
     });
-  await ensureSiteSlots(ctx.database.db, [site]);
   return site;
 }
 
@@ -96,10 +98,11 @@ export async function updateSite(
       .executeTakeFirst();
     if (row === undefined || row.tenant_id !== current.tenantId) return undefined;
     const site = changedSite(siteFromRow(row), changes);
-    return (await replaceSite(trx, site, ctx.clock.now())) ? site : undefined;
+    if (!(await replaceSite(trx, site, ctx.clock.now()))) return undefined;
+    // A higher limit needs its slot rows; a lower one holds at once (takeSiteSlot skips the rest).
+    await ensureSiteSlots(trx, [site]);
+    return site;
   });
-  // A higher limit needs its slot rows; a lower one holds at once (takeSiteSlot skips the rest).
-  if (updated !== undefined) await ensureSiteSlots(db, [updated]);
   return updated;
 }
 
