@@ -1,9 +1,9 @@
 import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../../app/server-context.ts";
 import { parseCsvLines } from "../../cli/csv.ts";
-import { siteUrlProblem } from "./site-address.ts";
 import { changedSite, sameSite } from "./site-from-input.ts";
 import { storedSite } from "./site-store.ts";
+import { siteUrlProblem } from "./site-url-policy.ts";
 import { checkSite } from "./site-validation.ts";
 import { addSite, updateSite } from "./site-writes.ts";
 
