@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import type { ServerContext } from "../../packages/server/src/app/server-context.ts";
 import { sessionsSweep } from "../../packages/server/src/housekeeping/sweep-sessions.ts";
+import { insertUser } from "../../packages/server/src/users/user-store.ts";
 
 /**
  * Housekeeping's bounded batches (src/housekeeping/) next to the single unbounded DELETE the
@@ -33,30 +34,14 @@ async function seedExpiredSessions(ctx: ServerContext, tenantId: string, userId:
 
 /** The user the sessions belong to (sessions reference users). */
 async function benchUser(ctx: ServerContext, tenantId: string): Promise<string> {
-  const id = randomUUID();
-  const now = ctx.clock.now();
-  await ctx.database.db
-    .insertInto("users")
-    .values({
-      id,
-      tenant_id: tenantId,
-      username: "housekeeping-bench",
-      email: null,
-      mobile: null,
-      first_name: null,
-      last_name: null,
-      disabled: 0,
-      expires_at: null,
-      password_hash: null,
-      password_changed_at: null,
-      failed_attempts: 0,
-      lock_count: 0,
-      locked_until: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
-  return id;
+  const user = await insertUser(
+    ctx.database.db,
+    tenantId,
+    { username: "housekeeping-bench" },
+    ctx.clock.now(),
+  );
+  if (user === undefined) throw new Error("the bench user exists already");
+  return user.id;
 }
 
 export async function benchHousekeeping(

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { ServerContext } from "../../packages/server/src/app/server-context.ts";
 import { sealSecret } from "../../packages/server/src/authenticators/authenticator-secret.ts";
 import { newAuthenticatorRow } from "../../packages/server/src/authenticators/authenticator-store.ts";
+import { newUserRow } from "../../packages/server/src/users/user-store.ts";
 
 /**
  * Users with one TOTP token each, written straight into the database (the API would take longer
@@ -25,24 +26,7 @@ export async function seedTotpUsers(
       const tokenId = randomBytes(16).toString("hex");
       const username = `otp${i}`;
       names.push(username);
-      users.push({
-        id: userId,
-        tenant_id: tenantId,
-        username,
-        email: null,
-        mobile: null,
-        first_name: null,
-        last_name: null,
-        disabled: 0,
-        expires_at: null,
-        password_hash: null,
-        password_changed_at: null,
-        failed_attempts: 0,
-        lock_count: 0,
-        locked_until: null,
-        created_at: now,
-        updated_at: now,
-      });
+      users.push(newUserRow(tenantId, { username }, now, userId));
       tokens.push(
         newAuthenticatorRow(
           {

@@ -17,6 +17,7 @@ import { IDEMPOTENCY_TTL_MS } from "../src/idempotency/idempotency.ts";
 import { type Database, openDatabase } from "../src/storage/database.ts";
 import { adaptNodeSqlite } from "../src/storage/node-sqlite-adapter.ts";
 import type { Schema } from "../src/storage/schema.ts";
+import { insertCredentialRow } from "./helpers/credential-row.ts";
 import { runCli } from "./helpers/run-cli.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
@@ -98,23 +99,15 @@ for (const backend of backends) {
     const credential = async () => {
       const id = randomUUID();
       const now = s.clock.now();
-      await db()
-        .insertInto("link_credentials")
-        .values({
-          id,
-          tenant_id: tenantId,
-          user_id: userId,
-          site_id: "sandbox-bank",
-          login_hash: randomUUID(),
-          fields_enc: "unused",
-          status: 0,
-          last_job_id: null,
-          last_sync_at: null,
-          synced_until: null,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
+      await insertCredentialRow(db(), {
+        id,
+        tenantId,
+        userId,
+        loginHash: randomUUID(),
+        fieldsEnc: "unused",
+        status: 0,
+        now,
+      });
       return id;
     };
 

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { CredentialStatus as S, TesseraApiCode } from "@tessera/codes";
-import { codes, endsWith, type LinkSetup, siteBody, startLinkServer, waitFor } from "./helpers/link.ts";
+import {
+  codes,
+  endsWith,
+  type LinkSetup,
+  linkCaller,
+  sandboxOfxSiteBody,
+  startLinkServer,
+  waitFor,
+} from "./helpers/link.ts";
 import { backends } from "./helpers/test-database.ts";
 
 /**
@@ -17,17 +25,11 @@ for (const backend of backends) {
       link = await startLinkServer(backend, { "link.siteAllowPrivateNetworks": true });
     });
     after(() => link.server.close());
-    const call = (method: string, path: string, scenario: string, body?: unknown) =>
-      link.server.api(method, path, {
-        apiKey: link.apiKey,
-        scenario,
-        ...(body === undefined ? {} : { body }),
-      });
+    const call = linkCaller(() => link);
 
     test("refused with SiteDisabled, the job ends 501 at once, a second answer is JobNotWaiting", async () => {
       const scenario = "link: answer for a switched-off site";
-      const url = new URL("/ofx", link.server.server.ctx.link.sandboxUrl).toString();
-      const site = siteBody(`mfa-off-${backend}`, { url, options: { org: "SANDBOX", fid: "9999" } });
+      const site = sandboxOfxSiteBody(link, `mfa-off-${backend}`);
       const created = await call("POST", "/v1/link/sites", scenario, site);
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const connected = await call("POST", "/v1/link/credentials", scenario, {

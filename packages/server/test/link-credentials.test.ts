@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, CredentialStatus as S, TesseraApiCode } from "@tessera/codes";
-import { connect, endsWith, type LinkSetup, lastCode, startLinkServer, waitFor } from "./helpers/link.ts";
+import {
+  connect,
+  endsWith,
+  type LinkSetup,
+  lastCode,
+  linkCaller,
+  startLinkServer,
+  waitFor,
+} from "./helpers/link.ts";
 import { backends } from "./helpers/test-database.ts";
 
 /** Sites, credentials, sync requests, accounts and transactions through the API. */
@@ -15,12 +23,7 @@ for (const backend of backends) {
       link = await startLinkServer(backend, { "link.syncCooldownSeconds": 600 });
     });
     after(() => link.server.close());
-    const call = (method: string, path: string, scenario: string, body?: unknown) =>
-      link.server.api(method, path, {
-        apiKey: link.apiKey,
-        scenario,
-        ...(body === undefined ? {} : { body }),
-      });
+    const call = linkCaller(() => link);
 
     test("the site catalogue lists each site's fields and connector", async () => {
       const response = await call("GET", "/v1/link/sites", "link: sites");

@@ -12,6 +12,7 @@ import { KeyService } from "../src/secrets/key-service.ts";
 import { createApiKey } from "../src/tenants/api-keys.ts";
 import { createTenant } from "../src/tenants/tenant-store.ts";
 import { keyedClient } from "./helpers/api-client.ts";
+import { insertCredentialRow } from "./helpers/credential-row.ts";
 import { connect, endsWith, linkFlags, startLinkServer, timelineAt, waitFor } from "./helpers/link.ts";
 import { runCli } from "./helpers/run-cli.ts";
 import { backends, createTestDatabase } from "./helpers/test-database.ts";
@@ -42,25 +43,16 @@ async function insertOldRow(
     .executeTakeFirstOrThrow();
   const id = randomUUID();
   const now = ctx.clock.now();
-  await db
-    .insertInto("link_credentials")
-    .values({
-      id,
-      tenant_id: tenantId,
-      user_id: user.id,
-      site_id: "sandbox-bank",
-      login_hash: options.hash ?? plainSha256(tenantId, "sandbox-bank", login),
-      fields_enc:
-        options.fieldsEnc ??
-        sealJson(ctx.keys, credentialFields, id, { username: login, password: "sandbox" }),
-      status: S.Register,
-      last_job_id: null,
-      last_sync_at: null,
-      synced_until: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
+  await insertCredentialRow(db, {
+    id,
+    tenantId,
+    userId: user.id,
+    loginHash: options.hash ?? plainSha256(tenantId, "sandbox-bank", login),
+    fieldsEnc:
+      options.fieldsEnc ?? sealJson(ctx.keys, credentialFields, id, { username: login, password: "sandbox" }),
+    status: S.Register,
+    now,
+  });
   return id;
 }
 

@@ -9,7 +9,7 @@ import { SWITCH_READ_MS } from "../src/link/jobs/request-guard.ts";
 import { ensureSiteSlots } from "../src/link/jobs/site-slots.ts";
 import type { Site } from "../src/link/sites/site.ts";
 import { insertSite, replaceSite } from "../src/link/sites/site-store.ts";
-import { webhookDns } from "../src/link/webhooks/webhook-address.ts";
+import { outboundDns } from "../src/net/checked-lookup.ts";
 import { jobWrites } from "./helpers/job-writes.ts";
 import { codes, endsWith, type LinkSetup, startLinkServer, until, waitFor } from "./helpers/link.ts";
 import { ofxSite } from "./helpers/ofx-replay-server.ts";
@@ -131,7 +131,7 @@ for (const backend of backends) {
       const site = await storedSite(`http://${host}:${bank.port}/ofx`);
       // The site's name is looked up through the address check's resolver; this one answers only
       // once the test opens the gate, so the run is held between its lease check and the connect.
-      const resolve = webhookDns.resolve;
+      const resolve = outboundDns.resolve;
       let lookingUp = () => {};
       const lookup = new Promise<void>((resolve) => {
         lookingUp = resolve;
@@ -140,7 +140,7 @@ for (const backend of backends) {
       const gate = new Promise<void>((resolve) => {
         open = resolve;
       });
-      webhookDns.resolve = async (name) => {
+      outboundDns.resolve = async (name) => {
         if (name !== host) return resolve(name);
         lookingUp();
         await gate;
@@ -171,7 +171,7 @@ for (const backend of backends) {
         await until(() => ctx.link.runningJobs === 0, "the run to stop");
         assert.deepEqual(await jobWrites(db), writes, "the run wrote nothing");
       } finally {
-        webhookDns.resolve = resolve;
+        outboundDns.resolve = resolve;
         open();
       }
     });

@@ -3,8 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { siteUrlProblem } from "../src/link/sites/site-address.ts";
+import { siteBody } from "../src/link/sites/site-cli-options.ts";
 import { readSiteFile } from "../src/link/sites/site-import.ts";
+import { siteUrlProblem } from "../src/link/sites/site-url-policy.ts";
 import { checkSite } from "../src/link/sites/site-validation.ts";
 import { openDatabase } from "../src/storage/database.ts";
 import { runCli } from "./helpers/run-cli.ts";
@@ -53,6 +54,34 @@ test("the directory file: every row passes the API's checks and the production a
     rows.length,
     "ids are unique",
   );
+});
+
+test("a CSV row and the add flags make one body: the same columns as flags, field lengths too", () => {
+  const text = [
+    "id,name,organisation,kind,url,org,fid,accountTypes,loginLabel,loginMaxLength,passwordLabel,passwordMaxLength,maxConcurrency",
+    "len-bank,Len,Len,personal-banking,https://ofx.len.example/,L,7,checking;savings,Customer ID,32,PIN,8,2",
+  ].join("\n");
+  const [row] = readSiteFile("lengths.csv", text);
+  const flags = {
+    name: "Len",
+    organisation: "Len",
+    kind: "personal-banking",
+    url: "https://ofx.len.example/",
+    org: "L",
+    fid: "7",
+    accountTypes: "checking,savings",
+    loginLabel: "Customer ID",
+    loginMaxLength: "32",
+    passwordLabel: "PIN",
+    passwordMaxLength: "8",
+    maxConcurrency: "2",
+  };
+  assert.deepEqual((row?.candidate as { fields?: unknown } | undefined)?.fields, {
+    login: { label: "Customer ID", maxLength: 32 },
+    password: { label: "PIN", maxLength: 8 },
+  });
+  assert.deepEqual(row?.candidate, { id: "len-bank", ...siteBody(flags) });
+  assert.ok(checkSite("new", row?.candidate).ok);
 });
 
 test("add, list (and the old `link sites`), show, update and remove; shared unless --tenant", async () => {

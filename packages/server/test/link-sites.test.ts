@@ -6,7 +6,15 @@ import { takeSiteSlot } from "../src/link/jobs/site-slots.ts";
 import { newSiteSchema } from "../src/link/sites/site-input.ts";
 import { addSite } from "../src/link/sites/site-writes.ts";
 import { createApiKey } from "../src/tenants/api-keys.ts";
-import { type LinkSetup, lastCode, siteBody, startLinkServer, waitFor } from "./helpers/link.ts";
+import {
+  type LinkSetup,
+  lastCode,
+  linkCaller,
+  sandboxOfxSiteBody,
+  siteBody,
+  startLinkServer,
+  waitFor,
+} from "./helpers/link.ts";
 import { backends } from "./helpers/test-database.ts";
 
 /** Sites added by tenants and operators: CRUD, ownership, validation, the id namespace, slots. */
@@ -437,23 +445,16 @@ for (const backend of backends) {
       link = await startLinkServer(backend, { "link.siteAllowPrivateNetworks": true });
     });
     after(() => link.server.close());
-    const call = (method: string, path: string, scenario: string, body?: unknown) =>
-      link.server.api(method, path, {
-        apiKey: link.apiKey,
-        scenario,
-        ...(body === undefined ? {} : { body }),
-      });
+    const call = linkCaller(() => link);
 
     test("the Sandbox Bank's OFX server as an operator site: connect, Finish with data; the kill switch refuses", async () => {
       const scenario = "sites: operator ofx";
       const { ctx } = link.server.server;
-      const url = new URL("/ofx", ctx.link.sandboxUrl).toString();
       await addSite(
         ctx,
-        {
-          ...siteBody("loopback-ofx", { url, options: { org: "SANDBOX", fid: "9999" } }),
+        sandboxOfxSiteBody(link, "loopback-ofx", {
           fields: { login: { label: "Customer ID" }, password: { label: "PIN" } },
-        } as never,
+        }) as never,
         null,
       );
       const listed = await call("GET", "/v1/link/sites/loopback-ofx", scenario);
@@ -517,13 +518,7 @@ for (const backend of backends) {
 
     test("a tenant's own site in use is SiteInUse through the API", async () => {
       const scenario = "sites: in use";
-      const url = new URL("/ofx", link.server.server.ctx.link.sandboxUrl).toString();
-      const created = await call(
-        "POST",
-        "/v1/link/sites",
-        scenario,
-        siteBody("own-ofx", { url, options: { org: "SANDBOX", fid: "9999" } }),
-      );
+      const created = await call("POST", "/v1/link/sites", scenario, sandboxOfxSiteBody(link, "own-ofx"));
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const connect = await call("POST", "/v1/link/credentials", scenario, {
         username: link.username,

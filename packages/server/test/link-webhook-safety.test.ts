@@ -5,8 +5,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe as suite, test } from "node:test";
 import { TesseraApiCode } from "@tessera/codes";
-import { webhookDns } from "../src/link/webhooks/webhook-address.ts";
 import { enqueueEvent } from "../src/link/webhooks/webhook-outbox.ts";
+import { outboundDns } from "../src/net/checked-lookup.ts";
 import { type LinkSetup, loopbackWebhooks, startLinkServer, until, webhookReceiver } from "./helpers/link.ts";
 import { backends } from "./helpers/test-database.ts";
 
@@ -16,7 +16,7 @@ import { backends } from "./helpers/test-database.ts";
  * delivery time is loopback. The fake replaces the one module-level resolver for one test.
  */
 const v4 = (address: string): LookupAddress => ({ address, family: 4 });
-const realResolve = webhookDns.resolve;
+const realResolve = outboundDns.resolve;
 
 /** A fresh tenant on `link`, with one webhook at `url`; answers the webhook's id and the tenant's. */
 async function register(link: LinkSetup, url: string, scenario: string) {
@@ -62,13 +62,13 @@ async function attempted(link: LinkSetup, apiKey: string, id: string, scenario: 
 for (const backend of backends) {
   suite(`Webhook address safety (${backend})`, () => {
     afterEach(() => {
-      webhookDns.resolve = realResolve;
+      outboundDns.resolve = realResolve;
     });
 
     test("public IPv4 and IPv6 webhooks are accepted with the production defaults, without a lookup", async () => {
       const link = await startLinkServer(backend);
       const lookups: string[] = [];
-      webhookDns.resolve = async (host) => {
+      outboundDns.resolve = async (host) => {
         lookups.push(host);
         return [];
       };
@@ -95,7 +95,7 @@ for (const backend of backends) {
 
     test("a name with one private address among public ones is refused at registration", async () => {
       const link = await startLinkServer(backend);
-      webhookDns.resolve = async () => [v4("1.1.1.1"), v4("10.0.0.1")];
+      outboundDns.resolve = async () => [v4("1.1.1.1"), v4("10.0.0.1")];
       try {
         const { response } = await register(link, "https://hooks.example/x", "link: webhook address");
         assert.equal(response.body.errorCode, TesseraApiCode.WebhookAddressNotAllowed);
@@ -111,7 +111,7 @@ for (const backend of backends) {
       const link = await startLinkServer(backend, loopbackWebhooks);
       const checked = await webhookReceiver([], { host: "127.0.0.2" });
       const other = await webhookReceiver([], { port: checked.port });
-      webhookDns.resolve = async () => [v4("127.0.0.2")];
+      outboundDns.resolve = async () => [v4("127.0.0.2")];
       try {
         const { response, tenantId } = await register(
           link,
@@ -137,7 +137,7 @@ for (const backend of backends) {
         // loopback receiver (and the test fail) rather than a public address.
         for (const rebound of [[v4("127.0.0.1")], [v4("127.0.0.1"), v4("1.1.1.1")]]) {
           let calls = 0;
-          webhookDns.resolve = async () => {
+          outboundDns.resolve = async () => {
             calls += 1;
             return calls === 1 ? [v4("1.1.1.1")] : rebound;
           };

@@ -5,7 +5,7 @@ import { CredentialStatus as S } from "@tessera/codes";
 import { ConfigError, loadConfig } from "../src/config/load-config.ts";
 import { checkCaBundle } from "../src/link/connectors/ca-bundle.ts";
 import { type ConnectorContext, ConnectorFailure, type SiteIo } from "../src/link/connectors/connector.ts";
-import { refuseHop } from "../src/link/connectors/site-address.ts";
+import { refuseHop } from "../src/link/connectors/request-address-policy.ts";
 import { siteRequest } from "../src/link/connectors/site-http.ts";
 import { sandboxSites } from "../src/link/sites/sandbox-sites.ts";
 import type { Site } from "../src/link/sites/site.ts";

@@ -1,5 +1,6 @@
-import type { SelectQueryBuilder } from "kysely";
+import type { Kysely, SelectQueryBuilder } from "kysely";
 import type { ServerContext } from "../app/server-context.ts";
+import type { Schema } from "../storage/schema.ts";
 
 /** How much one kind of data may delete in one round (housekeeping.batchSize; MAX_BATCHES). */
 export interface Budget {
@@ -53,3 +54,44 @@ export function skippingLocked<DB, TB extends keyof DB, O>(
 
 /** Rows a delete statement removed, as a number. */
 export const deletedRows = (result: { numDeletedRows: bigint }): number => Number(result.numDeletedRows);
+
+type Table = keyof Schema & string;
+/** The rows of one table a round may pick: `table` with no columns selected yet. */
+type Rows<T extends Table> = SelectQueryBuilder<Schema, T, object>;
+
+/**
+ * The one shape of (almost) every sweep: `delete from table where key in (select key from table
+ * where <due> limit N)`, in batches (inBatches), skipping rows locked by another process on
+ * PostgreSQL (skippingLocked). Each sweep keeps what is its own: the table, its key and which rows
+ * are due (`due` adds the where clauses).
+ */
+export function deleteDueInBatches<T extends Table>(
+  ctx: ServerContext,
+  budget: Budget,
+  table: T,
+  key: keyof Schema[T] & string,
+  due: (rows: Rows<T>) => Rows<T>,
+): Promise<number> {
+  // Kysely cannot check a column name generic over the table; the callers' `table`/`key` are
+  // checked by the signature above, and `due` is built on the real schema's types.
+  const db = ctx.database.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+  const rows = ctx.database.db.selectFrom(table as Table) as unknown as Rows<T>;
+  return inBatches(budget, async (limit) =>
+    deletedRows(
+      await db
+        .deleteFrom(table as string)
+        .where(
+          key,
+          "in",
+          () =>
+            skippingLocked(
+              ctx,
+              due(rows)
+                .select(key as never)
+                .limit(limit),
+            ) as never,
+        )
+        .executeTakeFirst(),
+    ),
+  );
+}

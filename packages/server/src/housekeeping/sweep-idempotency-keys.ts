@@ -1,6 +1,6 @@
 import type { ServerContext } from "../app/server-context.ts";
 import { IDEMPOTENCY_TTL_MS } from "../idempotency/idempotency.ts";
-import { type Budget, deletedRows, inBatches, type Sweep, skippingLocked } from "./batches.ts";
+import { type Budget, deleteDueInBatches, type Sweep } from "./batches.ts";
 
 /**
  * Idempotency keys (stored answers and unanswered claims alike) past their 24 hours. A claim is
@@ -10,23 +10,8 @@ import { type Budget, deletedRows, inBatches, type Sweep, skippingLocked } from 
 export const idempotencyKeysSweep: Sweep = {
   kind: "idempotency_keys",
   async run(ctx: ServerContext, now: number, budget: Budget) {
-    const db = ctx.database.db;
-    return inBatches(budget, async (limit) =>
-      deletedRows(
-        await db
-          .deleteFrom("idempotency_keys")
-          .where("id", "in", () =>
-            skippingLocked(
-              ctx,
-              db
-                .selectFrom("idempotency_keys")
-                .select("id")
-                .where("created_at", "<=", now - IDEMPOTENCY_TTL_MS)
-                .limit(limit),
-            ),
-          )
-          .executeTakeFirst(),
-      ),
+    return deleteDueInBatches(ctx, budget, "idempotency_keys", "id", (rows) =>
+      rows.where("created_at", "<=", now - IDEMPOTENCY_TTL_MS),
     );
   },
 };

@@ -1,5 +1,5 @@
 import type { ServerContext } from "../app/server-context.ts";
-import { type Budget, deletedRows, inBatches, type Sweep, skippingLocked } from "./batches.ts";
+import { type Budget, deleteDueInBatches, type Sweep } from "./batches.ts";
 
 /** Every rate-limit and failure window is far shorter than a day; a day-old one counts nothing. */
 const WINDOW_KEPT_MS = 86_400_000;
@@ -7,23 +7,8 @@ const WINDOW_KEPT_MS = 86_400_000;
 export const rateLimitsSweep: Sweep = {
   kind: "rate_limits",
   async run(ctx: ServerContext, now: number, budget: Budget) {
-    const db = ctx.database.db;
-    return inBatches(budget, async (limit) =>
-      deletedRows(
-        await db
-          .deleteFrom("rate_limits")
-          .where("key", "in", () =>
-            skippingLocked(
-              ctx,
-              db
-                .selectFrom("rate_limits")
-                .select("key")
-                .where("window_started_at", "<=", now - WINDOW_KEPT_MS)
-                .limit(limit),
-            ),
-          )
-          .executeTakeFirst(),
-      ),
+    return deleteDueInBatches(ctx, budget, "rate_limits", "key", (rows) =>
+      rows.where("window_started_at", "<=", now - WINDOW_KEPT_MS),
     );
   },
 };
@@ -32,24 +17,10 @@ export const rateLimitsSweep: Sweep = {
 export const sourceFailuresSweep: Sweep = {
   kind: "source_failures",
   async run(ctx: ServerContext, now: number, budget: Budget) {
-    const db = ctx.database.db;
-    return inBatches(budget, async (limit) =>
-      deletedRows(
-        await db
-          .deleteFrom("source_failures")
-          .where("source", "in", () =>
-            skippingLocked(
-              ctx,
-              db
-                .selectFrom("source_failures")
-                .select("source")
-                .where("window_started_at", "<=", now - WINDOW_KEPT_MS)
-                .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<=", now)]))
-                .limit(limit),
-            ),
-          )
-          .executeTakeFirst(),
-      ),
+    return deleteDueInBatches(ctx, budget, "source_failures", "source", (rows) =>
+      rows
+        .where("window_started_at", "<=", now - WINDOW_KEPT_MS)
+        .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<=", now)])),
     );
   },
 };

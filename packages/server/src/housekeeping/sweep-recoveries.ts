@@ -1,5 +1,5 @@
 import type { ServerContext } from "../app/server-context.ts";
-import { type Budget, deletedRows, inBatches, type Sweep, skippingLocked } from "./batches.ts";
+import { type Budget, deleteDueInBatches, type Sweep } from "./batches.ts";
 
 /**
  * The back end reads a recovery request back (GET /v1/password-recovery/{rid}: how its e-mail
@@ -11,23 +11,8 @@ export const RECOVERY_READABLE_MS = 86_400_000;
 export const recoveriesSweep: Sweep = {
   kind: "password_recoveries",
   async run(ctx: ServerContext, now: number, budget: Budget) {
-    const db = ctx.database.db;
-    return inBatches(budget, async (limit) =>
-      deletedRows(
-        await db
-          .deleteFrom("password_recoveries")
-          .where("id", "in", () =>
-            skippingLocked(
-              ctx,
-              db
-                .selectFrom("password_recoveries")
-                .select("id")
-                .where("expires_at", "<=", now - RECOVERY_READABLE_MS)
-                .limit(limit),
-            ),
-          )
-          .executeTakeFirst(),
-      ),
+    return deleteDueInBatches(ctx, budget, "password_recoveries", "id", (rows) =>
+      rows.where("expires_at", "<=", now - RECOVERY_READABLE_MS),
     );
   },
 };

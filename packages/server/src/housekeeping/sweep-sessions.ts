@@ -1,5 +1,5 @@
 import type { ServerContext } from "../app/server-context.ts";
-import { type Budget, deletedRows, inBatches, type Sweep, skippingLocked } from "./batches.ts";
+import { type Budget, deleteDueInBatches, type Sweep } from "./batches.ts";
 
 /**
  * Sessions that ended, by expiry or by revocation (sign-out, a password change). An ended session
@@ -8,21 +8,8 @@ import { type Budget, deletedRows, inBatches, type Sweep, skippingLocked } from 
 export const sessionsSweep: Sweep = {
   kind: "sessions",
   async run(ctx: ServerContext, now: number, budget: Budget) {
-    const db = ctx.database.db;
     const sweep = (column: "expires_at" | "revoked_at") =>
-      inBatches(budget, async (limit) =>
-        deletedRows(
-          await db
-            .deleteFrom("sessions")
-            .where("token_hash", "in", () =>
-              skippingLocked(
-                ctx,
-                db.selectFrom("sessions").select("token_hash").where(column, "<=", now).limit(limit),
-              ),
-            )
-            .executeTakeFirst(),
-        ),
-      );
+      deleteDueInBatches(ctx, budget, "sessions", "token_hash", (rows) => rows.where(column, "<=", now));
     return (await sweep("expires_at")) + (await sweep("revoked_at"));
   },
 };

@@ -1,5 +1,5 @@
 import type { ServerContext } from "../app/server-context.ts";
-import { type Budget, deletedRows, inBatches, type Sweep, skippingLocked } from "./batches.ts";
+import { type Budget, deleteDueInBatches, type Sweep } from "./batches.ts";
 import { linkRetentionCutoff } from "./retention.ts";
 
 /**
@@ -12,24 +12,8 @@ export const webhookDeliveriesSweep: Sweep = {
   async run(ctx: ServerContext, now: number, budget: Budget) {
     const cutoff = linkRetentionCutoff(ctx.config, now);
     if (cutoff === undefined) return 0;
-    const db = ctx.database.db;
-    return inBatches(budget, async (limit) =>
-      deletedRows(
-        await db
-          .deleteFrom("link_webhook_deliveries")
-          .where("id", "in", () =>
-            skippingLocked(
-              ctx,
-              db
-                .selectFrom("link_webhook_deliveries")
-                .select("id")
-                .where("state", "in", ["delivered", "failed"])
-                .where("next_attempt_at", "<=", cutoff)
-                .limit(limit),
-            ),
-          )
-          .executeTakeFirst(),
-      ),
+    return deleteDueInBatches(ctx, budget, "link_webhook_deliveries", "id", (rows) =>
+      rows.where("state", "in", ["delivered", "failed"]).where("next_attempt_at", "<=", cutoff),
     );
   },
 };

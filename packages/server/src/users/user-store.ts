@@ -18,15 +18,10 @@ export interface NewUser {
 
 export type UserChanges = Omit<NewUser, "username" | "passwordHash">;
 
-/** Inserts a user; undefined when the username is taken in the tenant. */
-export async function insertUser(
-  db: Kysely<Schema>,
-  tenantId: string,
-  user: NewUser,
-  now: number,
-): Promise<UserRow | undefined> {
-  const row: UserRow = {
-    id: randomUUID(),
+/** A new user's row: never signed in, nothing failed, nothing locked. (Bulk seeding uses it too.) */
+export function newUserRow(tenantId: string, user: NewUser, now: number, id: string = randomUUID()): UserRow {
+  return {
+    id,
     tenant_id: tenantId,
     username: user.username,
     email: user.email?.toLowerCase() ?? null,
@@ -44,6 +39,16 @@ export async function insertUser(
     updated_at: now,
     consecutive_failures: 0,
   };
+}
+
+/** Inserts a user; undefined when the username is taken in the tenant. */
+export async function insertUser(
+  db: Kysely<Schema>,
+  tenantId: string,
+  user: NewUser,
+  now: number,
+): Promise<UserRow | undefined> {
+  const row = newUserRow(tenantId, user, now);
   const result = await db
     .insertInto("users")
     .values(row)

@@ -193,5 +193,25 @@ export const siteBody = (id: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/** A valid site body on the Sandbox Bank's OFX server (loopback: needs link.siteAllowPrivateNetworks). */
+export const sandboxOfxSiteBody = (link: LinkSetup, id: string, extra: Record<string, unknown> = {}) =>
+  siteBody(id, {
+    url: new URL("/ofx", link.server.server.ctx.link.sandboxUrl).toString(),
+    options: { org: "SANDBOX", fid: "9999" },
+    ...extra,
+  });
+
+/**
+ * `call(method, path, scenario, body?)` with the setup's tenant API key; `setup` is read at each
+ * call, so a suite can make its caller before `before()` starts the server.
+ */
+export const linkCaller =
+  (setup: () => LinkSetup) => (method: string, path: string, scenario: string, body?: unknown) =>
+    setup().server.api(method, path, {
+      apiKey: setup().apiKey,
+      scenario,
+      ...(body === undefined ? {} : { body }),
+    });
+
 /** The connector request limits a production server runs with (settings' defaults). */
 export const productionSiteIo = siteIoOf(loadConfig({ env: {} }).link);

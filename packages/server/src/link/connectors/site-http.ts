@@ -1,15 +1,15 @@
 import { CredentialStatus } from "@tessera/codes";
 import type { TesseraConfig } from "../../config/tessera-config.ts";
-import { WebhookAddressRefused } from "../webhooks/webhook-address.ts";
+import { AddressRefused } from "../../net/checked-lookup.ts";
 import { trustedCa } from "./ca-bundle.ts";
 import { type ConnectorContext, ConnectorFailure, type SiteIo } from "./connector.ts";
-import { hopLookup, privateNetworksOff, refuseHop } from "./site-address.ts";
+import { hopLookup, privateNetworksOff, refuseHop } from "./request-address-policy.ts";
 import { CookieJars } from "./site-cookies.ts";
 import { type Exchanged, exchange } from "./site-transport.ts";
 
 /**
  * HTTP for connectors: cookies kept in the session, redirects followed hop by hop under the
- * address policy (site-address.ts), answers read under link.maxResponseBytes (site-transport.ts),
+ * address policy (request-address-policy.ts), answers read under link.maxResponseBytes (site-transport.ts),
  * and transport failures turned into credential statuses: refused, reset or an untrusted
  * certificate: Unavailable; the step's deadline: ConnectionTimeout; what the limits or the
  * address policy refuse: Error.
@@ -56,7 +56,7 @@ function failure(context: ConnectorContext, url: URL, error: unknown): Connector
   if (error instanceof ConnectorFailure) return error;
   if (context.signal.aborted)
     return new ConnectorFailure(CredentialStatus.ConnectionTimeout, "the site did not answer in time");
-  if (error instanceof WebhookAddressRefused)
+  if (error instanceof AddressRefused)
     return new ConnectorFailure(CredentialStatus.Error, `${error.message} (${privateNetworksOff})`);
   const code = (error as { code?: string }).code ?? "network error";
   if (untrusted.has(code))

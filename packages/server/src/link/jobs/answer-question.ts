@@ -3,7 +3,7 @@ import type { ServerContext } from "../../app/server-context.ts";
 import type { SecondFactorField } from "../connectors/connector.ts";
 import { jobAnswer, sealJson } from "../link-secrets.ts";
 import { siteForJob } from "../sites/site-directory.ts";
-import { NOT_OFFERED, SWITCHED_OFF, siteStillOn } from "../sites/site-switch.ts";
+import { NOT_OFFERED, SWITCHED_OFF, siteStillOn } from "../sites/site-kill-switch.ts";
 import { expireQuestion } from "./claim-job.ts";
 import { findJob, finished, type JobRow, transition } from "./job-store.ts";
 

@@ -1,6 +1,6 @@
 import type { ServerContext } from "../../app/server-context.ts";
 import type { Site } from "../sites/site.ts";
-import { siteStillOn } from "../sites/site-switch.ts";
+import { siteStillOn } from "../sites/site-kill-switch.ts";
 import type { JobLease } from "./job-lease.ts";
 
 /** The operator switched the site off: the job ends before its next request reaches the site. */

@@ -14,7 +14,7 @@ import { withLoginField } from "../credentials/validate-fields.ts";
 import { setBalance, upsertAccount, upsertTransactions } from "../data/upsert-data.ts";
 import { credentialFields, jobAnswer, jobSession, openJson, sealJson } from "../link-secrets.ts";
 import { siteForJob } from "../sites/site-directory.ts";
-import { NOT_OFFERED, SWITCHED_OFF } from "../sites/site-switch.ts";
+import { NOT_OFFERED, SWITCHED_OFF } from "../sites/site-kill-switch.ts";
 import { type JobLease, LeaseLost } from "./job-lease.ts";
 import { finished, type JobRow, type TimelineEntry, transition } from "./job-store.ts";
 import { RequestGuard, SiteSwitchedOff } from "./request-guard.ts";

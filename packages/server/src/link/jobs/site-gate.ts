@@ -2,7 +2,7 @@ import { CredentialStatus } from "@tessera/codes";
 import type { ServerContext } from "../../app/server-context.ts";
 import { maintenanceEnd } from "../sites/maintenance-window.ts";
 import type { Site } from "../sites/site.ts";
-import { SWITCHED_OFF } from "../sites/site-switch.ts";
+import { SWITCHED_OFF } from "../sites/site-kill-switch.ts";
 import { findJob, finished, transition } from "./job-store.ts";
 
 /**

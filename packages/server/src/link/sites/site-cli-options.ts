@@ -2,6 +2,7 @@ import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { Command } from "commander";
 import { readInputFile } from "../../cli/input-file.ts";
 import { ofxAccountTypes, ofxVersions } from "../ofx/ofx-options.ts";
+import { type SiteRecord, siteFromRecord, siteRecordNames } from "./site-record.ts";
 
 /**
  * The options of `tessera link site add|update`, and the API body they make: the CLI sends its
@@ -9,30 +10,8 @@ import { ofxAccountTypes, ofxVersions } from "../ofx/ofx-options.ts";
  */
 export type Flags = Record<string, string | boolean | undefined>;
 
-/** Numbers from the command line stay text when they are not numbers, for validation to name. */
-const numeric = (value: string | boolean | undefined) =>
-  typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
-
 /** The options as a body of POST or PATCH /v1/link/sites: only what was given. */
 export function siteBody(o: Flags): Record<string, unknown> {
-  const given = (entries: Record<string, unknown>) =>
-    Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined));
-  const options = given({
-    org: o.org,
-    fid: o.fid,
-    appId: o.appId,
-    appVer: o.appVer,
-    ofxVersion: o.ofxVersion,
-    currency: o.currency,
-    accountTypes:
-      typeof o.accountTypes === "string" ? o.accountTypes.split(/[\s,]+/).filter(Boolean) : undefined,
-  });
-  const login = given({ label: o.loginLabel, maxLength: numeric(o.loginMaxLength) });
-  const password = given({ label: o.passwordLabel, maxLength: numeric(o.passwordMaxLength) });
-  const fields = given({
-    login: Object.keys(login).length === 0 ? undefined : login,
-    password: Object.keys(password).length === 0 ? undefined : password,
-  });
   let maintenance: unknown;
   if (typeof o.maintenance === "string") {
     try {
@@ -43,23 +22,23 @@ export function siteBody(o: Flags): Record<string, unknown> {
       });
     }
   }
-  return given({
-    name: o.name,
-    organisation: o.organisation,
-    kind: o.kind,
-    url: o.url,
-    options: Object.keys(options).length === 0 ? undefined : options,
-    fields: Object.keys(fields).length === 0 ? undefined : fields,
-    maxConcurrency: numeric(o.maxConcurrency),
-    enabled: o.disable ? false : o.enable ? true : undefined,
-    maintenance,
-    tls: o.clearTlsCa
-      ? { ca: null }
-      : typeof o.tlsCaFile === "string"
-        ? { ca: readInputFile(o.tlsCaFile) }
-        : undefined,
-  });
+  const tls = o.clearTlsCa
+    ? { ca: null }
+    : typeof o.tlsCaFile === "string"
+      ? { ca: readInputFile(o.tlsCaFile) }
+      : undefined;
+  // The flags a CSV column also has are mapped with it (site-record.ts); the id is an argument.
+  const { id: _id, ...record } = pickRecord(o);
+  return {
+    ...siteFromRecord({ ...record, enabled: o.disable ? false : o.enable ? true : undefined }),
+    ...(maintenance === undefined ? {} : { maintenance }),
+    ...(tls === undefined ? {} : { tls }),
+  };
 }
+
+/** The flags named like a site record's entries (commander's camelCase of --login-max-length &c.). */
+const pickRecord = (o: Flags): SiteRecord =>
+  Object.fromEntries(siteRecordNames.map((name) => [name, o[name]]));
 
 export function withSiteOptions(command: Command): Command {
   return command

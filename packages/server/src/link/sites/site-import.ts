@@ -1,9 +1,10 @@
 import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../../app/server-context.ts";
 import { parseCsvLines } from "../../cli/csv.ts";
-import { siteUrlProblem } from "./site-address.ts";
 import { changedSite, sameSite } from "./site-from-input.ts";
+import { type SiteRecord, siteFromRecord, siteRecordNames } from "./site-record.ts";
 import { storedSite } from "./site-store.ts";
+import { siteUrlProblem } from "./site-url-policy.ts";
 import { checkSite } from "./site-validation.ts";
 import { addSite, updateSite } from "./site-writes.ts";
 
@@ -15,24 +16,7 @@ import { addSite, updateSite } from "./site-writes.ts";
  * `skipped` unless `update` (then `updated`, changing only what the row gives, like PATCH); an id
  * of another owner is `refused` (ids are one namespace).
  */
-export const csvColumns = [
-  "id",
-  "name",
-  "organisation",
-  "kind",
-  "url",
-  "org",
-  "fid",
-  "appId",
-  "appVer",
-  "ofxVersion",
-  "currency",
-  "accountTypes",
-  "loginLabel",
-  "passwordLabel",
-  "maxConcurrency",
-  "enabled",
-] as const;
+export const csvColumns = siteRecordNames;
 
 export interface ImportRow {
   /** "line 3" (CSV) or "item 2" (JSON). */
@@ -49,32 +33,15 @@ export interface ImportResult {
   readonly message?: string;
 }
 
-/** A number or boolean cell becomes one; anything else stays text, for validation to name. */
-const cellValue = (column: string, cell: string): unknown => {
-  if (column === "maxConcurrency" && /^-?\d+(\.\d+)?$/.test(cell)) return Number(cell);
-  if (column === "enabled") return cell === "true" ? true : cell === "false" ? false : cell;
-  if (column === "accountTypes") return cell.split(/[\s;]+/).filter((t) => t !== "");
-  return cell;
-};
-
+/** A row as the body of POST /v1/link/sites; an empty cell is an absent value. */
 function csvRow(header: readonly string[], fields: readonly string[]): Record<string, unknown> {
-  const cells: Record<string, unknown> = {};
+  const record: SiteRecord = {};
   for (const [index, column] of header.entries()) {
     const cell = fields[index] ?? "";
-    if (cell !== "") cells[column] = cellValue(column, cell);
+    if (cell !== "") record[column as keyof SiteRecord] = cell;
   }
-  const { org, fid, appId, appVer, ofxVersion, currency, accountTypes, loginLabel, passwordLabel, ...site } =
-    cells;
-  const options = Object.fromEntries(
-    Object.entries({ org, fid, appId, appVer, ofxVersion, currency, accountTypes }).filter(
-      ([, v]) => v !== undefined,
-    ),
-  );
-  const fieldLabels = {
-    ...(loginLabel === undefined ? {} : { login: { label: loginLabel } }),
-    ...(passwordLabel === undefined ? {} : { password: { label: passwordLabel } }),
-  };
-  return { ...site, options, ...(Object.keys(fieldLabels).length === 0 ? {} : { fields: fieldLabels }) };
+  // A row always has options, so a row lacking org and fid is told which ones (options.fid).
+  return { options: {}, ...siteFromRecord(record) };
 }
 
 /** The file's rows; a file that is neither (or names an unknown column) is refused as a whole. */

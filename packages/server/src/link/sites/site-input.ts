@@ -2,6 +2,7 @@ import { X509Certificate } from "node:crypto";
 import { TesseraApiCode } from "@tessera/codes";
 import { shapeCheck } from "../../app/shape-checks.ts";
 import { EXPECT_KEYWORD } from "../../app/validator-compiler.ts";
+import { parseOutboundUrl } from "../../net/outbound-url.ts";
 import {
   OFX_CURRENCY_PATTERN,
   OFX_TOKEN_MAX,
@@ -10,7 +11,6 @@ import {
   ofxAccountTypes,
   ofxVersions,
 } from "../ofx/ofx-options.ts";
-import { parseWebhookUrl } from "../webhooks/webhook-address.ts";
 import { sandboxSites } from "./sandbox-sites.ts";
 import { MAX_WINDOWS, type MaintenanceInput, maintenanceWindowInput } from "./site-maintenance-input.ts";
 
@@ -47,9 +47,9 @@ const idShape = shapeCheck("site-id", (value) =>
     : [],
 );
 
-/** The URL's form only; where it points (private networks, the setting) is site-address.ts's. */
+/** The URL's form only; where it points (private networks, the setting) is site-url-policy.ts's. */
 const urlShape = shapeCheck("site-url", (value) => {
-  const url = typeof value === "string" ? parseWebhookUrl(value, true) : undefined;
+  const url = typeof value === "string" ? parseOutboundUrl(value, true) : undefined;
   return typeof url === "string"
     ? [{ code: TesseraApiCode.MalformedRequest, reason: `is refused: ${url}` }]
     : [];

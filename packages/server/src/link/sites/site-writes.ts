@@ -5,10 +5,10 @@ import type { Schema } from "../../storage/schema.ts";
 import { ensureSiteSlots } from "../jobs/site-slots.ts";
 import { sandboxSites } from "./sandbox-sites.ts";
 import type { Site } from "./site.ts";
-import { siteUrlProblem } from "./site-address.ts";
 import { changedSite, siteFromInput } from "./site-from-input.ts";
 import type { NewSiteInput, SiteChangesInput } from "./site-input.ts";
 import { deleteSite, insertSite, replaceSite, siteFromRow } from "./site-store.ts";
+import { siteUrlProblem } from "./site-url-policy.ts";
 
 /**
  * Adding, changing and removing stored sites, for the API and the CLI alike (both validated the

@@ -5,6 +5,7 @@ import { isIP } from "node:net";
 import { rootCertificates, connect as tlsConnect } from "node:tls";
 import { CredentialStatus, describe } from "@tessera/codes";
 import type { TesseraConfig } from "../../config/tessera-config.ts";
+import { isPublicAddress } from "../../net/address-ranges.ts";
 import { type ConnectorContext, ConnectorFailure } from "../connectors/connector.ts";
 import { exchangeText, ofxConnector, signonInput } from "../connectors/ofx-connector.ts";
 import { siteIoOf } from "../connectors/site-http.ts";
@@ -13,7 +14,6 @@ import { ANONYMOUS_USER, accountInfoRequest, profileRequest } from "../ofx/ofx-r
 import { parseOfx } from "../ofx/parse-ofx.ts";
 import { readAccountInfo, readProfile, readSignon } from "../ofx/read-ofx.ts";
 import { credentialStatusForOfx } from "../ofx/signon-status.ts";
-import { isPublicAddress } from "../webhooks/address-ranges.ts";
 import type { Site } from "./site.ts";
 
 /**

@@ -1,6 +1,7 @@
 import type { ServerContext } from "../../app/server-context.ts";
+import { AddressRefused } from "../../net/checked-lookup.ts";
+import { parseOutboundUrl } from "../../net/outbound-url.ts";
 import { openJson, webhookSecret } from "../link-secrets.ts";
-import { parseWebhookUrl, WebhookAddressRefused } from "./webhook-address.ts";
 import { postWebhook } from "./webhook-request.ts";
 import { signature } from "./webhook-signature.ts";
 
@@ -82,7 +83,7 @@ async function send(
   delivery: { id: string; payload: string },
 ): Promise<Outcome> {
   const { webhookAllowPrivateNetworks: allowPrivate, webhookTimeoutMs: timeoutMs } = ctx.config.link;
-  const url = parseWebhookUrl(raw, allowPrivate);
+  const url = parseOutboundUrl(raw, allowPrivate);
   if (typeof url === "string") return refusal(url);
   const event = JSON.parse(delivery.payload) as { id: string; type: string };
   try {
@@ -102,7 +103,7 @@ async function send(
     const ok = status >= 200 && status < 300;
     return { ok, final: false, status, error: ok ? null : `HTTP ${status}` };
   } catch (error) {
-    if (error instanceof WebhookAddressRefused) return refusal(error.message);
+    if (error instanceof AddressRefused) return refusal(error.message);
     const { name, code } = error as { name?: string; code?: string };
     return {
       ok: false,

@@ -1,6 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { checkedLookup } from "./webhook-address.ts";
+import { checkedLookup } from "../../net/checked-lookup.ts";
 
 /**
  * One delivery's HTTP POST over node:http(s) rather than fetch, because only there can the socket

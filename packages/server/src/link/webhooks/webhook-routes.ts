@@ -6,10 +6,11 @@ import { success } from "../../app/envelope.ts";
 import { listCursor, nextCursorProperty, pageQueryProperties } from "../../app/paging.ts";
 import { body, okResponse, time, timestamp } from "../../app/route-schemas.ts";
 import { shapeCheck } from "../../app/shape-checks.ts";
+import { parseOutboundUrl } from "../../net/outbound-url.ts";
 import type { LinkWebhooksTable } from "../../storage/schema.ts";
 import { idParam } from "../credentials/credential-routes.ts";
 import { sealJson, webhookSecret } from "../link-secrets.ts";
-import { parseWebhookUrl, refuseWebhookUrl } from "./webhook-address.ts";
+import { refuseWebhookUrl } from "./webhook-address.ts";
 import { webhookEventTypes } from "./webhook-outbox.ts";
 
 /** Webhook endpoints per tenant; the signing secret is shown once, at registration. */
@@ -51,7 +52,7 @@ const deliverySchema = {
  * other problems; where its host points is checked after, by the handler.
  */
 const urlShape = shapeCheck("webhook-url", (value) => {
-  const url = typeof value === "string" ? parseWebhookUrl(value, true) : undefined;
+  const url = typeof value === "string" ? parseOutboundUrl(value, true) : undefined;
   return typeof url === "string"
     ? [{ code: TesseraApiCode.WebhookAddressNotAllowed, reason: `is refused: ${url}` }]
     : [];

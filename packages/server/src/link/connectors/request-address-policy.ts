@@ -1,11 +1,12 @@
 import type { LookupFunction } from "node:net";
-import { checkedLookup, parseWebhookUrl } from "../webhooks/webhook-address.ts";
+import { checkedLookup } from "../../net/checked-lookup.ts";
+import { parseOutboundUrl } from "../../net/outbound-url.ts";
 
 /**
  * Where a connector request may go (SSRF): a site's address is set by an operator, and a site's
  * redirect by whoever answers there, so each hop is checked before it is sent. The checks are the
- * webhooks' (webhook-address.ts): literal addresses here, names in the socket's `lookup`, which
- * resolves once and connects only to the addresses it checked. Built-in Sandbox Bank sites are
+ * shared outgoing-address policy (net/): literal addresses here, names in the socket's `lookup`
+ * (net/checked-lookup.ts), which resolves once and connects only to the addresses it checked. Built-in Sandbox Bank sites are
  * exempt on the Sandbox Bank's own origin (loopback by design); a redirect away from it is not.
  */
 export const privateNetworksOff = "link.siteAllowPrivateNetworks is off";
@@ -27,7 +28,7 @@ export function refuseHop(hop: Hop, allowPrivate: boolean): string | undefined {
     return `a redirect from https to http is refused (${url.host})`;
   if (hop.exempt) return undefined;
   if (url.protocol !== "https:" && !allowPrivate) return `only https is allowed (${privateNetworksOff})`;
-  const parsed = parseWebhookUrl(url.toString(), allowPrivate);
+  const parsed = parseOutboundUrl(url.toString(), allowPrivate);
   if (typeof parsed === "string") return allowPrivate ? parsed : `${parsed} (${privateNetworksOff})`;
   // Only the https port: a site's address is chosen by whoever adds it (a tenant, too), and the
   // timeline tells "refused" from "timed out", so any port would let a tenant scan other hosts'

@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
-import { isPublicAddress } from "../webhooks/address-ranges.ts";
-import { parseWebhookUrl, webhookHost } from "../webhooks/webhook-address.ts";
+import { isPublicAddress } from "../../net/address-ranges.ts";
+import { parseOutboundUrl, urlHost } from "../../net/outbound-url.ts";
 
 /**
  * Where an operator-added site may point, checked when it is added or changed: https to a public
@@ -10,19 +10,19 @@ import { parseWebhookUrl, webhookHost } from "../webhooks/webhook-address.ts";
  * this one refuses what is wrong whatever DNS says, and keeps a file import free of network.
  */
 export function siteUrlProblem(raw: string, allowPrivate: boolean): string | undefined {
-  const url = parseWebhookUrl(raw, true);
+  const url = parseOutboundUrl(raw, true);
   if (typeof url === "string") return url;
   if (allowPrivate) return undefined;
-  const literal = webhookHost(url);
+  const literal = urlHost(url);
   // A literal address is what it is (nothing "resolves"); the refusal names the setting.
   if (isIP(literal) !== 0 && !isPublicAddress(literal))
     return `the address ${literal} is not public (allowed only with link.siteAllowPrivateNetworks)`;
   if (url.protocol !== "https:")
     return "only https URLs are allowed (http needs link.siteAllowPrivateNetworks)";
-  // The port rule of every connection (connectors/site-address.ts), said when the site is saved.
+  // The port rule of every connection (connectors/request-address-policy.ts), said when the site is saved.
   if (url.port !== "")
     return `port ${url.port} is refused: only 443, the https port, is allowed (another needs link.siteAllowPrivateNetworks)`;
-  const host = webhookHost(url).toLowerCase().replace(/\.$/, "");
+  const host = urlHost(url).toLowerCase().replace(/\.$/, "");
   // A single-label name ("intranet") or localhost is resolved inside the server's own network.
   if (isIP(host) === 0 && (host === "localhost" || host.endsWith(".localhost") || !host.includes(".")))
     return `the host ${host} is a local name (allowed only with link.siteAllowPrivateNetworks)`;

@@ -1,9 +1,9 @@
 import { isIP } from "node:net";
 
 /**
- * Which IP addresses a webhook may reach: only globally routable unicast. IPv4 and IPv6 are
- * classified on their own integer values (Node's BlockList matched every IPv4 address against
- * the IPv4-mapped IPv6 rule, refusing all of them). IPv6 forms that carry an IPv4 address
+ * Which IP addresses an outgoing request (a webhook delivery, a site request) may reach: only
+ * globally routable unicast. IPv4 and IPv6 are classified on their own integer values (Node's
+ * BlockList matched every IPv4 address against the IPv4-mapped IPv6 rule, refusing all of them). IPv6 forms that carry an IPv4 address
  * (IPv4-mapped, NAT64) are judged by that IPv4 address, so ::ffff:127.0.0.1 and 64:ff9b::7f00:1
  * are loopback. IPv6 is an allowlist of global unicast (2000::/3) minus the special-purpose
  * blocks inside it, so anything new or unusual is refused rather than reached.
@@ -72,7 +72,7 @@ const refusedV6 = [
 
 const refusedV4Value = (value: bigint) => refusedV4.some((range) => within(value, 32, range));
 
-/** True when the address is globally routable unicast, the only kind a webhook may reach. */
+/** True when the address is globally routable unicast, the only kind an outgoing request may reach. */
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
   // A zone index (fe80::1%eth0) only exists on link-local addresses.
