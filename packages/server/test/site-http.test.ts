@@ -80,7 +80,11 @@ suite("site requests over loopback", () => {
     ]) {
       const error = await failure(siteRequest(context(operatorSite(url), production), ""));
       assert.equal(error.status, S.Error, url);
-      assert.match(error.message, /non-public address|is not public|only https|only 443/, url);
+      assert.match(
+        error.message,
+        /does not resolve to a public address|is not public|is a local name|only https|only 443/,
+        url,
+      );
       assert.match(error.message, /link\.siteAllowPrivateNetworks/, url);
     }
     assert.equal(a.connections.opened + b.connections.opened + secure.connections.opened, opened);

@@ -20,13 +20,22 @@ export const outboundDns: { resolve: Resolver } = {
 /** A refusal by the address check; a webhook delivery or site request refused this way is not retried. */
 export class AddressRefused extends Error {}
 
-/** Every answer must be public: one private address among public ones refuses the host. */
+/**
+ * Why the host is refused: every answer must be public (one private address among public ones
+ * refuses the host). A name that does not exist gets the same sentence as one that resolves into
+ * a private network: tenants read these refusals (a job's timeline, a delivery log, a webhook
+ * registration), and telling the two apart would let them map the server's internal DNS.
+ */
+export const noPublicAddress = (host: string) => `the host ${host} does not resolve to a public address`;
+
 export function refusedAnswer(host: string, addresses: readonly LookupAddress[], allowPrivate: boolean) {
-  if (addresses.length === 0) return `the host ${host} does not resolve`;
+  if (addresses.length === 0) return noPublicAddress(host);
   if (allowPrivate) return undefined;
-  const blocked = addresses.find((a) => !isPublicAddress(a.address));
-  return blocked === undefined ? undefined : `the host resolves to a non-public address (${blocked.address})`;
+  return addresses.every((a) => isPublicAddress(a.address)) ? undefined : noPublicAddress(host);
 }
+
+/** Resolver errors that say the name has no address (as opposed to DNS being unavailable). */
+const noSuchName = new Set(["ENOTFOUND", "ENODATA", "ENONAME"]);
 
 /**
  * The socket's `lookup` for an outgoing request: the one resolution whose answers are checked is
@@ -45,9 +54,12 @@ export function checkedLookup(allowPrivate: boolean): LookupFunction {
         const refused = refusedAnswer(hostname, addresses, allowPrivate);
         if (refused !== undefined) return new AddressRefused(refused);
         const usable = addresses.filter((a) => wanted === 0 || a.family === wanted);
-        return usable.length > 0 ? usable : new AddressRefused(`the host ${hostname} does not resolve`);
+        return usable.length > 0 ? usable : new AddressRefused(noPublicAddress(hostname));
       },
-      (error: Error) => error,
+      (error: Error & { code?: string }) =>
+        !allowPrivate && noSuchName.has(error.code ?? "")
+          ? new AddressRefused(noPublicAddress(hostname))
+          : error,
     );
     void answer.then((result) => {
       if (result instanceof Error) callback(result, "", 0);

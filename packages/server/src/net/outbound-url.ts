@@ -20,5 +20,15 @@ export function parseOutboundUrl(raw: string, allowPrivate: boolean): URL | stri
   if (url.username !== "" || url.password !== "") return "credentials in the URL are not allowed";
   const host = urlHost(url);
   if (!allowPrivate && isIP(host) !== 0 && !isPublicAddress(host)) return `the address ${host} is not public`;
+  if (!allowPrivate && isLocalName(host)) return `the host ${host} is a local name`;
   return url;
+}
+
+/**
+ * A single-label name ("intranet") or localhost: resolved inside the server's own network (search
+ * domains, hosts files), whatever public DNS says, so refused without a lookup.
+ */
+export function isLocalName(host: string): boolean {
+  const name = host.toLowerCase().replace(/\.$/, "");
+  return isIP(name) === 0 && (name === "localhost" || name.endsWith(".localhost") || !name.includes("."));
 }

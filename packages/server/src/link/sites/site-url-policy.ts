@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { isPublicAddress } from "../../net/address-ranges.ts";
-import { parseOutboundUrl, urlHost } from "../../net/outbound-url.ts";
+import { isLocalName, parseOutboundUrl, urlHost } from "../../net/outbound-url.ts";
 
 /**
  * Where an operator-added site may point, checked when it is added or changed: https to a public
@@ -22,9 +22,8 @@ export function siteUrlProblem(raw: string, allowPrivate: boolean): string | und
   // The port rule of every connection (connectors/request-address-policy.ts), said when the site is saved.
   if (url.port !== "")
     return `port ${url.port} is refused: only 443, the https port, is allowed (another needs link.siteAllowPrivateNetworks)`;
-  const host = urlHost(url).toLowerCase().replace(/\.$/, "");
   // A single-label name ("intranet") or localhost is resolved inside the server's own network.
-  if (isIP(host) === 0 && (host === "localhost" || host.endsWith(".localhost") || !host.includes(".")))
-    return `the host ${host} is a local name (allowed only with link.siteAllowPrivateNetworks)`;
+  if (isLocalName(urlHost(url)))
+    return `the host ${urlHost(url)} is a local name (allowed only with link.siteAllowPrivateNetworks)`;
   return undefined;
 }

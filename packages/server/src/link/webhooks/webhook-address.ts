@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { outboundDns, refusedAnswer } from "../../net/checked-lookup.ts";
+import { noPublicAddress, outboundDns, refusedAnswer } from "../../net/checked-lookup.ts";
 import { parseOutboundUrl, urlHost } from "../../net/outbound-url.ts";
 
 /**
@@ -18,6 +18,6 @@ export async function refuseWebhookUrl(raw: string, allowPrivate: boolean): Prom
   try {
     return refusedAnswer(host, await outboundDns.resolve(host), false);
   } catch {
-    return `the host ${host} does not resolve`;
+    return noPublicAddress(host);
   }
 }
