@@ -18,6 +18,7 @@ import { loadConfig } from "../src/config/load-config.ts";
 import { openRecovery, redeemRecovery } from "../src/passwords/recovery-store.ts";
 import { createSession, revokeSession } from "../src/sessions/session-store.ts";
 import { openDatabase } from "../src/storage/database.ts";
+import { isUniqueViolation } from "../src/storage/database-failure.ts";
 import { preparedQuery } from "../src/storage/prepared-query.ts";
 import type { Schema } from "../src/storage/schema.ts";
 import { lockedUntil, recordSourceFailure } from "../src/tenants/source-lockout.ts";
@@ -78,6 +79,32 @@ for (const backend of backends) {
         .executeTakeFirstOrThrow();
       assert.equal(row.created_at, far);
       assert.equal(typeof row.created_at, "number");
+    });
+
+    test("a unique-key violation is told apart from any other failure", async () => {
+      const tenant = await createTenant(ctx.database.db, "unique-violation", clock.now());
+      const duplicate = await ctx.database.db
+        .insertInto("tenants")
+        .values({
+          ...(await ctx.database.db
+            .selectFrom("tenants")
+            .selectAll()
+            .where("id", "=", tenant.id)
+            .executeTakeFirstOrThrow()),
+        })
+        .execute()
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      assert.ok(duplicate !== undefined, "the duplicate primary key is refused");
+      assert.equal(isUniqueViolation(duplicate), true);
+      const other = await sql`select * from no_such_table`.execute(ctx.database.db).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      assert.ok(other !== undefined);
+      assert.equal(isUniqueViolation(other), false);
     });
 
     test("usernames are unique per tenant, and only per tenant", async () => {

@@ -33,3 +33,13 @@ function isPostgresError(error: unknown): error is Error & { code?: string } {
     "routine" in error
   );
 }
+
+/**
+ * Whether an error is a unique-constraint violation: PostgreSQL's 23505, or SQLite's
+ * SQLITE_CONSTRAINT_UNIQUE (node:sqlite reports it in the message and errstr). For the rare write
+ * that can lose a race to a concurrent insert and has a sensible fallback.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  if (isPostgresError(error)) return error.code === "23505";
+  return error instanceof Error && /UNIQUE constraint failed/.test(error.message);
+}

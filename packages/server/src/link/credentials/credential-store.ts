@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { CredentialStatus, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { Kysely, Transaction } from "kysely";
 import type { ServerContext } from "../../app/server-context.ts";
+import { isUniqueViolation } from "../../storage/database-failure.ts";
 import type { LinkCredentialsTable, Schema } from "../../storage/schema.ts";
 import { credentialFields, sealJson } from "../link-secrets.ts";
 import type { Site } from "../sites/site.ts";
@@ -86,12 +87,24 @@ export async function saveCredential(
   const current = existing ?? (await find());
   if (current === undefined) throw new Error("credential vanished while being saved");
   const fields_enc = sealJson(keys, credentialFields, current.id, input.fields);
-  await db
-    .updateTable("link_credentials")
-    .set({ fields_enc, login_hash: hash, updated_at: input.now })
-    .where("id", "=", current.id)
-    .execute();
-  return { credential: { ...current, fields_enc, login_hash: hash, updated_at: input.now }, isNew: false };
+  const update = (login_hash: string) =>
+    db
+      .updateTable("link_credentials")
+      .set({ fields_enc, login_hash, updated_at: input.now })
+      .where("id", "=", current.id)
+      .execute();
+  let login_hash = hash;
+  try {
+    // Moved to the active key's hash as it is updated (found under an older one).
+    await update(hash);
+  } catch (error) {
+    // A concurrent save inserted the same login under the active hash meanwhile: this row keeps
+    // its older hash (start-up's conversion marks it a duplicate) and still takes the new fields.
+    if (!isUniqueViolation(error) || current.login_hash === hash) throw error;
+    login_hash = current.login_hash;
+    await update(login_hash);
+  }
+  return { credential: { ...current, fields_enc, login_hash, updated_at: input.now }, isNew: false };
 }
 
 /**
