@@ -10,9 +10,16 @@ import { type NewSiteInput, newSiteSchema, type SiteChangesInput, siteChangesSch
  * the same validator, reported by the same error wording, with field names relative to the site
  * (`url`, `options.fid`) instead of the request (`body.url`).
  */
-const validators = {
-  new: compileBodyValidator(newSiteSchema),
-  changes: compileBodyValidator(siteChangesSchema),
+const schemas = { new: newSiteSchema, changes: siteChangesSchema } as const;
+/** Compiled on first use: the server's routes validate with Fastify's own, so only the CLI pays. */
+const validators = new Map<keyof typeof schemas, ReturnType<typeof compileBodyValidator>>();
+const validatorFor = (kind: keyof typeof schemas) => {
+  let validate = validators.get(kind);
+  if (validate === undefined) {
+    validate = compileBodyValidator(schemas[kind]);
+    validators.set(kind, validate);
+  }
+  return validate;
 };
 
 export type SiteCheck<T> = { ok: true; value: T } | { ok: false; problems: readonly FieldProblem[] };
@@ -22,7 +29,7 @@ export function checkSite(kind: "changes", candidate: unknown): SiteCheck<SiteCh
 export function checkSite(kind: "new" | "changes", candidate: unknown): SiteCheck<unknown> {
   // The validator converts times in place: it works on a copy, so the caller's input stays as given.
   const value = structuredClone(candidate);
-  const validate = validators[kind];
+  const validate = validatorFor(kind);
   if (validate(value)) return { ok: true, value };
   const failure = classifyFrameworkError({
     validation: validate.errors ?? [],
