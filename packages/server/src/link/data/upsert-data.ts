@@ -6,7 +6,7 @@ import type { ConnectorAccount, ConnectorTransaction } from "../connectors/conne
 /**
  * Idempotent upserts keyed by the site's own ids: a second sync of the same data writes nothing,
  * a changed transaction is updated in place, never duplicated. A runner writes them inside its
- * lease-checked transaction (run-job.ts), so a runner that lost its job writes none of them.
+ * lease-checked transaction (jobs/job-run.ts: leased), so a runner that lost its job writes none of them.
  */
 export interface UpsertCounts {
   readonly added: number;
