@@ -3,10 +3,9 @@ import type { ServerContext } from "../app/server-context.ts";
 import type { TesseraConfig } from "../config/tessera-config.ts";
 import { rehashLogins } from "./credentials/rehash-logins.ts";
 import { LinkWorker } from "./jobs/link-worker.ts";
-import { ensureSiteSlots } from "./jobs/site-slots.ts";
+import { ensureSiteSlots, restoreMissingSlots } from "./jobs/site-slots.ts";
 import type { SandboxBank } from "./sandbox-bank/sandbox-bank.ts";
 import type { Site } from "./sites/site.ts";
-import { storedSites } from "./sites/site-store.ts";
 
 export interface LinkLog {
   info(fields: object, message: string): void;
@@ -54,7 +53,7 @@ export class LinkRuntime {
     // Slot rows of every site, stored ones included: a site whose rows went missing (a restore, a
     // write cut short) would otherwise never have a job claimed.
     await ensureSiteSlots(ctx.database.db);
-    await ensureSiteSlots(ctx.database.db, await storedSites(ctx.database.db, undefined));
+    await restoreMissingSlots(ctx.database.db);
     if (options.worker) {
       // Look-up hashes of earlier releases (or of a key rotated without re-hashing) are converted
       // once, before this process runs jobs; a no-op query when there are none.

@@ -10,7 +10,7 @@ import type { Site } from "../sites/site.ts";
  */
 export async function ensureSiteSlots(
   db: Kysely<Schema>,
-  sites: readonly Site[] = sandboxSites,
+  sites: readonly Pick<Site, "id" | "maxConcurrency">[] = sandboxSites,
 ): Promise<void> {
   // One statement per site: a site has at most 1000 slots (4000 parameters), well within the
   // parameter limits of SQLite and PostgreSQL, however many sites there are.
@@ -28,6 +28,26 @@ export async function ensureSiteSlots(
       .onConflict((oc) => oc.columns(["site_id", "slot"]).doNothing())
       .execute();
   }
+}
+
+/**
+ * Stored sites with fewer slot rows than their limit (a restore, a write cut short), given theirs
+ * back at start. One grouped query, whatever the number of sites: start-up does not rewrite the
+ * slots of every site, and never reads their CA bundles.
+ */
+export async function restoreMissingSlots(db: Kysely<Schema>): Promise<void> {
+  const short = await db
+    .selectFrom("link_sites")
+    .leftJoin("link_site_slots", (join) =>
+      join
+        .onRef("link_site_slots.site_id", "=", "link_sites.id")
+        .onRef("link_site_slots.slot", "<", "link_sites.max_concurrency"),
+    )
+    .select(["link_sites.id as id", "link_sites.max_concurrency as maxConcurrency"])
+    .groupBy(["link_sites.id", "link_sites.max_concurrency"])
+    .having((eb) => eb(eb.fn.count("link_site_slots.slot"), "<", eb.ref("link_sites.max_concurrency")))
+    .execute();
+  await ensureSiteSlots(db, short);
 }
 
 /**
