@@ -11,6 +11,7 @@ import { PasswordHasher } from "../passwords/password-hasher.ts";
 import { verifyMasterKeys } from "../secrets/key-check.ts";
 import { KeyService } from "../secrets/key-service.ts";
 import { loadKeyring } from "../secrets/keyring.ts";
+import { TenantProviders } from "../sso/provider/tenant-providers.ts";
 import { type Database, openDatabase } from "../storage/database.ts";
 import { initialPublicUrl } from "./public-url.ts";
 
@@ -35,6 +36,8 @@ export interface ServerContext {
   readonly link: LinkRuntime;
   /** Deletes what has expired, in rounds (housekeeping/); started by run-server.ts. */
   readonly housekeeping: Housekeeping;
+  /** Each tenant's OpenID Connect provider, made on first use (sso/provider/tenant-providers.ts). */
+  readonly sso: TenantProviders;
   close(): Promise<void>;
 }
 
@@ -101,7 +104,7 @@ export async function openServerContext(
     const mailer = overrides.mailer ?? createMailer(config.smtp);
     const link = new LinkRuntime(config);
     const housekeeping = new Housekeeping();
-    return {
+    const context: ServerContext = {
       config,
       database,
       keys,
@@ -121,7 +124,12 @@ export async function openServerContext(
         mailer.close();
         await database.close();
       },
+      get sso() {
+        return sso;
+      },
     };
+    const sso = new TenantProviders(context);
+    return context;
   } catch (error) {
     await database.close();
     throw error;

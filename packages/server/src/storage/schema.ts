@@ -349,6 +349,58 @@ export interface LinkWebhookDeliveriesTable {
   delivered_at: number | null;
 }
 
+/** One oidc-provider model instance (sso/provider/oidc-adapter.ts); see migration 015. */
+export interface SsoModelsTable {
+  model: string;
+  /** SHA-256 (base64url) of the model's id: ids are bearer secrets. */
+  id_hash: string;
+  tenant_id: string;
+  /** The payload as JSON, sealed by the key service. */
+  payload_enc: string;
+  grant_id: string | null;
+  /** The app the model belongs to, so deleting an app revokes what it was issued. */
+  client_id: string | null;
+  user_code_hash: string | null;
+  uid_hash: string | null;
+  expires_at: number | null;
+  consumed_at: number | null;
+}
+
+/** A key that signs ID tokens and JWTs for every tenant's issuer (sso/provider/signing-keys.ts). */
+export interface SsoSigningKeysTable {
+  kid: string;
+  /** ES256 or RS256 */
+  alg: string;
+  /** The private JWK as JSON, sealed by the key service. */
+  private_jwk_enc: string;
+  created_at: number;
+  /** When a newer key took over; the JWKS keeps it until the tokens it signed have expired. */
+  retired_at: number | null;
+}
+
+/** An app: one OpenID Connect client of one tenant (sso/apps/). Lists are JSON text. */
+export interface SsoAppsTable {
+  client_id: string;
+  tenant_id: string;
+  name: string;
+  /** native | browser (both public, PKCE only) | confidential (has a secret) */
+  kind: string;
+  /** The client secret, sealed by the key service; null for public apps. */
+  secret_enc: string | null;
+  redirect_uris: string;
+  post_logout_redirect_uris: string;
+  grant_types: string;
+  /** Space-separated scopes the app may ask for. */
+  scopes: string;
+  /** Authenticator types the app accepts as a second factor (JSON array). */
+  second_factors: string;
+  require_second_factor: number;
+  /** 1: the tenant's own app, no consent step; 0: a third-party app, consent asked. */
+  first_party: number;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Schema {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -375,4 +427,7 @@ export interface Schema {
   link_transactions: LinkTransactionsTable;
   link_webhooks: LinkWebhooksTable;
   link_webhook_deliveries: LinkWebhookDeliveriesTable;
+  sso_models: SsoModelsTable;
+  sso_signing_keys: SsoSigningKeysTable;
+  sso_apps: SsoAppsTable;
 }

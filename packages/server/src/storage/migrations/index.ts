@@ -13,6 +13,7 @@ import { linkSites } from "./011-link-sites.ts";
 import { jobEpochs } from "./012-job-epochs.ts";
 import { retentionIndexes } from "./013-retention-indexes.ts";
 import { fairClaims } from "./014-fair-claims.ts";
+import { sso } from "./015-sso.ts";
 
 /** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
 const migrations: Record<string, Migration> = {
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   "012-job-epochs": jobEpochs,
   "013-retention-indexes": retentionIndexes,
   "014-fair-claims": fairClaims,
+  "015-sso": sso,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,34 @@
+import type { Account, FindAccount } from "oidc-provider";
+import type { ServerContext } from "../../app/server-context.ts";
+
+/**
+ * The account behind a `sub`: the tenant's user with that id, while it may still sign in. A
+ * disabled, expired or deleted user's refresh tokens and sessions stop working at their next use.
+ */
+export function accountFinder(ctx: ServerContext, tenantId: string): FindAccount {
+  return async (_koa, sub) => {
+    const user = await ctx.database.db
+      .selectFrom("users")
+      .selectAll()
+      .where("id", "=", sub)
+      .where("tenant_id", "=", tenantId)
+      .executeTakeFirst();
+    if (user === undefined || user.disabled === 1) return undefined;
+    if (user.expires_at !== null && Number(user.expires_at) <= ctx.clock.now()) return undefined;
+    const account: Account = {
+      accountId: user.id,
+      claims: async () => {
+        const name = [user.first_name, user.last_name].filter((part) => part !== null).join(" ");
+        return {
+          sub: user.id,
+          preferred_username: user.username,
+          ...(name === "" ? {} : { name }),
+          ...(user.first_name === null ? {} : { given_name: user.first_name }),
+          ...(user.last_name === null ? {} : { family_name: user.last_name }),
+          ...(user.email === null ? {} : { email: user.email }),
+        };
+      },
+    };
+    return account;
+  };
+}

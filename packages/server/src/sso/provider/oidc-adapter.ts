@@ -1,0 +1,133 @@
+import { createHash } from "node:crypto";
+import type { Adapter, AdapterPayload } from "oidc-provider";
+import { errors } from "oidc-provider";
+import type { ServerContext } from "../../app/server-context.ts";
+import { clientMetadataOf, findAppRow } from "../apps/app-store.ts";
+
+/**
+ * oidc-provider's storage for one tenant's issuer (sso_models, migration 015), on SQLite and
+ * PostgreSQL alike. Every query names the tenant, so one tenant's issuer never finds another's
+ * codes, tokens or clients.
+ *
+ * Ids are bearer secrets (an opaque token is its id), so rows are keyed by their SHA-256 and the
+ * payload, which repeats the id, is sealed. Single-use artefacts (authorization codes, device
+ * codes, rotated refresh tokens) are consumed by compare-and-set: of two server processes that
+ * both found a code unconsumed, only one sets consumed_at; the other revokes everything the grant
+ * issued (a second redemption means the code leaked) and answers invalid_grant.
+ *
+ * Expiry follows the server clock (ctx.clock), so a row past its time is absent whatever the
+ * sweeper has or has not deleted yet.
+ */
+const hashOf = (value: string): string => createHash("sha256").update(value).digest("base64url");
+
+export type AdapterClass = new (model: string) => Adapter;
+
+export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
+  const { db } = ctx.database;
+  const sealAs = (model: string, idHash: string) => `sso_models.payload_enc:${model}:${idHash}`;
+
+  return class TenantAdapter implements Adapter {
+    readonly #model: string;
+
+    constructor(model: string) {
+      this.#model = model;
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      const idHash = hashOf(id);
+      const row = {
+        payload_enc: ctx.keys.encrypt(JSON.stringify(payload), sealAs(this.#model, idHash)),
+        grant_id: payload.grantId ?? null,
+        client_id: payload.clientId ?? null,
+        user_code_hash: payload.userCode === undefined ? null : hashOf(payload.userCode),
+        uid_hash: payload.uid === undefined ? null : hashOf(payload.uid),
+        expires_at: expiresIn > 0 ? ctx.clock.now() + expiresIn * 1000 : null,
+      };
+      await db
+        .insertInto("sso_models")
+        .values({ model: this.#model, id_hash: idHash, tenant_id: tenantId, consumed_at: null, ...row })
+        .onConflict((oc) =>
+          oc.columns(["model", "id_hash"]).doUpdateSet(row).where("sso_models.tenant_id", "=", tenantId),
+        )
+        .execute();
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      if (this.#model === "Client") return clientOf(id);
+      return this.#findBy("id_hash", hashOf(id));
+    }
+
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      return this.#findBy("user_code_hash", hashOf(userCode));
+    }
+
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      return this.#findBy("uid_hash", hashOf(uid));
+    }
+
+    async consume(id: string): Promise<void> {
+      const idHash = hashOf(id);
+      const claimed = await db
+        .updateTable("sso_models")
+        .set({ consumed_at: ctx.clock.now() })
+        .where("model", "=", this.#model)
+        .where("id_hash", "=", idHash)
+        .where("tenant_id", "=", tenantId)
+        .where("consumed_at", "is", null)
+        .returning("grant_id")
+        .executeTakeFirst();
+      if (claimed !== undefined) return;
+      // Someone else consumed it between oidc-provider's read and this write: a replay.
+      const row = await db
+        .selectFrom("sso_models")
+        .select("grant_id")
+        .where("model", "=", this.#model)
+        .where("id_hash", "=", idHash)
+        .where("tenant_id", "=", tenantId)
+        .executeTakeFirst();
+      if (row?.grant_id) await this.revokeByGrantId(row.grant_id);
+      throw new errors.InvalidGrant("grant already used");
+    }
+
+    async destroy(id: string): Promise<void> {
+      await db
+        .deleteFrom("sso_models")
+        .where("model", "=", this.#model)
+        .where("id_hash", "=", hashOf(id))
+        .where("tenant_id", "=", tenantId)
+        .execute();
+    }
+
+    /** Every model of the grant at once: one call revokes the family, the others find nothing. */
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await db
+        .deleteFrom("sso_models")
+        .where("grant_id", "=", grantId)
+        .where("tenant_id", "=", tenantId)
+        .execute();
+    }
+
+    async #findBy(column: "id_hash" | "user_code_hash" | "uid_hash", value: string) {
+      const row = await db
+        .selectFrom("sso_models")
+        .select(["id_hash", "payload_enc", "expires_at", "consumed_at"])
+        .where("model", "=", this.#model)
+        .where(column, "=", value)
+        .where("tenant_id", "=", tenantId)
+        .executeTakeFirst();
+      if (row === undefined) return undefined;
+      if (row.expires_at !== null && Number(row.expires_at) <= ctx.clock.now()) return undefined;
+      const payload = JSON.parse(
+        ctx.keys.decrypt(row.payload_enc, sealAs(this.#model, row.id_hash)).toString(),
+      ) as AdapterPayload;
+      return row.consumed_at === null
+        ? payload
+        : { ...payload, consumed: Math.floor(Number(row.consumed_at) / 1000) };
+    }
+  };
+
+  async function clientOf(clientId: string): Promise<AdapterPayload | undefined> {
+    const row = await findAppRow(ctx, tenantId, clientId);
+    return row === undefined ? undefined : (clientMetadataOf(ctx, row) as AdapterPayload);
+  }
+}

@@ -1,0 +1,90 @@
+import type { Configuration } from "oidc-provider";
+import type { ServerContext } from "../../app/server-context.ts";
+import { accountFinder } from "./find-account.ts";
+import { adapterFor } from "./oidc-adapter.ts";
+
+/** Lifetimes in seconds. Short-lived bearer tokens; refresh tokens rotate on every use. */
+export const ssoLifetimes = {
+  AccessToken: 600,
+  ClientCredentials: 600,
+  AuthorizationCode: 60,
+  DeviceCode: 600,
+  IdToken: 600,
+  Interaction: 600,
+  Grant: 14 * 24 * 3600,
+  RefreshToken: 14 * 24 * 3600,
+  Session: 8 * 3600,
+} as const;
+
+/** How long a retired signing key stays in the JWKS: the longest a token it signed lives. */
+export const keepRetiredSigningKeysMs = Math.max(ssoLifetimes.AccessToken, ssoLifetimes.IdToken) * 1000 * 2;
+
+export const issuerPath = (tenantId: string) => `/oidc/${tenantId}`;
+export const interactionPath = (tenantId: string, uid: string) =>
+  `${issuerPath(tenantId)}/interaction/${uid}`;
+
+/**
+ * oidc-provider's configuration for one tenant's issuer. What it decides, and why:
+ * - PKCE S256 for every app, public or not (oidc-provider v9 knows no `plain`): a stolen code is
+ *   useless without the verifier.
+ * - No dynamic registration and no development interactions: apps come from sso_apps only
+ *   (`/v1/apps`, `tessera app`), sign-in from Tessera's own pages (sso/interactions/).
+ * - Refresh tokens rotate on every use; using a rotated one revokes the grant (oidc-adapter.ts).
+ * - Cookies are signed with keys derived from the master keys (every process of an installation
+ *   derives the same ones; the active key signs, the others still verify).
+ */
+export function providerConfiguration(
+  ctx: ServerContext,
+  tenantId: string,
+  jwks: { keys: object[] },
+): Configuration {
+  return {
+    adapter: adapterFor(ctx, tenantId),
+    jwks: jwks as Configuration["jwks"],
+    findAccount: accountFinder(ctx, tenantId),
+    claims: {
+      openid: ["sub"],
+      profile: ["name", "given_name", "family_name", "preferred_username"],
+      email: ["email"],
+    },
+    scopes: ["openid", "offline_access", "profile", "email"],
+    pkce: { required: () => true },
+    rotateRefreshToken: true,
+    ttl: { ...ssoLifetimes },
+    cookies: {
+      keys: cookieKeys(ctx),
+      long: { httpOnly: true, sameSite: "lax", path: issuerPath(tenantId) },
+      short: { httpOnly: true, sameSite: "lax", path: issuerPath(tenantId) },
+    },
+    interactions: { url: (_koa, interaction) => interactionPath(tenantId, interaction.uid) },
+    clientDefaults: {
+      id_token_signed_response_alg: "ES256",
+      grant_types: ["authorization_code"],
+      response_types: ["code"],
+      token_endpoint_auth_method: "client_secret_basic",
+    },
+    enabledJWA: {
+      idTokenSigningAlgValues: ["ES256", "RS256"],
+      userinfoSigningAlgValues: ["ES256", "RS256"],
+      introspectionSigningAlgValues: ["ES256", "RS256"],
+      authorizationSigningAlgValues: ["ES256", "RS256"],
+    },
+    extraClientMetadata: {
+      properties: ["tessera:first_party", "tessera:second_factors", "tessera:require_second_factor"],
+    },
+    features: {
+      devInteractions: { enabled: false },
+      registration: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      deviceFlow: { enabled: true },
+      rpInitiatedLogout: { enabled: true },
+    },
+  };
+}
+
+function cookieKeys(ctx: ServerContext): string[] {
+  const ids = [ctx.keys.activeKeyId, ...ctx.keys.keyIds.filter((id) => id !== ctx.keys.activeKeyId)];
+  return ids.map((id) => ctx.keys.derivedKey(id, "sso cookies").export().toString("base64url"));
+}

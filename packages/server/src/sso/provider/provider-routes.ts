@@ -1,0 +1,66 @@
+import { TesseraApiCode, TesseraError } from "@tessera/codes";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type Provider from "oidc-provider";
+import { findTenant } from "../../tenants/tenant-store.ts";
+import { issuerPath } from "./provider-configuration.ts";
+
+/**
+ * Mounts each tenant's oidc-provider under /oidc/<tenant id>/ in the Fastify server itself: the
+ * route hands the raw request and response to the provider's Koa handler (no second HTTP server,
+ * one port, one set of timeouts). Its own interaction pages (sso/interactions/) are more specific
+ * routes and win over this one.
+ *
+ * oidc-provider reads request bodies itself, so this plugin keeps Fastify from consuming them.
+ */
+const handlers = new WeakMap<Provider, ReturnType<Provider["callback"]>>();
+
+const params = {
+  type: "object",
+  properties: { tenant: { type: "string", maxLength: 64 }, "*": { type: "string" } },
+  required: ["tenant"],
+} as const;
+
+export async function providerRoutes(app: FastifyInstance): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", (_request, _payload, done) => done(null, undefined));
+
+  const handle = async (request: FastifyRequest<{ Params: { tenant: string } }>) => {
+    const tenantId = await ssoTenantOf(request);
+    const provider = await app.ctx.sso.providerFor(tenantId);
+    return { provider, prefix: issuerPath(tenantId) };
+  };
+
+  app.all<{ Params: { tenant: string } }>(
+    "/oidc/:tenant/*",
+    { schema: { params, hide: true } },
+    async (request, reply) => {
+      const { provider, prefix } = await handle(request);
+      let handler = handlers.get(provider);
+      if (handler === undefined) {
+        handler = provider.callback();
+        handlers.set(provider, handler);
+      }
+      const raw = request.raw as typeof request.raw & { originalUrl?: string };
+      reply.raw.setHeader("x-request-id", request.id);
+      reply.hijack();
+      // As Express and koa-mount do: the provider sees its own paths, and derives the mount path
+      // from originalUrl for the URLs it builds.
+      raw.originalUrl = raw.url ?? "";
+      raw.url = (raw.url ?? "").slice(prefix.length) || "/";
+      await handler(raw, reply.raw);
+    },
+  );
+}
+
+/** The tenant an SSO request names; an unknown, disabled or expired one is not found. */
+export async function ssoTenantOf(request: FastifyRequest<{ Params: { tenant: string } }>): Promise<string> {
+  const { ctx } = request.server;
+  const tenant = await findTenant(ctx.database.db, request.params.tenant);
+  const usable =
+    tenant !== undefined &&
+    tenant.id === request.params.tenant &&
+    !tenant.disabled &&
+    (tenant.expiresAt === null || tenant.expiresAt > ctx.clock.now());
+  if (!usable) throw new TesseraError(TesseraApiCode.NotFound, { message: "no such issuer" });
+  return tenant.id;
+}
