@@ -65,5 +65,8 @@ suite("SSO apps across two server processes on one PostgreSQL", () => {
     const again = await call(a, "POST", `/apps/${clientId}/rotate-secret`);
     await assert.rejects(grant(b, secret), (e: { error?: string }) => e.error === "invalid_client");
     assert.ok((await grant(b, again.body.clientSecret as string)).access_token);
+    const logged = JSON.stringify([a.logs, b.logs]);
+    for (const shown of [secret, again.body.clientSecret as string])
+      assert.ok(!logged.includes(shown), "no secret in either process's log");
   });
 });
