@@ -315,6 +315,19 @@ for (const backend of backends) {
       assert.equal(Buffer.from(newSecret, "base64url").length, 32);
       await assert.rejects(grant(oldSecret), (error: { error?: string }) => error.error === "invalid_client");
       assert.ok((await grant(newSecret)).access_token);
+      // A retry with the same Idempotency-Key gets the same secret back, not a third one.
+      const keyed = () =>
+        s.api("POST", `/v1/apps/${clientId}/rotate-secret`, {
+          apiKey,
+          scenario,
+          headers: { "idempotency-key": "rotate-1" },
+        });
+      const third = await keyed();
+      const replayed = await keyed();
+      assert.equal(replayed.headers.get("idempotent-replayed"), "true");
+      assert.equal(replayed.body.clientSecret, third.body.clientSecret);
+      assert.ok((await grant(third.body.clientSecret as string)).access_token);
+      await assert.rejects(grant(newSecret), (error: { error?: string }) => error.error === "invalid_client");
     });
 
     test("deleting an app revokes what it was issued: its token is inactive at another app's introspection", async () => {

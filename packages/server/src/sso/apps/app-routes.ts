@@ -102,7 +102,11 @@ export const appRoutes: FastifyPluginAsync = async (app) => {
 
   app.post<ClientIdParams>(
     "/apps/:clientId/rotate-secret",
-    { schema: { params: clientIdParam, response: { 200: withSecretResponse } } },
+    {
+      // A retry after a lost answer can replay it instead of making (and losing) another secret.
+      config: { idempotent: true },
+      schema: { params: clientIdParam, response: { 200: withSecretResponse } },
+    },
     async (request) =>
       withSecret(await rotateAppSecret(request.server.ctx, request.tenant.id, request.params.clientId)),
   );

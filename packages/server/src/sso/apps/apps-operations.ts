@@ -92,7 +92,7 @@ export const appOperations: DomainOperations = {
     "POST /v1/apps/:clientId/rotate-secret": {
       fields: clientPath,
       summary: "Rotate a confidential app's secret",
-      description: `Makes a new client secret and answers it this once; the old one stops working at once. A public (native or browser) app has no secret: MalformedRequest. ${access} Each call makes another secret.`,
+      description: `Makes a new client secret and answers it this once; the old one stops working at once. A public (native or browser) app has no secret: MalformedRequest. ${access} Each call makes another secret unless an Idempotency-Key replays the first answer (so a retry after a lost answer does not lose the secret).`,
       errors: ["NotFound"],
       response: { app, clientSecret },
     },
