@@ -248,6 +248,46 @@ for (const backend of backends) {
       assert.deepEqual(appOf(after), created, "no partial write");
     });
 
+    test("concurrent changes of different fields all hold; a burst of deletes deletes once", async () => {
+      const { apiKey } = await s.tenant();
+      const scenario = "apps: concurrent writes";
+      const { clientId } = appOf(
+        await create(
+          apiKey,
+          { name: "spa", kind: "browser", redirectUris: ["https://spa.example/cb"] },
+          scenario,
+        ),
+      );
+      const changes = [
+        { name: "renamed" },
+        { firstParty: false },
+        { requireSecondFactor: true },
+        { secondFactors: ["hotp"] },
+        { postLogoutRedirectUris: ["https://spa.example/bye"] },
+        { scopes: ["profile"] },
+      ];
+      const patched = await Promise.all(
+        changes.map((body) => s.api("PATCH", `/v1/apps/${clientId}`, { apiKey, scenario, body })),
+      );
+      assert.deepEqual(
+        patched.map((r) => r.status),
+        changes.map(() => 200),
+      );
+      const merged = appOf(await s.api("GET", `/v1/apps/${clientId}`, { apiKey, scenario }));
+      assert.equal(merged.name, "renamed");
+      assert.equal(merged.firstParty, false);
+      assert.equal(merged.requireSecondFactor, true);
+      assert.deepEqual(merged.secondFactors, ["hotp"]);
+      assert.deepEqual(merged.postLogoutRedirectUris, ["https://spa.example/bye"]);
+      assert.deepEqual(merged.scopes, ["openid", "profile"]);
+      const deletes = await Promise.all(
+        Array.from({ length: 10 }, () => s.api("DELETE", `/v1/apps/${clientId}`, { apiKey, scenario })),
+      );
+      const statuses = deletes.map((r) => r.status);
+      assert.equal(statuses.filter((status) => status === 200).length, 1, JSON.stringify(statuses));
+      assert.equal(statuses.filter((status) => status === 404).length, 9, JSON.stringify(statuses));
+    });
+
     test("a native app's loopback redirect may use any port in a real authorization request; others are exact", async () => {
       const { tenant, apiKey } = await s.tenant();
       const scenario = "apps: loopback redirects";
