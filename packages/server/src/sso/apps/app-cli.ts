@@ -1,4 +1,3 @@
-import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import { Command } from "commander";
 import { readAllPages } from "../../app/paging.ts";
 import type { ServerContext } from "../../app/server-context.ts";
@@ -9,7 +8,14 @@ import type { App } from "./app.ts";
 import { type AppFlags, appBody, cliFlag, withAppOptions } from "./app-cli-input.ts";
 import { appOf, findApp, listAppRows } from "./app-store.ts";
 import { appView } from "./app-view.ts";
-import { type AppWithSecret, createApp, deleteApp, rotateAppSecret, updateApp } from "./app-writes.ts";
+import {
+  type AppWithSecret,
+  appNotFound,
+  createApp,
+  deleteApp,
+  rotateAppSecret,
+  updateApp,
+} from "./app-writes.ts";
 
 /**
  * `tessera app create|list|show|update|delete|rotate-secret`: a tenant's apps (OpenID Connect
@@ -51,8 +57,7 @@ const showLines = (app: App) =>
 
 async function requireApp(ctx: ServerContext, tenantId: string, clientId: string): Promise<App> {
   const app = await findApp(ctx, tenantId, clientId);
-  if (app === undefined)
-    throw new TesseraError(TesseraApiCode.NotFound, { message: `no app ${clientId}`, field: ARG });
+  if (app === undefined) throw appNotFound(clientId, ARG);
   return app;
 }
 

@@ -1,4 +1,3 @@
-import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync } from "fastify";
 import { success } from "../../app/envelope.ts";
 import { listCursor, nextCursorProperty, pageQueryProperties } from "../../app/paging.ts";
@@ -6,7 +5,14 @@ import { okResponse } from "../../app/route-schemas.ts";
 import { type AppChangesInput, appChangesSchema, type NewAppInput, newAppSchema } from "./app-input.ts";
 import { appOf, findApp, listAppRows } from "./app-store.ts";
 import { appSchema, appView } from "./app-view.ts";
-import { type AppWithSecret, createApp, deleteApp, rotateAppSecret, updateApp } from "./app-writes.ts";
+import {
+  type AppWithSecret,
+  appNotFound,
+  createApp,
+  deleteApp,
+  rotateAppSecret,
+  updateApp,
+} from "./app-writes.ts";
 
 /**
  * `/v1/apps`: the tenant's OpenID Connect clients (admin scope, build-app.ts). Another tenant's
@@ -72,11 +78,7 @@ export const appRoutes: FastifyPluginAsync = async (app) => {
     { schema: { params: clientIdParam, response: { 200: appResponse } } },
     async (request) => {
       const found = await findApp(request.server.ctx, request.tenant.id, request.params.clientId);
-      if (found === undefined)
-        throw new TesseraError(TesseraApiCode.NotFound, {
-          message: `no app ${request.params.clientId}`,
-          field: "params.clientId",
-        });
+      if (found === undefined) throw appNotFound(request.params.clientId, "params.clientId");
       return success({ app: appView(found) });
     },
   );

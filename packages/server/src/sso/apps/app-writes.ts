@@ -34,7 +34,8 @@ const settingsColumns = (s: AppSettings) => ({
   first_party: s.firstParty ? 1 : 0,
 });
 
-const notFound = (clientId: string, field: string) =>
+/** Another tenant's app is NotFound exactly like an unknown client id: its existence is not revealed. */
+export const appNotFound = (clientId: string, field: string) =>
   new TesseraError(TesseraApiCode.NotFound, { message: `no app ${clientId}`, field });
 
 /**
@@ -110,7 +111,7 @@ export async function updateApp(
 ): Promise<App> {
   return ctx.database.db.transaction().execute(async (trx) => {
     const row = await lockedRow(ctx, trx, tenantId, clientId);
-    if (row === undefined) throw notFound(clientId, idField);
+    if (row === undefined) throw appNotFound(clientId, idField);
     const settings: AppSettings = { ...appOf(row), ...changes };
     requireValidApp(settings, field);
     const updated = { ...row, ...settingsColumns(settings), updated_at: ctx.clock.now() };
@@ -136,7 +137,7 @@ export async function rotateAppSecret(
 ): Promise<AppWithSecret> {
   return ctx.database.db.transaction().execute(async (trx) => {
     const row = await lockedRow(ctx, trx, tenantId, clientId);
-    if (row === undefined) throw notFound(clientId, idField);
+    if (row === undefined) throw appNotFound(clientId, idField);
     if (row.secret_enc === null)
       throw new TesseraError(TesseraApiCode.MalformedRequest, {
         message: `app ${clientId} is ${row.kind}: a public app has no secret (it proves itself with PKCE)`,
@@ -170,7 +171,7 @@ export async function deleteApp(
 ): Promise<App> {
   return ctx.database.db.transaction().execute(async (trx) => {
     const row = await lockedRow(ctx, trx, tenantId, clientId);
-    if (row === undefined) throw notFound(clientId, idField);
+    if (row === undefined) throw appNotFound(clientId, idField);
     await trx
       .deleteFrom("sso_apps")
       .where("client_id", "=", clientId)
