@@ -15,6 +15,7 @@ import { passwordRoutes } from "../passwords/password-routes.ts";
 import { recoveryPageRoutes } from "../passwords/recovery-page.ts";
 import { limitAuthRequests } from "../rate-limits/auth-rate-limit.ts";
 import { sessionRoutes } from "../sessions/session-routes.ts";
+import { appRoutes } from "../sso/apps/app-routes.ts";
 import { providerRoutes } from "../sso/provider/provider-routes.ts";
 import { authenticateTenant } from "../tenants/authenticate-tenant.ts";
 import { requireScope, type Scope } from "../tenants/key-scopes.ts";
@@ -49,6 +50,7 @@ const tenantApiPlugins: readonly (readonly [FastifyPluginAsync, Scope])[] = [
   [authenticatorListRoutes, "tokens"],
   [otpRoutes, "auth"],
   [auditRoutes, "audit"],
+  [appRoutes, "admin"],
 ];
 
 /**

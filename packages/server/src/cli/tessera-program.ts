@@ -3,6 +3,7 @@ import { auditCommand } from "../audit/audit-cli.ts";
 import { tokenCommand } from "../authenticators/token-cli.ts";
 import { linkCommand } from "../link/link-cli.ts";
 import { keysCommand } from "../secrets/keys-cli.ts";
+import { appCommand } from "../sso/apps/app-cli.ts";
 import { apiKeyCommand, tenantCommand } from "../tenants/tenant-cli.ts";
 import { userCommand } from "../users/user-cli.ts";
 import { showDataOptionsEverywhere, withDataOptions } from "./cli-config.ts";
@@ -24,6 +25,7 @@ export function tesseraProgram(): Command {
     .addCommand(tokenCommand())
     .addCommand(keysCommand())
     .addCommand(auditCommand())
-    .addCommand(linkCommand());
+    .addCommand(linkCommand())
+    .addCommand(appCommand());
   return showDataOptionsEverywhere(program);
 }

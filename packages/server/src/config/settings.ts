@@ -451,4 +451,12 @@ export const settings = [
     description:
       "Sites one tenant may own (added with POST /v1/link/sites or `tessera link site add|import --tenant`); a further one is SiteLimitReached until one is deleted. The operator's shared sites do not count.",
   },
+  {
+    path: "sso.maxAppsPerTenant",
+    env: "TESSERA_SSO_MAX_APPS_PER_TENANT",
+    type: integer(1, 10000),
+    default: 100,
+    description:
+      "Apps (OpenID Connect clients) one tenant may register (POST /v1/apps or `tessera app create`); a further one is AppLimitReached until one is deleted.",
+  },
 ] as const satisfies readonly Setting[];

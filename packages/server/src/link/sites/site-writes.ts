@@ -2,6 +2,7 @@ import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { Transaction } from "kysely";
 import type { ServerContext } from "../../app/server-context.ts";
 import type { Schema } from "../../storage/schema.ts";
+import { requireRoomInTenant } from "../../tenants/tenant-cap.ts";
 import { ensureSiteSlots } from "../jobs/site-slots.ts";
 import { sandboxSites } from "./sandbox-sites.ts";
 import type { Site } from "./site.ts";
@@ -27,27 +28,19 @@ function requireAllowedUrl(ctx: ServerContext, url: string, field: string): void
 
 /**
  * A tenant's own sites are capped (link.maxSitesPerTenant): each holds slot rows and is listed on
- * every page. The cap is counted and the site inserted in one transaction that first locks the
- * tenant's row (PostgreSQL; SQLite runs one write transaction at a time), so a burst of concurrent
- * adds, from any number of processes, cannot count the same free place twice.
+ * every page; counted and inserted in one transaction (tenants/tenant-cap.ts).
  */
 async function requireRoomForSite(ctx: ServerContext, trx: Transaction<Schema>, tenantId: string) {
-  const cap = ctx.config.link.maxSitesPerTenant;
-  await trx
-    .selectFrom("tenants")
-    .select("id")
-    .where("id", "=", tenantId)
-    .$if(ctx.database.dialect === "postgres", (query) => query.forUpdate())
-    .execute();
-  const { count } = await trx
-    .selectFrom("link_sites")
-    .select((eb) => eb.fn.countAll<number | string | bigint>().as("count"))
-    .where("tenant_id", "=", tenantId)
-    .executeTakeFirstOrThrow();
-  if (Number(count) >= cap)
-    throw new TesseraError(TesseraApiCode.SiteLimitReached, {
-      message: `the tenant already has ${cap} sites, the most allowed (link.maxSitesPerTenant); delete one first`,
-    });
+  const max = ctx.config.link.maxSitesPerTenant;
+  await requireRoomInTenant(
+    ctx,
+    trx,
+    { table: "link_sites", tenantId, max },
+    () =>
+      new TesseraError(TesseraApiCode.SiteLimitReached, {
+        message: `the tenant already has ${max} sites, the most allowed (link.maxSitesPerTenant); delete one first`,
+      }),
+  );
 }
 
 /** Adds the site; SiteIdTaken when any site (any tenant's, or a built-in one) has the id. */

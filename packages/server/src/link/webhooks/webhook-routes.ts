@@ -8,6 +8,7 @@ import { body, okResponse, time, timestamp } from "../../app/route-schemas.ts";
 import { shapeCheck } from "../../app/shape-checks.ts";
 import { parseOutboundUrl } from "../../net/outbound-url.ts";
 import type { LinkWebhooksTable } from "../../storage/schema.ts";
+import { requireRoomInTenant } from "../../tenants/tenant-cap.ts";
 import { idParam } from "../credentials/credential-routes.ts";
 import { sealJson, webhookSecret } from "../link-secrets.ts";
 import { refuseWebhookUrl } from "./webhook-address.ts";
@@ -85,30 +86,20 @@ async function webhookFromPath(request: FastifyRequest<IdParams>) {
   return row;
 }
 
-/**
- * The per-tenant cap is checked and the row inserted in one transaction that first locks the
- * tenant's row (PostgreSQL; SQLite runs one write transaction at a time), so a burst of
- * concurrent registrations, from any number of processes, cannot count the same free slot twice.
- */
+/** The per-tenant cap is checked and the row inserted in one transaction (tenants/tenant-cap.ts). */
 async function insertWithinCap(request: FastifyRequest, row: Insertable<LinkWebhooksTable>) {
   const { ctx } = request.server;
-  const cap = ctx.config.link.maxWebhooksPerTenant;
+  const max = ctx.config.link.maxWebhooksPerTenant;
   await ctx.database.db.transaction().execute(async (trx) => {
-    await trx
-      .selectFrom("tenants")
-      .select("id")
-      .where("id", "=", row.tenant_id)
-      .$if(ctx.database.dialect === "postgres", (query) => query.forUpdate())
-      .execute();
-    const { count } = await trx
-      .selectFrom("link_webhooks")
-      .select((eb) => eb.fn.countAll<number | string | bigint>().as("count"))
-      .where("tenant_id", "=", row.tenant_id)
-      .executeTakeFirstOrThrow();
-    if (Number(count) >= cap)
-      throw new TesseraError(TesseraApiCode.WebhookLimitReached, {
-        message: `the tenant already has ${cap} webhooks, the most allowed (link.maxWebhooksPerTenant)`,
-      });
+    await requireRoomInTenant(
+      ctx,
+      trx,
+      { table: "link_webhooks", tenantId: row.tenant_id, max },
+      () =>
+        new TesseraError(TesseraApiCode.WebhookLimitReached, {
+          message: `the tenant already has ${max} webhooks, the most allowed (link.maxWebhooksPerTenant)`,
+        }),
+    );
     await trx.insertInto("link_webhooks").values(row).execute();
   });
 }

@@ -82,3 +82,20 @@ export function clientMetadataOf(ctx: ServerContext, row: AppRow): ClientMetadat
     token_endpoint_auth_method: "client_secret_basic",
   };
 }
+
+/** The tenant's apps by client id, after `after`, at most `limit`. */
+export async function listAppRows(
+  ctx: ServerContext,
+  tenantId: string,
+  after: string | undefined,
+  limit: number,
+) {
+  return ctx.database.db
+    .selectFrom("sso_apps")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .$if(after !== undefined, (query) => query.where("client_id", ">", after as string))
+    .orderBy("client_id")
+    .limit(limit)
+    .execute();
+}
