@@ -451,4 +451,12 @@ export const settings = [
     description:
       "Sites one tenant may own (added with POST /v1/link/sites or `tessera link site add|import --tenant`); a further one is SiteLimitReached until one is deleted. The operator's shared sites do not count.",
   },
+  {
+    path: "activation.ttlHours",
+    env: "TESSERA_ACTIVATION_TTL_HOURS",
+    type: integer(1, 8760),
+    default: 72,
+    description:
+      "Lifetime of an account-activation link (POST /v1/users/{username}/invitation or `tessera user invite`): after it the link is SSOAccountActivationIdInvalid and the user needs a new invitation.",
+  },
 ] as const satisfies readonly Setting[];
