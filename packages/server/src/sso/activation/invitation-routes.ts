@@ -6,10 +6,14 @@ import { inviteUser } from "./invite-user.ts";
 
 /** Under /v1 (users scope): an administrator invites a user to activate the account. */
 export const invitationRoutes: FastifyPluginAsync = async (app) => {
-  app.post<{ Params: { username: string }; Body: { apps?: string[] } | undefined }>(
+  app.post<{ Params: { username: string }; Body: { apps?: string[] } }>(
     "/users/:username/invitation",
     {
       config: { idempotent: true },
+      // The body is optional (no apps to assign): no body is an empty one.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
       schema: {
         params: {
           type: "object",
@@ -43,7 +47,7 @@ export const invitationRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request, reply) => {
       const user = await userFromPath(request);
-      const invitation = await inviteUser(request.server.ctx, request.tenant, user, request.body?.apps ?? []);
+      const invitation = await inviteUser(request.server.ctx, request.tenant, user, request.body.apps ?? []);
       return reply.code(201).send(success({ invitation }));
     },
   );
