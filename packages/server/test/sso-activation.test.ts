@@ -6,6 +6,7 @@ import { decodeBase32 } from "../src/authenticators/oath/base32.ts";
 import { insertApp, postForm, shownSecret } from "./helpers/activation.ts";
 import { apiRequest } from "./helpers/api-client.ts";
 import { oathtoolTotp } from "./helpers/oathtool.ts";
+import { runCli } from "./helpers/run-cli.ts";
 import { bodyText, mailTo, type SmtpSink, smtpFlags, startSmtpSink } from "./helpers/smtp-sink.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
@@ -47,7 +48,9 @@ for (const backend of backends) {
     };
     const linkOf = async (email: string, nth: number) => {
       const mails = await mailTo(sink, email, nth, (m) => linkPattern.test(bodyText(m)));
-      const text = bodyText(mails[nth - 1] ?? mails[0]!);
+      const mail = mails[nth - 1];
+      assert.ok(mail !== undefined);
+      const text = bodyText(mail);
       return new URL(String(linkPattern.exec(text)?.[1]).replace(/^http:\/\/[^/]+/, s.url));
     };
     const idOf = (link: URL) => link.searchParams.get("id") ?? "";
@@ -247,7 +250,7 @@ for (const backend of backends) {
     });
 
     test("crafted requests: a token code before the password, a password twice, an expired link, a replaced link", async () => {
-      const { link, tenantId, apiKey, username, email } = await invited();
+      const { link, tenantId } = await invited();
       const early = await asJson(pageUrl(tenantId), "activation: totp before password", {
         id: idOf(link),
         step: "totp",
@@ -288,8 +291,6 @@ for (const backend of backends) {
       assert.equal(expired.body.errorCode, ApiReturnCode.SSOAccountActivationIdInvalid);
       const expiredPost = await setPassword(newer);
       assert.equal(expiredPost.status, 400);
-      void username;
-      void email;
     });
 
     test("a burst of concurrent posts completes each step once", async () => {
@@ -326,6 +327,59 @@ for (const backend of backends) {
         tokens.map((t) => t.activated),
         [1],
       );
+    });
+
+    test("tessera user invite --app: the e-mail carries the link, the output does not; an unknown app is refused", async () => {
+      const { tenant, apiKey } = await s.tenant();
+      const clientId = `cli-${tenant.id.slice(0, 8)}`;
+      await insertApp(s, tenant.id, clientId, "Console");
+      const email = `dee-${backend}@mail.test`;
+      await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username: "dee", email },
+        scenario: "activation: setup",
+      });
+      const { dataDir, databaseUrl } = s.server.ctx.config;
+      const data = [
+        "--data-dir",
+        dataDir,
+        ...(databaseUrl === undefined ? [] : ["--database-url", databaseUrl]),
+      ];
+      const env = {
+        TESSERA_SMTP_HOST: "127.0.0.1",
+        TESSERA_SMTP_PORT: String(sink.port),
+        TESSERA_LOG_LEVEL: "silent",
+      };
+      const unknown = await runCli(
+        [...data, "user", "invite", "dee", "--tenant", tenant.id, "--app", "nope", "--json"],
+        {
+          env,
+          scenario: "activation: cli unknown app",
+        },
+      );
+      assert.equal(unknown.status, 1);
+      assert.equal(JSON.parse(unknown.stdout).errorCode, TesseraApiCode.NotFound);
+      const r = await runCli(
+        [...data, "user", "invite", "dee", "--tenant", tenant.id, "--app", clientId, "--json"],
+        {
+          env,
+          scenario: "activation: cli invite",
+        },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      const link = await linkOf(email, 1);
+      assert.ok(!r.stdout.includes(idOf(link)), "the output never carries the id");
+      assert.deepEqual(JSON.parse(r.stdout).invitation.apps, [clientId]);
+      const page = await asJson(
+        link.href.replace(/\/oidc\/[^/]+\//, `/oidc/${tenant.id}/`),
+        "activation: cli link",
+      );
+      assert.equal(page.body.step, "password");
+      const trail = await s.api("GET", "/v1/audit?subject=user:dee&operation=user.invite", {
+        apiKey,
+        scenario: "activation: cli audit",
+      });
+      assert.equal((trail.body.events as unknown[]).length, 1);
     });
 
     test("invitation refusals: an unknown or another tenant's app, no e-mail address, a refused e-mail leaves nothing open", async () => {

@@ -47,7 +47,7 @@ export const activationPageRoutes: FastifyPluginAsync = async (app) => {
     "/oidc/:tenant/activate",
     { schema: { params, querystring: { type: "object", properties: fields }, hide: true } },
     async (request, reply) => {
-      const open = await openActivationOf(request, request.query.id);
+      const open = await openActivationOf(request, request.query.id, "querystring.id");
       const f = formContext(request, open, request.query);
       return showStep(request, reply, open, f);
     },
@@ -75,7 +75,7 @@ export const activationPageRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request, reply) => {
       const form = request.body ?? {};
-      const open = await openActivationOf(request, form.id);
+      const open = await openActivationOf(request, form.id, "body.id");
       const f = formContext(request, open, form);
       const ctx = request.server.ctx;
       if (form.step === "password" && open.row.state === "password") {

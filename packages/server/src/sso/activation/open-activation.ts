@@ -24,6 +24,8 @@ type ActivationRequest = FastifyRequest<{ Params: { tenant: string } }>;
 export async function openActivationOf(
   request: ActivationRequest,
   id: string | undefined,
+  /** Where the id came from, to name it in a refusal: querystring.id or body.id. */
+  field: string,
 ): Promise<OpenActivation> {
   const { ctx } = request.server;
   const db = ctx.database.db;
@@ -33,7 +35,7 @@ export async function openActivationOf(
   if (id === undefined || id === "")
     throw new TesseraError(ApiReturnCode.SSOAccountActivationIdNotSpecified, {
       message: "the activation link carries no id",
-      field: "id",
+      field,
     });
   const row = activationIdPattern.test(id) ? await findActivation(db, id) : undefined;
   const tenant = row === undefined ? undefined : await findTenant(db, row.tenant_id);
@@ -47,7 +49,7 @@ export async function openActivationOf(
   if (!live)
     throw new TesseraError(ApiReturnCode.SSOAccountActivationIdInvalid, {
       message: "the activation link is not valid",
-      field: "id",
+      field,
     });
   request.tenant = tenant;
   const user = await db
