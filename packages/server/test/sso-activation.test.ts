@@ -329,6 +329,59 @@ for (const backend of backends) {
       );
     });
 
+    test("wrong codes at the token step: a burst is held to the tenant's attempt limit, then even the right code is locked out", async () => {
+      const { link, tenantId } = await invited();
+      const page = await setPassword(link);
+      const right = totpCode(page.text);
+      const wrong = right === "000000" ? "111111" : "000000";
+      const burst = await Promise.all(
+        Array.from({ length: 12 }, () =>
+          asJson(pageUrl(tenantId), "activation: wrong code burst", {
+            id: idOf(link),
+            step: "totp",
+            otp: wrong,
+          }),
+        ),
+      );
+      const codes = burst.map((r) => r.body.errorCode);
+      const evaluated = codes.filter((c) => c === ApiReturnCode.OTPInvalid).length;
+      assert.ok(evaluated <= 5, `${evaluated} wrong codes were evaluated (limit 5): ${codes.join(",")}`);
+      for (const c of codes)
+        assert.ok(
+          c === ApiReturnCode.OTPInvalid || c === ApiReturnCode.MaximumFailedOTPRequestsExceeded,
+          String(c),
+        );
+      const locked = await asJson(pageUrl(tenantId), "activation: locked token", {
+        id: idOf(link),
+        step: "totp",
+        otp: right,
+      });
+      assert.equal(locked.body.errorCode, ApiReturnCode.MaximumFailedOTPRequestsExceeded);
+      assert.equal((await asJson(link.href, "activation: still at totp")).body.step, "totp");
+    });
+
+    test("the page speaks German and Spanish (ui_locales first, then Accept-Language), labelled, one h1", async () => {
+      const { link } = await invited();
+      const german = await (await fetch(link, { headers: { "accept-language": "de-CH, en;q=0.5" } })).text();
+      assert.match(german, /<h1>Konto aktivieren<\/h1>/);
+      assert.match(german, /<label for="confirm">Dasselbe Passwort noch einmal<\/label>/);
+      const spanish = await (
+        await fetch(`${link.href}&ui_locales=es`, { headers: { "accept-language": "de" } })
+      ).text();
+      assert.match(spanish, /<h1>Active su cuenta<\/h1>/);
+      assert.match(spanish, /name="ui_locales" value="es"/, "the form keeps the language for the next step");
+      const next = await postForm(pageUrl(link.pathname.split("/")[2] ?? ""), {
+        id: idOf(link),
+        step: "password",
+        password: "correct horse battery",
+        confirm: "correct horse battery",
+        ui_locales: "es",
+      });
+      assert.match(next.text, /<h1>Configure su aplicación de autenticación<\/h1>/);
+      assert.match(next.text, /<label for="otp">/);
+      assert.equal((next.text.match(/<h1>/g) ?? []).length, 1);
+    });
+
     test("tessera user invite --app: the e-mail carries the link, the output does not; an unknown app is refused", async () => {
       const { tenant, apiKey } = await s.tenant();
       const clientId = `cli-${tenant.id.slice(0, 8)}`;
