@@ -1,6 +1,7 @@
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { success } from "../../app/envelope.ts";
+import { okResponse } from "../../app/route-schemas.ts";
 import { qrDataUrl } from "../../authenticators/authenticator-routes.ts";
 import { html } from "../../pages/html.ts";
 import { sendPage, usePages, wantsJson } from "../../pages/page-routes.ts";
@@ -20,6 +21,15 @@ const params = {
   type: "object",
   properties: { tenant: { type: "string", maxLength: 64 } },
   required: ["tenant"],
+} as const;
+const stepAnswer = {
+  step: { type: "string", enum: ["password", "totp", "done"] },
+  secret: { type: "string" },
+  provisioningUri: { type: "string" },
+  apps: {
+    type: "array",
+    items: { type: "object", properties: { clientId: { type: "string" }, name: { type: "string" } } },
+  },
 } as const;
 const fields = {
   id: { type: "string", maxLength: 200 },
@@ -45,7 +55,13 @@ export const activationPageRoutes: FastifyPluginAsync = async (app) => {
 
   app.get<{ Params: Params; Querystring: Fields }>(
     "/oidc/:tenant/activate",
-    { schema: { params, querystring: { type: "object", properties: fields }, hide: true } },
+    {
+      schema: {
+        params,
+        querystring: { type: "object", properties: fields },
+        response: { 200: okResponse(stepAnswer) },
+      },
+    },
     async (request, reply) => {
       const open = await openActivationOf(request, request.query.id, "querystring.id");
       const f = formContext(request, open, request.query);
@@ -70,7 +86,7 @@ export const activationPageRoutes: FastifyPluginAsync = async (app) => {
           // The form is ours: anything else was not typed by the person, so it is refused.
           additionalProperties: false,
         },
-        hide: true,
+        response: { 200: okResponse(stepAnswer) },
       },
     },
     async (request, reply) => {
