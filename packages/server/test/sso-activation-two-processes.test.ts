@@ -37,6 +37,9 @@ suite("account activation across two server processes on one PostgreSQL", () => 
     assert.equal(invited.status, 201, JSON.stringify(invited.body));
     const [mail] = await mailTo(sink, "eve@mail.test", 1);
     const [, tenantId = "", id = ""] = linkPattern.exec(mail === undefined ? "" : bodyText(mail)) ?? [];
+    // Opening the link logs the request: the id is a bearer secret and must not reach the log.
+    const opened = await fetch(`${pair.a.url}/oidc/${tenantId}/activate?id=${id}`);
+    assert.equal(opened.status, 200);
     const page = (i: number) => `${(i % 2 ? pair.a : pair.b).url}/oidc/${tenantId}/activate`;
     const passwords = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
@@ -63,5 +66,8 @@ suite("account activation across two server processes on one PostgreSQL", () => 
     );
     assert.equal((trail.body.events as unknown[]).length, 1);
     recordObservedCode("api", ApiReturnCode.SSOAccountProvisionApps, "activation two processes: audit");
+    const logged = JSON.stringify([...pair.a.logs, ...pair.b.logs]);
+    assert.match(logged, /\/activate\?id=\[redacted\]/, "the request was logged, without its id");
+    assert.ok(!logged.includes(id), "the activation id reached the log");
   });
 });
