@@ -3,6 +3,7 @@ import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { recordObservedCode } from "@tessera/codes/coverage";
 import { decodeBase32 } from "../src/authenticators/oath/base32.ts";
+import { runHousekeepingRound } from "../src/housekeeping/housekeeping-round.ts";
 import { insertApp, postForm, shownSecret } from "./helpers/activation.ts";
 import { apiRequest } from "./helpers/api-client.ts";
 import { oathtoolTotp } from "./helpers/oathtool.ts";
@@ -291,6 +292,15 @@ for (const backend of backends) {
       assert.equal(expired.body.errorCode, ApiReturnCode.SSOAccountActivationIdInvalid);
       const expiredPost = await setPassword(newer);
       assert.equal(expiredPost.status, 400);
+      // Housekeeping deletes expired activations (the replaced one and the expired one here).
+      const round = await runHousekeepingRound(s.server.ctx, s.clock.now());
+      assert.ok((round.deleted.sso_activations ?? 0) >= 2, JSON.stringify(round.deleted));
+      const left = await s.server.ctx.database.db
+        .selectFrom("sso_activations")
+        .select("state")
+        .where("tenant_id", "=", second.tenantId)
+        .execute();
+      assert.deepEqual(left, []);
     });
 
     test("a burst of concurrent posts completes each step once", async () => {

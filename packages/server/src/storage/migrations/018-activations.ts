@@ -29,6 +29,12 @@ export const activations: Migration = {
       .on("sso_activations")
       .columns(["user_id", "used_at"])
       .execute();
+    // Housekeeping deletes expired activations (sweep-activations.ts).
+    await db.schema
+      .createIndex("sso_activations_by_expiry")
+      .on("sso_activations")
+      .columns(["expires_at"])
+      .execute();
 
     await db.schema
       .createTable("sso_app_users")
