@@ -15,6 +15,8 @@ import { passwordRoutes } from "../passwords/password-routes.ts";
 import { recoveryPageRoutes } from "../passwords/recovery-page.ts";
 import { limitAuthRequests } from "../rate-limits/auth-rate-limit.ts";
 import { sessionRoutes } from "../sessions/session-routes.ts";
+import { activationPageRoutes } from "../sso/activation/activation-page.ts";
+import { invitationRoutes } from "../sso/activation/invitation-routes.ts";
 import { appRoutes } from "../sso/apps/app-routes.ts";
 import { providerRoutes } from "../sso/provider/provider-routes.ts";
 import { authenticateTenant } from "../tenants/authenticate-tenant.ts";
@@ -43,6 +45,7 @@ export interface AppOptions {
 const tenantApiPlugins: readonly (readonly [FastifyPluginAsync, Scope])[] = [
   [tenantRoutes, "admin"],
   [userRoutes, "users"],
+  [invitationRoutes, "users"],
   [passwordRoutes, "auth"],
   [sessionRoutes, "auth"],
   [authenticatorRoutes, "tokens"],
@@ -133,6 +136,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   await app.register(healthRoutes);
   await app.register(provisioningRoutes);
   await app.register(recoveryPageRoutes);
+  await app.register(activationPageRoutes);
   await app.register(providerRoutes);
   await app.register(
     async (v1) => {

@@ -32,7 +32,8 @@ const PUBLIC_PARAMS = new Set([
   // Only the API reference's static files (/docs/static/*) have a wildcard.
   "*",
 ]);
-const SECRET_QUERY_KEYS = new Set(["token", "mid", "rid", "password", "code", "otp"]);
+// `id`: the account-activation link's id (sso/activation/) is a bearer secret.
+const SECRET_QUERY_KEYS = new Set(["token", "mid", "rid", "password", "code", "otp", "id"]);
 const REDACTED = "[redacted]";
 /**
  * What an identifier (a serial, a key id, a username), a query name or a public query value looks

@@ -459,4 +459,12 @@ export const settings = [
     description:
       "Apps (OpenID Connect clients) one tenant may register (POST /v1/apps or `tessera app create`); a further one is AppLimitReached until one is deleted.",
   },
+  {
+    path: "activation.ttlHours",
+    env: "TESSERA_ACTIVATION_TTL_HOURS",
+    type: integer(1, 8760),
+    default: 72,
+    description:
+      "Lifetime of an account-activation link (POST /v1/users/{username}/invitation or `tessera user invite`): after it the link is SSOAccountActivationIdInvalid and the user needs a new invitation.",
+  },
 ] as const satisfies readonly Setting[];

@@ -60,4 +60,5 @@ export interface TesseraConfig {
     readonly idleTimeoutMs: number;
   };
   readonly sso: { readonly maxAppsPerTenant: number };
+  readonly activation: { readonly ttlHours: number };
 }

@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type { ServerContext } from "../app/server-context.ts";
 import { reportRefusedRequests } from "../rate-limits/refused-requests.ts";
+import { activationsSweep } from "../sso/activation/sweep-activations.ts";
 import { MAX_BATCHES, type Sweep } from "./batches.ts";
 import { idempotencyKeysSweep } from "./sweep-idempotency-keys.ts";
 import { linkJobsSweep } from "./sweep-link-jobs.ts";
@@ -17,6 +18,7 @@ const sweeps: readonly Sweep[] = [
   sourceFailuresSweep,
   linkJobsSweep,
   webhookDeliveriesSweep,
+  activationsSweep,
 ];
 
 const REFUSED_REQUESTS = "refused_requests";

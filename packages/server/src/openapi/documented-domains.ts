@@ -11,6 +11,7 @@ import { webhookOperations } from "../link/webhooks/webhook-operations.ts";
 import { metricsOperations } from "../metrics/metrics-operations.ts";
 import { passwordOperations } from "../passwords/password-operations.ts";
 import { sessionOperations } from "../sessions/session-operations.ts";
+import { activationOperations } from "../sso/activation/activation-operations.ts";
 import { appOperations } from "../sso/apps/apps-operations.ts";
 import { tenantOperations } from "../tenants/tenant-operations.ts";
 import { userOperations } from "../users/user-operations.ts";
@@ -27,6 +28,7 @@ export const documentedDomains: readonly DomainOperations[] = [
   openApiOperations,
   tenantOperations,
   userOperations,
+  activationOperations,
   passwordOperations,
   sessionOperations,
   authenticatorOperations,

@@ -401,6 +401,32 @@ export interface SsoAppsTable {
   updated_at: number;
 }
 
+/** An account activation (sso/activation/); see migration 018. */
+export interface SsoActivationsTable {
+  /** SHA-256 (hex) of the activation id: only the e-mail carries the id itself. */
+  id_hash: string;
+  tenant_id: string;
+  user_id: string;
+  /** Client ids (JSON array) of the tenant's apps assigned to the user when the activation completes. */
+  apps: string;
+  /** password | totp | done | replaced */
+  state: string;
+  /** The TOTP token enrolled on the page, created when the password step completes. */
+  authenticator_id: string | null;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** An app assigned to a user (provisioned by an activation). */
+export interface SsoAppUsersTable {
+  client_id: string;
+  user_id: string;
+  tenant_id: string;
+  created_at: number;
+}
+
 export interface Schema {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -430,4 +456,6 @@ export interface Schema {
   sso_models: SsoModelsTable;
   sso_signing_keys: SsoSigningKeysTable;
   sso_apps: SsoAppsTable;
+  sso_activations: SsoActivationsTable;
+  sso_app_users: SsoAppUsersTable;
 }

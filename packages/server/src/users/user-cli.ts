@@ -12,6 +12,7 @@ import { readInputFile } from "../cli/input-file.ts";
 import { progressBar } from "../cli/progress-bar.ts";
 import { readPassword } from "../cli/prompt.ts";
 import { fieldLines } from "../cli/table.ts";
+import { addInviteCommand } from "../sso/activation/invite-cli.ts";
 import { requireTenant } from "../tenants/tenant-cli.ts";
 import { enrolUser } from "./enrol-user.ts";
 import { enrolmentProblem, rowToEnrolment } from "./enrolment-schema.ts";
@@ -208,10 +209,11 @@ export function userCommand(): Command {
         if (summary.rejected.length > 0) process.exitCode = 2;
       }),
     );
+  addInviteCommand(user);
   return user;
 }
 
-async function requireUser(ctx: ServerContext, tenantName: string, username: string) {
+export async function requireUser(ctx: ServerContext, tenantName: string, username: string) {
   const tenant = await requireTenant(ctx, tenantName);
   const name = requireWellFormed(username, "username");
   const user = await findUser(ctx.database.db, tenant.id, name);
