@@ -158,6 +158,7 @@ export const tesseraApiCodes = {
   SiteReadOnly: 9918,
   SiteInUse: 9919,
   SiteLimitReached: 9920,
+  PersonalAccessTokenLimitReached: 9921,
 } as const;
 
 export const API_EXTENSION_RANGE = { min: 9900, max: 9999 } as const;
@@ -1214,5 +1215,13 @@ export const tesseraApiCodeDetails: { readonly [K in keyof typeof tesseraApiCode
     false,
     m.badRequest,
     "The tenant already has the most sites the server allows (link.maxSitesPerTenant); delete one before adding another.",
+  ),
+  PersonalAccessTokenLimitReached: d(
+    "extension",
+    409,
+    NEVER,
+    false,
+    m.badRequest,
+    "The user already holds the most live personal access tokens the server allows (personalAccessTokens.maxPerUser); revoke one, or wait for one to expire, before creating another.",
   ),
 };

@@ -16,6 +16,8 @@ import { recoveryPageRoutes } from "../passwords/recovery-page.ts";
 import { limitAuthRequests } from "../rate-limits/auth-rate-limit.ts";
 import { sessionRoutes } from "../sessions/session-routes.ts";
 import { providerRoutes } from "../sso/provider/provider-routes.ts";
+import { installPatGrant } from "../sso/tokens/pat-grant.ts";
+import { patRoutes } from "../sso/tokens/pat-routes.ts";
 import { authenticateTenant } from "../tenants/authenticate-tenant.ts";
 import { requireScope, type Scope } from "../tenants/key-scopes.ts";
 import { tenantRoutes } from "../tenants/tenant-routes.ts";
@@ -42,6 +44,7 @@ export interface AppOptions {
 const tenantApiPlugins: readonly (readonly [FastifyPluginAsync, Scope])[] = [
   [tenantRoutes, "admin"],
   [userRoutes, "users"],
+  [patRoutes, "users"],
   [passwordRoutes, "auth"],
   [sessionRoutes, "auth"],
   [authenticatorRoutes, "tokens"],
@@ -131,6 +134,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   await app.register(healthRoutes);
   await app.register(provisioningRoutes);
   await app.register(recoveryPageRoutes);
+  installPatGrant(ctx);
   await app.register(providerRoutes);
   await app.register(
     async (v1) => {

@@ -451,4 +451,20 @@ export const settings = [
     description:
       "Sites one tenant may own (added with POST /v1/link/sites or `tessera link site add|import --tenant`); a further one is SiteLimitReached until one is deleted. The operator's shared sites do not count.",
   },
+  {
+    path: "personalAccessTokens.maxDays",
+    env: "TESSERA_PERSONAL_ACCESS_TOKENS_MAX_DAYS",
+    type: integer(1, 3650),
+    default: 365,
+    description:
+      "The longest a personal access token may live, in days: a create that asks for more (`expiresInDays`) is refused naming the field. Every token has an expiry; a leaked one stops working by itself.",
+  },
+  {
+    path: "personalAccessTokens.maxPerUser",
+    env: "TESSERA_PERSONAL_ACCESS_TOKENS_MAX_PER_USER",
+    type: integer(1, 1000),
+    default: 25,
+    description:
+      "Live (neither expired nor revoked) personal access tokens one user may hold across all apps; a further one is PersonalAccessTokenLimitReached until one is revoked or expires.",
+  },
 ] as const satisfies readonly Setting[];

@@ -59,4 +59,5 @@ export interface TesseraConfig {
     readonly keepAliveTimeoutMs: number;
     readonly idleTimeoutMs: number;
   };
+  readonly personalAccessTokens: { readonly maxDays: number; readonly maxPerUser: number };
 }

@@ -11,6 +11,7 @@ import { webhookOperations } from "../link/webhooks/webhook-operations.ts";
 import { metricsOperations } from "../metrics/metrics-operations.ts";
 import { passwordOperations } from "../passwords/password-operations.ts";
 import { sessionOperations } from "../sessions/session-operations.ts";
+import { patOperations } from "../sso/tokens/pat-operations.ts";
 import { tenantOperations } from "../tenants/tenant-operations.ts";
 import { userOperations } from "../users/user-operations.ts";
 import { openApiOperations } from "./openapi-operations.ts";
@@ -28,6 +29,7 @@ export const documentedDomains: readonly DomainOperations[] = [
   userOperations,
   passwordOperations,
   sessionOperations,
+  patOperations,
   authenticatorOperations,
   otpOperations,
   provisioningOperations,

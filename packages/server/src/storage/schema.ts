@@ -401,6 +401,22 @@ export interface SsoAppsTable {
   updated_at: number;
 }
 
+/** A personal access token (sso/tokens/, migration 019): only its SHA-256 is kept. */
+export interface PersonalAccessTokensTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  /** The app it is exchanged for; it works for no other. */
+  client_id: string;
+  name: string;
+  /** SHA-256 (hex) of the token. */
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
 export interface Schema {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -430,4 +446,5 @@ export interface Schema {
   sso_models: SsoModelsTable;
   sso_signing_keys: SsoSigningKeysTable;
   sso_apps: SsoAppsTable;
+  personal_access_tokens: PersonalAccessTokensTable;
 }
