@@ -4,7 +4,7 @@ import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import fc from "fast-check";
 import type { ApiResponse } from "./helpers/api-client.ts";
-import { insertTestApp } from "./helpers/sso-test-app.ts";
+import { insertTestApp } from "./helpers/pat-test-app.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 

@@ -4,7 +4,7 @@ import { ApiReturnCode } from "@tessera/codes";
 import { recordObservedCode } from "@tessera/codes/coverage";
 import * as oidc from "openid-client";
 import { PAT_GRANT_TYPE } from "../src/sso/apps/app.ts";
-import { insertTestApp, rpFor } from "./helpers/sso-test-app.ts";
+import { insertTestApp, rpFor } from "./helpers/pat-test-app.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 

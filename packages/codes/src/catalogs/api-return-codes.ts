@@ -158,7 +158,7 @@ export const tesseraApiCodes = {
   SiteReadOnly: 9918,
   SiteInUse: 9919,
   SiteLimitReached: 9920,
-  PersonalAccessTokenLimitReached: 9921,
+  PersonalAccessTokenLimitReached: 9922,
 } as const;
 
 export const API_EXTENSION_RANGE = { min: 9900, max: 9999 } as const;

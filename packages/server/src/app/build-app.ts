@@ -17,6 +17,7 @@ import { limitAuthRequests } from "../rate-limits/auth-rate-limit.ts";
 import { sessionRoutes } from "../sessions/session-routes.ts";
 import { providerRoutes } from "../sso/provider/provider-routes.ts";
 import { installPatGrant } from "../sso/tokens/pat-grant.ts";
+import { patPageRoutes } from "../sso/tokens/pat-page.ts";
 import { patRoutes } from "../sso/tokens/pat-routes.ts";
 import { authenticateTenant } from "../tenants/authenticate-tenant.ts";
 import { requireScope, type Scope } from "../tenants/key-scopes.ts";
@@ -135,6 +136,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   await app.register(provisioningRoutes);
   await app.register(recoveryPageRoutes);
   installPatGrant(ctx);
+  await app.register(patPageRoutes);
   await app.register(providerRoutes);
   await app.register(
     async (v1) => {

@@ -12,7 +12,10 @@ const pat = {
   lastUsedAt: null,
 };
 
-/** Documentation of sso/tokens/pat-routes.ts. */
+const page =
+  "The self-service page for people signed in to the tenant's issuer (HTML, no API key; sso/tokens/pat-page.ts); programs use the /v1 operations instead.";
+
+/** Documentation of sso/tokens/pat-routes.ts and the page of sso/tokens/pat-page.ts. */
 export const patOperations: DomainOperations = {
   tag: "personal access tokens",
   operations: {
@@ -53,5 +56,9 @@ export const patOperations: DomainOperations = {
       errors: ["InvalidPartnerUserLogin", "NotFound"],
       response: { personalAccessToken: { ...pat, state: "revoked", revokedAt: "2026-01-15T00:00:00.000Z" } },
     },
+    "GET /oidc/:tenant/account/tokens": { hidden: page },
+    "POST /oidc/:tenant/account/tokens": { hidden: page },
+    "POST /oidc/:tenant/account/tokens/:id/revoke": { hidden: page },
+    "GET /oidc/:tenant/account/signed-in": { hidden: page },
   },
 };
