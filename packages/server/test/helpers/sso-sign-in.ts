@@ -262,6 +262,8 @@ export async function ssoSignIn(options: SsoSignInOptions): Promise<SsoSignInRes
   while (!("callback" in at)) {
     if (steps.length > 8) throw new Error(`the sign-in did not end: ${steps.join(" > ")}`);
     const { form, fields } = fill(at, options);
+    // The same step again means the last post was refused (a wrong code): say so, do not retry.
+    if (steps.at(-1) === form.step) throw new Error(`step ${form.step} was refused (${at.status})`);
     steps.push(form.step);
     at = await start.browser.follow(form.action, options.redirectUri, { method: "POST", form: fields });
   }
@@ -340,8 +342,9 @@ export async function ssoSignInUntil(
   let at = start.landing;
   for (let n = 0; n < 8; n += 1) {
     if ("callback" in at) break;
+    const [shown] = formsOf(at);
+    if (shown?.step === step) return { ...start, page: at, form: shown };
     const { form, fields } = fill(at, options);
-    if (form.step === step) return { ...start, page: at, form };
     at = await start.browser.follow(form.action, options.redirectUri, { method: "POST", form: fields });
   }
   throw new Error(`the sign-in never showed step ${step}`);
