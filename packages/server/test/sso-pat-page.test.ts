@@ -3,9 +3,12 @@ import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { recordObservedCode } from "@tessera/codes/coverage";
 import * as oidc from "openid-client";
+import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
 import { PAT_GRANT_TYPE } from "../src/sso/apps/app.ts";
-import { browse, CookieJar, signInToAccount } from "./helpers/pat-account-session.ts";
+import { oathtoolTotp } from "./helpers/oathtool.ts";
+import { signInToAccount } from "./helpers/pat-account-session.ts";
 import { insertTestApp, rpFor } from "./helpers/pat-test-app.ts";
+import { Browser } from "./helpers/sso-sign-in.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
@@ -17,6 +20,8 @@ import { startTestServer, type TestServer } from "./helpers/test-server.ts";
  */
 const scenario = "sso: personal access tokens page";
 const tokenPattern = /tpat_[A-Za-z0-9_-]{43}/;
+const secretHex = "3132333435363738393031323334353637383930";
+const password = "correct horse battery";
 
 for (const backend of backends) {
   suite(`personal access tokens page (${backend})`, () => {
@@ -26,29 +31,36 @@ for (const backend of backends) {
     });
     after(() => s.close());
 
+    /** A tenant (production defaults: a second factor is required) with alice and bob, each with a TOTP token. */
     async function setup() {
       const { tenant, apiKey } = await s.tenant();
       const ids: Record<string, string> = {};
       for (const username of ["alice", "bob"]) {
-        const r = await s.api("POST", "/v1/users", { apiKey, scenario, body: { username } });
+        const r = await s.api("POST", "/v1/users", { apiKey, scenario, body: { username, password } });
         ids[username] = (r.body.user as { id: string }).id;
+        await s.api("POST", "/v1/authenticators", {
+          apiKey,
+          scenario,
+          body: { type: "totp", secret: encodeBase32(Buffer.from(secretHex, "hex")), username },
+        });
       }
       const app = await insertTestApp(s.server.ctx, tenant.id, s.clock.now());
       await insertTestApp(s.server.ctx, tenant.id, s.clock.now(), { grantTypes: ["client_credentials"] });
-      const jar = new CookieJar();
-      await signInToAccount(s, tenant.id, ids.alice as string, jar);
+      const signIn = (username: string) => {
+        // Each sign-in needs a fresh time step: a TOTP code is good once.
+        s.clock.advance(30_000);
+        const otp = () => oathtoolTotp(secretHex, s.clock.now());
+        return signInToAccount(s, tenant.id, { username, password, otp });
+      };
+      const browser = await signIn("alice");
       const pageUrl = `${s.url}/oidc/${tenant.id}/account/tokens`;
-      const open = async (language = "en") => {
-        const r = await browse(jar, pageUrl, { headers: { "accept-language": language } });
+      const open = async (language = "en", as = browser) => {
+        const r = await as.request(new URL(pageUrl), { headers: { "accept-language": language } });
         return { status: r.status, headers: r.headers, text: await r.text() };
       };
       const csrfOf = (page: string) => /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? "";
-      const post = async (url: string, form: Record<string, string>, cookies = jar) => {
-        const r = await browse(cookies, url, {
-          method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded" },
-          body: new URLSearchParams(form).toString(),
-        });
+      const post = async (url: string, form: Record<string, string>, as = browser, headers = {}) => {
+        const r = await as.request(new URL(url), { method: "POST", form, headers });
         return { status: r.status, headers: r.headers, text: await r.text() };
       };
       /** The codes the audit trail recorded for `operation`, each recorded as observed. */
@@ -61,30 +73,30 @@ for (const backend of backends) {
         for (const code of codes) recordObservedCode("api", code, scenario);
         return codes;
       };
-      return { tenant, apiKey, ids, app, jar, pageUrl, open, csrfOf, post, codesOf };
+      return { tenant, apiKey, ids, app, signIn, pageUrl, open, csrfOf, post, codesOf };
     }
 
-    test("a signed-out visitor is sent to sign in through the account client, which the issuer accepts", async () => {
+    test("a signed-out visitor is sent to the sign-in pages through the account client", async () => {
       const { tenant } = await s.tenant();
-      const jar = new CookieJar();
-      const page = await browse(jar, `${s.url}/oidc/${tenant.id}/account/tokens`);
+      const browser = new Browser();
+      const page = await browser.request(new URL(`${s.url}/oidc/${tenant.id}/account/tokens`));
       assert.equal(page.status, 303);
       const location = new URL(page.headers.get("location") as string);
       assert.equal(location.pathname, `/oidc/${tenant.id}/auth`);
       assert.equal(location.searchParams.get("client_id"), "tessera-account");
-      const authorization = await browse(jar, location.href);
-      assert.equal(authorization.status, 303);
-      assert.match(authorization.headers.get("location") as string, /\/interaction\//);
-      const posted = await browse(jar, `${s.url}/oidc/${tenant.id}/account/tokens`, {
+      const landing = await browser.follow(location, `${s.url}/oidc/${tenant.id}/account/signed-in`);
+      assert.ok(!("callback" in landing));
+      assert.match(landing.url.pathname, /\/interaction\//);
+      assert.match(landing.html, /name="password"/, "the sign-in pages' password form");
+      const posted = await browser.request(new URL(`${s.url}/oidc/${tenant.id}/account/tokens`), {
         method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: "csrf=x&clientId=y&name=z&expiresInDays=1",
+        form: { csrf: "x", clientId: "y", name: "z", expiresInDays: "1" },
       });
       assert.equal(posted.status, 303, "a signed-out post creates nothing and goes to sign in");
     });
 
     test("signed in: list, create (shown once, exchangeable), revoke, with strict headers", async () => {
-      const { tenant, apiKey, ids, app, pageUrl, open, csrfOf, post, codesOf } = await setup();
+      const { tenant, apiKey, app, pageUrl, open, csrfOf, post, codesOf } = await setup();
       const empty = await open();
       assert.equal(empty.status, 200, empty.text);
       assert.match(empty.headers.get("content-security-policy") ?? "", /default-src 'none'/);
@@ -130,30 +142,32 @@ for (const backend of backends) {
       assert.equal(foreign.status, 404);
       const bobList = await s.api("GET", "/v1/users/bob/personal-access-tokens", { apiKey, scenario });
       assert.equal((bobList.body.personalAccessTokens as { state: string }[])[0]?.state, "live");
-      assert.ok(ids.bob !== undefined);
       assert.ok(
         (await codesOf("POST /oidc/:tenant/account/tokens/:id/revoke")).includes(TesseraApiCode.NotFound),
       );
     });
 
     test("posts without this session's form token are refused and create nothing", async () => {
-      const { tenant, ids, app, pageUrl, open, csrfOf, post, codesOf, apiKey } = await setup();
-      const otherJar = new CookieJar();
-      await signInToAccount(s, tenant.id, ids.bob as string, otherJar);
-      const bobsPage = await browse(otherJar, pageUrl);
-      const bobsCsrf = /name="csrf" value="([^"]+)"/.exec(await bobsPage.text())?.[1] as string;
+      const { app, signIn, pageUrl, open, csrfOf, post, codesOf, apiKey } = await setup();
+      const bob = await signIn("bob");
+      const bobsCsrf = csrfOf((await open("en", bob)).text);
       const form = { clientId: app.clientId, name: "forged", expiresInDays: "7" };
       for (const csrf of [undefined, "", "x".repeat(43), bobsCsrf]) {
         const r = await post(pageUrl, csrf === undefined ? form : { ...form, csrf });
         assert.equal(r.status, 400, r.text);
         assert.doesNotMatch(r.text, tokenPattern);
       }
+      // The right token, but the browser says the post came from another site.
+      const own = csrfOf((await open()).text);
+      for (const headers of [{ origin: "https://evil.example" }, { "sec-fetch-site": "cross-site" }]) {
+        const r = await post(pageUrl, { ...form, csrf: own }, undefined, headers);
+        assert.equal(r.status, 400, r.text);
+      }
       const listed = await s.api("GET", "/v1/users/alice/personal-access-tokens", { apiKey, scenario });
       assert.deepEqual(listed.body.personalAccessTokens, []);
       assert.ok(
         (await codesOf("POST /oidc/:tenant/account/tokens")).includes(TesseraApiCode.MalformedRequest),
       );
-      assert.ok(csrfOf((await open()).text).length > 0);
     });
 
     test("wrong inputs and the cap re-show the form with a sentence in the visitor's language", async () => {

@@ -15,6 +15,7 @@ import { passwordRoutes } from "../passwords/password-routes.ts";
 import { recoveryPageRoutes } from "../passwords/recovery-page.ts";
 import { limitAuthRequests } from "../rate-limits/auth-rate-limit.ts";
 import { sessionRoutes } from "../sessions/session-routes.ts";
+import { interactionRoutes } from "../sso/interactions/interaction-routes.ts";
 import { providerRoutes } from "../sso/provider/provider-routes.ts";
 import { installPatGrant } from "../sso/tokens/pat-grant.ts";
 import { patPageRoutes } from "../sso/tokens/pat-page.ts";
@@ -135,6 +136,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   await app.register(healthRoutes);
   await app.register(provisioningRoutes);
   await app.register(recoveryPageRoutes);
+  await app.register(interactionRoutes);
   installPatGrant(ctx);
   await app.register(patPageRoutes);
   await app.register(providerRoutes);

@@ -1,5 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { ClientMetadata } from "oidc-provider";
+import type { ServerContext } from "../../app/server-context.ts";
+import type { App } from "../apps/app.ts";
+import { findApp } from "../apps/app-store.ts";
 import { issuerPath } from "../provider/provider-configuration.ts";
 
 /**
@@ -47,4 +50,33 @@ export function signInUrl(publicUrl: string, tenantId: string): string {
     state: randomBytes(16).toString("base64url"),
   }).toString();
   return url.href;
+}
+
+/**
+ * The app a sign-in is for, as the sign-in pages see it: the tenant's app, or the account client,
+ * which is first party (no consent) and takes any second factor the user has; whether one is
+ * required is the tenant's setting, as for its own apps.
+ */
+export async function appForSignIn(
+  ctx: ServerContext,
+  tenantId: string,
+  clientId: string,
+): Promise<App | undefined> {
+  if (clientId !== ACCOUNT_CLIENT_ID) return findApp(ctx, tenantId, clientId);
+  return {
+    clientId: ACCOUNT_CLIENT_ID,
+    tenantId,
+    name: "Account",
+    kind: "browser",
+    redirectUris: [],
+    postLogoutRedirectUris: [],
+    grantTypes: ["authorization_code"],
+    scopes: ["openid"],
+    secondFactors: [],
+    requireSecondFactor: false,
+    firstParty: true,
+    hasSecret: false,
+    createdAt: 0,
+    updatedAt: 0,
+  };
 }

@@ -8,6 +8,8 @@ import { ssoTenantOf } from "../provider/provider-routes.ts";
 
 export interface SignedIn {
   readonly user: UserRow;
+  /** The provider session's uid, which the form token is bound to. */
+  readonly sessionUid: string;
   /** The form token of this session's pages (see csrfToken). */
   readonly csrf: string;
 }
@@ -37,7 +39,7 @@ export async function signedInUser(
   if (user === undefined || signInRefusal(user, ctx.clock.now()) !== undefined) return undefined;
   request.actor = `user:${user.id}`;
   request.auditSubject = `user:${user.username}`;
-  return { user, csrf: csrfToken(ctx, session.uid) };
+  return { user, sessionUid: session.uid, csrf: csrfToken(ctx, session.uid) };
 }
 
 /** The tenant of an account page (NotFound for an unusable one); its audit events go to it. */
@@ -53,14 +55,22 @@ export async function pageTenant(request: FastifyRequest<{ Params: { tenant: str
  * A cross-site page can make the browser post, with its cookies, but cannot read this value, so
  * its post is refused; a token is worthless for any other session.
  */
+const mac = (ctx: ServerContext, keyId: string, sessionUid: string): Buffer =>
+  createHmac("sha256", ctx.keys.derivedKey(keyId, "sso account pages csrf")).update(sessionUid).digest();
+
 function csrfToken(ctx: ServerContext, sessionUid: string): string {
-  const key = ctx.keys.derivedKey(ctx.keys.activeKeyId, "sso account pages csrf");
-  return createHmac("sha256", key).update(sessionUid).digest("base64url");
+  return mac(ctx, ctx.keys.activeKeyId, sessionUid).toString("base64url");
 }
 
-export function csrfMatches(expected: string, given: unknown): boolean {
-  if (typeof given !== "string") return false;
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
+/**
+ * Constant-time; a token made under a master key that is no longer the active one still counts,
+ * so a key rotation does not break the forms of open pages.
+ */
+export function csrfMatches(ctx: ServerContext, sessionUid: string, given: unknown): boolean {
+  if (typeof given !== "string" || given.length > 64) return false;
+  const token = Buffer.from(given, "base64url");
+  return ctx.keys.keyIds.some((keyId) => {
+    const expected = mac(ctx, keyId, sessionUid);
+    return token.length === expected.length && timingSafeEqual(token, expected);
+  });
 }

@@ -4,6 +4,7 @@ import { html } from "../../pages/html.ts";
 import { sendPage, usePages } from "../../pages/page-routes.ts";
 import { PAT_GRANT_TYPE } from "../apps/app.ts";
 import { appOf } from "../apps/app-store.ts";
+import { crossSite } from "../interactions/csrf.ts";
 import { pickLocale } from "../pages/locale.ts";
 import type { MessageKey } from "../pages/messages/en.ts";
 import { type Translator, translatorFor } from "../pages/translate.ts";
@@ -94,8 +95,14 @@ export const patPageRoutes: FastifyPluginAsync = async (app) => {
     return signedIn;
   }
 
-  const requireForm = (signedIn: SignedIn, csrf: string | undefined) => {
-    if (!csrfMatches(signedIn.csrf, csrf))
+  /**
+   * Two checks before a post changes anything: the browser must not label it cross-site (Origin,
+   * Sec-Fetch-Site; as the sign-in pages do), and it must carry this session's form token.
+   */
+  const requireForm = (request: FastifyRequest, signedIn: SignedIn, csrf: string | undefined) => {
+    if (crossSite(request))
+      throw new TesseraError(TesseraApiCode.MalformedRequest, { message: "cross-site form post refused" });
+    if (!csrfMatches(request.server.ctx, signedIn.sessionUid, csrf))
       throw new TesseraError(TesseraApiCode.MalformedRequest, {
         message: "the form token does not belong to this session",
         field: "body.csrf",
@@ -124,7 +131,7 @@ export const patPageRoutes: FastifyPluginAsync = async (app) => {
       const signedIn = await userOrSignIn(request, reply);
       if (signedIn === undefined) return reply;
       const form = request.body ?? {};
-      requireForm(signedIn, form.csrf);
+      requireForm(request, signedIn, form.csrf);
       const entered = {
         clientId: form.clientId ?? "",
         name: form.name ?? "",
@@ -163,7 +170,7 @@ export const patPageRoutes: FastifyPluginAsync = async (app) => {
     async (request, reply) => {
       const signedIn = await userOrSignIn(request, reply);
       if (signedIn === undefined) return reply;
-      requireForm(signedIn, request.body?.csrf);
+      requireForm(request, signedIn, request.body?.csrf);
       const { ctx } = request.server;
       const { user } = signedIn;
       const revoked = await revokePat(
