@@ -70,6 +70,18 @@ for (const backend of backends) {
       assert.ok(!JSON.stringify(listed.body).includes(token.slice(5)), "the list never shows the token");
     });
 
+    test("an Idempotency-Key replays the first answer instead of creating a second token", async () => {
+      const { app, apiKey, path } = await setup();
+      const body = { clientId: app.clientId, name: "ci", expiresInDays: 3 };
+      const headers = { "idempotency-key": "pat-create-1" };
+      const first = await s.api("POST", path, { apiKey, scenario, body, headers });
+      const again = await s.api("POST", path, { apiKey, scenario, body, headers });
+      assert.equal(first.status, 201);
+      assert.equal(again.body.token, first.body.token);
+      const listed = await s.api("GET", path, { apiKey, scenario });
+      assert.equal((listed.body.personalAccessTokens as unknown[]).length, 1);
+    });
+
     test("the list pages newest first with limit and cursor", async () => {
       const { app, apiKey, path, create } = await setup();
       const ids: string[] = [];
