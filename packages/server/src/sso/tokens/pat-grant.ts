@@ -5,6 +5,7 @@ import { errors } from "oidc-provider";
 import type { ServerContext } from "../../app/server-context.ts";
 import { signInRefusal } from "../../users/sign-in-refusal.ts";
 import { PAT_GRANT_TYPE } from "../apps/app.ts";
+import { accountFinder } from "../provider/find-account.ts";
 import { ssoLifetimes } from "../provider/provider-configuration.ts";
 import { findPatByToken, markPatUsed, type PatRow } from "./pat-store.ts";
 
@@ -101,6 +102,10 @@ async function exchange(
     await audit(code, user === undefined ? `pat:${pat.id}` : `user:${user.username}`);
     throw new PatRefused(code, refusal?.message ?? "no such user");
   }
+  // The user as oidc-provider's own grants name it, for whatever reads the request's entities
+  // (event listeners, the token endpoint's audit).
+  const account = await accountFinder(ctx, tenantId)(koa, user.id);
+  if (account !== undefined) koa.oidc.entity("Account", account);
   const scope = scopeOf(client.scope ?? "", params.scope);
   // An access token never outlives the PAT it came from.
   const expiresIn = Math.max(
