@@ -166,7 +166,7 @@ for (const backend of backends) {
     });
 
     test("a missing parameter is invalid_request; the access token never outlives its PAT", async () => {
-      const { rp, newPat } = await setup();
+      const { tenant, rp, newPat } = await setup();
       const missing = await oidc.genericGrantRequest(rp, PAT_GRANT_TYPE, {}).catch((e: unknown) => e);
       assert.ok(missing instanceof oidc.ResponseBodyError);
       assert.equal(missing.error, "invalid_request");
@@ -174,6 +174,15 @@ for (const backend of backends) {
       s.clock.advance(DAY_MS - 60_000);
       const tokens = await exchange(rp, token);
       assert.ok((tokens.expires_in ?? 0) <= 60, `expires_in ${tokens.expires_in}`);
+      // Nor does the grant it was issued under (stored until the PAT's end, not for 14 days).
+      const grants = await s.server.ctx.database.db
+        .selectFrom("sso_models")
+        .select("expires_at")
+        .where("model", "=", "Grant")
+        .where("tenant_id", "=", tenant.id)
+        .execute();
+      assert.equal(grants.length, 1);
+      assert.ok(Number(grants[0]?.expires_at) <= s.clock.now() + 60_000, String(grants[0]?.expires_at));
     });
   });
 }

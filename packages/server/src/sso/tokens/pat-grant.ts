@@ -114,6 +114,8 @@ async function exchange(
   );
   const grant = new provider.Grant({ accountId: user.id, clientId: client.clientId });
   grant.addOIDCScope(scope);
+  // The grant lives as long as its one access token (oidc-provider reads expiresIn, which its
+  // types do not declare, before the configured Grant lifetime of fourteen days).
   Object.assign(grant, { expiresIn });
   const grantId = await grant.save();
   const accessToken = new provider.AccessToken({
