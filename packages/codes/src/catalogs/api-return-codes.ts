@@ -159,6 +159,7 @@ export const tesseraApiCodes = {
   SiteInUse: 9919,
   SiteLimitReached: 9920,
   AppLimitReached: 9921,
+  PersonalAccessTokenLimitReached: 9922,
 } as const;
 
 export const API_EXTENSION_RANGE = { min: 9900, max: 9999 } as const;
@@ -1223,5 +1224,13 @@ export const tesseraApiCodeDetails: { readonly [K in keyof typeof tesseraApiCode
     false,
     m.badRequest,
     "The tenant already has the most apps (OpenID Connect clients) the server allows (sso.maxAppsPerTenant); delete one before registering another.",
+  ),
+  PersonalAccessTokenLimitReached: d(
+    "extension",
+    409,
+    NEVER,
+    false,
+    m.badRequest,
+    "The user already holds the most live personal access tokens the server allows (personalAccessTokens.maxPerUser); revoke one, or wait for one to expire, before creating another.",
   ),
 };

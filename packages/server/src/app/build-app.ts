@@ -18,7 +18,11 @@ import { sessionRoutes } from "../sessions/session-routes.ts";
 import { activationPageRoutes } from "../sso/activation/activation-page.ts";
 import { invitationRoutes } from "../sso/activation/invitation-routes.ts";
 import { appRoutes } from "../sso/apps/app-routes.ts";
+import { interactionRoutes } from "../sso/interactions/interaction-routes.ts";
 import { providerRoutes } from "../sso/provider/provider-routes.ts";
+import { installPatGrant } from "../sso/tokens/pat-grant.ts";
+import { patPageRoutes } from "../sso/tokens/pat-page.ts";
+import { patRoutes } from "../sso/tokens/pat-routes.ts";
 import { authenticateTenant } from "../tenants/authenticate-tenant.ts";
 import { requireScope, type Scope } from "../tenants/key-scopes.ts";
 import { tenantRoutes } from "../tenants/tenant-routes.ts";
@@ -46,6 +50,7 @@ const tenantApiPlugins: readonly (readonly [FastifyPluginAsync, Scope])[] = [
   [tenantRoutes, "admin"],
   [userRoutes, "users"],
   [invitationRoutes, "users"],
+  [patRoutes, "users"],
   [passwordRoutes, "auth"],
   [sessionRoutes, "auth"],
   [authenticatorRoutes, "tokens"],
@@ -137,6 +142,9 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   await app.register(provisioningRoutes);
   await app.register(recoveryPageRoutes);
   await app.register(activationPageRoutes);
+  await app.register(interactionRoutes);
+  installPatGrant(ctx);
+  await app.register(patPageRoutes);
   await app.register(providerRoutes);
   await app.register(
     async (v1) => {

@@ -467,4 +467,36 @@ export const settings = [
     description:
       "Lifetime of an account-activation link (POST /v1/users/{username}/invitation or `tessera user invite`): after it the link is SSOAccountActivationIdInvalid and the user needs a new invitation.",
   },
+  {
+    path: "rateLimits.ssoSignInPerSource",
+    env: "TESSERA_RATE_LIMIT_SSO_SIGN_IN_PER_SOURCE",
+    type: integer(1, 1000000),
+    default: 60,
+    description:
+      "Password posts on the SSO sign-in pages per minute from one source address (an IPv6 /64 counts as one) of one tenant; more get the pages' generic refusal (RateLimited in the audit trail). Unlike the API, the pages are used by end users' browsers directly, so this is per person's network.",
+  },
+  {
+    path: "rateLimits.ssoSignInPerAccount",
+    env: "TESSERA_RATE_LIMIT_SSO_SIGN_IN_PER_ACCOUNT",
+    type: integer(1, 1000000),
+    default: 20,
+    description:
+      "Password posts on the SSO sign-in pages per minute naming one username of one tenant, whether the account exists or not (so the limit tells nothing); more get the generic refusal. The account lockout (passwordMaxFailures) still decides how many wrong passwords lock it.",
+  },
+  {
+    path: "personalAccessTokens.maxDays",
+    env: "TESSERA_PERSONAL_ACCESS_TOKENS_MAX_DAYS",
+    type: integer(1, 3650),
+    default: 365,
+    description:
+      "The longest a personal access token may live, in days: a create that asks for more (`expiresInDays`) is refused naming the field. Every token has an expiry; a leaked one stops working by itself.",
+  },
+  {
+    path: "personalAccessTokens.maxPerUser",
+    env: "TESSERA_PERSONAL_ACCESS_TOKENS_MAX_PER_USER",
+    type: integer(1, 1000),
+    default: 25,
+    description:
+      "Live (neither expired nor revoked) personal access tokens one user may hold across all apps; a further one is PersonalAccessTokenLimitReached until one is revoked or expires.",
+  },
 ] as const satisfies readonly Setting[];

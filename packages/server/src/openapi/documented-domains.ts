@@ -13,6 +13,7 @@ import { passwordOperations } from "../passwords/password-operations.ts";
 import { sessionOperations } from "../sessions/session-operations.ts";
 import { activationOperations } from "../sso/activation/activation-operations.ts";
 import { appOperations } from "../sso/apps/apps-operations.ts";
+import { patOperations } from "../sso/tokens/pat-operations.ts";
 import { tenantOperations } from "../tenants/tenant-operations.ts";
 import { userOperations } from "../users/user-operations.ts";
 import { openApiOperations } from "./openapi-operations.ts";
@@ -31,6 +32,7 @@ export const documentedDomains: readonly DomainOperations[] = [
   activationOperations,
   passwordOperations,
   sessionOperations,
+  patOperations,
   authenticatorOperations,
   otpOperations,
   provisioningOperations,

@@ -3,6 +3,7 @@ import type { Kysely } from "kysely";
 import type { Schema } from "../../src/storage/schema.ts";
 import { createApiKey } from "../../src/tenants/api-keys.ts";
 import { insertUser } from "../../src/users/user-store.ts";
+import { insertTestApp } from "./pat-test-app.ts";
 import type { TestServer } from "./test-server.ts";
 
 /**
@@ -410,6 +411,48 @@ export const pagedLists: readonly PagedList[] = [
         path: "/v1/link/sites",
         expected: ["sandbox-bank", "sandbox-bank-business", "sandbox-bank-ofx"],
         excluded: [],
+      };
+    },
+  },
+  {
+    name: "personal-access-tokens",
+    items: "personalAccessTokens",
+    idOf: (p) => p.id as string,
+    defaultLimit: 50,
+    maxLimit: 200,
+    async fill(f) {
+      const now = f.server.clock.now();
+      const [listed, decoy] = [await user(f, now), await user(f, now)];
+      const { clientId } = await insertTestApp(f.server.server.ctx, f.tenantId, now);
+      const rows = [];
+      for (const i of rowsFor(f)) {
+        const t = at(f, i);
+        const id = hexId();
+        await f.db
+          .insertInto("personal_access_tokens")
+          .values({
+            id,
+            tenant_id: f.tenantId,
+            user_id: isListed(f)(i) ? listed.id : decoy.id,
+            client_id: clientId,
+            name: `t${i}`,
+            token_hash: hexId(),
+            created_at: t,
+            expires_at: t + 86_400_000,
+            revoked_at: null,
+            last_used_at: null,
+          })
+          .execute();
+        rows.push({ t, id });
+      }
+      const { mine, other } = split(rows, isListed(f));
+      return {
+        path: `/v1/users/${listed.username}/personal-access-tokens`,
+        expected: mine
+          .sort(byTimeThenId)
+          .reverse()
+          .map((r) => r.id),
+        excluded: other.map((r) => r.id),
       };
     },
   },

@@ -1,5 +1,6 @@
 import type { Configuration } from "oidc-provider";
 import type { ServerContext } from "../../app/server-context.ts";
+import { accountClient } from "../tokens/account-client.ts";
 import { accountFinder } from "./find-account.ts";
 import { adapterFor } from "./oidc-adapter.ts";
 
@@ -42,8 +43,16 @@ export function providerConfiguration(
     adapter: adapterFor(ctx, tenantId),
     jwks: jwks as Configuration["jwks"],
     findAccount: accountFinder(ctx, tenantId),
+    // The account pages' own first-party client (sso/tokens/account-client.ts).
+    clients: [accountClient(ctx.publicUrl, tenantId)],
     claims: {
-      openid: ["sub"],
+      acr: null,
+      auth_time: null,
+      sid: null,
+      iss: null,
+      // How the user signed in (sso/interactions/): every ID token says which methods were proved
+      // (RFC 8176 amr: pwd, otp) and the resulting level (acr), so an app can insist on both.
+      openid: ["sub", "acr", "amr"],
       profile: ["name", "given_name", "family_name", "preferred_username"],
       email: ["email"],
     },

@@ -14,7 +14,9 @@ import { jobEpochs } from "./012-job-epochs.ts";
 import { retentionIndexes } from "./013-retention-indexes.ts";
 import { fairClaims } from "./014-fair-claims.ts";
 import { sso } from "./015-sso.ts";
+import { ssoSignIns } from "./016-sso-sign-ins.ts";
 import { activations } from "./018-activations.ts";
+import { personalAccessTokens } from "./019-personal-access-tokens.ts";
 
 /** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
 const migrations: Record<string, Migration> = {
@@ -34,6 +36,8 @@ const migrations: Record<string, Migration> = {
   "014-fair-claims": fairClaims,
   "015-sso": sso,
   "018-activations": activations,
+  "016-sso-sign-ins": ssoSignIns,
+  "019-personal-access-tokens": personalAccessTokens,
 };
 
 export const migrationProvider: MigrationProvider = {
