@@ -77,7 +77,9 @@ export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
         .returning("grant_id")
         .executeTakeFirst();
       if (claimed !== undefined) return;
-      // Someone else consumed it between oidc-provider's read and this write: a replay.
+      // Someone else consumed it between oidc-provider's read and this write: a replay. The
+      // Grant goes with its artefacts: the winner may still be saving its tokens, and a token
+      // whose Grant is gone is refused at introspection, userinfo and refresh.
       const row = await db
         .selectFrom("sso_models")
         .select("grant_id")
@@ -85,7 +87,7 @@ export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
         .where("id_hash", "=", idHash)
         .where("tenant_id", "=", tenantId)
         .executeTakeFirst();
-      if (row?.grant_id) await this.revokeByGrantId(row.grant_id);
+      if (row?.grant_id) await revokeGrant(row.grant_id);
       throw new errors.InvalidGrant("grant already used");
     }
 
@@ -125,6 +127,20 @@ export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
         : { ...payload, consumed: Math.floor(Number(row.consumed_at) / 1000) };
     }
   };
+
+  /** Every artefact of the grant and the Grant itself, in one statement. */
+  async function revokeGrant(grantId: string): Promise<void> {
+    await db
+      .deleteFrom("sso_models")
+      .where("tenant_id", "=", tenantId)
+      .where((eb) =>
+        eb.or([
+          eb("grant_id", "=", grantId),
+          eb.and([eb("model", "=", "Grant"), eb("id_hash", "=", hashOf(grantId))]),
+        ]),
+      )
+      .execute();
+  }
 
   async function clientOf(clientId: string): Promise<AdapterPayload | undefined> {
     const row = await findAppRow(ctx, tenantId, clientId);
