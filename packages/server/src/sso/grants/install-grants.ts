@@ -1,0 +1,9 @@
+import type { TenantProviders } from "../provider/tenant-providers.ts";
+import { registerClientCredentials } from "./client-credentials.ts";
+
+/** Tessera's grant rules and token-endpoint auditing, on every tenant's provider as it is made. */
+export function installGrants(sso: TenantProviders): void {
+  sso.onCreate((provider) => {
+    registerClientCredentials(provider);
+  });
+}
