@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Adapter, AdapterPayload } from "oidc-provider";
-import { errors } from "oidc-provider";
+import Provider, { errors } from "oidc-provider";
 import type { ServerContext } from "../../app/server-context.ts";
 import { clientMetadataOf, findAppRow } from "../apps/app-store.ts";
 
@@ -15,9 +15,13 @@ import { clientMetadataOf, findAppRow } from "../apps/app-store.ts";
  * both found a code unconsumed, only one sets consumed_at; the other revokes everything the grant
  * issued (a second redemption means the code leaked) and answers invalid_grant.
  *
- * Expiry follows the server clock (ctx.clock), so a row past its time is absent whatever the
- * sweeper has or has not deleted yet.
+ * Expiry follows the server clock (ctx.clock), whatever the sweeper has or has not deleted yet: a
+ * row past its time is handed to oidc-provider with an `exp` in the past, so that the provider
+ * (which reads the system clock) treats it as expired: absent for a plain lookup, and the right
+ * answer where it asks on purpose (`expired_token` for a device code, RFC 8628).
  */
+/** An `exp` (seconds since 1970) every clock has passed. */
+const EXPIRED = 1;
 const hashOf = (value: string): string => createHash("sha256").update(value).digest("base64url");
 
 export type AdapterClass = new (model: string) => Adapter;
@@ -87,7 +91,12 @@ export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
         .where("id_hash", "=", idHash)
         .where("tenant_id", "=", tenantId)
         .executeTakeFirst();
-      if (row?.grant_id) await revokeGrant(row.grant_id);
+      if (row?.grant_id) {
+        await revokeGrant(row.grant_id);
+        // The same event oidc-provider emits when it revokes a grant itself (audited).
+        const request = Provider.ctx;
+        request?.oidc.provider.emit("grant.revoked", request, row.grant_id);
+      }
       throw new errors.InvalidGrant("grant already used");
     }
 
@@ -118,13 +127,12 @@ export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
         .where("tenant_id", "=", tenantId)
         .executeTakeFirst();
       if (row === undefined) return undefined;
-      if (row.expires_at !== null && Number(row.expires_at) <= ctx.clock.now()) return undefined;
       const payload = JSON.parse(
         ctx.keys.decrypt(row.payload_enc, sealAs(this.#model, row.id_hash)).toString(),
       ) as AdapterPayload;
-      return row.consumed_at === null
-        ? payload
-        : { ...payload, consumed: Math.floor(Number(row.consumed_at) / 1000) };
+      if (row.expires_at !== null && Number(row.expires_at) <= ctx.clock.now()) payload.exp = EXPIRED;
+      if (row.consumed_at !== null) payload.consumed = Math.floor(Number(row.consumed_at) / 1000);
+      return payload;
     }
   };
 
