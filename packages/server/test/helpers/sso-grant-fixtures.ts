@@ -82,3 +82,114 @@ export async function tokenRequest(
   const response = await fetch(`${app.issuer.href}/token`, { method: "POST", headers, body });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
+
+/** A user of the tenant who may sign in (created through the API). */
+export async function createTestUser(s: TestServer, apiKey: string, username: string): Promise<string> {
+  const created = await s.api("POST", "/v1/users", {
+    apiKey,
+    body: { username },
+    scenario: "sso grants: a user to sign in",
+  });
+  const user = created.body.user as { id?: string } | undefined;
+  if (created.body.errorCode !== 0 || user?.id === undefined)
+    throw new Error(`user not created: ${JSON.stringify(created.body)}`);
+  return user.id;
+}
+
+/** A browser's cookies for the issuer: every Set-Cookie kept, all sent back. */
+export class CookieJar {
+  readonly #cookies = new Map<string, string>();
+  take(response: Response): void {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ""] = line.split(";");
+      const at = pair.indexOf("=");
+      this.#cookies.set(pair.slice(0, at), pair.slice(at + 1));
+    }
+  }
+  header(): string {
+    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+  }
+}
+
+/** GET without following redirects, with the jar's cookies; the jar takes the new ones. */
+export async function visit(url: string | URL, jar: CookieJar): Promise<Response> {
+  const response = await fetch(url, { redirect: "manual", headers: { cookie: jar.header() } });
+  jar.take(response);
+  return response;
+}
+
+export interface CodeRequest {
+  readonly verifier: string;
+  readonly state: string;
+  readonly url: URL;
+}
+
+/** An authorization request with PKCE S256 and a state, as openid-client builds it. */
+export async function codeRequest(
+  rp: oidc.Configuration,
+  app: TestApp,
+  extra: Record<string, string> = {},
+): Promise<CodeRequest> {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(rp, {
+    redirect_uri: app.redirectUri,
+    scope: "openid offline_access profile",
+    prompt: "consent",
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: "S256",
+    state,
+    ...extra,
+  });
+  return { verifier, state, url };
+}
+
+/**
+ * Finishes a sign-in interaction as Tessera's pages do once the user passed every step: the
+ * interaction's result names the account and a grant of the requested scopes, then the browser
+ * follows the provider's resume URL. Returns the provider's final redirect (the app's callback
+ * with a code, or the device flow's success page).
+ *
+ * Part B's HTTP driver of the real pages (helpers/sso-sign-in.ts) replaces this once merged; the
+ * grants under test are the same either way: the provider issues the code from this result.
+ */
+export async function finishSignIn(
+  s: TestServer,
+  tenantId: string,
+  interactionUrl: string,
+  accountId: string,
+  jar: CookieJar,
+): Promise<URL> {
+  const uid = new URL(interactionUrl, s.url).pathname.split("/").pop() ?? "";
+  const provider = await s.server.ctx.sso.providerFor(tenantId);
+  const interaction = await provider.Interaction.find(uid);
+  if (interaction === undefined) throw new Error("no such interaction");
+  const clientId = String(interaction.params.client_id);
+  const grant = new provider.Grant({ accountId, clientId });
+  grant.addOIDCScope(String(interaction.params.scope ?? "openid"));
+  const grantId = await grant.save();
+  interaction.result = { login: { accountId }, consent: { grantId } };
+  await interaction.save(Math.max(1, (interaction.exp ?? 0) - Math.floor(Date.now() / 1000)));
+  const resumed = await visit(new URL(interaction.returnTo, s.url), jar);
+  const location = resumed.headers.get("location");
+  if (location === null) throw new Error(`resume answered ${resumed.status} without a redirect`);
+  return new URL(location, s.url);
+}
+
+/** An authorization code for `accountId`, through the authorization endpoint and a finished sign-in. */
+export async function signInForCode(
+  s: TestServer,
+  tenantId: string,
+  rp: oidc.Configuration,
+  app: TestApp,
+  accountId: string,
+  extra: Record<string, string> = {},
+): Promise<{ request: CodeRequest; callback: URL }> {
+  const request = await codeRequest(rp, app, extra);
+  const jar = new CookieJar();
+  const started = await visit(request.url, jar);
+  const location = started.headers.get("location");
+  if (location === null) throw new Error(`authorization answered ${started.status}: ${await started.text()}`);
+  const callback = await finishSignIn(s, tenantId, location, accountId, jar);
+  return { request, callback };
+}

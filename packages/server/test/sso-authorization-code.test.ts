@@ -1,0 +1,212 @@
+import assert from "node:assert/strict";
+import { after, before, describe as suite, test } from "node:test";
+import * as oidc from "openid-client";
+import {
+  CookieJar,
+  codeRequest,
+  createTestApp,
+  createTestUser,
+  relyingParty,
+  signInForCode,
+  type TestApp,
+  tokenRequest,
+  visit,
+} from "./helpers/sso-grant-fixtures.ts";
+import { backends } from "./helpers/test-database.ts";
+import { startTestServer, type TestServer } from "./helpers/test-server.ts";
+
+/**
+ * The authorization code grant with PKCE, through openid-client, and every way a code must not
+ * work: another redirect URI, no or a `plain` PKCE challenge, a wrong verifier, a second
+ * redemption (which also revokes what the first one issued), a wrong secret, an expired code,
+ * another tenant's issuer.
+ */
+for (const backend of backends) {
+  suite(`SSO authorization code + PKCE (${backend})`, () => {
+    let s: TestServer;
+    let tenantId = "";
+    let userId = "";
+    let app: TestApp;
+    let rp: oidc.Configuration;
+    before(async () => {
+      s = await startTestServer(backend);
+      const created = await s.tenant();
+      tenantId = created.tenant.id;
+      userId = await createTestUser(s, created.apiKey, "carla");
+      app = await createTestApp(s, tenantId, {
+        redirectUris: ["http://127.0.0.1/callback", "http://127.0.0.1/other"],
+      });
+      rp = await relyingParty(app);
+    });
+    after(() => s.close());
+
+    const codeOf = (callback: URL) => callback.searchParams.get("code") ?? "";
+    const redeem = (
+      code: string,
+      verifier: string,
+      extra: Record<string, string> = {},
+      secret = app.secret,
+    ) =>
+      tokenRequest(
+        app,
+        {
+          grant_type: "authorization_code",
+          code,
+          redirect_uri: app.redirectUri,
+          code_verifier: verifier,
+          ...extra,
+        },
+        secret,
+      );
+
+    test("a confidential and a native app get tokens for the signed-in user; the code is stored only hashed", async () => {
+      const { request, callback } = await signInForCode(s, tenantId, rp, app, userId);
+      const raw = JSON.stringify(
+        await s.server.ctx.database.db.selectFrom("sso_models").selectAll().execute(),
+      );
+      assert.ok(!raw.includes(codeOf(callback)));
+      const tokens = await oidc.authorizationCodeGrant(rp, callback, {
+        pkceCodeVerifier: request.verifier,
+        expectedState: request.state,
+      });
+      assert.equal(tokens.claims()?.sub, userId);
+      assert.ok(tokens.refresh_token, "offline_access with prompt=consent and the refresh_token grant");
+      const info = await oidc.fetchUserInfo(rp, tokens.access_token, userId);
+      assert.equal(info.preferred_username, "carla");
+
+      const native = await createTestApp(s, tenantId, {
+        kind: "native",
+        redirectUris: ["http://127.0.0.1/native"],
+        grantTypes: ["authorization_code"],
+      });
+      const nativeRp = await relyingParty(native);
+      const signed = await signInForCode(s, tenantId, nativeRp, native, userId);
+      const nativeTokens = await oidc.authorizationCodeGrant(nativeRp, signed.callback, {
+        pkceCodeVerifier: signed.request.verifier,
+        expectedState: signed.request.state,
+      });
+      assert.equal(nativeTokens.claims()?.sub, userId);
+      assert.equal(nativeTokens.refresh_token, undefined, "no refresh_token grant: no refresh token");
+    });
+
+    test("a redirect URI that is not registered is refused without a redirect; a code is bound to its redirect URI", async () => {
+      const { url } = await codeRequest(rp, app, { redirect_uri: "http://127.0.0.1/callback/../evil" });
+      const refused = await visit(url, new CookieJar());
+      assert.equal(refused.status, 400);
+      assert.equal(refused.headers.get("location"), null);
+
+      const { request, callback } = await signInForCode(s, tenantId, rp, app, userId);
+      const other = await redeem(codeOf(callback), request.verifier, {
+        redirect_uri: "http://127.0.0.1/other",
+      });
+      assert.equal(other.status, 400);
+      assert.equal(other.body.error, "invalid_grant");
+    });
+
+    test("PKCE: a request without a challenge or with `plain` gets no code; a code needs its verifier", async () => {
+      for (const params of [{ code_challenge_method: "plain" }, {}]) {
+        const request = await codeRequest(rp, app, params);
+        if (!("code_challenge_method" in params)) {
+          request.url.searchParams.delete("code_challenge");
+          request.url.searchParams.delete("code_challenge_method");
+        } else request.url.searchParams.set("code_challenge", request.verifier);
+        const answer = await visit(request.url, new CookieJar());
+        assert.equal(answer.status, 303);
+        const back = new URL(answer.headers.get("location") ?? "");
+        assert.equal(back.origin + back.pathname, app.redirectUri);
+        assert.equal(back.searchParams.get("error"), "invalid_request", JSON.stringify(params));
+        assert.equal(back.searchParams.get("code"), null);
+      }
+      const { request, callback } = await signInForCode(s, tenantId, rp, app, userId);
+      const code = codeOf(callback);
+      const missing = await tokenRequest(app, {
+        grant_type: "authorization_code",
+        code,
+        redirect_uri: app.redirectUri,
+      });
+      assert.equal(missing.body.error, "invalid_grant");
+      const wrong = await redeem(code, `${request.verifier.slice(1)}A`);
+      assert.equal(wrong.body.error, "invalid_grant");
+      assert.equal(
+        (await redeem(code, request.verifier)).status,
+        200,
+        "failed attempts do not use the code up",
+      );
+    });
+
+    test("a code redeemed twice: the second fails and revokes the tokens the first issued", async () => {
+      const { request, callback } = await signInForCode(s, tenantId, rp, app, userId);
+      const first = await redeem(codeOf(callback), request.verifier);
+      assert.equal(first.status, 200);
+      const accessToken = String(first.body.access_token);
+      assert.equal((await oidc.tokenIntrospection(rp, accessToken)).active, true);
+      const second = await redeem(codeOf(callback), request.verifier);
+      assert.equal(second.status, 400);
+      assert.equal(second.body.error, "invalid_grant");
+      assert.equal((await oidc.tokenIntrospection(rp, accessToken)).active, false);
+      const userinfo = await fetch(`${app.issuer.href}/me`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      assert.equal(userinfo.status, 401);
+      const refreshed = await tokenRequest(app, {
+        grant_type: "refresh_token",
+        refresh_token: String(first.body.refresh_token),
+      });
+      assert.equal(refreshed.body.error, "invalid_grant");
+    });
+
+    test("10 concurrent redemptions of one code: exactly one gets tokens", async () => {
+      const { request, callback } = await signInForCode(s, tenantId, rp, app, userId);
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () => redeem(codeOf(callback), request.verifier)),
+      );
+      assert.equal(
+        answers.filter((a) => a.status === 200).length,
+        1,
+        JSON.stringify(answers.map((a) => a.status)),
+      );
+      for (const a of answers) if (a.status !== 200) assert.equal(a.body.error, "invalid_grant");
+    });
+
+    test("a wrong client secret is invalid_client and leaves the code usable", async () => {
+      const { request, callback } = await signInForCode(s, tenantId, rp, app, userId);
+      const wrong = await redeem(codeOf(callback), request.verifier, {}, `${app.secret}x`);
+      assert.equal(wrong.status, 401);
+      assert.equal(wrong.body.error, "invalid_client");
+      assert.equal((await redeem(codeOf(callback), request.verifier)).status, 200);
+    });
+
+    test("a code expires after 60 seconds by the server clock", async () => {
+      const { request, callback } = await signInForCode(s, tenantId, rp, app, userId);
+      s.clock.advance(60_000);
+      const late = await redeem(codeOf(callback), request.verifier);
+      assert.equal(late.status, 400);
+      assert.equal(late.body.error, "invalid_grant");
+    });
+
+    test("another tenant's issuer knows neither the app nor its codes", async () => {
+      const other = (await s.tenant()).tenant.id;
+      const elsewhere: TestApp = { ...app, issuer: new URL(`/oidc/${other}`, s.url) };
+      const { url } = await codeRequest(rp, app);
+      const foreign = new URL(url.href.replace(`/oidc/${tenantId}/`, `/oidc/${other}/`));
+      const refused = await visit(foreign, new CookieJar());
+      assert.equal(refused.status, 400);
+      assert.equal(refused.headers.get("location"), null);
+
+      const { request, callback } = await signInForCode(s, tenantId, rp, app, userId);
+      const crossed = await tokenRequest(elsewhere, {
+        grant_type: "authorization_code",
+        code: codeOf(callback),
+        redirect_uri: app.redirectUri,
+        code_verifier: request.verifier,
+      });
+      assert.equal(crossed.status, 401);
+      assert.equal(crossed.body.error, "invalid_client");
+      assert.equal(
+        (await redeem(codeOf(callback), request.verifier)).status,
+        200,
+        "still good at its own issuer",
+      );
+    });
+  });
+}
