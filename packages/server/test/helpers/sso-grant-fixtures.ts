@@ -147,8 +147,8 @@ export async function codeRequest(
 /**
  * Finishes a sign-in interaction as Tessera's pages do once the user passed every step: the
  * interaction's result names the account and a grant of the requested scopes, then the browser
- * follows the provider's resume URL. Returns the provider's final redirect (the app's callback
- * with a code, or the device flow's success page).
+ * follows the provider's resume URL. Returns the provider's answer to that: a redirect to the
+ * app's callback with a code, or the device flow's success page.
  *
  * Part B's HTTP driver of the real pages (helpers/sso-sign-in.ts) replaces this once merged; the
  * grants under test are the same either way: the provider issues the code from this result.
@@ -159,7 +159,7 @@ export async function finishSignIn(
   interactionUrl: string,
   accountId: string,
   jar: CookieJar,
-): Promise<URL> {
+): Promise<Response> {
   const uid = new URL(interactionUrl, s.url).pathname.split("/").pop() ?? "";
   const provider = await s.server.ctx.sso.providerFor(tenantId);
   const interaction = await provider.Interaction.find(uid);
@@ -170,10 +170,23 @@ export async function finishSignIn(
   const grantId = await grant.save();
   interaction.result = { login: { accountId }, consent: { grantId } };
   await interaction.save(Math.max(1, (interaction.exp ?? 0) - Math.floor(Date.now() / 1000)));
-  const resumed = await visit(new URL(interaction.returnTo, s.url), jar);
-  const location = resumed.headers.get("location");
-  if (location === null) throw new Error(`resume answered ${resumed.status} without a redirect`);
-  return new URL(location, s.url);
+  return visit(new URL(interaction.returnTo, s.url), jar);
+}
+
+/** A form POST as a browser sends it, with the jar's cookies. */
+export async function submit(
+  url: string | URL,
+  form: Record<string, string>,
+  jar: CookieJar,
+): Promise<Response> {
+  const response = await fetch(url, {
+    method: "POST",
+    redirect: "manual",
+    headers: { cookie: jar.header(), "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(form),
+  });
+  jar.take(response);
+  return response;
 }
 
 /** An authorization code for `accountId`, through the authorization endpoint and a finished sign-in. */
@@ -190,6 +203,8 @@ export async function signInForCode(
   const started = await visit(request.url, jar);
   const location = started.headers.get("location");
   if (location === null) throw new Error(`authorization answered ${started.status}: ${await started.text()}`);
-  const callback = await finishSignIn(s, tenantId, location, accountId, jar);
-  return { request, callback };
+  const resumed = await finishSignIn(s, tenantId, location, accountId, jar);
+  const callback = resumed.headers.get("location");
+  if (callback === null) throw new Error(`resume answered ${resumed.status} without a redirect`);
+  return { request, callback: new URL(callback, s.url) };
 }

@@ -3,6 +3,7 @@ import type { Adapter, AdapterPayload } from "oidc-provider";
 import Provider, { errors } from "oidc-provider";
 import type { ServerContext } from "../../app/server-context.ts";
 import { clientMetadataOf, findAppRow } from "../apps/app-store.ts";
+import { countDevicePoll } from "../grants/device-polling.ts";
 
 /**
  * oidc-provider's storage for one tenant's issuer (sso_models, migration 015), on SQLite and
@@ -58,7 +59,17 @@ export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.#model === "Client") return clientOf(id);
-      return this.#findBy("id_hash", hashOf(id));
+      const payload = await this.#findBy("id_hash", hashOf(id));
+      // A device polling the token endpoint: too soon after its last counted poll is slow_down.
+      if (
+        this.#model === "DeviceCode" &&
+        payload !== undefined &&
+        payload.exp !== EXPIRED &&
+        Provider.ctx?.oidc.route === "token" &&
+        !(await countDevicePoll(ctx, tenantId, hashOf(id)))
+      )
+        throw new errors.SlowDown();
+      return payload;
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
