@@ -1,8 +1,15 @@
 import { randomBytes } from "node:crypto";
 import * as oidc from "openid-client";
+import type { ServerContext } from "../../src/app/server-context.ts";
 import type { AppGrantType, AppKind } from "../../src/sso/apps/app.ts";
 import { insertApp, secretSealedAs } from "../../src/sso/apps/app-store.ts";
 import type { TestServer } from "./test-server.ts";
+
+/** A server the tests reach at `url`, with a context on its database (in process or beside it). */
+export interface SsoHost {
+  readonly url: string;
+  readonly server: { readonly ctx: ServerContext };
+}
 
 /**
  * Apps and relying parties for the grant tests. Apps are stored rows (part A's `/v1/apps` builds
@@ -18,7 +25,7 @@ export interface TestApp {
 let appCounter = 0;
 
 export async function createTestApp(
-  s: TestServer,
+  s: SsoHost,
   tenantId: string,
   options: {
     kind?: AppKind;
@@ -32,7 +39,7 @@ export async function createTestApp(
   const clientId = `app-${process.pid}-${appCounter}-${randomBytes(4).toString("hex")}`;
   const secret = kind === "confidential" ? randomBytes(24).toString("base64url") : undefined;
   const redirectUris = options.redirectUris ?? ["http://127.0.0.1/callback"];
-  const now = s.clock.now();
+  const now = s.server.ctx.clock.now();
   await insertApp(s.server.ctx, {
     client_id: clientId,
     tenant_id: tenantId,
@@ -154,7 +161,7 @@ export async function codeRequest(
  * grants under test are the same either way: the provider issues the code from this result.
  */
 export async function finishSignIn(
-  s: TestServer,
+  s: SsoHost,
   tenantId: string,
   interactionUrl: string,
   accountId: string,
