@@ -2,16 +2,16 @@ import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import * as oidc from "openid-client";
 import {
-  CookieJar,
   codeRequest,
   createTestApp,
   createTestUser,
   relyingParty,
   signInForCode,
   type TestApp,
+  type TestUser,
   tokenRequest,
-  visit,
 } from "./helpers/sso-grant-fixtures.ts";
+import { Browser } from "./helpers/sso-sign-in.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
@@ -25,14 +25,14 @@ for (const backend of backends) {
   suite(`SSO authorization code + PKCE (${backend})`, () => {
     let s: TestServer;
     let tenantId = "";
-    let userId = "";
+    let user: TestUser;
     let app: TestApp;
     let rp: oidc.Configuration;
     before(async () => {
       s = await startTestServer(backend);
       const created = await s.tenant();
       tenantId = created.tenant.id;
-      userId = await createTestUser(s, created.apiKey, "carla");
+      user = await createTestUser(s, created.apiKey, "carla");
       app = await createTestApp(s, tenantId, {
         redirectUris: ["http://127.0.0.1/callback", "http://127.0.0.1/other"],
       });
@@ -60,7 +60,7 @@ for (const backend of backends) {
       );
 
     test("a confidential and a native app get tokens for the signed-in user; the code is stored only hashed", async () => {
-      const { request, callback } = await signInForCode(s, tenantId, rp, app, userId);
+      const { request, callback } = await signInForCode(s, tenantId, rp, app, user);
       const raw = JSON.stringify(
         await s.server.ctx.database.db.selectFrom("sso_models").selectAll().execute(),
       );
@@ -69,9 +69,9 @@ for (const backend of backends) {
         pkceCodeVerifier: request.verifier,
         expectedState: request.state,
       });
-      assert.equal(tokens.claims()?.sub, userId);
+      assert.equal(tokens.claims()?.sub, user.id);
       assert.ok(tokens.refresh_token, "offline_access with prompt=consent and the refresh_token grant");
-      const info = await oidc.fetchUserInfo(rp, tokens.access_token, userId);
+      const info = await oidc.fetchUserInfo(rp, tokens.access_token, user.id);
       assert.equal(info.preferred_username, "carla");
 
       const native = await createTestApp(s, tenantId, {
@@ -80,22 +80,22 @@ for (const backend of backends) {
         grantTypes: ["authorization_code"],
       });
       const nativeRp = await relyingParty(native);
-      const signed = await signInForCode(s, tenantId, nativeRp, native, userId);
+      const signed = await signInForCode(s, tenantId, nativeRp, native, user);
       const nativeTokens = await oidc.authorizationCodeGrant(nativeRp, signed.callback, {
         pkceCodeVerifier: signed.request.verifier,
         expectedState: signed.request.state,
       });
-      assert.equal(nativeTokens.claims()?.sub, userId);
+      assert.equal(nativeTokens.claims()?.sub, user.id);
       assert.equal(nativeTokens.refresh_token, undefined, "no refresh_token grant: no refresh token");
     });
 
     test("a redirect URI that is not registered is refused without a redirect; a code is bound to its redirect URI", async () => {
       const { url } = await codeRequest(rp, app, { redirect_uri: "http://127.0.0.1/callback/../evil" });
-      const refused = await visit(url, new CookieJar());
+      const refused = await new Browser().request(url);
       assert.equal(refused.status, 400);
       assert.equal(refused.headers.get("location"), null);
 
-      const { request, callback } = await signInForCode(s, tenantId, rp, app, userId);
+      const { request, callback } = await signInForCode(s, tenantId, rp, app, user);
       const other = await redeem(codeOf(callback), request.verifier, {
         redirect_uri: "http://127.0.0.1/other",
       });
@@ -110,14 +110,14 @@ for (const backend of backends) {
           request.url.searchParams.delete("code_challenge");
           request.url.searchParams.delete("code_challenge_method");
         } else request.url.searchParams.set("code_challenge", request.verifier);
-        const answer = await visit(request.url, new CookieJar());
+        const answer = await new Browser().request(request.url);
         assert.equal(answer.status, 303);
         const back = new URL(answer.headers.get("location") ?? "");
         assert.equal(back.origin + back.pathname, app.redirectUri);
         assert.equal(back.searchParams.get("error"), "invalid_request", JSON.stringify(params));
         assert.equal(back.searchParams.get("code"), null);
       }
-      const { request, callback } = await signInForCode(s, tenantId, rp, app, userId);
+      const { request, callback } = await signInForCode(s, tenantId, rp, app, user);
       const code = codeOf(callback);
       const missing = await tokenRequest(app, {
         grant_type: "authorization_code",
@@ -135,7 +135,7 @@ for (const backend of backends) {
     });
 
     test("a code redeemed twice: the second fails and revokes the tokens the first issued", async () => {
-      const { request, callback } = await signInForCode(s, tenantId, rp, app, userId);
+      const { request, callback } = await signInForCode(s, tenantId, rp, app, user);
       const first = await redeem(codeOf(callback), request.verifier);
       assert.equal(first.status, 200);
       const accessToken = String(first.body.access_token);
@@ -156,7 +156,7 @@ for (const backend of backends) {
     });
 
     test("10 concurrent redemptions of one code: exactly one gets tokens", async () => {
-      const { request, callback } = await signInForCode(s, tenantId, rp, app, userId);
+      const { request, callback } = await signInForCode(s, tenantId, rp, app, user);
       const answers = await Promise.all(
         Array.from({ length: 10 }, () => redeem(codeOf(callback), request.verifier)),
       );
@@ -169,7 +169,7 @@ for (const backend of backends) {
     });
 
     test("a wrong client secret is invalid_client and leaves the code usable", async () => {
-      const { request, callback } = await signInForCode(s, tenantId, rp, app, userId);
+      const { request, callback } = await signInForCode(s, tenantId, rp, app, user);
       const wrong = await redeem(codeOf(callback), request.verifier, {}, `${app.secret}x`);
       assert.equal(wrong.status, 401);
       assert.equal(wrong.body.error, "invalid_client");
@@ -177,7 +177,7 @@ for (const backend of backends) {
     });
 
     test("a code expires after 60 seconds by the server clock", async () => {
-      const { request, callback } = await signInForCode(s, tenantId, rp, app, userId);
+      const { request, callback } = await signInForCode(s, tenantId, rp, app, user);
       s.clock.advance(60_000);
       const late = await redeem(codeOf(callback), request.verifier);
       assert.equal(late.status, 400);
@@ -189,11 +189,11 @@ for (const backend of backends) {
       const elsewhere: TestApp = { ...app, issuer: new URL(`/oidc/${other}`, s.url) };
       const { url } = await codeRequest(rp, app);
       const foreign = new URL(url.href.replace(`/oidc/${tenantId}/`, `/oidc/${other}/`));
-      const refused = await visit(foreign, new CookieJar());
+      const refused = await new Browser().request(foreign);
       assert.equal(refused.status, 400);
       assert.equal(refused.headers.get("location"), null);
 
-      const { request, callback } = await signInForCode(s, tenantId, rp, app, userId);
+      const { request, callback } = await signInForCode(s, tenantId, rp, app, user);
       const crossed = await tokenRequest(elsewhere, {
         grant_type: "authorization_code",
         code: codeOf(callback),

@@ -3,16 +3,16 @@ import { after, before, describe as suite, test } from "node:test";
 import * as oidc from "openid-client";
 import { DEVICE_GRANT_TYPE } from "../src/sso/apps/app.ts";
 import {
-  CookieJar,
   createTestApp,
   createTestUser,
-  finishSignIn,
+  pageAnswers,
+  passSignInPages,
   relyingParty,
-  submit,
   type TestApp,
+  type TestUser,
   tokenRequest,
-  visit,
 } from "./helpers/sso-grant-fixtures.ts";
+import { Browser } from "./helpers/sso-sign-in.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
@@ -29,14 +29,14 @@ for (const backend of backends) {
   suite(`SSO device authorization grant (${backend})`, () => {
     let s: TestServer;
     let tenantId = "";
-    let userId = "";
+    let user: TestUser;
     let app: TestApp;
     let rp: oidc.Configuration;
     before(async () => {
       s = await startTestServer(backend);
       const created = await s.tenant();
       tenantId = created.tenant.id;
-      userId = await createTestUser(s, created.apiKey, "emil");
+      user = await createTestUser(s, created.apiKey, "emil");
       app = await createTestApp(s, tenantId, {
         kind: "native",
         grantTypes: [DEVICE_GRANT_TYPE, "refresh_token"],
@@ -49,25 +49,27 @@ for (const backend of backends) {
     const poll = (deviceCode: string) =>
       tokenRequest(app, { grant_type: DEVICE_GRANT_TYPE, device_code: deviceCode });
 
-    /** The user's side: the user-code page, its confirmation, then the sign-in. */
+    /** The user's side: the user-code page, its confirmation, then the sign-in pages. */
     async function approve(userCode: string, verificationUri: string) {
-      const jar = new CookieJar();
-      const form = await visit(verificationUri, jar);
+      const browser = new Browser();
+      const page = new URL(verificationUri);
+      const form = await browser.request(page);
       assert.equal(form.status, 200);
-      const confirm = await submit(
-        verificationUri,
-        { xsrf: xsrfOf(await form.text()), user_code: userCode },
-        jar,
-      );
+      const confirm = await browser.request(page, {
+        method: "POST",
+        form: { xsrf: xsrfOf(await form.text()), user_code: userCode },
+      });
       assert.equal(confirm.status, 200);
-      const confirmed = await submit(
-        verificationUri,
-        { xsrf: xsrfOf(await confirm.text()), user_code: userCode, confirm: "yes" },
-        jar,
-      );
-      assert.equal(confirmed.status, 303);
-      const done = await finishSignIn(s, tenantId, confirmed.headers.get("location") ?? "", userId, jar);
-      assert.equal(done.status, 200, "the success page");
+      // No redirect URI in the device flow: the pages end on the provider's success page.
+      const answers = { ...pageAnswers(s, tenantId, app, user), redirectUri: "urn:tessera:test:none" };
+      const signIn = await browser.follow(page, answers.redirectUri, {
+        method: "POST",
+        form: { xsrf: xsrfOf(await confirm.text()), user_code: userCode, confirm: "yes" },
+      });
+      const end = await passSignInPages(browser, signIn, answers);
+      assert.ok(!("callback" in end));
+      assert.equal(end.status, 200, "the success page");
+      assert.match(end.url.pathname, new RegExp(`^/oidc/${tenantId}/device/`));
     }
 
     test("pending, slow_down when polled too fast, tokens once approved; a second redemption fails and revokes them", async () => {
@@ -85,7 +87,7 @@ for (const backend of backends) {
       assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
       assert.ok(tokens.body.refresh_token, "offline_access was asked and the app may refresh");
       const accessToken = String(tokens.body.access_token);
-      assert.equal((await oidc.fetchUserInfo(rp, accessToken, userId)).sub, userId);
+      assert.equal((await oidc.fetchUserInfo(rp, accessToken, user.id)).sub, user.id);
 
       s.clock.advance(POLL_MS);
       const again = await poll(started.device_code);
@@ -111,13 +113,13 @@ for (const backend of backends) {
       const late = await poll(started.device_code);
       assert.equal(late.status, 400);
       assert.equal(late.body.error, "expired_token");
-      const jar = new CookieJar();
-      const form = await visit(started.verification_uri, jar);
-      const refused = await submit(
-        started.verification_uri,
-        { xsrf: xsrfOf(await form.text()), user_code: started.user_code },
-        jar,
-      );
+      const browser = new Browser();
+      const page = new URL(started.verification_uri);
+      const form = await browser.request(page);
+      const refused = await browser.request(page, {
+        method: "POST",
+        form: { xsrf: xsrfOf(await form.text()), user_code: started.user_code },
+      });
       assert.equal(refused.headers.get("location"), null);
       assert.doesNotMatch(await refused.text(), /op\.deviceConfirmForm/);
     });

@@ -7,6 +7,7 @@ import {
   relyingParty,
   signInForCode,
   type TestApp,
+  type TestUser,
   tokenRequest,
 } from "./helpers/sso-grant-fixtures.ts";
 import { backends } from "./helpers/test-database.ts";
@@ -21,21 +22,21 @@ for (const backend of backends) {
   suite(`SSO refresh tokens (${backend})`, () => {
     let s: TestServer;
     let tenantId = "";
-    let userId = "";
+    let user: TestUser;
     let app: TestApp;
     let rp: oidc.Configuration;
     before(async () => {
       s = await startTestServer(backend);
       const created = await s.tenant();
       tenantId = created.tenant.id;
-      userId = await createTestUser(s, created.apiKey, "dora");
+      user = await createTestUser(s, created.apiKey, "dora");
       app = await createTestApp(s, tenantId);
       rp = await relyingParty(app);
     });
     after(() => s.close());
 
     async function signedIn(extra: Record<string, string> = {}, forApp = app, forRp = rp) {
-      const { request, callback } = await signInForCode(s, tenantId, forRp, forApp, userId, extra);
+      const { request, callback } = await signInForCode(s, tenantId, forRp, forApp, user, extra);
       return oidc.authorizationCodeGrant(forRp, callback, {
         pkceCodeVerifier: request.verifier,
         expectedState: request.state,

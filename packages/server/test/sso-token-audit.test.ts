@@ -10,6 +10,7 @@ import {
   relyingParty,
   signInForCode,
   type TestApp,
+  type TestUser,
   tokenRequest,
 } from "./helpers/sso-grant-fixtures.ts";
 import { backends } from "./helpers/test-database.ts";
@@ -33,14 +34,14 @@ for (const backend of backends) {
     let s: TestServer;
     let apiKey = "";
     let tenantId = "";
-    let userId = "";
+    let user: TestUser;
     let app: TestApp;
     before(async () => {
       s = await startTestServer(backend);
       const created = await s.tenant();
       apiKey = created.apiKey;
       tenantId = created.tenant.id;
-      userId = await createTestUser(s, apiKey, "grete");
+      user = await createTestUser(s, apiKey, "grete");
       app = await createTestApp(s, tenantId, {
         grantTypes: ["authorization_code", "refresh_token", "client_credentials", DEVICE_GRANT_TYPE],
       });
@@ -67,7 +68,7 @@ for (const backend of backends) {
         password: "x",
       });
       assert.equal(unknownGrant.body.error, "unsupported_grant_type");
-      const { request, callback } = await signInForCode(s, tenantId, rp, app, userId);
+      const { request, callback } = await signInForCode(s, tenantId, rp, app, user);
       const form = {
         grant_type: "authorization_code",
         code: callback.searchParams.get("code") ?? "",

@@ -1,8 +1,11 @@
 import { randomBytes } from "node:crypto";
 import * as oidc from "openid-client";
 import type { ServerContext } from "../../src/app/server-context.ts";
+import { encodeBase32 } from "../../src/authenticators/oath/base32.ts";
 import type { AppGrantType, AppKind } from "../../src/sso/apps/app.ts";
 import { insertApp, secretSealedAs } from "../../src/sso/apps/app-store.ts";
+import { oathtoolTotp } from "./oathtool.ts";
+import { Browser, fill, formsOf, type Page, type SsoSignInOptions } from "./sso-sign-in.ts";
 import type { TestServer } from "./test-server.ts";
 
 /** A server the tests reach at `url`, with a context on its database (in process or beside it). */
@@ -90,39 +93,70 @@ export async function tokenRequest(
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-/** A user of the tenant who may sign in (created through the API). */
-export async function createTestUser(s: TestServer, apiKey: string, username: string): Promise<string> {
+/** A user of the tenant who signs in with a password and a TOTP token (oathtool computes its codes). */
+export interface TestUser {
+  readonly id: string;
+  readonly username: string;
+  readonly password: string;
+  readonly totpHex: string;
+}
+
+/** Creates the user and its TOTP token through the API. */
+export async function createTestUser(s: TestServer, apiKey: string, username: string): Promise<TestUser> {
+  const password = `pw ${randomBytes(9).toString("base64url")}`;
+  const totpHex = randomBytes(20).toString("hex");
   const created = await s.api("POST", "/v1/users", {
     apiKey,
-    body: { username },
+    body: { username, password },
     scenario: "sso grants: a user to sign in",
   });
   const user = created.body.user as { id?: string } | undefined;
   if (created.body.errorCode !== 0 || user?.id === undefined)
     throw new Error(`user not created: ${JSON.stringify(created.body)}`);
-  return user.id;
+  const token = await s.api("POST", "/v1/authenticators", {
+    apiKey,
+    body: { type: "totp", secret: encodeBase32(Buffer.from(totpHex, "hex")), username },
+    scenario: "sso grants: a user to sign in",
+  });
+  if (token.body.errorCode !== 0) throw new Error(`token not created: ${JSON.stringify(token.body)}`);
+  return { id: user.id, username, password, totpHex };
 }
 
-/** A browser's cookies for the issuer: every Set-Cookie kept, all sent back. */
-export class CookieJar {
-  readonly #cookies = new Map<string, string>();
-  take(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ""] = line.split(";");
-      const at = pair.indexOf("=");
-      this.#cookies.set(pair.slice(0, at), pair.slice(at + 1));
-    }
-  }
-  header(): string {
-    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join("; ");
-  }
+/** What the sign-in pages are filled with (part B's helper fills them). */
+export function pageAnswers(s: TestServer, tenantId: string, app: TestApp, user: TestUser): SsoSignInOptions {
+  return {
+    baseUrl: s.url,
+    tenantId,
+    clientId: app.clientId,
+    redirectUri: app.redirectUri,
+    username: user.username,
+    password: user.password,
+    // A TOTP code is good once per time step: each sign-in takes the next step.
+    otp: () => {
+      s.clock.advance(30_000);
+      return oathtoolTotp(user.totpHex, s.clock.now());
+    },
+  };
 }
 
-/** GET without following redirects, with the jar's cookies; the jar takes the new ones. */
-export async function visit(url: string | URL, jar: CookieJar): Promise<Response> {
-  const response = await fetch(url, { redirect: "manual", headers: { cookie: jar.header() } });
-  jar.take(response);
-  return response;
+/**
+ * Fills the sign-in pages from `at` on (password, second factor, consent) until the browser is
+ * sent to the app's redirect URI, or a page without a step form is shown (the device flow's
+ * success page).
+ */
+export async function passSignInPages(
+  browser: Browser,
+  at: Page | { callback: URL },
+  answers: SsoSignInOptions,
+): Promise<Page | { callback: URL }> {
+  const steps = new Set(["password", "factor", "enrol", "change-password", "consent"]);
+  for (let n = 0; n < 8; n++) {
+    if ("callback" in at) return at;
+    if (!formsOf(at).some((form) => steps.has(form.step))) return at;
+    const { form, fields } = fill(at, answers);
+    at = await browser.follow(form.action, answers.redirectUri, { method: "POST", form: fields });
+  }
+  throw new Error("the sign-in did not end");
 }
 
 export interface CodeRequest {
@@ -151,67 +185,19 @@ export async function codeRequest(
   return { verifier, state, url };
 }
 
-/**
- * Finishes a sign-in interaction as Tessera's pages do once the user passed every step: the
- * interaction's result names the account and a grant of the requested scopes, then the browser
- * follows the provider's resume URL. Returns the provider's answer to that: a redirect to the
- * app's callback with a code, or the device flow's success page.
- *
- * Part B's HTTP driver of the real pages (helpers/sso-sign-in.ts) replaces this once merged; the
- * grants under test are the same either way: the provider issues the code from this result.
- */
-export async function finishSignIn(
-  s: SsoHost,
-  tenantId: string,
-  interactionUrl: string,
-  accountId: string,
-  jar: CookieJar,
-): Promise<Response> {
-  const uid = new URL(interactionUrl, s.url).pathname.split("/").pop() ?? "";
-  const provider = await s.server.ctx.sso.providerFor(tenantId);
-  const interaction = await provider.Interaction.find(uid);
-  if (interaction === undefined) throw new Error("no such interaction");
-  const clientId = String(interaction.params.client_id);
-  const grant = new provider.Grant({ accountId, clientId });
-  grant.addOIDCScope(String(interaction.params.scope ?? "openid"));
-  const grantId = await grant.save();
-  interaction.result = { login: { accountId }, consent: { grantId } };
-  await interaction.save(Math.max(1, (interaction.exp ?? 0) - Math.floor(Date.now() / 1000)));
-  return visit(new URL(interaction.returnTo, s.url), jar);
-}
-
-/** A form POST as a browser sends it, with the jar's cookies. */
-export async function submit(
-  url: string | URL,
-  form: Record<string, string>,
-  jar: CookieJar,
-): Promise<Response> {
-  const response = await fetch(url, {
-    method: "POST",
-    redirect: "manual",
-    headers: { cookie: jar.header(), "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams(form),
-  });
-  jar.take(response);
-  return response;
-}
-
-/** An authorization code for `accountId`, through the authorization endpoint and a finished sign-in. */
+/** A user's authorization code for the app: the authorization request, then the sign-in pages. */
 export async function signInForCode(
   s: TestServer,
   tenantId: string,
   rp: oidc.Configuration,
   app: TestApp,
-  accountId: string,
+  user: TestUser,
   extra: Record<string, string> = {},
 ): Promise<{ request: CodeRequest; callback: URL }> {
   const request = await codeRequest(rp, app, extra);
-  const jar = new CookieJar();
-  const started = await visit(request.url, jar);
-  const location = started.headers.get("location");
-  if (location === null) throw new Error(`authorization answered ${started.status}: ${await started.text()}`);
-  const resumed = await finishSignIn(s, tenantId, location, accountId, jar);
-  const callback = resumed.headers.get("location");
-  if (callback === null) throw new Error(`resume answered ${resumed.status} without a redirect`);
-  return { request, callback: new URL(callback, s.url) };
+  const browser = new Browser();
+  const answers = pageAnswers(s, tenantId, app, user);
+  const end = await passSignInPages(browser, await browser.follow(request.url, app.redirectUri), answers);
+  if (!("callback" in end)) throw new Error(`the sign-in ended on ${end.url.pathname} (${end.status})`);
+  return { request, callback: end.callback };
 }
