@@ -84,6 +84,13 @@ for (const backend of backends) {
         device_code: device.device_code,
       });
       assert.equal(pending.body.error, "authorization_pending");
+      const again = await signInForCode(s, tenantId, rp, app, user);
+      const second = await tokenRequest(app, {
+        ...form,
+        code: again.callback.searchParams.get("code") ?? "",
+        code_verifier: again.request.verifier,
+      });
+      await oidc.tokenRevocation(rp, String(second.body.refresh_token));
 
       const events = await ssoEvents("sso audit: token endpoint");
       const actor = `app:${app.clientId}`;
@@ -95,6 +102,8 @@ for (const backend of backends) {
         ["oidc.token authorization_code", actor, "user:grete", ApiReturnCode.Success],
         ["oidc.token authorization_code", actor, actor, ApiReturnCode.PartnerUserLoginFailedInvalidToken],
         ["oidc.grant.revoke", actor, actor, ApiReturnCode.Success],
+        ["oidc.token authorization_code", actor, "user:grete", ApiReturnCode.Success],
+        ["oidc.grant.revoke", actor, actor, ApiReturnCode.Success],
       ]);
       for (const e of events) assert.ok(e.requestId, "each event names its request");
 
@@ -105,6 +114,7 @@ for (const backend of backends) {
         credentials.access_token,
         String(first.body.access_token),
         String(first.body.refresh_token),
+        String(second.body.refresh_token),
         form.code,
         form.code_verifier,
         device.device_code,
