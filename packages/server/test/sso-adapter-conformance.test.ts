@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { after, before, describe as suite, test } from "node:test";
 import { errors } from "oidc-provider";
 import { openServerContext, type ServerContext } from "../src/app/server-context.ts";
@@ -98,6 +98,21 @@ for (const backend of backends) {
       clock.advance(1);
       // oidc-provider reads the system clock: an exp of 1 is expired to it, swept or not.
       assert.equal((await codes.find(id))?.exp, 1);
+    });
+
+    test("a re-save with no time left (oidc-provider passes exp - now) is stored as expired, not as eternal", async () => {
+      const id = newId();
+      const codes = adapter(tenantA, "DeviceCode");
+      const exp = Math.floor(Date.now() / 1000) - 5;
+      await codes.upsert(id, { jti: id, kind: "DeviceCode", grantId: newId(), exp }, -5);
+      assert.equal((await codes.find(id))?.exp, 1);
+      const row = await ctx.database.db
+        .selectFrom("sso_models")
+        .select("expires_at")
+        .where("model", "=", "DeviceCode")
+        .where("id_hash", "=", createHash("sha256").update(id).digest("base64url"))
+        .executeTakeFirstOrThrow();
+      assert.ok(row.expires_at !== null && Number(row.expires_at) <= clock.now(), "the sweeper deletes it");
     });
 
     test("consume is a compare-and-set: the second consume revokes the whole grant and throws invalid_grant", async () => {

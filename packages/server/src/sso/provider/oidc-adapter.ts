@@ -23,9 +23,9 @@ import { countDevicePoll } from "../grants/device-polling.ts";
  */
 /** An `exp` (seconds since 1970) every clock has passed. */
 const EXPIRED = 1;
-const hashOf = (value: string): string => createHash("sha256").update(value).digest("base64url");
 
 export type AdapterClass = new (model: string) => Adapter;
+const hashOf = (value: string): string => createHash("sha256").update(value).digest("base64url");
 
 export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
   const { db } = ctx.database;
@@ -46,7 +46,7 @@ export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
         client_id: payload.clientId ?? null,
         user_code_hash: payload.userCode === undefined ? null : hashOf(payload.userCode),
         uid_hash: payload.uid === undefined ? null : hashOf(payload.uid),
-        expires_at: expiresIn > 0 ? ctx.clock.now() + expiresIn * 1000 : null,
+        expires_at: expiresAt(payload, expiresIn),
       };
       await db
         .insertInto("sso_models")
@@ -159,6 +159,16 @@ export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
         ]),
       )
       .execute();
+  }
+
+  /**
+   * When the row expires by the server clock. oidc-provider re-saves a model with the time it
+   * has left (exp - now): none left is expired, never eternal; only a model without `exp` and
+   * without a lifetime keeps no expiry.
+   */
+  function expiresAt(payload: AdapterPayload, expiresIn: number): number | null {
+    const ttl = Number.isFinite(expiresIn) ? Math.max(0, expiresIn) : 0;
+    return ttl > 0 || payload.exp !== undefined ? ctx.clock.now() + ttl * 1000 : null;
   }
 
   async function clientOf(clientId: string): Promise<AdapterPayload | undefined> {
