@@ -184,6 +184,29 @@ for (const backend of backends) {
       assert.equal(late.body.error, "invalid_grant");
     });
 
+    test("extreme values at the token endpoint are a 4xx, never a 5xx or a hang", async () => {
+      const huge = "A".repeat(40_000);
+      const cases: Record<string, string>[] = [
+        { grant_type: "authorization_code", code: huge, redirect_uri: app.redirectUri, code_verifier: huge },
+        { grant_type: "authorization_code", code: "", redirect_uri: app.redirectUri, code_verifier: "x" },
+        { grant_type: "authorization_code", code: "2147483648", redirect_uri: huge, code_verifier: "-1" },
+        { grant_type: "refresh_token", refresh_token: huge },
+        { grant_type: "refresh_token", refresh_token: "9007199254740993.5" },
+        { grant_type: "urn:ietf:params:oauth:grant-type:device_code", device_code: huge },
+        { grant_type: huge },
+        { grant_type: "client_credentials", scope: huge },
+        { grant_type: "authorization_code", code: "A".repeat(60_000) },
+      ];
+      for (const form of cases) {
+        const answer = await tokenRequest(app, form);
+        assert.ok(
+          answer.status >= 400 && answer.status < 500,
+          `${answer.status} ${JSON.stringify(answer.body)}`,
+        );
+        assert.equal(typeof answer.body.error, "string");
+      }
+    });
+
     test("another tenant's issuer knows neither the app nor its codes", async () => {
       const other = (await s.tenant()).tenant.id;
       const elsewhere: TestApp = { ...app, issuer: new URL(`/oidc/${other}`, s.url) };
