@@ -107,6 +107,36 @@ for (const backend of backends) {
       assert.equal(errors.filter((e) => e === "slow_down").length, 9, errors.join());
     });
 
+    test("the user-code page takes 20 posts a minute from one address: a burst of 30 guesses gets 10 refusals, the right code too", async () => {
+      s.clock.advance(60_000); // a window of its own: the other tests posted to the page too
+      const started = await oidc.initiateDeviceAuthorization(rp, { scope: "openid" });
+      const browser = new Browser();
+      const page = new URL(started.verification_uri);
+      const xsrf = xsrfOf(await (await browser.request(page)).text());
+      const guesses = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          browser.request(page, {
+            method: "POST",
+            form: { xsrf, user_code: `BCDF-${String(i).padStart(4, "G")}` },
+          }),
+        ),
+      );
+      const refused = guesses.filter((r) => r.status === 429);
+      assert.equal(refused.length, 10, guesses.map((r) => r.status).join());
+      for (const r of refused) assert.ok(Number(r.headers.get("retry-after")) > 0);
+      const right = () =>
+        browser.request(page, { method: "POST", form: { xsrf: "stale", user_code: started.user_code } });
+      assert.equal((await right()).status, 429);
+      s.clock.advance(60_000);
+      const fresh = xsrfOf(await (await browser.request(page)).text());
+      const confirm = await browser.request(page, {
+        method: "POST",
+        form: { xsrf: fresh, user_code: started.user_code },
+      });
+      assert.equal(confirm.status, 200);
+      assert.match(await confirm.text(), /op\.deviceConfirmForm/);
+    });
+
     test("a device code expires by the server clock: expired_token, and its user code is refused", async () => {
       const started = await oidc.initiateDeviceAuthorization(rp, { scope: "openid" });
       s.clock.advance(600_000);
