@@ -21,11 +21,12 @@ import { countDevicePoll } from "../grants/device-polling.ts";
  * (which reads the system clock) treats it as expired: absent for a plain lookup, and the right
  * answer where it asks on purpose (`expired_token` for a device code, RFC 8628).
  */
+const hashOf = (value: string): string => createHash("sha256").update(value).digest("base64url");
+
 /** An `exp` (seconds since 1970) every clock has passed. */
 const EXPIRED = 1;
 
 export type AdapterClass = new (model: string) => Adapter;
-const hashOf = (value: string): string => createHash("sha256").update(value).digest("base64url");
 
 export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
   const { db } = ctx.database;
