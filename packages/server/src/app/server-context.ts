@@ -11,6 +11,7 @@ import { PasswordHasher } from "../passwords/password-hasher.ts";
 import { verifyMasterKeys } from "../secrets/key-check.ts";
 import { KeyService } from "../secrets/key-service.ts";
 import { loadKeyring } from "../secrets/keyring.ts";
+import { installGrants } from "../sso/grants/install-grants.ts";
 import { TenantProviders } from "../sso/provider/tenant-providers.ts";
 import { type Database, openDatabase } from "../storage/database.ts";
 import { initialPublicUrl } from "./public-url.ts";
@@ -129,6 +130,7 @@ export async function openServerContext(
       },
     };
     const sso = new TenantProviders(context);
+    installGrants(sso);
     return context;
   } catch (error) {
     await database.close();

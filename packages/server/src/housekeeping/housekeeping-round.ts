@@ -8,6 +8,7 @@ import { linkJobsSweep } from "./sweep-link-jobs.ts";
 import { rateLimitsSweep, sourceFailuresSweep } from "./sweep-rate-limit-windows.ts";
 import { recoveriesSweep } from "./sweep-recoveries.ts";
 import { sessionsSweep } from "./sweep-sessions.ts";
+import { ssoModelsSweep } from "./sweep-sso-models.ts";
 import { webhookDeliveriesSweep } from "./sweep-webhook-deliveries.ts";
 
 const sweeps: readonly Sweep[] = [
@@ -19,6 +20,7 @@ const sweeps: readonly Sweep[] = [
   linkJobsSweep,
   webhookDeliveriesSweep,
   activationsSweep,
+  ssoModelsSweep,
 ];
 
 const REFUSED_REQUESTS = "refused_requests";

@@ -368,6 +368,8 @@ export interface SsoModelsTable {
   uid_hash: string | null;
   expires_at: number | null;
   consumed_at: number | null;
+  /** A device code's last poll that counted (migration 020; sso/grants/device-polling.ts). */
+  polled_at: number | null;
 }
 
 /** A key that signs ID tokens and JWTs for every tenant's issuer (sso/provider/signing-keys.ts). */

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Adapter, AdapterPayload } from "oidc-provider";
-import { errors } from "oidc-provider";
+import Provider, { errors } from "oidc-provider";
 import type { ServerContext } from "../../app/server-context.ts";
 import { clientMetadataOf, findAppRow } from "../apps/app-store.ts";
+import { countDevicePoll } from "../grants/device-polling.ts";
 
 /**
  * oidc-provider's storage for one tenant's issuer (sso_models, migration 015), on SQLite and
@@ -15,10 +16,15 @@ import { clientMetadataOf, findAppRow } from "../apps/app-store.ts";
  * both found a code unconsumed, only one sets consumed_at; the other revokes everything the grant
  * issued (a second redemption means the code leaked) and answers invalid_grant.
  *
- * Expiry follows the server clock (ctx.clock), so a row past its time is absent whatever the
- * sweeper has or has not deleted yet.
+ * Expiry follows the server clock (ctx.clock), whatever the sweeper has or has not deleted yet: a
+ * row past its time is handed to oidc-provider with an `exp` in the past, so that the provider
+ * (which reads the system clock) treats it as expired: absent for a plain lookup, and the right
+ * answer where it asks on purpose (`expired_token` for a device code, RFC 8628).
  */
 const hashOf = (value: string): string => createHash("sha256").update(value).digest("base64url");
+
+/** An `exp` (seconds since 1970) every clock has passed. */
+const EXPIRED = 1;
 
 export type AdapterClass = new (model: string) => Adapter;
 
@@ -41,7 +47,7 @@ export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
         client_id: payload.clientId ?? null,
         user_code_hash: payload.userCode === undefined ? null : hashOf(payload.userCode),
         uid_hash: payload.uid === undefined ? null : hashOf(payload.uid),
-        expires_at: expiresIn > 0 ? ctx.clock.now() + expiresIn * 1000 : null,
+        expires_at: expiresAt(payload, expiresIn),
       };
       await db
         .insertInto("sso_models")
@@ -54,7 +60,17 @@ export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.#model === "Client") return clientOf(id);
-      return this.#findBy("id_hash", hashOf(id));
+      const payload = await this.#findBy("id_hash", hashOf(id));
+      // A device polling the token endpoint: too soon after its last counted poll is slow_down.
+      if (
+        this.#model === "DeviceCode" &&
+        payload !== undefined &&
+        payload.exp !== EXPIRED &&
+        Provider.ctx?.oidc.route === "token" &&
+        !(await countDevicePoll(ctx, tenantId, hashOf(id)))
+      )
+        throw new errors.SlowDown();
+      return payload;
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
@@ -77,7 +93,9 @@ export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
         .returning("grant_id")
         .executeTakeFirst();
       if (claimed !== undefined) return;
-      // Someone else consumed it between oidc-provider's read and this write: a replay.
+      // Someone else consumed it between oidc-provider's read and this write: a replay. The
+      // Grant goes with its artefacts: the winner may still be saving its tokens, and a token
+      // whose Grant is gone is refused at introspection, userinfo and refresh.
       const row = await db
         .selectFrom("sso_models")
         .select("grant_id")
@@ -85,7 +103,12 @@ export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
         .where("id_hash", "=", idHash)
         .where("tenant_id", "=", tenantId)
         .executeTakeFirst();
-      if (row?.grant_id) await this.revokeByGrantId(row.grant_id);
+      if (row?.grant_id) {
+        await revokeGrant(row.grant_id);
+        // The same event oidc-provider emits when it revokes a grant itself (audited).
+        const request = Provider.ctx;
+        request?.oidc.provider.emit("grant.revoked", request, row.grant_id);
+      }
       throw new errors.InvalidGrant("grant already used");
     }
 
@@ -116,15 +139,38 @@ export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
         .where("tenant_id", "=", tenantId)
         .executeTakeFirst();
       if (row === undefined) return undefined;
-      if (row.expires_at !== null && Number(row.expires_at) <= ctx.clock.now()) return undefined;
       const payload = JSON.parse(
         ctx.keys.decrypt(row.payload_enc, sealAs(this.#model, row.id_hash)).toString(),
       ) as AdapterPayload;
-      return row.consumed_at === null
-        ? payload
-        : { ...payload, consumed: Math.floor(Number(row.consumed_at) / 1000) };
+      if (row.expires_at !== null && Number(row.expires_at) <= ctx.clock.now()) payload.exp = EXPIRED;
+      if (row.consumed_at !== null) payload.consumed = Math.floor(Number(row.consumed_at) / 1000);
+      return payload;
     }
   };
+
+  /** Every artefact of the grant and the Grant itself, in one statement. */
+  async function revokeGrant(grantId: string): Promise<void> {
+    await db
+      .deleteFrom("sso_models")
+      .where("tenant_id", "=", tenantId)
+      .where((eb) =>
+        eb.or([
+          eb("grant_id", "=", grantId),
+          eb.and([eb("model", "=", "Grant"), eb("id_hash", "=", hashOf(grantId))]),
+        ]),
+      )
+      .execute();
+  }
+
+  /**
+   * When the row expires by the server clock. oidc-provider re-saves a model with the time it
+   * has left (exp - now): none left is expired, never eternal; only a model without `exp` and
+   * without a lifetime keeps no expiry.
+   */
+  function expiresAt(payload: AdapterPayload, expiresIn: number): number | null {
+    const ttl = Number.isFinite(expiresIn) ? Math.max(0, expiresIn) : 0;
+    return ttl > 0 || payload.exp !== undefined ? ctx.clock.now() + ttl * 1000 : null;
+  }
 
   async function clientOf(clientId: string): Promise<AdapterPayload | undefined> {
     const row = await findAppRow(ctx, tenantId, clientId);

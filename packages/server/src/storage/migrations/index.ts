@@ -17,6 +17,7 @@ import { sso } from "./015-sso.ts";
 import { ssoSignIns } from "./016-sso-sign-ins.ts";
 import { activations } from "./018-activations.ts";
 import { personalAccessTokens } from "./019-personal-access-tokens.ts";
+import { ssoGrants } from "./020-sso-grants.ts";
 
 /** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
 const migrations: Record<string, Migration> = {
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   "018-activations": activations,
   "016-sso-sign-ins": ssoSignIns,
   "019-personal-access-tokens": personalAccessTokens,
+  "020-sso-grants": ssoGrants,
 };
 
 export const migrationProvider: MigrationProvider = {

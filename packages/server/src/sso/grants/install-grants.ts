@@ -1,0 +1,16 @@
+import type { TenantProviders } from "../provider/tenant-providers.ts";
+import { registerClientCredentials } from "./client-credentials.ts";
+import { auditTokenEndpoint } from "./token-audit.ts";
+import { limitUserCodeAttempts } from "./user-code-attempts.ts";
+
+/**
+ * Tessera's grant rules, token-endpoint auditing and the user-code page's attempt limit, on every
+ * tenant's provider as it is made.
+ */
+export function installGrants(sso: TenantProviders): void {
+  sso.onCreate((provider, tenantId, ctx) => {
+    registerClientCredentials(provider);
+    auditTokenEndpoint(provider, tenantId, ctx);
+    limitUserCodeAttempts(provider, tenantId, ctx);
+  });
+}
