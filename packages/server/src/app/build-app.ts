@@ -13,6 +13,7 @@ import { registerMetrics } from "../metrics/metrics-plugin.ts";
 import { registerOpenApi } from "../openapi/openapi-plugin.ts";
 import { passwordRoutes } from "../passwords/password-routes.ts";
 import { recoveryPageRoutes } from "../passwords/recovery-page.ts";
+import { policyRoutes } from "../policies/policy-routes.ts";
 import { limitAuthRequests } from "../rate-limits/auth-rate-limit.ts";
 import { sessionRoutes } from "../sessions/session-routes.ts";
 import { providerRoutes } from "../sso/provider/provider-routes.ts";
@@ -49,6 +50,7 @@ const tenantApiPlugins: readonly (readonly [FastifyPluginAsync, Scope])[] = [
   [authenticatorListRoutes, "tokens"],
   [otpRoutes, "auth"],
   [auditRoutes, "audit"],
+  [policyRoutes, "admin"],
 ];
 
 /**

@@ -10,6 +10,7 @@ import { siteOperations } from "../link/sites/site-operations.ts";
 import { webhookOperations } from "../link/webhooks/webhook-operations.ts";
 import { metricsOperations } from "../metrics/metrics-operations.ts";
 import { passwordOperations } from "../passwords/password-operations.ts";
+import { policyOperations } from "../policies/policy-operations.ts";
 import { sessionOperations } from "../sessions/session-operations.ts";
 import { tenantOperations } from "../tenants/tenant-operations.ts";
 import { userOperations } from "../users/user-operations.ts";
@@ -32,6 +33,7 @@ export const documentedDomains: readonly DomainOperations[] = [
   otpOperations,
   provisioningOperations,
   auditOperations,
+  policyOperations,
   siteOperations,
   credentialOperations,
   jobOperations,
