@@ -71,8 +71,8 @@ export const policyRoutes: FastifyPluginAsync = async (app) => {
       { schema: { ...params, body: policyBody, response } },
       async (request) => {
         const clientId = await ownerOf(request as Scoped);
-        const { onError, ...rules } = request.body;
-        checkPolicyInput(request.body);
+        const rules = checkPolicyInput(request.body);
+        const onError = request.body.onError;
         const { database, clock } = request.server.ctx;
         const row = await putPolicy(
           database.db,

@@ -9,7 +9,7 @@ import {
   ruleModes,
   weekdays,
 } from "./policy-rules.ts";
-import { isKnownTimeZone } from "./zoned-time.ts";
+import { canonicalTimeZone } from "./zoned-time.ts";
 
 /**
  * The JSON schema of a policy in requests and answers. Shapes, enums, bounds and "HH:MM" are the
@@ -70,12 +70,20 @@ export type PolicyInput = PolicyRules & { onError?: (typeof onErrorChoices)[numb
 const refuse = (field: string, message: string) =>
   new TesseraError(TesseraApiCode.MalformedRequest, { message: `${field} ${message}`, field });
 
-/** What the schema cannot say: zones this runtime knows, CIDR ranges, windows that are not empty. */
-export function checkPolicyInput(input: PolicyInput): void {
+/**
+ * What the schema cannot say: zones this runtime knows, CIDR ranges, windows that are not empty.
+ * Returns the rules to store, with each zone under its canonical name.
+ */
+export function checkPolicyInput(input: PolicyInput): PolicyRules {
+  const { onError: _onError, ...rules } = input;
+  const zoned: Record<string, unknown> = { ...rules };
   for (const name of ["daysOfWeek", "timeOfDay", "dailyAllowance"] as const) {
-    const zone = input[name]?.timeZone;
-    if (zone !== undefined && !isKnownTimeZone(zone))
-      throw refuse(`body.${name}.timeZone`, `is not an IANA time zone this server knows: ${zone}`);
+    const rule = input[name];
+    if (rule === undefined) continue;
+    const zone = canonicalTimeZone(rule.timeZone);
+    if (zone === undefined)
+      throw refuse(`body.${name}.timeZone`, `is not an IANA time zone this server knows: ${rule.timeZone}`);
+    zoned[name] = { ...rule, timeZone: zone };
   }
   const bad = input.clientAddresses?.ranges.findIndex((r) => !isValidIpRange(r)) ?? -1;
   if (bad >= 0) throw refuse(`body.clientAddresses.ranges.${bad}`, "is not an IP address or CIDR range");
@@ -85,6 +93,7 @@ export function checkPolicyInput(input: PolicyInput): void {
       `body.timeOfDay.windows.${empty}`,
       "is empty (from equals to); a whole day needs no time rule",
     );
+  return zoned as PolicyRules;
 }
 
 /** The policy as answered. */

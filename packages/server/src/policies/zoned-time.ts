@@ -10,6 +10,20 @@ export interface ZonedTime {
 }
 
 const formats = new Map<string, Intl.DateTimeFormat>();
+/** Zones come from stored policies (canonical names, a few hundred at most); the bound is a backstop. */
+const MAX_CACHED_ZONES = 1000;
+
+const formatOf = (timeZone: string) =>
+  new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    weekday: "short",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  });
 
 /**
  * The formatter of a zone, cached (building one costs more than using it). An unknown zone throws
@@ -18,28 +32,22 @@ const formats = new Map<string, Intl.DateTimeFormat>();
 function formatFor(timeZone: string): Intl.DateTimeFormat {
   let format = formats.get(timeZone);
   if (format === undefined) {
-    format = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      weekday: "short",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-    });
+    format = formatOf(timeZone);
+    if (formats.size >= MAX_CACHED_ZONES) formats.clear();
     formats.set(timeZone, format);
   }
   return format;
 }
 
-/** Whether this runtime knows the zone (what the API checks before storing one). */
-export function isKnownTimeZone(timeZone: string): boolean {
+/**
+ * The zone's canonical name if this runtime knows it (what the API stores: `europe/berlin` is
+ * stored as `Europe/Berlin`), else undefined. Nothing is cached for input that is only checked.
+ */
+export function canonicalTimeZone(timeZone: string): string | undefined {
   try {
-    formatFor(timeZone);
-    return true;
+    return formatOf(timeZone).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
