@@ -65,7 +65,10 @@ for (const backend of backends) {
     test("a zone is stored under its canonical name; an offset is not a zone", async () => {
       const f = await policyFixture(s);
       const put = await f.put("tenant", { timeOfDay: { ...valid.timeOfDay, timeZone: "europe/berlin" } });
-      assert.equal((put.body.policy as { timeOfDay: { timeZone: string } }).timeOfDay.timeZone, "Europe/Berlin");
+      assert.equal(
+        (put.body.policy as { timeOfDay: { timeZone: string } }).timeOfDay.timeZone,
+        "Europe/Berlin",
+      );
       const offset = await f.put("tenant", { timeOfDay: { ...valid.timeOfDay, timeZone: "+01:00" } });
       assert.equal(offset.status, 400);
       assert.equal(offset.body.field, "body.timeOfDay.timeZone");
