@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { auditCommand } from "../audit/audit-cli.ts";
 import { tokenCommand } from "../authenticators/token-cli.ts";
 import { linkCommand } from "../link/link-cli.ts";
+import { policyCommand } from "../policies/policy-cli.ts";
 import { keysCommand } from "../secrets/keys-cli.ts";
 import { apiKeyCommand, tenantCommand } from "../tenants/tenant-cli.ts";
 import { userCommand } from "../users/user-cli.ts";
@@ -24,6 +25,7 @@ export function tesseraProgram(): Command {
     .addCommand(tokenCommand())
     .addCommand(keysCommand())
     .addCommand(auditCommand())
-    .addCommand(linkCommand());
+    .addCommand(linkCommand())
+    .addCommand(policyCommand());
   return showDataOptionsEverywhere(program);
 }
