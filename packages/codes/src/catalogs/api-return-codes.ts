@@ -674,7 +674,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     NEVER,
     false,
     m.ok,
-    "The day-of-week rule would have denied access but is set to ignore; access continues.",
+    "The day-of-week rule (or the daily allowance, when the outcome names rule dailyAllowance) would have denied access but is set to ignore; access continues.",
   ),
   SSOPolicyNoDailyAccessLogged: d(
     "policies",
@@ -682,7 +682,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     NEVER,
     false,
     m.ok,
-    "The day-of-week rule would have denied access and is set to log only; recorded, access continues.",
+    "The day-of-week rule (or the daily allowance, when the outcome names rule dailyAllowance) would have denied access and is set to log only; recorded, access continues.",
   ),
   SSOPolicyNoDailyAccessRestriction: d(
     "policies",
@@ -706,7 +706,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     NEVER,
     false,
     m.ok,
-    "The time-of-day rule would have denied access but is set to ignore; access continues.",
+    "The time-of-day rule would have denied access but is set to ignore or to log only (the outcome names the mode; there is no separate Logged code); access continues.",
   ),
   SSOPolicyExceptionIgnored: d(
     "policies",
@@ -738,7 +738,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     NEVER,
     false,
     m.ok,
-    "The client-IP rule would have denied access but is set to ignore; access continues.",
+    "The client-IP rule would have denied access but is set to ignore or to log only (the outcome names the mode; there is no separate Logged code); access continues.",
   ),
   PartnerUserLoginFailedInvalidToken: d(
     "sessions",
