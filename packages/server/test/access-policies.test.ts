@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode as C } from "@tessera/codes";
+import { runHousekeepingRound } from "../src/housekeeping/housekeeping-round.ts";
 import { outcomeOf } from "./helpers/api-client.ts";
 import { auditedOutcomes, PASSWORD, policyFixture } from "./helpers/policies.ts";
 import { backends } from "./helpers/test-database.ts";
@@ -227,6 +228,27 @@ for (const backend of backends) {
           [["dailyAllowance", mode]],
         );
       }
+    });
+
+    test("housekeeping deletes allowance counters two days after their last count, not before", async () => {
+      s.clock.set(WEDNESDAY_10_UTC);
+      const f = await policyFixture(s);
+      await f.put("app", { dailyAllowance: { maxSignIns: 1, ...berlin("enforce") } });
+      assert.equal((await f.signIn("policies: allowance sweep")).body.errorCode, 0);
+      const { ctx } = s.server;
+      const counters = async () =>
+        (
+          await ctx.database.db
+            .selectFrom("access_policy_sign_ins")
+            .select("day")
+            .where("tenant_id", "=", f.tenant.id)
+            .execute()
+        ).map((r) => r.day);
+      await runHousekeepingRound(ctx, WEDNESDAY_10_UTC + 2 * 86_400_000 - 1);
+      assert.deepEqual(await counters(), ["2026-01-07"]);
+      const round = await runHousekeepingRound(ctx, WEDNESDAY_10_UTC + 2 * 86_400_000);
+      assert.ok((round.deleted.access_policy_sign_ins ?? 0) >= 1);
+      assert.deepEqual(await counters(), []);
     });
 
     test("a rule that cannot be evaluated denies with SSOPolicyException, or with onError ignore passes as SSOPolicyExceptionIgnored", async () => {

@@ -4,6 +4,7 @@ import { reportRefusedRequests } from "../rate-limits/refused-requests.ts";
 import { MAX_BATCHES, type Sweep } from "./batches.ts";
 import { idempotencyKeysSweep } from "./sweep-idempotency-keys.ts";
 import { linkJobsSweep } from "./sweep-link-jobs.ts";
+import { policySignInsSweep } from "./sweep-policy-sign-ins.ts";
 import { rateLimitsSweep, sourceFailuresSweep } from "./sweep-rate-limit-windows.ts";
 import { recoveriesSweep } from "./sweep-recoveries.ts";
 import { sessionsSweep } from "./sweep-sessions.ts";
@@ -17,6 +18,7 @@ const sweeps: readonly Sweep[] = [
   sourceFailuresSweep,
   linkJobsSweep,
   webhookDeliveriesSweep,
+  policySignInsSweep,
 ];
 
 const REFUSED_REQUESTS = "refused_requests";

@@ -33,5 +33,11 @@ export const accessPolicies: Migration = {
       .addColumn("updated_at", "bigint", (c) => c.notNull())
       .addPrimaryKeyConstraint("access_policy_sign_ins_pk", ["tenant_id", "scope_key", "user_id", "day"])
       .execute();
+    // Housekeeping deletes counters two days after their last count (sweep-policy-sign-ins.ts).
+    await db.schema
+      .createIndex("access_policy_sign_ins_by_update")
+      .on("access_policy_sign_ins")
+      .column("updated_at")
+      .execute();
   },
 };
