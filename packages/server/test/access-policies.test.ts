@@ -305,6 +305,11 @@ for (const backend of backends) {
         .where("tenant_id", "=", f.tenant.id)
         .execute();
       assert.equal((await f.signIn("policies: exception")).body.errorCode, C.SSOPolicyException);
+      const unreadable = await s.api("GET", "/v1/policies/tenant", {
+        scenario: "policies: unreadable",
+        apiKey: f.apiKey,
+      });
+      assert.equal(unreadable.body.errorCode, C.DatabaseError);
       await db
         .updateTable("access_policies")
         .set({ rules: JSON.stringify({ clientAddresses: { ranges: ["10.0.0.0/8"], mode: "sometimes" } }) })

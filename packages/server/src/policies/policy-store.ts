@@ -1,3 +1,4 @@
+import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { Kysely, Selectable } from "kysely";
 import type { AccessPoliciesTable, Schema } from "../storage/schema.ts";
 import type { AccessPolicy, OnError, PolicyRules } from "./policy-rules.ts";
@@ -8,15 +9,26 @@ export const scopeKeyOf = (clientId: string | undefined) => clientId ?? TENANT_S
 
 export type PolicyRow = Selectable<AccessPoliciesTable>;
 
+/** The stored rules; a row changed outside Tessera so that it no longer parses is a storage fault. */
+function rulesOf(row: PolicyRow): PolicyRules {
+  try {
+    return JSON.parse(row.rules) as PolicyRules;
+  } catch {
+    throw new TesseraError(ApiReturnCode.DatabaseError, {
+      message: "the stored policy does not parse; replace it (PUT) or delete it",
+    });
+  }
+}
+
 /**
- * The policy a row holds. The rules are parsed lazily by the evaluation (a row whose JSON no
- * longer parses is a policy that cannot be evaluated, not a crash), so this is for the API view.
+ * The policy a row holds, for the API and the CLI. The evaluation parses rows itself: there a row
+ * that does not parse is a policy that cannot be evaluated (SSOPolicyException), not a fault.
  */
 export function policyOf(row: PolicyRow): AccessPolicy {
   return {
     tenantId: row.tenant_id,
     clientId: row.client_id ?? undefined,
-    rules: JSON.parse(row.rules) as PolicyRules,
+    rules: rulesOf(row),
     onError: row.on_error as OnError,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
