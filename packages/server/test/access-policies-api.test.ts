@@ -10,7 +10,7 @@ import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
 const valid = {
   daysOfWeek: { allowed: ["mon", "tue", "wed", "thu", "fri"], timeZone: "Europe/Berlin", mode: "enforce" },
-  timeOfDay: { timeZone: "America/New_York", windows: [{ from: "22:00", to: "06:00" }], mode: "log" },
+  timeOfDay: { timeZone: "America/New_York", windows: [{ start: "22:00", end: "06:00" }], mode: "log" },
   clientAddresses: { ranges: ["203.0.113.0/24", "2001:db8::/32"], mode: "ignore" },
   dailyAllowance: { maxSignIns: 20, timeZone: "UTC", mode: "enforce" },
   onError: "ignore",
@@ -145,15 +145,19 @@ for (const backend of backends) {
         ],
         [{ clientAddresses: { ranges: [], mode: "enforce" } }, "body.clientAddresses.ranges"],
         [
-          { timeOfDay: { ...valid.timeOfDay, windows: [{ from: "08:00", to: "24:00" }] } },
-          "body.timeOfDay.windows.0.to",
+          { timeOfDay: { ...valid.timeOfDay, windows: [{ start: "08:00", end: "24:00" }] } },
+          "body.timeOfDay.windows.0.end",
         ],
         [
-          { timeOfDay: { ...valid.timeOfDay, windows: [{ from: "8:00", to: "18:00" }] } },
+          { timeOfDay: { ...valid.timeOfDay, windows: [{ start: "8:00", end: "18:00" }] } },
+          "body.timeOfDay.windows.0.start",
+        ],
+        [
+          { timeOfDay: { ...valid.timeOfDay, windows: [{ from: "08:00", to: "18:00" }] } },
           "body.timeOfDay.windows.0.from",
         ],
         [
-          { timeOfDay: { ...valid.timeOfDay, windows: [{ from: "08:00", to: "08:00" }] } },
+          { timeOfDay: { ...valid.timeOfDay, windows: [{ start: "08:00", end: "08:00" }] } },
           "body.timeOfDay.windows.0",
         ],
         [{ daysOfWeek: { ...valid.daysOfWeek, allowed: ["monday"] } }, "body.daysOfWeek.allowed.0"],

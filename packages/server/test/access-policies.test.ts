@@ -89,7 +89,7 @@ for (const backend of backends) {
       s.clock.set(WEDNESDAY_10_UTC); // 11:00 in Berlin
       const f = await policyFixture(s);
       await f.put("tenant", {
-        timeOfDay: { windows: [{ from: "08:00", to: "11:00" }], ...berlin("enforce") },
+        timeOfDay: { windows: [{ start: "08:00", end: "11:00" }], ...berlin("enforce") },
       });
       const denied = await f.signIn("policies: time enforced");
       assert.equal(denied.status, 403);
@@ -111,7 +111,9 @@ for (const backend of backends) {
       s.clock.set(WEDNESDAY_10_UTC);
 
       for (const mode of ["log", "ignore"] as const) {
-        await f.put("tenant", { timeOfDay: { windows: [{ from: "08:00", to: "11:00" }], ...berlin(mode) } });
+        await f.put("tenant", {
+          timeOfDay: { windows: [{ start: "08:00", end: "11:00" }], ...berlin(mode) },
+        });
         const through = await f.signIn(`policies: time ${mode}`);
         assert.equal(through.body.errorCode, 0);
         assert.equal(outcomeOf(through), C.SSOPolicyTimeRestrictionIgnored);
@@ -135,7 +137,7 @@ for (const backend of backends) {
     test("a window that crosses midnight: 22:00-06:00 admits 23:30 and 05:59, refuses 06:00 and 21:59", async () => {
       const f = await policyFixture(s);
       await f.put("app", {
-        timeOfDay: { windows: [{ from: "22:00", to: "06:00" }], timeZone: "UTC", mode: "enforce" },
+        timeOfDay: { windows: [{ start: "22:00", end: "06:00" }], timeZone: "UTC", mode: "enforce" },
       });
       for (const [hour, minute, code] of [
         [23, 30, 0],
@@ -255,14 +257,14 @@ for (const backend of backends) {
       s.clock.set(WEDNESDAY_10_UTC);
       const f = await policyFixture(s);
       await f.put("tenant", {
-        timeOfDay: { windows: [{ from: "00:00", to: "23:59" }], ...berlin("enforce") },
+        timeOfDay: { windows: [{ start: "00:00", end: "23:59" }], ...berlin("enforce") },
       });
       // The API refuses unknown zones; a stored zone the runtime no longer knows is simulated by
       // writing the row directly.
       const { db } = s.server.ctx.database;
       const mars = JSON.stringify({
         timeOfDay: {
-          windows: [{ from: "00:00", to: "23:59" }],
+          windows: [{ start: "00:00", end: "23:59" }],
           timeZone: "Mars/Olympus_Mons",
           mode: "enforce",
         },
@@ -336,7 +338,7 @@ for (const backend of backends) {
         body: { username: f.username, password: PASSWORD },
       });
       assert.equal(plain.body.errorCode, 0);
-      assert.equal(plain.body.policy, undefined);
+      assert.deepEqual(plain.body.policy, { outcomes: [] });
     });
 
     test("credentials first: a wrong password under a denying policy is PartnerUserLoginFailed and leaves no policy event", async () => {
@@ -366,7 +368,9 @@ for (const backend of backends) {
     test("/v1/auth/login and /v1/auth/otp apply the policies of the named app too", async () => {
       s.clock.set(WEDNESDAY_10_UTC);
       const f = await policyFixture(s);
-      await f.put("app", { timeOfDay: { windows: [{ from: "12:00", to: "13:00" }], ...berlin("enforce") } });
+      await f.put("app", {
+        timeOfDay: { windows: [{ start: "12:00", end: "13:00" }], ...berlin("enforce") },
+      });
       const login = await s.api("POST", "/v1/auth/login", {
         scenario: "policies: login",
         apiKey: f.apiKey,
@@ -386,7 +390,7 @@ for (const backend of backends) {
         body: { username: f.username, otp: "755224", app: f.app },
       });
       assert.equal(otp.body.errorCode, C.SSOPolicyTimeRestriction);
-      await f.put("app", { timeOfDay: { windows: [{ from: "12:00", to: "13:00" }], ...berlin("log") } });
+      await f.put("app", { timeOfDay: { windows: [{ start: "12:00", end: "13:00" }], ...berlin("log") } });
       const logged = await s.api("POST", "/v1/auth/login", {
         scenario: "policies: login",
         apiKey: f.apiKey,

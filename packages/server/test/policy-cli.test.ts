@@ -20,7 +20,7 @@ const policyFile = (name: string, policy: unknown) => {
   return file;
 };
 const policy = {
-  timeOfDay: { timeZone: "Europe/Berlin", windows: [{ from: "08:00", to: "18:00" }], mode: "enforce" },
+  timeOfDay: { timeZone: "Europe/Berlin", windows: [{ start: "08:00", end: "18:00" }], mode: "enforce" },
   dailyAllowance: { maxSignIns: 10, timeZone: "UTC", mode: "log" },
 };
 

@@ -41,7 +41,7 @@ export const otpOperations: DomainOperations = {
       ],
       request: { username: "alice", otp: "755224" },
       outcomes: authPolicyDocs.outcomes,
-      response: { serial: "TOTP0001A2B3", username: "alice" },
+      response: { serial: "TOTP0001A2B3", username: "alice", policy: { outcomes: [] } },
     },
     "POST /v1/auth/login": {
       fields: {
@@ -70,7 +70,7 @@ export const otpOperations: DomainOperations = {
       ],
       outcomes: authPolicyDocs.outcomes,
       request: { username: "alice", password: "correct horse battery staple", otp: "755224" },
-      response: { user: exampleUser },
+      response: { user: exampleUser, policy: { outcomes: [] } },
     },
   },
 };

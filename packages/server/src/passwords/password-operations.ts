@@ -34,7 +34,7 @@ export const passwordOperations: DomainOperations = {
       ],
       outcomes: authPolicyDocs.outcomes,
       request: { username: "alice", password: "correct horse battery staple" },
-      response: { user: exampleUser },
+      response: { user: exampleUser, policy: { outcomes: [] } },
     },
     "POST /v1/auth/password/change": {
       fields: {

@@ -16,7 +16,7 @@ import { decideAccess } from "./access-decision.ts";
  */
 export const appField = { type: "string", minLength: 1, maxLength: 200 } as const;
 
-/** The JSON schema of what a success carries when a rule was logged or ignored. */
+/** The JSON schema of the rules a success let through logged or ignored (empty: none, or no app). */
 export const policyOutcomesSchema = {
   type: "object",
   properties: {
@@ -43,13 +43,23 @@ export async function requireApp(request: FastifyRequest, clientId: string | und
     throw new TesseraError(TesseraApiCode.NotFound, { message: `no app ${clientId}`, field: "body.app" });
 }
 
+/** One logged or ignored rule, as a success carries it. */
+interface ShownOutcome {
+  readonly code: number;
+  readonly name: string;
+  readonly rule: string;
+  readonly mode: string;
+  readonly scope: string;
+}
+
 export interface PolicyAnswer {
   /** For `success(payload, outcome)`: the first logged/ignored outcome, or plain success. */
   readonly outcome: ApiCode;
-  readonly payload: {
-    policy?: { outcomes: { code: number; name: string; rule: string; mode: string; scope: string }[] };
-  };
+  /** Always present, so a client reads `policy.outcomes` without a check; empty without an app. */
+  readonly payload: { policy: { outcomes: readonly ShownOutcome[] } };
 }
+
+const nothing: PolicyAnswer = { outcome: ApiReturnCode.Success, payload: { policy: { outcomes: [] } } };
 
 /**
  * Decides access for a user whose credentials were right; throws the SSOPolicy* denial. Without an
@@ -60,7 +70,7 @@ export async function applyPolicies(
   clientId: string | undefined,
   userId: string | undefined,
 ): Promise<PolicyAnswer> {
-  if (clientId === undefined || userId === undefined) return { outcome: ApiReturnCode.Success, payload: {} };
+  if (clientId === undefined || userId === undefined) return nothing;
   const decision = await decideAccess(request.server.ctx, {
     tenantId: request.tenant.id,
     clientId,
@@ -78,7 +88,7 @@ export async function applyPolicies(
         : { message: `access policy (${denial.scope}) ${denial.rule}: ${denial.detail}` },
     );
   }
-  if (first === undefined) return { outcome: ApiReturnCode.Success, payload: {} };
+  if (first === undefined) return nothing;
   const outcomes = decision.outcomes.map((o) => ({
     code: o.code,
     name: byValue("api", o.code)?.name ?? String(o.code),

@@ -13,9 +13,9 @@ const policyFields = {
   "body.timeOfDay": "the times of day sign-ins are allowed at (SSOPolicyTimeRestriction when enforced)",
   "body.timeOfDay.timeZone": `the zone whose wall clock is read: ${zone}`,
   "body.timeOfDay.windows": "1–24 windows; a sign-in inside any of them passes",
-  "body.timeOfDay.windows[].from": "start, `HH:MM`, inclusive",
-  "body.timeOfDay.windows[].to":
-    "end, `HH:MM`, exclusive; earlier than `from`: the window crosses midnight (`22:00`–`06:00`); equal to `from` is refused",
+  "body.timeOfDay.windows[].start": "where the window opens, `HH:MM`, inclusive",
+  "body.timeOfDay.windows[].end":
+    "where it closes, `HH:MM`, exclusive; earlier than `start`: the window crosses midnight (`22:00`–`06:00`); equal to `start` is refused",
   "body.timeOfDay.mode": mode,
   "body.clientAddresses":
     "the client addresses sign-ins may come from (SSOPolicyClientIPInvalid when enforced)",
@@ -33,7 +33,7 @@ const policyFields = {
 
 const example = {
   daysOfWeek: { allowed: ["mon", "tue", "wed", "thu", "fri"], timeZone: "Europe/Berlin", mode: "enforce" },
-  timeOfDay: { timeZone: "Europe/Berlin", windows: [{ from: "07:00", to: "19:00" }], mode: "log" },
+  timeOfDay: { timeZone: "Europe/Berlin", windows: [{ start: "07:00", end: "19:00" }], mode: "log" },
   clientAddresses: { ranges: ["203.0.113.0/24", "2001:db8::/32"], mode: "enforce" },
   dailyAllowance: { maxSignIns: 20, timeZone: "Europe/Berlin", mode: "enforce" },
   onError: "deny",

@@ -11,10 +11,10 @@ export const weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as con
 export type Weekday = (typeof weekdays)[number];
 
 export interface TimeWindow {
-  /** "HH:MM", inclusive. */
-  readonly from: string;
-  /** "HH:MM", exclusive; earlier than `from`: the window crosses midnight. */
-  readonly to: string;
+  /** "HH:MM", inclusive. (Not from/to: in this API those names are RFC 3339 instants.) */
+  readonly start: string;
+  /** "HH:MM", exclusive; earlier than `start`: the window crosses midnight. */
+  readonly end: string;
 }
 
 export interface PolicyRules {

@@ -48,7 +48,7 @@ export const ruleProperties = {
         type: "array",
         minItems: 1,
         maxItems: 24,
-        items: body({ from: clockTime, to: clockTime }, ["from", "to"]),
+        items: body({ start: clockTime, end: clockTime }, ["start", "end"]),
       },
     },
     ["timeZone", "windows"],
@@ -87,11 +87,11 @@ export function checkPolicyInput(input: PolicyInput): PolicyRules {
   }
   const bad = input.clientAddresses?.ranges.findIndex((r) => !isValidIpRange(r)) ?? -1;
   if (bad >= 0) throw refuse(`body.clientAddresses.ranges.${bad}`, "is not an IP address or CIDR range");
-  const empty = input.timeOfDay?.windows.findIndex((w) => w.from === w.to) ?? -1;
+  const empty = input.timeOfDay?.windows.findIndex((w) => w.start === w.end) ?? -1;
   if (empty >= 0)
     throw refuse(
       `body.timeOfDay.windows.${empty}`,
-      "is empty (from equals to); a whole day needs no time rule",
+      "is empty (start equals end); a whole day needs no time rule",
     );
   return zoned as PolicyRules;
 }

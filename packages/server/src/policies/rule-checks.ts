@@ -34,7 +34,7 @@ export const codeFor: Readonly<Record<RuleName, Readonly<Record<RuleMode, number
 };
 
 const inWindow = (clock: string, w: TimeWindow) =>
-  w.from <= w.to ? clock >= w.from && clock < w.to : clock >= w.from || clock < w.to;
+  w.start <= w.end ? clock >= w.start && clock < w.end : clock >= w.start || clock < w.end;
 
 /**
  * Checks one rule evaluated from the clock and the address alone. Returns undefined when it
@@ -61,7 +61,7 @@ export function failedCheck(
     const { clock } = zonedTime(now, r.timeZone);
     return r.windows.some((w) => inWindow(clock, w))
       ? undefined
-      : `${clock} (${r.timeZone}) is outside ${r.windows.map((w) => `${w.from}-${w.to}`).join(",")}`;
+      : `${clock} (${r.timeZone}) is outside ${r.windows.map((w) => `${w.start}-${w.end}`).join(",")}`;
   }
   const r = rules.clientAddresses;
   if (r === undefined) return undefined;
