@@ -676,7 +676,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     NEVER,
     false,
     m.ok,
-    "The day-of-week rule would have denied access but is set to ignore; access continues.",
+    "The day-of-week rule (or the daily allowance, when the outcome names rule dailyAllowance) would have denied access but is set to ignore; access continues.",
   ),
   SSOPolicyNoDailyAccessLogged: d(
     "policies",
@@ -684,7 +684,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     NEVER,
     false,
     m.ok,
-    "The day-of-week rule would have denied access and is set to log only; recorded, access continues.",
+    "The day-of-week rule (or the daily allowance, when the outcome names rule dailyAllowance) would have denied access and is set to log only; recorded, access continues.",
   ),
   SSOPolicyNoDailyAccessRestriction: d(
     "policies",
@@ -708,7 +708,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     NEVER,
     false,
     m.ok,
-    "The time-of-day rule would have denied access but is set to ignore; access continues.",
+    "The time-of-day rule would have denied access but is set to ignore or to log only (the outcome names the mode; there is no separate Logged code); access continues.",
   ),
   SSOPolicyExceptionIgnored: d(
     "policies",
@@ -740,7 +740,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     NEVER,
     false,
     m.ok,
-    "The client-IP rule would have denied access but is set to ignore; access continues.",
+    "The client-IP rule would have denied access but is set to ignore or to log only (the outcome names the mode; there is no separate Logged code); access continues.",
   ),
   PartnerUserLoginFailedInvalidToken: d(
     "sessions",

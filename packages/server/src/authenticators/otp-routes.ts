@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { success } from "../app/envelope.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
 import { verifyPassword } from "../passwords/verify-password.ts";
+import { appField, applyPolicies, policyOutcomesSchema, requireApp } from "../policies/auth-policy.ts";
 import { signInRefusal } from "../users/sign-in-refusal.ts";
 import { usernameOf } from "../users/user-from-request.ts";
 import { findUser, type UserRow } from "../users/user-store.ts";
@@ -31,7 +32,7 @@ async function signInUser(request: FastifyRequest, raw: unknown): Promise<UserRo
 const otpField = { type: "string", maxLength: 20 } as const;
 
 export const otpRoutes: FastifyPluginAsync = async (app) => {
-  app.post<{ Body: { username?: string; serial?: string; otp: string } }>(
+  app.post<{ Body: { username?: string; serial?: string; otp: string; app?: string } }>(
     "/auth/otp",
     {
       schema: {
@@ -40,10 +41,17 @@ export const otpRoutes: FastifyPluginAsync = async (app) => {
             username: usernameInput,
             serial: { type: "string", maxLength: 200 },
             otp: otpField,
+            app: appField,
           },
           ["otp"],
         ),
-        response: { 200: okResponse({ serial: { type: "string" }, username: { type: ["string", "null"] } }) },
+        response: {
+          200: okResponse({
+            serial: { type: "string" },
+            username: { type: ["string", "null"] },
+            policy: policyOutcomesSchema,
+          }),
+        },
       },
     },
     async (request) => {
@@ -54,6 +62,7 @@ export const otpRoutes: FastifyPluginAsync = async (app) => {
           message: "name a username, a serial, or both",
         });
       }
+      await requireApp(request, request.body.app);
       const user = username === undefined ? undefined : await signInUser(request, username);
       let token: Awaited<ReturnType<typeof findBySerial>>;
       if (serial !== undefined) {
@@ -70,11 +79,12 @@ export const otpRoutes: FastifyPluginAsync = async (app) => {
       const accepted = await validateOtp(ctx, request.tenant, await candidatesFor(ctx, user, token), otp);
       // Named by serial alone, the token still has a holder: the caller learns whose code it was.
       const holder = user?.username ?? (await usernameOf(request, accepted.user_id));
-      return success({ serial: accepted.serial, username: holder });
+      const policy = await applyPolicies(request, request.body.app, accepted.user_id ?? undefined);
+      return success({ serial: accepted.serial, username: holder, ...policy.payload }, policy.outcome);
     },
   );
 
-  app.post<{ Body: { username: string; password: string; otp?: string } }>(
+  app.post<{ Body: { username: string; password: string; otp?: string; app?: string } }>(
     "/auth/login",
     {
       schema: {
@@ -83,22 +93,24 @@ export const otpRoutes: FastifyPluginAsync = async (app) => {
             username: usernameInput,
             password: { type: "string", minLength: 1, maxLength: 1024 },
             otp: otpField,
+            app: appField,
           },
           ["username", "password"],
         ),
-        response: { 200: okResponse({ user: userSchema }) },
+        response: { 200: okResponse({ user: userSchema, policy: policyOutcomesSchema }) },
       },
     },
     async (request) => {
       const ctx = request.server.ctx;
       request.auditSubject = `user:${String(request.body.username).toLowerCase()}`;
+      await requireApp(request, request.body.app);
       const user = await verifyPassword(ctx, request.tenant, request.body.username, request.body.password);
       // Tokens still waiting for activation do not count yet: a user in the middle of enrolment
       // signs in with the password until the new token is shown to work.
       const tokens = (await findForUser(ctx.database.db, user.id)).filter(
         (t) => t.enabled === 1 && t.activated === 1,
       );
-      if (tokens.length === 0) return success({ user: userView(user) });
+      if (tokens.length === 0) return signedIn(request, user);
       const otp = request.body.otp ?? "";
       if (otp === "") {
         throw new TesseraError(ApiReturnCode.PartnerUserLoginAttepmtedOTPByPass, {
@@ -118,10 +130,16 @@ export const otpRoutes: FastifyPluginAsync = async (app) => {
         }
         throw error;
       }
-      return success({ user: userView(user) });
+      return signedIn(request, user);
     },
   );
 };
+
+/** A login whose credentials were right: the policies of the named app decide (auth-policy.ts). */
+async function signedIn(request: FastifyRequest<{ Body: { app?: string } }>, user: UserRow) {
+  const policy = await applyPolicies(request, request.body.app, user.id);
+  return success({ user: userView(user), ...policy.payload }, policy.outcome);
+}
 
 const lockCodes = new Set<number>([
   ApiReturnCode.MaximumFailedOTPRequestsExceeded,

@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { auditCommand } from "../audit/audit-cli.ts";
 import { tokenCommand } from "../authenticators/token-cli.ts";
 import { linkCommand } from "../link/link-cli.ts";
+import { policyCommand } from "../policies/policy-cli.ts";
 import { keysCommand } from "../secrets/keys-cli.ts";
 import { appCommand } from "../sso/apps/app-cli.ts";
 import { apiKeyCommand, tenantCommand } from "../tenants/tenant-cli.ts";
@@ -26,6 +27,7 @@ export function tesseraProgram(): Command {
     .addCommand(keysCommand())
     .addCommand(auditCommand())
     .addCommand(linkCommand())
-    .addCommand(appCommand());
+    .addCommand(appCommand())
+    .addCommand(policyCommand());
   return showDataOptionsEverywhere(program);
 }

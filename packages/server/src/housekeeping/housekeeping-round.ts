@@ -5,6 +5,7 @@ import { activationsSweep } from "../sso/activation/sweep-activations.ts";
 import { MAX_BATCHES, type Sweep } from "./batches.ts";
 import { idempotencyKeysSweep } from "./sweep-idempotency-keys.ts";
 import { linkJobsSweep } from "./sweep-link-jobs.ts";
+import { policySignInsSweep } from "./sweep-policy-sign-ins.ts";
 import { rateLimitsSweep, sourceFailuresSweep } from "./sweep-rate-limit-windows.ts";
 import { recoveriesSweep } from "./sweep-recoveries.ts";
 import { sessionsSweep } from "./sweep-sessions.ts";
@@ -21,6 +22,7 @@ const sweeps: readonly Sweep[] = [
   webhookDeliveriesSweep,
   activationsSweep,
   ssoModelsSweep,
+  policySignInsSweep,
 ];
 
 const REFUSED_REQUESTS = "refused_requests";

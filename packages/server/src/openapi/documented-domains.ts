@@ -10,6 +10,7 @@ import { siteOperations } from "../link/sites/site-operations.ts";
 import { webhookOperations } from "../link/webhooks/webhook-operations.ts";
 import { metricsOperations } from "../metrics/metrics-operations.ts";
 import { passwordOperations } from "../passwords/password-operations.ts";
+import { policyOperations } from "../policies/policy-operations.ts";
 import { sessionOperations } from "../sessions/session-operations.ts";
 import { activationOperations } from "../sso/activation/activation-operations.ts";
 import { appOperations } from "../sso/apps/apps-operations.ts";
@@ -37,6 +38,7 @@ export const documentedDomains: readonly DomainOperations[] = [
   otpOperations,
   provisioningOperations,
   auditOperations,
+  policyOperations,
   siteOperations,
   credentialOperations,
   jobOperations,

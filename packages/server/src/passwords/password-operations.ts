@@ -1,4 +1,5 @@
 import type { DomainOperations } from "../openapi/operation-docs.ts";
+import { authPolicyDocs } from "../policies/policy-operations.ts";
 import { exampleUser } from "../users/user-operations.ts";
 
 const signInErrors = [
@@ -19,13 +20,21 @@ export const passwordOperations: DomainOperations = {
       fields: {
         "body.username": "the user signing in (case-insensitive)",
         "body.password": "the password to check",
+        ...authPolicyDocs.field,
       },
       summary: "Check a user's password",
       description:
-        "Checks the password and returns the user. Every outcome costs one Argon2id computation, so timing tells nothing; a wrong password counts towards the account's lockout (each attempt is counted before it is checked), and a locked account is refused even with the right password. Not idempotent: every call is an attempt.",
-      errors: [...signInErrors, "PartnerUserLoginFailedPasswordExpired", "RateLimited"],
+        "Checks the password and returns the user. Every outcome costs one Argon2id computation, so timing tells nothing; a wrong password counts towards the account's lockout (each attempt is counted before it is checked), and a locked account is refused even with the right password. Not idempotent: every call is an attempt." +
+        authPolicyDocs.description,
+      errors: [
+        ...signInErrors,
+        "PartnerUserLoginFailedPasswordExpired",
+        "RateLimited",
+        ...authPolicyDocs.errors,
+      ],
+      outcomes: authPolicyDocs.outcomes,
       request: { username: "alice", password: "correct horse battery staple" },
-      response: { user: exampleUser },
+      response: { user: exampleUser, policy: { outcomes: [] } },
     },
     "POST /v1/auth/password/change": {
       fields: {

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger, FastifyPluginAsync, FastifyRequest } from "fast
 import { success } from "../app/envelope.ts";
 import { body, okResponse, time, timestamp } from "../app/route-schemas.ts";
 import { MAIL_CONNECTIONS } from "../mail/mailer.ts";
+import { appField, applyPolicies, policyOutcomesSchema, requireApp } from "../policies/auth-policy.ts";
 import { userFromPath } from "../users/user-routes.ts";
 import { passwordField, userSchema, userView } from "../users/user-view.ts";
 import { requireWellFormed, usernameInput } from "../users/username.ts";
@@ -41,23 +42,28 @@ export const passwordRoutes: FastifyPluginAsync = async (app) => {
     const left = await queue.drain(ctx.config.shutdownTimeoutMs / 2);
     await Promise.all([...overflowing, ...left.map((d) => settle(d, "server stopping"))]);
   });
-  app.post<{ Body: { username: string; password: string } }>(
+  app.post<{ Body: { username: string; password: string; app?: string } }>(
     "/auth/password",
     {
       schema: {
-        body: body({ username: usernameInput, password: plainPassword }, ["username", "password"]),
-        response: { 200: okResponse({ user: userSchema }) },
+        body: body({ username: usernameInput, password: plainPassword, app: appField }, [
+          "username",
+          "password",
+        ]),
+        response: { 200: okResponse({ user: userSchema, policy: policyOutcomesSchema }) },
       },
     },
     async (request) => {
       request.auditSubject = `user:${String(request.body.username).toLowerCase()}`;
+      await requireApp(request, request.body.app);
       const user = await verifyPassword(
         request.server.ctx,
         request.tenant,
         request.body.username,
         request.body.password,
       );
-      return success({ user: userView(user) });
+      const policy = await applyPolicies(request, request.body.app, user.id);
+      return success({ user: userView(user), ...policy.payload }, policy.outcome);
     },
   );
 

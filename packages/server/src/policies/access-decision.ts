@@ -1,4 +1,6 @@
 import type { ServerContext } from "../app/server-context.ts";
+import { evaluateAccess } from "./evaluate-access.ts";
+import { auditOutcomes } from "./outcome-audit.ts";
 
 /**
  * The question every sign-in asks of the access policies (PRODUCT.md §5 "Access policies"): may
@@ -12,6 +14,8 @@ export interface AccessRequest {
   readonly userId: string;
   /** The client's address as the server sees it (trusted proxies applied). */
   readonly address: string;
+  /** The HTTP request asking, so its audit events can be found beside the outcomes'. */
+  readonly requestId?: string | undefined;
 }
 
 /** One rule's verdict that was not a plain pass: an enforced denial, or a logged/ignored one. */
@@ -20,6 +24,10 @@ export interface RuleOutcome {
   readonly code: number;
   readonly rule: string;
   readonly detail: string;
+  /** The rule's mode; "error" for a rule that could not be evaluated. */
+  readonly mode: string;
+  /** Whose policy the rule is in: the tenant's (tenant-wide) or the app's. */
+  readonly scope: "tenant" | "app";
 }
 
 export interface AccessDecision {
@@ -29,7 +37,13 @@ export interface AccessDecision {
   readonly outcomes: readonly RuleOutcome[];
 }
 
-/** Evaluates the tenant's and the app's policies for one sign-in (policies/evaluate-access.ts). */
-export async function decideAccess(_ctx: ServerContext, _request: AccessRequest): Promise<AccessDecision> {
-  return { denied: undefined, outcomes: [] };
+/**
+ * Evaluates the tenant's and the app's policies for one sign-in (policies/evaluate-access.ts);
+ * any enforced denial in either denies. Every outcome is in the audit trail before this returns,
+ * so a denial or a logged rule is never acknowledged without its record.
+ */
+export async function decideAccess(ctx: ServerContext, request: AccessRequest): Promise<AccessDecision> {
+  const decision = await evaluateAccess(ctx, request);
+  await auditOutcomes(ctx, request, decision.outcomes);
+  return decision;
 }

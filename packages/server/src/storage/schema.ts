@@ -425,6 +425,19 @@ export interface SsoActivationsTable {
   updated_at: number;
 }
 
+/** An access policy: tenant-wide (scope_key "") or one app's (scope_key = client_id); see migration 017. */
+export interface AccessPoliciesTable {
+  tenant_id: string;
+  scope_key: string;
+  client_id: string | null;
+  /** The rules as JSON (policies/policy-rules.ts). */
+  rules: string;
+  /** deny | ignore: what a rule that cannot be evaluated does. */
+  on_error: string;
+  created_at: number;
+  updated_at: number;
+}
+
 /** An app assigned to a user (provisioned by an activation). */
 export interface SsoAppUsersTable {
   client_id: string;
@@ -467,6 +480,16 @@ export interface PersonalAccessTokensTable {
   last_used_at: number | null;
 }
 
+/** Sign-ins counted against a policy's daily allowance, per user and local day (YYYY-MM-DD). */
+export interface AccessPolicySignInsTable {
+  tenant_id: string;
+  scope_key: string;
+  user_id: string;
+  day: string;
+  count: number;
+  updated_at: number;
+}
+
 export interface Schema {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -500,4 +523,6 @@ export interface Schema {
   sso_app_users: SsoAppUsersTable;
   sso_sign_ins: SsoSignInsTable;
   personal_access_tokens: PersonalAccessTokensTable;
+  access_policies: AccessPoliciesTable;
+  access_policy_sign_ins: AccessPolicySignInsTable;
 }

@@ -15,6 +15,7 @@ import { retentionIndexes } from "./013-retention-indexes.ts";
 import { fairClaims } from "./014-fair-claims.ts";
 import { sso } from "./015-sso.ts";
 import { ssoSignIns } from "./016-sso-sign-ins.ts";
+import { accessPolicies } from "./017-access-policies.ts";
 import { activations } from "./018-activations.ts";
 import { personalAccessTokens } from "./019-personal-access-tokens.ts";
 import { ssoGrants } from "./020-sso-grants.ts";
@@ -36,8 +37,9 @@ const migrations: Record<string, Migration> = {
   "013-retention-indexes": retentionIndexes,
   "014-fair-claims": fairClaims,
   "015-sso": sso,
-  "018-activations": activations,
   "016-sso-sign-ins": ssoSignIns,
+  "017-access-policies": accessPolicies,
+  "018-activations": activations,
   "019-personal-access-tokens": personalAccessTokens,
   "020-sso-grants": ssoGrants,
 };
