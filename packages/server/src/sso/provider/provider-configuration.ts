@@ -2,6 +2,7 @@ import type { Configuration } from "oidc-provider";
 import type { ServerContext } from "../../app/server-context.ts";
 import { accountFinder } from "./find-account.ts";
 import { adapterFor } from "./oidc-adapter.ts";
+import { renderError } from "./provider-faults.ts";
 
 /** Lifetimes in seconds. Short-lived bearer tokens; refresh tokens rotate on every use. */
 export const ssoLifetimes = {
@@ -57,6 +58,7 @@ export function providerConfiguration(
       short: { httpOnly: true, sameSite: "lax", path: issuerPath(tenantId) },
     },
     interactions: { url: (_koa, interaction) => interactionPath(tenantId, interaction.uid) },
+    renderError,
     clientDefaults: {
       id_token_signed_response_alg: "ES256",
       grant_types: ["authorization_code"],
