@@ -4,9 +4,9 @@ import { ApiReturnCode } from "@tessera/codes";
 import * as jose from "jose";
 import { KeyService } from "../src/secrets/key-service.ts";
 import { generateMasterKey } from "../src/secrets/keyring.ts";
-import { secretSealedAs } from "../src/sso/apps/app-store.ts";
 import { keepRetiredSigningKeysMs } from "../src/sso/provider/provider-configuration.ts";
 import { ensureSigningKeys, rotateSigningKeys } from "../src/sso/provider/signing-keys.ts";
+import { basicAuth, clientCredentials, insertAppRow } from "./helpers/sso-app-row.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
@@ -16,32 +16,8 @@ import { startTestServer, type TestServer } from "./helpers/test-server.ts";
  * Tokens are signed by the tenant's own provider (its IdToken model, as the token endpoint does)
  * and verified by jose against the JWKS served over HTTP, as a relying party would.
  */
-const SECRET = "s3cret-s3cret-s3cret";
 /** How long the server waits before it compares its keys with the stored ones again. */
 const KEY_CHECK_MS = 5000;
-
-export async function insertApp(s: TestServer, tenantId: string, clientId: string): Promise<void> {
-  const now = s.clock.now();
-  await s.server.ctx.database.db
-    .insertInto("sso_apps")
-    .values({
-      client_id: clientId,
-      tenant_id: tenantId,
-      name: "Back office",
-      kind: "confidential",
-      secret_enc: s.server.ctx.keys.encrypt(SECRET, secretSealedAs(clientId)),
-      redirect_uris: JSON.stringify(["https://app.example/cb"]),
-      post_logout_redirect_uris: "[]",
-      grant_types: JSON.stringify(["client_credentials", "authorization_code"]),
-      scopes: "openid",
-      second_factors: "[]",
-      require_second_factor: 0,
-      first_party: 1,
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
-}
 
 for (const backend of backends) {
   suite(`SSO signing keys (${backend})`, () => {
@@ -56,7 +32,7 @@ for (const backend of backends) {
     const setup = async () => {
       const { tenant, apiKey } = await s.tenant();
       const clientId = `app-${tenant.id.slice(0, 8)}`;
-      await insertApp(s, tenant.id, clientId);
+      await insertAppRow(s.server.ctx, tenant.id, clientId);
       const issuer = new URL(`/oidc/${tenant.id}`, s.url).href;
       return { tenantId: tenant.id, apiKey, clientId, issuer };
     };
@@ -185,7 +161,7 @@ for (const backend of backends) {
           aad,
         ),
       };
-      const basic = `Basic ${Buffer.from(`${clientId}:${SECRET}`).toString("base64")}`;
+      const basic = basicAuth(clientId);
       const token = (scenario: string) =>
         s.api("POST", `/oidc/${tenantId}/token`, {
           scenario,
@@ -244,11 +220,7 @@ for (const backend of backends) {
       await rotateSigningKeys(s.server.ctx);
       assert.equal((await s.api("GET", "/ready", { scenario: "sso keys: repaired" })).status, 200);
       s.clock.advance(KEY_CHECK_MS);
-      const repaired = await fetch(`${issuer}/token`, {
-        method: "POST",
-        headers: { authorization: basic, "content-type": "application/x-www-form-urlencoded" },
-        body: "grant_type=client_credentials&scope=openid",
-      });
+      const repaired = await clientCredentials(issuer, clientId);
       assert.equal(repaired.status, 200);
     });
   });

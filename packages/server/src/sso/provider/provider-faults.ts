@@ -4,7 +4,6 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type Provider from "oidc-provider";
 import type { ErrorOut, KoaContextWithOIDC } from "oidc-provider";
 import { envelope } from "../../app/envelope.ts";
-import type { ServerContext } from "../../app/server-context.ts";
 import { html, layout } from "../../pages/html.ts";
 import { pickLocale } from "../pages/locale.ts";
 import { translatorFor } from "../pages/translate.ts";
@@ -29,6 +28,12 @@ const faults = new WeakMap<IncomingMessage, number>();
 /** Remembers which Fastify request a raw request handed to a provider belongs to. */
 export function trackProviderRequest(request: FastifyRequest): void {
   requests.set(request.raw, request);
+}
+
+/** When each request reached the SSO routes, for the audited duration. */
+const started = new WeakMap<FastifyRequest, number>();
+export function markStart(request: FastifyRequest): void {
+  started.set(request, performance.now());
 }
 
 const faultMessage = (code: number, requestId: string) =>
@@ -77,8 +82,11 @@ export async function renderError(ctx: KoaContextWithOIDC, out: ErrorOut, _error
   ctx.body = layout(out.error, html`<p>${out.error_description ?? ""}</p>`);
 }
 
-/** Logs and shapes every `server_error` of `provider` as SSOInternalError. */
-export function installFaultHandling(provider: Provider, tenantId: string, _ctx: ServerContext): void {
+/**
+ * Logs and shapes every `server_error` of `provider` as SSOInternalError, and audits it before the
+ * answer leaves (an outer middleware: oidc-provider's error handlers sit inside its router).
+ */
+export function installFaultHandling(provider: Provider, tenantId: string): void {
   provider.on("server_error", (ctx: KoaContextWithOIDC, error: unknown) => {
     const code = ApiReturnCode.SSOInternalError;
     const request = requests.get(ctx.req);
@@ -89,16 +97,21 @@ export function installFaultHandling(provider: Provider, tenantId: string, _ctx:
     if (typeof ctx.body === "object" && ctx.body !== null && !Buffer.isBuffer(ctx.body))
       ctx.body = oauthFault(code, requestId);
   });
+  provider.use(async (ctx, next) => {
+    await next();
+    const request = requests.get(ctx.req);
+    const code = faults.get(ctx.req);
+    if (request === undefined || code === undefined) return;
+    try {
+      await auditFault(request, tenantId, code);
+    } catch (error) {
+      request.log.error({ err: error }, "audit event could not be written");
+    }
+  });
 }
 
-/** Audits the fault a provider request ended with, if any, under the issuer's tenant. */
-export async function auditFault(
-  request: FastifyRequest,
-  tenantId: string,
-  elapsedMs: number,
-  code = faults.get(request.raw),
-): Promise<void> {
-  if (code === undefined) return;
+/** Audits a fault under the issuer's tenant. */
+export async function auditFault(request: FastifyRequest, tenantId: string, code: number): Promise<void> {
   const { audit, clock } = request.server.ctx;
   await audit.append({
     at: clock.now(),
@@ -108,7 +121,7 @@ export async function auditFault(
     sourceIp: request.ip,
     operation: `${request.method} /oidc/:tenant/*`,
     resultCode: code,
-    durationMs: Math.round(elapsedMs),
+    durationMs: Math.round(performance.now() - (started.get(request) ?? performance.now())),
     requestId: request.id,
   });
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type Provider from "oidc-provider";
 import { findTenant } from "../../tenants/tenant-store.ts";
 import { issuerPath } from "./provider-configuration.ts";
-import { answerFault, auditFault, trackProviderRequest } from "./provider-faults.ts";
+import { answerFault, auditFault, markStart, trackProviderRequest } from "./provider-faults.ts";
 
 /**
  * Mounts each tenant's oidc-provider under /oidc/<tenant id>/ in the Fastify server itself: the
@@ -29,6 +29,7 @@ export async function providerRoutes(app: FastifyInstance): Promise<void> {
     "/oidc/:tenant/*",
     { schema: { params, hide: true } },
     async (request, reply) => {
+      markStart(request);
       const tenantId = await ssoTenantOf(request);
       const prefix = issuerPath(tenantId);
       let provider: Provider;
@@ -36,7 +37,7 @@ export async function providerRoutes(app: FastifyInstance): Promise<void> {
         provider = await app.ctx.sso.providerFor(tenantId);
       } catch (error) {
         if (!TesseraError.is(error) || error.code !== ApiReturnCode.SSOCertificateError) throw error;
-        await auditFault(request, tenantId, reply.elapsedTime, error.code);
+        await auditFault(request, tenantId, error.code);
         return answerFault(request, reply, error.code, error.cause ?? error);
       }
       let handler = handlers.get(provider);
@@ -53,7 +54,6 @@ export async function providerRoutes(app: FastifyInstance): Promise<void> {
       raw.url = (raw.url ?? "").slice(prefix.length) || "/";
       trackProviderRequest(request);
       await handler(raw, reply.raw);
-      await auditFault(request, tenantId, reply.elapsedTime);
     },
   );
 }

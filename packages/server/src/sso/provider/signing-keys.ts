@@ -191,13 +191,16 @@ export function openSigningKeys(ctx: ServerContext, stored: StoredKeys): Signing
 
 /**
  * The JWKS a provider signs with: current keys first (oidc-provider signs with the first key of
- * the wanted alg), ES256 before RS256, then retired keys still within the window at `now`, and the
+ * the wanted alg), ES256 before RS256, then retired keys still within the window at `now` (latest
+ * retired first), and the
  * time the first of those leaves it (the JWKS must then be rebuilt without it).
  */
 export function providerJwks(keys: readonly SigningKeyRow[], now: number) {
   const current = keys.filter((k) => k.retiredAt === null);
-  const retired = keys.filter((k) => k.retiredAt !== null && k.retiredAt + keepRetiredSigningKeysMs > now);
   const byAlg = (a: SigningKeyRow, b: SigningKeyRow) => a.alg.localeCompare(b.alg);
+  const retired = keys
+    .filter((k) => k.retiredAt !== null && k.retiredAt + keepRetiredSigningKeysMs > now)
+    .sort((a, b) => (b.retiredAt ?? 0) - (a.retiredAt ?? 0) || byAlg(a, b));
   const leaves = retired.map((k) => (k.retiredAt ?? 0) + keepRetiredSigningKeysMs);
   return {
     jwks: { keys: [...current.sort(byAlg), ...retired].map((k) => k.privateJwk) },

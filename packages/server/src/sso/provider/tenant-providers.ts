@@ -108,7 +108,7 @@ export class TenantProviders {
     // Koa would print errors to stderr; Tessera logs them itself (provider-faults.ts).
     provider.silent = true;
     provider.proxy = ctx.config.trustedProxies !== "";
-    installFaultHandling(provider, tenantId, ctx);
+    installFaultHandling(provider, tenantId);
     for (const setup of this.#setups) setup(provider, tenantId, ctx);
     return provider;
   }
