@@ -17,6 +17,7 @@ import { load, type Measurement, opsPerSecond } from "./lib/measure.ts";
 import { seedTotpUsers } from "./lib/otp-fixture.ts";
 import { freePort, startServerUnderTest, tessera } from "./lib/server-under-test.ts";
 import { benchSiteTransport, type TransportFigures } from "./lib/site-transport-bench.ts";
+import { benchSso } from "./lib/sso-bench.ts";
 
 /**
  * `npm run bench`: session checks, user look-ups, password validations and TOTP validations against
@@ -35,9 +36,13 @@ import { benchSiteTransport, type TransportFigures } from "./lib/site-transport-
  * Log level: session checks with the default log level next to logLevel=warn, in alternating
  * rounds (lib/log-level-bench.ts).
  *
+ * SSO: client-credentials and refresh grants/s at a tenant's token endpoint next to a bare
+ * oidc-provider on its in-memory adapter (lib/sso-bench.ts), at concurrencies 16 and 32.
+ *
  * Options: --duration SECONDS (default 5), --concurrency 1,16,32,64, --backends sqlite,postgres,
- * --only core|link|logging|io|housekeeping, --log-rounds N (default 3), --link-jobs N (default 500),
- * --link-waiting N (default 10000), --housekeeping-rows N (default 100000).
+ * --only core|link|logging|io|housekeeping|sso, --log-rounds N (default 3), --link-jobs N (default 500),
+ * --link-waiting N (default 10000), --housekeeping-rows N (default 100000), --sso-refresh-tokens N
+ * (refresh tokens per concurrency level, default 5000).
  */
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -53,7 +58,8 @@ const link: Record<string, LinkFigures> = {};
 const housekeepingRows = Number(arg("housekeeping-rows", "100000"));
 const housekeeping: Record<string, HousekeepingFigures> = {};
 /** Groups that need no server load of the core workloads. */
-const narrow = ["link", "logging", "io", "housekeeping"].includes(only);
+const narrow = ["link", "logging", "io", "housekeeping", "sso"].includes(only);
+const ssoRefreshTokens = Number(arg("sso-refresh-tokens", "5000"));
 const transport: TransportFigures | undefined =
   only === "" || only === "io" ? await benchSiteTransport(duration) : undefined;
 const logRounds = Number(arg("log-rounds", "3"));
@@ -214,6 +220,18 @@ try {
         }),
       );
     }
+    if (only === "" || only === "sso")
+      measurements.push(
+        ...(await benchSso(server, {
+          backend,
+          config: loadConfig({ env: {}, flags: { dataDir, databaseUrl, logLevel: "silent" } }),
+          tenantId: created.tenant.id,
+          username: "bench",
+          connections: [16, 32],
+          durationSeconds: duration,
+          refreshTokens: ssoRefreshTokens,
+        })),
+      );
     memory[backend] = { idleMiB, afterLoadMiB: server.rssMiB() };
     if (only === "" || only === "link")
       link[backend] = await benchLink(server, created.apiKey, `http://127.0.0.1:${sandboxPort}`, {

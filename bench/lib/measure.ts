@@ -29,6 +29,8 @@ export interface LoadOptions {
 
   readonly connections: number;
   readonly durationSeconds: number;
+  /** Stop after this many requests instead of after the duration (for a finite set of single-use inputs). */
+  readonly amount?: number;
   /** CPU seconds the serving process has used so far, when it is a process of its own. */
   readonly serverCpuSeconds?: () => number;
 }
@@ -56,7 +58,7 @@ export async function load(
           ],
         }),
     connections: options.connections,
-    duration: options.durationSeconds,
+    ...(options.amount === undefined ? { duration: options.durationSeconds } : { amount: options.amount }),
     pipelining: 1,
   });
   return {

@@ -23,7 +23,7 @@ const rekeyed = ({ changed, failed }: { changed: number; failed: number }) =>
 
 export function keysCommand(): Command {
   const keys = new Command("keys").description(
-    "master keys: list, rotate, retire; SSO signing keys: rotate-signing",
+    "master keys: list, rotate, retire; token signing keys: rotate-signing",
   );
 
   keys
