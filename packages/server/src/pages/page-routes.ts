@@ -35,6 +35,14 @@ export function sendPage(reply: FastifyReply, status: number, code: number, titl
   return reply.code(status).headers(headers).send(layout(title, body));
 }
 
+/** Sends a 303 (after a form post: the browser GETs the next page); `code` is what the audit trail records. */
+export function sendRedirect(reply: FastifyReply, code: number, location: string) {
+  codes.set(reply.request, code);
+  return reply
+    .headers({ "cache-control": "no-store", "referrer-policy": "no-referrer" })
+    .redirect(location, 303);
+}
+
 /** A client that asked for JSON (an app rather than a browser) gets the API's envelope. */
 export const wantsJson = (request: FastifyRequest): boolean => {
   const accept = request.headers.accept ?? "";
