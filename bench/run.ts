@@ -18,6 +18,7 @@ import { seedTotpUsers } from "./lib/otp-fixture.ts";
 import { freePort, startServerUnderTest, tessera } from "./lib/server-under-test.ts";
 import { benchSiteTransport, type TransportFigures } from "./lib/site-transport-bench.ts";
 import { benchSso } from "./lib/sso-bench.ts";
+import type { SignInFigures } from "./lib/sso-sign-in-bench.ts";
 
 /**
  * `npm run bench`: session checks, user look-ups, password validations and TOTP validations against
@@ -60,6 +61,7 @@ const housekeeping: Record<string, HousekeepingFigures> = {};
 /** Groups that need no server load of the core workloads. */
 const narrow = ["link", "logging", "io", "housekeeping", "sso"].includes(only);
 const ssoRefreshTokens = Number(arg("sso-refresh-tokens", "5000"));
+const signIns: Record<string, SignInFigures> = {};
 const transport: TransportFigures | undefined =
   only === "" || only === "io" ? await benchSiteTransport(duration) : undefined;
 const logRounds = Number(arg("log-rounds", "3"));
@@ -220,18 +222,21 @@ try {
         }),
       );
     }
-    if (only === "" || only === "sso")
-      measurements.push(
-        ...(await benchSso(server, {
-          backend,
-          config: loadConfig({ env: {}, flags: { dataDir, databaseUrl, logLevel: "silent" } }),
-          tenantId: created.tenant.id,
-          username: "bench",
-          connections: [16, 32],
-          durationSeconds: duration,
-          refreshTokens: ssoRefreshTokens,
-        })),
-      );
+    if (only === "" || only === "sso") {
+      const figures = await benchSso(server, {
+        backend,
+        config: loadConfig({ env: {}, flags: { dataDir, databaseUrl, logLevel: "silent" } }),
+        tenantId: created.tenant.id,
+        username: "bench",
+        connections: [16, 32],
+        durationSeconds: duration,
+        refreshTokens: ssoRefreshTokens,
+        apiKey: created.apiKey,
+        signIns: 20,
+      });
+      measurements.push(...figures.measurements);
+      signIns[backend] = figures.signIn;
+    }
     memory[backend] = { idleMiB, afterLoadMiB: server.rssMiB() };
     if (only === "" || only === "link")
       link[backend] = await benchLink(server, created.apiKey, `http://127.0.0.1:${sandboxPort}`, {
@@ -273,6 +278,7 @@ const report = {
   link,
   transport,
   housekeeping,
+  signIns,
 };
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
@@ -316,4 +322,12 @@ for (const [backend, h] of Object.entries(housekeeping))
   console.log(
     `  ${backend.padEnd(10)} ${h.rows} rows, batches of ${h.batchSize}: ${h.batched.rowsPerSecond} rows/s, longest statement ${h.batched.longestStatementMs} ms; one DELETE: ${h.singleDelete.rowsPerSecond} rows/s, ${h.singleDelete.longestStatementMs} ms`,
   );
+console.log("\nSSO sign-in through the pages (one at a time, medians; Argon2id alone beside it)");
+for (const [backend, f] of Object.entries(signIns)) {
+  console.log(
+    `  ${backend.padEnd(10)} ${f.signIns} sign-ins: ${f.medianTotalMs} ms in all; one Argon2id ${f.argon2idMs} ms`,
+  );
+  for (const step of f.steps)
+    console.log(`    ${step.step.padEnd(40)} ${String(step.medianMs).padStart(8)} ms`);
+}
 console.log("\nwritten to bench/results/latest.json");

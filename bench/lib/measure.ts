@@ -64,7 +64,13 @@ export async function load(
   return {
     ...label,
     concurrency: options.connections,
-    requestsPerSecond: Math.round(result.requests.average),
+    // A run cut short by `amount` may last under a second, where autocannon's per-second average
+    // is the count itself: the total over the elapsed time is the rate.
+    requestsPerSecond: Math.round(
+      options.amount === undefined
+        ? result.requests.average
+        : result.requests.total / ((result.finish.getTime() - result.start.getTime()) / 1000),
+    ),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,

@@ -10,13 +10,15 @@ import { BARE_CLIENT } from "./bare-oidc-provider-client.ts";
 import { load, type Measurement } from "./measure.ts";
 import { cpuSecondsOf, type ServerUnderTest } from "./server-under-test.ts";
 import { seedRefreshTokens } from "./sso-refresh-tokens.ts";
+import { benchSignIn, type SignInFigures } from "./sso-sign-in-bench.ts";
 
 /**
  * Issue #12: client-credentials grants/s and refresh grants/s at the token endpoint of a tenant's
  * issuer in the server under test, next to a bare oidc-provider on its in-memory adapter (the
  * library's ceiling, lib/bare-oidc-provider.ts) measured in the same run. Refresh tokens rotate on
  * every use, so each request presents a token not used before, and a level stops when its tokens
- * are used up (`refreshTokens` per concurrency level).
+ * are used up (`refreshTokens` per concurrency level). Then the full sign-in through the pages,
+ * timed per request (lib/sso-sign-in-bench.ts).
  */
 export interface SsoOptions {
   readonly backend: string;
@@ -26,12 +28,18 @@ export interface SsoOptions {
   readonly connections: readonly number[];
   readonly durationSeconds: number;
   readonly refreshTokens: number;
+  /** An admin API key of the tenant, and how many full sign-ins to time. */
+  readonly apiKey: string;
+  readonly signIns: number;
 }
 
 const form = { "content-type": "application/x-www-form-urlencoded" };
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;
 
-export async function benchSso(server: ServerUnderTest, o: SsoOptions): Promise<Measurement[]> {
+export async function benchSso(
+  server: ServerUnderTest,
+  o: SsoOptions,
+): Promise<{ measurements: Measurement[]; signIn: SignInFigures }> {
   const seeding = await openServerContext(o.config);
   // The issuer is named after the server's address, as the server names it.
   seeding.publicUrl = server.url;
@@ -117,7 +125,8 @@ export async function benchSso(server: ServerUnderTest, o: SsoOptions): Promise<
   } finally {
     bare.stop();
   }
-  return results;
+  const signIn = await benchSignIn(server.url, o.apiKey, o.tenantId, o.signIns);
+  return { measurements: results, signIn };
 }
 
 async function startBareProvider(refreshTokens: number) {
