@@ -3,10 +3,9 @@ import { after, before, describe as suite, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { ApiReturnCode } from "@tessera/codes";
 import { openServerContext, type ServerContext } from "../src/app/server-context.ts";
-import { apiRequest } from "./helpers/api-client.ts";
 import { type ProcessPair, startProcessPair } from "./helpers/process-pair.ts";
 import { runCli } from "./helpers/run-cli.ts";
-import { basicAuth, clientCredentials, insertAppRow } from "./helpers/sso-app-row.ts";
+import { basicAuth, clientCredentials, insertAppRow, issuerFailure } from "./helpers/sso-app-row.ts";
 import { testConfig } from "./helpers/test-server.ts";
 
 /**
@@ -82,12 +81,15 @@ suite("SSO signing keys across two server processes", () => {
       .set({ payload_enc: ctx.keys.encrypt("{}", "another row") })
       .where("tenant_id", "=", tenantId)
       .execute();
-    const answer = await apiRequest(`${pair.b.url}/oidc/${tenantId}/token/introspection`, {
-      method: "POST",
-      scenario: "sso keys two processes: fault",
-      headers: { authorization: basicAuth(clientId), "content-type": "application/x-www-form-urlencoded" },
-      body: `token=${accessToken}`,
-    });
+    const answer = await issuerFailure(
+      `${pair.b.url}/oidc/${tenantId}/token/introspection`,
+      {
+        method: "POST",
+        headers: { authorization: basicAuth(clientId), "content-type": "application/x-www-form-urlencoded" },
+        body: `token=${accessToken}`,
+      },
+      "sso keys two processes: fault",
+    );
     assert.equal(answer.body.errorCode, ApiReturnCode.SSOInternalError);
     const requestId = answer.headers.get("x-request-id") ?? "";
     let line: Record<string, unknown> | undefined;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode } from "@tessera/codes";
-import { basicAuth, clientCredentials, insertAppRow } from "./helpers/sso-app-row.ts";
+import { basicAuth, clientCredentials, insertAppRow, issuerFailure } from "./helpers/sso-app-row.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
@@ -47,11 +47,18 @@ for (const backend of backends) {
         .where("tenant_id", "=", tenantId)
         .execute();
       const scenario = "sso faults: undecryptable token";
-      const answer = await s.api("POST", `/oidc/${tenantId}/token/introspection`, {
+      const answer = await issuerFailure(
+        `${s.url}/oidc/${tenantId}/token/introspection`,
+        {
+          method: "POST",
+          headers: {
+            authorization: basicAuth(clientId),
+            "content-type": "application/x-www-form-urlencoded",
+          },
+          body: `token=${accessToken}`,
+        },
         scenario,
-        headers: { authorization: basicAuth(clientId), "content-type": "application/x-www-form-urlencoded" },
-        rawBody: `token=${accessToken}`,
-      });
+      );
       assert.equal(answer.status, 500);
       assert.equal(answer.body.errorCode, ApiReturnCode.SSOInternalError);
       assert.equal(answer.body.errorName, "SSOInternalError");

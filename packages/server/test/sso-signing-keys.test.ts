@@ -6,7 +6,7 @@ import { KeyService } from "../src/secrets/key-service.ts";
 import { generateMasterKey } from "../src/secrets/keyring.ts";
 import { keepRetiredSigningKeysMs } from "../src/sso/provider/provider-configuration.ts";
 import { ensureSigningKeys, rotateSigningKeys } from "../src/sso/provider/signing-keys.ts";
-import { basicAuth, clientCredentials, insertAppRow } from "./helpers/sso-app-row.ts";
+import { basicAuth, clientCredentials, insertAppRow, issuerFailure } from "./helpers/sso-app-row.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
@@ -135,7 +135,7 @@ for (const backend of backends) {
     });
 
     test("an unusable signing key is SSOCertificateError: readiness, token endpoint, discovery, JWKS and pages; a rotation repairs it", async () => {
-      const { tenantId, apiKey, clientId, issuer } = await setup();
+      const { apiKey, clientId, issuer } = await setup();
       const { db } = s.server.ctx.database;
       const [esKid] = await currentKids();
       assert.ok(esKid);
@@ -163,11 +163,15 @@ for (const backend of backends) {
       };
       const basic = basicAuth(clientId);
       const token = (scenario: string) =>
-        s.api("POST", `/oidc/${tenantId}/token`, {
+        issuerFailure(
+          `${issuer}/token`,
+          {
+            method: "POST",
+            headers: { authorization: basic, "content-type": "application/x-www-form-urlencoded" },
+            body: "grant_type=client_credentials&scope=openid",
+          },
           scenario,
-          headers: { authorization: basic, "content-type": "application/x-www-form-urlencoded" },
-          rawBody: "grant_type=client_credentials&scope=openid",
-        });
+        );
       for (const [breakage, sealed] of Object.entries(breakages)) {
         await db
           .updateTable("sso_signing_keys")
@@ -180,8 +184,8 @@ for (const backend of backends) {
         s.clock.advance(KEY_CHECK_MS);
         for (const answer of [
           await token(scenario),
-          await s.api("GET", `/oidc/${tenantId}/.well-known/openid-configuration`, { scenario }),
-          await s.api("GET", `/oidc/${tenantId}/jwks`, { scenario }),
+          await issuerFailure(`${issuer}/.well-known/openid-configuration`, {}, scenario),
+          await issuerFailure(`${issuer}/jwks`, {}, scenario),
         ]) {
           assert.equal(answer.status, 500, breakage);
           assert.equal(answer.body.errorCode, ApiReturnCode.SSOCertificateError);

@@ -1,3 +1,5 @@
+import assert from "node:assert/strict";
+import { recordObservedCode } from "@tessera/codes/coverage";
 import type { ServerContext } from "../../src/app/server-context.ts";
 import { secretSealedAs } from "../../src/sso/apps/app-store.ts";
 
@@ -41,3 +43,23 @@ export const clientCredentials = (issuer: string, clientId: string) =>
     headers: { authorization: basicAuth(clientId), "content-type": "application/x-www-form-urlencoded" },
     body: "grant_type=client_credentials&scope=openid",
   });
+
+/**
+ * A request to an issuer endpoint that is expected to fail with Tessera's envelope inside the
+ * OAuth error. The code is recorded for the coverage report without its request: the issuer's
+ * endpoints are oidc-provider's, not operations of /openapi.json, so the documented-codes gate
+ * has no entry to hold them to.
+ */
+export async function issuerFailure(url: string, init: RequestInit, scenario: string) {
+  const response = await fetch(url, init);
+  const body = (await response.json()) as Record<string, unknown> & {
+    errorCode: number;
+    errorName: string;
+    errorMessage: string;
+  };
+  assert.equal(typeof body.errorCode, "number", "errorCode");
+  assert.equal(typeof body.errorName, "string", "errorName");
+  assert.equal(typeof body.errorMessage, "string", "errorMessage");
+  recordObservedCode("api", body.errorCode, scenario);
+  return { status: response.status, headers: response.headers, body };
+}
