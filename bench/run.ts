@@ -17,6 +17,8 @@ import { load, type Measurement, opsPerSecond } from "./lib/measure.ts";
 import { seedTotpUsers } from "./lib/otp-fixture.ts";
 import { freePort, startServerUnderTest, tessera } from "./lib/server-under-test.ts";
 import { benchSiteTransport, type TransportFigures } from "./lib/site-transport-bench.ts";
+import { benchSso } from "./lib/sso-bench.ts";
+import type { SignInFigures } from "./lib/sso-sign-in-bench.ts";
 
 /**
  * `npm run bench`: session checks, user look-ups, password validations and TOTP validations against
@@ -35,9 +37,13 @@ import { benchSiteTransport, type TransportFigures } from "./lib/site-transport-
  * Log level: session checks with the default log level next to logLevel=warn, in alternating
  * rounds (lib/log-level-bench.ts).
  *
+ * SSO: client-credentials and refresh grants/s at a tenant's token endpoint next to a bare
+ * oidc-provider on its in-memory adapter (lib/sso-bench.ts), at concurrencies 16 and 32.
+ *
  * Options: --duration SECONDS (default 5), --concurrency 1,16,32,64, --backends sqlite,postgres,
- * --only core|link|logging|io|housekeeping, --log-rounds N (default 3), --link-jobs N (default 500),
- * --link-waiting N (default 10000), --housekeeping-rows N (default 100000).
+ * --only core|link|logging|io|housekeeping|sso, --log-rounds N (default 3), --link-jobs N (default 500),
+ * --link-waiting N (default 10000), --housekeeping-rows N (default 100000), --sso-refresh-tokens N
+ * (refresh tokens per concurrency level, default 5000).
  */
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -53,7 +59,9 @@ const link: Record<string, LinkFigures> = {};
 const housekeepingRows = Number(arg("housekeeping-rows", "100000"));
 const housekeeping: Record<string, HousekeepingFigures> = {};
 /** Groups that need no server load of the core workloads. */
-const narrow = ["link", "logging", "io", "housekeeping"].includes(only);
+const narrow = ["link", "logging", "io", "housekeeping", "sso"].includes(only);
+const ssoRefreshTokens = Number(arg("sso-refresh-tokens", "5000"));
+const signIns: Record<string, SignInFigures> = {};
 const transport: TransportFigures | undefined =
   only === "" || only === "io" ? await benchSiteTransport(duration) : undefined;
 const logRounds = Number(arg("log-rounds", "3"));
@@ -214,6 +222,21 @@ try {
         }),
       );
     }
+    if (only === "" || only === "sso") {
+      const figures = await benchSso(server, {
+        backend,
+        config: loadConfig({ env: {}, flags: { dataDir, databaseUrl, logLevel: "silent" } }),
+        tenantId: created.tenant.id,
+        username: "bench",
+        connections: [16, 32],
+        durationSeconds: duration,
+        refreshTokens: ssoRefreshTokens,
+        apiKey: created.apiKey,
+        signIns: 20,
+      });
+      measurements.push(...figures.measurements);
+      signIns[backend] = figures.signIn;
+    }
     memory[backend] = { idleMiB, afterLoadMiB: server.rssMiB() };
     if (only === "" || only === "link")
       link[backend] = await benchLink(server, created.apiKey, `http://127.0.0.1:${sandboxPort}`, {
@@ -255,6 +278,7 @@ const report = {
   link,
   transport,
   housekeeping,
+  signIns,
 };
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
@@ -298,4 +322,12 @@ for (const [backend, h] of Object.entries(housekeeping))
   console.log(
     `  ${backend.padEnd(10)} ${h.rows} rows, batches of ${h.batchSize}: ${h.batched.rowsPerSecond} rows/s, longest statement ${h.batched.longestStatementMs} ms; one DELETE: ${h.singleDelete.rowsPerSecond} rows/s, ${h.singleDelete.longestStatementMs} ms`,
   );
+console.log("\nSSO sign-in through the pages (one at a time, medians; Argon2id alone beside it)");
+for (const [backend, f] of Object.entries(signIns)) {
+  console.log(
+    `  ${backend.padEnd(10)} ${f.signIns} sign-ins: ${f.medianTotalMs} ms in all; one Argon2id ${f.argon2idMs} ms`,
+  );
+  for (const step of f.steps)
+    console.log(`    ${step.step.padEnd(40)} ${String(step.medianMs).padStart(8)} ms`);
+}
 console.log("\nwritten to bench/results/latest.json");

@@ -29,6 +29,8 @@ export interface LoadOptions {
 
   readonly connections: number;
   readonly durationSeconds: number;
+  /** Stop after this many requests instead of after the duration (for a finite set of single-use inputs). */
+  readonly amount?: number;
   /** CPU seconds the serving process has used so far, when it is a process of its own. */
   readonly serverCpuSeconds?: () => number;
 }
@@ -56,13 +58,19 @@ export async function load(
           ],
         }),
     connections: options.connections,
-    duration: options.durationSeconds,
+    ...(options.amount === undefined ? { duration: options.durationSeconds } : { amount: options.amount }),
     pipelining: 1,
   });
   return {
     ...label,
     concurrency: options.connections,
-    requestsPerSecond: Math.round(result.requests.average),
+    // A run cut short by `amount` may last under a second, where autocannon's per-second average
+    // is the count itself: the total over the elapsed time is the rate.
+    requestsPerSecond: Math.round(
+      options.amount === undefined
+        ? result.requests.average
+        : result.requests.total / ((result.finish.getTime() - result.start.getTime()) / 1000),
+    ),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,

@@ -19,6 +19,13 @@ export interface ServerUnderTest {
 
 const clockTicksPerSecond = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
 
+/** CPU seconds a process has used so far, all threads (/proc/<pid>/stat). */
+export function cpuSecondsOf(pid: number): number {
+  // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks.
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
+}
+
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -75,11 +82,7 @@ export async function startServerUnderTest(
       const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
       return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024);
     },
-    cpuSeconds() {
-      // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks.
-      const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-      return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
-    },
+    cpuSeconds: () => cpuSecondsOf(child.pid ?? 0),
     async stop() {
       const exited = once(child, "exit");
       child.kill("SIGTERM");

@@ -5,8 +5,9 @@ import { success } from "../app/envelope.ts";
 import { okResponse } from "../app/route-schemas.ts";
 
 /**
- * Liveness answers while the process runs. Readiness also needs the database, and turns false as
- * soon as shutdown begins, so a load balancer stops sending traffic before connections close.
+ * Liveness answers while the process runs. Readiness also needs the database and usable SSO
+ * signing keys, and turns false as soon as shutdown begins, so a load balancer stops sending
+ * traffic before connections close.
  */
 export const healthRoutes: FastifyPluginAsync = async (app) => {
   const status = okResponse({ status: { type: "string" } }, ["status"]);
@@ -31,6 +32,8 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
           cause: error,
         });
       }
+      // Unusable signing keys stop every issuer (SSOCertificateError): not ready, and it says so.
+      await request.server.ctx.sso.signingKeys({ fresh: true });
       return success({ status: "ready" });
     },
   );

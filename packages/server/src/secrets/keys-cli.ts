@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
 import { progressBar } from "../cli/progress-bar.ts";
 import { rehashLogins } from "../link/credentials/rehash-logins.ts";
+import { rotateSigningKeys } from "../sso/provider/signing-keys.ts";
 import { countCiphertexts, countKeyUse } from "./key-check.ts";
 import { KeyService } from "./key-service.ts";
 import { generateMasterKey, readKeyringFile, writeKeyringFile } from "./keyring.ts";
@@ -21,7 +22,9 @@ const rekeyed = ({ changed, failed }: { changed: number; failed: number }) =>
   `${hashes(changed)} re-keyed${failed === 0 ? "" : ` (${failed} could not be read and kept their old hash: see the log)`}`;
 
 export function keysCommand(): Command {
-  const keys = new Command("keys").description("master keys: list, rotate, retire");
+  const keys = new Command("keys").description(
+    "master keys: list, rotate, retire; token signing keys: rotate-signing",
+  );
 
   keys
     .command("list")
@@ -115,6 +118,28 @@ export function keysCommand(): Command {
         );
         await ctx.database.db.deleteFrom("key_checks").where("key_id", "=", keyId).execute();
         process.stdout.write(`retired ${keyId}\n`);
+      }),
+    );
+  keys
+    .command("rotate-signing")
+    .description(
+      "make new ES256 and RS256 SSO signing keys current; the old ones stay in the JWKS until their tokens expire",
+    )
+    .option("--json", "print JSON")
+    .action(async (o: { json?: boolean }, command: Command) =>
+      withContext(command, async (ctx) => {
+        const rotation = await rotateSigningKeys(ctx);
+        await auditCli(ctx, {
+          tenantId: null,
+          subject: `signing-keys:${rotation.current.join(",")}`,
+          operation: "keys.rotate-signing",
+          resultCode: 0,
+        });
+        // Running servers notice the new keys within seconds (sso/provider/tenant-providers.ts).
+        printJsonOrLines(Boolean(o.json), rotation, () => [
+          `current signing keys: ${rotation.current.join(", ")}`,
+          `retired: ${rotation.retired.join(", ") || "none"}; ${rotation.dropped} expired retired keys deleted`,
+        ]);
       }),
     );
   return keys;

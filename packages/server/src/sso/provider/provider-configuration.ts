@@ -3,6 +3,7 @@ import type { ServerContext } from "../../app/server-context.ts";
 import { accountClient } from "../tokens/account-client.ts";
 import { accountFinder } from "./find-account.ts";
 import { adapterFor } from "./oidc-adapter.ts";
+import { renderError } from "./provider-faults.ts";
 
 /** Lifetimes in seconds. Short-lived bearer tokens; refresh tokens rotate on every use. */
 export const ssoLifetimes = {
@@ -66,6 +67,7 @@ export function providerConfiguration(
       short: { httpOnly: true, sameSite: "lax", path: issuerPath(tenantId) },
     },
     interactions: { url: (_koa, interaction) => interactionPath(tenantId, interaction.uid) },
+    renderError,
     clientDefaults: {
       id_token_signed_response_alg: "ES256",
       grant_types: ["authorization_code"],

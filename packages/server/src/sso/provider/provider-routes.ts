@@ -1,8 +1,9 @@
-import { TesseraApiCode, TesseraError } from "@tessera/codes";
+import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type Provider from "oidc-provider";
 import { findTenant } from "../../tenants/tenant-store.ts";
 import { issuerPath } from "./provider-configuration.ts";
+import { answerFault, auditFault, markStart, trackProviderRequest } from "./provider-faults.ts";
 
 /**
  * Mounts each tenant's oidc-provider under /oidc/<tenant id>/ in the Fastify server itself: the
@@ -24,17 +25,21 @@ export async function providerRoutes(app: FastifyInstance): Promise<void> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", (_request, _payload, done) => done(null, undefined));
 
-  const handle = async (request: FastifyRequest<{ Params: { tenant: string } }>) => {
-    const tenantId = await ssoTenantOf(request);
-    const provider = await app.ctx.sso.providerFor(tenantId);
-    return { provider, prefix: issuerPath(tenantId) };
-  };
-
   app.all<{ Params: { tenant: string } }>(
     "/oidc/:tenant/*",
     { schema: { params, hide: true } },
     async (request, reply) => {
-      const { provider, prefix } = await handle(request);
+      markStart(request);
+      const tenantId = await ssoTenantOf(request);
+      const prefix = issuerPath(tenantId);
+      let provider: Provider;
+      try {
+        provider = await app.ctx.sso.providerFor(tenantId);
+      } catch (error) {
+        if (!TesseraError.is(error) || error.code !== ApiReturnCode.SSOCertificateError) throw error;
+        await auditFault(request, tenantId, error.code);
+        return answerFault(request, reply, error.code, error.cause ?? error);
+      }
       let handler = handlers.get(provider);
       if (handler === undefined) {
         handler = provider.callback();
@@ -47,6 +52,7 @@ export async function providerRoutes(app: FastifyInstance): Promise<void> {
       // from originalUrl for the URLs it builds.
       raw.originalUrl = raw.url ?? "";
       raw.url = (raw.url ?? "").slice(prefix.length) || "/";
+      trackProviderRequest(request);
       await handler(raw, reply.raw);
     },
   );

@@ -1,7 +1,14 @@
 import Provider from "oidc-provider";
 import type { ServerContext } from "../../app/server-context.ts";
-import { issuerPath, keepRetiredSigningKeysMs, providerConfiguration } from "./provider-configuration.ts";
-import { ensureSigningKeys, loadSigningKeys, providerJwks } from "./signing-keys.ts";
+import { issuerPath, providerConfiguration } from "./provider-configuration.ts";
+import { installFaultHandling } from "./provider-faults.ts";
+import {
+  ensureSigningKeys,
+  openSigningKeys,
+  providerJwks,
+  readStoredKeys,
+  type StoredKeys,
+} from "./signing-keys.ts";
 
 /**
  * One oidc-provider instance per tenant, made on the tenant's first SSO request and kept: an
@@ -9,24 +16,30 @@ import { ensureSigningKeys, loadSigningKeys, providerJwks } from "./signing-keys
  * code or client of one tenant is simply unknown to another's issuer) and lets every standard
  * relying party verify `iss` without a custom tenant claim.
  *
- * A provider is rebuilt when the signing keys change (`tessera keys rotate-signing`, possibly in
- * another process): the stored key ids are compared at most every KEY_CHECK_MS.
+ * Providers are rebuilt when the signing keys change (`tessera keys rotate-signing`, possibly in
+ * another process: the stored keys are compared at most every KEY_CHECK_MS of the server clock)
+ * and when a retired key's window ends (the JWKS then drops it).
  */
 const KEY_CHECK_MS = 5000;
 
 /** Hooks that other parts of SSO add to every provider when it is made (grant types, events). */
 export type ProviderSetup = (provider: Provider, tenantId: string, ctx: ServerContext) => void;
 
-interface Entry {
-  readonly provider: Provider;
-  readonly keyIds: string;
+/** The opened keys of one stored state, shared by every tenant's provider made from it. */
+interface KeySet {
+  readonly fingerprint: string;
+  readonly jwks: { keys: object[] };
+  /** When a retired key leaves the window: the set is rebuilt from then on. */
+  readonly validUntil: number;
   checkedAt: number;
 }
 
 export class TenantProviders {
   readonly #ctx: ServerContext;
   readonly #setups: ProviderSetup[] = [];
-  readonly #entries = new Map<string, Promise<Entry>>();
+  readonly #providers = new Map<string, { keys: KeySet; provider: Provider }>();
+  #keys: Promise<KeySet> | undefined;
+  #ensured = false;
 
   constructor(ctx: ServerContext) {
     this.#ctx = ctx;
@@ -37,48 +50,66 @@ export class TenantProviders {
     this.#setups.push(setup);
   }
 
-  /** The tenant's provider; throws what loading the signing keys threw (SSOCertificateError). */
+  /** The tenant's provider; throws SSOCertificateError when the signing keys are not usable. */
   async providerFor(tenantId: string): Promise<Provider> {
-    const cached = this.#entries.get(tenantId);
-    if (cached !== undefined) {
-      const entry = await cached.catch(() => undefined);
-      if (entry !== undefined) {
-        if (Date.now() - entry.checkedAt < KEY_CHECK_MS) return entry.provider;
-        entry.checkedAt = Date.now();
-        if ((await this.#storedKeyIds()) === entry.keyIds) return entry.provider;
-      }
+    const keys = await this.signingKeys();
+    const entry = this.#providers.get(tenantId);
+    if (entry !== undefined && entry.keys === keys) return entry.provider;
+    const provider = this.#make(tenantId, keys);
+    this.#providers.set(tenantId, { keys, provider });
+    return provider;
+  }
+
+  /**
+   * The signing keys the providers use, checked against the database at most every KEY_CHECK_MS
+   * (`fresh`: now, for readiness). Throws SSOCertificateError (signing-keys.ts) while they are
+   * unusable; a later call tries again, so repairing them (a rotation) needs no restart.
+   */
+  async signingKeys(options: { fresh?: boolean } = {}): Promise<KeySet> {
+    const now = this.#ctx.clock.now();
+    const known = await this.#keys?.catch(() => undefined);
+    if (
+      known !== undefined &&
+      now < known.validUntil &&
+      !options.fresh &&
+      now - known.checkedAt < KEY_CHECK_MS
+    )
+      return known;
+    if (!this.#ensured) {
+      // Once per process: a key that disappears later is a fault to report, not to paper over.
+      await ensureSigningKeys(this.#ctx);
+      this.#ensured = true;
     }
-    const made = this.#make(tenantId);
-    this.#entries.set(tenantId, made);
-    made.catch(() => this.#entries.delete(tenantId));
-    return (await made).provider;
+    const stored = await readStoredKeys(this.#ctx.database.db, now);
+    if (known !== undefined && now < known.validUntil && stored.fingerprint === known.fingerprint) {
+      known.checkedAt = now;
+      return known;
+    }
+    const loading = Promise.resolve().then(() => this.#open(stored, now));
+    this.#keys = loading;
+    return loading;
   }
 
-  /** Forgets every provider (after a key rotation in this process). */
+  /** Forgets every provider and key set (after a key rotation in this process). */
   reset(): void {
-    this.#entries.clear();
+    this.#providers.clear();
+    this.#keys = undefined;
   }
 
-  async #storedKeyIds(): Promise<string> {
-    const rows = await this.#ctx.database.db
-      .selectFrom("sso_signing_keys")
-      .select(["kid", "retired_at"])
-      .orderBy("kid")
-      .execute();
-    return rows.map((row) => `${row.kid}:${row.retired_at ?? ""}`).join(",");
+  #open(stored: StoredKeys, now: number): KeySet {
+    const { jwks, validUntil } = providerJwks(openSigningKeys(this.#ctx, stored), now);
+    return { fingerprint: stored.fingerprint, jwks, validUntil, checkedAt: now };
   }
 
-  async #make(tenantId: string): Promise<Entry> {
+  #make(tenantId: string, keys: KeySet): Provider {
     const ctx = this.#ctx;
-    await ensureSigningKeys(ctx);
-    const keyIds = await this.#storedKeyIds();
-    const jwks = providerJwks(await loadSigningKeys(ctx), ctx.clock.now(), keepRetiredSigningKeysMs);
     const issuer = new URL(issuerPath(tenantId), ctx.publicUrl).href;
-    const provider = new Provider(issuer, providerConfiguration(ctx, tenantId, jwks));
-    // Koa would print errors to stderr; Tessera logs them itself (the `server_error` event).
+    const provider = new Provider(issuer, providerConfiguration(ctx, tenantId, keys.jwks));
+    // Koa would print errors to stderr; Tessera logs them itself (provider-faults.ts).
     provider.silent = true;
     provider.proxy = ctx.config.trustedProxies !== "";
+    installFaultHandling(provider, tenantId);
     for (const setup of this.#setups) setup(provider, tenantId, ctx);
-    return { provider, keyIds, checkedAt: Date.now() };
+    return provider;
   }
 }

@@ -19,6 +19,7 @@ import { accessPolicies } from "./017-access-policies.ts";
 import { activations } from "./018-activations.ts";
 import { personalAccessTokens } from "./019-personal-access-tokens.ts";
 import { ssoGrants } from "./020-sso-grants.ts";
+import { ssoKeys } from "./022-sso-keys.ts";
 
 /** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
 const migrations: Record<string, Migration> = {
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   "018-activations": activations,
   "019-personal-access-tokens": personalAccessTokens,
   "020-sso-grants": ssoGrants,
+  "022-sso-keys": ssoKeys,
 };
 
 export const migrationProvider: MigrationProvider = {
