@@ -14,10 +14,7 @@ const planned = (feature: string): Reachability => ({ kind: "planned", feature }
 const unreachable = (why: string): Reachability => ({ kind: "unreachable", why });
 
 /** The features not built yet, named after the open issues that build them. */
-const sso = planned("SSO: OpenID Connect login pages, account activation and access policies (issue 12)");
-const adminFactor = planned(
-  "SSO: administrator sign-in with a second factor on the login pages and web console (issue 12)",
-);
+const adminFactor = planned("web console: administrator sign-in with a second factor");
 const tenantFactor = planned(
   "system: a tenant policy requiring a second factor, applied at SSO sign-in (issue 12)",
 );
@@ -64,25 +61,6 @@ const api: Table<keyof typeof publishedApiReturnCodes | keyof typeof tesseraApiC
   SyncUserFailed: directorySync,
   SyncEventLogFailed: logShipping,
   SyncEventLogNothingToSync: logShipping,
-  SSOInternalError: sso,
-  SSOCertificateError: sso,
-  SSOPolicyNoDailyAccess: sso,
-  SSOPolicyNoDailyAccessIgnored: sso,
-  SSOPolicyNoDailyAccessLogged: sso,
-  SSOPolicyNoDailyAccessRestriction: sso,
-  SSOPolicyTimeRestriction: sso,
-  SSOPolicyTimeRestrictionIgnored: sso,
-  SSOPolicyExceptionIgnored: sso,
-  SSOPolicyException: sso,
-  SSOPolicyClientIPInvalid: sso,
-  SSOPolicyClientIPInvalidIgnored: sso,
-  PartnerUserLoginFailedInvalidToken: sso,
-  SSOActivationAccountDisabled: sso,
-  SSOAccountActivationAccountAlreadyProvisioned: sso,
-  SSOActivationAccountAssignedToDifferentPartner: sso,
-  SSOAccountActivationIdInvalid: sso,
-  SSOAccountProvisionApps: sso,
-  SSOAccountActivationIdNotSpecified: sso,
   PartnerUserFIDOU2FInvalidAppID: webauthn,
   PartnerUserFIDOU2FInvalidChallenge: webauthn,
   PartnerUserFIDOU2FInvalidRegData: webauthn,
