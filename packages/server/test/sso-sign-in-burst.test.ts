@@ -129,5 +129,34 @@ for (const backend of backends) {
         "exactly one post moves on (303 to the provider), the other is refused",
       );
     });
+
+    test("70 concurrent posts naming different usernames from one address: at most 60 a minute are checked", async () => {
+      const username = await newUser();
+      // Fresh one-minute windows for this test.
+      s.clock.advance(61_000);
+      const at = await ssoSignInUntil(options(username), "password");
+      const prefix = `spray${n}-`;
+      const statuses = await Promise.all(
+        Array.from({ length: 70 }, async (_, i) => {
+          const response = await at.browser.request(at.form.action, {
+            method: "POST",
+            form: { ...at.form.hidden, username: `${prefix}${i}`, password: "Summer2026!" },
+          });
+          await response.body?.cancel();
+          return response.status;
+        }),
+      );
+      assert.ok(statuses.every((status) => status === 401));
+      const sprayed = (events: { subject: string | null }[]) =>
+        events.filter((e) => e.subject?.startsWith(`user:${prefix}`)).length;
+      const checked = sprayed(
+        await auditedWith(s, apiKey, ApiReturnCode.InvalidPartnerUserLogin, "sso burst: unknown user"),
+      );
+      const limited = sprayed(
+        await auditedWith(s, apiKey, TesseraApiCode.RateLimited, "sso burst: per source"),
+      );
+      assert.ok(checked <= 60, `${checked} checked`);
+      assert.equal(checked + limited, 70);
+    });
   });
 }

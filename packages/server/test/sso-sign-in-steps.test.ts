@@ -4,6 +4,7 @@ import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { decodeBase32, encodeBase32 } from "../src/authenticators/oath/base32.ts";
 import { until } from "./helpers/link.ts";
 import { oathtoolHotp, oathtoolTotp } from "./helpers/oathtool.ts";
+import { runCli } from "./helpers/run-cli.ts";
 import { type SmtpSink, smtpFlags, startSmtpSink } from "./helpers/smtp-sink.ts";
 import {
   auditedWith,
@@ -314,6 +315,71 @@ for (const backend of backends) {
         assert.equal(body.errorCode, TesseraApiCode.MalformedRequest);
         assert.match(body.errorMessage, new RegExp(field), field);
       }
+    });
+
+    test("tessera tenant set --sso-second-factor / --sso-self-enrolment change what the pages ask", async () => {
+      const { tenant, tenantId, apiKey } = await setup();
+      const { dataDir, databaseUrl } = s.server.ctx.config;
+      const data = [
+        "--data-dir",
+        dataDir,
+        ...(databaseUrl === undefined ? [] : ["--database-url", databaseUrl]),
+      ];
+      const env = { TESSERA_LOG_LEVEL: "silent" };
+      const set = await runCli(
+        [
+          ...data,
+          "tenant",
+          "set",
+          tenant.name,
+          "--sso-second-factor",
+          "optional",
+          "--sso-self-enrolment",
+          "on",
+        ],
+        { env, scenario: "cli: tenant set sso" },
+      );
+      assert.equal(set.status, 0, set.stderr);
+      assert.match(set.stdout, /^ {2}SSO second factor: optional; self-enrolment: on$/m);
+      for (const bad of [
+        ["--sso-second-factor", "sometimes"],
+        ["--sso-self-enrolment", "yes"],
+      ]) {
+        const refused = await runCli([...data, "tenant", "set", tenant.name, ...bad], {
+          env,
+          scenario: "cli: tenant set sso bad",
+        });
+        assert.equal(refused.status, 1, bad.join(" "));
+        assert.match(refused.stderr, /MalformedRequest \(9900\): --sso-/);
+      }
+      const app = await createTestApp(s, tenantId);
+      const username = await newUser(apiKey, []);
+      const optional = await ssoSignIn(options(tenantId, app, username));
+      assert.deepEqual(optional.steps, ["password"]);
+      // An API PATCH with a value outside the two is refused naming the field.
+      const bad = await s.api("PATCH", "/v1/tenant", {
+        apiKey,
+        body: { ssoSecondFactor: "never" },
+        scenario: "sso: tenant setting refused",
+      });
+      assert.equal(bad.status, 400);
+      assert.match(String(bad.body.errorMessage), /ssoSecondFactor/);
+    });
+
+    test("a TOTP code used for one sign-in is refused for the next (OTPAlreadyUsed audited)", async () => {
+      const { tenantId, apiKey } = await setup();
+      const app = await createTestApp(s, tenantId);
+      const username = await newUser(apiKey);
+      const code = oathtoolTotp(secretHex, s.clock.now());
+      await ssoSignIn({ ...options(tenantId, app, username), otp: () => code });
+      const replayed = await ssoSignIn({ ...options(tenantId, app, username), otp: () => code }).catch(
+        (e: Error) => e,
+      );
+      assert.ok(replayed instanceof Error && /step factor was refused \(401\)/.test(replayed.message));
+      assert.equal(
+        (await auditedWith(s, apiKey, ApiReturnCode.OTPAlreadyUsed, "sso: code replayed")).length,
+        1,
+      );
     });
   });
 }
