@@ -381,5 +381,26 @@ for (const backend of backends) {
         1,
       );
     });
+
+    test("a session signed in with the password alone does not let the browser into an app that now requires a factor", async () => {
+      const { tenantId, apiKey } = await setup({ ssoSecondFactor: "optional" });
+      const app = await createTestApp(s, tenantId);
+      const username = await newUser(apiKey, []);
+      const first = await ssoSignIn(options(tenantId, app, username));
+      assert.deepEqual(first.steps, ["password"]);
+      // The same browser again: the provider's session and grant let it straight through.
+      const again = await ssoSignIn({ ...options(tenantId, app, username), browser: first.browser });
+      assert.deepEqual(again.steps, []);
+      await s.server.ctx.database.db
+        .updateTable("sso_apps")
+        .set({ require_second_factor: 1 })
+        .where("client_id", "=", app.clientId)
+        .execute();
+      // Now the session's amr (pwd) is not enough: the pages ask again, and the user has no factor.
+      const refused = await ssoSignIn({ ...options(tenantId, app, username), browser: first.browser }).catch(
+        (e: Error) => e,
+      );
+      assert.ok(refused instanceof Error && /no form/.test(refused.message), String(refused));
+    });
   });
 }
