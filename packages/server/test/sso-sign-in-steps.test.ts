@@ -208,6 +208,20 @@ for (const backend of backends) {
       const app = await createTestApp(s, tenantId);
       const username = await newUser(apiKey);
       s.clock.advance(2 * DAY_MS);
+      // The change-password page refuses two different entries, a short one and the old one again.
+      const at = await ssoSignInUntil(options(tenantId, app, username), "change-password");
+      for (const [password, confirm, text] of [
+        ["a brand new passphrase", "a brand new passphrasf", /not the same/],
+        ["short", "short", /cannot be used/],
+        ["correct horse battery", "correct horse battery", /cannot be used/],
+      ] as const) {
+        const refused = await at.browser.follow(at.form.action, app.redirectUri, {
+          method: "POST",
+          form: { ...at.form.hidden, password, confirm },
+        });
+        assert.ok(!("callback" in refused) && refused.status === 400, password);
+        assert.match(refused.html, text);
+      }
       const result = await ssoSignIn({
         ...options(tenantId, app, username),
         newPassword: "a brand new passphrase",
