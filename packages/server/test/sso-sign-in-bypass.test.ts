@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
+import { runHousekeepingRound } from "../src/housekeeping/housekeeping-round.ts";
+import { SIGN_IN_KEPT_MS } from "../src/housekeeping/sweep-sso-sign-ins.ts";
 import { ssoLifetimes } from "../src/sso/provider/provider-configuration.ts";
 import { oathtoolTotp } from "./helpers/oathtool.ts";
 import {
@@ -309,6 +311,37 @@ for (const backend of backends) {
       const result = await ssoSignIn(options(username, thirdParty));
       assert.deepEqual(result.steps, ["password", "factor", "consent"]);
       assert.ok(result.code);
+    });
+
+    test("housekeeping deletes sign-in rows an hour after their interaction expired, not before", async () => {
+      const username = await newUser();
+      await ssoSignInUntil(options(username), "factor");
+      const { db } = s.server.ctx.database;
+      const count = async () =>
+        Number(
+          (
+            await db
+              .selectFrom("sso_sign_ins")
+              .select((eb) => eb.fn.countAll().as("n"))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      const total = await count();
+      assert.ok(total > 0);
+      const latest = Number(
+        (
+          await db
+            .selectFrom("sso_sign_ins")
+            .select((eb) => eb.fn.max("expires_at").as("at"))
+            .executeTakeFirstOrThrow()
+        ).at,
+      );
+      const early = await runHousekeepingRound(s.server.ctx, latest + SIGN_IN_KEPT_MS - 1);
+      assert.equal(await count(), total - (early.deleted.sso_sign_ins ?? 0));
+      assert.ok((await count()) >= 1, "the newest row is kept until an hour after it expired");
+      const late = await runHousekeepingRound(s.server.ctx, latest + SIGN_IN_KEPT_MS);
+      assert.ok((late.deleted.sso_sign_ins ?? 0) >= 1);
+      assert.equal(await count(), 0);
     });
   });
 }

@@ -4,6 +4,7 @@ import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { decodeBase32, encodeBase32 } from "../src/authenticators/oath/base32.ts";
 import { until } from "./helpers/link.ts";
 import { oathtoolHotp, oathtoolTotp } from "./helpers/oathtool.ts";
+import { runCli } from "./helpers/run-cli.ts";
 import { type SmtpSink, smtpFlags, startSmtpSink } from "./helpers/smtp-sink.ts";
 import {
   auditedWith,
@@ -207,6 +208,20 @@ for (const backend of backends) {
       const app = await createTestApp(s, tenantId);
       const username = await newUser(apiKey);
       s.clock.advance(2 * DAY_MS);
+      // The change-password page refuses two different entries, a short one and the old one again.
+      const at = await ssoSignInUntil(options(tenantId, app, username), "change-password");
+      for (const [password, confirm, text] of [
+        ["a brand new passphrase", "a brand new passphrasf", /not the same/],
+        ["short", "short", /cannot be used/],
+        ["correct horse battery", "correct horse battery", /cannot be used/],
+      ] as const) {
+        const refused = await at.browser.follow(at.form.action, app.redirectUri, {
+          method: "POST",
+          form: { ...at.form.hidden, password, confirm },
+        });
+        assert.ok(!("callback" in refused) && refused.status === 400, password);
+        assert.match(refused.html, text);
+      }
       const result = await ssoSignIn({
         ...options(tenantId, app, username),
         newPassword: "a brand new passphrase",
@@ -314,6 +329,92 @@ for (const backend of backends) {
         assert.equal(body.errorCode, TesseraApiCode.MalformedRequest);
         assert.match(body.errorMessage, new RegExp(field), field);
       }
+    });
+
+    test("tessera tenant set --sso-second-factor / --sso-self-enrolment change what the pages ask", async () => {
+      const { tenant, tenantId, apiKey } = await setup();
+      const { dataDir, databaseUrl } = s.server.ctx.config;
+      const data = [
+        "--data-dir",
+        dataDir,
+        ...(databaseUrl === undefined ? [] : ["--database-url", databaseUrl]),
+      ];
+      const env = { TESSERA_LOG_LEVEL: "silent" };
+      const set = await runCli(
+        [
+          ...data,
+          "tenant",
+          "set",
+          tenant.name,
+          "--sso-second-factor",
+          "optional",
+          "--sso-self-enrolment",
+          "on",
+        ],
+        { env, scenario: "cli: tenant set sso" },
+      );
+      assert.equal(set.status, 0, set.stderr);
+      assert.match(set.stdout, /^ {2}SSO second factor: optional; self-enrolment: on$/m);
+      for (const bad of [
+        ["--sso-second-factor", "sometimes"],
+        ["--sso-self-enrolment", "yes"],
+      ]) {
+        const refused = await runCli([...data, "tenant", "set", tenant.name, ...bad], {
+          env,
+          scenario: "cli: tenant set sso bad",
+        });
+        assert.equal(refused.status, 1, bad.join(" "));
+        assert.match(refused.stderr, /MalformedRequest \(9900\): --sso-/);
+      }
+      const app = await createTestApp(s, tenantId);
+      const username = await newUser(apiKey, []);
+      const optional = await ssoSignIn(options(tenantId, app, username));
+      assert.deepEqual(optional.steps, ["password"]);
+      // An API PATCH with a value outside the two is refused naming the field.
+      const bad = await s.api("PATCH", "/v1/tenant", {
+        apiKey,
+        body: { ssoSecondFactor: "never" },
+        scenario: "sso: tenant setting refused",
+      });
+      assert.equal(bad.status, 400);
+      assert.match(String(bad.body.errorMessage), /ssoSecondFactor/);
+    });
+
+    test("a TOTP code used for one sign-in is refused for the next (OTPAlreadyUsed audited)", async () => {
+      const { tenantId, apiKey } = await setup();
+      const app = await createTestApp(s, tenantId);
+      const username = await newUser(apiKey);
+      const code = oathtoolTotp(secretHex, s.clock.now());
+      await ssoSignIn({ ...options(tenantId, app, username), otp: () => code });
+      const replayed = await ssoSignIn({ ...options(tenantId, app, username), otp: () => code }).catch(
+        (e: Error) => e,
+      );
+      assert.ok(replayed instanceof Error && /step factor was refused \(401\)/.test(replayed.message));
+      assert.equal(
+        (await auditedWith(s, apiKey, ApiReturnCode.OTPAlreadyUsed, "sso: code replayed")).length,
+        1,
+      );
+    });
+
+    test("a session signed in with the password alone does not let the browser into an app that now requires a factor", async () => {
+      const { tenantId, apiKey } = await setup({ ssoSecondFactor: "optional" });
+      const app = await createTestApp(s, tenantId);
+      const username = await newUser(apiKey, []);
+      const first = await ssoSignIn(options(tenantId, app, username));
+      assert.deepEqual(first.steps, ["password"]);
+      // The same browser again: the provider's session and grant let it straight through.
+      const again = await ssoSignIn({ ...options(tenantId, app, username), browser: first.browser });
+      assert.deepEqual(again.steps, []);
+      await s.server.ctx.database.db
+        .updateTable("sso_apps")
+        .set({ require_second_factor: 1 })
+        .where("client_id", "=", app.clientId)
+        .execute();
+      // Now the session's amr (pwd) is not enough: the pages ask again, and the user has no factor.
+      const refused = await ssoSignIn({ ...options(tenantId, app, username), browser: first.browser }).catch(
+        (e: Error) => e,
+      );
+      assert.ok(refused instanceof Error && /no form/.test(refused.message), String(refused));
     });
   });
 }

@@ -15,9 +15,6 @@ const unreachable = (why: string): Reachability => ({ kind: "unreachable", why }
 
 /** The features not built yet, named after the open issues that build them. */
 const adminFactor = planned("web console: administrator sign-in with a second factor");
-const tenantFactor = planned(
-  "system: a tenant policy requiring a second factor, applied at SSO sign-in (issue 12)",
-);
 const outOfBand = planned("out-of-band one-time codes by SMS, voice and e-mail (issue 14)");
 const push = planned("push approval requests and transaction signing on a registered phone app (issue 14)");
 const webauthn = planned("WebAuthn / FIDO2 security keys and passkeys (issue 15)");
@@ -54,7 +51,6 @@ const api: Table<keyof typeof publishedApiReturnCodes | keyof typeof tesseraApiC
   NoChallengeDevicesDefined: outOfBand,
   DeviceIsNotAChallengeDevice: outOfBand,
   SystemKeyProviderEnpointNotSet: keyProvider,
-  SystemTwoFactorNotSet: tenantFactor,
   GetRadiusServerClientList: radius,
   SendOTPExpired: outOfBand,
   SendOTPInvalidDeliveryMethod: outOfBand,

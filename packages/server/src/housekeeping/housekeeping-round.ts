@@ -10,6 +10,7 @@ import { rateLimitsSweep, sourceFailuresSweep } from "./sweep-rate-limit-windows
 import { recoveriesSweep } from "./sweep-recoveries.ts";
 import { sessionsSweep } from "./sweep-sessions.ts";
 import { ssoModelsSweep } from "./sweep-sso-models.ts";
+import { ssoSignInsSweep } from "./sweep-sso-sign-ins.ts";
 import { webhookDeliveriesSweep } from "./sweep-webhook-deliveries.ts";
 
 const sweeps: readonly Sweep[] = [
@@ -23,6 +24,7 @@ const sweeps: readonly Sweep[] = [
   activationsSweep,
   ssoModelsSweep,
   policySignInsSweep,
+  ssoSignInsSweep,
 ];
 
 const REFUSED_REQUESTS = "refused_requests";

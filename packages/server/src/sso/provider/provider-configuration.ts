@@ -1,5 +1,6 @@
 import type { Configuration } from "oidc-provider";
 import type { ServerContext } from "../../app/server-context.ts";
+import { signInPolicy } from "../interactions/second-factor-policy.ts";
 import { accountClient } from "../tokens/account-client.ts";
 import { accountFinder } from "./find-account.ts";
 import { adapterFor } from "./oidc-adapter.ts";
@@ -66,7 +67,10 @@ export function providerConfiguration(
       long: { httpOnly: true, sameSite: "lax", path: issuerPath(tenantId) },
       short: { httpOnly: true, sameSite: "lax", path: issuerPath(tenantId) },
     },
-    interactions: { url: (_koa, interaction) => interactionPath(tenantId, interaction.uid) },
+    interactions: {
+      url: (_koa, interaction) => interactionPath(tenantId, interaction.uid),
+      policy: signInPolicy(ctx, tenantId),
+    },
     renderError,
     clientDefaults: {
       id_token_signed_response_alg: "ES256",
