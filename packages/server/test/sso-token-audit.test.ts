@@ -27,6 +27,7 @@ interface Event {
   operation: string;
   resultCode: number;
   requestId: string | null;
+  sourceIp: string | null;
 }
 
 for (const backend of backends) {
@@ -122,6 +123,42 @@ for (const backend of backends) {
         String(app.secret),
       ];
       for (const secret of secrets) assert.ok(!trail.includes(secret), "a secret reached the trail");
+    });
+
+    test("behind a trusted proxy, the client's address is the one the proxy saw, not what the client wrote in X-Forwarded-For", async () => {
+      // This test trusts the loopback proxy for itself: the default trusts none (and then the
+      // header is ignored altogether). A client that prepends its own X-Forwarded-For value must
+      // not pick its address at the token endpoint (audit, limits), as it cannot at the API.
+      const proxied = await startTestServer(backend, { flags: { trustedProxies: "127.0.0.1/32,::1/128" } });
+      try {
+        const created = await proxied.tenant();
+        const proxiedApp = await createTestApp(proxied, created.tenant.id, {
+          grantTypes: ["client_credentials"],
+        });
+        const answer = await tokenRequest(
+          proxiedApp,
+          { grant_type: "client_credentials" },
+          proxiedApp.secret,
+          {
+            "x-forwarded-for": "203.0.113.77, 198.51.100.5",
+          },
+        );
+        assert.equal(answer.status, 200);
+        await proxied.server.ctx.audit.flush();
+        const read = await proxied.api("GET", "/v1/audit?limit=50", {
+          apiKey: created.apiKey,
+          scenario: "sso audit: forwarded-for",
+        });
+        const granted = (read.body.events as Event[]).filter(
+          (e) => e.operation === "oidc.token client_credentials",
+        );
+        assert.deepEqual(
+          granted.map((e) => e.sourceIp),
+          ["198.51.100.5"],
+        );
+      } finally {
+        await proxied.close();
+      }
     });
   });
 }

@@ -83,8 +83,12 @@ export async function tokenRequest(
   app: TestApp,
   form: Record<string, string>,
   secret = app.secret,
+  extraHeaders: Record<string, string> = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" };
+  const headers: Record<string, string> = {
+    "content-type": "application/x-www-form-urlencoded",
+    ...extraHeaders,
+  };
   const body = new URLSearchParams(form);
   if (secret === undefined) body.set("client_id", app.clientId);
   else

@@ -51,6 +51,12 @@ export async function providerRoutes(app: FastifyInstance): Promise<void> {
       // As Express and koa-mount do: the provider sees its own paths, and derives the mount path
       // from originalUrl for the URLs it builds.
       raw.originalUrl = raw.url ?? "";
+      // The client's address, scheme and host as Fastify resolved them (trusted proxies only); a
+      // client cannot choose its address for the provider (rate limits, policies, audit) by
+      // sending X-Forwarded-For itself.
+      raw.headers["x-forwarded-for"] = request.ip;
+      raw.headers["x-forwarded-proto"] = request.protocol;
+      raw.headers["x-forwarded-host"] = request.host;
       raw.url = (raw.url ?? "").slice(prefix.length) || "/";
       trackProviderRequest(request);
       await handler(raw, reply.raw);

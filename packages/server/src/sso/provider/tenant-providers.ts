@@ -107,7 +107,9 @@ export class TenantProviders {
     const provider = new Provider(issuer, providerConfiguration(ctx, tenantId, keys.jwks));
     // Koa would print errors to stderr; Tessera logs them itself (provider-faults.ts).
     provider.silent = true;
-    provider.proxy = ctx.config.trustedProxies !== "";
+    // Koa would trust X-Forwarded-* from any peer; provider-routes.ts hands it only the values
+    // Fastify resolved against the trusted-proxy list, so proxy mode reads exactly those.
+    provider.proxy = true;
     installFaultHandling(provider, tenantId);
     for (const setup of this.#setups) setup(provider, tenantId, ctx);
     return provider;

@@ -79,7 +79,7 @@ async function exchange(
       tenantId,
       actor: `app:${client.clientId}`,
       subject,
-      sourceIp: sourceIpOf(ctx, koa),
+      sourceIp: sourceIpOf(koa),
       operation: "sso.personal-access-token.exchange",
       resultCode: code,
       durationMs: null,
@@ -157,10 +157,9 @@ function scopeOf(allowed: string, requested: string | undefined): string {
 }
 
 /**
- * The client's address for the audit event. Koa sees the raw request: without trusted proxies
- * the socket's address is the client; behind them, Koa's proxy mode reads X-Forwarded-For.
+ * The client's address for the audit event: Koa's, which provider-routes.ts sets to the address
+ * Fastify resolved against the trusted proxies.
  */
-function sourceIpOf(ctx: ServerContext, koa: KoaContextWithOIDC): string | null {
-  if (ctx.config.trustedProxies !== "") return koa.ip;
-  return koa.req.socket.remoteAddress ?? null;
+function sourceIpOf(koa: KoaContextWithOIDC): string | null {
+  return koa.ip === "" ? null : koa.ip;
 }
