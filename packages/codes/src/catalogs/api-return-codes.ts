@@ -195,7 +195,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     USER,
     true,
     m.serverFault,
-    "The tenant API key is missing, unknown, revoked, or belongs to a disabled tenant.",
+    "The tenant API key is missing, unknown, revoked, or belongs to a disabled tenant; at an SSO token endpoint (audit trail), the app's client authentication failed.",
   ),
   PartnerUserLoginFailed: d(
     "passwords",
