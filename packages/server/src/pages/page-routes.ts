@@ -17,7 +17,7 @@ import { html, layout } from "./html.ts";
  * post to the page itself carrying the ids as hidden fields: no cookie is involved, so there is no
  * session for a cross-site request to ride on, and only a holder of the ids can post.
  */
-const headers = {
+export const pageHeaders = {
   "content-type": "text/html; charset=utf-8",
   "cache-control": "no-store",
   "referrer-policy": "no-referrer",
@@ -31,8 +31,13 @@ const codes = new WeakMap<FastifyRequest, number>();
 
 /** Sends a page; `code` is what the audit trail records for it. */
 export function sendPage(reply: FastifyReply, status: number, code: number, title: string, body = html``) {
+  return sendDocument(reply, status, code, layout(title, body));
+}
+
+/** Sends a whole HTML document (an SSO page in its own layout) with the pages' strict headers. */
+export function sendDocument(reply: FastifyReply, status: number, code: number, document: string) {
   codes.set(reply.request, code);
-  return reply.code(status).headers(headers).send(layout(title, body));
+  return reply.code(status).headers(pageHeaders).send(document);
 }
 
 /** A client that asked for JSON (an app rather than a browser) gets the API's envelope. */
@@ -56,7 +61,7 @@ export function usePages(app: FastifyInstance): void {
     } catch (error) {
       // Fail closed, as the API does: nothing is shown that the trail does not record.
       request.log.error({ err: error }, "audit event could not be written");
-      reply.code(503).headers(headers);
+      reply.code(503).headers(pageHeaders);
       return layout("Please try again later", html`<p>${publicMessage(ApiReturnCode.DatabaseError)}</p>`);
     }
   });

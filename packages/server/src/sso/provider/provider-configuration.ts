@@ -1,5 +1,6 @@
 import type { Configuration } from "oidc-provider";
 import type { ServerContext } from "../../app/server-context.ts";
+import { providerPages } from "../pages/provider-pages.ts";
 import { accountFinder } from "./find-account.ts";
 import { adapterFor } from "./oidc-adapter.ts";
 
@@ -56,6 +57,7 @@ export function providerConfiguration(
       long: { httpOnly: true, sameSite: "lax", path: issuerPath(tenantId) },
       short: { httpOnly: true, sameSite: "lax", path: issuerPath(tenantId) },
     },
+    renderError: providerPages.renderError,
     interactions: { url: (_koa, interaction) => interactionPath(tenantId, interaction.uid) },
     clientDefaults: {
       id_token_signed_response_alg: "ES256",
@@ -78,8 +80,8 @@ export function providerConfiguration(
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
       revocation: { enabled: true },
-      deviceFlow: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      deviceFlow: { enabled: true, ...providerPages.deviceFlow },
+      rpInitiatedLogout: { enabled: true, ...providerPages.rpInitiatedLogout },
     },
   };
 }
