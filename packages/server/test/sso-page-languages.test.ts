@@ -143,6 +143,10 @@ for (const backend of backends) {
       const { tenant } = await s.tenant();
       const browser = new PageClient(s.url, { "accept-language": "es-MX,es;q=0.9" });
       const start = await browser.get(`/oidc/${tenant.id}/session/end`);
+      // The provider's own auto-submitting page: only its one inline script may run.
+      const csp = start.headers.get("content-security-policy") ?? "";
+      assert.match(csp, /script-src 'none' 'sha256-[A-Za-z0-9+/]+=*'(;|$)/);
+      assert.match(csp, /default-src 'none'/);
       const { action, fields } = formOf(start.text);
       const confirmed = await browser.post(action, { ...fields, logout: "yes" });
       assert.equal(confirmed.status, 303);

@@ -35,9 +35,15 @@ export function sendPage(reply: FastifyReply, status: number, code: number, titl
 }
 
 /** Sends a whole HTML document (an SSO page in its own layout) with the pages' strict headers. */
-export function sendDocument(reply: FastifyReply, status: number, code: number, document: string) {
+export function sendDocument(
+  reply: FastifyReply,
+  status: number,
+  code: number,
+  document: string,
+  headers: Record<string, string> = pageHeaders,
+) {
   codes.set(reply.request, code);
-  return reply.code(status).headers(pageHeaders).send(document);
+  return reply.code(status).headers(headers).send(document);
 }
 
 /** A client that asked for JSON (an app rather than a browser) gets the API's envelope. */

@@ -1,11 +1,11 @@
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import type { Client, ErrorOut, KoaContextWithOIDC, UnknownObject } from "oidc-provider";
 import { html, type SafeHtml } from "../../pages/html.ts";
-import { pageHeaders } from "../../pages/page-routes.ts";
 import { actions, button, field, formError, hiddenFields } from "./form-fields.ts";
 import { type Locale, pickLocale } from "./locale.ts";
 import { parseProviderForm } from "./provider-form.ts";
 import { publicMessageIn } from "./public-message.ts";
+import { ssoPageHeaders } from "./sso-headers.ts";
 import { ssoDocument } from "./sso-layout.ts";
 import { type Translator, translatorFor } from "./translate.ts";
 
@@ -33,8 +33,8 @@ export function localeOf(ctx: Ctx): Locale {
   return pickLocale(uiLocales, ctx.get("accept-language") || undefined);
 }
 
-function render(ctx: Ctx, locale: Locale, title: string, body: SafeHtml): void {
-  ctx.set({ ...pageHeaders });
+function render(ctx: Ctx, locale: Locale, title: string, body: SafeHtml, formTargets: string[] = []): void {
+  ctx.set(ssoPageHeaders(formTargets));
   ctx.type = "html";
   ctx.body = ssoDocument({ locale, title, body });
 }
@@ -111,6 +111,8 @@ export async function successSource(ctx: Ctx): Promise<void> {
 export async function logoutSource(ctx: Ctx, form: string): Promise<void> {
   const { locale, t } = page(ctx);
   const { action, hidden } = parseProviderForm(form);
+  // Signing out ends at the app's post_logout_redirect_uri (checked against the app's list).
+  const returnTo = paramOf(ctx.oidc.params as UnknownObject | undefined, "post_logout_redirect_uri");
   render(
     ctx,
     locale,
@@ -120,6 +122,7 @@ export async function logoutSource(ctx: Ctx, form: string): Promise<void> {
 ${hiddenFields(hidden)}
 ${actions(button({ label: t("signOutYes"), name: "logout", value: "yes" }), button({ label: t("signOutNo"), secondary: true }))}
 </form>`,
+    returnTo === undefined ? [] : [returnTo],
   );
 }
 
