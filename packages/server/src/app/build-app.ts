@@ -15,6 +15,7 @@ import { passwordRoutes } from "../passwords/password-routes.ts";
 import { recoveryPageRoutes } from "../passwords/recovery-page.ts";
 import { limitAuthRequests } from "../rate-limits/auth-rate-limit.ts";
 import { sessionRoutes } from "../sessions/session-routes.ts";
+import { interactionRoutes } from "../sso/interactions/interaction-routes.ts";
 import { providerRoutes } from "../sso/provider/provider-routes.ts";
 import { authenticateTenant } from "../tenants/authenticate-tenant.ts";
 import { requireScope, type Scope } from "../tenants/key-scopes.ts";
@@ -131,6 +132,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   await app.register(healthRoutes);
   await app.register(provisioningRoutes);
   await app.register(recoveryPageRoutes);
+  await app.register(interactionRoutes);
   await app.register(providerRoutes);
   await app.register(
     async (v1) => {

@@ -451,4 +451,20 @@ export const settings = [
     description:
       "Sites one tenant may own (added with POST /v1/link/sites or `tessera link site add|import --tenant`); a further one is SiteLimitReached until one is deleted. The operator's shared sites do not count.",
   },
+  {
+    path: "rateLimits.ssoSignInPerSource",
+    env: "TESSERA_RATE_LIMIT_SSO_SIGN_IN_PER_SOURCE",
+    type: integer(1, 1000000),
+    default: 60,
+    description:
+      "Password posts on the SSO sign-in pages per minute from one source address (an IPv6 /64 counts as one) of one tenant; more get the pages' generic refusal (RateLimited in the audit trail). Unlike the API, the pages are used by end users' browsers directly, so this is per person's network.",
+  },
+  {
+    path: "rateLimits.ssoSignInPerAccount",
+    env: "TESSERA_RATE_LIMIT_SSO_SIGN_IN_PER_ACCOUNT",
+    type: integer(1, 1000000),
+    default: 20,
+    description:
+      "Password posts on the SSO sign-in pages per minute naming one username of one tenant, whether the account exists or not (so the limit tells nothing); more get the generic refusal. The account lockout (passwordMaxFailures) still decides how many wrong passwords lock it.",
+  },
 ] as const satisfies readonly Setting[];

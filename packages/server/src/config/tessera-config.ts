@@ -50,7 +50,12 @@ export interface TesseraConfig {
   };
   readonly shutdownDrainMs: number;
   readonly shutdownTimeoutMs: number;
-  readonly rateLimits: { readonly authPerSource: number; readonly authPerTenant: number };
+  readonly rateLimits: {
+    readonly authPerSource: number;
+    readonly authPerTenant: number;
+    readonly ssoSignInPerSource: number;
+    readonly ssoSignInPerAccount: number;
+  };
   readonly idempotency: { readonly leaseSeconds: number };
   readonly housekeeping: { readonly intervalSeconds: number; readonly batchSize: number };
   readonly http: {

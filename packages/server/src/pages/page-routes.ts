@@ -4,7 +4,7 @@ import { envelope, resultCodeOf } from "../app/envelope.ts";
 import { classifyFrameworkError } from "../app/error-handler.ts";
 import { recordRequest } from "../audit/audit-requests.ts";
 import { isDatabaseFailure } from "../storage/database-failure.ts";
-import { html, layout } from "./html.ts";
+import { html, layout, type SafeHtml } from "./html.ts";
 
 /**
  * What every end-user page shares: strict headers, form posts, an audit event per request, and
@@ -29,21 +29,43 @@ export const pageHeaders = {
 
 const codes = new WeakMap<FastifyRequest, number>();
 
-/** Sends a page; `code` is what the audit trail records for it. */
-export function sendPage(reply: FastifyReply, status: number, code: number, title: string, body = html``) {
-  return sendDocument(reply, status, code, layout(title, body));
+/**
+ * How a family of pages looks and speaks: the SSO pages (sso/pages/) bring their own layout,
+ * language and CSP; the others use the plain English one below.
+ */
+export interface PageLayout {
+  readonly headers: Readonly<Record<string, string>>;
+  document(title: string, body: SafeHtml): string;
+  /** The error page for `code`: its generic public message, never the precise reason. */
+  errorPage(code: number, requestId: string): { title: string; body: SafeHtml };
 }
 
-/** Sends a whole HTML document (an SSO page in its own layout) with the pages' strict headers. */
-export function sendDocument(
-  reply: FastifyReply,
-  status: number,
-  code: number,
-  document: string,
-  headers: Record<string, string> = pageHeaders,
-) {
+const plainLayout: PageLayout = {
+  headers: pageHeaders,
+  document: layout,
+  errorPage: (code) => ({ title: "This did not work", body: html`<p>${publicMessage(code)}</p>` }),
+};
+
+const layouts = new WeakMap<FastifyRequest, PageLayout>();
+
+/** Renders this request's pages (and its error page) in `pageLayout`. */
+export function setPageLayout(request: FastifyRequest, pageLayout: PageLayout): void {
+  layouts.set(request, pageLayout);
+}
+
+/** Sends a page; `code` is what the audit trail records for it. */
+export function sendPage(reply: FastifyReply, status: number, code: number, title: string, body = html``) {
   codes.set(reply.request, code);
-  return reply.code(status).headers(headers).send(document);
+  const pageLayout = layouts.get(reply.request) ?? plainLayout;
+  return reply.code(status).headers(pageLayout.headers).send(pageLayout.document(title, body));
+}
+
+/** Sends a 303 (after a form post: the browser GETs the next page); `code` is what the audit trail records. */
+export function sendRedirect(reply: FastifyReply, code: number, location: string) {
+  codes.set(reply.request, code);
+  return reply
+    .headers({ "cache-control": "no-store", "referrer-policy": "no-referrer" })
+    .redirect(location, 303);
 }
 
 /** A client that asked for JSON (an app rather than a browser) gets the API's envelope. */
@@ -52,8 +74,13 @@ export const wantsJson = (request: FastifyRequest): boolean => {
   return accept.includes("application/json") && !accept.includes("text/html");
 };
 
-/** Sets up an encapsulated plugin for pages; call it first in the plugin. */
-export function usePages(app: FastifyInstance): void {
+/**
+ * Sets up an encapsulated plugin for pages; call it first in the plugin. `layoutOf` chooses the
+ * pages' layout per request (a handler may refine it with setPageLayout).
+ */
+export function usePages(app: FastifyInstance, layoutOf?: (request: FastifyRequest) => PageLayout): void {
+  if (layoutOf !== undefined)
+    app.addHook("onRequest", async (request) => setPageLayout(request, layoutOf(request)));
   app.addContentTypeParser(
     "application/x-www-form-urlencoded",
     { parseAs: "string", bodyLimit: 16 * 1024 },
@@ -89,12 +116,7 @@ export function usePages(app: FastifyInstance): void {
         .code(failure.httpStatus)
         .send(envelope(failure.code, failure.message, failure.field, known?.errors));
     }
-    return sendPage(
-      reply,
-      failure.httpStatus,
-      failure.code,
-      "This did not work",
-      html`<p>${publicMessage(failure.code)}</p>`,
-    );
+    const page = (layouts.get(request) ?? plainLayout).errorPage(failure.code, request.id);
+    return sendPage(reply, failure.httpStatus, failure.code, page.title, page.body);
   });
 }

@@ -22,6 +22,10 @@ export interface TenantsTable {
   max_consecutive_failures: number;
   /** Codes a token is activated with: 1 or 2 consecutive ones. */
   activation_codes: number;
+  /** SSO sign-in: `required` (every user proves a second factor) or `optional`. */
+  sso_second_factor: string;
+  /** 1: a user without a second factor may enrol a TOTP token on the sign-in page. */
+  sso_self_enrolment: number;
 }
 
 export interface AuthenticatorsTable {
@@ -401,6 +405,24 @@ export interface SsoAppsTable {
   updated_at: number;
 }
 
+/** One sign-in through the SSO pages: its step and what was proved so far (sso/interactions/). */
+export interface SsoSignInsTable {
+  /** SHA-256 (base64url) of the oidc-provider interaction uid. */
+  uid_hash: string;
+  tenant_id: string;
+  client_id: string;
+  /** password | change-password | factor | enrol | consent | done | refused */
+  step: string;
+  user_id: string | null;
+  /** The authentication methods proved so far (JSON array, RFC 8176 values). */
+  amr: string;
+  /** The token being enrolled on the page (enrol step), not yet activated. */
+  enrol_id: string | null;
+  created_at: number;
+  updated_at: number;
+  expires_at: number;
+}
+
 export interface Schema {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -430,4 +452,5 @@ export interface Schema {
   sso_models: SsoModelsTable;
   sso_signing_keys: SsoSigningKeysTable;
   sso_apps: SsoAppsTable;
+  sso_sign_ins: SsoSignInsTable;
 }

@@ -27,7 +27,14 @@ export interface Tenant {
   readonly maxConsecutiveFailures: number;
   /** Codes that activate a new token: 1 (default) or 2 consecutive ones. */
   readonly activationCodes: 1 | 2;
+  /** SSO sign-in: `required` (every user proves a second factor) or `optional` (docs/sso.md). */
+  readonly ssoSecondFactor: SsoSecondFactor;
+  /** A user without a usable second factor may enrol a TOTP token on the sign-in page. */
+  readonly ssoSelfEnrolment: boolean;
 }
+
+export const ssoSecondFactorValues = ["required", "optional"] as const;
+export type SsoSecondFactor = (typeof ssoSecondFactorValues)[number];
 
 export type TenantSettings = Partial<
   Pick<
@@ -43,6 +50,8 @@ export type TenantSettings = Partial<
     | "otpLockoutSeconds"
     | "maxConsecutiveFailures"
     | "activationCodes"
+    | "ssoSecondFactor"
+    | "ssoSelfEnrolment"
   >
 >;
 
@@ -64,6 +73,9 @@ export function toTenant(row: Selectable<TenantsTable>): Tenant {
     createdAt: row.created_at,
     maxConsecutiveFailures: row.max_consecutive_failures,
     activationCodes: row.activation_codes === 2 ? 2 : 1,
+    // Anything but an explicit "optional" is "required": fail closed.
+    ssoSecondFactor: row.sso_second_factor === "optional" ? "optional" : "required",
+    ssoSelfEnrolment: row.sso_self_enrolment === 1,
   };
 }
 
@@ -91,6 +103,8 @@ export async function createTenant(db: Kysely<Schema>, name: string, now: number
     updated_at: now,
     max_consecutive_failures: 100,
     activation_codes: 1,
+    sso_second_factor: "required",
+    sso_self_enrolment: 0,
   };
   const inserted = await db
     .insertInto("tenants")
@@ -140,6 +154,8 @@ export async function updateTenant(
   if (settings.maxConsecutiveFailures !== undefined)
     set.max_consecutive_failures = settings.maxConsecutiveFailures;
   if (settings.activationCodes !== undefined) set.activation_codes = settings.activationCodes;
+  if (settings.ssoSecondFactor !== undefined) set.sso_second_factor = settings.ssoSecondFactor;
+  if (settings.ssoSelfEnrolment !== undefined) set.sso_self_enrolment = settings.ssoSelfEnrolment ? 1 : 0;
   const row = await db.updateTable("tenants").set(set).where("id", "=", id).returningAll().executeTakeFirst();
   if (row === undefined) throw new TesseraError(9903, { message: `no tenant ${id}` });
   return toTenant(row);

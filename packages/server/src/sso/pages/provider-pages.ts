@@ -7,6 +7,7 @@ import { parseProviderForm } from "./provider-form.ts";
 import { publicMessageIn } from "./public-message.ts";
 import { ssoPageHeaders } from "./sso-headers.ts";
 import { ssoDocument } from "./sso-layout.ts";
+import { ssoErrorBody } from "./sso-page-layout.ts";
 import { type Translator, translatorFor } from "./translate.ts";
 
 /**
@@ -134,22 +135,14 @@ export async function postLogoutSuccessSource(ctx: Ctx): Promise<void> {
 }
 
 /**
- * The provider's error page: the generic public message and the request id (the reference a
- * person quotes to an administrator, who finds the detail in the log). The provider's own error
- * text is not shown: it can name parameters and clients, which is for the app's developer.
+ * The provider's error page: the generic public message and the request id. The provider's own
+ * error text is not shown: it can name parameters and clients, which is for the app's developer.
  */
 export async function renderError(ctx: Ctx, _out: ErrorOut, _error: Error): Promise<void> {
   const { locale, t } = page(ctx);
   const code = ctx.status >= 500 ? ApiReturnCode.SSOInternalError : TesseraApiCode.MalformedRequest;
   const requestId = String(ctx.res.getHeader("x-request-id") ?? "");
-  render(
-    ctx,
-    locale,
-    t("errorTitle"),
-    html`<p>${publicMessageIn(locale, code)}</p>
-<p id="request-id">${t("requestId", { id: requestId })}</p>
-<p class="muted">${t("errorHint")}</p>`,
-  );
+  render(ctx, locale, t("errorTitle"), ssoErrorBody(locale, code, requestId));
 }
 
 /** The `features` entries and `renderError` for provider-configuration.ts. */

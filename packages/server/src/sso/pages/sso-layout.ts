@@ -25,7 +25,7 @@ const style = [
   "a{color:#0b57d0}",
   ":focus-visible{outline:3px solid #1f1f1f;outline-offset:2px}",
   "button:focus-visible{outline:3px solid #1f1f1f;outline-offset:2px;box-shadow:0 0 0 2px #fff inset}",
-  ".error{color:#a50e0e;font-weight:600;margin:.25rem 0}",
+  ".error,[role=alert]{color:#a50e0e;font-weight:600;margin:.25rem 0}",
   ".code{font:1.5rem/1.4 ui-monospace,monospace;letter-spacing:.1em}",
   ".muted{color:#474747}",
 ].join("");

@@ -44,7 +44,13 @@ export function providerConfiguration(
     jwks: jwks as Configuration["jwks"],
     findAccount: accountFinder(ctx, tenantId),
     claims: {
-      openid: ["sub"],
+      acr: null,
+      auth_time: null,
+      sid: null,
+      iss: null,
+      // How the user signed in (sso/interactions/): every ID token says which methods were proved
+      // (RFC 8176 amr: pwd, otp) and the resulting level (acr), so an app can insist on both.
+      openid: ["sub", "acr", "amr"],
       profile: ["name", "given_name", "family_name", "preferred_username"],
       email: ["email"],
     },

@@ -14,6 +14,7 @@ import { jobEpochs } from "./012-job-epochs.ts";
 import { retentionIndexes } from "./013-retention-indexes.ts";
 import { fairClaims } from "./014-fair-claims.ts";
 import { sso } from "./015-sso.ts";
+import { ssoSignIns } from "./016-sso-sign-ins.ts";
 
 /** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
 const migrations: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   "013-retention-indexes": retentionIndexes,
   "014-fair-claims": fairClaims,
   "015-sso": sso,
+  "016-sso-sign-ins": ssoSignIns,
 };
 
 export const migrationProvider: MigrationProvider = {

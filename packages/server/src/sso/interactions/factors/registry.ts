@@ -1,0 +1,16 @@
+import type { App } from "../../apps/app.ts";
+import { hotpFactor } from "./hotp.ts";
+import type { SecondFactor } from "./second-factor.ts";
+import { totpFactor } from "./totp.ts";
+
+/** Every second factor the sign-in page offers, registered explicitly: one not listed does not exist. */
+export const secondFactors: readonly SecondFactor[] = [totpFactor, hotpFactor];
+
+/** The factors an app accepts: those it names (`secondFactors`), or every registered one when it names none. */
+export function factorsFor(app: App): SecondFactor[] {
+  return secondFactors.filter((f) => app.secondFactors.length === 0 || app.secondFactors.includes(f.type));
+}
+
+export function factorNamed(app: App, type: unknown): SecondFactor | undefined {
+  return factorsFor(app).find((f) => f.type === type);
+}

@@ -1,0 +1,134 @@
+import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { html } from "../../pages/html.ts";
+import { sendPage, usePages } from "../../pages/page-routes.ts";
+import { pickLocale } from "../pages/locale.ts";
+import { ssoLayoutOf } from "../pages/sso-page-layout.ts";
+import { translatorFor } from "../pages/translate.ts";
+import { postChangePassword, showChangePassword } from "./change-password-step.ts";
+import { postConsent, showConsent } from "./consent-step.ts";
+import { crossSite, csrfTokenValid } from "./csrf.ts";
+import { postForgot, showForgot } from "./forgot-password.ts";
+import { postPassword } from "./password-step.ts";
+import { postEnrol, postFactor, showEnrol, showFactor } from "./second-factor-step.ts";
+import { bypass, type InteractionParams, openSignIn, type SignIn } from "./sign-in-context.ts";
+import { statusOf } from "./sign-in-flow.ts";
+import { passwordPage } from "./step-pages.ts";
+
+/**
+ * The sign-in pages oidc-provider sends the browser to (`interactions.url`): GET shows the step the
+ * stored sign-in is at, each step's form posts to `<interaction>/<step>`. These routes are more
+ * specific than the provider's `/oidc/:tenant/*` and win over it. See sign-in-machine.md.
+ */
+const id = { type: "string", minLength: 1, maxLength: 64 } as const;
+const params = {
+  type: "object",
+  properties: { tenant: id, uid: id, step: { type: "string", maxLength: 32 } },
+  required: ["tenant", "uid"],
+} as const;
+const field = { type: "string", maxLength: 1024 } as const;
+const body = {
+  type: "object",
+  properties: {
+    csrf: { type: "string", maxLength: 64 },
+    username: { type: "string", maxLength: 300 },
+    password: field,
+    confirm: field,
+    otp: { type: "string", maxLength: 16 },
+    factor: { type: "string", maxLength: 32 },
+    decision: { type: "string", maxLength: 16 },
+  },
+  // The forms are ours: anything else was not typed by a person.
+  additionalProperties: false,
+} as const;
+
+type Form = Record<string, unknown>;
+type StepRequest = FastifyRequest<{ Params: InteractionParams & { step?: string }; Body: Form }>;
+
+const shows: Record<string, (s: SignIn) => unknown> = {
+  password: (s) => sendPage(s.reply, 200, ApiReturnCode.Success, s.t("signInTitle"), passwordPage(s)),
+  "change-password": (s) => showChangePassword(s),
+  factor: (s) => showFactor(s),
+  enrol: (s) => showEnrol(s),
+  consent: (s) => showConsent(s),
+};
+
+const posts: Record<string, (s: SignIn, form: Form) => unknown> = {
+  password: postPassword,
+  "change-password": postChangePassword,
+  factor: postFactor,
+  enrol: postEnrol,
+  consent: postConsent,
+};
+
+/**
+ * A bypass attempt (9051) ends on one localised page; the precise reason is in the log, the code in
+ * the audit trail. Everything else goes to the pages' error handler.
+ */
+async function guarded(request: FastifyRequest, reply: FastifyReply, run: () => Promise<unknown>) {
+  try {
+    return await run();
+  } catch (error) {
+    if (!TesseraError.is(error) || error.code !== ApiReturnCode.PartnerUserLoginAttepmtedOTPByPass)
+      throw error;
+    request.log.warn({ reason: error.message }, "sign-in refused as a second-factor bypass");
+    const t = translatorFor(pickLocale(undefined, request.headers["accept-language"]));
+    return sendPage(
+      reply,
+      statusOf(error.code),
+      error.code,
+      t("errorTitle"),
+      html`<p>${t("signInExpired")}</p>`,
+    );
+  }
+}
+
+export const interactionRoutes: FastifyPluginAsync = async (app) => {
+  usePages(app, ssoLayoutOf);
+
+  app.get<{ Params: InteractionParams }>(
+    "/oidc/:tenant/interaction/:uid",
+    { schema: { params, hide: true } },
+    (request, reply) =>
+      guarded(request, reply, async () => {
+        const s = await openSignIn(request, reply, "show");
+        const show = shows[s.row.step];
+        if (show === undefined) throw bypass(`no page for step ${s.row.step}`);
+        return show(s);
+      }),
+  );
+
+  app.get<{ Params: InteractionParams }>(
+    "/oidc/:tenant/interaction/:uid/forgot",
+    { schema: { params, hide: true } },
+    (request, reply) =>
+      guarded(request, reply, async () => showForgot(await openSignIn(request, reply, "post"))),
+  );
+
+  app.post(
+    "/oidc/:tenant/interaction/:uid/:step",
+    { schema: { params, body, hide: true } },
+    (request: StepRequest, reply) =>
+      guarded(request, reply, async () => {
+        // Before anything is looked up: a post the browser made for another site is not the person's.
+        if (crossSite(request))
+          throw new TesseraError(TesseraApiCode.MalformedRequest, {
+            message: "cross-site form post refused",
+          });
+        const s = await openSignIn(request, reply, "post");
+        const form = request.body ?? {};
+        if (!csrfTokenValid(s.ctx, s.tenant.id, s.uid, form.csrf))
+          throw new TesseraError(TesseraApiCode.MalformedRequest, {
+            message: "the form's token is not valid",
+          });
+        const step = request.params.step ?? "";
+        if (step === "forgot") return postForgot(s, form);
+        const post = posts[step];
+        // Posting to any step but the current one (a later step, an earlier one, an unknown one) is
+        // a crafted request: it is how a second factor would be skipped.
+        if (post === undefined || step !== s.row.step)
+          throw bypass(`a post to step ${step} while the sign-in is at ${s.row.step}`);
+        return post(s, form);
+      }),
+  );
+};

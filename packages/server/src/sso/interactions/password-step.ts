@@ -1,0 +1,64 @@
+import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
+import { sendPage } from "../../pages/page-routes.ts";
+import { verifyPassword } from "../../passwords/verify-password.ts";
+import { addressGroup } from "../../rate-limits/address-group.ts";
+import { consumeRateLimit } from "../../rate-limits/rate-limit.ts";
+import { findUser, type UserRow } from "../../users/user-store.ts";
+import { passwordField } from "../../users/user-view.ts";
+import { normaliseUsername } from "../../users/username.ts";
+import type { SignIn } from "./sign-in-context.ts";
+import { afterPassword, move } from "./sign-in-flow.ts";
+import { passwordPage } from "./step-pages.ts";
+
+const WINDOW_MS = 60_000;
+
+/**
+ * The password step: the API's own verification (passwords/verify-password.ts: the account
+ * lockout reserved before the hash is computed, one Argon2id computation on every path) behind
+ * two per-minute limits in the database, per source address and per username (known or not).
+ *
+ * Every failure, whatever it was (unknown user, wrong password, locked, disabled, rate-limited),
+ * is one page with one status and one sentence: the page tells no one whether an account exists
+ * or whether a guess was right once the account is locked. The precise code is audited.
+ */
+export async function postPassword(s: SignIn, body: Record<string, unknown>): Promise<void> {
+  const username = typeof body.username === "string" ? normaliseUsername(body.username.slice(0, 254)) : "";
+  const password = typeof body.password === "string" ? body.password.slice(0, passwordField.maxLength) : "";
+  s.request.auditSubject = `user:${username}`;
+  const failed = (code: number) =>
+    sendPage(s.reply, 401, code, s.t("signInTitle"), passwordPage(s, s.t("signInFailed")));
+  const limited = await rateLimited(s, username);
+  if (limited) {
+    // Spend the same work as a real check, so the time does not tell a limited post apart.
+    await s.ctx.passwords.verifyNothing(password);
+    return failed(TesseraApiCode.RateLimited);
+  }
+  let user: UserRow;
+  try {
+    user = await verifyPassword(s.ctx, s.tenant, username, password);
+  } catch (error) {
+    if (!TesseraError.is(error)) throw error;
+    if (error.code === ApiReturnCode.PartnerUserLoginFailedPasswordExpired) {
+      // Right password, too old: it still proved who this is; the next step replaces it.
+      const expired = await findUser(s.ctx.database.db, s.tenant.id, username);
+      if (expired !== undefined)
+        return move(s, s.row, { step: "change-password", userId: expired.id, amr: ["pwd"] });
+    }
+    return failed(error.code);
+  }
+  return afterPassword(s, user);
+}
+
+async function rateLimited(s: SignIn, username: string): Promise<boolean> {
+  const { db } = s.ctx.database;
+  const now = s.ctx.clock.now();
+  const limits = s.ctx.config.rateLimits;
+  const rules = [
+    [`sso:source:${s.tenant.id}:${addressGroup(s.request.ip)}`, limits.ssoSignInPerSource],
+    [`sso:account:${s.tenant.id}:${username.toLowerCase()}`, limits.ssoSignInPerAccount],
+  ] as const;
+  for (const [key, limit] of rules) {
+    if ((await consumeRateLimit(db, key, { limit, windowMs: WINDOW_MS }, now)) !== undefined) return true;
+  }
+  return false;
+}

@@ -1,0 +1,101 @@
+import { ApiReturnCode, TesseraError } from "@tessera/codes";
+import { activateAuthenticator } from "../../authenticators/activate-authenticator.ts";
+import { qrDataUrl } from "../../authenticators/authenticator-routes.ts";
+import { openSecret } from "../../authenticators/authenticator-secret.ts";
+import { findForUser } from "../../authenticators/authenticator-store.ts";
+import { encodeBase32 } from "../../authenticators/oath/base32.ts";
+import { authenticatorType } from "../../authenticators/registry.ts";
+import { stateOf } from "../../authenticators/validate-otp.ts";
+import type { SafeHtml } from "../../pages/html.ts";
+import { sendPage } from "../../pages/page-routes.ts";
+import { factorNamed, factorsFor } from "./factors/registry.ts";
+import type { SecondFactor } from "./factors/second-factor.ts";
+import { bypass, type SignIn } from "./sign-in-context.ts";
+import { afterSecondFactor, statusOf } from "./sign-in-flow.ts";
+import { amrOf } from "./sign-in-store.ts";
+import { findUserById } from "./sign-in-user.ts";
+import { enrolPage, factorPage } from "./step-pages.ts";
+
+/** The factors this user can use for this app now, with the authenticators each would check. */
+async function usableFactors(s: SignIn) {
+  const userId = s.row.user_id;
+  if (userId === null) throw bypass("a second factor before the password");
+  const rows = await findForUser(s.ctx.database.db, userId);
+  return factorsFor(s.app)
+    .map((factor) => ({ factor, rows: factor.usable(rows) }))
+    .filter((entry) => entry.rows.length > 0);
+}
+
+export async function showFactor(
+  s: SignIn,
+  problem?: string,
+  code: number = ApiReturnCode.Success,
+): Promise<void> {
+  const factors: SecondFactor[] = (await usableFactors(s)).map((entry) => entry.factor);
+  await sendPage(s.reply, statusOf(code), code, s.t("secondFactorTitle"), factorPage(s, factors, problem));
+}
+
+/**
+ * The second factor: the posted factor must be one the app accepts and the user has; its check
+ * is the API's (lockout, replay). A wrong code stays on the step (PartnerUserLoginFailedInvalidOTP
+ * audited); the token's lockout bounds the guesses.
+ */
+export async function postFactor(s: SignIn, body: Record<string, unknown>): Promise<void> {
+  const factor = factorNamed(s.app, body.factor);
+  const entry = (await usableFactors(s)).find((e) => e.factor === factor);
+  if (factor === undefined || entry === undefined) throw bypass("a factor the app or the user does not have");
+  try {
+    await factor.verify(s.ctx, s.tenant, entry.rows, body);
+  } catch (error) {
+    if (!TesseraError.is(error)) throw error;
+    return showFactor(s, s.t("codeRejected"), error.code);
+  }
+  return afterSecondFactor(s, s.row, { amr: [...amrOf(s.row), factor.amr] });
+}
+
+/** The token being enrolled on this sign-in: the user's own, not yet activated. */
+async function enrolment(s: SignIn) {
+  const userId = s.row.user_id;
+  if (userId === null || s.row.enrol_id === null) throw bypass("an enrolment without a user");
+  const token = (await findForUser(s.ctx.database.db, userId)).find((row) => row.id === s.row.enrol_id);
+  if (token === undefined || token.activated === 1) throw bypass("the enrolment is no longer open");
+  return token;
+}
+
+export async function showEnrol(
+  s: SignIn,
+  problem?: string,
+  code: number = ApiReturnCode.Success,
+): Promise<void> {
+  const token = await enrolment(s);
+  const user = await findUserById(s, token.user_id);
+  const secret = openSecret(s.ctx, token).export();
+  const uri = authenticatorType(token.type).provisioningUri(
+    secret,
+    { algorithm: token.algorithm, digits: token.digits, period: token.period } as Parameters<
+      ReturnType<typeof authenticatorType>["provisioningUri"]
+    >[1],
+    stateOf(token),
+    s.tenant.name,
+    user.username,
+  );
+  const page: SafeHtml = enrolPage(s, await qrDataUrl(uri), encodeBase32(secret), problem);
+  await sendPage(s.reply, statusOf(code), code, s.t("enrolTitle"), page);
+}
+
+/** The first code from the new token activates it and proves the second factor. */
+export async function postEnrol(s: SignIn, body: Record<string, unknown>): Promise<void> {
+  const token = await enrolment(s);
+  const otp = typeof body.otp === "string" ? body.otp : "";
+  try {
+    await activateAuthenticator(s.ctx, s.tenant, token, [{ field: "body.otp", otp }], "activate");
+  } catch (error) {
+    if (!TesseraError.is(error)) throw error;
+    const code =
+      error.code === ApiReturnCode.OTPInvalid || error.code === ApiReturnCode.BogusOTP
+        ? ApiReturnCode.PartnerUserLoginFailedInvalidOTP
+        : error.code;
+    return showEnrol(s, s.t("codeRejected"), code);
+  }
+  return afterSecondFactor(s, s.row, { amr: [...amrOf(s.row), "otp"] });
+}

@@ -1,0 +1,94 @@
+import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type Provider from "oidc-provider";
+import type { ServerContext } from "../../app/server-context.ts";
+import { setPageLayout } from "../../pages/page-routes.ts";
+import { findTenant, type Tenant } from "../../tenants/tenant-store.ts";
+import type { App } from "../apps/app.ts";
+import { findApp } from "../apps/app-store.ts";
+import { pickLocale } from "../pages/locale.ts";
+import { ssoPageLayout } from "../pages/sso-page-layout.ts";
+import { type Translator, translatorFor } from "../pages/translate.ts";
+import { ssoTenantOf } from "../provider/provider-routes.ts";
+import { csrfToken } from "./csrf.ts";
+import { findSignIn, type SignInRow, startSignIn } from "./sign-in-store.ts";
+
+type Interaction = Awaited<ReturnType<Provider["interactionDetails"]>>;
+
+/** Everything a step handler needs about the sign-in it serves. */
+export interface SignIn {
+  readonly ctx: ServerContext;
+  readonly request: FastifyRequest;
+  readonly reply: FastifyReply;
+  readonly tenant: Tenant;
+  readonly provider: Provider;
+  readonly interaction: Interaction;
+  readonly row: SignInRow;
+  readonly app: App;
+  readonly uid: string;
+  readonly t: Translator;
+  readonly csrf: string;
+  /** The interaction page's own path, where every step's form posts. */
+  readonly path: string;
+}
+
+export type InteractionParams = { tenant: string; uid: string };
+
+/** Refused as an attempt to get past the second factor (PRODUCT.md §5): audited as 9051. */
+export const bypass = (message: string): TesseraError =>
+  new TesseraError(ApiReturnCode.PartnerUserLoginAttepmtedOTPByPass, { message });
+
+/**
+ * Opens the sign-in a request names, or refuses it as a bypass attempt. The interaction is what
+ * oidc-provider finds by its own cookie (path-scoped, signed); it must be the one the URL names,
+ * of this tenant's issuer, for the same app as the stored row, which must not have expired or
+ * ended. A GET may start the row (at the password step); a post never does: a post to a sign-in
+ * that was never shown is crafted.
+ */
+export async function openSignIn(
+  request: FastifyRequest<{ Params: InteractionParams }>,
+  reply: FastifyReply,
+  mode: "show" | "post",
+): Promise<SignIn> {
+  const { ctx } = request.server;
+  const tenantId = await ssoTenantOf(request);
+  const tenant = await findTenant(ctx.database.db, tenantId);
+  if (tenant === undefined) throw new TesseraError(TesseraApiCode.NotFound, { message: "no such issuer" });
+  request.tenant = tenant;
+  const { uid } = request.params;
+  const provider = await ctx.sso.providerFor(tenantId);
+  const interaction = await provider.interactionDetails(request.raw, reply.raw).catch(() => undefined);
+  let row = await findSignIn(ctx, tenantId, uid);
+  if (row !== undefined && row.step === "done") throw bypass("the sign-in has already finished");
+  if (row !== undefined && row.step === "refused") throw bypass("the sign-in was refused");
+  if (interaction === undefined) throw bypass("no interaction for this browser (expired or never started)");
+  if (interaction.uid !== uid) throw bypass("the interaction named is not this browser's");
+  const clientId = String(interaction.params.client_id ?? "");
+  if (row === undefined) {
+    if (mode === "post") throw bypass("a post to a sign-in that was never shown");
+    row = await startSignIn(ctx, tenantId, uid, clientId);
+  }
+  if (row === undefined || Number(row.expires_at) <= ctx.clock.now()) throw bypass("the sign-in has expired");
+  if (row.client_id !== clientId) throw bypass("the sign-in belongs to another app");
+  const app = await findApp(ctx, tenantId, clientId);
+  if (app === undefined) throw bypass("the app no longer exists");
+  const locale = pickLocale(
+    typeof interaction.params.ui_locales === "string" ? interaction.params.ui_locales : undefined,
+    request.headers["accept-language"],
+  );
+  setPageLayout(request, ssoPageLayout(locale, app.redirectUris));
+  return {
+    ctx,
+    request,
+    reply,
+    tenant,
+    provider,
+    interaction,
+    row,
+    app,
+    uid,
+    t: translatorFor(locale),
+    csrf: csrfToken(ctx, tenantId, uid),
+    path: `/oidc/${tenantId}/interaction/${uid}`,
+  };
+}

@@ -1,0 +1,125 @@
+import { ApiReturnCode, TesseraError } from "@tessera/codes";
+import { findForUser } from "../../authenticators/authenticator-store.ts";
+import { createAuthenticator } from "../../authenticators/create-authenticator.ts";
+import { html } from "../../pages/html.ts";
+import { sendPage, sendRedirect } from "../../pages/page-routes.ts";
+import { decideAccess } from "../../policies/access-decision.ts";
+import type { UserRow } from "../../users/user-store.ts";
+import type { MessageKey } from "../pages/messages/en.ts";
+import { factorsFor } from "./factors/registry.ts";
+import { bypass, type SignIn } from "./sign-in-context.ts";
+import { amrOf, moveSignIn, type SignInRow, type StepChange } from "./sign-in-store.ts";
+
+/**
+ * The transitions of sign-in-machine.md. Each handler proves its step, then calls one of these to
+ * move on: a compare-and-set from the step it proved (a lost race is a replay: refused as a
+ * bypass), then the next page, the app (done), or a refusal page.
+ */
+
+/** Where a user who proved their password goes: access policy, then the second factor. */
+export async function afterPassword(s: SignIn, user: UserRow, row: SignInRow = s.row): Promise<void> {
+  const decision = await decideAccess(s.ctx, {
+    tenantId: s.tenant.id,
+    clientId: s.app.clientId,
+    userId: user.id,
+    address: s.request.ip,
+  });
+  if (decision.denied !== undefined)
+    return refuse(s, row, decision.denied, "accessDenied", { userId: user.id });
+  const authenticators = await findForUser(s.ctx.database.db, user.id);
+  const usable = factorsFor(s.app).some((factor) => factor.usable(authenticators).length > 0);
+  if (usable) return move(s, row, { step: "factor", userId: user.id, amr: ["pwd"] });
+  const required = s.tenant.ssoSecondFactor === "required" || s.app.requireSecondFactor;
+  if (!required) return afterSecondFactor(s, row, { userId: user.id, amr: ["pwd"] });
+  if (!s.tenant.ssoSelfEnrolment)
+    return refuse(s, row, ApiReturnCode.SystemTwoFactorNotSet, "noSecondFactor", { userId: user.id });
+  // A token made for this sign-in, shown once as a QR code; it counts only once a code from it
+  // is confirmed (enrol step), so an abandoned enrolment leaves nothing that signs in.
+  const { row: token } = await createAuthenticator(s.ctx, s.tenant, { type: "totp" }, user);
+  return move(s, row, { step: "enrol", userId: user.id, amr: ["pwd"], enrolId: token.id });
+}
+
+/** After the second factor (or none where none is required): consent for third-party apps, else done. */
+export async function afterSecondFactor(
+  s: SignIn,
+  row: SignInRow,
+  change: { userId?: string; amr: readonly string[] },
+): Promise<void> {
+  if (!s.app.firstParty) return move(s, row, { step: "consent", ...change });
+  const moved = await moveSignIn(s.ctx, row, { step: "done", ...change });
+  if (moved === undefined) throw bypass("the step was already taken by another request");
+  return finish(s, moved);
+}
+
+/** Moves to the next step and shows it (303 to the interaction page: reloading re-posts nothing). */
+export async function move(s: SignIn, row: SignInRow, change: StepChange): Promise<void> {
+  const moved = await moveSignIn(s.ctx, row, change);
+  if (moved === undefined) throw bypass("the step was already taken by another request");
+  await sendRedirect(s.reply, ApiReturnCode.Success, s.path);
+}
+
+/** Ends the sign-in with a refusal page; the precise code goes to the audit trail. */
+export async function refuse(
+  s: SignIn,
+  row: SignInRow,
+  code: number,
+  message: MessageKey,
+  change: { userId?: string } = {},
+): Promise<void> {
+  await moveSignIn(s.ctx, row, { step: "refused", ...change });
+  await sendPage(s.reply, statusOf(code), code, s.t("errorTitle"), html`<p>${s.t(message)}</p>`);
+}
+
+export const statusOf = (code: number): number => new TesseraError(code).httpStatus;
+
+/**
+ * The sign-in is done (its row already moved to `done`): the login, with the methods proved, and
+ * the grant of what the app asked for go to oidc-provider, and the browser goes back to it to
+ * collect the code. The grant is made here for first-party apps (no consent asked) and after the
+ * consent step for third-party ones.
+ */
+export async function finish(s: SignIn, row: SignInRow): Promise<void> {
+  const accountId = row.user_id;
+  if (accountId === null) throw bypass("a sign-in without a user cannot finish");
+  const amr = amrOf(row);
+  const { interaction, provider } = s;
+  const existing =
+    interaction.grantId === undefined ? undefined : await provider.Grant.find(interaction.grantId);
+  const grant =
+    existing !== undefined && existing.accountId === accountId && existing.clientId === s.app.clientId
+      ? existing
+      : new provider.Grant({ accountId, clientId: s.app.clientId });
+  const details = interaction.prompt.details as {
+    missingOIDCScope?: string[];
+    missingOIDCClaims?: string[];
+    missingResourceScopes?: Record<string, string[]>;
+  };
+  grant.addOIDCScope(details.missingOIDCScope ?? String(interaction.params.scope ?? "openid").split(" "));
+  if (details.missingOIDCClaims !== undefined) grant.addOIDCClaims(details.missingOIDCClaims);
+  for (const [indicator, scopes] of Object.entries(details.missingResourceScopes ?? {}))
+    grant.addResourceScope(indicator, scopes.join(" "));
+  const grantId = await grant.save();
+  const returnTo = await provider.interactionResult(
+    s.request.raw,
+    s.reply.raw,
+    {
+      login: { accountId, amr, acr: amr.includes("otp") ? "urn:tessera:acr:mfa" : "urn:tessera:acr:pwd" },
+      consent: { grantId },
+    },
+    { mergeWithLastSubmission: false },
+  );
+  await sendRedirect(s.reply, ApiReturnCode.Success, returnTo);
+}
+
+/** The user said no to a third-party app: the app gets access_denied. */
+export async function denyConsent(s: SignIn, row: SignInRow): Promise<void> {
+  const moved = await moveSignIn(s.ctx, row, { step: "refused" });
+  if (moved === undefined) throw bypass("the step was already taken by another request");
+  const returnTo = await s.provider.interactionResult(
+    s.request.raw,
+    s.reply.raw,
+    { error: "access_denied", error_description: "the user did not allow access" },
+    { mergeWithLastSubmission: false },
+  );
+  await sendRedirect(s.reply, ApiReturnCode.Success, returnTo);
+}

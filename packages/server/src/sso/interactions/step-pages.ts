@@ -1,0 +1,98 @@
+import { html, type SafeHtml } from "../../pages/html.ts";
+import { passwordField } from "../../users/user-view.ts";
+import type { MessageKey } from "../pages/messages/en.ts";
+import type { SecondFactor } from "./factors/second-factor.ts";
+import type { SignIn } from "./sign-in-context.ts";
+
+/**
+ * The sign-in steps' forms. Each posts to `<interaction>/<step>` with the CSRF token; a problem is
+ * shown as one generic sentence (role=alert) whatever the precise code was.
+ */
+const alert = (problem: string | undefined): SafeHtml =>
+  problem === undefined ? html`` : html`<p role="alert">${problem}</p>`;
+
+const form = (s: SignIn, step: string, fields: SafeHtml, button: MessageKey = "continue"): SafeHtml =>
+  html`<form method="post" action="${s.path}/${step}">
+<input type="hidden" name="csrf" value="${s.csrf}">
+${fields}
+<button type="submit">${s.t(button)}</button>
+</form>`;
+
+export function passwordPage(s: SignIn, problem?: string): SafeHtml {
+  return html`<p>${s.t("signInTo", { app: s.app.name })}</p>
+${alert(problem)}
+${form(
+  s,
+  "password",
+  html`<label for="username">${s.t("username")}</label>
+<input id="username" name="username" autocomplete="username" required maxlength="254" autofocus>
+<label for="password">${s.t("password")}</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="${passwordField.maxLength}">`,
+)}
+<p><a href="${s.path}/forgot">${s.t("forgotPassword")}</a></p>`;
+}
+
+export function changePasswordPage(s: SignIn, problem?: string): SafeHtml {
+  return html`<p>${s.t("passwordExpired")}</p>
+${alert(problem)}
+${form(
+  s,
+  "change-password",
+  html`<label for="password">${s.t("newPassword")}</label>
+<input id="password" name="password" type="password" autocomplete="new-password" required minlength="${passwordField.minLength}" maxlength="${passwordField.maxLength}" autofocus>
+<label for="confirm">${s.t("confirmPassword")}</label>
+<input id="confirm" name="confirm" type="password" autocomplete="new-password" required minlength="${passwordField.minLength}" maxlength="${passwordField.maxLength}">`,
+)}`;
+}
+
+export function factorPage(s: SignIn, factors: readonly SecondFactor[], problem?: string): SafeHtml {
+  return html`${alert(problem)}
+${factors.map((factor) =>
+  form(s, "factor", html`<input type="hidden" name="factor" value="${factor.type}">${factor.fields(s.t)}`),
+)}`;
+}
+
+export function enrolPage(s: SignIn, qrCode: string, secret: string, problem?: string): SafeHtml {
+  return html`<p>${s.t("enrolIntro")}</p>
+<p><img src="${qrCode}" alt="${s.t("qrAlt")}" width="200" height="200"></p>
+<p>${s.t("secretKey")}: <code>${secret}</code></p>
+${alert(problem)}
+${form(
+  s,
+  "enrol",
+  html`<label for="otp">${s.t("codeFromApp")}</label>
+<input id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6,8}" maxlength="8" required>`,
+)}`;
+}
+
+const scopeText: Record<string, MessageKey> = {
+  openid: "scopeOpenid",
+  profile: "scopeProfile",
+  email: "scopeEmail",
+  offline_access: "scopeOfflineAccess",
+};
+
+export function consentPage(s: SignIn, scopes: readonly string[]): SafeHtml {
+  const items = scopes.map((scope) => {
+    const key = scopeText[scope];
+    return html`<li>${key === undefined ? scope : s.t(key)}</li>`;
+  });
+  return html`<p>${s.t("consentIntro", { app: s.app.name })}</p>
+<ul>${items}</ul>
+${form(s, "consent", html`<input type="hidden" name="decision" value="allow">`, "allow")}
+${form(s, "consent", html`<input type="hidden" name="decision" value="deny">`, "deny")}`;
+}
+
+export function forgotPage(s: SignIn, sent: boolean): SafeHtml {
+  if (sent)
+    return html`<p role="status">${s.t("forgotSent")}</p><p><a href="${s.path}">${s.t("backToSignIn")}</a></p>`;
+  return html`<p>${s.t("forgotIntro")}</p>
+${form(
+  s,
+  "forgot",
+  html`<label for="username">${s.t("username")}</label>
+<input id="username" name="username" autocomplete="username" required maxlength="254" autofocus>`,
+  "sendLink",
+)}
+<p><a href="${s.path}">${s.t("backToSignIn")}</a></p>`;
+}
