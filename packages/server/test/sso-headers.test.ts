@@ -5,8 +5,8 @@ import { formTargetSource, ssoPageHeaders } from "../src/sso/pages/sso-headers.t
 
 /** Where an SSO page's form may lead: its own origin, plus exactly the app origins named. */
 
-test("a page without form targets has the end-user pages' CSP unchanged", () => {
-  assert.deepEqual(ssoPageHeaders(), pageHeaders);
+test("a page without form targets has the end-user pages' headers, but sends its origin with its own form posts", () => {
+  assert.deepEqual(ssoPageHeaders(), { ...pageHeaders, "referrer-policy": "same-origin" });
 });
 
 test("the app's redirect origins join form-action 'self', nothing else of the URI does", () => {
@@ -39,5 +39,5 @@ test("URIs that are not a place to send a form, or that try to add directives, a
     assert.ok(source === undefined || /^https?:\/\/[^\s;']+$/.test(source), `${uri} -> ${source}`);
   }
   assert.equal(formTargetSource("https://a.example/;script-src *"), "https://a.example");
-  assert.deepEqual(ssoPageHeaders(["javascript:alert(1)", "data:,x"]), pageHeaders);
+  assert.deepEqual(ssoPageHeaders(["javascript:alert(1)", "data:,x"]), ssoPageHeaders());
 });

@@ -9,7 +9,7 @@ import type { TestServer } from "./test-server.ts";
 export async function insertPublicTestApp(
   s: TestServer,
   tenantId: string,
-  options: { name?: string; redirectUri?: string; postLogoutRedirectUri?: string } = {},
+  options: { name?: string; redirectUri?: string; postLogoutRedirectUri?: string; firstParty?: boolean } = {},
 ): Promise<string> {
   const clientId = `app-${tenantId.slice(0, 8)}-${Math.random().toString(36).slice(2, 8)}`;
   const now = s.clock.now();
@@ -27,7 +27,7 @@ export async function insertPublicTestApp(
     scopes: "openid profile offline_access",
     second_factors: JSON.stringify(["totp"]),
     require_second_factor: 0,
-    first_party: 1,
+    first_party: options.firstParty === false ? 0 : 1,
     created_at: now,
     updated_at: now,
   });

@@ -1,11 +1,16 @@
 import { pageHeaders } from "../../pages/page-routes.ts";
 
 /**
- * The SSO pages' headers: the end-user pages' strict set (pages/page-routes.ts), with one
- * difference. A sign-in or sign-out form posts to Tessera, which answers with a redirect to the
- * app (its redirect_uri or post_logout_redirect_uri), and browsers hold that redirect to the
- * page's `form-action` too: with `form-action 'self'` alone, Chromium blocks the last hop to the
- * app. So the page names exactly the app origins its form may end up at, and no others.
+ * The SSO pages' headers: the end-user pages' strict set (pages/page-routes.ts), with two
+ * differences.
+ * - A sign-in or sign-out form posts to Tessera, which answers with a redirect to the app (its
+ *   redirect_uri or post_logout_redirect_uri), and browsers hold that redirect to the page's
+ *   `form-action` too: with `form-action 'self'` alone, Chromium blocks the last hop to the app.
+ *   So the page names exactly the app origins its form may end up at, and no others.
+ * - `Referrer-Policy: same-origin` rather than `no-referrer`: under no-referrer a browser sends
+ *   `Origin: null` with every form post, even to the page's own origin, and the sign-in's
+ *   cross-site check (interactions/csrf.ts) rightly refuses that. Nothing leaves the origin either
+ *   way: a cross-origin request (the redirect to the app) still carries no referrer.
  */
 const strict = pageHeaders["content-security-policy"];
 
@@ -30,7 +35,7 @@ export function ssoPageHeaders(formTargets: readonly string[] = []): typeof page
     sources.length === 0
       ? strict
       : strict.replace("form-action 'self'", `form-action 'self' ${sources.join(" ")}`);
-  return { ...pageHeaders, "content-security-policy": csp };
+  return { ...pageHeaders, "referrer-policy": "same-origin", "content-security-policy": csp };
 }
 
 /**

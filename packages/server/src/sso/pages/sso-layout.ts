@@ -44,7 +44,7 @@ export function ssoDocument(page: SsoPage): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${page.title}</title>
 <style>${{ safe: style }}</style>
 </head>
