@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
-import { pageHeaders } from "../src/pages/page-routes.ts";
+import { ssoPageHeaders } from "../src/sso/pages/sso-headers.ts";
 import { formOf, PageClient, type PageResponse } from "./helpers/page-client.ts";
+import { Browser, createTestApp, startSsoSignIn } from "./helpers/sso-sign-in.ts";
 import { insertPublicTestApp } from "./helpers/sso-test-app.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
@@ -13,8 +14,11 @@ import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 const h1Of = (page: string) => /<h1>([^<]*)<\/h1>/.exec(page)?.[1];
 const langOf = (page: string) => /<html lang="([^"]*)">/.exec(page)?.[1];
 
-function assertStrictPage(response: PageResponse) {
-  assert.equal(response.headers.get("content-security-policy"), pageHeaders["content-security-policy"]);
+function assertStrictPage(response: PageResponse, formTargets: string[] = []) {
+  assert.equal(
+    response.headers.get("content-security-policy"),
+    ssoPageHeaders(formTargets)["content-security-policy"],
+  );
   assert.equal(response.headers.get("x-frame-options"), "DENY");
   assert.equal(response.headers.get("cache-control"), "no-store");
   assert.doesNotMatch(response.text, /<script|\son[a-z]+=/i, "no script, no inline handlers");
@@ -50,6 +54,69 @@ for (const backend of backends) {
       const browser = new PageClient(s.url, language === undefined ? {} : { "accept-language": language });
       return { issuer, clientId, grant, browser, path: new URL(grant.verification_uri).pathname };
     }
+
+    test("the sign-in page: ui_locales=de is German, Accept-Language es is Spanish, anything else English", async () => {
+      const { tenant } = await s.tenant();
+      const app = await createTestApp(s, tenant.id, { name: "Field notes" });
+      const cases = [
+        [{ uiLocales: "de" }, "es", "de", "Anmelden", "Benutzername"],
+        [{ uiLocales: "fr de-AT" }, undefined, "de", "Anmelden", "Benutzername"],
+        [{}, "es-ES,es;q=0.9,en;q=0.8", "es", "Iniciar sesión", "Nombre de usuario"],
+        [{ uiLocales: "fr" }, "ja, it;q=0.5", "en", "Sign in", "Username"],
+        [{}, undefined, "en", "Sign in", "Username"],
+      ] as const;
+      for (const [options, acceptLanguage, lang, title, label] of cases) {
+        const browser = new Browser(
+          acceptLanguage === undefined ? {} : { "accept-language": acceptLanguage },
+        );
+        const { landing } = await startSsoSignIn({
+          baseUrl: s.url,
+          tenantId: tenant.id,
+          ...app,
+          ...options,
+          username: "nobody",
+          password: "irrelevant",
+          browser,
+        });
+        assert.ok(!("callback" in landing));
+        const page = {
+          status: landing.status,
+          headers: new Headers(),
+          text: landing.html,
+          location: undefined,
+        };
+        assert.equal(langOf(page.text), lang, JSON.stringify(options));
+        assert.equal(h1Of(page.text), title);
+        assert.match(page.text, new RegExp(`<label for="username">${label}</label>`));
+        assert.doesNotMatch(page.text, /<script|\son[a-z]+=/i);
+      }
+    });
+
+    test("the sign-in page's headers: strict CSP whose form-action names only the app's redirect origin", async () => {
+      const { tenant } = await s.tenant();
+      const app = await createTestApp(s, tenant.id);
+      const browser = new Browser();
+      const { landing } = await startSsoSignIn({
+        baseUrl: s.url,
+        tenantId: tenant.id,
+        ...app,
+        username: "x",
+        password: "y",
+        browser,
+      });
+      assert.ok(!("callback" in landing));
+      const response = await browser.request(landing.url);
+      assertStrictPage(
+        {
+          status: response.status,
+          headers: response.headers,
+          text: await response.text(),
+          location: undefined,
+        },
+        [app.redirectUri],
+      );
+      assert.equal(response.headers.get("referrer-policy"), "same-origin");
+    });
 
     test("the device user-code page speaks the browser's language: de, es, else English", async () => {
       const cases = [
