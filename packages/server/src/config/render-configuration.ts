@@ -46,10 +46,11 @@ export function renderConfiguration(): string {
     "",
     "Tenant-level policies (allowed IP ranges and e-mail domains, password and one-time-code failure",
     "limits and lockout lengths, the permanent lock limit, password maximum age, the number of codes",
-    "that activate a token) are settings of each tenant, not server configuration. All of them change",
-    "through `PATCH /v1/tenant` (an `admin` key); `tessera tenant set` changes the allowed IP ranges",
-    "and e-mail domains and the permanent lock limit (`--max-consecutive-failures`), and the tenant's",
-    "expiry.",
+    "that activate a token, whether SSO sign-in requires a second factor and allows enrolling one) are",
+    "settings of each tenant, not server configuration. All of them change through `PATCH /v1/tenant`",
+    "(an `admin` key); `tessera tenant set` changes the allowed IP ranges and e-mail domains, the",
+    "permanent lock limit (`--max-consecutive-failures`), the SSO second-factor settings",
+    "(`--sso-second-factor`, `--sso-self-enrolment`) and the tenant's expiry.",
     "",
   ].join("\n");
 }

@@ -7,6 +7,7 @@ import { linkJobsSweep } from "./sweep-link-jobs.ts";
 import { rateLimitsSweep, sourceFailuresSweep } from "./sweep-rate-limit-windows.ts";
 import { recoveriesSweep } from "./sweep-recoveries.ts";
 import { sessionsSweep } from "./sweep-sessions.ts";
+import { ssoSignInsSweep } from "./sweep-sso-sign-ins.ts";
 import { webhookDeliveriesSweep } from "./sweep-webhook-deliveries.ts";
 
 const sweeps: readonly Sweep[] = [
@@ -17,6 +18,7 @@ const sweeps: readonly Sweep[] = [
   sourceFailuresSweep,
   linkJobsSweep,
   webhookDeliveriesSweep,
+  ssoSignInsSweep,
 ];
 
 const REFUSED_REQUESTS = "refused_requests";

@@ -39,6 +39,7 @@ const describeSettings = (t: Tenant) => [
   `  allowed IP ranges: ${t.allowedIpRanges.length === 0 ? "any" : t.allowedIpRanges.join(", ")}`,
   `  allowed e-mail domains: ${t.allowedEmailDomains.length === 0 ? "any" : t.allowedEmailDomains.join(", ")}`,
   `  permanent lock after: ${t.maxConsecutiveFailures} failures in a row`,
+  `  SSO second factor: ${t.ssoSecondFactor}; self-enrolment: ${t.ssoSelfEnrolment ? "on" : "off"}`,
 ];
 
 /** `--scope users,tokens`, `--scope "users tokens"` and `--scope users tokens` are the same list. */
@@ -132,13 +133,23 @@ export function tenantCommand(): Command {
 
   tenant
     .command("set <tenant>")
-    .description("change a tenant's expiry, allowed addresses, e-mail domains or permanent lock limit")
+    .description(
+      "change a tenant's expiry, allowed addresses, e-mail domains, permanent lock limit or SSO second-factor settings",
+    )
     .option("--expires-at <date>", "RFC 3339 date-time (2030-01-01T00:00:00Z), or 'never'")
     .option("--allowed-ip <cidr...>", "allowed source ranges for API calls ('none' clears)")
     .option("--allowed-domain <domain...>", "allowed e-mail domains for usernames ('none' clears)")
     .option(
       "--max-consecutive-failures <n>",
       "wrong passwords or codes in a row (1–100) after which only an administrator unlocks",
+    )
+    .option(
+      "--sso-second-factor <required|optional>",
+      "whether SSO sign-in asks every user for a second factor",
+    )
+    .option(
+      "--sso-self-enrolment <on|off>",
+      "whether a user without a second factor may enrol one at SSO sign-in",
     )
     .action(
       async (
@@ -148,6 +159,8 @@ export function tenantCommand(): Command {
           allowedIp?: string[];
           allowedDomain?: string[];
           maxConsecutiveFailures?: string;
+          ssoSecondFactor?: string;
+          ssoSelfEnrolment?: string;
         },
         command: Command,
       ) =>
@@ -185,6 +198,22 @@ export function tenantCommand(): Command {
                 message: "--max-consecutive-failures must be a whole number from 1 to 100",
               });
             settings.maxConsecutiveFailures = Number(total);
+          }
+          if (options.ssoSecondFactor !== undefined) {
+            const value = options.ssoSecondFactor;
+            if (value !== "required" && value !== "optional")
+              throw new TesseraError(TesseraApiCode.MalformedRequest, {
+                message: "--sso-second-factor must be required or optional",
+              });
+            settings.ssoSecondFactor = value;
+          }
+          if (options.ssoSelfEnrolment !== undefined) {
+            const value = options.ssoSelfEnrolment;
+            if (value !== "on" && value !== "off")
+              throw new TesseraError(TesseraApiCode.MalformedRequest, {
+                message: "--sso-self-enrolment must be on or off",
+              });
+            settings.ssoSelfEnrolment = value === "on";
           }
           const updated = await updateTenant(ctx.database.db, t.id, settings, ctx.clock.now());
           await auditCli(ctx, {

@@ -15,6 +15,8 @@ const tenant = {
   createdAt: "2026-01-01T00:00:00.000Z",
   maxConsecutiveFailures: 100,
   activationCodes: 1,
+  ssoSecondFactor: "required",
+  ssoSelfEnrolment: false,
 };
 const key = {
   id: "k3x9q2m7w4t8v1z6",
@@ -55,6 +57,10 @@ export const tenantOperations: DomainOperations = {
           "wrong passwords in a row, over all locks until a success, after which the account stays locked until an administrator unlocks it (default and maximum 100, per NIST SP 800-63B)",
         "body.activationCodes":
           "codes a new token must show to be activated: 1 (the default, one valid code) or 2 (two consecutive codes, searched in the resynchronisation window)",
+        "body.ssoSecondFactor":
+          "SSO sign-in pages: `required` (the default: every user proves a second factor) or `optional` (only users who have one, or apps that require one)",
+        "body.ssoSelfEnrolment":
+          "SSO sign-in pages: a user without a usable second factor may enrol a TOTP token there, by QR code (default false: a stolen password must not be enough to enrol one)",
       },
       summary: "Change the calling tenant's settings",
       description:

@@ -6,7 +6,7 @@ import { body, okResponse } from "../app/route-schemas.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
 import { isValidIpRange } from "./ip-ranges.ts";
 import { type Scope, scopesSchema } from "./key-scopes.ts";
-import { type TenantSettings, updateTenant } from "./tenant-store.ts";
+import { ssoSecondFactorValues, type TenantSettings, updateTenant } from "./tenant-store.ts";
 import { apiKeySchema, tenantSchema } from "./tenant-view.ts";
 
 const apiKeyCursor = listCursor("api-keys", ["number", "string"]);
@@ -38,6 +38,8 @@ export const tenantRoutes: FastifyPluginAsync = async (app) => {
           otpLockoutSeconds: { type: "integer", minimum: 1, maximum: 86400 },
           maxConsecutiveFailures: { type: "integer", minimum: 1, maximum: 100 },
           activationCodes: { type: "integer", enum: [1, 2] },
+          ssoSecondFactor: { type: "string", enum: [...ssoSecondFactorValues] },
+          ssoSelfEnrolment: { type: "boolean" },
         }),
         response: { 200: okResponse({ tenant: tenantSchema }) },
       },

@@ -17,6 +17,16 @@ export const tenantSchema = {
     createdAt: time,
     maxConsecutiveFailures: { type: "integer" },
     activationCodes: { type: "integer", description: "codes that activate a new token: 1 or 2 consecutive" },
+    ssoSecondFactor: {
+      type: "string",
+      enum: ["required", "optional"],
+      description:
+        "SSO sign-in: every user proves a second factor (required) or only those who have one (optional)",
+    },
+    ssoSelfEnrolment: {
+      type: "boolean",
+      description: "SSO sign-in: a user without a second factor may enrol a TOTP token on the sign-in page",
+    },
   },
 } as const;
 

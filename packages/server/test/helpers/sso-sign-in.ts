@@ -1,3 +1,4 @@
+import { recordObservedCode } from "@tessera/codes/coverage";
 import * as oidc from "openid-client";
 import { secretSealedAs } from "../../src/sso/apps/app-store.ts";
 import type { TestServer } from "./test-server.ts";
@@ -261,6 +262,8 @@ export async function ssoSignIn(options: SsoSignInOptions): Promise<SsoSignInRes
   while (!("callback" in at)) {
     if (steps.length > 8) throw new Error(`the sign-in did not end: ${steps.join(" > ")}`);
     const { form, fields } = fill(at, options);
+    // The same step again means the last post was refused (a wrong code): say so, do not retry.
+    if (steps.at(-1) === form.step) throw new Error(`step ${form.step} was refused (${at.status})`);
     steps.push(form.step);
     at = await start.browser.follow(form.action, options.redirectUri, { method: "POST", form: fields });
   }
@@ -325,4 +328,40 @@ export async function createTestApp(
     })
     .execute();
   return { clientId, clientSecret, redirectUri };
+}
+
+/**
+ * Goes through the sign-in until the page of `step` is shown (not posted), for tests that craft
+ * what comes next; throws when the sign-in ends first.
+ */
+export async function ssoSignInUntil(
+  options: SsoSignInOptions,
+  step: string,
+): Promise<SsoSignInStart & { page: Page; form: PageForm }> {
+  const start = await startSsoSignIn(options);
+  let at = start.landing;
+  for (let n = 0; n < 8; n += 1) {
+    if ("callback" in at) break;
+    const [shown] = formsOf(at);
+    if (shown?.step === step) return { ...start, page: at, form: shown };
+    const { form, fields } = fill(at, options);
+    at = await start.browser.follow(form.action, options.redirectUri, { method: "POST", form: fields });
+  }
+  throw new Error(`the sign-in never showed step ${step}`);
+}
+
+/**
+ * The tenant's audit events with this result code, read back through GET /v1/audit; each code
+ * found is recorded as observed end to end (the pages show only a generic message).
+ */
+export async function auditedWith(
+  s: TestServer,
+  apiKey: string,
+  resultCode: number,
+  scenario: string,
+): Promise<{ operation: string; subject: string | null }[]> {
+  const r = await s.api("GET", `/v1/audit?resultCode=${resultCode}&limit=500`, { apiKey, scenario });
+  const events = r.body.events as { operation: string; subject: string | null; resultCode: number }[];
+  for (const event of events) recordObservedCode("api", event.resultCode, scenario);
+  return events;
 }

@@ -22,7 +22,7 @@ export async function postChangePassword(s: SignIn, body: Record<string, unknown
     return showChangePassword(s, s.t("passwordsDiffer"), TesseraApiCode.MalformedRequest);
   if (password.length < passwordField.minLength || password.length > passwordField.maxLength)
     return showChangePassword(s, s.t("passwordRejected"), TesseraApiCode.MalformedRequest);
-  const user = await findUserById(s, s.row.user_id);
+  const user = await findUserById(s.ctx, s.tenant.id, s.row.user_id ?? "");
   s.request.auditSubject = `user:${user.username}`;
   await setPassword(s.ctx, user, password);
   // Moving on is the step's compare-and-set: of two concurrent posts only one goes further.

@@ -7,7 +7,7 @@ import { ssoLayoutOf } from "../pages/sso-page-layout.ts";
 import { translatorFor } from "../pages/translate.ts";
 import { postChangePassword, showChangePassword } from "./change-password-step.ts";
 import { postConsent, showConsent } from "./consent-step.ts";
-import { crossSite, csrfTokenValid } from "./csrf.ts";
+import { csrfTokenValid } from "./csrf.ts";
 import { postForgot, showForgot } from "./forgot-password.ts";
 import { postPassword } from "./password-step.ts";
 import { postEnrol, postFactor, showEnrol, showFactor } from "./second-factor-step.ts";
@@ -110,11 +110,6 @@ export const interactionRoutes: FastifyPluginAsync = async (app) => {
     { schema: { params, body, hide: true } },
     (request: StepRequest, reply) =>
       guarded(request, reply, async () => {
-        // Before anything is looked up: a post the browser made for another site is not the person's.
-        if (crossSite(request))
-          throw new TesseraError(TesseraApiCode.MalformedRequest, {
-            message: "cross-site form post refused",
-          });
         const s = await openSignIn(request, reply, "post");
         const form = request.body ?? {};
         if (!csrfTokenValid(s.ctx, s.tenant.id, s.uid, form.csrf))

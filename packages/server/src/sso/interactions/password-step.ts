@@ -1,16 +1,13 @@
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import { sendPage } from "../../pages/page-routes.ts";
 import { verifyPassword } from "../../passwords/verify-password.ts";
-import { addressGroup } from "../../rate-limits/address-group.ts";
-import { consumeRateLimit } from "../../rate-limits/rate-limit.ts";
 import { findUser, type UserRow } from "../../users/user-store.ts";
 import { passwordField } from "../../users/user-view.ts";
 import { normaliseUsername } from "../../users/username.ts";
 import type { SignIn } from "./sign-in-context.ts";
 import { afterPassword, move } from "./sign-in-flow.ts";
+import { overSignInLimits } from "./sign-in-limits.ts";
 import { passwordPage } from "./step-pages.ts";
-
-const WINDOW_MS = 60_000;
 
 /**
  * The password step: the API's own verification (passwords/verify-password.ts: the account
@@ -27,7 +24,7 @@ export async function postPassword(s: SignIn, body: Record<string, unknown>): Pr
   s.request.auditSubject = `user:${username}`;
   const failed = (code: number) =>
     sendPage(s.reply, 401, code, s.t("signInTitle"), passwordPage(s, s.t("signInFailed")));
-  const limited = await rateLimited(s, username);
+  const limited = await overSignInLimits(s, username);
   if (limited) {
     // Spend the same work as a real check, so the time does not tell a limited post apart.
     await s.ctx.passwords.verifyNothing(password);
@@ -47,18 +44,4 @@ export async function postPassword(s: SignIn, body: Record<string, unknown>): Pr
     return failed(error.code);
   }
   return afterPassword(s, user);
-}
-
-async function rateLimited(s: SignIn, username: string): Promise<boolean> {
-  const { db } = s.ctx.database;
-  const now = s.ctx.clock.now();
-  const limits = s.ctx.config.rateLimits;
-  const rules = [
-    [`sso:source:${s.tenant.id}:${addressGroup(s.request.ip)}`, limits.ssoSignInPerSource],
-    [`sso:account:${s.tenant.id}:${username.toLowerCase()}`, limits.ssoSignInPerAccount],
-  ] as const;
-  for (const [key, limit] of rules) {
-    if ((await consumeRateLimit(db, key, { limit, windowMs: WINDOW_MS }, now)) !== undefined) return true;
-  }
-  return false;
 }

@@ -68,7 +68,7 @@ export async function showEnrol(
   code: number = ApiReturnCode.Success,
 ): Promise<void> {
   const token = await enrolment(s);
-  const user = await findUserById(s, token.user_id);
+  const user = await findUserById(s.ctx, s.tenant.id, token.user_id ?? "");
   const secret = openSecret(s.ctx, token).export();
   const uri = authenticatorType(token.type).provisioningUri(
     secret,

@@ -10,8 +10,9 @@ import { pickLocale } from "../pages/locale.ts";
 import { ssoPageLayout } from "../pages/sso-page-layout.ts";
 import { type Translator, translatorFor } from "../pages/translate.ts";
 import { ssoTenantOf } from "../provider/provider-routes.ts";
-import { csrfToken } from "./csrf.ts";
+import { crossSite, csrfToken } from "./csrf.ts";
 import { findSignIn, type SignInRow, startSignIn } from "./sign-in-store.ts";
+import { findUserById } from "./sign-in-user.ts";
 
 type Interaction = Awaited<ReturnType<Provider["interactionDetails"]>>;
 
@@ -55,6 +56,10 @@ export async function openSignIn(
   const tenant = await findTenant(ctx.database.db, tenantId);
   if (tenant === undefined) throw new TesseraError(TesseraApiCode.NotFound, { message: "no such issuer" });
   request.tenant = tenant;
+  // A post the browser made for another site is not the person's: refused before the sign-in is
+  // looked at (csrf.ts).
+  if (mode === "post" && crossSite(request))
+    throw new TesseraError(TesseraApiCode.MalformedRequest, { message: "cross-site form post refused" });
   const { uid } = request.params;
   const provider = await ctx.sso.providerFor(tenantId);
   const interaction = await provider.interactionDetails(request.raw, reply.raw).catch(() => undefined);
@@ -70,6 +75,10 @@ export async function openSignIn(
   }
   if (row === undefined || Number(row.expires_at) <= ctx.clock.now()) throw bypass("the sign-in has expired");
   if (row.client_id !== clientId) throw bypass("the sign-in belongs to another app");
+  if (row.user_id !== null) {
+    const user = await findUserById(ctx, tenantId, row.user_id);
+    request.auditSubject = `user:${user.username}`;
+  }
   const app = await findApp(ctx, tenantId, clientId);
   if (app === undefined) throw bypass("the app no longer exists");
   const locale = pickLocale(
