@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ssoPageHeaders } from "../src/sso/pages/sso-headers.ts";
 import { formOf, PageClient, type PageResponse } from "./helpers/page-client.ts";
-import { Browser, createTestApp, startSsoSignIn } from "./helpers/sso-sign-in.ts";
+import { Browser, createTestApp, formsOf, startSsoSignIn } from "./helpers/sso-sign-in.ts";
 import { insertPublicTestApp } from "./helpers/sso-test-app.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
@@ -116,6 +116,38 @@ for (const backend of backends) {
         [app.redirectUri],
       );
       assert.equal(response.headers.get("referrer-policy"), "same-origin");
+    });
+
+    test("a failed sign-in's message is announced and tied to every field of the form, in the page's language", async () => {
+      const { tenant } = await s.tenant();
+      const app = await createTestApp(s, tenant.id);
+      const browser = new Browser({ "accept-language": "de" });
+      const options = {
+        baseUrl: s.url,
+        tenantId: tenant.id,
+        ...app,
+        username: "nobody",
+        password: "wrong",
+        browser,
+      };
+      const { landing } = await startSsoSignIn(options);
+      assert.ok(!("callback" in landing));
+      const [form] = formsOf(landing);
+      assert.ok(form);
+      const failed = await browser.follow(form.action, app.redirectUri, {
+        method: "POST",
+        form: { ...form.hidden, username: "nobody", password: "wrong" },
+      });
+      assert.ok(!("callback" in failed));
+      assert.equal(failed.status, 401);
+      assert.match(failed.html, /<p role="alert" id="problem">Benutzername oder Passwort ist nicht korrekt/);
+      for (const field of ["username", "password"]) {
+        assert.match(
+          failed.html,
+          new RegExp(`<input aria-describedby="problem" aria-invalid="true" id="${field}"`),
+        );
+      }
+      assert.doesNotMatch(failed.html, /<input aria-describedby="problem"[^>]*type="hidden"/);
     });
 
     test("the device user-code page speaks the browser's language: de, es, else English", async () => {

@@ -58,3 +58,12 @@ export function button(options: ButtonOptions): SafeHtml {
 export function actions(...buttons: SafeHtml[]): SafeHtml {
   return html`<div class="actions">${buttons}</div>`;
 }
+
+/**
+ * Ties every visible input of `fields` to the error text with id `errorId`: for a problem with
+ * the whole form (a failed sign-in names no field, on purpose), each input is described by it.
+ */
+export function describedBy(fields: SafeHtml, errorId: string): SafeHtml {
+  const attributes = html` aria-describedby="${errorId}" aria-invalid="true"`.safe;
+  return { safe: fields.safe.replace(/<input\b(?![^>]*\btype="hidden")/g, (tag) => tag + attributes) };
+}
