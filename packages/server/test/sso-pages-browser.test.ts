@@ -42,7 +42,12 @@ suite("SSO pages in Chromium", () => {
   }
 
   async function app(tenant: string, name: string, firstParty = true): Promise<oidc.Configuration> {
-    const id = await insertPublicTestApp(s, tenant, { name, redirectUri: loopback.redirectUri, firstParty });
+    const id = await insertPublicTestApp(s, tenant, {
+      name,
+      redirectUri: loopback.redirectUri,
+      postLogoutRedirectUri: loopback.signedOutUri,
+      firstParty,
+    });
     return oidc.discovery(new URL(`/oidc/${tenant}`, s.url), id, undefined, oidc.None(), {
       execute: [oidc.allowInsecureRequests],
     });
@@ -98,10 +103,35 @@ suite("SSO pages in Chromium", () => {
 
   async function signInPage(page: Page, config: oidc.Configuration, username: string, pass = password) {
     await page.goto((await authorizationRequest(config)).url.href);
+    await passwordAndCode(page, username, pass);
+  }
+
+  /** On the sign-in page: the password, then (when it is asked for) the next TOTP code. */
+  async function passwordAndCode(page: Page, username: string, pass = password) {
     await page.fill("#username", username);
     await page.fill("#password", pass);
     await submit(page);
   }
+
+  async function secondFactor(page: Page) {
+    await page.fill("input[name=otp]", nextTotp());
+    await submit(page);
+  }
+
+  /** Ada signed in to the first-party app in this browser: the provider's session exists. */
+  async function signedIn(page: Page) {
+    await signInPage(page, apps.firstParty, "ada");
+    await Promise.all([
+      page.waitForURL((url) => url.href.startsWith(loopback.redirectUri)),
+      secondFactor(page),
+    ]);
+  }
+
+  const signOutUrl = () =>
+    `${issuer()}/session/end?${new URLSearchParams({
+      client_id: apps.firstParty.clientMetadata().client_id,
+      post_logout_redirect_uri: loopback.signedOutUri,
+    })}`;
 
   /** A device authorization request, as a TV would make it: its user code and where to enter it. */
   async function deviceRequest(): Promise<{ userCode: string; url: string }> {
@@ -160,6 +190,25 @@ suite("SSO pages in Chromium", () => {
         await Promise.all([page.waitForNavigation(), page.click("a[href$='/forgot']")]);
       },
       "form[action$='/forgot'] #username",
+    ],
+    "sign-out page": [
+      async (page) => {
+        await signedIn(page);
+        await page.goto(signOutUrl());
+      },
+      "button[name=logout][value=yes]",
+    ],
+    "device sign-in success page": [
+      async (page) => {
+        const { url, userCode } = await deviceRequest();
+        await page.goto(url);
+        await page.fill("#user_code", userCode);
+        await submit(page);
+        await submit(page, "button[name=confirm]");
+        await passwordAndCode(page, "ada");
+        await secondFactor(page);
+      },
+      "h1:has-text('Device connected')",
     ],
     "sign-in refused page": [
       (page) => page.goto(`${issuer()}/interaction/no-such-interaction`),
@@ -221,8 +270,9 @@ suite("SSO pages in Chromium", () => {
   }
 
   test("every SSO page runs under its CSP with nothing refused and no script of its own", async () => {
-    await inContext({}, async (context) => {
-      for (const [name, [open, shows]] of Object.entries(ssoPages)) {
+    for (const [name, [open, shows]] of Object.entries(ssoPages)) {
+      // A fresh browser profile per page, as in the axe runs: no session carried over.
+      await inContext({}, async (context) => {
         const page = await context.newPage();
         const refused: string[] = [];
         page.on("console", (message) => {
@@ -232,9 +282,8 @@ suite("SSO pages in Chromium", () => {
         assert.equal(await page.locator(shows).count(), 1, `the ${name} is shown (${shows})`);
         assert.deepEqual(refused, [], name);
         assert.equal(await page.locator("script, [onfocus], [onclick], [onload]").count(), 0, name);
-        await page.close();
-      }
-    });
+      });
+    }
   });
 
   test("keyboard only: Tab reaches the code field, then Continue, with a visible focus ring", async () => {
@@ -305,6 +354,22 @@ suite("SSO pages in Chromium", () => {
       assert.deepEqual(claims.amr, ["pwd", "otp"]);
       const info = await oidc.fetchUserInfo(apps.firstParty, tokens.access_token, claims.sub);
       assert.equal(info.preferred_username, "ada");
+    });
+  });
+
+  test("signing out at the app's request ends at its post-logout redirect, and the session is gone", async () => {
+    await inContext({}, async (context) => {
+      const page = await context.newPage();
+      await signedIn(page);
+      await page.goto(signOutUrl());
+      assert.equal(await page.textContent("h1"), "Sign out");
+      await Promise.all([
+        page.waitForURL((url) => url.href.startsWith(loopback.signedOutUri)),
+        page.click("button[name=logout]"),
+      ]);
+      // Signed out: the next authorization request shows the password page again.
+      await page.goto((await authorizationRequest(apps.firstParty)).url.href);
+      assert.equal(await page.locator("#password").count(), 1);
     });
   });
 

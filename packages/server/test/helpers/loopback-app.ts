@@ -7,6 +7,8 @@ import type { AddressInfo } from "node:net";
  */
 export interface LoopbackApp {
   readonly redirectUri: string;
+  /** Where the app asks to be sent after signing out. */
+  readonly signedOutUri: string;
   readonly arrivals: readonly URL[];
   close(): Promise<void>;
 }
@@ -22,6 +24,7 @@ export async function startLoopbackApp(): Promise<LoopbackApp> {
   const { port } = server.address() as AddressInfo;
   return {
     redirectUri: `http://127.0.0.1:${port}/callback`,
+    signedOutUri: `http://127.0.0.1:${port}/signed-out`,
     arrivals,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
