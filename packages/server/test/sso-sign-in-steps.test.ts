@@ -208,6 +208,20 @@ for (const backend of backends) {
       const app = await createTestApp(s, tenantId);
       const username = await newUser(apiKey);
       s.clock.advance(2 * DAY_MS);
+      // The change-password page refuses two different entries, a short one and the old one again.
+      const at = await ssoSignInUntil(options(tenantId, app, username), "change-password");
+      for (const [password, confirm, text] of [
+        ["a brand new passphrase", "a brand new passphrasf", /not the same/],
+        ["short", "short", /cannot be used/],
+        ["correct horse battery", "correct horse battery", /cannot be used/],
+      ] as const) {
+        const refused = await at.browser.follow(at.form.action, app.redirectUri, {
+          method: "POST",
+          form: { ...at.form.hidden, password, confirm },
+        });
+        assert.ok(!("callback" in refused) && refused.status === 400, password);
+        assert.match(refused.html, text);
+      }
       const result = await ssoSignIn({
         ...options(tenantId, app, username),
         newPassword: "a brand new passphrase",
@@ -380,6 +394,27 @@ for (const backend of backends) {
         (await auditedWith(s, apiKey, ApiReturnCode.OTPAlreadyUsed, "sso: code replayed")).length,
         1,
       );
+    });
+
+    test("a session signed in with the password alone does not let the browser into an app that now requires a factor", async () => {
+      const { tenantId, apiKey } = await setup({ ssoSecondFactor: "optional" });
+      const app = await createTestApp(s, tenantId);
+      const username = await newUser(apiKey, []);
+      const first = await ssoSignIn(options(tenantId, app, username));
+      assert.deepEqual(first.steps, ["password"]);
+      // The same browser again: the provider's session and grant let it straight through.
+      const again = await ssoSignIn({ ...options(tenantId, app, username), browser: first.browser });
+      assert.deepEqual(again.steps, []);
+      await s.server.ctx.database.db
+        .updateTable("sso_apps")
+        .set({ require_second_factor: 1 })
+        .where("client_id", "=", app.clientId)
+        .execute();
+      // Now the session's amr (pwd) is not enough: the pages ask again, and the user has no factor.
+      const refused = await ssoSignIn({ ...options(tenantId, app, username), browser: first.browser }).catch(
+        (e: Error) => e,
+      );
+      assert.ok(refused instanceof Error && /no form/.test(refused.message), String(refused));
     });
   });
 }

@@ -23,6 +23,9 @@ export async function postChangePassword(s: SignIn, body: Record<string, unknown
   if (password.length < passwordField.minLength || password.length > passwordField.maxLength)
     return showChangePassword(s, s.t("passwordRejected"), TesseraApiCode.MalformedRequest);
   const user = await findUserById(s.ctx, s.tenant.id, s.row.user_id ?? "");
+  // The expired password again would only restart its age: a new one is asked for.
+  if (user.password_hash !== null && (await s.ctx.passwords.verify(password, user.password_hash)))
+    return showChangePassword(s, s.t("passwordRejected"), TesseraApiCode.MalformedRequest);
   s.request.auditSubject = `user:${user.username}`;
   await setPassword(s.ctx, user, password);
   // Moving on is the step's compare-and-set: of two concurrent posts only one goes further.

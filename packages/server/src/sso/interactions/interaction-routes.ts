@@ -102,7 +102,7 @@ export const interactionRoutes: FastifyPluginAsync = async (app) => {
     "/oidc/:tenant/interaction/:uid/forgot",
     { schema: { params, hide: true } },
     (request, reply) =>
-      guarded(request, reply, async () => showForgot(await openSignIn(request, reply, "post"))),
+      guarded(request, reply, async () => showForgot(await openSignIn(request, reply, "show"))),
   );
 
   app.post(

@@ -1,5 +1,6 @@
 import type { Configuration } from "oidc-provider";
 import type { ServerContext } from "../../app/server-context.ts";
+import { signInPolicy } from "../interactions/second-factor-policy.ts";
 import { providerPages } from "../pages/provider-pages.ts";
 import { accountFinder } from "./find-account.ts";
 import { adapterFor } from "./oidc-adapter.ts";
@@ -64,7 +65,10 @@ export function providerConfiguration(
       short: { httpOnly: true, sameSite: "lax", path: issuerPath(tenantId) },
     },
     renderError: providerPages.renderError,
-    interactions: { url: (_koa, interaction) => interactionPath(tenantId, interaction.uid) },
+    interactions: {
+      url: (_koa, interaction) => interactionPath(tenantId, interaction.uid),
+      policy: signInPolicy(ctx, tenantId),
+    },
     clientDefaults: {
       id_token_signed_response_alg: "ES256",
       grant_types: ["authorization_code"],
