@@ -36,14 +36,18 @@ for (const backend of backends) {
       await s.close();
     });
 
-    async function deviceRequest(language?: string) {
+    async function deviceRequest(language?: string, uiLocales?: string) {
       const { tenant } = await s.tenant();
       const clientId = await insertPublicTestApp(s, tenant.id, { name: "Kiosk <b>7</b>" });
       const issuer = `/oidc/${tenant.id}`;
       const started = await fetch(new URL(`${issuer}/device/auth`, s.url), {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ client_id: clientId, scope: "openid" }),
+        body: new URLSearchParams({
+          client_id: clientId,
+          scope: "openid",
+          ...(uiLocales === undefined ? {} : { ui_locales: uiLocales }),
+        }),
       });
       assert.equal(started.status, 200);
       const grant = (await started.json()) as {
@@ -170,6 +174,16 @@ for (const backend of backends) {
         );
         assert.match(page.text, /<input type="hidden" name="xsrf" value="[^"]+">/);
       }
+    });
+
+    test("the device's own ui_locales decides the confirmation page's language once its code is known", async () => {
+      const { browser, path, grant } = await deviceRequest(undefined, "es");
+      const input = await browser.get(path);
+      assert.equal(langOf(input.text), "en", "before the code is entered, nothing names the device");
+      const { action, fields } = formOf(input.text);
+      const confirm = await browser.post(action, { ...fields, user_code: grant.user_code });
+      assert.equal(langOf(confirm.text), "es");
+      assert.equal(h1Of(confirm.text), "Confirmar el dispositivo");
     });
 
     test("a wrong user code shows the form again with the error tied to the input", async () => {

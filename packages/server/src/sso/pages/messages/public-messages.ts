@@ -1,14 +1,15 @@
-import { type PublicMessageKey, publicMessages } from "@tessera/codes";
+import { type PublicMessageKey, publicMessage, publicMessages } from "@tessera/codes";
 import type { Locale } from "../locale.ts";
 
 /**
  * The codes' generic public sentences (packages/codes/src/catalogs/public-messages.ts) in every
  * page language. English is the catalog itself; `unknown` is the sentence for a code the catalog
- * does not know (lookup.ts says the same in English).
+ * does not know (lookup.ts).
  */
 type PublicTable = { readonly [key in PublicMessageKey | "unknown"]: string };
 
-const en: PublicTable = { ...publicMessages, unknown: "Something went wrong. Please try again later." };
+// NaN is no code of any catalog: the lookup's own sentence for an unknown code.
+const en: PublicTable = { ...publicMessages, unknown: publicMessage(Number.NaN) };
 
 const de: PublicTable = {
   ok: "Erledigt.",
