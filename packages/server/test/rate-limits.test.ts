@@ -224,16 +224,28 @@ suite("/v1/auth rate limit across two server processes on one PostgreSQL", () =>
 });
 
 test("rate-limit settings refuse zero, negative, fractional and huge values naming the setting", () => {
-  for (const env of ["TESSERA_RATE_LIMIT_AUTH_PER_SOURCE", "TESSERA_RATE_LIMIT_AUTH_PER_TENANT"]) {
+  for (const [env, setting] of [
+    ["TESSERA_RATE_LIMIT_AUTH_PER_SOURCE", "rateLimits.authPerSource"],
+    ["TESSERA_RATE_LIMIT_AUTH_PER_TENANT", "rateLimits.authPerTenant"],
+    ["TESSERA_RATE_LIMIT_SSO_SIGN_IN_PER_SOURCE", "rateLimits.ssoSignInPerSource"],
+    ["TESSERA_RATE_LIMIT_SSO_SIGN_IN_PER_ACCOUNT", "rateLimits.ssoSignInPerAccount"],
+  ] as const) {
     for (const bad of ["0", "-1", "2.5", "9007199254740993", "1e3", "many"]) {
       assert.throws(
         () => loadConfig({ env: { [env]: bad } }),
-        (error) => error instanceof ConfigError && /rateLimits\.authPer/.test(error.message),
+        (error) => error instanceof ConfigError && error.message.includes(setting),
         `${env}=${bad}`,
       );
     }
   }
   const defaults = loadConfig({ env: {} }).rateLimits;
-  // One back end carries a tenant's whole login traffic: 20 calls a second, 100 per tenant.
-  assert.deepEqual(defaults, { authPerSource: 1200, authPerTenant: 6000 });
+  // One back end carries a tenant's whole login traffic: 20 calls a second, 100 per tenant. The
+  // SSO pages are used by people's browsers directly: 60 password posts a minute per address,
+  // 20 per username.
+  assert.deepEqual(defaults, {
+    authPerSource: 1200,
+    authPerTenant: 6000,
+    ssoSignInPerSource: 60,
+    ssoSignInPerAccount: 20,
+  });
 });

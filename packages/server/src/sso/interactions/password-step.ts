@@ -24,12 +24,9 @@ export async function postPassword(s: SignIn, body: Record<string, unknown>): Pr
   s.request.auditSubject = `user:${username}`;
   const failed = (code: number) =>
     sendPage(s.reply, 401, code, s.t("signInTitle"), passwordPage(s, s.t("signInFailed")));
-  const limited = await overSignInLimits(s, username);
-  if (limited) {
-    // Spend the same work as a real check, so the time does not tell a limited post apart.
-    await s.ctx.passwords.verifyNothing(password);
-    return failed(TesseraApiCode.RateLimited);
-  }
+  // Over a limit nothing is computed (a flood must not buy Argon2 work): the quicker answer says
+  // only "limited", which holds for every username alike, so it tells nothing about accounts.
+  if (await overSignInLimits(s, username)) return failed(TesseraApiCode.RateLimited);
   let user: UserRow;
   try {
     user = await verifyPassword(s.ctx, s.tenant, username, password);
