@@ -1019,7 +1019,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     403,
     USER,
     false,
-    "Your password has expired. Choose a new one.",
+    m.passwordExpired,
     "The password was right but has expired; it must be changed before signing in.",
   ),
   SessionTokenInvalid: d(

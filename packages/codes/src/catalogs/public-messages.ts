@@ -19,4 +19,7 @@ export const publicMessages = {
   deviceProblem: "This authentication device cannot be used. Contact your administrator.",
   recoveryLinkInvalid: "This link is invalid or has expired. Request a new one.",
   securityKeyFailed: "The security key could not be verified. Try again.",
+  passwordExpired: "Your password has expired. Choose a new one.",
 } as const;
+
+export type PublicMessageKey = keyof typeof publicMessages;

@@ -4,7 +4,7 @@ import { envelope, resultCodeOf } from "../app/envelope.ts";
 import { classifyFrameworkError } from "../app/error-handler.ts";
 import { recordRequest } from "../audit/audit-requests.ts";
 import { isDatabaseFailure } from "../storage/database-failure.ts";
-import { html, layout } from "./html.ts";
+import { html, layout, type SafeHtml } from "./html.ts";
 
 /**
  * What every end-user page shares: strict headers, form posts, an audit event per request, and
@@ -17,7 +17,7 @@ import { html, layout } from "./html.ts";
  * post to the page itself carrying the ids as hidden fields: no cookie is involved, so there is no
  * session for a cross-site request to ride on, and only a holder of the ids can post.
  */
-const headers = {
+export const pageHeaders = {
   "content-type": "text/html; charset=utf-8",
   "cache-control": "no-store",
   "referrer-policy": "no-referrer",
@@ -29,10 +29,35 @@ const headers = {
 
 const codes = new WeakMap<FastifyRequest, number>();
 
+/**
+ * How a family of pages looks and speaks: the SSO pages (sso/pages/) bring their own layout,
+ * language and CSP; the others use the plain English one below.
+ */
+export interface PageLayout {
+  readonly headers: Readonly<Record<string, string>>;
+  document(title: string, body: SafeHtml): string;
+  /** The error page for `code`: its generic public message, never the precise reason. */
+  errorPage(code: number, requestId: string): { title: string; body: SafeHtml };
+}
+
+const plainLayout: PageLayout = {
+  headers: pageHeaders,
+  document: layout,
+  errorPage: (code) => ({ title: "This did not work", body: html`<p>${publicMessage(code)}</p>` }),
+};
+
+const layouts = new WeakMap<FastifyRequest, PageLayout>();
+
+/** Renders this request's pages (and its error page) in `pageLayout`. */
+export function setPageLayout(request: FastifyRequest, pageLayout: PageLayout): void {
+  layouts.set(request, pageLayout);
+}
+
 /** Sends a page; `code` is what the audit trail records for it. */
 export function sendPage(reply: FastifyReply, status: number, code: number, title: string, body = html``) {
   codes.set(reply.request, code);
-  return reply.code(status).headers(headers).send(layout(title, body));
+  const pageLayout = layouts.get(reply.request) ?? plainLayout;
+  return reply.code(status).headers(pageLayout.headers).send(pageLayout.document(title, body));
 }
 
 /** Sends a 303 (after a form post: the browser GETs the next page); `code` is what the audit trail records. */
@@ -49,8 +74,13 @@ export const wantsJson = (request: FastifyRequest): boolean => {
   return accept.includes("application/json") && !accept.includes("text/html");
 };
 
-/** Sets up an encapsulated plugin for pages; call it first in the plugin. */
-export function usePages(app: FastifyInstance): void {
+/**
+ * Sets up an encapsulated plugin for pages; call it first in the plugin. `layoutOf` chooses the
+ * pages' layout per request (a handler may refine it with setPageLayout).
+ */
+export function usePages(app: FastifyInstance, layoutOf?: (request: FastifyRequest) => PageLayout): void {
+  if (layoutOf !== undefined)
+    app.addHook("onRequest", async (request) => setPageLayout(request, layoutOf(request)));
   app.addContentTypeParser(
     "application/x-www-form-urlencoded",
     { parseAs: "string", bodyLimit: 16 * 1024 },
@@ -64,7 +94,7 @@ export function usePages(app: FastifyInstance): void {
     } catch (error) {
       // Fail closed, as the API does: nothing is shown that the trail does not record.
       request.log.error({ err: error }, "audit event could not be written");
-      reply.code(503).headers(headers);
+      reply.code(503).headers(pageHeaders);
       return layout("Please try again later", html`<p>${publicMessage(ApiReturnCode.DatabaseError)}</p>`);
     }
   });
@@ -86,12 +116,7 @@ export function usePages(app: FastifyInstance): void {
         .code(failure.httpStatus)
         .send(envelope(failure.code, failure.message, failure.field, known?.errors));
     }
-    return sendPage(
-      reply,
-      failure.httpStatus,
-      failure.code,
-      "This did not work",
-      html`<p>${publicMessage(failure.code)}</p>`,
-    );
+    const page = (layouts.get(request) ?? plainLayout).errorPage(failure.code, request.id);
+    return sendPage(reply, failure.httpStatus, failure.code, page.title, page.body);
   });
 }

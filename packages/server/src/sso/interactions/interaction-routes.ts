@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { html } from "../../pages/html.ts";
 import { sendPage, usePages } from "../../pages/page-routes.ts";
 import { pickLocale } from "../pages/locale.ts";
+import { ssoLayoutOf } from "../pages/sso-page-layout.ts";
 import { translatorFor } from "../pages/translate.ts";
 import { postChangePassword, showChangePassword } from "./change-password-step.ts";
 import { postConsent, showConsent } from "./consent-step.ts";
@@ -83,7 +84,7 @@ async function guarded(request: FastifyRequest, reply: FastifyReply, run: () => 
 }
 
 export const interactionRoutes: FastifyPluginAsync = async (app) => {
-  usePages(app);
+  usePages(app, ssoLayoutOf);
 
   app.get<{ Params: InteractionParams }>(
     "/oidc/:tenant/interaction/:uid",

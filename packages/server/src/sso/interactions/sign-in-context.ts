@@ -2,9 +2,11 @@ import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type Provider from "oidc-provider";
 import type { ServerContext } from "../../app/server-context.ts";
+import { setPageLayout } from "../../pages/page-routes.ts";
 import { findTenant, type Tenant } from "../../tenants/tenant-store.ts";
 import type { App } from "../apps/app.ts";
 import { pickLocale } from "../pages/locale.ts";
+import { ssoPageLayout } from "../pages/sso-page-layout.ts";
 import { type Translator, translatorFor } from "../pages/translate.ts";
 import { ssoTenantOf } from "../provider/provider-routes.ts";
 import { appForSignIn } from "../tokens/account-client.ts";
@@ -83,6 +85,7 @@ export async function openSignIn(
     typeof interaction.params.ui_locales === "string" ? interaction.params.ui_locales : undefined,
     request.headers["accept-language"],
   );
+  setPageLayout(request, ssoPageLayout(locale, app.redirectUris));
   return {
     ctx,
     request,

@@ -1,5 +1,6 @@
 import { html, type SafeHtml } from "../../pages/html.ts";
 import { passwordField } from "../../users/user-view.ts";
+import { describedBy } from "../pages/form-fields.ts";
 import type { MessageKey } from "../pages/messages/en.ts";
 import type { SecondFactor } from "./factors/second-factor.ts";
 import type { SignIn } from "./sign-in-context.ts";
@@ -8,13 +9,22 @@ import type { SignIn } from "./sign-in-context.ts";
  * The sign-in steps' forms. Each posts to `<interaction>/<step>` with the CSRF token; a problem is
  * shown as one generic sentence (role=alert) whatever the precise code was.
  */
-const alert = (problem: string | undefined): SafeHtml =>
-  problem === undefined ? html`` : html`<p role="alert">${problem}</p>`;
+const problemId = "problem";
 
-const form = (s: SignIn, step: string, fields: SafeHtml, button: MessageKey = "continue"): SafeHtml =>
+const alert = (problem: string | undefined): SafeHtml =>
+  problem === undefined ? html`` : html`<p role="alert" id="${problemId}">${problem}</p>`;
+
+/** A form; with a `problem`, its inputs point at the alert (a screen reader reads it on focus). */
+const form = (
+  s: SignIn,
+  step: string,
+  fields: SafeHtml,
+  button: MessageKey = "continue",
+  problem?: string,
+): SafeHtml =>
   html`<form method="post" action="${s.path}/${step}">
 <input type="hidden" name="csrf" value="${s.csrf}">
-${fields}
+${problem === undefined ? fields : describedBy(fields, problemId)}
 <button type="submit">${s.t(button)}</button>
 </form>`;
 
@@ -28,6 +38,8 @@ ${form(
 <input id="username" name="username" autocomplete="username" required maxlength="254" autofocus>
 <label for="password">${s.t("password")}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="${passwordField.maxLength}">`,
+  "continue",
+  problem,
 )}
 <p><a href="${s.path}/forgot">${s.t("forgotPassword")}</a></p>`;
 }
@@ -42,13 +54,21 @@ ${form(
 <input id="password" name="password" type="password" autocomplete="new-password" required minlength="${passwordField.minLength}" maxlength="${passwordField.maxLength}" autofocus>
 <label for="confirm">${s.t("confirmPassword")}</label>
 <input id="confirm" name="confirm" type="password" autocomplete="new-password" required minlength="${passwordField.minLength}" maxlength="${passwordField.maxLength}">`,
+  "continue",
+  problem,
 )}`;
 }
 
 export function factorPage(s: SignIn, factors: readonly SecondFactor[], problem?: string): SafeHtml {
   return html`${alert(problem)}
 ${factors.map((factor) =>
-  form(s, "factor", html`<input type="hidden" name="factor" value="${factor.type}">${factor.fields(s.t)}`),
+  form(
+    s,
+    "factor",
+    html`<input type="hidden" name="factor" value="${factor.type}">${factor.fields(s.t)}`,
+    "continue",
+    problem,
+  ),
 )}`;
 }
 
@@ -62,6 +82,8 @@ ${form(
   "enrol",
   html`<label for="otp">${s.t("codeFromApp")}</label>
 <input id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6,8}" maxlength="8" required>`,
+  "continue",
+  problem,
 )}`;
 }
 

@@ -1,10 +1,10 @@
 import type { Configuration } from "oidc-provider";
 import type { ServerContext } from "../../app/server-context.ts";
 import { signInPolicy } from "../interactions/second-factor-policy.ts";
+import { providerPages } from "../pages/provider-pages.ts";
 import { accountClient } from "../tokens/account-client.ts";
 import { accountFinder } from "./find-account.ts";
 import { adapterFor } from "./oidc-adapter.ts";
-import { renderError } from "./provider-faults.ts";
 
 /** Lifetimes in seconds. Short-lived bearer tokens; refresh tokens rotate on every use. */
 export const ssoLifetimes = {
@@ -67,11 +67,11 @@ export function providerConfiguration(
       long: { httpOnly: true, sameSite: "lax", path: issuerPath(tenantId) },
       short: { httpOnly: true, sameSite: "lax", path: issuerPath(tenantId) },
     },
+    renderError: providerPages.renderError,
     interactions: {
       url: (_koa, interaction) => interactionPath(tenantId, interaction.uid),
       policy: signInPolicy(ctx, tenantId),
     },
-    renderError,
     clientDefaults: {
       id_token_signed_response_alg: "ES256",
       grant_types: ["authorization_code"],
@@ -93,8 +93,8 @@ export function providerConfiguration(
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
       revocation: { enabled: true },
-      deviceFlow: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      deviceFlow: { enabled: true, ...providerPages.deviceFlow },
+      rpInitiatedLogout: { enabled: true, ...providerPages.rpInitiatedLogout },
     },
   };
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { ApiReturnCode, publicMessage } from "@tessera/codes";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type Provider from "oidc-provider";
-import type { ErrorOut, KoaContextWithOIDC } from "oidc-provider";
+import type { KoaContextWithOIDC } from "oidc-provider";
 import { envelope } from "../../app/envelope.ts";
 import { html, layout } from "../../pages/html.ts";
 import { pickLocale } from "../pages/locale.ts";
@@ -68,18 +68,6 @@ export function answerFault(request: FastifyRequest, reply: FastifyReply, code: 
       .type("text/html; charset=utf-8")
       .send(faultPage(code, request.id, request.raw, query?.ui_locales));
   return reply.code(500).header("cache-control", "no-store").send(oauthFault(code, request.id));
-}
-
-/** oidc-provider's `renderError`: the generic message for faults, oidc-provider's own text for client errors. */
-export async function renderError(ctx: KoaContextWithOIDC, out: ErrorOut, _error: unknown): Promise<void> {
-  const requestId = String(ctx.res.getHeader("x-request-id") ?? "");
-  ctx.type = "html";
-  ctx.set("cache-control", "no-store");
-  if (out.error === "server_error") {
-    ctx.body = faultPage(ApiReturnCode.SSOInternalError, requestId, ctx.req, ctx.query.ui_locales);
-    return;
-  }
-  ctx.body = layout(out.error, html`<p>${out.error_description ?? ""}</p>`);
 }
 
 /**

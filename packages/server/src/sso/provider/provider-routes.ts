@@ -2,6 +2,7 @@ import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type Provider from "oidc-provider";
 import { findTenant } from "../../tenants/tenant-store.ts";
+import { providerResponseCsp } from "../pages/sso-headers.ts";
 import { issuerPath } from "./provider-configuration.ts";
 import { answerFault, auditFault, markStart, trackProviderRequest } from "./provider-faults.ts";
 
@@ -47,6 +48,8 @@ export async function providerRoutes(app: FastifyInstance): Promise<void> {
       }
       const raw = request.raw as typeof request.raw & { originalUrl?: string };
       reply.raw.setHeader("x-request-id", request.id);
+      // Pages the provider renders itself get a CSP too (Tessera's own pages set a stricter one).
+      reply.raw.setHeader("content-security-policy", providerResponseCsp);
       reply.hijack();
       // As Express and koa-mount do: the provider sees its own paths, and derives the mount path
       // from originalUrl for the URLs it builds.
