@@ -504,11 +504,11 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
   ),
   SystemTwoFactorNotSet: d(
     "system",
-    503,
+    403,
     USER,
     false,
-    m.serverFault,
-    "The tenant requires a second factor but no second-factor method is configured for it.",
+    m.accountUnavailable,
+    "A second factor is required (by the tenant or the app) and the user has none, and self-enrolment is off: an administrator must give the user one.",
   ),
   GetRadiusServerClientList: d(
     "radius",
