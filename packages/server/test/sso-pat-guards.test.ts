@@ -177,6 +177,31 @@ for (const backend of backends) {
       s.clock.set(WEDNESDAY_10_UTC);
     });
 
+    test("item 6: an exchange is not a sign-in: it does not use up the daily allowance", async () => {
+      const { tenant, apiKey } = await optionalTenant();
+      const app = await insertTestApp(s.server.ctx, tenant.id, s.clock.now());
+      const rp = await rpFor(s.url, tenant.id, app);
+      const { token } = await newPat(apiKey, app.clientId);
+      await s.api("PUT", `/v1/policies/apps/${app.clientId}`, {
+        apiKey,
+        scenario,
+        body: { dailyAllowance: { maxSignIns: 1, timeZone: "UTC", mode: "enforce" } },
+      });
+      // A program exchanges its PAT every few minutes; none of that is a person signing in.
+      for (let i = 0; i < 3; i += 1) assert.ok((await exchange(rp, token)).access_token);
+      const signIn = () =>
+        s.api("POST", "/v1/auth/password", {
+          apiKey,
+          scenario,
+          body: { username: "carol", password, app: app.clientId },
+        });
+      assert.equal((await signIn()).body.errorCode, 0, "the one sign-in of the day is still there");
+      const second = await signIn();
+      assert.equal(second.body.errorCode, ApiReturnCode.SSOPolicyNoDailyAccessRestriction);
+      // A used-up allowance does not stop the program either.
+      assert.ok((await exchange(rp, token)).access_token);
+    });
+
     test("item 8: revoking a PAT (API or page) ends the access tokens exchanged for it", async () => {
       const { tenant, apiKey } = await optionalTenant();
       const app = await insertTestApp(s.server.ctx, tenant.id, s.clock.now());

@@ -112,12 +112,15 @@ async function exchange(
   }
   // The tenant's and the app's access policies hold for a program as for a person: day, time of
   // day and address are checked at every exchange (each rule's outcome is audited by decideAccess).
+  // The daily allowance is not counted: a program exchanging every few minutes is not a person
+  // signing in, and would otherwise use up the user's sign-ins of the day (docs/sso.md).
   const decision = await decideAccess(ctx, {
     tenantId,
     clientId: client.clientId,
     userId: user.id,
     address: koa.ip,
     requestId: requestId ?? undefined,
+    countsAllowance: false,
   });
   if (decision.denied !== undefined) {
     await audit(decision.denied, `user:${user.username}`);
