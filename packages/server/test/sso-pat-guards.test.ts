@@ -3,7 +3,9 @@ import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode } from "@tessera/codes";
 import { recordObservedCode } from "@tessera/codes/coverage";
 import * as oidc from "openid-client";
+import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
 import { PAT_GRANT_TYPE } from "../src/sso/apps/app.ts";
+import { oathtoolTotp } from "./helpers/oathtool.ts";
 import { signInToAccount } from "./helpers/pat-account-session.ts";
 import { insertTestApp, rpFor } from "./helpers/pat-test-app.ts";
 import { createTestApp } from "./helpers/sso-sign-in.ts";
@@ -20,6 +22,7 @@ const tokenPattern = /tpat_[A-Za-z0-9_-]{43}/;
 const password = "correct horse battery";
 const WEDNESDAY_10_UTC = Date.UTC(2026, 0, 14, 10, 0);
 const DAY_MS = 24 * 3600 * 1000;
+const secretHex = "3132333435363738393031323334353637383930";
 
 for (const backend of backends) {
   suite(`personal access token guards (${backend})`, () => {
@@ -122,7 +125,13 @@ for (const backend of backends) {
       await s.api("PATCH", "/v1/tenant", { apiKey, scenario, body: { ssoSecondFactor: "required" } });
       const again = await browser.request(pageUrl);
       assert.equal(again.status, 303);
-      assert.equal(new URL(again.headers.get("location") ?? "").pathname, `/oidc/${tenant.id}/auth`);
+      const location = new URL(again.headers.get("location") ?? "");
+      assert.equal(location.pathname, `/oidc/${tenant.id}/auth`);
+      // Not straight back with the old session (a loop): the sign-in pages run again.
+      const signedIn = new URL(`/oidc/${tenant.id}/account/signed-in`, s.server.ctx.publicUrl).href;
+      const landing = await browser.follow(location, signedIn);
+      assert.ok(!("callback" in landing), "the password-only session was reused");
+      assert.match(landing.html, /name="password"/);
       const post = await browser.request(pageUrl, {
         method: "POST",
         form: { csrf, clientId: lenient.clientId, name: "z", expiresInDays: "30" },
@@ -130,6 +139,35 @@ for (const backend of backends) {
       assert.equal(post.status, 303, "nothing is created; the visitor goes to sign in");
       const after = await s.api("GET", "/v1/users/carol/personal-access-tokens", { apiKey, scenario });
       assert.equal((after.body.personalAccessTokens as unknown[]).length, 1);
+    });
+
+    test("item 1: a session that proved the second factor is offered and gets the strict app's PAT", async () => {
+      const { tenant, apiKey } = await s.tenant();
+      await s.api("POST", "/v1/users", { apiKey, scenario, body: { username: "carol", password } });
+      await s.api("POST", "/v1/authenticators", {
+        apiKey,
+        scenario,
+        body: { type: "totp", secret: encodeBase32(Buffer.from(secretHex, "hex")), username: "carol" },
+      });
+      const strict = await createTestApp(s, tenant.id, {
+        confidential: true,
+        requireSecondFactor: true,
+        grantTypes: [PAT_GRANT_TYPE],
+      });
+      s.clock.advance(30_000);
+      const otp = () => oathtoolTotp(secretHex, s.clock.now());
+      const browser = await signInToAccount(s, tenant.id, { username: "carol", password, otp });
+      const pageUrl = new URL(`${s.url}/oidc/${tenant.id}/account/tokens`);
+      const page = await (await browser.request(pageUrl)).text();
+      assert.match(page, new RegExp(`value="${strict.clientId}"`));
+      assert.doesNotMatch(page, /require a second factor/);
+      const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? "";
+      const created = await browser.request(pageUrl, {
+        method: "POST",
+        form: { csrf, clientId: strict.clientId, name: "x", expiresInDays: "30" },
+      });
+      assert.equal(created.status, 201);
+      assert.match(await created.text(), tokenPattern);
     });
 
     test("item 1: the administrator's API may create one for such an app, audited under its key", async () => {
