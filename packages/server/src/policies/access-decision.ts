@@ -16,6 +16,11 @@ export interface AccessRequest {
   readonly address: string;
   /** The HTTP request asking, so its audit events can be found beside the outcomes'. */
   readonly requestId?: string | undefined;
+  /**
+   * false: not an interactive sign-in (a personal access token's exchange), which the day, time
+   * and address rules govern but the daily allowance does not count. Default: counted.
+   */
+  readonly countsAllowance?: boolean | undefined;
 }
 
 /** One rule's verdict that was not a plain pass: an enforced denial, or a logged/ignored one. */

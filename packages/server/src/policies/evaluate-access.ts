@@ -79,6 +79,7 @@ export async function evaluateAccess(ctx: ServerContext, request: AccessRequest)
   }
   const deniedBy = () => outcomes.find((o) => isDenial(o))?.code;
   if (deniedBy() !== undefined) return { denied: deniedBy(), outcomes };
+  if (request.countsAllowance === false) return { denied: undefined, outcomes };
   const counted = policies.filter((p) => p.rules?.dailyAllowance !== undefined);
   if (counted.length === 0) return { denied: undefined, outcomes };
   const counts: RuleOutcome[] = [];

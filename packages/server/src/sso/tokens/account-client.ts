@@ -37,8 +37,10 @@ export function accountClient(publicUrl: string, tenantId: string): ClientMetada
  * Where a signed-out visitor goes: the authorization endpoint, for this client. The code that
  * comes back is never redeemed (the page needs the session the sign-in made, not tokens), so the
  * PKCE challenge is of a verifier nobody keeps: the code is useless to whoever might see it.
+ * `prompt=login` makes the pages run again even for a browser already signed in (to prove the
+ * second factor that a password-only session lacks).
  */
-export function signInUrl(publicUrl: string, tenantId: string): string {
+export function signInUrl(publicUrl: string, tenantId: string, prompt?: "login"): string {
   const url = new URL(`${issuerPath(tenantId)}/auth`, publicUrl);
   url.search = new URLSearchParams({
     client_id: ACCOUNT_CLIENT_ID,
@@ -48,6 +50,7 @@ export function signInUrl(publicUrl: string, tenantId: string): string {
     code_challenge: randomBytes(32).toString("base64url"),
     code_challenge_method: "S256",
     state: randomBytes(16).toString("base64url"),
+    ...(prompt === undefined ? {} : { prompt }),
   }).toString();
   return url.href;
 }

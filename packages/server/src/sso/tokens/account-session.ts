@@ -8,6 +8,12 @@ import { ssoTenantOf } from "../provider/provider-routes.ts";
 
 export interface SignedIn {
   readonly user: UserRow;
+  /**
+   * The session proved a second factor (its amr has `otp`). Without it the page serves the user
+   * only where the tenant lets people sign in with the password alone, and offers no app that
+   * requires a second factor.
+   */
+  readonly secondFactor: boolean;
   /** The provider session's uid, which the form token is bound to. */
   readonly sessionUid: string;
   /** The form token of this session's pages (see csrfToken). */
@@ -20,6 +26,9 @@ export interface SignedIn {
  * request is recorded in the audit trail under the tenant, and the user as its actor. Undefined
  * when nobody is signed in, or the user can no longer sign in (disabled, expired, deleted): such
  * a visitor is sent to sign in again, which refuses them with the precise code in the trail.
+ * Also undefined for a session that proved only the password where the tenant now requires a
+ * second factor (the setting may have changed since it signed in): sent to sign in again, the
+ * visitor meets the login check that asks for the second factor (second-factor-policy.ts).
  */
 export async function signedInUser(
   request: FastifyRequest<{ Params: { tenant: string } }>,
@@ -37,9 +46,12 @@ export async function signedInUser(
     .where("tenant_id", "=", tenantId)
     .executeTakeFirst();
   if (user === undefined || signInRefusal(user, ctx.clock.now()) !== undefined) return undefined;
+  const secondFactor = (session.amr ?? []).includes("otp");
+  if (!secondFactor && (await findTenant(ctx.database.db, tenantId))?.ssoSecondFactor !== "optional")
+    return undefined;
   request.actor = `user:${user.id}`;
   request.auditSubject = `user:${user.username}`;
-  return { user, sessionUid: session.uid, csrf: csrfToken(ctx, session.uid) };
+  return { user, secondFactor, sessionUid: session.uid, csrf: csrfToken(ctx, session.uid) };
 }
 
 /** The tenant of an account page (NotFound for an unusable one); its audit events go to it. */

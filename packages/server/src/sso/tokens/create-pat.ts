@@ -1,4 +1,4 @@
-import { TesseraApiCode, TesseraError } from "@tessera/codes";
+import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../../app/server-context.ts";
 import { signInRefusal } from "../../users/sign-in-refusal.ts";
 import type { UserRow } from "../../users/user-store.ts";
@@ -20,12 +20,18 @@ export interface PatRequest {
  * cannot sign in (a token would outlive the refusal's reason only to be refused at exchange), an
  * app of another tenant or unknown (NotFound, the same answer), an app that does not take PATs,
  * and an expiry beyond personalAccessTokens.maxDays.
+ *
+ * `secondFactor`: whether the caller proved the user's second factor, or is trusted to act for
+ * the user. Without it, an app that requires a second factor gets no token: a token is a way in
+ * that never meets the sign-in pages again, so it must not be had with less than they would ask.
+ * Such an attempt is PartnerUserLoginAttepmtedOTPByPass, like every other way around the factor.
  */
 export async function createPatFor(
   ctx: ServerContext,
   user: UserRow,
   input: PatRequest,
   field: (name: keyof PatRequest) => string,
+  secondFactor: boolean,
 ): Promise<{ token: string; row: PatRow }> {
   const now = ctx.clock.now();
   const refusal = signInRefusal(user, now);
@@ -52,6 +58,11 @@ export async function createPatFor(
   if (!app.grantTypes.includes(PAT_GRANT_TYPE))
     throw new TesseraError(TesseraApiCode.MalformedRequest, {
       message: `the app ${app.clientId} does not allow personal access tokens (its grant types lack ${PAT_GRANT_TYPE})`,
+      field: field("clientId"),
+    });
+  if (app.requireSecondFactor && !secondFactor)
+    throw new TesseraError(ApiReturnCode.PartnerUserLoginAttepmtedOTPByPass, {
+      message: `the app ${app.clientId} requires a second factor, which this session did not prove`,
       field: field("clientId"),
     });
   return createPat(ctx, {

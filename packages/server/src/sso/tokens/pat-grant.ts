@@ -3,10 +3,12 @@ import type Provider from "oidc-provider";
 import type { KoaContextWithOIDC, TokenEndpointGrantContext } from "oidc-provider";
 import { errors } from "oidc-provider";
 import type { ServerContext } from "../../app/server-context.ts";
+import { decideAccess } from "../../policies/access-decision.ts";
 import { signInRefusal } from "../../users/sign-in-refusal.ts";
 import { PAT_GRANT_TYPE } from "../apps/app.ts";
 import { accountFinder } from "../provider/find-account.ts";
 import { ssoLifetimes } from "../provider/provider-configuration.ts";
+import { patGrantId, revokePatAccess } from "./pat-revocation.ts";
 import { findPatByToken, markPatUsed, type PatRow } from "./pat-store.ts";
 
 /**
@@ -19,7 +21,8 @@ import { findPatByToken, markPatUsed, type PatRow } from "./pat-store.ts";
  * An unknown, expired or revoked PAT, or one of another app, is one answer: OAuth `invalid_grant`
  * whose JSON also carries the envelope fields (errorCode 9071, PartnerUserLoginFailedInvalidToken)
  * so that programs and tests can tell it from other grant failures. A PAT whose user can no
- * longer sign in is refused the same way with the user's own code (disabled, expired). Every
+ * longer sign in is refused the same way with the user's own code (disabled, expired), and an
+ * exchange the tenant's or the app's access policy denies with the SSOPolicy* code. Every
  * exchange, refused or not, is in the audit trail.
  */
 export const PAT_PARAMETER = "personal_access_token";
@@ -27,10 +30,14 @@ export const PAT_PARAMETER = "personal_access_token";
 /** A refused exchange; `code` travels in the answer beside OAuth's error. */
 class PatRefused extends errors.InvalidGrant {
   readonly tesseraCode: number;
-  constructor(code: number, detail: string) {
+  constructor(
+    code: number,
+    detail: string,
+    description = "the personal access token is not valid for this app",
+  ) {
     super(detail);
     this.tesseraCode = code;
-    this.error_description = "the personal access token is not valid for this app";
+    this.error_description = description;
   }
 }
 
@@ -73,6 +80,7 @@ async function exchange(
     throw new errors.InvalidRequest(`missing required parameter '${PAT_PARAMETER}'`);
   const now = ctx.clock.now();
   const pat = await findPatByToken(ctx.database.db, tenantId, token);
+  const requestId = String(koa.res.getHeader("x-request-id") ?? "") || null;
   const audit = (code: number, subject: string | null) =>
     ctx.audit.append({
       at: now,
@@ -83,7 +91,7 @@ async function exchange(
       operation: "sso.personal-access-token.exchange",
       resultCode: code,
       durationMs: null,
-      requestId: String(koa.res.getHeader("x-request-id") ?? "") || null,
+      requestId,
     });
   const problem = invalidity(pat, client.clientId, now);
   if (pat === undefined || problem !== undefined) {
@@ -102,6 +110,26 @@ async function exchange(
     await audit(code, user === undefined ? `pat:${pat.id}` : `user:${user.username}`);
     throw new PatRefused(code, refusal?.message ?? "no such user");
   }
+  // The tenant's and the app's access policies hold for a program as for a person: day, time of
+  // day and address are checked at every exchange (each rule's outcome is audited by decideAccess).
+  // The daily allowance is not counted: a program exchanging every few minutes is not a person
+  // signing in, and would otherwise use up the user's sign-ins of the day (docs/sso.md).
+  const decision = await decideAccess(ctx, {
+    tenantId,
+    clientId: client.clientId,
+    userId: user.id,
+    address: koa.ip,
+    requestId: requestId ?? undefined,
+    countsAllowance: false,
+  });
+  if (decision.denied !== undefined) {
+    await audit(decision.denied, `user:${user.username}`);
+    throw new PatRefused(
+      decision.denied,
+      "denied by an access policy",
+      "an access policy denies this access",
+    );
+  }
   // The user as oidc-provider's own grants name it, for whatever reads the request's entities
   // (event listeners, the token endpoint's audit).
   const account = await accountFinder(ctx, tenantId)(koa, user.id);
@@ -112,7 +140,9 @@ async function exchange(
     1,
     Math.min(ssoLifetimes.AccessToken, Math.floor((pat.expires_at - now) / 1000)),
   );
+  // Every exchange of this PAT under the one Grant its revocation ends (pat-revocation.ts).
   const grant = new provider.Grant({ accountId: user.id, clientId: client.clientId });
+  grant.jti = patGrantId(pat.id);
   grant.addOIDCScope(scope);
   // The grant lives as long as its one access token (oidc-provider reads expiresIn, which its
   // types do not declare, before the configured Grant lifetime of fourteen days).
@@ -128,7 +158,13 @@ async function exchange(
   });
   koa.oidc.entity("AccessToken", accessToken);
   const value = await accessToken.save();
-  await markPatUsed(ctx.database.db, pat.id, now);
+  if (!(await markPatUsed(ctx.database.db, pat.id, now))) {
+    // Revoked while this exchange ran: the revoke may have ended the Grant before this token was
+    // saved under it, so the token is ended here (pat-revocation.ts explains the order).
+    await revokePatAccess(ctx, tenantId, pat.id);
+    await audit(ApiReturnCode.PartnerUserLoginFailedInvalidToken, `pat:${pat.id}`);
+    throw new PatRefused(ApiReturnCode.PartnerUserLoginFailedInvalidToken, "revoked during the exchange");
+  }
   await audit(ApiReturnCode.Success, `user:${user.username}`);
   koa.body = { access_token: value, token_type: "Bearer", expires_in: accessToken.expiration, scope };
 }

@@ -30,7 +30,7 @@ export const patOperations: DomainOperations = {
       },
       summary: "Create a personal access token",
       description:
-        "Creates a `tpat_` token (256 random bits, stored as SHA-256) for the user and one app, and returns it: this is the only time it can be read. A program exchanges it at the tenant's token endpoint (`grant_type=urn:tessera:params:oauth:grant-type:personal-access-token`, `personal_access_token=<token>`) for an access token for the user. A user who cannot sign in (PartnerUserLoginDisabled, AccountExpired) gets none; an unknown app, or another tenant's, is NotFound; a user holding personalAccessTokens.maxPerUser live tokens gets PersonalAccessTokenLimitReached. Each call creates another token unless an Idempotency-Key replays the first answer.",
+        "Creates a `tpat_` token (256 random bits, stored as SHA-256) for the user and one app, and returns it: this is the only time it can be read. A program exchanges it at the tenant's token endpoint (`grant_type=urn:tessera:params:oauth:grant-type:personal-access-token`, `personal_access_token=<token>`) for an access token for the user. A user who cannot sign in (PartnerUserLoginDisabled, AccountExpired) gets none; an app that requires a second factor does (the back end's key is trusted to act for the user; the create is audited under it), unlike on the self-service page; an unknown app, or another tenant's, is NotFound; a user holding personalAccessTokens.maxPerUser live tokens gets PersonalAccessTokenLimitReached. Each call creates another token unless an Idempotency-Key replays the first answer.",
       errors: [
         "InvalidPartnerUserLogin",
         "PartnerUserLoginDisabled",
@@ -52,7 +52,7 @@ export const patOperations: DomainOperations = {
       fields: { ...username, "params.id": "the token's `id` (from the create or the list)" },
       summary: "Revoke a personal access token",
       description:
-        "Revokes the token at once: exchanging it is PartnerUserLoginFailedInvalidToken from now on (access tokens already issued for it live out their ten minutes). Revoking it again answers the same, keeping the first `revokedAt`. An id the user does not have (another user's, another tenant's, unknown) is NotFound.",
+        "Revokes the token at once: exchanging it is PartnerUserLoginFailedInvalidToken from now on, and the access tokens it was already exchanged for stop working too (userinfo refuses them, introspection answers `active: false`). Revoking it again answers the same, keeping the first `revokedAt`. An id the user does not have (another user's, another tenant's, unknown) is NotFound.",
       errors: ["InvalidPartnerUserLogin", "NotFound"],
       response: { personalAccessToken: { ...pat, state: "revoked", revokedAt: "2026-01-15T00:00:00.000Z" } },
     },

@@ -11,6 +11,8 @@ export interface TokensPage {
   /** Apps that take PATs: [clientId, name]. */
   readonly apps: readonly (readonly [string, string])[];
   readonly maxDays: number;
+  /** Set when apps requiring a second factor were left out: where to sign in with one. */
+  readonly secondFactorSignIn?: string;
   /** A token just created: shown this once. */
   readonly created?: string;
   /** What was wrong with the create form, already in the page's language. */
@@ -53,7 +55,12 @@ export function tokensPageBody(page: TokensPage): SafeHtml {
 ${created}
 ${list}
 <h2>${t("tokensCreateTitle")}</h2>
-${page.apps.length === 0 ? html`<p>${t("tokensNoApps")}</p>` : createForm(page, csrf)}`;
+${page.apps.length === 0 ? html`<p>${t("tokensNoApps")}</p>` : createForm(page, csrf)}
+${
+  page.secondFactorSignIn === undefined
+    ? html``
+    : html`<p>${t("tokensSecondFactorApps")} <a href="${page.secondFactorSignIn}">${t("tokensSecondFactorSignIn")}</a></p>`
+}`;
 }
 
 function createForm(page: TokensPage, csrf: SafeHtml): SafeHtml {

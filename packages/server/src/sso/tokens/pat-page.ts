@@ -12,7 +12,8 @@ import { signedInPath, signInUrl, tokensPagePath } from "./account-client.ts";
 import { csrfMatches, pageTenant, type SignedIn, signedInUser } from "./account-session.ts";
 import { createPatFor } from "./create-pat.ts";
 import { type TokensPage, tokensPageBody } from "./pat-page-view.ts";
-import { listPats, revokePat } from "./pat-store.ts";
+import { revokePatAndAccess } from "./pat-revocation.ts";
+import { listPats } from "./pat-store.ts";
 import { patView } from "./pat-view.ts";
 
 type TenantParams = { tenant: string };
@@ -68,10 +69,10 @@ export const patPageRoutes: FastifyPluginAsync = async (app) => {
       .where("tenant_id", "=", user.tenant_id)
       .orderBy("name")
       .execute();
-    const apps = appRows
-      .map(appOf)
-      .filter((a) => a.grantTypes.includes(PAT_GRANT_TYPE))
-      .map((a) => [a.clientId, a.name] as const);
+    const takesPats = appRows.map(appOf).filter((a) => a.grantTypes.includes(PAT_GRANT_TYPE));
+    // Apps that require a second factor are offered only to a session that proved one.
+    const offered = takesPats.filter((a) => signedIn.secondFactor || !a.requireSecondFactor);
+    const apps = offered.map((a) => [a.clientId, a.name] as const);
     const t = translator(request);
     const body = tokensPageBody({
       t,
@@ -80,6 +81,9 @@ export const patPageRoutes: FastifyPluginAsync = async (app) => {
       pats: rows.map((row) => patView(row, now)),
       apps,
       maxDays: ctx.config.personalAccessTokens.maxDays,
+      ...(offered.length < takesPats.length
+        ? { secondFactorSignIn: signInUrl(ctx.publicUrl, user.tenant_id, "login") }
+        : {}),
       ...extra,
     });
     return sendPage(reply, status, code, t("tokensTitle"), body);
@@ -144,6 +148,7 @@ export const patPageRoutes: FastifyPluginAsync = async (app) => {
           signedIn.user,
           { clientId: entered.clientId, name: entered.name, expiresInDays: days },
           (name) => `body.${name}`,
+          signedIn.secondFactor,
         );
         return render(request, reply, signedIn, 201, ApiReturnCode.Success, { created: token });
       } catch (error) {
@@ -173,13 +178,7 @@ export const patPageRoutes: FastifyPluginAsync = async (app) => {
       requireForm(request, signedIn, request.body?.csrf);
       const { ctx } = request.server;
       const { user } = signedIn;
-      const revoked = await revokePat(
-        ctx.database.db,
-        user.tenant_id,
-        user.id,
-        request.params.id,
-        ctx.clock.now(),
-      );
+      const revoked = await revokePatAndAccess(ctx, user.tenant_id, user.id, request.params.id);
       if (revoked === undefined)
         throw new TesseraError(TesseraApiCode.NotFound, { message: "no such token", field: "params.id" });
       return seeOther(reply, translator(request), tokensPagePath(user.tenant_id));

@@ -139,6 +139,16 @@ export async function findPatByToken(
     .executeTakeFirst();
 }
 
-export async function markPatUsed(db: Kysely<Schema>, id: string, now: number): Promise<void> {
-  await db.updateTable("personal_access_tokens").set({ last_used_at: now }).where("id", "=", id).execute();
+/**
+ * Records an exchange; false when the PAT was revoked meanwhile (one conditional update, so it
+ * and a concurrent revoke are ordered by the database, on PostgreSQL by the row lock).
+ */
+export async function markPatUsed(db: Kysely<Schema>, id: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable("personal_access_tokens")
+    .set({ last_used_at: now })
+    .where("id", "=", id)
+    .where("revoked_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }

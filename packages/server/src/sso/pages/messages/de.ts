@@ -115,4 +115,7 @@ export const de: Messages = {
   tokensProblemLimit: "Sie haben bereits so viele Token wie erlaubt. Widerrufen Sie zuerst eines.",
   tokensSignInFailed: "Die Anmeldung wurde nicht abgeschlossen.",
   tokensTryAgain: "Erneut versuchen",
+  tokensSecondFactorApps:
+    "Apps, die einen zweiten Faktor verlangen, erscheinen erst, wenn Sie sich mit Ihrem zweiten Faktor anmelden.",
+  tokensSecondFactorSignIn: "Mit dem zweiten Faktor anmelden",
 };

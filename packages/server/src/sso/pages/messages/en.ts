@@ -110,6 +110,9 @@ export const en = {
   tokensProblemLimit: "You have as many tokens as allowed. Revoke one first.",
   tokensSignInFailed: "The sign-in did not complete.",
   tokensTryAgain: "Try again",
+  tokensSecondFactorApps:
+    "Apps that require a second factor are listed only after you sign in with your second factor.",
+  tokensSecondFactorSignIn: "Sign in with your second factor",
 } as const;
 
 export type MessageKey = keyof typeof en;

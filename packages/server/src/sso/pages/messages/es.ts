@@ -111,4 +111,7 @@ export const es: Messages = {
   tokensProblemLimit: "Ya tiene tantos tokens como se permite. Revoque uno primero.",
   tokensSignInFailed: "El inicio de sesión no se completó.",
   tokensTryAgain: "Intentar de nuevo",
+  tokensSecondFactorApps:
+    "Las aplicaciones que exigen un segundo factor solo aparecen cuando inicia sesión con su segundo factor.",
+  tokensSecondFactorSignIn: "Iniciar sesión con su segundo factor",
 };
