@@ -26,6 +26,7 @@ for (const backend of backends) {
       s.server.ctx.sso.onCreate((provider) =>
         provider.use(async (koa, next) => {
           if (koa.path === "/test-throws") throw new Error("secret detail 12345");
+          if (koa.path === "/test-throws-4xx") koa.throw(413, "secret detail 12345");
           await next();
         }),
       );
@@ -168,6 +169,13 @@ for (const backend of backends) {
         "sso: thrown past the provider",
       );
       assert.equal(events.length, 2);
+      // An HTTP client error thrown there keeps its status, in the same shape; no fault is logged.
+      const tooLarge = await fetch(`${url}/test-throws-4xx`, { method: "POST", body: "x" });
+      const refused = await jsonOf(tooLarge);
+      assert.equal(tooLarge.status, 413);
+      assert.equal(refused.errorCode, TesseraApiCode.MalformedRequest);
+      assert.equal(refused.error, "invalid_request");
+      assert.doesNotMatch(JSON.stringify(refused), /secret detail|12345/);
     });
 
     test("fuzz: every path and method of the provider with odd bodies: no bare 500, no text/plain", async () => {

@@ -134,14 +134,21 @@ export function installFaultHandling(provider: Provider, tenantId: string): void
       await next();
     } catch (error) {
       // Thrown past oidc-provider's error handlers (e.g. its session middleware, outside them).
-      const request = requests.get(ctx.req);
-      const code = ApiReturnCode.SSOInternalError;
-      request?.log.error(
-        { err: error, code, tenantId, route: (ctx as Partial<KoaContextWithOIDC>).oidc?.route },
-        "SSO provider fault",
-      );
-      if (ctx.headerSent) return;
-      answerInProvider(ctx, 500, code, "server_error");
+      // A client error Koa would expose (an HTTP 4xx error) stays one; anything else is a fault.
+      const status = (error as { status?: unknown } | null)?.status;
+      if (typeof status === "number" && status >= 400 && status < 500) {
+        if (!ctx.headerSent)
+          answerInProvider(ctx, status, TesseraApiCode.MalformedRequest, "invalid_request");
+      } else {
+        const code = ApiReturnCode.SSOInternalError;
+        requests
+          .get(ctx.req)
+          ?.log.error(
+            { err: error, code, tenantId, route: (ctx as Partial<KoaContextWithOIDC>).oidc?.route },
+            "SSO provider fault",
+          );
+        if (!ctx.headerSent) answerInProvider(ctx, 500, code, "server_error");
+      }
     }
     // No route of the provider: Koa would answer a text/plain "Not Found".
     if (ctx.status === 404 && ctx.body == null)
