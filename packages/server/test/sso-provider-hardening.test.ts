@@ -3,7 +3,7 @@ import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { recordObservedCode } from "@tessera/codes/coverage";
 import { basicAuth, clientCredentials, insertAppRow } from "./helpers/sso-app-row.ts";
-import { auditedWith } from "./helpers/sso-sign-in.ts";
+import { auditedWith, createTestApp, redeem, ssoSignIn } from "./helpers/sso-sign-in.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
@@ -141,6 +141,42 @@ for (const backend of backends) {
       assert.equal((await jsonOf(own)).active, true, "app A's attempt revoked nothing");
       assert.equal((await call("revocation", b)).status, 200);
       assert.deepEqual(await (await call("introspection", b)).json(), { active: false });
+    });
+
+    test("a user's token from signing in to one app is inactive at another confidential app's introspection", async () => {
+      const { tenant, apiKey } = await s.tenant(undefined, { ssoSecondFactor: "optional" });
+      const password = "a long enough password";
+      const user = await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username: "ivy", password },
+        scenario: "sso hardening: setup",
+      });
+      assert.equal(user.status, 201);
+      const b = await createTestApp(s, tenant.id, { confidential: true });
+      const a = await createTestApp(s, tenant.id, { confidential: true, grantTypes: ["client_credentials"] });
+      const signedIn = await ssoSignIn({
+        baseUrl: s.url,
+        tenantId: tenant.id,
+        clientId: b.clientId,
+        clientSecret: b.clientSecret,
+        redirectUri: b.redirectUri,
+        username: "ivy",
+        password,
+      });
+      const { access_token: token } = await redeem(signedIn);
+      const introspect = (app: typeof a) =>
+        fetch(`${s.url}/oidc/${tenant.id}/token/introspection`, {
+          method: "POST",
+          headers: {
+            authorization: `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`).toString("base64")}`,
+            "content-type": form,
+          },
+          body: `token=${token}`,
+        }).then(jsonOf);
+      assert.deepEqual(await introspect(a), { active: false });
+      const own = await introspect(b);
+      assert.equal(own.active, true);
+      assert.equal(own.client_id, b.clientId);
     });
 
     test("an error thrown past oidc-provider's handlers: SSOInternalError with the request id as JSON or page, audited", async () => {
