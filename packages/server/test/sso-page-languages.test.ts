@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
+import { openActivation } from "../src/sso/activation/activation-store.ts";
 import { ssoPageHeaders } from "../src/sso/pages/sso-headers.ts";
 import { formOf, PageClient, type PageResponse } from "./helpers/page-client.ts";
 import { Browser, createTestApp, formsOf, startSsoSignIn } from "./helpers/sso-sign-in.ts";
@@ -268,6 +269,43 @@ for (const backend of backends) {
       assertStrictPage(done);
       assert.equal(langOf(done.text), "es");
       assert.equal(h1Of(done.text), "Sesión cerrada");
+    });
+
+    test("the activation page and the tokens page: the SSO layout, in the link's ui_locales or the browser's language", async () => {
+      const { tenant, apiKey } = await s.tenant();
+      const created = await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username: "dee", email: "dee@mail.test" },
+        scenario: "sso page languages: setup",
+      });
+      assert.equal(created.status, 201);
+      const user = await s.server.ctx.database.db
+        .selectFrom("users")
+        .select("id")
+        .where("tenant_id", "=", tenant.id)
+        .where("username", "=", "dee")
+        .executeTakeFirstOrThrow();
+      const now = s.clock.now();
+      const { id } = await openActivation(s.server.ctx.database.db, {
+        tenantId: tenant.id,
+        userId: user.id,
+        apps: [],
+        now,
+        expiresAt: now + 3600_000,
+      });
+      const browser = new PageClient(s.url, { "accept-language": "es" });
+      const activation = await browser.get(`/oidc/${tenant.id}/activate?id=${id}&ui_locales=de`);
+      assert.equal(activation.status, 200);
+      assertStrictPage(activation);
+      assert.equal(langOf(activation.text), "de");
+      const wrongId = await browser.get(`/oidc/${tenant.id}/activate?id=${"x".repeat(43)}`);
+      assert.equal(langOf(wrongId.text), "es", "its error page too");
+      assert.match(wrongId.text, /id="request-id"/);
+      // Signed out, the tokens page sends the visitor to sign in, with a link for a browser without redirects.
+      const tokens = await browser.get(`/oidc/${tenant.id}/account/tokens`);
+      assert.equal(tokens.status, 303);
+      assertStrictPage(tokens);
+      assert.equal(langOf(tokens.text), "es");
     });
   });
 }

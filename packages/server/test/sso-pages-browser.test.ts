@@ -3,6 +3,7 @@ import { after, before, describe as suite, test } from "node:test";
 import * as oidc from "openid-client";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
+import { openActivation } from "../src/sso/activation/activation-store.ts";
 import { seriousViolations } from "./helpers/axe.ts";
 import { launchBrowser } from "./helpers/browser.ts";
 import { type LoopbackApp, startLoopbackApp } from "./helpers/loopback-app.ts";
@@ -24,6 +25,8 @@ suite("SSO pages in Chromium", () => {
   let loopback: LoopbackApp;
   let tenantId: string;
   let clientId: string;
+  /** An open account activation (the id its invitation e-mail would carry). */
+  let activationId: string;
   /** Apps to sign in to: first party, third party (asks for consent), and in tenants set up for enrolment and expiry. */
   const apps: Record<"firstParty" | "thirdParty" | "enrolment" | "expired", oidc.Configuration> = {} as never;
 
@@ -65,6 +68,26 @@ suite("SSO pages in Chromium", () => {
     tenantId = main.tenant.id;
     clientId = await insertPublicTestApp(s, tenantId, { name: "Kiosk" });
     await user(main.apiKey, "ada", true);
+    await s.api("POST", "/v1/users", {
+      apiKey: main.apiKey,
+      body: { username: "dee", email: "dee@mail.test" },
+      scenario: "sso pages browser: setup",
+    });
+    const dee = await s.server.ctx.database.db
+      .selectFrom("users")
+      .select("id")
+      .where("tenant_id", "=", tenantId)
+      .where("username", "=", "dee")
+      .executeTakeFirstOrThrow();
+    const now = s.clock.now();
+    const opened = await openActivation(s.server.ctx.database.db, {
+      tenantId,
+      userId: dee.id,
+      apps: [],
+      now,
+      expiresAt: now + 3600_000,
+    });
+    activationId = opened.id;
     // Self-enrolment: a user without a token sets one up on the sign-in page.
     const enrolling = await s.tenant(undefined, { ssoSelfEnrolment: true });
     await user(enrolling.apiKey, "bea", false);
@@ -235,6 +258,18 @@ suite("SSO pages in Chromium", () => {
     "error page": [
       (page) => page.goto(`${issuer()}/auth?client_id=nope&response_type=code&scope=openid`),
       "#request-id",
+    ],
+    "activation page": [
+      (page) => page.goto(`${issuer()}/activate?id=${activationId}`),
+      "html[lang=en] #confirm",
+    ],
+    "tokens page": [
+      async (page) => {
+        await page.goto(`${issuer()}/account/tokens`);
+        await passwordAndCode(page, "ada");
+        await secondFactor(page);
+      },
+      "h1:has-text('Personal access tokens')",
     ],
     "signed-out page": [
       async (page) => {

@@ -196,14 +196,20 @@ for (const backend of backends) {
           const text = JSON.stringify(answer.body);
           assert.doesNotMatch(text, /\n\s+at |es256-|Error:/, "no stack, no key id, no exception text");
         }
-        const page = await fetch(`${issuer}/auth?client_id=${clientId}&response_type=code&scope=openid`, {
-          headers: { accept: "text/html" },
-        });
+        const page = await fetch(
+          `${issuer}/auth?client_id=${clientId}&response_type=code&scope=openid&ui_locales=es`,
+          {
+            headers: { accept: "text/html" },
+          },
+        );
         const html = await page.text();
         assert.equal(page.status, 500);
         const pageRequestId = page.headers.get("x-request-id") ?? "";
         assert.ok(html.includes(pageRequestId) && pageRequestId !== "");
         assert.doesNotMatch(html, /es256-|Error:/);
+        // The SSO error page (as the provider's own renderError), in the request's language.
+        assert.match(html, /<html lang="es">[\s\S]*<p id="request-id">/);
+        assert.equal(page.headers.get("x-frame-options"), "DENY");
         const audited = await s.api("GET", `/v1/audit?resultCode=${ApiReturnCode.SSOCertificateError}`, {
           apiKey,
           scenario,

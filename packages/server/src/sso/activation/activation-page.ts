@@ -4,9 +4,10 @@ import { success } from "../../app/envelope.ts";
 import { okResponse } from "../../app/route-schemas.ts";
 import { qrDataUrl } from "../../authenticators/authenticator-routes.ts";
 import { html } from "../../pages/html.ts";
-import { sendPage, usePages, wantsJson } from "../../pages/page-routes.ts";
+import { sendPage, setPageLayout, usePages, wantsJson } from "../../pages/page-routes.ts";
 import { passwordField } from "../../users/user-view.ts";
 import { pickLocale } from "../pages/locale.ts";
+import { ssoLayoutOf, ssoPageLayout } from "../pages/sso-page-layout.ts";
 import { type Translator, translatorFor } from "../pages/translate.ts";
 import { issuerPath } from "../provider/provider-configuration.ts";
 import { enrolment, takePasswordStep, takeTotpStep } from "./activation-steps.ts";
@@ -51,7 +52,8 @@ const retryableCodes: readonly number[] = [
  * envelope instead of the page (pages/page-routes.ts).
  */
 export const activationPageRoutes: FastifyPluginAsync = async (app) => {
-  usePages(app);
+  // The SSO layout in the browser's language; formContext switches to the link's ui_locales.
+  usePages(app, ssoLayoutOf);
 
   app.get<{ Params: Params; Querystring: Fields }>(
     "/oidc/:tenant/activate",
@@ -137,7 +139,9 @@ export const activationPageRoutes: FastifyPluginAsync = async (app) => {
 };
 
 function formContext(request: FastifyRequest, open: OpenActivation, given: Fields): FormContext {
-  const t: Translator = translatorFor(pickLocale(given.ui_locales, request.headers["accept-language"]));
+  const locale = pickLocale(given.ui_locales, request.headers["accept-language"]);
+  setPageLayout(request, ssoPageLayout(locale));
+  const t: Translator = translatorFor(locale);
   return {
     t,
     action: `${issuerPath(open.tenant.id)}/activate`,

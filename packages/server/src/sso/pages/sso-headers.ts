@@ -47,3 +47,16 @@ export function ssoPageHeaders(formTargets: readonly string[] = []): typeof page
  */
 export const providerResponseCsp =
   "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'";
+
+/**
+ * What oidc-provider's own HTML answers get besides providerResponseCsp (provider-faults.ts
+ * adds them to every HTML answer that has not got the SSO pages' set): never cached, never
+ * sniffed, never framed (older browsers ignore `frame-ancestors`). No Referrer-Policy: its
+ * form_post page posts to the app, which may check that post's Origin, and a stricter policy
+ * would turn it into `null`.
+ */
+export const providerHtmlHeaders = {
+  "cache-control": "no-store",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+} as const;

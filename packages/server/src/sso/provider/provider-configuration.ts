@@ -5,6 +5,7 @@ import { providerPages } from "../pages/provider-pages.ts";
 import { accountClient } from "../tokens/account-client.ts";
 import { accountFinder } from "./find-account.ts";
 import { adapterFor } from "./oidc-adapter.ts";
+import { introspectionAllowed, revocationAllowed } from "./token-policies.ts";
 
 /** Lifetimes in seconds. Short-lived bearer tokens; refresh tokens rotate on every use. */
 export const ssoLifetimes = {
@@ -33,6 +34,7 @@ export const interactionPath = (tenantId: string, uid: string) =>
  * - No dynamic registration and no development interactions: apps come from sso_apps only
  *   (`/v1/apps`, `tessera app`), sign-in from Tessera's own pages (sso/interactions/).
  * - Refresh tokens rotate on every use; using a rotated one revokes the grant (oidc-adapter.ts).
+ * - An app introspects and revokes only the tokens issued to itself (token-policies.ts).
  * - Cookies are signed with keys derived from the master keys (every process of an installation
  *   derives the same ones; the active key signs, the others still verify).
  */
@@ -91,8 +93,8 @@ export function providerConfiguration(
       devInteractions: { enabled: false },
       registration: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed },
+      revocation: { enabled: true, allowedPolicy: revocationAllowed },
       deviceFlow: { enabled: true, ...providerPages.deviceFlow },
       rpInitiatedLogout: { enabled: true, ...providerPages.rpInitiatedLogout },
     },

@@ -1,11 +1,14 @@
 import type { IncomingMessage } from "node:http";
-import { ApiReturnCode, publicMessage } from "@tessera/codes";
+import { ApiReturnCode, publicMessage, TesseraApiCode } from "@tessera/codes";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type Provider from "oidc-provider";
 import type { KoaContextWithOIDC } from "oidc-provider";
 import { envelope } from "../../app/envelope.ts";
-import { html, layout } from "../../pages/html.ts";
-import { pickLocale } from "../pages/locale.ts";
+import { type Locale, pickLocale } from "../pages/locale.ts";
+import { localeOf } from "../pages/provider-pages.ts";
+import { providerHtmlHeaders, ssoPageHeaders } from "../pages/sso-headers.ts";
+import { ssoDocument } from "../pages/sso-layout.ts";
+import { ssoErrorBody } from "../pages/sso-page-layout.ts";
 import { translatorFor } from "../pages/translate.ts";
 
 /**
@@ -14,7 +17,8 @@ import { translatorFor } from "../pages/translate.ts";
  * - SSOCertificateError: the signing keys are unusable (signing-keys.ts); nothing of the issuer
  *   is served, since discovery and the JWKS would advertise keys the issuer cannot sign with.
  * - SSOInternalError: any other fault inside oidc-provider (its `server_error`: a stored model
- *   that no longer opens, a database failure mid-flow).
+ *   that no longer opens, a database failure mid-flow), and anything thrown past oidc-provider's
+ *   own error handlers (Koa would answer a bare text/plain 500 and log nothing).
  *
  * Either way the client gets the code's generic public message and the request id, as an OAuth
  * error (`error`, `error_description`) that also carries Tessera's envelope, or as a page for a
@@ -23,7 +27,8 @@ import { translatorFor } from "../pages/translate.ts";
  * audited with its precise code under the issuer's tenant.
  */
 const requests = new WeakMap<IncomingMessage, FastifyRequest>();
-const faults = new WeakMap<IncomingMessage, number>();
+/** The code each provider request is audited with, when it is not an ordinary answer. */
+const audited = new WeakMap<IncomingMessage, number>();
 
 /** Remembers which Fastify request a raw request handed to a provider belongs to. */
 export function trackProviderRequest(request: FastifyRequest): void {
@@ -47,14 +52,54 @@ export function oauthFault(code: number, requestId: string) {
 
 const wantsPage = (accept: string | undefined) => (accept ?? "").includes("text/html");
 
+/** The SSO error page (the same as the provider's renderError) in `locale`. */
+const faultDocument = (code: number, requestId: string, locale: Locale): string =>
+  ssoDocument({
+    locale,
+    title: translatorFor(locale)("errorTitle"),
+    body: ssoErrorBody(locale, code, requestId),
+  });
+
 function faultPage(code: number, requestId: string, request: IncomingMessage, uiLocales: unknown): string {
-  const t = translatorFor(
-    pickLocale(typeof uiLocales === "string" ? uiLocales : undefined, request.headers["accept-language"]),
+  const locale = pickLocale(
+    typeof uiLocales === "string" ? uiLocales : undefined,
+    request.headers["accept-language"],
   );
-  return layout(
-    t("errorTitle"),
-    html`<p>${publicMessage(code)}</p><p>${t("requestId", { id: requestId })}</p>`,
-  );
+  return faultDocument(code, requestId, locale);
+}
+
+/** A provider's Koa context, before its router gives it `oidc`. */
+type KoaContext = Parameters<Parameters<Provider["use"]>[0]>[0];
+
+/** The page's language for an answer made outside oidc-provider's pages (before or past its router). */
+function koaLocale(ctx: KoaContext): Locale {
+  try {
+    const uiLocales = ctx.query.ui_locales;
+    if (typeof uiLocales === "string") return pickLocale(uiLocales, ctx.get("accept-language"));
+    return localeOf(ctx as unknown as KoaContextWithOIDC);
+  } catch {
+    return pickLocale(undefined, ctx.get("accept-language") || undefined);
+  }
+}
+
+/**
+ * Answers inside a provider's Koa app with Tessera's code `code`: the SSO error page for a browser,
+ * else an OAuth error (`oauthError`) that carries the envelope and the request id. The code is
+ * audited as the request's result.
+ */
+export function answerInProvider(ctx: KoaContext, status: number, code: number, oauthError: string): void {
+  const requestId = String(ctx.res.getHeader("x-request-id") ?? "");
+  audited.set(ctx.req, code);
+  ctx.status = status;
+  ctx.set("cache-control", "no-store");
+  if (ctx.accepts("json", "html") === "html") {
+    ctx.set(ssoPageHeaders());
+    ctx.type = "html";
+    ctx.body = faultDocument(code, requestId, koaLocale(ctx));
+    return;
+  }
+  const message = status >= 500 ? faultMessage(code, requestId) : publicMessage(code);
+  ctx.body = { ...envelope(code, message), error: oauthError, error_description: message, requestId };
 }
 
 /** Answers a request whose provider could not be made (SSOCertificateError), before hijacking. */
@@ -64,8 +109,7 @@ export function answerFault(request: FastifyRequest, reply: FastifyReply, code: 
   if (wantsPage(request.headers.accept))
     return reply
       .code(500)
-      .header("cache-control", "no-store")
-      .type("text/html; charset=utf-8")
+      .headers(ssoPageHeaders())
       .send(faultPage(code, request.id, request.raw, query?.ui_locales));
   return reply.code(500).header("cache-control", "no-store").send(oauthFault(code, request.id));
 }
@@ -80,15 +124,40 @@ export function installFaultHandling(provider: Provider, tenantId: string): void
     const request = requests.get(ctx.req);
     const requestId = request?.id ?? String(ctx.res.getHeader("x-request-id") ?? "");
     request?.log.error({ err: error, code, tenantId, route: ctx.oidc?.route }, "SSO provider fault");
-    faults.set(ctx.req, code);
+    audited.set(ctx.req, code);
     // oidc-provider has set its JSON answer already (the page is rendered by renderError).
     if (typeof ctx.body === "object" && ctx.body !== null && !Buffer.isBuffer(ctx.body))
       ctx.body = oauthFault(code, requestId);
   });
   provider.use(async (ctx, next) => {
-    await next();
+    try {
+      await next();
+    } catch (error) {
+      // Thrown past oidc-provider's error handlers (e.g. its session middleware, outside them).
+      // A client error Koa would expose (an HTTP 4xx error) stays one; anything else is a fault.
+      const status = (error as { status?: unknown } | null)?.status;
+      if (typeof status === "number" && status >= 400 && status < 500) {
+        if (!ctx.headerSent)
+          answerInProvider(ctx, status, TesseraApiCode.MalformedRequest, "invalid_request");
+      } else {
+        const code = ApiReturnCode.SSOInternalError;
+        requests
+          .get(ctx.req)
+          ?.log.error(
+            { err: error, code, tenantId, route: (ctx as Partial<KoaContextWithOIDC>).oidc?.route },
+            "SSO provider fault",
+          );
+        if (!ctx.headerSent) answerInProvider(ctx, 500, code, "server_error");
+      }
+    }
+    // No route of the provider: Koa would answer a text/plain "Not Found".
+    if (ctx.status === 404 && ctx.body == null)
+      answerInProvider(ctx, 404, TesseraApiCode.NotFound, "invalid_request");
+    // Pages oidc-provider writes itself (its form_post page) get the SSO pages' strict headers,
+    // keeping the CSP it made (the one inline script's hash); Tessera's pages have them already.
+    if (ctx.response.is("html") && !ctx.response.get("x-frame-options")) ctx.set(providerHtmlHeaders);
     const request = requests.get(ctx.req);
-    const code = faults.get(ctx.req);
+    const code = audited.get(ctx.req);
     if (request === undefined || code === undefined) return;
     try {
       await auditFault(request, tenantId, code);

@@ -7,6 +7,7 @@ import { appOf } from "../apps/app-store.ts";
 import { crossSite } from "../interactions/csrf.ts";
 import { pickLocale } from "../pages/locale.ts";
 import type { MessageKey } from "../pages/messages/en.ts";
+import { ssoLayoutOf } from "../pages/sso-page-layout.ts";
 import { type Translator, translatorFor } from "../pages/translate.ts";
 import { signedInPath, signInUrl, tokensPagePath } from "./account-client.ts";
 import { csrfMatches, pageTenant, type SignedIn, signedInUser } from "./account-session.ts";
@@ -49,7 +50,7 @@ function seeOther(reply: FastifyReply, t: Translator, location: string) {
  * carries the session's form token; the pages' strict headers and audit come from usePages.
  */
 export const patPageRoutes: FastifyPluginAsync = async (app) => {
-  usePages(app);
+  usePages(app, ssoLayoutOf);
 
   async function render(
     request: FastifyRequest<{ Params: TenantParams }>,
