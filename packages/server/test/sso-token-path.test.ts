@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import { after, before, describe as suite, test } from "node:test";
+import { sql } from "kysely";
+import * as oidc from "openid-client";
+import { secretSealedAs } from "../src/sso/apps/app-store.ts";
+import { createTestApp, relyingParty, tokenRequest } from "./helpers/sso-grant-fixtures.ts";
+import { backends } from "./helpers/test-database.ts";
+import { startTestServer, type TestServer } from "./helpers/test-server.ts";
+
+/**
+ * The token endpoint's hot path (docs/performance.md, "#12 SSO"): what it no longer repeats on
+ * every grant, and that skipping it changes nothing a client can observe.
+ */
+for (const backend of backends) {
+  suite(`SSO token path (${backend})`, () => {
+    let s: TestServer;
+    let tenantId = "";
+    before(async () => {
+      s = await startTestServer(backend);
+      tenantId = (await s.tenant()).tenant.id;
+    });
+    after(() => s.close());
+
+    test("an app's secret is opened once per version of its row; a change under a stopped clock, a rotation and a deletion still act at once", async () => {
+      const { ctx } = s.server;
+      const app = await createTestApp(s, tenantId, {
+        grantTypes: ["client_credentials"],
+        scopes: "openid email",
+      });
+      let opened = 0;
+      const decrypt = ctx.keys.decrypt;
+      ctx.keys.decrypt = (ciphertext, associatedData) => {
+        if (associatedData === secretSealedAs(app.clientId)) opened += 1;
+        return decrypt.call(ctx.keys, ciphertext, associatedData);
+      };
+      try {
+        for (let i = 0; i < 3; i += 1) {
+          const answer = await tokenRequest(app, { grant_type: "client_credentials", scope: "email" });
+          assert.equal(answer.status, 200);
+        }
+        assert.equal(opened, 1, "the secret is opened for the first grant only");
+
+        // The ManualClock does not move: updated_at stays the same, the row does not.
+        const row = () => ctx.database.db.updateTable("sso_apps").where("client_id", "=", app.clientId);
+        await row().set({ scopes: "openid" }).execute();
+        const narrowed = await tokenRequest(app, { grant_type: "client_credentials", scope: "email" });
+        assert.equal(narrowed.status, 400);
+        assert.equal(narrowed.body.error, "invalid_scope");
+
+        const rotated = "a-new-secret-of-enough-length-0123456789";
+        await row()
+          .set({ secret_enc: ctx.keys.encrypt(rotated, secretSealedAs(app.clientId)) })
+          .execute();
+        const old = await tokenRequest(app, { grant_type: "client_credentials" });
+        assert.equal(old.status, 401);
+        assert.equal(old.body.error, "invalid_client");
+        const renewed = await tokenRequest(app, { grant_type: "client_credentials" }, rotated);
+        assert.equal(renewed.status, 200);
+
+        await ctx.database.db.deleteFrom("sso_apps").where("client_id", "=", app.clientId).execute();
+        const gone = await tokenRequest(app, { grant_type: "client_credentials" }, rotated);
+        assert.equal(gone.status, 401);
+        assert.equal(gone.body.error, "invalid_client");
+      } finally {
+        ctx.keys.decrypt = decrypt;
+      }
+    });
+
+    test("sso_models' grant, user-code, uid and client indexes hold only rows that have the column", async () => {
+      const { db } = s.server.ctx.database;
+      for (const name of [
+        "sso_models_by_grant",
+        "sso_models_by_user_code",
+        "sso_models_by_uid",
+        "sso_models_by_client",
+      ]) {
+        const definition =
+          backend === "sqlite"
+            ? await sql<{ d: string }>`select sql as d from sqlite_master where name = ${name}`.execute(db)
+            : await sql<{
+                d: string;
+              }>`select indexdef as d from pg_indexes where indexname = ${name}`.execute(db);
+        assert.match(String(definition.rows[0]?.d), /where .* is not null/i, name);
+      }
+      // Every grant-type flow still reaches its rows through them: the token of a
+      // client-credentials grant is found, introspected and revoked with the app.
+      const app = await createTestApp(s, tenantId, { grantTypes: ["client_credentials"] });
+      const rp = await relyingParty(app);
+      const tokens = await oidc.clientCredentialsGrant(rp);
+      assert.equal((await oidc.tokenIntrospection(rp, tokens.access_token)).active, true);
+      if (backend === "sqlite") {
+        const plan = await sql<{ detail: string }>`explain query plan
+          select 1 from sso_models where tenant_id = ${tenantId} and client_id = ${app.clientId}`.execute(db);
+        assert.match(plan.rows.map((r) => r.detail).join(" "), /sso_models_by_client/);
+      }
+    });
+  });
+}
