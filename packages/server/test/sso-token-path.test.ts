@@ -3,6 +3,7 @@ import { after, before, describe as suite, test } from "node:test";
 import { sql } from "kysely";
 import * as oidc from "openid-client";
 import { secretSealedAs } from "../src/sso/apps/app-store.ts";
+import { upsertModel } from "../src/sso/provider/sso-model-queries.ts";
 import { createTestApp, relyingParty, tokenRequest } from "./helpers/sso-grant-fixtures.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
@@ -64,6 +65,47 @@ for (const backend of backends) {
       } finally {
         ctx.keys.decrypt = decrypt;
       }
+    });
+
+    test("a burst of grants: every token is stored and usable; a write that fails in a shared commit fails alone", async () => {
+      const app = await createTestApp(s, tenantId, { grantTypes: ["client_credentials"] });
+      const rp = await relyingParty(app);
+      const tokens = await Promise.all(Array.from({ length: 40 }, () => oidc.clientCredentialsGrant(rp)));
+      assert.equal(new Set(tokens.map((t) => t.access_token)).size, 40);
+      for (const t of tokens) assert.equal((await oidc.tokenIntrospection(rp, t.access_token)).active, true);
+
+      // Queued in the same turn of the event loop: on SQLite they share one transaction.
+      const upsert = upsertModel(s.server.ctx.database.db);
+      const row = (id: string, tenant: string) => ({
+        model: "Session",
+        idHash: id,
+        tenantId: tenant,
+        payload_enc: "x",
+        grant_id: null,
+        client_id: null,
+        user_code_hash: null,
+        uid_hash: null,
+        expires_at: null,
+      });
+      const runs = await Promise.allSettled([
+        upsert(row("burst-a", tenantId)),
+        upsert(row("burst-b", "no-such-tenant")),
+        upsert(row("burst-c", tenantId)),
+      ]);
+      assert.deepEqual(
+        runs.map((r) => r.status),
+        ["fulfilled", "rejected", "fulfilled"],
+      );
+      const stored = await s.server.ctx.database.db
+        .selectFrom("sso_models")
+        .select("id_hash")
+        .where("id_hash", "in", ["burst-a", "burst-b", "burst-c"])
+        .orderBy("id_hash")
+        .execute();
+      assert.deepEqual(
+        stored.map((r) => r.id_hash),
+        ["burst-a", "burst-c"],
+      );
     });
 
     test("sso_models' grant, user-code, uid and client indexes hold only rows that have the column", async () => {

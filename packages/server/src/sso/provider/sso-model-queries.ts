@@ -1,5 +1,10 @@
 import type { Kysely } from "kysely";
-import { perDatabase, preparedCommand, preparedQuery } from "../../storage/prepared-query.ts";
+import {
+  groupCommittedCommand,
+  perDatabase,
+  preparedCommand,
+  preparedQuery,
+} from "../../storage/prepared-query.ts";
 import type { Schema } from "../../storage/schema.ts";
 
 /**
@@ -11,9 +16,12 @@ type Key = { model: string; idHash: string; tenantId: string };
 type Row = Omit<Schema["sso_models"], "model" | "id_hash" | "tenant_id" | "consumed_at" | "polled_at">;
 type Found = Pick<Schema["sso_models"], "id_hash" | "payload_enc" | "expires_at" | "consumed_at">;
 
-/** Insert, or replace the payload of the tenant's row with the same id (never another tenant's). */
+/**
+ * Insert, or replace the payload of the tenant's row with the same id (never another tenant's).
+ * Group-committed on SQLite: every grant writes a row, and a commit per row cost more than the row.
+ */
 export const upsertModel = perDatabase((db: Kysely<Schema>) =>
-  preparedCommand<Schema, Key & Row>(db, (p) => {
+  groupCommittedCommand<Schema, Key & Row>(db, (p) => {
     const row = {
       payload_enc: p("payload_enc"),
       grant_id: p("grant_id"),
