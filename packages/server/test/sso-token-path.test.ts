@@ -4,6 +4,7 @@ import { sql } from "kysely";
 import * as oidc from "openid-client";
 import { secretSealedAs } from "../src/sso/apps/app-store.ts";
 import { upsertModel } from "../src/sso/provider/sso-model-queries.ts";
+import { updateTenant } from "../src/tenants/tenant-store.ts";
 import { createTestApp, relyingParty, tokenRequest } from "./helpers/sso-grant-fixtures.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
@@ -106,6 +107,28 @@ for (const backend of backends) {
         stored.map((r) => r.id_hash),
         ["burst-a", "burst-c"],
       );
+    });
+
+    test("a disabled or expired tenant has no issuer, nor does a tenant's name; re-enabled, it answers again", async () => {
+      const { ctx } = s.server;
+      const other = (await s.tenant()).tenant;
+      const app = await createTestApp(s, other.id, { grantTypes: ["client_credentials"] });
+      const discovery = (tenant: string) =>
+        fetch(new URL(`/oidc/${tenant}/.well-known/openid-configuration`, s.url));
+      assert.equal((await discovery(other.id)).status, 200);
+      assert.equal((await tokenRequest(app, { grant_type: "client_credentials" })).status, 200);
+      assert.equal((await discovery(other.name)).status, 404);
+
+      const now = ctx.clock.now();
+      for (const settings of [{ disabled: true }, { disabled: false, expiresAt: now }]) {
+        await updateTenant(ctx.database.db, other.id, settings, now);
+        const answer = await discovery(other.id);
+        assert.equal(answer.status, 404, JSON.stringify(settings));
+        assert.equal(((await answer.json()) as { errorName?: string }).errorName, "NotFound");
+        assert.equal((await tokenRequest(app, { grant_type: "client_credentials" })).status, 404);
+      }
+      await updateTenant(ctx.database.db, other.id, { expiresAt: now + 60_000 }, now);
+      assert.equal((await tokenRequest(app, { grant_type: "client_credentials" })).status, 200);
     });
 
     test("sso_models' grant, user-code, uid and client indexes hold only rows that have the column", async () => {

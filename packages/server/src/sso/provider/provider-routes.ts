@@ -75,7 +75,7 @@ export async function ssoTenantOf(request: FastifyRequest<{ Params: { tenant: st
   const usable =
     tenant !== undefined &&
     tenant.id === request.params.tenant &&
-    tenant.disabled !== 1 &&
+    Number(tenant.disabled) === 0 &&
     (tenant.expires_at === null || Number(tenant.expires_at) > ctx.clock.now());
   if (!usable) throw new TesseraError(TesseraApiCode.NotFound, { message: "no such issuer" });
   return tenant.id;
