@@ -4,8 +4,15 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 
 const cli = new URL("../../packages/server/bin/tessera.js", import.meta.url).pathname;
-/** The V8 flags `npm start` runs the server with (package.json): a 4 MiB young generation. */
-const serverFlags = ["--max-semi-space-size=4"];
+/**
+ * The V8 flags `npm start` runs the server with (package.json): a 4 MiB young generation; plus any
+ * in BENCH_SERVER_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server under the
+ * load (Node refuses --cpu-prof in NODE_OPTIONS).
+ */
+const serverFlags = [
+  "--max-semi-space-size=4",
+  ...(process.env.BENCH_SERVER_FLAGS ?? "").split(" ").filter((flag) => flag !== ""),
+];
 
 /** A real `tessera start` in its own process, so the load generator does not share its event loop. */
 export interface ServerUnderTest {

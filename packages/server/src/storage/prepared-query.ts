@@ -38,10 +38,8 @@ export function allowNamedStatements<Db>(db: Kysely<Db>, pool: Pool): void {
   postgresPools.set(db, pool);
 }
 
-function prepare<Db, Params extends Record<string, unknown>, Row>(
-  db: Kysely<Db>,
-  build: Build<Params, Row>,
-): (params: Params) => Promise<Result<Row>> {
+/** The query compiled once, and how to bind a run's values to its placeholders. */
+function compile<Params extends Record<string, unknown>, Row>(build: Build<Params, Row>) {
   const sentinels = new Map<unknown, string>();
   const compiled = build(((name: string) => {
     const sentinel = `\u0000param:${name}\u0000`;
@@ -54,6 +52,15 @@ function prepare<Db, Params extends Record<string, unknown>, Row>(
       const name = slots[i];
       return name === undefined ? value : params[name];
     });
+  return { sql: compiled.sql, bind };
+}
+
+function prepare<Db, Params extends Record<string, unknown>, Row>(
+  db: Kysely<Db>,
+  build: Build<Params, Row>,
+): (params: Params) => Promise<Result<Row>> {
+  const compiled = compile(build);
+  const { bind } = compiled;
   const sqlite = sqliteHandles.get(db);
   const pool = postgresPools.get(db);
   // Named by content, so the same text always has the same name on a connection.
@@ -115,4 +122,69 @@ export function perDatabase<Db, T>(create: (db: Kysely<Db>) => T): (db: Kysely<D
     }
     return value;
   };
+}
+
+/**
+ * A prepared insert, update or delete whose runs on SQLite are group-committed: every run queued
+ * within one turn of the event loop shares one transaction, and each caller resolves only once
+ * that transaction has committed (so nothing is answered before its write is in the database).
+ * A WAL commit writes every page the transaction touched, so one row per commit pays for its
+ * table's and each index's page every time; a batch pays for them once.
+ *
+ * A run that fails (a constraint) fails alone: SQLite undoes only that statement and the others
+ * commit. If the transaction itself fails, every run of the batch fails. The batch runs under
+ * Kysely's connection lock, so never inside another transaction. On PostgreSQL each run is a
+ * named statement on its own, as preparedCommand.
+ */
+export function groupCommittedCommand<Db, Params extends Record<string, unknown>>(
+  db: Kysely<Db>,
+  build: Build<Params, unknown>,
+): (params: Params) => Promise<void> {
+  const sqlite = sqliteHandles.get(db);
+  if (sqlite === undefined) {
+    const run = prepare(db, build);
+    return async (params) => {
+      await run(params);
+    };
+  }
+  const { sql, bind } = compile(build);
+  let statement: StatementSync | undefined;
+  type Waiter = { values: unknown[]; resolve: () => void; reject: (error: unknown) => void };
+  let queue: Waiter[] = [];
+  const write = (batch: Waiter[]) => {
+    statement ??= sqlite.prepare(sql);
+    const failed = new Map<Waiter, unknown>();
+    sqlite.exec("BEGIN IMMEDIATE");
+    try {
+      for (const waiter of batch) {
+        try {
+          statement.run(...waiter.values.map(toSqliteValue));
+        } catch (error) {
+          failed.set(waiter, error);
+        }
+      }
+      sqlite.exec("COMMIT");
+    } catch (error) {
+      if (sqlite.isTransaction) sqlite.exec("ROLLBACK");
+      for (const waiter of batch) failed.set(waiter, error);
+    }
+    for (const waiter of batch) {
+      if (failed.has(waiter)) waiter.reject(failed.get(waiter));
+      else waiter.resolve();
+    }
+  };
+  const flush = async () => {
+    const batch = queue;
+    queue = [];
+    try {
+      await db.connection().execute(async () => write(batch));
+    } catch (error) {
+      for (const waiter of batch) waiter.reject(error);
+    }
+  };
+  return (params) =>
+    new Promise<void>((resolve, reject) => {
+      if (queue.length === 0) setImmediate(flush);
+      queue.push({ values: bind(params), resolve, reject });
+    });
 }

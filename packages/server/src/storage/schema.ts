@@ -353,7 +353,7 @@ export interface LinkWebhookDeliveriesTable {
   delivered_at: number | null;
 }
 
-/** One oidc-provider model instance (sso/provider/oidc-adapter.ts); see migration 015. */
+/** One oidc-provider model instance (sso/provider/oidc-adapter.ts); see migrations 015 and 023 (partial indexes). */
 export interface SsoModelsTable {
   model: string;
   /** SHA-256 (base64url) of the model's id: ids are bearer secrets. */

@@ -1,7 +1,8 @@
-import type { Selectable } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import type { ClientMetadata } from "oidc-provider";
 import type { ServerContext } from "../../app/server-context.ts";
-import type { SsoAppsTable } from "../../storage/schema.ts";
+import { perDatabase, preparedQuery } from "../../storage/prepared-query.ts";
+import type { Schema, SsoAppsTable } from "../../storage/schema.ts";
 import type { App, AppGrantType, AppKind } from "./app.ts";
 
 export type AppRow = Selectable<SsoAppsTable>;
@@ -28,14 +29,24 @@ export function appOf(row: AppRow): App {
   };
 }
 
+/** Prepared: every token request looks its client up (storage/prepared-query.ts). */
+const appRowQuery = perDatabase((db: Kysely<Schema>) =>
+  preparedQuery<Schema, { clientId: string; tenantId: string }, AppRow>(db, (p) =>
+    db
+      .selectFrom("sso_apps")
+      .selectAll()
+      .where("client_id", "=", p("clientId"))
+      .where("tenant_id", "=", p("tenantId")),
+  ),
+);
+
 /** The tenant's app with this client id; undefined for another tenant's (no oracle across tenants). */
-export async function findAppRow(ctx: ServerContext, tenantId: string, clientId: string) {
-  return ctx.database.db
-    .selectFrom("sso_apps")
-    .selectAll()
-    .where("client_id", "=", clientId)
-    .where("tenant_id", "=", tenantId)
-    .executeTakeFirst();
+export async function findAppRow(
+  ctx: ServerContext,
+  tenantId: string,
+  clientId: string,
+): Promise<AppRow | undefined> {
+  return (await appRowQuery(ctx.database.db)({ clientId, tenantId }))[0];
 }
 
 export async function findApp(

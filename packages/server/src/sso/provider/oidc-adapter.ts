@@ -2,8 +2,10 @@ import { createHash } from "node:crypto";
 import type { Adapter, AdapterPayload } from "oidc-provider";
 import Provider, { errors } from "oidc-provider";
 import type { ServerContext } from "../../app/server-context.ts";
-import { clientMetadataOf, findAppRow } from "../apps/app-store.ts";
+import { findAppRow } from "../apps/app-store.ts";
+import { cachedClientMetadata } from "../apps/client-metadata-cache.ts";
 import { countDevicePoll } from "../grants/device-polling.ts";
+import { consumeModel, destroyModel, findModelBy, upsertModel } from "./sso-model-queries.ts";
 
 /**
  * oidc-provider's storage for one tenant's issuer (sso_models, migration 015), on SQLite and
@@ -41,21 +43,17 @@ export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       const idHash = hashOf(id);
-      const row = {
+      await upsertModel(db)({
+        model: this.#model,
+        idHash,
+        tenantId,
         payload_enc: ctx.keys.encrypt(JSON.stringify(payload), sealAs(this.#model, idHash)),
         grant_id: payload.grantId ?? null,
         client_id: payload.clientId ?? null,
         user_code_hash: payload.userCode === undefined ? null : hashOf(payload.userCode),
         uid_hash: payload.uid === undefined ? null : hashOf(payload.uid),
         expires_at: expiresAt(payload, expiresIn),
-      };
-      await db
-        .insertInto("sso_models")
-        .values({ model: this.#model, id_hash: idHash, tenant_id: tenantId, consumed_at: null, ...row })
-        .onConflict((oc) =>
-          oc.columns(["model", "id_hash"]).doUpdateSet(row).where("sso_models.tenant_id", "=", tenantId),
-        )
-        .execute();
+      });
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -83,16 +81,9 @@ export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
 
     async consume(id: string): Promise<void> {
       const idHash = hashOf(id);
-      const claimed = await db
-        .updateTable("sso_models")
-        .set({ consumed_at: ctx.clock.now() })
-        .where("model", "=", this.#model)
-        .where("id_hash", "=", idHash)
-        .where("tenant_id", "=", tenantId)
-        .where("consumed_at", "is", null)
-        .returning("grant_id")
-        .executeTakeFirst();
-      if (claimed !== undefined) return;
+      const key = { model: this.#model, idHash, tenantId };
+      const claimed = await consumeModel(db)({ ...key, now: ctx.clock.now() });
+      if (claimed.length > 0) return;
       // Someone else consumed it between oidc-provider's read and this write: a replay. The
       // Grant goes with its artefacts: the winner may still be saving its tokens, and a token
       // whose Grant is gone is refused at introspection, userinfo and refresh.
@@ -113,12 +104,7 @@ export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
     }
 
     async destroy(id: string): Promise<void> {
-      await db
-        .deleteFrom("sso_models")
-        .where("model", "=", this.#model)
-        .where("id_hash", "=", hashOf(id))
-        .where("tenant_id", "=", tenantId)
-        .execute();
+      await destroyModel(db)({ model: this.#model, idHash: hashOf(id), tenantId });
     }
 
     /** Every model of the grant at once: one call revokes the family, the others find nothing. */
@@ -131,13 +117,7 @@ export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
     }
 
     async #findBy(column: "id_hash" | "user_code_hash" | "uid_hash", value: string) {
-      const row = await db
-        .selectFrom("sso_models")
-        .select(["id_hash", "payload_enc", "expires_at", "consumed_at"])
-        .where("model", "=", this.#model)
-        .where(column, "=", value)
-        .where("tenant_id", "=", tenantId)
-        .executeTakeFirst();
+      const [row] = await findModelBy[column](db)({ model: this.#model, value, tenantId });
       if (row === undefined) return undefined;
       const payload = JSON.parse(
         ctx.keys.decrypt(row.payload_enc, sealAs(this.#model, row.id_hash)).toString(),
@@ -174,6 +154,6 @@ export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
 
   async function clientOf(clientId: string): Promise<AdapterPayload | undefined> {
     const row = await findAppRow(ctx, tenantId, clientId);
-    return row === undefined ? undefined : (clientMetadataOf(ctx, row) as AdapterPayload);
+    return row === undefined ? undefined : (cachedClientMetadata(ctx, row) as AdapterPayload);
   }
 }

@@ -1,7 +1,9 @@
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Kysely, Selectable } from "kysely";
 import type Provider from "oidc-provider";
-import { findTenant } from "../../tenants/tenant-store.ts";
+import { perDatabase, preparedQuery } from "../../storage/prepared-query.ts";
+import type { Schema, TenantsTable } from "../../storage/schema.ts";
 import { providerResponseCsp } from "../pages/sso-headers.ts";
 import { issuerPath } from "./provider-configuration.ts";
 import { answerFault, auditFault, markStart, trackProviderRequest } from "./provider-faults.ts";
@@ -67,15 +69,23 @@ export async function providerRoutes(app: FastifyInstance): Promise<void> {
   );
 }
 
+/** Prepared: every SSO request looks its tenant up, by id only (an issuer is named by its id). */
+const tenantQuery = perDatabase((db: Kysely<Schema>) =>
+  preparedQuery<Schema, { id: string }, Pick<Selectable<TenantsTable>, "id" | "disabled" | "expires_at">>(
+    db,
+    (p) => db.selectFrom("tenants").select(["id", "disabled", "expires_at"]).where("id", "=", p("id")),
+  ),
+);
+
 /** The tenant an SSO request names; an unknown, disabled or expired one is not found. */
 export async function ssoTenantOf(request: FastifyRequest<{ Params: { tenant: string } }>): Promise<string> {
   const { ctx } = request.server;
-  const tenant = await findTenant(ctx.database.db, request.params.tenant);
+  const [tenant] = await tenantQuery(ctx.database.db)({ id: request.params.tenant });
   const usable =
     tenant !== undefined &&
     tenant.id === request.params.tenant &&
-    !tenant.disabled &&
-    (tenant.expiresAt === null || tenant.expiresAt > ctx.clock.now());
+    Number(tenant.disabled) === 0 &&
+    (tenant.expires_at === null || Number(tenant.expires_at) > ctx.clock.now());
   if (!usable) throw new TesseraError(TesseraApiCode.NotFound, { message: "no such issuer" });
   return tenant.id;
 }
