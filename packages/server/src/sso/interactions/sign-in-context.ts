@@ -27,6 +27,8 @@ export interface SignIn {
   readonly row: SignInRow;
   readonly app: App;
   readonly uid: string;
+  /** The user the sign-in is about once the password (or the provider session) named one. */
+  readonly username: string | undefined;
   readonly t: Translator;
   readonly csrf: string;
   /** The interaction page's own path, where every step's form posts. */
@@ -38,6 +40,18 @@ export type InteractionParams = { tenant: string; uid: string };
 /** Refused as an attempt to get past the second factor (PRODUCT.md §5): audited as 9051. */
 export const bypass = (message: string): TesseraError =>
   new TesseraError(ApiReturnCode.PartnerUserLoginAttepmtedOTPByPass, { message });
+
+/**
+ * The provider session a sign-in may start from at the consent step instead of the password step:
+ * only when oidc-provider itself found the login satisfied and asks for consent alone (its prompt,
+ * stored server-side with the interaction: its login prompt, with Tessera's second-factor check,
+ * comes first and would have been named). Anything else starts at the password step.
+ */
+function sessionSignIn(interaction: Interaction): { userId: string; amr: string[] } | undefined {
+  const accountId = interaction.session?.accountId;
+  if (interaction.prompt.name !== "consent" || accountId === undefined) return undefined;
+  return { userId: accountId, amr: [...(interaction.session?.amr ?? [])] };
+}
 
 /**
  * Opens the sign-in a request names, or refuses it as a bypass attempt. The interaction is what
@@ -71,13 +85,14 @@ export async function openSignIn(
   const clientId = String(interaction.params.client_id ?? "");
   if (row === undefined) {
     if (mode === "post") throw bypass("a post to a sign-in that was never shown");
-    row = await startSignIn(ctx, tenantId, uid, clientId);
+    row = await startSignIn(ctx, tenantId, uid, clientId, sessionSignIn(interaction));
   }
   if (row === undefined || Number(row.expires_at) <= ctx.clock.now()) throw bypass("the sign-in has expired");
   if (row.client_id !== clientId) throw bypass("the sign-in belongs to another app");
+  let username: string | undefined;
   if (row.user_id !== null) {
-    const user = await findUserById(ctx, tenantId, row.user_id);
-    request.auditSubject = `user:${user.username}`;
+    ({ username } = await findUserById(ctx, tenantId, row.user_id));
+    request.auditSubject = `user:${username}`;
   }
   const app = await appForSignIn(ctx, tenantId, clientId);
   if (app === undefined) throw bypass("the app no longer exists");
@@ -96,6 +111,7 @@ export async function openSignIn(
     row,
     app,
     uid,
+    username,
     t: translatorFor(locale),
     csrf: csrfToken(ctx, tenantId, uid),
     path: `/oidc/${tenantId}/interaction/${uid}`,

@@ -99,13 +99,18 @@ export async function finish(s: SignIn, row: SignInRow): Promise<void> {
   for (const [indicator, scopes] of Object.entries(details.missingResourceScopes ?? {}))
     grant.addResourceScope(indicator, scopes.join(" "));
   const grantId = await grant.save();
+  // A sign-in that started from the provider session (oidc-provider asked for consent alone) adds
+  // the grant only: the session's login, with its time and methods, stays what it was.
+  const login =
+    interaction.prompt.name === "consent" && interaction.session?.accountId === accountId
+      ? {}
+      : {
+          login: { accountId, amr, acr: amr.includes("otp") ? "urn:tessera:acr:mfa" : "urn:tessera:acr:pwd" },
+        };
   const returnTo = await provider.interactionResult(
     s.request.raw,
     s.reply.raw,
-    {
-      login: { accountId, amr, acr: amr.includes("otp") ? "urn:tessera:acr:mfa" : "urn:tessera:acr:pwd" },
-      consent: { grantId },
-    },
+    { ...login, consent: { grantId } },
     { mergeWithLastSubmission: false },
   );
   await sendRedirect(s.reply, ApiReturnCode.Success, returnTo);

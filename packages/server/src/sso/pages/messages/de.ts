@@ -115,4 +115,9 @@ export const de: Messages = {
   tokensProblemLimit: "Sie haben bereits so viele Token wie erlaubt. Widerrufen Sie zuerst eines.",
   tokensSignInFailed: "Die Anmeldung wurde nicht abgeschlossen.",
   tokensTryAgain: "Erneut versuchen",
+  signedInAs: "Sie sind als {username} angemeldet.",
+  continueAs: "Als {username} weiter zu {app}",
+  signingInAs: "Anmeldung bei {app} als {username}.",
+  notYouStartOver: "Nicht {username}? Neu beginnen",
+  backToApp: "Zurück zu {app}",
 };

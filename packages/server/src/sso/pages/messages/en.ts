@@ -110,6 +110,11 @@ export const en = {
   tokensProblemLimit: "You have as many tokens as allowed. Revoke one first.",
   tokensSignInFailed: "The sign-in did not complete.",
   tokensTryAgain: "Try again",
+  signedInAs: "You are signed in as {username}.",
+  continueAs: "Continue as {username} to {app}",
+  signingInAs: "Signing in to {app} as {username}.",
+  notYouStartOver: "Not {username}? Start over",
+  backToApp: "Back to {app}",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -111,4 +111,9 @@ export const es: Messages = {
   tokensProblemLimit: "Ya tiene tantos tokens como se permite. Revoque uno primero.",
   tokensSignInFailed: "El inicio de sesión no se completó.",
   tokensTryAgain: "Intentar de nuevo",
+  signedInAs: "Ha iniciado sesión como {username}.",
+  continueAs: "Continuar como {username} en {app}",
+  signingInAs: "Iniciando sesión en {app} como {username}.",
+  notYouStartOver: "¿No es {username}? Empezar de nuevo",
+  backToApp: "Volver a {app}",
 };
