@@ -41,6 +41,13 @@ export type InteractionParams = { tenant: string; uid: string };
 export const bypass = (message: string): TesseraError =>
   new TesseraError(ApiReturnCode.PartnerUserLoginAttepmtedOTPByPass, { message });
 
+/** A finished or refused sign-in shown again: the stale page, audited as NotFound (not a bypass). */
+export class StaleSignIn extends TesseraError {
+  constructor() {
+    super(TesseraApiCode.NotFound, { message: "the sign-in has ended" });
+  }
+}
+
 /**
  * The provider session a sign-in may start from at the consent step instead of the password step:
  * only when oidc-provider itself found the login satisfied and asks for consent alone (its prompt,
@@ -78,8 +85,12 @@ export async function openSignIn(
   const provider = await ctx.sso.providerFor(tenantId);
   const interaction = await provider.interactionDetails(request.raw, reply.raw).catch(() => undefined);
   let row = await findSignIn(ctx, tenantId, uid);
-  if (row !== undefined && row.step === "done") throw bypass("the sign-in has already finished");
-  if (row !== undefined && row.step === "refused") throw bypass("the sign-in was refused");
+  if (row !== undefined && (row.step === "done" || row.step === "refused")) {
+    // Posting to an ended sign-in is a replay (9051); showing it (a reload, the back button)
+    // asks for nothing and gets nothing, so it is a stale page with a neutral code.
+    if (mode === "show") throw new StaleSignIn();
+    throw bypass(`the sign-in has already ended (${row.step})`);
+  }
   if (interaction === undefined) throw bypass("no interaction for this browser (expired or never started)");
   if (interaction.uid !== uid) throw bypass("the interaction named is not this browser's");
   const clientId = String(interaction.params.client_id ?? "");
