@@ -127,6 +127,42 @@ for (const backend of backends) {
       await redeem(result);
     });
 
+    test("a burst of clicks on the continue step: exactly one code; the others are refused as replays", async () => {
+      const { tenantId, apiKey } = await setup();
+      const app = await createTestApp(s, tenantId, { name: "Desk", native: true });
+      const username = await newUser(apiKey);
+      const browser = new Browser();
+      await signedInTo(options(tenantId, app, username, browser));
+      const shown = await startSsoSignIn(options(tenantId, app, username, browser));
+      assert.ok(!("callback" in shown.landing));
+      const [form] = formsOf(shown.landing);
+      assert.ok(form !== undefined && form.step === "consent");
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          browser.follow(form.action, app.redirectUri, { method: "POST", form: form.hidden }),
+        ),
+      );
+      const codes = answers.filter((a) => "callback" in a && a.callback.searchParams.get("code") !== null);
+      assert.equal(codes.length, 1, "one click gets the code");
+      for (const a of answers) if (!("callback" in a)) assert.equal(a.status, 401);
+    });
+
+    test("a session at one tenant is nothing at another: the other tenant's app asks for the password", async () => {
+      const one = await setup();
+      const other = await setup();
+      const a = await createTestApp(s, one.tenantId);
+      const b = await createTestApp(s, other.tenantId);
+      const username = await newUser(one.apiKey);
+      const browser = new Browser();
+      await signedInTo(options(one.tenantId, a, username, browser));
+      const shown = await startSsoSignIn(options(other.tenantId, b, username, browser));
+      assert.ok(!("callback" in shown.landing));
+      assert.deepEqual(
+        formsOf(shown.landing).map((f) => f.step),
+        ["password"],
+      );
+    });
+
     test("a password-only session and an app B that requires a second factor: the whole sign-in", async () => {
       const { tenantId, apiKey } = await setup({ ssoSecondFactor: "optional" });
       const a = await createTestApp(s, tenantId, { name: "Web" });
