@@ -90,6 +90,19 @@ for (const backend of backends) {
       });
       assert.deepEqual(tokens.claims()?.amr, ["pwd", "otp"], "B's ID token carries the session's methods");
       assert.equal(tokens.claims()?.aud, b.clientId);
+      // A scope more than last time: still no page (a first-party app is never asked for consent).
+      const wider = await startSsoSignIn({
+        ...options(tenantId, b, username, browser),
+        scope: "openid profile email",
+      });
+      assert.ok("callback" in wider.landing, "no page for a wider first-party request");
+      const widerTokens = await redeem({
+        ...wider,
+        callbackUrl: wider.landing.callback,
+        code: undefined,
+        steps: [],
+      });
+      assert.match(String(widerTokens.scope), /email/);
     });
 
     test("a native app signed in once: the next sign-in is one click naming the user and the app", async () => {

@@ -17,12 +17,17 @@ export async function loadExistingGrant(ctx: KoaContextWithOIDC) {
   const client = oidc.client;
   if (client === undefined || oidc.session === undefined) return undefined;
   const grantId = oidc.result?.consent?.grantId ?? oidc.session.grantIdFor(client.clientId);
-  if (grantId !== undefined) return oidc.provider.Grant.find(grantId);
+  const existing = grantId === undefined ? undefined : await oidc.provider.Grant.find(grantId);
   const accountId = oidc.session.accountId;
-  if (client["tessera:first_party"] !== true || accountId === undefined) return undefined;
-  const grant = new oidc.provider.Grant({ accountId, clientId: client.clientId });
-  // What the app asked for, within the provider's scopes (oidc-provider has already refused a
+  if (client["tessera:first_party"] !== true || accountId === undefined || oidc.result?.consent !== undefined)
+    return existing;
+  // A first-party app is never asked for consent, so what it asks for now (say a scope more than
+  // last time) joins its grant, within the provider's scopes (oidc-provider has already refused a
   // scope the app is not allowed).
+  const grant =
+    existing?.accountId === accountId
+      ? existing
+      : new oidc.provider.Grant({ accountId, clientId: client.clientId });
   grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(" "));
   grant.addOIDCClaims([...oidc.requestParamClaims]);
   await grant.save();
