@@ -4,6 +4,7 @@ import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { recordObservedCode } from "@tessera/codes/coverage";
 import { decodeBase32 } from "../src/authenticators/oath/base32.ts";
 import { runHousekeepingRound } from "../src/housekeeping/housekeeping-round.ts";
+import { publicMessageIn } from "../src/sso/pages/public-message.ts";
 import { insertApp, postForm, shownSecret } from "./helpers/activation.ts";
 import { apiRequest } from "./helpers/api-client.ts";
 import { oathtoolTotp } from "./helpers/oathtool.ts";
@@ -390,6 +391,44 @@ for (const backend of backends) {
       assert.match(next.text, /<h1>Configure su aplicación de autenticación<\/h1>/);
       assert.match(next.text, /<label for="otp">/);
       assert.equal((next.text.match(/<h1>/g) ?? []).length, 1);
+    });
+
+    test("the password step answers with 303 to the token step (post/redirect/get), keeping the language", async () => {
+      const { link, tenantId } = await invited();
+      const posted = await fetch(pageUrl(tenantId), {
+        method: "POST",
+        redirect: "manual",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          id: idOf(link),
+          step: "password",
+          password: "correct horse battery",
+          confirm: "correct horse battery",
+          ui_locales: "de",
+        }).toString(),
+      });
+      assert.equal(posted.status, 303);
+      const location = new URL(posted.headers.get("location") ?? "", s.url);
+      assert.equal(location.pathname, `/oidc/${tenantId}/activate`);
+      assert.equal(location.searchParams.get("id"), idOf(link));
+      assert.equal(location.searchParams.get("ui_locales"), "de");
+      const next = await (await fetch(location)).text();
+      assert.match(next, /<h1>Authenticator-App einrichten<\/h1>/);
+      assert.ok(shownSecret(next).length >= 32, "the token step, by GET");
+    });
+
+    test("an invalid activation link says to ask the administrator (no link can be requested)", async () => {
+      const { tenantId } = await invited();
+      const page = await fetch(`${pageUrl(tenantId)}?id=${"A".repeat(43)}`);
+      assert.equal(page.status, 400);
+      const text = await page.text();
+      assert.match(text, /Ask your administrator/);
+      assert.doesNotMatch(text, /Request a new one/);
+      // The same sentence in the pages' other languages (the activation page speaks them once it
+      // renders in the SSO layout).
+      const code = ApiReturnCode.SSOAccountActivationIdInvalid;
+      assert.match(publicMessageIn("de", code), /Bitten Sie Ihre Administration/);
+      assert.match(publicMessageIn("es", code), /Pida uno nuevo a su administrador/);
     });
 
     test("tessera user invite --app: the e-mail carries the link, the output does not; an unknown app is refused", async () => {

@@ -122,6 +122,11 @@ for (const backend of backends) {
       const again = await open();
       assert.doesNotMatch(again.text, tokenPattern, "shown once only");
       assert.match(again.text, /deploy script/);
+      assert.match(
+        again.text,
+        /<tr><td>deploy script<\/td><td>Command-line tool<\/td>/,
+        "the App column names the app",
+      );
       const listed = await s.api("GET", "/v1/users/alice/personal-access-tokens", { apiKey, scenario });
       const [pat] = listed.body.personalAccessTokens as { id: string; state: string }[];
       assert.ok(pat !== undefined);

@@ -136,7 +136,7 @@ for (const backend of backends) {
       );
     });
 
-    test("a finished interaction replayed (page, factor, password) is refused", async () => {
+    test("a finished interaction replayed (factor, password) is refused; its page is stale, not a bypass", async () => {
       const username = await newUser();
       const browser = new Browser();
       const at = await ssoSignInUntil({ ...options(username), browser }, "factor");
@@ -154,7 +154,23 @@ for (const backend of backends) {
         () => post(browser, at.form.action, { csrf, factor: "totp", otp: next }),
         "factor replayed",
       );
-      await assertRefused(() => browser.follow(new URL(base), firstParty.redirectUri), "page replayed");
+      await assertRefused(
+        () =>
+          post(browser, new URL(`${base}/password`), { csrf, username, password: "correct horse battery" }),
+        "password replayed",
+      );
+      // A reload (GET) of the finished sign-in asks for nothing: a stale page audited with a
+      // neutral code, so a person reloading raises no security alert.
+      const bypasses = await bypassCount();
+      const stales = (await auditedWith(s, apiKey, TesseraApiCode.NotFound, "sso: stale page")).length;
+      const reloaded = await browser.follow(new URL(base), firstParty.redirectUri);
+      assert.ok(!("callback" in reloaded));
+      assert.equal(reloaded.status, 404);
+      assert.match(reloaded.html, /no longer valid/);
+      assert.equal(await bypassCount(), bypasses, "a reload is not audited as OTPByPass");
+      const after = await auditedWith(s, apiKey, TesseraApiCode.NotFound, "sso: stale page");
+      assert.equal(after.length, stales + 1);
+      assert.ok(after.some((e) => e.operation.startsWith("GET /oidc/")));
     });
 
     test("a stale interaction (past its lifetime) is refused", async () => {

@@ -7,8 +7,9 @@ import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
 /**
  * The access policies on the sign-in pages: the same evaluation as /v1/auth/* (its own suites
- * cover every rule), here seen from a browser. A denial after the right password is a generic
- * page and no code reaches the app; a logged rule lets the sign-in through; both are audited.
+ * cover every rule), here seen from a browser. A denial after the right password sends the
+ * browser back to the app with access_denied (no code, no rule named); a logged rule lets the
+ * sign-in through; both are audited.
  */
 const WEDNESDAY_10_UTC = Date.UTC(2026, 0, 14, 10, 0);
 
@@ -43,7 +44,7 @@ for (const backend of backends) {
       return { tenant, apiKey, app, options };
     }
 
-    test("an app's time window denies after the right password: a generic page, no code, 9065 audited", async () => {
+    test("an app's time window denies after the right password: the app gets access_denied, no code, 9065 audited", async () => {
       const { apiKey, app, options } = await setUp("tess");
       const put = await s.api("PUT", `/v1/policies/apps/${app.clientId}`, {
         apiKey,
@@ -58,9 +59,31 @@ for (const backend of backends) {
         method: "POST",
         form: { ...form.hidden, username: "tess", password: "a long enough password" },
       });
-      assert.ok(!("callback" in denied), "no redirect back to the app");
-      assert.equal(denied.status, 403);
-      assert.doesNotMatch(denied.html, /9065|TimeRestriction|18:00/, "the page names no rule");
+      assert.ok("callback" in denied, "the browser goes back to the app");
+      assert.equal(denied.callback.searchParams.get("error"), "access_denied");
+      assert.equal(denied.callback.searchParams.get("code"), null);
+      assert.doesNotMatch(
+        denied.callback.search,
+        /9065|TimeRestriction|18(%3A|:)00/,
+        "the app is told no rule",
+      );
+      // The refused interaction reloaded: a stale page, not an OTPByPass alert.
+      const reloaded = await browser.follow(
+        new URL(form.action.href.replace(/\/password$/, "")),
+        app.redirectUri,
+      );
+      assert.ok(!("callback" in reloaded) && reloaded.status === 404);
+      assert.equal(
+        (
+          await auditedWith(
+            s,
+            apiKey,
+            ApiReturnCode.PartnerUserLoginAttepmtedOTPByPass,
+            "sso policies: reload",
+          )
+        ).length,
+        0,
+      );
       const events = await auditedWith(
         s,
         apiKey,
@@ -68,6 +91,39 @@ for (const backend of backends) {
         "sso policies: page denial",
       );
       assert.ok(events.length >= 1, "the denial is in the audit trail");
+    });
+
+    test("a policy event written from the pages carries the page request's id", async () => {
+      const { apiKey, options } = await setUp("rid");
+      await s.api("PUT", "/v1/policies/tenant", {
+        apiKey,
+        body: { clientAddresses: { ranges: ["203.0.113.0/24"], mode: "log" } },
+        scenario: "sso policies: set",
+      });
+      await ssoSignIn(options);
+      const listed = await s.api(
+        "GET",
+        `/v1/audit?resultCode=${ApiReturnCode.SSOPolicyClientIPInvalidIgnored}&limit=500`,
+        { apiKey, scenario: "sso policies: request id" },
+      );
+      const trail = listed.body.events as {
+        operation: string;
+        subject: string | null;
+        requestId: string | null;
+      }[];
+      const policyEvent = trail.find(
+        (e) => e.operation.startsWith("access policy") && e.subject === "user:rid",
+      );
+      assert.ok(policyEvent !== undefined, JSON.stringify(trail));
+      assert.match(policyEvent.requestId ?? "", /\S/, "the policy event has the request id");
+      const pages = await s.api("GET", "/v1/audit?limit=500", {
+        apiKey,
+        scenario: "sso policies: request id",
+      });
+      const pageEvent = (pages.body.events as { operation: string; requestId: string | null }[]).find(
+        (e) => e.requestId === policyEvent.requestId && e.operation.startsWith("POST /oidc/"),
+      );
+      assert.ok(pageEvent !== undefined, "the same id as the password post's own event");
     });
 
     test("a tenant-wide address rule in log mode lets the sign-in through and is audited as 9070", async () => {
@@ -100,7 +156,9 @@ for (const backend of backends) {
         scenario: "sso policies: set",
       });
       assert.ok((await ssoSignIn(options)).code !== undefined, "the first sign-in of the day");
-      await assert.rejects(ssoSignIn(options), /no form|refused|did not end/);
+      const second = await ssoSignIn(options);
+      assert.equal(second.code, undefined, "no code for the second");
+      assert.equal(second.callbackUrl.searchParams.get("error"), "access_denied");
       const events = await auditedWith(
         s,
         apiKey,

@@ -125,6 +125,16 @@ for (const backend of backends) {
       assert.ok(!("callback" in refused));
       assert.match(refused.html, /no second factor set up/);
       assert.equal(formsOf(refused).length, 0);
+      // The page's way back: the app gets access_denied (its request ends, no code).
+      const back = /<a href="([^"]+)">Back to Test app<\/a>/.exec(refused.html)?.[1];
+      assert.ok(back !== undefined, "a link back to the app");
+      const returned = await at.browser.follow(
+        new URL(back.replaceAll("&amp;", "&"), refused.url),
+        app.redirectUri,
+      );
+      assert.ok("callback" in returned);
+      assert.equal(returned.callback.searchParams.get("error"), "access_denied");
+      assert.equal(returned.callback.searchParams.get("code"), null);
       // The tenant makes it optional; an app that requires a factor still refuses.
       const optional = await setup({ ssoSecondFactor: "optional" });
       const strictApp = await createTestApp(s, optional.tenantId, { requireSecondFactor: true });

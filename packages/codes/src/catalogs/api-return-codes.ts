@@ -771,7 +771,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     409,
     NEVER,
     true,
-    m.recoveryLinkInvalid,
+    m.activationLinkInvalid,
     "The activation link belongs to another tenant than the one it was used with.",
   ),
   SSOAccountActivationIdInvalid: d(
@@ -779,7 +779,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     400,
     USER,
     true,
-    m.recoveryLinkInvalid,
+    m.activationLinkInvalid,
     "The activation id is malformed, unknown or expired.",
   ),
   SSOAccountProvisionApps: d(
@@ -795,7 +795,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     400,
     NEVER,
     false,
-    m.recoveryLinkInvalid,
+    m.activationLinkInvalid,
     "The activation link carries no activation id.",
   ),
   PartnerUserFIDOU2FInvalidAppID: d(

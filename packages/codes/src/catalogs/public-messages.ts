@@ -18,6 +18,9 @@ export const publicMessages = {
   serverFault: "Something went wrong on our side. Please try again later.",
   deviceProblem: "This authentication device cannot be used. Contact your administrator.",
   recoveryLinkInvalid: "This link is invalid or has expired. Request a new one.",
+  // Only an administrator can invite again: the person cannot request a new activation link.
+  activationLinkInvalid:
+    "This activation link is invalid, used or expired. Ask your administrator for a new one.",
   securityKeyFailed: "The security key could not be verified. Try again.",
   passwordExpired: "Your password has expired. Choose a new one.",
 } as const;

@@ -296,6 +296,8 @@ export async function createTestApp(
   options: {
     readonly name?: string;
     readonly confidential?: boolean;
+    /** A public app's kind (default browser); native apps are asked once more by oidc-provider. */
+    readonly native?: boolean;
     readonly firstParty?: boolean;
     readonly secondFactors?: readonly string[];
     readonly requireSecondFactor?: boolean;
@@ -313,7 +315,7 @@ export async function createTestApp(
       client_id: clientId,
       tenant_id: tenantId,
       name: options.name ?? "Test app",
-      kind: clientSecret === undefined ? "browser" : "confidential",
+      kind: clientSecret !== undefined ? "confidential" : options.native === true ? "native" : "browser",
       secret_enc:
         clientSecret === undefined ? null : s.server.ctx.keys.encrypt(clientSecret, secretSealedAs(clientId)),
       redirect_uris: JSON.stringify([redirectUri]),

@@ -4,7 +4,7 @@ import { success } from "../../app/envelope.ts";
 import { okResponse } from "../../app/route-schemas.ts";
 import { qrDataUrl } from "../../authenticators/authenticator-routes.ts";
 import { html } from "../../pages/html.ts";
-import { sendPage, setPageLayout, usePages, wantsJson } from "../../pages/page-routes.ts";
+import { sendPage, sendRedirect, setPageLayout, usePages, wantsJson } from "../../pages/page-routes.ts";
 import { passwordField } from "../../users/user-view.ts";
 import { pickLocale } from "../pages/locale.ts";
 import { ssoLayoutOf, ssoPageLayout } from "../pages/sso-page-layout.ts";
@@ -113,7 +113,14 @@ export const activationPageRoutes: FastifyPluginAsync = async (app) => {
           return sendPage(reply, 400, TesseraApiCode.MalformedRequest, title, body);
         }
         await takePasswordStep(ctx, open, password);
-        return showStep(request, reply, { ...open, row: { ...open.row, state: "totp" } }, f);
+        if (wantsJson(request))
+          return showStep(request, reply, { ...open, row: { ...open.row, state: "totp" } }, f);
+        // Post/redirect/get: the browser GETs the token step, so a reload re-posts no password.
+        const next = new URLSearchParams({
+          id: f.id,
+          ...(f.uiLocales === undefined ? {} : { ui_locales: f.uiLocales }),
+        });
+        return sendRedirect(reply, ApiReturnCode.Success, `${f.action}?${next.toString()}`);
       }
       if (form.step === "totp" && open.row.state === "totp") {
         let apps: Awaited<ReturnType<typeof takeTotpStep>>;

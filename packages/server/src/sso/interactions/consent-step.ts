@@ -4,7 +4,7 @@ import type { SignIn } from "./sign-in-context.ts";
 import { bypass } from "./sign-in-context.ts";
 import { denyConsent, finish } from "./sign-in-flow.ts";
 import { moveSignIn } from "./sign-in-store.ts";
-import { consentPage } from "./step-pages.ts";
+import { consentPage, continuePage } from "./step-pages.ts";
 
 /** What the app asks for, as oidc-provider worked it out for this interaction. */
 const requestedScopes = (s: SignIn): string[] => {
@@ -12,8 +12,11 @@ const requestedScopes = (s: SignIn): string[] => {
   return details.missingOIDCScope ?? String(s.interaction.params.scope ?? "openid").split(" ");
 };
 
+/** A third-party app's consent; a first-party (native) app's one-click "continue as" step. */
 export const showConsent = (s: SignIn) =>
-  sendPage(s.reply, 200, ApiReturnCode.Success, s.t("consentTitle"), consentPage(s, requestedScopes(s)));
+  s.app.firstParty
+    ? sendPage(s.reply, 200, ApiReturnCode.Success, s.t("signInTitle"), continuePage(s))
+    : sendPage(s.reply, 200, ApiReturnCode.Success, s.t("consentTitle"), consentPage(s, requestedScopes(s)));
 
 /** A third-party app's consent: allow makes the grant and finishes; deny sends access_denied to the app. */
 export async function postConsent(s: SignIn, body: Record<string, unknown>): Promise<void> {

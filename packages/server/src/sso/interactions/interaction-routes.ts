@@ -11,7 +11,7 @@ import { csrfTokenValid } from "./csrf.ts";
 import { postForgot, showForgot } from "./forgot-password.ts";
 import { postPassword } from "./password-step.ts";
 import { postEnrol, postFactor, showEnrol, showFactor } from "./second-factor-step.ts";
-import { bypass, type InteractionParams, openSignIn, type SignIn } from "./sign-in-context.ts";
+import { bypass, type InteractionParams, openSignIn, type SignIn, StaleSignIn } from "./sign-in-context.ts";
 import { statusOf } from "./sign-in-flow.ts";
 import { passwordPage } from "./step-pages.ts";
 
@@ -63,15 +63,17 @@ const posts: Record<string, (s: SignIn, form: Form) => unknown> = {
 
 /**
  * A bypass attempt (9051) ends on one localised page; the precise reason is in the log, the code in
- * the audit trail. Everything else goes to the pages' error handler.
+ * the audit trail. An ended sign-in shown again (StaleSignIn) gets the same sentence under a
+ * neutral code. Everything else goes to the pages' error handler.
  */
 async function guarded(request: FastifyRequest, reply: FastifyReply, run: () => Promise<unknown>) {
   try {
     return await run();
   } catch (error) {
-    if (!TesseraError.is(error) || error.code !== ApiReturnCode.PartnerUserLoginAttepmtedOTPByPass)
-      throw error;
-    request.log.warn({ reason: error.message }, "sign-in refused as a second-factor bypass");
+    if (!TesseraError.is(error)) throw error;
+    const stale = error instanceof StaleSignIn;
+    if (!stale && error.code !== ApiReturnCode.PartnerUserLoginAttepmtedOTPByPass) throw error;
+    if (!stale) request.log.warn({ reason: error.message }, "sign-in refused as a second-factor bypass");
     const t = translatorFor(pickLocale(undefined, request.headers["accept-language"]));
     return sendPage(
       reply,

@@ -27,6 +27,8 @@ export interface SignIn {
   readonly row: SignInRow;
   readonly app: App;
   readonly uid: string;
+  /** The user the sign-in is about once the password (or the provider session) named one. */
+  readonly username: string | undefined;
   readonly t: Translator;
   readonly csrf: string;
   /** The interaction page's own path, where every step's form posts. */
@@ -38,6 +40,25 @@ export type InteractionParams = { tenant: string; uid: string };
 /** Refused as an attempt to get past the second factor (PRODUCT.md §5): audited as 9051. */
 export const bypass = (message: string): TesseraError =>
   new TesseraError(ApiReturnCode.PartnerUserLoginAttepmtedOTPByPass, { message });
+
+/** A finished or refused sign-in shown again: the stale page, audited as NotFound (not a bypass). */
+export class StaleSignIn extends TesseraError {
+  constructor() {
+    super(TesseraApiCode.NotFound, { message: "the sign-in has ended" });
+  }
+}
+
+/**
+ * The provider session a sign-in may start from at the consent step instead of the password step:
+ * only when oidc-provider itself found the login satisfied and asks for consent alone (its prompt,
+ * stored server-side with the interaction: its login prompt, with Tessera's second-factor check,
+ * comes first and would have been named). Anything else starts at the password step.
+ */
+function sessionSignIn(interaction: Interaction): { userId: string; amr: string[] } | undefined {
+  const accountId = interaction.session?.accountId;
+  if (interaction.prompt.name !== "consent" || accountId === undefined) return undefined;
+  return { userId: accountId, amr: [...(interaction.session?.amr ?? [])] };
+}
 
 /**
  * Opens the sign-in a request names, or refuses it as a bypass attempt. The interaction is what
@@ -64,20 +85,25 @@ export async function openSignIn(
   const provider = await ctx.sso.providerFor(tenantId);
   const interaction = await provider.interactionDetails(request.raw, reply.raw).catch(() => undefined);
   let row = await findSignIn(ctx, tenantId, uid);
-  if (row !== undefined && row.step === "done") throw bypass("the sign-in has already finished");
-  if (row !== undefined && row.step === "refused") throw bypass("the sign-in was refused");
+  if (row !== undefined && (row.step === "done" || row.step === "refused")) {
+    // Posting to an ended sign-in is a replay (9051); showing it (a reload, the back button)
+    // asks for nothing and gets nothing, so it is a stale page with a neutral code.
+    if (mode === "show") throw new StaleSignIn();
+    throw bypass(`the sign-in has already ended (${row.step})`);
+  }
   if (interaction === undefined) throw bypass("no interaction for this browser (expired or never started)");
   if (interaction.uid !== uid) throw bypass("the interaction named is not this browser's");
   const clientId = String(interaction.params.client_id ?? "");
   if (row === undefined) {
     if (mode === "post") throw bypass("a post to a sign-in that was never shown");
-    row = await startSignIn(ctx, tenantId, uid, clientId);
+    row = await startSignIn(ctx, tenantId, uid, clientId, sessionSignIn(interaction));
   }
   if (row === undefined || Number(row.expires_at) <= ctx.clock.now()) throw bypass("the sign-in has expired");
   if (row.client_id !== clientId) throw bypass("the sign-in belongs to another app");
+  let username: string | undefined;
   if (row.user_id !== null) {
-    const user = await findUserById(ctx, tenantId, row.user_id);
-    request.auditSubject = `user:${user.username}`;
+    ({ username } = await findUserById(ctx, tenantId, row.user_id));
+    request.auditSubject = `user:${username}`;
   }
   const app = await appForSignIn(ctx, tenantId, clientId);
   if (app === undefined) throw bypass("the app no longer exists");
@@ -96,6 +122,7 @@ export async function openSignIn(
     row,
     app,
     uid,
+    username,
     t: translatorFor(locale),
     csrf: csrfToken(ctx, tenantId, uid),
     path: `/oidc/${tenantId}/interaction/${uid}`,

@@ -23,9 +23,15 @@ export async function afterPassword(s: SignIn, user: UserRow, row: SignInRow = s
     clientId: s.app.clientId,
     userId: user.id,
     address: s.request.ip,
+    // The policy events then carry the id of the page request they were written for.
+    requestId: s.request.id,
   });
-  if (decision.denied !== undefined)
-    return refuse(s, row, decision.denied, "accessDenied", { userId: user.id });
+  if (decision.denied !== undefined) {
+    // The app gets access_denied and shows its own page, as after a consent denial; which rule
+    // refused is only in the audit trail (the code recorded with this redirect).
+    const returnTo = await endWithAccessDenied(s, row, "access was refused", { userId: user.id });
+    return sendRedirect(s.reply, decision.denied, returnTo);
+  }
   const authenticators = await findForUser(s.ctx.database.db, user.id);
   const usable = factorsFor(s.app).some((factor) => factor.usable(authenticators).length > 0);
   if (usable) return move(s, row, { step: "factor", userId: user.id, amr: ["pwd"] });
@@ -58,7 +64,12 @@ export async function move(s: SignIn, row: SignInRow, change: StepChange): Promi
   await sendRedirect(s.reply, ApiReturnCode.Success, s.path);
 }
 
-/** Ends the sign-in with a refusal page; the precise code goes to the audit trail. */
+/**
+ * Ends the sign-in with a refusal page and a link back to the app, which then gets access_denied;
+ * the precise code goes to the audit trail. A page rather than a straight redirect: what is
+ * wrong (no second factor set up) is for the person to take to their administrator, and the
+ * app could only say "access denied".
+ */
 export async function refuse(
   s: SignIn,
   row: SignInRow,
@@ -66,8 +77,35 @@ export async function refuse(
   message: MessageKey,
   change: { userId?: string } = {},
 ): Promise<void> {
-  await moveSignIn(s.ctx, row, { step: "refused", ...change });
-  await sendPage(s.reply, statusOf(code), code, s.t("errorTitle"), html`<p>${s.t(message)}</p>`);
+  const returnTo = await endWithAccessDenied(s, row, "access was refused", change);
+  await sendPage(
+    s.reply,
+    statusOf(code),
+    code,
+    s.t("errorTitle"),
+    html`<p>${s.t(message)}</p>
+<p><a href="${returnTo}">${s.t("backToApp", { app: s.app.name })}</a></p>`,
+  );
+}
+
+/**
+ * Moves the sign-in to `refused` (compare-and-set: a lost race is a replay) and gives
+ * oidc-provider the access_denied result; returns the URL that sends the browser back to the app.
+ */
+async function endWithAccessDenied(
+  s: SignIn,
+  row: SignInRow,
+  description: string,
+  change: { userId?: string } = {},
+): Promise<string> {
+  const moved = await moveSignIn(s.ctx, row, { step: "refused", ...change });
+  if (moved === undefined) throw bypass("the step was already taken by another request");
+  return s.provider.interactionResult(
+    s.request.raw,
+    s.reply.raw,
+    { error: "access_denied", error_description: description },
+    { mergeWithLastSubmission: false },
+  );
 }
 
 export const statusOf = (code: number): number => new TesseraError(code).httpStatus;
@@ -99,13 +137,18 @@ export async function finish(s: SignIn, row: SignInRow): Promise<void> {
   for (const [indicator, scopes] of Object.entries(details.missingResourceScopes ?? {}))
     grant.addResourceScope(indicator, scopes.join(" "));
   const grantId = await grant.save();
+  // A sign-in that started from the provider session (oidc-provider asked for consent alone) adds
+  // the grant only: the session's login, with its time and methods, stays what it was.
+  const login =
+    interaction.prompt.name === "consent" && interaction.session?.accountId === accountId
+      ? {}
+      : {
+          login: { accountId, amr, acr: amr.includes("otp") ? "urn:tessera:acr:mfa" : "urn:tessera:acr:pwd" },
+        };
   const returnTo = await provider.interactionResult(
     s.request.raw,
     s.reply.raw,
-    {
-      login: { accountId, amr, acr: amr.includes("otp") ? "urn:tessera:acr:mfa" : "urn:tessera:acr:pwd" },
-      consent: { grantId },
-    },
+    { ...login, consent: { grantId } },
     { mergeWithLastSubmission: false },
   );
   await sendRedirect(s.reply, ApiReturnCode.Success, returnTo);
@@ -113,13 +156,6 @@ export async function finish(s: SignIn, row: SignInRow): Promise<void> {
 
 /** The user said no to a third-party app: the app gets access_denied. */
 export async function denyConsent(s: SignIn, row: SignInRow): Promise<void> {
-  const moved = await moveSignIn(s.ctx, row, { step: "refused" });
-  if (moved === undefined) throw bypass("the step was already taken by another request");
-  const returnTo = await s.provider.interactionResult(
-    s.request.raw,
-    s.reply.raw,
-    { error: "access_denied", error_description: "the user did not allow access" },
-    { mergeWithLastSubmission: false },
-  );
+  const returnTo = await endWithAccessDenied(s, row, "the user did not allow access");
   await sendRedirect(s.reply, ApiReturnCode.Success, returnTo);
 }

@@ -37,12 +37,16 @@ export async function findSignIn(
     .executeTakeFirst();
 }
 
-/** The row for a new interaction, at the password step; an existing row is returned as it is. */
+/**
+ * The row for a new interaction, at the password step, or at the consent step for a browser whose
+ * provider session already satisfied the login (`signedIn`); an existing row is returned as it is.
+ */
 export async function startSignIn(
   ctx: ServerContext,
   tenantId: string,
   uid: string,
   clientId: string,
+  signedIn?: { readonly userId: string; readonly amr: readonly string[] },
 ): Promise<SignInRow | undefined> {
   const now = ctx.clock.now();
   await ctx.database.db
@@ -51,9 +55,9 @@ export async function startSignIn(
       uid_hash: uidHash(uid),
       tenant_id: tenantId,
       client_id: clientId,
-      step: "password",
-      user_id: null,
-      amr: "[]",
+      step: signedIn === undefined ? "password" : "consent",
+      user_id: signedIn?.userId ?? null,
+      amr: JSON.stringify(signedIn?.amr ?? []),
       enrol_id: null,
       created_at: now,
       updated_at: now,

@@ -59,8 +59,28 @@ ${form(
 )}`;
 }
 
+/**
+ * The authorization request again with prompt=login: a new interaction at the password step, for
+ * a person who is not the user this sign-in (or the browser's session) is about.
+ */
+export function startOverUrl(s: SignIn): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(s.interaction.params))
+    if (typeof value === "string" && name !== "prompt") query.set(name, value);
+  query.set("prompt", "login");
+  return `/oidc/${s.tenant.id}/auth?${query.toString()}`;
+}
+
+/** Which app and which user a step is about, with the way out for someone else. */
+const whoAndWhere = (s: SignIn, intro: MessageKey): SafeHtml => {
+  const username = s.username ?? "";
+  return html`<p>${s.t(intro, { app: s.app.name, username })}</p>
+<p><a href="${startOverUrl(s)}">${s.t("notYouStartOver", { username })}</a></p>`;
+};
+
 export function factorPage(s: SignIn, factors: readonly SecondFactor[], problem?: string): SafeHtml {
-  return html`${alert(problem)}
+  return html`${whoAndWhere(s, "signingInAs")}
+${alert(problem)}
 ${factors.map((factor) =>
   form(
     s,
@@ -99,10 +119,24 @@ export function consentPage(s: SignIn, scopes: readonly string[]): SafeHtml {
     const key = scopeText[scope];
     return html`<li>${key === undefined ? scope : s.t(key)}</li>`;
   });
-  return html`<p>${s.t("consentIntro", { app: s.app.name })}</p>
+  return html`${whoAndWhere(s, "signedInAs")}
+<p>${s.t("consentIntro", { app: s.app.name })}</p>
 <ul>${items}</ul>
 ${form(s, "consent", html`<input type="hidden" name="decision" value="allow">`, "allow")}
 ${form(s, "consent", html`<input type="hidden" name="decision" value="deny">`, "deny")}`;
+}
+
+/**
+ * A first-party app the provider session may enter after one click (a native app: RFC 8252 §8.6,
+ * another program could have claimed its redirect), naming the user and the app.
+ */
+export function continuePage(s: SignIn): SafeHtml {
+  return html`<form method="post" action="${s.path}/consent">
+<input type="hidden" name="csrf" value="${s.csrf}">
+<input type="hidden" name="decision" value="allow">
+<button type="submit">${s.t("continueAs", { username: s.username ?? "", app: s.app.name })}</button>
+</form>
+<p><a href="${startOverUrl(s)}">${s.t("notYouStartOver", { username: s.username ?? "" })}</a></p>`;
 }
 
 export function forgotPage(s: SignIn, sent: boolean): SafeHtml {

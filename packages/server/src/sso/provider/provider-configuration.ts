@@ -1,5 +1,6 @@
 import type { Configuration } from "oidc-provider";
 import type { ServerContext } from "../../app/server-context.ts";
+import { loadExistingGrant } from "../interactions/first-party-grant.ts";
 import { signInPolicy } from "../interactions/second-factor-policy.ts";
 import { providerPages } from "../pages/provider-pages.ts";
 import { accountClient } from "../tokens/account-client.ts";
@@ -70,6 +71,7 @@ export function providerConfiguration(
       short: { httpOnly: true, sameSite: "lax", path: issuerPath(tenantId) },
     },
     renderError: providerPages.renderError,
+    loadExistingGrant,
     interactions: {
       url: (_koa, interaction) => interactionPath(tenantId, interaction.uid),
       policy: signInPolicy(ctx, tenantId),

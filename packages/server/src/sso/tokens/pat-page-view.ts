@@ -10,6 +10,8 @@ export interface TokensPage {
   readonly pats: readonly PatView[];
   /** Apps that take PATs: [clientId, name]. */
   readonly apps: readonly (readonly [string, string])[];
+  /** Every app of the tenant by client id: the table names a token's app, not its client id. */
+  readonly appNames: ReadonlyMap<string, string>;
   readonly maxDays: number;
   /** Set when apps requiring a second factor were left out: where to sign in with one. */
   readonly secondFactorSignIn?: string;
@@ -38,7 +40,7 @@ export function tokensPageBody(page: TokensPage): SafeHtml {
 <p><code id="new-token">${page.created}</code></p>`;
   const rows = page.pats.map(
     (p) =>
-      html`<tr><td>${p.name}</td><td>${p.clientId}</td><td>${t(stateKey[p.state])}</td><td>${day(p.expiresAt)}</td><td>${p.lastUsedAt === null ? t("tokensNever") : day(p.lastUsedAt)}</td><td>${
+      html`<tr><td>${p.name}</td><td>${page.appNames.get(p.clientId) ?? p.clientId}</td><td>${t(stateKey[p.state])}</td><td>${day(p.expiresAt)}</td><td>${p.lastUsedAt === null ? t("tokensNever") : day(p.lastUsedAt)}</td><td>${
         p.state === "live"
           ? html`<form method="post" action="${page.action}/${p.id}/revoke">${csrf}<button type="submit">${t("tokensRevoke", { name: p.name })}</button></form>`
           : html``

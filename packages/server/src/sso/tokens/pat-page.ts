@@ -81,6 +81,7 @@ export const patPageRoutes: FastifyPluginAsync = async (app) => {
       csrf: signedIn.csrf,
       pats: rows.map((row) => patView(row, now)),
       apps,
+      appNames: new Map(appRows.map((row) => [row.client_id, row.name])),
       maxDays: ctx.config.personalAccessTokens.maxDays,
       ...(offered.length < takesPats.length
         ? { secondFactorSignIn: signInUrl(ctx.publicUrl, user.tenant_id, "login") }

@@ -118,4 +118,9 @@ export const de: Messages = {
   tokensSecondFactorApps:
     "Apps, die einen zweiten Faktor verlangen, erscheinen erst, wenn Sie sich mit Ihrem zweiten Faktor anmelden.",
   tokensSecondFactorSignIn: "Mit dem zweiten Faktor anmelden",
+  signedInAs: "Sie sind als {username} angemeldet.",
+  continueAs: "Als {username} weiter zu {app}",
+  signingInAs: "Anmeldung bei {app} als {username}.",
+  notYouStartOver: "Nicht {username}? Neu beginnen",
+  backToApp: "Zurück zu {app}",
 };

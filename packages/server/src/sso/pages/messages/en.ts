@@ -113,6 +113,11 @@ export const en = {
   tokensSecondFactorApps:
     "Apps that require a second factor are listed only after you sign in with your second factor.",
   tokensSecondFactorSignIn: "Sign in with your second factor",
+  signedInAs: "You are signed in as {username}.",
+  continueAs: "Continue as {username} to {app}",
+  signingInAs: "Signing in to {app} as {username}.",
+  notYouStartOver: "Not {username}? Start over",
+  backToApp: "Back to {app}",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -114,4 +114,9 @@ export const es: Messages = {
   tokensSecondFactorApps:
     "Las aplicaciones que exigen un segundo factor solo aparecen cuando inicia sesión con su segundo factor.",
   tokensSecondFactorSignIn: "Iniciar sesión con su segundo factor",
+  signedInAs: "Ha iniciado sesión como {username}.",
+  continueAs: "Continuar como {username} en {app}",
+  signingInAs: "Iniciando sesión en {app} como {username}.",
+  notYouStartOver: "¿No es {username}? Empezar de nuevo",
+  backToApp: "Volver a {app}",
 };

@@ -30,6 +30,8 @@ const de: PublicTable = {
   deviceProblem:
     "Dieses Authentifizierungsgerät kann nicht verwendet werden. Wenden Sie sich an Ihre Administration.",
   recoveryLinkInvalid: "Dieser Link ist ungültig oder abgelaufen. Fordern Sie einen neuen an.",
+  activationLinkInvalid:
+    "Dieser Aktivierungslink ist ungültig, bereits verwendet oder abgelaufen. Bitten Sie Ihre Administration um einen neuen.",
   securityKeyFailed: "Der Sicherheitsschlüssel konnte nicht geprüft werden. Versuchen Sie es erneut.",
   passwordExpired: "Ihr Passwort ist abgelaufen. Wählen Sie ein neues.",
   unknown: "Etwas ist schiefgelaufen. Bitte versuchen Sie es später erneut.",
@@ -52,6 +54,8 @@ const es: PublicTable = {
   deviceProblem:
     "Este dispositivo de autenticación no se puede usar. Póngase en contacto con su administrador.",
   recoveryLinkInvalid: "Este enlace no es válido o ha caducado. Solicite uno nuevo.",
+  activationLinkInvalid:
+    "Este enlace de activación no es válido, ya se ha usado o ha caducado. Pida uno nuevo a su administrador.",
   securityKeyFailed: "No se ha podido verificar la llave de seguridad. Inténtelo de nuevo.",
   passwordExpired: "Su contraseña ha caducado. Elija una nueva.",
   unknown: "Algo ha fallado. Inténtelo de nuevo más tarde.",
