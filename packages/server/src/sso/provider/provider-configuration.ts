@@ -23,6 +23,9 @@ export const ssoLifetimes = {
 export const keepRetiredSigningKeysMs = Math.max(ssoLifetimes.AccessToken, ssoLifetimes.IdToken) * 1000 * 2;
 
 export const issuerPath = (tenantId: string) => `/oidc/${tenantId}`;
+/** The tenant's issuer as tenant-providers.ts builds it: by the tenant's id, never its name. */
+export const issuerUrl = (publicUrl: string, tenantId: string) =>
+  new URL(issuerPath(tenantId), publicUrl).href;
 export const interactionPath = (tenantId: string, uid: string) =>
   `${issuerPath(tenantId)}/interaction/${uid}`;
 
