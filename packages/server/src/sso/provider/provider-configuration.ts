@@ -62,6 +62,12 @@ export function providerConfiguration(
       email: ["email"],
     },
     scopes: ["openid", "offline_access", "profile", "email"],
+    // Discovery advertises only what apps (sso_apps) can use: the code flow (no implicit or hybrid,
+    // no `none`), a secret in the Authorization header or none (public apps, PKCE). PAR, DPoP and
+    // request objects are off: no app is set up for them, and an advertised option a relying
+    // party picks must work.
+    responseTypes: ["code"],
+    clientAuthMethods: ["client_secret_basic", "none"],
     pkce: { required: () => true },
     rotateRefreshToken: true,
     ttl: { ...ssoLifetimes },
@@ -92,6 +98,9 @@ export function providerConfiguration(
     },
     features: {
       devInteractions: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
+      dPoP: { enabled: false },
+      requestObjects: { enabled: false },
       registration: { enabled: false },
       clientCredentials: { enabled: true },
       introspection: { enabled: true },
