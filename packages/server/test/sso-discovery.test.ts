@@ -19,7 +19,7 @@ for (const backend of backends) {
       await s.close();
     });
 
-    test("code only, the grants apps may hold, secret-basic or none, no PAR, DPoP, JAR or implicit", async () => {
+    test("code only, the grants apps may hold, a secret (basic or post) or none, no PAR, DPoP, JAR or implicit", async () => {
       const { tenant } = await s.tenant();
       const response = await fetch(`${s.url}/oidc/${tenant.id}/.well-known/openid-configuration`);
       assert.equal(response.status, 200);
@@ -28,6 +28,7 @@ for (const backend of backends) {
       assert.deepEqual([...(d.grant_types_supported as string[])].sort(), [...appGrantTypes].sort());
       assert.deepEqual([...(d.token_endpoint_auth_methods_supported as string[])].sort(), [
         "client_secret_basic",
+        "client_secret_post",
         "none",
       ]);
       assert.deepEqual(d.code_challenge_methods_supported, ["S256"]);

@@ -1,12 +1,17 @@
 import type { Configuration } from "oidc-provider";
 import type { ServerContext } from "../../app/server-context.ts";
+import { SSO_TOKEN_TTL_MAX_SECONDS } from "../../config/settings.ts";
+import type { TesseraConfig } from "../../config/tessera-config.ts";
 import { signInPolicy } from "../interactions/second-factor-policy.ts";
 import { providerPages } from "../pages/provider-pages.ts";
 import { accountClient } from "../tokens/account-client.ts";
 import { accountFinder } from "./find-account.ts";
 import { adapterFor } from "./oidc-adapter.ts";
 
-/** Lifetimes in seconds. Short-lived bearer tokens; refresh tokens rotate on every use. */
+/**
+ * Lifetimes in seconds, with the defaults of the sso.*Ttl* settings; the interaction's is fixed.
+ * Short-lived bearer tokens; refresh tokens rotate on every use.
+ */
 export const ssoLifetimes = {
   AccessToken: 600,
   ClientCredentials: 600,
@@ -19,8 +24,28 @@ export const ssoLifetimes = {
   Session: 8 * 3600,
 } as const;
 
-/** How long a retired signing key stays in the JWKS: the longest a token it signed lives. */
-export const keepRetiredSigningKeysMs = Math.max(ssoLifetimes.AccessToken, ssoLifetimes.IdToken) * 1000 * 2;
+/** The lifetimes an installation configured (config/settings.ts, sso.*Ttl*). */
+export function lifetimesOf(config: TesseraConfig): Record<keyof typeof ssoLifetimes, number> {
+  const { sso } = config;
+  return {
+    AccessToken: sso.accessTokenTtlSeconds,
+    ClientCredentials: sso.accessTokenTtlSeconds,
+    AuthorizationCode: sso.authorizationCodeTtlSeconds,
+    DeviceCode: sso.deviceCodeTtlSeconds,
+    IdToken: sso.idTokenTtlSeconds,
+    Interaction: ssoLifetimes.Interaction,
+    Grant: sso.refreshTokenTtlDays * 24 * 3600,
+    RefreshToken: sso.refreshTokenTtlDays * 24 * 3600,
+    Session: sso.sessionTtlHours * 3600,
+  };
+}
+
+/**
+ * How long a retired signing key stays in the JWKS: twice the longest lifetime an access or ID
+ * token may be configured to have, so it covers every configuration (and a change of it between
+ * restarts) without depending on one process's settings; keeping a public key longer is harmless.
+ */
+export const keepRetiredSigningKeysMs = SSO_TOKEN_TTL_MAX_SECONDS * 1000 * 2;
 
 export const issuerPath = (tenantId: string) => `/oidc/${tenantId}`;
 /** The tenant's issuer as tenant-providers.ts builds it: by the tenant's id, never its name. */
@@ -63,14 +88,15 @@ export function providerConfiguration(
     },
     scopes: ["openid", "offline_access", "profile", "email"],
     // Discovery advertises only what apps (sso_apps) can use: the code flow (no implicit or hybrid,
-    // no `none`), a secret in the Authorization header or none (public apps, PKCE). PAR, DPoP and
-    // request objects are off: no app is set up for them, and an advertised option a relying
-    // party picks must work.
+    // no `none`); a confidential app's secret in the Authorization header or the form body
+    // (oidc-provider takes either for a secret client, and openid-client posts it by default),
+    // public apps none (PKCE). No JWT client authentication, PAR, DPoP or request objects: no app
+    // is set up for them, and an advertised option a relying party picks must work.
     responseTypes: ["code"],
-    clientAuthMethods: ["client_secret_basic", "none"],
+    clientAuthMethods: ["client_secret_basic", "client_secret_post", "none"],
     pkce: { required: () => true },
     rotateRefreshToken: true,
-    ttl: { ...ssoLifetimes },
+    ttl: lifetimesOf(ctx.config),
     cookies: {
       keys: cookieKeys(ctx),
       long: { httpOnly: true, sameSite: "lax", path: issuerPath(tenantId) },

@@ -6,7 +6,7 @@ import type { ServerContext } from "../../app/server-context.ts";
 import { signInRefusal } from "../../users/sign-in-refusal.ts";
 import { PAT_GRANT_TYPE } from "../apps/app.ts";
 import { accountFinder } from "../provider/find-account.ts";
-import { ssoLifetimes } from "../provider/provider-configuration.ts";
+import { lifetimesOf } from "../provider/provider-configuration.ts";
 import { findPatByToken, markPatUsed, type PatRow } from "./pat-store.ts";
 
 /**
@@ -110,7 +110,7 @@ async function exchange(
   // An access token never outlives the PAT it came from.
   const expiresIn = Math.max(
     1,
-    Math.min(ssoLifetimes.AccessToken, Math.floor((pat.expires_at - now) / 1000)),
+    Math.min(lifetimesOf(ctx.config).AccessToken, Math.floor((pat.expires_at - now) / 1000)),
   );
   const grant = new provider.Grant({ accountId: user.id, clientId: client.clientId });
   grant.addOIDCScope(scope);
