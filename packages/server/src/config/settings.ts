@@ -79,7 +79,7 @@ export const settings = [
     type: { kind: "url", protocols: ["http:", "https:"] },
     default: undefined,
     description:
-      "Base URL users reach the server at, for e-mailed and provisioning links (a base path is kept; no query, fragment or credentials). Unset: the listen address and bound port, loopback for a wildcard host.",
+      "Base URL users reach the server at, for e-mailed and provisioning links (a base path is kept; no query, fragment or credentials). Unset: the listen address and bound port, loopback for a wildcard host; operator commands, which run apart from the server, use the configured host and port (127.0.0.1:8080 by default) and warn on stderr when they e-mail or print such a URL (`tessera user invite`, `tessera app create|show`).",
   },
   {
     path: "trustedProxies",
