@@ -147,6 +147,6 @@ function warnAboutMail(config: TesseraConfig, app: FastifyInstance): void {
     );
   if (config.smtp.host === undefined)
     app.log.warn(
-      "smtp.host is not set: e-mails (password recovery, enrolment, password-change notices) cannot be sent",
+      "smtp.host is not set: e-mails (password recovery, enrolment, password-change notices, account-activation invitations) cannot be sent",
     );
 }

@@ -30,10 +30,16 @@ export async function withContext(
   } catch (error) {
     process.exitCode = 1;
     if (!TesseraError.is(error)) throw error;
+    // Every problem of a refused input, as the API's envelope lists them (`errors`).
+    const problems = error.problems ?? [];
     if (options.json) {
+      const envelope = { errorCode: error.code, errorName: error.info.name, errorMessage: error.message };
       process.stdout.write(
-        `${JSON.stringify({ errorCode: error.code, errorName: error.info.name, errorMessage: error.message })}\n`,
+        `${JSON.stringify(problems.length > 0 ? { ...envelope, errors: problems } : envelope)}\n`,
       );
+    } else if (problems.length > 1) {
+      const listed = problems.map((p) => `  ${p.message}`).join("\n");
+      process.stderr.write(`tessera: ${error.info.name} (${error.code}):\n${listed}\n`);
     } else {
       process.stderr.write(`tessera: ${error.info.name} (${error.code}): ${error.message}\n`);
     }

@@ -21,6 +21,9 @@ export interface Setting {
   readonly description: string;
 }
 
+/** The longest an SSO access or ID token may be configured to live (sso.*TtlSeconds): one day. */
+export const SSO_TOKEN_TTL_MAX_SECONDS = 24 * 3600;
+
 const integer = (min: number, max: number): SettingType => ({ kind: "integer", min, max });
 const bool: SettingType = { kind: "boolean" };
 const str: SettingType = { kind: "string" };
@@ -76,7 +79,7 @@ export const settings = [
     type: { kind: "url", protocols: ["http:", "https:"] },
     default: undefined,
     description:
-      "Base URL users reach the server at, for e-mailed and provisioning links (a base path is kept; no query, fragment or credentials). Unset: the listen address and bound port, loopback for a wildcard host.",
+      "Base URL users reach the server at, for e-mailed and provisioning links (a base path is kept; no query, fragment or credentials). Unset: the listen address and bound port, loopback for a wildcard host; operator commands, which run apart from the server, use the configured host and port (127.0.0.1:8080 by default) and warn on stderr when they e-mail or print such a URL (`tessera user invite`, `tessera app create|show`).",
   },
   {
     path: "trustedProxies",
@@ -498,5 +501,53 @@ export const settings = [
     default: 25,
     description:
       "Live (neither expired nor revoked) personal access tokens one user may hold across all apps; a further one is PersonalAccessTokenLimitReached until one is revoked or expires.",
+  },
+  {
+    path: "sso.accessTokenTtlSeconds",
+    env: "TESSERA_SSO_ACCESS_TOKEN_TTL_SECONDS",
+    type: integer(60, SSO_TOKEN_TTL_MAX_SECONDS),
+    default: 600,
+    description:
+      "Lifetime of SSO access tokens (code, refresh, device, client-credentials and personal-access-token grants; `expires_in`). Short, because a bearer token cannot be called back from a resource server that does not introspect.",
+  },
+  {
+    path: "sso.idTokenTtlSeconds",
+    env: "TESSERA_SSO_ID_TOKEN_TTL_SECONDS",
+    type: integer(60, SSO_TOKEN_TTL_MAX_SECONDS),
+    default: 600,
+    description:
+      "Lifetime of SSO ID tokens (`exp`). A retired signing key stays in the JWKS for at least twice the longest allowed access or ID token lifetime, so every token it signed can still be verified.",
+  },
+  {
+    path: "sso.refreshTokenTtlDays",
+    env: "TESSERA_SSO_REFRESH_TOKEN_TTL_DAYS",
+    type: integer(1, 365),
+    default: 14,
+    description:
+      "Lifetime of SSO refresh tokens and of the grant they belong to; each use rotates the token (the family keeps its original end).",
+  },
+  {
+    path: "sso.sessionTtlHours",
+    env: "TESSERA_SSO_SESSION_TTL_HOURS",
+    type: integer(1, 720),
+    default: 8,
+    description:
+      "Lifetime of the sign-in session at an issuer (its cookie): within it, the pages do not ask for the password again.",
+  },
+  {
+    path: "sso.authorizationCodeTtlSeconds",
+    env: "TESSERA_SSO_AUTHORIZATION_CODE_TTL_SECONDS",
+    type: integer(10, 600),
+    default: 60,
+    description:
+      "Lifetime of an authorization code between the redirect and its redemption; at most ten minutes (RFC 6749 §4.1.2).",
+  },
+  {
+    path: "sso.deviceCodeTtlSeconds",
+    env: "TESSERA_SSO_DEVICE_CODE_TTL_SECONDS",
+    type: integer(60, 3600),
+    default: 600,
+    description:
+      "Lifetime of a device code and its user code (RFC 8628 `expires_in`): how long the user has to enter the code.",
   },
 ] as const satisfies readonly Setting[];

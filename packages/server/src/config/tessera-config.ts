@@ -64,7 +64,15 @@ export interface TesseraConfig {
     readonly keepAliveTimeoutMs: number;
     readonly idleTimeoutMs: number;
   };
-  readonly sso: { readonly maxAppsPerTenant: number };
+  readonly sso: {
+    readonly maxAppsPerTenant: number;
+    readonly accessTokenTtlSeconds: number;
+    readonly idTokenTtlSeconds: number;
+    readonly refreshTokenTtlDays: number;
+    readonly sessionTtlHours: number;
+    readonly authorizationCodeTtlSeconds: number;
+    readonly deviceCodeTtlSeconds: number;
+  };
   readonly activation: { readonly ttlHours: number };
   readonly personalAccessTokens: { readonly maxDays: number; readonly maxPerUser: number };
 }

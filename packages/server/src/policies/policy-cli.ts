@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
 import { TesseraApiCode, TesseraError } from "@tessera/codes";
-import { Ajv } from "ajv";
 import { Command } from "commander";
+import type { FastifyError } from "fastify";
+import { classifyFrameworkError } from "../app/error-handler.ts";
 import { formatRfc3339 } from "../app/rfc3339-time.ts";
 import type { ServerContext } from "../app/server-context.ts";
+import { compileBodyValidator } from "../app/validator-compiler.ts";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
 import { readInputFile } from "../cli/input-file.ts";
 import { findApp } from "../sso/apps/app-store.ts";
@@ -17,7 +19,7 @@ import { deletePolicy, findPolicyRow, putPolicy } from "./policy-store.ts";
  * `/v1/policies`. `set` reads the policy as the JSON body PUT takes (from a file, or `-` for
  * standard input), checked by the same schema and checks.
  */
-const validate = new Ajv({ allErrors: false, strict: false }).compile(policyBody);
+const validate = compileBodyValidator(policyBody);
 
 type Scope = { tenant: string; app?: string; json?: boolean };
 
@@ -41,15 +43,16 @@ function parsePolicy(text: string): PolicyInput {
     throw new TesseraError(TesseraApiCode.MalformedRequest, { message: "the policy is not JSON" });
   }
   if (!validate(value)) {
-    const error = validate.errors?.[0];
-    const field = [
-      error?.instancePath.split("/").filter(Boolean).join("."),
-      error?.params.additionalProperty ?? error?.params.missingProperty,
-    ]
-      .filter(Boolean)
-      .join(".");
-    throw new TesseraError(TesseraApiCode.MalformedRequest, {
-      message: `${field || "policy"} ${error?.params.additionalProperty ? "is not a known field" : (error?.message ?? "is invalid")}`,
+    // The API's validator and wording, every problem at once (field names as in PUT's body).
+    const failure = classifyFrameworkError({
+      validation: validate.errors ?? [],
+      validationContext: "body",
+    } as unknown as FastifyError);
+    const problems = failure?.errors ?? [{ field: "body", message: "the policy is invalid." }];
+    throw new TesseraError(failure?.code ?? TesseraApiCode.MalformedRequest, {
+      message: problems.map((p) => p.message).join(" "),
+      ...(problems[0] === undefined ? {} : { field: problems[0].field }),
+      problems,
     });
   }
   return value as PolicyInput;

@@ -1,5 +1,7 @@
 import { TesseraApiCode, TesseraError } from "@tessera/codes";
+import type { FieldProblem } from "../app/envelope.ts";
 import { body } from "../app/route-schemas.ts";
+import { EXPECT_KEYWORD } from "../app/validator-compiler.ts";
 import { isValidIpRange } from "../tenants/ip-ranges.ts";
 import {
   clockTimePattern,
@@ -23,8 +25,14 @@ const timeZone = {
   minLength: 1,
   maxLength: 64,
   pattern: "^[A-Za-z][A-Za-z0-9_+/-]*$",
+  [EXPECT_KEYWORD]:
+    'an IANA time zone name, such as Europe/Berlin or UTC ("+01:00" is an offset, not a zone)',
 } as const;
-const clockTime = { type: "string", pattern: clockTimePattern } as const;
+const clockTime = {
+  type: "string",
+  pattern: clockTimePattern,
+  [EXPECT_KEYWORD]: "a time of day, HH:MM (24 h, two digits each: 09:00, not 9:00)",
+} as const;
 
 const rule = (properties: Record<string, unknown>, required: string[]) => ({
   type: "object",
@@ -67,32 +75,37 @@ export const policyBody = body({ ...ruleProperties, onError: { type: "string", e
 
 export type PolicyInput = PolicyRules & { onError?: (typeof onErrorChoices)[number] };
 
-const refuse = (field: string, message: string) =>
-  new TesseraError(TesseraApiCode.MalformedRequest, { message: `${field} ${message}`, field });
-
 /**
  * What the schema cannot say: zones this runtime knows, CIDR ranges, windows that are not empty.
- * Returns the rules to store, with each zone under its canonical name.
+ * Returns the rules to store, with each zone under its canonical name. Every problem is named at
+ * once (the envelope's `errors`), as the schema's are.
  */
 export function checkPolicyInput(input: PolicyInput): PolicyRules {
   const { onError: _onError, ...rules } = input;
   const zoned: Record<string, unknown> = { ...rules };
+  const problems: FieldProblem[] = [];
+  const refuse = (field: string, message: string) => problems.push({ field, message: `${field} ${message}` });
   for (const name of ["daysOfWeek", "timeOfDay", "dailyAllowance"] as const) {
     const rule = input[name];
     if (rule === undefined) continue;
     const zone = canonicalTimeZone(rule.timeZone);
     if (zone === undefined)
-      throw refuse(`body.${name}.timeZone`, `is not an IANA time zone this server knows: ${rule.timeZone}`);
-    zoned[name] = { ...rule, timeZone: zone };
+      refuse(`body.${name}.timeZone`, `is not an IANA time zone this server knows: ${rule.timeZone}`);
+    else zoned[name] = { ...rule, timeZone: zone };
   }
-  const bad = input.clientAddresses?.ranges.findIndex((r) => !isValidIpRange(r)) ?? -1;
-  if (bad >= 0) throw refuse(`body.clientAddresses.ranges.${bad}`, "is not an IP address or CIDR range");
-  const empty = input.timeOfDay?.windows.findIndex((w) => w.start === w.end) ?? -1;
-  if (empty >= 0)
-    throw refuse(
-      `body.timeOfDay.windows.${empty}`,
-      "is empty (start equals end); a whole day needs no time rule",
-    );
+  input.clientAddresses?.ranges.forEach((range, index) => {
+    if (!isValidIpRange(range))
+      refuse(`body.clientAddresses.ranges.${index}`, "is not an IP address or CIDR range");
+  });
+  input.timeOfDay?.windows.forEach((window, index) => {
+    if (window.start === window.end)
+      refuse(
+        `body.timeOfDay.windows.${index}`,
+        "is empty (start equals end); a whole day needs no time rule",
+      );
+  });
+  const [first] = problems;
+  if (first !== undefined) throw new TesseraError(TesseraApiCode.MalformedRequest, { ...first, problems });
   return zoned as PolicyRules;
 }
 

@@ -6,6 +6,7 @@ import type { ServerContext } from "../app/server-context.ts";
 import { toWireTimes } from "../app/wire-times.ts";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
 import { MailSendError } from "../mail/mailer.ts";
+import { issuerUrl } from "../sso/provider/provider-configuration.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
 import { isValidIpRange } from "./ip-ranges.ts";
 import { isScope, scopes } from "./key-scopes.ts";
@@ -86,6 +87,7 @@ export function tenantCommand(): Command {
             { tenant: toWireTimes(tenantSchema, created), apiKey },
             () => [
               `created tenant ${created.name} (${created.id})`,
+              `SSO issuer: ${issuerUrl(ctx.publicUrl, created.id)} (by the tenant id, not its name)`,
               `admin API key (all scopes; shown once, store it now): ${apiKey}`,
               "hand it to the tenant's administrator, who issues narrower keys for back ends",
             ],

@@ -13,6 +13,7 @@ import { progressBar } from "../cli/progress-bar.ts";
 import { readPassword } from "../cli/prompt.ts";
 import { fieldLines } from "../cli/table.ts";
 import { addInviteCommand } from "../sso/activation/invite-cli.ts";
+import { addPatCommand } from "../sso/tokens/pat-cli.ts";
 import { requireTenant } from "../tenants/tenant-cli.ts";
 import { enrolUser } from "./enrol-user.ts";
 import { enrolmentProblem, rowToEnrolment } from "./enrolment-schema.ts";
@@ -210,6 +211,7 @@ export function userCommand(): Command {
       }),
     );
   addInviteCommand(user);
+  addPatCommand(user);
   return user;
 }
 

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { auditCli, printJsonOrLines, withContext } from "../../cli/command-context.ts";
+import { warnAboutDefaultPublicUrl } from "../../cli/public-url-notice.ts";
 import { requireUser } from "../../users/user-cli.ts";
 import { inviteUser } from "./invite-user.ts";
 
@@ -16,6 +17,7 @@ export function addInviteCommand(user: Command): void {
         withContext(command, async (ctx) => {
           const { tenant, user: found } = await requireUser(ctx, o.tenant, username);
           const invitation = await inviteUser(ctx, tenant, found, o.app ?? []);
+          warnAboutDefaultPublicUrl(ctx, "the e-mailed link");
           await auditCli(ctx, {
             tenantId: tenant.id,
             subject: `user:${found.username}`,

@@ -44,6 +44,11 @@ export async function inviteUser(
     });
   const clientIds = [...new Set(apps)];
   await requireApps(ctx, tenant, apps);
+  // Said before anything is stored: the operator learns which setting is missing, not just "failed".
+  if (ctx.config.smtp.host === undefined)
+    throw new TesseraError(ApiReturnCode.EnrollUserSendNotoficationFailed, {
+      message: "smtp.host is not set, so invitations cannot be e-mailed; no invitation is open",
+    });
   const expiresAt = now + ctx.config.activation.ttlHours * 3600_000;
   const { id, idHash } = await openActivation(ctx.database.db, {
     tenantId: tenant.id,

@@ -1,13 +1,15 @@
 import { Command } from "commander";
 import { readAllPages } from "../../app/paging.ts";
 import type { ServerContext } from "../../app/server-context.ts";
+import { toWireTimes } from "../../app/wire-times.ts";
 import { auditCli, printJsonOrLines, withContext } from "../../cli/command-context.ts";
+import { warnAboutDefaultPublicUrl } from "../../cli/public-url-notice.ts";
 import { fieldLines, formatTable } from "../../cli/table.ts";
 import { requireTenant } from "../../tenants/tenant-cli.ts";
 import type { App } from "./app.ts";
 import { type AppFlags, appBody, cliFlag, withAppOptions } from "./app-cli-input.ts";
 import { appOf, findApp, listAppRows } from "./app-store.ts";
-import { appView } from "./app-view.ts";
+import { appSchema, appView } from "./app-view.ts";
 import {
   type AppWithSecret,
   appNotFound,
@@ -28,24 +30,42 @@ const ARG = "the client id";
 const audit = (ctx: ServerContext, app: App, operation: string) =>
   auditCli(ctx, { tenantId: app.tenantId, subject: `app:${app.clientId}`, operation, resultCode: 0 });
 
-function printWithSecret(json: boolean, done: string, { app, clientSecret }: AppWithSecret): void {
+/** The app as the API answers it: times in RFC 3339, the issuer of its tenant. */
+const wireView = (ctx: ServerContext, app: App) => toWireTimes(appSchema, appView(app, ctx.publicUrl));
+const discoveryUrl = (ctx: ServerContext, app: App) =>
+  `${appView(app, ctx.publicUrl).issuer}/.well-known/openid-configuration`;
+/** What an integrator configures besides the client id (the issuer names the tenant by id). */
+const issuerLines = (ctx: ServerContext, app: App) => [
+  `issuer: ${appView(app, ctx.publicUrl).issuer} (by the tenant id, not its name)`,
+  `discovery: ${discoveryUrl(ctx, app)}`,
+];
+
+function printApp(ctx: ServerContext, json: boolean, done: string, { app, clientSecret }: AppWithSecret) {
   if (clientSecret !== undefined)
     process.stderr.write(
       "tessera: the client secret is shown this once and cannot be read again; store it now (rotate-secret makes a new one)\n",
     );
+  warnAboutDefaultPublicUrl(ctx, "the issuer");
   printJsonOrLines(
     json,
-    { app: appView(app), ...(clientSecret === undefined ? {} : { clientSecret }) },
+    {
+      app: wireView(ctx, app),
+      discoveryUrl: discoveryUrl(ctx, app),
+      ...(clientSecret === undefined ? {} : { clientSecret }),
+    },
     () => [
       `${done} app ${app.clientId}`,
+      ...issuerLines(ctx, app),
       ...(clientSecret === undefined ? [] : [`client secret: ${clientSecret}`]),
     ],
   );
 }
 
-const showLines = (app: App) =>
+const showLines = (ctx: ServerContext, app: App) =>
   fieldLines({
-    ...appView(app),
+    ...appView(app, ctx.publicUrl),
+    issuer: `${appView(app, ctx.publicUrl).issuer} (by the tenant id, not its name)`,
+    discoveryUrl: discoveryUrl(ctx, app),
     redirectUris: app.redirectUris.join(" "),
     postLogoutRedirectUris: app.postLogoutRedirectUris.join(" "),
     grantTypes: app.grantTypes.join(" "),
@@ -72,7 +92,7 @@ export function appCommand(): Command {
         const tenant = await requireTenant(ctx, o.tenant);
         const created = await createApp(ctx, tenant.id, appBody("new", o), cliFlag);
         await audit(ctx, created.app, "app.create");
-        printWithSecret(Boolean(o.json), "registered", created);
+        printApp(ctx, Boolean(o.json), "registered", created);
       }),
   );
 
@@ -89,13 +109,16 @@ export function appCommand(): Command {
           (row) => [row.client_id],
         );
         const apps = rows.map(appOf);
-        printJsonOrLines(Boolean(o.json), apps.map(appView), () =>
-          apps.length === 0
-            ? ["no apps: register one with `tessera app create --tenant … --name … --kind …`"]
-            : formatTable(
-                ["CLIENT ID", "KIND", "NAME", "GRANTS"],
-                apps.map((a) => [a.clientId, a.kind, a.name, a.grantTypes.join(" ")]),
-              ),
+        printJsonOrLines(
+          Boolean(o.json),
+          apps.map((a) => wireView(ctx, a)),
+          () =>
+            apps.length === 0
+              ? ["no apps: register one with `tessera app create --tenant … --name … --kind …`"]
+              : formatTable(
+                  ["CLIENT ID", "KIND", "NAME", "GRANTS"],
+                  apps.map((a) => [a.clientId, a.kind, a.name, a.grantTypes.join(" ")]),
+                ),
         );
       }),
     );
@@ -108,7 +131,12 @@ export function appCommand(): Command {
     .action((clientId: string, o: Scoped, command: Command) =>
       withContext(command, async (ctx) => {
         const found = await requireApp(ctx, (await requireTenant(ctx, o.tenant)).id, clientId);
-        printJsonOrLines(Boolean(o.json), { app: appView(found) }, () => showLines(found));
+        warnAboutDefaultPublicUrl(ctx, "the issuer");
+        printJsonOrLines(
+          Boolean(o.json),
+          { app: wireView(ctx, found), discoveryUrl: discoveryUrl(ctx, found) },
+          () => showLines(ctx, found),
+        );
       }),
     );
 
@@ -120,7 +148,7 @@ export function appCommand(): Command {
       const tenant = await requireTenant(ctx, o.tenant);
       const updated = await updateApp(ctx, tenant.id, clientId, appBody("changes", o), cliFlag, ARG);
       await audit(ctx, updated, "app.update");
-      printJsonOrLines(Boolean(o.json), { app: appView(updated) }, () => [`updated app ${clientId}`]);
+      printApp(ctx, Boolean(o.json), "updated", { app: updated });
     }),
   );
 
@@ -146,7 +174,7 @@ export function appCommand(): Command {
       withContext(command, async (ctx) => {
         const rotated = await rotateAppSecret(ctx, (await requireTenant(ctx, o.tenant)).id, clientId, ARG);
         await audit(ctx, rotated.app, "app.rotate-secret");
-        printWithSecret(Boolean(o.json), "rotated the secret of", rotated);
+        printApp(ctx, Boolean(o.json), "rotated the secret of", rotated);
       }),
     );
   return app;

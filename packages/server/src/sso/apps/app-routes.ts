@@ -29,8 +29,8 @@ const clientIdParam = {
 type ClientIdParams = { Params: { clientId: string } };
 const appResponse = okResponse({ app: appSchema });
 const withSecretResponse = okResponse({ app: appSchema, clientSecret: { type: "string" } });
-const withSecret = ({ app, clientSecret }: AppWithSecret) =>
-  success({ app: appView(app), ...(clientSecret === undefined ? {} : { clientSecret }) });
+const withSecret = (publicUrl: string, { app, clientSecret }: AppWithSecret) =>
+  success({ app: appView(app, publicUrl), ...(clientSecret === undefined ? {} : { clientSecret }) });
 
 export const appRoutes: FastifyPluginAsync = async (app) => {
   app.addHook("preHandler", async (request) => {
@@ -48,7 +48,7 @@ export const appRoutes: FastifyPluginAsync = async (app) => {
       const created = await createApp(request.server.ctx, request.tenant.id, request.body);
       request.auditSubject = `app:${created.app.clientId}`;
       reply.code(201);
-      return withSecret(created);
+      return withSecret(request.server.ctx.publicUrl, created);
     },
   );
 
@@ -69,7 +69,10 @@ export const appRoutes: FastifyPluginAsync = async (app) => {
       const after = appCursor.decode(request.query.cursor)?.[0] as string | undefined;
       const rows = await listAppRows(request.server.ctx, request.tenant.id, after, limit + 1);
       const { page, nextCursor } = appCursor.page(rows, limit, (row) => [row.client_id]);
-      return success({ apps: page.map((row) => appView(appOf(row))), nextCursor });
+      return success({
+        apps: page.map((row) => appView(appOf(row), request.server.ctx.publicUrl)),
+        nextCursor,
+      });
     },
   );
 
@@ -79,7 +82,7 @@ export const appRoutes: FastifyPluginAsync = async (app) => {
     async (request) => {
       const found = await findApp(request.server.ctx, request.tenant.id, request.params.clientId);
       if (found === undefined) throw appNotFound(request.params.clientId, "params.clientId");
-      return success({ app: appView(found) });
+      return success({ app: appView(found, request.server.ctx.publicUrl) });
     },
   );
 
@@ -89,7 +92,7 @@ export const appRoutes: FastifyPluginAsync = async (app) => {
     async (request) => {
       const { ctx } = request.server;
       const updated = await updateApp(ctx, request.tenant.id, request.params.clientId, request.body);
-      return success({ app: appView(updated) });
+      return success({ app: appView(updated, ctx.publicUrl) });
     },
   );
 
@@ -110,6 +113,9 @@ export const appRoutes: FastifyPluginAsync = async (app) => {
       schema: { params: clientIdParam, response: { 200: withSecretResponse } },
     },
     async (request) =>
-      withSecret(await rotateAppSecret(request.server.ctx, request.tenant.id, request.params.clientId)),
+      withSecret(
+        request.server.ctx.publicUrl,
+        await rotateAppSecret(request.server.ctx, request.tenant.id, request.params.clientId),
+      ),
   );
 };

@@ -1,4 +1,5 @@
 import { time } from "../../app/route-schemas.ts";
+import { issuerUrl } from "../provider/provider-configuration.ts";
 import type { App } from "./app.ts";
 
 /** An app as the API and the CLI show it: never its secret, only whether it has one. */
@@ -18,16 +19,22 @@ export const appSchema = {
     requireSecondFactor: { type: "boolean" },
     firstParty: { type: "boolean" },
     hasSecret: { type: "boolean" },
+    issuer: {
+      type: "string",
+      description:
+        "The issuer the app signs in at: <publicUrl>/oidc/<tenant id> (the tenant's id, never its name); discovery is at <issuer>/.well-known/openid-configuration.",
+    },
     createdAt: time,
     updatedAt: time,
   },
-  required: ["clientId", "name", "kind", "hasSecret"],
+  required: ["clientId", "name", "kind", "hasSecret", "issuer"],
   additionalProperties: false,
 } as const;
 
-export type AppView = Omit<App, "tenantId">;
+export type AppView = Omit<App, "tenantId"> & { readonly issuer: string };
 
-export function appView(app: App): AppView {
-  const { tenantId: _tenant, ...view } = app;
-  return view;
+/** An integrator needs the issuer next to the client id: it is the tenant's, by id. */
+export function appView(app: App, publicUrl: string): AppView {
+  const { tenantId, ...view } = app;
+  return { ...view, issuer: issuerUrl(publicUrl, tenantId) };
 }

@@ -14,6 +14,7 @@ const app = {
   requireSecondFactor: true,
   firstParty: true,
   hasSecret: true,
+  issuer: "https://id.acme.example/oidc/5d1f0a8e-3c2b-4e7a-9f61-0b2c4d6e8a10",
   createdAt: "2026-01-01T00:00:00.000Z",
   updatedAt: "2026-01-01T00:00:00.000Z",
 };

@@ -1,5 +1,7 @@
 import type { Configuration } from "oidc-provider";
 import type { ServerContext } from "../../app/server-context.ts";
+import { SSO_TOKEN_TTL_MAX_SECONDS } from "../../config/settings.ts";
+import type { TesseraConfig } from "../../config/tessera-config.ts";
 import { loadExistingGrant } from "../interactions/first-party-grant.ts";
 import { signInPolicy } from "../interactions/second-factor-policy.ts";
 import { providerPages } from "../pages/provider-pages.ts";
@@ -8,7 +10,10 @@ import { accountFinder } from "./find-account.ts";
 import { adapterFor } from "./oidc-adapter.ts";
 import { introspectionAllowed, revocationAllowed } from "./token-policies.ts";
 
-/** Lifetimes in seconds. Short-lived bearer tokens; refresh tokens rotate on every use. */
+/**
+ * Lifetimes in seconds, with the defaults of the sso.*Ttl* settings; the interaction's is fixed.
+ * Short-lived bearer tokens; refresh tokens rotate on every use.
+ */
 export const ssoLifetimes = {
   AccessToken: 600,
   ClientCredentials: 600,
@@ -21,10 +26,33 @@ export const ssoLifetimes = {
   Session: 8 * 3600,
 } as const;
 
-/** How long a retired signing key stays in the JWKS: the longest a token it signed lives. */
-export const keepRetiredSigningKeysMs = Math.max(ssoLifetimes.AccessToken, ssoLifetimes.IdToken) * 1000 * 2;
+/** The lifetimes an installation configured (config/settings.ts, sso.*Ttl*). */
+export function lifetimesOf(config: TesseraConfig): Record<keyof typeof ssoLifetimes, number> {
+  const { sso } = config;
+  return {
+    AccessToken: sso.accessTokenTtlSeconds,
+    ClientCredentials: sso.accessTokenTtlSeconds,
+    AuthorizationCode: sso.authorizationCodeTtlSeconds,
+    DeviceCode: sso.deviceCodeTtlSeconds,
+    IdToken: sso.idTokenTtlSeconds,
+    Interaction: ssoLifetimes.Interaction,
+    Grant: sso.refreshTokenTtlDays * 24 * 3600,
+    RefreshToken: sso.refreshTokenTtlDays * 24 * 3600,
+    Session: sso.sessionTtlHours * 3600,
+  };
+}
+
+/**
+ * How long a retired signing key stays in the JWKS: twice the longest lifetime an access or ID
+ * token may be configured to have, so it covers every configuration (and a change of it between
+ * restarts) without depending on one process's settings; keeping a public key longer is harmless.
+ */
+export const keepRetiredSigningKeysMs = SSO_TOKEN_TTL_MAX_SECONDS * 1000 * 2;
 
 export const issuerPath = (tenantId: string) => `/oidc/${tenantId}`;
+/** The tenant's issuer as tenant-providers.ts builds it: by the tenant's id, never its name. */
+export const issuerUrl = (publicUrl: string, tenantId: string) =>
+  new URL(issuerPath(tenantId), publicUrl).href;
 export const interactionPath = (tenantId: string, uid: string) =>
   `${issuerPath(tenantId)}/interaction/${uid}`;
 
@@ -62,9 +90,16 @@ export function providerConfiguration(
       email: ["email"],
     },
     scopes: ["openid", "offline_access", "profile", "email"],
+    // Discovery advertises only what apps (sso_apps) can use: the code flow (no implicit or hybrid,
+    // no `none`); a confidential app's secret in the Authorization header or the form body
+    // (oidc-provider takes either for a secret client, and openid-client posts it by default),
+    // public apps none (PKCE). No JWT client authentication, PAR, DPoP or request objects: no app
+    // is set up for them, and an advertised option a relying party picks must work.
+    responseTypes: ["code"],
+    clientAuthMethods: ["client_secret_basic", "client_secret_post", "none"],
     pkce: { required: () => true },
     rotateRefreshToken: true,
-    ttl: { ...ssoLifetimes },
+    ttl: lifetimesOf(ctx.config),
     cookies: {
       keys: cookieKeys(ctx),
       long: { httpOnly: true, sameSite: "lax", path: issuerPath(tenantId) },
@@ -93,6 +128,9 @@ export function providerConfiguration(
     },
     features: {
       devInteractions: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
+      dPoP: { enabled: false },
+      requestObjects: { enabled: false },
       registration: { enabled: false },
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: introspectionAllowed },

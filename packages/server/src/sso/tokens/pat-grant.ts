@@ -7,7 +7,7 @@ import { decideAccess } from "../../policies/access-decision.ts";
 import { signInRefusal } from "../../users/sign-in-refusal.ts";
 import { PAT_GRANT_TYPE } from "../apps/app.ts";
 import { accountFinder } from "../provider/find-account.ts";
-import { ssoLifetimes } from "../provider/provider-configuration.ts";
+import { lifetimesOf } from "../provider/provider-configuration.ts";
 import { patGrantId, revokePatAccess } from "./pat-revocation.ts";
 import { findPatByToken, markPatUsed, type PatRow } from "./pat-store.ts";
 
@@ -138,7 +138,7 @@ async function exchange(
   // An access token never outlives the PAT it came from.
   const expiresIn = Math.max(
     1,
-    Math.min(ssoLifetimes.AccessToken, Math.floor((pat.expires_at - now) / 1000)),
+    Math.min(lifetimesOf(ctx.config).AccessToken, Math.floor((pat.expires_at - now) / 1000)),
   );
   // Every exchange of this PAT under the one Grant its revocation ends (pat-revocation.ts).
   const grant = new provider.Grant({ accountId: user.id, clientId: client.clientId });
