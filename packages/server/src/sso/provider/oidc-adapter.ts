@@ -45,6 +45,7 @@ export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
         payload_enc: ctx.keys.encrypt(JSON.stringify(payload), sealAs(this.#model, idHash)),
         grant_id: payload.grantId ?? null,
         client_id: payload.clientId ?? null,
+        account_id: payload.accountId ?? null,
         user_code_hash: payload.userCode === undefined ? null : hashOf(payload.userCode),
         uid_hash: payload.uid === undefined ? null : hashOf(payload.uid),
         expires_at: expiresAt(payload, expiresIn),

@@ -20,6 +20,7 @@ import { activations } from "./018-activations.ts";
 import { personalAccessTokens } from "./019-personal-access-tokens.ts";
 import { ssoGrants } from "./020-sso-grants.ts";
 import { ssoKeys } from "./022-sso-keys.ts";
+import { ssoAccounts } from "./024-sso-accounts.ts";
 
 /** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
 const migrations: Record<string, Migration> = {
@@ -44,6 +45,7 @@ const migrations: Record<string, Migration> = {
   "019-personal-access-tokens": personalAccessTokens,
   "020-sso-grants": ssoGrants,
   "022-sso-keys": ssoKeys,
+  "024-sso-accounts": ssoAccounts,
 };
 
 export const migrationProvider: MigrationProvider = {
