@@ -2,6 +2,10 @@ import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode } from "@tessera/codes";
 import { recordObservedCode } from "@tessera/codes/coverage";
+import * as oidc from "openid-client";
+import { DEVICE_GRANT_TYPE } from "../src/sso/apps/app.ts";
+import { accountKey } from "../src/sso/provider/oidc-adapter.ts";
+import * as grants from "./helpers/sso-grant-fixtures.ts";
 import {
   auditedWith,
   Browser,
@@ -161,6 +165,57 @@ for (const backend of backends) {
       );
     });
 
+    test("a device code approved inside the window gets no tokens once the window has closed (9065)", async () => {
+      const { tenant, apiKey } = await setUp();
+      const user = await grants.createTestUser(s, apiKey, `device${n}`);
+      const app = await grants.createTestApp(s, tenant.id, {
+        kind: "native",
+        grantTypes: [DEVICE_GRANT_TYPE, "refresh_token"],
+        redirectUris: [],
+      });
+      const put = await s.api("PUT", `/v1/policies/apps/${app.clientId}`, {
+        apiKey,
+        body: {
+          timeOfDay: { timeZone: "UTC", windows: [{ start: "09:00", end: "11:00" }], mode: "enforce" },
+        },
+        scenario: "sso sessions: policy",
+      });
+      assert.equal(put.body.errorCode, 0);
+      s.clock.set(WEDNESDAY_10_UTC + HOUR - 120_000);
+      const started = await oidc.initiateDeviceAuthorization(await grants.relyingParty(app), {
+        scope: "openid",
+      });
+      const browser = new Browser();
+      const page = new URL(started.verification_uri);
+      const xsrfOf = (html: string) => /name="xsrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
+      const form = await browser.request(page);
+      const confirm = await browser.request(page, {
+        method: "POST",
+        form: { xsrf: xsrfOf(await form.text()), user_code: started.user_code },
+      });
+      const answers = {
+        ...grants.pageAnswers(s, tenant.id, app, user),
+        redirectUri: "urn:tessera:test:none",
+      };
+      const signIn = await browser.follow(page, answers.redirectUri, {
+        method: "POST",
+        form: { xsrf: xsrfOf(await confirm.text()), user_code: started.user_code, confirm: "yes" },
+      });
+      const end = await grants.passSignInPages(browser, signIn, answers);
+      assert.ok(!("callback" in end) && end.status === 200, "approved on the pages at 10:59");
+      s.clock.set(WEDNESDAY_10_UTC + HOUR + 60_000);
+      const late = await grants.tokenRequest(app, {
+        grant_type: DEVICE_GRANT_TYPE,
+        device_code: started.device_code,
+      });
+      if (typeof late.body.errorCode === "number")
+        recordObservedCode("api", late.body.errorCode, "sso sessions: device");
+      assert.equal(late.status, 400, JSON.stringify(late.body));
+      assert.equal(late.body.error, "invalid_grant");
+      assert.equal(late.body.errorCode, ApiReturnCode.SSOPolicyTimeRestriction);
+      assert.equal(late.body.access_token, undefined);
+    });
+
     test("the allowance is counted once the sign-in is complete: the password alone uses none of it", async () => {
       const { tenant, apiKey, app, username } = await setUp({ ssoSecondFactor: "required" });
       await s.api("POST", "/v1/authenticators", {
@@ -256,7 +311,7 @@ for (const backend of backends) {
           s.server.ctx.database.db
             .selectFrom("sso_models")
             .select("model")
-            .where("account_id", "=", tokens.claims()?.sub ?? "")
+            .where("account_id", "=", accountKey(tokens.claims()?.sub ?? ""))
             .execute();
         assert.ok((await rows()).some((r) => r.model === "Session"));
         const changed =

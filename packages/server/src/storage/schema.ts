@@ -370,7 +370,7 @@ export interface SsoModelsTable {
   consumed_at: number | null;
   /** A device code's last poll that counted (migration 020; sso/grants/device-polling.ts). */
   polled_at: number | null;
-  /** Whose model it is (the payload's accountId; migration 024), to revoke a user's at once. */
+  /** Whose model it is (hash of the payload's accountId; migration 024), to revoke a user's at once. */
   account_id: string | null;
 }
 

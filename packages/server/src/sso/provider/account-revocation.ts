@@ -1,4 +1,5 @@
 import type { ServerContext } from "../../app/server-context.ts";
+import { accountKey } from "./oidc-adapter.ts";
 
 /**
  * Ends a user's single sign-on: every provider session, grant, code, access and refresh token
@@ -11,6 +12,6 @@ export async function revokeAccountSso(ctx: ServerContext, tenantId: string, use
   await ctx.database.db
     .deleteFrom("sso_models")
     .where("tenant_id", "=", tenantId)
-    .where("account_id", "=", userId)
+    .where("account_id", "=", accountKey(userId))
     .execute();
 }

@@ -2,7 +2,8 @@ import type { Kysely } from "kysely";
 import type { Migration } from "kysely/migration";
 
 /**
- * Whose each oidc-provider model is (the payload's accountId: sessions, grants, codes, tokens),
+ * Whose each oidc-provider model is (a SHA-256 of the payload's accountId, like the other columns
+ * that name something: sessions, grants, codes, tokens),
  * so that a password change, a disabled or a deleted user ends every SSO session and revokes
  * every grant and refresh token of that user at once (sso/provider/account-revocation.ts).
  * Rows written before this migration have none and keep working until they expire.
