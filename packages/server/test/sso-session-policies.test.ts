@@ -302,6 +302,15 @@ for (const backend of backends) {
       assert.equal(userinfo.status, 401, "the access token went with its grant");
     });
 
+    test("the browser that changes an expired password on the pages signs in; its earlier session is not a stolen one", async () => {
+      const { options } = await setUp({ ssoSecondFactor: "optional", passwordMaxAgeDays: 1 });
+      assert.ok((await ssoSignIn(options)).code !== undefined);
+      s.clock.advance(2 * 24 * HOUR);
+      const changed = await ssoSignIn({ ...options, prompt: "login", newPassword: "a brand new passphrase" });
+      assert.deepEqual(changed.steps, ["password", "change-password"]);
+      assert.ok(changed.code !== undefined, `a code: ${changed.callbackUrl}`);
+    });
+
     test("disabling or deleting a user ends their provider sessions and refresh tokens", async () => {
       for (const how of ["disable", "delete"] as const) {
         const { tenant, apiKey, app, username, options } = await setUp();
