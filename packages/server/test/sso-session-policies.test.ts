@@ -3,6 +3,7 @@ import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode } from "@tessera/codes";
 import { recordObservedCode } from "@tessera/codes/coverage";
 import * as oidc from "openid-client";
+import { runHousekeepingRound } from "../src/housekeeping/housekeeping-round.ts";
 import { DEVICE_GRANT_TYPE } from "../src/sso/apps/app.ts";
 import { accountKey } from "../src/sso/provider/oidc-adapter.ts";
 import * as grants from "./helpers/sso-grant-fixtures.ts";
@@ -367,6 +368,25 @@ for (const backend of backends) {
       const tokens = list.body.authenticators as { activated: boolean }[];
       assert.equal(tokens.length, 1, JSON.stringify(tokens));
       assert.equal(tokens[0]?.activated, false);
+    });
+
+    test("an abandoned enrolment's token goes when housekeeping sweeps its sign-in", async () => {
+      const { apiKey, username, options } = await setUp({
+        ssoSecondFactor: "required",
+        ssoSelfEnrolment: true,
+      });
+      await ssoSignInUntil(options, "enrol");
+      const count = async () => {
+        const list = await s.api("GET", `/v1/users/${username}/authenticators`, {
+          apiKey,
+          scenario: "sso sessions: enrolments",
+        });
+        return (list.body.authenticators as unknown[]).length;
+      };
+      assert.equal(await count(), 1);
+      s.clock.advance(24 * HOUR);
+      await runHousekeepingRound(s.server.ctx, s.clock.now());
+      assert.equal(await count(), 0, "the unconfirmed token went with its sign-in");
     });
   });
 }
