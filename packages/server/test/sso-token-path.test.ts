@@ -84,6 +84,7 @@ for (const backend of backends) {
         payload_enc: "x",
         grant_id: null,
         client_id: null,
+        account_id: null,
         user_code_hash: null,
         uid_hash: null,
         expires_at: null,

@@ -2,12 +2,14 @@ import { type ApiCode, ApiReturnCode } from "@tessera/codes";
 import type { ServerContext } from "../app/server-context.ts";
 import { MailSendError } from "../mail/mailer.ts";
 import { revokeUserSessions } from "../sessions/session-store.ts";
+import { revokeAccountSso } from "../sso/provider/account-revocation.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
 import type { UserRow } from "../users/user-store.ts";
 import { verifyPassword } from "./verify-password.ts";
 
 /**
- * Stores a new password, clears any lockout, ends the user's sessions, and tells the user by
+ * Stores a new password, clears any lockout, ends the user's sessions (the API's and single
+ * sign-on's: provider sessions, grants, refresh tokens), and tells the user by
  * e-mail. The change stands even when the e-mail cannot be sent; the code says which happened.
  */
 export async function setPassword(ctx: ServerContext, user: UserRow, newPassword: string): Promise<ApiCode> {
@@ -27,6 +29,7 @@ export async function setPassword(ctx: ServerContext, user: UserRow, newPassword
     .where("id", "=", user.id)
     .execute();
   await revokeUserSessions(ctx.database.db, user.id, now);
+  await revokeAccountSso(ctx, user.tenant_id, user.id);
   if (user.email === null) return ApiReturnCode.PartnerUserChangedPassword;
   try {
     await ctx.mailer.send({

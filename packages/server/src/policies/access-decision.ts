@@ -17,10 +17,11 @@ export interface AccessRequest {
   /** The HTTP request asking, so its audit events can be found beside the outcomes'. */
   readonly requestId?: string | undefined;
   /**
-   * false: not an interactive sign-in (a personal access token's exchange), which the day, time
-   * and address rules govern but the daily allowance does not count. Default: counted.
+   * Which rules: "rules" the day, time and address rules only (the pages right after the
+   * password, a reused provider session, a refresh or device-code grant); "allowance" the daily
+   * allowance only (counted once the pages' sign-in is complete); both when omitted (/v1/auth/*).
    */
-  readonly countsAllowance?: boolean | undefined;
+  readonly only?: "rules" | "allowance" | undefined;
 }
 
 /** One rule's verdict that was not a plain pass: an enforced denial, or a logged/ignored one. */

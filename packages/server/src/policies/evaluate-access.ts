@@ -63,7 +63,7 @@ export async function evaluateAccess(ctx: ServerContext, request: AccessRequest)
   const policies = rows.map(load);
   const now = ctx.clock.now();
   const outcomes: RuleOutcome[] = [];
-  for (const p of policies) {
+  for (const p of request.only === "allowance" ? [] : policies) {
     if (p.rules === undefined) {
       outcomes.push(failure(p, "rules", p.parseError));
       continue;
@@ -78,8 +78,7 @@ export async function evaluateAccess(ctx: ServerContext, request: AccessRequest)
     }
   }
   const deniedBy = () => outcomes.find((o) => isDenial(o))?.code;
-  if (deniedBy() !== undefined) return { denied: deniedBy(), outcomes };
-  if (request.countsAllowance === false) return { denied: undefined, outcomes };
+  if (deniedBy() !== undefined || request.only === "rules") return { denied: deniedBy(), outcomes };
   const counted = policies.filter((p) => p.rules?.dailyAllowance !== undefined);
   if (counted.length === 0) return { denied: undefined, outcomes };
   const counts: RuleOutcome[] = [];

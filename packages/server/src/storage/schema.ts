@@ -370,6 +370,8 @@ export interface SsoModelsTable {
   consumed_at: number | null;
   /** A device code's last poll that counted (migration 020; sso/grants/device-polling.ts). */
   polled_at: number | null;
+  /** Whose model it is (hash of the payload's accountId; migration 024), to revoke a user's at once. */
+  account_id: string | null;
 }
 
 /** A key that signs ID tokens and JWTs for every tenant's issuer (sso/provider/signing-keys.ts). */

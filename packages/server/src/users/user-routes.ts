@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { success } from "../app/envelope.ts";
 import { listCursor, nextCursorProperty, pageQueryProperties } from "../app/paging.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
+import { revokeAccountSso } from "../sso/provider/account-revocation.ts";
 import { type EnrolmentRequest, enrolUser } from "./enrol-user.ts";
 import { enrolmentSchema } from "./enrolment-schema.ts";
 import { importUsers } from "./import-users.ts";
@@ -143,6 +144,8 @@ export const userRoutes: FastifyPluginAsync = async (app) => {
       const updated = await updateUser(database.db, user.id, request.body, clock.now());
       if (updated === undefined)
         throw new TesseraError(ApiReturnCode.InvalidPartnerUserLogin, { field: "params.username" });
+      // A disabled user's provider sessions and refresh tokens end now, not at their next use.
+      if (request.body.disabled === true) await revokeAccountSso(request.server.ctx, user.tenant_id, user.id);
       return success({ user: userView(updated) });
     },
   );
@@ -153,6 +156,7 @@ export const userRoutes: FastifyPluginAsync = async (app) => {
     async (request) => {
       const user = await userFromPath(request);
       await deleteUser(request.server.ctx.database.db, user.id);
+      await revokeAccountSso(request.server.ctx, user.tenant_id, user.id);
       return success({});
     },
   );

@@ -167,6 +167,8 @@ export interface SsoSignInOptions {
   readonly consent?: "allow" | "deny";
   readonly uiLocales?: string;
   readonly browser?: Browser;
+  /** OIDC `prompt` (e.g. `consent`, which `offline_access` needs for a refresh token). */
+  readonly prompt?: string;
 }
 
 export interface SsoSignInStart {
@@ -213,6 +215,7 @@ export async function startSsoSignIn(options: SsoSignInOptions): Promise<SsoSign
     code_challenge_method: "S256",
     state,
     ...(options.uiLocales === undefined ? {} : { ui_locales: options.uiLocales }),
+    ...(options.prompt === undefined ? {} : { prompt: options.prompt }),
   });
   const landing = await browser.follow(url, options.redirectUri);
   return { config, browser, codeVerifier, state, landing };

@@ -1,5 +1,6 @@
 import type { TenantProviders } from "../provider/tenant-providers.ts";
 import { registerClientCredentials } from "./client-credentials.ts";
+import { answerPolicyRefusals } from "./grant-policy.ts";
 import { auditTokenEndpoint } from "./token-audit.ts";
 import { limitUserCodeAttempts } from "./user-code-attempts.ts";
 
@@ -12,5 +13,6 @@ export function installGrants(sso: TenantProviders): void {
     registerClientCredentials(provider);
     auditTokenEndpoint(provider, tenantId, ctx);
     limitUserCodeAttempts(provider, tenantId, ctx);
+    answerPolicyRefusals(provider);
   });
 }

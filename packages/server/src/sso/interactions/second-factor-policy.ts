@@ -1,27 +1,70 @@
-import { interactionPolicy } from "oidc-provider";
+import { interactionPolicy, type KoaContextWithOIDC } from "oidc-provider";
 import type { ServerContext } from "../../app/server-context.ts";
+import { findForUser } from "../../authenticators/authenticator-store.ts";
+import { evaluateAccess } from "../../policies/evaluate-access.ts";
 import { findTenant } from "../../tenants/tenant-store.ts";
+import { appForSignIn } from "../tokens/account-client.ts";
+import { factorsFor } from "./factors/registry.ts";
 
 const { Check, base } = interactionPolicy;
 
 /**
- * oidc-provider's prompts with one more login check: a browser session is reused only when it
- * proved what the app and the tenant require now. A session signed in with the password alone
- * (a tenant with `ssoSecondFactor` optional, a user without a factor) would otherwise let the
- * browser into an app that requires a second factor, or into any app once the tenant requires
- * one, without the pages ever asking: then the login prompt is requested, and the pages run the
- * whole sign-in (where a user without a factor gets SystemTwoFactorNotSet).
+ * oidc-provider's prompts with more login checks: a browser session is reused only when the
+ * pages would let this person in now. Where a check fails the login prompt is requested, and
+ * the pages run the whole sign-in, which refuses (or asks for the factor) with its own audited
+ * code. Three checks:
+ * - second_factor_required: a session signed in with the password alone (a tenant with
+ *   `ssoSecondFactor` optional, a user without a factor) is not reused for an app that requires
+ *   a second factor, nor once the tenant requires one (where a user without a factor gets
+ *   SystemTwoFactorNotSet);
+ * - second_factor_enrolled: nor once the user has a factor the app accepts (enrolled after that
+ *   session began): the pages ask anyone who has one for it, so the session must not skip it;
+ * - access_policy: the tenant's and the app's day, time and address rules, evaluated for the
+ *   session's account from the browser's address now, as at the password step. A session begun
+ *   at 10:00 in an 09:00-12:00 window is not reused at 18:00. The daily allowance counts
+ *   interactive sign-ins only (docs/sso.md "Access policies"), so a reuse does not count.
  */
 export function signInPolicy(ctx: ServerContext, tenantId: string) {
   const policy = base();
-  policy.get("login")?.checks.add(
+  const login = policy.get("login");
+  const passwordOnly = (koa: KoaContextWithOIDC) => {
+    const session = koa.oidc.session;
+    if (session?.accountId === undefined) return undefined;
+    return (session.amr ?? []).includes("otp") ? undefined : session.accountId;
+  };
+  login?.checks.add(
     new Check("second_factor_required", "a second factor is required", async (koa) => {
-      const session = koa.oidc.session;
-      if (session === undefined || session.accountId === undefined) return Check.NO_NEED_TO_PROMPT;
-      if ((session.amr ?? []).includes("otp")) return Check.NO_NEED_TO_PROMPT;
+      if (passwordOnly(koa) === undefined) return Check.NO_NEED_TO_PROMPT;
       if (koa.oidc.client?.["tessera:require_second_factor"] === true) return Check.REQUEST_PROMPT;
       const tenant = await findTenant(ctx.database.db, tenantId);
       return tenant?.ssoSecondFactor === "optional" ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+    }),
+  );
+  login?.checks.add(
+    new Check("second_factor_enrolled", "the account has a second factor now", async (koa) => {
+      const accountId = passwordOnly(koa);
+      const clientId = koa.oidc.client?.clientId;
+      if (accountId === undefined || clientId === undefined) return Check.NO_NEED_TO_PROMPT;
+      const app = await appForSignIn(ctx, tenantId, clientId);
+      if (app === undefined) return Check.REQUEST_PROMPT;
+      const authenticators = await findForUser(ctx.database.db, accountId);
+      const usable = factorsFor(app).some((factor) => factor.usable(authenticators).length > 0);
+      return usable ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+    }),
+  );
+  login?.checks.add(
+    new Check("access_policy", "an access policy refuses this session now", async (koa) => {
+      const accountId = koa.oidc.session?.accountId;
+      if (accountId === undefined) return Check.NO_NEED_TO_PROMPT;
+      // Not audited here: the pages the browser is sent to deny with the audited code.
+      const decision = await evaluateAccess(ctx, {
+        tenantId,
+        clientId: koa.oidc.client?.clientId,
+        userId: accountId,
+        address: koa.ip,
+        only: "rules",
+      });
+      return decision.denied === undefined ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
   );
   return policy;

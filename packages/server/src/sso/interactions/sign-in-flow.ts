@@ -1,11 +1,11 @@
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import { findForUser } from "../../authenticators/authenticator-store.ts";
-import { createAuthenticator } from "../../authenticators/create-authenticator.ts";
 import { html } from "../../pages/html.ts";
 import { sendPage, sendRedirect } from "../../pages/page-routes.ts";
 import { decideAccess } from "../../policies/access-decision.ts";
 import type { UserRow } from "../../users/user-store.ts";
 import type { MessageKey } from "../pages/messages/en.ts";
+import { freshEnrolmentToken } from "./enrolment-token.ts";
 import { factorsFor } from "./factors/registry.ts";
 import { bypass, type SignIn } from "./sign-in-context.ts";
 import { amrOf, moveSignIn, type SignInRow, type StepChange } from "./sign-in-store.ts";
@@ -16,7 +16,11 @@ import { amrOf, moveSignIn, type SignInRow, type StepChange } from "./sign-in-st
  * bypass), then the next page, the app (done), or a refusal page.
  */
 
-/** Where a user who proved their password goes: access policy, then the second factor. */
+/**
+ * Where a user who proved their password goes: the access policy's day, time and address rules,
+ * then the second factor. The daily allowance is counted only when the sign-in is complete
+ * (finish): someone who has only the password must not use up the user's sign-ins of the day.
+ */
 export async function afterPassword(s: SignIn, user: UserRow, row: SignInRow = s.row): Promise<void> {
   const decision = await decideAccess(s.ctx, {
     tenantId: s.tenant.id,
@@ -25,6 +29,7 @@ export async function afterPassword(s: SignIn, user: UserRow, row: SignInRow = s
     address: s.request.ip,
     // The policy events then carry the id of the page request they were written for.
     requestId: s.request.id,
+    only: "rules",
   });
   if (decision.denied !== undefined) {
     // The app gets access_denied and shows its own page, as after a consent denial; which rule
@@ -41,8 +46,8 @@ export async function afterPassword(s: SignIn, user: UserRow, row: SignInRow = s
     return refuse(s, row, ApiReturnCode.SystemTwoFactorNotSet, "noSecondFactor", { userId: user.id });
   // A token made for this sign-in, shown once as a QR code; it counts only once a code from it
   // is confirmed (enrol step), so an abandoned enrolment leaves nothing that signs in.
-  const { row: token } = await createAuthenticator(s.ctx, s.tenant, { type: "totp" }, user);
-  return move(s, row, { step: "enrol", userId: user.id, amr: ["pwd"], enrolId: token.id });
+  const enrolId = await freshEnrolmentToken(s.ctx, s.tenant, user);
+  return move(s, row, { step: "enrol", userId: user.id, amr: ["pwd"], enrolId });
 }
 
 /** After the second factor (or none where none is required): consent for third-party apps, else done. */
@@ -115,10 +120,22 @@ export const statusOf = (code: number): number => new TesseraError(code).httpSta
  * the grant of what the app asked for go to oidc-provider, and the browser goes back to it to
  * collect the code. The grant is made here for first-party apps (no consent asked) and after the
  * consent step for third-party ones.
+ *
+ * First the sign-in is counted against the daily allowances: only the request that moved the row
+ * to `done` gets here (compare-and-set), so two concurrent correct posts count once, and the count
+ * is one conditional statement, so a sign-in that loses the last one is refused (9064).
  */
 export async function finish(s: SignIn, row: SignInRow): Promise<void> {
   const accountId = row.user_id;
   if (accountId === null) throw bypass("a sign-in without a user cannot finish");
+  const counted = await decideAccess(s.ctx, {
+    tenantId: s.tenant.id,
+    clientId: s.app.clientId,
+    userId: accountId,
+    address: s.request.ip,
+    only: "allowance",
+  });
+  if (counted.denied !== undefined) return refuse(s, row, counted.denied, "accessDenied");
   const amr = amrOf(row);
   const { interaction, provider } = s;
   const existing =

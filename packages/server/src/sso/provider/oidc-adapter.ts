@@ -25,6 +25,9 @@ import { consumeModel, destroyModel, findModelBy, upsertModel } from "./sso-mode
  */
 const hashOf = (value: string): string => createHash("sha256").update(value).digest("base64url");
 
+/** sso_models.account_id: whose model it is, hashed like every other column that names one. */
+export const accountKey = (accountId: string): string => hashOf(`account:${accountId}`);
+
 /** An `exp` (seconds since 1970) every clock has passed. */
 const EXPIRED = 1;
 
@@ -50,6 +53,7 @@ export function adapterFor(ctx: ServerContext, tenantId: string): AdapterClass {
         payload_enc: ctx.keys.encrypt(JSON.stringify(payload), sealAs(this.#model, idHash)),
         grant_id: payload.grantId ?? null,
         client_id: payload.clientId ?? null,
+        account_id: payload.accountId === undefined ? null : accountKey(payload.accountId),
         user_code_hash: payload.userCode === undefined ? null : hashOf(payload.userCode),
         uid_hash: payload.uid === undefined ? null : hashOf(payload.uid),
         expires_at: expiresAt(payload, expiresIn),

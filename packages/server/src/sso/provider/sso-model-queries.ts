@@ -26,6 +26,7 @@ export const upsertModel = perDatabase((db: Kysely<Schema>) =>
       payload_enc: p("payload_enc"),
       grant_id: p("grant_id"),
       client_id: p("client_id"),
+      account_id: p("account_id"),
       user_code_hash: p("user_code_hash"),
       uid_hash: p("uid_hash"),
       expires_at: p("expires_at"),

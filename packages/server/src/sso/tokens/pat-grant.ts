@@ -120,7 +120,7 @@ async function exchange(
     userId: user.id,
     address: koa.ip,
     requestId: requestId ?? undefined,
-    countsAllowance: false,
+    only: "rules",
   });
   if (decision.denied !== undefined) {
     await audit(decision.denied, `user:${user.username}`);

@@ -21,6 +21,7 @@ import { personalAccessTokens } from "./019-personal-access-tokens.ts";
 import { ssoGrants } from "./020-sso-grants.ts";
 import { ssoKeys } from "./022-sso-keys.ts";
 import { ssoIndexes } from "./023-sso-indexes.ts";
+import { ssoAccounts } from "./024-sso-accounts.ts";
 
 /** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
 const migrations: Record<string, Migration> = {
@@ -46,6 +47,7 @@ const migrations: Record<string, Migration> = {
   "020-sso-grants": ssoGrants,
   "022-sso-keys": ssoKeys,
   "023-sso-indexes": ssoIndexes,
+  "024-sso-accounts": ssoAccounts,
 };
 
 export const migrationProvider: MigrationProvider = {
