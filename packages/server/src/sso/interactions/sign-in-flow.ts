@@ -133,9 +133,13 @@ export async function finish(s: SignIn, row: SignInRow): Promise<void> {
     clientId: s.app.clientId,
     userId: accountId,
     address: s.request.ip,
+    requestId: s.request.id,
     only: "allowance",
   });
-  if (counted.denied !== undefined) return refuse(s, row, counted.denied, "accessDenied");
+  if (counted.denied !== undefined) {
+    const returnTo = await endWithAccessDenied(s, row, "access was refused");
+    return sendRedirect(s.reply, counted.denied, returnTo);
+  }
   const amr = amrOf(row);
   const { interaction, provider } = s;
   const existing =
