@@ -57,10 +57,10 @@ export const activationOperations: DomainOperations = {
       fields: pageFields,
       summary: "Open an account-activation link",
       description:
-        "Shows the activation's current step and changes nothing (mail scanners open every link): a browser gets the page (the password form, or the authenticator app's QR code and key), a client asking for JSON gets `{step}`, with `secret` and `provisioningUri` at the totp step. No API key: the link itself is the credential. The checks run in the documented order (docs/sso.md), so nothing about an account is told without a valid id. Safe to repeat.",
+        "Shows the activation's current step and changes nothing (mail scanners open every link): a browser gets the page (the password form, or the authenticator app's QR code and key), a client asking for JSON gets `{step, secret, provisioningUri, apps}`, `secret` and `provisioningUri` set at the totp step and null otherwise. No API key: the link itself is the credential. The checks run in the documented order (docs/sso.md), so nothing about an account is told without a valid id. Safe to repeat.",
       errors: [...linkErrors],
       public: true,
-      response: { step: "password" },
+      response: { step: "password", secret: null, provisioningUri: null, apps: null },
     },
     "POST /oidc/:tenant/activate": {
       fields: formFields,
@@ -81,7 +81,12 @@ export const activationOperations: DomainOperations = {
       outcomes: ["SSOAccountProvisionApps"],
       public: true,
       request: { id: "Vf3k…43 characters…", step: "totp", otp: "123456" },
-      response: { step: "done", apps: [{ clientId: "back-office", name: "Back office" }] },
+      response: {
+        step: "done",
+        secret: null,
+        provisioningUri: null,
+        apps: [{ clientId: "back-office", name: "Back office" }],
+      },
     },
   },
 };

@@ -23,15 +23,18 @@ const params = {
   properties: { tenant: { type: "string", maxLength: 64 } },
   required: ["tenant"],
 } as const;
+/** Every field in every answer (null where the step has none), so a client reads one shape. */
 const stepAnswer = {
   step: { type: "string", enum: ["password", "totp", "done"] },
-  secret: { type: "string" },
-  provisioningUri: { type: "string" },
+  secret: { type: ["string", "null"], description: "totp step: the authenticator app's key (base32)" },
+  provisioningUri: { type: ["string", "null"], description: "totp step: the otpauth URI the QR code shows" },
   apps: {
-    type: "array",
+    type: ["array", "null"],
+    description: "done: the apps assigned to the user",
     items: { type: "object", properties: { clientId: { type: "string" }, name: { type: "string" } } },
   },
 } as const;
+const none = { secret: null, provisioningUri: null, apps: null };
 const fields = {
   id: { type: "string", maxLength: 200 },
   ui_locales: { type: "string", maxLength: 200 },
@@ -132,7 +135,7 @@ export const activationPageRoutes: FastifyPluginAsync = async (app) => {
           return showStep(request, reply, open, f, { code: error.code, status: error.httpStatus });
         }
         const code = ApiReturnCode.SSOAccountProvisionApps;
-        if (wantsJson(request)) return success({ step: "done", apps }, code);
+        if (wantsJson(request)) return success({ ...none, step: "done", apps }, code);
         return sendPage(reply, 200, code, f.t("activationDoneTitle"), appsList(f.t, apps));
       }
       // A step posted out of order (a token code before the password, a password again): refused,
@@ -167,7 +170,7 @@ async function showStep(
 ) {
   const json = wantsJson(request);
   if (open.row.state === "password") {
-    if (json) return success({ step: "password" });
+    if (json) return success({ ...none, step: "password" });
     return sendPage(
       reply,
       200,
@@ -177,7 +180,7 @@ async function showStep(
     );
   }
   const enrolled = await enrolment(request.server.ctx, open);
-  if (json) return success({ step: "totp", ...enrolled });
+  if (json) return success({ ...none, step: "totp", ...enrolled });
   const qr = await qrDataUrl(enrolled.provisioningUri);
   const hint = problem === undefined ? undefined : f.t("activationCodeRejected");
   return sendPage(
