@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import fc from "fast-check";
+import type { AppSettings } from "../src/sso/apps/app.ts";
 import { appGrantTypes, appKinds, PAT_GRANT_TYPE } from "../src/sso/apps/app.ts";
 import { appScopes } from "../src/sso/apps/app-input.ts";
-import { type AppSettings, appProblems, normalScopes } from "../src/sso/apps/app-rules.ts";
+import { appProblems, normalScopes } from "../src/sso/apps/app-rules.ts";
 import { type AppRow, clientMetadataOf, secretSealedAs } from "../src/sso/apps/app-store.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";

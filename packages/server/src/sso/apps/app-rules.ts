@@ -1,21 +1,8 @@
 import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FieldProblem } from "../../app/envelope.ts";
-import { type AppGrantType, type AppKind, DEVICE_GRANT_TYPE } from "./app.ts";
+import { type AppGrantType, type AppSettings, DEVICE_GRANT_TYPE } from "./app.ts";
 import { type AppScope, appScopes } from "./app-input.ts";
 import { redirectUriProblem } from "./app-redirect-uris.ts";
-
-/** An app's settings as they would be stored: what the rules between fields are checked on. */
-export interface AppSettings {
-  readonly kind: AppKind;
-  readonly name: string;
-  readonly redirectUris: readonly string[];
-  readonly postLogoutRedirectUris: readonly string[];
-  readonly grantTypes: readonly AppGrantType[];
-  readonly scopes: readonly string[];
-  readonly secondFactors: readonly string[];
-  readonly requireSecondFactor: boolean;
-  readonly firstParty: boolean;
-}
 
 /** openid is always granted (the provider is an OpenID provider); the order is the catalogue's. */
 export const normalScopes = (scopes: readonly string[]): AppScope[] =>

@@ -3,9 +3,9 @@ import type { Transaction } from "kysely";
 import type { ServerContext } from "../../app/server-context.ts";
 import type { Schema } from "../../storage/schema.ts";
 import { requireRoomInTenant } from "../../tenants/tenant-cap.ts";
-import type { App } from "./app.ts";
+import type { App, AppSettings } from "./app.ts";
 import type { AppChangesInput, NewAppInput } from "./app-input.ts";
-import { type AppSettings, normalScopes, requireValidApp } from "./app-rules.ts";
+import { normalScopes, requireValidApp } from "./app-rules.ts";
 import { newClientId, newClientSecret } from "./app-secrets.ts";
 import { type AppRow, appOf } from "./app-store.ts";
 

@@ -19,11 +19,10 @@ export const appGrantTypes = [
 ] as const;
 export type AppGrantType = (typeof appGrantTypes)[number];
 
-export interface App {
-  readonly clientId: string;
-  readonly tenantId: string;
-  readonly name: string;
+/** An app's settings as they would be stored: what the rules between fields are checked on (app-rules.ts). */
+export interface AppSettings {
   readonly kind: AppKind;
+  readonly name: string;
   readonly redirectUris: readonly string[];
   readonly postLogoutRedirectUris: readonly string[];
   readonly grantTypes: readonly AppGrantType[];
@@ -34,6 +33,11 @@ export interface App {
   readonly requireSecondFactor: boolean;
   /** The tenant's own app: no consent step. A third-party app asks the user for consent. */
   readonly firstParty: boolean;
+}
+
+export interface App extends AppSettings {
+  readonly clientId: string;
+  readonly tenantId: string;
   readonly hasSecret: boolean;
   readonly createdAt: number;
   readonly updatedAt: number;
