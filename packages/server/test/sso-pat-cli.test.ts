@@ -81,7 +81,11 @@ test("create shows the token once (stdout, warning on stderr), list never; revok
   server = await startServerProcess(["--data-dir", dataDir]);
   const live = await exchange(token);
   assert.equal(live.status, 200, await live.clone().text());
-  assert.ok(((await live.json()) as { access_token?: string }).access_token);
+  const accessToken = ((await live.json()) as { access_token?: string }).access_token ?? "";
+  assert.ok(accessToken);
+  const userinfo = () =>
+    fetch(`${server?.url}/oidc/${tenantId}/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+  assert.equal((await userinfo()).status, 200);
 
   // Another tenant's user of the same name does not own the token.
   const foreign = await cli(["user", "pat", "revoke", "ann", pat.id, "--tenant", "globex", "--json"]);
@@ -102,6 +106,8 @@ test("create shows the token once (stdout, warning on stderr), list never; revok
   const refused = await exchange(token);
   assert.equal(refused.status, 400);
   assert.equal(((await refused.json()) as { error: string }).error, "invalid_grant");
+  // As through the API: what the token was exchanged for ends with it.
+  assert.equal((await userinfo()).status, 401);
 });
 
 test("bad input is refused naming the flag, and nothing is created", async () => {

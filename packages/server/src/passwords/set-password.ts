@@ -12,7 +12,13 @@ import { verifyPassword } from "./verify-password.ts";
  * sign-on's: provider sessions, grants, refresh tokens), and tells the user by
  * e-mail. The change stands even when the e-mail cannot be sent; the code says which happened.
  */
-export async function setPassword(ctx: ServerContext, user: UserRow, newPassword: string): Promise<ApiCode> {
+export async function setPassword(
+  ctx: ServerContext,
+  user: UserRow,
+  newPassword: string,
+  /** The SSO sign-in (uid hash) that sets it, which is not ended with the others. */
+  bySignIn?: string,
+): Promise<ApiCode> {
   const now = ctx.clock.now();
   const passwordHash = await ctx.passwords.hash(newPassword);
   await ctx.database.db
@@ -29,7 +35,7 @@ export async function setPassword(ctx: ServerContext, user: UserRow, newPassword
     .where("id", "=", user.id)
     .execute();
   await revokeUserSessions(ctx.database.db, user.id, now);
-  await revokeAccountSso(ctx, user.tenant_id, user.id);
+  await revokeAccountSso(ctx, user.tenant_id, user.id, bySignIn);
   if (user.email === null) return ApiReturnCode.PartnerUserChangedPassword;
   try {
     await ctx.mailer.send({

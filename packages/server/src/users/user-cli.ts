@@ -24,6 +24,7 @@ import { userSchema, userView } from "./user-view.ts";
 /** A user as the API shows it, times in RFC 3339 (the same conversion as the API's). */
 const wireUser = (row: UserRow) => toWireTimes(userSchema, userView(row));
 
+import { revokeAccountSso } from "../sso/provider/account-revocation.ts";
 import { requireWellFormed } from "./username.ts";
 
 const tenantOption = ["--tenant <tenant>", "tenant id or name"] as const;
@@ -126,6 +127,8 @@ export function userCommand(): Command {
             ...(o.unlock ? { unlock: true } : {}),
           };
           await updateUser(ctx.database.db, existing.id, changes, ctx.clock.now());
+          // As the API does: a disabled user's SSO sessions and tokens end now, not when they expire.
+          if (o.disable) await revokeAccountSso(ctx, t.id, existing.id);
           await auditCli(ctx, {
             tenantId: t.id,
             subject: `user:${name}`,
@@ -163,6 +166,7 @@ export function userCommand(): Command {
       withContext(command, async (ctx) => {
         const { tenant, user: existing } = await requireUser(ctx, o.tenant, username);
         await deleteUser(ctx.database.db, existing.id);
+        await revokeAccountSso(ctx, tenant.id, existing.id);
         await auditCli(ctx, {
           tenantId: tenant.id,
           subject: `user:${existing.username}`,

@@ -27,7 +27,7 @@ export async function postChangePassword(s: SignIn, body: Record<string, unknown
   if (user.password_hash !== null && (await s.ctx.passwords.verify(password, user.password_hash)))
     return showChangePassword(s, s.t("passwordRejected"), TesseraApiCode.MalformedRequest);
   s.request.auditSubject = `user:${user.username}`;
-  await setPassword(s.ctx, user, password);
+  await setPassword(s.ctx, user, password, s.row.uid_hash);
   // Moving on is the step's compare-and-set: of two concurrent posts only one goes further.
   return afterPassword(s, user);
 }

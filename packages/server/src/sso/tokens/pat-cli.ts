@@ -7,12 +7,13 @@ import { auditCli, printJsonOrLines, withContext } from "../../cli/command-conte
 import { formatTable } from "../../cli/table.ts";
 import { requireUser } from "../../users/user-cli.ts";
 import { createPatFor, type PatRequest } from "./create-pat.ts";
-import { listPats, type PatRow, revokePat } from "./pat-store.ts";
+import { revokePatAndAccess } from "./pat-revocation.ts";
+import { listPats, type PatRow } from "./pat-store.ts";
 import { patSchema, patView } from "./pat-view.ts";
 
 /**
  * `tessera user pat create|list|revoke`: a user's personal access tokens from the operator's shell,
- * through the API's own functions (createPatFor, listPats, revokePat). The token goes to stdout
+ * through the API's own functions (createPatFor, listPats, revokePatAndAccess). The token goes to stdout
  * once, with a warning on stderr, so a script can capture it.
  */
 type Scoped = { tenant: string; json?: boolean };
@@ -112,7 +113,7 @@ export function addPatCommand(user: Command): void {
     .action((username: string, id: string, o: Scoped, command: Command) =>
       withContext(command, async (ctx) => {
         const { tenant, user: found } = await requireUser(ctx, o.tenant, username);
-        const row = await revokePat(ctx.database.db, tenant.id, found.id, id, ctx.clock.now());
+        const row = await revokePatAndAccess(ctx, tenant.id, found.id, id);
         if (row === undefined)
           throw new TesseraError(TesseraApiCode.NotFound, {
             message: `${found.username} has no personal access token ${id}`,
