@@ -30,6 +30,8 @@ process.env.TESSERA_CODE_COVERAGE_DIR = coverageDir;
 // get a throwaway one instead, so that no test ever writes into a real home directory.
 const dataHome = mkdtempSync(resolve(tmpdir(), "tessera-test-data-home-"));
 process.env.XDG_DATA_HOME = dataHome;
+// The identity client's store defaults to the user's state home: a throwaway one too.
+process.env.XDG_STATE_HOME = resolve(dataHome, "state");
 process.once("exit", () => rmSync(dataHome, { recursive: true, force: true }));
 
 const cluster = process.env.TESSERA_TEST_DATABASE_URL ? undefined : await startThrowawayPostgres();

@@ -1,61 +1,131 @@
 import { IdentityStatusCode } from "@tessera/codes";
+import type { ClientContext } from "./client-context.ts";
+import { type SessionEvent, watchSession } from "./events/session-events.ts";
+import { authenticationData, isUserAuthenticated } from "./offline/session-state.ts";
+import { getUserProfile } from "./profile/user-profile.ts";
+import { fail, type IdentityResult } from "./results/identity-result.ts";
+import type { AuthenticationData } from "./session/authentication-data.ts";
+import type { UserProfile } from "./session/session-data.ts";
+import type { IdentityMode, InitOptions } from "./setup/init-options.ts";
+import { initialize } from "./setup/initialize.ts";
+import { type SignInRequest, signIn } from "./signin/sign-in.ts";
+import { getAccessToken, registerClientId } from "./tokens/access-token.ts";
+import { authorisedFetch } from "./tokens/authorised-fetch.ts";
+import { signOut } from "./tokens/sign-out.ts";
 
 /**
- * The identity client a desktop or command-line program embeds (PRODUCT.md §6). This is the
- * skeleton: initialisation and its guard. Sign-in, the shared session store, tokens and offline
- * mode are built on it by the identity-client issue.
+ * The identity client a desktop or command-line program embeds (PRODUCT.md §6,
+ * docs/identity-client.md). Every call answers an IdentityResult and never throws: an Error thrown
+ * inside (a host callback, a bug) is UnexpectedException, anything else thrown UnknownException.
  */
-export type IdentityMode = "interactive" | "batch";
-
-export interface InitOptions {
-  /** The Tessera server's base URL, e.g. https://id.example.com. */
-  readonly serverUrl: string;
-  /** The program's main OAuth client id, registered in the tenant. */
-  readonly clientId: string;
-  readonly mode: IdentityMode;
-  readonly locale?: string;
-  readonly scopes?: readonly string[];
-}
-
-export interface IdentityResult<T = undefined> {
-  readonly status: IdentityStatusCode;
-  readonly value?: T;
-  readonly message?: string;
-}
-
-const clientIdPattern = /^[A-Za-z0-9._~-]{1,128}$/;
-
 export class IdentityClient {
-  #options: InitOptions | undefined;
+  #context: ClientContext | undefined;
+  #stopWatching: (() => void) | undefined;
+  readonly #listeners = new Map<SessionEvent, Set<() => void>>();
+  readonly #now: () => number;
 
-  /** Validates the options; nothing else works before this succeeds. */
-  init(options: InitOptions): IdentityResult {
-    let url: URL;
-    try {
-      url = new URL(options.serverUrl);
-    } catch {
-      return { status: IdentityStatusCode.Failed, message: "serverUrl is not a URL" };
-    }
-    if (url.protocol !== "https:" && url.protocol !== "http:") {
-      return { status: IdentityStatusCode.Failed, message: "serverUrl must be http or https" };
-    }
-    if (!clientIdPattern.test(options.clientId)) {
-      return { status: IdentityStatusCode.Failed, message: "clientId is malformed" };
-    }
-    if (options.mode !== "interactive" && options.mode !== "batch") {
-      return { status: IdentityStatusCode.Failed, message: "mode must be interactive or batch" };
-    }
-    this.#options = options;
-    return { status: IdentityStatusCode.Success };
+  /** `now` is for tests of the clock; programs leave it out. */
+  constructor(options: { now?: () => number } = {}) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Discovers the issuer, checks the client id and opens the shared store. Nothing works before it. */
+  init(options: InitOptions): Promise<IdentityResult> {
+    return guarded(async () => {
+      this.close();
+      const result = await initialize(options, this.#now);
+      if (result.value === undefined) return { ...result, value: undefined };
+      this.#context = result.value;
+      this.#stopWatching = watchSession(result.value, (event) => {
+        for (const listener of this.#listeners.get(event) ?? []) listener();
+      });
+      return { status: result.status, ...(result.message === undefined ? {} : { message: result.message }) };
+    });
   }
 
   get initialized(): boolean {
-    return this.#options !== undefined;
+    return this.#context !== undefined;
   }
 
-  /** The mode given to init, or IdentityClientNotInitialized before it. */
+  /** The mode given to init. */
   mode(): IdentityResult<IdentityMode> {
-    if (this.#options === undefined) return { status: IdentityStatusCode.IdentityClientNotInitialized };
-    return { status: IdentityStatusCode.Success, value: this.#options.mode };
+    if (this.#context === undefined) return notInitialized();
+    return { status: IdentityStatusCode.Success, value: this.#context.options.mode };
+  }
+
+  /** Interactive sign-in: the system browser, or the device grant (`device`, or no browser). */
+  signIn(request: SignInRequest = {}): Promise<IdentityResult<AuthenticationData>> {
+    return this.#call((ctx) => signIn(ctx, request));
+  }
+
+  /** Signs out here and in every process of the program; `everywhere` also ends the server's session. */
+  signOut(options: { everywhere?: boolean } = {}): Promise<IdentityResult> {
+    return this.#call((ctx) => signOut(ctx, options));
+  }
+
+  isUserAuthenticated(): Promise<IdentityResult<boolean>> {
+    return this.#call(isUserAuthenticated);
+  }
+
+  registerClientId(clientId: string): Promise<IdentityResult> {
+    return this.#call((ctx) => registerClientId(ctx, clientId));
+  }
+
+  /** An access token for the main client id, or for a registered one. */
+  getAccessToken(clientId?: string): Promise<IdentityResult<string>> {
+    return this.#call((ctx) => getAccessToken(ctx, clientId));
+  }
+
+  /** fetch with the access token; on a 401 it refreshes once and retries once. */
+  fetch(url: string | URL, init: RequestInit = {}): Promise<IdentityResult<Response>> {
+    return this.#call((ctx) => authorisedFetch(ctx, url, init));
+  }
+
+  getUserProfile(): Promise<IdentityResult<UserProfile>> {
+    return this.#call(getUserProfile);
+  }
+
+  authenticationData(): Promise<IdentityResult<AuthenticationData>> {
+    return this.#call(authenticationData);
+  }
+
+  /** Sign-ins and sign-outs, including those made by other processes of the program. */
+  on(event: SessionEvent, listener: () => void): this {
+    const set = this.#listeners.get(event) ?? new Set();
+    set.add(listener);
+    this.#listeners.set(event, set);
+    return this;
+  }
+
+  off(event: SessionEvent, listener: () => void): this {
+    this.#listeners.get(event)?.delete(listener);
+    return this;
+  }
+
+  /** Stops watching the store (the process may then exit); init again to use the client. */
+  close(): void {
+    this.#stopWatching?.();
+    this.#stopWatching = undefined;
+    this.#context = undefined;
+  }
+
+  #call<T>(operation: (ctx: ClientContext) => Promise<IdentityResult<T>>): Promise<IdentityResult<T>> {
+    const ctx = this.#context;
+    if (ctx === undefined) return Promise.resolve(notInitialized());
+    return guarded(() => operation(ctx));
+  }
+}
+
+const notInitialized = <T>(): IdentityResult<T> =>
+  fail(IdentityStatusCode.IdentityClientNotInitialized, "call init first");
+
+/** Runs `operation`; what it throws becomes UnexpectedException (an Error) or UnknownException. */
+async function guarded<T>(operation: () => Promise<IdentityResult<T>>): Promise<IdentityResult<T>> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof Error)
+      return fail(IdentityStatusCode.UnexpectedException, `unexpected exception: ${error.name}`);
+    return fail(IdentityStatusCode.UnknownException, "unknown exception (a non-Error was thrown)");
   }
 }

@@ -1,0 +1,68 @@
+import { IdentityStatusCode } from "@tessera/codes";
+
+/**
+ * Which identity code an online failure is (PRODUCT.md §6): the server unreachable
+ * (ConnectionError), too slow (TimeOut), refusing the request (ClientError, a 4xx) or failing
+ * (ServerError, a 5xx), or anything else (UnknownError). Callers that know better (an OAuth
+ * `invalid_grant` means the sign-in is over) decide before calling this.
+ */
+export interface Classified {
+  readonly status: IdentityStatusCode;
+  readonly message: string;
+}
+
+const connectionCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+]);
+const timeoutCodes = new Set([
+  "ETIMEDOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
+
+export function classifyFailure(error: unknown): Classified {
+  for (let cause = error, depth = 0; cause !== undefined && cause !== null && depth < 6; depth++) {
+    const name = (cause as { name?: unknown }).name;
+    const code = (cause as { code?: unknown }).code;
+    if (
+      name === "TimeoutError" ||
+      name === "AbortError" ||
+      (typeof code === "string" && timeoutCodes.has(code))
+    )
+      return { status: IdentityStatusCode.TimeOut, message: "the server did not answer in time" };
+    if (typeof code === "string" && connectionCodes.has(code))
+      return {
+        status: IdentityStatusCode.ConnectionError,
+        message: `the server cannot be reached (${code})`,
+      };
+    const status = httpStatusOf(cause);
+    if (status !== undefined && status >= 500)
+      return { status: IdentityStatusCode.ServerError, message: `the server failed (HTTP ${status})` };
+    if (status !== undefined && status >= 400)
+      return {
+        status: IdentityStatusCode.ClientError,
+        message: `the server refused the request (HTTP ${status})`,
+      };
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  if (error instanceof TypeError && error.message === "fetch failed")
+    return { status: IdentityStatusCode.ConnectionError, message: "the server cannot be reached" };
+  return { status: IdentityStatusCode.UnknownError, message: "the server's answer could not be used" };
+}
+
+function httpStatusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown }).status;
+  if (typeof status === "number" && status >= 100 && status < 600) return status;
+  const response = (error as { response?: unknown }).response;
+  if (response instanceof Response) return response.status;
+  return undefined;
+}
