@@ -1,0 +1,75 @@
+import { byValue, IdentityStatusCode } from "@tessera/codes";
+import { IdentityClient } from "../identity-client.ts";
+import type { IdentityResult } from "../results/identity-result.ts";
+import type { DeviceCodePrompt } from "../setup/init-options.ts";
+import { type CliRequest, parseCommandLine, usage } from "./cli-options.ts";
+import { ExitCode, exitCodeOf } from "./exit-codes.ts";
+import { describeValue } from "./human-output.ts";
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+/** Runs one tessera-login command line; answers the exit code. Never throws. */
+export async function runTesseraLogin(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  io: CliIo,
+): Promise<number> {
+  const request = parseCommandLine(argv, env);
+  if (request === "help") {
+    io.stdout(usage);
+    return ExitCode.done;
+  }
+  if (typeof request === "string") {
+    io.stderr(`tessera-login: ${request}\n\n${usage}`);
+    return ExitCode.usage;
+  }
+  const client = new IdentityClient();
+  try {
+    const onDeviceCode = (prompt: DeviceCodePrompt) =>
+      io.stderr(
+        `To sign in, open ${prompt.verificationUriComplete ?? prompt.verificationUri} and enter the code ${prompt.userCode}\n`,
+      );
+    const init = await client.init({ ...request.init, onDeviceCode });
+    if (init.status !== IdentityStatusCode.Success) return report(io, request, init);
+    return report(io, request, await run(client, request));
+  } finally {
+    client.close();
+  }
+}
+
+async function run(client: IdentityClient, request: CliRequest): Promise<IdentityResult<unknown>> {
+  switch (request.command) {
+    case "signin":
+      return client.signIn({ device: request.device });
+    case "status":
+      return client.authenticationData();
+    case "token": {
+      if (request.tokenFor === undefined) return client.getAccessToken();
+      const registered = await client.registerClientId(request.tokenFor);
+      if (registered.status !== IdentityStatusCode.Success) return registered;
+      return client.getAccessToken(request.tokenFor);
+    }
+    case "signout":
+      return client.signOut({ everywhere: request.everywhere });
+    case "whoami":
+      return client.getUserProfile();
+  }
+}
+
+function report(io: CliIo, request: CliRequest, result: IdentityResult<unknown>): number {
+  const statusName = byValue("identity", result.status)?.name ?? String(result.status);
+  if (request.json) {
+    io.stdout(
+      `${JSON.stringify({ status: result.status, statusName, message: result.message ?? null, value: result.value ?? null })}\n`,
+    );
+  } else {
+    const described = describeValue(request.command, result.value);
+    if (described !== undefined) io.stdout(described);
+    if (result.status !== IdentityStatusCode.Success || result.message !== undefined)
+      io.stderr(`${statusName}${result.message === undefined ? "" : `: ${result.message}`}\n`);
+  }
+  return exitCodeOf(result.status);
+}
