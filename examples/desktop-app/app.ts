@@ -1,0 +1,65 @@
+/**
+ * A desktop-style program that embeds @tessera/identity-client: every process of it shares one
+ * signed-in user. The first process opens the system browser to sign in; any later process (a
+ * second window, a helper tool, a crash-restarted instance) finds the user signed in already.
+ *
+ *   node examples/desktop-app/app.ts --issuer <issuer> --client-id <client id> [--watch]
+ *
+ * With --watch it keeps running and reports sign-outs made by other processes of the program
+ * (`tessera-login signout` in a terminal, for instance), the way a desktop window would grey out.
+ */
+import { parseArgs } from "node:util";
+import { IdentityClient, IdentityStatusCode } from "@tessera/identity-client";
+
+const { values } = parseArgs({
+  options: {
+    issuer: { type: "string" },
+    "client-id": { type: "string" },
+    "store-dir": { type: "string" },
+    watch: { type: "boolean" },
+  },
+});
+if (values.issuer === undefined || values["client-id"] === undefined) {
+  console.error("usage: app.ts --issuer <issuer> --client-id <client id> [--store-dir <dir>] [--watch]");
+  process.exit(2);
+}
+
+const client = new IdentityClient();
+const init = await client.init({
+  issuer: values.issuer,
+  clientId: values["client-id"],
+  mode: "interactive",
+  ...(values["store-dir"] === undefined ? {} : { storeDir: values["store-dir"] }),
+});
+if (init.status !== IdentityStatusCode.Success) {
+  console.error(`cannot start: ${init.message}`);
+  process.exit(1);
+}
+
+let session = await client.authenticationData();
+if (session.status === IdentityStatusCode.Success || session.status === IdentityStatusCode.Offline) {
+  console.log(`already signed in as ${session.value?.displayName ?? session.value?.subject}`);
+} else {
+  console.log("signing in through the browser…");
+  const signIn = await client.signIn();
+  if (signIn.status !== IdentityStatusCode.Success) {
+    console.error(`sign-in failed: ${signIn.message}`);
+    process.exit(1);
+  }
+  session = signIn;
+  console.log(`signed in as ${session.value?.displayName ?? session.value?.subject}`);
+}
+if (session.status === IdentityStatusCode.Offline) console.log("working offline");
+
+if (values.watch === true) {
+  client.on("signedOut", () => {
+    console.log("signed out by another process of the program");
+    client.close();
+  });
+  console.log("watching for sign-outs");
+  // The watcher does not hold the process open (it is unref'd); this interval is the "window".
+  const window = setInterval(() => undefined, 1 << 30);
+  client.on("signedOut", () => clearInterval(window));
+} else {
+  client.close();
+}
