@@ -56,8 +56,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const command = positionals[0];
   if (positionals.length !== 1 || !commands.includes(command as Command))
     return positionals.length === 0 ? "a command is required" : `unknown command: ${positionals.join(" ")}`;
-  const issuer = values.issuer ?? env.TESSERA_ISSUER;
-  const clientId = values["client-id"] ?? env.TESSERA_CLIENT_ID;
+  const issuer = values.issuer ?? (env.TESSERA_ISSUER || undefined);
+  const clientId = values["client-id"] ?? (env.TESSERA_CLIENT_ID || undefined);
   if (issuer === undefined) return "--issuer (or TESSERA_ISSUER) is required";
   if (clientId === undefined) return "--client-id (or TESSERA_CLIENT_ID) is required";
   let timeoutMs: number | undefined;
