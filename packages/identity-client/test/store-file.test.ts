@@ -85,7 +85,7 @@ test("a full disk (a file-size limit) is WriteDataIntoSharedMemoryFailed and the
   // 8 blocks: the key and lock files fit, the 64 KiB record does not (EFBIG, as on a full disk).
   const answer = await runStoreChild(
     { action: "write-big", dir, issuer: ISSUER, clientId: CLIENT_ID },
-    { fileSizeBlocks: 8 },
+    { shell: "ulimit -f 8" },
   );
   recordObservedCode("identity", answer.status ?? 0, "store write on a full disk");
   assert.equal(answer.status, IdentityStatusCode.WriteDataIntoSharedMemoryFailed, answer.message);

@@ -96,7 +96,8 @@ async function resolveKey(line: string): Promise<Buffer | "damaged" | undefined>
     const credentials = credentialStoreNamed(where);
     if (credentials === undefined) return "damaged";
     secret = await credentials.load(value);
-    if (secret === undefined) return undefined;
+    // Nothing found is not proof the key is gone (a locked or other keyring): fail closed.
+    if (secret === undefined || secret === "") return undefined;
   }
   const key = Buffer.from(secret, "base64");
   return key.length === 32 && key.toString("base64") === secret ? key : "damaged";

@@ -45,22 +45,21 @@ export interface ChildAnswer {
 }
 
 /**
- * Runs store-child.ts with `request`; `fileSizeBlocks` runs it under `ulimit -f` (a full disk as
- * the process sees it), `asUser` as another OS user (root only). Resolves with its answer.
+ * Runs store-child.ts with `request`. `shell` runs it after that shell command (`ulimit -f 8`: a
+ * full disk as the process sees it), `prefix` under that command (`dbus-run-session --`), `asUser`
+ * as another OS user (root only). Resolves with its answer.
  */
 export function runStoreChild(
   request: Record<string, unknown>,
-  options: { fileSizeBlocks?: number; asUser?: number; env?: NodeJS.ProcessEnv } = {},
+  options: { shell?: string; prefix?: readonly string[]; asUser?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<ChildAnswer> {
   const args = [CHILD, JSON.stringify(request)];
-  const child =
-    options.fileSizeBlocks === undefined
-      ? spawn(process.execPath, args, spawnOptions(options))
-      : spawn(
-          "sh",
-          ["-c", `ulimit -f ${options.fileSizeBlocks} && exec "$0" "$@"`, process.execPath, ...args],
-          spawnOptions(options),
-        );
+  const command =
+    options.shell === undefined
+      ? [process.execPath, ...args]
+      : ["sh", "-c", `${options.shell} && exec "$0" "$@"`, process.execPath, ...args];
+  const [file = "", ...rest] = [...(options.prefix ?? []), ...command];
+  const child = spawn(file, rest, spawnOptions(options));
   let out = "";
   let err = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
