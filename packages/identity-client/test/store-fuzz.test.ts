@@ -16,7 +16,6 @@ let store: SessionStore;
 let key: Buffer;
 before(async () => {
   ({ root, cleanup } = await tempStoreRoot());
-  process.env.TESSERA_IDENTITY_KEY_STORE = "file";
   store = await mustOpen(root);
   key = Buffer.from(
     (await readFile(join(root, "store.key"), "utf8")).trim().split(" ").at(-1) ?? "",

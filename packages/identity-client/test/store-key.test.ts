@@ -28,6 +28,7 @@ before(async () => {
   // A session bus address that leads nowhere: the credential store is unreachable for certain,
   // even on a desktop where the tests would otherwise reach the developer's real keyring.
   process.env.DBUS_SESSION_BUS_ADDRESS = `unix:path=${join(root, "no-bus")}`;
+  delete process.env.TESSERA_IDENTITY_KEY_STORE;
 });
 after(() => cleanup());
 

@@ -8,6 +8,10 @@ import type { SessionStore } from "../../src/store/session-store.ts";
 import type { StoreResult } from "../../src/store/store-result.ts";
 
 /** Helpers of the store tests (store-*.test.ts). */
+
+// On a desktop the store would keep its keys in the developer's real keyring: the tests keep them
+// in key files instead (store-key.test.ts and store-keyring.test.ts choose for themselves).
+process.env.TESSERA_IDENTITY_KEY_STORE = "file";
 export const ISSUER = "http://127.0.0.1:9/oidc/tenant-a";
 export const CLIENT_ID = "field-notes";
 const CHILD = join(import.meta.dirname, "store-child.ts");
