@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { IdentityStatusCode } from "@tessera/codes";
 import { recordObservedCode } from "@tessera/codes/coverage";
+import { insertPublicTestApp } from "../../server/test/helpers/sso-test-app.ts";
+import { startTestServer, type TestServer } from "../../server/test/helpers/test-server.ts";
 import { emptySession, type SessionData } from "../src/session/session-data.ts";
 import { seal } from "../src/store/sealed-record.ts";
 import type { SessionStore } from "../src/store/session-store.ts";
@@ -76,6 +78,28 @@ test("a read-only directory is MemoryMappedFileCreationFailed at open, before th
   assert.equal(answer.status, IdentityStatusCode.MemoryMappedFileCreationFailed, answer.message);
   assert.match(answer.message ?? "", /cannot be created in its directory \(EACCES\)/);
   assert.deepEqual(await readdir(dir), []);
+});
+
+test("init through the public API in a read-only directory is MemoryMappedFileCreationFailed", async () => {
+  let s: TestServer | undefined;
+  try {
+    s = await startTestServer("sqlite");
+    const { tenant } = await s.tenant();
+    const clientId = await insertPublicTestApp(s, tenant.id);
+    const dir = await freshDir();
+    const asUser = await giveToChildUser(dir);
+    if (asUser !== undefined) await chmod(root, 0o711);
+    await chmod(dir, 0o500);
+    const request = { action: "init", dir, issuer: `${s.url}/oidc/${tenant.id}`, clientId };
+    const answer = await runStoreChild(request, asUser === undefined ? {} : { asUser });
+    recordObservedCode("identity", answer.status ?? 0, "init with a read-only store directory");
+    assert.equal(answer.status, IdentityStatusCode.MemoryMappedFileCreationFailed, answer.message);
+    await chmod(dir, 0o700);
+    const writable = await runStoreChild(request, asUser === undefined ? {} : { asUser });
+    assert.equal(writable.status, IdentityStatusCode.Success, writable.message);
+  } finally {
+    await s?.close();
+  }
 });
 
 test("a full disk (a file-size limit) is WriteDataIntoSharedMemoryFailed and the old record stays", async () => {

@@ -1,3 +1,4 @@
+import { IdentityClient } from "../../src/identity-client.ts";
 import { openSessionStore } from "../../src/store/file-session-store.ts";
 
 /**
@@ -5,16 +6,29 @@ import { openSessionStore } from "../../src/store/file-session-store.ts";
  * thing, then prints one JSON line `{ok, status?, message?, value?}` (what openSessionStore or
  * update answered). Runs under a file-size limit or another OS user when a test needs that.
  *
- * argv[2]: {"action": "open" | "append" | "write-big", "dir"?: string, "issuer", "clientId"}
+ * argv[2]: {"action": "init" | "open" | "append" | "write-big", "dir"?: string, "issuer", "clientId"};
+ * `init` goes through the public API (IdentityClient.init in interactive mode, against a server).
  */
 interface Request {
-  readonly action: "open" | "append" | "write-big";
+  readonly action: "init" | "open" | "append" | "write-big";
   readonly dir?: string;
   readonly issuer: string;
   readonly clientId: string;
 }
 
 const request = JSON.parse(process.argv[2] ?? "{}") as Request;
+if (request.action === "init") {
+  const client = new IdentityClient();
+  const { status, message } = await client.init({
+    issuer: request.issuer,
+    clientId: request.clientId,
+    mode: "interactive",
+    ...(request.dir === undefined ? {} : { storeDir: request.dir }),
+  });
+  client.close();
+  finish({ ok: status === 0, status, message });
+  process.exit(0);
+}
 const opened = await openSessionStore({
   ...(request.dir === undefined ? {} : { storeDir: request.dir }),
   issuer: request.issuer,
