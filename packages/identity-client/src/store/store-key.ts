@@ -42,7 +42,8 @@ export async function loadStoreKey(dir: string): Promise<StoreResult<Buffer>> {
     if (!read.ok) return read;
     if (read.value === undefined) {
       const created = await createKey(path);
-      if (!created.ok || created.value !== undefined) return created as StoreResult<Buffer>;
+      if (!created.ok) return created;
+      if (created.value !== undefined) return stored(created.value);
       continue;
     }
     const line = read.value.bytes.toString("utf8").trim();
