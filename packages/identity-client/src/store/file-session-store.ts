@@ -1,79 +1,91 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { watch } from "node:fs";
-import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { IdentityStatusCode } from "@tessera/codes";
 import type { SessionData } from "../session/session-data.ts";
 import { withLock } from "./cross-process-lock.ts";
-import { defaultStoreDirectory } from "./profile-directory.ts";
-import { open, seal } from "./sealed-record.ts";
+import { defaultStoreDirectory, prepareProfileDirectory } from "./profile-directory.ts";
+import { open, parseRecord, seal } from "./sealed-record.ts";
 import type { SessionStore, StoreChange, StoreOptions } from "./session-store.ts";
+import { discardStoreFile, probeCreation, readStoreFile, writeStoreFile } from "./store-file.ts";
+import { loadStoreKey } from "./store-key.ts";
 import { type StoreResult, stored, storeFailure } from "./store-result.ts";
 
 /**
- * PROVISIONAL (foundation): the store on a sealed file with a key file beside it. The store issue's
- * store part hardens it (directory permissions, the OS credential store, every failure code
- * provoked for real) keeping `openSessionStore`'s signature.
+ * The shared store on a sealed file `<storeName>.session` in the profile directory, beside its key
+ * (store-key.ts) and its lock `<storeName>.session.lock` (cross-process-lock.ts).
+ *
+ * Opening fails early and closed: UserProfileError for an unsafe or missing directory,
+ * MemoryMappedFileCreationFailed when the directory does not let the store create its file (a
+ * read-only directory: checked here, before any lock is taken, so this code wins over the lock's
+ * MutexCreationFailed; a directory that turns read-only after opening gives MutexCreationFailed at
+ * the next update, since the lock is created first).
  */
 export async function openSessionStore(options: StoreOptions): Promise<StoreResult<SessionStore>> {
-  const dir = options.storeDir ?? defaultStoreDirectory();
-  if (dir === undefined)
-    return storeFailure(IdentityStatusCode.UserProfileError, "no user profile directory");
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-  } catch {
-    return storeFailure(IdentityStatusCode.UserProfileError, `the directory ${dir} cannot be created`);
-  }
+  const prepared = await prepareProfileDirectory(options.storeDir ?? defaultStoreDirectory());
+  if (!prepared.ok) return prepared;
+  const dir = prepared.value;
   const name = storeName(options.issuer, options.clientId);
   const path = join(dir, `${name}.session`);
-  const keyPath = join(dir, "store.key");
-  let key: Buffer;
-  try {
-    key = await readFile(keyPath);
-  } catch {
-    key = randomBytes(32);
-    try {
-      await writeFile(keyPath, key, { mode: 0o600, flag: "wx" });
-    } catch {
-      key = await readFile(keyPath).catch(() => key);
-    }
-  }
+  const probed = await probeCreation(path);
+  if (!probed.ok) return probed;
+  const keyed = await loadStoreKey(dir);
+  if (!keyed.ok) return keyed;
+  const key = keyed.value;
   const associated = `${options.issuer}\n${options.clientId}`;
+
   const read = async (): Promise<StoreResult<SessionData | undefined>> => {
-    let sealed: Buffer;
-    try {
-      sealed = await readFile(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return stored(undefined);
-      return storeFailure(IdentityStatusCode.ReadDataFromSharedMemoryFailed, `${path} cannot be read`);
+    const file = await readStoreFile(path);
+    if (!file.ok || file.value === undefined) return file as StoreResult<undefined>;
+    const plain = open(key, associated, file.value.bytes);
+    const record = plain === undefined ? undefined : parseRecord(plain, options.issuer, options.clientId);
+    if (record === undefined) {
+      // Tampered, truncated, sealed with another key or for another store: nothing in it can be
+      // trusted, so it goes, and the next read finds nobody signed in.
+      await discardStoreFile(path, file.value.identity);
+      return storeFailure(
+        IdentityStatusCode.InvalidSharedMemoryData,
+        `${path} failed its integrity check and was discarded`,
+      );
     }
-    const plain = open(key, associated, sealed);
-    if (plain === undefined) {
-      await unlink(path).catch(() => undefined);
-      return storeFailure(IdentityStatusCode.InvalidSharedMemoryData, `${path} failed its integrity check`);
-    }
-    return stored(JSON.parse(plain) as SessionData);
+    return stored(record);
   };
-  const write = async (data: SessionData | null) => {
+  const write = async (data: SessionData | null): Promise<StoreResult<undefined>> => {
     if (data === null) {
-      await unlink(path).catch(() => undefined);
-      return;
+      try {
+        await unlink(path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+          return storeFailure(
+            IdentityStatusCode.WriteDataIntoSharedMemoryFailed,
+            `${path} cannot be deleted`,
+          );
+      }
+      return stored(undefined);
     }
-    const temporary = `${path}.${process.pid}.${randomBytes(4).toString("hex")}`;
-    await writeFile(temporary, seal(key, associated, JSON.stringify(data)), { mode: 0o600 });
-    await rename(temporary, path);
+    const written = await writeStoreFile(path, seal(key, associated, JSON.stringify(data)));
+    return written.ok ? stored(undefined) : written;
   };
   const store: SessionStore = {
     path,
     read,
     async update<T>(change: (current: SessionData | undefined) => Promise<StoreChange<T>>) {
-      const locked = await withLock(`${path}.lock`, options.lockTimeoutMs, async () => {
-        const current = await read();
-        if (!current.ok) return current;
-        const { next, value } = await change(current.value);
-        if (next !== "unchanged") await write(next);
-        return stored(value);
-      });
+      const locked = await withLock(
+        `${path}.lock`,
+        options.lockTimeoutMs,
+        async (): Promise<StoreResult<T>> => {
+          const current = await read();
+          // A discarded record is nobody signed in: the change (a sign-in) may start afresh.
+          if (!current.ok && current.status !== IdentityStatusCode.InvalidSharedMemoryData) return current;
+          const { next, value } = await change(current.ok ? current.value : undefined);
+          if (next !== "unchanged") {
+            const written = await write(next);
+            if (!written.ok) return written;
+          }
+          return stored(value);
+        },
+      );
       return locked.ok ? locked.value : locked;
     },
     watch(listener) {

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import type { SessionData } from "../session/session-data.ts";
 
 /**
  * The store file's format: `TSS1` | 12-byte nonce | 16-byte GCM tag | ciphertext of the JSON
@@ -26,4 +27,24 @@ export function open(key: Buffer, associated: string, sealed: Buffer): string | 
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The record a store file holds, or undefined when it is not one for this issuer and client id:
+ * bad JSON, another version, another store's record (a valid seal is not enough: its content must
+ * be the record this store expects, else callers would trust fields that are not there).
+ */
+export function parseRecord(plain: string, issuer: string, clientId: string): SessionData | undefined {
+  let record: unknown;
+  try {
+    record = JSON.parse(plain);
+  } catch {
+    return undefined;
+  }
+  if (typeof record !== "object" || record === null || Array.isArray(record)) return undefined;
+  const { version, generation } = record as Partial<SessionData>;
+  const fields = record as Partial<SessionData>;
+  if (version !== 1 || fields.issuer !== issuer || fields.clientId !== clientId) return undefined;
+  if (typeof generation !== "number" || !Number.isSafeInteger(generation) || generation < 0) return undefined;
+  return record as SessionData;
 }

@@ -11,6 +11,11 @@ import type { StoreResult } from "./store-result.ts";
  *   writes what it returns: a new record, `null` to delete the file (sign-out), or `unchanged`.
  *   Everything that must happen once across processes (a refresh) happens inside `change`.
  * - A record that fails its integrity check is InvalidSharedMemoryData, and the file is discarded.
+ *   `update` treats such a record as nobody signed in (a sign-in may start afresh).
+ * - Failures carry one code each (file-session-store.ts, store-file.ts): UserProfileError (the
+ *   directory), MemoryMappedFileCreationFailed (a file cannot be created), WriteDataIntoShared-
+ *   MemoryFailed (nor written), ReadDataFromSharedMemoryFailed (nor read, nor its key),
+ *   MutexCreationFailed (the lock).
  */
 export interface SessionStore {
   /** The sealed file's path (for messages and tests). */

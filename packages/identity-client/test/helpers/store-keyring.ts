@@ -1,0 +1,50 @@
+import { execFileSync } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { delimiter, join } from "node:path";
+
+/**
+ * A real Secret Service for the store's key tests: GNOME Keyring in a private D-Bus session
+ * (`dbus-run-session`), its keyring files under a throwaway HOME, unlocked with a test password.
+ * The programs come from Debian's packages; like `npm test` does for its own tools
+ * (scripts/lib/ensure-test-tools.ts), they are installed when missing and the tests run as root,
+ * and otherwise the tests fail naming the command that installs them.
+ */
+const tools = [
+  ["secret-tool", "libsecret-tools"],
+  ["gnome-keyring-daemon", "gnome-keyring"],
+  ["dbus-run-session", "dbus-daemon"],
+] as const;
+
+const onPath = (command: string) =>
+  (process.env.PATH ?? "").split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+
+export function ensureKeyringTools(): void {
+  const missing = tools.filter(([command]) => !onPath(command)).map(([, pkg]) => pkg);
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0 || !onPath("apt-get"))
+    throw new Error(
+      `the keyring tests need: apt-get install -y --no-install-recommends ${missing.join(" ")}`,
+    );
+  const options = { stdio: "ignore" as const, env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } };
+  execFileSync("apt-get", ["update", "-qq"], options);
+  execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], options);
+}
+
+/** What runStoreChild needs to run its child in a D-Bus session with an unlocked keyring in `home`. */
+export function inKeyringSession(home: string) {
+  const { TESSERA_IDENTITY_KEY_STORE: _file, DBUS_SESSION_BUS_ADDRESS: _bus, ...env } = process.env;
+  return {
+    prefix: ["dbus-run-session", "--"],
+    // --daemonize returns once the daemon serves the session; the login keyring is created on first use.
+    shell:
+      "printf %s test-keyring-password | gnome-keyring-daemon --daemonize --unlock --components=secrets >/dev/null 2>&1",
+    env: { ...env, HOME: home, XDG_DATA_HOME: join(home, "data"), XDG_RUNTIME_DIR: home },
+  };
+}
