@@ -32,6 +32,9 @@ const dataHome = mkdtempSync(resolve(tmpdir(), "tessera-test-data-home-"));
 process.env.XDG_DATA_HOME = dataHome;
 // The identity client's store defaults to the user's state home: a throwaway one too.
 process.env.XDG_STATE_HOME = resolve(dataHome, "state");
+// …and its key in a key file there, never in the developer's own keyring (store-keyring.test.ts
+// starts a private Secret Service for the test of that path).
+process.env.TESSERA_IDENTITY_KEY_STORE = "file";
 process.once("exit", () => rmSync(dataHome, { recursive: true, force: true }));
 
 const cluster = process.env.TESSERA_TEST_DATABASE_URL ? undefined : await startThrowawayPostgres();

@@ -18,6 +18,13 @@ export const testTools: readonly TestTool[] = [
   { command: "oathtool", debianPackage: "oathtool", why: "the interop peer for one-time codes" },
   { command: "initdb", debianPackage: "postgresql", why: "the throwaway PostgreSQL cluster" },
   { command: "chromium", debianPackage: "chromium", why: "the browser tests" },
+  {
+    command: "secret-tool",
+    debianPackage: "libsecret-tools",
+    why: "the identity client's key in a real Secret Service",
+  },
+  { command: "gnome-keyring-daemon", debianPackage: "gnome-keyring", why: "the Secret Service itself" },
+  { command: "dbus-run-session", debianPackage: "dbus-daemon", why: "a private D-Bus for the keyring" },
 ];
 
 /** Where to look: the PATH, plus PostgreSQL's versioned directories, which Debian keeps off it. */
