@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, test } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
 import { IdentityStatusCode } from "@tessera/codes";
 import { recordObservedCode } from "@tessera/codes/coverage";
 import { withLock } from "../src/store/cross-process-lock.ts";
@@ -64,6 +65,47 @@ test("a holder SIGKILLed while holding: the next taker gets the lock at once, no
     [],
     "the lock, its break token and temporary files are gone",
   );
+});
+
+test("a holder killed but not reaped (a zombie: its parent never waits) is dead: the lock is taken at once", async () => {
+  const lockPath = join(directory(), "store.lock");
+  // sh starts the holder in the background and becomes `sleep`, which never reaps it.
+  const parent = spawn(
+    "sh",
+    ["-c", `"${process.execPath}" "${childScript}" hold "${lockPath}" & exec sleep 100000`],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  children.add(parent);
+  try {
+    const lines = createInterface({ input: parent.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]();
+    assert.equal((await lines.next()).value, "holding");
+    const { pid } = JSON.parse(readFileSync(lockPath, "utf8")) as { pid: number };
+    process.kill(pid, "SIGKILL");
+    // Wait for the condition (the kernel marks it a zombie), never for time.
+    while (!readFileSync(`/proc/${pid}/stat`, "latin1").includes(") Z ")) await delay(5);
+    assert.deepEqual(await withLock(lockPath, forever, async () => "inside"), { ok: true, value: "inside" });
+  } finally {
+    await kill(parent);
+  }
+});
+
+test("a timeout that is no duration (NaN, negative, zero) fails closed on a taken lock and never hangs", async () => {
+  const lockPath = join(directory(), "store.lock");
+  const child = await holder(lockPath);
+  try {
+    for (const timeout of [Number.NaN, -1, -(2 ** 53), 0]) {
+      const result = observe(
+        await withLock(lockPath, timeout, async () => "inside"),
+        "lock timeout not a duration",
+      );
+      assert.equal(!result.ok && result.status, IdentityStatusCode.MutexCreationFailed, String(timeout));
+    }
+  } finally {
+    await kill(child);
+  }
+  assert.deepEqual(await withLock(lockPath, Number.NaN, async () => "inside"), { ok: true, value: "inside" });
 });
 
 test("a pid reused by another process (a live pid with another start time) is a stale lock", async () => {

@@ -3,7 +3,7 @@ import { link, readFile, unlink, writeFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { setTimeout as delay } from "node:timers/promises";
 import { IdentityStatusCode } from "@tessera/codes";
-import { processExists, processStartTime } from "./process-identity.ts";
+import { processAlive, processStartTime } from "./process-identity.ts";
 import { type StoreResult, stored, storeFailure } from "./store-result.ts";
 
 /**
@@ -14,7 +14,7 @@ import { type StoreResult, stored, storeFailure } from "./store-result.ts";
  * path. link() fails with EEXIST when the path exists, so taking is atomic AND the lock file never
  * exists without its whole content (no half-written lock that looks like garbage).
  *
- * A taken lock whose holder is dead (no such pid) or whose pid now names another process (the start
+ * A taken lock whose holder is dead (no such pid, or a zombie) or whose pid now names another process (the start
  * time differs, process-identity.ts) is stale and is broken at once, not after a long timeout. A live
  * holder is waited for, polling with a short backoff, up to `timeoutMs` (then MutexCreationFailed).
  * A lock that cannot be created at all (EACCES, EROFS, ENOTDIR, ENOENT, a filesystem without hard
@@ -54,7 +54,8 @@ export async function withLock<T>(
 }
 
 async function acquire(lockPath: string, own: Buffer, timeoutMs: number): Promise<StoreResult<undefined>> {
-  const deadline = performance.now() + timeoutMs;
+  // A timeout that is no duration (NaN, negative) fails closed: one try, no waiting.
+  const deadline = performance.now() + (timeoutMs > 0 ? timeoutMs : 0);
   for (let attempt = 0; ; attempt++) {
     const created = await createWith(lockPath, own);
     if (created === "created") return stored(undefined);
@@ -120,7 +121,7 @@ function isStale(content: Buffer): boolean {
   }
   const { pid, start } = record ?? {};
   if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0) return true;
-  if (!processExists(pid)) return true;
+  if (!processAlive(pid)) return true;
   if (typeof start !== "string") return false;
   const now = processStartTime(pid);
   // Unknown now (the process just ended, or is hidden): judged alive, and looked at again next poll.

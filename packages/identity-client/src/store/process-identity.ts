@@ -45,12 +45,23 @@ function macStartTime(pid: number): string | undefined {
   return started === "" ? undefined : started;
 }
 
-/** Whether a process with this pid exists now (of any user: EPERM means it exists but is not ours). */
-export function processExists(pid: number): boolean {
+/**
+ * Whether the process with this pid is alive (of any user: EPERM means it exists but is not ours).
+ * On Linux a zombie (killed, not yet reaped by a parent that does not wait) is dead: it holds no
+ * lock any more, although its pid and start time are still listed.
+ */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  if (process.platform !== "linux") return true;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    const state = stat.charAt(stat.lastIndexOf(")") + 2);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return true;
   }
 }
