@@ -77,14 +77,15 @@ async function acquire(lockPath: string, own: Buffer, timeoutMs: number): Promis
 /** 1, 2, 4, 8, 16 then 20 ms, with jitter so that waiters do not wake in step. */
 const backoff = (attempt: number) => Math.min(20, 2 ** Math.min(attempt, 5)) * (0.5 + Math.random() / 2);
 
-const lockContent = () =>
-  Buffer.from(
-    JSON.stringify({
-      pid: process.pid,
-      start: processStartTime(process.pid) ?? null,
-      nonce: randomBytes(16).toString("hex"),
-    }),
+/** This process's start time never changes: read once (it is on every lock this process takes). */
+let ownStart: string | null | undefined;
+
+function lockContent(): Buffer {
+  ownStart ??= processStartTime(process.pid) ?? null;
+  return Buffer.from(
+    JSON.stringify({ pid: process.pid, start: ownStart, nonce: randomBytes(16).toString("hex") }),
   );
+}
 
 /** Creates `path` holding `content` (temporary file, then link()), or says why not. */
 async function createWith(path: string, content: Buffer): Promise<"created" | "exists" | string> {
