@@ -48,7 +48,9 @@ function prepack(): void {
     ]),
   );
   const root = exports["."];
-  const packed = { ...manifest, exports, types: root?.types, files: ["dist"] };
+  // A command (tessera-login) ships its small JavaScript launcher, which runs dist/ when present.
+  const files = manifest.bin === undefined ? ["dist"] : ["dist", "bin"];
+  const packed = { ...manifest, exports, types: root?.types, files };
   writeFileSync(manifestPath, `${JSON.stringify(packed, null, 2)}\n`);
 }
 

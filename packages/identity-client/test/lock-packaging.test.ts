@@ -41,6 +41,8 @@ function stagingWorkspace(work: string): string[] {
     cpSync(join(root, "packages", name, "src"), join(dir, "src"), { recursive: true });
     for (const file of ["package.json", "tsconfig.build.json"])
       copyFileSync(join(root, "packages", name, file), join(dir, file));
+    const bin = join(root, "packages", name, "bin");
+    if (existsSync(bin)) cpSync(bin, join(dir, "bin"), { recursive: true });
     return dir;
   });
 }
@@ -59,12 +61,18 @@ async function pack(packageDir: string, destination: string): Promise<string> {
   const files = packed.files.map((file) => file.path);
   assert.ok(files.includes("dist/index.js") && files.includes("dist/index.d.ts"), files.join(" "));
   assert.deepEqual(
-    files.filter((file) => !file.startsWith("dist/")),
+    files.filter((file) => !file.startsWith("dist/") && !file.startsWith("bin/")),
     ["package.json"],
     "only JavaScript and declarations, no TypeScript sources",
   );
+  assert.ok(
+    files.filter((file) => file.startsWith("bin/")).every((file) => file.endsWith(".js")),
+    "commands are JavaScript launchers",
+  );
   assert.deepEqual(
-    files.filter((file) => file.endsWith(".js")).map((file) => file.replace(/\.js$/, ".d.ts")),
+    files
+      .filter((file) => file.startsWith("dist/") && file.endsWith(".js"))
+      .map((file) => file.replace(/\.js$/, ".d.ts")),
     files.filter((file) => file.endsWith(".d.ts")),
     "a .d.ts next to every .js",
   );
@@ -109,6 +117,10 @@ test("the packed packages install into an empty project and work there on Node 2
       const { stdout } = await run(node, ["init.mjs", issuer, clientId, storeDir], { cwd: project });
       const answer = JSON.parse(stdout) as { node: string; status: number; success: boolean };
       recordObservedCode("identity", answer.status, `packed client init on Node ${major}x`);
+      // The CLI runs from the installed package too: its launcher finds the compiled dist/.
+      const cli = join(project, "node_modules", "@tessera", "identity-client", "bin", "tessera-login.js");
+      const help = await run(node, [cli, "--help"], { cwd: project });
+      assert.match(help.stdout, /^Usage: tessera-login <command>/);
       assert.ok(answer.node.startsWith(major), answer.node);
       assert.deepEqual(answer, {
         node: answer.node,
