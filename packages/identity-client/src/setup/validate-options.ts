@@ -25,12 +25,13 @@ export function resolveOptions(options: InitOptions, env: NodeJS.ProcessEnv): Re
   if (options.mode !== "interactive" && options.mode !== "batch") return "mode must be interactive or batch";
   const locale = localeOf(options.locale);
   if (locale === undefined) return "locale must be a BCP 47 language tag";
-  const scopes = options.scopes ?? DEFAULT_SCOPES;
+  // Only an absent option takes its default: null is a wrong value, not a missing one.
+  const scopes = options.scopes === undefined ? DEFAULT_SCOPES : options.scopes;
   const scopeProblem = checkScopes(scopes);
   if (scopeProblem !== undefined) return scopeProblem;
   if (options.storeDir !== undefined && !(isText(options.storeDir, 4096) && isAbsolute(options.storeDir)))
     return "storeDir must be an absolute path";
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = options.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : options.timeoutMs;
   if (!Number.isInteger(timeoutMs) || timeoutMs < MIN_TIMEOUT_MS || timeoutMs > MAX_TIMEOUT_MS)
     return `timeoutMs must be an integer from ${MIN_TIMEOUT_MS} to ${MAX_TIMEOUT_MS}`;
   const callbacks = checkCallbacks(options);
