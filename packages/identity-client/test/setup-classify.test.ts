@@ -163,7 +163,9 @@ test("authentication none: NoAuthentication, and fetch goes out without a token"
     response.writeHead(204);
     response.end();
   });
-  const client = await initialised({ clientSecret: undefined, authentication: "none" });
+  const client = new IdentityClient();
+  const init = { issuer: fake.issuer, clientId: "batch-app", mode: "batch", authentication: "none" } as const;
+  assert.equal((await client.init(init)).status, IdentityStatusCode.Success);
   assert.equal(
     observe(await client.getAccessToken(), "batch none: token").status,
     IdentityStatusCode.NoAuthentication,
@@ -226,7 +228,7 @@ test("a host fetch that throws an Error is UnexpectedException, a non-Error Unkn
   assert.match(network.message ?? "", /cannot be reached/);
 
   // Inside a later call too: the host's fetch throws only at the token endpoint.
-  const picky = (async (input: RequestInfo | URL, init?: RequestInit) => {
+  const picky = (async (input: string | URL | Request, init?: RequestInit) => {
     if (String(input).endsWith("/token")) throw new Error("proxy refused");
     return fetch(input, init);
   }) as typeof fetch;
