@@ -87,8 +87,9 @@ async function personalAccessTokenWorks(client: IdentityClient) {
   assert.ok((data.value?.accessTokenExpiresAt?.getTime() ?? 0) > Date.now());
   const fetched = observe(await client.fetch(`${issuer}/me`), "PAT fetch");
   assert.equal(fetched.status, IdentityStatusCode.Success);
-  assert.equal(fetched.value?.status, 200);
-  assert.equal(((await fetched.value?.json()) as { sub?: string }).sub, userId);
+  assert.ok(fetched.value !== undefined);
+  assert.equal(fetched.value.status, 200);
+  assert.equal(((await fetched.value.json()) as { sub?: string }).sub, userId);
 }
 
 test("a personal access token from the options: token, profile, authentication data and an authorised fetch", async () => {
