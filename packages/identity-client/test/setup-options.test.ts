@@ -92,6 +92,8 @@ test("batch options: credentials only in batch mode, and batch mode needs creden
     await refused({ ...batch, authentication: "none", personalAccessToken: "tpat_x" }, "authentication");
     await refused({ ...batch, personalAccessToken: "" }, "personalAccessToken");
     await refused({ ...batch, clientSecret: 5 }, "clientSecret");
+    process.env.TESSERA_CLIENT_SECRET = "s".repeat(5000);
+    await refused(batch, "TESSERA_CLIENT_SECRET");
   } finally {
     process.env = saved;
   }

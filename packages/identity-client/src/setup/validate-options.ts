@@ -131,6 +131,8 @@ function batchCredentials(options: InitOptions, env: NodeJS.ProcessEnv): BatchCr
   if (options.authentication !== undefined && options.mode !== "batch")
     return "authentication is for batch mode only";
   if (options.mode !== "batch") return {};
+  for (const name of ["TESSERA_PERSONAL_ACCESS_TOKEN", "TESSERA_CLIENT_SECRET"] as const)
+    if (nonEmpty(env[name]) !== undefined && !isText(env[name], 4096)) return `${name} is malformed`;
   const personalAccessToken = options.personalAccessToken ?? nonEmpty(env.TESSERA_PERSONAL_ACCESS_TOKEN);
   const clientSecret = options.clientSecret ?? nonEmpty(env.TESSERA_CLIENT_SECRET);
   if (authentication === "none") {
