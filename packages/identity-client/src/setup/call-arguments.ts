@@ -1,18 +1,15 @@
 import { IdentityStatusCode } from "@tessera/codes";
 import { fail, type IdentityResult } from "../results/identity-result.ts";
-import { isLoopback } from "./validate-options.ts";
+import { CLIENT_ID_RULE, clientIdPattern, isLoopback } from "./validate-options.ts";
 
-/**
- * The facade's checks of call arguments (Failed naming the argument), for programs in plain
- * JavaScript or with `any`: nothing malformed reaches an operation.
- */
-const clientIdPattern = /^[A-Za-z0-9._~-]{1,128}$/;
+// The facade's checks of call arguments (Failed naming the argument), for programs in plain
+// JavaScript or with `any`: nothing malformed reaches an operation.
 
 /** getAccessToken's optional client id. */
 export function clientIdArgumentProblem<T>(clientId: unknown): IdentityResult<T> | undefined {
   if (clientId === undefined || (typeof clientId === "string" && clientIdPattern.test(clientId)))
     return undefined;
-  return fail(IdentityStatusCode.Failed, "clientId must be 1 to 128 characters of A-Z a-z 0-9 . _ ~ -");
+  return fail(IdentityStatusCode.Failed, CLIENT_ID_RULE);
 }
 
 /**

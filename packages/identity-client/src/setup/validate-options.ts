@@ -20,8 +20,7 @@ export function resolveOptions(options: InitOptions, env: NodeJS.ProcessEnv): Re
   if (typeof options !== "object" || options === null) return "options must be an object";
   const issuerUrl = issuerOf(options.issuer);
   if (typeof issuerUrl === "string") return issuerUrl;
-  if (typeof options.clientId !== "string" || !clientIdPattern.test(options.clientId))
-    return "clientId must be 1 to 128 characters of A-Z a-z 0-9 . _ ~ -";
+  if (typeof options.clientId !== "string" || !clientIdPattern.test(options.clientId)) return CLIENT_ID_RULE;
   if (options.mode !== "interactive" && options.mode !== "batch") return "mode must be interactive or batch";
   const locale = localeOf(options.locale);
   if (locale === undefined) return "locale must be a BCP 47 language tag";
@@ -49,7 +48,8 @@ export function resolveOptions(options: InitOptions, env: NodeJS.ProcessEnv): Re
   };
 }
 
-const clientIdPattern = /^[A-Za-z0-9._~-]{1,128}$/;
+export const clientIdPattern = /^[A-Za-z0-9._~-]{1,128}$/;
+export const CLIENT_ID_RULE = "clientId must be 1 to 128 characters of A-Z a-z 0-9 . _ ~ -";
 /** RFC 6749 §3.3 scope-token, bounded. */
 const scopeTokenPattern = /^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/;
 
