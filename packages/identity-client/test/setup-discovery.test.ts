@@ -132,6 +132,16 @@ test("a client id the issuer says is not registered: ClientIdNotRegistered; othe
   await cannotInit({}, /another origin/, "client check: foreign endpoint");
 });
 
+test("a rate-limited client check does not stop init, and says the client id is unconfirmed", async () => {
+  fake.on("/clients/notes-app", json(429, { errorCode: 9905 }));
+  const client = new IdentityClient();
+  const result = observe(await client.init(options()), "client check rate limited");
+  assert.equal(result.status, IdentityStatusCode.Success);
+  assert.match(result.message ?? "", /rate limited/);
+  assert.equal(client.initialized, true);
+  client.close();
+});
+
 test("an issuer that does not advertise the client information endpoint is not asked", async () => {
   const { tessera_client_info_endpoint: _, ...document } = fake.document;
   fake.document = document;

@@ -2,13 +2,20 @@ import { IdentityStatusCode } from "@tessera/codes";
 import { classifyFailure } from "../results/classify-failure.ts";
 import type { ResolvedOptions } from "./init-options.ts";
 
-export type ClientCheck = { readonly status: IdentityStatusCode; readonly message: string } | undefined;
+/** Undefined: registered (or not asked); `note`: the check could not be made but need not stop init. */
+export type ClientCheck =
+  | { readonly status: IdentityStatusCode; readonly message: string; readonly note?: never }
+  | { readonly note: string }
+  | undefined;
 
 /**
  * Asks the issuer's client information endpoint (`tessera_client_info_endpoint` in discovery,
  * `GET <endpoint>/<client id>`) whether the main client id is registered: a 404 that says
  * `tessera_client_not_registered` is ClientIdNotRegistered; any other failure is
- * AuthenticationInterfaceCouldNotBeInitialized with its classified cause. An issuer that does not
+ * AuthenticationInterfaceCouldNotBeInitialized with its classified cause, except a 429: the
+ * endpoint is rate limited per source address, and many programs behind one address starting at
+ * once must not fail for it (the server still refuses an unknown id at the token endpoint,
+ * distinctly), so init goes on with a note. An issuer that does not
  * advertise the endpoint (a Tessera before it, another provider) is not asked: an unknown id then
  * shows at the first token request instead.
  */
@@ -39,6 +46,8 @@ export async function checkClientRegistered(
         status: IdentityStatusCode.ClientIdNotRegistered,
         message: `the client id ${options.clientId} is not registered at this issuer`,
       };
+    if (response.status === 429)
+      return { note: "the client check was rate limited; the client id is unconfirmed" };
     if (!response.ok) throw Object.assign(new Error("client info"), { status: response.status });
     if (body?.client_id !== options.clientId) throw new Error("the client information names another client");
     return undefined;

@@ -56,7 +56,8 @@ export async function initialize(
     };
   }
   const unregistered = await checkClientRegistered(resolved, discovered.discovery.metadata);
-  if (unregistered !== undefined) return fail(unregistered.status, unregistered.message);
+  if (unregistered !== undefined && "status" in unregistered)
+    return fail(unregistered.status, unregistered.message);
   if (store !== undefined) {
     const saved = await saveDiscovery(store, resolved.issuerUrl.href, resolved.clientId, {
       ...discovered.discovery,
@@ -64,5 +65,10 @@ export async function initialize(
     });
     if (!saved.ok) return fail(saved.status, saved.message);
   }
-  return { status: IdentityStatusCode.Success, value: context(discovered.server) };
+  const note = unregistered?.note;
+  return {
+    status: IdentityStatusCode.Success,
+    value: context(discovered.server),
+    ...(note === undefined ? {} : { message: note }),
+  };
 }
