@@ -145,3 +145,20 @@ test("the bounds themselves, a known locale tag and an unknown valid one initial
     client.close();
   }
 });
+
+test("any value in any option: init answers Failed or initialises, never throws (property)", async () => {
+  const names = ["issuer", "clientId", "mode", "locale", "scopes", "storeDir", "timeoutMs", "authentication"];
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...names), fc.anything(), async (name, value) => {
+      const client = new IdentityClient();
+      const result = await client.init({ ...good(), [name]: value } as InitOptions);
+      assert.ok(
+        result.status === IdentityStatusCode.Failed || result.status === IdentityStatusCode.Success,
+        `${name}=${String(value)}: ${result.status} ${result.message}`,
+      );
+      if (result.status === IdentityStatusCode.Failed) assert.match(result.message ?? "", new RegExp(name));
+      client.close();
+    }),
+    { numRuns: 150 },
+  );
+});

@@ -25,9 +25,10 @@ export function serverFetch(host: typeof fetch | undefined, timeoutMs: number | 
     } catch (thrown) {
       throw hostOrNetwork(thrown, signal);
     }
-    if (!(answer instanceof Response))
+    // By tag, not instanceof: a proxy's fetch (the undici package) has its own Response class.
+    if (Object.prototype.toString.call(answer) !== "[object Response]")
       throw new HostCallbackFailure(new TypeError("the fetch option answered no Response"));
-    return answer;
+    return answer as Response;
   };
 }
 
