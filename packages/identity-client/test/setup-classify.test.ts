@@ -149,6 +149,15 @@ test("batch fetch sends the token, and on a 401 exchanges once and retries once"
   const again = await client.fetch(`${fake.issuer}/resource`, { headers: { "x-a": "1" } });
   assert.equal(again.value?.status, 401);
   assert.equal(exchanged, 3);
+  // A streamed body cannot be sent twice: its 401 is answered as is, without a new exchange.
+  answers = [401, 200];
+  const streamed = await client.fetch(`${fake.issuer}/resource`, {
+    method: "POST",
+    body: new Blob(["payload"]).stream(),
+    duplex: "half",
+  } as RequestInit);
+  assert.equal(streamed.value?.status, 401);
+  assert.equal(exchanged, 3);
   const down = `http://127.0.0.1:${await closedPort()}/x`;
   assert.equal(
     observe(await client.fetch(down), "batch fetch: closed port").status,

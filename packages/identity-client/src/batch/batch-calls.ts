@@ -41,7 +41,8 @@ export async function batchFetch(
     const token = await batchAccessToken(ctx);
     if (token.value === undefined) return fail(token.status, token.message ?? "no access token");
     const first = await attempt(token.value);
-    if (first.status !== 401) return ok(first);
+    // A streamed body is spent by the first attempt: its 401 goes back to the program as is.
+    if (first.status !== 401 || init.body instanceof ReadableStream) return ok(first);
     const renewed = await batchAccessToken(ctx, token.value);
     if (renewed.value === undefined) return fail(renewed.status, renewed.message ?? "no access token");
     await first.body?.cancel();
