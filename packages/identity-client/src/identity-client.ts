@@ -1,4 +1,10 @@
 import { IdentityStatusCode } from "@tessera/codes";
+import {
+  batchAuthenticationData,
+  batchFetch,
+  batchGetAccessToken,
+  batchUserProfile,
+} from "./batch/batch-calls.ts";
 import type { ClientContext } from "./client-context.ts";
 import { type SessionEvent, watchSession } from "./events/session-events.ts";
 import { authenticationData, isUserAuthenticated } from "./offline/session-state.ts";
@@ -6,6 +12,7 @@ import { getUserProfile } from "./profile/user-profile.ts";
 import { fail, type IdentityResult } from "./results/identity-result.ts";
 import type { AuthenticationData } from "./session/authentication-data.ts";
 import type { UserProfile } from "./session/session-data.ts";
+import { clientIdArgumentProblem, fetchArgumentsProblem } from "./setup/call-arguments.ts";
 import type { IdentityMode, InitOptions } from "./setup/init-options.ts";
 import { initialize } from "./setup/initialize.ts";
 import { type SignInRequest, signIn } from "./signin/sign-in.ts";
@@ -55,7 +62,13 @@ export class IdentityClient {
 
   /** Interactive sign-in: the system browser, or the device grant (`device`, or no browser). */
   signIn(request: SignInRequest = {}): Promise<IdentityResult<AuthenticationData>> {
-    return this.#call((ctx) => signIn(ctx, request));
+    return this.#call((ctx) =>
+      isBatch(ctx)
+        ? Promise.resolve(
+            fail(IdentityStatusCode.UnsupportedCall, "batch mode does not sign in interactively"),
+          )
+        : signIn(ctx, request),
+    );
   }
 
   /** Signs out here and in every process of the program; `everywhere` also ends the server's session. */
@@ -73,20 +86,28 @@ export class IdentityClient {
 
   /** An access token for the main client id, or for a registered one. */
   getAccessToken(clientId?: string): Promise<IdentityResult<string>> {
-    return this.#call((ctx) => getAccessToken(ctx, clientId));
+    return this.#call((ctx) => {
+      const problem = clientIdArgumentProblem<string>(clientId);
+      if (problem !== undefined) return Promise.resolve(problem);
+      return isBatch(ctx) ? batchGetAccessToken(ctx, clientId) : getAccessToken(ctx, clientId);
+    });
   }
 
   /** fetch with the access token; on a 401 it refreshes once and retries once. */
   fetch(url: string | URL, init: RequestInit = {}): Promise<IdentityResult<Response>> {
-    return this.#call((ctx) => authorisedFetch(ctx, url, init));
+    return this.#call((ctx) => {
+      const problem = fetchArgumentsProblem<Response>(url, init);
+      if (problem !== undefined) return Promise.resolve(problem);
+      return isBatch(ctx) ? batchFetch(ctx, url, init) : authorisedFetch(ctx, url, init);
+    });
   }
 
   getUserProfile(): Promise<IdentityResult<UserProfile>> {
-    return this.#call(getUserProfile);
+    return this.#call((ctx) => (isBatch(ctx) ? batchUserProfile(ctx) : getUserProfile(ctx)));
   }
 
   authenticationData(): Promise<IdentityResult<AuthenticationData>> {
-    return this.#call(authenticationData);
+    return this.#call((ctx) => (isBatch(ctx) ? batchAuthenticationData(ctx) : authenticationData(ctx)));
   }
 
   /** Sign-ins and sign-outs, including those made by other processes of the program. */
@@ -115,6 +136,9 @@ export class IdentityClient {
     return guarded(() => operation(ctx));
   }
 }
+
+/** Batch mode's calls use the credentials this process holds (batch/), never the shared store. */
+const isBatch = (ctx: ClientContext) => ctx.options.mode === "batch";
 
 const notInitialized = <T>(): IdentityResult<T> =>
   fail(IdentityStatusCode.IdentityClientNotInitialized, "call init first");

@@ -29,8 +29,24 @@ const timeoutCodes = new Set([
   "UND_ERR_BODY_TIMEOUT",
 ]);
 
+/**
+ * What a host callback (the `fetch` init option) threw that is not a network failure. It is no
+ * online failure: classifyFailure re-throws `thrown` as it was, so that the facade's guard answers
+ * UnexpectedException (an Error) or UnknownException (anything else).
+ */
+export class HostCallbackFailure extends Error {
+  readonly thrown: unknown;
+  constructor(thrown: unknown) {
+    super("a host callback threw");
+    this.name = "HostCallbackFailure";
+    this.thrown = thrown;
+  }
+}
+
+/** The classified failure; throws what a host callback threw (HostCallbackFailure) instead. */
 export function classifyFailure(error: unknown): Classified {
   for (let cause = error, depth = 0; cause !== undefined && cause !== null && depth < 6; depth++) {
+    if (cause instanceof HostCallbackFailure) throw cause.thrown;
     const name = (cause as { name?: unknown }).name;
     const code = (cause as { code?: unknown }).code;
     if (

@@ -27,6 +27,13 @@ export interface InitOptions {
   readonly browser?: string;
   /** Interactive: the Node executable that runs the sign-in helper process (Electron: set it). */
   readonly helperExecPath?: string;
+  /**
+   * A fetch the client uses for every request to the server (a corporate proxy's agent, say);
+   * default the global fetch. A TypeError it rejects with is a network failure (the Fetch
+   * standard's); anything else it throws is the host's own failure: UnexpectedException (an Error)
+   * or UnknownException (anything else), never a network code.
+   */
+  readonly fetch?: typeof globalThis.fetch;
 }
 
 export interface DeviceCodePrompt {
@@ -42,7 +49,17 @@ export interface ResolvedOptions extends InitOptions {
   readonly locale: string;
   readonly scopes: readonly string[];
   readonly timeoutMs: number;
+  /**
+   * The fetch every request to the server goes through: the host's `fetch` (or the global one)
+   * with `timeoutMs` applied, its host failures kept apart from network failures (setup/host-fetch.ts).
+   */
+  readonly serverFetch: typeof globalThis.fetch;
 }
 
 export const DEFAULT_SCOPES = ["openid", "profile", "email", "offline_access"] as const;
 export const DEFAULT_TIMEOUT_MS = 10_000;
+export const MIN_TIMEOUT_MS = 100;
+export const MAX_TIMEOUT_MS = 120_000;
+export const MAX_SCOPES = 20;
+/** The languages the sign-in and success pages speak; any other valid tag falls back to en. */
+export const KNOWN_LOCALES = ["en", "de", "es"] as const;

@@ -1,26 +1,27 @@
 import { IdentityStatusCode } from "@tessera/codes";
-import * as oidc from "openid-client";
 import type { ClientContext } from "../client-context.ts";
-import { classifyFailure } from "../results/classify-failure.ts";
-import { fail, type IdentityResult, ok } from "../results/identity-result.ts";
+import { fail, type IdentityResult } from "../results/identity-result.ts";
 import { openSessionStore } from "../store/file-session-store.ts";
-import {
-  DEFAULT_SCOPES,
-  DEFAULT_TIMEOUT_MS,
-  type InitOptions,
-  type ResolvedOptions,
-} from "./init-options.ts";
+import { checkClientRegistered } from "./client-registration.ts";
+import { discoverIssuer } from "./discover-issuer.ts";
+import { cachedDiscovery, saveDiscovery } from "./discovery-cache.ts";
+import type { InitOptions } from "./init-options.ts";
+import { resolveOptions } from "./validate-options.ts";
+
+export { isLoopback } from "./validate-options.ts";
 
 /**
- * PROVISIONAL (foundation): validates the options, opens the store (interactive mode) and runs
- * discovery. The setup part of the identity-client issue completes it (the client-id check,
- * cached discovery when offline, batch credentials, every option's bounds).
+ * init: checks the options (Failed naming the option), opens the shared store (interactive mode;
+ * batch keeps its credentials and tokens in this process only), discovers the issuer and checks
+ * the client id, and caches discovery and the JWKS in the store. When discovery fails and the
+ * store holds a cached discovery for this issuer, init succeeds offline (server undefined: every
+ * call then decides Offline or SignInRequired, offline/).
  */
 export async function initialize(
   options: InitOptions,
   now: () => number,
 ): Promise<IdentityResult<ClientContext>> {
-  const resolved = resolve(options);
+  const resolved = resolveOptions(options, process.env);
   if (typeof resolved === "string") return fail(IdentityStatusCode.Failed, resolved);
   let store: ClientContext["store"];
   if (resolved.mode === "interactive") {
@@ -33,45 +34,41 @@ export async function initialize(
     if (!opened.ok) return fail(opened.status, opened.message);
     store = opened.value;
   }
-  let server: oidc.Configuration;
-  try {
-    server = await oidc.discovery(resolved.issuerUrl, resolved.clientId, resolved.clientSecret, undefined, {
-      timeout: Math.ceil(resolved.timeoutMs / 1000),
-      ...(isLoopback(resolved.issuerUrl) ? { execute: [oidc.allowInsecureRequests] } : {}),
+  const context = (server: ClientContext["server"]): ClientContext => ({
+    options: resolved,
+    store,
+    server,
+    registered: new Set(),
+    now,
+  });
+  const discovered = await discoverIssuer(resolved);
+  if (!discovered.ok) {
+    const cached =
+      discovered.status === IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized &&
+      store !== undefined
+        ? await cachedDiscovery(store, resolved.issuerUrl)
+        : undefined;
+    if (cached === undefined) return fail(discovered.status, discovered.message);
+    return {
+      status: IdentityStatusCode.Success,
+      value: context(undefined),
+      message: `offline: ${discovered.message}; working from the discovery cached at ${new Date(cached.fetchedAt).toISOString()}`,
+    };
+  }
+  const unregistered = await checkClientRegistered(resolved, discovered.discovery.metadata);
+  if (unregistered !== undefined && "status" in unregistered)
+    return fail(unregistered.status, unregistered.message);
+  if (store !== undefined) {
+    const saved = await saveDiscovery(store, resolved.issuerUrl.href, resolved.clientId, {
+      ...discovered.discovery,
+      fetchedAt: now(),
     });
-  } catch (error) {
-    const { message } = classifyFailure(error);
-    return fail(
-      IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized,
-      `discovery failed: ${message}`,
-    );
+    if (!saved.ok) return fail(saved.status, saved.message);
   }
-  return ok<ClientContext>({ options: resolved, store, server, registered: new Set(), now });
-}
-
-const clientIdPattern = /^[A-Za-z0-9._~-]{1,128}$/;
-
-function resolve(options: InitOptions): ResolvedOptions | string {
-  if (typeof options !== "object" || options === null) return "options must be an object";
-  let issuerUrl: URL;
-  try {
-    issuerUrl = new URL(options.issuer);
-  } catch {
-    return "issuer is not a URL";
-  }
-  if (issuerUrl.protocol !== "https:" && !(issuerUrl.protocol === "http:" && isLoopback(issuerUrl)))
-    return "issuer must be https (http only on loopback)";
-  if (typeof options.clientId !== "string" || !clientIdPattern.test(options.clientId))
-    return "clientId is malformed";
-  if (options.mode !== "interactive" && options.mode !== "batch") return "mode must be interactive or batch";
+  const note = unregistered?.note;
   return {
-    ...options,
-    issuerUrl,
-    locale: options.locale ?? "en",
-    scopes: options.scopes ?? DEFAULT_SCOPES,
-    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    status: IdentityStatusCode.Success,
+    value: context(discovered.server),
+    ...(note === undefined ? {} : { message: note }),
   };
 }
-
-export const isLoopback = (url: URL) =>
-  url.hostname === "127.0.0.1" || url.hostname === "[::1]" || url.hostname === "localhost";

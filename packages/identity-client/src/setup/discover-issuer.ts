@@ -1,0 +1,80 @@
+import { IdentityStatusCode } from "@tessera/codes";
+import * as oidc from "openid-client";
+import { classifyFailure } from "../results/classify-failure.ts";
+import type { CachedDiscovery } from "../session/session-data.ts";
+import type { ResolvedOptions } from "./init-options.ts";
+import { isLoopback } from "./validate-options.ts";
+
+export type Discovered =
+  | {
+      readonly ok: true;
+      readonly server: oidc.Configuration;
+      readonly discovery: Omit<CachedDiscovery, "fetchedAt">;
+    }
+  | { readonly ok: false; readonly status: IdentityStatusCode; readonly message: string };
+
+const unusable = (status: IdentityStatusCode, message: string): Discovered => ({
+  ok: false,
+  status,
+  message,
+});
+
+/**
+ * Discovery, then the issuer's keys: AuthenticationInterfaceCouldNotBeInitialized when either
+ * cannot be had (the classified cause in the message), TokenManagementInterfaceCouldNotBeInitialized
+ * when the document names no token endpoint (nothing could ever be signed in or refreshed).
+ * Every request goes through the options' serverFetch (timeout, host fetch).
+ */
+export async function discoverIssuer(options: ResolvedOptions): Promise<Discovered> {
+  let server: oidc.Configuration;
+  try {
+    server = await oidc.discovery(options.issuerUrl, options.clientId, options.clientSecret, undefined, {
+      // openid-client's own timeout is whole seconds; serverFetch enforces timeoutMs itself.
+      timeout: Math.ceil(options.timeoutMs / 1000),
+      [oidc.customFetch]: (url, init) => options.serverFetch(url, init as RequestInit),
+      ...(isLoopback(options.issuerUrl) ? { execute: [oidc.allowInsecureRequests] } : {}),
+    });
+  } catch (error) {
+    const { message } = classifyFailure(error);
+    return unusable(
+      IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized,
+      `discovery failed: ${message}`,
+    );
+  }
+  const metadata = server.serverMetadata();
+  if (typeof metadata.token_endpoint !== "string" || metadata.token_endpoint === "")
+    return unusable(
+      IdentityStatusCode.TokenManagementInterfaceCouldNotBeInitialized,
+      "the issuer's discovery document names no token_endpoint",
+    );
+  const jwks = await fetchKeys(options, metadata.jwks_uri);
+  if (typeof jwks === "string")
+    return unusable(IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized, jwks);
+  return {
+    ok: true,
+    server,
+    discovery: { metadata: { ...metadata }, ...(jwks === undefined ? {} : { jwks }) },
+  };
+}
+
+/** The issuer's public keys (kept so that an offline process can verify ID tokens), or why not. */
+async function fetchKeys(
+  options: ResolvedOptions,
+  jwksUri: string | undefined,
+): Promise<CachedDiscovery["jwks"] | string> {
+  if (jwksUri === undefined) return undefined;
+  try {
+    const url = new URL(jwksUri);
+    if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url)))
+      return "the issuer's jwks_uri is not https";
+    const response = await options.serverFetch(url, { headers: { accept: "application/json" } });
+    if (!response.ok) throw Object.assign(new Error("jwks"), { status: response.status });
+    const body: unknown = await response.json();
+    const keys = (body as { keys?: unknown } | null)?.keys;
+    if (!Array.isArray(keys) || keys.some((key) => typeof key !== "object" || key === null))
+      throw new Error("jwks is not a key set");
+    return { keys: keys as Record<string, unknown>[] };
+  } catch (error) {
+    return `the issuer's keys (jwks_uri) could not be fetched: ${classifyFailure(error).message}`;
+  }
+}
