@@ -20,6 +20,7 @@ export async function storeContext(storeDir: string): Promise<ClientContext> {
       locale: "en",
       scopes: ["openid"],
       timeoutMs: 10_000,
+      serverFetch: fetch,
     },
     store: opened.value,
     server: undefined,
