@@ -128,6 +128,43 @@ for (const backend of backends) {
       await fresh.drop();
     });
 
+    test("an upgrade gives existing apps the default offline grace period, 72 hours", async () => {
+      const fresh = await createTestDatabase(backend);
+      const old = await databaseAt(fresh, "024-sso-accounts");
+      await old
+        .insertInto("tenants")
+        .values({ ...tenantAt007("apps"), activation_codes: 1 })
+        .execute();
+      await old
+        .insertInto("sso_apps")
+        .values({
+          client_id: "older-app",
+          tenant_id: "apps",
+          name: "Older",
+          kind: "native",
+          secret_enc: null,
+          redirect_uris: "[]",
+          post_logout_redirect_uris: "[]",
+          grant_types: '["authorization_code"]',
+          scopes: "openid",
+          second_factors: "[]",
+          require_second_factor: 0,
+          first_party: 1,
+          created_at: 1,
+          updated_at: 1,
+        })
+        .execute();
+      await old.destroy();
+      const upgraded = await openDatabase({ dataDir: fresh.dataDir, databaseUrl: fresh.databaseUrl });
+      const app = await upgraded.db
+        .selectFrom("sso_apps")
+        .select("offline_grace_hours")
+        .executeTakeFirstOrThrow();
+      assert.equal(Number(app.offline_grace_hours), 72);
+      await upgraded.close();
+      await fresh.drop();
+    });
+
     test("four processes migrating one fresh database at once all succeed, and each migration runs once", async () => {
       const fresh = await createTestDatabase(backend);
       const args = [script, fresh.dataDir, ...(fresh.databaseUrl === undefined ? [] : [fresh.databaseUrl])];

@@ -27,7 +27,7 @@ export function signOfflineGrace(provider: Provider): void {
   const { prototype } = provider.IdToken;
   const issue = prototype.issue;
   prototype.issue = function issueWithOfflineGrace(this: typeof prototype, options) {
-    const hours = options.use === "idtoken" ? this.client?.[OFFLINE_GRACE_METADATA] : undefined;
+    const hours = options?.use === "idtoken" ? this.client?.[OFFLINE_GRACE_METADATA] : undefined;
     if (typeof hours === "number" && Number.isInteger(hours) && hours > 0) {
       // oidc-provider's own clock (its epochTime): the signer would pick the same second.
       const iat = Math.floor(Date.now() / 1000);
