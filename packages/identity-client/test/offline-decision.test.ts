@@ -216,3 +216,16 @@ test("nobody signed in: the decision says AuthDataEmpty, never Offline", async (
   const r = observe(await decideOffline(client.ctx, data, cause), "offline: signed out meanwhile");
   assert.equal(r.status, IdentityStatusCode.AuthDataEmpty);
 });
+
+test("extreme clocks: NaN and infinities, 2^53, negative: SignInRequired, and the ratchet stays a time", async () => {
+  const client = await signedIn();
+  assert.equal(
+    (await decide(client, iat * 1000 + hour, "offline: ratchet")).status,
+    IdentityStatusCode.Offline,
+  );
+  for (const at of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 2 ** 53, -1, 0]) {
+    const r = await decide(client, at, "offline: extreme clock");
+    assert.equal(r.status, IdentityStatusCode.SignInRequired, String(at));
+  }
+  assert.equal((await stored(client)).lastLocalTime, 2 ** 53, "the latest finite time, never NaN");
+});

@@ -25,11 +25,9 @@ export async function decideOffline(
   cause: Classified,
 ): Promise<IdentityResult<SessionData>> {
   const { store } = ctx;
-  if (store === undefined || data.tokens === undefined)
-    return fail(
-      IdentityStatusCode.SignInRequired,
-      `${cause.message}; no stored sign-in to work offline with`,
-    );
+  if (data.tokens === undefined) return fail(IdentityStatusCode.AuthDataEmpty, "nobody is signed in");
+  if (store === undefined)
+    return fail(IdentityStatusCode.SignInRequired, `${cause.message}; batch mode has no offline grace`);
   const decided = await store.update(async (current) => {
     // The record as it is now under the lock: another process may have refreshed or signed out.
     if (current?.tokens === undefined)
@@ -38,18 +36,25 @@ export async function decideOffline(
         value: fail<SessionData>(IdentityStatusCode.AuthDataEmpty, "nobody is signed in"),
       };
     const now = ctx.now();
+    // A clock that gives no number cannot be compared with anything: no grace on it (fail closed).
+    if (!Number.isFinite(now))
+      return {
+        next: "unchanged",
+        value: fail<SessionData>(IdentityStatusCode.SignInRequired, "the local clock gives no time"),
+      };
     const { idToken } = current.tokens;
     const claims =
       idToken === undefined
         ? undefined
         : await verifyIdToken(idToken, current.discovery?.jwks, expectedOf(ctx.options));
     const grace = claims === undefined ? undefined : signedGrace(claims);
-    const floor = Math.max(current.lastServerTime ?? 0, current.lastLocalTime ?? 0, grace?.start ?? 0);
+    const lastLocalTime = finite(current.lastLocalTime);
+    const floor = Math.max(finite(current.lastServerTime), lastLocalTime, grace?.start ?? 0);
     const rolledBack = now < floor - CLOCK_TOLERANCE_MS;
     const revoked = grace !== undefined && (rolledBack || current.revokedGraceStart === grace.start);
     const next: SessionData = {
       ...current,
-      lastLocalTime: Math.max(current.lastLocalTime ?? 0, now),
+      lastLocalTime: Math.max(lastLocalTime, now),
       ...(grace === undefined ? {} : { grace }),
       ...(revoked ? { revokedGraceStart: grace.start } : {}),
     };
@@ -80,3 +85,6 @@ function verdict(
     message: `${cause.message}; working offline until ${new Date(grace.end).toISOString()}`,
   };
 }
+
+/** A stored time, or 0 when the record holds none (or something that is not a time). */
+const finite = (time: unknown): number => (typeof time === "number" && Number.isFinite(time) ? time : 0);
