@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { before, test } from "node:test";
 import { IdentityStatusCode } from "@tessera/codes";
 import { CLOCK_TOLERANCE_MS } from "../src/offline/grace-from-id-token.ts";
@@ -228,4 +230,35 @@ test("extreme clocks: NaN and infinities, 2^53, negative: SignInRequired, and th
     assert.equal(r.status, IdentityStatusCode.SignInRequired, String(at));
   }
   assert.equal((await stored(client)).lastLocalTime, 2 ** 53, "the latest finite time, never NaN");
+});
+
+test("8 processes deciding at once on one store: the ratchet ends at the latest time, no process lowers it", async () => {
+  const client = await signedIn();
+  const storeDir = client.ctx.options.storeDir ?? "";
+  const child = new URL("./helpers/offline-decide-child.ts", import.meta.url).pathname;
+  const times = Array.from({ length: 8 }, (_, i) => iat * 1000 + (i + 1) * hour);
+  const children = times.map((time) =>
+    spawn(process.execPath, [child, storeDir, issuer, clientId, String(time)]),
+  );
+  try {
+    const statuses = await Promise.all(
+      children.map(async (proc) => {
+        let out = "";
+        proc.stdout.on("data", (chunk) => {
+          out += chunk;
+        });
+        const [code] = await once(proc, "close");
+        assert.equal(code, 0, out);
+        const { status } = JSON.parse(out) as { status: IdentityStatusCode };
+        return observe({ status }, "offline: processes deciding at once").status;
+      }),
+    );
+    assert.ok(
+      statuses.every((s) => s === IdentityStatusCode.Offline || s === IdentityStatusCode.SignInRequired),
+    );
+    assert.ok(statuses.includes(IdentityStatusCode.Offline), "the first to decide is within the grace");
+    assert.equal((await stored(client)).lastLocalTime, Math.max(...times));
+  } finally {
+    for (const proc of children) if (proc.exitCode === null) proc.kill("SIGKILL");
+  }
 });
