@@ -194,6 +194,7 @@ suite("offline against a stopped tessera start", () => {
     assert.equal(offline.status, IdentityStatusCode.Offline, offline.message);
     assert.equal(offline.value?.tokens?.idToken, within.idToken);
     assert.ok(offline.value?.tokens?.accessToken);
+    assert.equal(offline.value?.profile?.email, "ada@example.test", "the cached profile");
     const ended = await decide(within.ctx, graceEnd + 1000, "offline: stopped server, grace ended");
     assert.equal(ended.status, IdentityStatusCode.SignInRequired);
     assert.match(ended.message ?? "", /cannot be reached.*grace period ended/);
