@@ -23,6 +23,8 @@ export interface SessionData {
   readonly lastLocalTime?: number;
   /** Bumped on every sign-in and sign-out, so that other processes see the change (events/). */
   readonly generation: number;
+  /** Further client ids registered with registerClientId, known to every process of the program. */
+  readonly registeredClientIds?: readonly string[];
 }
 
 export interface CachedDiscovery {
@@ -44,6 +46,8 @@ export interface TokenSet {
   readonly authTime?: number;
   /** When these tokens were obtained (local clock). */
   readonly obtainedAt: number;
+  /** When the refresh token expires (the token answer's refresh_token_expires_in, local clock). */
+  readonly refreshTokenExpiresAt?: number;
 }
 
 export interface ClientToken {
