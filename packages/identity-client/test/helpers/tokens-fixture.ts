@@ -26,14 +26,13 @@ export const observe = <T, R extends IdentityResult<T>>(result: R, scenario: str
 
 /**
  * A real in-process server (SQLite, ManualClock) with a tenant, a user with password and TOTP, and
- * the program's native app; plus a confidential app that plays a resource server (introspection).
+ * the program's native app; tests sign the user in with signInInto.
  */
 export interface TokensFixture {
   readonly s: TestServer;
   readonly tenantId: string;
   readonly apiKey: string;
   readonly app: TestApp;
-  readonly resourceApp: TestApp;
   readonly user: TestUser;
   readonly issuer: string;
 }
@@ -46,11 +45,7 @@ export async function startTokensFixture(grantTypes: string[] = []): Promise<Tok
     kind: "native",
     grantTypes: ["authorization_code", "refresh_token", ...grantTypes] as never,
   });
-  const resourceApp = await createTestApp(s, tenant.id, {
-    kind: "confidential",
-    grantTypes: ["client_credentials"],
-  });
-  return { s, tenantId: tenant.id, apiKey, app, resourceApp, user, issuer: app.issuer.href };
+  return { s, tenantId: tenant.id, apiKey, app, user, issuer: app.issuer.href };
 }
 
 export const newStoreDir = () => mkdtemp(join(tmpdir(), "tessera-tokens-"));
@@ -124,14 +119,11 @@ export async function refreshCount(fx: TokensFixture, scenario: string): Promise
   return events.filter((e) => e.operation === "oidc.token refresh_token" && e.resultCode === 0).length;
 }
 
-/** The server's view of a token (introspection by the resource app). */
-export async function introspect(fx: TokensFixture, token: string): Promise<oidc.IntrospectionResponse> {
-  const rp = await oidc.discovery(
-    fx.resourceApp.issuer,
-    fx.resourceApp.clientId,
-    fx.resourceApp.secret,
-    undefined,
-    { execute: [oidc.allowInsecureRequests] },
-  );
-  return oidc.tokenIntrospection(rp, token);
+/**
+ * The server's view of a token: introspection by the app the token was issued to (Tessera lets an
+ * app introspect only its own tokens; the program's app is public, so it authenticates with none).
+ */
+export async function introspect(ctx: ClientContext, token: string): Promise<oidc.IntrospectionResponse> {
+  if (ctx.server === undefined) throw new Error("the context has no server");
+  return oidc.tokenIntrospection(ctx.server, token);
 }
