@@ -23,6 +23,11 @@ export interface SessionData {
   readonly lastLocalTime?: number;
   /** Bumped on every sign-in and sign-out, so that other processes see the change (events/). */
   readonly generation: number;
+  /**
+   * The start (signed iat) of a grace period withdrawn because the local clock was seen rolled
+   * back while it ran: moving the clock forward again does not bring that grace back (offline/).
+   */
+  readonly revokedGraceStart?: number;
   /** Further client ids registered with registerClientId, known to every process of the program. */
   readonly registeredClientIds?: readonly string[];
 }

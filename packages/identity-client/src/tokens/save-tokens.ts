@@ -1,7 +1,7 @@
 import { IdentityStatusCode } from "@tessera/codes";
 import * as oidc from "openid-client";
 import type { ClientContext } from "../client-context.ts";
-import { graceFromIdToken } from "../offline/grace-from-id-token.ts";
+import { expectedOf, graceFromIdToken } from "../offline/grace-from-id-token.ts";
 import { profileFromClaims } from "../profile/profile-claims.ts";
 import { fail, type IdentityResult, ok } from "../results/identity-result.ts";
 import type { SessionData, TokenSet, UserProfile } from "../session/session-data.ts";
@@ -80,7 +80,7 @@ export async function sessionWithTokens(
   const grace =
     response.id_token === undefined
       ? undefined
-      : await graceFromIdToken(response.id_token, base.discovery?.jwks, now);
+      : await graceFromIdToken(response.id_token, base.discovery?.jwks, now, expectedOf(ctx.options));
   const serverTimes = [
     base.lastServerTime,
     claims === undefined ? undefined : claims.iat * 1000,
