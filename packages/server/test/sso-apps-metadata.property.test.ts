@@ -44,6 +44,7 @@ const settings = fc.constantFrom(...appKinds).chain((kind) => {
     secondFactors: fc.constant([]),
     requireSecondFactor: fc.boolean(),
     firstParty: fc.boolean(),
+    offlineGraceHours: fc.integer({ min: 0, max: 720 }),
   });
 });
 
@@ -82,6 +83,7 @@ for (const backend of backends) {
             first_party: 1,
             created_at: 0,
             updated_at: 0,
+            offline_grace_hours: app.offlineGraceHours,
           };
           await provider.Client.validate(clientMetadataOf(s.server.ctx, row));
         }),

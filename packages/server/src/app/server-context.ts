@@ -11,6 +11,7 @@ import { PasswordHasher } from "../passwords/password-hasher.ts";
 import { verifyMasterKeys } from "../secrets/key-check.ts";
 import { KeyService } from "../secrets/key-service.ts";
 import { loadKeyring } from "../secrets/keyring.ts";
+import { installClientAnswers } from "../sso/clients/install-client-answers.ts";
 import { installGrants } from "../sso/grants/install-grants.ts";
 import { TenantProviders } from "../sso/provider/tenant-providers.ts";
 import { type Database, openDatabase } from "../storage/database.ts";
@@ -131,6 +132,7 @@ export async function openServerContext(
     };
     const sso = new TenantProviders(context);
     installGrants(sso);
+    installClientAnswers(sso);
     return context;
   } catch (error) {
     await database.close();

@@ -407,6 +407,8 @@ export interface SsoAppsTable {
   first_party: number;
   created_at: number;
   updated_at: number;
+  /** Hours a program of the app may work offline after its last confirmed sign-in (migration 025). */
+  offline_grace_hours: Generated<number>;
 }
 
 /** An account activation (sso/activation/); see migration 018. */

@@ -12,6 +12,9 @@ export const appScopes = ["openid", "offline_access", "profile", "email"] as con
 export type AppScope = (typeof appScopes)[number];
 export const MAX_REDIRECT_URIS = 10;
 export const MAX_URI_LENGTH = 2000;
+/** The offline grace period's bounds in hours (30 days at most) and its default (three days). */
+export const MAX_OFFLINE_GRACE_HOURS = 720;
+export const DEFAULT_OFFLINE_GRACE_HOURS = 72;
 
 const name = {
   type: "string",
@@ -44,6 +47,7 @@ const changeable = {
   secondFactors: setOf(authenticatorTypeNames),
   requireSecondFactor: { type: "boolean" },
   firstParty: { type: "boolean" },
+  offlineGraceHours: { type: "integer", minimum: 0, maximum: MAX_OFFLINE_GRACE_HOURS },
 } as const;
 
 export const newAppSchema = {
@@ -70,6 +74,7 @@ export interface AppChangesInput {
   secondFactors?: string[];
   requireSecondFactor?: boolean;
   firstParty?: boolean;
+  offlineGraceHours?: number;
 }
 
 export interface NewAppInput extends AppChangesInput {

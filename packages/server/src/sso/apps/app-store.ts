@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from "kysely";
+import type { Insertable, Kysely, Selectable } from "kysely";
 import type { ClientMetadata } from "oidc-provider";
 import type { ServerContext } from "../../app/server-context.ts";
 import { perDatabase, preparedQuery } from "../../storage/prepared-query.ts";
@@ -23,6 +23,7 @@ export function appOf(row: AppRow): App {
     secondFactors: JSON.parse(row.second_factors) as string[],
     requireSecondFactor: row.require_second_factor === 1,
     firstParty: row.first_party === 1,
+    offlineGraceHours: Number(row.offline_grace_hours),
     hasSecret: row.secret_enc !== null,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
@@ -58,7 +59,7 @@ export async function findApp(
   return row === undefined ? undefined : appOf(row);
 }
 
-export async function insertApp(ctx: ServerContext, row: AppRow): Promise<void> {
+export async function insertApp(ctx: ServerContext, row: Insertable<SsoAppsTable>): Promise<void> {
   await ctx.database.db.insertInto("sso_apps").values(row).execute();
 }
 
@@ -85,6 +86,8 @@ export function clientMetadataOf(ctx: ServerContext, row: AppRow): ClientMetadat
     "tessera:first_party": app.firstParty,
     "tessera:second_factors": [...app.secondFactors],
     "tessera:require_second_factor": app.requireSecondFactor,
+    // Read when an ID token is signed (sso/provider/offline-grace-claim.ts).
+    "tessera:offline_grace_hours": app.offlineGraceHours,
   };
   if (row.secret_enc === null) return { ...common, token_endpoint_auth_method: "none" };
   return {

@@ -18,6 +18,11 @@ export const appSchema = {
     secondFactors: strings,
     requireSecondFactor: { type: "boolean" },
     firstParty: { type: "boolean" },
+    offlineGraceHours: {
+      type: "integer",
+      description:
+        "Hours (0 to 720) a program of the app may keep working offline after the server last confirmed its sign-in; its ID tokens carry the end as tessera_offline_until. 0: never offline.",
+    },
     hasSecret: { type: "boolean" },
     issuer: {
       type: "string",

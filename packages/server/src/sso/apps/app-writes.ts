@@ -4,7 +4,7 @@ import type { ServerContext } from "../../app/server-context.ts";
 import type { Schema } from "../../storage/schema.ts";
 import { requireRoomInTenant } from "../../tenants/tenant-cap.ts";
 import type { App, AppSettings } from "./app.ts";
-import type { AppChangesInput, NewAppInput } from "./app-input.ts";
+import { type AppChangesInput, DEFAULT_OFFLINE_GRACE_HOURS, type NewAppInput } from "./app-input.ts";
 import { normalScopes, requireValidApp } from "./app-rules.ts";
 import { newClientId, newClientSecret } from "./app-secrets.ts";
 import { type AppRow, appOf } from "./app-store.ts";
@@ -32,6 +32,7 @@ const settingsColumns = (s: AppSettings) => ({
   second_factors: JSON.stringify(s.secondFactors),
   require_second_factor: s.requireSecondFactor ? 1 : 0,
   first_party: s.firstParty ? 1 : 0,
+  offline_grace_hours: s.offlineGraceHours,
 });
 
 /** Another tenant's app is NotFound exactly like an unknown client id: its existence is not revealed. */
@@ -59,6 +60,7 @@ export async function createApp(
     requireSecondFactor: input.requireSecondFactor ?? false,
     // The tenant's own app unless said otherwise: its users are not asked for consent.
     firstParty: input.firstParty ?? true,
+    offlineGraceHours: input.offlineGraceHours ?? DEFAULT_OFFLINE_GRACE_HOURS,
   };
   requireValidApp(settings, field);
   const clientId = newClientId();

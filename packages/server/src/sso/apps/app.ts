@@ -33,6 +33,11 @@ export interface AppSettings {
   readonly requireSecondFactor: boolean;
   /** The tenant's own app: no consent step. A third-party app asks the user for consent. */
   readonly firstParty: boolean;
+  /**
+   * How long (hours, 0–720) a program of the app may keep working offline after the server last
+   * confirmed its sign-in: ID tokens carry the end as `tessera_offline_until`. 0: never offline.
+   */
+  readonly offlineGraceHours: number;
 }
 
 export interface App extends AppSettings {

@@ -124,7 +124,12 @@ export function providerConfiguration(
       authorizationSigningAlgValues: ["ES256", "RS256"],
     },
     extraClientMetadata: {
-      properties: ["tessera:first_party", "tessera:second_factors", "tessera:require_second_factor"],
+      properties: [
+        "tessera:first_party",
+        "tessera:second_factors",
+        "tessera:require_second_factor",
+        "tessera:offline_grace_hours",
+      ],
     },
     features: {
       devInteractions: { enabled: false },

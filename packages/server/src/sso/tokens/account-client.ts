@@ -78,6 +78,8 @@ export async function appForSignIn(
     secondFactors: [],
     requireSecondFactor: false,
     firstParty: true,
+    // The account pages are a web page, not a program that works offline.
+    offlineGraceHours: 0,
     hasSecret: false,
     createdAt: 0,
     updatedAt: 0,

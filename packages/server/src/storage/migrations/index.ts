@@ -22,6 +22,7 @@ import { ssoGrants } from "./020-sso-grants.ts";
 import { ssoKeys } from "./022-sso-keys.ts";
 import { ssoIndexes } from "./023-sso-indexes.ts";
 import { ssoAccounts } from "./024-sso-accounts.ts";
+import { appOfflineGrace } from "./025_app_offline_grace.ts";
 
 /** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
 const migrations: Record<string, Migration> = {
@@ -48,6 +49,7 @@ const migrations: Record<string, Migration> = {
   "022-sso-keys": ssoKeys,
   "023-sso-indexes": ssoIndexes,
   "024-sso-accounts": ssoAccounts,
+  "025-app-offline-grace": appOfflineGrace,
 };
 
 export const migrationProvider: MigrationProvider = {
