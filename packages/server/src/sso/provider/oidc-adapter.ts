@@ -23,7 +23,7 @@ import { consumeModel, destroyModel, findModelBy, upsertModel } from "./sso-mode
  * (which reads the system clock) treats it as expired: absent for a plain lookup, and the right
  * answer where it asks on purpose (`expired_token` for a device code, RFC 8628).
  */
-const hashOf = (value: string): string => createHash("sha256").update(value).digest("base64url");
+export const hashOf = (value: string): string => createHash("sha256").update(value).digest("base64url");
 
 /** sso_models.account_id: whose model it is, hashed like every other column that names one. */
 export const accountKey = (accountId: string): string => hashOf(`account:${accountId}`);
