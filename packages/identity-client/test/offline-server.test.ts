@@ -71,6 +71,7 @@ suite("offline against a stopped tessera start", () => {
     ({ clientId, issuer } = app.body.app as { clientId: string; issuer: string });
   });
   after(async () => {
+    apiClient?.close();
     await server?.stop("SIGKILL");
     for (const dir of [dataDir, ...storeDirs]) await rm(dir, { recursive: true, force: true });
   });
@@ -91,6 +92,8 @@ suite("offline against a stopped tessera start", () => {
       username: "ada",
       password,
       scope: "openid profile email offline_access",
+      // oidc-provider issues a refresh token for offline_access only on an explicit consent prompt.
+      prompt: "consent",
     });
     const answer = await redeem(result);
     assert.ok(answer.id_token);
@@ -127,6 +130,8 @@ suite("offline against a stopped tessera start", () => {
     return observe(await decideOffline(ctx, read.value, cause), scenario);
   }
 
+  let viaApi: Awaited<ReturnType<typeof signedIn>>;
+  let apiClient: IdentityClient | undefined;
   let within: Awaited<ReturnType<typeof signedIn>>;
   let rolled: Awaited<ReturnType<typeof signedIn>>;
   let edited: Awaited<ReturnType<typeof signedIn>>;
@@ -150,6 +155,10 @@ suite("offline against a stopped tessera start", () => {
   });
 
   test("signed in: authenticationData has every field, the grace read from the signed ID token", async () => {
+    viaApi = await signedIn();
+    apiClient = new IdentityClient({ now: () => clock.now });
+    const init = { issuer, clientId, mode: "interactive" as const, storeDir: viaApi.storeDir };
+    assert.equal(observe(await apiClient.init(init), "offline: init").status, IdentityStatusCode.Success);
     within = await signedIn();
     rolled = await signedIn();
     edited = await signedIn();
@@ -186,6 +195,21 @@ suite("offline against a stopped tessera start", () => {
     assert.equal(value.gracePeriodStart?.getTime(), iat);
     assert.equal(value.gracePeriodEnd?.getTime(), graceEnd);
     client.close();
+  });
+
+  test("online, a clock set back below the server's time: the server is asked (a refresh), not the clock", async () => {
+    const skewed = await signedIn();
+    const client = new IdentityClient({ now: () => clock.now });
+    const init = { issuer, clientId, mode: "interactive" as const, storeDir: skewed.storeDir };
+    assert.equal(observe(await client.init(init), "offline: init").status, IdentityStatusCode.Success);
+    clock.now = Date.now() - 2 * hour;
+    const state = observe(await client.isUserAuthenticated(), "offline: online, clock behind");
+    assert.deepEqual([state.status, state.value], [IdentityStatusCode.Success, true], state.message);
+    const read = await skewed.ctx.store?.read();
+    assert.ok(read?.ok);
+    assert.notEqual(read.value?.tokens?.idToken, skewed.idToken, "renewed at the server");
+    client.close();
+    clock.now = Date.now();
   });
 
   test("server stopped, within the grace: Offline with the cached tokens; after it: SignInRequired", async () => {
@@ -231,6 +255,43 @@ suite("offline against a stopped tessera start", () => {
     const longer = `${header}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.${signature}`;
     const tampered = await signedInStoreWith(rolled.ctx, longer);
     assert.equal(tampered.status, IdentityStatusCode.SignInRequired);
+  });
+
+  test("through the client's API, server stopped: Offline once the access token needs renewing; rolled back or after the grace SignInRequired", async () => {
+    assert.ok(apiClient);
+    const read = await viaApi.ctx.store?.read();
+    const tokens = read?.ok ? read.value?.tokens : undefined;
+    assert.ok(tokens?.refreshToken, "a refresh token to renew with");
+    const ownGraceEnd = Number(decodeJwt(viaApi.idToken).tessera_offline_until) * 1000;
+    // The access token expired by the local clock: renewing it finds the server gone.
+    clock.now = tokens.accessTokenExpiresAt + 60_000;
+    assert.ok(clock.now < ownGraceEnd);
+    const state = observe(await apiClient.isUserAuthenticated(), "offline: api, within grace");
+    assert.deepEqual([state.status, state.value], [IdentityStatusCode.Offline, true], state.message);
+    const data = observe(await apiClient.authenticationData(), "offline: api, authentication data offline");
+    assert.equal(data.status, IdentityStatusCode.Offline);
+    assert.equal(data.value?.gracePeriodEnd?.getTime(), ownGraceEnd);
+    assert.equal(data.value?.email, "ada@example.test");
+
+    // Set back to when the access token still looked valid: it is not taken on the clock's word.
+    clock.now = tokens.accessTokenExpiresAt - 10 * 60_000;
+    const rolled = observe(await apiClient.isUserAuthenticated(), "offline: api, clock rolled back");
+    assert.deepEqual(
+      [rolled.status, rolled.value],
+      [IdentityStatusCode.SignInRequired, false],
+      rolled.message,
+    );
+    // Forward again, inside the signed grace: the grace withdrawn stays withdrawn.
+    clock.now = tokens.accessTokenExpiresAt + 2 * 60_000;
+    const again = observe(await apiClient.isUserAuthenticated(), "offline: api, clock forward again");
+    assert.deepEqual([again.status, again.value], [IdentityStatusCode.SignInRequired, false], again.message);
+
+    clock.now = ownGraceEnd + 1000;
+    const after = observe(await apiClient.isUserAuthenticated(), "offline: api, grace ended");
+    assert.deepEqual([after.status, after.value], [IdentityStatusCode.SignInRequired, false]);
+    const ended = observe(await apiClient.authenticationData(), "offline: api, authentication data ended");
+    assert.equal(ended.status, IdentityStatusCode.SignInRequired);
+    assert.equal(ended.value, undefined);
   });
 
   /** Puts `idToken` into the context's store (re-sealed with its key) and decides within the signed grace. */

@@ -3,7 +3,8 @@ import type { ClientContext } from "../client-context.ts";
 import type { Classified } from "../results/classify-failure.ts";
 import { fail, type IdentityResult, ok } from "../results/identity-result.ts";
 import type { SessionData } from "../session/session-data.ts";
-import { CLOCK_TOLERANCE_MS, expectedOf, signedGrace, verifyIdToken } from "./grace-from-id-token.ts";
+import { clockRolledBack, finite } from "./clock-rollback.ts";
+import { expectedOf, signedGrace, verifyIdToken } from "./grace-from-id-token.ts";
 
 /**
  * The server could not be reached (`cause`): may the stored sign-in still be used? Offline (value:
@@ -13,8 +14,9 @@ import { CLOCK_TOLERANCE_MS, expectedOf, signedGrace, verifyIdToken } from "./gr
  * The store is the user's own file, so nothing in it is believed on its own: the grace is read
  * again from the ID token's signature (an edited `grace` gives nothing beyond the signed one). The
  * local clock is the only clock offline, and the user can set it; so it must not be earlier than
- * the latest time seen (beyond CLOCK_TOLERANCE_MS): the signed `iat`, the last server time (the
- * tokens part records it) and the last local time (ratcheted here on every decision, under the
+ * the latest time seen (beyond CLOCK_TOLERANCE_MS, clock-rollback.ts): the signed `iat`, the last
+ * server time (the tokens part records it), when the tokens were obtained, and the last local time
+ * (ratcheted here on every decision, under the
  * store's lock so that concurrent processes cannot lower it). A clock seen rolled back withdraws
  * the grace for good (`revokedGraceStart`): setting the clock forward again does not revive it;
  * only a new sign-in or refresh, a new signed grace, does.
@@ -48,13 +50,11 @@ export async function decideOffline(
         ? undefined
         : await verifyIdToken(idToken, current.discovery?.jwks, expectedOf(ctx.options));
     const grace = claims === undefined ? undefined : signedGrace(claims);
-    const lastLocalTime = finite(current.lastLocalTime);
-    const floor = Math.max(finite(current.lastServerTime), lastLocalTime, grace?.start ?? 0);
-    const rolledBack = now < floor - CLOCK_TOLERANCE_MS;
+    const rolledBack = clockRolledBack(current, now, grace?.start);
     const revoked = grace !== undefined && (rolledBack || current.revokedGraceStart === grace.start);
     const next: SessionData = {
       ...current,
-      lastLocalTime: Math.max(lastLocalTime, now),
+      lastLocalTime: Math.max(finite(current.lastLocalTime), now),
       ...(grace === undefined ? {} : { grace }),
       ...(revoked ? { revokedGraceStart: grace.start } : {}),
     };
@@ -85,6 +85,3 @@ function verdict(
     message: `${cause.message}; working offline until ${new Date(grace.end).toISOString()}`,
   };
 }
-
-/** A stored time, or 0 when the record holds none (or something that is not a time). */
-const finite = (time: unknown): number => (typeof time === "number" && Number.isFinite(time) ? time : 0);
