@@ -25,7 +25,7 @@ async function signedInWith(idToken: (keys: Awaited<ReturnType<typeof issuerKeys
       refreshTokenExpiresAt: now + 86_400_000,
       idToken: await idToken(keys),
       obtainedAt: now,
-    } as never,
+    },
     profile: { subject: "stored-subject", email: "stored@example.test", displayName: "Stored", claims: {} },
     grace: { start: 0, end: Number.MAX_SAFE_INTEGER },
   });

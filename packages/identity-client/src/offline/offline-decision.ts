@@ -16,10 +16,11 @@ import { expectedOf, signedGrace, verifyIdToken } from "./grace-from-id-token.ts
  * local clock is the only clock offline, and the user can set it; so it must not be earlier than
  * the latest time seen (beyond CLOCK_TOLERANCE_MS, clock-rollback.ts): the signed `iat`, the last
  * server time (the tokens part records it), when the tokens were obtained, and the last local time
- * (ratcheted here on every decision, under the
- * store's lock so that concurrent processes cannot lower it). A clock seen rolled back withdraws
- * the grace for good (`revokedGraceStart`): setting the clock forward again does not revive it;
- * only a new sign-in or refresh, a new signed grace, does.
+ * (ratcheted here on every decision, under the store's lock so that concurrent processes cannot
+ * lower it). A clock seen rolled back withdraws the grace for good (`revokedGraceStart`): setting
+ * the clock forward again does not revive it; only a new sign-in or refresh, a new signed grace,
+ * does. What this cannot stop: a user who holds the store's key and also replaces the cached JWKS
+ * can forge anything offline (docs/identity-client.md, the store's threat model).
  */
 export async function decideOffline(
   ctx: ClientContext,

@@ -2,7 +2,6 @@ import { IdentityStatusCode } from "@tessera/codes";
 import type { ClientContext } from "../client-context.ts";
 import { fail, type IdentityResult, ok, usable } from "../results/identity-result.ts";
 import type { AuthenticationData } from "../session/authentication-data.ts";
-import type { TokenSet } from "../session/session-data.ts";
 import { currentSession } from "../tokens/current-session.ts";
 import { clockRolledBack } from "./clock-rollback.ts";
 import { expectedOf, signedGrace, verifyIdToken } from "./grace-from-id-token.ts";
@@ -15,7 +14,11 @@ import { expectedOf, signedGrace, verifyIdToken } from "./grace-from-id-token.ts
  */
 export async function isUserAuthenticated(ctx: ClientContext): Promise<IdentityResult<boolean>> {
   const session = await confirmedSession(ctx);
-  if (usable(session.status)) return ok(true, session.status);
+  if (usable(session.status))
+    return {
+      ...ok(true, session.status),
+      ...(session.message === undefined ? {} : { message: session.message }),
+    };
   if (session.status === IdentityStatusCode.AuthDataEmpty)
     return { status: IdentityStatusCode.Success, value: false };
   if (session.status === IdentityStatusCode.SignInRequired)
@@ -31,10 +34,10 @@ export async function isUserAuthenticated(ctx: ClientContext): Promise<IdentityR
  */
 export async function authenticationData(ctx: ClientContext): Promise<IdentityResult<AuthenticationData>> {
   const session = await confirmedSession(ctx);
-  if (!usable(session.status) || session.value?.tokens === undefined)
-    return fail(session.status, session.message ?? "no session");
   const data = session.value;
-  const tokens: TokenSet & { readonly refreshTokenExpiresAt?: number } = session.value.tokens;
+  const tokens = data?.tokens;
+  if (!usable(session.status) || data === undefined || tokens === undefined)
+    return fail(session.status, session.message ?? "no session");
   const claims =
     tokens.idToken === undefined
       ? undefined
