@@ -1,14 +1,93 @@
 import { IdentityStatusCode } from "@tessera/codes";
 import type { ClientContext } from "../client-context.ts";
-import { fail, type IdentityResult } from "../results/identity-result.ts";
+import { fail, type IdentityResult, ok, usable } from "../results/identity-result.ts";
 import type { AuthenticationData } from "../session/authentication-data.ts";
+import { currentSession } from "../tokens/current-session.ts";
+import { clockRolledBack } from "./clock-rollback.ts";
+import { expectedOf, signedGrace, verifyIdToken } from "./grace-from-id-token.ts";
 
-/** PROVISIONAL (foundation): replaced by the offline part. */
-export async function isUserAuthenticated(_ctx: ClientContext): Promise<IdentityResult<boolean>> {
-  return fail(IdentityStatusCode.Failed, "not built yet");
+/**
+ * Is somebody signed in? true with Success (online) or Offline (server unreachable, within the
+ * signed grace); false with Success when nobody is signed in, false with SignInRequired when the
+ * sign-in is over (expired, revoked, grace ended, clock rolled back). Other failures (the store,
+ * the server refusing) pass through with their code.
+ */
+export async function isUserAuthenticated(ctx: ClientContext): Promise<IdentityResult<boolean>> {
+  const session = await confirmedSession(ctx);
+  if (usable(session.status))
+    return {
+      ...ok(true, session.status),
+      ...(session.message === undefined ? {} : { message: session.message }),
+    };
+  if (session.status === IdentityStatusCode.AuthDataEmpty)
+    return { status: IdentityStatusCode.Success, value: false };
+  if (session.status === IdentityStatusCode.SignInRequired)
+    return { status: session.status, value: false, message: session.message ?? "sign in again" };
+  return fail(session.status, session.message ?? "the session cannot be read");
 }
 
-/** PROVISIONAL (foundation): replaced by the offline part. */
-export async function authenticationData(_ctx: ClientContext): Promise<IdentityResult<AuthenticationData>> {
-  return fail(IdentityStatusCode.Failed, "not built yet");
+/**
+ * Everything known about the sign-in (session/authentication-data.ts), with the status of the
+ * session (Success or Offline). Identity and grace come from the ID token as verified against the
+ * cached JWKS, not from the store's copies: the store is the user's file. AuthDataEmpty when nobody
+ * is signed in; SignInRequired when the stored ID token does not verify (nothing to trust).
+ */
+export async function authenticationData(ctx: ClientContext): Promise<IdentityResult<AuthenticationData>> {
+  const session = await confirmedSession(ctx);
+  const data = session.value;
+  const tokens = data?.tokens;
+  if (!usable(session.status) || data === undefined || tokens === undefined)
+    return fail(session.status, session.message ?? "no session");
+  const claims =
+    tokens.idToken === undefined
+      ? undefined
+      : await verifyIdToken(tokens.idToken, data.discovery?.jwks, expectedOf(ctx.options));
+  if (claims?.sub === undefined)
+    return fail(IdentityStatusCode.SignInRequired, "the stored ID token does not verify: sign in again");
+  const grace = signedGrace(claims);
+  const email = stringClaim(claims.email) ?? data.profile?.email;
+  const displayName = stringClaim(claims.name) ?? data.profile?.displayName;
+  const authTime = typeof claims.auth_time === "number" ? claims.auth_time * 1000 : tokens.authTime;
+  const value: AuthenticationData = {
+    subject: claims.sub,
+    tenant: tenantOf(ctx.options.issuerUrl),
+    ...(email === undefined ? {} : { email }),
+    ...(displayName === undefined ? {} : { displayName }),
+    accessTokenExpiresAt: new Date(tokens.accessTokenExpiresAt),
+    ...dateOf("refreshTokenExpiresAt", tokens.refreshTokenExpiresAt),
+    ...dateOf("idTokenExpiresAt", claims.exp === undefined ? undefined : claims.exp * 1000),
+    ...dateOf("authenticatedAt", authTime),
+    ...dateOf("gracePeriodStart", grace?.start),
+    ...dateOf("gracePeriodEnd", grace?.end),
+  };
+  return {
+    ...ok(value, session.status),
+    ...(session.message === undefined ? {} : { message: session.message }),
+  };
 }
+
+/**
+ * The current session, but an access token that looks valid only by a clock rolled back below a
+ * time already seen is not taken on the clock's word: it is renewed at the server as if refused.
+ * Online the server's answer settles it; offline the decision sees the rollback (SignInRequired).
+ */
+async function confirmedSession(ctx: ClientContext) {
+  const session = await currentSession(ctx);
+  const tokens = session.value?.tokens;
+  if (session.status !== IdentityStatusCode.Success || session.value === undefined || tokens === undefined)
+    return session;
+  if (!clockRolledBack(session.value, ctx.now())) return session;
+  return currentSession(ctx, { rejected: tokens.accessToken });
+}
+
+const stringClaim = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+
+const dateOf = <K extends string>(key: K, ms: number | undefined) =>
+  (ms === undefined || !Number.isFinite(ms) ? {} : { [key]: new Date(ms) }) as Partial<Record<K, Date>>;
+
+/** The tenant's id: the issuer's last path segment (…/oidc/<tenant id>). */
+const tenantOf = (issuer: URL) =>
+  issuer.pathname
+    .split("/")
+    .filter((part) => part !== "")
+    .at(-1) ?? "";

@@ -23,6 +23,13 @@ export interface SessionData {
   readonly lastLocalTime?: number;
   /** Bumped on every sign-in and sign-out, so that other processes see the change (events/). */
   readonly generation: number;
+  /**
+   * The start (signed iat) of a grace period withdrawn because the local clock was seen rolled
+   * back while it ran: moving the clock forward again does not bring that grace back (offline/).
+   */
+  readonly revokedGraceStart?: number;
+  /** Further client ids registered with registerClientId, known to every process of the program. */
+  readonly registeredClientIds?: readonly string[];
 }
 
 export interface CachedDiscovery {
@@ -44,6 +51,8 @@ export interface TokenSet {
   readonly authTime?: number;
   /** When these tokens were obtained (local clock). */
   readonly obtainedAt: number;
+  /** When the refresh token expires (the token answer's refresh_token_expires_in, local clock). */
+  readonly refreshTokenExpiresAt?: number;
 }
 
 export interface ClientToken {

@@ -1,6 +1,6 @@
 import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FieldProblem } from "../../app/envelope.ts";
-import { type AppGrantType, type AppSettings, DEVICE_GRANT_TYPE } from "./app.ts";
+import { type AppGrantType, type AppSettings, DEVICE_GRANT_TYPE, TOKEN_EXCHANGE_GRANT_TYPE } from "./app.ts";
 import { type AppScope, appScopes } from "./app-input.ts";
 import { redirectUriProblem } from "./app-redirect-uris.ts";
 
@@ -29,6 +29,10 @@ export function appProblems(app: AppSettings, field: (name: string) => string): 
   // Device codes are for input-constrained devices and CLIs, which run native or server-side code.
   if (has(DEVICE_GRANT_TYPE) && app.kind === "browser")
     refuse("grantTypes", `may hold ${DEVICE_GRANT_TYPE} only for a native or confidential app`);
+  // A browser app's tokens live in a page any script of it can read; it must not turn them into
+  // tokens of the tenant's other apps. Programs (native) and servers (confidential) may.
+  if (has(TOKEN_EXCHANGE_GRANT_TYPE) && app.kind === "browser")
+    refuse("grantTypes", `may hold ${TOKEN_EXCHANGE_GRANT_TYPE} only for a native or confidential app`);
   if (has("refresh_token") && !has("authorization_code") && !has(DEVICE_GRANT_TYPE))
     refuse(
       "grantTypes",

@@ -10,12 +10,15 @@ export type AppKind = (typeof appKinds)[number];
 /** The grants an app may be allowed; PATs are exchanged through Tessera's own grant type. */
 export const PAT_GRANT_TYPE = "urn:tessera:params:oauth:grant-type:personal-access-token";
 export const DEVICE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code";
+/** RFC 8693: an app's access token exchanged for one of another app of the tenant (grants/token-exchange.ts). */
+export const TOKEN_EXCHANGE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:token-exchange";
 export const appGrantTypes = [
   "authorization_code",
   "refresh_token",
   "client_credentials",
   DEVICE_GRANT_TYPE,
   PAT_GRANT_TYPE,
+  TOKEN_EXCHANGE_GRANT_TYPE,
 ] as const;
 export type AppGrantType = (typeof appGrantTypes)[number];
 

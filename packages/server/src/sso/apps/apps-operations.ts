@@ -1,5 +1,5 @@
 import type { DomainOperations } from "../../openapi/operation-docs.ts";
-import { PAT_GRANT_TYPE } from "./app.ts";
+import { PAT_GRANT_TYPE, TOKEN_EXCHANGE_GRANT_TYPE } from "./app.ts";
 
 const clientPath = { "params.clientId": "the app's client id" };
 const app = {
@@ -27,7 +27,7 @@ const bodyDocs = {
   "body.name": "the app's name as users see it (1 to 100 characters)",
   "body.redirectUris": `where the authorization code may be sent: ${uriRule}; at least one for authorization_code`,
   "body.postLogoutRedirectUris": `where a sign-out may return to; the same rules as redirectUris`,
-  "body.grantTypes": `the grants the app may use ([authorization_code]): authorization_code; refresh_token (with authorization_code or the device grant); client_credentials (confidential apps only); urn:ietf:params:oauth:grant-type:device_code (native and confidential apps); ${PAT_GRANT_TYPE} (personal access tokens)`,
+  "body.grantTypes": `the grants the app may use ([authorization_code]): authorization_code; refresh_token (with authorization_code or the device grant); client_credentials (confidential apps only); urn:ietf:params:oauth:grant-type:device_code (native and confidential apps); ${PAT_GRANT_TYPE} (personal access tokens); ${TOKEN_EXCHANGE_GRANT_TYPE} (token exchange for the tenant's other apps; native and confidential apps)`,
   "body.scopes": "the scopes the app may ask for, of openid, offline_access, profile, email; openid always",
   "body.secondFactors":
     "the authenticator types accepted as the second factor at sign-in (totp, hotp); empty: any the user has",

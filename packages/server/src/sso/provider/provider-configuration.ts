@@ -2,6 +2,7 @@ import type { Configuration } from "oidc-provider";
 import type { ServerContext } from "../../app/server-context.ts";
 import { SSO_TOKEN_TTL_MAX_SECONDS } from "../../config/settings.ts";
 import type { TesseraConfig } from "../../config/tessera-config.ts";
+import { recordedAmr } from "../grants/token-amr.ts";
 import { loadExistingGrant } from "../interactions/first-party-grant.ts";
 import { signInPolicy } from "../interactions/second-factor-policy.ts";
 import { providerPages } from "../pages/provider-pages.ts";
@@ -112,6 +113,8 @@ export function providerConfiguration(
     },
     renderError: providerPages.renderError,
     loadExistingGrant,
+    // Every access token records its sign-in's amr (token exchange checks the second factor).
+    extraTokenClaims: recordedAmr,
     interactions: {
       url: (_koa, interaction) => interactionPath(tenantId, interaction.uid),
       policy: signInPolicy(ctx, tenantId),

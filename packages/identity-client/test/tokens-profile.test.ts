@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { after, before, describe as suite, test } from "node:test";
+import { IdentityStatusCode } from "../src/index.ts";
+import {
+  expireAccessToken,
+  newStoreDir,
+  observe,
+  programClient,
+  programContext,
+  signInInto,
+  startTokensFixture,
+  stored,
+  type TokensFixture,
+} from "./helpers/tokens-fixture.ts";
+
+suite("tokens: the user profile", () => {
+  let fx: TokensFixture;
+  before(async () => {
+    fx = await startTokensFixture();
+    const named = await fx.s.api("PATCH", `/v1/users/${fx.user.username}`, {
+      apiKey: fx.apiKey,
+      body: { firstName: "Ilse", lastName: "Aichinger", email: "ilse@example.com" },
+      scenario: "tokens: a user with a name",
+    });
+    assert.equal(named.status, 200);
+  });
+  after(() => fx.s.close());
+
+  test("the profile comes from userinfo, is cached at sign-in and refreshed for every process", async () => {
+    const storeDir = await newStoreDir();
+    const ctx = await programContext(fx, storeDir);
+    const signedIn = await signInInto(fx, ctx);
+    assert.equal(signedIn.profile?.subject, fx.user.id, "cached at sign-in");
+    assert.equal(signedIn.profile?.displayName, "Ilse Aichinger");
+    assert.equal(signedIn.profile?.tenant, fx.tenantId);
+    const renamed = await fx.s.api("PATCH", `/v1/users/${fx.user.username}`, {
+      apiKey: fx.apiKey,
+      body: { firstName: "Ilse", lastName: "Eich" },
+      scenario: "tokens: the user's name changes",
+    });
+    assert.equal(renamed.status, 200);
+    const client = await programClient(fx, storeDir);
+    const profile = observe(await client.getUserProfile(), "tokens: user profile");
+    assert.equal(profile.status, IdentityStatusCode.Success);
+    assert.equal(profile.value?.subject, fx.user.id);
+    assert.equal(profile.value?.email, "ilse@example.com");
+    assert.equal(profile.value?.displayName, "Ilse Eich", "fresh from userinfo");
+    assert.equal((await stored(ctx))?.profile?.displayName, "Ilse Eich", "and cached for the others");
+    client.close();
+  });
+
+  test("nobody signed in: AuthDataEmpty", async () => {
+    const client = await programClient(fx, await newStoreDir());
+    assert.equal(
+      observe(await client.getUserProfile(), "tokens: profile, nobody signed in").status,
+      IdentityStatusCode.AuthDataEmpty,
+    );
+    client.close();
+  });
+
+  test("the server unreachable: the cached profile under the offline decision, never a fresh one", async () => {
+    const own = await startTokensFixture();
+    const storeDir = await newStoreDir();
+    const ctx = await programContext(own, storeDir);
+    const signedIn = await signInInto(own, ctx);
+    const client = await programClient(own, storeDir);
+    await expireAccessToken(ctx);
+    await own.s.close();
+    const profile = observe(await client.getUserProfile(), "tokens: profile with the server unreachable");
+    if (profile.status === IdentityStatusCode.Offline) assert.deepEqual(profile.value, signedIn.profile);
+    else assert.equal(profile.status, IdentityStatusCode.SignInRequired);
+    client.close();
+  });
+});

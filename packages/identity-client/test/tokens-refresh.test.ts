@@ -1,0 +1,154 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { after, before, describe as suite, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import * as oidc from "openid-client";
+import { IdentityStatusCode } from "../src/index.ts";
+import {
+  expireAccessToken,
+  newStoreDir,
+  observe,
+  programClient,
+  programContext,
+  refreshCount,
+  signInInto,
+  startTokensFixture,
+  stored,
+  type TokensFixture,
+} from "./helpers/tokens-fixture.ts";
+
+const childScript = fileURLToPath(new URL("./helpers/tokens-child.ts", import.meta.url));
+
+interface ChildAnswer {
+  readonly status: IdentityStatusCode;
+  readonly token?: string;
+}
+
+/** Starts one process of the program and resolves when it is initialised ("ready"). */
+function startChild(
+  fx: TokensFixture,
+  storeDir: string,
+): Promise<{ child: ChildProcess; answer: Promise<ChildAnswer> }> {
+  const child = spawn(process.execPath, [childScript], {
+    env: {
+      ...process.env,
+      TOKENS_ISSUER: fx.issuer,
+      TOKENS_CLIENT_ID: fx.app.clientId,
+      TOKENS_STORE_DIR: storeDir,
+    },
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  let resolveAnswer: (answer: ChildAnswer) => void = () => undefined;
+  const answer = new Promise<ChildAnswer>((resolve) => {
+    resolveAnswer = resolve;
+  });
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`a child exited (${code}) before it was ready`)));
+    lines.on("line", (line) => {
+      if (line === "ready") resolve({ child, answer });
+      else resolveAnswer(JSON.parse(line) as ChildAnswer);
+    });
+  });
+}
+
+suite("tokens: the access token, refreshed once across processes", () => {
+  let fx: TokensFixture;
+  const children: ChildProcess[] = [];
+  before(async () => {
+    fx = await startTokensFixture();
+  });
+  after(async () => {
+    for (const child of children) child.kill();
+    await fx.s.close();
+  });
+
+  test("20 processes asking for a token right after it expired cause exactly one refresh at the server, and all get the same new token", async () => {
+    const storeDir = await newStoreDir();
+    const ctx = await programContext(fx, storeDir);
+    const signedIn = await signInInto(fx, ctx);
+    const started = await Promise.all(Array.from({ length: 20 }, () => startChild(fx, storeDir)));
+    children.push(...started.map((s) => s.child));
+    await expireAccessToken(ctx);
+    const before = await refreshCount(fx, "tokens: refresh race");
+    for (const { child } of started) child.stdin?.write("go\n");
+    const answers = await Promise.all(started.map((s) => s.answer));
+    for (const answer of answers) observe(answer, "tokens: 20 processes share one refresh");
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      answers.map(() => IdentityStatusCode.Success),
+    );
+    const tokens = new Set(answers.map((a) => a.token));
+    assert.equal(tokens.size, 1, "all 20 processes got the same token");
+    const [token] = tokens;
+    assert.notEqual(token, signedIn.tokens?.accessToken, "the token is a new one");
+    assert.equal(token, (await stored(ctx))?.tokens?.accessToken, "the new token is the one in the store");
+    assert.equal((await refreshCount(fx, "tokens: refresh race")) - before, 1, "the server refreshed once");
+  });
+
+  test("a valid access token is answered from the store, without a refresh", async () => {
+    const storeDir = await newStoreDir();
+    const ctx = await programContext(fx, storeDir);
+    const signedIn = await signInInto(fx, ctx);
+    const client = await programClient(fx, storeDir);
+    const before = await refreshCount(fx, "tokens: fast path");
+    const answer = observe(await client.getAccessToken(), "tokens: a valid token from the store");
+    assert.equal(answer.status, IdentityStatusCode.Success);
+    assert.equal(answer.value, signedIn.tokens?.accessToken);
+    assert.equal(await refreshCount(fx, "tokens: fast path"), before);
+    client.close();
+  });
+
+  test("nobody signed in: AuthDataEmpty", async () => {
+    const client = await programClient(fx, await newStoreDir());
+    const answer = observe(await client.getAccessToken(), "tokens: nobody signed in");
+    assert.equal(answer.status, IdentityStatusCode.AuthDataEmpty);
+    assert.equal(answer.value, undefined);
+    client.close();
+  });
+
+  test("a refresh the server refuses (invalid_grant: the grant was revoked) ends the sign-in for every process", async () => {
+    const storeDir = await newStoreDir();
+    const ctx = await programContext(fx, storeDir);
+    const signedIn = await signInInto(fx, ctx);
+    const refreshToken = signedIn.tokens?.refreshToken;
+    assert.ok(refreshToken !== undefined && ctx.server !== undefined);
+    await oidc.tokenRevocation(ctx.server, refreshToken, { token_type_hint: "refresh_token" });
+    await expireAccessToken(ctx);
+    const client = await programClient(fx, storeDir);
+    const ended = observe(await client.getAccessToken(), "tokens: refresh refused with invalid_grant");
+    assert.equal(ended.status, IdentityStatusCode.SignInRequired);
+    const after = await stored(ctx);
+    assert.equal(after?.tokens, undefined, "the tokens left the store");
+    assert.equal(after?.generation, signedIn.generation + 1, "other processes see a sign-out");
+    const other = await programClient(fx, storeDir);
+    assert.equal(
+      observe(await other.getAccessToken(), "tokens: after the sign-in ended").status,
+      IdentityStatusCode.AuthDataEmpty,
+    );
+    client.close();
+    other.close();
+  });
+
+  test("the server unreachable when the token expired: the offline decision answers, and the sign-in is kept", async () => {
+    const storeDir = await newStoreDir();
+    const ctx = await programContext(fx, storeDir);
+    const signedIn = await signInInto(fx, ctx);
+    const client = await programClient(fx, storeDir);
+    await expireAccessToken(ctx);
+    // Stopping the server ends this suite's use of it: this test runs last.
+    await fx.s.server.close();
+    const answer = observe(await client.getAccessToken(), "tokens: refresh with the server unreachable");
+    assert.ok(
+      answer.status === IdentityStatusCode.Offline || answer.status === IdentityStatusCode.SignInRequired,
+      `status ${answer.status}`,
+    );
+    assert.equal(
+      (await stored(ctx))?.tokens?.refreshToken,
+      signedIn.tokens?.refreshToken,
+      "the sign-in is kept",
+    );
+    client.close();
+  });
+});

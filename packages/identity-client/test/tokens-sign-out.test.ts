@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { after, before, describe as suite, test } from "node:test";
+import { IdentityStatusCode } from "../src/index.ts";
+import {
+  introspect,
+  newStoreDir,
+  observe,
+  programClient,
+  programContext,
+  signInInto,
+  startTokensFixture,
+  stored,
+  type TokensFixture,
+} from "./helpers/tokens-fixture.ts";
+
+suite("tokens: sign-out", () => {
+  let fx: TokensFixture;
+  before(async () => {
+    fx = await startTokensFixture();
+  });
+  after(() => fx.s.close());
+
+  test("sign-out clears the store for every process and revokes the grant: the old tokens are inactive at the server", async () => {
+    const storeDir = await newStoreDir();
+    const ctx = await programContext(fx, storeDir);
+    const signedIn = await signInInto(fx, ctx);
+    const accessToken = signedIn.tokens?.accessToken ?? "";
+    assert.equal((await introspect(ctx, accessToken)).active, true);
+    const client = await programClient(fx, storeDir);
+    const other = await programClient(fx, storeDir);
+    const out = observe(await client.signOut(), "tokens: sign-out");
+    assert.equal(out.status, IdentityStatusCode.Success);
+    const after = await stored(ctx);
+    assert.equal(after?.tokens, undefined);
+    assert.equal(after?.profile, undefined);
+    assert.equal(after?.generation, signedIn.generation + 1, "a new generation tells the other processes");
+    assert.equal(
+      observe(await other.getAccessToken(), "tokens: another process after the sign-out").status,
+      IdentityStatusCode.AuthDataEmpty,
+    );
+    assert.equal((await introspect(ctx, accessToken)).active, false, "the access token died with the grant");
+    assert.equal((await introspect(ctx, signedIn.tokens?.refreshToken ?? "")).active, false);
+    client.close();
+    other.close();
+  });
+
+  test("signing out with nobody signed in is Success and changes nothing", async () => {
+    const storeDir = await newStoreDir();
+    const ctx = await programContext(fx, storeDir);
+    const client = await programClient(fx, storeDir);
+    assert.equal(
+      observe(await client.signOut(), "tokens: sign-out, nobody signed in").status,
+      IdentityStatusCode.Success,
+    );
+    assert.equal(await stored(ctx), undefined);
+    client.close();
+  });
+
+  test("the server unreachable: the local sign-out still happens, and the status says the server was not told", async () => {
+    const own = await startTokensFixture();
+    const storeDir = await newStoreDir();
+    const ctx = await programContext(own, storeDir);
+    await signInInto(own, ctx);
+    const client = await programClient(own, storeDir);
+    await own.s.close();
+    const out = observe(await client.signOut(), "tokens: sign-out with the server unreachable");
+    assert.equal(out.status, IdentityStatusCode.ConnectionError);
+    assert.match(out.message ?? "", /signed out here/);
+    assert.equal((await stored(ctx))?.tokens, undefined, "signed out locally all the same");
+    client.close();
+  });
+});
