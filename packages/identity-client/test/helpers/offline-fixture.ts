@@ -81,6 +81,7 @@ export async function offlineClient(
       scopes: DEFAULT_SCOPES,
       timeoutMs: 10_000,
       storeDir: dir,
+      serverFetch: fetch,
     },
     store,
     server: undefined,
