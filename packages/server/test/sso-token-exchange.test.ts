@@ -411,5 +411,31 @@ for (const backend of backends) {
         invalidToken,
       );
     });
+
+    test("a sign-in revoked between the exchange's checks and its save: the exchange undoes itself", async () => {
+      const tokens = await signedIn();
+      // The interleaving is forced, not hoped for: the revocation runs just before the exchange
+      // saves its token (the tenant's provider is the one serving these requests).
+      const provider = await s.server.ctx.sso.providerFor(tenantId);
+      const proto = provider.AccessToken.prototype as unknown as { save(): Promise<string>; gty?: string };
+      const save = proto.save;
+      let saved: string | undefined;
+      Object.defineProperty(proto, "save", {
+        configurable: true,
+        value: async function (this: typeof proto) {
+          if (this.gty === TOKEN_EXCHANGE_GRANT_TYPE)
+            await oidc.tokenRevocation(rpA, String(tokens.refresh_token));
+          saved = await save.call(this);
+          return saved;
+        },
+      });
+      try {
+        refused(await exchange(tokens.access_token, b.clientId), "invalid_grant", invalidToken);
+      } finally {
+        delete (proto as { save?: unknown }).save;
+      }
+      assert.ok(saved !== undefined, "the token was saved before the exchange noticed");
+      assert.equal((await introspect(saved)).active, false);
+    });
   });
 }
