@@ -437,5 +437,22 @@ for (const backend of backends) {
       assert.ok(saved !== undefined, "the token was saved before the exchange noticed");
       assert.equal((await introspect(saved)).active, false);
     });
+
+    test("deleting the app a token was exchanged from ends the exchanged token", async () => {
+      const program = await createTestApp(s, tenantId, { kind: "native", grantTypes: [...NATIVE_GRANTS] });
+      const rp = await relyingParty(program);
+      const tokens = await signedIn(program, rp);
+      const issued = await exchange(tokens.access_token, b.clientId, {}, program);
+      assert.equal(issued.status, 200, JSON.stringify(issued.body));
+      const other = await exchange((await signedIn()).access_token, b.clientId);
+      const deleted = await s.api("DELETE", `/v1/apps/${program.clientId}`, { apiKey, scenario });
+      assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+      assert.equal((await introspect(String(issued.body.access_token))).active, false);
+      assert.equal(
+        (await introspect(String(other.body.access_token))).active,
+        true,
+        "A's sign-in is another",
+      );
+    });
   });
 }
