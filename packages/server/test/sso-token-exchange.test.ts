@@ -3,7 +3,7 @@ import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { recordObservedCode } from "@tessera/codes/coverage";
 import * as oidc from "openid-client";
-import { TOKEN_EXCHANGE_GRANT_TYPE } from "../src/sso/apps/app.ts";
+import { PAT_GRANT_TYPE, TOKEN_EXCHANGE_GRANT_TYPE } from "../src/sso/apps/app.ts";
 import {
   createTestApp,
   createTestUser,
@@ -453,6 +453,46 @@ for (const backend of backends) {
         true,
         "A's sign-in is another",
       );
+    });
+
+    test("a PAT's access token exchanges without a second factor claimed, and revoking the PAT ends the exchanged token", async () => {
+      // A PAT proves no second factor: only a tenant that does not require one lets it through.
+      const optional = await s.tenant(undefined, { ssoSecondFactor: "optional" });
+      const created = await s.api("POST", "/v1/users", {
+        apiKey: optional.apiKey,
+        scenario,
+        body: { username: "hank" },
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const script = await createTestApp(s, optional.tenant.id, {
+        grantTypes: [PAT_GRANT_TYPE, TOKEN_EXCHANGE_GRANT_TYPE],
+        scopes: "openid profile",
+      });
+      const target = await createTestApp(s, optional.tenant.id, { scopes: "openid profile" });
+      const pat = await s.api("POST", "/v1/users/hank/personal-access-tokens", {
+        apiKey: optional.apiKey,
+        scenario,
+        body: { clientId: script.clientId, name: "script", expiresInDays: 30 },
+      });
+      assert.equal(pat.status, 201, JSON.stringify(pat.body));
+      const access = await tokenRequest(script, {
+        grant_type: PAT_GRANT_TYPE,
+        personal_access_token: String(pat.body.token),
+      });
+      assert.equal(access.status, 200, JSON.stringify(access.body));
+      const issued = await exchange(String(access.body.access_token), target.clientId, {}, script);
+      assert.equal(issued.status, 200, JSON.stringify(issued.body));
+      const rpTarget = await relyingParty(target);
+      const seen = await introspect(String(issued.body.access_token), rpTarget);
+      assert.equal(seen.active, true);
+      assert.equal(seen.amr, undefined, "no factor is claimed that no sign-in proved");
+      const patId = (pat.body.personalAccessToken as { id: string }).id;
+      const revoked = await s.api("DELETE", `/v1/users/hank/personal-access-tokens/${patId}`, {
+        apiKey: optional.apiKey,
+        scenario,
+      });
+      assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
+      assert.equal((await introspect(String(issued.body.access_token), rpTarget)).active, false);
     });
   });
 }
