@@ -153,6 +153,18 @@ for (const backend of backends) {
       // A's token presented by another app that holds the grant.
       const c = await createTestApp(s, tenantId, { kind: "native", grantTypes: [...NATIVE_GRANTS] });
       refused(await exchange(tokens.access_token, b.clientId, {}, c), "invalid_grant", invalidToken);
+      // Another tenant's issuer does not know the token, even for an app of the same kind there.
+      const elsewhere = await s.tenant();
+      const foreignApp = await createTestApp(s, elsewhere.tenant.id, {
+        kind: "native",
+        grantTypes: [...NATIVE_GRANTS],
+      });
+      const foreignTarget = await createTestApp(s, elsewhere.tenant.id);
+      refused(
+        await exchange(tokens.access_token, foreignTarget.clientId, {}, foreignApp),
+        "invalid_grant",
+        invalidToken,
+      );
       // A client-credentials token has no user behind it.
       const d = await createTestApp(s, tenantId, {
         grantTypes: ["client_credentials", TOKEN_EXCHANGE_GRANT_TYPE],
@@ -229,6 +241,8 @@ for (const backend of backends) {
         const big = await exchange(tokens.access_token, huge);
         assert.ok(big.status >= 400 && big.status < 500, `${huge.length}: ${big.status}`);
       }
+      const manyScopes = Array.from({ length: 5_000 }, (_, n) => `scope${n}`).join(" ");
+      refused(await exchange(tokens.access_token, b.clientId, { scope: manyScopes }), "invalid_scope");
       // Still usable after all that.
       assert.equal((await exchange(tokens.access_token, b.clientId)).status, 200);
     });
