@@ -255,6 +255,16 @@ for (const backend of backends) {
       refused(r, "invalid_request");
       assert.match(String(r.body.error_description), /grant type is not allowed/);
       assert.equal(r.body.errorCode, undefined);
+      // A third-party app holding the grant: its users consented to it alone.
+      const thirdParty = await createTestApp(s, tenantId, { kind: "native", grantTypes: [...NATIVE_GRANTS] });
+      await s.server.ctx.database.db
+        .updateTable("sso_apps")
+        .set({ first_party: 0 })
+        .where("client_id", "=", thirdParty.clientId)
+        .execute();
+      const refusedThirdParty = await exchange(tokens.access_token, b.clientId, {}, thirdParty);
+      refused(refusedThirdParty, "unauthorized_client");
+      assert.match(String(refusedThirdParty.body.error_description), /tenant's own apps/);
     });
 
     test("/v1/apps: native and confidential apps may hold the grant, browser apps may not", async () => {

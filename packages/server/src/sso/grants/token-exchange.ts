@@ -93,6 +93,10 @@ async function exchange(
   koa: TokenEndpointGrantContext,
 ) {
   const { client, params } = koa.oidc;
+  // A third-party app's users consented to that app alone: it must not collect tokens of the
+  // tenant's own apps in their name, whatever its grant types say.
+  if (client["tessera:first_party"] !== true)
+    throw new errors.UnauthorizedClient("only the tenant's own apps may exchange tokens");
   const request = exchangeRequest(params);
   const subject = await findSubject(ctx, provider, tenantId, client.clientId, request.subjectToken);
   const target = await findTarget(ctx, tenantId, request.audience);
