@@ -162,8 +162,8 @@ export async function rotateAppSecret(
 
 /**
  * Deletes the app and, in the same transaction, everything it was issued (codes, access and
- * refresh tokens, grants, device codes: every sso_models row naming its client id), so no token
- * of a deleted app stays active.
+ * refresh tokens, grants, device codes: every sso_models row naming its client id) and what other
+ * apps exchanged its tokens for, so no token of a deleted app, or of its sign-ins, stays active.
  */
 export async function deleteApp(
   ctx: ServerContext,
@@ -178,6 +178,20 @@ export async function deleteApp(
       .deleteFrom("sso_apps")
       .where("client_id", "=", clientId)
       .where("tenant_id", "=", tenantId)
+      .execute();
+    // Tokens that other apps got by exchanging this app's tokens (sso/grants/token-exchange.ts)
+    // are filed under this app's grants (grant_id): they go first, while those grants are known.
+    await trx
+      .deleteFrom("sso_models")
+      .where("tenant_id", "=", tenantId)
+      .where("grant_id", "in", (eb) =>
+        eb
+          .selectFrom("sso_models as own")
+          .select("own.grant_id")
+          .where("own.tenant_id", "=", tenantId)
+          .where("own.client_id", "=", clientId)
+          .where("own.grant_id", "is not", null),
+      )
       .execute();
     await trx
       .deleteFrom("sso_models")

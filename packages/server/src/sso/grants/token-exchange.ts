@@ -15,6 +15,7 @@ import {
   invalidSubject,
   TargetNotRegistered,
 } from "./exchange-refusals.ts";
+import { ACCESS_TOKEN_TYPE, exchangeParameters, exchangeRequest } from "./exchange-request.ts";
 import { type ExchangeSubject, findSubject } from "./exchange-subject.ts";
 import { exchangedScope, findTarget, requireTargetFactor } from "./exchange-target.ts";
 
@@ -32,58 +33,16 @@ import { exchangedScope, findTarget, requireTargetFactor } from "./exchange-targ
  * grant is the token's app's) whose stored `grantId` names the grant the sign-in began, so that
  * the adapter deletes it with that grant's family: revoking the sign-in (its refresh token, a
  * replay, a PAT, the user's disable or password reset) ends every token exchanged from it.
+ *
+ * registerTokenExchange adds the grant type to a tenant's provider (install-grants.ts).
  */
-export const ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token";
-const parameters = [
-  "subject_token",
-  "subject_token_type",
-  "audience",
-  "scope",
-  "requested_token_type",
-  "actor_token",
-  "actor_token_type",
-  "resource",
-];
-
-/** Adds the grant type to a tenant's provider (install-grants.ts). */
 export function registerTokenExchange(provider: Provider, tenantId: string, ctx: ServerContext): void {
   provider.registerGrantType(
     TOKEN_EXCHANGE_GRANT_TYPE,
     (koa: TokenEndpointGrantContext) => exchange(ctx, provider, tenantId, koa),
-    parameters,
+    exchangeParameters,
   );
   answerExchangeRefusals(provider);
-}
-
-interface ExchangeRequest {
-  readonly subjectToken: string;
-  readonly audience: string;
-  readonly scope: string | undefined;
-}
-
-/** The request's parameters, or invalid_request / invalid_target naming the one that is wrong. */
-function exchangeRequest(params: Record<string, unknown>): ExchangeRequest {
-  const text = (name: string) => {
-    const value = params[name];
-    return typeof value === "string" && value !== "" ? value : undefined;
-  };
-  const required = (name: string) => {
-    const value = text(name);
-    if (value === undefined) throw new errors.InvalidRequest(`missing required parameter '${name}'`);
-    return value;
-  };
-  const subjectToken = required("subject_token");
-  if (required("subject_token_type") !== ACCESS_TOKEN_TYPE)
-    throw new errors.InvalidRequest(`subject_token_type must be ${ACCESS_TOKEN_TYPE}`);
-  const requested = text("requested_token_type");
-  if (requested !== undefined && requested !== ACCESS_TOKEN_TYPE)
-    throw new errors.InvalidRequest(`requested_token_type must be ${ACCESS_TOKEN_TYPE}`);
-  // Delegation (an actor acting for the subject) is not offered: refused rather than ignored.
-  if (text("actor_token") !== undefined || text("actor_token_type") !== undefined)
-    throw new errors.InvalidRequest("actor tokens are not supported");
-  if (text("resource") !== undefined)
-    throw new errors.InvalidTarget("resource is not supported; name the app's client id in audience");
-  return { subjectToken, audience: required("audience"), scope: text("scope") };
 }
 
 async function exchange(
@@ -93,6 +52,10 @@ async function exchange(
   koa: TokenEndpointGrantContext,
 ) {
   const { client, params } = koa.oidc;
+  // A third-party app's users consented to that app alone: it must not collect tokens of the
+  // tenant's own apps in their name, whatever its grant types say.
+  if (client["tessera:first_party"] !== true)
+    throw new errors.UnauthorizedClient("only the tenant's own apps may exchange tokens");
   const request = exchangeRequest(params);
   const subject = await findSubject(ctx, provider, tenantId, client.clientId, request.subjectToken);
   const target = await findTarget(ctx, tenantId, request.audience);
