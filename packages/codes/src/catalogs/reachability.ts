@@ -23,18 +23,9 @@ const directorySync = planned("directory sync: importing and updating users from
 const logShipping = planned("log shipping: audit events to an external collector");
 const keyProvider = planned("system: master keys held by an external key provider");
 const tracing = planned("system: per-tenant diagnostic tracing into the audit trail");
-const clientErrors = planned("identity client: classifying online failures and timeouts (issue 13)");
-const clientOffline = planned(
-  "identity client: signed-in state and the server-signed offline grace period (issue 13)",
-);
-const clientBatch = planned("identity client: batch mode for automation (issue 13)");
-const clientStore = planned(
-  "identity client: the shared encrypted session store and its cross-process lock (issue 13)",
-);
 const clientBrowser = planned(
   "identity client: sign-in through the system browser and the device grant (issue 13)",
 );
-const clientSetup = planned("identity client: OpenID Connect discovery and client registration (issue 13)");
 
 type Table<K extends string> = { readonly [key in K]?: Reachability };
 
@@ -81,29 +72,8 @@ const api: Table<keyof typeof publishedApiReturnCodes | keyof typeof tesseraApiC
 };
 
 const identity: Table<keyof typeof IdentityStatusCode> = {
-  Offline: clientOffline,
-  SignInRequired: clientOffline,
-  NoAuthentication: clientBatch,
-  ConnectionError: clientErrors,
-  UnknownError: clientErrors,
-  ClientError: clientErrors,
-  ServerError: clientErrors,
-  UnknownException: clientErrors,
-  TimeOut: clientErrors,
-  MemoryMappedFileCreationFailed: clientStore,
-  MutexCreationFailed: clientStore,
-  WriteDataIntoSharedMemoryFailed: clientStore,
-  ReadDataFromSharedMemoryFailed: clientStore,
-  UnexpectedException: clientErrors,
-  UnsupportedCall: clientBatch,
   IdentityClientProcessCreationFailed: clientBrowser,
   IdentityClientProcessCallFailed: clientBrowser,
-  InvalidSharedMemoryData: clientStore,
-  UserProfileError: clientStore,
-  AuthenticationInterfaceCouldNotBeInitialized: clientSetup,
-  TokenManagementInterfaceCouldNotBeInitialized: clientSetup,
-  ClientIdNotRegistered: clientSetup,
-  AuthDataEmpty: clientOffline,
   InitCefFailed: clientBrowser,
 };
 
