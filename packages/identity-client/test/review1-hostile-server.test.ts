@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { existsSync, readdirSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, afterEach, beforeEach, test } from "node:test";
+import { recordObservedCode } from "@tessera/codes/coverage";
+import { IdentityClient, type IdentityResult, IdentityStatusCode, type InitOptions } from "../src/index.ts";
+import { type FakeIssuer, type Handler, startFakeIssuer } from "./helpers/setup-fake-issuer.ts";
+
+/**
+ * A hostile or broken issuer, and hostile option values, against init: answers too big to hold,
+ * a body that never ends behind a host fetch, options that change between check and use. Each
+ * must end in an identity code, bounded in memory and time.
+ */
+const observe = <T>(result: IdentityResult<T>, scenario: string): IdentityResult<T> => {
+  recordObservedCode("identity", result.status, scenario);
+  return result;
+};
+
+let fake: FakeIssuer;
+let storeDir: string;
+const dirs: string[] = [];
+beforeEach(async () => {
+  fake = await startFakeIssuer("notes-app");
+  storeDir = await mkdtemp(join(tmpdir(), "review1-hostile-"));
+  dirs.push(storeDir);
+});
+afterEach(() => fake.close());
+after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+const options = (extra: Partial<InitOptions> = {}): InitOptions => ({
+  issuer: fake.issuer,
+  clientId: "notes-app",
+  mode: "interactive",
+  storeDir,
+  ...extra,
+});
+
+/** Valid JSON of about `mebibytes` MiB: a body an unbounded reader would hold in memory whole. */
+const huge =
+  (body: Record<string, unknown>, mebibytes: number): Handler =>
+  (_request, response) => {
+    response.writeHead(200, { "content-type": "application/json" });
+    const head = JSON.stringify(body).slice(0, -1);
+    response.write(`${head},"padding":"`);
+    const chunk = "x".repeat(1024 * 1024);
+    for (let i = 0; i < mebibytes; i++) response.write(chunk);
+    response.end('"}');
+  };
+
+test("a JWKS of 32 MiB is refused: AuthenticationInterfaceCouldNotBeInitialized, not held in memory", async () => {
+  fake.on("/jwks", huge({ keys: [] }, 32));
+  const result = observe(await new IdentityClient().init(options()), "init: oversized jwks");
+  assert.equal(result.status, IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized);
+  assert.match(result.message ?? "", /too large/);
+});
+
+test("a discovery document of 32 MiB is refused: AuthenticationInterfaceCouldNotBeInitialized", async () => {
+  fake.on("/.well-known/openid-configuration", huge(fake.document, 32));
+  const result = observe(await new IdentityClient().init(options()), "init: oversized discovery");
+  assert.equal(result.status, IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized);
+});
+
+test("a host fetch whose body drips forever: init ends after timeoutMs, not never", {
+  timeout: 20_000,
+}, async () => {
+  // The host's fetch ignores the signal and hands back a body that never ends (a proxy stuck mid-answer).
+  const dripping: typeof fetch = async (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    if (!url.includes("/clients/")) return fetch(input, init);
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"client_id":'));
+      },
+    });
+    return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
+  };
+  const result = observe(
+    await new IdentityClient().init(options({ fetch: dripping, timeoutMs: 500 })),
+    "init: host fetch body never ends",
+  );
+  assert.equal(result.status, IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized);
+  assert.match(result.message ?? "", /did not answer in time/);
+});
+
+test("an option that changes between check and use: init uses the value it checked", async () => {
+  const relative = `review1-relative-store-${process.pid}`;
+  let reads = 0;
+  const hostile = options();
+  Object.defineProperty(hostile, "storeDir", {
+    enumerable: true,
+    // Absolute when checked, relative (the working directory) when used.
+    get: () => (reads++ === 0 ? storeDir : relative),
+  });
+  try {
+    const result = observe(await new IdentityClient().init(hostile), "init: option getter changes");
+    assert.equal(result.status, IdentityStatusCode.Success);
+    assert.equal(existsSync(resolve(relative)), false, "the store went to the unchecked relative path");
+    assert.ok(readdirSync(storeDir).some((name) => name.endsWith(".session")));
+  } finally {
+    await rm(resolve(relative), { recursive: true, force: true });
+  }
+});
