@@ -102,3 +102,38 @@ test("an option that changes between check and use: init uses the value it check
     await rm(resolve(relative), { recursive: true, force: true });
   }
 });
+
+/** A redirect to the same server under another origin (localhost instead of 127.0.0.1). */
+const redirectElsewhere =
+  (path: string): Handler =>
+  (_request, response) => {
+    response.writeHead(302, { location: `${fake.issuer.replace("127.0.0.1", "localhost")}${path}` });
+    response.end();
+  };
+
+test("a JWKS that redirects to another origin is not followed: AuthenticationInterfaceCouldNotBeInitialized", async () => {
+  // Following it would also follow https -> http, past the check that jwks_uri is https.
+  fake.on("/jwks", redirectElsewhere("/jwks-elsewhere"));
+  fake.on("/jwks-elsewhere", (_request, response) => {
+    response.writeHead(200, { "content-type": "application/json" });
+    response.end(JSON.stringify({ keys: [] }));
+  });
+  const result = observe(await new IdentityClient().init(options()), "init: jwks redirects elsewhere");
+  assert.equal(result.status, IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized);
+  assert.equal(fake.hits.get("/oidc/tenant-1/jwks-elsewhere"), undefined);
+});
+
+test("a client information answer that redirects to another origin is not followed", async () => {
+  // The endpoint must be on the issuer's origin; a redirect must not take the check elsewhere.
+  fake.on("/clients/notes-app", redirectElsewhere("/clients-elsewhere/notes-app"));
+  fake.on("/clients-elsewhere/notes-app", (_request, response) => {
+    response.writeHead(200, { "content-type": "application/json" });
+    response.end(JSON.stringify({ client_id: "notes-app" }));
+  });
+  const result = observe(
+    await new IdentityClient().init(options()),
+    "init: client check redirects elsewhere",
+  );
+  assert.equal(result.status, IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized);
+  assert.equal(fake.hits.get("/oidc/tenant-1/clients-elsewhere/notes-app"), undefined);
+});

@@ -39,7 +39,11 @@ export async function checkClientRegistered(
   if (url.origin !== options.issuerUrl.origin)
     return failed("tessera_client_info_endpoint is on another origin");
   try {
-    const response = await options.serverFetch(url, { headers: { accept: "application/json" } });
+    // Redirects are not followed (a 3xx is not ok): one would lead past the origin check above.
+    const response = await options.serverFetch(url, {
+      headers: { accept: "application/json" },
+      redirect: "manual",
+    });
     // Read first (a body too large or too slow is that failure), then parsed (garbage is no answer).
     const body = parseJson(await response.text());
     if (response.status === 404 && body?.tessera_client_not_registered === true)

@@ -67,7 +67,11 @@ async function fetchKeys(
     const url = new URL(jwksUri);
     if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url)))
       return "the issuer's jwks_uri is not https";
-    const response = await options.serverFetch(url, { headers: { accept: "application/json" } });
+    // Redirects are not followed (a 3xx is not ok): one would lead past the https check above.
+    const response = await options.serverFetch(url, {
+      headers: { accept: "application/json" },
+      redirect: "manual",
+    });
     if (!response.ok) throw Object.assign(new Error("jwks"), { status: response.status });
     const body: unknown = await response.json();
     const keys = (body as { keys?: unknown } | null)?.keys;
