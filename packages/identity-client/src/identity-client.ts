@@ -42,6 +42,9 @@ export class IdentityClient {
       this.close();
       const result = await initialize(options, this.#now);
       if (result.value === undefined) return { ...result, value: undefined };
+      // Another init of this client may have finished meanwhile: its watcher would be left
+      // running (events twice, and after close()). The last init to finish is the client's.
+      this.close();
       this.#context = result.value;
       this.#stopWatching = watchSession(result.value, (event) => {
         for (const listener of this.#listeners.get(event) ?? []) listener();

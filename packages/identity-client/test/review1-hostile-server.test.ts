@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { after, afterEach, beforeEach, test } from "node:test";
 import { recordObservedCode } from "@tessera/codes/coverage";
 import { IdentityClient, type IdentityResult, IdentityStatusCode, type InitOptions } from "../src/index.ts";
+import { openSessionStore } from "../src/store/file-session-store.ts";
 import { type FakeIssuer, type Handler, startFakeIssuer } from "./helpers/setup-fake-issuer.ts";
 
 /**
@@ -136,4 +137,43 @@ test("a client information answer that redirects to another origin is not follow
   );
   assert.equal(result.status, IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized);
   assert.equal(fake.hits.get("/oidc/tenant-1/clients-elsewhere/notes-app"), undefined);
+});
+
+test("two inits at once, then close(): no watcher is left behind, no event arrives after close", async () => {
+  const client = new IdentityClient();
+  const late: string[] = [];
+  client.on("signedIn", () => late.push("signedIn")).on("signedOut", () => late.push("signedOut"));
+  const [first, second] = await Promise.all([client.init(options()), client.init(options())]);
+  assert.equal(first.status, IdentityStatusCode.Success);
+  assert.equal(second.status, IdentityStatusCode.Success);
+  client.close();
+  // A witness watching the same store says when a change has been seen.
+  const witness = new IdentityClient();
+  assert.equal((await witness.init(options())).status, IdentityStatusCode.Success);
+  const seen = (event: "signedIn" | "signedOut") =>
+    new Promise<void>((resolve) => witness.on(event, () => resolve()));
+  const opened = await openSessionStore({
+    storeDir,
+    issuer: new URL(fake.issuer).href,
+    clientId: "notes-app",
+    lockTimeoutMs: 5_000,
+  });
+  assert.ok(opened.ok);
+  const store = opened.value;
+  const signedIn = seen("signedIn");
+  await store.update(async (current) => {
+    assert.ok(current !== undefined);
+    const tokens = { accessToken: "at", accessTokenExpiresAt: Date.now() + 60_000, obtainedAt: Date.now() };
+    return { next: { ...current, tokens, generation: current.generation + 1 }, value: undefined };
+  });
+  await signedIn;
+  const signedOut = seen("signedOut");
+  await store.update(async (current) => {
+    assert.ok(current !== undefined);
+    const { tokens: _gone, ...rest } = current;
+    return { next: { ...rest, generation: current.generation + 1 }, value: undefined };
+  });
+  await signedOut;
+  witness.close();
+  assert.deepEqual(late, []);
 });
