@@ -177,3 +177,18 @@ test("two inits at once, then close(): no watcher is left behind, no event arriv
   witness.close();
   assert.deepEqual(late, []);
 });
+
+for (const endpoint of [
+  "token_endpoint",
+  "userinfo_endpoint",
+  "revocation_endpoint",
+  "device_authorization_endpoint",
+])
+  test(`a loopback issuer naming a plain-http ${endpoint} on the network: refused at init`, async () => {
+    // http is allowed for a loopback issuer (development); it must not carry tokens over a network.
+    // 192.0.2.1 is TEST-NET-1: init refuses the document without connecting to it.
+    fake.document = { ...fake.document, [endpoint]: "http://192.0.2.1/oidc/tenant-1/endpoint" };
+    const result = observe(await new IdentityClient().init(options()), `init: plain-http ${endpoint}`);
+    assert.equal(result.status, IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized);
+    assert.match(result.message ?? "", new RegExp(`${endpoint} is not https`));
+  });

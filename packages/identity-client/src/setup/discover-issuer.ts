@@ -47,6 +47,12 @@ export async function discoverIssuer(options: ResolvedOptions): Promise<Discover
       IdentityStatusCode.TokenManagementInterfaceCouldNotBeInitialized,
       "the issuer's discovery document names no token_endpoint",
     );
+  const insecure = insecureEndpoint(metadata);
+  if (insecure !== undefined)
+    return unusable(
+      IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized,
+      `the issuer's ${insecure} is not https`,
+    );
   const jwks = await fetchKeys(options, metadata.jwks_uri);
   if (typeof jwks === "string")
     return unusable(IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized, jwks);
@@ -55,6 +61,37 @@ export async function discoverIssuer(options: ResolvedOptions): Promise<Discover
     server,
     discovery: { metadata: { ...metadata }, ...(jwks === undefined ? {} : { jwks }) },
   };
+}
+
+/** The endpoints tokens, codes or credentials travel to. */
+const ENDPOINTS = [
+  "authorization_endpoint",
+  "token_endpoint",
+  "userinfo_endpoint",
+  "revocation_endpoint",
+  "introspection_endpoint",
+  "device_authorization_endpoint",
+  "end_session_endpoint",
+  "tessera_client_info_endpoint",
+] as const;
+
+/**
+ * The first endpoint that is not https (http only on loopback), if any. openid-client allows
+ * plain http for a loopback issuer (development) for every endpoint at once: without this check a
+ * loopback issuer could send refresh tokens, secrets and personal access tokens over a network in
+ * clear.
+ */
+function insecureEndpoint(metadata: Readonly<Record<string, unknown>>): string | undefined {
+  return ENDPOINTS.find((name) => {
+    const value = metadata[name];
+    if (value === undefined) return false;
+    try {
+      const url = new URL(String(value));
+      return !(url.protocol === "https:" || (url.protocol === "http:" && isLoopback(url)));
+    } catch {
+      return true;
+    }
+  });
 }
 
 /** The issuer's public keys (kept so that an offline process can verify ID tokens), or why not. */
