@@ -192,3 +192,17 @@ for (const endpoint of [
     assert.equal(result.status, IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized);
     assert.match(result.message ?? "", new RegExp(`${endpoint} is not https`));
   });
+
+for (const [mistake, issuerOf] of [
+  ["a trailing slash", (issuer: string) => `${issuer}/`],
+  ["another name for the host", (issuer: string) => issuer.replace("127.0.0.1", "localhost")],
+] as const)
+  test(`an issuer option with ${mistake}: the message says the issuer does not match and which one is right`, async () => {
+    const result = observe(
+      await new IdentityClient().init(options({ issuer: issuerOf(fake.issuer) })),
+      `init: issuer option with ${mistake}`,
+    );
+    assert.equal(result.status, IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized);
+    assert.match(result.message ?? "", /the issuer option/);
+    assert.ok(result.message?.includes(fake.issuer), result.message);
+  });

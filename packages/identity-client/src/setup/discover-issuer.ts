@@ -35,7 +35,13 @@ export async function discoverIssuer(options: ResolvedOptions): Promise<Discover
       ...(isLoopback(options.issuerUrl) ? { execute: [oidc.allowInsecureRequests] } : {}),
     });
   } catch (error) {
-    const { message } = classifyFailure(error);
+    const named = issuerNamed(error);
+    const { message } =
+      named === undefined
+        ? classifyFailure(error)
+        : {
+            message: `the issuer option (${options.issuerUrl.href}) is not the issuer the server names (${named}); pass exactly that one (tessera app show prints it)`,
+          };
     return unusable(
       IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized,
       `discovery failed: ${message}`,
@@ -61,6 +67,22 @@ export async function discoverIssuer(options: ResolvedOptions): Promise<Discover
     server,
     discovery: { metadata: { ...metadata }, ...(jwks === undefined ? {} : { jwks }) },
   };
+}
+
+/**
+ * The issuer a discovery document names when it is not the one asked for (openid-client's issuer
+ * comparison failed): a trailing slash or another host name in the issuer option is the usual
+ * mistake, and "the answer could not be used" would not tell. Bounded: it comes from the server.
+ */
+function issuerNamed(error: unknown): string | undefined {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 6; depth++) {
+    const { code, cause: detail } = cause as { code?: unknown; cause?: unknown };
+    const { attribute, body } = (detail ?? {}) as { attribute?: unknown; body?: { issuer?: unknown } };
+    if (code === "OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED" && attribute === "issuer")
+      return JSON.stringify(String(body?.issuer).slice(0, 200));
+    cause = detail;
+  }
+  return undefined;
 }
 
 /** The endpoints tokens, codes or credentials travel to. */
