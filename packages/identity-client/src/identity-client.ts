@@ -84,7 +84,16 @@ export class IdentityClient {
   }
 
   registerClientId(clientId: string): Promise<IdentityResult> {
-    return this.#call((ctx) => registerClientId(ctx, clientId));
+    return this.#call((ctx) => {
+      // Checked like getAccessToken's: nothing malformed reaches the tokens part.
+      const problem = clientIdArgumentProblem<undefined>(clientId ?? null);
+      if (problem !== undefined) return Promise.resolve(problem);
+      return isBatch(ctx)
+        ? Promise.resolve(
+            fail(IdentityStatusCode.UnsupportedCall, "batch mode holds a token for the main client id only"),
+          )
+        : registerClientId(ctx, clientId);
+    });
   }
 
   /** An access token for the main client id, or for a registered one. */

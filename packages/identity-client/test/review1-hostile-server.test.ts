@@ -206,3 +206,26 @@ for (const [mistake, issuerOf] of [
     assert.match(result.message ?? "", /the issuer option/);
     assert.ok(result.message?.includes(fake.issuer), result.message);
   });
+
+test("registerClientId with a malformed id is Failed naming clientId, as getAccessToken's is", async () => {
+  const client = new IdentityClient();
+  assert.equal((await client.init(options())).status, IdentityStatusCode.Success);
+  for (const id of [42, "", "a b", "x".repeat(129), { toString: () => "notes-app" }, null, undefined]) {
+    const result = observe(
+      await client.registerClientId(id as unknown as string),
+      "registerClientId: malformed id",
+    );
+    assert.equal(result.status, IdentityStatusCode.Failed);
+    assert.match(result.message ?? "", /^clientId must be/);
+  }
+  client.close();
+});
+
+test("registerClientId in batch mode is UnsupportedCall (batch holds the main client id's token only)", async () => {
+  const client = new IdentityClient();
+  const init = await client.init(options({ mode: "batch", clientSecret: "s3cret" }));
+  assert.equal(init.status, IdentityStatusCode.Success, init.message);
+  const result = observe(await client.registerClientId("other-app"), "registerClientId in batch mode");
+  assert.equal(result.status, IdentityStatusCode.UnsupportedCall);
+  client.close();
+});
