@@ -42,6 +42,9 @@ export class IdentityClient {
       this.close();
       const result = await initialize(options, this.#now);
       if (result.value === undefined) return { ...result, value: undefined };
+      // Another init of this client may have finished meanwhile: its watcher would be left
+      // running (events twice, and after close()). The last init to finish is the client's.
+      this.close();
       this.#context = result.value;
       this.#stopWatching = watchSession(result.value, (event) => {
         for (const listener of this.#listeners.get(event) ?? []) listener();
@@ -81,7 +84,16 @@ export class IdentityClient {
   }
 
   registerClientId(clientId: string): Promise<IdentityResult> {
-    return this.#call((ctx) => registerClientId(ctx, clientId));
+    return this.#call((ctx) => {
+      // Checked like getAccessToken's: nothing malformed reaches the tokens part.
+      const problem = clientIdArgumentProblem<undefined>(clientId ?? null);
+      if (problem !== undefined) return Promise.resolve(problem);
+      return isBatch(ctx)
+        ? Promise.resolve(
+            fail(IdentityStatusCode.UnsupportedCall, "batch mode holds a token for the main client id only"),
+          )
+        : registerClientId(ctx, clientId);
+    });
   }
 
   /** An access token for the main client id, or for a registered one. */

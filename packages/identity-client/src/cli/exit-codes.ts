@@ -9,7 +9,7 @@ export const ExitCode = {
   done: 0,
   /** Failed for another reason (the message and, with --json, the identity code say which). */
   failed: 1,
-  /** The command line is wrong (unknown command or option, missing --issuer or --client-id). */
+  /** The command line is wrong (unknown command or option, missing --issuer or --client-id, a wrong value). */
   usage: 2,
   /** Nobody is signed in, or the sign-in is over (AuthDataEmpty, SignInRequired): run `signin`. */
   signInRequired: 3,

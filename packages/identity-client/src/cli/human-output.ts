@@ -11,14 +11,29 @@ export function describeValue(command: Command, value: unknown): string | undefi
   return undefined;
 }
 
+/**
+ * A server-supplied text (a display name, an e-mail: users and administrators choose them) as it
+ * may be printed to a terminal: control characters (ESC, CSI, OSC 52 which writes the clipboard,
+ * CR/LF which would forge lines) are shown escaped, never sent to the terminal.
+ */
+const printable = (text: string | undefined) =>
+  text?.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+
 const who = (v: { displayName?: string | undefined; email?: string | undefined; subject: string }) =>
-  [v.displayName, v.email === undefined ? undefined : `<${v.email}>`].filter(Boolean).join(" ") || v.subject;
+  printable(
+    [v.displayName, v.email === undefined ? undefined : `<${v.email}>`].filter(Boolean).join(" ") ||
+      v.subject,
+  );
 
 function profileLines(profile: UserProfile): string {
   return [
     `user:     ${who(profile)}`,
-    `subject:  ${profile.subject}`,
-    ...(profile.tenant === undefined ? [] : [`tenant:   ${profile.tenant}`]),
+    `subject:  ${printable(profile.subject)}`,
+    ...(profile.tenant === undefined ? [] : [`tenant:   ${printable(profile.tenant)}`]),
     "",
   ].join("\n");
 }
@@ -28,7 +43,7 @@ const at = (date: Date | undefined) => (date === undefined ? undefined : date.to
 function authenticationLines(data: AuthenticationData): string {
   const rows: [string, string | undefined][] = [
     ["signed in as", who(data)],
-    ["tenant", data.tenant],
+    ["tenant", printable(data.tenant)],
     ["authenticated", at(data.authenticatedAt)],
     ["access token until", at(data.accessTokenExpiresAt)],
     ["refresh token until", at(data.refreshTokenExpiresAt)],

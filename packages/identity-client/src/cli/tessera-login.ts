@@ -33,6 +33,14 @@ export async function runTesseraLogin(
         `To sign in, open ${prompt.verificationUriComplete ?? prompt.verificationUri} and enter the code ${prompt.userCode}\n`,
       );
     const init = await client.init({ ...request.init, onDeviceCode });
+    if (init.status === IdentityStatusCode.Failed) {
+      // A wrong option value came from the command line: a usage error, named as the user typed it.
+      const usageError = asUsageError(init.message);
+      if (usageError !== undefined) {
+        report(io, request, { ...init, message: usageError });
+        return ExitCode.usage;
+      }
+    }
     if (init.status !== IdentityStatusCode.Success) return report(io, request, init);
     return report(io, request, await run(client, request));
   } finally {
@@ -72,4 +80,21 @@ function report(io: CliIo, request: CliRequest, result: IdentityResult<unknown>)
       io.stderr(`${statusName}${result.message === undefined ? "" : `: ${result.message}`}\n`);
   }
   return exitCodeOf(result.status);
+}
+
+/** init's option names as the command line spells them (init's messages start with the option). */
+const flags: Readonly<Record<string, string>> = {
+  issuer: "--issuer (or TESSERA_ISSUER)",
+  clientId: "--client-id (or TESSERA_CLIENT_ID)",
+  storeDir: "--store-dir",
+  timeoutMs: "--timeout-ms",
+  locale: "--locale",
+};
+
+function asUsageError(message: string | undefined): string | undefined {
+  const option = /^(\w+) /.exec(message ?? "")?.[1];
+  const flag = option !== undefined && Object.hasOwn(flags, option) ? flags[option] : undefined;
+  return flag === undefined || message === undefined || option === undefined
+    ? undefined
+    : `${flag}${message.slice(option.length)}`;
 }

@@ -70,7 +70,16 @@ export function watchSession(
   void (async () => {
     seen = await readNow();
     if (stopped) return;
-    stopWatching = store.watch(() => void look());
+    // The directory can be gone or unwatchable (no inotify watches left): this async start must
+    // not reject unhandled (that ends the host program); the program works on without events.
+    try {
+      stopWatching = store.watch(() => void look());
+    } catch (error) {
+      process.emitWarning(
+        `the session events cannot be watched (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      );
+      return;
+    }
     ready?.();
     await look();
   })();

@@ -43,10 +43,20 @@ export class HostCallbackFailure extends Error {
   }
 }
 
+/** An issuer's answer longer than the client reads (setup/host-fetch.ts): no online code fits better. */
+export class AnswerTooLarge extends Error {
+  constructor(limit: number) {
+    super(`the server's answer is too large (over ${limit} bytes)`);
+    this.name = "AnswerTooLarge";
+  }
+}
+
 /** The classified failure; throws what a host callback threw (HostCallbackFailure) instead. */
 export function classifyFailure(error: unknown): Classified {
   for (let cause = error, depth = 0; cause !== undefined && cause !== null && depth < 6; depth++) {
     if (cause instanceof HostCallbackFailure) throw cause.thrown;
+    if (cause instanceof AnswerTooLarge)
+      return { status: IdentityStatusCode.UnknownError, message: cause.message };
     const name = (cause as { name?: unknown }).name;
     const code = (cause as { code?: unknown }).code;
     if (

@@ -39,8 +39,13 @@ export async function checkClientRegistered(
   if (url.origin !== options.issuerUrl.origin)
     return failed("tessera_client_info_endpoint is on another origin");
   try {
-    const response = await options.serverFetch(url, { headers: { accept: "application/json" } });
-    const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+    // Redirects are not followed (a 3xx is not ok): one would lead past the origin check above.
+    const response = await options.serverFetch(url, {
+      headers: { accept: "application/json" },
+      redirect: "manual",
+    });
+    // Read first (a body too large or too slow is that failure), then parsed (garbage is no answer).
+    const body = parseJson(await response.text());
     if (response.status === 404 && body?.tessera_client_not_registered === true)
       return {
         status: IdentityStatusCode.ClientIdNotRegistered,
@@ -53,5 +58,13 @@ export async function checkClientRegistered(
     return undefined;
   } catch (error) {
     return failed(classifyFailure(error).message);
+  }
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(text) as Record<string, unknown> | undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -1,4 +1,12 @@
-import { HostCallbackFailure } from "../results/classify-failure.ts";
+import { AnswerTooLarge, HostCallbackFailure } from "../results/classify-failure.ts";
+
+/**
+ * The most an issuer's answer may hold (discovery, JWKS, client information, tokens, userinfo are
+ * all a few KiB): a hostile or broken issuer could otherwise fill the program's memory.
+ */
+export const MAX_ISSUER_ANSWER_BYTES = 1024 * 1024;
+/** Statuses whose Response cannot carry a body (new Response refuses one). */
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 /**
  * The fetch every request to the server goes through. It applies the `timeoutMs` option to the
@@ -8,6 +16,11 @@ import { HostCallbackFailure } from "../results/classify-failure.ts";
  * anything else the host throws is wrapped in HostCallbackFailure, which classifyFailure re-throws
  * as it was so that it reaches the facade's guard (UnexpectedException / UnknownException) instead
  * of being mistaken for an unreachable server.
+ *
+ * With a `timeoutMs` (the issuer's requests) the body is read through a limiter: reading it
+ * fails with AnswerTooLarge past MAX_ISSUER_ANSWER_BYTES, and with the timeout's reason when the
+ * time is up even if the host fetch ignores the signal and its body drips forever. Without one (the
+ * program's own resources, batch fetch) the response is the program's, unbounded.
  */
 export function serverFetch(host: typeof fetch | undefined, timeoutMs: number | undefined): typeof fetch {
   const base = host ?? globalThis.fetch;
@@ -28,8 +41,29 @@ export function serverFetch(host: typeof fetch | undefined, timeoutMs: number | 
     // By tag, not instanceof: a proxy's fetch (the undici package) has its own Response class.
     if (Object.prototype.toString.call(answer) !== "[object Response]")
       throw new HostCallbackFailure(new TypeError("the fetch option answered no Response"));
-    return answer as Response;
+    return signal === undefined || timeoutMs === undefined
+      ? (answer as Response)
+      : bounded(answer as Response, signal);
   };
+}
+
+function bounded(response: Response, signal: AbortSignal): Response {
+  if (response.body === null || NULL_BODY.has(response.status)) return response;
+  let seen = 0;
+  const limiter = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      seen += chunk.byteLength;
+      if (seen > MAX_ISSUER_ANSWER_BYTES) controller.error(new AnswerTooLarge(MAX_ISSUER_ANSWER_BYTES));
+      else controller.enqueue(chunk);
+    },
+  });
+  const limited = new Response(response.body.pipeThrough(limiter, { signal }), {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+  Object.defineProperty(limited, "url", { value: response.url });
+  return limited;
 }
 
 function hostOrNetwork(thrown: unknown, signal: AbortSignal | undefined): unknown {

@@ -16,8 +16,11 @@ import {
  * first option that is wrong (init answers it as Failed). Batch credentials come from the options
  * or else from the environment, and stay in this process (never in the store).
  */
-export function resolveOptions(options: InitOptions, env: NodeJS.ProcessEnv): ResolvedOptions | string {
-  if (typeof options !== "object" || options === null) return "options must be an object";
+export function resolveOptions(given: InitOptions, env: NodeJS.ProcessEnv): ResolvedOptions | string {
+  if (typeof given !== "object" || given === null) return "options must be an object";
+  // One copy, read once: a getter (or Proxy) answering one value when checked and another when
+  // used would otherwise slip an unchecked value (a relative storeDir, another mode) past the checks.
+  const options: InitOptions = { ...given };
   const issuerUrl = issuerOf(options.issuer);
   if (typeof issuerUrl === "string") return issuerUrl;
   if (typeof options.clientId !== "string" || !clientIdPattern.test(options.clientId)) return CLIENT_ID_RULE;

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { link, readFile, unlink, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { type FileHandle, link, open, unlink, writeFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { setTimeout as delay } from "node:timers/promises";
 import { IdentityStatusCode } from "@tessera/codes";
@@ -65,7 +66,15 @@ async function acquire(lockPath: string, own: Buffer, timeoutMs: number): Promis
         `the lock ${lockPath} cannot be created (${created})`,
       );
     const holder = await readLock(lockPath);
-    if (holder === undefined) continue; // released between our link() and our read: try again now
+    if (holder === "unusable")
+      return storeFailure(
+        IdentityStatusCode.MutexCreationFailed,
+        `the lock ${lockPath} is not a lock file (a directory, fifo, symlink or oversized file is in its place)`,
+      );
+    // Released between our link() and our read: try again now (within the deadline).
+    if (holder === undefined && performance.now() < deadline) continue;
+    if (holder === undefined)
+      return storeFailure(IdentityStatusCode.MutexCreationFailed, `the lock ${lockPath} stayed taken`);
     if (isStale(holder) && (await breakStale(lockPath, holder))) continue;
     const remaining = deadline - performance.now();
     if (remaining <= 0)
@@ -106,8 +115,33 @@ async function createWith(path: string, content: Buffer): Promise<"created" | "e
   }
 }
 
-/** The lock file's bytes; undefined when it does not exist (any longer) or cannot be read. */
-const readLock = (path: string): Promise<Buffer | undefined> => readFile(path).catch(() => undefined);
+/** A lock record is ~120 bytes; anything much larger is no lock record. */
+const MAX_LOCK_BYTES = 4096;
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+/**
+ * The lock file's bytes; undefined when it does not exist (any longer); "unusable" when something
+ * else is in its place. A directory there made link() answer EEXIST forever while it could not be
+ * read (an endless spin); a fifo blocked the read forever; a symlink to /dev/zero read without
+ * end. Opened without following symlinks and without blocking, only a small regular file is a lock.
+ */
+async function readLock(path: string): Promise<Buffer | "unusable" | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, READ_FLAGS);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENOENT" ? undefined : "unusable";
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile() || stats.size > MAX_LOCK_BYTES) return "unusable";
+    return await handle.readFile();
+  } catch {
+    return "unusable";
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
 
 /**
  * Whether the holder recorded in `content` is gone. Content that is not a lock record at all cannot
@@ -142,13 +176,14 @@ async function breakStale(path: string, stale: Buffer): Promise<boolean> {
   const created = await createWith(token, own);
   if (created === "exists") {
     const breaker = await readLock(token);
-    if (breaker !== undefined && isStale(breaker)) await breakStale(token, breaker);
+    if (breaker instanceof Buffer && isStale(breaker)) await breakStale(token, breaker);
     return false;
   }
   if (created !== "created") return false;
   try {
     const current = await readLock(path);
     // Another content: somebody else removed the stale instance already; never touch the new one.
+    if (current === "unusable") return false;
     if (current === undefined || !current.equals(stale)) return true;
     await unlink(path);
     return true;
@@ -162,5 +197,5 @@ async function breakStale(path: string, stale: Buffer): Promise<boolean> {
 /** Removes `path` if it still holds `content`: a release never removes somebody else's lock. */
 async function removeIfStill(path: string, content: Buffer): Promise<void> {
   const current = await readLock(path);
-  if (current?.equals(content)) await unlink(path).catch(() => undefined);
+  if (current instanceof Buffer && current.equals(content)) await unlink(path).catch(() => undefined);
 }

@@ -92,6 +92,11 @@ export async function openSessionStore(options: StoreOptions): Promise<StoreResu
       const watcher = watch(dir, (_event, file) => {
         if (file === `${name}.session`) listener();
       });
+      // An unhandled 'error' event would throw in the host program: say it, and stop watching.
+      watcher.on("error", (error: NodeJS.ErrnoException) => {
+        process.emitWarning(`the session events stopped being watched (${error.code ?? "error"})`);
+        watcher.close();
+      });
       watcher.unref();
       return () => watcher.close();
     },

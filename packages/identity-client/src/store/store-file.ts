@@ -15,9 +15,12 @@ import { type StoreResult, stored, storeFailure } from "./store-result.ts";
  *
  * Files are never written in place: a new 0600 file is written, synced and renamed over the old
  * one, so readers (which take no lock) see the old or the new content, never half of either.
- * O_NOFOLLOW: a symlink planted at a store path is not followed to somewhere else.
+ * O_NOFOLLOW: a symlink planted at a store path is not followed to somewhere else. O_NONBLOCK on
+ * reads: a fifo planted at a store path would otherwise block the open until some writer comes
+ * (every process of the program hung); opened non-blocking it is refused as "not a file".
  */
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+const NONBLOCK = constants.O_NONBLOCK ?? 0;
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW;
 
 export interface FileContent {
@@ -29,7 +32,7 @@ export interface FileContent {
 export async function readStoreFile(path: string): Promise<StoreResult<FileContent | undefined>> {
   let handle: FileHandle;
   try {
-    handle = await open(path, constants.O_RDONLY | NOFOLLOW);
+    handle = await open(path, constants.O_RDONLY | NOFOLLOW | NONBLOCK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return stored(undefined);
     return readFailure(path, error);
