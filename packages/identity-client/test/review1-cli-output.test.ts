@@ -9,6 +9,7 @@ import { describeValue } from "../src/cli/human-output.ts";
  * escaped instead.
  */
 /** Control characters other than the line breaks the output itself is made of. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for exactly these characters
 const controls = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 const hostile = "Eve\u001b]52;c;ZXZpbA==\u0007\u001b[2J\u009b31m\r\nsubject:  admin";
 

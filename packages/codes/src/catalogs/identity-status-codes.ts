@@ -100,7 +100,7 @@ export const identityStatusCodeDetails: {
     "after-delay",
     false,
     internal,
-    "The server answered with an error the client does not recognise.",
+    "The server's answer could not be used (not JSON, not the protocol's shape, over the size limit), or the failure could not be classified.",
   ),
   ClientError: d(
     "sign-in",
@@ -114,7 +114,7 @@ export const identityStatusCodeDetails: {
     "after-delay",
     false,
     "The server had a problem. Please try again later.",
-    "The server failed (HTTP 5xx or an unparseable answer).",
+    "The server failed (HTTP 5xx).",
   ),
   IdentityClientNotInitialized: d(
     "setup",
