@@ -40,18 +40,13 @@ async function viaChromium(username: string, password: string) {
   try {
     const tab = await browser.newPage();
     await tab.goto(authorization.href);
-    for (let step = 0; step < 6 && !tab.url().startsWith(redirectUri); step++) {
-      if (await tab.locator("#username").count()) {
-        await tab.fill("#username", username);
-        await tab.fill("#password", password);
-        await Promise.all([tab.waitForNavigation(), tab.click("button[type=submit]")]);
-      } else {
-        await Promise.all([
-          tab.waitForNavigation(),
-          tab.click("form:has(input[name=decision][value=allow]) button[type=submit]"),
-        ]);
-      }
-    }
+    await tab.fill("#username", username);
+    await tab.fill("#password", password);
+    await tab.click("button[type=submit]");
+    // Then the client's page, or first a consent page (prompt=consent) to allow.
+    const allow = tab.locator("form:has(input[name=decision][value=allow]) button[type=submit]");
+    await tab.locator("#result").or(allow).first().waitFor();
+    if (await allow.count()) await allow.click();
     const result = tab.locator("#result");
     await result.waitFor();
     await done({
@@ -77,7 +72,8 @@ async function viaHttp(username: string, password: string, burst = false) {
   const options = { redirectUri, username, password } as SsoSignInOptions;
   let at = await browser.follow(authorization, redirectUri);
   for (let step = 0; step < 6 && !("callback" in at); step++) {
-    if (!/<form/.test(at.html)) throw new Error(`stuck at ${at.url.pathname} (${at.status}): ${textOf(at.html)}`);
+    if (!/<form/.test(at.html))
+      throw new Error(`stuck at ${at.url.pathname} (${at.status}): ${textOf(at.html)}`);
     const { form, fields } = fill(at, options);
     at = await browser.follow(form.action, redirectUri, { method: "POST", form: fields });
   }
