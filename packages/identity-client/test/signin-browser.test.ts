@@ -63,7 +63,9 @@ describe("identity client sign-in through the browser", () => {
     assert.match(seen.html ?? "", /Sie sind angemeldet/);
     const code = new URL(seen.url ?? "").searchParams.get("code") ?? "";
     assert.ok(code.length > 10, "the browser was sent to the loopback redirect with a code");
+    const state = new URL(seen.url ?? "").searchParams.get("state") ?? "";
     assert.ok(!(seen.html ?? "").includes(code), "the page does not show the code");
+    assert.ok(state.length > 10 && !(seen.html ?? "").includes(state), "nor the state");
     const tokens = await storedTokens(storeDir);
     assert.ok(tokens?.accessToken, "the store holds the tokens");
     assert.ok(tokens?.refreshToken, "offline_access was asked with prompt=consent: a refresh token");
