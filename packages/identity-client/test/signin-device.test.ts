@@ -85,7 +85,7 @@ describe("identity client sign-in with the device grant", () => {
     assert.ok(await storedAccessToken(storeDir));
   });
 
-  test("no browser and an app without the device grant is InitCefFailed", async () => {
+  test("no browser and an app without the device grant is InitCefFailed; asking it for the device grant is ClientError", async () => {
     for (const browser of [join(f.dir, "no-such-browser"), "false"]) {
       const client = await signInClient(f, {
         app: f.browserOnlyApp,
@@ -96,6 +96,11 @@ describe("identity client sign-in with the device grant", () => {
       assert.equal(result.status, IdentityStatusCode.InitCefFailed, result.message);
       assert.match(result.message ?? "", /browser command/);
     }
+    // Asked for outright, the server's refusal is the answer (a 4xx: ClientError), named.
+    const client = await signInClient(f, { app: f.browserOnlyApp, onDeviceCode: () => assert.fail() });
+    const refused = observe(await client.signIn({ device: true }), "sign-in: device grant not allowed");
+    assert.equal(refused.status, IdentityStatusCode.ClientError, refused.message);
+    assert.match(refused.message ?? "", /device grant could not start: \w+/);
   });
 
   test("a device code nobody confirms within the sign-in timeout is TimeOut", async () => {
