@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type DeviceCodePrompt, IdentityStatusCode } from "../src/index.ts";
@@ -112,5 +114,41 @@ describe("identity client sign-in with the device grant", () => {
     );
     assert.equal(result.status, IdentityStatusCode.TimeOut, result.message);
     assert.equal(prompts.length, 1);
+  });
+
+  test("without onDeviceCode the code is printed to stderr, and the program is signed in", async () => {
+    const storeDir = join(f.dir, "printed");
+    const child = spawn(
+      process.execPath,
+      [
+        join(import.meta.dirname, "helpers", "signin-device-child.ts"),
+        f.app.issuer.href,
+        f.app.clientId,
+        storeDir,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    try {
+      let stderr = "";
+      let stdout = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      for (;;) {
+        const [chunk] = (await once(child.stderr, "data")) as [Buffer];
+        stderr += chunk.toString();
+        if (stderr.includes("\n")) break;
+      }
+      const printed = /^To sign in, open (\S+) and enter the code (\S+)\n/.exec(stderr);
+      assert.ok(printed, stderr);
+      await approveDevice(f, printed[2] ?? "", printed[1] ?? "");
+      await once(child, "exit");
+      const result = JSON.parse(stdout) as { status: IdentityStatusCode; message?: string };
+      observe(result, "sign-in: device code printed");
+      assert.equal(result.status, IdentityStatusCode.Success, result.message);
+      assert.ok(await storedAccessToken(storeDir));
+    } finally {
+      child.kill("SIGKILL");
+    }
   });
 });
