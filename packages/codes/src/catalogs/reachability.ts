@@ -23,9 +23,6 @@ const directorySync = planned("directory sync: importing and updating users from
 const logShipping = planned("log shipping: audit events to an external collector");
 const keyProvider = planned("system: master keys held by an external key provider");
 const tracing = planned("system: per-tenant diagnostic tracing into the audit trail");
-const clientBrowser = planned(
-  "identity client: sign-in through the system browser and the device grant (issue 13)",
-);
 
 type Table<K extends string> = { readonly [key in K]?: Reachability };
 
@@ -71,11 +68,7 @@ const api: Table<keyof typeof publishedApiReturnCodes | keyof typeof tesseraApiC
   ),
 };
 
-const identity: Table<keyof typeof IdentityStatusCode> = {
-  IdentityClientProcessCreationFailed: clientBrowser,
-  IdentityClientProcessCallFailed: clientBrowser,
-  InitCefFailed: clientBrowser,
-};
+const identity: Table<keyof typeof IdentityStatusCode> = {};
 
 const credential: Table<keyof typeof CredentialStatus> = {};
 
