@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { createInterface } from "node:readline";
+import type { ChildProcess } from "node:child_process";
 import { after, before, describe as suite, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import * as oidc from "openid-client";
 import { IdentityStatusCode } from "../src/index.ts";
+import { startProgramProcesses } from "./helpers/tokens-children.ts";
 import {
   expireAccessToken,
   newStoreDir,
@@ -17,41 +16,6 @@ import {
   stored,
   type TokensFixture,
 } from "./helpers/tokens-fixture.ts";
-
-const childScript = fileURLToPath(new URL("./helpers/tokens-child.ts", import.meta.url));
-
-interface ChildAnswer {
-  readonly status: IdentityStatusCode;
-  readonly token?: string;
-}
-
-/** Starts one process of the program and resolves when it is initialised ("ready"). */
-function startChild(
-  fx: TokensFixture,
-  storeDir: string,
-): Promise<{ child: ChildProcess; answer: Promise<ChildAnswer> }> {
-  const child = spawn(process.execPath, [childScript], {
-    env: {
-      ...process.env,
-      TOKENS_ISSUER: fx.issuer,
-      TOKENS_CLIENT_ID: fx.app.clientId,
-      TOKENS_STORE_DIR: storeDir,
-    },
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  let resolveAnswer: (answer: ChildAnswer) => void = () => undefined;
-  const answer = new Promise<ChildAnswer>((resolve) => {
-    resolveAnswer = resolve;
-  });
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`a child exited (${code}) before it was ready`)));
-    lines.on("line", (line) => {
-      if (line === "ready") resolve({ child, answer });
-      else resolveAnswer(JSON.parse(line) as ChildAnswer);
-    });
-  });
-}
 
 suite("tokens: the access token, refreshed once across processes", () => {
   let fx: TokensFixture;
@@ -68,11 +32,11 @@ suite("tokens: the access token, refreshed once across processes", () => {
     const storeDir = await newStoreDir();
     const ctx = await programContext(fx, storeDir);
     const signedIn = await signInInto(fx, ctx);
-    const started = await Promise.all(Array.from({ length: 20 }, () => startChild(fx, storeDir)));
+    const started = await startProgramProcesses(fx, storeDir, 20);
     children.push(...started.map((s) => s.child));
     await expireAccessToken(ctx);
     const before = await refreshCount(fx, "tokens: refresh race");
-    for (const { child } of started) child.stdin?.write("go\n");
+    for (const program of started) program.go();
     const answers = await Promise.all(started.map((s) => s.answer));
     for (const answer of answers) observe(answer, "tokens: 20 processes share one refresh");
     assert.deepEqual(

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { recordObservedCode } from "@tessera/codes/coverage";
 import * as oidc from "openid-client";
 import {
+  type CodeRequest,
   createTestApp,
   createTestUser,
   signInForCode,
@@ -50,8 +51,11 @@ export async function startTokensFixture(grantTypes: string[] = []): Promise<Tok
 
 export const newStoreDir = () => mkdtemp(join(tmpdir(), "tessera-tokens-"));
 
+/** Where the program signs in: the issuer and its main client id. */
+export type ProgramAt = Pick<TokensFixture, "issuer"> & { readonly app: { readonly clientId: string } };
+
 /** The identity client's context for the program, on `storeDir` (the seam every operation uses). */
-export async function programContext(fx: TokensFixture, storeDir: string): Promise<ClientContext> {
+export async function programContext(fx: ProgramAt, storeDir: string): Promise<ClientContext> {
   const init = await initialize(
     { issuer: fx.issuer, clientId: fx.app.clientId, mode: "interactive", storeDir },
     Date.now,
@@ -61,7 +65,7 @@ export async function programContext(fx: TokensFixture, storeDir: string): Promi
 }
 
 /** An initialised IdentityClient of the program on `storeDir` (another "process" of it). */
-export async function programClient(fx: TokensFixture, storeDir: string): Promise<IdentityClient> {
+export async function programClient(fx: ProgramAt, storeDir: string): Promise<IdentityClient> {
   const client = new IdentityClient();
   const init = await client.init({
     issuer: fx.issuer,
@@ -83,7 +87,17 @@ export async function signInInto(fx: TokensFixture, ctx: ClientContext): Promise
   const { request, callback } = await signInForCode(fx.s, fx.tenantId, server, fx.app, fx.user, {
     scope: "openid offline_access profile email",
   });
-  const answer = await oidc.authorizationCodeGrant(server, callback, {
+  return saveCode(ctx, request, callback);
+}
+
+/** Saves an authorization code's token answer into the store, as the sign-in part does after its redirect. */
+export async function saveCode(
+  ctx: ClientContext,
+  request: CodeRequest,
+  callback: URL,
+): Promise<SessionData> {
+  if (ctx.server === undefined) throw new Error("the context has no server");
+  const answer = await oidc.authorizationCodeGrant(ctx.server, callback, {
     pkceCodeVerifier: request.verifier,
     expectedState: request.state,
   });
