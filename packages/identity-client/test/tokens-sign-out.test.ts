@@ -48,11 +48,14 @@ suite("tokens: sign-out", () => {
     const storeDir = await newStoreDir();
     const ctx = await programContext(fx, storeDir);
     const client = await programClient(fx, storeDir);
+    // The record may exist (init may cache the discovery in it): it must not change.
+    const before = await stored(ctx);
+    assert.equal(before?.tokens, undefined);
     assert.equal(
       observe(await client.signOut(), "tokens: sign-out, nobody signed in").status,
       IdentityStatusCode.Success,
     );
-    assert.equal(await stored(ctx), undefined);
+    assert.deepEqual(await stored(ctx), before);
     client.close();
   });
 
