@@ -44,6 +44,22 @@ suite("tokens: sign-out", () => {
     other.close();
   });
 
+  test("everywhere, with no browser that can start: signed out here and at the server, and the status says the browser did not open", async () => {
+    const storeDir = await newStoreDir();
+    const ctx = await programContext(fx, storeDir);
+    const signedIn = await signInInto(fx, ctx);
+    const client = await programClient(fx, storeDir, { browser: "/nonexistent/tessera-no-browser" });
+    const out = observe(
+      await client.signOut({ everywhere: true }),
+      "tokens: sign-out everywhere, no browser",
+    );
+    assert.equal(out.status, IdentityStatusCode.InitCefFailed);
+    assert.match(out.message ?? "", /signed out here and at the server/);
+    assert.equal((await stored(ctx))?.tokens, undefined);
+    assert.equal((await introspect(ctx, signedIn.tokens?.accessToken ?? "")).active, false);
+    client.close();
+  });
+
   test("signing out with nobody signed in is Success and changes nothing", async () => {
     const storeDir = await newStoreDir();
     const ctx = await programContext(fx, storeDir);

@@ -13,7 +13,7 @@ import {
 } from "../../../server/test/helpers/sso-grant-fixtures.ts";
 import { startTestServer, type TestServer } from "../../../server/test/helpers/test-server.ts";
 import type { ClientContext } from "../../src/client-context.ts";
-import type { IdentityResult } from "../../src/index.ts";
+import type { IdentityResult, InitOptions } from "../../src/index.ts";
 import { IdentityClient } from "../../src/index.ts";
 import type { SessionData } from "../../src/session/session-data.ts";
 import { initialize } from "../../src/setup/initialize.ts";
@@ -65,13 +65,18 @@ export async function programContext(fx: ProgramAt, storeDir: string): Promise<C
 }
 
 /** An initialised IdentityClient of the program on `storeDir` (another "process" of it). */
-export async function programClient(fx: ProgramAt, storeDir: string): Promise<IdentityClient> {
+export async function programClient(
+  fx: ProgramAt,
+  storeDir: string,
+  extra: Partial<InitOptions> = {},
+): Promise<IdentityClient> {
   const client = new IdentityClient();
   const init = await client.init({
     issuer: fx.issuer,
     clientId: fx.app.clientId,
     mode: "interactive",
     storeDir,
+    ...extra,
   });
   if (!client.initialized) throw new Error(`init failed: ${init.status} ${init.message}`);
   return client;
