@@ -117,6 +117,7 @@ suite("tokens: registered client ids and token exchange", () => {
       "",
       " ",
       "a b",
+      "x".repeat(1_000_000),
       "x".repeat(129),
       "app/../x",
       "ä",
