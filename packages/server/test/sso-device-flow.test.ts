@@ -3,10 +3,9 @@ import { after, before, describe as suite, test } from "node:test";
 import * as oidc from "openid-client";
 import { DEVICE_GRANT_TYPE } from "../src/sso/apps/app.ts";
 import {
+  approveDevice,
   createTestApp,
   createTestUser,
-  pageAnswers,
-  passSignInPages,
   relyingParty,
   type TestApp,
   type TestUser,
@@ -49,29 +48,6 @@ for (const backend of backends) {
     const poll = (deviceCode: string) =>
       tokenRequest(app, { grant_type: DEVICE_GRANT_TYPE, device_code: deviceCode });
 
-    /** The user's side: the user-code page, its confirmation, then the sign-in pages. */
-    async function approve(userCode: string, verificationUri: string) {
-      const browser = new Browser();
-      const page = new URL(verificationUri);
-      const form = await browser.request(page);
-      assert.equal(form.status, 200);
-      const confirm = await browser.request(page, {
-        method: "POST",
-        form: { xsrf: xsrfOf(await form.text()), user_code: userCode },
-      });
-      assert.equal(confirm.status, 200);
-      // No redirect URI in the device flow: the pages end on the provider's success page.
-      const answers = { ...pageAnswers(s, tenantId, app, user), redirectUri: "urn:tessera:test:none" };
-      const signIn = await browser.follow(page, answers.redirectUri, {
-        method: "POST",
-        form: { xsrf: xsrfOf(await confirm.text()), user_code: userCode, confirm: "yes" },
-      });
-      const end = await passSignInPages(browser, signIn, answers);
-      assert.ok(!("callback" in end));
-      assert.equal(end.status, 200, "the success page");
-      assert.match(end.url.pathname, new RegExp(`^/oidc/${tenantId}/device/`));
-    }
-
     test("pending, slow_down when polled too fast, tokens once approved; a second redemption fails and revokes them", async () => {
       const started = await oidc.initiateDeviceAuthorization(rp, { scope: "openid offline_access" });
       assert.equal((await poll(started.device_code)).body.error, "authorization_pending");
@@ -81,7 +57,7 @@ for (const backend of backends) {
       s.clock.advance(POLL_MS);
       assert.equal((await poll(started.device_code)).body.error, "authorization_pending");
 
-      await approve(started.user_code, started.verification_uri);
+      await approveDevice(s, tenantId, app, user, started);
       s.clock.advance(POLL_MS);
       const tokens = await poll(started.device_code);
       assert.equal(tokens.status, 200, JSON.stringify(tokens.body));

@@ -3,7 +3,9 @@ import { after, before, mock, describe as suite, test } from "node:test";
 import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, jwtVerify } from "jose";
 import * as oidc from "openid-client";
 import { ManualClock } from "../src/clock/clock.ts";
+import { DEVICE_GRANT_TYPE } from "../src/sso/apps/app.ts";
 import {
+  approveDevice,
   createTestApp,
   createTestUser,
   relyingParty,
@@ -94,6 +96,28 @@ for (const backend of backends) {
       const second = await verified(refreshed.body.id_token);
       assert.equal(second.iat, Number(first.iat) + 3 * HOUR);
       assert.equal(second.tessera_offline_until, Number(first.tessera_offline_until) + 3 * HOUR);
+    });
+
+    test("device grant: its ID token carries the claim and its answer refresh_token_expires_in", async () => {
+      const device = await createTestApp(s, tenantId, {
+        kind: "native",
+        grantTypes: [DEVICE_GRANT_TYPE, "refresh_token"],
+        redirectUris: [],
+      });
+      const started = await oidc.initiateDeviceAuthorization(await relyingParty(device), {
+        scope: "openid offline_access",
+      });
+      await approveDevice(s, tenantId, device, user, started);
+      advance(5000); // the device's polling interval
+      const tokens = await tokenRequest(device, {
+        grant_type: DEVICE_GRANT_TYPE,
+        device_code: started.device_code,
+      });
+      assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+      const claims = await verified(tokens.body.id_token, device);
+      assert.equal(claims.tessera_offline_until, Number(claims.iat) + 72 * HOUR);
+      const left = Number(tokens.body.refresh_token_expires_in);
+      assert.ok(left <= 14 * DAY && left > 14 * DAY - 120, String(left));
     });
 
     test("an app changed to offlineGraceHours 0 gets ID tokens without the claim; 720 gives 30 days", async () => {

@@ -19,6 +19,7 @@ import { sessionRoutes } from "../sessions/session-routes.ts";
 import { activationPageRoutes } from "../sso/activation/activation-page.ts";
 import { invitationRoutes } from "../sso/activation/invitation-routes.ts";
 import { appRoutes } from "../sso/apps/app-routes.ts";
+import { clientInfoRoutes } from "../sso/clients/client-info-routes.ts";
 import { interactionRoutes } from "../sso/interactions/interaction-routes.ts";
 import { providerRoutes } from "../sso/provider/provider-routes.ts";
 import { installPatGrant } from "../sso/tokens/pat-grant.ts";
@@ -145,6 +146,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   await app.register(recoveryPageRoutes);
   await app.register(activationPageRoutes);
   await app.register(interactionRoutes);
+  await app.register(clientInfoRoutes);
   installPatGrant(ctx);
   await app.register(patPageRoutes);
   await app.register(providerRoutes);

@@ -550,4 +550,12 @@ export const settings = [
     description:
       "Lifetime of a device code and its user code (RFC 8628 `expires_in`): how long the user has to enter the code.",
   },
+  {
+    path: "rateLimits.ssoClientInfoPerSource",
+    env: "TESSERA_RATE_LIMIT_SSO_CLIENT_INFO_PER_SOURCE",
+    type: integer(1, 1000000),
+    default: 120,
+    description:
+      "Requests per minute to an issuer's client information endpoint (`<issuer>/clients/<client id>`) from one source address (an IPv6 /64 counts as one); more get 429 RateLimited with Retry-After. Programs with the identity client read it when they start, so it is per machine or network, not per person.",
+  },
 ] as const satisfies readonly Setting[];

@@ -55,6 +55,7 @@ export interface TesseraConfig {
     readonly authPerTenant: number;
     readonly ssoSignInPerSource: number;
     readonly ssoSignInPerAccount: number;
+    readonly ssoClientInfoPerSource: number;
   };
   readonly idempotency: { readonly leaseSeconds: number };
   readonly housekeeping: { readonly intervalSeconds: number; readonly batchSize: number };

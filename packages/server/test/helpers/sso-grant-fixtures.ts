@@ -205,3 +205,36 @@ export async function signInForCode(
   if (!("callback" in end)) throw new Error(`the sign-in ended on ${end.url.pathname} (${end.status})`);
   return { request, callback: end.callback };
 }
+
+const xsrfOf = (html: string) => /name="xsrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
+
+/**
+ * The user's side of the device grant: the user-code page, its confirmation, then the sign-in
+ * pages, which end on the provider's success page (there is no redirect URI). Throws unless each
+ * page answers as a person would see it.
+ */
+export async function approveDevice(
+  s: TestServer,
+  tenantId: string,
+  app: TestApp,
+  user: TestUser,
+  started: { user_code: string; verification_uri: string },
+): Promise<void> {
+  const browser = new Browser();
+  const page = new URL(started.verification_uri);
+  const form = await browser.request(page);
+  const confirm = await browser.request(page, {
+    method: "POST",
+    form: { xsrf: xsrfOf(await form.text()), user_code: started.user_code },
+  });
+  if (form.status !== 200 || confirm.status !== 200)
+    throw new Error(`the user-code pages answered ${form.status}, ${confirm.status}`);
+  const answers = { ...pageAnswers(s, tenantId, app, user), redirectUri: "urn:tessera:test:none" };
+  const signIn = await browser.follow(page, answers.redirectUri, {
+    method: "POST",
+    form: { xsrf: xsrfOf(await confirm.text()), user_code: started.user_code, confirm: "yes" },
+  });
+  const end = await passSignInPages(browser, signIn, answers);
+  if ("callback" in end || end.status !== 200 || !end.url.pathname.startsWith(`/oidc/${tenantId}/device/`))
+    throw new Error("the device sign-in did not end on the success page");
+}

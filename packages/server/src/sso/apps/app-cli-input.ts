@@ -22,11 +22,14 @@ export type AppFlags = {
   secondFactor?: string[];
   requireSecondFactor?: boolean;
   firstParty?: boolean;
+  offlineGraceHours?: number | string;
   json?: boolean;
   tenant: string;
 };
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+/** Digits become a number; anything else stays text, for the schema to refuse naming the flag. */
+const wholeNumber = (value: string): number | string => (/^-?\d+$/.test(value) ? Number(value) : value);
 
 export function withAppOptions(command: Command, kind: boolean): Command {
   const withKind = kind
@@ -48,6 +51,11 @@ export function withAppOptions(command: Command, kind: boolean): Command {
     .option("--no-require-second-factor", "a second factor only where the tenant or user requires one")
     .option("--first-party", "the tenant's own app: no consent step")
     .option("--no-first-party", "a third party's app: users are asked for consent")
+    .option(
+      "--offline-grace-hours <hours>",
+      "hours (0 to 720, default 72) a program of the app may work offline after its last confirmed sign-in; 0: never",
+      wholeNumber,
+    )
     .option("--json", "print JSON");
 }
 
@@ -61,6 +69,7 @@ const fields: Readonly<Record<string, string>> = {
   secondFactors: "--second-factor",
   requireSecondFactor: "--require-second-factor",
   firstParty: "--first-party",
+  offlineGraceHours: "--offline-grace-hours",
 };
 
 /** The flag of a body field: `redirectUris.1` is `--redirect-uri (1)`. */
@@ -82,6 +91,7 @@ function bodyOf(o: AppFlags): Record<string, unknown> {
     ["secondFactors", o.secondFactor],
     ["requireSecondFactor", o.requireSecondFactor],
     ["firstParty", o.firstParty],
+    ["offlineGraceHours", o.offlineGraceHours],
   ];
   return Object.fromEntries(entries.filter(([, value]) => value !== undefined));
 }

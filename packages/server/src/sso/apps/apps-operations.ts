@@ -13,6 +13,7 @@ const app = {
   secondFactors: ["totp"],
   requireSecondFactor: true,
   firstParty: true,
+  offlineGraceHours: 72,
   hasSecret: true,
   issuer: "https://id.acme.example/oidc/5d1f0a8e-3c2b-4e7a-9f61-0b2c4d6e8a10",
   createdAt: "2026-01-01T00:00:00.000Z",
@@ -33,6 +34,8 @@ const bodyDocs = {
   "body.requireSecondFactor": "every sign-in to this app needs a second factor (false)",
   "body.firstParty":
     "the tenant's own app: its users are not asked for consent (true); false for a third party's app",
+  "body.offlineGraceHours":
+    "hours, an integer from 0 to 720 (72), that a program of the app may keep working offline after the server last confirmed its sign-in: its ID tokens carry the end as tessera_offline_until (iat + hours × 3600); 0: never offline, no such claim",
 };
 const access = "Another tenant's app is NotFound, exactly like an unknown client id.";
 

@@ -54,6 +54,9 @@ export const issuerPath = (tenantId: string) => `/oidc/${tenantId}`;
 /** The tenant's issuer as tenant-providers.ts builds it: by the tenant's id, never its name. */
 export const issuerUrl = (publicUrl: string, tenantId: string) =>
   new URL(issuerPath(tenantId), publicUrl).href;
+/** `<issuer>/clients`: GET `<it>/<client id>` answers the app's public settings. */
+export const clientInfoEndpoint = (publicUrl: string, tenantId: string) =>
+  `${issuerUrl(publicUrl, tenantId)}/clients`;
 export const interactionPath = (tenantId: string, uid: string) =>
   `${issuerPath(tenantId)}/interaction/${uid}`;
 
@@ -91,6 +94,8 @@ export function providerConfiguration(
       email: ["email"],
     },
     scopes: ["openid", "offline_access", "profile", "email"],
+    // Where a program reads an app's public settings (sso/clients/client-info-routes.ts).
+    discovery: { tessera_client_info_endpoint: clientInfoEndpoint(ctx.publicUrl, tenantId) },
     // Discovery advertises only what apps (sso_apps) can use: the code flow (no implicit or hybrid,
     // no `none`); a confidential app's secret in the Authorization header or the form body
     // (oidc-provider takes either for a secret client, and openid-client posts it by default),
