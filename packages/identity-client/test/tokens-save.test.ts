@@ -107,7 +107,7 @@ suite("tokens: saving a token answer", () => {
     const first = await sessionWithTokens(
       ctx,
       undefined,
-      answer({ refresh_token: "r1", refresh_token_expires_in: 3600 }),
+      answer({ refresh_token: "r1", refresh_token_expires_in: 3600, scope: "openid offline_access" }),
       {
         signIn: true,
         serverDate: 5_000_000,
@@ -125,6 +125,16 @@ suite("tokens: saving a token answer", () => {
     assert.equal(second.tokens?.refreshTokenExpiresAt, first.tokens?.refreshTokenExpiresAt);
     assert.equal(second.lastServerTime, 5_000_000, "an earlier Date header does not lower it");
     assert.equal(second.generation, first.generation);
+    assert.equal(second.tokens?.scope, "openid offline_access", "the scopes granted before");
+    const absurd = await sessionWithTokens(
+      ctx,
+      first,
+      answer({ refresh_token: "r2", refresh_token_expires_in: 1e308 }),
+      {
+        signIn: false,
+      },
+    );
+    assert.equal(absurd.tokens?.refreshTokenExpiresAt, undefined, "an absurd lifetime is no expiry at all");
   });
 
   test("saveTokens in batch mode is UnsupportedCall (batch tokens live in the process only)", async () => {
