@@ -5,6 +5,7 @@ import * as oidc from "openid-client";
 import { IdentityStatusCode } from "../src/index.ts";
 import { startProgramProcesses } from "./helpers/tokens-children.ts";
 import {
+  cacheDiscovery,
   expireAccessToken,
   newStoreDir,
   observe,
@@ -95,19 +96,40 @@ suite("tokens: the access token, refreshed once across processes", () => {
     other.close();
   });
 
-  test("the server unreachable when the token expired: the offline decision answers, and the sign-in is kept", async () => {
+  test("a refresh token past its expiry (refresh_token_expires_in) is not sent: SignInRequired", async () => {
     const storeDir = await newStoreDir();
     const ctx = await programContext(fx, storeDir);
+    await signInInto(fx, ctx);
+    await ctx.store?.update(async (current) => ({
+      next:
+        current?.tokens === undefined
+          ? "unchanged"
+          : { ...current, tokens: { ...current.tokens, refreshTokenExpiresAt: Date.now() - 1 } },
+      value: undefined,
+    }));
+    await expireAccessToken(ctx);
+    const before = await refreshCount(fx, "tokens: expired refresh token");
+    const client = await programClient(fx, storeDir);
+    const answer = observe(await client.getAccessToken(), "tokens: the refresh token expired");
+    assert.equal(answer.status, IdentityStatusCode.SignInRequired);
+    assert.equal((await stored(ctx))?.tokens, undefined);
+    assert.equal(await refreshCount(fx, "tokens: expired refresh token"), before, "nothing was sent");
+    client.close();
+  });
+
+  test("the server unreachable when the token expired: Offline within the signed grace period, the stored token, the sign-in kept", async () => {
+    const storeDir = await newStoreDir();
+    const ctx = await programContext(fx, storeDir);
+    await cacheDiscovery(ctx);
     const signedIn = await signInInto(fx, ctx);
+    assert.ok(signedIn.grace !== undefined, "the server signed a grace period");
     const client = await programClient(fx, storeDir);
     await expireAccessToken(ctx);
     // Stopping the server ends this suite's use of it: this test runs last.
     await fx.s.server.close();
     const answer = observe(await client.getAccessToken(), "tokens: refresh with the server unreachable");
-    assert.ok(
-      answer.status === IdentityStatusCode.Offline || answer.status === IdentityStatusCode.SignInRequired,
-      `status ${answer.status}`,
-    );
+    assert.equal(answer.status, IdentityStatusCode.Offline, answer.message);
+    assert.equal(answer.value, signedIn.tokens?.accessToken);
     assert.equal(
       (await stored(ctx))?.tokens?.refreshToken,
       signedIn.tokens?.refreshToken,

@@ -111,6 +111,26 @@ export async function saveCode(
   return saved.value;
 }
 
+/** The discovery and JWKS in the store, as init caches them (the grace is verified against them). */
+export async function cacheDiscovery(ctx: ClientContext): Promise<void> {
+  const server = ctx.server;
+  if (server === undefined) throw new Error("no server");
+  const metadata = server.serverMetadata();
+  const jwks = (await (await fetch(metadata.jwks_uri ?? "")).json()) as { keys: Record<string, unknown>[] };
+  await ctx.store?.update(async (current) => ({
+    next: {
+      ...(current ?? {
+        version: 1,
+        issuer: ctx.options.issuerUrl.href,
+        clientId: ctx.options.clientId,
+        generation: 0,
+      }),
+      discovery: { metadata: { ...metadata }, jwks, fetchedAt: Date.now() },
+    },
+    value: undefined,
+  }));
+}
+
 /** Makes the stored access token expired by the local clock, as if its lifetime had passed. */
 export async function expireAccessToken(ctx: ClientContext): Promise<void> {
   const updated = await ctx.store?.update(async (current) => {
