@@ -44,15 +44,34 @@ suite("tokens: sign-out", () => {
     other.close();
   });
 
+  test("everywhere, with no browser that can start: signed out here and at the server, and the status says the browser did not open", async () => {
+    const storeDir = await newStoreDir();
+    const ctx = await programContext(fx, storeDir);
+    const signedIn = await signInInto(fx, ctx);
+    const client = await programClient(fx, storeDir, { browser: "/nonexistent/tessera-no-browser" });
+    const out = observe(
+      await client.signOut({ everywhere: true }),
+      "tokens: sign-out everywhere, no browser",
+    );
+    assert.equal(out.status, IdentityStatusCode.InitCefFailed);
+    assert.match(out.message ?? "", /signed out here and at the server/);
+    assert.equal((await stored(ctx))?.tokens, undefined);
+    assert.equal((await introspect(ctx, signedIn.tokens?.accessToken ?? "")).active, false);
+    client.close();
+  });
+
   test("signing out with nobody signed in is Success and changes nothing", async () => {
     const storeDir = await newStoreDir();
     const ctx = await programContext(fx, storeDir);
     const client = await programClient(fx, storeDir);
+    // The record may exist (init may cache the discovery in it): it must not change.
+    const before = await stored(ctx);
+    assert.equal(before?.tokens, undefined);
     assert.equal(
       observe(await client.signOut(), "tokens: sign-out, nobody signed in").status,
       IdentityStatusCode.Success,
     );
-    assert.equal(await stored(ctx), undefined);
+    assert.deepEqual(await stored(ctx), before);
     client.close();
   });
 
