@@ -77,7 +77,8 @@ async function viaHttp(username: string, password: string, burst = false) {
   const options = { redirectUri, username, password } as SsoSignInOptions;
   let at = await browser.follow(authorization, redirectUri);
   for (let step = 0; step < 6 && !("callback" in at); step++) {
-    if (!/<form/.test(at.html)) throw new Error(`stuck at ${at.url.pathname} (${at.status}): ${textOf(at.html)}`);
+    if (!/<form/.test(at.html))
+      throw new Error(`stuck at ${at.url.pathname} (${at.status}): ${textOf(at.html)}`);
     const { form, fields } = fill(at, options);
     at = await browser.follow(form.action, redirectUri, { method: "POST", form: fields });
   }
