@@ -58,49 +58,55 @@ export function answerOf(result: CliRun, scenario: string): CliAnswer {
   return answer;
 }
 
-/** A tessera-login child left running (signin), with its stderr lines awaitable. */
-export function startTesseraLogin(args: readonly string[], env: Record<string, string>) {
-  const child: ChildProcess = spawn(process.execPath, [bin, ...args], {
+/** A tessera-login child left running (signin), its output lines awaitable. */
+export const startTesseraLogin = (args: readonly string[], env: Record<string, string>) =>
+  startChild(bin, args, env);
+
+/**
+ * A Node child on `file` (a .ts or .js file) left running, with its stdout and stderr lines
+ * awaitable: tests wait for a line, never for time.
+ */
+export function startChild(file: string, args: readonly string[], env: Record<string, string>) {
+  const child: ChildProcess = spawn(process.execPath, [file, ...args], {
     env: cliEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
   });
-  let stdout = "";
-  child.stdout?.on("data", (chunk) => {
-    stdout += chunk;
-  });
-  const lines: string[] = [];
+  const lines = { stdout: [] as string[], stderr: [] as string[] };
   const waiting = new Set<() => void>();
-  createInterface({ input: child.stderr as NodeJS.ReadableStream }).on("line", (line) => {
-    lines.push(line);
-    for (const wake of waiting) wake();
-  });
+  for (const stream of ["stdout", "stderr"] as const)
+    createInterface({ input: child[stream] as NodeJS.ReadableStream }).on("line", (line) => {
+      lines[stream].push(line);
+      for (const wake of waiting) wake();
+    });
   const exited = new Promise<number>((resolve) => child.once("close", (code) => resolve(code ?? -1)));
+  /** The first line of `stream` matching `pattern`; rejects when the child ends without one. */
+  const line = (stream: "stdout" | "stderr", pattern: RegExp): Promise<RegExpExecArray> =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        for (const text of lines[stream]) {
+          const match = pattern.exec(text);
+          if (match === null) continue;
+          waiting.delete(check);
+          resolve(match);
+          return;
+        }
+      };
+      waiting.add(check);
+      check();
+      void exited.then(() => {
+        check();
+        reject(
+          new Error(`the child ended without ${pattern}: ${[...lines.stdout, ...lines.stderr].join("\n")}`),
+        );
+      });
+    });
   return {
     child,
-    /** The first stderr line matching `pattern`; rejects when the child ends without one. */
-    stderrLine(pattern: RegExp): Promise<RegExpExecArray> {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          for (const line of lines) {
-            const match = pattern.exec(line);
-            if (match !== null) {
-              waiting.delete(check);
-              resolve(match);
-              return;
-            }
-          }
-        };
-        waiting.add(check);
-        check();
-        void exited.then(() => {
-          check();
-          reject(new Error(`tessera-login ended without ${pattern}: ${lines.join("\n")}`));
-        });
-      });
-    },
+    stdoutLine: (pattern: RegExp) => line("stdout", pattern),
+    stderrLine: (pattern: RegExp) => line("stderr", pattern),
     async result(): Promise<CliRun> {
       const code = await exited;
-      return { code, stdout, stderr: lines.join("\n") };
+      return { code, stdout: lines.stdout.map((l) => `${l}\n`).join(""), stderr: lines.stderr.join("\n") };
     },
     stop(): void {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
