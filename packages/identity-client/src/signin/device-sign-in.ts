@@ -46,7 +46,14 @@ export async function deviceSignIn(
   else ctx.options.onDeviceCode(prompt);
   let response: Awaited<ReturnType<typeof oidc.pollDeviceAuthorizationGrant>>;
   try {
-    response = await oidc.pollDeviceAuthorizationGrant(server, started, undefined, { signal });
+    // openid-client looks at the signal only between its waits: the race ends the wait at once.
+    const aborted = new Promise<never>((_, reject) =>
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true }),
+    );
+    response = await Promise.race([
+      oidc.pollDeviceAuthorizationGrant(server, started, undefined, { signal }),
+      aborted,
+    ]);
   } catch (error) {
     const code = oauthError(error);
     if (signal.aborted || code === "expired_token")

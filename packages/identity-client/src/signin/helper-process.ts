@@ -59,15 +59,18 @@ export function startHelper(execPath: string): Promise<RunningHelper | string> {
         resolve(`the sign-in helper cannot be started with ${execPath} (${error.code ?? error.name})`);
       else push({ type: "stopped", message: `the sign-in helper failed (${error.code ?? error.name})` });
     });
+    // Gone = exited (how) AND its IPC channel closed (after its last message was read: none is lost).
+    let gone = 0;
+    const stopped = () => {
+      if (++gone < 2) return;
+      if (!started) resolve(`the sign-in helper stopped before it listened (${exit})`);
+      else push({ type: "stopped", message: `the sign-in helper stopped (${exit})` });
+    };
     child.on("exit", (code, signal) => {
       exit = signal ?? `exit ${code}`;
+      stopped();
     });
-    // The IPC channel closes after the helper's last message has been read: no message is lost.
-    child.on("disconnect", () => {
-      if (!started)
-        resolve(`the sign-in helper stopped before it listened${exit === "" ? "" : ` (${exit})`}`);
-      else push({ type: "stopped", message: `the sign-in helper stopped${exit === "" ? "" : ` (${exit})`}` });
-    });
+    child.on("disconnect", stopped);
     child.on("message", (message: unknown) => {
       if (!isHelperMessage(message)) return;
       if (message.type === "listening") {
@@ -88,7 +91,11 @@ export function startHelper(execPath: string): Promise<RunningHelper | string> {
             else if (child.connected) child.disconnect();
           },
         });
-      } else push(message);
+      } else {
+        // After an unusable redirect the helper shows its failure page and exits by itself.
+        if (message.type === "unusable") answered = true;
+        push(message);
+      }
     });
   });
 }

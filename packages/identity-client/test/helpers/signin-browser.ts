@@ -40,18 +40,13 @@ async function viaChromium(username: string, password: string) {
   try {
     const tab = await browser.newPage();
     await tab.goto(authorization.href);
-    for (let step = 0; step < 6 && !tab.url().startsWith(redirectUri); step++) {
-      if (await tab.locator("#username").count()) {
-        await tab.fill("#username", username);
-        await tab.fill("#password", password);
-        await Promise.all([tab.waitForNavigation(), tab.click("button[type=submit]")]);
-      } else {
-        await Promise.all([
-          tab.waitForNavigation(),
-          tab.click("form:has(input[name=decision][value=allow]) button[type=submit]"),
-        ]);
-      }
-    }
+    await tab.fill("#username", username);
+    await tab.fill("#password", password);
+    await tab.click("button[type=submit]");
+    // Then the client's page, or first a consent page (prompt=consent) to allow.
+    const allow = tab.locator("form:has(input[name=decision][value=allow]) button[type=submit]");
+    await tab.locator("#result").or(allow).first().waitFor();
+    if (await allow.count()) await allow.click();
     const result = tab.locator("#result");
     await result.waitFor();
     await done({

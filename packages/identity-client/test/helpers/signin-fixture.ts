@@ -5,7 +5,12 @@ import { setTimeout as delay } from "node:timers/promises";
 import { recordObservedCode } from "@tessera/codes/coverage";
 import { ManualClock } from "../../../server/src/clock/clock.ts";
 import { DEVICE_GRANT_TYPE } from "../../../server/src/sso/apps/app.ts";
-import { createTestApp, type TestApp } from "../../../server/test/helpers/sso-grant-fixtures.ts";
+import {
+  createTestApp,
+  passSignInPages,
+  type TestApp,
+} from "../../../server/test/helpers/sso-grant-fixtures.ts";
+import { Browser } from "../../../server/test/helpers/sso-sign-in.ts";
 import { startTestServer, type TestServer } from "../../../server/test/helpers/test-server.ts";
 import { IdentityClient, type IdentityResult, type InitOptions } from "../../src/index.ts";
 
@@ -107,3 +112,44 @@ export async function reportOf(path: string, timeoutMs = 60_000): Promise<Record
     await delay(25);
   }
 }
+
+const xsrfOf = (html: string) => /name="xsrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
+
+/**
+ * The person's side of the device grant, over HTTP as in the server's device-flow tests: the
+ * user-code page, its confirmation, the password page. Then the server clock moves one polling
+ * interval, so the client's next poll is answered (not slow_down).
+ */
+export async function approveDevice(
+  f: SignInFixture,
+  userCode: string,
+  verificationUri: string,
+): Promise<void> {
+  const browser = new Browser();
+  const page = new URL(verificationUri);
+  const form = await browser.request(page);
+  const confirm = await browser.request(page, {
+    method: "POST",
+    form: { xsrf: xsrfOf(await form.text()), user_code: userCode },
+  });
+  const answers = {
+    baseUrl: f.s.url,
+    tenantId: f.tenantId,
+    clientId: f.app.clientId,
+    username: f.username,
+    password: f.password,
+    // No redirect URI in the device flow: the pages end on the provider's success page.
+    redirectUri: "urn:tessera:test:none",
+  };
+  const signIn = await browser.follow(page, answers.redirectUri, {
+    method: "POST",
+    form: { xsrf: xsrfOf(await confirm.text()), user_code: userCode, confirm: "yes" },
+  });
+  const end = await passSignInPages(browser, signIn, answers);
+  if ("callback" in end || end.status !== 200)
+    throw new Error("the device sign-in did not end on its success page");
+  f.s.clock.advance(DEVICE_POLL_MS);
+}
+
+/** The server's device polling interval (RFC 8628 §3.5, 5 s). */
+const DEVICE_POLL_MS = 5000;
