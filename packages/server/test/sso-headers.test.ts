@@ -26,6 +26,15 @@ test("the app's redirect origins join form-action 'self', nothing else of the UR
   );
 });
 
+test("a loopback redirect URI registered without a port is a target on any port (native apps, RFC 8252)", () => {
+  assert.equal(formTargetSource("http://127.0.0.1/callback"), "http://127.0.0.1:*");
+  assert.equal(formTargetSource("http://[::1]/callback"), "http://[::1]:*");
+  // An explicit port stays exact, also the default one; other hosts never get a wildcard.
+  assert.equal(formTargetSource("http://127.0.0.1:80/callback"), "http://127.0.0.1");
+  assert.equal(formTargetSource("http://localhost/callback"), "http://localhost");
+  assert.equal(formTargetSource("https://127.0.0.1/callback"), "https://127.0.0.1");
+});
+
 test("URIs that are not a place to send a form, or that try to add directives, add nothing", () => {
   for (const uri of [
     "javascript:alert(1)",

@@ -22,6 +22,16 @@ export function formTargetSource(uri: string): string | undefined {
   } catch {
     return undefined;
   }
+  // A native app's loopback URI registered without a port is matched on any port (RFC 8252 §7.3,
+  // docs/sso.md "Apps"): the program listens where it can, so the form may end at any port there.
+  // A CSP source without a port means the default port only, which Chromium enforces.
+  if (
+    url.protocol === "http:" &&
+    url.port === "" &&
+    /^(127\.0\.0\.1|\[::1\])$/.test(url.hostname) &&
+    /^http:\/\/(127\.0\.0\.1|\[::1\])\//.test(uri)
+  )
+    return `${url.origin}:*`;
   if (url.protocol === "http:" || url.protocol === "https:") return url.origin;
   // A private-use scheme (com.example.app:/callback, RFC 8252): its origin is opaque. Schemes
   // that run or embed content are never a form's target.
