@@ -44,9 +44,12 @@ function startOne(at: ProgramAt, storeDir: string): Promise<ProgramProcess> {
   });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   let resolveAnswer: (answer: ChildAnswer) => void = () => undefined;
-  const answer = new Promise<ChildAnswer>((resolve) => {
+  const answer = new Promise<ChildAnswer>((resolve, reject) => {
     resolveAnswer = resolve;
+    // A process that dies without answering fails the test instead of leaving it waiting.
+    child.once("exit", (code) => reject(new Error(`a program process exited (${code}) without answering`)));
   });
+  answer.catch(() => undefined);
   const go = () => child.stdin?.write("go\n");
   return new Promise((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`a program process exited (${code}) before it was ready`)));
