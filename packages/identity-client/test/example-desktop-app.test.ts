@@ -37,12 +37,9 @@ describe("examples/desktop-app: one sign-in shared by every process of the progr
     return child;
   };
 
-  test("process 1 signs in through the BROWSER hook, process 2 is signed in already, signout reaches a watcher", async () => {
+  test("process 1 signs in through Chromium, process 2 is signed in already, signout reaches a watcher", async () => {
     const report = join(f.dir, "desktop-browser.json");
-    // F's test browser script in "http" mode: the real BROWSER hook, helper process and loopback
-    // redirect, the pages driven over HTTP. Its "chromium" mode fails on the branch i13-signin as
-    // merged here (waitForNavigation: net::ERR_ABORTED); this becomes "chromium" once F lands.
-    const first = program([], { BROWSER: testBrowser("http", report, f.username, f.password) });
+    const first = program([], { BROWSER: testBrowser("chromium", report, f.username, f.password) });
     await first.stdoutLine(/^signing in through the browser/);
     const [, firstUser] = await first.stdoutLine(/^signed in as (.+)$/);
     assert.equal(firstUser, f.username, "the name from the userinfo profile, not the subject");
