@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import type { InitOptions } from "../setup/init-options.ts";
+import { isClientId } from "../tokens/client-ids.ts";
 
 /**
  * tessera-login's command line: `tessera-login <command> [options]`. Built on node:util's
@@ -49,13 +50,23 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   try {
     parsed = parse(argv);
   } catch (error) {
-    return (error as Error).message;
+    return shown((error as Error).message);
   }
-  const { values, positionals } = parsed;
+  const { values, positionals, tokens } = parsed;
   if (values.help === true) return "help";
   const command = positionals[0];
   if (positionals.length !== 1 || !commands.includes(command as Command))
-    return positionals.length === 0 ? "a command is required" : `unknown command: ${positionals.join(" ")}`;
+    return positionals.length === 0
+      ? "a command is required"
+      : `unknown command: ${shown(JSON.stringify(positionals.join(" ")))}`;
+  // The last of two values winning silently would let a script's appended --issuer (or an
+  // attacker's, in a variable expanded into the line) redirect the sign-in: refuse instead.
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    if (seen.has(token.name)) return `--${token.name} is given more than once`;
+    seen.add(token.name);
+  }
   const issuer = values.issuer ?? (env.TESSERA_ISSUER || undefined);
   const clientId = values["client-id"] ?? (env.TESSERA_CLIENT_ID || undefined);
   if (issuer === undefined) return "--issuer (or TESSERA_ISSUER) is required";
@@ -66,6 +77,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     if (!/^\d{1,9}$/.test(values["timeout-ms"])) return "--timeout-ms must be a whole number of milliseconds";
   }
   if (values.for !== undefined && command !== "token") return "--for is an option of token";
+  if (values.for !== undefined && !isClientId(values.for))
+    return "--for must be a client id (1 to 128 characters of A-Z a-z 0-9 . _ ~ -)";
   return {
     command: command as Command,
     init: {
@@ -83,11 +96,25 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   };
 }
 
+/**
+ * What the command line said, made safe to print: control characters (an escape sequence would
+ * drive the person's terminal) shown escaped, and at most 200 characters of it.
+ */
+function shown(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced
+  const escaped = text.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  return escaped.length > 200 ? `${escaped.slice(0, 200)}… (${escaped.length} characters)` : escaped;
+}
+
 const parse = (argv: readonly string[]) =>
   parseArgs({
     args: [...argv],
     allowPositionals: true,
     strict: true,
+    tokens: true,
     options: {
       issuer: { type: "string" },
       "client-id": { type: "string" },
