@@ -30,11 +30,17 @@ after(() => rm(cwd, { recursive: true, force: true }));
 const huge = "a".repeat(100_000);
 const base = () => ["--issuer", issuer, "--client-id", "desktop-app"];
 
+/** A C0 or C1 control character other than tab and newline. */
+const hasControlCharacter = (text: string) =>
+  Array.from(text).some((char) => {
+    const code = char.charCodeAt(0);
+    return (code < 0x20 && char !== "\t" && char !== "\n") || (code >= 0x7f && code <= 0x9f);
+  });
+
 /** No terminal control character (ESC, BEL, NUL, …) and nothing longer than a screenful. */
 function assertTame(output: { stdout: string; stderr: string }, what: string) {
   for (const text of [output.stdout, output.stderr]) {
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is looked for
-    assert.doesNotMatch(text, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/, `${what}: no control character`);
+    assert.ok(!hasControlCharacter(text), `${what}: no control character`);
     assert.ok(text.length < 4000, `${what}: ${text.length} characters`);
   }
 }
@@ -49,10 +55,10 @@ test("a repeated option is a usage error naming it, never the last one silently"
 });
 
 test("control characters in a command or an option are not echoed to the terminal", async () => {
-  const escape = "st\u001b]0;pwned\u0007atus\u001b[2J";
+  const hostile = "st\u001b]0;pwned\u0007atus\u001b[2J";
   for (const args of [
-    [escape, ...base()],
-    ["status", ...base(), `--${escape}`],
+    [hostile, ...base()],
+    ["status", ...base(), `--${hostile}`],
   ]) {
     const run = await tesseraLogin(args);
     assert.equal(run.code, 2);

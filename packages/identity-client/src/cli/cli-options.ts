@@ -101,11 +101,11 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
  * drive the person's terminal) shown escaped, and at most 200 characters of it.
  */
 function shown(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced
-  const escaped = text.replace(
-    /[\u0000-\u001f\u007f-\u009f]/g,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  const escaped = Array.from(text, (char) => {
+    const code = char.charCodeAt(0);
+    const control = code < 0x20 || (code >= 0x7f && code <= 0x9f);
+    return control ? `\\u${code.toString(16).padStart(4, "0")}` : char;
+  }).join("");
   return escaped.length > 200 ? `${escaped.slice(0, 200)}… (${escaped.length} characters)` : escaped;
 }
 
