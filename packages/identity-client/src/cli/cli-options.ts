@@ -35,10 +35,12 @@ Options:
   --batch               batch mode: a personal access token (TESSERA_PERSONAL_ACCESS_TOKEN) or a
                         client secret (TESSERA_CLIENT_SECRET), no sign-in
   --locale <tag>        language of the sign-in pages (en, de, es)
-  --store-dir <dir>     where the shared session store lives
+  --store-dir <dir>     where the shared session store lives (an absolute path)
   --timeout-ms <n>      how long one request to the server may take
   --json                one JSON object on stdout: status, statusName, message and the value
   -h, --help            this text
+
+An option given twice is a usage error.
 
 Exit codes: 0 done, 1 failed, 2 usage, 3 sign-in required, 4 offline (answered from the
 signed-in cache), 5 server unreachable or failing.
