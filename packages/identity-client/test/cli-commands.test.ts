@@ -240,6 +240,11 @@ suite("tessera-login against a tessera start process", () => {
     assert.equal(profile.status, IdentityStatusCode.Success, json.stdout);
     assert.equal(json.code, 0);
     assert.ok(!json.stdout.includes(patToken));
+    const status = await cli(["status", "--batch", "--json"], storeDir, batchEnv);
+    const data = answerOf(status, "tessera-login status --batch: personal access token");
+    assert.equal(data.status, IdentityStatusCode.Success, status.stdout);
+    assert.equal(status.code, 0);
+    assert.ok(!status.stdout.includes(patToken) && !status.stdout.includes(token.stdout.trim()));
     const signin = await cli(["signin", "--batch", "--json"], storeDir, batchEnv);
     assert.equal(answerOf(signin, "tessera-login signin --batch").statusName, "UnsupportedCall");
     assert.equal(signin.code, 1);
