@@ -350,5 +350,16 @@ suite("tessera-login against a tessera start process", () => {
     const unreachable = answerOf(none, "tessera-login status: server stopped, nothing cached");
     assert.equal(unreachable.statusName, "AuthenticationInterfaceCouldNotBeInitialized", none.stdout);
     assert.equal(none.code, 5);
+
+    // Signing out offline: done here (the store is cleared) but not at the server, which is said.
+    const signout = await cli(["signout", "--json"], offlineDir);
+    const notTold = answerOf(signout, "tessera-login signout: server stopped");
+    assert.equal(notTold.statusName, "ConnectionError", signout.stdout);
+    assert.match(notTold.message ?? "", /signed out here/);
+    assert.equal(signout.code, 5);
+    assertNoSecret(signout, "signout offline");
+    const after = await cli(["status", "--json"], offlineDir);
+    assert.equal(answerOf(after, "tessera-login status: signed out offline").statusName, "AuthDataEmpty");
+    assert.equal(after.code, 3);
   });
 });
