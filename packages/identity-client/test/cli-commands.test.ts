@@ -273,6 +273,26 @@ suite("tessera-login against a tessera start process", () => {
     }
   });
 
+  test("signin with no browser to start falls back to the device grant and says why", async () => {
+    const dir = await newStoreDir();
+    const signin = startTesseraLogin(["signin", "--store-dir", dir, "--json"], {
+      ...env(),
+      BROWSER: join(dir, "no-such-browser"),
+    });
+    try {
+      const [, uri, userCode] = await signin.stderrLine(/open (\S+) and enter the code (\S+)/);
+      assert.ok(uri !== undefined && userCode !== undefined);
+      await approveDevice(new URL(uri), userCode);
+      const done = await signin.result();
+      const answer = answerOf(done, "tessera-login signin: no browser, device grant");
+      assert.equal(answer.status, IdentityStatusCode.Success, done.stdout);
+      assert.match(answer.message ?? "", /no-such-browser.*device grant/);
+      assert.equal(done.code, 0);
+    } finally {
+      signin.stop();
+    }
+  });
+
   /** The person's side of the device grant over HTTP: the user-code page, then the sign-in pages. */
   async function approveDevice(page: URL, userCode: string): Promise<void> {
     const browser = new Browser();
