@@ -36,9 +36,13 @@ if (init.status !== IdentityStatusCode.Success) {
   process.exit(1);
 }
 
+/** The user as a person reads it: the name, else the e-mail address, else the subject. */
+const who = (data: { displayName?: string; email?: string; subject: string } | undefined) =>
+  data?.displayName ?? data?.email ?? data?.subject;
+
 let session = await client.authenticationData();
 if (session.status === IdentityStatusCode.Success || session.status === IdentityStatusCode.Offline) {
-  console.log(`already signed in as ${session.value?.displayName ?? session.value?.subject}`);
+  console.log(`already signed in as ${who(session.value)}`);
 } else {
   console.log("signing in through the browser…");
   const signIn = await client.signIn();
@@ -46,8 +50,10 @@ if (session.status === IdentityStatusCode.Success || session.status === Identity
     console.error(`sign-in failed: ${signIn.message}`);
     process.exit(1);
   }
-  session = signIn;
-  console.log(`signed in as ${session.value?.displayName ?? session.value?.subject}`);
+  // authenticationData adds what the token answer alone does not carry (the userinfo profile).
+  const signedIn = await client.authenticationData();
+  session = signedIn.status === IdentityStatusCode.Success ? signedIn : signIn;
+  console.log(`signed in as ${who(session.value)}`);
 }
 if (session.status === IdentityStatusCode.Offline) console.log("working offline");
 

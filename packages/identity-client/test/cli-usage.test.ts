@@ -42,7 +42,7 @@ test("tessera-login --help prints the commands and the exit codes and exits 0", 
 test("a wrong command line exits 2 and names the problem", async () => {
   const cases: [string[], RegExp][] = [
     [[], /a command is required/],
-    [["fly"], /unknown command: fly/],
+    [["fly"], /unknown command: "fly"/],
     [["status", "--colour"], /colour/],
     [["status"], /--issuer/],
     [["status", "--issuer", "https://id.example"], /--client-id/],

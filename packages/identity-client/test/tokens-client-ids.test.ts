@@ -85,7 +85,8 @@ suite("tokens: registered client ids and token exchange", () => {
 
   test("a client id never registered, or unknown to the server, is ClientIdNotRegistered", async () => {
     const storeDir = await newStoreDir();
-    await signInInto(fx, await programContext(fx, storeDir));
+    const ctx = await programContext(fx, storeDir);
+    await signInInto(fx, ctx);
     const client = await programClient(fx, storeDir);
     const never = observe(
       await client.getAccessToken(reports.clientId),
@@ -93,18 +94,42 @@ suite("tokens: registered client ids and token exchange", () => {
     );
     assert.equal(never.status, IdentityStatusCode.ClientIdNotRegistered);
     assert.match(never.message ?? "", /not registered/);
-    assert.equal((await client.registerClientId("app-nobody-knows")).status, IdentityStatusCode.Success);
     const unknown = observe(
-      await client.getAccessToken("app-nobody-knows"),
-      "tokens: a client id the server does not know",
+      await client.registerClientId("app-nobody-knows"),
+      "tokens: register a client id the server does not know",
     );
     assert.equal(unknown.status, IdentityStatusCode.ClientIdNotRegistered);
     assert.match(unknown.message ?? "", /server does not know/);
+    assert.equal((await stored(ctx))?.registeredClientIds, undefined, "not kept");
+    assert.equal(
+      (await client.getAccessToken("app-nobody-knows")).status,
+      IdentityStatusCode.ClientIdNotRegistered,
+    );
     assert.equal(
       (await client.getAccessToken(fx.app.clientId)).status,
       IdentityStatusCode.Success,
       "the main client id needs no registration",
     );
+    client.close();
+  });
+
+  test("an app deleted after it was registered: the exchange is ClientIdNotRegistered", async () => {
+    const storeDir = await newStoreDir();
+    await signInInto(fx, await programContext(fx, storeDir));
+    const doomed = await createTestApp(fx.s, fx.tenantId, { scopes: "openid profile" });
+    const client = await programClient(fx, storeDir);
+    assert.equal((await client.registerClientId(doomed.clientId)).status, IdentityStatusCode.Success);
+    const deleted = await fx.s.api("DELETE", `/v1/apps/${doomed.clientId}`, {
+      apiKey: fx.apiKey,
+      scenario: "tokens: an app deleted",
+    });
+    assert.equal(deleted.status, 200);
+    const gone = observe(
+      await client.getAccessToken(doomed.clientId),
+      "tokens: exchange for a client id the server no longer knows",
+    );
+    assert.equal(gone.status, IdentityStatusCode.ClientIdNotRegistered);
+    assert.match(gone.message ?? "", /server does not know/);
     client.close();
   });
 
@@ -117,6 +142,7 @@ suite("tokens: registered client ids and token exchange", () => {
       "",
       " ",
       "a b",
+      "x".repeat(1_000_000),
       "x".repeat(129),
       "app/../x",
       "ä",

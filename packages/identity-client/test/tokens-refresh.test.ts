@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { createInterface } from "node:readline";
+import type { ChildProcess } from "node:child_process";
 import { after, before, describe as suite, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import * as oidc from "openid-client";
 import { IdentityStatusCode } from "../src/index.ts";
+import { startProgramProcesses } from "./helpers/tokens-children.ts";
 import {
+  cacheDiscovery,
   expireAccessToken,
   newStoreDir,
   observe,
@@ -17,41 +17,6 @@ import {
   stored,
   type TokensFixture,
 } from "./helpers/tokens-fixture.ts";
-
-const childScript = fileURLToPath(new URL("./helpers/tokens-child.ts", import.meta.url));
-
-interface ChildAnswer {
-  readonly status: IdentityStatusCode;
-  readonly token?: string;
-}
-
-/** Starts one process of the program and resolves when it is initialised ("ready"). */
-function startChild(
-  fx: TokensFixture,
-  storeDir: string,
-): Promise<{ child: ChildProcess; answer: Promise<ChildAnswer> }> {
-  const child = spawn(process.execPath, [childScript], {
-    env: {
-      ...process.env,
-      TOKENS_ISSUER: fx.issuer,
-      TOKENS_CLIENT_ID: fx.app.clientId,
-      TOKENS_STORE_DIR: storeDir,
-    },
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  let resolveAnswer: (answer: ChildAnswer) => void = () => undefined;
-  const answer = new Promise<ChildAnswer>((resolve) => {
-    resolveAnswer = resolve;
-  });
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`a child exited (${code}) before it was ready`)));
-    lines.on("line", (line) => {
-      if (line === "ready") resolve({ child, answer });
-      else resolveAnswer(JSON.parse(line) as ChildAnswer);
-    });
-  });
-}
 
 suite("tokens: the access token, refreshed once across processes", () => {
   let fx: TokensFixture;
@@ -68,11 +33,11 @@ suite("tokens: the access token, refreshed once across processes", () => {
     const storeDir = await newStoreDir();
     const ctx = await programContext(fx, storeDir);
     const signedIn = await signInInto(fx, ctx);
-    const started = await Promise.all(Array.from({ length: 20 }, () => startChild(fx, storeDir)));
+    const started = await startProgramProcesses(fx, storeDir, 20);
     children.push(...started.map((s) => s.child));
     await expireAccessToken(ctx);
     const before = await refreshCount(fx, "tokens: refresh race");
-    for (const { child } of started) child.stdin?.write("go\n");
+    for (const program of started) program.go();
     const answers = await Promise.all(started.map((s) => s.answer));
     for (const answer of answers) observe(answer, "tokens: 20 processes share one refresh");
     assert.deepEqual(
@@ -131,19 +96,40 @@ suite("tokens: the access token, refreshed once across processes", () => {
     other.close();
   });
 
-  test("the server unreachable when the token expired: the offline decision answers, and the sign-in is kept", async () => {
+  test("a refresh token past its expiry (refresh_token_expires_in) is not sent: SignInRequired", async () => {
     const storeDir = await newStoreDir();
     const ctx = await programContext(fx, storeDir);
+    await signInInto(fx, ctx);
+    await ctx.store?.update(async (current) => ({
+      next:
+        current?.tokens === undefined
+          ? "unchanged"
+          : { ...current, tokens: { ...current.tokens, refreshTokenExpiresAt: Date.now() - 1 } },
+      value: undefined,
+    }));
+    await expireAccessToken(ctx);
+    const before = await refreshCount(fx, "tokens: expired refresh token");
+    const client = await programClient(fx, storeDir);
+    const answer = observe(await client.getAccessToken(), "tokens: the refresh token expired");
+    assert.equal(answer.status, IdentityStatusCode.SignInRequired);
+    assert.equal((await stored(ctx))?.tokens, undefined);
+    assert.equal(await refreshCount(fx, "tokens: expired refresh token"), before, "nothing was sent");
+    client.close();
+  });
+
+  test("the server unreachable when the token expired: Offline within the signed grace period, the stored token, the sign-in kept", async () => {
+    const storeDir = await newStoreDir();
+    const ctx = await programContext(fx, storeDir);
+    await cacheDiscovery(ctx);
     const signedIn = await signInInto(fx, ctx);
+    assert.ok(signedIn.grace !== undefined, "the server signed a grace period");
     const client = await programClient(fx, storeDir);
     await expireAccessToken(ctx);
     // Stopping the server ends this suite's use of it: this test runs last.
     await fx.s.server.close();
     const answer = observe(await client.getAccessToken(), "tokens: refresh with the server unreachable");
-    assert.ok(
-      answer.status === IdentityStatusCode.Offline || answer.status === IdentityStatusCode.SignInRequired,
-      `status ${answer.status}`,
-    );
+    assert.equal(answer.status, IdentityStatusCode.Offline, answer.message);
+    assert.equal(answer.value, signedIn.tokens?.accessToken);
     assert.equal(
       (await stored(ctx))?.tokens?.refreshToken,
       signedIn.tokens?.refreshToken,

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { decodeJwt } from "jose";
-import type { ClientContext } from "../src/client-context.ts";
 import { IdentityStatusCode } from "../src/index.ts";
 import { sessionWithTokens, type TokenAnswer } from "../src/tokens/save-tokens.ts";
 import {
+  cacheDiscovery,
   expireAccessToken,
   newStoreDir,
   observe,
@@ -17,26 +17,6 @@ import {
 } from "./helpers/tokens-fixture.ts";
 
 const HOUR = 3_600_000;
-
-/** The discovery and JWKS in the store, as init caches them (the grace is verified against them). */
-async function cacheDiscovery(ctx: ClientContext): Promise<void> {
-  const server = ctx.server;
-  if (server === undefined) throw new Error("no server");
-  const metadata = server.serverMetadata();
-  const jwks = (await (await fetch(metadata.jwks_uri ?? "")).json()) as { keys: Record<string, unknown>[] };
-  await ctx.store?.update(async (current) => ({
-    next: {
-      ...(current ?? {
-        version: 1,
-        issuer: ctx.options.issuerUrl.href,
-        clientId: ctx.options.clientId,
-        generation: 0,
-      }),
-      discovery: { metadata: { ...metadata }, jwks, fetchedAt: Date.now() },
-    },
-    value: undefined,
-  }));
-}
 
 suite("tokens: saving a token answer", () => {
   let fx: TokensFixture;
@@ -107,7 +87,7 @@ suite("tokens: saving a token answer", () => {
     const first = await sessionWithTokens(
       ctx,
       undefined,
-      answer({ refresh_token: "r1", refresh_token_expires_in: 3600 }),
+      answer({ refresh_token: "r1", refresh_token_expires_in: 3600, scope: "openid offline_access" }),
       {
         signIn: true,
         serverDate: 5_000_000,
@@ -125,6 +105,16 @@ suite("tokens: saving a token answer", () => {
     assert.equal(second.tokens?.refreshTokenExpiresAt, first.tokens?.refreshTokenExpiresAt);
     assert.equal(second.lastServerTime, 5_000_000, "an earlier Date header does not lower it");
     assert.equal(second.generation, first.generation);
+    assert.equal(second.tokens?.scope, "openid offline_access", "the scopes granted before");
+    const absurd = await sessionWithTokens(
+      ctx,
+      first,
+      answer({ refresh_token: "r2", refresh_token_expires_in: 1e308 }),
+      {
+        signIn: false,
+      },
+    );
+    assert.equal(absurd.tokens?.refreshTokenExpiresAt, undefined, "an absurd lifetime is no expiry at all");
   });
 
   test("saveTokens in batch mode is UnsupportedCall (batch tokens live in the process only)", async () => {

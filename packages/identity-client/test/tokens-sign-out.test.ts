@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { after, before, describe as suite, test } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
 import { IdentityStatusCode } from "../src/index.ts";
 import {
   introspect,
@@ -12,6 +15,17 @@ import {
   stored,
   type TokensFixture,
 } from "./helpers/tokens-fixture.ts";
+
+/** The file's content once it exists (the browser runs as its own process): polled, never slept on. */
+async function waitForFile(path: string): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const text = await readFile(path, "utf8").catch(() => undefined);
+    if (text !== undefined && text !== "") return text;
+    if (Date.now() > deadline) throw new Error(`${path} never appeared`);
+    await delay(20);
+  }
+}
 
 suite("tokens: sign-out", () => {
   let fx: TokensFixture;
@@ -44,15 +58,51 @@ suite("tokens: sign-out", () => {
     other.close();
   });
 
+  test("everywhere: the system browser is sent to the end-session endpoint with the ID token as hint", async () => {
+    const storeDir = await newStoreDir();
+    const ctx = await programContext(fx, storeDir);
+    const signedIn = await signInInto(fx, ctx);
+    const opened = join(storeDir, "opened-url");
+    const browser = join(storeDir, "record-browser.sh");
+    // The "system browser" records the address it was asked to open (the BROWSER hook).
+    await writeFile(browser, `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`, { mode: 0o700 });
+    const client = await programClient(fx, storeDir, { browser });
+    const out = observe(await client.signOut({ everywhere: true }), "tokens: sign-out everywhere");
+    assert.equal(out.status, IdentityStatusCode.Success);
+    const url = new URL(await waitForFile(opened));
+    assert.equal(url.href.split("?")[0], ctx.server?.serverMetadata().end_session_endpoint);
+    assert.equal(url.searchParams.get("id_token_hint"), signedIn.tokens?.idToken);
+    client.close();
+  });
+
+  test("everywhere, with no browser that can start: signed out here and at the server, and the status says the browser did not open", async () => {
+    const storeDir = await newStoreDir();
+    const ctx = await programContext(fx, storeDir);
+    const signedIn = await signInInto(fx, ctx);
+    const client = await programClient(fx, storeDir, { browser: "/nonexistent/tessera-no-browser" });
+    const out = observe(
+      await client.signOut({ everywhere: true }),
+      "tokens: sign-out everywhere, no browser",
+    );
+    assert.equal(out.status, IdentityStatusCode.InitCefFailed);
+    assert.match(out.message ?? "", /signed out here and at the server/);
+    assert.equal((await stored(ctx))?.tokens, undefined);
+    assert.equal((await introspect(ctx, signedIn.tokens?.accessToken ?? "")).active, false);
+    client.close();
+  });
+
   test("signing out with nobody signed in is Success and changes nothing", async () => {
     const storeDir = await newStoreDir();
     const ctx = await programContext(fx, storeDir);
     const client = await programClient(fx, storeDir);
+    // The record may exist (init may cache the discovery in it): it must not change.
+    const before = await stored(ctx);
+    assert.equal(before?.tokens, undefined);
     assert.equal(
       observe(await client.signOut(), "tokens: sign-out, nobody signed in").status,
       IdentityStatusCode.Success,
     );
-    assert.equal(await stored(ctx), undefined);
+    assert.deepEqual(await stored(ctx), before);
     client.close();
   });
 

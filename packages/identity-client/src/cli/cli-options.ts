@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import type { InitOptions } from "../setup/init-options.ts";
+import { isClientId } from "../tokens/client-ids.ts";
 
 /**
  * tessera-login's command line: `tessera-login <command> [options]`. Built on node:util's
@@ -34,10 +35,12 @@ Options:
   --batch               batch mode: a personal access token (TESSERA_PERSONAL_ACCESS_TOKEN) or a
                         client secret (TESSERA_CLIENT_SECRET), no sign-in
   --locale <tag>        language of the sign-in pages (en, de, es)
-  --store-dir <dir>     where the shared session store lives
+  --store-dir <dir>     where the shared session store lives (an absolute path)
   --timeout-ms <n>      how long one request to the server may take
   --json                one JSON object on stdout: status, statusName, message and the value
   -h, --help            this text
+
+An option given twice is a usage error.
 
 Exit codes: 0 done, 1 failed, 2 usage, 3 sign-in required, 4 offline (answered from the
 signed-in cache), 5 server unreachable or failing.
@@ -49,13 +52,23 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   try {
     parsed = parse(argv);
   } catch (error) {
-    return (error as Error).message;
+    return shown((error as Error).message);
   }
-  const { values, positionals } = parsed;
+  const { values, positionals, tokens } = parsed;
   if (values.help === true) return "help";
   const command = positionals[0];
   if (positionals.length !== 1 || !commands.includes(command as Command))
-    return positionals.length === 0 ? "a command is required" : `unknown command: ${positionals.join(" ")}`;
+    return positionals.length === 0
+      ? "a command is required"
+      : `unknown command: ${shown(JSON.stringify(positionals.join(" ")))}`;
+  // The last of two values winning silently would let a script's appended --issuer (or an
+  // attacker's, in a variable expanded into the line) redirect the sign-in: refuse instead.
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    if (seen.has(token.name)) return `--${token.name} is given more than once`;
+    seen.add(token.name);
+  }
   const issuer = values.issuer ?? (env.TESSERA_ISSUER || undefined);
   const clientId = values["client-id"] ?? (env.TESSERA_CLIENT_ID || undefined);
   if (issuer === undefined) return "--issuer (or TESSERA_ISSUER) is required";
@@ -66,6 +79,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     if (!/^\d{1,9}$/.test(values["timeout-ms"])) return "--timeout-ms must be a whole number of milliseconds";
   }
   if (values.for !== undefined && command !== "token") return "--for is an option of token";
+  if (values.for !== undefined && !isClientId(values.for))
+    return "--for must be a client id (1 to 128 characters of A-Z a-z 0-9 . _ ~ -)";
   return {
     command: command as Command,
     init: {
@@ -83,11 +98,25 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   };
 }
 
+/**
+ * What the command line said, made safe to print: control characters (an escape sequence would
+ * drive the person's terminal) shown escaped, and at most 200 characters of it.
+ */
+function shown(text: string): string {
+  const escaped = Array.from(text, (char) => {
+    const code = char.charCodeAt(0);
+    const control = code < 0x20 || (code >= 0x7f && code <= 0x9f);
+    return control ? `\\u${code.toString(16).padStart(4, "0")}` : char;
+  }).join("");
+  return escaped.length > 200 ? `${escaped.slice(0, 200)}… (${escaped.length} characters)` : escaped;
+}
+
 const parse = (argv: readonly string[]) =>
   parseArgs({
     args: [...argv],
     allowPositionals: true,
     strict: true,
+    tokens: true,
     options: {
       issuer: { type: "string" },
       "client-id": { type: "string" },

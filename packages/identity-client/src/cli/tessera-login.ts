@@ -50,8 +50,14 @@ export async function runTesseraLogin(
 
 async function run(client: IdentityClient, request: CliRequest): Promise<IdentityResult<unknown>> {
   switch (request.command) {
-    case "signin":
-      return client.signIn({ device: request.device });
+    case "signin": {
+      const signedIn = await client.signIn({ device: request.device });
+      if (signedIn.status !== IdentityStatusCode.Success) return signedIn;
+      // What `status` shows (the profile from userinfo too): a sign-in's own answer is built from
+      // the token response alone, whose ID token carries no name when userinfo is offered.
+      const data = await client.authenticationData();
+      return data.status === IdentityStatusCode.Success ? { ...data, ...messageOf(signedIn) } : signedIn;
+    }
     case "status":
       return client.authenticationData();
     case "token": {
@@ -66,6 +72,9 @@ async function run(client: IdentityClient, request: CliRequest): Promise<Identit
       return client.getUserProfile();
   }
 }
+
+const messageOf = (result: IdentityResult<unknown>) =>
+  result.message === undefined ? {} : { message: result.message };
 
 function report(io: CliIo, request: CliRequest, result: IdentityResult<unknown>): number {
   const statusName = byValue("identity", result.status)?.name ?? String(result.status);

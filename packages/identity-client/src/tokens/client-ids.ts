@@ -2,6 +2,7 @@ import { IdentityStatusCode } from "@tessera/codes";
 import type { ClientContext } from "../client-context.ts";
 import { fail, type IdentityResult, ok } from "../results/identity-result.ts";
 import { emptySession } from "../session/session-data.ts";
+import { isKnownToServer } from "./client-check.ts";
 
 /** An OAuth client id as Tessera issues them (the same bound init applies to the main one). */
 const clientIdPattern = /^[A-Za-z0-9._~-]{1,128}$/;
@@ -10,13 +11,21 @@ export const isClientId = (id: unknown): id is string => typeof id === "string" 
 
 /**
  * Registers a further client id (another app of the tenant whose APIs the program calls):
- * getAccessToken(id) then exchanges the user's token for one issued to it. The registration is kept
- * in the shared store, so every process of the program knows it, and in this process.
+ * getAccessToken(id) then exchanges the user's token for one issued to it. An id the server says
+ * it does not know is ClientIdNotRegistered and is not kept; one the server could not be asked
+ * about is kept (the exchange answers as distinctly later). The registration is kept in the shared
+ * store, so every process of the program knows it, and in this process.
  */
 export async function registerClientId(ctx: ClientContext, clientId: string): Promise<IdentityResult> {
   if (!isClientId(clientId)) return fail(IdentityStatusCode.Failed, "clientId is malformed");
+  if (clientId === ctx.options.clientId) return ok();
+  if ((await isKnownToServer(ctx, clientId)) === false)
+    return fail(
+      IdentityStatusCode.ClientIdNotRegistered,
+      `the server does not know the client id ${clientId}`,
+    );
   ctx.registered.add(clientId);
-  if (clientId === ctx.options.clientId || ctx.store === undefined) return ok();
+  if (ctx.store === undefined) return ok();
   const written = await ctx.store.update(async (current) => {
     const base = current ?? emptySession(ctx.options.issuerUrl.href, ctx.options.clientId);
     const known = base.registeredClientIds ?? [];

@@ -58,7 +58,9 @@ export async function sessionWithTokens(
       ? pick(previous, "refreshToken", "refreshTokenExpiresAt")
       : {
           refreshToken: response.refresh_token,
-          ...(typeof refreshExpiresIn === "number" && refreshExpiresIn > 0
+          ...(typeof refreshExpiresIn === "number" &&
+          refreshExpiresIn > 0 &&
+          Number.isSafeInteger(now + refreshExpiresIn * 1000)
             ? { refreshTokenExpiresAt: now + refreshExpiresIn * 1000 }
             : {}),
         };
@@ -74,7 +76,8 @@ export async function sessionWithTokens(
           ...(claims === undefined ? {} : { idTokenExpiresAt: claims.exp * 1000 }),
         }),
     ...(authTime === undefined ? {} : { authTime }),
-    ...(response.scope === undefined ? {} : { scope: response.scope }),
+    // A refresh answer without `scope` grants the scopes granted before (RFC 6749 §5.1).
+    ...(response.scope === undefined ? pick(previous, "scope") : { scope: response.scope }),
     obtainedAt: now,
   };
   const grace =

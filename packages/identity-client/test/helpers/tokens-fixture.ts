@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { recordObservedCode } from "@tessera/codes/coverage";
 import * as oidc from "openid-client";
 import {
+  type CodeRequest,
   createTestApp,
   createTestUser,
   signInForCode,
@@ -12,7 +13,7 @@ import {
 } from "../../../server/test/helpers/sso-grant-fixtures.ts";
 import { startTestServer, type TestServer } from "../../../server/test/helpers/test-server.ts";
 import type { ClientContext } from "../../src/client-context.ts";
-import type { IdentityResult } from "../../src/index.ts";
+import type { IdentityResult, InitOptions } from "../../src/index.ts";
 import { IdentityClient } from "../../src/index.ts";
 import type { SessionData } from "../../src/session/session-data.ts";
 import { initialize } from "../../src/setup/initialize.ts";
@@ -50,8 +51,11 @@ export async function startTokensFixture(grantTypes: string[] = []): Promise<Tok
 
 export const newStoreDir = () => mkdtemp(join(tmpdir(), "tessera-tokens-"));
 
+/** Where the program signs in: the issuer and its main client id. */
+export type ProgramAt = Pick<TokensFixture, "issuer"> & { readonly app: { readonly clientId: string } };
+
 /** The identity client's context for the program, on `storeDir` (the seam every operation uses). */
-export async function programContext(fx: TokensFixture, storeDir: string): Promise<ClientContext> {
+export async function programContext(fx: ProgramAt, storeDir: string): Promise<ClientContext> {
   const init = await initialize(
     { issuer: fx.issuer, clientId: fx.app.clientId, mode: "interactive", storeDir },
     Date.now,
@@ -61,13 +65,18 @@ export async function programContext(fx: TokensFixture, storeDir: string): Promi
 }
 
 /** An initialised IdentityClient of the program on `storeDir` (another "process" of it). */
-export async function programClient(fx: TokensFixture, storeDir: string): Promise<IdentityClient> {
+export async function programClient(
+  fx: ProgramAt,
+  storeDir: string,
+  extra: Partial<InitOptions> = {},
+): Promise<IdentityClient> {
   const client = new IdentityClient();
   const init = await client.init({
     issuer: fx.issuer,
     clientId: fx.app.clientId,
     mode: "interactive",
     storeDir,
+    ...extra,
   });
   if (!client.initialized) throw new Error(`init failed: ${init.status} ${init.message}`);
   return client;
@@ -83,13 +92,43 @@ export async function signInInto(fx: TokensFixture, ctx: ClientContext): Promise
   const { request, callback } = await signInForCode(fx.s, fx.tenantId, server, fx.app, fx.user, {
     scope: "openid offline_access profile email",
   });
-  const answer = await oidc.authorizationCodeGrant(server, callback, {
+  return saveCode(ctx, request, callback);
+}
+
+/** Saves an authorization code's token answer into the store, as the sign-in part does after its redirect. */
+export async function saveCode(
+  ctx: ClientContext,
+  request: CodeRequest,
+  callback: URL,
+): Promise<SessionData> {
+  if (ctx.server === undefined) throw new Error("the context has no server");
+  const answer = await oidc.authorizationCodeGrant(ctx.server, callback, {
     pkceCodeVerifier: request.verifier,
     expectedState: request.state,
   });
   const saved = await saveTokens(ctx, answer, { signIn: true });
   if (saved.value === undefined) throw new Error(`saveTokens failed: ${saved.status} ${saved.message}`);
   return saved.value;
+}
+
+/** The discovery and JWKS in the store, as init caches them (the grace is verified against them). */
+export async function cacheDiscovery(ctx: ClientContext): Promise<void> {
+  const server = ctx.server;
+  if (server === undefined) throw new Error("no server");
+  const metadata = server.serverMetadata();
+  const jwks = (await (await fetch(metadata.jwks_uri ?? "")).json()) as { keys: Record<string, unknown>[] };
+  await ctx.store?.update(async (current) => ({
+    next: {
+      ...(current ?? {
+        version: 1,
+        issuer: ctx.options.issuerUrl.href,
+        clientId: ctx.options.clientId,
+        generation: 0,
+      }),
+      discovery: { metadata: { ...metadata }, jwks, fetchedAt: Date.now() },
+    },
+    value: undefined,
+  }));
 }
 
 /** Makes the stored access token expired by the local clock, as if its lifetime had passed. */
