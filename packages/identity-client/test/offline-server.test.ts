@@ -188,9 +188,9 @@ suite("offline against a stopped tessera start", () => {
     assert.equal(value.email, "ada@example.test");
     assert.equal(value.displayName, "Ada Lovelace");
     assert.equal(value.idTokenExpiresAt?.getTime(), (claims.exp ?? 0) * 1000);
-    // auth_time is in the ID token only when the sign-in asks for it (max_age or the claims parameter).
-    const authTime = typeof claims.auth_time === "number" ? claims.auth_time * 1000 : undefined;
-    assert.equal(value.authenticatedAt?.getTime(), authTime);
+    // Every ID token of a native app carries auth_time (require_auth_time in its client metadata).
+    assert.equal(typeof claims.auth_time, "number", "auth_time in a native app's ID token");
+    assert.equal(value.authenticatedAt?.getTime(), (claims.auth_time as number) * 1000);
     assert.ok(value.accessTokenExpiresAt !== undefined && value.accessTokenExpiresAt.getTime() > clock.now);
     assert.equal(value.gracePeriodStart?.getTime(), iat);
     assert.equal(value.gracePeriodEnd?.getTime(), graceEnd);

@@ -83,6 +83,9 @@ export function clientMetadataOf(ctx: ServerContext, row: AppRow): ClientMetadat
     response_types: responseTypes,
     scope: app.scopes.join(" "),
     application_type: app.kind === "native" ? "native" : "web",
+    // A native program shows when its user signed in (the identity client's authenticationData):
+    // every ID token it gets carries auth_time, not only those of a request with max_age.
+    ...(app.kind === "native" ? { require_auth_time: true } : {}),
     "tessera:first_party": app.firstParty,
     "tessera:second_factors": [...app.secondFactors],
     "tessera:require_second_factor": app.requireSecondFactor,
