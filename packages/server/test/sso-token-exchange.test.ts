@@ -479,6 +479,21 @@ for (const backend of backends) {
       );
     });
 
+    test("deleting an app tokens were exchanged for ends those tokens, not the sign-in they came from", async () => {
+      const target = await createTestApp(s, tenantId, { scopes: "openid profile" });
+      const tokens = await signedIn();
+      const issued = await exchange(tokens.access_token, target.clientId);
+      assert.equal(issued.status, 200, JSON.stringify(issued.body));
+      const deleted = await s.api("DELETE", `/v1/apps/${target.clientId}`, { apiKey, scenario });
+      assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+      assert.equal((await introspect(tokens.access_token, rpA)).active, true, "A's own access token");
+      const refreshed = await tokenRequest(a, {
+        grant_type: "refresh_token",
+        refresh_token: String(tokens.refresh_token),
+      });
+      assert.equal(refreshed.status, 200, `A's sign-in goes on: ${JSON.stringify(refreshed.body)}`);
+    });
+
     test("a PAT's access token exchanges without a second factor claimed, and revoking the PAT ends the exchanged token", async () => {
       // A PAT proves no second factor: only a tenant that does not require one lets it through.
       const optional = await s.tenant(undefined, { ssoSecondFactor: "optional" });
