@@ -166,6 +166,21 @@ for (const backend of backends) {
       );
     });
 
+    test("X-Forwarded-For makes no new source with the default trustedProxies (none)", async () => {
+      const { tenant } = await s.tenant();
+      s.clock.advance(60_000);
+      const statuses: number[] = [];
+      for (let i = 0; i <= LIMIT; i++) {
+        const response = await fetch(`${issuerOf(tenant.id)}/clients/xff`, {
+          headers: { "x-forwarded-for": `203.0.113.${i % 250}, 198.51.100.${i % 250}` },
+        });
+        await response.body?.cancel();
+        statuses.push(response.status);
+      }
+      assert.equal(statuses.filter((status) => status === 404).length, LIMIT, statuses.join());
+      assert.equal(statuses.at(-1), 429, "the forged addresses all counted as the one real source");
+    });
+
     test("an id of 101 to 200 characters is not registered like a short one; a longer one is 400 naming params.clientId", async () => {
       const { tenant } = await s.tenant();
       s.clock.advance(60_000);
