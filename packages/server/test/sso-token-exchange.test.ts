@@ -436,6 +436,35 @@ for (const backend of backends) {
       );
     });
 
+    test("a password-only sign-in gets no token for a target whose pages would ask this user for a factor", async () => {
+      // The tenant requires no factor and the target does not either; but the target's sign-in
+      // pages ask anyone who has a factor it accepts. The program accepts HOTP only, which this
+      // user (TOTP) does not have: its sign-in proved the password alone.
+      const optional = await s.tenant(undefined, { ssoSecondFactor: "optional" });
+      const id = optional.tenant.id;
+      const ivy = await createTestUser(s, optional.apiKey, "ivy");
+      const program = await createTestApp(s, id, { kind: "native", grantTypes: [...NATIVE_GRANTS] });
+      const asksTotp = await createTestApp(s, id, { scopes: "openid profile" });
+      const hotpOnly = await createTestApp(s, id, { scopes: "openid profile" });
+      await s.server.ctx.database.db
+        .updateTable("sso_apps")
+        .set({ second_factors: JSON.stringify(["hotp"]) })
+        .where("client_id", "in", [program.clientId, hotpOnly.clientId])
+        .execute();
+      const rp = await relyingParty(program);
+      const { request, callback } = await signInForCode(s, id, rp, program, ivy);
+      const tokens = await oidc.authorizationCodeGrant(rp, callback, {
+        pkceCodeVerifier: request.verifier,
+        expectedState: request.state,
+      });
+      assert.deepEqual((await introspect(tokens.access_token, rp)).amr, ["pwd"]);
+      const r = await exchange(tokens.access_token, asksTotp.clientId, {}, program);
+      refused(r, "invalid_grant", invalidToken);
+      assert.match(String(r.body.error_description), /second factor/);
+      const ok = await exchange(tokens.access_token, hotpOnly.clientId, {}, program);
+      assert.equal(ok.status, 200, `its pages would not ask ivy either: ${JSON.stringify(ok.body)}`);
+    });
+
     test("a sign-in revoked between the exchange's checks and its save: the exchange undoes itself", async () => {
       const tokens = await signedIn();
       // The interleaving is forced, not hoped for: the revocation runs just before the exchange
