@@ -242,7 +242,9 @@ for (const backend of backends) {
         assert.ok(big.status >= 400 && big.status < 500, `${huge.length}: ${big.status}`);
       }
       const manyScopes = Array.from({ length: 5_000 }, (_, n) => `scope${n}`).join(" ");
-      refused(await exchange(tokens.access_token, b.clientId, { scope: manyScopes }), "invalid_scope");
+      const scopeRefused = await exchange(tokens.access_token, b.clientId, { scope: manyScopes });
+      refused(scopeRefused, "invalid_scope");
+      assert.ok(JSON.stringify(scopeRefused.body).length < 1000, "the request's scopes are not echoed back");
       // Still usable after all that.
       assert.equal((await exchange(tokens.access_token, b.clientId)).status, 200);
     });

@@ -1,4 +1,5 @@
 import { errors } from "oidc-provider";
+import { cutText } from "../../app/echoed-text.ts";
 import type { ServerContext } from "../../app/server-context.ts";
 import { findForUser } from "../../authenticators/authenticator-store.ts";
 import { findTenant } from "../../tenants/tenant-store.ts";
@@ -56,6 +57,8 @@ export async function requireTargetFactor(
  * subject token holds: an exchange never widens what the sign-in was granted. offline_access
  * never (no refresh token is issued). None left is invalid_scope.
  */
+const MAX_ECHOED_SCOPE = 200;
+
 export function exchangedScope(target: App, subject: ExchangeSubject, requested: string | undefined): string {
   const held = new Set(subject.scope.split(" "));
   const asked = requested === undefined ? undefined : new Set(requested.split(" "));
@@ -65,7 +68,8 @@ export function exchangedScope(target: App, subject: ExchangeSubject, requested:
   if (granted.length === 0)
     throw new errors.InvalidScope(
       "none of the requested scopes can be granted for the audience",
-      requested ?? "",
+      // Echoed cut, as the API echoes text: a request of 60 KB of scopes gets no 60 KB back.
+      cutText(requested ?? "", MAX_ECHOED_SCOPE),
     );
   return granted.join(" ");
 }
