@@ -81,7 +81,11 @@ suite("SSO token exchange racing a revocation (postgres)", () => {
       void request.finally(() => {
         done = true;
       });
-      while (!done && !(await someoneWaitsForALock())) await delay(5);
+      const deadline = Date.now() + 15_000;
+      while (!done && !(await someoneWaitsForALock())) {
+        if (Date.now() > deadline) assert.fail("the exchange neither finished nor waited for the revocation");
+        await delay(5);
+      }
     });
     const answer = await (exchanged as NonNullable<typeof exchanged>);
     if (answer.status === 200) {
