@@ -134,6 +134,11 @@ for (const backend of backends) {
       );
       assert.equal(noIssuer.status, 404);
       assert.equal(noIssuer.body.tessera_client_not_registered, undefined);
+      assert.equal(
+        noIssuer.headers.get("cache-control"),
+        "no-store",
+        "every answer, not only the found ones",
+      );
     });
 
     test(`a burst of ${LIMIT + 30} requests from one source: ${LIMIT} answered, the rest RateLimited with Retry-After`, async () => {
@@ -149,6 +154,7 @@ for (const backend of backends) {
       assert.equal(answers.filter((a) => a.status === 404).length, LIMIT);
       for (const a of limited) {
         assert.equal(a.body.errorCode, TesseraApiCode.RateLimited);
+        assert.equal(a.headers.get("cache-control"), "no-store");
         const wait = Number(a.headers.get("retry-after"));
         assert.ok(wait >= 1 && wait <= 60, String(wait));
       }
@@ -158,6 +164,43 @@ for (const backend of backends) {
         404,
         "a new window",
       );
+    });
+
+    test("X-Forwarded-For makes no new source with the default trustedProxies (none)", async () => {
+      const { tenant } = await s.tenant();
+      s.clock.advance(60_000);
+      const statuses: number[] = [];
+      for (let i = 0; i <= LIMIT; i++) {
+        const response = await fetch(`${issuerOf(tenant.id)}/clients/xff`, {
+          headers: { "x-forwarded-for": `203.0.113.${i % 250}, 198.51.100.${i % 250}` },
+        });
+        await response.body?.cancel();
+        statuses.push(response.status);
+      }
+      assert.equal(statuses.filter((status) => status === 404).length, LIMIT, statuses.join());
+      assert.equal(statuses.at(-1), 429, "the forged addresses all counted as the one real source");
+    });
+
+    test("an id of 101 to 200 characters is not registered like a short one; a longer one is 400 naming params.clientId", async () => {
+      const { tenant } = await s.tenant();
+      s.clock.advance(60_000);
+      // Encoded, "é" is six characters: 40 of them are a 240-character path segment for a 40-character id.
+      for (const id of ["a".repeat(101), "b".repeat(200), "é".repeat(40), "a/b"]) {
+        const answer = await getJson(
+          `${issuerOf(tenant.id)}/clients/${encodeURIComponent(id)}`,
+          "client info: not registered",
+        );
+        assert.equal(answer.status, 404, `${id.length}: ${JSON.stringify(answer.body)}`);
+        assert.equal(answer.body.tessera_client_not_registered, true, JSON.stringify(answer.body));
+        assert.equal(answer.headers.get("cache-control"), "no-store");
+      }
+      for (const path of [encodeURIComponent("c".repeat(201)), "d".repeat(5000), ""]) {
+        const answer = await getJson(`${issuerOf(tenant.id)}/clients/${path}`, "client info: malformed ids");
+        assert.equal(answer.status, 400, `${path.length}: ${JSON.stringify(answer.body)}`);
+        assert.equal(answer.body.errorCode, TesseraApiCode.MalformedRequest);
+        assert.match(String(answer.body.errorMessage), /params\.clientId/);
+        assert.equal(answer.headers.get("cache-control"), "no-store");
+      }
     });
 
     test("property: any client id (huge, unicode, reserved characters) is 404 or a 400 naming it, never a 5xx", async () => {

@@ -242,7 +242,9 @@ for (const backend of backends) {
         assert.ok(big.status >= 400 && big.status < 500, `${huge.length}: ${big.status}`);
       }
       const manyScopes = Array.from({ length: 5_000 }, (_, n) => `scope${n}`).join(" ");
-      refused(await exchange(tokens.access_token, b.clientId, { scope: manyScopes }), "invalid_scope");
+      const scopeRefused = await exchange(tokens.access_token, b.clientId, { scope: manyScopes });
+      refused(scopeRefused, "invalid_scope");
+      assert.ok(JSON.stringify(scopeRefused.body).length < 1000, "the request's scopes are not echoed back");
       // Still usable after all that.
       assert.equal((await exchange(tokens.access_token, b.clientId)).status, 200);
     });
@@ -436,6 +438,35 @@ for (const backend of backends) {
       );
     });
 
+    test("a password-only sign-in gets no token for a target whose pages would ask this user for a factor", async () => {
+      // The tenant requires no factor and the target does not either; but the target's sign-in
+      // pages ask anyone who has a factor it accepts. The program accepts HOTP only, which this
+      // user (TOTP) does not have: its sign-in proved the password alone.
+      const optional = await s.tenant(undefined, { ssoSecondFactor: "optional" });
+      const id = optional.tenant.id;
+      const ivy = await createTestUser(s, optional.apiKey, "ivy");
+      const program = await createTestApp(s, id, { kind: "native", grantTypes: [...NATIVE_GRANTS] });
+      const asksTotp = await createTestApp(s, id, { scopes: "openid profile" });
+      const hotpOnly = await createTestApp(s, id, { scopes: "openid profile" });
+      await s.server.ctx.database.db
+        .updateTable("sso_apps")
+        .set({ second_factors: JSON.stringify(["hotp"]) })
+        .where("client_id", "in", [program.clientId, hotpOnly.clientId])
+        .execute();
+      const rp = await relyingParty(program);
+      const { request, callback } = await signInForCode(s, id, rp, program, ivy);
+      const tokens = await oidc.authorizationCodeGrant(rp, callback, {
+        pkceCodeVerifier: request.verifier,
+        expectedState: request.state,
+      });
+      assert.deepEqual((await introspect(tokens.access_token, rp)).amr, ["pwd"]);
+      const r = await exchange(tokens.access_token, asksTotp.clientId, {}, program);
+      refused(r, "invalid_grant", invalidToken);
+      assert.match(String(r.body.error_description), /second factor/);
+      const ok = await exchange(tokens.access_token, hotpOnly.clientId, {}, program);
+      assert.equal(ok.status, 200, `its pages would not ask ivy either: ${JSON.stringify(ok.body)}`);
+    });
+
     test("a sign-in revoked between the exchange's checks and its save: the exchange undoes itself", async () => {
       const tokens = await signedIn();
       // The interleaving is forced, not hoped for: the revocation runs just before the exchange
@@ -477,6 +508,21 @@ for (const backend of backends) {
         true,
         "A's sign-in is another",
       );
+    });
+
+    test("deleting an app tokens were exchanged for ends those tokens, not the sign-in they came from", async () => {
+      const target = await createTestApp(s, tenantId, { scopes: "openid profile" });
+      const tokens = await signedIn();
+      const issued = await exchange(tokens.access_token, target.clientId);
+      assert.equal(issued.status, 200, JSON.stringify(issued.body));
+      const deleted = await s.api("DELETE", `/v1/apps/${target.clientId}`, { apiKey, scenario });
+      assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+      assert.equal((await introspect(tokens.access_token, rpA)).active, true, "A's own access token");
+      const refreshed = await tokenRequest(a, {
+        grant_type: "refresh_token",
+        refresh_token: String(tokens.refresh_token),
+      });
+      assert.equal(refreshed.status, 200, `A's sign-in goes on: ${JSON.stringify(refreshed.body)}`);
     });
 
     test("a PAT's access token exchanges without a second factor claimed, and revoking the PAT ends the exchanged token", async () => {

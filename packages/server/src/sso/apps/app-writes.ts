@@ -181,6 +181,8 @@ export async function deleteApp(
       .execute();
     // Tokens that other apps got by exchanging this app's tokens (sso/grants/token-exchange.ts)
     // are filed under this app's grants (grant_id): they go first, while those grants are known.
+    // Only the grants of this app's own tokens: a Grant row of this app that names a grant is one
+    // it got as an exchange's target, filed under ANOTHER app's sign-in, which goes on.
     await trx
       .deleteFrom("sso_models")
       .where("tenant_id", "=", tenantId)
@@ -190,6 +192,7 @@ export async function deleteApp(
           .select("own.grant_id")
           .where("own.tenant_id", "=", tenantId)
           .where("own.client_id", "=", clientId)
+          .where("own.model", "!=", "Grant")
           .where("own.grant_id", "is not", null),
       )
       .execute();

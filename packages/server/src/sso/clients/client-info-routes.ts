@@ -18,6 +18,12 @@ import { notRegistered } from "./unknown-client.ts";
  * More specific than the provider's `/oidc/:tenant/*`, so this route wins over it.
  */
 const WINDOW_MS = 60_000;
+/**
+ * The client id is the rest of the path (`*`), not a `:clientId` parameter: the router matches a
+ * parameter only up to 100 characters (Fastify's maxParamLength), and a longer id fell through to
+ * the provider's catch-all, a plain 404 that a program cannot tell from a wrong issuer. It is
+ * renamed `clientId` as the request arrives, so validation (and the NUL check) names it so.
+ */
 const params = {
   type: "object",
   properties: {
@@ -30,12 +36,19 @@ type Params = { tenant: string; clientId: string };
 
 export const clientInfoRoutes: FastifyPluginAsync = async (app) => {
   app.get<{ Params: Params }>(
-    "/oidc/:tenant/clients/:clientId",
-    { schema: { params, hide: true } },
+    "/oidc/:tenant/clients/*",
+    {
+      schema: { params, hide: true },
+      onRequest: async (request, reply) => {
+        const { tenant, "*": clientId } = request.params as unknown as { tenant: string; "*": string };
+        request.params = { tenant, clientId };
+        // Every answer, refusals (400, unknown issuer, 429) included: none may be kept by a cache.
+        reply.header("cache-control", "no-store");
+      },
+    },
     async (request, reply) => {
       const tenantId = await ssoTenantOf(request);
       await limitSource(request, tenantId, (seconds) => reply.header("retry-after", String(seconds)));
-      reply.header("cache-control", "no-store");
       const row = await findAppRow(request.server.ctx, tenantId, request.params.clientId);
       if (row === undefined) {
         reply.code(404);

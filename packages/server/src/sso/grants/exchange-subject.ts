@@ -22,6 +22,8 @@ export interface ExchangeSubject {
    * revoked or replayed, a sign-out, a PAT revoked) ends every token exchanged from it.
    */
   readonly rootGrantId: string;
+  /** The subject token's own grant (the root's, or an exchanged token's linked one). */
+  readonly grantId: string;
   /** When the subject token expires, by the server clock (ms). */
   readonly expiresAt: number;
 }
@@ -54,5 +56,29 @@ export async function findSubject(
     .executeTakeFirst();
   const expiresAt = Number(row?.expires_at ?? 0);
   if (expiresAt <= ctx.clock.now()) throw invalidSubject("the subject token has expired");
-  return { accountId, scope: token.scope ?? "", amr: amrOfToken(token), rootGrantId, expiresAt };
+  return { accountId, scope: token.scope ?? "", amr: amrOfToken(token), rootGrantId, grantId, expiresAt };
+}
+
+/**
+ * Waits (PostgreSQL) until no revocation still under way can delete the subject token or its grant.
+ * A revocation is one DELETE, and under READ COMMITTED it does not see rows an exchange inserts
+ * after it began; an exchange that then checked its subject before that DELETE committed would
+ * find it alive and keep a token nothing revokes. Reading the two rows FOR SHARE waits for a
+ * DELETE that holds them and then finds them gone; the subject check that follows fails and the
+ * exchange undoes itself. SQLite has one writer at a time: a revocation has finished by then.
+ */
+export async function awaitRevocationsUnderWay(
+  ctx: ServerContext,
+  tenantId: string,
+  value: string,
+  subject: ExchangeSubject,
+): Promise<void> {
+  if (ctx.database.dialect !== "postgres") return;
+  await ctx.database.db
+    .selectFrom("sso_models")
+    .select("id_hash")
+    .where("tenant_id", "=", tenantId)
+    .where("id_hash", "in", [hashOf(value), hashOf(subject.grantId)])
+    .forShare()
+    .execute();
 }

@@ -1,8 +1,11 @@
 import { errors } from "oidc-provider";
+import { cutText } from "../../app/echoed-text.ts";
 import type { ServerContext } from "../../app/server-context.ts";
+import { findForUser } from "../../authenticators/authenticator-store.ts";
 import { findTenant } from "../../tenants/tenant-store.ts";
 import type { App } from "../apps/app.ts";
 import { appOf, findAppRow } from "../apps/app-store.ts";
+import { factorsFor } from "../interactions/factors/registry.ts";
 import { ExchangeRefused, TargetNotRegistered, targetRefused } from "./exchange-refusals.ts";
 import type { ExchangeSubject } from "./exchange-subject.ts";
 
@@ -26,8 +29,10 @@ export async function findTarget(ctx: ServerContext, tenantId: string, audience:
 
 /**
  * A target that the sign-in pages would not let in without a second factor (the app requires
- * one, or the tenant does: sso/interactions/second-factor-policy.ts asks the same) gets a token
- * only from a sign-in whose amr has `otp`; a password-only sign-in, or a PAT, must sign in again.
+ * one, or the tenant does, or the user has a factor the target accepts, which the pages ask
+ * anyone for: sso/interactions/second-factor-policy.ts asks the same) gets a token only from a
+ * sign-in whose amr has `otp`; a password-only sign-in, or a PAT, must sign in again. (A program
+ * whose own app accepts only factors the user lacks signs in with the password alone.)
  */
 export async function requireTargetFactor(
   ctx: ServerContext,
@@ -37,7 +42,10 @@ export async function requireTargetFactor(
 ): Promise<void> {
   if (subject.amr.includes("otp")) return;
   const tenant = await findTenant(ctx.database.db, tenantId);
-  if (!target.requireSecondFactor && tenant?.ssoSecondFactor === "optional") return;
+  if (!target.requireSecondFactor && tenant?.ssoSecondFactor === "optional") {
+    const authenticators = await findForUser(ctx.database.db, subject.accountId);
+    if (!factorsFor(target).some((factor) => factor.usable(authenticators).length > 0)) return;
+  }
   throw new ExchangeRefused(
     "no second factor proved",
     "the target app requires a second factor, which this sign-in did not prove",
@@ -49,6 +57,8 @@ export async function requireTargetFactor(
  * subject token holds: an exchange never widens what the sign-in was granted. offline_access
  * never (no refresh token is issued). None left is invalid_scope.
  */
+const MAX_ECHOED_SCOPE = 200;
+
 export function exchangedScope(target: App, subject: ExchangeSubject, requested: string | undefined): string {
   const held = new Set(subject.scope.split(" "));
   const asked = requested === undefined ? undefined : new Set(requested.split(" "));
@@ -58,7 +68,8 @@ export function exchangedScope(target: App, subject: ExchangeSubject, requested:
   if (granted.length === 0)
     throw new errors.InvalidScope(
       "none of the requested scopes can be granted for the audience",
-      requested ?? "",
+      // Echoed cut, as the API echoes text: a request of 60 KB of scopes gets no 60 KB back.
+      cutText(requested ?? "", MAX_ECHOED_SCOPE),
     );
   return granted.join(" ");
 }

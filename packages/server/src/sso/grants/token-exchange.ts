@@ -16,7 +16,7 @@ import {
   TargetNotRegistered,
 } from "./exchange-refusals.ts";
 import { ACCESS_TOKEN_TYPE, exchangeParameters, exchangeRequest } from "./exchange-request.ts";
-import { type ExchangeSubject, findSubject } from "./exchange-subject.ts";
+import { awaitRevocationsUnderWay, type ExchangeSubject, findSubject } from "./exchange-subject.ts";
 import { exchangedScope, findTarget, requireTargetFactor } from "./exchange-target.ts";
 
 /**
@@ -110,7 +110,15 @@ async function exchange(
   });
   koa.oidc.entity("AccessToken", accessToken);
   const value = await accessToken.save();
-  await undoIfRevokedMeanwhile(ctx, provider, tenantId, client.clientId, request.subjectToken, grantId);
+  await undoIfRevokedMeanwhile(
+    ctx,
+    provider,
+    tenantId,
+    client.clientId,
+    request.subjectToken,
+    subject,
+    grantId,
+  );
   koa.body = {
     access_token: value,
     issued_token_type: ACCESS_TOKEN_TYPE,
@@ -147,7 +155,8 @@ async function saveLinkedGrant(
 /**
  * A revocation that ran between the subject's check and the save has not deleted what this
  * exchange saved after it: the subject token (or, down a chain, its Grant) is deleted by the same
- * statement that would have deleted these rows, so if it is gone now, this exchange undoes itself.
+ * statement that would have deleted these rows, so if it is gone now, this exchange undoes itself
+ * (once a revocation still under way has committed: awaitRevocationsUnderWay).
  */
 async function undoIfRevokedMeanwhile(
   ctx: ServerContext,
@@ -155,8 +164,10 @@ async function undoIfRevokedMeanwhile(
   tenantId: string,
   clientId: string,
   subjectToken: string,
+  subject: ExchangeSubject,
   grantId: string,
 ): Promise<void> {
+  await awaitRevocationsUnderWay(ctx, tenantId, subjectToken, subject);
   const live = await findSubject(ctx, provider, tenantId, clientId, subjectToken).then(
     () => true,
     () => false,
