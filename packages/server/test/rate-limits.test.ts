@@ -229,6 +229,7 @@ test("rate-limit settings refuse zero, negative, fractional and huge values nami
     ["TESSERA_RATE_LIMIT_AUTH_PER_TENANT", "rateLimits.authPerTenant"],
     ["TESSERA_RATE_LIMIT_SSO_SIGN_IN_PER_SOURCE", "rateLimits.ssoSignInPerSource"],
     ["TESSERA_RATE_LIMIT_SSO_SIGN_IN_PER_ACCOUNT", "rateLimits.ssoSignInPerAccount"],
+    ["TESSERA_RATE_LIMIT_SSO_CLIENT_INFO_PER_SOURCE", "rateLimits.ssoClientInfoPerSource"],
   ] as const) {
     for (const bad of ["0", "-1", "2.5", "9007199254740993", "1e3", "many"]) {
       assert.throws(
@@ -247,5 +248,6 @@ test("rate-limit settings refuse zero, negative, fractional and huge values nami
     authPerTenant: 6000,
     ssoSignInPerSource: 60,
     ssoSignInPerAccount: 20,
+    ssoClientInfoPerSource: 120,
   });
 });
