@@ -11,6 +11,7 @@ import { openDatabase } from "../packages/server/src/storage/database.ts";
 import { startThrowawayPostgres } from "../scripts/lib/throwaway-postgres.ts";
 import { startBareBaseline } from "./lib/bare-baseline.ts";
 import { benchHousekeeping, type HousekeepingFigures } from "./lib/housekeeping-bench.ts";
+import { benchIdentityClient, type IdentityClientFigures } from "./lib/identity-client-bench.ts";
 import { benchLink, type LinkFigures } from "./lib/link-bench.ts";
 import { compareLogLevels, type LogLevelComparison } from "./lib/log-level-bench.ts";
 import { load, type Measurement, opsPerSecond } from "./lib/measure.ts";
@@ -40,8 +41,11 @@ import type { SignInFigures } from "./lib/sso-sign-in-bench.ts";
  * SSO: client-credentials and refresh grants/s at a tenant's token endpoint next to a bare
  * oidc-provider on its in-memory adapter (lib/sso-bench.ts), at concurrencies 16 and 32.
  *
+ * Identity client: getAccessToken from the shared store in 1 and 20 processes, p50/p99, next to
+ * the floor, reading and decrypting the same file with no lock (lib/identity-client-bench.ts).
+ *
  * Options: --duration SECONDS (default 5), --concurrency 1,16,32,64, --backends sqlite,postgres,
- * --only core|link|logging|io|housekeeping|sso, --log-rounds N (default 3), --link-jobs N (default 500),
+ * --only core|link|logging|io|housekeeping|sso|identity-client, --log-rounds N (default 3), --link-jobs N (default 500),
  * --link-waiting N (default 10000), --housekeeping-rows N (default 100000), --sso-refresh-tokens N
  * (refresh tokens per concurrency level, default 5000).
  */
@@ -59,7 +63,8 @@ const link: Record<string, LinkFigures> = {};
 const housekeepingRows = Number(arg("housekeeping-rows", "100000"));
 const housekeeping: Record<string, HousekeepingFigures> = {};
 /** Groups that need no server load of the core workloads. */
-const narrow = ["link", "logging", "io", "housekeeping", "sso"].includes(only);
+const narrow = ["link", "logging", "io", "housekeeping", "sso", "identity-client"].includes(only);
+let identityClient: IdentityClientFigures | undefined;
 const ssoRefreshTokens = Number(arg("sso-refresh-tokens", "5000"));
 const signIns: Record<string, SignInFigures> = {};
 const transport: TransportFigures | undefined =
@@ -237,6 +242,26 @@ try {
       measurements.push(...figures.measurements);
       signIns[backend] = figures.signIn;
     }
+    // The identity client reads its own store: one backend is enough (the server only answers init).
+    if ((only === "" || only === "identity-client") && identityClient === undefined) {
+      const app = JSON.parse(
+        tessera([
+          ...data,
+          "app",
+          "create",
+          "--tenant",
+          created.tenant.id,
+          "--name",
+          "bench desktop",
+          "--kind",
+          "native",
+          "--redirect-uri",
+          "http://127.0.0.1/callback",
+          "--json",
+        ]),
+      ) as { app: { clientId: string } };
+      identityClient = await benchIdentityClient(`${server.url}/oidc/${created.tenant.id}`, app.app.clientId);
+    }
     memory[backend] = { idleMiB, afterLoadMiB: server.rssMiB() };
     if (only === "" || only === "link")
       link[backend] = await benchLink(server, created.apiKey, `http://127.0.0.1:${sandboxPort}`, {
@@ -279,6 +304,7 @@ const report = {
   transport,
   housekeeping,
   signIns,
+  identityClient,
 };
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
@@ -329,5 +355,14 @@ for (const [backend, f] of Object.entries(signIns)) {
   );
   for (const step of f.steps)
     console.log(`    ${step.step.padEnd(40)} ${String(step.medianMs).padStart(8)} ms`);
+}
+if (identityClient !== undefined) {
+  console.log(
+    "\nIdentity client: getAccessToken from the shared store, next to reading and decrypting it alone",
+  );
+  for (const row of identityClient.rows)
+    console.log(
+      `  ${row.implementation.padEnd(24)} ${String(row.processes).padStart(2)} processes  ${String(row.calls).padStart(7)} calls  p50 ${String(row.p50Micros).padStart(6)} µs  p99 ${String(row.p99Micros).padStart(6)} µs`,
+    );
 }
 console.log("\nwritten to bench/results/latest.json");
