@@ -4,6 +4,7 @@ import type { ClientContext } from "../client-context.ts";
 import { classifyFailure } from "../results/classify-failure.ts";
 import { fail, type IdentityResult, ok } from "../results/identity-result.ts";
 import { DEFAULT_SCOPES } from "../setup/init-options.ts";
+import { isNotRegistered, isOAuthError } from "../tokens/server-answers.ts";
 
 /** Tessera's grant that exchanges a personal access token (docs/sso.md). */
 export const PAT_GRANT_TYPE = "urn:tessera:params:oauth:grant-type:personal-access-token";
@@ -62,17 +63,15 @@ async function exchangeCredentials(ctx: ClientContext): Promise<IdentityResult<s
 }
 
 /**
- * A refused exchange: an unknown client id is ClientIdNotRegistered; refused credentials
+ * A refused exchange (the server's answers read as tokens/server-answers.ts reads them): an unknown client id is ClientIdNotRegistered; refused credentials
  * (invalid_grant for a personal access token, invalid_client for a secret) are Failed, the
  * catalog's "the credentials were refused"; anything else is the classified online failure.
  */
 export function tokenFailure<T>(error: unknown, credential: string): IdentityResult<T> {
-  if (error instanceof oidc.ResponseBodyError) {
-    if (error.cause.tessera_client_not_registered === true)
-      return fail(IdentityStatusCode.ClientIdNotRegistered, "the client id is not registered at this issuer");
-    if (error.error === "invalid_grant" || error.error === "invalid_client")
-      return fail(IdentityStatusCode.Failed, `the ${credential} was refused (${error.error})`);
-  }
+  if (isNotRegistered(error))
+    return fail(IdentityStatusCode.ClientIdNotRegistered, "the client id is not registered at this issuer");
+  if (isOAuthError(error, "invalid_grant") || isOAuthError(error, "invalid_client"))
+    return fail(IdentityStatusCode.Failed, `the ${credential} was refused (${error.error})`);
   const { status, message } = classifyFailure(error);
   return fail(status, message);
 }

@@ -8,30 +8,30 @@ export type ClientCheck =
   | { readonly note: string }
   | undefined;
 
+/** What the issuer's client information endpoint said about one client id. */
+export type ClientInfoAnswer =
+  | { readonly kind: "registered" | "not-registered" | "not-advertised" | "rate-limited" }
+  | { readonly kind: "failed"; readonly message: string };
+
 /**
  * Asks the issuer's client information endpoint (`tessera_client_info_endpoint` in discovery,
- * `GET <endpoint>/<client id>`) whether the main client id is registered: a 404 that says
- * `tessera_client_not_registered` is ClientIdNotRegistered; any other failure is
- * AuthenticationInterfaceCouldNotBeInitialized with its classified cause, except a 429: the
- * endpoint is rate limited per source address, and many programs behind one address starting at
- * once must not fail for it (the server still refuses an unknown id at the token endpoint,
- * distinctly), so init goes on with a note. An issuer that does not
- * advertise the endpoint (a Tessera before it, another provider) is not asked: an unknown id then
- * shows at the first token request instead.
+ * `GET <endpoint>/<client id>`) about `clientId`, through the options' serverFetch (the host's
+ * fetch, timeoutMs and the answer-size cap apply). `not-registered` only on the server's distinct
+ * answer (404 with `tessera_client_not_registered`); an issuer that does not advertise the endpoint
+ * (a Tessera before it, another provider) is `not-advertised`; a 429 is `rate-limited` (the
+ * endpoint is limited per source address); anything else unusable is `failed`, with its cause.
  */
-export async function checkClientRegistered(
+export async function askClientInfo(
   options: ResolvedOptions,
   metadata: Readonly<Record<string, unknown>>,
-): Promise<ClientCheck> {
+  clientId: string,
+): Promise<ClientInfoAnswer> {
   const endpoint = metadata.tessera_client_info_endpoint;
-  if (endpoint === undefined) return undefined;
-  const failed = (message: string): ClientCheck => ({
-    status: IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized,
-    message: `the client check failed: ${message}`,
-  });
+  if (endpoint === undefined) return { kind: "not-advertised" };
+  const failed = (message: string): ClientInfoAnswer => ({ kind: "failed", message });
   let url: URL;
   try {
-    url = new URL(`${String(endpoint).replace(/\/+$/, "")}/${encodeURIComponent(options.clientId)}`);
+    url = new URL(`${String(endpoint).replace(/\/+$/, "")}/${encodeURIComponent(clientId)}`);
   } catch {
     return failed("tessera_client_info_endpoint is not a URL");
   }
@@ -47,17 +47,43 @@ export async function checkClientRegistered(
     // Read first (a body too large or too slow is that failure), then parsed (garbage is no answer).
     const body = parseJson(await response.text());
     if (response.status === 404 && body?.tessera_client_not_registered === true)
+      return { kind: "not-registered" };
+    if (response.status === 429) return { kind: "rate-limited" };
+    if (!response.ok) throw Object.assign(new Error("client info"), { status: response.status });
+    if (body?.client_id !== clientId) throw new Error("the client information names another client");
+    return { kind: "registered" };
+  } catch (error) {
+    return failed(classifyFailure(error).message);
+  }
+}
+
+/**
+ * init's check of the main client id (askClientInfo): not registered is ClientIdNotRegistered; a
+ * failure is AuthenticationInterfaceCouldNotBeInitialized with its classified cause, except a 429:
+ * many programs behind one address starting at once must not fail for it (the server still refuses
+ * an unknown id at the token endpoint, distinctly), so init goes on with a note. An issuer that
+ * does not advertise the endpoint is not asked: an unknown id then shows at the first token request.
+ */
+export async function checkClientRegistered(
+  options: ResolvedOptions,
+  metadata: Readonly<Record<string, unknown>>,
+): Promise<ClientCheck> {
+  const answer = await askClientInfo(options, metadata, options.clientId);
+  switch (answer.kind) {
+    case "not-registered":
       return {
         status: IdentityStatusCode.ClientIdNotRegistered,
         message: `the client id ${options.clientId} is not registered at this issuer`,
       };
-    if (response.status === 429)
+    case "rate-limited":
       return { note: "the client check was rate limited; the client id is unconfirmed" };
-    if (!response.ok) throw Object.assign(new Error("client info"), { status: response.status });
-    if (body?.client_id !== options.clientId) throw new Error("the client information names another client");
-    return undefined;
-  } catch (error) {
-    return failed(classifyFailure(error).message);
+    case "failed":
+      return {
+        status: IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized,
+        message: `the client check failed: ${answer.message}`,
+      };
+    default:
+      return undefined;
   }
 }
 

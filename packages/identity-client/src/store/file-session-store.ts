@@ -73,7 +73,7 @@ export async function openSessionStore(options: StoreOptions): Promise<StoreResu
     async update<T>(change: (current: SessionData | undefined) => Promise<StoreChange<T>>) {
       const locked = await withLock(
         `${path}.lock`,
-        options.lockTimeoutMs,
+        lockWaitMs(options.lockTimeoutMs),
         async (): Promise<StoreResult<T>> => {
           const current = await read();
           // A discarded record is nobody signed in: the change (a sign-in) may start afresh.
@@ -103,6 +103,15 @@ export async function openSessionStore(options: StoreOptions): Promise<StoreResu
   };
   return stored(store);
 }
+
+/**
+ * How long `update` waits for the lock, from the request timeout (lockTimeoutMs is init's
+ * timeoutMs). A holder may spend up to one whole request at the server under the lock (a refresh,
+ * a token exchange), and a waiter may arrive while another holder is mid-request: waiting only one
+ * timeout made waiters fail (MutexCreationFailed) while a slow server was still answering in time.
+ * So: two requests, plus a second for the local work (reading, sealing, writing the file).
+ */
+export const lockWaitMs = (requestTimeoutMs: number): number => 2 * requestTimeoutMs + 1000;
 
 /** The file name for one issuer and client id: a digest, so that neither shows in a directory listing. */
 export const storeName = (issuer: string, clientId: string) =>

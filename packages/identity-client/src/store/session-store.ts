@@ -36,6 +36,6 @@ export interface StoreOptions {
   readonly storeDir?: string;
   readonly issuer: string;
   readonly clientId: string;
-  /** How long `update` waits for the lock before giving up (MutexCreationFailed). */
+  /** The request timeout (init's timeoutMs); `update` waits 2 × it + 1 s for the lock (lockWaitMs), then MutexCreationFailed. */
   readonly lockTimeoutMs: number;
 }

@@ -1,6 +1,7 @@
 import { IdentityStatusCode } from "@tessera/codes";
 import * as oidc from "openid-client";
 import type { ClientContext } from "../client-context.ts";
+import { clockRolledBack } from "../offline/clock-rollback.ts";
 import { decideOffline } from "../offline/offline-decision.ts";
 import { type Classified, classifyFailure } from "../results/classify-failure.ts";
 import { fail, type IdentityResult, ok } from "../results/identity-result.ts";
@@ -18,6 +19,8 @@ export const EXPIRY_SKEW_MS = 30_000;
 export interface CurrentSessionOptions {
   /** An access token a resource server refused (a 401): renew it even though it has not expired. */
   readonly rejected?: string;
+  /** The clock was seen rolled back: the cached tokens for other client ids are not kept either. */
+  readonly rolledBack?: boolean;
 }
 
 /**
@@ -27,6 +30,11 @@ export interface CurrentSessionOptions {
  * (or still the rejected one) is refreshed; the processes that waited on the lock find the new one.
  * invalid_grant ends the sign-in (SignInRequired, tokens cleared); an unreachable server hands over
  * to the offline decision (Offline or SignInRequired). Nobody signed in: AuthDataEmpty.
+ *
+ * A clock that reads earlier than a time the record has already seen (offline/clock-rollback.ts)
+ * is not believed: an access token that looks valid only by such a clock may have expired, so it
+ * is renewed at the server as if a resource server had refused it. The server's answer settles it
+ * (Success); unreachable, the offline decision sees the rollback (SignInRequired).
  */
 export async function currentSession(
   ctx: ClientContext,
@@ -36,8 +44,13 @@ export async function currentSession(
   const read = await ctx.store.read();
   if (!read.ok) return fail(read.status, read.message);
   if (read.value?.tokens === undefined) return fail(IdentityStatusCode.AuthDataEmpty, "nobody is signed in");
-  if (usableAsIs(ctx, read.value.tokens, options)) return ok(read.value);
-  return refreshOnce(ctx, options);
+  if (!clockRolledBack(read.value, ctx.now())) {
+    if (usableAsIs(ctx, read.value.tokens, options)) return ok(read.value);
+    return refreshOnce(ctx, options);
+  }
+  // Under the lock only the token seen here counts as distrusted: a different one was renewed at
+  // the server by another process meanwhile (once for all of them) and is used as it is.
+  return refreshOnce(ctx, { rejected: options.rejected ?? read.value.tokens.accessToken, rolledBack: true });
 }
 
 type Outcome =
@@ -71,7 +84,10 @@ async function refreshOnce(ctx: ClientContext, options: CurrentSessionOptions) {
       return ended("the refresh token has expired");
     try {
       const answer = await oidc.refreshTokenGrant(server, tokens.refreshToken);
-      const next = await sessionWithTokens(ctx, current, answer, { signIn: false });
+      const renewed = await sessionWithTokens(ctx, current, answer, { signIn: false });
+      // Their expiries were judged by the same clock: they are exchanged again, not trusted.
+      const { clientTokens: _, ...withoutExchanged } = renewed;
+      const next = options.rolledBack === true ? withoutExchanged : renewed;
       return { next, value: { result: ok(next) } };
     } catch (error) {
       if (isOAuthError(error, "invalid_grant")) return ended("the sign-in has ended at the server");
