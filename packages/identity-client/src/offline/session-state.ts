@@ -3,7 +3,6 @@ import type { ClientContext } from "../client-context.ts";
 import { fail, type IdentityResult, ok, usable } from "../results/identity-result.ts";
 import type { AuthenticationData } from "../session/authentication-data.ts";
 import { currentSession } from "../tokens/current-session.ts";
-import { clockRolledBack } from "./clock-rollback.ts";
 import { expectedOf, signedGrace, verifyIdToken } from "./grace-from-id-token.ts";
 
 /**
@@ -13,7 +12,7 @@ import { expectedOf, signedGrace, verifyIdToken } from "./grace-from-id-token.ts
  * the server refusing) pass through with their code.
  */
 export async function isUserAuthenticated(ctx: ClientContext): Promise<IdentityResult<boolean>> {
-  const session = await confirmedSession(ctx);
+  const session = await currentSession(ctx);
   if (usable(session.status))
     return {
       ...ok(true, session.status),
@@ -33,7 +32,7 @@ export async function isUserAuthenticated(ctx: ClientContext): Promise<IdentityR
  * is signed in; SignInRequired when the stored ID token does not verify (nothing to trust).
  */
 export async function authenticationData(ctx: ClientContext): Promise<IdentityResult<AuthenticationData>> {
-  const session = await confirmedSession(ctx);
+  const session = await currentSession(ctx);
   const data = session.value;
   const tokens = data?.tokens;
   if (!usable(session.status) || data === undefined || tokens === undefined)
@@ -64,20 +63,6 @@ export async function authenticationData(ctx: ClientContext): Promise<IdentityRe
     ...ok(value, session.status),
     ...(session.message === undefined ? {} : { message: session.message }),
   };
-}
-
-/**
- * The current session, but an access token that looks valid only by a clock rolled back below a
- * time already seen is not taken on the clock's word: it is renewed at the server as if refused.
- * Online the server's answer settles it; offline the decision sees the rollback (SignInRequired).
- */
-async function confirmedSession(ctx: ClientContext) {
-  const session = await currentSession(ctx);
-  const tokens = session.value?.tokens;
-  if (session.status !== IdentityStatusCode.Success || session.value === undefined || tokens === undefined)
-    return session;
-  if (!clockRolledBack(session.value, ctx.now())) return session;
-  return currentSession(ctx, { rejected: tokens.accessToken });
 }
 
 const stringClaim = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
