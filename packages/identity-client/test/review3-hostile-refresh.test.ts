@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, afterEach, beforeEach, test } from "node:test";
+import { recordObservedCode } from "@tessera/codes/coverage";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { IdentityClient, type IdentityResult, IdentityStatusCode } from "../src/index.ts";
+import type { SessionData, TokenSet } from "../src/session/session-data.ts";
+import { openSessionStore } from "../src/store/file-session-store.ts";
+import type { SessionStore } from "../src/store/session-store.ts";
+import { type FakeIssuer, json, startFakeIssuer } from "./helpers/setup-fake-issuer.ts";
+
+/**
+ * A hostile or broken issuer after the sign-in: a refresh answer or a userinfo answer about
+ * another user. OpenID Connect Core §12.2: a refreshed ID token's `sub` MUST be the original one;
+ * the client must not quietly become somebody else (with the first user's profile and tokens for
+ * other client ids still beside the second user's tokens).
+ */
+const observe = <T>(result: IdentityResult<T>, scenario: string): IdentityResult<T> => {
+  recordObservedCode("identity", result.status, scenario);
+  return result;
+};
+
+const CLIENT_ID = "notes-app";
+let fake: FakeIssuer;
+let storeDir: string;
+let signIdToken: (sub: string) => Promise<string>;
+const dirs: string[] = [];
+
+beforeEach(async () => {
+  fake = await startFakeIssuer(CLIENT_ID);
+  storeDir = await mkdtemp(join(tmpdir(), "review3-refresh-"));
+  dirs.push(storeDir);
+  const { privateKey, publicKey } = await generateKeyPair("ES256");
+  fake.on("/jwks", json(200, { keys: [{ ...(await exportJWK(publicKey)), kid: "k1", alg: "ES256" }] }));
+  signIdToken = (sub) =>
+    new SignJWT({ auth_time: Math.floor(Date.now() / 1000) - 60 })
+      .setProtectedHeader({ alg: "ES256", kid: "k1", typ: "JWT" })
+      .setIssuer(fake.issuer)
+      .setAudience(CLIENT_ID)
+      .setSubject(sub)
+      .setIssuedAt()
+      .setExpirationTime("1h")
+      .sign(privateKey);
+});
+afterEach(() => fake.close());
+after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+async function initClient(): Promise<{ client: IdentityClient; store: SessionStore }> {
+  const client = new IdentityClient();
+  const init = await client.init({ issuer: fake.issuer, clientId: CLIENT_ID, mode: "interactive", storeDir });
+  assert.equal(init.status, IdentityStatusCode.Success, init.message);
+  const opened = await openSessionStore({
+    storeDir,
+    issuer: new URL(fake.issuer).href,
+    clientId: CLIENT_ID,
+    lockTimeoutMs: 5_000,
+  });
+  assert.ok(opened.ok);
+  return { client, store: opened.value };
+}
+
+/** user-a signed in (as a sign-in would have saved it), with `tokens` over the defaults. */
+async function seedUserA(store: SessionStore, tokens: Partial<TokenSet>, profile = true): Promise<void> {
+  const idToken = await signIdToken("user-a");
+  await store.update(async (current) => {
+    assert.ok(current !== undefined);
+    const next: SessionData = {
+      ...current,
+      tokens: {
+        accessToken: "at-user-a",
+        accessTokenExpiresAt: Date.now() + 3_600_000,
+        refreshToken: "rt-user-a",
+        idToken,
+        obtainedAt: Date.now() - 1000,
+        ...tokens,
+      },
+      clientTokens: { "other-app": { accessToken: "exchanged-user-a", expiresAt: Date.now() + 3_600_000 } },
+      ...(profile
+        ? { profile: { subject: "user-a", email: "a@example.test", claims: { sub: "user-a" } } }
+        : {}),
+      generation: current.generation + 1,
+    };
+    return { next, value: undefined };
+  });
+}
+
+test("a refresh answered with an ID token for another subject does not make the client that user", async () => {
+  const { client, store } = await initClient();
+  await seedUserA(store, { accessTokenExpiresAt: Date.now() - 60_000 });
+  fake.on("/token", async (request, response, body) =>
+    json(200, {
+      access_token: "at-user-b",
+      token_type: "Bearer",
+      expires_in: 300,
+      refresh_token: "rt-user-b",
+      id_token: await signIdToken("user-b"),
+    })(request, response, body),
+  );
+  try {
+    const token = observe(await client.getAccessToken(), "getAccessToken: refresh for another subject");
+    assert.equal(fake.hits.get("/oidc/tenant-1/token"), 1, "the refresh was not even tried");
+    assert.notEqual(token.value, "at-user-b", "user-b's token was handed out as user-a's");
+    assert.notEqual(token.status, IdentityStatusCode.Success);
+    const stored = await store.read();
+    assert.ok(stored.ok);
+    assert.notEqual(stored.value?.tokens?.accessToken, "at-user-b", "user-b's tokens are in user-a's store");
+    const data = observe(await client.authenticationData(), "authenticationData after a foreign refresh");
+    assert.notEqual(data.value?.subject, "user-b");
+  } finally {
+    client.close();
+  }
+});
+
+test("a userinfo answer about another subject is not cached as the user's profile (none cached before)", async () => {
+  const { client, store } = await initClient();
+  await seedUserA(store, {}, false);
+  fake.on("/me", json(200, { sub: "user-b", email: "b@example.test" }));
+  try {
+    const profile = observe(await client.getUserProfile(), "getUserProfile: userinfo for another subject");
+    assert.equal(fake.hits.get("/oidc/tenant-1/me"), 1);
+    assert.notEqual(profile.value?.subject, "user-b", "user-b's profile was answered for user-a");
+    assert.notEqual(profile.status, IdentityStatusCode.Success);
+    const stored = await store.read();
+    assert.ok(stored.ok);
+    assert.equal(stored.value?.profile, undefined, "user-b's profile was cached");
+  } finally {
+    client.close();
+  }
+});
