@@ -9,7 +9,7 @@ import { IdentityClient, type IdentityResult, IdentityStatusCode } from "../src/
 import type { SessionData, TokenSet } from "../src/session/session-data.ts";
 import { openSessionStore } from "../src/store/file-session-store.ts";
 import type { SessionStore } from "../src/store/session-store.ts";
-import { type FakeIssuer, json, startFakeIssuer } from "./helpers/setup-fake-issuer.ts";
+import { type FakeIssuer, type Handler, json, startFakeIssuer } from "./helpers/setup-fake-issuer.ts";
 
 /**
  * A hostile or broken issuer after the sign-in: a refresh answer or a userinfo answer about
@@ -125,6 +125,83 @@ test("a userinfo answer about another subject is not cached as the user's profil
     const stored = await store.read();
     assert.ok(stored.ok);
     assert.equal(stored.value?.profile, undefined, "user-b's profile was cached");
+  } finally {
+    client.close();
+  }
+});
+
+/** A refresh answer from a broken token endpoint: `lifetime` is its expires_in (undefined: left out). */
+const refreshAnswer =
+  (lifetime: unknown): Handler =>
+  async (request, response, body) =>
+    json(200, {
+      access_token: `at-user-a-${fake.hits.get("/oidc/tenant-1/token")}`,
+      token_type: "Bearer",
+      ...(lifetime === undefined ? {} : { expires_in: lifetime }),
+      refresh_token: "rt-user-a-2",
+      id_token: await signIdToken("user-a"),
+    })(request, response, body);
+
+test("a refresh answer without expires_in: the token is not refreshed again on every call", async () => {
+  // RFC 6749 §5.1 makes expires_in only RECOMMENDED; a token taken as expired at once would send
+  // every getAccessToken of every process to the token endpoint.
+  const { client, store } = await initClient();
+  await seedUserA(store, { accessTokenExpiresAt: Date.now() - 60_000 });
+  fake.on("/token", refreshAnswer(undefined));
+  try {
+    for (let i = 0; i < 3; i++) {
+      const token = observe(await client.getAccessToken(), "getAccessToken: refresh without expires_in");
+      assert.equal(token.status, IdentityStatusCode.Success, token.message);
+    }
+    assert.equal(fake.hits.get("/oidc/tenant-1/token"), 1, "every call refreshed");
+  } finally {
+    client.close();
+  }
+});
+
+for (const lifetime of [1e306, 2 ** 53, Number.MAX_SAFE_INTEGER])
+  test(`a refresh answer with expires_in ${lifetime}: the store keeps a real expiry, not Infinity/null`, async () => {
+    const { client, store } = await initClient();
+    await seedUserA(store, { accessTokenExpiresAt: Date.now() - 60_000 });
+    fake.on("/token", refreshAnswer(lifetime));
+    try {
+      const token = observe(await client.getAccessToken(), "getAccessToken: huge expires_in");
+      assert.equal(token.status, IdentityStatusCode.Success, token.message);
+      const stored = await store.read();
+      assert.ok(stored.ok);
+      const expiresAt = stored.value?.tokens?.accessTokenExpiresAt;
+      assert.ok(Number.isSafeInteger(expiresAt) && (expiresAt ?? 0) > Date.now(), `stored ${expiresAt}`);
+      const data = observe(await client.authenticationData(), "authenticationData: huge expires_in");
+      assert.ok((data.value?.accessTokenExpiresAt?.getTime() ?? 0) > Date.now(), "an expiry in the past");
+      assert.equal(fake.hits.get("/oidc/tenant-1/token"), 1);
+    } finally {
+      client.close();
+    }
+  });
+
+test("a token exchange answer without expires_in: the exchanged token is kept, not exchanged on every call", async () => {
+  const { client, store } = await initClient();
+  await seedUserA(store, {});
+  fake.on("/clients/files-app", json(200, { client_id: "files-app", client_name: "Files" }));
+  fake.on(
+    "/token",
+    json(200, {
+      access_token: "exchanged-files-app",
+      issued_token_type: "urn:ietf:params:oauth:token-type:access_token",
+      token_type: "Bearer",
+    }),
+  );
+  try {
+    const registered = observe(await client.registerClientId("files-app"), "registerClientId: files-app");
+    assert.equal(registered.status, IdentityStatusCode.Success, registered.message);
+    for (let i = 0; i < 3; i++) {
+      const token = observe(
+        await client.getAccessToken("files-app"),
+        "getAccessToken: exchange without expires_in",
+      );
+      assert.equal(token.value, "exchanged-files-app", token.message);
+    }
+    assert.equal(fake.hits.get("/oidc/tenant-1/token"), 1, "every call exchanged");
   } finally {
     client.close();
   }

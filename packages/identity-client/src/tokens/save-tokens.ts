@@ -7,6 +7,7 @@ import { profileFromClaims } from "../profile/profile-claims.ts";
 import { fail, type IdentityResult, ok } from "../results/identity-result.ts";
 import type { SessionData, TokenSet, UserProfile } from "../session/session-data.ts";
 import { emptySession } from "../session/session-data.ts";
+import { accessTokenExpiry } from "./token-lifetime.ts";
 
 export type TokenAnswer = oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
 
@@ -74,7 +75,11 @@ export async function sessionWithTokens(
   const authTime = typeof claims?.auth_time === "number" ? claims.auth_time * 1000 : previous?.authTime;
   const tokens: TokenSet = {
     accessToken: response.access_token,
-    accessTokenExpiresAt: now + (response.expiresIn() ?? 0) * 1000,
+    accessTokenExpiresAt: accessTokenExpiry(
+      now,
+      response.expiresIn(),
+      claims === undefined ? undefined : claims.exp * 1000,
+    ),
     ...refresh,
     ...(response.id_token === undefined
       ? pick(previous, "idToken", "idTokenExpiresAt")
