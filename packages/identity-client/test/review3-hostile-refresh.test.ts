@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, beforeEach, test } from "node:test";
@@ -47,9 +47,15 @@ beforeEach(async () => {
 afterEach(() => fake.close());
 after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
 
-async function initClient(): Promise<{ client: IdentityClient; store: SessionStore }> {
+async function initClient(browser?: string): Promise<{ client: IdentityClient; store: SessionStore }> {
   const client = new IdentityClient();
-  const init = await client.init({ issuer: fake.issuer, clientId: CLIENT_ID, mode: "interactive", storeDir });
+  const init = await client.init({
+    issuer: fake.issuer,
+    clientId: CLIENT_ID,
+    mode: "interactive",
+    storeDir,
+    ...(browser === undefined ? {} : { browser }),
+  });
   assert.equal(init.status, IdentityStatusCode.Success, init.message);
   const opened = await openSessionStore({
     storeDir,
@@ -202,6 +208,36 @@ test("a token exchange answer without expires_in: the exchanged token is kept, n
       assert.equal(token.value, "exchanged-files-app", token.message);
     }
     assert.equal(fake.hits.get("/oidc/tenant-1/token"), 1, "every call exchanged");
+  } finally {
+    client.close();
+  }
+});
+
+test("signOut everywhere puts no token on the browser's command line (ps shows argv to every local user)", async () => {
+  fake.document = {
+    ...fake.document,
+    revocation_endpoint: `${fake.issuer}/token/revocation`,
+    end_session_endpoint: `${fake.issuer}/session/end`,
+  };
+  fake.on("/token/revocation", (_request, response) => response.writeHead(200).end());
+  const argvFile = join(storeDir, "browser-argv");
+  const browser = join(storeDir, "record-browser.sh");
+  // The "system browser" (BROWSER hook) records every argument it was started with, as ps would show it.
+  await writeFile(browser, `#!/bin/sh\nprintf '%s\\n' "$@" > '${argvFile}'\n`, { mode: 0o700 });
+  const { client, store } = await initClient(browser);
+  await seedUserA(store, {});
+  const stored = await store.read();
+  assert.ok(stored.ok);
+  const { idToken, accessToken, refreshToken } = stored.value?.tokens ?? {};
+  try {
+    const out = observe(await client.signOut({ everywhere: true }), "signOut everywhere: argv check");
+    assert.equal(out.status, IdentityStatusCode.Success, out.message);
+    const argv = await readFile(argvFile, "utf8");
+    assert.match(argv, /\/session\/end/, "the browser was not sent to the end-session endpoint");
+    for (const secret of [idToken, accessToken, refreshToken])
+      assert.ok(secret !== undefined && !argv.includes(secret), "a token is on the browser's command line");
+    // The end-session endpoint still learns which app asks (RP-Initiated Logout's client_id).
+    assert.equal(new URL(argv.trim()).searchParams.get("client_id"), CLIENT_ID);
   } finally {
     client.close();
   }
