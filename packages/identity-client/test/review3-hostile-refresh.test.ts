@@ -242,3 +242,30 @@ test("signOut everywhere puts no token on the browser's command line (ps shows a
     client.close();
   }
 });
+
+test("a refresh_token_expires_in past the last valid Date: no Invalid Date in authenticationData", async () => {
+  const { client, store } = await initClient();
+  await seedUserA(store, { accessTokenExpiresAt: Date.now() - 60_000 });
+  // 8.9e12 s: now + that in ms is still a safe integer, but beyond 8.64e15 ms, the last Date.
+  fake.on("/token", async (request, response, body) =>
+    json(200, {
+      access_token: "at-user-a-2",
+      token_type: "Bearer",
+      expires_in: 300,
+      refresh_token: "rt-user-a-2",
+      refresh_token_expires_in: 8.9e12,
+      id_token: await signIdToken("user-a"),
+    })(request, response, body),
+  );
+  try {
+    const data = observe(
+      await client.authenticationData(),
+      "authenticationData: huge refresh_token_expires_in",
+    );
+    assert.equal(data.status, IdentityStatusCode.Success, data.message);
+    const expiry = data.value?.refreshTokenExpiresAt;
+    assert.ok(expiry === undefined || Number.isFinite(expiry.getTime()), "an Invalid Date");
+  } finally {
+    client.close();
+  }
+});

@@ -9,6 +9,9 @@ import type { SessionData, TokenSet, UserProfile } from "../session/session-data
 import { emptySession } from "../session/session-data.ts";
 import { accessTokenExpiry } from "./token-lifetime.ts";
 
+/** The last time a Date can hold (ECMAScript §21.4.1.1); a later expiry would be an Invalid Date. */
+const MAX_DATE_MS = 8.64e15;
+
 export type TokenAnswer = oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
 
 export interface SaveOptions {
@@ -68,7 +71,8 @@ export async function sessionWithTokens(
           refreshToken: response.refresh_token,
           ...(typeof refreshExpiresIn === "number" &&
           refreshExpiresIn > 0 &&
-          Number.isSafeInteger(now + refreshExpiresIn * 1000)
+          Number.isSafeInteger(now + refreshExpiresIn * 1000) &&
+          now + refreshExpiresIn * 1000 <= MAX_DATE_MS
             ? { refreshTokenExpiresAt: now + refreshExpiresIn * 1000 }
             : {}),
         };
