@@ -6,6 +6,7 @@ import { classifyFailure } from "../results/classify-failure.ts";
 import { fail, type IdentityResult, ok, usable } from "../results/identity-result.ts";
 import type { UserProfile } from "../session/session-data.ts";
 import { currentSession } from "../tokens/current-session.ts";
+import { subjectOf } from "../tokens/save-tokens.ts";
 import { isUnreachable } from "../tokens/server-answers.ts";
 import { profileFromClaims } from "./profile-claims.ts";
 
@@ -27,7 +28,8 @@ export async function getUserProfile(ctx: ClientContext): Promise<IdentityResult
   const { accessToken } = data.tokens;
   let profile: UserProfile | undefined;
   try {
-    const info = await oidc.fetchUserInfo(ctx.server, accessToken, cached?.subject ?? oidc.skipSubjectCheck);
+    // The signed-in user's subject (ID token, else cached profile): userinfo about anyone else is refused.
+    const info = await oidc.fetchUserInfo(ctx.server, accessToken, subjectOf(data) ?? oidc.skipSubjectCheck);
     profile = profileFromClaims(info, ctx.options.issuerUrl.href);
   } catch (error) {
     const cause = classifyFailure(error);

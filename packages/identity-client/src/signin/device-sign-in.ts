@@ -41,7 +41,7 @@ export async function deviceSignIn(
   };
   if (ctx.options.onDeviceCode === undefined)
     process.stderr.write(
-      `To sign in, open ${prompt.verificationUri} and enter the code ${prompt.userCode}\n`,
+      `To sign in, open ${printable(prompt.verificationUri)} and enter the code ${printable(prompt.userCode)}\n`,
     );
   else ctx.options.onDeviceCode(prompt);
   let response: Awaited<ReturnType<typeof oidc.pollDeviceAuthorizationGrant>>;
@@ -67,6 +67,15 @@ export async function deviceSignIn(
   if (saved.value === undefined) return fail(saved.status, saved.message ?? "the sign-in could not be saved");
   return ok(signedInData(saved.value, response));
 }
+
+/**
+ * The server's text without what a terminal would act on: C0/C1 controls (ESC starts sequences
+ * that write the clipboard, retitle the window or clear the screen to hide the real address) and
+ * bidirectional overrides (which show an address other than the one printed).
+ */
+const printable = (text: string) =>
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+  text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, "");
 
 /** The OAuth error code of a server's answer (openid-client's ResponseBodyError), if it is one. */
 function oauthError(error: unknown): string | undefined {

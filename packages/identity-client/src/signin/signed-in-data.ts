@@ -13,14 +13,11 @@ export function signedInData(
   const claims = response.claims();
   const { tokens, grace } = saved;
   const at = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms));
-  const refreshSeconds = response.refresh_token_expires_in;
   const displayName = claims?.name ?? claims?.preferred_username;
   const fields: Record<string, Date | undefined> = {
     accessTokenExpiresAt: at(tokens?.accessTokenExpiresAt),
-    refreshTokenExpiresAt:
-      typeof refreshSeconds === "number" && tokens !== undefined
-        ? new Date(tokens.obtainedAt + refreshSeconds * 1000)
-        : undefined,
+    // As the store kept it (save-tokens.ts drops a refresh_token_expires_in that is no usable time).
+    refreshTokenExpiresAt: at(tokens?.refreshTokenExpiresAt),
     idTokenExpiresAt: at(tokens?.idTokenExpiresAt),
     authenticatedAt: at(tokens?.authTime),
     gracePeriodStart: at(grace?.start),

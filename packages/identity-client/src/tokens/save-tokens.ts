@@ -1,4 +1,5 @@
 import { IdentityStatusCode } from "@tessera/codes";
+import { decodeJwt } from "jose";
 import * as oidc from "openid-client";
 import type { ClientContext } from "../client-context.ts";
 import { expectedOf, graceFromIdToken } from "../offline/grace-from-id-token.ts";
@@ -6,6 +7,10 @@ import { profileFromClaims } from "../profile/profile-claims.ts";
 import { fail, type IdentityResult, ok } from "../results/identity-result.ts";
 import type { SessionData, TokenSet, UserProfile } from "../session/session-data.ts";
 import { emptySession } from "../session/session-data.ts";
+import { accessTokenExpiry } from "./token-lifetime.ts";
+
+/** The last time a Date can hold (ECMAScript §21.4.1.1); a later expiry would be an Invalid Date. */
+const MAX_DATE_MS = 8.64e15;
 
 export type TokenAnswer = oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
 
@@ -51,6 +56,12 @@ export async function sessionWithTokens(
   const now = ctx.now();
   const claims = response.claims();
   const previous = options.signIn ? undefined : base.tokens;
+  if (!options.signIn && claims !== undefined) {
+    const before = subjectOf(base);
+    // OpenID Connect Core §12.2: a refreshed ID token names the same subject. Another one would
+    // make this store another user's under the first user's profile and tokens: refused (fail closed).
+    if (before !== undefined && claims.sub !== before) throw new SubjectChanged();
+  }
   const refreshExpiresIn = response.refresh_token_expires_in;
   // A refresh answer without a new refresh token leaves the old one (and its expiry) in force.
   const refresh =
@@ -60,14 +71,19 @@ export async function sessionWithTokens(
           refreshToken: response.refresh_token,
           ...(typeof refreshExpiresIn === "number" &&
           refreshExpiresIn > 0 &&
-          Number.isSafeInteger(now + refreshExpiresIn * 1000)
+          Number.isSafeInteger(now + refreshExpiresIn * 1000) &&
+          now + refreshExpiresIn * 1000 <= MAX_DATE_MS
             ? { refreshTokenExpiresAt: now + refreshExpiresIn * 1000 }
             : {}),
         };
   const authTime = typeof claims?.auth_time === "number" ? claims.auth_time * 1000 : previous?.authTime;
   const tokens: TokenSet = {
     accessToken: response.access_token,
-    accessTokenExpiresAt: now + (response.expiresIn() ?? 0) * 1000,
+    accessTokenExpiresAt: accessTokenExpiry(
+      now,
+      response.expiresIn(),
+      claims === undefined ? undefined : claims.exp * 1000,
+    ),
     ...refresh,
     ...(response.id_token === undefined
       ? pick(previous, "idToken", "idTokenExpiresAt")
@@ -104,6 +120,30 @@ export async function sessionWithTokens(
     ...(Number.isFinite(lastServerTime) ? { lastServerTime } : {}),
     generation: options.signIn ? base.generation + 1 : base.generation,
   };
+}
+
+/** A refresh answered for another user than the one signed in: the answer is not used. */
+export class SubjectChanged extends Error {
+  constructor() {
+    super("the refresh answer names another subject than the signed-in user");
+    this.name = "SubjectChanged";
+  }
+}
+
+/**
+ * The signed-in user's subject: the stored ID token's `sub` (the store's own copy; a refresh or
+ * sign-in already validated it), else the cached profile's. Undefined when nobody is signed in.
+ */
+export function subjectOf(data: SessionData | undefined): string | undefined {
+  const idToken = data?.tokens?.idToken;
+  if (idToken !== undefined)
+    try {
+      const { sub } = decodeJwt(idToken);
+      if (typeof sub === "string" && sub !== "") return sub;
+    } catch {
+      // Not a JWT: the profile's subject is the next witness.
+    }
+  return data?.tokens === undefined ? undefined : data.profile?.subject;
 }
 
 /** The profile at sign-in: userinfo, else (userinfo unavailable) the ID token's claims. */

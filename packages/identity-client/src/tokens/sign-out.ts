@@ -11,7 +11,7 @@ import { withoutSignIn } from "./signed-out.ts";
  * Signs out in every process of the program: the tokens leave the shared store (a new generation:
  * the others see it) whatever the server says. The refresh token is revoked at the server, which
  * ends the grant and with it every access token issued on it. `everywhere` also opens the
- * end-session endpoint (with id_token_hint) in the system browser, ending the browser's session
+ * end-session endpoint (with client_id) in the system browser, ending the browser's session
  * at the server. Local sign-out done but the server not told: the failure's code
  * (ConnectionError, TimeOut, ServerError, …) with a message that says the local sign-out happened.
  */
@@ -51,9 +51,11 @@ export async function signOut(
       IdentityStatusCode.ClientError,
       "signed out here and at the server; it offers no end-session endpoint",
     );
-  const url = oidc.buildEndSessionUrl(server, {
-    ...(tokens.idToken === undefined ? {} : { id_token_hint: tokens.idToken }),
-  });
+  // client_id, not id_token_hint: the URL becomes the browser's command line, which `ps` (and
+  // /proc/<pid>/cmdline) shows every local user for as long as the browser runs; the ID token
+  // would hand out the user's e-mail, name and subject. RP-Initiated Logout names the app by
+  // client_id just as well; the server asks the person before it signs them out either way.
+  const url = oidc.buildEndSessionUrl(server, { client_id: ctx.options.clientId });
   const opened = await openInBrowser(ctx, url);
   return opened.status === IdentityStatusCode.Success
     ? ok()

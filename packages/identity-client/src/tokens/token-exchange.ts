@@ -6,6 +6,7 @@ import { fail, type IdentityResult, ok } from "../results/identity-result.ts";
 import type { SessionData } from "../session/session-data.ts";
 import { EXPIRY_SKEW_MS } from "./current-session.ts";
 import { isNotRegistered, isOAuthError } from "./server-answers.ts";
+import { accessTokenExpiry } from "./token-lifetime.ts";
 
 export const TOKEN_EXCHANGE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:token-exchange";
 const ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token";
@@ -38,7 +39,7 @@ export async function exchangedToken(
         subject_token_type: ACCESS_TOKEN_TYPE,
         audience: clientId,
       });
-      const expiresAt = ctx.now() + (answer.expiresIn() ?? 0) * 1000;
+      const expiresAt = accessTokenExpiry(ctx.now(), answer.expiresIn());
       const clientTokens = {
         ...current.clientTokens,
         [clientId]: { accessToken: answer.access_token, expiresAt },
