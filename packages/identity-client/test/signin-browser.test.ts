@@ -150,6 +150,34 @@ describe("identity client sign-in through the browser", () => {
     assert.match(result.message ?? "", /SIGKILL/);
   });
 
+  test("a redirect in time whose redemption outlasts the sign-in timeout: the answer is the redemption's, never TimeOut with a sign-in saved behind it", async () => {
+    const report = reportPath();
+    const timeoutMs = 8000;
+    let started = 0;
+    // The program's own fetch (the `fetch` option) holds the token endpoint's answer until the
+    // sign-in timeout has certainly passed: a redemption racing the timeout answered TimeOut here
+    // and saved the sign-in afterwards, behind the program's back.
+    const slowTokenEndpoint: typeof fetch = async (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      if (url.endsWith("/token"))
+        await new Promise((resolve) => setTimeout(resolve, started + timeoutMs + 500 - Date.now()));
+      return fetch(input, init);
+    };
+    const client = await signInClient(f, {
+      browser: testBrowser("http", report, f.username, f.password),
+      fetch: slowTokenEndpoint,
+      timeoutMs: 20_000,
+    });
+    started = Date.now();
+    const result = observe(await client.signIn({ timeoutMs }), "sign-in: a slow redemption");
+    assert.equal(result.status, IdentityStatusCode.Success, result.message);
+    assert.equal(
+      (await client.getAccessToken()).status,
+      IdentityStatusCode.Success,
+      "the answer and the store agree",
+    );
+  });
+
   test("no redirect within the sign-in timeout is TimeOut; a bad timeout is refused by name", async () => {
     const client = await signInClient(f, { browser: "true" });
     const result = observe(await client.signIn({ timeoutMs: 1500 }), "sign-in: nobody signs in");

@@ -62,15 +62,10 @@ export async function browserSignIn(
       return done(fail(IdentityStatusCode.TimeOut, `no sign-in within ${timeoutMs} ms`));
     if (event.type !== "callback") return unusable(event);
     const callback = new URL(`${redirectUri}${event.query}`);
-    const redeemed = await Promise.race([
-      redeem(ctx, server, helper, callback, { verifier, state, nonce }),
-      timedOut,
-    ]);
-    return done(
-      redeemed === "timeout"
-        ? fail(IdentityStatusCode.TimeOut, `no sign-in within ${timeoutMs} ms`)
-        : redeemed,
-    );
+    // The sign-in timeout bounds the wait for the person. Once the redirect is here, the
+    // redemption runs to its end (each request is bounded by timeoutMs): a redemption left
+    // running behind a TimeOut answer could still save the sign-in later, even after a sign-out.
+    return done(await redeem(ctx, server, helper, callback, { verifier, state, nonce }));
   } finally {
     clearTimeout(timer);
     helper.stop();
