@@ -108,10 +108,11 @@ test("a refresh answered with an ID token for another subject does not make the 
     const token = observe(await client.getAccessToken(), "getAccessToken: refresh for another subject");
     assert.equal(fake.hits.get("/oidc/tenant-1/token"), 1, "the refresh was not even tried");
     assert.notEqual(token.value, "at-user-b", "user-b's token was handed out as user-a's");
-    assert.notEqual(token.status, IdentityStatusCode.Success);
+    assert.equal(token.status, IdentityStatusCode.SignInRequired, "the sign-in ends, fail closed");
     const stored = await store.read();
     assert.ok(stored.ok);
     assert.notEqual(stored.value?.tokens?.accessToken, "at-user-b", "user-b's tokens are in user-a's store");
+    assert.equal(stored.value?.tokens, undefined, "user-a's tokens are not kept either");
     const data = observe(await client.authenticationData(), "authenticationData after a foreign refresh");
     assert.notEqual(data.value?.subject, "user-b");
   } finally {

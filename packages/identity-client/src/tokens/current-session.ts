@@ -6,7 +6,7 @@ import { decideOffline } from "../offline/offline-decision.ts";
 import { type Classified, classifyFailure } from "../results/classify-failure.ts";
 import { fail, type IdentityResult, ok } from "../results/identity-result.ts";
 import type { SessionData, TokenSet } from "../session/session-data.ts";
-import { sessionWithTokens } from "./save-tokens.ts";
+import { SubjectChanged, sessionWithTokens } from "./save-tokens.ts";
 import { isNotRegistered, isOAuthError, isUnreachable } from "./server-answers.ts";
 import { withoutSignIn } from "./signed-out.ts";
 
@@ -91,6 +91,10 @@ async function refreshOnce(ctx: ClientContext, options: CurrentSessionOptions) {
       return { next, value: { result: ok(next) } };
     } catch (error) {
       if (isOAuthError(error, "invalid_grant")) return ended("the sign-in has ended at the server");
+      // A server that answers a refresh for another user is broken or hostile: nobody's tokens
+      // are trusted any more (fail closed), and the person signs in again.
+      if (error instanceof SubjectChanged)
+        return ended("the refresh answered for another user: sign in again");
       if (isNotRegistered(error))
         return unchanged({
           result: fail(IdentityStatusCode.ClientIdNotRegistered, "the server does not know the client id"),
