@@ -4,7 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe as suite, test } from "node:test";
 import { IdentityStatusCode } from "@tessera/codes";
+import { redeem, ssoSignIn } from "../../server/test/helpers/sso-sign-in.ts";
 import { startTestServer, type TestServer } from "../../server/test/helpers/test-server.ts";
+import { classifyFailure } from "../src/results/classify-failure.ts";
+import { initialize } from "../src/setup/initialize.ts";
+import { saveTokens } from "../src/tokens/save-tokens.ts";
 import { answerOf, tesseraLogin } from "./helpers/cli-run.ts";
 
 /**
@@ -19,10 +23,15 @@ suite("tessera-login for a new integrator", () => {
   let storeDir = "";
   let issuer = "";
   let clientId = "";
+  let apiKey = "";
+  let tenantId = "";
 
   before(async () => {
     server = await startTestServer("sqlite");
-    const { apiKey } = await server.tenant();
+    ({
+      apiKey,
+      tenant: { id: tenantId },
+    } = await server.tenant());
     // Registered as the README's command registers it: no scope but openid, while the client asks
     // for openid profile email offline_access by default.
     const app = await server.api("POST", "/v1/apps", {
@@ -79,4 +88,95 @@ suite("tessera-login for a new integrator", () => {
     assert.match(run.stderr, /--batch needs TESSERA_PERSONAL_ACCESS_TOKEN .* or TESSERA_CLIENT_SECRET/);
     assert.doesNotMatch(run.stderr, /authentication: "none"/, "no library option the CLI does not have");
   });
+
+  test("token --for while the program's app lacks the token-exchange grant: ClientError, exit 1, and the message names the OAuth error", async () => {
+    // Loosened for this test: the second factor is not what is tested here, the refusal's message is.
+    const policy = await server.api("PATCH", "/v1/tenant", {
+      scenario: "review4: setup",
+      apiKey,
+      body: { ssoSecondFactor: "optional" },
+    });
+    assert.equal(policy.status, 200, JSON.stringify(policy.body));
+    const user = await server.api("POST", "/v1/users", {
+      scenario: "review4: setup",
+      apiKey,
+      body: { username: "ada", password: "correct horse battery", email: "ada@example.test" },
+    });
+    assert.equal(user.status, 201, JSON.stringify(user.body));
+    const scopes = ["openid", "profile", "email", "offline_access"];
+    const app = await server.api("POST", "/v1/apps", {
+      scenario: "review4: setup",
+      apiKey,
+      body: {
+        name: "Notes",
+        kind: "native",
+        redirectUris: ["http://127.0.0.1/callback"],
+        grantTypes: ["authorization_code", "refresh_token"],
+        scopes,
+      },
+    });
+    assert.equal(app.status, 201, JSON.stringify(app.body));
+    const notes = (app.body.app as { clientId: string }).clientId;
+    const dir = await mkdtemp(join(tmpdir(), "tessera-review4-"));
+    try {
+      const init = await initialize(
+        { issuer, clientId: notes, mode: "interactive", storeDir: dir },
+        Date.now,
+      );
+      assert.ok(init.value !== undefined, init.message);
+      const signedIn = await ssoSignIn({
+        baseUrl: server.url,
+        tenantId,
+        clientId: notes,
+        redirectUri: "http://127.0.0.1/callback",
+        username: "ada",
+        password: "correct horse battery",
+        scope: scopes.join(" "),
+        prompt: "consent",
+      });
+      const saved = await saveTokens(init.value, await redeem(signedIn), { signIn: true });
+      assert.equal(saved.status, IdentityStatusCode.Success, saved.message);
+      const other = await tesseraLogin(["token", "--for", clientId, "--json", "--store-dir", dir], {
+        TESSERA_ISSUER: issuer,
+        TESSERA_CLIENT_ID: notes,
+      });
+      const answer = answerOf(other, "tessera-login token --for: the app lacks the token-exchange grant");
+      assert.equal(answer.status, IdentityStatusCode.ClientError, other.stdout);
+      assert.equal(other.code, 1);
+      assert.match(
+        String(answer.message),
+        /HTTP 400, invalid_request: requested grant type is not allowed for this client\)$/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+test("a refusal's OAuth error and description are shown only as printable text, and cut short", () => {
+  const refusal = (error: unknown, description: unknown) =>
+    classifyFailure(
+      Object.assign(new Error("refused"), { status: 400, error, error_description: description }),
+    ).message;
+  assert.equal(
+    refusal("invalid_scope", "no"),
+    "the server refused the request (HTTP 400, invalid_scope: no)",
+  );
+  assert.equal(
+    refusal("invalid_request", "\u001b]52;c;cGF5bG9hZA==\u0007 write the clipboard"),
+    "the server refused the request (HTTP 400, invalid_request)",
+    "an escape sequence in the description is not printed at all",
+  );
+  assert.equal(
+    refusal('a"b', "x"),
+    "the server refused the request (HTTP 400)",
+    "an error outside the charset",
+  );
+  assert.equal(
+    refusal("x".repeat(10_000), "y"),
+    "the server refused the request (HTTP 400, " + "x".repeat(64) + ": y)",
+  );
+  const long = refusal("invalid_request", "z".repeat(1 << 20));
+  assert.ok(long.length < 300, `a megabyte description is cut (${long.length} characters)`);
+  assert.equal(refusal(42, { toString: () => "x" }), "the server refused the request (HTTP 400)");
 });
