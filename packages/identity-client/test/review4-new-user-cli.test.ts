@@ -174,7 +174,7 @@ test("a refusal's OAuth error and description are shown only as printable text, 
   );
   assert.equal(
     refusal("x".repeat(10_000), "y"),
-    "the server refused the request (HTTP 400, " + "x".repeat(64) + ": y)",
+    `the server refused the request (HTTP 400, ${"x".repeat(64)}: y)`,
   );
   const long = refusal("invalid_request", "z".repeat(1 << 20));
   assert.ok(long.length < 300, `a megabyte description is cut (${long.length} characters)`);
