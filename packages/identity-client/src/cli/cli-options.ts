@@ -78,6 +78,10 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     timeoutMs = Number(values["timeout-ms"]);
     if (!/^\d{1,9}$/.test(values["timeout-ms"])) return "--timeout-ms must be a whole number of milliseconds";
   }
+  // The library's message would name its own options (authentication: "none"), which no command
+  // line can give: say which variables a job must set.
+  if (values.batch === true && !env.TESSERA_PERSONAL_ACCESS_TOKEN && !env.TESSERA_CLIENT_SECRET)
+    return "--batch needs TESSERA_PERSONAL_ACCESS_TOKEN (a personal access token) or TESSERA_CLIENT_SECRET (a confidential app's secret) in the environment";
   if (values.for !== undefined && command !== "token") return "--for is an option of token";
   if (values.for !== undefined && !isClientId(values.for))
     return "--for must be a client id (1 to 128 characters of A-Z a-z 0-9 . _ ~ -)";

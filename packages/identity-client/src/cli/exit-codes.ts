@@ -7,7 +7,11 @@ import { IdentityStatusCode } from "@tessera/codes";
 export const ExitCode = {
   /** Done: Success, or NoAuthentication in batch mode when the program needs nobody. */
   done: 0,
-  /** Failed for another reason (the message and, with --json, the identity code say which). */
+  /**
+   * Failed for another reason (the message and, with --json, the identity code say which),
+   * ClientError included: the server answered and refused (a scope or grant type the app lacks),
+   * which asking again will not change.
+   */
   failed: 1,
   /** The command line is wrong (unknown command or option, missing --issuer or --client-id, a wrong value). */
   usage: 2,
@@ -15,7 +19,7 @@ export const ExitCode = {
   signInRequired: 3,
   /** Offline: the server cannot be reached, the answer comes from the signed-in cache (grace period). */
   offline: 4,
-  /** The server cannot be reached or failed, and nothing cached could answer. */
+  /** The server cannot be reached or failed (5xx, unusable answer), and nothing cached could answer. */
   unreachable: 5,
 } as const;
 
@@ -23,7 +27,6 @@ const unreachable = new Set<number>([
   IdentityStatusCode.ConnectionError,
   IdentityStatusCode.TimeOut,
   IdentityStatusCode.ServerError,
-  IdentityStatusCode.ClientError,
   IdentityStatusCode.UnknownError,
   IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized,
   IdentityStatusCode.TokenManagementInterfaceCouldNotBeInitialized,

@@ -4,6 +4,7 @@ import type { IdentityResult } from "../results/identity-result.ts";
 import type { DeviceCodePrompt } from "../setup/init-options.ts";
 import { type CliRequest, parseCommandLine, usage } from "./cli-options.ts";
 import { ExitCode, exitCodeOf } from "./exit-codes.ts";
+import { withHint } from "./hints.ts";
 import { describeValue } from "./human-output.ts";
 
 export interface CliIo {
@@ -41,8 +42,8 @@ export async function runTesseraLogin(
         return ExitCode.usage;
       }
     }
-    if (init.status !== IdentityStatusCode.Success) return report(io, request, init);
-    return report(io, request, await run(client, request));
+    if (init.status !== IdentityStatusCode.Success) return report(io, request, withHint(request, env, init));
+    return report(io, request, withHint(request, env, await run(client, request)));
   } finally {
     client.close();
   }

@@ -76,7 +76,7 @@ export function classifyFailure(error: unknown): Classified {
     if (status !== undefined && status >= 400)
       return {
         status: IdentityStatusCode.ClientError,
-        message: `the server refused the request (HTTP ${status})`,
+        message: `the server refused the request (HTTP ${status}${oauthErrorOf(cause)})`,
       };
     cause = (cause as { cause?: unknown }).cause;
   }
@@ -91,4 +91,22 @@ function httpStatusOf(error: unknown): number | undefined {
   const response = (error as { response?: unknown }).response;
   if (response instanceof Response) return response.status;
   return undefined;
+}
+
+/**
+ * The OAuth `error` and `error_description` of a refusal ("invalid_request: requested grant type
+ * is not allowed for this client"), which say what to fix in the app's registration. Each is
+ * shown only in RFC 6749's charset for them (printable ASCII without quote or backslash) and cut
+ * short: it is the server's text, and a terminal prints it.
+ */
+function oauthErrorOf(error: unknown): string {
+  const { error: code, error_description: description } = error as Record<string, unknown>;
+  const shown = (text: unknown, max: number) =>
+    typeof text === "string" && /^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/.test(text)
+      ? text.slice(0, max)
+      : undefined;
+  const name = shown(code, 64);
+  if (name === undefined) return "";
+  const said = shown(description, 200);
+  return said === undefined ? `, ${name}` : `, ${name}: ${said}`;
 }
