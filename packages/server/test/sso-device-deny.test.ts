@@ -96,6 +96,12 @@ for (const backend of backends) {
       const answer = await poll(app, started.device_code);
       assert.equal(answer.status, 400);
       assert.equal(answer.body.error, "access_denied", JSON.stringify(answer.body));
+      // The page's link back (the device flow's resume route) after the code was ended: a page
+      // saying so, not a server error, and the code stays refused.
+      const back = /<a href="([^"]+)">Back to /.exec(refused.html)?.[1];
+      assert.ok(back !== undefined, "a link back");
+      const resumed = await browser.follow(new URL(back.replaceAll("&amp;", "&"), refused.url), "urn:none");
+      assert.ok(!("callback" in resumed) && resumed.status < 500, `${"status" in resumed && resumed.status}`);
       // The refusal was the code's one answer: a later poll finds it used (never pending again).
       const again = await poll(app, started.device_code);
       assert.equal(again.status, 400);
