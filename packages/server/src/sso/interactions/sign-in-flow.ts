@@ -105,12 +105,32 @@ async function endWithAccessDenied(
 ): Promise<string> {
   const moved = await moveSignIn(s.ctx, row, { step: "refused", ...change });
   if (moved === undefined) throw bypass("the step was already taken by another request");
+  await refuseDeviceCode(s, description);
   return s.provider.interactionResult(
     s.request.raw,
     s.reply.raw,
     { error: "access_denied", error_description: description },
     { mergeWithLastSubmission: false },
   );
+}
+
+/**
+ * A device sign-in (RFC 8628) refused for good ends its device code at once, so the device's next
+ * poll is access_denied. oidc-provider would do this only when the browser follows the link back
+ * (the device flow's resume route), which a person reading the refusal page has no reason to do:
+ * the device would then wait for the code to expire. Only refusals that come after the password
+ * was proved get here (see endWithAccessDenied's callers); a wrong password, a wrong code or a
+ * lockout stays on its page and leaves the device code pending.
+ */
+async function refuseDeviceCode(s: SignIn, description: string): Promise<void> {
+  const jti = s.interaction.deviceCode;
+  if (jti === undefined) return;
+  const code = await s.provider.DeviceCode.find(jti, { ignoreExpiration: true });
+  // Already approved or refused (a device code is ended once): nothing to change.
+  if (code === undefined || code.accountId !== undefined || code.error !== undefined) return;
+  code.error = "access_denied";
+  code.errorDescription = description;
+  await code.save();
 }
 
 export const statusOf = (code: number): number => new TesseraError(code).httpStatus;
