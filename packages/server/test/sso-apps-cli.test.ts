@@ -59,6 +59,7 @@ test("create, list, show, update, rotate-secret and delete, in JSON; the secret 
   const listed = await cli(["app", "list", "--tenant", "acme", "--json"]);
   assert.deepEqual(JSON.parse(listed.stdout), [app]);
   const shown = await cli(["app", "show", app.clientId, "--tenant", tenantId]);
+  assert.equal(shown.status, 0, shown.stderr);
   assert.match(shown.stdout, /Back office/);
   for (const out of [listed, shown]) assert.ok(!out.stdout.includes(clientSecret));
   assert.deepEqual(JSON.parse((await cli(["app", "list", "--tenant", "globex", "--json"])).stdout), []);
