@@ -4,9 +4,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, afterEach, beforeEach, test } from "node:test";
-import { recordObservedCode } from "@tessera/codes/coverage";
-import { IdentityClient, type IdentityResult, IdentityStatusCode, type InitOptions } from "../src/index.ts";
+import { IdentityClient, IdentityStatusCode, type InitOptions } from "../src/index.ts";
 import { openSessionStore } from "../src/store/file-session-store.ts";
+import { observe } from "./helpers/observe.ts";
 import { type FakeIssuer, type Handler, startFakeIssuer } from "./helpers/setup-fake-issuer.ts";
 
 /**
@@ -14,10 +14,6 @@ import { type FakeIssuer, type Handler, startFakeIssuer } from "./helpers/setup-
  * a body that never ends behind a host fetch, options that change between check and use. Each
  * must end in an identity code, bounded in memory and time.
  */
-const observe = <T>(result: IdentityResult<T>, scenario: string): IdentityResult<T> => {
-  recordObservedCode("identity", result.status, scenario);
-  return result;
-};
 
 let fake: FakeIssuer;
 let storeDir: string;

@@ -3,9 +3,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, beforeEach, test } from "node:test";
-import { recordObservedCode } from "@tessera/codes/coverage";
-import { IdentityClient, type IdentityResult, IdentityStatusCode, type InitOptions } from "../src/index.ts";
+import { IdentityClient, IdentityStatusCode, type InitOptions } from "../src/index.ts";
 import { openSessionStore } from "../src/store/file-session-store.ts";
+import { observe } from "./helpers/observe.ts";
 import {
   closedPort,
   type FakeIssuer,
@@ -22,10 +22,6 @@ import {
  * ClientIdNotRegistered; a good init caches discovery and the JWKS in the store, and a later init
  * with the server gone works from that cache (offline).
  */
-const observe = <T>(result: IdentityResult<T>, scenario: string): IdentityResult<T> => {
-  recordObservedCode("identity", result.status, scenario);
-  return result;
-};
 
 let fake: FakeIssuer;
 let storeDir: string;

@@ -2,10 +2,8 @@ import { spawn } from "node:child_process";
 import { chown, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { recordObservedCode } from "@tessera/codes/coverage";
 import { openSessionStore } from "../../src/store/file-session-store.ts";
 import type { SessionStore } from "../../src/store/session-store.ts";
-import type { StoreResult } from "../../src/store/store-result.ts";
 
 /** Helpers of the store tests (store-*.test.ts). */
 
@@ -35,11 +33,7 @@ export async function mustOpen(dir: string, issuer = ISSUER, clientId = CLIENT_I
   return opened.value;
 }
 
-/** Records a failed store result's identity code for the coverage gate; passes it through. */
-export function observe<T>(result: StoreResult<T>, scenario: string): StoreResult<T> {
-  if (!result.ok) recordObservedCode("identity", result.status, scenario);
-  return result;
-}
+export { observe } from "./observe.ts";
 
 export interface ChildAnswer {
   readonly ok: boolean;

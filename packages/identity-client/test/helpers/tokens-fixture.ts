@@ -1,7 +1,6 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { recordObservedCode } from "@tessera/codes/coverage";
 import * as oidc from "openid-client";
 import {
   type CodeRequest,
@@ -13,17 +12,13 @@ import {
 } from "../../../server/test/helpers/sso-grant-fixtures.ts";
 import { startTestServer, type TestServer } from "../../../server/test/helpers/test-server.ts";
 import type { ClientContext } from "../../src/client-context.ts";
-import type { IdentityResult, InitOptions } from "../../src/index.ts";
+import type { InitOptions } from "../../src/index.ts";
 import { IdentityClient } from "../../src/index.ts";
 import type { SessionData } from "../../src/session/session-data.ts";
 import { initialize } from "../../src/setup/initialize.ts";
 import { saveTokens } from "../../src/tokens/save-tokens.ts";
 
-/** Records the identity code a test observed (the coverage gate) and passes the result on. */
-export const observe = <T, R extends IdentityResult<T>>(result: R, scenario: string): R => {
-  recordObservedCode("identity", result.status, scenario);
-  return result;
-};
+export { observe } from "./observe.ts";
 
 /**
  * A real in-process server (SQLite, ManualClock) with a tenant, a user with password and TOTP, and
