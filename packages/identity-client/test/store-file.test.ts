@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { chmod, mkdir, readdir, readFile, stat, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { IdentityStatusCode } from "@tessera/codes";
 import { recordObservedCode } from "@tessera/codes/coverage";
 import { insertPublicTestApp } from "../../server/test/helpers/sso-test-app.ts";
@@ -17,24 +17,12 @@ import {
   observe,
   openStore,
   runStoreChild,
-  tempStoreRoot,
+  storeRootForFile,
 } from "./helpers/store-fixtures.ts";
 
 /** The store file: 0600, replaced atomically, deleted on sign-out, and every way it fails. */
-let root: string;
-let cleanup: () => Promise<void>;
-before(async () => {
-  ({ root, cleanup } = await tempStoreRoot());
-});
-after(() => cleanup());
-
-let counter = 0;
-const freshDir = async () => {
-  counter += 1;
-  const dir = join(root, `store-${counter}`);
-  await mkdir(dir, { mode: 0o700 });
-  return dir;
-};
+const storeRoot = storeRootForFile();
+const { freshDir } = storeRoot;
 
 const session = (generation: number): SessionData => ({ ...emptySession(ISSUER, CLIENT_ID), generation });
 const put = async (store: SessionStore, data: SessionData | null) => {
@@ -68,7 +56,7 @@ test("a read-only directory is MemoryMappedFileCreationFailed at open, before th
   // As root, permission bits do not stop writes: the child runs as another user who owns the dir.
   const asUser = await giveToChildUser(dir);
   // The other user must be able to reach it (search only: nothing in the test root is listable).
-  if (asUser !== undefined) await chmod(root, 0o711);
+  if (asUser !== undefined) await chmod(storeRoot.root, 0o711);
   await chmod(dir, 0o500);
   const answer = await runStoreChild(
     { action: "append", dir, issuer: ISSUER, clientId: CLIENT_ID },
@@ -88,7 +76,7 @@ test("init through the public API in a read-only directory is MemoryMappedFileCr
     const clientId = await insertPublicTestApp(s, tenant.id);
     const dir = await freshDir();
     const asUser = await giveToChildUser(dir);
-    if (asUser !== undefined) await chmod(root, 0o711);
+    if (asUser !== undefined) await chmod(storeRoot.root, 0o711);
     await chmod(dir, 0o500);
     const request = { action: "init", dir, issuer: `${s.url}/oidc/${tenant.id}`, clientId };
     const answer = await runStoreChild(request, asUser === undefined ? {} : { asUser });
@@ -200,10 +188,10 @@ test("opening a store whose directory was fine still works when the file is a sy
   const dir = await freshDir();
   const store = await mustOpen(dir);
   const { symlink } = await import("node:fs/promises");
-  await writeFile(join(root, `elsewhere-${counter}`), "secret elsewhere");
-  await symlink(join(root, `elsewhere-${counter}`), store.path);
+  await writeFile(join(storeRoot.root, "elsewhere"), "secret elsewhere");
+  await symlink(join(storeRoot.root, "elsewhere"), store.path);
   const read = observe(await store.read(), "store file is a symlink");
   assert.equal(read.ok ? 0 : read.status, IdentityStatusCode.ReadDataFromSharedMemoryFailed);
-  assert.equal(await readFile(join(root, `elsewhere-${counter}`), "utf8"), "secret elsewhere");
+  assert.equal(await readFile(join(storeRoot.root, "elsewhere"), "utf8"), "secret elsewhere");
   assert.equal((await openStore(dir)).ok, true);
 });

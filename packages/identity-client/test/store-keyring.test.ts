@@ -1,25 +1,20 @@
 import assert from "node:assert/strict";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import { IdentityStatusCode } from "@tessera/codes";
 import { recordObservedCode } from "@tessera/codes/coverage";
-import { CLIENT_ID, ISSUER, runStoreChild, tempStoreRoot } from "./helpers/store-fixtures.ts";
+import { CLIENT_ID, ISSUER, runStoreChild, storeRootForFile } from "./helpers/store-fixtures.ts";
 import { ensureKeyringTools, inKeyringSession } from "./helpers/store-keyring.ts";
 
 /** The store's key in a real OS credential store: GNOME Keyring over D-Bus, through secret-tool. */
-let root: string;
-let cleanup: () => Promise<void>;
-before(async () => {
-  ensureKeyringTools();
-  ({ root, cleanup } = await tempStoreRoot());
-});
-after(() => cleanup());
+before(() => ensureKeyringTools());
+const storeRoot = storeRootForFile();
 
 test("with a reachable Secret Service the key lives in the keyring: the key file holds only a reference", async () => {
-  const home = join(root, "home");
+  const home = join(storeRoot.root, "home");
   await mkdir(home, { mode: 0o700 });
-  const dir = join(root, "store");
+  const dir = join(storeRoot.root, "store");
   const request = { action: "append", dir, issuer: ISSUER, clientId: CLIENT_ID };
   const first = await runStoreChild(request, inKeyringSession(home));
   assert.deepEqual(first, { ok: true, value: 1 });
@@ -30,7 +25,7 @@ test("with a reachable Secret Service the key lives in the keyring: the key file
   assert.deepEqual(second, { ok: true, value: 2 });
   // Without the keyring the store does not open (the copy-of-the-directory case): it fails closed
   // and keeps the reference for a session in which the keyring is back.
-  const bus = `unix:path=${join(root, "no-bus")}`;
+  const bus = `unix:path=${join(storeRoot.root, "no-bus")}`;
   const offline = await runStoreChild(request, { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: bus } });
   recordObservedCode("identity", offline.status ?? 0, "store key in a keyring that is not reachable");
   assert.equal(offline.status, IdentityStatusCode.ReadDataFromSharedMemoryFailed, offline.message);

@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
-import { chown, mkdtemp, rm } from "node:fs/promises";
+import { chown, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { openSessionStore } from "../../src/store/file-session-store.ts";
 import type { SessionStore } from "../../src/store/session-store.ts";
 
@@ -21,6 +22,35 @@ export const isRoot = process.getuid?.() === 0;
 export async function tempStoreRoot(): Promise<{ root: string; cleanup: () => Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), "tessera-store-test-"));
   return { root, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+/** The test file's store root and fresh store directories in it. */
+export interface StoreRoot {
+  readonly root: string;
+  /** A new 0700 directory under the root (store-1, store-2, ...). */
+  freshDir(): Promise<string>;
+}
+
+/** The preamble of the store tests: a temp store root created before the file's tests, removed after. */
+export function storeRootForFile(): StoreRoot {
+  let root = "";
+  let cleanup: (() => Promise<void>) | undefined;
+  let counter = 0;
+  before(async () => {
+    ({ root, cleanup } = await tempStoreRoot());
+  });
+  after(() => cleanup?.());
+  return {
+    get root() {
+      return root;
+    },
+    async freshDir() {
+      counter += 1;
+      const dir = join(root, `store-${counter}`);
+      await mkdir(dir, { mode: 0o700 });
+      return dir;
+    },
+  };
 }
 
 export function openStore(dir: string, issuer = ISSUER, clientId = CLIENT_ID) {
