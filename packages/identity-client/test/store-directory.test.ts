@@ -20,7 +20,7 @@ import {
 } from "./helpers/store-fixtures.ts";
 
 /** The store's directory: created 0700, and any other directory refused (fail closed). */
-const storeRoot = storeRootForFile();
+const { root } = storeRootForFile();
 
 const refused = async (dir: string, scenario: string, problem: RegExp) => {
   const opened = observe(await openStore(dir), scenario);
@@ -32,16 +32,16 @@ const refused = async (dir: string, scenario: string, problem: RegExp) => {
 };
 
 test("a missing directory is created 0700, with its missing parents", async () => {
-  const dir = join(storeRoot.root, "fresh", "nested", "identity");
+  const dir = join(root, "fresh", "nested", "identity");
   const opened = await openStore(dir);
   assert.equal(opened.ok, true);
   assert.equal((await stat(dir)).mode & 0o777, 0o700);
-  assert.equal((await stat(join(storeRoot.root, "fresh"))).mode & 0o777, 0o700);
+  assert.equal((await stat(join(root, "fresh"))).mode & 0o777, 0o700);
 });
 
 test("a directory readable or writable by group or others is UserProfileError naming the mode", async () => {
   for (const mode of [0o755, 0o750, 0o701, 0o720, 0o702]) {
-    const dir = join(storeRoot.root, `open-${mode.toString(8)}`);
+    const dir = join(root, `open-${mode.toString(8)}`);
     await mkdir(dir);
     await chmod(dir, mode);
     await refused(dir, "store directory open to others", new RegExp(`mode 0${mode.toString(8)}`));
@@ -52,7 +52,7 @@ test("a directory readable or writable by group or others is UserProfileError na
 
 test("a directory owned by another user is UserProfileError naming the owner", async () => {
   // As root a directory is given away; otherwise "/" is one this user does not own.
-  const dir = isRoot ? join(storeRoot.root, "foreign") : "/";
+  const dir = isRoot ? join(root, "foreign") : "/";
   if (isRoot) {
     await mkdir(dir, { mode: 0o700 });
     await chown(dir, NOBODY, NOBODY);
@@ -61,12 +61,12 @@ test("a directory owned by another user is UserProfileError naming the owner", a
 });
 
 test("a symlink to a good directory, and a file, are UserProfileError", async () => {
-  const target = join(storeRoot.root, "target");
+  const target = join(root, "target");
   await mkdir(target, { mode: 0o700 });
-  const link = join(storeRoot.root, "link");
+  const link = join(root, "link");
   await symlink(target, link);
   await refused(link, "store directory is a symlink", /is a symbolic link/);
-  const file = join(storeRoot.root, "a-file");
+  const file = join(root, "a-file");
   await writeFile(file, "x", { mode: 0o600 });
   await refused(file, "store directory is a file", /is not a directory/);
   await refused(join(file, "below"), "store directory below a file", /cannot be examined \(ENOTDIR\)/);
@@ -99,7 +99,7 @@ test("init through the public API refuses an open directory with UserProfileErro
     s = await startTestServer("sqlite");
     const { tenant } = await s.tenant();
     const clientId = await insertPublicTestApp(s, tenant.id);
-    const dir = join(storeRoot.root, "api-open");
+    const dir = join(root, "api-open");
     await mkdir(dir);
     await chmod(dir, 0o755);
     const client = new IdentityClient();

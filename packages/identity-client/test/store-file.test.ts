@@ -21,8 +21,7 @@ import {
 } from "./helpers/store-fixtures.ts";
 
 /** The store file: 0600, replaced atomically, deleted on sign-out, and every way it fails. */
-const storeRoot = storeRootForFile();
-const { freshDir } = storeRoot;
+const { root, freshDir } = storeRootForFile();
 
 const session = (generation: number): SessionData => ({ ...emptySession(ISSUER, CLIENT_ID), generation });
 const put = async (store: SessionStore, data: SessionData | null) => {
@@ -56,7 +55,7 @@ test("a read-only directory is MemoryMappedFileCreationFailed at open, before th
   // As root, permission bits do not stop writes: the child runs as another user who owns the dir.
   const asUser = await giveToChildUser(dir);
   // The other user must be able to reach it (search only: nothing in the test root is listable).
-  if (asUser !== undefined) await chmod(storeRoot.root, 0o711);
+  if (asUser !== undefined) await chmod(root, 0o711);
   await chmod(dir, 0o500);
   const answer = await runStoreChild(
     { action: "append", dir, issuer: ISSUER, clientId: CLIENT_ID },
@@ -76,7 +75,7 @@ test("init through the public API in a read-only directory is MemoryMappedFileCr
     const clientId = await insertPublicTestApp(s, tenant.id);
     const dir = await freshDir();
     const asUser = await giveToChildUser(dir);
-    if (asUser !== undefined) await chmod(storeRoot.root, 0o711);
+    if (asUser !== undefined) await chmod(root, 0o711);
     await chmod(dir, 0o500);
     const request = { action: "init", dir, issuer: `${s.url}/oidc/${tenant.id}`, clientId };
     const answer = await runStoreChild(request, asUser === undefined ? {} : { asUser });
@@ -188,10 +187,10 @@ test("opening a store whose directory was fine still works when the file is a sy
   const dir = await freshDir();
   const store = await mustOpen(dir);
   const { symlink } = await import("node:fs/promises");
-  await writeFile(join(storeRoot.root, "elsewhere"), "secret elsewhere");
-  await symlink(join(storeRoot.root, "elsewhere"), store.path);
+  await writeFile(join(root, "elsewhere"), "secret elsewhere");
+  await symlink(join(root, "elsewhere"), store.path);
   const read = observe(await store.read(), "store file is a symlink");
   assert.equal(read.ok ? 0 : read.status, IdentityStatusCode.ReadDataFromSharedMemoryFailed);
-  assert.equal(await readFile(join(storeRoot.root, "elsewhere"), "utf8"), "secret elsewhere");
+  assert.equal(await readFile(join(root, "elsewhere"), "utf8"), "secret elsewhere");
   assert.equal((await openStore(dir)).ok, true);
 });

@@ -17,13 +17,13 @@ import {
 } from "./helpers/store-fixtures.ts";
 
 /** Whatever lies in the store's files, reading never throws and answers one of the store's codes. */
-const storeRoot = storeRootForFile();
+const { root } = storeRootForFile();
 let store: SessionStore;
 let key: Buffer;
 before(async () => {
-  store = await mustOpen(storeRoot.root);
+  store = await mustOpen(root);
   key = Buffer.from(
-    (await readFile(join(storeRoot.root, "store.key"), "utf8")).trim().split(" ").at(-1) ?? "",
+    (await readFile(join(root, "store.key"), "utf8")).trim().split(" ").at(-1) ?? "",
     "base64",
   );
 });
@@ -85,8 +85,8 @@ test("random bytes as the key file never throw: the store opens with a new key o
         fc.string().map((text) => Buffer.from(`tessera-store-key 1 ${text}`)),
       ),
       async (bytes) => {
-        await writeFile(join(storeRoot.root, "store.key"), bytes);
-        const opened = await openStore(storeRoot.root);
+        await writeFile(join(root, "store.key"), bytes);
+        const opened = await openStore(root);
         if (!opened.ok) assert.ok(codes.has(opened.status), opened.message);
       },
     ),

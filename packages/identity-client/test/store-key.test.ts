@@ -21,14 +21,13 @@ import {
  * secret-tool and no D-Bus session on the test machines), created once across racing processes,
  * cached in memory, and a key that no longer opens the store discards the store.
  */
-const storeRoot = storeRootForFile();
+const { root, freshDir } = storeRootForFile();
 before(async () => {
   // A session bus address that leads nowhere: the credential store is unreachable for certain,
   // even on a desktop where the tests would otherwise reach the developer's real keyring.
-  process.env.DBUS_SESSION_BUS_ADDRESS = `unix:path=${join(storeRoot.root, "no-bus")}`;
+  process.env.DBUS_SESSION_BUS_ADDRESS = `unix:path=${join(root, "no-bus")}`;
   delete process.env.TESSERA_IDENTITY_KEY_STORE;
 });
-const { freshDir } = storeRoot;
 const session = (generation: number): SessionData => ({ ...emptySession(ISSUER, CLIENT_ID), generation });
 const put = async (store: SessionStore, data: SessionData | null) =>
   assert.deepEqual(await store.update(async () => ({ next: data, value: 1 })), { ok: true, value: 1 });
@@ -49,7 +48,7 @@ test("without a reachable credential store the key is a 0600 file holding 32 ran
 });
 
 test("20 processes creating the store at once end with one key and readable data from all", async () => {
-  const dir = join(storeRoot.root, "race", "identity");
+  const dir = join(root, "race", "identity");
   const answers = await Promise.all(
     Array.from({ length: 20 }, () =>
       runStoreChild({ action: "append", dir, issuer: ISSUER, clientId: CLIENT_ID }),

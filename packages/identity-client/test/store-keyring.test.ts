@@ -9,12 +9,12 @@ import { ensureKeyringTools, inKeyringSession } from "./helpers/store-keyring.ts
 
 /** The store's key in a real OS credential store: GNOME Keyring over D-Bus, through secret-tool. */
 before(() => ensureKeyringTools());
-const storeRoot = storeRootForFile();
+const { root } = storeRootForFile();
 
 test("with a reachable Secret Service the key lives in the keyring: the key file holds only a reference", async () => {
-  const home = join(storeRoot.root, "home");
+  const home = join(root, "home");
   await mkdir(home, { mode: 0o700 });
-  const dir = join(storeRoot.root, "store");
+  const dir = join(root, "store");
   const request = { action: "append", dir, issuer: ISSUER, clientId: CLIENT_ID };
   const first = await runStoreChild(request, inKeyringSession(home));
   assert.deepEqual(first, { ok: true, value: 1 });
@@ -25,7 +25,7 @@ test("with a reachable Secret Service the key lives in the keyring: the key file
   assert.deepEqual(second, { ok: true, value: 2 });
   // Without the keyring the store does not open (the copy-of-the-directory case): it fails closed
   // and keeps the reference for a session in which the keyring is back.
-  const bus = `unix:path=${join(storeRoot.root, "no-bus")}`;
+  const bus = `unix:path=${join(root, "no-bus")}`;
   const offline = await runStoreChild(request, { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: bus } });
   recordObservedCode("identity", offline.status ?? 0, "store key in a keyring that is not reachable");
   assert.equal(offline.status, IdentityStatusCode.ReadDataFromSharedMemoryFailed, offline.message);

@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
-import { chown, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdtempSync } from "node:fs";
+import { chown, mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before } from "node:test";
+import { after } from "node:test";
 import { openSessionStore } from "../../src/store/file-session-store.ts";
 import type { SessionStore } from "../../src/store/session-store.ts";
 
@@ -18,32 +19,17 @@ const CHILD = join(import.meta.dirname, "store-child.ts");
 export const NOBODY = 65534;
 export const isRoot = process.getuid?.() === 0;
 
-/** A fresh 0700 directory under the system's temp directory, removed by `cleanup`. */
-export async function tempStoreRoot(): Promise<{ root: string; cleanup: () => Promise<void> }> {
-  const root = await mkdtemp(join(tmpdir(), "tessera-store-test-"));
-  return { root, cleanup: () => rm(root, { recursive: true, force: true }) };
-}
-
-/** The test file's store root and fresh store directories in it. */
-export interface StoreRoot {
-  readonly root: string;
-  /** A new 0700 directory under the root (store-1, store-2, ...). */
-  freshDir(): Promise<string>;
-}
-
-/** The preamble of the store tests: a temp store root created before the file's tests, removed after. */
-export function storeRootForFile(): StoreRoot {
-  let root = "";
-  let cleanup: (() => Promise<void>) | undefined;
+/**
+ * The preamble of the store tests: the file's temp store root (0700), created when the file loads (so it
+ * is there for every hook, whatever order the runner gives file-level hooks) and removed after its
+ * tests, and fresh 0700 store directories in it (store-1, store-2, ...).
+ */
+export function storeRootForFile(): { readonly root: string; freshDir(): Promise<string> } {
+  const root = mkdtempSync(join(tmpdir(), "tessera-store-test-"));
+  after(() => rm(root, { recursive: true, force: true }));
   let counter = 0;
-  before(async () => {
-    ({ root, cleanup } = await tempStoreRoot());
-  });
-  after(() => cleanup?.());
   return {
-    get root() {
-      return root;
-    },
+    root,
     async freshDir() {
       counter += 1;
       const dir = join(root, `store-${counter}`);
