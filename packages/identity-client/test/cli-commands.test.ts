@@ -4,15 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe as suite, test } from "node:test";
 import { IdentityStatusCode } from "@tessera/codes";
-import { keyedClient } from "../../server/test/helpers/api-client.ts";
-import { runCli } from "../../server/test/helpers/run-cli.ts";
-import { type ServerProcess, startServerProcess } from "../../server/test/helpers/server-process.ts";
+import type { ServerProcess } from "../../server/test/helpers/server-process.ts";
 import { passSignInPages } from "../../server/test/helpers/sso-grant-fixtures.ts";
-import { Browser, redeem, ssoSignIn } from "../../server/test/helpers/sso-sign-in.ts";
+import { Browser } from "../../server/test/helpers/sso-sign-in.ts";
 import type { ClientContext } from "../src/client-context.ts";
 import { initialize } from "../src/setup/initialize.ts";
 import { saveTokens } from "../src/tokens/save-tokens.ts";
 import { answerOf, type CliRun, startTesseraLogin, tesseraLogin } from "./helpers/cli-run.ts";
+import { ADA_PASSWORD, type NativeAppServer, startNativeAppServer } from "./helpers/native-app-server.ts";
 
 /**
  * The real bin/tessera-login.js in child processes against a real `tessera start` process: a
@@ -21,15 +20,13 @@ import { answerOf, type CliRun, startTesseraLogin, tesseraLogin } from "./helper
  * --for; batch mode with a personal access token; signin --device; offline after the server is
  * stopped (the last tests). Every identity code read from --json is recorded.
  */
-const password = "correct horse battery";
-const redirectUri = "http://127.0.0.1/callback";
 const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 const DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code";
 const PAT_GRANT = "urn:tessera:params:oauth:grant-type:personal-access-token";
 
 suite("tessera-login against a tessera start process", () => {
+  let fixture: NativeAppServer;
   let server: ServerProcess;
-  let dataDir = "";
   const dirs: string[] = [];
   let tenantId = "";
   let issuer = "";
@@ -55,35 +52,13 @@ suite("tessera-login against a tessera start process", () => {
   };
 
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "tessera-cli-server-"));
-    const created = await runCli(["--data-dir", dataDir, "tenant", "create", "cli-co", "--json"], {
+    fixture = await startNativeAppServer({
+      tenant: "cli-co",
       scenario: "tessera-login: setup",
-    });
-    const { tenant, apiKey } = JSON.parse(created.stdout) as { tenant: { id: string }; apiKey: string };
-    tenantId = tenant.id;
-    server = await startServerProcess(["--data-dir", dataDir]);
-    const api = keyedClient(server.url, apiKey);
-    // Loosened for this suite: the second factor is not what is tested here, the CLI is.
-    const policy = await api("PATCH", "/v1/tenant", "tessera-login: setup", { ssoSecondFactor: "optional" });
-    assert.equal(policy.status, 200, JSON.stringify(policy.body));
-    const user = await api("POST", "/v1/users", "tessera-login: setup", {
-      username: "ada",
-      password,
-      email: "ada@example.test",
-      firstName: "Ada",
-      lastName: "Lovelace",
-    });
-    assert.equal(user.status, 201, JSON.stringify(user.body));
-    const app = await api("POST", "/v1/apps", "tessera-login: setup", {
-      name: "Field notes",
-      kind: "native",
-      redirectUris: [redirectUri],
       grantTypes: ["authorization_code", "refresh_token", DEVICE_CODE, TOKEN_EXCHANGE, PAT_GRANT],
-      scopes: ["openid", "profile", "email", "offline_access"],
-      offlineGraceHours: 24,
     });
-    assert.equal(app.status, 201, JSON.stringify(app.body));
-    ({ clientId, issuer } = app.body.app as { clientId: string; issuer: string });
+    ({ server, tenantId, clientId, issuer } = fixture);
+    const { api } = fixture;
     const backend = await api("POST", "/v1/apps", "tessera-login: setup", {
       name: "Field notes back end",
       kind: "confidential",
@@ -106,8 +81,8 @@ suite("tessera-login against a tessera start process", () => {
     await signInInto(storeDir);
   });
   after(async () => {
-    await server?.stop("SIGKILL");
-    for (const dir of [dataDir, ...dirs]) await rm(dir, { recursive: true, force: true });
+    await fixture?.close();
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
   let patToken = "";
 
@@ -117,18 +92,7 @@ suite("tessera-login against a tessera start process", () => {
     assert.equal(init.status, IdentityStatusCode.Success, init.message);
     const ctx = init.value;
     assert.ok(ctx !== undefined);
-    const result = await ssoSignIn({
-      baseUrl: server.url,
-      tenantId,
-      clientId,
-      redirectUri,
-      username: "ada",
-      password,
-      scope: "openid profile email offline_access",
-      // oidc-provider issues a refresh token for offline_access only on an explicit consent prompt.
-      prompt: "consent",
-    });
-    const answer = await redeem(result);
+    const answer = await fixture.signIn();
     for (const secret of [answer.access_token, answer.refresh_token, answer.id_token])
       if (secret !== undefined) secrets.push(secret);
     const saved = await saveTokens(ctx, answer, { signIn: true });
@@ -309,7 +273,7 @@ suite("tessera-login against a tessera start process", () => {
       clientId,
       redirectUri: "urn:tessera:test:none",
       username: "ada",
-      password,
+      password: ADA_PASSWORD,
     };
     const signIn = await browser.follow(new URL(page.pathname, page), answers.redirectUri, {
       method: "POST",

@@ -1,20 +1,18 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { after, before, describe as suite, test } from "node:test";
+import { after, describe as suite, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { IdentityStatusCode } from "../src/index.ts";
 import {
   expireAccessToken,
-  newStoreDir,
   observe,
-  programContext,
   refreshCount,
-  signInInto,
-  startTokensFixture,
+  signedInProgram,
   stored,
   type TokensFixture,
+  tokensFixtureForSuite,
 } from "./helpers/tokens-fixture.ts";
 
 const childScript = fileURLToPath(new URL("./helpers/fixes-slow-child.ts", import.meta.url));
@@ -67,20 +65,14 @@ function startChild(fx: TokensFixture, storeDir: string): Promise<Child> {
  * was answered in time.
  */
 suite("fixes: the lock wait covers a slow server", () => {
-  let fx: TokensFixture;
   const children: ChildProcess[] = [];
-  before(async () => {
-    fx = await startTokensFixture();
-  });
-  after(async () => {
+  after(() => {
     for (const child of children) child.kill();
-    await fx.s.close();
   });
+  const fx = tokensFixtureForSuite();
 
   test("5 processes, a token endpoint answering just under timeoutMs, the lock busy when they arrive: none gets MutexCreationFailed, one refresh", async () => {
-    const storeDir = await newStoreDir();
-    const ctx = await programContext(fx, storeDir);
-    const signedIn = await signInInto(fx, ctx);
+    const { storeDir, ctx, signedIn } = await signedInProgram(fx);
     const started = await Promise.all(Array.from({ length: 5 }, () => startChild(fx, storeDir)));
     children.push(...started.map((s) => s.child));
     await expireAccessToken(ctx);

@@ -1,17 +1,15 @@
 import assert from "node:assert/strict";
-import { after, before, describe as suite, test } from "node:test";
+import { before, describe as suite, test } from "node:test";
 import { TOKEN_EXCHANGE_GRANT_TYPE } from "../../server/src/sso/apps/app.ts";
 import { createTestApp, type TestApp } from "../../server/test/helpers/sso-grant-fixtures.ts";
 import { IdentityClient, IdentityStatusCode } from "../src/index.ts";
 import {
   newStoreDir,
   observe,
-  programContext,
   refreshCount,
-  signInInto,
-  startTokensFixture,
+  signedInProgram,
   stored,
-  type TokensFixture,
+  tokensFixtureForSuite,
 } from "./helpers/tokens-fixture.ts";
 
 const hour = 3_600_000;
@@ -22,13 +20,11 @@ const hour = 3_600_000;
  * below a time already seen does not make a stored access token count as valid.
  */
 suite("fixes: client ids through the host fetch, access tokens on a rolled-back clock", () => {
-  let fx: TokensFixture;
+  const fx = tokensFixtureForSuite([TOKEN_EXCHANGE_GRANT_TYPE]);
   let reports: TestApp;
   before(async () => {
-    fx = await startTokensFixture([TOKEN_EXCHANGE_GRANT_TYPE]);
     reports = await createTestApp(fx.s, fx.tenantId, { scopes: "openid profile email" });
   });
-  after(() => fx.s.close());
 
   const clientOn = async (storeDir: string, extra: { now?: () => number; fetch?: typeof fetch } = {}) => {
     const client = new IdentityClient(extra.now === undefined ? {} : { now: extra.now });
@@ -81,9 +77,7 @@ suite("fixes: client ids through the host fetch, access tokens on a rolled-back 
   });
 
   test("a clock set back below the last time seen: getAccessToken renews at the server (once for a burst), exchanged tokens too", async () => {
-    const storeDir = await newStoreDir();
-    const ctx = await programContext(fx, storeDir);
-    const signedIn = await signInInto(fx, ctx);
+    const { storeDir, ctx, signedIn } = await signedInProgram(fx);
     const plain = await clientOn(storeDir);
     assert.equal((await plain.registerClientId(reports.clientId)).status, IdentityStatusCode.Success);
     const exchanged = await plain.getAccessToken(reports.clientId);
@@ -119,8 +113,7 @@ suite("fixes: client ids through the host fetch, access tokens on a rolled-back 
 
   // Last: it stops the suite's server.
   test("a clock set back, the server stopped: getAccessToken and fetch are SignInRequired, not the stored token", async () => {
-    const storeDir = await newStoreDir();
-    await signInInto(fx, await programContext(fx, storeDir));
+    const { storeDir } = await signedInProgram(fx);
     const client = await clientOn(storeDir, { now: () => Date.now() - 2 * hour });
     const resource = new URL("/v1/me", fx.s.url);
     await fx.s.close();

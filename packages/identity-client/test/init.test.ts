@@ -1,13 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { recordObservedCode } from "@tessera/codes/coverage";
 import fc from "fast-check";
-import { IdentityClient, type IdentityResult, IdentityStatusCode } from "../src/index.ts";
-
-const observe = <T>(result: IdentityResult<T>, scenario: string): IdentityResult<T> => {
-  recordObservedCode("identity", result.status, scenario);
-  return result;
-};
+import { IdentityClient, IdentityStatusCode } from "../src/index.ts";
+import { observe } from "./helpers/observe.ts";
 
 test("calls before init return IdentityClientNotInitialized", async () => {
   const client = new IdentityClient();

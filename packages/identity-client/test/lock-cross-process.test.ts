@@ -8,10 +8,9 @@ import { createInterface } from "node:readline";
 import { after, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { IdentityStatusCode } from "@tessera/codes";
-import { recordObservedCode } from "@tessera/codes/coverage";
 import { withLock } from "../src/store/cross-process-lock.ts";
 import { processStartTime } from "../src/store/process-identity.ts";
-import type { StoreResult } from "../src/store/store-result.ts";
+import { observe } from "./helpers/observe.ts";
 
 const childScript = new URL("./helpers/lock-child.ts", import.meta.url).pathname;
 // Longer than any test may run: a waiter that waited for a timeout would be stopped by the runner.
@@ -21,10 +20,6 @@ after(() => {
   for (const child of children) child.kill("SIGKILL");
 });
 
-const observe = <T>(result: StoreResult<T>, scenario: string): StoreResult<T> => {
-  if (!result.ok) recordObservedCode("identity", result.status, scenario);
-  return result;
-};
 const directory = () => mkdtempSync(join(tmpdir(), "tessera-lock-"));
 
 function spawnChild(...args: string[]): { child: ChildProcess; lines: AsyncIterator<string> } {

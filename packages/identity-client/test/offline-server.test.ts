@@ -6,10 +6,7 @@ import { after, before, describe as suite, test } from "node:test";
 import { IdentityStatusCode } from "@tessera/codes";
 import { decodeJwt } from "jose";
 import * as oidc from "openid-client";
-import { keyedClient } from "../../server/test/helpers/api-client.ts";
-import { runCli } from "../../server/test/helpers/run-cli.ts";
-import { type ServerProcess, startServerProcess } from "../../server/test/helpers/server-process.ts";
-import { redeem, ssoSignIn } from "../../server/test/helpers/sso-sign-in.ts";
+import type { ServerProcess } from "../../server/test/helpers/server-process.ts";
 import type { ClientContext } from "../src/client-context.ts";
 import { IdentityClient } from "../src/index.ts";
 import { decideOffline } from "../src/offline/offline-decision.ts";
@@ -17,6 +14,7 @@ import { classifyFailure } from "../src/results/classify-failure.ts";
 import type { SessionData } from "../src/session/session-data.ts";
 import { initialize } from "../src/setup/initialize.ts";
 import { saveTokens } from "../src/tokens/save-tokens.ts";
+import { type NativeAppServer, startNativeAppServer } from "./helpers/native-app-server.ts";
 import { observe } from "./helpers/offline-fixture.ts";
 
 /**
@@ -27,53 +25,28 @@ import { observe } from "./helpers/offline-fixture.ts";
  * edited store gives nothing beyond what the server signed.
  */
 const hour = 3_600_000;
-const password = "correct horse battery";
 
 suite("offline against a stopped tessera start", () => {
+  let fixture: NativeAppServer;
   let server: ServerProcess;
-  let dataDir = "";
   const storeDirs: string[] = [];
   let issuer = "";
   let tenantId = "";
   let clientId = "";
-  const redirectUri = "http://127.0.0.1/callback";
   const clock = { now: Date.now() };
 
   before(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "tessera-offline-server-"));
-    const created = await runCli(["--data-dir", dataDir, "tenant", "create", "offline-co", "--json"], {
+    fixture = await startNativeAppServer({
+      tenant: "offline-co",
       scenario: "offline: setup",
-    });
-    const { tenant, apiKey } = JSON.parse(created.stdout) as { tenant: { id: string }; apiKey: string };
-    tenantId = tenant.id;
-    server = await startServerProcess(["--data-dir", dataDir]);
-    const api = keyedClient(server.url, apiKey);
-    // Loosened for this suite: the second factor is not what is tested here, the offline grace is.
-    const policy = await api("PATCH", "/v1/tenant", "offline: setup", { ssoSecondFactor: "optional" });
-    assert.equal(policy.status, 200, JSON.stringify(policy.body));
-    const user = await api("POST", "/v1/users", "offline: setup", {
-      username: "ada",
-      password,
-      email: "ada@example.test",
-      firstName: "Ada",
-      lastName: "Lovelace",
-    });
-    assert.equal(user.status, 201, JSON.stringify(user.body));
-    const app = await api("POST", "/v1/apps", "offline: setup", {
-      name: "Field notes",
-      kind: "native",
-      redirectUris: [redirectUri],
       grantTypes: ["authorization_code", "refresh_token"],
-      scopes: ["openid", "profile", "email", "offline_access"],
-      offlineGraceHours: 24,
     });
-    assert.equal(app.status, 201, JSON.stringify(app.body));
-    ({ clientId, issuer } = app.body.app as { clientId: string; issuer: string });
+    ({ server, tenantId, clientId, issuer } = fixture);
   });
   after(async () => {
     apiClient?.close();
-    await server?.stop("SIGKILL");
-    for (const dir of [dataDir, ...storeDirs]) await rm(dir, { recursive: true, force: true });
+    await fixture?.close();
+    for (const dir of storeDirs) await rm(dir, { recursive: true, force: true });
   });
 
   /** A sign-in over HTTP into its own store (one user's machine); the context the client works with. */
@@ -84,18 +57,7 @@ suite("offline against a stopped tessera start", () => {
     assert.equal(init.status, IdentityStatusCode.Success, init.message);
     const ctx = init.value;
     assert.ok(ctx?.store !== undefined && ctx.server !== undefined);
-    const result = await ssoSignIn({
-      baseUrl: server.url,
-      tenantId,
-      clientId,
-      redirectUri,
-      username: "ada",
-      password,
-      scope: "openid profile email offline_access",
-      // oidc-provider issues a refresh token for offline_access only on an explicit consent prompt.
-      prompt: "consent",
-    });
-    const answer = await redeem(result);
+    const answer = await fixture.signIn();
     assert.ok(answer.id_token);
     // What init caches for offline use (discovery and the issuer's JWKS) and what a sign-in caches
     // (the userinfo profile), written here as well so that this test does not depend on which

@@ -1,42 +1,22 @@
 import assert from "node:assert/strict";
 import { existsSync, readdirSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { after, afterEach, beforeEach, test } from "node:test";
-import { recordObservedCode } from "@tessera/codes/coverage";
-import { IdentityClient, type IdentityResult, IdentityStatusCode, type InitOptions } from "../src/index.ts";
+import { rm } from "node:fs/promises";
+import { resolve } from "node:path";
+import { test } from "node:test";
+import { IdentityClient, IdentityStatusCode } from "../src/index.ts";
 import { openSessionStore } from "../src/store/file-session-store.ts";
-import { type FakeIssuer, type Handler, startFakeIssuer } from "./helpers/setup-fake-issuer.ts";
+import { fakeIssuerPerTest } from "./helpers/fake-issuer-per-test.ts";
+import { observe } from "./helpers/observe.ts";
+import type { Handler } from "./helpers/setup-fake-issuer.ts";
 
 /**
  * A hostile or broken issuer, and hostile option values, against init: answers too big to hold,
  * a body that never ends behind a host fetch, options that change between check and use. Each
  * must end in an identity code, bounded in memory and time.
  */
-const observe = <T>(result: IdentityResult<T>, scenario: string): IdentityResult<T> => {
-  recordObservedCode("identity", result.status, scenario);
-  return result;
-};
 
-let fake: FakeIssuer;
-let storeDir: string;
-const dirs: string[] = [];
-beforeEach(async () => {
-  fake = await startFakeIssuer("notes-app");
-  storeDir = await mkdtemp(join(tmpdir(), "review1-hostile-"));
-  dirs.push(storeDir);
-});
-afterEach(() => fake.close());
-after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
-
-const options = (extra: Partial<InitOptions> = {}): InitOptions => ({
-  issuer: fake.issuer,
-  clientId: "notes-app",
-  mode: "interactive",
-  storeDir,
-  ...extra,
-});
+const setup = fakeIssuerPerTest("notes-app", "review1-hostile-");
+const options = setup.options;
 
 /** Valid JSON of about `mebibytes` MiB: a body an unbounded reader would hold in memory whole. */
 const huge =
@@ -51,14 +31,14 @@ const huge =
   };
 
 test("a JWKS of 32 MiB is refused: AuthenticationInterfaceCouldNotBeInitialized, not held in memory", async () => {
-  fake.on("/jwks", huge({ keys: [] }, 32));
+  setup.fake.on("/jwks", huge({ keys: [] }, 32));
   const result = observe(await new IdentityClient().init(options()), "init: oversized jwks");
   assert.equal(result.status, IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized);
   assert.match(result.message ?? "", /too large/);
 });
 
 test("a discovery document of 32 MiB is refused: AuthenticationInterfaceCouldNotBeInitialized", async () => {
-  fake.on("/.well-known/openid-configuration", huge(fake.document, 32));
+  setup.fake.on("/.well-known/openid-configuration", huge(setup.fake.document, 32));
   const result = observe(await new IdentityClient().init(options()), "init: oversized discovery");
   assert.equal(result.status, IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized);
 });
@@ -92,13 +72,13 @@ test("an option that changes between check and use: init uses the value it check
   Object.defineProperty(hostile, "storeDir", {
     enumerable: true,
     // Absolute when checked, relative (the working directory) when used.
-    get: () => (reads++ === 0 ? storeDir : relative),
+    get: () => (reads++ === 0 ? setup.storeDir : relative),
   });
   try {
     const result = observe(await new IdentityClient().init(hostile), "init: option getter changes");
     assert.equal(result.status, IdentityStatusCode.Success);
     assert.equal(existsSync(resolve(relative)), false, "the store went to the unchecked relative path");
-    assert.ok(readdirSync(storeDir).some((name) => name.endsWith(".session")));
+    assert.ok(readdirSync(setup.storeDir).some((name) => name.endsWith(".session")));
   } finally {
     await rm(resolve(relative), { recursive: true, force: true });
   }
@@ -108,26 +88,26 @@ test("an option that changes between check and use: init uses the value it check
 const redirectElsewhere =
   (path: string): Handler =>
   (_request, response) => {
-    response.writeHead(302, { location: `${fake.issuer.replace("127.0.0.1", "localhost")}${path}` });
+    response.writeHead(302, { location: `${setup.fake.issuer.replace("127.0.0.1", "localhost")}${path}` });
     response.end();
   };
 
 test("a JWKS that redirects to another origin is not followed: AuthenticationInterfaceCouldNotBeInitialized", async () => {
   // Following it would also follow https -> http, past the check that jwks_uri is https.
-  fake.on("/jwks", redirectElsewhere("/jwks-elsewhere"));
-  fake.on("/jwks-elsewhere", (_request, response) => {
+  setup.fake.on("/jwks", redirectElsewhere("/jwks-elsewhere"));
+  setup.fake.on("/jwks-elsewhere", (_request, response) => {
     response.writeHead(200, { "content-type": "application/json" });
     response.end(JSON.stringify({ keys: [] }));
   });
   const result = observe(await new IdentityClient().init(options()), "init: jwks redirects elsewhere");
   assert.equal(result.status, IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized);
-  assert.equal(fake.hits.get("/oidc/tenant-1/jwks-elsewhere"), undefined);
+  assert.equal(setup.fake.hits.get("/oidc/tenant-1/jwks-elsewhere"), undefined);
 });
 
 test("a client information answer that redirects to another origin is not followed", async () => {
   // The endpoint must be on the issuer's origin; a redirect must not take the check elsewhere.
-  fake.on("/clients/notes-app", redirectElsewhere("/clients-elsewhere/notes-app"));
-  fake.on("/clients-elsewhere/notes-app", (_request, response) => {
+  setup.fake.on("/clients/notes-app", redirectElsewhere("/clients-elsewhere/notes-app"));
+  setup.fake.on("/clients-elsewhere/notes-app", (_request, response) => {
     response.writeHead(200, { "content-type": "application/json" });
     response.end(JSON.stringify({ client_id: "notes-app" }));
   });
@@ -136,7 +116,7 @@ test("a client information answer that redirects to another origin is not follow
     "init: client check redirects elsewhere",
   );
   assert.equal(result.status, IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized);
-  assert.equal(fake.hits.get("/oidc/tenant-1/clients-elsewhere/notes-app"), undefined);
+  assert.equal(setup.fake.hits.get("/oidc/tenant-1/clients-elsewhere/notes-app"), undefined);
 });
 
 test("two inits at once, then close(): no watcher is left behind, no event arrives after close", async () => {
@@ -153,8 +133,8 @@ test("two inits at once, then close(): no watcher is left behind, no event arriv
   const seen = (event: "signedIn" | "signedOut") =>
     new Promise<void>((resolve) => witness.on(event, () => resolve()));
   const opened = await openSessionStore({
-    storeDir,
-    issuer: new URL(fake.issuer).href,
+    storeDir: setup.storeDir,
+    issuer: new URL(setup.fake.issuer).href,
     clientId: "notes-app",
     lockTimeoutMs: 5_000,
   });
@@ -187,7 +167,7 @@ for (const endpoint of [
   test(`a loopback issuer naming a plain-http ${endpoint} on the network: refused at init`, async () => {
     // http is allowed for a loopback issuer (development); it must not carry tokens over a network.
     // 192.0.2.1 is TEST-NET-1: init refuses the document without connecting to it.
-    fake.document = { ...fake.document, [endpoint]: "http://192.0.2.1/oidc/tenant-1/endpoint" };
+    setup.fake.document = { ...setup.fake.document, [endpoint]: "http://192.0.2.1/oidc/tenant-1/endpoint" };
     const result = observe(await new IdentityClient().init(options()), `init: plain-http ${endpoint}`);
     assert.equal(result.status, IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized);
     assert.match(result.message ?? "", new RegExp(`${endpoint} is not https`));
@@ -199,12 +179,12 @@ for (const [mistake, issuerOf] of [
 ] as const)
   test(`an issuer option with ${mistake}: the message says the issuer does not match and which one is right`, async () => {
     const result = observe(
-      await new IdentityClient().init(options({ issuer: issuerOf(fake.issuer) })),
+      await new IdentityClient().init(options({ issuer: issuerOf(setup.fake.issuer) })),
       `init: issuer option with ${mistake}`,
     );
     assert.equal(result.status, IdentityStatusCode.AuthenticationInterfaceCouldNotBeInitialized);
     assert.match(result.message ?? "", /the issuer option/);
-    assert.ok(result.message?.includes(fake.issuer), result.message);
+    assert.ok(result.message?.includes(setup.fake.issuer), result.message);
   });
 
 test("registerClientId with a malformed id is Failed naming clientId, as getAccessToken's is", async () => {

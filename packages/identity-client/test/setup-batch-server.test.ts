@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { recordObservedCode } from "@tessera/codes/coverage";
 import { PAT_GRANT_TYPE } from "../../server/src/sso/apps/app.ts";
 import { insertTestApp } from "../../server/test/helpers/pat-test-app.ts";
 import { startTestServer, type TestServer } from "../../server/test/helpers/test-server.ts";
 import { IdentityClient, type IdentityResult, IdentityStatusCode, type InitOptions } from "../src/index.ts";
+import { observe } from "./helpers/observe.ts";
 
 /**
  * Batch mode against a real Tessera server: a personal access token (option or
@@ -13,10 +13,8 @@ import { IdentityClient, type IdentityResult, IdentityStatusCode, type InitOptio
  * userinfo endpoint; refused credentials are Failed.
  */
 const scenario = "identity client: batch mode";
-const observe = <T>(result: IdentityResult<T>, what: string): IdentityResult<T> => {
-  recordObservedCode("identity", result.status, `${scenario}: ${what}`);
-  return result;
-};
+const observeBatch = <R extends IdentityResult<unknown>>(result: R, what: string): R =>
+  observe(result, `${scenario}: ${what}`);
 
 let s: TestServer;
 let issuer: string;
@@ -76,16 +74,16 @@ async function withEnv(vars: Record<string, string>, body: () => Promise<void>) 
 }
 
 async function personalAccessTokenWorks(client: IdentityClient) {
-  const token = observe(await client.getAccessToken(), "PAT token");
+  const token = observeBatch(await client.getAccessToken(), "PAT token");
   assert.equal(token.status, IdentityStatusCode.Success, token.message);
-  const profile = observe(await client.getUserProfile(), "PAT profile");
+  const profile = observeBatch(await client.getUserProfile(), "PAT profile");
   assert.equal(profile.value?.subject, userId);
   assert.equal(profile.value?.email, "alice@example.com");
-  const data = observe(await client.authenticationData(), "PAT authentication data");
+  const data = observeBatch(await client.authenticationData(), "PAT authentication data");
   assert.equal(data.value?.subject, userId);
   assert.equal(data.value?.tenant, tenantId);
   assert.ok((data.value?.accessTokenExpiresAt?.getTime() ?? 0) > Date.now());
-  const fetched = observe(await client.fetch(`${issuer}/me`), "PAT fetch");
+  const fetched = observeBatch(await client.fetch(`${issuer}/me`), "PAT fetch");
   assert.equal(fetched.status, IdentityStatusCode.Success);
   assert.ok(fetched.value !== undefined);
   assert.equal(fetched.value.status, 200);
@@ -107,7 +105,7 @@ test("a refused personal access token is Failed, and so is every call that needs
     personalAccessToken: `${pat.slice(0, -4)}xxxx`,
     clientSecret: app.secret,
   });
-  const token = observe(await client.getAccessToken(), "refused PAT");
+  const token = observeBatch(await client.getAccessToken(), "refused PAT");
   assert.equal(token.status, IdentityStatusCode.Failed);
   assert.match(token.message ?? "", /personal access token was refused/);
   assert.ok(!(token.message ?? "").includes(pat.slice(0, 12)), "the message carries no credential");
@@ -119,16 +117,16 @@ test("client credentials (secret from TESSERA_CLIENT_SECRET): a token for the ap
   await withEnv({ TESSERA_CLIENT_SECRET: app.secret }, async () => {
     const client = await initialised({});
     assert.equal(
-      observe(await client.getAccessToken(), "client credentials token").status,
+      observeBatch(await client.getAccessToken(), "client credentials token").status,
       IdentityStatusCode.Success,
     );
-    const data = observe(await client.authenticationData(), "client credentials authentication data");
+    const data = observeBatch(await client.authenticationData(), "client credentials authentication data");
     assert.equal(data.value?.subject, app.clientId);
-    const profile = observe(await client.getUserProfile(), "client credentials profile");
+    const profile = observeBatch(await client.getUserProfile(), "client credentials profile");
     assert.equal(profile.status, IdentityStatusCode.AuthDataEmpty);
   });
   const wrong = await initialised({ clientSecret: "not-the-secret" });
-  const refused = observe(await wrong.getAccessToken(), "wrong client secret");
+  const refused = observeBatch(await wrong.getAccessToken(), "wrong client secret");
   assert.equal(refused.status, IdentityStatusCode.Failed);
   assert.match(refused.message ?? "", /client secret was refused/);
 });
@@ -137,7 +135,7 @@ test("an app of one tenant used at another tenant's issuer is ClientIdNotRegiste
   const { tenant: other } = await s.tenant();
   const otherIssuer = new URL(`/oidc/${other.id}`, s.url).href;
   const client = new IdentityClient();
-  const init = observe(
+  const init = observeBatch(
     await client.init(batch({ issuer: otherIssuer, personalAccessToken: pat, clientSecret: app.secret })),
     "app of another tenant",
   );

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, test } from "node:test";
-import { recordObservedCode } from "@tessera/codes/coverage";
 import { IdentityClient, type IdentityResult, IdentityStatusCode, type InitOptions } from "../src/index.ts";
+import { observe } from "./helpers/observe.ts";
 import {
   closedPort,
   type FakeIssuer,
@@ -17,10 +17,6 @@ import {
  * host's fetch callback: what it throws reaches the facade's guard instead of being taken for a
  * network failure.
  */
-const observe = <T>(result: IdentityResult<T>, scenario: string): IdentityResult<T> => {
-  recordObservedCode("identity", result.status, scenario);
-  return result;
-};
 
 let fake: FakeIssuer;
 beforeEach(async () => {

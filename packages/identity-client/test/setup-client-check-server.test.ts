@@ -3,19 +3,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { recordObservedCode } from "@tessera/codes/coverage";
 import { insertPublicTestApp } from "../../server/test/helpers/sso-test-app.ts";
 import { startTestServer, type TestServer } from "../../server/test/helpers/test-server.ts";
-import { IdentityClient, type IdentityResult, IdentityStatusCode } from "../src/index.ts";
+import { IdentityClient, IdentityStatusCode } from "../src/index.ts";
+import { observe } from "./helpers/observe.ts";
 
 /**
  * init against a real Tessera server's client information endpoint: a native app of the tenant
  * initialises, an unknown client id and another tenant's app are ClientIdNotRegistered.
  */
-const observe = <T>(result: IdentityResult<T>, scenario: string): IdentityResult<T> => {
-  recordObservedCode("identity", result.status, scenario);
-  return result;
-};
 
 let s: TestServer;
 let storeDir: string;

@@ -1,19 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, afterEach, beforeEach, test } from "node:test";
-import { recordObservedCode } from "@tessera/codes/coverage";
-import { IdentityClient, type IdentityResult, IdentityStatusCode, type InitOptions } from "../src/index.ts";
+import { test } from "node:test";
+import { IdentityClient, IdentityStatusCode, type InitOptions } from "../src/index.ts";
 import { openSessionStore } from "../src/store/file-session-store.ts";
-import {
-  closedPort,
-  type FakeIssuer,
-  json,
-  silent,
-  startFakeIssuer,
-  text,
-} from "./helpers/setup-fake-issuer.ts";
+import { fakeIssuerPerTest } from "./helpers/fake-issuer-per-test.ts";
+import { observe } from "./helpers/observe.ts";
+import { closedPort, json, silent, text } from "./helpers/setup-fake-issuer.ts";
 
 /**
  * init against a real local issuer that misbehaves: discovery that cannot be had is
@@ -22,29 +13,9 @@ import {
  * ClientIdNotRegistered; a good init caches discovery and the JWKS in the store, and a later init
  * with the server gone works from that cache (offline).
  */
-const observe = <T>(result: IdentityResult<T>, scenario: string): IdentityResult<T> => {
-  recordObservedCode("identity", result.status, scenario);
-  return result;
-};
 
-let fake: FakeIssuer;
-let storeDir: string;
-const dirs: string[] = [];
-beforeEach(async () => {
-  fake = await startFakeIssuer("notes-app");
-  storeDir = await mkdtemp(join(tmpdir(), "setup-discovery-"));
-  dirs.push(storeDir);
-});
-afterEach(() => fake.close());
-after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
-
-const options = (extra: Partial<InitOptions> = {}): InitOptions => ({
-  issuer: fake.issuer,
-  clientId: "notes-app",
-  mode: "interactive",
-  storeDir,
-  ...extra,
-});
+const setup = fakeIssuerPerTest("notes-app", "setup-discovery-");
+const options = setup.options;
 
 async function cannotInit(extra: Partial<InitOptions>, cause: RegExp, scenario: string) {
   const client = new IdentityClient();
@@ -65,33 +36,33 @@ test("discovery unreachable, refused, not JSON, of another issuer or too slow: A
     /cannot be reached/,
     "discovery: closed port",
   );
-  fake.on("/.well-known/openid-configuration", json(404, { error: "not_found" }));
+  setup.fake.on("/.well-known/openid-configuration", json(404, { error: "not_found" }));
   await cannotInit({}, /refused the request \(HTTP 404\)/, "discovery: 404");
-  fake.on("/.well-known/openid-configuration", json(503, { error: "unavailable" }));
+  setup.fake.on("/.well-known/openid-configuration", json(503, { error: "unavailable" }));
   await cannotInit({}, /server failed \(HTTP 503\)/, "discovery: 503");
-  fake.on("/.well-known/openid-configuration", text(200, "<html>welcome</html>"));
+  setup.fake.on("/.well-known/openid-configuration", text(200, "<html>welcome</html>"));
   await cannotInit({}, /could not be used/, "discovery: not JSON");
-  fake.on(
+  setup.fake.on(
     "/.well-known/openid-configuration",
-    json(200, { ...fake.document, issuer: "https://elsewhere.example/oidc/x" }),
+    json(200, { ...setup.fake.document, issuer: "https://elsewhere.example/oidc/x" }),
   );
   await cannotInit({}, /discovery failed/, "discovery: issuer mismatch");
-  fake.on("/.well-known/openid-configuration", silent);
+  setup.fake.on("/.well-known/openid-configuration", silent);
   const started = Date.now();
   await cannotInit({ timeoutMs: 200 }, /did not answer in time/, "discovery: timeout");
   assert.ok(Date.now() - started < 5000, "the timeout held");
 });
 
 test("the issuer's keys unavailable: AuthenticationInterfaceCouldNotBeInitialized naming jwks_uri", async () => {
-  fake.on("/jwks", json(500, {}));
+  setup.fake.on("/jwks", json(500, {}));
   await cannotInit({}, /jwks_uri.*HTTP 500/, "discovery: jwks 500");
-  fake.on("/jwks", json(200, { keys: "none" }));
+  setup.fake.on("/jwks", json(200, { keys: "none" }));
   await cannotInit({}, /jwks_uri/, "discovery: jwks garbage");
 });
 
 test("a discovery document without token_endpoint: TokenManagementInterfaceCouldNotBeInitialized", async () => {
-  const { token_endpoint: _, ...document } = fake.document;
-  fake.document = document;
+  const { token_endpoint: _, ...document } = setup.fake.document;
+  setup.fake.document = document;
   const client = new IdentityClient();
   const result = observe(await client.init(options()), "discovery without token endpoint");
   assert.equal(
@@ -104,7 +75,7 @@ test("a discovery document without token_endpoint: TokenManagementInterfaceCould
 });
 
 test("a client id the issuer says is not registered: ClientIdNotRegistered; other client-check failures are not", async () => {
-  fake.on(
+  setup.fake.on(
     "/clients/ghost-app",
     json(404, {
       error: "invalid_client",
@@ -122,18 +93,21 @@ test("a client id the issuer says is not registered: ClientIdNotRegistered; othe
     );
     assert.equal(result.status, IdentityStatusCode.ClientIdNotRegistered, result.message);
     assert.match(result.message ?? "", /ghost-app/);
-    assert.equal(fake.hits.get("/oidc/tenant-1/clients/ghost-app"), mode === "interactive" ? 1 : 2);
+    assert.equal(setup.fake.hits.get("/oidc/tenant-1/clients/ghost-app"), mode === "interactive" ? 1 : 2);
   }
   // A bare 404 (no tessera_client_not_registered) does not claim the id is unknown.
   await cannotInit({ clientId: "other-app" }, /client check failed.*HTTP 404/, "client check: plain 404");
-  fake.on("/clients/notes-app", json(200, { client_id: "someone-else" }));
+  setup.fake.on("/clients/notes-app", json(200, { client_id: "someone-else" }));
   await cannotInit({}, /client check failed/, "client check: another client");
-  fake.document = { ...fake.document, tessera_client_info_endpoint: "https://elsewhere.example/clients" };
+  setup.fake.document = {
+    ...setup.fake.document,
+    tessera_client_info_endpoint: "https://elsewhere.example/clients",
+  };
   await cannotInit({}, /another origin/, "client check: foreign endpoint");
 });
 
 test("a rate-limited client check does not stop init, and says the client id is unconfirmed", async () => {
-  fake.on("/clients/notes-app", json(429, { errorCode: 9905 }));
+  setup.fake.on("/clients/notes-app", json(429, { errorCode: 9905 }));
   const client = new IdentityClient();
   const result = observe(await client.init(options()), "client check rate limited");
   assert.equal(result.status, IdentityStatusCode.Success);
@@ -143,11 +117,11 @@ test("a rate-limited client check does not stop init, and says the client id is 
 });
 
 test("an issuer that does not advertise the client information endpoint is not asked", async () => {
-  const { tessera_client_info_endpoint: _, ...document } = fake.document;
-  fake.document = document;
+  const { tessera_client_info_endpoint: _, ...document } = setup.fake.document;
+  setup.fake.document = document;
   const client = new IdentityClient();
   assert.equal((await client.init(options({ clientId: "ghost-app" }))).status, IdentityStatusCode.Success);
-  assert.equal(fake.hits.get("/oidc/tenant-1/clients/ghost-app"), undefined);
+  assert.equal(setup.fake.hits.get("/oidc/tenant-1/clients/ghost-app"), undefined);
   client.close();
 });
 
@@ -156,18 +130,18 @@ test("a good init caches discovery and the JWKS in the store; with the server go
   assert.equal((await first.init(options())).status, IdentityStatusCode.Success);
   first.close();
   const store = await openSessionStore({
-    storeDir,
-    issuer: fake.issuer,
+    storeDir: setup.storeDir,
+    issuer: setup.fake.issuer,
     clientId: "notes-app",
     lockTimeoutMs: 1000,
   });
   assert.ok(store.ok);
   const read = await store.value.read();
   assert.ok(read.ok);
-  assert.equal(read.value?.discovery?.metadata.token_endpoint, `${fake.issuer}/token`);
+  assert.equal(read.value?.discovery?.metadata.token_endpoint, `${setup.fake.issuer}/token`);
   assert.equal(read.value?.discovery?.jwks?.keys[0]?.kid, "k1");
 
-  await fake.close();
+  await setup.fake.close();
   const offline = new IdentityClient();
   const result = observe(
     await offline.init(options({ timeoutMs: 500 })),
@@ -188,8 +162,8 @@ test("a missing token endpoint is not papered over by the cache", async () => {
   const first = new IdentityClient();
   assert.equal((await first.init(options())).status, IdentityStatusCode.Success);
   first.close();
-  const { token_endpoint: _, ...document } = fake.document;
-  fake.document = document;
+  const { token_endpoint: _, ...document } = setup.fake.document;
+  setup.fake.document = document;
   const result = await new IdentityClient().init(options());
   assert.equal(result.status, IdentityStatusCode.TokenManagementInterfaceCouldNotBeInitialized);
 });

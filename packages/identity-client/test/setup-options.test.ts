@@ -3,19 +3,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { recordObservedCode } from "@tessera/codes/coverage";
 import fc from "fast-check";
-import { IdentityClient, type IdentityResult, IdentityStatusCode, type InitOptions } from "../src/index.ts";
+import { IdentityClient, IdentityStatusCode, type InitOptions } from "../src/index.ts";
+import { observe } from "./helpers/observe.ts";
 import { type FakeIssuer, startFakeIssuer } from "./helpers/setup-fake-issuer.ts";
 
 /**
  * init checks every option before it talks to anyone: a wrong one is Failed and the message names
  * it. The issuer here is a real local issuer, so that the good variants really initialise.
  */
-const observe = <T>(result: IdentityResult<T>, scenario: string): IdentityResult<T> => {
-  recordObservedCode("identity", result.status, scenario);
-  return result;
-};
 
 let fake: FakeIssuer;
 let storeDir: string;

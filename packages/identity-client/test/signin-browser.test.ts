@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { IdentityStatusCode } from "../src/index.ts";
-import { openSessionStore } from "../src/store/file-session-store.ts";
 import {
   observe,
   reportOf,
   type SignInFixture,
   signInClient,
   startSignInFixture,
+  storedTokens,
   testBrowser,
 } from "./helpers/signin-fixture.ts";
 
@@ -25,20 +25,6 @@ describe("identity client sign-in through the browser", () => {
     f = await startSignInFixture();
   });
   after(() => f.close());
-
-  /** What the store holds for the client (the tokens part reads it the same way). */
-  async function storedTokens(storeDir: string) {
-    const store = await openSessionStore({
-      storeDir,
-      issuer: f.app.issuer.href,
-      clientId: f.app.clientId,
-      lockTimeoutMs: 5000,
-    });
-    assert.ok(store.ok);
-    const read = await store.value.read();
-    assert.ok(read.ok);
-    return read.value?.tokens;
-  }
 
   test("Chromium through the BROWSER hook signs in; the page is in the locale and holds no code", async () => {
     const report = reportPath();
@@ -66,7 +52,7 @@ describe("identity client sign-in through the browser", () => {
     const state = new URL(seen.url ?? "").searchParams.get("state") ?? "";
     assert.ok(!(seen.html ?? "").includes(code), "the page does not show the code");
     assert.ok(state.length > 10 && !(seen.html ?? "").includes(state), "nor the state");
-    const tokens = await storedTokens(storeDir);
+    const tokens = await storedTokens(f, storeDir);
     assert.ok(tokens?.accessToken, "the store holds the tokens");
     assert.ok(tokens?.refreshToken, "offline_access was asked with prompt=consent: a refresh token");
     const me = await fetch(`${f.app.issuer.href}/me`, {
@@ -128,7 +114,7 @@ describe("identity client sign-in through the browser", () => {
       const seen = await reportOf(report);
       assert.equal(seen.stray, 404, "a request elsewhere on the port decides nothing");
       assert.match(seen.html ?? "", kind === "cancel" ? /data-result="cancelled"/ : /data-result="failure"/);
-      assert.equal(await storedTokens(storeDir), undefined);
+      assert.equal(await storedTokens(f, storeDir), undefined);
     });
 
   test("a helper that cannot start is IdentityClientProcessCreationFailed", async () => {

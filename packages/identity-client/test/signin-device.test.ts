@@ -4,13 +4,13 @@ import { once } from "node:events";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type DeviceCodePrompt, IdentityStatusCode } from "../src/index.ts";
-import { openSessionStore } from "../src/store/file-session-store.ts";
 import {
   approveDevice,
   observe,
   type SignInFixture,
   signInClient,
   startSignInFixture,
+  storedTokens,
   testBrowser,
 } from "./helpers/signin-fixture.ts";
 
@@ -41,19 +41,6 @@ describe("identity client sign-in with the device grant", () => {
     return { client, prompts, approved: () => approved };
   }
 
-  async function storedAccessToken(storeDir: string) {
-    const store = await openSessionStore({
-      storeDir,
-      issuer: f.app.issuer.href,
-      clientId: f.app.clientId,
-      lockTimeoutMs: 5000,
-    });
-    assert.ok(store.ok);
-    const read = await store.value.read();
-    assert.ok(read.ok);
-    return read.value?.tokens?.accessToken;
-  }
-
   test("no browser can start: the device grant signs in, and the result says why", async () => {
     const storeDir = join(f.dir, "fallback");
     const { client, prompts, approved } = await deviceClient(storeDir, join(f.dir, "no-such-browser"));
@@ -68,7 +55,7 @@ describe("identity client sign-in with the device grant", () => {
     assert.equal(prompts.length, 1);
     assert.match(prompts[0]?.userCode ?? "", /\S{4,}/);
     assert.ok((prompts[0]?.expiresAt ?? 0) > Date.now());
-    const token = await storedAccessToken(storeDir);
+    const token = (await storedTokens(f, storeDir))?.accessToken;
     const me = await fetch(`${f.app.issuer.href}/me`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(((await me.json()) as { sub: string }).sub, f.userId);
   });
@@ -84,7 +71,7 @@ describe("identity client sign-in with the device grant", () => {
     await approved();
     assert.equal(result.status, IdentityStatusCode.Success, result.message);
     assert.equal(prompts.length, 1);
-    assert.ok(await storedAccessToken(storeDir));
+    assert.ok((await storedTokens(f, storeDir))?.accessToken);
   });
 
   test("no browser and an app without the device grant is InitCefFailed; asking it for the device grant is ClientError", async () => {
@@ -146,7 +133,7 @@ describe("identity client sign-in with the device grant", () => {
       const result = JSON.parse(stdout) as { status: IdentityStatusCode; message?: string };
       observe(result, "sign-in: device code printed");
       assert.equal(result.status, IdentityStatusCode.Success, result.message);
-      assert.ok(await storedAccessToken(storeDir));
+      assert.ok((await storedTokens(f, storeDir))?.accessToken);
     } finally {
       child.kill("SIGKILL");
     }

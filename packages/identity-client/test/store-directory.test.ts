@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { chmod, chown, mkdir, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { IdentityStatusCode } from "@tessera/codes";
 import { recordObservedCode } from "@tessera/codes/coverage";
 import { insertPublicTestApp } from "../../server/test/helpers/sso-test-app.ts";
@@ -16,16 +16,11 @@ import {
   observe,
   openStore,
   runStoreChild,
-  tempStoreRoot,
+  storeRootForFile,
 } from "./helpers/store-fixtures.ts";
 
 /** The store's directory: created 0700, and any other directory refused (fail closed). */
-let root: string;
-let cleanup: () => Promise<void>;
-before(async () => {
-  ({ root, cleanup } = await tempStoreRoot());
-});
-after(() => cleanup());
+const { root } = storeRootForFile();
 
 const refused = async (dir: string, scenario: string, problem: RegExp) => {
   const opened = observe(await openStore(dir), scenario);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { chmod, mkdir, readdir, readFile, stat, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { IdentityStatusCode } from "@tessera/codes";
 import { recordObservedCode } from "@tessera/codes/coverage";
 import { insertPublicTestApp } from "../../server/test/helpers/sso-test-app.ts";
@@ -17,24 +17,11 @@ import {
   observe,
   openStore,
   runStoreChild,
-  tempStoreRoot,
+  storeRootForFile,
 } from "./helpers/store-fixtures.ts";
 
 /** The store file: 0600, replaced atomically, deleted on sign-out, and every way it fails. */
-let root: string;
-let cleanup: () => Promise<void>;
-before(async () => {
-  ({ root, cleanup } = await tempStoreRoot());
-});
-after(() => cleanup());
-
-let counter = 0;
-const freshDir = async () => {
-  counter += 1;
-  const dir = join(root, `store-${counter}`);
-  await mkdir(dir, { mode: 0o700 });
-  return dir;
-};
+const { root, freshDir } = storeRootForFile();
 
 const session = (generation: number): SessionData => ({ ...emptySession(ISSUER, CLIENT_ID), generation });
 const put = async (store: SessionStore, data: SessionData | null) => {
@@ -200,10 +187,10 @@ test("opening a store whose directory was fine still works when the file is a sy
   const dir = await freshDir();
   const store = await mustOpen(dir);
   const { symlink } = await import("node:fs/promises");
-  await writeFile(join(root, `elsewhere-${counter}`), "secret elsewhere");
-  await symlink(join(root, `elsewhere-${counter}`), store.path);
+  await writeFile(join(root, "elsewhere"), "secret elsewhere");
+  await symlink(join(root, "elsewhere"), store.path);
   const read = observe(await store.read(), "store file is a symlink");
   assert.equal(read.ok ? 0 : read.status, IdentityStatusCode.ReadDataFromSharedMemoryFailed);
-  assert.equal(await readFile(join(root, `elsewhere-${counter}`), "utf8"), "secret elsewhere");
+  assert.equal(await readFile(join(root, "elsewhere"), "utf8"), "secret elsewhere");
   assert.equal((await openStore(dir)).ok, true);
 });

@@ -1,28 +1,32 @@
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import { IdentityStatusCode } from "@tessera/codes";
 import fc from "fast-check";
 import { emptySession } from "../src/session/session-data.ts";
 import { seal } from "../src/store/sealed-record.ts";
 import type { SessionStore } from "../src/store/session-store.ts";
-import { CLIENT_ID, ISSUER, mustOpen, observe, openStore, tempStoreRoot } from "./helpers/store-fixtures.ts";
+import {
+  CLIENT_ID,
+  ISSUER,
+  mustOpen,
+  observe,
+  openStore,
+  storeRootForFile,
+} from "./helpers/store-fixtures.ts";
 
 /** Whatever lies in the store's files, reading never throws and answers one of the store's codes. */
-let root: string;
-let cleanup: () => Promise<void>;
+const { root } = storeRootForFile();
 let store: SessionStore;
 let key: Buffer;
 before(async () => {
-  ({ root, cleanup } = await tempStoreRoot());
   store = await mustOpen(root);
   key = Buffer.from(
     (await readFile(join(root, "store.key"), "utf8")).trim().split(" ").at(-1) ?? "",
     "base64",
   );
 });
-after(() => cleanup());
 
 const magic = Buffer.from("TSS1");
 const fileBytes = fc.oneof(

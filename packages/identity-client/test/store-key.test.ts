@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import { IdentityStatusCode } from "@tessera/codes";
 import { emptySession, type SessionData } from "../src/session/session-data.ts";
 import type { SessionStore } from "../src/store/session-store.ts";
@@ -13,7 +13,7 @@ import {
   observe,
   openStore,
   runStoreChild,
-  tempStoreRoot,
+  storeRootForFile,
 } from "./helpers/store-fixtures.ts";
 
 /**
@@ -21,24 +21,13 @@ import {
  * secret-tool and no D-Bus session on the test machines), created once across racing processes,
  * cached in memory, and a key that no longer opens the store discards the store.
  */
-let root: string;
-let cleanup: () => Promise<void>;
+const { root, freshDir } = storeRootForFile();
 before(async () => {
-  ({ root, cleanup } = await tempStoreRoot());
   // A session bus address that leads nowhere: the credential store is unreachable for certain,
   // even on a desktop where the tests would otherwise reach the developer's real keyring.
   process.env.DBUS_SESSION_BUS_ADDRESS = `unix:path=${join(root, "no-bus")}`;
   delete process.env.TESSERA_IDENTITY_KEY_STORE;
 });
-after(() => cleanup());
-
-let counter = 0;
-const freshDir = async () => {
-  counter += 1;
-  const dir = join(root, `store-${counter}`);
-  await mkdir(dir, { mode: 0o700 });
-  return dir;
-};
 const session = (generation: number): SessionData => ({ ...emptySession(ISSUER, CLIENT_ID), generation });
 const put = async (store: SessionStore, data: SessionData | null) =>
   assert.deepEqual(await store.update(async () => ({ next: data, value: 1 })), { ok: true, value: 1 });

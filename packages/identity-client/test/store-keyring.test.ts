@@ -1,20 +1,15 @@
 import assert from "node:assert/strict";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import { IdentityStatusCode } from "@tessera/codes";
 import { recordObservedCode } from "@tessera/codes/coverage";
-import { CLIENT_ID, ISSUER, runStoreChild, tempStoreRoot } from "./helpers/store-fixtures.ts";
+import { CLIENT_ID, ISSUER, runStoreChild, storeRootForFile } from "./helpers/store-fixtures.ts";
 import { ensureKeyringTools, inKeyringSession } from "./helpers/store-keyring.ts";
 
 /** The store's key in a real OS credential store: GNOME Keyring over D-Bus, through secret-tool. */
-let root: string;
-let cleanup: () => Promise<void>;
-before(async () => {
-  ensureKeyringTools();
-  ({ root, cleanup } = await tempStoreRoot());
-});
-after(() => cleanup());
+before(() => ensureKeyringTools());
+const { root } = storeRootForFile();
 
 test("with a reachable Secret Service the key lives in the keyring: the key file holds only a reference", async () => {
   const home = join(root, "home");

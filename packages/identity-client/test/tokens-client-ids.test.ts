@@ -1,18 +1,15 @@
 import assert from "node:assert/strict";
-import { after, before, describe as suite, test } from "node:test";
+import { before, describe as suite, test } from "node:test";
 import * as oidc from "openid-client";
 import { TOKEN_EXCHANGE_GRANT_TYPE } from "../../server/src/sso/apps/app.ts";
 import { createTestApp, relyingParty, type TestApp } from "../../server/test/helpers/sso-grant-fixtures.ts";
 import { IdentityStatusCode } from "../src/index.ts";
 import {
-  newStoreDir,
   observe,
   programClient,
-  programContext,
-  signInInto,
-  startTokensFixture,
+  signedInProgram,
   stored,
-  type TokensFixture,
+  tokensFixtureForSuite,
 } from "./helpers/tokens-fixture.ts";
 
 /**
@@ -21,15 +18,13 @@ import {
  * introspects them as its own.
  */
 suite("tokens: registered client ids and token exchange", () => {
-  let fx: TokensFixture;
+  const fx = tokensFixtureForSuite([TOKEN_EXCHANGE_GRANT_TYPE]);
   let reports: TestApp;
   let reportsRp: oidc.Configuration;
   before(async () => {
-    fx = await startTokensFixture([TOKEN_EXCHANGE_GRANT_TYPE]);
     reports = await createTestApp(fx.s, fx.tenantId, { scopes: "openid profile email" });
     reportsRp = await relyingParty(reports);
   });
-  after(() => fx.s.close());
 
   const exchanges = async (scenario: string) => {
     await fx.s.server.ctx.audit.flush();
@@ -41,9 +36,7 @@ suite("tokens: registered client ids and token exchange", () => {
   };
 
   test("a client id registered by one process serves every process: one exchange, a token the other app takes as its own, cached", async () => {
-    const storeDir = await newStoreDir();
-    const ctx = await programContext(fx, storeDir);
-    await signInInto(fx, ctx);
+    const { storeDir, ctx } = await signedInProgram(fx);
     const registering = await programClient(fx, storeDir);
     const registered = observe(
       await registering.registerClientId(reports.clientId),
@@ -84,9 +77,7 @@ suite("tokens: registered client ids and token exchange", () => {
   });
 
   test("a client id never registered, or unknown to the server, is ClientIdNotRegistered", async () => {
-    const storeDir = await newStoreDir();
-    const ctx = await programContext(fx, storeDir);
-    await signInInto(fx, ctx);
+    const { storeDir, ctx } = await signedInProgram(fx);
     const client = await programClient(fx, storeDir);
     const never = observe(
       await client.getAccessToken(reports.clientId),
@@ -114,8 +105,7 @@ suite("tokens: registered client ids and token exchange", () => {
   });
 
   test("an app deleted after it was registered: the exchange is ClientIdNotRegistered", async () => {
-    const storeDir = await newStoreDir();
-    await signInInto(fx, await programContext(fx, storeDir));
+    const { storeDir } = await signedInProgram(fx);
     const doomed = await createTestApp(fx.s, fx.tenantId, { scopes: "openid profile" });
     const client = await programClient(fx, storeDir);
     assert.equal((await client.registerClientId(doomed.clientId)).status, IdentityStatusCode.Success);
@@ -134,9 +124,7 @@ suite("tokens: registered client ids and token exchange", () => {
   });
 
   test("malformed client ids are Failed naming clientId, and are never stored", async () => {
-    const storeDir = await newStoreDir();
-    const ctx = await programContext(fx, storeDir);
-    await signInInto(fx, ctx);
+    const { storeDir, ctx } = await signedInProgram(fx);
     const client = await programClient(fx, storeDir);
     const malformed = [
       "",

@@ -9,28 +9,23 @@ import {
   programContext,
   refreshCount,
   signInInto,
-  startTokensFixture,
   stored,
-  type TokensFixture,
+  tokensFixtureForSuite,
 } from "./helpers/tokens-fixture.ts";
 import { closedPortUrl, type ResourceServer, startResourceServer } from "./helpers/tokens-resource-server.ts";
 
 suite("tokens: fetch with the access token", () => {
-  let fx: TokensFixture;
+  const fx = tokensFixtureForSuite();
   let rs: ResourceServer;
   let ctx: ClientContext;
   let storeDir = "";
   before(async () => {
-    fx = await startTokensFixture();
     storeDir = await newStoreDir();
     ctx = await programContext(fx, storeDir);
     if (ctx.server === undefined) throw new Error("no server");
     rs = await startResourceServer(ctx.server);
   });
-  after(async () => {
-    await rs.close();
-    await fx.s.close();
-  });
+  after(() => rs.close());
 
   const reset = async () => {
     rs.seen.length = 0;

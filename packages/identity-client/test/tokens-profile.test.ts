@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe as suite, test } from "node:test";
+import { before, describe as suite, test } from "node:test";
 import { IdentityStatusCode } from "../src/index.ts";
 import {
   cacheDiscovery,
@@ -8,16 +8,16 @@ import {
   observe,
   programClient,
   programContext,
+  signedInProgram,
   signInInto,
   startTokensFixture,
   stored,
-  type TokensFixture,
+  tokensFixtureForSuite,
 } from "./helpers/tokens-fixture.ts";
 
 suite("tokens: the user profile", () => {
-  let fx: TokensFixture;
+  const fx = tokensFixtureForSuite();
   before(async () => {
-    fx = await startTokensFixture();
     const named = await fx.s.api("PATCH", `/v1/users/${fx.user.username}`, {
       apiKey: fx.apiKey,
       body: { firstName: "Ilse", lastName: "Aichinger", email: "ilse@example.com" },
@@ -25,12 +25,9 @@ suite("tokens: the user profile", () => {
     });
     assert.equal(named.status, 200);
   });
-  after(() => fx.s.close());
 
   test("the profile comes from userinfo, is cached at sign-in and refreshed for every process", async () => {
-    const storeDir = await newStoreDir();
-    const ctx = await programContext(fx, storeDir);
-    const signedIn = await signInInto(fx, ctx);
+    const { storeDir, ctx, signedIn } = await signedInProgram(fx);
     assert.equal(signedIn.profile?.subject, fx.user.id, "cached at sign-in");
     assert.equal(signedIn.profile?.displayName, "Ilse Aichinger");
     assert.equal(signedIn.profile?.tenant, fx.tenantId);

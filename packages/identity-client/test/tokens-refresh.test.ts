@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
-import { after, before, describe as suite, test } from "node:test";
+import { after, describe as suite, test } from "node:test";
 import * as oidc from "openid-client";
 import { IdentityStatusCode } from "../src/index.ts";
 import { startProgramProcesses } from "./helpers/tokens-children.ts";
@@ -12,27 +12,21 @@ import {
   programClient,
   programContext,
   refreshCount,
+  signedInProgram,
   signInInto,
-  startTokensFixture,
   stored,
-  type TokensFixture,
+  tokensFixtureForSuite,
 } from "./helpers/tokens-fixture.ts";
 
 suite("tokens: the access token, refreshed once across processes", () => {
-  let fx: TokensFixture;
   const children: ChildProcess[] = [];
-  before(async () => {
-    fx = await startTokensFixture();
-  });
-  after(async () => {
+  after(() => {
     for (const child of children) child.kill();
-    await fx.s.close();
   });
+  const fx = tokensFixtureForSuite();
 
   test("20 processes asking for a token right after it expired cause exactly one refresh at the server, and all get the same new token", async () => {
-    const storeDir = await newStoreDir();
-    const ctx = await programContext(fx, storeDir);
-    const signedIn = await signInInto(fx, ctx);
+    const { storeDir, ctx, signedIn } = await signedInProgram(fx);
     const started = await startProgramProcesses(fx, storeDir, 20);
     children.push(...started.map((s) => s.child));
     await expireAccessToken(ctx);
@@ -53,9 +47,7 @@ suite("tokens: the access token, refreshed once across processes", () => {
   });
 
   test("a valid access token is answered from the store, without a refresh", async () => {
-    const storeDir = await newStoreDir();
-    const ctx = await programContext(fx, storeDir);
-    const signedIn = await signInInto(fx, ctx);
+    const { storeDir, signedIn } = await signedInProgram(fx);
     const client = await programClient(fx, storeDir);
     const before = await refreshCount(fx, "tokens: fast path");
     const answer = observe(await client.getAccessToken(), "tokens: a valid token from the store");
@@ -74,9 +66,7 @@ suite("tokens: the access token, refreshed once across processes", () => {
   });
 
   test("a refresh the server refuses (invalid_grant: the grant was revoked) ends the sign-in for every process", async () => {
-    const storeDir = await newStoreDir();
-    const ctx = await programContext(fx, storeDir);
-    const signedIn = await signInInto(fx, ctx);
+    const { storeDir, ctx, signedIn } = await signedInProgram(fx);
     const refreshToken = signedIn.tokens?.refreshToken;
     assert.ok(refreshToken !== undefined && ctx.server !== undefined);
     await oidc.tokenRevocation(ctx.server, refreshToken, { token_type_hint: "refresh_token" });
@@ -97,9 +87,7 @@ suite("tokens: the access token, refreshed once across processes", () => {
   });
 
   test("a refresh token past its expiry (refresh_token_expires_in) is not sent: SignInRequired", async () => {
-    const storeDir = await newStoreDir();
-    const ctx = await programContext(fx, storeDir);
-    await signInInto(fx, ctx);
+    const { storeDir, ctx } = await signedInProgram(fx);
     await ctx.store?.update(async (current) => ({
       next:
         current?.tokens === undefined

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe as suite, test } from "node:test";
+import { describe as suite, test } from "node:test";
 import { decodeJwt } from "jose";
 import { IdentityStatusCode } from "../src/index.ts";
 import { sessionWithTokens, type TokenAnswer } from "../src/tokens/save-tokens.ts";
@@ -11,19 +11,14 @@ import {
   programClient,
   programContext,
   signInInto,
-  startTokensFixture,
   stored,
-  type TokensFixture,
+  tokensFixtureForSuite,
 } from "./helpers/tokens-fixture.ts";
 
 const HOUR = 3_600_000;
 
 suite("tokens: saving a token answer", () => {
-  let fx: TokensFixture;
-  before(async () => {
-    fx = await startTokensFixture();
-  });
-  after(() => fx.s.close());
+  const fx = tokensFixtureForSuite();
 
   test("a sign-in saves the tokens with their expiries, the signed grace period, the server time and the profile; a refresh keeps the generation", async () => {
     const storeDir = await newStoreDir();

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, describe as suite, test } from "node:test";
+import { describe as suite, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { IdentityStatusCode } from "../src/index.ts";
 import {
@@ -10,10 +10,10 @@ import {
   observe,
   programClient,
   programContext,
-  signInInto,
+  signedInProgram,
   startTokensFixture,
   stored,
-  type TokensFixture,
+  tokensFixtureForSuite,
 } from "./helpers/tokens-fixture.ts";
 
 /** The file's content once it exists (the browser runs as its own process): polled, never slept on. */
@@ -28,16 +28,10 @@ async function waitForFile(path: string): Promise<string> {
 }
 
 suite("tokens: sign-out", () => {
-  let fx: TokensFixture;
-  before(async () => {
-    fx = await startTokensFixture();
-  });
-  after(() => fx.s.close());
+  const fx = tokensFixtureForSuite();
 
   test("sign-out clears the store for every process and revokes the grant: the old tokens are inactive at the server", async () => {
-    const storeDir = await newStoreDir();
-    const ctx = await programContext(fx, storeDir);
-    const signedIn = await signInInto(fx, ctx);
+    const { storeDir, ctx, signedIn } = await signedInProgram(fx);
     const accessToken = signedIn.tokens?.accessToken ?? "";
     assert.equal((await introspect(ctx, accessToken)).active, true);
     const client = await programClient(fx, storeDir);
@@ -59,9 +53,7 @@ suite("tokens: sign-out", () => {
   });
 
   test("everywhere: the system browser is sent to the end-session endpoint naming the app by client_id", async () => {
-    const storeDir = await newStoreDir();
-    const ctx = await programContext(fx, storeDir);
-    const signedIn = await signInInto(fx, ctx);
+    const { storeDir, ctx, signedIn } = await signedInProgram(fx);
     const opened = join(storeDir, "opened-url");
     const browser = join(storeDir, "record-browser.sh");
     // The "system browser" records the address it was asked to open (the BROWSER hook).
@@ -78,9 +70,7 @@ suite("tokens: sign-out", () => {
   });
 
   test("everywhere, with no browser that can start: signed out here and at the server, and the status says the browser did not open", async () => {
-    const storeDir = await newStoreDir();
-    const ctx = await programContext(fx, storeDir);
-    const signedIn = await signInInto(fx, ctx);
+    const { storeDir, ctx, signedIn } = await signedInProgram(fx);
     const client = await programClient(fx, storeDir, { browser: "/nonexistent/tessera-no-browser" });
     const out = observe(
       await client.signOut({ everywhere: true }),
@@ -110,9 +100,7 @@ suite("tokens: sign-out", () => {
 
   test("the server unreachable: the local sign-out still happens, and the status says the server was not told", async () => {
     const own = await startTokensFixture();
-    const storeDir = await newStoreDir();
-    const ctx = await programContext(own, storeDir);
-    await signInInto(own, ctx);
+    const { storeDir, ctx } = await signedInProgram(own);
     const client = await programClient(own, storeDir);
     await own.s.close();
     const out = observe(await client.signOut(), "tokens: sign-out with the server unreachable");

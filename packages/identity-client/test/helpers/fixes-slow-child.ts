@@ -1,6 +1,5 @@
-import { createInterface } from "node:readline";
 import { setTimeout as delay } from "node:timers/promises";
-import { IdentityClient } from "../../src/index.ts";
+import { runProgramProcess } from "./program-process.ts";
 
 /**
  * One process of the program behind a slow server, for the lock-wait test (fixes-lock-wait.test.ts):
@@ -27,29 +26,14 @@ const slowTokenEndpoint: typeof fetch = async (input, init) => {
   });
 };
 
-const client = new IdentityClient();
-const init = await client.init({
-  issuer: FIXES_ISSUER,
-  clientId: FIXES_CLIENT_ID,
-  mode: "interactive",
-  storeDir: FIXES_STORE_DIR,
-  timeoutMs,
-  fetch: slowTokenEndpoint,
-});
-if (!client.initialized) {
-  process.stdout.write(`${JSON.stringify({ status: init.status, message: init.message })}\n`);
-  process.exit(1);
-}
-process.stdout.write("ready\n");
-const lines = createInterface({ input: process.stdin });
-for await (const line of lines) {
-  if (line !== "go") continue;
-  process.stdout.write("asking\n");
-  const result = await client.getAccessToken();
-  process.stdout.write(
-    `${JSON.stringify({ status: result.status, token: result.value, message: result.message })}\n`,
-  );
-  break;
-}
-lines.close();
-client.close();
+await runProgramProcess(
+  {
+    issuer: FIXES_ISSUER,
+    clientId: FIXES_CLIENT_ID,
+    mode: "interactive",
+    storeDir: FIXES_STORE_DIR,
+    timeoutMs,
+    fetch: slowTokenEndpoint,
+  },
+  true,
+);

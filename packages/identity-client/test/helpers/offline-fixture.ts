@@ -2,20 +2,15 @@ import { mkdtemp } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { recordObservedCode } from "@tessera/codes/coverage";
 import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "jose";
 import type { ClientContext } from "../../src/client-context.ts";
 import { type Classified, classifyFailure } from "../../src/results/classify-failure.ts";
-import type { IdentityResult } from "../../src/results/identity-result.ts";
 import type { SessionData } from "../../src/session/session-data.ts";
 import { DEFAULT_SCOPES } from "../../src/setup/init-options.ts";
 import { openSessionStore } from "../../src/store/file-session-store.ts";
 import type { SessionStore } from "../../src/store/session-store.ts";
 
-export const observe = <T>(result: IdentityResult<T>, scenario: string): IdentityResult<T> => {
-  recordObservedCode("identity", result.status, scenario);
-  return result;
-};
+export { observe } from "./observe.ts";
 
 /** A signing key pair of an issuer, its public JWKS, and a signer of ID tokens with it. */
 export async function issuerKeys(alg: "ES256" | "RS256", kid = `${alg.toLowerCase()}-test`) {

@@ -1,8 +1,8 @@
+import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { recordObservedCode } from "@tessera/codes/coverage";
 import { ManualClock } from "../../../server/src/clock/clock.ts";
 import { DEVICE_GRANT_TYPE } from "../../../server/src/sso/apps/app.ts";
 import {
@@ -12,7 +12,8 @@ import {
 } from "../../../server/test/helpers/sso-grant-fixtures.ts";
 import { Browser } from "../../../server/test/helpers/sso-sign-in.ts";
 import { startTestServer, type TestServer } from "../../../server/test/helpers/test-server.ts";
-import { IdentityClient, type IdentityResult, type InitOptions } from "../../src/index.ts";
+import { IdentityClient, type InitOptions } from "../../src/index.ts";
+import { openSessionStore } from "../../src/store/file-session-store.ts";
 
 /**
  * A real Tessera server for the sign-in tests, a native app (loopback redirect, refresh, device
@@ -90,10 +91,21 @@ export async function signInClient(
   return client;
 }
 
-export const observe = <T>(result: IdentityResult<T>, scenario: string): IdentityResult<T> => {
-  recordObservedCode("identity", result.status, scenario);
-  return result;
-};
+export { observe } from "./observe.ts";
+
+/** The tokens the store in `storeDir` holds for the fixture's app (read as the tokens part reads them). */
+export async function storedTokens(f: SignInFixture, storeDir: string) {
+  const store = await openSessionStore({
+    storeDir,
+    issuer: f.app.issuer.href,
+    clientId: f.app.clientId,
+    lockTimeoutMs: 5000,
+  });
+  assert.ok(store.ok);
+  const read = await store.value.read();
+  assert.ok(read.ok);
+  return read.value?.tokens;
+}
 
 /** The test browser script (BROWSER hook): `node signin-browser.ts <mode> <report file> <url>`. */
 export const browserScript = join(import.meta.dirname, "signin-browser.ts");

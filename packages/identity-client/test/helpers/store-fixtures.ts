@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
-import { chown, mkdtemp, rm } from "node:fs/promises";
+import { mkdtempSync } from "node:fs";
+import { chown, mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { recordObservedCode } from "@tessera/codes/coverage";
+import { after } from "node:test";
 import { openSessionStore } from "../../src/store/file-session-store.ts";
 import type { SessionStore } from "../../src/store/session-store.ts";
-import type { StoreResult } from "../../src/store/store-result.ts";
 
 /** Helpers of the store tests (store-*.test.ts). */
 
@@ -19,10 +19,24 @@ const CHILD = join(import.meta.dirname, "store-child.ts");
 export const NOBODY = 65534;
 export const isRoot = process.getuid?.() === 0;
 
-/** A fresh 0700 directory under the system's temp directory, removed by `cleanup`. */
-export async function tempStoreRoot(): Promise<{ root: string; cleanup: () => Promise<void> }> {
-  const root = await mkdtemp(join(tmpdir(), "tessera-store-test-"));
-  return { root, cleanup: () => rm(root, { recursive: true, force: true }) };
+/**
+ * The preamble of the store tests: the file's temp store root (0700), created when the file loads (so it
+ * is there for every hook, whatever order the runner gives file-level hooks) and removed after its
+ * tests, and fresh 0700 store directories in it (store-1, store-2, ...).
+ */
+export function storeRootForFile(): { readonly root: string; freshDir(): Promise<string> } {
+  const root = mkdtempSync(join(tmpdir(), "tessera-store-test-"));
+  after(() => rm(root, { recursive: true, force: true }));
+  let counter = 0;
+  return {
+    root,
+    async freshDir() {
+      counter += 1;
+      const dir = join(root, `store-${counter}`);
+      await mkdir(dir, { mode: 0o700 });
+      return dir;
+    },
+  };
 }
 
 export function openStore(dir: string, issuer = ISSUER, clientId = CLIENT_ID) {
@@ -35,11 +49,7 @@ export async function mustOpen(dir: string, issuer = ISSUER, clientId = CLIENT_I
   return opened.value;
 }
 
-/** Records a failed store result's identity code for the coverage gate; passes it through. */
-export function observe<T>(result: StoreResult<T>, scenario: string): StoreResult<T> {
-  if (!result.ok) recordObservedCode("identity", result.status, scenario);
-  return result;
-}
+export { observe } from "./observe.ts";
 
 export interface ChildAnswer {
   readonly ok: boolean;

@@ -1,7 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { recordObservedCode } from "@tessera/codes/coverage";
+import { after, before } from "node:test";
 import * as oidc from "openid-client";
 import {
   type CodeRequest,
@@ -13,17 +13,13 @@ import {
 } from "../../../server/test/helpers/sso-grant-fixtures.ts";
 import { startTestServer, type TestServer } from "../../../server/test/helpers/test-server.ts";
 import type { ClientContext } from "../../src/client-context.ts";
-import type { IdentityResult, InitOptions } from "../../src/index.ts";
+import type { InitOptions } from "../../src/index.ts";
 import { IdentityClient } from "../../src/index.ts";
 import type { SessionData } from "../../src/session/session-data.ts";
 import { initialize } from "../../src/setup/initialize.ts";
 import { saveTokens } from "../../src/tokens/save-tokens.ts";
 
-/** Records the identity code a test observed (the coverage gate) and passes the result on. */
-export const observe = <T, R extends IdentityResult<T>>(result: R, scenario: string): R => {
-  recordObservedCode("identity", result.status, scenario);
-  return result;
-};
+export { observe } from "./observe.ts";
 
 /**
  * A real in-process server (SQLite, ManualClock) with a tenant, a user with password and TOTP, and
@@ -50,6 +46,42 @@ export async function startTokensFixture(grantTypes: string[] = []): Promise<Tok
 }
 
 export const newStoreDir = () => mkdtemp(join(tmpdir(), "tessera-tokens-"));
+
+/**
+ * The suite's fixture: started before its tests and closed after them (call it inside the suite;
+ * hooks registered after it run with the fixture started; its `after` runs before theirs).
+ */
+export function tokensFixtureForSuite(grantTypes: string[] = []): TokensFixture {
+  let started: TokensFixture | undefined;
+  before(async () => {
+    started = await startTokensFixture(grantTypes);
+  });
+  after(() => started?.s.close());
+  const current = (): TokensFixture => {
+    if (started === undefined) throw new Error("tokensFixtureForSuite: used outside the suite's tests");
+    return started;
+  };
+  return {
+    get s() {
+      return current().s;
+    },
+    get tenantId() {
+      return current().tenantId;
+    },
+    get apiKey() {
+      return current().apiKey;
+    },
+    get app() {
+      return current().app;
+    },
+    get user() {
+      return current().user;
+    },
+    get issuer() {
+      return current().issuer;
+    },
+  };
+}
 
 /** Where the program signs in: the issuer and its main client id. */
 export type ProgramAt = Pick<TokensFixture, "issuer"> & { readonly app: { readonly clientId: string } };
@@ -93,6 +125,15 @@ export async function signInInto(fx: TokensFixture, ctx: ClientContext): Promise
     scope: "openid offline_access profile email",
   });
   return saveCode(ctx, request, callback);
+}
+
+/** A fresh store directory with the program's context on it and the user signed in there. */
+export async function signedInProgram(
+  fx: TokensFixture,
+): Promise<{ storeDir: string; ctx: ClientContext; signedIn: SessionData }> {
+  const storeDir = await newStoreDir();
+  const ctx = await programContext(fx, storeDir);
+  return { storeDir, ctx, signedIn: await signInInto(fx, ctx) };
 }
 
 /** Saves an authorization code's token answer into the store, as the sign-in part does after its redirect. */
