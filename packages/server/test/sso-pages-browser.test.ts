@@ -366,6 +366,9 @@ suite("SSO pages in Chromium", () => {
       await page.goto(request.url.href);
       assert.equal(await page.textContent("h1"), "Sign in");
       // Typed as a person would: the username field has the focus, Tab moves on, Enter submits.
+      // Chromium applies autofocus after the load event; a person starts typing once the cursor is
+      // in the field, and so does the test (keys typed before it would be lost).
+      await page.waitForFunction("document.activeElement?.id === 'username'");
       await page.keyboard.type("ada");
       await page.keyboard.press("Tab");
       await page.keyboard.type(password);
