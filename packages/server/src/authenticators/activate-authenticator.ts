@@ -4,7 +4,7 @@ import { refundAttempt, reserveAttempt } from "../attempts/attempt-limiter.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
 import { openSecret } from "./authenticator-secret.ts";
 import { type AuthenticatorRow, activateAt, otpAttemptPolicy } from "./authenticator-store.ts";
-import { authenticatorType } from "./registry.ts";
+import { oathType } from "./registry.ts";
 import { candidatesFor, lockedError, stateOf } from "./validate-otp.ts";
 
 export type CodeFields = { otp?: string; otp1?: string; otp2?: string };
@@ -79,7 +79,7 @@ export async function activateAuthenticator(
   const now = ctx.clock.now();
   const attempt = await reserveAttempt(db, "token", row.id, otpAttemptPolicy(tenant), now);
   if (!attempt.granted) throw lockedError(row, attempt.lockedUntil);
-  const type = authenticatorType(row.type);
+  const type = oathType(row.type);
   const secret = openSecret(ctx, row);
   const [first = "", second] = codes.map((c) => c.otp);
   let found: { position: number; drift: number } | undefined;

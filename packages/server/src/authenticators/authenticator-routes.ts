@@ -19,7 +19,7 @@ import { type CreateRequest, createAuthenticator, createShape } from "./create-a
 import { enableAuthenticator } from "./enable-authenticator.ts";
 import { MAX_HOTP_COUNTER } from "./hotp/hotp-type.ts";
 import { importPskc } from "./pskc/import-tokens.ts";
-import { authenticatorType, authenticatorTypeNames } from "./registry.ts";
+import { authenticatorType, authenticatorTypeNames, oathType } from "./registry.ts";
 import { requireSerial } from "./serial.ts";
 
 type CreateBody = CreateRequest & { username?: string };
@@ -239,7 +239,7 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
         });
       }
       if (period !== undefined)
-        authenticatorType(row.type).configure({ algorithm: row.algorithm, digits: row.digits, period });
+        oathType(row.type).configure({ algorithm: row.algorithm, digits: row.digits, period });
       const updated = await updateAuthenticator(
         request.server.ctx.database.db,
         row.id,

@@ -3,10 +3,43 @@ import type { ShapeProblem } from "../app/shape-checks.ts";
 import type { OathAlgorithm } from "./oath/oath-code.ts";
 
 /**
- * What every authenticator type provides. OATH tokens (TOTP, HOTP) are matched against a stored
- * position; the out-of-band, push and WebAuthn types will implement the challenge side of this
- * interface when they arrive, registered the same way (registry.ts).
+ * What every authenticator type provides, by kind. OATH tokens (TOTP, HOTP) are matched against a
+ * stored position. Challenge devices (SMS, voice, e-mail) are a verified destination that a code
+ * is sent to (out-of-band/challenges/). A push device is a phone app holding a key pair that signs
+ * its answers (push/). All are rows of `authenticators`, so serials, assignment, enable, disable,
+ * delete and the lockout work alike; registry.ts lists them.
  */
+export type AuthenticatorType = OathType | ChallengeDeviceType | PushDeviceType;
+
+/** How a challenge device's code travels. A phone number can take SMS or voice. */
+export const deliveryMethods = ["sms", "voice", "email"] as const;
+export type DeliveryMethod = (typeof deliveryMethods)[number];
+
+/**
+ * A destination a code is sent to. Its device row keeps the normalised destination sealed in
+ * `secret_enc` (the same key rotation as seeds), `algorithm` "none", `digits` the code length.
+ */
+export interface ChallengeDeviceType {
+  readonly kind: "challenge";
+  readonly type: "sms" | "voice" | "email";
+  /** The methods this device can be sent a code by; the first is its default. */
+  readonly methods: readonly DeliveryMethod[];
+  /** What the destination is: an E.164 phone number or an e-mail address. */
+  readonly destination: "phone" | "email";
+  /** The destination normalised (E.164, lower-case domain); throws InvalidDeviceConfig naming `field`. */
+  normalise(raw: unknown, field: string): string;
+}
+
+/**
+ * A phone app registered by a one-time enrolment link. Its row keeps the app's public key (and
+ * its Web Push subscription, when it gave one) sealed in `secret_enc`; `algorithm` is the key's
+ * ("ed25519" or "p256").
+ */
+export interface PushDeviceType {
+  readonly kind: "push";
+  readonly type: "push";
+}
+
 export interface OathParameters {
   readonly algorithm: OathAlgorithm;
   readonly digits: number;
@@ -28,7 +61,8 @@ export type Match =
   | { readonly kind: "drift" }
   | { readonly kind: "none" };
 
-export interface AuthenticatorType {
+export interface OathType {
+  readonly kind: "oath";
   readonly type: "totp" | "hotp";
   /** Validates and completes creation parameters; throws InvalidDeviceConfig. */
   configure(input: {

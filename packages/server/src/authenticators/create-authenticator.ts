@@ -8,7 +8,7 @@ import { insertSealedAuthenticator } from "./authenticator-secret.ts";
 import { type AuthenticatorRow, findBySerial } from "./authenticator-store.ts";
 import { decodeBase32, encodeBase32 } from "./oath/base32.ts";
 import { oathProblems } from "./oath/oath-parameters.ts";
-import { authenticatorType, authenticatorTypes, typeRule } from "./registry.ts";
+import { oathType, oathTypeRule, oathTypes } from "./registry.ts";
 import { generateSerial, requireSerial, serialProblem } from "./serial.ts";
 import { stateOf } from "./validate-otp.ts";
 
@@ -41,9 +41,9 @@ export const createShape = shapeCheck("authenticator-create", (value) => {
   const body = asRecord(value);
   if (body === undefined) return [];
   const problems: ShapeProblem[] = [];
-  const type = authenticatorTypes.find((t) => t.type === body.type);
+  const type = oathTypes.find((t) => t.type === body.type);
   if (typeof body.type === "string" && type === undefined)
-    problems.push({ code: ApiReturnCode.DeviceTypeInvalid, path: "type", reason: typeRule });
+    problems.push({ code: ApiReturnCode.DeviceTypeInvalid, path: "type", reason: oathTypeRule });
   problems.push(...(type?.problems(body) ?? oathProblems(body, true)));
   if (body.serial !== undefined) {
     const serial = serialProblem(body.serial);
@@ -65,7 +65,7 @@ export async function createAuthenticator(
   input: CreateRequest,
   user: UserRow | undefined,
 ): Promise<{ row: AuthenticatorRow; provisioningUri?: string; secret?: string }> {
-  const type = authenticatorType(input.type);
+  const type = oathType(input.type);
   const parameters = type.configure(input);
   const serial =
     input.serial === undefined ? generateSerial(type.type) : requireSerial(input.serial, "body.serial");

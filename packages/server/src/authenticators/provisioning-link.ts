@@ -5,7 +5,7 @@ import { findTenant, type Tenant } from "../tenants/tenant-store.ts";
 import { sealSecret } from "./authenticator-secret.ts";
 import type { AuthenticatorRow } from "./authenticator-store.ts";
 import { encodeBase32 } from "./oath/base32.ts";
-import { authenticatorType } from "./registry.ts";
+import { oathType } from "./registry.ts";
 import { stateOf } from "./validate-otp.ts";
 
 /**
@@ -90,7 +90,7 @@ export async function redeemLink(
     });
   const tenant = await findTenant(db, row.tenant_id);
   if (tenant === undefined) throw new TesseraError(TesseraApiCode.NotFound, { message: "no such tenant" });
-  const provisioningUri = authenticatorType(row.type).provisioningUri(
+  const provisioningUri = oathType(row.type).provisioningUri(
     secret,
     { algorithm: stateOf(row).algorithm, digits: row.digits, period: row.period },
     { ...stateOf(row), position: 0 },

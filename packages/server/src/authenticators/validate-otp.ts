@@ -19,7 +19,7 @@ import {
   otpAttemptPolicy,
 } from "./authenticator-store.ts";
 import type { Match, OathState } from "./authenticator-type.ts";
-import { authenticatorType } from "./registry.ts";
+import { oathType } from "./registry.ts";
 
 /**
  * Validates a one-time code against one token (by serial) or any usable token of a user.
@@ -70,7 +70,7 @@ export async function validateOtp(
 
   const outcomes: Match["kind"][] = [];
   for (const { row } of reserved) {
-    const match = authenticatorType(row.type).match(openSecret(ctx, row), stateOf(row), otp, now);
+    const match = oathType(row.type).match(openSecret(ctx, row), stateOf(row), otp, now);
     if (match.kind === "accept") {
       let accepted: boolean;
       try {
@@ -181,7 +181,7 @@ async function searchWaiting(
     locks.set(row.id, attempt.lockedUntil);
     if (!attempt.granted) continue;
     reserved.push(attempt);
-    if (authenticatorType(row.type).match(openSecret(ctx, row), stateOf(row), otp, now).kind === "accept")
+    if (oathType(row.type).match(openSecret(ctx, row), stateOf(row), otp, now).kind === "accept")
       return { found: row, reserved, locks };
   }
   return { found: undefined, reserved, locks };

@@ -494,6 +494,29 @@ export interface AccessPolicySignInsTable {
   updated_at: number;
 }
 
+export interface ApprovalRequestsTable {
+  id: string;
+  reference: string;
+  tenant_id: string;
+  user_id: string;
+  authenticator_id: string;
+  /** "sign-in" (a push with a number to match) or "transaction" (details to sign). */
+  kind: string;
+  /** JSON: what the app shows about the request (app, account, source, location, reason). */
+  context: string;
+  /** JSON: the transaction's details, exactly as signed; null for a sign-in push. */
+  details: string | null;
+  number_to_match: number | null;
+  /** pending, approved or rejected (expired is pending past expires_at). */
+  status: string;
+  fraud_reported: number;
+  /** The device's signature over the answer (approvals/approval-payload.ts), base64url. */
+  approval_code: string | null;
+  created_at: number;
+  expires_at: number;
+  answered_at: number | null;
+}
+
 export interface Schema {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -529,4 +552,5 @@ export interface Schema {
   personal_access_tokens: PersonalAccessTokensTable;
   access_policies: AccessPoliciesTable;
   access_policy_sign_ins: AccessPolicySignInsTable;
+  approval_requests: ApprovalRequestsTable;
 }

@@ -1,5 +1,5 @@
 import type { KeyObject } from "node:crypto";
-import type { AuthenticatorType, Match, OathState } from "../authenticator-type.ts";
+import type { Match, OathState, OathType } from "../authenticator-type.ts";
 import { oathCode } from "../oath/oath-code.ts";
 import { configureOath, oathProblems } from "../oath/oath-parameters.ts";
 import { otpauthUri } from "../oath/otpauth-uri.ts";
@@ -27,7 +27,8 @@ export const MAX_HOTP_COUNTER = 2 ** 48;
 const searchable = (position: number) =>
   Number.isSafeInteger(position) && position >= 0 && Number.isSafeInteger(position + RESYNC_LOOK_AHEAD + 2);
 
-export const hotpType: AuthenticatorType = {
+export const hotpType: OathType = {
+  kind: "oath",
   type: "hotp",
   configure: (input) => configureOath(input, false),
   problems: (input) => oathProblems(input, false),

@@ -2,7 +2,7 @@ import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../../app/server-context.ts";
 import type { Tenant } from "../../tenants/tenant-store.ts";
 import { insertSealedAuthenticator } from "../authenticator-secret.ts";
-import { authenticatorType } from "../registry.ts";
+import { oathType } from "../registry.ts";
 import { PskcError, parsePskc } from "./parse-pskc.ts";
 
 const MAX_SECRET_BYTES = 250;
@@ -43,7 +43,7 @@ export async function importPskc(
     }
     const { token } = entry;
     try {
-      const parameters = authenticatorType(token.type).configure({
+      const parameters = oathType(token.type).configure({
         algorithm: token.algorithm,
         digits: token.digits,
         period: token.period ?? undefined,

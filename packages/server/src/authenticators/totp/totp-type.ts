@@ -1,5 +1,5 @@
 import type { KeyObject } from "node:crypto";
-import type { AuthenticatorType, Match, OathParameters, OathState } from "../authenticator-type.ts";
+import type { Match, OathParameters, OathState, OathType } from "../authenticator-type.ts";
 import { oathCode, timeStep } from "../oath/oath-code.ts";
 import { configureOath, oathProblems } from "../oath/oath-parameters.ts";
 import { otpauthUri } from "../oath/otpauth-uri.ts";
@@ -22,7 +22,8 @@ function expectedStep(state: OathState, now: number): { current: number; expecte
   return { current, expected: current + state.drift };
 }
 
-export const totpType: AuthenticatorType = {
+export const totpType: OathType = {
+  kind: "oath",
   type: "totp",
   configure: (input) => configureOath(input, true),
   problems: (input) => oathProblems(input, true),

@@ -5,7 +5,7 @@ import { openSecret } from "../../authenticators/authenticator-secret.ts";
 import { type AuthenticatorRow, deleteAuthenticator } from "../../authenticators/authenticator-store.ts";
 import { createAuthenticator } from "../../authenticators/create-authenticator.ts";
 import { encodeBase32 } from "../../authenticators/oath/base32.ts";
-import { authenticatorType } from "../../authenticators/registry.ts";
+import { oathType } from "../../authenticators/registry.ts";
 import { stateOf } from "../../authenticators/validate-otp.ts";
 import { type ActivationState, appsOf, assignApps, attachToken, moveActivation } from "./activation-store.ts";
 import type { OpenActivation } from "./open-activation.ts";
@@ -75,7 +75,7 @@ export async function enrolment(ctx: ServerContext, open: OpenActivation): Promi
   const state = stateOf(row);
   return {
     secret: encodeBase32(secret),
-    provisioningUri: authenticatorType(row.type).provisioningUri(
+    provisioningUri: oathType(row.type).provisioningUri(
       secret,
       { algorithm: state.algorithm, digits: row.digits, period: row.period },
       state,

@@ -4,7 +4,7 @@ import { qrDataUrl } from "../../authenticators/authenticator-routes.ts";
 import { openSecret } from "../../authenticators/authenticator-secret.ts";
 import { findForUser } from "../../authenticators/authenticator-store.ts";
 import { encodeBase32 } from "../../authenticators/oath/base32.ts";
-import { authenticatorType } from "../../authenticators/registry.ts";
+import { oathType } from "../../authenticators/registry.ts";
 import { stateOf } from "../../authenticators/validate-otp.ts";
 import type { SafeHtml } from "../../pages/html.ts";
 import { sendPage } from "../../pages/page-routes.ts";
@@ -70,10 +70,10 @@ export async function showEnrol(
   const token = await enrolment(s);
   const user = await findUserById(s.ctx, s.tenant.id, token.user_id ?? "");
   const secret = openSecret(s.ctx, token).export();
-  const uri = authenticatorType(token.type).provisioningUri(
+  const uri = oathType(token.type).provisioningUri(
     secret,
     { algorithm: token.algorithm, digits: token.digits, period: token.period } as Parameters<
-      ReturnType<typeof authenticatorType>["provisioningUri"]
+      ReturnType<typeof oathType>["provisioningUri"]
     >[1],
     stateOf(token),
     s.tenant.name,

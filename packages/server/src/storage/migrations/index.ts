@@ -24,7 +24,15 @@ import { ssoIndexes } from "./023-sso-indexes.ts";
 import { ssoAccounts } from "./024-sso-accounts.ts";
 import { appOfflineGrace } from "./025_app_offline_grace.ts";
 
+import { challengeCodes } from "./026-challenge-codes.ts";
+import { messageTemplates } from "./027-message-templates.ts";
+import { approvalRequests } from "./028-approval-requests.ts";
+import { pushRequests } from "./029-push-requests.ts";
+import { pushDevices } from "./030-push-devices.ts";
+import { sendingLimits } from "./031-sending-limits.ts";
+
 /** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
+
 const migrations: Record<string, Migration> = {
   "001-platform": platform,
   "002-authenticators": authenticators,
@@ -50,6 +58,12 @@ const migrations: Record<string, Migration> = {
   "023-sso-indexes": ssoIndexes,
   "024-sso-accounts": ssoAccounts,
   "025-app-offline-grace": appOfflineGrace,
+  "026-challenge-codes": challengeCodes,
+  "027-message-templates": messageTemplates,
+  "028-approval-requests": approvalRequests,
+  "029-push-requests": pushRequests,
+  "030-push-devices": pushDevices,
+  "031-sending-limits": sendingLimits,
 };
 
 export const migrationProvider: MigrationProvider = {
