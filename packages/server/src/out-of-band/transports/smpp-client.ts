@@ -97,17 +97,26 @@ export class SmppClient {
     });
   }
 
-  #bound(): Promise<Session> {
-    if (this.#closed) return Promise.reject(new DeliveryFailed("sms", "the SMPP client is closed"));
-    if (this.#session === undefined) {
-      const opening = this.#open();
-      this.#session = opening;
-      // A failed bind is forgotten so that the next message tries again.
-      opening.catch(() => {
-        if (this.#session === opening) this.#session = undefined;
-      });
+  async #bound(): Promise<Session> {
+    if (this.#closed) throw new DeliveryFailed("sms", "the SMPP client is closed");
+    const kept = this.#session;
+    if (kept !== undefined) {
+      const session = await kept;
+      // A session this process gave up on (a timed-out submit) or the gateway closed is not reused.
+      if (session.socket.writable) return session;
+      if (this.#session === kept) this.#session = undefined;
     }
+    this.#session ??= this.#opening();
     return this.#session;
+  }
+
+  #opening(): Promise<Session> {
+    const opening = this.#open();
+    // A failed bind is forgotten so that the next message tries again.
+    opening.catch(() => {
+      if (this.#session === opening) this.#session = undefined;
+    });
+    return opening;
   }
 
   #open(): Promise<Session> {
