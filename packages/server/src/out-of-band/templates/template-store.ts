@@ -19,17 +19,6 @@ export interface ResolvedTemplate extends TemplateText {
 
 type Db = Kysely<Schema>;
 
-export async function findTemplate(db: Db, tenantId: string, key: TemplateKey) {
-  return db
-    .selectFrom("message_templates")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .where("purpose", "=", key.purpose)
-    .where("method", "=", key.method)
-    .where("locale", "=", key.locale)
-    .executeTakeFirst();
-}
-
 const textOf = (row: MessageTemplatesTable): TemplateText =>
   row.subject === null ? { body: row.body } : { subject: row.subject, body: row.body };
 
