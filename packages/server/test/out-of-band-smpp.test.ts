@@ -148,6 +148,22 @@ for (const backend of backends) {
   });
 }
 
+test("a burst of 20 concurrent SMS on a fresh server binds one session and submits each message once", async () => {
+  const gateway = await startSmppGateway(credentials);
+  const server = await startTestServer("sqlite", { flags: smppFlags(gateway.url) });
+  try {
+    const { tenant } = await server.tenant();
+    const codes = Array.from({ length: 20 }, (_, i) => String(200000 + i));
+    const sent = await Promise.all(codes.map((code) => deliverMessage(server.server.ctx, sms(tenant, code))));
+    assert.equal(gateway.binds, 1);
+    assert.equal(new Set(sent.map((s) => s.messageId)).size, 20);
+    assert.deepEqual(gateway.submitted.map((s) => s.text.slice(0, 6)).sort(), codes);
+  } finally {
+    await server.close();
+    await gateway.close();
+  }
+});
+
 suite("SMPP failures", () => {
   test("a refused bind (wrong password) is DeliveryFailed naming the SMPP status", async () => {
     const gateway = await startSmppGateway(credentials);

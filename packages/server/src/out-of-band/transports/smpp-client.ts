@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { isIP } from "node:net";
 import smpp, { type PDU, type Session } from "smpp";
 import type { TesseraConfig } from "../../config/tessera-config.ts";
 import { DeliveryFailed } from "./delivery-failed.ts";
@@ -123,12 +124,14 @@ export class SmppClient {
     const { url, systemId, password, timeoutMs } = this.#config;
     const target = new URL(url ?? "smpp://missing");
     const tls = target.protocol === "ssmpp:";
+    const host = target.hostname.replace(/^\[|\]$/g, "");
     return new Promise<Session>((resolve, reject) => {
       const session = smpp.connect({
-        host: target.hostname.replace(/^\[|\]$/g, ""),
+        host,
         port: target.port === "" ? (tls ? 3550 : 2775) : Number(target.port),
         tls,
-        ...(tls ? { servername: target.hostname } : {}),
+        // SNI takes a host name only (RFC 6066); the certificate is checked against the host either way.
+        ...(tls && isIP(host) === 0 ? { servername: host } : {}),
         auto_enquire_link_period: ENQUIRE_LINK_MS,
       });
       let settled = false;
