@@ -5,6 +5,7 @@ import { ApiReturnCode } from "@tessera/codes";
 import { DeliveryFailed, deliverMessage } from "../src/out-of-band/transports/deliver-message.ts";
 import type { Tenant } from "../src/tenants/tenant-store.ts";
 import { until } from "./helpers/link.ts";
+import { testAuthority } from "./helpers/site-servers.ts";
 import { type SmppGateway, startSmppGateway } from "./helpers/smpp-gateway.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
@@ -173,6 +174,21 @@ suite("SMPP failures", () => {
       const error = await failure(deliverMessage(server.server.ctx, sms(tenant, "246810")));
       assert.match(error.message, /refused the bind: ESME_RINVPASWD/);
       assert.doesNotMatch(error.message, /246810|wrong/);
+      assert.equal(gateway.submitted.length, 0);
+    } finally {
+      await server.close();
+      await gateway.close();
+    }
+  });
+
+  test("ssmpp:// to a gateway whose certificate is not trusted fails closed, naming the TLS error", async () => {
+    const gateway = await startSmppGateway(credentials, testAuthority());
+    const server = await startTestServer("sqlite", { flags: smppFlags(gateway.url) });
+    try {
+      const { tenant } = await server.tenant();
+      const error = await failure(deliverMessage(server.server.ctx, sms(tenant, "575757")));
+      assert.match(error.message, /cannot reach the SMS gateway 127\.0\.0\.1:\d+: \w*(CERT|VERIFY)\w*/);
+      assert.equal(gateway.binds, 0);
       assert.equal(gateway.submitted.length, 0);
     } finally {
       await server.close();

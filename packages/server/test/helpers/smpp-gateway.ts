@@ -28,10 +28,11 @@ export interface SmppGateway {
   close(): Promise<void>;
 }
 
-export async function startSmppGateway(credentials: {
-  systemId: string;
-  password: string;
-}): Promise<SmppGateway> {
+export async function startSmppGateway(
+  credentials: { systemId: string; password: string },
+  /** Serve SMPP over TLS (ssmpp://) with this key and certificate. */
+  tls?: { key: string; cert: string },
+): Promise<SmppGateway> {
   const submitted: SubmittedSms[] = [];
   const sessions = new Map<string, Session>();
   const open = new Set<Session>();
@@ -69,7 +70,7 @@ export async function startSmppGateway(credentials: {
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
-  const server = smpp.createServer((session) => {
+  const onSession = (session: Session) => {
     open.add(session);
     session.on("close", () => open.delete(session));
     session.on("error", () => session.destroy());
@@ -99,8 +100,9 @@ export async function startSmppGateway(credentials: {
       sessions.set(messageId, session);
       session.send(pdu.response({ message_id: messageId }));
     });
-  });
+  };
+  const server = tls === undefined ? smpp.createServer(onSession) : smpp.createServer(tls, onSession);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  return Object.assign(gateway, { url: `smpp://127.0.0.1:${port}` });
+  return Object.assign(gateway, { url: `${tls === undefined ? "smpp" : "ssmpp"}://127.0.0.1:${port}` });
 }

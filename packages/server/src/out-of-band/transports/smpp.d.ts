@@ -43,6 +43,7 @@ declare module "smpp" {
   const smpp: {
     connect(options: ConnectOptions, listener?: () => void): Session;
     createServer(listener: (session: Session) => void): Server;
+    createServer(options: { key: string; cert: string }, listener: (session: Session) => void): Server;
     readonly errors: Readonly<Record<string, number>>;
   };
   export default smpp;
