@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode } from "@tessera/codes";
+import { loadConfig } from "../src/config/load-config.ts";
 import { DeliveryFailed, deliverMessage } from "../src/out-of-band/transports/deliver-message.ts";
+import { SmppClient } from "../src/out-of-band/transports/smpp-client.ts";
 import type { Tenant } from "../src/tenants/tenant-store.ts";
 import { until } from "./helpers/link.ts";
 import { testAuthority } from "./helpers/site-servers.ts";
@@ -161,6 +163,21 @@ test("a burst of 20 concurrent SMS on a fresh server binds one session and submi
     assert.deepEqual(gateway.submitted.map((s) => s.text.slice(0, 6)).sort(), codes);
   } finally {
     await server.close();
+    await gateway.close();
+  }
+});
+
+test("a text longer than one SMS reaches the gateway whole (message_payload)", async () => {
+  const gateway = await startSmppGateway(credentials);
+  const client = new SmppClient(loadConfig({ env: {}, flags: smppFlags(gateway.url) }).smpp, () => {});
+  try {
+    const long = `123456 ${"long text ".repeat(25)}`;
+    await client.submit("+447700900123", long);
+    assert.equal(gateway.submitted.at(-1)?.text, long);
+    await client.submit("+447700900123", "654321 short");
+    assert.equal(gateway.submitted.at(-1)?.text, "654321 short");
+  } finally {
+    await client.close();
     await gateway.close();
   }
 });

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { isIP } from "node:net";
 import smpp, { type PDU, type Session } from "smpp";
 import type { TesseraConfig } from "../../config/tessera-config.ts";
+import { smsLength } from "../templates/render-template.ts";
 import { DeliveryFailed } from "./delivery-failed.ts";
 
 /** A delivery receipt (deliver_sm with the MC-delivery-receipt flag) the gateway sent back. */
@@ -59,8 +60,10 @@ export class SmppClient {
         : /^\+?[0-9]+$/.test(sourceAddress)
           ? { source_addr: sourceAddress.replace(/^\+/, ""), source_addr_ton: 1, source_addr_npi: 1 }
           : { source_addr: sourceAddress, source_addr_ton: 5, source_addr_npi: 0 };
-    // Longer than one segment (a long tenant name): message_payload carries it whole (SMPP 3.4 §5.3.2.32).
-    const body = Buffer.byteLength(text) <= 140 ? { short_message: text } : { message_payload: text };
+    // Longer than one SMS (a tenant's template with a long name): message_payload carries it whole
+    // (SMPP 3.4 §5.3.2.32) and the gateway splits it; one SMS goes in short_message, which every gateway takes.
+    const length = smsLength(text);
+    const body = length.units <= length.max ? { short_message: text } : { message_payload: text };
     const response = await this.#request(session, "submit_sm", {
       ...source,
       dest_addr_ton: 1,
