@@ -89,7 +89,7 @@ export async function startSmppGateway(
       if (gateway.mode === "silent-submit") return;
       counter += 1;
       const messageId = `msg-${counter}`;
-      const message = (pdu.short_message ?? pdu.message_payload) as { message?: string } | undefined;
+      const message = (pdu.message_payload ?? pdu.short_message) as { message?: string } | undefined;
       submitted.push({
         messageId,
         to: String(pdu.destination_addr),
