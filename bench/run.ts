@@ -16,6 +16,7 @@ import { benchLink, type LinkFigures } from "./lib/link-bench.ts";
 import { compareLogLevels, type LogLevelComparison } from "./lib/log-level-bench.ts";
 import { load, type Measurement, opsPerSecond } from "./lib/measure.ts";
 import { seedTotpUsers } from "./lib/otp-fixture.ts";
+import { benchOutOfBand, type OutOfBandRow } from "./lib/out-of-band-bench.ts";
 import { freePort, startServerUnderTest, tessera } from "./lib/server-under-test.ts";
 import { benchSiteTransport, type TransportFigures } from "./lib/site-transport-bench.ts";
 import { benchSso } from "./lib/sso-bench.ts";
@@ -44,8 +45,11 @@ import type { SignInFigures } from "./lib/sso-sign-in-bench.ts";
  * Identity client: getAccessToken from the shared store in 1 and 20 processes, p50/p99, next to
  * the floor, reading and decrypting the same file with no lock (lib/identity-client-bench.ts).
  *
+ * Out-of-band: code sends/s through deliverMessage with local SMTP and SMPP peers, at 1 and 16 at
+ * once, p50/p99, next to the bare transport (lib/out-of-band-bench.ts).
+ *
  * Options: --duration SECONDS (default 5), --concurrency 1,16,32,64, --backends sqlite,postgres,
- * --only core|link|logging|io|housekeeping|sso|identity-client, --log-rounds N (default 3), --link-jobs N (default 500),
+ * --only core|link|logging|io|housekeeping|sso|identity-client|out-of-band, --log-rounds N (default 3), --link-jobs N (default 500),
  * --link-waiting N (default 10000), --housekeeping-rows N (default 100000), --sso-refresh-tokens N
  * (refresh tokens per concurrency level, default 5000).
  */
@@ -63,7 +67,10 @@ const link: Record<string, LinkFigures> = {};
 const housekeepingRows = Number(arg("housekeeping-rows", "100000"));
 const housekeeping: Record<string, HousekeepingFigures> = {};
 /** Groups that need no server load of the core workloads. */
-const narrow = ["link", "logging", "io", "housekeeping", "sso", "identity-client"].includes(only);
+const narrow = ["link", "logging", "io", "housekeeping", "sso", "identity-client", "out-of-band"].includes(
+  only,
+);
+const outOfBand: Record<string, OutOfBandRow[]> = {};
 let identityClient: IdentityClientFigures | undefined;
 const ssoRefreshTokens = Number(arg("sso-refresh-tokens", "5000"));
 const signIns: Record<string, SignInFigures> = {};
@@ -125,6 +132,13 @@ try {
     if (only === "" || only === "housekeeping")
       housekeeping[backend] = await benchHousekeeping(seeding, created.tenant.id, housekeepingRows);
     await seeding.close();
+    if (only === "" || only === "out-of-band")
+      outOfBand[backend] = await benchOutOfBand({
+        dataDir,
+        databaseUrl,
+        tenantId: created.tenant.id,
+        durationSeconds: duration,
+      });
 
     const sandboxPort = await freePort();
     process.env.TESSERA_LINK_SANDBOX = "on";
@@ -305,6 +319,7 @@ const report = {
   housekeeping,
   signIns,
   identityClient,
+  outOfBand,
 };
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
@@ -365,4 +380,10 @@ if (identityClient !== undefined) {
       `  ${row.implementation.padEnd(24)} ${String(row.processes).padStart(2)} processes  ${String(row.calls).padStart(7)} calls  p50 ${String(row.p50Micros).padStart(6)} µs  p99 ${String(row.p99Micros).padStart(6)} µs`,
     );
 }
+console.log("\nOut-of-band code sends (local SMTP and SMPP peers)");
+for (const [backend, rows] of Object.entries(outOfBand))
+  for (const r of rows)
+    console.log(
+      `  ${backend.padEnd(10)} ${r.transport.padEnd(5)} ${r.implementation.padEnd(15)} c=${String(r.concurrency).padEnd(3)} ${String(r.sendsPerSecond).padStart(7)} sends/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms`,
+    );
 console.log("\nwritten to bench/results/latest.json");
