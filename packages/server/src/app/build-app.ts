@@ -11,6 +11,7 @@ import { claimIdempotencyKey, storeIdempotentResponse } from "../idempotency/ide
 import { linkRoutes } from "../link/link-routes.ts";
 import { registerMetrics } from "../metrics/metrics-plugin.ts";
 import { registerOpenApi } from "../openapi/openapi-plugin.ts";
+import { challengeRoutes } from "../out-of-band/challenges/challenge-routes.ts";
 import { passwordRoutes } from "../passwords/password-routes.ts";
 import { recoveryPageRoutes } from "../passwords/recovery-page.ts";
 import { policyRoutes } from "../policies/policy-routes.ts";
@@ -62,6 +63,7 @@ const tenantApiPlugins: readonly (readonly [FastifyPluginAsync, Scope])[] = [
   [auditRoutes, "audit"],
   [appRoutes, "admin"],
   [policyRoutes, "admin"],
+  [challengeRoutes, "auth"],
 ];
 
 /**

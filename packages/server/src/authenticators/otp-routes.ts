@@ -14,7 +14,7 @@ import { requireSerial } from "./serial.ts";
 import { candidatesFor, validateOtp } from "./validate-otp.ts";
 
 /** A user who can sign in: exists, enabled, not expired. */
-async function signInUser(request: FastifyRequest, raw: unknown): Promise<UserRow> {
+export async function signInUser(request: FastifyRequest, raw: unknown): Promise<UserRow> {
   const username = requireWellFormed(raw, "body.username");
   request.auditSubject = `user:${username}`;
   const user = await findUser(request.server.ctx.database.db, request.tenant.id, username);

@@ -40,6 +40,7 @@ export const tenantRoutes: FastifyPluginAsync = async (app) => {
           activationCodes: { type: "integer", enum: [1, 2] },
           ssoSecondFactor: { type: "string", enum: [...ssoSecondFactorValues] },
           ssoSelfEnrolment: { type: "boolean" },
+          challengeCodeTtlSeconds: { type: "integer", minimum: 60, maximum: 3600 },
         }),
         response: { 200: okResponse({ tenant: tenantSchema }) },
       },

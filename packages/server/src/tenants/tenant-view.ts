@@ -27,6 +27,10 @@ export const tenantSchema = {
       type: "boolean",
       description: "SSO sign-in: a user without a second factor may enrol a TOTP token on the sign-in page",
     },
+    challengeCodeTtlSeconds: {
+      type: "integer",
+      description: "seconds a code sent by SMS, voice or e-mail stays valid",
+    },
   },
 } as const;
 
