@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
-import { assertBurstHeld } from "./helpers/burst.ts";
+import { assertActivationBurstHeld } from "./helpers/burst.ts";
 import {
   type Call,
   mailedCode,
@@ -378,11 +378,47 @@ for (const backend of backends) {
       );
     });
 
-    test("a code counts for its own challenge only: not another challenge's, not another user's or tenant's", async () => {
+    test("10 concurrent sends to one device leave at most one code open, the last one written", async () => {
       const { username, address } = await verifiedUser();
+      const before = sink.to(address).length;
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          call("POST", "/v1/auth/challenge", { username }, "challenges: concurrent sends"),
+        ),
+      );
+      assert.ok(
+        results.every((r) => r.body.errorCode === 0),
+        JSON.stringify(results.map((r) => r.body)),
+      );
+      await mailedCode(sink, address, before + 10);
+      const open = await s.server.ctx.database.db
+        .selectFrom("challenge_codes")
+        .select("id")
+        .where("user_id", "in", (eb) => eb.selectFrom("users").select("id").where("username", "=", username))
+        .where("purpose", "=", "sign-in")
+        .where("superseded_at", "is", null)
+        .where("used_at", "is", null)
+        .execute();
+      assert.ok(open.length <= 1, `${open.length} codes open`);
+      // Each id with a wrong code: a superseded challenge is answered without the code being looked
+      // at; only the open one (if any) compares it.
+      const answers = await Promise.all(
+        results.map((r) =>
+          otp(
+            { username, otp: "000000", challengeId: String(r.body.challengeId) },
+            "challenges: concurrent sends",
+          ),
+        ),
+      );
+      const superseded = answers.filter((r) => r.body.errorCode === ApiReturnCode.SendOTPExpired).length;
+      assert.ok(superseded >= 9, JSON.stringify(answers.map((r) => r.body.errorCode)));
+    });
+
+    test("a code counts for its own challenge only: not another challenge's, not another user's or tenant's", async () => {
+      const { username, address, serial: firstSerial } = await verifiedUser();
       const secondAddress = `${username}.2@mail.example`;
       const secondSerial = await verifiedEmailDevice(call, sink, username, secondAddress);
-      const x = await sentCode(call, sink, { username }, address);
+      const x = await sentCode(call, sink, { username, serial: firstSerial }, address);
       const y = await sentCode(call, sink, { username, serial: secondSerial }, secondAddress);
       assert.notEqual(x.code, y.code, "two random codes happened to be equal: rerun");
       refused(
@@ -473,11 +509,16 @@ for (const backend of backends) {
           ),
         ),
       );
-      assertBurstHeld(
+      // Once the right code is spent, later requests are answered OTPAlreadyUsed before any code is
+      // looked at (neither evaluated nor locked): the helper allows that only after it was accepted.
+      assertActivationBurstHeld(
         results,
         rightIndex,
-        ApiReturnCode.OTPInvalid,
-        ApiReturnCode.MaximumFailedOTPRequestsExceeded,
+        {
+          wrong: ApiReturnCode.OTPInvalid,
+          locked: ApiReturnCode.MaximumFailedOTPRequestsExceeded,
+          alreadyActive: ApiReturnCode.OTPAlreadyUsed,
+        },
         OTP_LIMIT,
       );
       // Locked: no further code is sent to the device either (pumping a locked device is pointless).

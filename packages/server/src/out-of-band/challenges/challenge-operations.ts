@@ -23,7 +23,7 @@ import {
   type ChallengePurpose,
   insertChallenge,
   newChallengeId,
-  supersedeEarlier,
+  supersedeOthers,
 } from "./challenge-store.ts";
 import { openDestination, sealCode } from "./sealed-values.ts";
 
@@ -130,7 +130,7 @@ export async function issueChallenge(
     superseded_at: null,
   };
   await insertChallenge(ctx.database.db, row);
-  await supersedeEarlier(ctx.database.db, row);
+  await supersedeOthers(ctx.database.db, row);
   return {
     challengeId: id,
     serial: device.serial,

@@ -14,12 +14,12 @@ export async function insertChallenge(db: Kysely<Schema>, row: ChallengeRow): Pr
 }
 
 /**
- * Marks the device's earlier open codes of the same purpose superseded: a resend makes the code
- * sent before it worthless. "Earlier" is a total order (time, then id), so of two sends at the
- * same instant exactly one is the latest; acceptance checks the same order (spendChallenge), so a
- * superseding send that races an acceptance still wins.
+ * Marks every other open code of the device and purpose superseded: a resend makes the codes sent
+ * before it worthless. Called right after the new row is inserted, so of two sends racing, the
+ * later statement supersedes the other's row: at most one stays open (both may end superseded,
+ * which fails closed: the user asks for another code).
  */
-export async function supersedeEarlier(db: Kysely<Schema>, latest: ChallengeRow): Promise<void> {
+export async function supersedeOthers(db: Kysely<Schema>, latest: ChallengeRow): Promise<void> {
   await db
     .updateTable("challenge_codes")
     .set({ superseded_at: latest.created_at })
@@ -28,12 +28,6 @@ export async function supersedeEarlier(db: Kysely<Schema>, latest: ChallengeRow)
     .where("id", "<>", latest.id)
     .where("used_at", "is", null)
     .where("superseded_at", "is", null)
-    .where((eb) =>
-      eb.or([
-        eb("created_at", "<", latest.created_at),
-        eb.and([eb("created_at", "=", latest.created_at), eb("id", "<", latest.id)]),
-      ]),
-    )
     .execute();
 }
 
@@ -53,28 +47,10 @@ export function findChallenge(
     .executeTakeFirst();
 }
 
-/** Whether a later code of the same device and purpose was sent (the order of supersedeEarlier). */
-export async function hasLaterChallenge(db: Kysely<Schema>, row: ChallengeRow): Promise<boolean> {
-  const later = await db
-    .selectFrom("challenge_codes")
-    .select("id")
-    .where("authenticator_id", "=", row.authenticator_id)
-    .where("purpose", "=", row.purpose)
-    .where((eb) =>
-      eb.or([
-        eb("created_at", ">", row.created_at),
-        eb.and([eb("created_at", "=", row.created_at), eb("id", ">", row.id)]),
-      ]),
-    )
-    .limit(1)
-    .executeTakeFirst();
-  return later !== undefined;
-}
-
 /**
  * Spends the code: one conditional UPDATE, so of any number of requests presenting it (in one
- * process or many) exactly one sees its update applied. It must still be unused, not superseded,
- * not expired, and no later code of its device and purpose may exist.
+ * process or many) exactly one sees its update applied. It must still be unused, not superseded
+ * (a resend that committed first wins) and not expired.
  */
 export async function spendChallenge(db: Kysely<Schema>, row: ChallengeRow, now: number): Promise<boolean> {
   const result = await db
@@ -84,22 +60,6 @@ export async function spendChallenge(db: Kysely<Schema>, row: ChallengeRow, now:
     .where("used_at", "is", null)
     .where("superseded_at", "is", null)
     .where("expires_at", ">", now)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom("challenge_codes as later")
-            .select("later.id")
-            .where("later.authenticator_id", "=", row.authenticator_id)
-            .where("later.purpose", "=", row.purpose)
-            .where((eb) =>
-              eb.or([
-                eb("later.created_at", ">", row.created_at),
-                eb.and([eb("later.created_at", "=", row.created_at), eb("later.id", ">", row.id)]),
-              ]),
-            ),
-        ),
-      ),
-    )
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }

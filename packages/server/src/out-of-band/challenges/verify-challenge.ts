@@ -11,7 +11,6 @@ import {
   type ChallengePurpose,
   type ChallengeRow,
   findChallenge,
-  hasLaterChallenge,
   spendChallenge,
 } from "./challenge-store.ts";
 import { isSentCode } from "./sealed-values.ts";
@@ -106,7 +105,7 @@ async function refuseSpent(
     : row;
   if (current.used_at !== null)
     throw new TesseraError(ApiReturnCode.OTPAlreadyUsed, { message: "the code was already used" });
-  if (current.superseded_at !== null || (await hasLaterChallenge(db, current)))
+  if (current.superseded_at !== null)
     throw new TesseraError(ApiReturnCode.SendOTPExpired, {
       message: "a newer code was sent to this device since; only the latest one counts",
     });

@@ -4,8 +4,7 @@ import type { Migration } from "kysely/migration";
 /**
  * Codes sent to challenge devices (out-of-band/challenges/): one row per code sent, the code sealed
  * to its row (never stored plain). A code is spent once by a compare-and-set of `used_at`; a newer
- * code for the same device and purpose supersedes it (`superseded_at`, and the check for a newer
- * row at acceptance). The tenant's `challenge_code_ttl_seconds` bounds each code's life.
+ * code for the same device and purpose supersedes it (`superseded_at`). The tenant's `challenge_code_ttl_seconds` bounds each code's life.
  */
 export const challengeCodes: Migration = {
   async up(db: Kysely<unknown>) {
