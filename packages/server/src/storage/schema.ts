@@ -538,6 +538,21 @@ export interface ChallengeCodesTable {
   superseded_at: number | null;
 }
 
+/** A tenant's own text for one purpose, method and locale (migration 027). */
+export interface MessageTemplatesTable {
+  tenant_id: string;
+  /** sign-in-code or device-verification. */
+  purpose: string;
+  /** sms, voice or email. */
+  method: string;
+  /** Lower-case BCP 47 tag (de, de-ch). */
+  locale: string;
+  /** E-mail only. */
+  subject: string | null;
+  body: string;
+  updated_at: number;
+}
+
 export interface Schema {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -575,4 +590,5 @@ export interface Schema {
   access_policy_sign_ins: AccessPolicySignInsTable;
   approval_requests: ApprovalRequestsTable;
   challenge_codes: ChallengeCodesTable;
+  message_templates: MessageTemplatesTable;
 }
