@@ -28,6 +28,8 @@ export interface TenantsTable {
   sso_self_enrolment: number;
   /** Seconds a code sent to a challenge device stays valid (60..3600, default 600). */
   challenge_code_ttl_seconds: number;
+  /** JSON array of the ISO 3166-1 alpha-2 countries codes may be sent to by SMS or voice ([] = none). */
+  challenge_countries: string;
 }
 
 export interface AuthenticatorsTable {

@@ -33,6 +33,8 @@ export interface Tenant {
   readonly ssoSelfEnrolment: boolean;
   /** Seconds a code sent by SMS, voice or e-mail stays valid (SendOTPExpired after). */
   readonly challengeCodeTtlSeconds: number;
+  /** Countries (ISO 3166-1 alpha-2) codes may be sent to by SMS or voice; empty: none (fail closed). */
+  readonly challengeCountries: readonly string[];
 }
 
 export const ssoSecondFactorValues = ["required", "optional"] as const;
@@ -55,6 +57,7 @@ export type TenantSettings = Partial<
     | "ssoSecondFactor"
     | "ssoSelfEnrolment"
     | "challengeCodeTtlSeconds"
+    | "challengeCountries"
   >
 >;
 
@@ -80,6 +83,7 @@ export function toTenant(row: Selectable<TenantsTable>): Tenant {
     ssoSecondFactor: row.sso_second_factor === "optional" ? "optional" : "required",
     ssoSelfEnrolment: row.sso_self_enrolment === 1,
     challengeCodeTtlSeconds: row.challenge_code_ttl_seconds,
+    challengeCountries: JSON.parse(row.challenge_countries),
   };
 }
 
@@ -110,6 +114,7 @@ export async function createTenant(db: Kysely<Schema>, name: string, now: number
     sso_second_factor: "required",
     sso_self_enrolment: 0,
     challenge_code_ttl_seconds: 600,
+    challenge_countries: "[]",
   };
   const inserted = await db
     .insertInto("tenants")
@@ -163,6 +168,8 @@ export async function updateTenant(
   if (settings.ssoSelfEnrolment !== undefined) set.sso_self_enrolment = settings.ssoSelfEnrolment ? 1 : 0;
   if (settings.challengeCodeTtlSeconds !== undefined)
     set.challenge_code_ttl_seconds = settings.challengeCodeTtlSeconds;
+  if (settings.challengeCountries !== undefined)
+    set.challenge_countries = JSON.stringify(settings.challengeCountries);
   const row = await db.updateTable("tenants").set(set).where("id", "=", id).returningAll().executeTakeFirst();
   if (row === undefined) throw new TesseraError(9903, { message: `no tenant ${id}` });
   return toTenant(row);
