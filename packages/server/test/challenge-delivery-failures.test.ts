@@ -31,7 +31,7 @@ for (const backend of backends) {
       s = await startTestServer(backend, {
         flags: { "smtp.host": "127.0.0.1", "smtp.port": port, "smtp.timeoutMs": 2000 },
       });
-      const created = await s.tenant();
+      const created = await s.tenant(undefined, { challengeCountries: ["US"] });
       apiKey = created.apiKey;
       tenantId = created.tenant.id;
     });

@@ -95,7 +95,7 @@ for (const backend of backends) {
           "outOfBand.webhookSecret": WEBHOOK_SECRET,
         },
       });
-      ({ apiKey } = await s.tenant());
+      ({ apiKey } = await s.tenant(undefined, { challengeCountries: ["US"] }));
     });
     after(async () => {
       await s.close();
@@ -168,6 +168,26 @@ for (const backend of backends) {
       );
     });
 
+    test("a number in a country the tenant does not send to is refused at binding, naming the field", async () => {
+      await call(
+        "POST",
+        "/v1/users",
+        { username: "abroad", password: "correct horse battery" },
+        "sms: setup",
+      );
+      const sent = gateway.submitted.length;
+      const r = await call(
+        "POST",
+        "/v1/authenticators",
+        { type: "sms", username: "abroad", destination: "+33612345678" },
+        "sms: country not allowed",
+      );
+      assert.equal(r.body.errorCode, ApiReturnCode.InvalidDeviceConfig, JSON.stringify(r.body));
+      assert.equal((r.body as { field?: string }).field, "body.destination");
+      assert.match(r.body.errorMessage, /challengeCountries/);
+      assert.equal(gateway.submitted.length, sent, "nothing was sent");
+    });
+
     const refusedMethod = (r: { body: { errorCode: number } }) =>
       assert.equal(r.body.errorCode, ApiReturnCode.SendOTPInvalidDeliveryMethod, JSON.stringify(r.body));
   });
@@ -186,7 +206,7 @@ for (const backend of backends) {
           "smpp.timeoutMs": 2000,
         },
       });
-      ({ apiKey } = await s.tenant());
+      ({ apiKey } = await s.tenant(undefined, { challengeCountries: ["US"] }));
     });
     after(() => s.close());
 

@@ -25,7 +25,16 @@ for (const backend of backends) {
     let n = 0;
     before(async () => {
       sink = await startSmtpSink();
-      s = await startTestServer(backend, { flags: smtpFlags(sink) });
+      s = await startTestServer(backend, {
+        flags: {
+          ...smtpFlags(sink),
+          // These tests send many codes to one user and one address to test the codes themselves;
+          // the sending limits have their own tests (sending-limits.test.ts), so they are wide here.
+          "rateLimits.outOfBandPerUser": 1000,
+          "rateLimits.outOfBandPerDestination": 1000,
+          "rateLimits.outOfBandPerDestinationPerDay": 10000,
+        },
+      });
       ({ apiKey } = await s.tenant());
     });
     after(async () => {

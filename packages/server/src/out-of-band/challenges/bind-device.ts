@@ -14,6 +14,7 @@ import { generateSerial, requireSerial } from "../../authenticators/serial.ts";
 import type { Tenant } from "../../tenants/tenant-store.ts";
 import { signInRefusal } from "../../users/sign-in-refusal.ts";
 import type { UserRow } from "../../users/user-store.ts";
+import { requireAllowedCountry } from "../pumping/challenge-countries.ts";
 import { issueChallenge, type SentChallenge } from "./challenge-operations.ts";
 import { checkChallengeCode } from "./verify-challenge.ts";
 
@@ -78,6 +79,8 @@ export async function bindChallengeDevice(
 ): Promise<{ row: AuthenticatorRow; challenge: SentChallenge }> {
   const type = challengeDeviceType(input.type) as ChallengeDeviceType;
   const destination = type.normalise(input.destination, "body.destination");
+  // A number in a country the tenant sends no codes to could never be verified: refused up front.
+  if (type.destination === "phone") requireAllowedCountry(tenant, destination, "body.destination");
   const serial =
     input.serial === undefined ? generateSerial(type.type) : requireSerial(input.serial, "body.serial");
   const existing = await findBySerial(ctx.database.db, serial);
