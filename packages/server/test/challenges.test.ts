@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
+import { runHousekeepingRound } from "../src/housekeeping/housekeeping-round.ts";
+import { CHALLENGE_CODE_KEPT_MS } from "../src/out-of-band/challenges/sweep-challenge-codes.ts";
 import { assertActivationBurstHeld } from "./helpers/burst.ts";
 import {
   type Call,
@@ -576,6 +578,23 @@ for (const backend of backends) {
         await login({ otp: next.code, challengeId: next.challenge.challengeId }, "challenges: login expired"),
         ApiReturnCode.SendOTPExpired,
       );
+    });
+
+    test("housekeeping deletes sent codes a day after they expired, not before", async () => {
+      const { username, address } = await verifiedUser();
+      const { challenge } = await sentCode(call, sink, { username }, address);
+      const exists = async () =>
+        (await s.server.ctx.database.db
+          .selectFrom("challenge_codes")
+          .select("id")
+          .where("id", "=", challenge.challengeId)
+          .executeTakeFirst()) !== undefined;
+      const expiresAt = Date.parse(challenge.expiresAt);
+      await runHousekeepingRound(s.server.ctx, expiresAt + CHALLENGE_CODE_KEPT_MS - 1);
+      assert.ok(await exists(), "kept until a day after its expiry");
+      const round = await runHousekeepingRound(s.server.ctx, expiresAt + CHALLENGE_CODE_KEPT_MS);
+      assert.ok((round.deleted.challenge_codes ?? 0) >= 1, JSON.stringify(round));
+      assert.ok(!(await exists()));
     });
   });
 }
