@@ -485,6 +485,90 @@ for (const backend of backends) {
       assert.equal(ok.body.serial, x.challenge.serial);
     });
 
+    test("a device is activated by its own verification code only; steps out of order are refused", async () => {
+      const { username, address } = await newUser();
+      const other = `${username}.b@mail.example`;
+      const bind = async (destination: string) => {
+        const r = await call(
+          "POST",
+          "/v1/authenticators",
+          { type: "email", username, destination },
+          "challenges: setup",
+        );
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+        return r.body.challenge as SentChallenge;
+      };
+      const a = await bind(address);
+      const b = await bind(other);
+      const codeB = await mailedCode(sink, other, 1);
+      // B's code and challenge sent to A's activation: refused before any code is compared.
+      refused(
+        await call(
+          "POST",
+          `/v1/authenticators/${a.serial}/activate`,
+          { otp: codeB, challengeId: b.challengeId },
+          "challenges: another device's verification",
+        ),
+        ApiReturnCode.OTPInvalid,
+        "body.challengeId",
+      );
+      // Signing in before the device is verified, and resynchronising it, are refused.
+      refused(
+        await call(
+          "POST",
+          "/v1/auth/challenge",
+          { username, serial: a.serial },
+          "challenges: unverified device",
+        ),
+        ApiReturnCode.DeviceInvalid,
+      );
+      refused(
+        await call(
+          "POST",
+          `/v1/authenticators/${a.serial}/resync`,
+          { otp1: "123456", otp2: "654321" },
+          "challenges: resync",
+        ),
+        ApiReturnCode.OTPTypeInvalid,
+      );
+      // An OATH token is not activated with a challenge id.
+      const totp = await call("POST", "/v1/authenticators", { type: "totp", username }, "challenges: setup");
+      const totpSerial = (totp.body.authenticator as { serial: string }).serial;
+      refused(
+        await call(
+          "POST",
+          `/v1/authenticators/${totpSerial}/activate`,
+          { otp: codeB, challengeId: b.challengeId },
+          "challenges: OATH with id",
+        ),
+        TesseraApiCode.MalformedRequest,
+        "body.challengeId",
+      );
+      // Another tenant's serial is not found there.
+      const stranger = await s.tenant();
+      await s.api("POST", "/v1/users", {
+        apiKey: stranger.apiKey,
+        body: { username, password: "correct horse battery" },
+        scenario: "challenges: setup",
+      });
+      refused(
+        await s.api("POST", "/v1/auth/challenge", {
+          apiKey: stranger.apiKey,
+          body: { username, serial: b.serial },
+          scenario: "challenges: another tenant's serial",
+        }),
+        ApiReturnCode.DeviceNotFound,
+        "body.serial",
+      );
+      const done = await call(
+        "POST",
+        `/v1/authenticators/${b.serial}/activate`,
+        { otp: codeB, challengeId: b.challengeId },
+        "challenges: activate",
+      );
+      assert.equal(done.body.errorCode, 0, JSON.stringify(done.body));
+    });
+
     test("20 concurrent requests with the right code: exactly one is accepted", async () => {
       const { username, address } = await verifiedUser();
       const { challenge, code } = await sentCode(call, sink, { username }, address);
