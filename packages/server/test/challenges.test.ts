@@ -569,6 +569,26 @@ for (const backend of backends) {
       assert.equal(done.body.errorCode, 0, JSON.stringify(done.body));
     });
 
+    test("a code sent before the device moved to another user no longer signs its former holder in", async () => {
+      const { username, address, serial } = await verifiedUser();
+      const { challenge, code } = await sentCode(call, sink, { username }, address);
+      const next = await newUser();
+      const moved = await call(
+        "POST",
+        `/v1/authenticators/${serial}/assign`,
+        { username: next.username, force: true },
+        "challenges: move device",
+      );
+      assert.equal(moved.status, 200, JSON.stringify(moved.body));
+      // Moving a device disables it (its destination was the former holder's); enabled again, it
+      // still refuses the former holder's code.
+      await call("POST", `/v1/authenticators/${serial}/enable`, undefined, "challenges: setup");
+      refused(
+        await otp({ username, otp: code, challengeId: challenge.challengeId }, "challenges: moved device"),
+        ApiReturnCode.DeviceInvalid,
+      );
+    });
+
     test("20 concurrent requests with the right code: exactly one is accepted", async () => {
       const { username, address } = await verifiedUser();
       const { challenge, code } = await sentCode(call, sink, { username }, address);

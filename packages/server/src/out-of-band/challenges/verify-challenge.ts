@@ -70,6 +70,11 @@ export async function checkChallengeCode(
     .selectAll()
     .where("id", "=", challenge.authenticator_id)
     .executeTakeFirstOrThrow();
+  // A device moved to another user since the code was sent answers for its new holder only.
+  if (device.user_id !== input.user.id)
+    throw new TesseraError(ApiReturnCode.DeviceInvalid, {
+      message: `device ${device.serial} is no longer assigned to this user`,
+    });
   refuseDevice(device, input.purpose);
   if (input.otp.length !== device.digits)
     throw new TesseraError(ApiReturnCode.BogusOTP, {
