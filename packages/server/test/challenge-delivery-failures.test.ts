@@ -31,6 +31,7 @@ for (const backend of backends) {
       s = await startTestServer(backend, {
         flags: { "smtp.host": "127.0.0.1", "smtp.port": port, "smtp.timeoutMs": 2000 },
       });
+      // SMS to a US number must get past the anti-pumping country allow-list (empty by default).
       const created = await s.tenant(undefined, { challengeCountries: ["US"] });
       apiKey = created.apiKey;
       tenantId = created.tenant.id;

@@ -570,7 +570,7 @@ export const settings = [
     path: "rateLimits.outOfBandPerDestination",
     env: "TESSERA_RATE_LIMIT_OUT_OF_BAND_PER_DESTINATION",
     type: integer(1, 1000),
-    default: 3,
+    default: 5,
     description:
       "Codes sent to one phone number or e-mail address of one tenant per 15 minutes, whichever user it belongs to; more get 429 RateLimited with Retry-After. Bounds how often a number can be made to ring or be texted (pumping, harassment).",
   },
