@@ -230,6 +230,11 @@ test("rate-limit settings refuse zero, negative, fractional and huge values nami
     ["TESSERA_RATE_LIMIT_SSO_SIGN_IN_PER_SOURCE", "rateLimits.ssoSignInPerSource"],
     ["TESSERA_RATE_LIMIT_SSO_SIGN_IN_PER_ACCOUNT", "rateLimits.ssoSignInPerAccount"],
     ["TESSERA_RATE_LIMIT_SSO_CLIENT_INFO_PER_SOURCE", "rateLimits.ssoClientInfoPerSource"],
+    ["TESSERA_RATE_LIMIT_OUT_OF_BAND_PER_USER", "rateLimits.outOfBandPerUser"],
+    ["TESSERA_RATE_LIMIT_OUT_OF_BAND_PER_DESTINATION", "rateLimits.outOfBandPerDestination"],
+    ["TESSERA_RATE_LIMIT_OUT_OF_BAND_PER_DESTINATION_PER_DAY", "rateLimits.outOfBandPerDestinationPerDay"],
+    ["TESSERA_RATE_LIMIT_OUT_OF_BAND_PER_SOURCE", "rateLimits.outOfBandPerSource"],
+    ["TESSERA_RATE_LIMIT_OUT_OF_BAND_PER_COUNTRY", "rateLimits.outOfBandPerCountry"],
   ] as const) {
     for (const bad of ["0", "-1", "2.5", "9007199254740993", "1e3", "many"]) {
       assert.throws(
@@ -249,5 +254,11 @@ test("rate-limit settings refuse zero, negative, fractional and huge values nami
     ssoSignInPerSource: 60,
     ssoSignInPerAccount: 20,
     ssoClientInfoPerSource: 120,
+    // Codes by SMS, voice or e-mail (docs/authenticators.md, Anti-pumping limits).
+    outOfBandPerUser: 5,
+    outOfBandPerDestination: 5,
+    outOfBandPerDestinationPerDay: 10,
+    outOfBandPerSource: 300,
+    outOfBandPerCountry: 200,
   });
 });

@@ -11,6 +11,7 @@ import { claimIdempotencyKey, storeIdempotentResponse } from "../idempotency/ide
 import { linkRoutes } from "../link/link-routes.ts";
 import { registerMetrics } from "../metrics/metrics-plugin.ts";
 import { registerOpenApi } from "../openapi/openapi-plugin.ts";
+import { challengeRoutes } from "../out-of-band/challenges/challenge-routes.ts";
 import { messageTemplateRoutes } from "../out-of-band/templates/template-routes.ts";
 import { passwordRoutes } from "../passwords/password-routes.ts";
 import { recoveryPageRoutes } from "../passwords/recovery-page.ts";
@@ -64,6 +65,7 @@ const tenantApiPlugins: readonly (readonly [FastifyPluginAsync, Scope])[] = [
   [appRoutes, "admin"],
   [policyRoutes, "admin"],
   [messageTemplateRoutes, "admin"],
+  [challengeRoutes, "auth"],
 ];
 
 /**

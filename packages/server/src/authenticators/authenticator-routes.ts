@@ -1,7 +1,9 @@
-import { ApiReturnCode, TesseraError } from "@tessera/codes";
+import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { success } from "../app/envelope.ts";
 import { body, MAX_INT32, okResponse } from "../app/route-schemas.ts";
+import { activateChallengeDevice, bindChallengeDevice } from "../out-of-band/challenges/bind-device.ts";
+import { challengeSchema, localeInput } from "../out-of-band/challenges/challenge-routes.ts";
 import { userFromRequest, usernameOf } from "../users/user-from-request.ts";
 import { usernameInput } from "../users/username.ts";
 import { activateAuthenticator, type CodeFields, codesOf } from "./activate-authenticator.ts";
@@ -19,10 +21,10 @@ import { type CreateRequest, createAuthenticator, createShape } from "./create-a
 import { enableAuthenticator } from "./enable-authenticator.ts";
 import { MAX_HOTP_COUNTER } from "./hotp/hotp-type.ts";
 import { importPskc } from "./pskc/import-tokens.ts";
-import { authenticatorType, authenticatorTypeNames, oathType } from "./registry.ts";
+import { authenticatorTypeNames, challengeDeviceType, oathType } from "./registry.ts";
 import { requireSerial } from "./serial.ts";
 
-type CreateBody = CreateRequest & { username?: string };
+type CreateBody = CreateRequest & { username?: string; destination?: string; locale?: string };
 type SerialParams = { Params: { serial: string } };
 const serialParam = {
   type: "object",
@@ -40,6 +42,11 @@ const activationBody = (action: "activate" | "resync") =>
         },
         otp1: { ...code, description: "the first of two consecutive codes, when the tenant asks for two" },
         otp2: { ...code, description: "the code after otp1" },
+        challengeId: {
+          type: "string",
+          maxLength: 64,
+          description: "sms, voice and email devices: the challenge that sent the verification code",
+        },
       })
     : body({ otp1: code, otp2: { ...code, description: "the code after otp1" } }, ["otp1", "otp2"]);
 const tokenResponse = okResponse({ authenticator: authenticatorSchema });
@@ -95,6 +102,12 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
               period,
               username: usernameInput,
               maxUses,
+              destination: {
+                type: "string",
+                maxLength: 320,
+                description: "sms and voice: the phone number (E.164); email: the address",
+              },
+              locale: localeInput,
             },
             ["type"],
           ),
@@ -106,6 +119,7 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
             provisioningUri: { type: "string" },
             secret: { type: "string", description: "the generated secret in base32, shown once" },
             qrCode: { type: "string" },
+            challenge: challengeSchema,
           }),
         },
       },
@@ -116,6 +130,16 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
         request.body.username === undefined
           ? undefined
           : await userFromRequest(request, request.body.username);
+      if (challengeDeviceType(request.body.type) !== undefined && user !== undefined) {
+        const bound = await bindChallengeDevice(request.server.ctx, request.tenant, user, request.body, {
+          sourceIp: request.ip,
+          locale: request.body.locale ?? "en",
+          reply,
+        });
+        request.auditSubject = `authenticator:${bound.row.serial}`;
+        const authenticator = authenticatorView(bound.row, user.username);
+        return reply.code(201).send(success({ authenticator, challenge: bound.challenge }));
+      }
       const created = await createAuthenticator(request.server.ctx, request.tenant, request.body, user);
       request.auditSubject = `authenticator:${created.row.serial}`;
       const view = authenticatorView(created.row, user?.username ?? null);
@@ -187,7 +211,8 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
     async (request) => {
       const ctx = request.server.ctx;
       const user = await userFromRequest(request, request.body.username);
-      const type = request.body.type === undefined ? undefined : authenticatorType(request.body.type).type;
+      // The pool holds hardware OATH tokens only: phone, e-mail and push devices are bound to a user.
+      const type = request.body.type === undefined ? undefined : oathType(request.body.type).type;
       const row = await assignNextFromPool(
         ctx.database.db,
         request.tenant.id,
@@ -326,11 +351,31 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
   );
 
   for (const action of ["activate", "resync"] as const) {
-    app.post<SerialParams & { Body: CodeFields }>(
+    app.post<SerialParams & { Body: CodeFields & { challengeId?: string } }>(
       `/authenticators/:serial/${action}`,
       { schema: { params: serialParam, body: activationBody(action), response: { 200: tokenResponse } } },
       async (request) => {
         const row = await tokenFromPath(request);
+        if (challengeDeviceType(row.type) !== undefined) {
+          if (action === "resync")
+            throw new TesseraError(ApiReturnCode.OTPTypeInvalid, {
+              message: `a ${row.type} device has no clock or counter to resynchronise`,
+            });
+          const activated = await activateChallengeDevice(
+            request.server.ctx,
+            request.tenant,
+            row,
+            request.body,
+          );
+          return success({
+            authenticator: authenticatorView(activated, await usernameOf(request, row.user_id)),
+          });
+        }
+        if (request.body.challengeId !== undefined)
+          throw new TesseraError(TesseraApiCode.MalformedRequest, {
+            message: `body.challengeId applies to sms, voice and email devices; ${row.serial} is a ${row.type} token`,
+            field: "body.challengeId",
+          });
         // Resynchronising always takes two codes: it searches a far wider window than validation.
         const count = action === "resync" ? 2 : request.tenant.activationCodes;
         const codes = codesOf(request.body, count);

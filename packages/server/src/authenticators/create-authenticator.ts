@@ -2,13 +2,14 @@ import { randomBytes } from "node:crypto";
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../app/server-context.ts";
 import { asRecord, type ShapeProblem, shapeCheck } from "../app/shape-checks.ts";
+import { challengeCreateProblems } from "../out-of-band/challenges/bind-device.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
 import type { UserRow } from "../users/user-store.ts";
 import { insertSealedAuthenticator } from "./authenticator-secret.ts";
 import { type AuthenticatorRow, findBySerial } from "./authenticator-store.ts";
 import { decodeBase32, encodeBase32 } from "./oath/base32.ts";
 import { oathProblems } from "./oath/oath-parameters.ts";
-import { oathType, oathTypeRule, oathTypes } from "./registry.ts";
+import { authenticatorTypes, challengeDeviceType, oathType, oathTypes } from "./registry.ts";
 import { generateSerial, requireSerial, serialProblem } from "./serial.ts";
 import { stateOf } from "./validate-otp.ts";
 
@@ -34,17 +35,30 @@ const decodedSecret = (text: string) => {
 /**
  * Every problem of a creation request's shape at once (app/shape-checks.ts): type, parameters,
  * serial and secret, each with its own code; the user and the serial's uniqueness are looked up
- * only after the shape is fine. Every type so far is OATH, so with the type missing or unknown
- * the common OATH parameters are still checked and reported with it.
+ * only after the shape is fine. A challenge device (sms, voice, email) has its own rules
+ * (out-of-band/challenges/bind-device.ts); with the type missing or unknown the common OATH
+ * parameters are still checked and reported with it. A push device is enrolled by its app, never
+ * created here.
  */
+const creatable = authenticatorTypes.filter((t) => t.kind !== "push").map((t) => t.type);
+const creatableRule = `must be one of ${creatable.join(", ")} (a push device is enrolled by its app)`;
+
 export const createShape = shapeCheck("authenticator-create", (value) => {
   const body = asRecord(value);
   if (body === undefined) return [];
   const problems: ShapeProblem[] = [];
   const type = oathTypes.find((t) => t.type === body.type);
-  if (typeof body.type === "string" && type === undefined)
-    problems.push({ code: ApiReturnCode.DeviceTypeInvalid, path: "type", reason: oathTypeRule });
-  problems.push(...(type?.problems(body) ?? oathProblems(body, true)));
+  const challenge = challengeDeviceType(body.type);
+  if (typeof body.type === "string" && type === undefined && challenge === undefined)
+    problems.push({ code: ApiReturnCode.DeviceTypeInvalid, path: "type", reason: creatableRule });
+  if (challenge !== undefined) problems.push(...challengeCreateProblems(challenge, body));
+  else problems.push(...(type?.problems(body) ?? oathProblems(body, true)));
+  if (challenge === undefined && body.destination !== undefined)
+    problems.push({
+      code: ApiReturnCode.InvalidDeviceConfig,
+      path: "destination",
+      reason: "applies to sms, voice and email devices only",
+    });
   if (body.serial !== undefined) {
     const serial = serialProblem(body.serial);
     if (serial !== undefined && typeof body.serial === "string") problems.push({ ...serial, path: "serial" });

@@ -1,7 +1,8 @@
-import { ApiReturnCode, TesseraError } from "@tessera/codes";
+import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { success } from "../app/envelope.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
+import { verifyChallengeCode } from "../out-of-band/challenges/verify-challenge.ts";
 import { verifyPassword } from "../passwords/verify-password.ts";
 import { appField, applyPolicies, policyOutcomesSchema, requireApp } from "../policies/auth-policy.ts";
 import { signInRefusal } from "../users/sign-in-refusal.ts";
@@ -9,12 +10,13 @@ import { usernameOf } from "../users/user-from-request.ts";
 import { findUser, type UserRow } from "../users/user-store.ts";
 import { userSchema, userView } from "../users/user-view.ts";
 import { requireWellFormed, usernameInput } from "../users/username.ts";
-import { findBySerial, findForUser } from "./authenticator-store.ts";
+import { type AuthenticatorRow, findBySerial, findForUser } from "./authenticator-store.ts";
+import { challengeDeviceType, oathTypes } from "./registry.ts";
 import { requireSerial } from "./serial.ts";
 import { candidatesFor, validateOtp } from "./validate-otp.ts";
 
 /** A user who can sign in: exists, enabled, not expired. */
-async function signInUser(request: FastifyRequest, raw: unknown): Promise<UserRow> {
+export async function signInUser(request: FastifyRequest, raw: unknown): Promise<UserRow> {
   const username = requireWellFormed(raw, "body.username");
   request.auditSubject = `user:${username}`;
   const user = await findUser(request.server.ctx.database.db, request.tenant.id, username);
@@ -30,9 +32,29 @@ async function signInUser(request: FastifyRequest, raw: unknown): Promise<UserRo
 }
 
 const otpField = { type: "string", maxLength: 20 } as const;
+const challengeIdField = {
+  type: "string",
+  maxLength: 64,
+  description: "the id POST /v1/auth/challenge answered: the code is checked against that sent code only",
+} as const;
+
+/**
+ * A code without a challenge id is an OATH code; a user (or a named device) whose codes are sent
+ * must name the challenge that sent it, and the refusal says how.
+ */
+function needsChallenge(rows: readonly AuthenticatorRow[]): void {
+  const sent = rows.find((row) => row.enabled === 1 && challengeDeviceType(row.type) !== undefined);
+  if (sent !== undefined && !rows.some((row) => oathTypes.some((t) => t.type === row.type)))
+    throw new TesseraError(TesseraApiCode.MalformedRequest, {
+      message: `body.challengeId is required: device ${sent.serial} is sent its codes; send one with POST /v1/auth/challenge and give the challengeId it answers`,
+      field: "body.challengeId",
+    });
+}
 
 export const otpRoutes: FastifyPluginAsync = async (app) => {
-  app.post<{ Body: { username?: string; serial?: string; otp: string; app?: string } }>(
+  app.post<{
+    Body: { username?: string; serial?: string; otp: string; app?: string; challengeId?: string };
+  }>(
     "/auth/otp",
     {
       schema: {
@@ -42,6 +64,7 @@ export const otpRoutes: FastifyPluginAsync = async (app) => {
             serial: { type: "string", maxLength: 200 },
             otp: otpField,
             app: appField,
+            challengeId: challengeIdField,
           },
           ["otp"],
         ),
@@ -56,7 +79,8 @@ export const otpRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request) => {
       const ctx = request.server.ctx;
-      const { username, serial, otp } = request.body;
+      const { username, serial, otp, challengeId } = request.body;
+      if (challengeId !== undefined) return challengeAnswer(request, challengeId);
       if (username === undefined && serial === undefined) {
         throw new TesseraError(ApiReturnCode.DeviceNotSpecified, {
           message: "name a username, a serial, or both",
@@ -76,7 +100,9 @@ export const otpRoutes: FastifyPluginAsync = async (app) => {
           });
         }
       }
-      const accepted = await validateOtp(ctx, request.tenant, await candidatesFor(ctx, user, token), otp);
+      const candidates = await candidatesFor(ctx, user, token);
+      needsChallenge(candidates);
+      const accepted = await validateOtp(ctx, request.tenant, candidates, otp);
       // Named by serial alone, the token still has a holder: the caller learns whose code it was.
       const holder = user?.username ?? (await usernameOf(request, accepted.user_id));
       const policy = await applyPolicies(request, request.body.app, accepted.user_id ?? undefined);
@@ -84,7 +110,9 @@ export const otpRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.post<{ Body: { username: string; password: string; otp?: string; app?: string } }>(
+  app.post<{
+    Body: { username: string; password: string; otp?: string; app?: string; challengeId?: string };
+  }>(
     "/auth/login",
     {
       schema: {
@@ -94,6 +122,7 @@ export const otpRoutes: FastifyPluginAsync = async (app) => {
             password: { type: "string", minLength: 1, maxLength: 1024 },
             otp: otpField,
             app: appField,
+            challengeId: challengeIdField,
           },
           ["username", "password"],
         ),
@@ -117,8 +146,11 @@ export const otpRoutes: FastifyPluginAsync = async (app) => {
           message: "this user has a second factor and no code was given",
         });
       }
+      const { challengeId } = request.body;
+      if (challengeId === undefined) needsChallenge(tokens);
       try {
-        await validateOtp(ctx, request.tenant, tokens, otp);
+        if (challengeId === undefined) await validateOtp(ctx, request.tenant, tokens, otp);
+        else await verifyChallengeCode(ctx, { tenant: request.tenant, user, challengeId, otp });
       } catch (error) {
         // The password was right; any refusal of the code itself is one code for the caller, so a
         // login page cannot be used to probe the token's state. Lock states keep their own code.
@@ -141,7 +173,39 @@ async function signedIn(request: FastifyRequest<{ Body: { app?: string } }>, use
   return success({ user: userView(user), ...policy.payload }, policy.outcome);
 }
 
+// An expired sent code keeps its own code too: the remedy (send a new one) differs from a wrong code.
 const lockCodes = new Set<number>([
   ApiReturnCode.MaximumFailedOTPRequestsExceeded,
   ApiReturnCode.UpdateDeviceCounterFailed,
+  ApiReturnCode.SendOTPExpired,
 ]);
+
+/**
+ * POST /v1/auth/otp with a challenge id: the code is checked against the code that challenge sent,
+ * for the user it was sent to, and nothing else (out-of-band/challenges/verify-challenge.ts).
+ */
+async function challengeAnswer(
+  request: FastifyRequest<{ Body: { username?: string; serial?: string; otp: string; app?: string } }>,
+  challengeId: string,
+) {
+  const { username, serial, otp } = request.body;
+  const only = username === undefined ? "username" : serial !== undefined ? "serial" : undefined;
+  if (only !== undefined)
+    throw new TesseraError(TesseraApiCode.MalformedRequest, {
+      message:
+        only === "username"
+          ? "body.username is required with a challengeId: the code is checked for the user it was sent to"
+          : "body.serial does not go with a challengeId: the challenge names the device it was sent to",
+      field: `body.${only}`,
+    });
+  await requireApp(request, request.body.app);
+  const user = await signInUser(request, username);
+  const device = await verifyChallengeCode(request.server.ctx, {
+    tenant: request.tenant,
+    user,
+    challengeId,
+    otp,
+  });
+  const policy = await applyPolicies(request, request.body.app, user.id);
+  return success({ serial: device.serial, username: user.username, ...policy.payload }, policy.outcome);
+}

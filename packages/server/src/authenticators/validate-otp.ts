@@ -19,7 +19,7 @@ import {
   otpAttemptPolicy,
 } from "./authenticator-store.ts";
 import type { Match, OathState } from "./authenticator-type.ts";
-import { oathType } from "./registry.ts";
+import { oathType, oathTypes } from "./registry.ts";
 
 /**
  * Validates a one-time code against one token (by serial) or any usable token of a user.
@@ -37,9 +37,12 @@ import { oathType } from "./registry.ts";
 export async function validateOtp(
   ctx: ServerContext,
   tenant: Tenant,
-  candidates: readonly AuthenticatorRow[],
+  rows: readonly AuthenticatorRow[],
   otp: string,
 ): Promise<AuthenticatorRow> {
+  // Only OATH tokens compute codes: a phone or e-mail device's code is checked against the code
+  // sent (out-of-band/challenges/), a push device answers with a signature.
+  const candidates = rows.filter((row) => oathTypes.some((t) => t.type === row.type));
   if (!/^\d{6}$|^\d{8}$/.test(otp))
     throw new TesseraError(ApiReturnCode.BogusOTP, {
       message: "otp must be 6 or 8 digits",

@@ -9,6 +9,7 @@ import { jobOperations } from "../link/jobs/job-operations.ts";
 import { siteOperations } from "../link/sites/site-operations.ts";
 import { webhookOperations } from "../link/webhooks/webhook-operations.ts";
 import { metricsOperations } from "../metrics/metrics-operations.ts";
+import { challengeOperations } from "../out-of-band/challenges/challenge-docs.ts";
 import { messageTemplateOperations } from "../out-of-band/templates/template-operations.ts";
 import { passwordOperations } from "../passwords/password-operations.ts";
 import { policyOperations } from "../policies/policy-operations.ts";
@@ -47,4 +48,5 @@ export const documentedDomains: readonly DomainOperations[] = [
   webhookOperations,
   appOperations,
   messageTemplateOperations,
+  challengeOperations,
 ];

@@ -26,6 +26,10 @@ export interface TenantsTable {
   sso_second_factor: string;
   /** 1: a user without a second factor may enrol a TOTP token on the sign-in page. */
   sso_self_enrolment: number;
+  /** Seconds a code sent to a challenge device stays valid (60..3600, default 600). */
+  challenge_code_ttl_seconds: number;
+  /** JSON array of the ISO 3166-1 alpha-2 countries codes may be sent to by SMS or voice ([] = none). */
+  challenge_countries: string;
 }
 
 export interface AuthenticatorsTable {
@@ -517,6 +521,23 @@ export interface ApprovalRequestsTable {
   answered_at: number | null;
 }
 
+/** A code sent to a challenge device (out-of-band/challenges/), sealed to its row. */
+export interface ChallengeCodesTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  authenticator_id: string;
+  /** sms, voice or email. */
+  method: string;
+  /** "sign-in" or "verification" (the first code that activates a new device). */
+  purpose: string;
+  code_enc: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  superseded_at: number | null;
+}
+
 /** A tenant's own text for one purpose, method and locale (migration 027). */
 export interface MessageTemplatesTable {
   tenant_id: string;
@@ -568,5 +589,6 @@ export interface Schema {
   access_policies: AccessPoliciesTable;
   access_policy_sign_ins: AccessPolicySignInsTable;
   approval_requests: ApprovalRequestsTable;
+  challenge_codes: ChallengeCodesTable;
   message_templates: MessageTemplatesTable;
 }

@@ -17,6 +17,8 @@ const tenant = {
   activationCodes: 1,
   ssoSecondFactor: "required",
   ssoSelfEnrolment: false,
+  challengeCodeTtlSeconds: 600,
+  challengeCountries: ["GB", "IE"],
 };
 const key = {
   id: "k3x9q2m7w4t8v1z6",
@@ -61,6 +63,10 @@ export const tenantOperations: DomainOperations = {
           "SSO sign-in pages: `required` (the default: every user proves a second factor) or `optional` (only users who have one, or apps that require one)",
         "body.ssoSelfEnrolment":
           "SSO sign-in pages: a user without a usable second factor may enrol a TOTP token there, by QR code (default false: a stolen password must not be enough to enrol one)",
+        "body.challengeCodeTtlSeconds":
+          "seconds a code sent by SMS, voice or e-mail (POST /v1/auth/challenge, device verification) stays valid, 60–3600 (default 600); an older code is SendOTPExpired",
+        "body.challengeCountries":
+          "countries, as ISO 3166-1 alpha-2 codes (GB, US, …), whose phone numbers codes may be sent to by SMS or voice; replaces the list. Empty (the default): no phone destination is allowed, so a phone device can be neither bound (InvalidDeviceConfig) nor sent a code (SendOTPInvalidDeliveryMethod) until an administrator lists its country. Numbers of no country (+800, +88x) are never allowed; e-mail is not limited by country",
       },
       summary: "Change the calling tenant's settings",
       description:

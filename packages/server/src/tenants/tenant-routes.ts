@@ -3,6 +3,10 @@ import type { FastifyPluginAsync } from "fastify";
 import { success } from "../app/envelope.ts";
 import { listCursor, nextCursorProperty, pageQueryProperties } from "../app/paging.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
+import {
+  challengeCountriesSchema,
+  requireKnownCountries,
+} from "../out-of-band/pumping/challenge-countries.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
 import { isValidIpRange } from "./ip-ranges.ts";
 import { type Scope, scopesSchema } from "./key-scopes.ts";
@@ -40,6 +44,8 @@ export const tenantRoutes: FastifyPluginAsync = async (app) => {
           activationCodes: { type: "integer", enum: [1, 2] },
           ssoSecondFactor: { type: "string", enum: [...ssoSecondFactorValues] },
           ssoSelfEnrolment: { type: "boolean" },
+          challengeCodeTtlSeconds: { type: "integer", minimum: 60, maximum: 3600 },
+          challengeCountries: challengeCountriesSchema,
         }),
         response: { 200: okResponse({ tenant: tenantSchema }) },
       },
@@ -53,6 +59,7 @@ export const tenantRoutes: FastifyPluginAsync = async (app) => {
           field: `body.allowedIpRanges.${bad}`,
         });
       }
+      requireKnownCountries(request.body.challengeCountries);
       request.auditSubject = `tenant:${request.tenant.id}`;
       const { db } = request.server.ctx.database;
       return success({

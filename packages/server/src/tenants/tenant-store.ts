@@ -31,6 +31,10 @@ export interface Tenant {
   readonly ssoSecondFactor: SsoSecondFactor;
   /** A user without a usable second factor may enrol a TOTP token on the sign-in page. */
   readonly ssoSelfEnrolment: boolean;
+  /** Seconds a code sent by SMS, voice or e-mail stays valid (SendOTPExpired after). */
+  readonly challengeCodeTtlSeconds: number;
+  /** Countries (ISO 3166-1 alpha-2) codes may be sent to by SMS or voice; empty: none (fail closed). */
+  readonly challengeCountries: readonly string[];
 }
 
 export const ssoSecondFactorValues = ["required", "optional"] as const;
@@ -52,6 +56,8 @@ export type TenantSettings = Partial<
     | "activationCodes"
     | "ssoSecondFactor"
     | "ssoSelfEnrolment"
+    | "challengeCodeTtlSeconds"
+    | "challengeCountries"
   >
 >;
 
@@ -76,6 +82,8 @@ export function toTenant(row: Selectable<TenantsTable>): Tenant {
     // Anything but an explicit "optional" is "required": fail closed.
     ssoSecondFactor: row.sso_second_factor === "optional" ? "optional" : "required",
     ssoSelfEnrolment: row.sso_self_enrolment === 1,
+    challengeCodeTtlSeconds: row.challenge_code_ttl_seconds,
+    challengeCountries: JSON.parse(row.challenge_countries),
   };
 }
 
@@ -105,6 +113,8 @@ export async function createTenant(db: Kysely<Schema>, name: string, now: number
     activation_codes: 1,
     sso_second_factor: "required",
     sso_self_enrolment: 0,
+    challenge_code_ttl_seconds: 600,
+    challenge_countries: "[]",
   };
   const inserted = await db
     .insertInto("tenants")
@@ -156,6 +166,10 @@ export async function updateTenant(
   if (settings.activationCodes !== undefined) set.activation_codes = settings.activationCodes;
   if (settings.ssoSecondFactor !== undefined) set.sso_second_factor = settings.ssoSecondFactor;
   if (settings.ssoSelfEnrolment !== undefined) set.sso_self_enrolment = settings.ssoSelfEnrolment ? 1 : 0;
+  if (settings.challengeCodeTtlSeconds !== undefined)
+    set.challenge_code_ttl_seconds = settings.challengeCodeTtlSeconds;
+  if (settings.challengeCountries !== undefined)
+    set.challenge_countries = JSON.stringify(settings.challengeCountries);
   const row = await db.updateTable("tenants").set(set).where("id", "=", id).returningAll().executeTakeFirst();
   if (row === undefined) throw new TesseraError(9903, { message: `no tenant ${id}` });
   return toTenant(row);

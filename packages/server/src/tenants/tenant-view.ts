@@ -27,6 +27,15 @@ export const tenantSchema = {
       type: "boolean",
       description: "SSO sign-in: a user without a second factor may enrol a TOTP token on the sign-in page",
     },
+    challengeCodeTtlSeconds: {
+      type: "integer",
+      description: "seconds a code sent by SMS, voice or e-mail stays valid",
+    },
+    challengeCountries: {
+      type: "array",
+      items: { type: "string" },
+      description: "countries (ISO 3166-1 alpha-2) codes may be sent to by SMS or voice; empty: none",
+    },
   },
 } as const;
 
