@@ -14,6 +14,7 @@ import { registerOpenApi } from "../openapi/openapi-plugin.ts";
 import { passwordRoutes } from "../passwords/password-routes.ts";
 import { recoveryPageRoutes } from "../passwords/recovery-page.ts";
 import { policyRoutes } from "../policies/policy-routes.ts";
+import { signInPushRoutes } from "../push/sign-in-routes.ts";
 import { limitAuthRequests } from "../rate-limits/auth-rate-limit.ts";
 import { sessionRoutes } from "../sessions/session-routes.ts";
 import { activationPageRoutes } from "../sso/activation/activation-page.ts";
@@ -62,6 +63,7 @@ const tenantApiPlugins: readonly (readonly [FastifyPluginAsync, Scope])[] = [
   [auditRoutes, "audit"],
   [appRoutes, "admin"],
   [policyRoutes, "admin"],
+  [signInPushRoutes, "auth"],
 ];
 
 /**
