@@ -7,6 +7,7 @@ import { type AuthenticatorRow, findForUser } from "../authenticators/authentica
 import type { Tenant } from "../tenants/tenant-store.ts";
 import { signInRefusal } from "../users/sign-in-refusal.ts";
 import type { UserRow } from "../users/user-store.ts";
+import { notifyDevice } from "./notify-device.ts";
 import { requirePushAllowed } from "./sign-in-limits.ts";
 
 export interface SignInPushContext {
@@ -96,6 +97,8 @@ export async function createSignInPush(
     throw error;
   }
   await audit(ctx, input, "push.sign-in.sent", `approval:${row.reference}`, ApiReturnCode.Success);
+  // Best effort: an app that misses the wake-up still finds the request when it polls or streams.
+  await notifyDevice(ctx, device, row);
   return {
     id: row.id,
     reference: row.reference,
