@@ -558,4 +558,20 @@ export const settings = [
     description:
       "Requests per minute to an issuer's client information endpoint (`<issuer>/clients/<client id>`) from one source address (an IPv6 /64 counts as one); more get 429 RateLimited with Retry-After. Programs with the identity client read it when they start, so it is per machine or network, not per person.",
   },
+  {
+    path: "approvals.lifetimeSeconds",
+    env: "TESSERA_APPROVALS_LIFETIME_SECONDS",
+    type: integer(30, 3600),
+    default: 300,
+    description:
+      "How long a transaction approval request (POST /v1/approvals) waits for the push device's answer; afterwards it is expired and an answer is UpdateTransactionStatusInvalid.",
+  },
+  {
+    path: "approvals.maxPendingPerUser",
+    env: "TESSERA_APPROVALS_MAX_PENDING_PER_USER",
+    type: integer(1, 100),
+    default: 5,
+    description:
+      "Transaction approval requests one user may have waiting (neither answered nor expired) at once, counted in the database across processes; a further one is CreateTransactionFailed with Retry-After (when the oldest expires). Bounds what a compromised tenant back end can queue on a phone.",
+  },
 ] as const satisfies readonly Setting[];

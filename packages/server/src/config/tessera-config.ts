@@ -76,4 +76,5 @@ export interface TesseraConfig {
   };
   readonly activation: { readonly ttlHours: number };
   readonly personalAccessTokens: { readonly maxDays: number; readonly maxPerUser: number };
+  readonly approvals: { readonly lifetimeSeconds: number; readonly maxPendingPerUser: number };
 }
