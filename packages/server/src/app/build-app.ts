@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from "fastify";
+import { approvalRoutes } from "../approvals/approval-routes.ts";
 import { auditRequest } from "../audit/audit-requests.ts";
 import { auditRoutes } from "../audit/audit-routes.ts";
 import { authenticatorRoutes } from "../authenticators/authenticator-routes.ts";
@@ -16,6 +17,7 @@ import { recoveryPageRoutes } from "../passwords/recovery-page.ts";
 import { policyRoutes } from "../policies/policy-routes.ts";
 import { pushAppRoutes } from "../push/app-routes.ts";
 import { pushEnrolmentRoutes } from "../push/enrolment-routes.ts";
+import { signInPushRoutes } from "../push/sign-in-routes.ts";
 import { limitAuthRequests } from "../rate-limits/auth-rate-limit.ts";
 import { sessionRoutes } from "../sessions/session-routes.ts";
 import { activationPageRoutes } from "../sso/activation/activation-page.ts";
@@ -64,7 +66,9 @@ const tenantApiPlugins: readonly (readonly [FastifyPluginAsync, Scope])[] = [
   [auditRoutes, "audit"],
   [appRoutes, "admin"],
   [policyRoutes, "admin"],
+  [signInPushRoutes, "auth"],
   [pushEnrolmentRoutes, "tokens"],
+  [approvalRoutes, "auth"],
 ];
 
 /**

@@ -1,3 +1,4 @@
+import { approvalOperations } from "../approvals/approval-operations.ts";
 import { auditOperations } from "../audit/audit-operations.ts";
 import { authenticatorOperations } from "../authenticators/authenticator-operations.ts";
 import { otpOperations } from "../authenticators/otp-operations.ts";
@@ -11,6 +12,7 @@ import { webhookOperations } from "../link/webhooks/webhook-operations.ts";
 import { metricsOperations } from "../metrics/metrics-operations.ts";
 import { passwordOperations } from "../passwords/password-operations.ts";
 import { policyOperations } from "../policies/policy-operations.ts";
+import { signInPushOperations } from "../push/sign-in-operations.ts";
 import { sessionOperations } from "../sessions/session-operations.ts";
 import { activationOperations } from "../sso/activation/activation-operations.ts";
 import { appOperations } from "../sso/apps/apps-operations.ts";
@@ -45,4 +47,6 @@ export const documentedDomains: readonly DomainOperations[] = [
   dataOperations,
   webhookOperations,
   appOperations,
+  signInPushOperations,
+  approvalOperations,
 ];
