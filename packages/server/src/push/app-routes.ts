@@ -1,4 +1,4 @@
-import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
+import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { success } from "../app/envelope.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
@@ -157,11 +157,6 @@ export const pushAppRoutes: FastifyPluginAsync = async (app) => {
         const ctx = request.server.ctx;
         const device = request.pushDevice;
         const { reference } = request.params;
-        if (request.body.fraud === true && request.body.decision !== "rejected")
-          throw new TesseraError(TesseraApiCode.MalformedRequest, {
-            message: "body.fraud may only accompany a rejection",
-            field: "body.fraud",
-          });
         const found = await findByReference(ctx.database.db, device.tenant_id, reference);
         // Another device's request (even the same user's) is as unknown as one that does not exist.
         if (found === undefined || found.authenticator_id !== device.id)
@@ -176,6 +171,8 @@ export const pushAppRoutes: FastifyPluginAsync = async (app) => {
           number: request.body.number,
           approvalCode: request.body.approvalCode,
           fraud: request.body.fraud,
+          requestId: request.id,
+          sourceIp: request.ip,
         });
         return success({ reference: answered.reference, status: answered.status });
       },
