@@ -4,7 +4,7 @@ import { success } from "../app/envelope.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
 import { answerApprovalRequest } from "../approvals/answer-approval.ts";
 import { findByReference, pendingForDevice } from "../approvals/approval-store.ts";
-import { auditRequest } from "../audit/audit-requests.ts";
+import { appendRequestEvent, auditRequest } from "../audit/audit-requests.ts";
 import { authenticateDevice } from "./app-authentication.ts";
 import { streamDeviceEvents } from "./app-events.ts";
 import { closeWaiters, takeWaitingSlot, watchDevice } from "./device-hub.ts";
@@ -124,8 +124,18 @@ export const pushAppRoutes: FastifyPluginAsync = async (app) => {
       },
     );
 
-    signed.get("/events", { schema: { hide: true } }, async (request, reply) => {
-      streamDeviceEvents(request, reply);
+    signed.get("/events", async (request, reply) => {
+      const ctx = request.server.ctx;
+      const release = takeWaitingSlot(ctx, request.pushDevice.id);
+      // The stream bypasses the audit hook (onSend), so it is recorded before it opens; fail closed.
+      await appendRequestEvent(request, ApiReturnCode.Success, reply.elapsedTime).catch((cause: unknown) => {
+        release();
+        throw new TesseraError(ApiReturnCode.DatabaseError, {
+          message: "The audit trail could not be written; the stream is not opened.",
+          cause,
+        });
+      });
+      streamDeviceEvents(request, reply, release);
       return reply;
     });
 
