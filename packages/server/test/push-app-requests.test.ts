@@ -169,6 +169,10 @@ for (const backend of backends) {
       assert.equal(userOff.body.errorCode, ApiReturnCode.PartnerUserLoginDisabled);
       await admin("PATCH", "/v1/users/alice", { disabled: false });
       assert.equal((await phone.call("GET", "/app/v1/requests", "push auth: user enabled")).status, 200);
+      await admin("PATCH", "/v1/users/alice", { expiresAt: new Date(s.clock.now()).toISOString() });
+      const expired = await phone.call("GET", "/app/v1/requests", "push auth: user expired");
+      assert.equal(expired.body.errorCode, ApiReturnCode.AccountExpired);
+      await admin("PATCH", "/v1/users/alice", { expiresAt: null });
 
       await admin("POST", `/v1/authenticators/${phone.serial}/unassign`);
       const unassigned = await phone.call("GET", "/app/v1/requests", "push auth: unassigned");
