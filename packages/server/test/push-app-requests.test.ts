@@ -4,6 +4,7 @@ import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { approvalPayload } from "../src/approvals/approval-payload.ts";
 import { waitingCount } from "../src/push/device-hub.ts";
 import { notifyDevice } from "../src/push/notify-device.ts";
+import { updateTenant } from "../src/tenants/tenant-store.ts";
 import { apiRequest } from "./helpers/api-client.ts";
 import { until } from "./helpers/link.ts";
 import { insertPendingRequest } from "./helpers/push-app.ts";
@@ -137,7 +138,7 @@ for (const backend of backends) {
     });
 
     test("another type's serial, a disabled, unassigned or deleted device, and a user who cannot sign in are refused", async () => {
-      const { phone, apiKey } = await enrolledDevice(s);
+      const { phone, apiKey, device } = await enrolledDevice(s);
       const totp = await s.api("POST", "/v1/authenticators", {
         apiKey,
         body: { type: "totp" },
@@ -173,6 +174,14 @@ for (const backend of backends) {
       const expired = await phone.call("GET", "/app/v1/requests", "push auth: user expired");
       assert.equal(expired.body.errorCode, ApiReturnCode.AccountExpired);
       await admin("PATCH", "/v1/users/alice", { expiresAt: null });
+
+      // A disabled tenant's devices are refused like its API keys.
+      await updateTenant(s.server.ctx.database.db, device.tenant_id, { disabled: true }, s.clock.now());
+      const tenantOff = await phone.call("GET", "/app/v1/requests", "push auth: tenant disabled");
+      assert.equal(tenantOff.status, 401);
+      assert.equal(tenantOff.body.errorCode, ApiReturnCode.PartnerLoginFailed);
+      await updateTenant(s.server.ctx.database.db, device.tenant_id, { disabled: false }, s.clock.now());
+      assert.equal((await phone.call("GET", "/app/v1/requests", "push auth: tenant enabled")).status, 200);
 
       await admin("POST", `/v1/authenticators/${phone.serial}/unassign`);
       const unassigned = await phone.call("GET", "/app/v1/requests", "push auth: unassigned");
