@@ -160,6 +160,7 @@ export const tesseraApiCodes = {
   SiteLimitReached: 9920,
   AppLimitReached: 9921,
   PersonalAccessTokenLimitReached: 9922,
+  AppRequestNotAuthenticated: 9923,
 } as const;
 
 export const API_EXTENSION_RANGE = { min: 9900, max: 9999 } as const;
@@ -323,7 +324,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     DELAY,
     false,
     m.conflict,
-    "The approval request could not be created: no device can receive it, or the user's cap of open requests is reached.",
+    "The approval request could not be created: no device can receive it, the user's cap of open requests is reached, the reference is taken, or the request could not be stored.",
   ),
   PartnerUserSendPasswordEmailFailed: d(
     "passwords",
@@ -367,11 +368,11 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
   ),
   UpdateTransactionStatusFailed: d(
     "approval",
-    409,
-    NEVER,
+    503,
+    DELAY,
     false,
-    m.conflict,
-    "The approval request can no longer change: it was already answered or has expired.",
+    m.serverFault,
+    "The answer to the approval request could not be recorded (the database refused the write); nothing was changed, and the request can still be answered.",
   ),
   UpdateTransactionStatusInvalid: d(
     "approval",
@@ -379,7 +380,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     NEVER,
     false,
     m.badRequest,
-    "The new status of the approval request is not one of approve or reject.",
+    "The approval request cannot take this answer: the status is not approved or rejected, or the request was already answered or has expired.",
   ),
   UpdateTransactionReferenceCodeNotSpecified: d(
     "approval",
@@ -395,7 +396,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     NEVER,
     false,
     m.notFound,
-    "No approval request has this reference code.",
+    "No approval request of the tenant has this reference code.",
   ),
   UpdateTransactionApprovalCodeMissmatch: d(
     "approval",
@@ -1232,5 +1233,13 @@ export const tesseraApiCodeDetails: { readonly [K in keyof typeof tesseraApiCode
     false,
     m.badRequest,
     "The user already holds the most live personal access tokens the server allows (personalAccessTokens.maxPerUser); revoke one, or wait for one to expire, before creating another.",
+  ),
+  AppRequestNotAuthenticated: d(
+    "extension",
+    401,
+    USER,
+    true,
+    m.signInFailed,
+    "A push app's request (/app/v1) is not authenticated: a Tessera-Device, Tessera-Timestamp or Tessera-Signature header is missing or malformed, the device is unknown, the signature does not verify, or the timestamp is more than 5 minutes off or not later than the device's last accepted one (a replay). The message names the header.",
   ),
 };

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from "fastify";
+import { approvalRoutes } from "../approvals/approval-routes.ts";
 import { auditRequest } from "../audit/audit-requests.ts";
 import { auditRoutes } from "../audit/audit-routes.ts";
 import { authenticatorRoutes } from "../authenticators/authenticator-routes.ts";
@@ -16,6 +17,9 @@ import { messageTemplateRoutes } from "../out-of-band/templates/template-routes.
 import { passwordRoutes } from "../passwords/password-routes.ts";
 import { recoveryPageRoutes } from "../passwords/recovery-page.ts";
 import { policyRoutes } from "../policies/policy-routes.ts";
+import { pushAppRoutes } from "../push/app-routes.ts";
+import { pushEnrolmentRoutes } from "../push/enrolment-routes.ts";
+import { signInPushRoutes } from "../push/sign-in-routes.ts";
 import { limitAuthRequests } from "../rate-limits/auth-rate-limit.ts";
 import { sessionRoutes } from "../sessions/session-routes.ts";
 import { activationPageRoutes } from "../sso/activation/activation-page.ts";
@@ -66,6 +70,9 @@ const tenantApiPlugins: readonly (readonly [FastifyPluginAsync, Scope])[] = [
   [policyRoutes, "admin"],
   [messageTemplateRoutes, "admin"],
   [challengeRoutes, "auth"],
+  [signInPushRoutes, "auth"],
+  [pushEnrolmentRoutes, "tokens"],
+  [approvalRoutes, "auth"],
 ];
 
 /**
@@ -154,6 +161,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   installPatGrant(ctx);
   await app.register(patPageRoutes);
   await app.register(providerRoutes);
+  await app.register(pushAppRoutes, { prefix: "/app/v1" });
   await app.register(
     async (v1) => {
       v1.addHook("onRequest", authenticateTenant);

@@ -678,4 +678,44 @@ export const settings = [
     description:
       "How long the webhook receiver may take to answer (connect, send, answer) before the message is reported as failed (SMSSendError).",
   },
+  {
+    path: "push.webPushAllowPrivateNetworks",
+    env: "TESSERA_PUSH_WEB_PUSH_ALLOW_PRIVATE_NETWORKS",
+    type: bool,
+    default: false,
+    description:
+      "Allow a push app's Web Push endpoint on loopback and private networks, over plain http (development and tests only: an enrolled app could otherwise make the server post to internal services).",
+  },
+  {
+    path: "push.webPushTimeoutMs",
+    env: "TESSERA_PUSH_WEB_PUSH_TIMEOUT_MS",
+    type: integer(100, 60000),
+    default: 10000,
+    description:
+      "How long a Web Push delivery to an app's push service waits for its answer; the app can still poll or stream its requests.",
+  },
+  {
+    path: "push.maxStreamsPerDevice",
+    env: "TESSERA_PUSH_MAX_STREAMS_PER_DEVICE",
+    type: integer(1, 100),
+    default: 2,
+    description:
+      "Open event streams (GET /app/v1/events) and long polls (GET /app/v1/requests?waitSeconds) one push device may hold in one server process; a further one is 429 RateLimited.",
+  },
+  {
+    path: "approvals.lifetimeSeconds",
+    env: "TESSERA_APPROVALS_LIFETIME_SECONDS",
+    type: integer(30, 3600),
+    default: 300,
+    description:
+      "How long a transaction approval request (POST /v1/approvals) waits for the push device's answer; afterwards it is expired and an answer is UpdateTransactionStatusInvalid.",
+  },
+  {
+    path: "approvals.maxPendingPerUser",
+    env: "TESSERA_APPROVALS_MAX_PENDING_PER_USER",
+    type: integer(1, 100),
+    default: 5,
+    description:
+      "Transaction approval requests one user may have waiting (neither answered nor expired) at once, counted in the database across processes; a further one is CreateTransactionFailed with Retry-After (when the oldest expires). Bounds what a compromised tenant back end can queue on a phone.",
+  },
 ] as const satisfies readonly Setting[];

@@ -95,4 +95,10 @@ export interface TesseraConfig {
     readonly sourceAddress?: string;
     readonly timeoutMs: number;
   };
+  readonly push: {
+    readonly webPushAllowPrivateNetworks: boolean;
+    readonly webPushTimeoutMs: number;
+    readonly maxStreamsPerDevice: number;
+  };
+  readonly approvals: { readonly lifetimeSeconds: number; readonly maxPendingPerUser: number };
 }

@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type { ServerContext } from "../app/server-context.ts";
 import { challengeCodesSweep } from "../out-of-band/challenges/sweep-challenge-codes.ts";
+import { pushEnrolmentsSweep } from "../push/sweep-push-enrolments.ts";
 import { reportRefusedRequests } from "../rate-limits/refused-requests.ts";
 import { activationsSweep } from "../sso/activation/sweep-activations.ts";
 import { MAX_BATCHES, type Sweep } from "./batches.ts";
@@ -27,6 +28,7 @@ const sweeps: readonly Sweep[] = [
   policySignInsSweep,
   ssoSignInsSweep,
   challengeCodesSweep,
+  pushEnrolmentsSweep,
 ];
 
 const REFUSED_REQUESTS = "refused_requests";

@@ -1,3 +1,4 @@
+import { approvalOperations } from "../approvals/approval-operations.ts";
 import { auditOperations } from "../audit/audit-operations.ts";
 import { authenticatorOperations } from "../authenticators/authenticator-operations.ts";
 import { otpOperations } from "../authenticators/otp-operations.ts";
@@ -13,6 +14,8 @@ import { challengeOperations } from "../out-of-band/challenges/challenge-docs.ts
 import { messageTemplateOperations } from "../out-of-band/templates/template-operations.ts";
 import { passwordOperations } from "../passwords/password-operations.ts";
 import { policyOperations } from "../policies/policy-operations.ts";
+import { pushOperations } from "../push/push-operations.ts";
+import { signInPushOperations } from "../push/sign-in-operations.ts";
 import { sessionOperations } from "../sessions/session-operations.ts";
 import { activationOperations } from "../sso/activation/activation-operations.ts";
 import { appOperations } from "../sso/apps/apps-operations.ts";
@@ -49,4 +52,7 @@ export const documentedDomains: readonly DomainOperations[] = [
   appOperations,
   messageTemplateOperations,
   challengeOperations,
+  signInPushOperations,
+  approvalOperations,
+  pushOperations,
 ];

@@ -30,6 +30,11 @@ export interface TenantsTable {
   challenge_code_ttl_seconds: number;
   /** JSON array of the ISO 3166-1 alpha-2 countries codes may be sent to by SMS or voice ([] = none). */
   challenge_countries: string;
+  /** Sign-in pushes (push/sign-in-push.ts): lifetime, pending cap, hourly cap, cool-down. */
+  push_request_ttl_seconds: number;
+  push_max_pending: number;
+  push_max_per_hour: number;
+  push_cooldown_seconds: number;
 }
 
 export interface AuthenticatorsTable {
@@ -553,6 +558,42 @@ export interface MessageTemplatesTable {
   updated_at: number;
 }
 
+export interface PushEnrolmentsTable {
+  id: string;
+  /** SHA-256 (hex) of the enrolment code; the code itself is only in the link. */
+  code_hash: string;
+  tenant_id: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  /** Set once, by the compare-and-set that spends the link. */
+  used_at: number | null;
+  authenticator_id: string | null;
+}
+
+export interface PushDevicesTable {
+  authenticator_id: string;
+  name: string | null;
+  /** The last accepted Tessera-Timestamp (epoch ms): a request must carry a later one. */
+  last_timestamp: number;
+  created_at: number;
+}
+
+export interface PushVapidKeysTable {
+  id: string;
+  /** Uncompressed P-256 point, base64url (the applicationServerKey an app subscribes with). */
+  public_key: string;
+  private_key_enc: string;
+  created_at: number;
+}
+
+/** When an administrator last cleared a user's push fraud lock (push/sign-in-fraud-lock.ts). */
+export interface PushFraudClearancesTable {
+  user_id: string;
+  tenant_id: string;
+  cleared_at: number;
+}
+
 export interface Schema {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -591,4 +632,8 @@ export interface Schema {
   approval_requests: ApprovalRequestsTable;
   challenge_codes: ChallengeCodesTable;
   message_templates: MessageTemplatesTable;
+  push_fraud_clearances: PushFraudClearancesTable;
+  push_enrolments: PushEnrolmentsTable;
+  push_devices: PushDevicesTable;
+  push_vapid_keys: PushVapidKeysTable;
 }

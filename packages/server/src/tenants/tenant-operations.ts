@@ -19,6 +19,10 @@ const tenant = {
   ssoSelfEnrolment: false,
   challengeCodeTtlSeconds: 600,
   challengeCountries: ["GB", "IE"],
+  pushRequestTtlSeconds: 120,
+  pushMaxPending: 1,
+  pushMaxPerHour: 10,
+  pushCooldownSeconds: 60,
 };
 const key = {
   id: "k3x9q2m7w4t8v1z6",
@@ -67,6 +71,14 @@ export const tenantOperations: DomainOperations = {
           "seconds a code sent by SMS, voice or e-mail (POST /v1/auth/challenge, device verification) stays valid, 60–3600 (default 600); an older code is SendOTPExpired",
         "body.challengeCountries":
           "countries, as ISO 3166-1 alpha-2 codes (GB, US, …), whose phone numbers codes may be sent to by SMS or voice; replaces the list. Empty (the default): no phone destination is allowed, so a phone device can be neither bound (InvalidDeviceConfig) nor sent a code (SendOTPInvalidDeliveryMethod) until an administrator lists its country. Numbers of no country (+800, +88x) are never allowed; e-mail is not limited by country",
+        "body.pushRequestTtlSeconds":
+          "seconds a sign-in push (POST /v1/auth/push) waits for the app's answer before it expires (10–600, default 120)",
+        "body.pushMaxPending":
+          "sign-in pushes of one user that may wait for an answer at once; one more is CreateTransactionFailed with Retry-After (1–10, default 1)",
+        "body.pushMaxPerHour":
+          "sign-in pushes one user may be sent in any hour (1–1000, default 10): push-fatigue limit, ASVS 6.6.4",
+        "body.pushCooldownSeconds":
+          "seconds after a rejected sign-in push before the user may be sent another (0–86400, default 60)",
       },
       summary: "Change the calling tenant's settings",
       description:

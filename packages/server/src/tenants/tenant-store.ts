@@ -35,6 +35,14 @@ export interface Tenant {
   readonly challengeCodeTtlSeconds: number;
   /** Countries (ISO 3166-1 alpha-2) codes may be sent to by SMS or voice; empty: none (fail closed). */
   readonly challengeCountries: readonly string[];
+  /** How long a sign-in push waits for its answer (push/sign-in-push.ts). */
+  readonly pushRequestTtlSeconds: number;
+  /** Sign-in pushes of one user that may be pending at once. */
+  readonly pushMaxPending: number;
+  /** Sign-in pushes one user may be sent per hour. */
+  readonly pushMaxPerHour: number;
+  /** After a rejected sign-in push, no new one for the user for this long. */
+  readonly pushCooldownSeconds: number;
 }
 
 export const ssoSecondFactorValues = ["required", "optional"] as const;
@@ -58,6 +66,10 @@ export type TenantSettings = Partial<
     | "ssoSelfEnrolment"
     | "challengeCodeTtlSeconds"
     | "challengeCountries"
+    | "pushRequestTtlSeconds"
+    | "pushMaxPending"
+    | "pushMaxPerHour"
+    | "pushCooldownSeconds"
   >
 >;
 
@@ -84,6 +96,10 @@ export function toTenant(row: Selectable<TenantsTable>): Tenant {
     ssoSelfEnrolment: row.sso_self_enrolment === 1,
     challengeCodeTtlSeconds: row.challenge_code_ttl_seconds,
     challengeCountries: JSON.parse(row.challenge_countries),
+    pushRequestTtlSeconds: row.push_request_ttl_seconds,
+    pushMaxPending: row.push_max_pending,
+    pushMaxPerHour: row.push_max_per_hour,
+    pushCooldownSeconds: row.push_cooldown_seconds,
   };
 }
 
@@ -115,6 +131,10 @@ export async function createTenant(db: Kysely<Schema>, name: string, now: number
     sso_self_enrolment: 0,
     challenge_code_ttl_seconds: 600,
     challenge_countries: "[]",
+    push_request_ttl_seconds: 120,
+    push_max_pending: 1,
+    push_max_per_hour: 10,
+    push_cooldown_seconds: 60,
   };
   const inserted = await db
     .insertInto("tenants")
@@ -170,6 +190,11 @@ export async function updateTenant(
     set.challenge_code_ttl_seconds = settings.challengeCodeTtlSeconds;
   if (settings.challengeCountries !== undefined)
     set.challenge_countries = JSON.stringify(settings.challengeCountries);
+  if (settings.pushRequestTtlSeconds !== undefined)
+    set.push_request_ttl_seconds = settings.pushRequestTtlSeconds;
+  if (settings.pushMaxPending !== undefined) set.push_max_pending = settings.pushMaxPending;
+  if (settings.pushMaxPerHour !== undefined) set.push_max_per_hour = settings.pushMaxPerHour;
+  if (settings.pushCooldownSeconds !== undefined) set.push_cooldown_seconds = settings.pushCooldownSeconds;
   const row = await db.updateTable("tenants").set(set).where("id", "=", id).returningAll().executeTakeFirst();
   if (row === undefined) throw new TesseraError(9903, { message: `no tenant ${id}` });
   return toTenant(row);

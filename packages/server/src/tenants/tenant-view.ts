@@ -36,6 +36,13 @@ export const tenantSchema = {
       items: { type: "string" },
       description: "countries (ISO 3166-1 alpha-2) codes may be sent to by SMS or voice; empty: none",
     },
+    pushRequestTtlSeconds: { type: "integer", description: "seconds a sign-in push waits for its answer" },
+    pushMaxPending: { type: "integer", description: "sign-in pushes of one user pending at once" },
+    pushMaxPerHour: { type: "integer", description: "sign-in pushes one user may be sent per hour" },
+    pushCooldownSeconds: {
+      type: "integer",
+      description: "seconds after a rejected sign-in push before the user may be sent another",
+    },
   },
 } as const;
 
