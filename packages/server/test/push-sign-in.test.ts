@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
-import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
+import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
 import { approvalPayload, type Decision } from "../src/approvals/approval-payload.ts";
 import { finishApprovalRequest } from "../src/approvals/approval-store.ts";
+import { signInPushState } from "../src/push/sign-in-push.ts";
+import { findUser } from "../src/users/user-store.ts";
 import type { ApiResponse } from "./helpers/api-client.ts";
 import { TestPushApp } from "./helpers/push-app.ts";
 import { insertAppRow } from "./helpers/sso-app-row.ts";
@@ -165,6 +167,27 @@ for (const backend of backends) {
       assert.equal((changed.body.tenant as { pushRequestTtlSeconds: number }).pushRequestTtlSeconds, 30);
       const r = await push(apiKey, { username }, "push sign-in: create");
       assert.equal(Date.parse(String(r.body.expiresAt)), s.clock.now() + 30_000);
+    });
+
+    test("push settings refuse extremes, naming the field, and keep their value", async () => {
+      const { apiKey } = await s.tenant();
+      const fields = ["pushRequestTtlSeconds", "pushMaxPending", "pushMaxPerHour", "pushCooldownSeconds"];
+      for (const field of fields)
+        for (const value of [-1, 0.5, 2 ** 31, 2 ** 53, 1e308, "10", null]) {
+          const r = await s.api("PATCH", "/v1/tenant", {
+            apiKey,
+            body: { [field]: value },
+            scenario: "push sign-in: settings extremes",
+          });
+          assert.equal(r.status, 400, `${field}=${value}: ${JSON.stringify(r.body)}`);
+          assert.match(JSON.stringify(r.body), new RegExp(`body\\.${field}`));
+        }
+      const tenant = (await s.api("GET", "/v1/tenant", { apiKey, scenario: "push sign-in: settings" })).body
+        .tenant as Record<string, number>;
+      assert.deepEqual(
+        fields.map((f) => tenant[f]),
+        [120, 1, 10, 60],
+      );
     });
 
     test("no push device, another user's or an OATH serial, a disabled device: CreateTransactionFailed", async () => {
@@ -401,6 +424,31 @@ for (const backend of backends) {
         (await push(apiKey, { username, serial: second.serial }, "push sign-in: create")).status,
         201,
       );
+    });
+
+    test("signInPushState (the SSO pages) also binds the id to its user: another user's push is NotFound", async () => {
+      const { apiKey, tenant, username } = await setup();
+      const created = await push(apiKey, { username }, "push sign-in: create");
+      await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username: "bystander" },
+        scenario: "push sign-in: setup",
+      });
+      const { db } = s.server.ctx.database;
+      const owner = await findUser(db, tenant.id, username);
+      const bystander = await findUser(db, tenant.id, "bystander");
+      assert.ok(owner !== undefined && bystander !== undefined);
+      const id = String(created.body.id);
+      assert.equal(await signInPushState(s.server.ctx, { tenant, user: owner, id }), "pending");
+      await assert.rejects(
+        signInPushState(s.server.ctx, { tenant, user: bystander, id }),
+        (error: unknown) => {
+          assert.ok(TesseraError.is(error) && error.code === TesseraApiCode.NotFound);
+          return true;
+        },
+      );
+      const other = await s.tenant();
+      await assert.rejects(signInPushState(s.server.ctx, { tenant: other.tenant, user: owner, id }));
     });
 
     test("created and refused pushes are in the audit trail, never with the number", async () => {
