@@ -160,6 +160,7 @@ export const tesseraApiCodes = {
   SiteLimitReached: 9920,
   AppLimitReached: 9921,
   PersonalAccessTokenLimitReached: 9922,
+  AppRequestNotAuthenticated: 9923,
 } as const;
 
 export const API_EXTENSION_RANGE = { min: 9900, max: 9999 } as const;
@@ -1232,5 +1233,13 @@ export const tesseraApiCodeDetails: { readonly [K in keyof typeof tesseraApiCode
     false,
     m.badRequest,
     "The user already holds the most live personal access tokens the server allows (personalAccessTokens.maxPerUser); revoke one, or wait for one to expire, before creating another.",
+  ),
+  AppRequestNotAuthenticated: d(
+    "extension",
+    401,
+    USER,
+    true,
+    m.signInFailed,
+    "A push app's request (/app/v1) is not authenticated: a Tessera-Device, Tessera-Timestamp or Tessera-Signature header is missing or malformed, the device is unknown, the signature does not verify, or the timestamp is more than 5 minutes off or not later than the device's last accepted one (a replay). The message names the header.",
   ),
 };

@@ -14,6 +14,8 @@ import { registerOpenApi } from "../openapi/openapi-plugin.ts";
 import { passwordRoutes } from "../passwords/password-routes.ts";
 import { recoveryPageRoutes } from "../passwords/recovery-page.ts";
 import { policyRoutes } from "../policies/policy-routes.ts";
+import { pushAppRoutes } from "../push/app-routes.ts";
+import { pushEnrolmentRoutes } from "../push/enrolment-routes.ts";
 import { limitAuthRequests } from "../rate-limits/auth-rate-limit.ts";
 import { sessionRoutes } from "../sessions/session-routes.ts";
 import { activationPageRoutes } from "../sso/activation/activation-page.ts";
@@ -62,6 +64,7 @@ const tenantApiPlugins: readonly (readonly [FastifyPluginAsync, Scope])[] = [
   [auditRoutes, "audit"],
   [appRoutes, "admin"],
   [policyRoutes, "admin"],
+  [pushEnrolmentRoutes, "tokens"],
 ];
 
 /**
@@ -150,6 +153,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   installPatGrant(ctx);
   await app.register(patPageRoutes);
   await app.register(providerRoutes);
+  await app.register(pushAppRoutes, { prefix: "/app/v1" });
   await app.register(
     async (v1) => {
       v1.addHook("onRequest", authenticateTenant);

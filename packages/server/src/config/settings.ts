@@ -558,4 +558,28 @@ export const settings = [
     description:
       "Requests per minute to an issuer's client information endpoint (`<issuer>/clients/<client id>`) from one source address (an IPv6 /64 counts as one); more get 429 RateLimited with Retry-After. Programs with the identity client read it when they start, so it is per machine or network, not per person.",
   },
+  {
+    path: "push.webPushAllowPrivateNetworks",
+    env: "TESSERA_PUSH_WEB_PUSH_ALLOW_PRIVATE_NETWORKS",
+    type: bool,
+    default: false,
+    description:
+      "Allow a push app's Web Push endpoint on loopback and private networks, over plain http (development and tests only: an enrolled app could otherwise make the server post to internal services).",
+  },
+  {
+    path: "push.webPushTimeoutMs",
+    env: "TESSERA_PUSH_WEB_PUSH_TIMEOUT_MS",
+    type: integer(100, 60000),
+    default: 10000,
+    description:
+      "How long a Web Push delivery to an app's push service waits for its answer; the app can still poll or stream its requests.",
+  },
+  {
+    path: "push.maxStreamsPerDevice",
+    env: "TESSERA_PUSH_MAX_STREAMS_PER_DEVICE",
+    type: integer(1, 100),
+    default: 2,
+    description:
+      "Open event streams (GET /app/v1/events) and long polls (GET /app/v1/requests?waitSeconds) one push device may hold in one server process; a further one is 429 RateLimited.",
+  },
 ] as const satisfies readonly Setting[];

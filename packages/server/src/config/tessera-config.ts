@@ -76,4 +76,9 @@ export interface TesseraConfig {
   };
   readonly activation: { readonly ttlHours: number };
   readonly personalAccessTokens: { readonly maxDays: number; readonly maxPerUser: number };
+  readonly push: {
+    readonly webPushAllowPrivateNetworks: boolean;
+    readonly webPushTimeoutMs: number;
+    readonly maxStreamsPerDevice: number;
+  };
 }

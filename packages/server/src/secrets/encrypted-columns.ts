@@ -18,6 +18,7 @@ export const encryptedColumns: readonly EncryptedColumn[] = [
   { table: "link_jobs", idColumn: "id", column: "answer_enc" },
   { table: "link_webhooks", idColumn: "id", column: "secret_enc" },
   { table: "sso_signing_keys", idColumn: "kid", column: "private_jwk_enc" },
+  { table: "push_vapid_keys", idColumn: "id", column: "private_key_enc" },
 ];
 
 /** The associated data binding a ciphertext to its column and row. */

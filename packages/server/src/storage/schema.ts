@@ -517,6 +517,35 @@ export interface ApprovalRequestsTable {
   answered_at: number | null;
 }
 
+export interface PushEnrolmentsTable {
+  id: string;
+  /** SHA-256 (hex) of the enrolment code; the code itself is only in the link. */
+  code_hash: string;
+  tenant_id: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  /** Set once, by the compare-and-set that spends the link. */
+  used_at: number | null;
+  authenticator_id: string | null;
+}
+
+export interface PushDevicesTable {
+  authenticator_id: string;
+  name: string | null;
+  /** The last accepted Tessera-Timestamp (epoch ms): a request must carry a later one. */
+  last_timestamp: number;
+  created_at: number;
+}
+
+export interface PushVapidKeysTable {
+  id: string;
+  /** Uncompressed P-256 point, base64url (the applicationServerKey an app subscribes with). */
+  public_key: string;
+  private_key_enc: string;
+  created_at: number;
+}
+
 export interface Schema {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -553,4 +582,7 @@ export interface Schema {
   access_policies: AccessPoliciesTable;
   access_policy_sign_ins: AccessPolicySignInsTable;
   approval_requests: ApprovalRequestsTable;
+  push_enrolments: PushEnrolmentsTable;
+  push_devices: PushDevicesTable;
+  push_vapid_keys: PushVapidKeysTable;
 }

@@ -1,0 +1,47 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { pendingForDevice } from "../approvals/approval-store.ts";
+import { takeWaitingSlot, watchDevice } from "./device-hub.ts";
+import { wireItem } from "./request-item.ts";
+
+/** A comment line at least this often keeps a quiet stream inside idle limits of proxies and the server. */
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * GET /app/v1/events: the device's pending requests as server-sent events, `event: request` with
+ * the item as data, each reference once per stream; pending ones are sent at once on connect, so
+ * a reconnecting app misses nothing. The stream ends when the client goes or the server closes.
+ */
+export function streamDeviceEvents(request: FastifyRequest, reply: FastifyReply): void {
+  const ctx = request.server.ctx;
+  const device = request.pushDevice;
+  const release = takeWaitingSlot(ctx, device.id);
+  const sent = new Set<string>();
+  const gone = new AbortController();
+  reply.hijack();
+  reply.raw.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-store",
+    connection: "keep-alive",
+    "x-request-id": request.id,
+  });
+  reply.raw.write(": tessera push device events\n\n");
+  const heartbeat = setInterval(
+    () => reply.raw.write(": heartbeat\n\n"),
+    Math.min(HEARTBEAT_MS, ctx.config.http.idleTimeoutMs / 2),
+  );
+  reply.raw.on("close", () => gone.abort());
+  const check = async () => {
+    const pending = await pendingForDevice(ctx.database.db, device.id, ctx.clock.now());
+    for (const row of pending) {
+      if (sent.has(row.reference)) continue;
+      sent.add(row.reference);
+      reply.raw.write(`event: request\ndata: ${JSON.stringify(wireItem(row))}\n\n`);
+    }
+    return false;
+  };
+  void watchDevice(ctx, device.id, check, { signal: gone.signal }).then(() => {
+    clearInterval(heartbeat);
+    release();
+    reply.raw.end();
+  });
+}
