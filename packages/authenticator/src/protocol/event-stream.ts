@@ -16,7 +16,8 @@ export async function* serverEvents(body: ReadableStream<Uint8Array>): AsyncGene
   for await (const chunk of body) {
     buffer += decoder.decode(chunk, { stream: true });
     let newline = buffer.search(/\r\n|\r|\n/);
-    while (newline >= 0) {
+    // A CR that ends the chunk may be the first half of a CRLF: wait for the next chunk.
+    while (newline >= 0 && !(newline === buffer.length - 1 && buffer.endsWith("\r"))) {
       const line = buffer.slice(0, newline);
       buffer = buffer.slice(newline + (buffer.startsWith("\r\n", newline) ? 2 : 1));
       if (line === "") {
