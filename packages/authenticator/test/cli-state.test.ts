@@ -140,7 +140,7 @@ suite("tessera-authenticator at a terminal", () => {
       "authenticator: declined",
     );
     assert.equal(declined.pending, 0, declined.output);
-    assert.match(declined.output, /payee: +Shop[^]*Not answered/);
+    assert.match(declined.output, /payee: +Shop[\s\S]*Not answered/);
     assert.equal((await app.row(request.reference)).status, "pending");
     const confirmed = await runAuthenticatorInPty(
       args,
