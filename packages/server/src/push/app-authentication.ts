@@ -65,7 +65,7 @@ export function checkSignature(
 }
 
 /**
- * preHandler of every signed /app/v1 route: the device named by Tessera-Device signed this exact
+ * preValidation hook of every signed /app/v1 route: the device named by Tessera-Device signed this exact
  * request (method, path with query, timestamp, body) with its key, the timestamp is in the window
  * and later than the device's last accepted one (a compare-and-set, so a replayed request, even
  * a concurrent copy on another process, is refused), the device is enabled and its user can sign

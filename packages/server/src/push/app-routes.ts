@@ -81,7 +81,8 @@ export const pushAppRoutes: FastifyPluginAsync = async (app) => {
   );
 
   await app.register(async (signed) => {
-    signed.addHook("preHandler", authenticateDevice);
+    // Before validation: a caller without the device's key learns nothing, not even the body's rules.
+    signed.addHook("preValidation", authenticateDevice);
 
     signed.get<{ Querystring: { waitSeconds?: number } }>(
       "/requests",
@@ -156,17 +157,17 @@ export const pushAppRoutes: FastifyPluginAsync = async (app) => {
         const ctx = request.server.ctx;
         const device = request.pushDevice;
         const { reference } = request.params;
+        if (request.body.fraud === true && request.body.decision !== "rejected")
+          throw new TesseraError(TesseraApiCode.MalformedRequest, {
+            message: "body.fraud may only accompany a rejection",
+            field: "body.fraud",
+          });
         const found = await findByReference(ctx.database.db, device.tenant_id, reference);
         // Another device's request (even the same user's) is as unknown as one that does not exist.
         if (found === undefined || found.authenticator_id !== device.id)
           throw new TesseraError(ApiReturnCode.UpdateTransactionReferenceCodeNotFound, {
             message: `no request ${reference} for this device`,
             field: "params.reference",
-          });
-        if (request.body.fraud === true && request.body.decision !== "rejected")
-          throw new TesseraError(TesseraApiCode.MalformedRequest, {
-            message: "body.fraud may only accompany a rejection",
-            field: "body.fraud",
           });
         const answered = await answerApprovalRequest(ctx, {
           device,

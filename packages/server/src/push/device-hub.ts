@@ -114,3 +114,7 @@ export function watchDevice(
     else void run();
   });
 }
+
+/** How many long polls and streams of the device wait in this process (tests wait for it). */
+export const waitingCount = (ctx: ServerContext, deviceId: string): number =>
+  hub(ctx).open.get(deviceId) ?? 0;

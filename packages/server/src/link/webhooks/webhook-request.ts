@@ -12,7 +12,7 @@ import { checkedLookup } from "../../net/checked-lookup.ts";
 export function postWebhook(
   url: URL,
   headers: Readonly<Record<string, string>>,
-  body: string,
+  body: string | Buffer,
   options: { readonly allowPrivate: boolean; readonly timeoutMs: number },
 ): Promise<number> {
   return new Promise((resolve, reject) => {
