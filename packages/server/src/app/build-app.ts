@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from "fastify";
+import { approvalRoutes } from "../approvals/approval-routes.ts";
 import { auditRequest } from "../audit/audit-requests.ts";
 import { auditRoutes } from "../audit/audit-routes.ts";
 import { authenticatorRoutes } from "../authenticators/authenticator-routes.ts";
@@ -65,6 +66,7 @@ const tenantApiPlugins: readonly (readonly [FastifyPluginAsync, Scope])[] = [
   [appRoutes, "admin"],
   [policyRoutes, "admin"],
   [pushEnrolmentRoutes, "tokens"],
+  [approvalRoutes, "auth"],
 ];
 
 /**

@@ -4,6 +4,7 @@ import type { AuthenticatorRow } from "../authenticators/authenticator-store.ts"
 import { devicePublicKey, openDeviceMaterial, verifyDeviceSignature } from "../push/device-material.ts";
 import { approvalPayload, type Decision } from "./approval-payload.ts";
 import { type ApprovalRequestRow, finishApprovalRequest } from "./approval-store.ts";
+import { announceAnswer } from "./approval-updates.ts";
 
 const decisions: readonly string[] = ["approved", "rejected"];
 
@@ -38,11 +39,16 @@ export async function answerApprovalRequest(
   if (request.authenticator_id !== device.id || request.tenant_id !== device.tenant_id)
     throw new TesseraError(ApiReturnCode.UpdateTransactionReferenceCodeNotFound, {
       message: `no approval request ${request.reference} for this device`,
-      field: "reference",
+      field: "params.reference",
     });
-  if (!decisions.includes(input.decision)) throw invalid("status must be approved or rejected", "status");
+  // An administrator disables a lost phone: its signatures no longer count, whoever relays them.
+  if (device.enabled !== 1)
+    throw new TesseraError(ApiReturnCode.DeviceDiabled, {
+      message: `push device ${device.serial} is disabled`,
+    });
+  if (!decisions.includes(input.decision)) throw invalid("the answer must be approved or rejected");
   if (input.fraud === true && input.decision !== "rejected")
-    throw invalid("only a rejection can be reported as fraud", "fraud");
+    throw invalid("only a rejection can be reported as fraud", "body.fraud");
   assertOpen(request, now);
 
   const kind = request.kind === "sign-in" ? "sign-in" : "transaction";
@@ -64,7 +70,7 @@ export async function answerApprovalRequest(
     );
     throw new TesseraError(ApiReturnCode.UpdateTransactionApprovalCodeMissmatch, {
       message: "the approval code is not this device's signature over this request, decision and details",
-      field: "approvalCode",
+      field: "body.approvalCode",
     });
   }
 
@@ -81,14 +87,18 @@ export async function answerApprovalRequest(
       now,
     );
   } catch (error) {
-    await audit(ctx, input, "answer not recorded", ApiReturnCode.UpdateTransactionStatusFailed);
+    // The database refused the write; its trail may be failing too, which must not hide the code.
+    await audit(ctx, input, "answer not recorded", ApiReturnCode.UpdateTransactionStatusFailed).catch(
+      () => undefined,
+    );
     throw new TesseraError(ApiReturnCode.UpdateTransactionStatusFailed, {
       message: "the answer to the approval request could not be recorded",
       cause: error,
     });
   }
   // Lost the compare-and-set: another answer came first, or the request expired meanwhile.
-  if (!won) throw invalid("the approval request was already answered or has expired", "status");
+  if (!won) throw invalid("the approval request was already answered or has expired");
+  announceAnswer(ctx, request.id);
   const outcome = wrongNumber ? "rejected (wrong number)" : fraud ? "rejected (fraud reported)" : status;
   await audit(ctx, input, outcome, 0);
   return {
@@ -102,13 +112,15 @@ export async function answerApprovalRequest(
 
 /** UpdateTransactionStatusInvalid unless the request still awaits its answer. */
 export function assertOpen(request: ApprovalRequestRow, now: number): void {
-  if (request.status !== "pending")
-    throw invalid(`the approval request is already ${request.status}`, "status");
-  if (request.expires_at <= now) throw invalid("the approval request has expired", "status");
+  if (request.status !== "pending") throw invalid(`the approval request is already ${request.status}`);
+  if (request.expires_at <= now) throw invalid("the approval request has expired");
 }
 
-function invalid(message: string, field: string): TesseraError {
-  return new TesseraError(ApiReturnCode.UpdateTransactionStatusInvalid, { message, field });
+function invalid(message: string, field?: string): TesseraError {
+  return new TesseraError(ApiReturnCode.UpdateTransactionStatusInvalid, {
+    message,
+    ...(field === undefined ? {} : { field }),
+  });
 }
 
 /** One event per answer: the trail shows who answered what, never the approval code itself. */

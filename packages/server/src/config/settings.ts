@@ -582,4 +582,20 @@ export const settings = [
     description:
       "Open event streams (GET /app/v1/events) and long polls (GET /app/v1/requests?waitSeconds) one push device may hold in one server process; a further one is 429 RateLimited.",
   },
+  {
+    path: "approvals.lifetimeSeconds",
+    env: "TESSERA_APPROVALS_LIFETIME_SECONDS",
+    type: integer(30, 3600),
+    default: 300,
+    description:
+      "How long a transaction approval request (POST /v1/approvals) waits for the push device's answer; afterwards it is expired and an answer is UpdateTransactionStatusInvalid.",
+  },
+  {
+    path: "approvals.maxPendingPerUser",
+    env: "TESSERA_APPROVALS_MAX_PENDING_PER_USER",
+    type: integer(1, 100),
+    default: 5,
+    description:
+      "Transaction approval requests one user may have waiting (neither answered nor expired) at once, counted in the database across processes; a further one is CreateTransactionFailed with Retry-After (when the oldest expires). Bounds what a compromised tenant back end can queue on a phone.",
+  },
 ] as const satisfies readonly Setting[];

@@ -81,4 +81,5 @@ export interface TesseraConfig {
     readonly webPushTimeoutMs: number;
     readonly maxStreamsPerDevice: number;
   };
+  readonly approvals: { readonly lifetimeSeconds: number; readonly maxPendingPerUser: number };
 }

@@ -1,3 +1,4 @@
+import { approvalOperations } from "../approvals/approval-operations.ts";
 import { auditOperations } from "../audit/audit-operations.ts";
 import { authenticatorOperations } from "../authenticators/authenticator-operations.ts";
 import { otpOperations } from "../authenticators/otp-operations.ts";
@@ -45,4 +46,5 @@ export const documentedDomains: readonly DomainOperations[] = [
   dataOperations,
   webhookOperations,
   appOperations,
+  approvalOperations,
 ];

@@ -1,0 +1,114 @@
+import { TesseraApiCode } from "@tessera/codes";
+import { asRecord, type ShapeProblem, shapeCheck } from "../app/shape-checks.ts";
+import { canonicalJson } from "./approval-payload.ts";
+
+/**
+ * A transaction's details as POST /v1/approvals takes them: `amount`, `currency` and `payee`, and
+ * any further fields the tenant wants the user to see. The app shows them and signs them exactly
+ * (approval-payload.ts), so everything here serves one goal: what the phone displays is what is
+ * signed, reproducibly on any platform.
+ *
+ * - `amount` is a decimal string ("1234.50"), never a JSON number: a binary float cannot carry
+ *   every decimal amount, and a number reformatted by another JSON library ("1234.5", "1.2345e3")
+ *   would no longer be the signed bytes. Its decimals are at most the currency's minor unit.
+ * - `currency` is an ISO 4217 code the runtime knows (Intl).
+ * - Extra values are strings, booleans, null, safe integers, and arrays or objects of them,
+ *   `MAX_DEPTH` levels deep and `MAX_BYTES` in all; no fractions (send a string).
+ * - Keys are ASCII, so every platform sorts them the same (the payload sorts keys by code unit).
+ * - No string carries control or format characters: no terminal escapes (the reference app prints
+ *   them), no bidirectional overrides or zero-width characters that make the payee or amount the
+ *   user reads differ from the signed text, no lone surrogates.
+ */
+export const MAX_DETAILS_BYTES = 4096;
+export const MAX_DETAILS_DEPTH = 4;
+const MAX_KEYS = 32;
+export const keyPattern = "^[A-Za-z][A-Za-z0-9_.-]{0,63}$";
+const amountPattern = /^(0|[1-9][0-9]{0,17})(\.[0-9]{1,4})?$/;
+/** Cc, Cf (bidi controls, zero-width), Cs (a lone surrogate), Zl and Zp. */
+const unsafeText = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+
+const currencies = new Set(Intl.supportedValuesOf("currency"));
+
+/** Decimals the currency's minor unit has (EUR 2, JPY 0, BHD 3). */
+export function minorUnitDigits(currency: string): number {
+  return (
+    new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2
+  );
+}
+
+const problem = (path: string, reason: string): ShapeProblem => ({
+  code: TesseraApiCode.MalformedRequest,
+  path,
+  reason,
+});
+
+function valueProblems(value: unknown, path: string, depth: number, out: ShapeProblem[]): void {
+  if (out.length >= 10) return;
+  if (typeof value === "string") {
+    if (unsafeText.test(value))
+      out.push(problem(path, "must not contain control or invisible formatting characters"));
+  } else if (typeof value === "number") {
+    if (!Number.isSafeInteger(value))
+      out.push(problem(path, "must be a whole number within ±(2^53-1); send a decimal as a string"));
+  } else if (value !== null && typeof value === "object") {
+    if (depth >= MAX_DETAILS_DEPTH) {
+      out.push(problem(path, `nests deeper than ${MAX_DETAILS_DEPTH} levels`));
+      return;
+    }
+    const entries = Array.isArray(value)
+      ? value.map((v, i) => [String(i), v] as const)
+      : Object.entries(value);
+    if (entries.length > MAX_KEYS) out.push(problem(path, `must have at most ${MAX_KEYS} entries`));
+    const keyRule = new RegExp(keyPattern);
+    for (const [key, inner] of entries.slice(0, MAX_KEYS)) {
+      if (!Array.isArray(value) && !keyRule.test(key))
+        out.push(
+          problem(
+            path,
+            `has a key that is not 1–64 ASCII letters, digits, '_', '.', '-' starting with a letter`,
+          ),
+        );
+      valueProblems(inner, `${path}/${key}`, depth + 1, out);
+    }
+  }
+}
+
+/** Every problem of a details object the schema below cannot state. */
+export function detailsProblems(raw: unknown): readonly ShapeProblem[] {
+  const details = asRecord(raw);
+  if (details === undefined) return [];
+  const problems: ShapeProblem[] = [];
+  const { amount, currency } = details;
+  if (typeof currency === "string" && /^[A-Z]{3}$/.test(currency) && !currencies.has(currency))
+    problems.push(problem("currency", "is not an ISO 4217 currency code"));
+  if (typeof amount === "string" && typeof currency === "string" && currencies.has(currency)) {
+    const decimals = amount.split(".")[1]?.length ?? 0;
+    const allowed = minorUnitDigits(currency);
+    if (amountPattern.test(amount) && decimals > allowed)
+      problems.push(problem("amount", `has more decimals than ${currency} has (${allowed})`));
+  }
+  for (const [key, value] of Object.entries(details)) valueProblems(value, key, 1, problems);
+  if (problems.length === 0 && Buffer.byteLength(canonicalJson(details), "utf8") > MAX_DETAILS_BYTES)
+    problems.push({
+      code: TesseraApiCode.MalformedRequest,
+      reason: `must be at most ${MAX_DETAILS_BYTES} bytes as JSON`,
+    });
+  return problems;
+}
+
+export const detailsInput = {
+  type: "object",
+  properties: {
+    amount: {
+      type: "string",
+      maxLength: 23,
+      pattern: amountPattern.source,
+      description: "a decimal string: digits, optionally a point and the minor unit's digits",
+    },
+    currency: { type: "string", pattern: "^[A-Z]{3}$" },
+    payee: { type: "string", minLength: 1, maxLength: 200, pattern: "\\S" },
+  },
+  required: ["amount", "currency", "payee"],
+  maxProperties: MAX_KEYS,
+  ...shapeCheck("approval-details", detailsProblems),
+} as const;
