@@ -17,6 +17,7 @@ import { recoveryPageRoutes } from "../passwords/recovery-page.ts";
 import { policyRoutes } from "../policies/policy-routes.ts";
 import { pushAppRoutes } from "../push/app-routes.ts";
 import { pushEnrolmentRoutes } from "../push/enrolment-routes.ts";
+import { signInPushRoutes } from "../push/sign-in-routes.ts";
 import { limitAuthRequests } from "../rate-limits/auth-rate-limit.ts";
 import { sessionRoutes } from "../sessions/session-routes.ts";
 import { activationPageRoutes } from "../sso/activation/activation-page.ts";
@@ -65,6 +66,7 @@ const tenantApiPlugins: readonly (readonly [FastifyPluginAsync, Scope])[] = [
   [auditRoutes, "audit"],
   [appRoutes, "admin"],
   [policyRoutes, "admin"],
+  [signInPushRoutes, "auth"],
   [pushEnrolmentRoutes, "tokens"],
   [approvalRoutes, "auth"],
 ];

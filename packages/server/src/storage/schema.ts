@@ -26,6 +26,11 @@ export interface TenantsTable {
   sso_second_factor: string;
   /** 1: a user without a second factor may enrol a TOTP token on the sign-in page. */
   sso_self_enrolment: number;
+  /** Sign-in pushes (push/sign-in-push.ts): lifetime, pending cap, hourly cap, cool-down. */
+  push_request_ttl_seconds: number;
+  push_max_pending: number;
+  push_max_per_hour: number;
+  push_cooldown_seconds: number;
 }
 
 export interface AuthenticatorsTable {
@@ -546,6 +551,13 @@ export interface PushVapidKeysTable {
   created_at: number;
 }
 
+/** When an administrator last cleared a user's push fraud lock (push/sign-in-fraud-lock.ts). */
+export interface PushFraudClearancesTable {
+  user_id: string;
+  tenant_id: string;
+  cleared_at: number;
+}
+
 export interface Schema {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -582,6 +594,7 @@ export interface Schema {
   access_policies: AccessPoliciesTable;
   access_policy_sign_ins: AccessPolicySignInsTable;
   approval_requests: ApprovalRequestsTable;
+  push_fraud_clearances: PushFraudClearancesTable;
   push_enrolments: PushEnrolmentsTable;
   push_devices: PushDevicesTable;
   push_vapid_keys: PushVapidKeysTable;

@@ -17,6 +17,10 @@ const tenant = {
   activationCodes: 1,
   ssoSecondFactor: "required",
   ssoSelfEnrolment: false,
+  pushRequestTtlSeconds: 120,
+  pushMaxPending: 1,
+  pushMaxPerHour: 10,
+  pushCooldownSeconds: 60,
 };
 const key = {
   id: "k3x9q2m7w4t8v1z6",
@@ -61,6 +65,14 @@ export const tenantOperations: DomainOperations = {
           "SSO sign-in pages: `required` (the default: every user proves a second factor) or `optional` (only users who have one, or apps that require one)",
         "body.ssoSelfEnrolment":
           "SSO sign-in pages: a user without a usable second factor may enrol a TOTP token there, by QR code (default false: a stolen password must not be enough to enrol one)",
+        "body.pushRequestTtlSeconds":
+          "seconds a sign-in push (POST /v1/auth/push) waits for the app's answer before it expires (10–600, default 120)",
+        "body.pushMaxPending":
+          "sign-in pushes of one user that may wait for an answer at once; one more is CreateTransactionFailed with Retry-After (1–10, default 1)",
+        "body.pushMaxPerHour":
+          "sign-in pushes one user may be sent in any hour (1–1000, default 10): push-fatigue limit, ASVS 6.6.4",
+        "body.pushCooldownSeconds":
+          "seconds after a rejected sign-in push before the user may be sent another (0–86400, default 60)",
       },
       summary: "Change the calling tenant's settings",
       description:

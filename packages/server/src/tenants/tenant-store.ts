@@ -31,6 +31,14 @@ export interface Tenant {
   readonly ssoSecondFactor: SsoSecondFactor;
   /** A user without a usable second factor may enrol a TOTP token on the sign-in page. */
   readonly ssoSelfEnrolment: boolean;
+  /** How long a sign-in push waits for its answer (push/sign-in-push.ts). */
+  readonly pushRequestTtlSeconds: number;
+  /** Sign-in pushes of one user that may be pending at once. */
+  readonly pushMaxPending: number;
+  /** Sign-in pushes one user may be sent per hour. */
+  readonly pushMaxPerHour: number;
+  /** After a rejected sign-in push, no new one for the user for this long. */
+  readonly pushCooldownSeconds: number;
 }
 
 export const ssoSecondFactorValues = ["required", "optional"] as const;
@@ -52,6 +60,10 @@ export type TenantSettings = Partial<
     | "activationCodes"
     | "ssoSecondFactor"
     | "ssoSelfEnrolment"
+    | "pushRequestTtlSeconds"
+    | "pushMaxPending"
+    | "pushMaxPerHour"
+    | "pushCooldownSeconds"
   >
 >;
 
@@ -76,6 +88,10 @@ export function toTenant(row: Selectable<TenantsTable>): Tenant {
     // Anything but an explicit "optional" is "required": fail closed.
     ssoSecondFactor: row.sso_second_factor === "optional" ? "optional" : "required",
     ssoSelfEnrolment: row.sso_self_enrolment === 1,
+    pushRequestTtlSeconds: row.push_request_ttl_seconds,
+    pushMaxPending: row.push_max_pending,
+    pushMaxPerHour: row.push_max_per_hour,
+    pushCooldownSeconds: row.push_cooldown_seconds,
   };
 }
 
@@ -105,6 +121,10 @@ export async function createTenant(db: Kysely<Schema>, name: string, now: number
     activation_codes: 1,
     sso_second_factor: "required",
     sso_self_enrolment: 0,
+    push_request_ttl_seconds: 120,
+    push_max_pending: 1,
+    push_max_per_hour: 10,
+    push_cooldown_seconds: 60,
   };
   const inserted = await db
     .insertInto("tenants")
@@ -156,6 +176,11 @@ export async function updateTenant(
   if (settings.activationCodes !== undefined) set.activation_codes = settings.activationCodes;
   if (settings.ssoSecondFactor !== undefined) set.sso_second_factor = settings.ssoSecondFactor;
   if (settings.ssoSelfEnrolment !== undefined) set.sso_self_enrolment = settings.ssoSelfEnrolment ? 1 : 0;
+  if (settings.pushRequestTtlSeconds !== undefined)
+    set.push_request_ttl_seconds = settings.pushRequestTtlSeconds;
+  if (settings.pushMaxPending !== undefined) set.push_max_pending = settings.pushMaxPending;
+  if (settings.pushMaxPerHour !== undefined) set.push_max_per_hour = settings.pushMaxPerHour;
+  if (settings.pushCooldownSeconds !== undefined) set.push_cooldown_seconds = settings.pushCooldownSeconds;
   const row = await db.updateTable("tenants").set(set).where("id", "=", id).returningAll().executeTakeFirst();
   if (row === undefined) throw new TesseraError(9903, { message: `no tenant ${id}` });
   return toTenant(row);
