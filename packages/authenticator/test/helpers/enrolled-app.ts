@@ -53,6 +53,48 @@ export async function enrolledApp(s: TestServer, options: { algorithm?: "ed25519
     /** A pending request for the device, as the sign-in and approval parts insert them. */
     request: (kind: "sign-in" | "transaction", details?: Record<string, unknown>) =>
       insertPendingRequest(s.server.ctx, device, { kind, ...(details === undefined ? {} : { details }) }),
+    /** A sign-in push through POST /v1/auth/push, as the sign-in screen starts it. */
+    signIn: async () => {
+      const created = await s.api("POST", "/v1/auth/push", {
+        apiKey,
+        body: { username: "alice", context: { location: "Berlin, DE", reason: "sign-in to the web shop" } },
+        scenario: "authenticator: sign-in push",
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      return {
+        id: String(created.body.id),
+        reference: String(created.body.reference),
+        numberToMatch: Number(created.body.numberToMatch),
+      };
+    },
+    /** GET /v1/auth/push/<id>: what the sign-in screen polls. */
+    signInStatus: async (id: string) => {
+      const state = await s.api("GET", `/v1/auth/push/${id}`, {
+        apiKey,
+        scenario: "authenticator: sign-in state",
+      });
+      assert.equal(state.status, 200, JSON.stringify(state.body));
+      return String(state.body.status);
+    },
+    /** A transaction through POST /v1/approvals. */
+    transaction: async (details: Record<string, unknown>) => {
+      const created = await s.api("POST", "/v1/approvals", {
+        apiKey,
+        body: { username: "alice", details },
+        scenario: "authenticator: transaction",
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      return String(created.body.reference);
+    },
+    /** GET /v1/approvals/<reference>. */
+    approval: async (reference: string) => {
+      const view = await s.api("GET", `/v1/approvals/${reference}`, {
+        apiKey,
+        scenario: "authenticator: approval state",
+      });
+      assert.equal(view.status, 200, JSON.stringify(view.body));
+      return view.body;
+    },
     row: async (reference: string) => {
       const row = await findByReference(db, tenant.id, reference);
       assert.ok(row);
