@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { approvalPayload as serverApprovalPayload } from "../../server/src/approvals/approval-payload.ts";
 import { appSigningString as serverSigningString } from "../../server/src/push/app-request-signature.ts";
 import { approvalPayload } from "../src/protocol/approval-payload.ts";
-import { serverEvents } from "../src/protocol/event-stream.ts";
+import { MAX_LINE_LENGTH, serverEvents } from "../src/protocol/event-stream.ts";
 import { appSigningString } from "../src/protocol/signing-string.ts";
 
 test("the signing string equals the server's appSigningString for a fixed input (pinned)", () => {
@@ -56,4 +56,17 @@ test("server-sent events split anywhere across chunks, with CRLF, comments and m
     { event: "request", data: '{"a":\n1}' },
     { event: "request", data: "x" },
   ]);
+});
+
+test("a server that never ends a line cannot fill the memory: the stream ends with an error", async () => {
+  const chunk = new Uint8Array(64 * 1024).fill(0x61);
+  const endless = new ReadableStream<Uint8Array>({
+    pull: (controller) => controller.enqueue(chunk),
+  });
+  await assert.rejects(
+    async () => {
+      for await (const _ of serverEvents(endless)) assert.fail("no event");
+    },
+    new RegExp(`longer than ${MAX_LINE_LENGTH}`),
+  );
 });

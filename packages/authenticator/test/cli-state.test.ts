@@ -3,11 +3,18 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSy
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, before, describe as suite, test } from "node:test";
+import { TesseraApiCode } from "@tessera/codes";
 import { ManualClock } from "../../server/src/clock/clock.ts";
 import { startTestServer, type TestServer } from "../../server/test/helpers/test-server.ts";
 import { StateStore } from "../src/state/state-store.ts";
 import { enrolledApp } from "./helpers/enrolled-app.ts";
-import { freshStateDir, runAuthenticator, runAuthenticatorInPty } from "./helpers/run-authenticator.ts";
+import {
+  freshStateDir,
+  outputMatching,
+  runAuthenticator,
+  runAuthenticatorInPty,
+  startAuthenticator,
+} from "./helpers/run-authenticator.ts";
 
 suite("tessera-authenticator's state directory and key files", () => {
   let s: TestServer;
@@ -105,6 +112,57 @@ suite("tessera-authenticator's state directory and key files", () => {
     );
     assert.equal(nothing.status, 3);
     assert.match(nothing.stderr, /nothing is enrolled .*: run tessera-authenticator enrol/);
+  });
+});
+
+suite("tessera-authenticator's list and watch against the server", () => {
+  let s: TestServer;
+  before(async () => {
+    // As above: the server's clock starts at the real time the app signs with.
+    s = await startTestServer("sqlite", { clock: new ManualClock(Date.now()) });
+  });
+  after(() => s.close());
+
+  test("list --pending shows each device's pending requests; plain list needs no server", async () => {
+    const app = await enrolledApp(s);
+    const empty = await app.cli(["list", "--pending"], "authenticator: list pending");
+    assert.equal(empty.status, 0, empty.stderr);
+    assert.match(empty.stdout, /\n {2}no pending requests\n$/);
+    const request = await app.request("transaction");
+    const pending = await app.cli(["list", "--pending"], "authenticator: list pending");
+    assert.match(
+      pending.stdout,
+      new RegExp(`\\n  Transaction ${request.reference}\\n[\\s\\S]*payee: +Shop\\n`),
+    );
+    await s.server.close();
+    const offline = await app.cli(["list"], "authenticator: list offline");
+    assert.equal(offline.status, 0, offline.stderr);
+    assert.match(offline.stdout, new RegExp(`^${app.serial}  alice`));
+    const unreachable = await app.cli(["list", "--pending"], "authenticator: list pending offline");
+    assert.equal(unreachable.status, 4, unreachable.stderr);
+  });
+});
+
+suite("tessera-authenticator's watch refused by the server", () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer("sqlite", { clock: new ManualClock(Date.now()) });
+  });
+  after(() => s.close());
+
+  test("a watch the server refuses (all of the device's streams taken) ends with exit 1 and the code", async () => {
+    const app = await enrolledApp(s);
+    await app.request("transaction");
+    const watchers = [0, 1].map(() => startAuthenticator(["--state-dir", app.stateDir, "watch"]));
+    try {
+      // Connected once each has shown the pending request (push.maxStreamsPerDevice is 2).
+      await Promise.all(watchers.map((watcher) => outputMatching(watcher, /answer: /)));
+      const third = await app.cli(["watch"], "authenticator: too many streams");
+      assert.equal(third.status, 1, third.stderr);
+      assert.match(third.stderr, new RegExp(`\\[RateLimited ${TesseraApiCode.RateLimited}\\]`));
+    } finally {
+      for (const watcher of watchers) watcher.kill();
+    }
   });
 });
 

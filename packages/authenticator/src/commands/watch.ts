@@ -46,8 +46,16 @@ export async function watch(
       }
       context.err("The server closed the stream; reconnecting.\n");
     } catch (error) {
-      if (error instanceof ServerRefusal || !(error instanceof CliFailure)) throw error;
-      context.err(`${error.message}; retrying in ${backoff / 1000} s.\n`);
+      // The server's refusal, or a local problem, ends the watch; a connection that failed or
+      // broke mid-stream (fetch throws a TypeError then) is reopened.
+      if (
+        error instanceof ServerRefusal ||
+        (error instanceof CliFailure && error.exitCode !== ExitCode.unreachable)
+      )
+        throw error;
+      context.err(
+        `${error instanceof Error ? error.message : String(error)}; retrying in ${backoff / 1000} s.\n`,
+      );
     }
     await delay(backoff);
     backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);

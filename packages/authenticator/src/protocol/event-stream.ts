@@ -4,6 +4,9 @@ export interface ServerEvent {
   readonly data: string;
 }
 
+/** A line longer than this ends the stream: a server that never ends a line cannot fill the memory. */
+export const MAX_LINE_LENGTH = 1 << 20;
+
 /**
  * The events of a text/event-stream body (WHATWG HTML, "Server-sent events"), as they arrive: the
  * app needs no EventSource, which cannot sign its request's headers.
@@ -33,5 +36,7 @@ export async function* serverEvents(body: ReadableStream<Uint8Array>): AsyncGene
       }
       newline = buffer.search(/\r\n|\r|\n/);
     }
+    if (buffer.length > MAX_LINE_LENGTH)
+      throw new Error(`an event stream line longer than ${MAX_LINE_LENGTH} characters`);
   }
 }
