@@ -166,6 +166,44 @@ suite("tessera-authenticator's watch refused by the server", () => {
   });
 });
 
+suite("tessera-authenticator's watch when the server goes", () => {
+  test("a stream the server closes does not end the watch: it reconnects, and keeps retrying while nobody answers", async () => {
+    const s = await startTestServer("sqlite", { clock: new ManualClock(Date.now()) });
+    const app = await enrolledApp(s);
+    await app.request("transaction");
+    const watcher = startAuthenticator(["--state-dir", app.stateDir, "watch"]);
+    let stderr = "";
+    watcher.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    try {
+      await outputMatching(watcher, /answer: /);
+      await s.close();
+      // Waits after the first failures: 1 s before reconnecting, then 2 s and 4 s after each refused connect.
+      const retried =
+        /reconnecting\.\n[\s\S]*ECONNREFUSED; retrying in 2 s\.\n[\s\S]*ECONNREFUSED; retrying in 4 s\.\n/;
+      await new Promise<void>((resolve, reject) => {
+        const deadline = Date.now() + 30_000;
+        const check = setInterval(() => {
+          if (retried.test(stderr) || Date.now() > deadline) {
+            clearInterval(check);
+            resolve();
+          }
+        }, 50);
+        watcher.once("close", (status) => {
+          clearInterval(check);
+          reject(new Error(`watch ended (${status}): ${stderr}`));
+        });
+      });
+      assert.match(stderr, retried);
+      assert.match(stderr, /cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
+      assert.equal(watcher.exitCode, null, "still watching");
+    } finally {
+      watcher.kill();
+    }
+  });
+});
+
 suite("tessera-authenticator at a terminal", () => {
   let s: TestServer;
   before(async () => {
