@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
+import { approvalPayload } from "../src/approvals/approval-payload.ts";
 import { waitingCount } from "../src/push/device-hub.ts";
 import { notifyDevice } from "../src/push/notify-device.ts";
 import { apiRequest } from "./helpers/api-client.ts";
@@ -168,6 +169,10 @@ for (const backend of backends) {
       assert.equal(userOff.body.errorCode, ApiReturnCode.PartnerUserLoginDisabled);
       await admin("PATCH", "/v1/users/alice", { disabled: false });
       assert.equal((await phone.call("GET", "/app/v1/requests", "push auth: user enabled")).status, 200);
+      await admin("PATCH", "/v1/users/alice", { expiresAt: new Date(s.clock.now()).toISOString() });
+      const expired = await phone.call("GET", "/app/v1/requests", "push auth: user expired");
+      assert.equal(expired.body.errorCode, ApiReturnCode.AccountExpired);
+      await admin("PATCH", "/v1/users/alice", { expiresAt: null });
 
       await admin("POST", `/v1/authenticators/${phone.serial}/unassign`);
       const unassigned = await phone.call("GET", "/app/v1/requests", "push auth: unassigned");
@@ -283,7 +288,6 @@ for (const backend of backends) {
         [{ decision: "approved", approvalCode: "x", number: 2 ** 53 }, "body.number"],
         [{ decision: "approved", approvalCode: "x".repeat(201) }, "body.approvalCode"],
         [{ decision: "approved" }, "body.approvalCode"],
-        [{ decision: "approved", approvalCode: "x", fraud: true }, "body.fraud"],
       ];
       for (const [body, field] of cases) {
         const answer = await phone.call(
@@ -295,6 +299,76 @@ for (const backend of backends) {
         assert.equal(answer.status, 400, JSON.stringify(body));
         assert.equal(answer.body.field, field, JSON.stringify(answer.body));
       }
+    });
+
+    test("an app answers a transaction through its signed channel: the approval covers the details it was shown", async () => {
+      const { phone, apiKey } = await enrolledDevice(s);
+      const details = { amount: "120.00", currency: "EUR", payee: "ACME Ltd" };
+      const waiting = phone.call("GET", "/app/v1/requests?waitSeconds=30", "push answer: wait");
+      const created = await s.api("POST", "/v1/approvals", {
+        apiKey,
+        body: { username: "alice", details },
+        scenario: "push answer: create",
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const reference = String(created.body.reference);
+      const listed = (await waiting).body.requests as {
+        reference: string;
+        details: Record<string, unknown>;
+      }[];
+      assert.deepEqual(
+        listed.map((r) => r.reference),
+        [reference],
+      );
+      const shown = listed[0]?.details ?? {};
+      const code = (decision: "approved" | "rejected", seen: Record<string, unknown>) =>
+        phone.sign(
+          approvalPayload({ reference, kind: "transaction", decision, number: null, details: seen }),
+        );
+      const tampered = await phone.call(
+        "POST",
+        `/app/v1/requests/${reference}/answer`,
+        "push answer: other details",
+        {
+          body: { decision: "approved", approvalCode: code("approved", { ...shown, payee: "Mallory" }) },
+        },
+      );
+      assert.equal(tampered.body.errorCode, ApiReturnCode.UpdateTransactionApprovalCodeMissmatch);
+      const fraudApproval = await phone.call(
+        "POST",
+        `/app/v1/requests/${reference}/answer`,
+        "push answer: fraud approval",
+        {
+          body: { decision: "approved", approvalCode: code("approved", shown), fraud: true },
+        },
+      );
+      assert.equal(fraudApproval.body.field, "body.fraud");
+      const answered = await phone.call(
+        "POST",
+        `/app/v1/requests/${reference}/answer`,
+        "push answer: approve",
+        {
+          body: { decision: "approved", approvalCode: code("approved", shown) },
+        },
+      );
+      assert.equal(answered.status, 200, JSON.stringify(answered.body));
+      assert.deepEqual(
+        { reference: answered.body.reference, status: answered.body.status },
+        { reference, status: "approved" },
+      );
+      const again = await phone.call("POST", `/app/v1/requests/${reference}/answer`, "push answer: again", {
+        body: { decision: "rejected", approvalCode: code("rejected", shown) },
+      });
+      assert.equal(again.body.errorCode, ApiReturnCode.UpdateTransactionStatusInvalid);
+      const read = await s.api("GET", `/v1/approvals/${reference}`, {
+        apiKey,
+        scenario: "push answer: read",
+      });
+      assert.equal(read.body.status, "approved");
+      assert.deepEqual(
+        (await phone.call("GET", "/app/v1/requests", "push answer: none left")).body.requests,
+        [],
+      );
     });
   });
 }

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
+import { runHousekeepingRound } from "../src/housekeeping/housekeeping-round.ts";
+import { createApiKey } from "../src/tenants/api-keys.ts";
 import { TestPushApp } from "./helpers/push-app.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
@@ -138,6 +140,100 @@ for (const backend of backends) {
       }
       const old = await phone.enrol(url, "push: enrol", {});
       assert.equal(old.status, 201, "the refusals left the link unspent");
+    });
+
+    test("another tenant's user is InvalidPartnerUserLogin; a key without the tokens scope is refused", async () => {
+      await enrolment();
+      const other = await s.tenant();
+      const foreign = await s.api("POST", "/v1/users/alice/push-enrolments", {
+        apiKey: other.apiKey,
+        scenario: "push: enrolment link other tenant",
+      });
+      assert.equal(foreign.body.errorCode, ApiReturnCode.InvalidPartnerUserLogin);
+      assert.equal(foreign.body.field, "params.username");
+      const { apiKey: authOnly } = await createApiKey(
+        s.server.ctx.database.db,
+        other.tenant.id,
+        "auth",
+        ["auth"],
+        s.clock.now(),
+      );
+      const narrow = await s.api("POST", "/v1/users/alice/push-enrolments", {
+        apiKey: authOnly,
+        scenario: "push: enrolment link scope",
+      });
+      assert.equal(narrow.status, 403, JSON.stringify(narrow.body));
+    });
+
+    test("a key of the wrong kind, extremes of every field and a disabled user are refused, leaving the link unspent", async () => {
+      const { url, apiKey } = await enrolment();
+      const phone = app();
+      const p256 = app("p256");
+      const cases: [Record<string, unknown>, string][] = [
+        [{ algorithm: "ed25519", publicKey: p256.publicKey }, "body.publicKey"],
+        [{ algorithm: "p256", publicKey: phone.publicKey }, "body.publicKey"],
+        [{ algorithm: "ed25519", publicKey: "AAAA" }, "body.publicKey"],
+        [{ algorithm: "ed25519", publicKey: "A".repeat(401) }, "body.publicKey"],
+        [{ algorithm: "rsa", publicKey: phone.publicKey }, "body.algorithm"],
+        [{ algorithm: "ed25519", publicKey: phone.publicKey, name: "x".repeat(101) }, "body.name"],
+        [{ algorithm: "ed25519", publicKey: phone.publicKey, name: 2 ** 53 }, "body.name"],
+        [{ algorithm: "ed25519", publicKey: phone.publicKey, extra: true }, "body.extra"],
+      ];
+      for (const [body, field] of cases) {
+        const path = new URL(url).pathname;
+        const raw = JSON.stringify(body);
+        const headers = phone.headers("POST", path, raw);
+        delete headers["tessera-device"];
+        const response = await s.api("POST", path, {
+          rawBody: raw,
+          headers,
+          scenario: "push: enrol refused",
+        });
+        assert.equal(response.status, 400, raw);
+        assert.equal(response.body.field, field, JSON.stringify(response.body));
+      }
+      await s.api("PATCH", "/v1/users/alice", {
+        apiKey,
+        body: { disabled: true },
+        scenario: "push: disable user",
+      });
+      const disabled = await phone.enrol(url, "push: enrol disabled user");
+      assert.equal(disabled.body.errorCode, ApiReturnCode.PartnerUserLoginDisabled);
+      await s.api("PATCH", "/v1/users/alice", {
+        apiKey,
+        body: { disabled: false },
+        scenario: "push: enable user",
+      });
+      assert.equal((await phone.enrol(url, "push: enrol")).status, 201);
+    });
+
+    test("enrolment and app requests are in the tenant's audit trail; expired links are swept", async () => {
+      const { url, apiKey, tenant } = await enrolment();
+      const phone = app();
+      await phone.enrol(url, "push: enrol");
+      await phone.call("GET", "/app/v1/requests", "push: poll");
+      const audit = await s.api("GET", `/v1/audit?subject=authenticator:${phone.serial}`, {
+        apiKey,
+        scenario: "push: audit",
+      });
+      const events = (audit.body.events as { operation: string; actor: string }[]).map(
+        (e) => `${e.operation} ${e.actor}`,
+      );
+      assert.ok(events.includes("POST /app/v1/enrolments/:code anonymous"), events.join(", "));
+      assert.ok(events.includes(`GET /app/v1/requests device:${phone.serial}`), events.join(", "));
+      await enrolment();
+      const count = async () =>
+        (
+          await s.server.ctx.database.db
+            .selectFrom("push_enrolments")
+            .select("id")
+            .where("tenant_id", "=", tenant.id)
+            .execute()
+        ).length;
+      assert.equal(await count(), 1);
+      const round = await runHousekeepingRound(s.server.ctx, s.clock.now() + 10 * 60_000);
+      assert.ok((round.deleted.push_enrolments ?? 0) >= 1);
+      assert.equal(await count(), 0);
     });
   });
 }

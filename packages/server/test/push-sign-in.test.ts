@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
+import { approvalPayload, type Decision } from "../src/approvals/approval-payload.ts";
 import { finishApprovalRequest } from "../src/approvals/approval-store.ts";
 import type { ApiResponse } from "./helpers/api-client.ts";
 import { TestPushApp } from "./helpers/push-app.ts";
@@ -52,6 +53,24 @@ for (const backend of backends) {
           s.clock.now(),
         ),
       );
+    /** The phone's answer through the app protocol: the person typed `number`; the answer is signed. */
+    const answer = (
+      phone: TestPushApp,
+      reference: string,
+      decision: Decision,
+      number: number | null,
+      fraud = false,
+    ) =>
+      phone.call("POST", `/app/v1/requests/${reference}/answer`, "push sign-in: app answers", {
+        body: {
+          decision,
+          ...(number === null ? {} : { number }),
+          approvalCode: phone.sign(
+            approvalPayload({ reference, kind: "sign-in", decision, number, details: null }),
+          ),
+          ...(fraud ? { fraud } : {}),
+        },
+      });
     const assertRefused = (r: ApiResponse, retryAfterSeconds?: number) => {
       assert.equal(r.status, 409, JSON.stringify(r.body));
       assert.equal(r.body.errorCode, ApiReturnCode.CreateTransactionFailed);
@@ -346,6 +365,42 @@ for (const backend of backends) {
         scenario: "push sign-in: another tenant's user",
       });
       assert.equal(lock.body.errorCode, ApiReturnCode.InvalidPartnerUserLogin);
+    });
+
+    test("end to end through the app: the typed number approves, a wrong one rejects and starts the cool-down", async () => {
+      const { apiKey, username, phone } = await setup();
+      const first = await push(apiKey, { username }, "push sign-in: create");
+      const number = first.body.numberToMatch as number;
+      const approved = await answer(phone, String(first.body.reference), "approved", number);
+      assert.equal(approved.body.status, "approved", JSON.stringify(approved.body));
+      assert.equal(
+        (await state(apiKey, String(first.body.id), "push sign-in: state")).body.status,
+        "approved",
+      );
+      const second = await push(apiKey, { username }, "push sign-in: create");
+      const wrong = 10 + (((second.body.numberToMatch as number) - 10 + 1) % 90);
+      const guessed = await answer(phone, String(second.body.reference), "approved", wrong);
+      assert.equal(guessed.body.status, "rejected", JSON.stringify(guessed.body));
+      assert.equal(
+        (await state(apiKey, String(second.body.id), "push sign-in: state")).body.status,
+        "rejected",
+      );
+      assertRefused(await push(apiKey, { username }, "push sign-in: cool-down"), 60);
+    });
+
+    test("the app's fraud report locks pushes for the user, across devices, until cleared", async () => {
+      const { apiKey, username, phone } = await setup();
+      const second = await enrolPhone(apiKey, username);
+      const first = await push(apiKey, { username, serial: phone.serial }, "push sign-in: create");
+      const reported = await answer(phone, String(first.body.reference), "rejected", null, true);
+      assert.equal(reported.body.status, "rejected", JSON.stringify(reported.body));
+      s.clock.advance(3_600_000);
+      assertRefused(await push(apiKey, { username, serial: second.serial }, "push sign-in: fraud lock"));
+      await s.api("DELETE", `/v1/users/${username}/push-lock`, { apiKey, scenario: "push sign-in: lock" });
+      assert.equal(
+        (await push(apiKey, { username, serial: second.serial }, "push sign-in: create")).status,
+        201,
+      );
     });
 
     test("created and refused pushes are in the audit trail, never with the number", async () => {

@@ -324,7 +324,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     DELAY,
     false,
     m.conflict,
-    "The approval request could not be created: no device can receive it, or the user's cap of open requests is reached.",
+    "The approval request could not be created: no device can receive it, the user's cap of open requests is reached, the reference is taken, or the request could not be stored.",
   ),
   PartnerUserSendPasswordEmailFailed: d(
     "passwords",
@@ -368,11 +368,11 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
   ),
   UpdateTransactionStatusFailed: d(
     "approval",
-    409,
-    NEVER,
+    503,
+    DELAY,
     false,
-    m.conflict,
-    "The approval request can no longer change: it was already answered or has expired.",
+    m.serverFault,
+    "The answer to the approval request could not be recorded (the database refused the write); nothing was changed, and the request can still be answered.",
   ),
   UpdateTransactionStatusInvalid: d(
     "approval",
@@ -380,7 +380,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     NEVER,
     false,
     m.badRequest,
-    "The new status of the approval request is not one of approve or reject.",
+    "The approval request cannot take this answer: the status is not approved or rejected, or the request was already answered or has expired.",
   ),
   UpdateTransactionReferenceCodeNotSpecified: d(
     "approval",
@@ -396,7 +396,7 @@ export const apiReturnCodeDetails: { readonly [K in keyof typeof publishedApiRet
     NEVER,
     false,
     m.notFound,
-    "No approval request has this reference code.",
+    "No approval request of the tenant has this reference code.",
   ),
   UpdateTransactionApprovalCodeMissmatch: d(
     "approval",

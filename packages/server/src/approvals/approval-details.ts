@@ -36,9 +36,10 @@ export function minorUnitDigits(currency: string): number {
   );
 }
 
+/** A problem at `path` below the details ("" for the details themselves). */
 const problem = (path: string, reason: string): ShapeProblem => ({
   code: TesseraApiCode.MalformedRequest,
-  path,
+  ...(path === "" ? {} : { path }),
   reason,
 });
 
@@ -68,7 +69,7 @@ function valueProblems(value: unknown, path: string, depth: number, out: ShapePr
             `has a key that is not 1–64 ASCII letters, digits, '_', '.', '-' starting with a letter`,
           ),
         );
-      valueProblems(inner, `${path}/${key}`, depth + 1, out);
+      valueProblems(inner, path === "" ? key : `${path}/${key}`, depth + 1, out);
     }
   }
 }
@@ -87,7 +88,7 @@ export function detailsProblems(raw: unknown): readonly ShapeProblem[] {
     if (amountPattern.test(amount) && decimals > allowed)
       problems.push(problem("amount", `has more decimals than ${currency} has (${allowed})`));
   }
-  for (const [key, value] of Object.entries(details)) valueProblems(value, key, 1, problems);
+  valueProblems(details, "", 0, problems);
   if (problems.length === 0 && Buffer.byteLength(canonicalJson(details), "utf8") > MAX_DETAILS_BYTES)
     problems.push({
       code: TesseraApiCode.MalformedRequest,

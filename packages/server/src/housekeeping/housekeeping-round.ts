@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { ServerContext } from "../app/server-context.ts";
+import { pushEnrolmentsSweep } from "../push/sweep-push-enrolments.ts";
 import { reportRefusedRequests } from "../rate-limits/refused-requests.ts";
 import { activationsSweep } from "../sso/activation/sweep-activations.ts";
 import { MAX_BATCHES, type Sweep } from "./batches.ts";
@@ -25,6 +26,7 @@ const sweeps: readonly Sweep[] = [
   ssoModelsSweep,
   policySignInsSweep,
   ssoSignInsSweep,
+  pushEnrolmentsSweep,
 ];
 
 const REFUSED_REQUESTS = "refused_requests";

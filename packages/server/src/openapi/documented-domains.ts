@@ -12,6 +12,7 @@ import { webhookOperations } from "../link/webhooks/webhook-operations.ts";
 import { metricsOperations } from "../metrics/metrics-operations.ts";
 import { passwordOperations } from "../passwords/password-operations.ts";
 import { policyOperations } from "../policies/policy-operations.ts";
+import { pushOperations } from "../push/push-operations.ts";
 import { signInPushOperations } from "../push/sign-in-operations.ts";
 import { sessionOperations } from "../sessions/session-operations.ts";
 import { activationOperations } from "../sso/activation/activation-operations.ts";
@@ -47,6 +48,7 @@ export const documentedDomains: readonly DomainOperations[] = [
   dataOperations,
   webhookOperations,
   appOperations,
-  approvalOperations,
   signInPushOperations,
+  approvalOperations,
+  pushOperations,
 ];

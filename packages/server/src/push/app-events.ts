@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { pendingForDevice } from "../approvals/approval-store.ts";
-import { takeWaitingSlot, watchDevice } from "./device-hub.ts";
+import { watchDevice } from "./device-hub.ts";
 import { wireItem } from "./request-item.ts";
 
 /** A comment line at least this often keeps a quiet stream inside idle limits of proxies and the server. */
@@ -9,12 +9,12 @@ const HEARTBEAT_MS = 15_000;
 /**
  * GET /app/v1/events: the device's pending requests as server-sent events, `event: request` with
  * the item as data, each reference once per stream; pending ones are sent at once on connect, so
- * a reconnecting app misses nothing. The stream ends when the client goes or the server closes.
+ * a reconnecting app misses nothing. The stream ends when the client goes or the server closes;
+ * `release` then gives the device's waiting slot back.
  */
-export function streamDeviceEvents(request: FastifyRequest, reply: FastifyReply): void {
+export function streamDeviceEvents(request: FastifyRequest, reply: FastifyReply, release: () => void): void {
   const ctx = request.server.ctx;
   const device = request.pushDevice;
-  const release = takeWaitingSlot(ctx, device.id);
   const sent = new Set<string>();
   const gone = new AbortController();
   reply.hijack();

@@ -1,10 +1,10 @@
-import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
+import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { success } from "../app/envelope.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
 import { answerApprovalRequest } from "../approvals/answer-approval.ts";
 import { findByReference, pendingForDevice } from "../approvals/approval-store.ts";
-import { auditRequest } from "../audit/audit-requests.ts";
+import { appendRequestEvent, auditRequest } from "../audit/audit-requests.ts";
 import { authenticateDevice } from "./app-authentication.ts";
 import { streamDeviceEvents } from "./app-events.ts";
 import { closeWaiters, takeWaitingSlot, watchDevice } from "./device-hub.ts";
@@ -124,8 +124,18 @@ export const pushAppRoutes: FastifyPluginAsync = async (app) => {
       },
     );
 
-    signed.get("/events", { schema: { hide: true } }, async (request, reply) => {
-      streamDeviceEvents(request, reply);
+    signed.get("/events", async (request, reply) => {
+      const ctx = request.server.ctx;
+      const release = takeWaitingSlot(ctx, request.pushDevice.id);
+      // The stream bypasses the audit hook (onSend), so it is recorded before it opens; fail closed.
+      await appendRequestEvent(request, ApiReturnCode.Success, reply.elapsedTime).catch((cause: unknown) => {
+        release();
+        throw new TesseraError(ApiReturnCode.DatabaseError, {
+          message: "The audit trail could not be written; the stream is not opened.",
+          cause,
+        });
+      });
+      streamDeviceEvents(request, reply, release);
       return reply;
     });
 
@@ -157,11 +167,6 @@ export const pushAppRoutes: FastifyPluginAsync = async (app) => {
         const ctx = request.server.ctx;
         const device = request.pushDevice;
         const { reference } = request.params;
-        if (request.body.fraud === true && request.body.decision !== "rejected")
-          throw new TesseraError(TesseraApiCode.MalformedRequest, {
-            message: "body.fraud may only accompany a rejection",
-            field: "body.fraud",
-          });
         const found = await findByReference(ctx.database.db, device.tenant_id, reference);
         // Another device's request (even the same user's) is as unknown as one that does not exist.
         if (found === undefined || found.authenticator_id !== device.id)
@@ -176,6 +181,8 @@ export const pushAppRoutes: FastifyPluginAsync = async (app) => {
           number: request.body.number,
           approvalCode: request.body.approvalCode,
           fraud: request.body.fraud,
+          requestId: request.id,
+          sourceIp: request.ip,
         });
         return success({ reference: answered.reference, status: answered.status });
       },

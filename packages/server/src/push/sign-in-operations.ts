@@ -9,6 +9,7 @@ export const signInPushOperations: DomainOperations = {
         "body.username": "the user signing in; the request goes to their push device",
         "body.serial":
           "one of the user's enabled push devices; without it, the most recently enrolled one (CreateTransactionFailed when the user has none)",
+        "body.context": "what the phone shows about the sign-in besides the account and the source address",
         "body.context.app":
           "the client id of the tenant's app the person signs in to (NotFound for another); the phone shows the app's name",
         "body.context.location":
@@ -24,6 +25,7 @@ export const signInPushOperations: DomainOperations = {
         "AccountExpired",
         "CreateTransactionFailed",
         "NotFound",
+        "RateLimited",
       ],
       request: {
         username: "alice",
@@ -42,7 +44,7 @@ export const signInPushOperations: DomainOperations = {
       summary: "Read a sign-in push's state",
       description:
         "Answers `pending`, `approved`, `rejected` or `expired` (pending past its expiry), with the device's serial and the user. The id belongs to the tenant, not to one key or user: any of the tenant's `auth` keys may read it, and another tenant's id is NotFound like one that never existed. Poll it while the sign-in screen waits; a final state never changes. Reads only; safe to repeat.",
-      errors: ["NotFound"],
+      errors: ["NotFound", "RateLimited"],
       response: { status: "approved", serial: "PUSH0001A2B3", username: "alice" },
     },
     "GET /v1/users/:username/push-lock": {

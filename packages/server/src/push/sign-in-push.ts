@@ -53,34 +53,11 @@ export async function createSignInPush(
   const now = ctx.clock.now();
   const refusal = signInRefusal(user, now);
   if (refusal !== undefined) throw new TesseraError(refusal.code, { message: refusal.message });
-  const device = await pushDevice(ctx, user, input.serial);
-  const row: ApprovalRequestRow = {
-    id: randomUUID(),
-    reference: newReference(),
-    tenant_id: tenant.id,
-    user_id: user.id,
-    authenticator_id: device.id,
-    kind: "sign-in",
-    // What the app shows, so the person can tell a sign-in of their own from someone else's.
-    context: JSON.stringify({
-      app: input.context.app,
-      account: user.username,
-      sourceIp: input.context.sourceIp,
-      location: input.context.location,
-      reason: input.context.reason,
-    }),
-    details: null,
-    // Uniform over 10..99 from the CSPRNG: a fatigued user who approves blindly picks the right
-    // number with probability 1/90 at best.
-    number_to_match: randomInt(10, 100),
-    status: "pending",
-    fraud_reported: 0,
-    approval_code: null,
-    created_at: now,
-    expires_at: now + tenant.pushRequestTtlSeconds * 1000,
-    answered_at: null,
-  };
+  let device: AuthenticatorRow;
+  let row: ApprovalRequestRow;
   try {
+    device = await pushDevice(ctx, user, input.serial);
+    row = newSignInRequest(tenant, user, device, input.context, now);
     await ctx.database.db.transaction().execute(async (trx) => {
       await trx
         .selectFrom("users")
@@ -105,6 +82,42 @@ export async function createSignInPush(
     numberToMatch: row.number_to_match ?? 0,
     expiresAt: row.expires_at,
     serial: device.serial,
+  };
+}
+
+/** The request row: the context the phone shows and a fresh number to match. */
+function newSignInRequest(
+  tenant: Tenant,
+  user: UserRow,
+  device: AuthenticatorRow,
+  context: SignInPushContext,
+  now: number,
+): ApprovalRequestRow {
+  return {
+    id: randomUUID(),
+    reference: newReference(),
+    tenant_id: tenant.id,
+    user_id: user.id,
+    authenticator_id: device.id,
+    kind: "sign-in",
+    // What the app shows, so the person can tell a sign-in of their own from someone else's.
+    context: JSON.stringify({
+      app: context.app,
+      account: user.username,
+      sourceIp: context.sourceIp,
+      location: context.location,
+      reason: context.reason,
+    }),
+    details: null,
+    // Uniform over 10..99 from the CSPRNG: a fatigued user who approves blindly picks the right
+    // number with probability 1/90 at best.
+    number_to_match: randomInt(10, 100),
+    status: "pending",
+    fraud_reported: 0,
+    approval_code: null,
+    created_at: now,
+    expires_at: now + tenant.pushRequestTtlSeconds * 1000,
+    answered_at: null,
   };
 }
 
