@@ -167,6 +167,27 @@ for (const backend of backends) {
       assert.equal(Date.parse(String(r.body.expiresAt)), s.clock.now() + 30_000);
     });
 
+    test("push settings refuse extremes, naming the field, and keep their value", async () => {
+      const { apiKey } = await s.tenant();
+      const fields = ["pushRequestTtlSeconds", "pushMaxPending", "pushMaxPerHour", "pushCooldownSeconds"];
+      for (const field of fields)
+        for (const value of [-1, 0.5, 2 ** 31, 2 ** 53, 1e308, "10", null]) {
+          const r = await s.api("PATCH", "/v1/tenant", {
+            apiKey,
+            body: { [field]: value },
+            scenario: "push sign-in: settings extremes",
+          });
+          assert.equal(r.status, 400, `${field}=${value}: ${JSON.stringify(r.body)}`);
+          assert.match(JSON.stringify(r.body), new RegExp(`body\\.${field}`));
+        }
+      const tenant = (await s.api("GET", "/v1/tenant", { apiKey, scenario: "push sign-in: settings" })).body
+        .tenant as Record<string, number>;
+      assert.deepEqual(
+        fields.map((f) => tenant[f]),
+        [120, 1, 10, 60],
+      );
+    });
+
     test("no push device, another user's or an OATH serial, a disabled device: CreateTransactionFailed", async () => {
       const { apiKey, username, phone } = await setup();
       await s.api("POST", "/v1/users", {
