@@ -15,6 +15,7 @@ import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { recordObservedCode } from "@tessera/codes/coverage";
+import { ManualClock } from "../../server/src/clock/clock.ts";
 import { insertPublicTestApp } from "../../server/test/helpers/sso-test-app.ts";
 import { startTestServer } from "../../server/test/helpers/test-server.ts";
 
@@ -22,7 +23,7 @@ const run = promisify(execFile);
 const root = resolve(import.meta.dirname, "../../..");
 const fixtures = join(import.meta.dirname, "fixtures", "lock-consumer");
 const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
-const published = ["codes", "identity-client"];
+const published = ["codes", "identity-client", "authenticator"];
 
 /**
  * A copy of the workspace's skeleton (root manifest and tsconfig, the pack script, node_modules
@@ -81,8 +82,10 @@ async function pack(packageDir: string, destination: string): Promise<string> {
 
 test("the packed packages install into an empty project and work there on Node 22 and 24, with types", async () => {
   const work = mkdtempSync(join(tmpdir(), "tessera-packaging-"));
-  const [codes, client] = await Promise.all(stagingWorkspace(work).map((dir) => pack(dir, work)));
-  assert.ok(codes && client);
+  const [codes, client, authenticator] = await Promise.all(
+    stagingWorkspace(work).map((dir) => pack(dir, work)),
+  );
+  assert.ok(codes && client && authenticator);
   const project = join(work, "consumer");
   mkdirSync(project);
   writeFileSync(
@@ -93,19 +96,22 @@ test("the packed packages install into an empty project and work there on Node 2
   for (const file of ["init.mjs", "tsconfig.json"]) copyFileSync(join(fixtures, file), join(project, file));
   copyFileSync(join(fixtures, "consumer.ts.txt"), join(project, "consumer.ts"));
   copyFileSync(join(fixtures, "wrong.ts.txt"), join(project, "wrong.ts"));
-  // One install for everything: both tarballs, Node 22 to run on, Node 22's types to check against.
-  await run("npm", ["install", "--no-audit", "--no-fund", codes, client, "node@22", "@types/node@22"], {
-    cwd: project,
-  });
+  // One install for everything: the tarballs, Node 22 to run on, Node 22's types to check against.
+  await run(
+    "npm",
+    ["install", "--no-audit", "--no-fund", codes, client, authenticator, "node@22", "@types/node@22"],
+    { cwd: project },
+  );
   const installed = JSON.parse(
     readFileSync(join(project, "node_modules/@tessera/identity-client/package.json"), "utf8"),
   ) as { exports: Record<string, { default: string }> };
   assert.equal(installed.exports["."]?.default, "./dist/index.js");
   assert.equal(existsSync(join(project, "node_modules/@tessera/identity-client/node_modules")), false);
 
-  const s = await startTestServer("sqlite");
+  // The push app signs with the real time, which the server accepts within ±5 minutes of its clock.
+  const s = await startTestServer("sqlite", { clock: new ManualClock(Date.now()) });
   try {
-    const { tenant } = await s.tenant();
+    const { tenant, apiKey } = await s.tenant();
     const clientId = await insertPublicTestApp(s, tenant.id);
     const issuer = `${s.url}/oidc/${tenant.id}`;
     const node22 = join(project, "node_modules", "node", "bin", "node");
@@ -129,6 +135,31 @@ test("the packed packages install into an empty project and work there on Node 2
         oneCodesPackage: true,
         message: null,
       });
+      // The reference push app, installed the same way, enrols against the server on this Node.
+      const app = join(
+        project,
+        "node_modules",
+        "@tessera",
+        "authenticator",
+        "bin",
+        "tessera-authenticator.js",
+      );
+      const username = `packed-${major.replace(/\W/g, "")}`;
+      await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username },
+        scenario: "packed authenticator: setup",
+      });
+      const link = await s.api("POST", `/v1/users/${username}/push-enrolments`, {
+        apiKey,
+        scenario: "packed authenticator: enrolment link",
+      });
+      const stateDir = join(storeDir, "authenticator");
+      await run(node, [app, "--state-dir", stateDir, "enrol", String(link.body.enrolmentUrl)], {
+        cwd: project,
+      });
+      const listed = await run(node, [app, "--state-dir", stateDir, "list"], { cwd: project });
+      assert.match(listed.stdout, new RegExp(`^PUSH[0-9A-F]+  ${username} at `));
     }
   } finally {
     await s.close();

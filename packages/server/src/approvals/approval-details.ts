@@ -74,20 +74,41 @@ function valueProblems(value: unknown, path: string, depth: number, out: ShapePr
   }
 }
 
-/** Every problem of a details object the schema below cannot state. */
+/** The three fields every transaction has; missing ones are the schema's `required`. */
+function coreProblems(details: Record<string, unknown>, out: ShapeProblem[]): void {
+  const { amount, currency, payee } = details;
+  const knownCurrency = typeof currency === "string" && currencies.has(currency);
+  if (currency !== undefined && !knownCurrency)
+    out.push(problem("currency", "must be an ISO 4217 currency code such as EUR"));
+  if (
+    amount !== undefined &&
+    (typeof amount !== "string" || amount.length > 23 || !amountPattern.test(amount))
+  )
+    out.push(
+      problem(
+        "amount",
+        'must be a decimal string such as "249.90" (no sign, no exponent, not a JSON number)',
+      ),
+    );
+  else if (typeof amount === "string" && knownCurrency) {
+    const allowed = minorUnitDigits(currency);
+    if ((amount.split(".")[1]?.length ?? 0) > allowed)
+      out.push(problem("amount", `has more decimals than ${currency} has (${allowed})`));
+  }
+  if (payee !== undefined && (typeof payee !== "string" || payee.length > 200 || !/\S/.test(payee)))
+    out.push(problem("payee", "must be 1–200 characters, not blank"));
+}
+
+/**
+ * Every problem of a details object. The schema states only that it is an object with the three
+ * core fields: its further fields are free by design (shown to the user and signed, so a
+ * misspelt one is displayed, never silently dropped), and so it lists no properties to close.
+ */
 export function detailsProblems(raw: unknown): readonly ShapeProblem[] {
   const details = asRecord(raw);
   if (details === undefined) return [];
   const problems: ShapeProblem[] = [];
-  const { amount, currency } = details;
-  if (typeof currency === "string" && /^[A-Z]{3}$/.test(currency) && !currencies.has(currency))
-    problems.push(problem("currency", "is not an ISO 4217 currency code"));
-  if (typeof amount === "string" && typeof currency === "string" && currencies.has(currency)) {
-    const decimals = amount.split(".")[1]?.length ?? 0;
-    const allowed = minorUnitDigits(currency);
-    if (amountPattern.test(amount) && decimals > allowed)
-      problems.push(problem("amount", `has more decimals than ${currency} has (${allowed})`));
-  }
+  coreProblems(details, problems);
   valueProblems(details, "", 0, problems);
   if (problems.length === 0 && Buffer.byteLength(canonicalJson(details), "utf8") > MAX_DETAILS_BYTES)
     problems.push({
@@ -99,17 +120,9 @@ export function detailsProblems(raw: unknown): readonly ShapeProblem[] {
 
 export const detailsInput = {
   type: "object",
-  properties: {
-    amount: {
-      type: "string",
-      maxLength: 23,
-      pattern: amountPattern.source,
-      description: "a decimal string: digits, optionally a point and the minor unit's digits",
-    },
-    currency: { type: "string", pattern: "^[A-Z]{3}$" },
-    payee: { type: "string", minLength: 1, maxLength: 200, pattern: "\\S" },
-  },
   required: ["amount", "currency", "payee"],
   maxProperties: MAX_KEYS,
+  description:
+    "amount (a decimal string), currency (ISO 4217), payee, and further fields of the tenant's choosing (docs/authenticators.md, “Transaction signing”)",
   ...shapeCheck("approval-details", detailsProblems),
 } as const;
