@@ -15,8 +15,6 @@ const unreachable = (why: string): Reachability => ({ kind: "unreachable", why }
 
 /** The features not built yet, named after the open issues that build them. */
 const adminFactor = planned("web console: administrator sign-in with a second factor");
-const outOfBand = planned("out-of-band one-time codes by SMS, voice and e-mail (issue 14)");
-const push = planned("push approval requests and transaction signing on a registered phone app (issue 14)");
 const webauthn = planned("WebAuthn / FIDO2 security keys and passkeys (issue 15)");
 const radius = planned("RADIUS Access-Request with per-client shared secrets (issue 16)");
 const directorySync = planned("directory sync: importing and updating users from LDAP");
@@ -27,21 +25,9 @@ const tracing = planned("system: per-tenant diagnostic tracing into the audit tr
 type Table<K extends string> = { readonly [key in K]?: Reachability };
 
 const api: Table<keyof typeof publishedApiReturnCodes | keyof typeof tesseraApiCodes> = {
-  SMSSendError: outOfBand,
   NoAdminDeviceDefined: adminFactor,
-  CreateTransactionFailed: push,
-  UpdateTransactionStatusFailed: push,
-  UpdateTransactionStatusInvalid: push,
-  UpdateTransactionReferenceCodeNotSpecified: push,
-  UpdateTransactionReferenceCodeNotFound: push,
-  UpdateTransactionApprovalCodeMissmatch: push,
-  EmailSendError: outOfBand,
-  NoChallengeDevicesDefined: outOfBand,
-  DeviceIsNotAChallengeDevice: outOfBand,
   SystemKeyProviderEnpointNotSet: keyProvider,
   GetRadiusServerClientList: radius,
-  SendOTPExpired: outOfBand,
-  SendOTPInvalidDeliveryMethod: outOfBand,
   SyncUserFailed: directorySync,
   SyncEventLogFailed: logShipping,
   SyncEventLogNothingToSync: logShipping,
