@@ -74,8 +74,9 @@ export async function createSignInPush(
     throw error;
   }
   await audit(ctx, input, "push.sign-in.sent", `approval:${row.reference}`, ApiReturnCode.Success);
-  // Best effort: an app that misses the wake-up still finds the request when it polls or streams.
-  await notifyDevice(ctx, device, row);
+  // Best effort, and not awaited: a slow push service (up to push.webPushTimeoutMs) must not hold
+  // the sign-in screen's request; an app that misses the wake-up finds the request when it polls.
+  void notifyDevice(ctx, device, row);
   return {
     id: row.id,
     reference: row.reference,
