@@ -43,12 +43,19 @@ export const authenticatorOperations: DomainOperations = {
         "body.period": "TOTP only: seconds per code, 30 (default) or 60",
         "body.username": "the user to assign the token to; unassigned when absent",
         "body.maxUses": "codes the token accepts in all, 1–2^31−1; unlimited when absent",
+        "body.locale":
+          "sms, voice and email devices: BCP 47 language of the verification message (en when absent)",
       },
-      summary: "Create an authenticator (TOTP or HOTP token)",
+      summary: "Create an authenticator (TOTP or HOTP token, or an SMS, voice or e-mail device)",
       description:
-        "Creates a token, optionally assigned to `username`. Without `secret` a random one is generated and returned once as an otpauth URI, as `secret` (base32, for typing into an app) and as a QR code; the token then waits for activation with codes from the user's app. With `secret` (base32) it is active at once. A serial already taken is DeviceInUse (this tenant) or DeviceAssignedToDifferentPartner.",
+        "Creates a token, optionally assigned to `username`. Without `secret` a random one is generated and returned once as an otpauth URI, as `secret` (base32, for typing into an app) and as a QR code; the token then waits for activation with codes from the user's app. With `secret` (base32) it is active at once. A serial already taken is DeviceInUse (this tenant) or DeviceAssignedToDifferentPartner. Type `sms`, `voice` or `email` binds `destination` (an E.164 phone number or an e-mail address) to `username` as a device that is not activated yet and sends it a verification code: the answer carries the `challenge` to activate it with (POST /v1/authenticators/{serial}/activate {otp, challengeId}); when the code cannot be sent (SMSSendError, EmailSendError, RateLimited) nothing is created.",
       errors: [
         "DeviceTypeInvalid",
+        "SMSSendError",
+        "EmailSendError",
+        "RateLimited",
+        "PartnerUserLoginDisabled",
+        "AccountExpired",
         "InvalidDeviceConfig",
         "SerialNumberNotSpecified",
         "BogusSerialNumber",
@@ -152,10 +159,14 @@ export const authenticatorOperations: DomainOperations = {
       response: { authenticator: { ...authenticator, enabled: false } },
     },
     "POST /v1/authenticators/:serial/activate": {
-      fields: serialPath,
+      fields: {
+        ...serialPath,
+        "body.challengeId":
+          "sms, voice and email devices: the challenge that sent the verification code (required for them, refused for OATH tokens)",
+      },
       summary: "Activate a new authenticator with codes from the app",
       description:
-        "Proves that the user's app holds the secret of a token that is not active yet (one created with a generated secret): by default with `otp`, one valid code from the validation window; when the tenant's `activationCodes` is 2, with `otp1` and `otp2`, two consecutive codes. It activates the token and records its drift. A token that is already active is DeviceAlreadyProvisioned (409) before any code is looked at, right or wrong (nothing is counted or spent): a drifted token is resynchronised instead, with POST /v1/authenticators/{serial}/resync. The token and its holder must pass what validation asks: a disabled token is DeviceDiabled, a token of a disabled user PartnerUserLoginDisabled, of an expired user AccountExpired, so activation never tells whether a code is right for a user validation would refuse (an unassigned new token may be activated before it is assigned). A code is a guess like any code: it honours the token's lock and counts when wrong. The code that activated is spent: sent to POST /v1/auth/otp it is refused as a replay (OTPAlreadyUsed), as is a concurrent activation with the same code; a code from outside the validation window is TimeDriftInvalid.",
+        "Proves that the user's app holds the secret of a token that is not active yet (one created with a generated secret): by default with `otp`, one valid code from the validation window; when the tenant's `activationCodes` is 2, with `otp1` and `otp2`, two consecutive codes. It activates the token and records its drift. A token that is already active is DeviceAlreadyProvisioned (409) before any code is looked at, right or wrong (nothing is counted or spent): a drifted token is resynchronised instead, with POST /v1/authenticators/{serial}/resync. The token and its holder must pass what validation asks: a disabled token is DeviceDiabled, a token of a disabled user PartnerUserLoginDisabled, of an expired user AccountExpired, so activation never tells whether a code is right for a user validation would refuse (an unassigned new token may be activated before it is assigned). A code is a guess like any code: it honours the token's lock and counts when wrong. The code that activated is spent: sent to POST /v1/auth/otp it is refused as a replay (OTPAlreadyUsed), as is a concurrent activation with the same code; a code from outside the validation window is TimeDriftInvalid. An SMS, voice or e-mail device is activated with `otp` and `challengeId`, the code its verification sent: single use, SendOTPExpired once expired or superseded by a resend.",
       errors: [
         ...byPath,
         ...codeCheck,
@@ -164,6 +175,8 @@ export const authenticatorOperations: DomainOperations = {
         "DeviceAlreadyProvisioned",
         "PartnerUserLoginDisabled",
         "AccountExpired",
+        "SendOTPExpired",
+        "MaximumCardUsesExceeded",
       ],
       request: { otp: "755224" },
       response: { authenticator },

@@ -13,6 +13,8 @@ export const otpOperations: DomainOperations = {
         "body.serial":
           "the token the code comes from; give it or `username` (DeviceNotSpecified when neither)",
         "body.otp": "the one-time code the token shows, digits only",
+        "body.challengeId":
+          "the id POST /v1/auth/challenge answered, for a code sent by SMS, voice or e-mail: the code is checked against that sent code only (with `username`, without `serial`)",
         ...authPolicyDocs.field,
       },
       summary: "Validate a one-time code",
@@ -37,6 +39,7 @@ export const otpOperations: DomainOperations = {
         "OTPAlreadyUsed",
         "TimeDriftInvalid",
         "OTPInvalid",
+        "SendOTPExpired",
         "RateLimited",
       ],
       request: { username: "alice", otp: "755224" },
@@ -49,6 +52,8 @@ export const otpOperations: DomainOperations = {
         "body.password": "the user's password, checked first",
         "body.otp":
           "a one-time code from one of the user's tokens; required when the user has an enabled, activated token (PartnerUserLoginAttepmtedOTPByPass without it)",
+        "body.challengeId":
+          "for a code sent by SMS, voice or e-mail: the id POST /v1/auth/challenge answered; required when the user's only second factors are such devices",
         ...authPolicyDocs.field,
       },
       summary: "Sign in with password and one-time code",
@@ -66,6 +71,7 @@ export const otpOperations: DomainOperations = {
         "PartnerUserLoginFailedInvalidOTP",
         "MaximumFailedOTPRequestsExceeded",
         "UpdateDeviceCounterFailed",
+        "SendOTPExpired",
         "RateLimited",
       ],
       outcomes: authPolicyDocs.outcomes,

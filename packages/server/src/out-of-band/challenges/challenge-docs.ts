@@ -43,5 +43,42 @@ export const challengeOperations: DomainOperations = {
         expiresAt: "2026-01-01T00:10:00.000Z",
       },
     },
+    "POST /v1/authenticators/:serial/verification": {
+      fields: {
+        "params.serial": "the SMS, voice or e-mail device waiting for verification",
+        "body.method": "sms devices: `sms` (default) or `voice`",
+        "body.locale": "BCP 47 language of the message (en when absent)",
+      },
+      summary: "Resend the verification code of a new SMS, voice or e-mail device",
+      description:
+        "Sends a new verification code to a device that is not activated yet and answers its challenge; the code sent before stops counting (SendOTPExpired). A verified device is DeviceAlreadyProvisioned; an OATH or push authenticator is DeviceIsNotAChallengeDevice. Sending limits apply (RateLimited). Not idempotent: every call sends a message.",
+      errors: [
+        "SerialNumberNotSpecified",
+        "BogusSerialNumber",
+        "DeviceNotFound",
+        "DeviceIsNotAChallengeDevice",
+        "DeviceAlreadyProvisioned",
+        "DeviceInvalid",
+        "DeviceDiabled",
+        "PartnerUserLoginDisabled",
+        "AccountExpired",
+        "SendOTPInvalidDeliveryMethod",
+        "MaximumCardUsesExceeded",
+        "MaximumFailedOTPRequestsExceeded",
+        "SMSSendError",
+        "EmailSendError",
+        "RateLimited",
+      ],
+      request: { locale: "en" },
+      response: {
+        challenge: {
+          challengeId: "q7Xv2mB9tR4kLp0sWc8eYh3N",
+          serial: "SMS0001A2B3",
+          method: "sms",
+          maskedDestination: "+1•••••••671",
+          expiresAt: "2026-01-01T00:10:00.000Z",
+        },
+      },
+    },
   },
 };
