@@ -263,7 +263,7 @@ for (const backend of backends) {
         "unknown",
       );
       await expect(
-        call("POST", "/v1/authenticators", { type: "sms" }, "oath: bad type"),
+        call("POST", "/v1/authenticators", { type: "fax" }, "oath: bad type"),
         ApiReturnCode.DeviceTypeInvalid,
         "type",
       );

@@ -60,7 +60,7 @@ for (const backend of backends) {
       assert.equal(missing.body.errorMessage, "no user nosuch");
 
       const many = await call("POST", "/v1/authenticators", {
-        type: "sms",
+        type: "fax",
         username: "bad name!",
         serial: "a b",
         secret: "AAAA",
