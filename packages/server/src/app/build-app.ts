@@ -15,6 +15,7 @@ import { challengeRoutes } from "../out-of-band/challenges/challenge-routes.ts";
 import { passwordRoutes } from "../passwords/password-routes.ts";
 import { recoveryPageRoutes } from "../passwords/recovery-page.ts";
 import { policyRoutes } from "../policies/policy-routes.ts";
+import { signInPushRoutes } from "../push/sign-in-routes.ts";
 import { limitAuthRequests } from "../rate-limits/auth-rate-limit.ts";
 import { sessionRoutes } from "../sessions/session-routes.ts";
 import { activationPageRoutes } from "../sso/activation/activation-page.ts";
@@ -64,6 +65,7 @@ const tenantApiPlugins: readonly (readonly [FastifyPluginAsync, Scope])[] = [
   [appRoutes, "admin"],
   [policyRoutes, "admin"],
   [challengeRoutes, "auth"],
+  [signInPushRoutes, "auth"],
 ];
 
 /**

@@ -12,6 +12,7 @@ import { metricsOperations } from "../metrics/metrics-operations.ts";
 import { challengeOperations } from "../out-of-band/challenges/challenge-docs.ts";
 import { passwordOperations } from "../passwords/password-operations.ts";
 import { policyOperations } from "../policies/policy-operations.ts";
+import { signInPushOperations } from "../push/sign-in-operations.ts";
 import { sessionOperations } from "../sessions/session-operations.ts";
 import { activationOperations } from "../sso/activation/activation-operations.ts";
 import { appOperations } from "../sso/apps/apps-operations.ts";
@@ -47,4 +48,5 @@ export const documentedDomains: readonly DomainOperations[] = [
   webhookOperations,
   appOperations,
   challengeOperations,
+  signInPushOperations,
 ];

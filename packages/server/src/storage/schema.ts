@@ -28,6 +28,11 @@ export interface TenantsTable {
   sso_self_enrolment: number;
   /** Seconds a code sent to a challenge device stays valid (60..3600, default 600). */
   challenge_code_ttl_seconds: number;
+  /** Sign-in pushes (push/sign-in-push.ts): lifetime, pending cap, hourly cap, cool-down. */
+  push_request_ttl_seconds: number;
+  push_max_pending: number;
+  push_max_per_hour: number;
+  push_cooldown_seconds: number;
 }
 
 export interface AuthenticatorsTable {
@@ -536,6 +541,13 @@ export interface ChallengeCodesTable {
   superseded_at: number | null;
 }
 
+/** When an administrator last cleared a user's push fraud lock (push/sign-in-fraud-lock.ts). */
+export interface PushFraudClearancesTable {
+  user_id: string;
+  tenant_id: string;
+  cleared_at: number;
+}
+
 export interface Schema {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -573,4 +585,5 @@ export interface Schema {
   access_policy_sign_ins: AccessPolicySignInsTable;
   approval_requests: ApprovalRequestsTable;
   challenge_codes: ChallengeCodesTable;
+  push_fraud_clearances: PushFraudClearancesTable;
 }

@@ -18,6 +18,10 @@ const tenant = {
   ssoSecondFactor: "required",
   ssoSelfEnrolment: false,
   challengeCodeTtlSeconds: 600,
+  pushRequestTtlSeconds: 120,
+  pushMaxPending: 1,
+  pushMaxPerHour: 10,
+  pushCooldownSeconds: 60,
 };
 const key = {
   id: "k3x9q2m7w4t8v1z6",
@@ -64,6 +68,14 @@ export const tenantOperations: DomainOperations = {
           "SSO sign-in pages: a user without a usable second factor may enrol a TOTP token there, by QR code (default false: a stolen password must not be enough to enrol one)",
         "body.challengeCodeTtlSeconds":
           "seconds a code sent by SMS, voice or e-mail (POST /v1/auth/challenge, device verification) stays valid, 60–3600 (default 600); an older code is SendOTPExpired",
+        "body.pushRequestTtlSeconds":
+          "seconds a sign-in push (POST /v1/auth/push) waits for the app's answer before it expires (10–600, default 120)",
+        "body.pushMaxPending":
+          "sign-in pushes of one user that may wait for an answer at once; one more is CreateTransactionFailed with Retry-After (1–10, default 1)",
+        "body.pushMaxPerHour":
+          "sign-in pushes one user may be sent in any hour (1–1000, default 10): push-fatigue limit, ASVS 6.6.4",
+        "body.pushCooldownSeconds":
+          "seconds after a rejected sign-in push before the user may be sent another (0–86400, default 60)",
       },
       summary: "Change the calling tenant's settings",
       description:

@@ -33,6 +33,14 @@ export interface Tenant {
   readonly ssoSelfEnrolment: boolean;
   /** Seconds a code sent by SMS, voice or e-mail stays valid (SendOTPExpired after). */
   readonly challengeCodeTtlSeconds: number;
+  /** How long a sign-in push waits for its answer (push/sign-in-push.ts). */
+  readonly pushRequestTtlSeconds: number;
+  /** Sign-in pushes of one user that may be pending at once. */
+  readonly pushMaxPending: number;
+  /** Sign-in pushes one user may be sent per hour. */
+  readonly pushMaxPerHour: number;
+  /** After a rejected sign-in push, no new one for the user for this long. */
+  readonly pushCooldownSeconds: number;
 }
 
 export const ssoSecondFactorValues = ["required", "optional"] as const;
@@ -55,6 +63,10 @@ export type TenantSettings = Partial<
     | "ssoSecondFactor"
     | "ssoSelfEnrolment"
     | "challengeCodeTtlSeconds"
+    | "pushRequestTtlSeconds"
+    | "pushMaxPending"
+    | "pushMaxPerHour"
+    | "pushCooldownSeconds"
   >
 >;
 
@@ -80,6 +92,10 @@ export function toTenant(row: Selectable<TenantsTable>): Tenant {
     ssoSecondFactor: row.sso_second_factor === "optional" ? "optional" : "required",
     ssoSelfEnrolment: row.sso_self_enrolment === 1,
     challengeCodeTtlSeconds: row.challenge_code_ttl_seconds,
+    pushRequestTtlSeconds: row.push_request_ttl_seconds,
+    pushMaxPending: row.push_max_pending,
+    pushMaxPerHour: row.push_max_per_hour,
+    pushCooldownSeconds: row.push_cooldown_seconds,
   };
 }
 
@@ -110,6 +126,10 @@ export async function createTenant(db: Kysely<Schema>, name: string, now: number
     sso_second_factor: "required",
     sso_self_enrolment: 0,
     challenge_code_ttl_seconds: 600,
+    push_request_ttl_seconds: 120,
+    push_max_pending: 1,
+    push_max_per_hour: 10,
+    push_cooldown_seconds: 60,
   };
   const inserted = await db
     .insertInto("tenants")
@@ -163,6 +183,11 @@ export async function updateTenant(
   if (settings.ssoSelfEnrolment !== undefined) set.sso_self_enrolment = settings.ssoSelfEnrolment ? 1 : 0;
   if (settings.challengeCodeTtlSeconds !== undefined)
     set.challenge_code_ttl_seconds = settings.challengeCodeTtlSeconds;
+  if (settings.pushRequestTtlSeconds !== undefined)
+    set.push_request_ttl_seconds = settings.pushRequestTtlSeconds;
+  if (settings.pushMaxPending !== undefined) set.push_max_pending = settings.pushMaxPending;
+  if (settings.pushMaxPerHour !== undefined) set.push_max_per_hour = settings.pushMaxPerHour;
+  if (settings.pushCooldownSeconds !== undefined) set.push_cooldown_seconds = settings.pushCooldownSeconds;
   const row = await db.updateTable("tenants").set(set).where("id", "=", id).returningAll().executeTakeFirst();
   if (row === undefined) throw new TesseraError(9903, { message: `no tenant ${id}` });
   return toTenant(row);

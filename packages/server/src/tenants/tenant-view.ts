@@ -31,6 +31,13 @@ export const tenantSchema = {
       type: "integer",
       description: "seconds a code sent by SMS, voice or e-mail stays valid",
     },
+    pushRequestTtlSeconds: { type: "integer", description: "seconds a sign-in push waits for its answer" },
+    pushMaxPending: { type: "integer", description: "sign-in pushes of one user pending at once" },
+    pushMaxPerHour: { type: "integer", description: "sign-in pushes one user may be sent per hour" },
+    pushCooldownSeconds: {
+      type: "integer",
+      description: "seconds after a rejected sign-in push before the user may be sent another",
+    },
   },
 } as const;
 
