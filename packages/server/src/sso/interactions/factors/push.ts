@@ -88,6 +88,7 @@ export const pushFactor: SecondFactor = {
       tenant: s.tenant,
       user: sign.user,
       context: { app: s.app.name, sourceIp: s.request.ip },
+      requestId: s.request.id,
     });
     throw new FactorPage(waitingPage(sign, push.id, push.numberToMatch), ApiReturnCode.Success);
   },
