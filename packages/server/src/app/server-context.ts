@@ -7,6 +7,7 @@ import type { TesseraConfig } from "../config/tessera-config.ts";
 import { Housekeeping } from "../housekeeping/housekeeping.ts";
 import { LinkRuntime } from "../link/link-runtime.ts";
 import { createMailer, type Mailer } from "../mail/mailer.ts";
+import { closeTransports } from "../out-of-band/transports/transport-runtime.ts";
 import { PasswordHasher } from "../passwords/password-hasher.ts";
 import { verifyMasterKeys } from "../secrets/key-check.ts";
 import { KeyService } from "../secrets/key-service.ts";
@@ -122,6 +123,7 @@ export async function openServerContext(
       async close() {
         await housekeeping.stop();
         await link.stop();
+        await closeTransports(context);
         await audit.flush();
         mailer.close();
         await database.close();

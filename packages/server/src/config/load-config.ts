@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { transportConfigProblems } from "../out-of-band/transports/transport-config.ts";
 import { isValidIpRange } from "../tenants/ip-ranges.ts";
 import { resolveDataDir } from "./data-dir.ts";
 import { type Setting, settings } from "./settings.ts";
@@ -54,6 +55,7 @@ export function loadConfig(sources: ConfigSources = {}): TesseraConfig {
   }
   for (const group of ["keys", "smtp", "passwords", "apiKeys", "recovery", "audit", "link", "rateLimits"])
     config[group] ??= {};
+  if (problems.length === 0) problems.push(...transportConfigProblems(config as unknown as TesseraConfig));
   if (problems.length > 0) throw new ConfigError(problems);
   const result = config as unknown as TesseraConfig;
   const dataDirFromFile = sources.flags?.dataDir === undefined && env.TESSERA_DATA_DIR === undefined;

@@ -558,4 +558,84 @@ export const settings = [
     description:
       "Requests per minute to an issuer's client information endpoint (`<issuer>/clients/<client id>`) from one source address (an IPv6 /64 counts as one); more get 429 RateLimited with Retry-After. Programs with the identity client read it when they start, so it is per machine or network, not per person.",
   },
+  {
+    path: "outOfBand.smsTransport",
+    env: "TESSERA_OUT_OF_BAND_SMS_TRANSPORT",
+    type: { kind: "enum", values: ["none", "smpp", "webhook"] },
+    default: "none",
+    description:
+      "How SMS codes are sent: `smpp` (an SMS gateway speaking SMPP 3.4, smpp.*), `webhook` (signed JSON to outOfBand.webhookUrl) or `none` (sending an SMS answers SMSSendError). docs/authenticators.md, Transports and message templates.",
+  },
+  {
+    path: "outOfBand.voiceTransport",
+    env: "TESSERA_OUT_OF_BAND_VOICE_TRANSPORT",
+    type: { kind: "enum", values: ["none", "webhook"] },
+    default: "none",
+    description:
+      "How voice-call codes are sent: `webhook` (signed JSON to outOfBand.webhookUrl, for a provider that calls and reads the text) or `none` (answers SMSSendError).",
+  },
+  {
+    path: "smpp.url",
+    env: "TESSERA_SMPP_URL",
+    type: { kind: "url", protocols: ["smpp:", "ssmpp:"] },
+    default: undefined,
+    description:
+      "The SMS gateway (SMSC) as `smpp://host:port` or, over TLS, `ssmpp://host:port` (ports 2775 and 3550 when absent). Required when outOfBand.smsTransport is `smpp`.",
+  },
+  {
+    path: "smpp.systemId",
+    env: "TESSERA_SMPP_SYSTEM_ID",
+    type: { kind: "string", pattern: /^[\x20-\x7e]{1,15}$/ },
+    default: undefined,
+    description: "The SMPP system_id Tessera binds with (at most 15 characters, as SMPP 3.4 allows).",
+  },
+  {
+    path: "smpp.password",
+    env: "TESSERA_SMPP_PASSWORD",
+    type: { kind: "string", pattern: /^[\x20-\x7e]{0,8}$/ },
+    default: undefined,
+    secret: true,
+    description: "The SMPP bind password (at most 8 characters, as SMPP 3.4 allows).",
+  },
+  {
+    path: "smpp.sourceAddress",
+    env: "TESSERA_SMPP_SOURCE_ADDRESS",
+    type: { kind: "string", pattern: /^(\+?[0-9]{1,20}|[A-Za-z0-9 ]{1,11})$/ },
+    default: undefined,
+    description:
+      "The sender shown on the phone: a number (international, `+` optional) or an alphanumeric sender ID of at most 11 characters. Unset: the gateway's default.",
+  },
+  {
+    path: "smpp.timeoutMs",
+    env: "TESSERA_SMPP_TIMEOUT_MS",
+    type: integer(100, 120000),
+    default: 10000,
+    description:
+      "How long connecting and binding, and then each submit_sm, may take before the SMS is reported as failed (SMSSendError) and the session is dropped and bound again on the next message.",
+  },
+  {
+    path: "outOfBand.webhookUrl",
+    env: "TESSERA_OUT_OF_BAND_WEBHOOK_URL",
+    type: { kind: "url", protocols: ["http:", "https:"] },
+    default: undefined,
+    description:
+      "Where the webhook transport POSTs each SMS or voice message (signed JSON; docs/authenticators.md). Required when a transport is `webhook`. An operator's own setting, so private addresses are allowed.",
+  },
+  {
+    path: "outOfBand.webhookSecret",
+    env: "TESSERA_OUT_OF_BAND_WEBHOOK_SECRET",
+    type: { kind: "string", pattern: /^.{32,512}$/ },
+    default: undefined,
+    secret: true,
+    description:
+      "The HMAC-SHA256 key of the webhook's `Tessera-Signature` header, at least 32 characters. Required when a transport is `webhook`.",
+  },
+  {
+    path: "outOfBand.webhookTimeoutMs",
+    env: "TESSERA_OUT_OF_BAND_WEBHOOK_TIMEOUT_MS",
+    type: integer(100, 120000),
+    default: 10000,
+    description:
+      "How long the webhook receiver may take to answer (connect, send, answer) before the message is reported as failed (SMSSendError).",
+  },
 ] as const satisfies readonly Setting[];

@@ -76,4 +76,18 @@ export interface TesseraConfig {
   };
   readonly activation: { readonly ttlHours: number };
   readonly personalAccessTokens: { readonly maxDays: number; readonly maxPerUser: number };
+  readonly outOfBand: {
+    readonly smsTransport: "none" | "smpp" | "webhook";
+    readonly voiceTransport: "none" | "webhook";
+    readonly webhookUrl?: string;
+    readonly webhookSecret?: string;
+    readonly webhookTimeoutMs: number;
+  };
+  readonly smpp: {
+    readonly url?: string;
+    readonly systemId?: string;
+    readonly password?: string;
+    readonly sourceAddress?: string;
+    readonly timeoutMs: number;
+  };
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { transportsOf } from "../out-of-band/transports/transport-runtime.ts";
 
 /**
  * Prometheus metrics at /metrics: request counts and latencies per route pattern (never per raw
@@ -10,6 +11,7 @@ export function registerMetrics(app: FastifyInstance): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "tessera_" });
   for (const metric of app.ctx.housekeeping.metrics.all) registry.registerMetric(metric);
+  for (const metric of transportsOf(app.ctx).metrics.all) registry.registerMetric(metric);
   const labelNames = ["method", "route", "status_code"] as const;
   const requests = new Counter({
     name: "tessera_http_requests_total",

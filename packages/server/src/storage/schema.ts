@@ -548,6 +548,21 @@ export interface PushFraudClearancesTable {
   cleared_at: number;
 }
 
+/** A tenant's own text for one purpose, method and locale (migration 027). */
+export interface MessageTemplatesTable {
+  tenant_id: string;
+  /** sign-in-code or device-verification. */
+  purpose: string;
+  /** sms, voice or email. */
+  method: string;
+  /** Lower-case BCP 47 tag (de, de-ch). */
+  locale: string;
+  /** E-mail only. */
+  subject: string | null;
+  body: string;
+  updated_at: number;
+}
+
 export interface Schema {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -586,4 +601,5 @@ export interface Schema {
   approval_requests: ApprovalRequestsTable;
   challenge_codes: ChallengeCodesTable;
   push_fraud_clearances: PushFraudClearancesTable;
+  message_templates: MessageTemplatesTable;
 }
