@@ -559,6 +559,46 @@ export const settings = [
       "Requests per minute to an issuer's client information endpoint (`<issuer>/clients/<client id>`) from one source address (an IPv6 /64 counts as one); more get 429 RateLimited with Retry-After. Programs with the identity client read it when they start, so it is per machine or network, not per person.",
   },
   {
+    path: "rateLimits.outOfBandPerUser",
+    env: "TESSERA_RATE_LIMIT_OUT_OF_BAND_PER_USER",
+    type: integer(1, 1000),
+    default: 5,
+    description:
+      "Codes sent by SMS, voice or e-mail (sign-in codes and device verification) to one user, over all their devices, per 15 minutes; more get 429 RateLimited with Retry-After. A person waiting for a code asks again once or twice, not five times.",
+  },
+  {
+    path: "rateLimits.outOfBandPerDestination",
+    env: "TESSERA_RATE_LIMIT_OUT_OF_BAND_PER_DESTINATION",
+    type: integer(1, 1000),
+    default: 3,
+    description:
+      "Codes sent to one phone number or e-mail address of one tenant per 15 minutes, whichever user it belongs to; more get 429 RateLimited with Retry-After. Bounds how often a number can be made to ring or be texted (pumping, harassment).",
+  },
+  {
+    path: "rateLimits.outOfBandPerDestinationPerDay",
+    env: "TESSERA_RATE_LIMIT_OUT_OF_BAND_PER_DESTINATION_PER_DAY",
+    type: integer(1, 10000),
+    default: 10,
+    description:
+      "Codes sent to one phone number or e-mail address of one tenant per 24 hours; more get 429 RateLimited with Retry-After. Stops a slow drip that stays under the 15-minute limit.",
+  },
+  {
+    path: "rateLimits.outOfBandPerSource",
+    env: "TESSERA_RATE_LIMIT_OUT_OF_BAND_PER_SOURCE",
+    type: integer(1, 1000000),
+    default: 300,
+    description:
+      "Codes sent per hour on behalf of one source address (an IPv6 /64 counts as one) of one tenant: the end user's address on the SSO pages, the calling back end's for the API; more get 429 RateLimited with Retry-After. For the API all users of a back end share it: size it for that back end's peak hour.",
+  },
+  {
+    path: "rateLimits.outOfBandPerCountry",
+    env: "TESSERA_RATE_LIMIT_OUT_OF_BAND_PER_COUNTRY",
+    type: integer(1, 1000000),
+    default: 200,
+    description:
+      "Codes sent by SMS or voice per hour to one country calling code (+44, +1, …) for one tenant, over all its users; more get 429 RateLimited with Retry-After. Caps what a pumping attack through a country the tenant allows (challengeCountries) can cost in an hour: size it at about twice the tenant's peak hour for that country.",
+  },
+  {
     path: "outOfBand.smsTransport",
     env: "TESSERA_OUT_OF_BAND_SMS_TRANSPORT",
     type: { kind: "enum", values: ["none", "smpp", "webhook"] },

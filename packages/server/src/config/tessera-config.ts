@@ -56,6 +56,11 @@ export interface TesseraConfig {
     readonly ssoSignInPerSource: number;
     readonly ssoSignInPerAccount: number;
     readonly ssoClientInfoPerSource: number;
+    readonly outOfBandPerUser: number;
+    readonly outOfBandPerDestination: number;
+    readonly outOfBandPerDestinationPerDay: number;
+    readonly outOfBandPerSource: number;
+    readonly outOfBandPerCountry: number;
   };
   readonly idempotency: { readonly leaseSeconds: number };
   readonly housekeeping: { readonly intervalSeconds: number; readonly batchSize: number };

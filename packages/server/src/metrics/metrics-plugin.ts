@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { sendingLimitMetrics } from "../out-of-band/pumping/sending-limit-metrics.ts";
 import { transportsOf } from "../out-of-band/transports/transport-runtime.ts";
 
 /**
@@ -11,6 +12,7 @@ export function registerMetrics(app: FastifyInstance): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "tessera_" });
   for (const metric of app.ctx.housekeeping.metrics.all) registry.registerMetric(metric);
+  registry.registerMetric(sendingLimitMetrics(app.ctx));
   for (const metric of transportsOf(app.ctx).metrics.all) registry.registerMetric(metric);
   const labelNames = ["method", "route", "status_code"] as const;
   const requests = new Counter({

@@ -46,7 +46,39 @@ export async function consumeRateLimit(
   rule: RateLimit,
   now: number,
 ): Promise<number | undefined> {
+  const counted = await countAttempt(db, key, rule, now);
+  return counted.allowed ? undefined : counted.windowStartedAt + rule.windowMs;
+}
+
+export interface CountedAttempt {
+  readonly allowed: boolean;
+  /** The window the attempt was counted in: what refundAttempt needs to take it back. */
+  readonly windowStartedAt: number;
+}
+
+/** consumeRateLimit, also saying which window the attempt was counted in. */
+export async function countAttempt(
+  db: Kysely<Schema>,
+  key: string,
+  rule: RateLimit,
+  now: number,
+): Promise<CountedAttempt> {
   const [row] = await countQuery(db)({ key, now, windowStart: now - rule.windowMs });
   if (row === undefined) throw new Error("the rate-limit upsert returned no row");
-  return row.count <= rule.limit ? undefined : Number(row.window_started_at) + rule.windowMs;
+  return { allowed: row.count <= rule.limit, windowStartedAt: Number(row.window_started_at) };
+}
+
+/**
+ * Takes back one attempt counted by countAttempt, for a caller that counts under several keys and
+ * was refused by a later one. Only in the window it was counted in: once that window has been
+ * replaced, the attempt no longer counts anyway. Atomic, so concurrent refunds never lose one.
+ */
+export async function refundAttempt(db: Kysely<Schema>, key: string, counted: CountedAttempt): Promise<void> {
+  await db
+    .updateTable("rate_limits")
+    .set((eb) => ({ count: eb("count", "-", 1) }))
+    .where("key", "=", key)
+    .where("window_started_at", "=", counted.windowStartedAt)
+    .where("count", ">", 0)
+    .execute();
 }

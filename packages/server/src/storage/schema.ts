@@ -33,6 +33,8 @@ export interface TenantsTable {
   push_max_pending: number;
   push_max_per_hour: number;
   push_cooldown_seconds: number;
+  /** JSON array of the ISO 3166-1 alpha-2 countries codes may be sent to by SMS or voice ([] = none). */
+  challenge_countries: string;
 }
 
 export interface AuthenticatorsTable {

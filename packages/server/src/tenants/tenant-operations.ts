@@ -22,6 +22,7 @@ const tenant = {
   pushMaxPending: 1,
   pushMaxPerHour: 10,
   pushCooldownSeconds: 60,
+  challengeCountries: ["GB", "IE"],
 };
 const key = {
   id: "k3x9q2m7w4t8v1z6",
@@ -76,6 +77,8 @@ export const tenantOperations: DomainOperations = {
           "sign-in pushes one user may be sent in any hour (1–1000, default 10): push-fatigue limit, ASVS 6.6.4",
         "body.pushCooldownSeconds":
           "seconds after a rejected sign-in push before the user may be sent another (0–86400, default 60)",
+        "body.challengeCountries":
+          "countries, as ISO 3166-1 alpha-2 codes (GB, US, …), whose phone numbers codes may be sent to by SMS or voice; replaces the list. Empty (the default): no phone destination is allowed, so a phone device can be neither bound (InvalidDeviceConfig) nor sent a code (SendOTPInvalidDeliveryMethod) until an administrator lists its country. Numbers of no country (+800, +88x) are never allowed; e-mail is not limited by country",
       },
       summary: "Change the calling tenant's settings",
       description:

@@ -3,6 +3,10 @@ import type { FastifyPluginAsync } from "fastify";
 import { success } from "../app/envelope.ts";
 import { listCursor, nextCursorProperty, pageQueryProperties } from "../app/paging.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
+import {
+  challengeCountriesSchema,
+  requireKnownCountries,
+} from "../out-of-band/pumping/challenge-countries.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
 import { isValidIpRange } from "./ip-ranges.ts";
 import { type Scope, scopesSchema } from "./key-scopes.ts";
@@ -45,6 +49,7 @@ export const tenantRoutes: FastifyPluginAsync = async (app) => {
           pushMaxPending: { type: "integer", minimum: 1, maximum: 10 },
           pushMaxPerHour: { type: "integer", minimum: 1, maximum: 1000 },
           pushCooldownSeconds: { type: "integer", minimum: 0, maximum: 86400 },
+          challengeCountries: challengeCountriesSchema,
         }),
         response: { 200: okResponse({ tenant: tenantSchema }) },
       },
@@ -58,6 +63,7 @@ export const tenantRoutes: FastifyPluginAsync = async (app) => {
           field: `body.allowedIpRanges.${bad}`,
         });
       }
+      requireKnownCountries(request.body.challengeCountries);
       request.auditSubject = `tenant:${request.tenant.id}`;
       const { db } = request.server.ctx.database;
       return success({

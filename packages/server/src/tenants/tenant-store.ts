@@ -41,6 +41,8 @@ export interface Tenant {
   readonly pushMaxPerHour: number;
   /** After a rejected sign-in push, no new one for the user for this long. */
   readonly pushCooldownSeconds: number;
+  /** Countries (ISO 3166-1 alpha-2) codes may be sent to by SMS or voice; empty: none (fail closed). */
+  readonly challengeCountries: readonly string[];
 }
 
 export const ssoSecondFactorValues = ["required", "optional"] as const;
@@ -67,6 +69,7 @@ export type TenantSettings = Partial<
     | "pushMaxPending"
     | "pushMaxPerHour"
     | "pushCooldownSeconds"
+    | "challengeCountries"
   >
 >;
 
@@ -96,6 +99,7 @@ export function toTenant(row: Selectable<TenantsTable>): Tenant {
     pushMaxPending: row.push_max_pending,
     pushMaxPerHour: row.push_max_per_hour,
     pushCooldownSeconds: row.push_cooldown_seconds,
+    challengeCountries: JSON.parse(row.challenge_countries),
   };
 }
 
@@ -130,6 +134,7 @@ export async function createTenant(db: Kysely<Schema>, name: string, now: number
     push_max_pending: 1,
     push_max_per_hour: 10,
     push_cooldown_seconds: 60,
+    challenge_countries: "[]",
   };
   const inserted = await db
     .insertInto("tenants")
@@ -188,6 +193,8 @@ export async function updateTenant(
   if (settings.pushMaxPending !== undefined) set.push_max_pending = settings.pushMaxPending;
   if (settings.pushMaxPerHour !== undefined) set.push_max_per_hour = settings.pushMaxPerHour;
   if (settings.pushCooldownSeconds !== undefined) set.push_cooldown_seconds = settings.pushCooldownSeconds;
+  if (settings.challengeCountries !== undefined)
+    set.challenge_countries = JSON.stringify(settings.challengeCountries);
   const row = await db.updateTable("tenants").set(set).where("id", "=", id).returningAll().executeTakeFirst();
   if (row === undefined) throw new TesseraError(9903, { message: `no tenant ${id}` });
   return toTenant(row);

@@ -38,6 +38,11 @@ export const tenantSchema = {
       type: "integer",
       description: "seconds after a rejected sign-in push before the user may be sent another",
     },
+    challengeCountries: {
+      type: "array",
+      items: { type: "string" },
+      description: "countries (ISO 3166-1 alpha-2) codes may be sent to by SMS or voice; empty: none",
+    },
   },
 } as const;
 
