@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
-import { ApiReturnCode } from "@tessera/codes";
+import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { insertSealedAuthenticator } from "../src/authenticators/authenticator-secret.ts";
+import { addressGroup } from "../src/rate-limits/address-group.ts";
 import { until } from "./helpers/link.ts";
 import { type SmtpSink, smtpFlags, startSmtpSink } from "./helpers/smtp-sink.ts";
 import {
@@ -175,6 +176,61 @@ for (const backend of backends) {
       assert.ok("callback" in done, "the right code ends the sign-in");
       const tokens = await redeem({ ...at, callbackUrl: done.callback, code: undefined, steps: [] });
       assert.deepEqual(tokens.claims()?.amr, ["pwd", "otp"]);
+    });
+
+    test("wrong codes count on the device: past otpMaxFailures even the right code is refused", async () => {
+      // Two failures lock the device (the default is higher), so the test needs few posts.
+      const { tenantId, apiKey, username, address, app } = await setup({ otpMaxFailures: 2 });
+      const at = await ssoSignInUntil(options(tenantId, app, username), "factor");
+      const sent = asPage(await post(at.browser, at.form, app, {}));
+      const code = await codeOf(address, 1);
+      const form = codeForm(sent);
+      assert.ok(form);
+      const wrong = code === "000000" ? "000001" : "000000";
+      assert.equal(asPage(await post(at.browser, form, app, { otp: wrong })).status, 401);
+      // The failure that reaches the limit locks the device (423 already).
+      assert.equal(asPage(await post(at.browser, form, app, { otp: wrong })).status, 423);
+      const locked = asPage(await post(at.browser, form, app, { otp: code }));
+      assert.equal(locked.status, 423, "the device is locked: the right code no longer signs in");
+      assert.ok(codeForm(locked));
+      const events = await auditedWith(
+        s,
+        apiKey,
+        ApiReturnCode.MaximumFailedOTPRequestsExceeded,
+        "sso oob: locked",
+      );
+      assert.ok(events.some((e) => e.subject === `user:${username}`));
+    });
+
+    test("sending limits: counted on the end user's address; the destination's limit answers 429 with Retry-After", async () => {
+      const { tenantId, apiKey, username, address, app } = await setup();
+      const at = await ssoSignInUntil(options(tenantId, app, username), "factor");
+      let page = asPage(await post(at.browser, at.form, app, {}));
+      await codeOf(address, 1);
+      // The browser's address as the pages see it (loopback here) is the source counted.
+      const source = await s.server.ctx.database.db
+        .selectFrom("rate_limits")
+        .select("count")
+        .where("key", "=", `oob:source:${tenantId}:${addressGroup("127.0.0.1")}`)
+        .executeTakeFirst();
+      assert.equal(source?.count, 1);
+      // Production default: 3 codes per destination per window; the 4th is refused.
+      for (let i = 2; i <= 3; i += 1) {
+        s.clock.advance(1_000);
+        const resend = resendForm(page);
+        assert.ok(resend);
+        page = asPage(await post(at.browser, resend, app, {}));
+        assert.equal(page.status, 200);
+        await codeOf(address, i);
+      }
+      const resend = resendForm(page);
+      assert.ok(resend);
+      const response = await at.browser.request(resend.action, { method: "POST", form: resend.hidden });
+      assert.equal(response.status, 429);
+      assert.ok(Number(response.headers.get("retry-after")) > 0);
+      assert.match(await response.text(), /could not be sent/);
+      assert.equal(smtp.to(address).length, 3);
+      await auditedWith(s, apiKey, TesseraApiCode.RateLimited, "sso oob: sending limit");
     });
 
     test("a resend supersedes the earlier code; a code is single use", async () => {
