@@ -233,6 +233,47 @@ for (const backend of backends) {
       await auditedWith(s, apiKey, TesseraApiCode.RateLimited, "sso oob: sending limit");
     });
 
+    test("burst: ten concurrent posts of the right code, one sign-in finishes, the others are refused", async () => {
+      const { tenantId, username, address, app } = await setup();
+      const at = await ssoSignInUntil(options(tenantId, app, username), "factor");
+      const sent = asPage(await post(at.browser, at.form, app, {}));
+      const code = await codeOf(address, 1);
+      const form = codeForm(sent);
+      assert.ok(form);
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          at.browser.request(form.action, { method: "POST", form: { ...form.hidden, otp: code } }),
+        ),
+      );
+      for (const r of results) await r.body?.cancel();
+      assert.equal(results.filter((r) => r.status === 303).length, 1, results.map((r) => r.status).join(" "));
+      assert.ok(results.every((r) => r.status === 303 || r.status >= 400));
+    });
+
+    test("extremes: huge or malformed fields are a 4xx, never a 5xx", async () => {
+      const { tenantId, username, app, serial } = await setup();
+      const at = await ssoSignInUntil(options(tenantId, app, username), "factor");
+      const { action: _send, ...hidden } = at.form.hidden;
+      for (const fields of [
+        { challenge: "c".repeat(100_000), binding: "b", otp: "123456", serial },
+        { challenge: "c", binding: "b".repeat(65), otp: "123456", serial },
+        { serial: "S".repeat(10_000), action: "send" },
+        { action: "x".repeat(17) },
+        { action: "resend" },
+        { otp: "9".repeat(17), challenge: "c", binding: "b", serial },
+      ]) {
+        const response = await at.browser.request(at.form.action, {
+          method: "POST",
+          form: { ...hidden, ...fields },
+        });
+        await response.body?.cancel();
+        assert.ok(
+          response.status >= 400 && response.status < 500,
+          `${Object.keys(fields).join(",")}: ${response.status}`,
+        );
+      }
+    });
+
     test("a resend supersedes the earlier code; a code is single use", async () => {
       const { tenantId, username, address, app } = await setup();
       const at = await ssoSignInUntil(options(tenantId, app, username), "factor");

@@ -231,6 +231,22 @@ for (const backend of backends) {
       assert.ok("callback" in (await post(one.browser, approved, app)));
     });
 
+    test("burst: ten concurrent 'continue' posts after the approval, one sign-in finishes", async () => {
+      const { tenantId, username, userId, app, privateKey } = await setup();
+      const at = await ssoSignInUntil(options(tenantId, app, username), "factor");
+      const form = continueForm(asPage(await post(at.browser, at.form, app)));
+      assert.ok(form);
+      await answer(userId, privateKey, "approved");
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          at.browser.request(form.action, { method: "POST", form: form.hidden }),
+        ),
+      );
+      for (const r of results) await r.body?.cancel();
+      assert.equal(results.filter((r) => r.status === 303).length, 1, results.map((r) => r.status).join(" "));
+      assert.ok(results.every((r) => r.status === 303 || r.status >= 400));
+    });
+
     test("a push the limits refuse (one pending at most) shows the refusal (CreateTransactionFailed)", async () => {
       const { tenantId, apiKey, username, app } = await setup();
       const one = await ssoSignInUntil(options(tenantId, app, username), "factor");
