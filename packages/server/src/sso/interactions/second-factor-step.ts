@@ -60,19 +60,9 @@ export async function postFactor(s: SignIn, body: Record<string, unknown>): Prom
   const entry = (await usableFactors(s)).find((e) => e.factor === factor);
   if (factor === undefined || entry === undefined) throw bypass("a factor the app or the user does not have");
   const sign = await signInFor(s, entry.rows);
+  if (body.action === "send") return startFactor(s, factor, sign, body);
+  if (body.action !== undefined) throw bypass(`an unknown action ${String(body.action)}`);
   try {
-    if (body.action === "send") {
-      if (factor.start === undefined) throw bypass(`factor ${factor.type} sends nothing`);
-      try {
-        await factor.start(sign, body);
-      } catch (error) {
-        if (!TesseraError.is(error) || error.code === ApiReturnCode.PartnerUserLoginAttepmtedOTPByPass)
-          throw error;
-        return showFactor(s, s.t(factor.startFailed ?? "sendFailed"), error.code);
-      }
-      throw bypass(`factor ${factor.type} showed no page after sending`);
-    }
-    if (body.action !== undefined) throw bypass(`an unknown action ${String(body.action)}`);
     await factor.verify(s.ctx, s.tenant, entry.rows, body, sign);
   } catch (error) {
     if (error instanceof FactorPage)
@@ -83,6 +73,29 @@ export async function postFactor(s: SignIn, body: Record<string, unknown>): Prom
     return showFactor(s, s.t("codeRejected"), error.code);
   }
   return afterSecondFactor(s, s.row, { amr: [...new Set([...amrOf(s.row), ...amrValues(factor)])] });
+}
+
+/**
+ * Sends the factor's code or request (a POST: never on a GET, which a prefetch could make) and
+ * shows its next page; a refusal (transport, sending limits, push limits) is the choice page
+ * with the factor's message, the precise code audited.
+ */
+async function startFactor(
+  s: SignIn,
+  factor: SecondFactor,
+  sign: FactorSignIn,
+  body: Record<string, unknown>,
+): Promise<void> {
+  if (factor.start === undefined) throw bypass(`factor ${factor.type} sends nothing`);
+  let next: FactorPage;
+  try {
+    next = await factor.start(sign, body);
+  } catch (error) {
+    if (!TesseraError.is(error) || error.code === ApiReturnCode.PartnerUserLoginAttepmtedOTPByPass)
+      throw error;
+    return showFactor(s, s.t(factor.startFailed ?? "sendFailed"), error.code);
+  }
+  return sendPage(s.reply, statusOf(next.code), next.code, s.t("secondFactorTitle"), next.body);
 }
 
 /** The token being enrolled on this sign-in: the user's own, not yet activated. */

@@ -95,7 +95,7 @@ export function outOfBandFactor(type: "sms" | "voice" | "email", amr: readonly s
         locale: s.locale,
         reply: s.reply,
       });
-      throw new FactorPage(codePage(sign, type, sent), ApiReturnCode.Success);
+      return new FactorPage(codePage(sign, type, sent), ApiReturnCode.Success);
     },
     async verify(ctx, tenant, _rows, body, sign) {
       if (sign === undefined) throw bypass("an out-of-band code without its sign-in");

@@ -90,7 +90,7 @@ export const pushFactor: SecondFactor = {
       context: { app: s.app.name, sourceIp: s.request.ip },
       requestId: s.request.id,
     });
-    throw new FactorPage(waitingPage(sign, push.id, push.numberToMatch), ApiReturnCode.Success);
+    return new FactorPage(waitingPage(sign, push.id, push.numberToMatch), ApiReturnCode.Success);
   },
   async verify(ctx, tenant, _rows, body, sign) {
     if (sign === undefined) throw bypass("a push answer without its sign-in");

@@ -16,7 +16,8 @@ export interface FactorSignIn {
 
 /**
  * A page a factor shows instead of the choice of factors (the code form after a send, the push
- * waiting page), with the code the audit trail records for it. Thrown from start() or verify().
+ * waiting page), with the code the audit trail records for it. Returned by start(); thrown by
+ * verify() when the proof is not there yet or was wrong (the code form again, still waiting).
  */
 export class FactorPage {
   readonly body: SafeHtml;
@@ -70,8 +71,8 @@ export interface SecondFactor {
     body: Record<string, unknown>,
     sign?: FactorSignIn,
   ): Promise<void>;
-  /** Sends the code or the request (`action=send`); throws the FactorPage to show next. */
-  start?(sign: FactorSignIn, body: Record<string, unknown>): Promise<never>;
+  /** Sends the code or the request (`action=send`); returns the page to show next. */
+  start?(sign: FactorSignIn, body: Record<string, unknown>): Promise<FactorPage>;
   /** What the choice page says when start() failed with a TesseraError. */
   readonly startFailed?: MessageKey;
 }
