@@ -182,7 +182,7 @@ for (const backend of backends) {
         [{ ...native, grantTypes: ["implicit"] }, "body.grantTypes.0"],
         [{ name: "c", kind: "confidential" }, "body.redirectUris"],
         [{ ...native, scopes: ["admin"] }, "body.scopes.0"],
-        [{ ...native, secondFactors: ["sms"] }, "body.secondFactors.0"],
+        [{ ...native, secondFactors: ["fax"] }, "body.secondFactors.0"],
         [{ ...native, requireSecondFactor: "yes" }, "body.requireSecondFactor"],
         [{ ...native, firstParty: 1 }, "body.firstParty"],
         [{ ...native, extra: { nested: [[[]]] } }, "body.extra"],

@@ -8,6 +8,8 @@ import { translatorFor } from "../pages/translate.ts";
 import { postChangePassword, showChangePassword } from "./change-password-step.ts";
 import { postConsent, showConsent } from "./consent-step.ts";
 import { csrfTokenValid } from "./csrf.ts";
+import { pushStatus } from "./factors/push.ts";
+import { pushWaitSource } from "./factors/push-wait-script.ts";
 import { postForgot, showForgot } from "./forgot-password.ts";
 import { postPassword } from "./password-step.ts";
 import { postEnrol, postFactor, showEnrol, showFactor } from "./second-factor-step.ts";
@@ -37,8 +39,20 @@ const body = {
     otp: { type: "string", maxLength: 16 },
     factor: { type: "string", maxLength: 32 },
     decision: { type: "string", maxLength: 16 },
+    action: { type: "string", maxLength: 16 },
+    serial: { type: "string", maxLength: 64 },
+    challenge: { type: "string", maxLength: 128 },
+    binding: { type: "string", maxLength: 64 },
+    push: { type: "string", maxLength: 128 },
   },
   // The forms are ours: anything else was not typed by a person.
+  additionalProperties: false,
+} as const;
+
+const pushStatusQuery = {
+  type: "object",
+  properties: { push: { type: "string", maxLength: 128 }, binding: { type: "string", maxLength: 64 } },
+  required: ["push", "binding"],
   additionalProperties: false,
 } as const;
 
@@ -97,6 +111,25 @@ export const interactionRoutes: FastifyPluginAsync = async (app) => {
         const show = shows[s.row.step];
         if (show === undefined) throw bypass(`no page for step ${s.row.step}`);
         return show(s);
+      }),
+  );
+
+  app.get("/oidc/assets/push-wait.js", { schema: { hide: true } }, (_request, reply) =>
+    reply
+      .headers({ "content-type": "text/javascript; charset=utf-8", "x-content-type-options": "nosniff" })
+      .send(pushWaitSource),
+  );
+
+  app.get<{ Params: InteractionParams; Querystring: { push?: string; binding?: string } }>(
+    "/oidc/:tenant/interaction/:uid/push-status",
+    { schema: { params, querystring: pushStatusQuery, hide: true } },
+    (request, reply) =>
+      guarded(request, reply, async () => {
+        const s = await openSignIn(request, reply, "show");
+        if (s.row.step !== "factor") throw bypass(`a push status while the sign-in is at ${s.row.step}`);
+        return reply
+          .headers({ "cache-control": "no-store" })
+          .send({ status: await pushStatus(s, request.query) });
       }),
   );
 

@@ -2,14 +2,20 @@ import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import { activateAuthenticator } from "../../authenticators/activate-authenticator.ts";
 import { qrDataUrl } from "../../authenticators/authenticator-routes.ts";
 import { openSecret } from "../../authenticators/authenticator-secret.ts";
-import { findForUser } from "../../authenticators/authenticator-store.ts";
+import { type AuthenticatorRow, findForUser } from "../../authenticators/authenticator-store.ts";
 import { encodeBase32 } from "../../authenticators/oath/base32.ts";
 import { oathType } from "../../authenticators/registry.ts";
 import { stateOf } from "../../authenticators/validate-otp.ts";
 import type { SafeHtml } from "../../pages/html.ts";
 import { sendPage } from "../../pages/page-routes.ts";
 import { factorNamed, factorsFor } from "./factors/registry.ts";
-import type { SecondFactor } from "./factors/second-factor.ts";
+import {
+  amrValues,
+  FactorPage,
+  FactorProblem,
+  type FactorSignIn,
+  type SecondFactor,
+} from "./factors/second-factor.ts";
 import { bypass, type SignIn } from "./sign-in-context.ts";
 import { afterSecondFactor, statusOf } from "./sign-in-flow.ts";
 import { amrOf } from "./sign-in-store.ts";
@@ -26,31 +32,70 @@ async function usableFactors(s: SignIn) {
     .filter((entry) => entry.rows.length > 0);
 }
 
+/** What a factor with a send or wait step needs: the page, the user, its devices. */
+async function signInFor(s: SignIn, rows: readonly AuthenticatorRow[]): Promise<FactorSignIn> {
+  return { s, user: await findUserById(s.ctx, s.tenant.id, s.row.user_id ?? ""), rows };
+}
+
 export async function showFactor(
   s: SignIn,
   problem?: string,
   code: number = ApiReturnCode.Success,
 ): Promise<void> {
-  const factors: SecondFactor[] = (await usableFactors(s)).map((entry) => entry.factor);
+  const factors: { factor: SecondFactor; sign: FactorSignIn }[] = [];
+  for (const entry of await usableFactors(s))
+    factors.push({ factor: entry.factor, sign: await signInFor(s, entry.rows) });
   await sendPage(s.reply, statusOf(code), code, s.t("secondFactorTitle"), factorPage(s, factors, problem));
 }
 
 /**
  * The second factor: the posted factor must be one the app accepts and the user has; its check
  * is the API's (lockout, replay). A wrong code stays on the step (PartnerUserLoginFailedInvalidOTP
- * audited); the token's lockout bounds the guesses.
+ * audited); the token's lockout bounds the guesses. A factor that sends something first
+ * (out-of-band codes, push) is started by a post with `action=send` and shows its own page next
+ * (FactorPage); the step stays `factor` until its proof is posted.
  */
 export async function postFactor(s: SignIn, body: Record<string, unknown>): Promise<void> {
   const factor = factorNamed(s.app, body.factor);
   const entry = (await usableFactors(s)).find((e) => e.factor === factor);
   if (factor === undefined || entry === undefined) throw bypass("a factor the app or the user does not have");
+  const sign = await signInFor(s, entry.rows);
+  if (body.action === "send") return startFactor(s, factor, sign, body);
+  if (body.action !== undefined) throw bypass(`an unknown action ${String(body.action)}`);
   try {
-    await factor.verify(s.ctx, s.tenant, entry.rows, body);
+    await factor.verify(s.ctx, s.tenant, entry.rows, body, sign);
   } catch (error) {
-    if (!TesseraError.is(error)) throw error;
+    if (error instanceof FactorPage)
+      return sendPage(s.reply, statusOf(error.code), error.code, s.t("secondFactorTitle"), error.body);
+    if (error instanceof FactorProblem) return showFactor(s, s.t(error.message), error.code);
+    if (!TesseraError.is(error) || error.code === ApiReturnCode.PartnerUserLoginAttepmtedOTPByPass)
+      throw error;
     return showFactor(s, s.t("codeRejected"), error.code);
   }
-  return afterSecondFactor(s, s.row, { amr: [...amrOf(s.row), factor.amr] });
+  return afterSecondFactor(s, s.row, { amr: [...new Set([...amrOf(s.row), ...amrValues(factor)])] });
+}
+
+/**
+ * Sends the factor's code or request (a POST: never on a GET, which a prefetch could make) and
+ * shows its next page; a refusal (transport, sending limits, push limits) is the choice page
+ * with the factor's message, the precise code audited.
+ */
+async function startFactor(
+  s: SignIn,
+  factor: SecondFactor,
+  sign: FactorSignIn,
+  body: Record<string, unknown>,
+): Promise<void> {
+  if (factor.start === undefined) throw bypass(`factor ${factor.type} sends nothing`);
+  let next: FactorPage;
+  try {
+    next = await factor.start(sign, body);
+  } catch (error) {
+    if (!TesseraError.is(error) || error.code === ApiReturnCode.PartnerUserLoginAttepmtedOTPByPass)
+      throw error;
+    return showFactor(s, s.t(factor.startFailed ?? "sendFailed"), error.code);
+  }
+  return sendPage(s.reply, statusOf(next.code), next.code, s.t("secondFactorTitle"), next.body);
 }
 
 /** The token being enrolled on this sign-in: the user's own, not yet activated. */

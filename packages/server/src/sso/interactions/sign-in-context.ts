@@ -30,6 +30,8 @@ export interface SignIn {
   /** The user the sign-in is about once the password (or the provider session) named one. */
   readonly username: string | undefined;
   readonly t: Translator;
+  /** The page's language (BCP 47), also the language of the messages a factor sends. */
+  readonly locale: string;
   readonly csrf: string;
   /** The interaction page's own path, where every step's form posts. */
   readonly path: string;
@@ -124,6 +126,7 @@ export async function openSignIn(
     uid,
     username,
     t: translatorFor(locale),
+    locale,
     csrf: csrfToken(ctx, tenantId, uid),
     path: `/oidc/${tenantId}/interaction/${uid}`,
   };

@@ -2,7 +2,7 @@ import { html, type SafeHtml } from "../../pages/html.ts";
 import { passwordField } from "../../users/user-view.ts";
 import { describedBy } from "../pages/form-fields.ts";
 import type { MessageKey } from "../pages/messages/en.ts";
-import type { SecondFactor } from "./factors/second-factor.ts";
+import type { FactorSignIn, SecondFactor } from "./factors/second-factor.ts";
 import type { SignIn } from "./sign-in-context.ts";
 
 /**
@@ -11,11 +11,11 @@ import type { SignIn } from "./sign-in-context.ts";
  */
 const problemId = "problem";
 
-const alert = (problem: string | undefined): SafeHtml =>
+export const alert = (problem: string | undefined): SafeHtml =>
   problem === undefined ? html`` : html`<p role="alert" id="${problemId}">${problem}</p>`;
 
 /** A form; with a `problem`, its inputs point at the alert (a screen reader reads it on focus). */
-const form = (
+export const form = (
   s: SignIn,
   step: string,
   fields: SafeHtml,
@@ -78,15 +78,19 @@ const whoAndWhere = (s: SignIn, intro: MessageKey): SafeHtml => {
 <p><a href="${startOverUrl(s)}">${s.t("notYouStartOver", { username })}</a></p>`;
 };
 
-export function factorPage(s: SignIn, factors: readonly SecondFactor[], problem?: string): SafeHtml {
+export function factorPage(
+  s: SignIn,
+  factors: readonly { factor: SecondFactor; sign?: FactorSignIn }[],
+  problem?: string,
+): SafeHtml {
   return html`${whoAndWhere(s, "signingInAs")}
 ${alert(problem)}
-${factors.map((factor) =>
+${factors.map(({ factor, sign }) =>
   form(
     s,
     "factor",
-    html`<input type="hidden" name="factor" value="${factor.type}">${factor.fields(s.t)}`,
-    "continue",
+    html`<input type="hidden" name="factor" value="${factor.type}">${factor.fields(s.t, sign)}`,
+    factor.button ?? "continue",
     problem,
   ),
 )}`;

@@ -123,4 +123,24 @@ export const de: Messages = {
   signingInAs: "Anmeldung bei {app} als {username}.",
   notYouStartOver: "Nicht {username}? Neu beginnen",
   backToApp: "Zurück zu {app}",
+  sendCodeTo: "Einen Code an {destination} senden",
+  sendCode: "Code senden",
+  sendAgain: "Einen neuen Code senden",
+  codeSentTo: "Wir haben einen Code an {destination} gesendet. Geben Sie ihn unten ein.",
+  codeFromMessage: "Code aus der Nachricht",
+  codeExpired: "Der Code ist abgelaufen. Bitte fordern Sie einen neuen an.",
+  sendFailed:
+    "Der Code konnte nicht gesendet werden. Bitte versuchen Sie es später erneut oder wählen Sie einen anderen Weg.",
+  pushSend: "Eine Anfrage an mein Telefon senden",
+  pushNumberIntro:
+    "Öffnen Sie die App auf Ihrem Telefon und wählen Sie diese Zahl, um die Anmeldung zu bestätigen:",
+  pushWaiting: "Warten auf Ihre Bestätigung auf dem Telefon.",
+  pushRejected: "Die Anfrage wurde auf dem Telefon abgelehnt. Sie können eine neue Anfrage senden.",
+  pushExpired: "Die Anfrage wurde nicht rechtzeitig beantwortet. Sie können eine neue Anfrage senden.",
+  pushRefused:
+    "An Ihr Telefon kann gerade keine Anfrage gesendet werden. Bitte versuchen Sie es später erneut oder wählen Sie einen anderen Weg.",
+  otherWay: "Einen anderen Weg wählen",
+  byEmail: "Per E-Mail",
+  bySms: "Per SMS",
+  byVoice: "Per Anruf",
 };

@@ -118,6 +118,23 @@ export const en = {
   signingInAs: "Signing in to {app} as {username}.",
   notYouStartOver: "Not {username}? Start over",
   backToApp: "Back to {app}",
+  sendCodeTo: "Send a code to {destination}",
+  sendCode: "Send code",
+  sendAgain: "Send a new code",
+  codeSentTo: "We sent a code to {destination}. Enter it below.",
+  codeFromMessage: "Code from the message",
+  codeExpired: "The code has expired. Please ask for a new one.",
+  sendFailed: "The code could not be sent. Please try again later or choose another way.",
+  pushSend: "Send a request to my phone",
+  pushNumberIntro: "Open the app on your phone and pick this number to approve the sign-in:",
+  pushWaiting: "Waiting for your approval on the phone.",
+  pushRejected: "The request was rejected on the phone. You can send a new request.",
+  pushExpired: "The request was not answered in time. You can send a new request.",
+  pushRefused: "No request could be sent to your phone now. Please try again later or choose another way.",
+  otherWay: "Choose another way",
+  byEmail: "By e-mail",
+  bySms: "By text message (SMS)",
+  byVoice: "By phone call",
 } as const;
 
 export type MessageKey = keyof typeof en;
