@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode } from "@tessera/codes";
 import { approvalPayload } from "../src/approvals/approval-payload.ts";
+import { APPROVAL_REQUEST_KEPT_MS } from "../src/approvals/sweep-approval-requests.ts";
+import { runHousekeepingRound } from "../src/housekeeping/housekeeping-round.ts";
 import { ownerOf, SoftwareDevice } from "./helpers/approval-device.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
@@ -74,6 +76,32 @@ for (const backend of backends) {
         assert.equal(again.body.errorCode, ApiReturnCode.UpdateTransactionStatusInvalid);
       }
       assert.equal((await read(reference)).body.status, "approved");
+    });
+
+    test("housekeeping deletes requests 30 days after they expired, never one reported as fraud", async () => {
+      const kept = await created();
+      const fraud = await created();
+      const refused = await answer(fraud, {
+        status: "rejected",
+        approvalCode: ed.approve(fraud, details, "rejected"),
+      });
+      assert.equal(refused.status, 200, JSON.stringify(refused.body));
+      // Reported as fraud by the app (its answer route carries the flag); set directly here because
+      // only the app protocol can report it and this suite talks to the tenant API.
+      await s.server.ctx.database.db
+        .updateTable("approval_requests")
+        .set({ fraud_reported: 1 })
+        .where("reference", "=", fraud)
+        .execute();
+      const exists = async (reference: string) =>
+        (await read(reference, "approvals: read after housekeeping")).status === 200;
+      const expiresAt = Date.parse(String((await read(kept)).body.expiresAt));
+      await runHousekeepingRound(s.server.ctx, expiresAt + APPROVAL_REQUEST_KEPT_MS - 1);
+      assert.ok(await exists(kept), "kept until 30 days after its expiry");
+      const round = await runHousekeepingRound(s.server.ctx, expiresAt + APPROVAL_REQUEST_KEPT_MS);
+      assert.ok((round.deleted.approval_requests ?? 0) >= 1, JSON.stringify(round));
+      assert.ok(!(await exists(kept)), "deleted once 30 days past its expiry");
+      assert.ok(await exists(fraud), "a fraud report is kept: the push lock depends on it");
     });
 
     test("a P-256 device rejects; the rejection is final", async () => {

@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { ServerContext } from "../app/server-context.ts";
+import { approvalRequestsSweep } from "../approvals/sweep-approval-requests.ts";
 import { challengeCodesSweep } from "../out-of-band/challenges/sweep-challenge-codes.ts";
 import { pushEnrolmentsSweep } from "../push/sweep-push-enrolments.ts";
 import { reportRefusedRequests } from "../rate-limits/refused-requests.ts";
@@ -29,6 +30,7 @@ const sweeps: readonly Sweep[] = [
   ssoSignInsSweep,
   challengeCodesSweep,
   pushEnrolmentsSweep,
+  approvalRequestsSweep,
 ];
 
 const REFUSED_REQUESTS = "refused_requests";
