@@ -9,6 +9,7 @@ import { oathCode, timeStep } from "../packages/server/src/authenticators/oath/o
 import { loadConfig } from "../packages/server/src/config/load-config.ts";
 import { openDatabase } from "../packages/server/src/storage/database.ts";
 import { startThrowawayPostgres } from "../scripts/lib/throwaway-postgres.ts";
+import { type ApprovalsFigures, benchApprovals } from "./lib/approvals-bench.ts";
 import { startBareBaseline } from "./lib/bare-baseline.ts";
 import { benchHousekeeping, type HousekeepingFigures } from "./lib/housekeeping-bench.ts";
 import { benchIdentityClient, type IdentityClientFigures } from "./lib/identity-client-bench.ts";
@@ -46,10 +47,12 @@ import type { SignInFigures } from "./lib/sso-sign-in-bench.ts";
  * the floor, reading and decrypting the same file with no lock (lib/identity-client-bench.ts).
  *
  * Out-of-band: code sends/s through deliverMessage with local SMTP and SMPP peers, at 1 and 16 at
- * once, p50/p99, next to the bare transport (lib/out-of-band-bench.ts).
+ * once, p50/p99, next to the bare transport (lib/out-of-band-bench.ts). Approvals: the same sends
+ * through POST /v1/auth/challenge and approval round trips over HTTP, next to a bare Ed25519 verify
+ * and one write (lib/approvals-bench.ts).
  *
  * Options: --duration SECONDS (default 5), --concurrency 1,16,32,64, --backends sqlite,postgres,
- * --only core|link|logging|io|housekeeping|sso|identity-client|out-of-band, --log-rounds N (default 3), --link-jobs N (default 500),
+ * --only core|link|logging|io|housekeeping|sso|identity-client|out-of-band|approvals, --log-rounds N (default 3), --link-jobs N (default 500),
  * --link-waiting N (default 10000), --housekeeping-rows N (default 100000), --sso-refresh-tokens N
  * (refresh tokens per concurrency level, default 5000).
  */
@@ -67,10 +70,18 @@ const link: Record<string, LinkFigures> = {};
 const housekeepingRows = Number(arg("housekeeping-rows", "100000"));
 const housekeeping: Record<string, HousekeepingFigures> = {};
 /** Groups that need no server load of the core workloads. */
-const narrow = ["link", "logging", "io", "housekeeping", "sso", "identity-client", "out-of-band"].includes(
-  only,
-);
+const narrow = [
+  "link",
+  "logging",
+  "io",
+  "housekeeping",
+  "sso",
+  "identity-client",
+  "out-of-band",
+  "approvals",
+].includes(only);
 const outOfBand: Record<string, OutOfBandRow[]> = {};
+const approvals: Record<string, ApprovalsFigures> = {};
 let identityClient: IdentityClientFigures | undefined;
 const ssoRefreshTokens = Number(arg("sso-refresh-tokens", "5000"));
 const signIns: Record<string, SignInFigures> = {};
@@ -137,6 +148,16 @@ try {
         dataDir,
         databaseUrl,
         tenantId: created.tenant.id,
+        durationSeconds: duration,
+      });
+
+    if (only === "" || only === "approvals")
+      approvals[backend] = await benchApprovals({
+        data,
+        dataDir,
+        databaseUrl,
+        tenantId: created.tenant.id,
+        apiKey: created.apiKey,
         durationSeconds: duration,
       });
 
@@ -320,6 +341,7 @@ const report = {
   signIns,
   identityClient,
   outOfBand,
+  approvals,
 };
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
@@ -386,4 +408,15 @@ for (const [backend, rows] of Object.entries(outOfBand))
     console.log(
       `  ${backend.padEnd(10)} ${r.transport.padEnd(5)} ${r.implementation.padEnd(15)} c=${String(r.concurrency).padEnd(3)} ${String(r.sendsPerSecond).padStart(7)} sends/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms`,
     );
+console.log(
+  "\nOver HTTP: codes sent through POST /v1/auth/challenge, approval round trips; the floor under them",
+);
+for (const [backend, figures] of Object.entries(approvals)) {
+  for (const r of figures.rows)
+    console.log(
+      `  ${backend.padEnd(10)} ${r.workload.padEnd(52)} c=${String(r.concurrency).padEnd(3)} ${String(r.perSecond).padStart(6)}/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms`,
+    );
+  for (const [name, value] of Object.entries(figures.floor))
+    console.log(`  ${backend.padEnd(10)} floor: ${name.padEnd(45)} ${String(value).padStart(8)}`);
+}
 console.log("\nwritten to bench/results/latest.json");
