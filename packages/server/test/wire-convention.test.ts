@@ -73,8 +73,13 @@ function* objects(schema: Schema | undefined, path: string): Generator<[string, 
   if (schema.items !== undefined) yield* objects(schema.items, `${path}[]`);
 }
 
-/** Envelope fields an answer carries only sometimes: `outcome` on published outcomes, `field` and `errors` on input problems, `lockedUntil` on temporary locks. */
-const sometimes = new Set(["outcome", "field", "errors", "lockedUntil"]);
+/**
+ * Envelope fields an answer carries only sometimes: `outcome` on published outcomes, `field` and
+ * `errors` on input problems, `lockedUntil` on temporary locks, `challenge` when POST
+ * /v1/authenticators binds a phone or e-mail device (its example shows an OATH token, the common
+ * case; the challenge device's answer is shown in docs/authenticators.md).
+ */
+const sometimes = new Set(["outcome", "field", "errors", "lockedUntil", "challenge"]);
 
 /**
  * A response schema made strict for checking examples: every object refuses properties it does not

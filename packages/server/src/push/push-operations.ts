@@ -71,6 +71,7 @@ export const pushOperations: DomainOperations = {
         "DeviceInvalid",
         "MalformedRequest",
         "DatabaseError",
+        "UnsupportedMediaType",
       ],
       public: true,
       request: {
@@ -130,6 +131,7 @@ export const pushOperations: DomainOperations = {
         "UpdateTransactionApprovalCodeMissmatch",
         "UpdateTransactionStatusInvalid",
         "UpdateTransactionStatusFailed",
+        "UnsupportedMediaType",
       ],
       public: true,
       request: { decision: "approved", approvalCode: "5mRlV0oZ1cQ8…" },
@@ -141,7 +143,7 @@ export const pushOperations: DomainOperations = {
       description:
         "Registers or replaces where the server sends Web Push messages (RFC 8030, encrypted per RFC 8291, VAPID-signed) when a request is created for the device. The message only names the request; the app fetches it over its signed channel. Safe to repeat." +
         signed,
-      errors: [...deviceErrors, "InvalidDeviceConfig"],
+      errors: [...deviceErrors, "InvalidDeviceConfig", "UnsupportedMediaType"],
       public: true,
       request: {
         endpoint: "https://push.example.net/v2/aBcD",
