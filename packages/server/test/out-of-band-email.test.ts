@@ -54,6 +54,21 @@ for (const backend of backends) {
         },
       );
     });
+
+    test("a refusal that repeats the address (as Postfix does) reaches neither the error nor its causes", async () => {
+      const address = "Bob.Echo@echoes.test";
+      await assert.rejects(
+        deliverMessage(server.server.ctx, message(tenant, address, "530981")),
+        (error: unknown) => {
+          assert.ok(error instanceof DeliveryFailed);
+          assert.match(error.message, /550|Recipient address rejected/);
+          // What the server log shows: the message of the error and of each cause.
+          for (let e: unknown = error; e instanceof Error; e = e.cause)
+            assert.ok(!e.message.toLowerCase().includes(address.toLowerCase()), e.message);
+          return true;
+        },
+      );
+    });
   });
 }
 

@@ -4,7 +4,7 @@ import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode } from "@tessera/codes";
 import { loadConfig } from "../src/config/load-config.ts";
 import { DeliveryFailed, deliverMessage } from "../src/out-of-band/transports/deliver-message.ts";
-import { SmppClient } from "../src/out-of-band/transports/smpp-client.ts";
+import { parseReceipt, SmppClient } from "../src/out-of-band/transports/smpp-client.ts";
 import type { Tenant } from "../src/tenants/tenant-store.ts";
 import { until } from "./helpers/link.ts";
 import { testAuthority } from "./helpers/site-servers.ts";
@@ -248,4 +248,17 @@ suite("SMPP failures", () => {
       await new Promise((resolve) => silent.close(resolve));
     }
   });
+});
+
+test("a receipt's state is one of SMPP's final states: anything else a gateway writes is UNKNOWN (it labels a metric)", () => {
+  const receipt = (stat: string) =>
+    parseReceipt({
+      short_message: { message: `id:abc sub:001 dlvrd:000 stat:${stat} err:000 text:` },
+    } as never);
+  assert.equal(receipt("delivrd")?.state, "DELIVRD");
+  assert.equal(receipt("UNDELIV")?.state, "UNDELIV");
+  for (const stat of ["ZZZZZZZ", "A1B2C3D", "ENROUTX", '{}"=', "0"])
+    assert.equal(receipt(stat)?.state, "UNKNOWN", stat);
+  // The TLV's number, out of range, is no state either.
+  assert.equal(parseReceipt({ receipted_message_id: "abc", message_state: 99 } as never)?.state, "UNKNOWN");
 });

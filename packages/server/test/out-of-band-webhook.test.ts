@@ -262,6 +262,22 @@ suite("transport settings that cannot work are refused at start", () => {
     assert.doesNotMatch(message, /short-secret/);
   });
 
+  test("a webhook over plain http is refused unless it goes to this host: the body holds the code and the number", () => {
+    const webhook = (url: string) => ({
+      TESSERA_OUT_OF_BAND_SMS_TRANSPORT: "webhook",
+      TESSERA_OUT_OF_BAND_WEBHOOK_URL: url,
+      TESSERA_OUT_OF_BAND_WEBHOOK_SECRET: secret,
+    });
+    for (const url of [
+      "http://provider.example/messages",
+      "http://10.0.0.7:8080/sms",
+      "http://[fd00::1]/sms",
+    ])
+      assert.match(problems(webhook(url)), /outOfBand\.webhookUrl .*https/, url);
+    for (const url of ["http://127.0.0.1:9000/sms", "http://[::1]:9000/sms", "http://localhost:9000/sms"])
+      assert.equal(loadConfig({ env: webhook(url) }).outOfBand.webhookUrl, url);
+  });
+
   test("a complete SMPP or webhook configuration loads", () => {
     const config = loadConfig({
       env: {

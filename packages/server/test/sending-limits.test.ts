@@ -69,6 +69,33 @@ for (const backend of backends) {
       }
     });
 
+    test("spellings of one mailbox (letter case, +tags) share its per-destination limit", async () => {
+      const mailbox = nextName("victim");
+      // Every one of these is delivered to the same mailbox by the usual mail servers.
+      const spellings = [
+        `${mailbox}@mail.example`,
+        `${mailbox.toUpperCase()}@mail.example`,
+        `${mailbox}+a@mail.example`,
+        `${mailbox}+b@MAIL.example`,
+        `${mailbox[0]?.toUpperCase()}${mailbox.slice(1)}@mail.example`,
+        `${mailbox}+c@mail.example`,
+        `${mailbox}+@mail.example`,
+        `${mailbox.toUpperCase()}+d@mail.example`,
+      ];
+      const users = [];
+      for (let i = 0; i < spellings.length; i += 1) users.push(nextName("v"));
+      for (const username of users) await newUser(t, username);
+      const before = sink.messages.length;
+      const results = await Promise.all(
+        users.map((username, i) =>
+          bindEmail(username, spellings[i] as string, "sending limits: destination spellings"),
+        ),
+      );
+      assert.equal(passedOrLimited(results, ApiReturnCode.Success), PER_DESTINATION);
+      assert.equal(sink.messages.length - before, PER_DESTINATION);
+      assert.ok(results.some((r) => /to this destination/.test(r.body.errorMessage)));
+    });
+
     test("a burst of 12 sign-in codes over three devices of one user: exactly the per-user limit sent", async () => {
       const username = nextName("u");
       await newUser(t, username);

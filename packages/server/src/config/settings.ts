@@ -659,7 +659,7 @@ export const settings = [
     type: { kind: "url", protocols: ["http:", "https:"] },
     default: undefined,
     description:
-      "Where the webhook transport POSTs each SMS or voice message (signed JSON; docs/authenticators.md). Required when a transport is `webhook`. An operator's own setting, so private addresses are allowed.",
+      "Where the webhook transport POSTs each SMS or voice message (signed JSON; docs/authenticators.md). Required when a transport is `webhook`. An operator's own setting, so private addresses are allowed; https, as the message holds the code and the phone number (plain http only to a relay on 127.0.0.1, [::1] or localhost).",
   },
   {
     path: "outOfBand.webhookSecret",

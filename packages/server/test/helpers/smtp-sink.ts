@@ -44,6 +44,15 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         callback(error);
         return;
       }
+      // As Postfix answers an unknown recipient: the refusal repeats the address.
+      if (address.address.endsWith("@echoes.test")) {
+        const error = new Error(
+          `5.1.1 <${address.address}>: Recipient address rejected: User unknown`,
+        ) as Error & { responseCode: number };
+        error.responseCode = 550;
+        callback(error);
+        return;
+      }
       callback();
     },
     onData(stream, session, callback) {

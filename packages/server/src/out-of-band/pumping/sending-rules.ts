@@ -20,6 +20,20 @@ export interface SendingRule {
 }
 
 /**
+ * The destination as a mailbox, for counting only (the message still goes to the address as
+ * bound): mail servers deliver every letter case of a local part and every `+tag` to one mailbox,
+ * so counting spellings apart would let one inbox be flooded once per spelling. Folding more than
+ * the mailbox does only makes the limit stricter. A phone number is already one E.164 text.
+ */
+function countedDestination(attempt: SendAttempt): string {
+  if (attempt.method !== "email") return attempt.destination;
+  const at = attempt.destination.lastIndexOf("@");
+  const local = attempt.destination.slice(0, at).toLowerCase();
+  const plus = local.indexOf("+");
+  return `${plus < 0 ? local : local.slice(0, plus)}@${attempt.destination.slice(at + 1).toLowerCase()}`;
+}
+
+/**
  * The counters one send is taken from, in the order they are taken (docs/authenticators.md,
  * "Anti-pumping limits"): first the ones the requester controls (its source address, the user it
  * names), then the destination's, and last the country's, which every user of the tenant shares.
@@ -29,7 +43,7 @@ export interface SendingRule {
 export function sendingRules(ctx: ServerContext, attempt: SendAttempt): SendingRule[] {
   const limits = ctx.config.rateLimits;
   const tenant = attempt.tenant.id;
-  const destination = destinationDigest(ctx, tenant, attempt.destination);
+  const destination = destinationDigest(ctx, tenant, countedDestination(attempt));
   const rules: SendingRule[] = [
     {
       name: "source",

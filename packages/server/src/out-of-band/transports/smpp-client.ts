@@ -30,6 +30,8 @@ const messageStates = [
   "REJECTD",
 ];
 
+const knownStates = new Set(messageStates.filter((state) => state !== ""));
+
 /** Keep-alive: an idle session behind NAT or a gateway's idle timer would otherwise die silently. */
 const ENQUIRE_LINK_MS = 30_000;
 
@@ -227,5 +229,7 @@ export function parseReceipt(pdu: PDU): DeliveryReceipt | undefined {
   const state =
     typeof pdu.message_state === "number" ? messageStates[pdu.message_state] : stateFromText?.toUpperCase();
   if (messageId === undefined || messageId === "") return undefined;
-  return { messageId, state: state === undefined || state === "" ? "UNKNOWN" : state };
+  // The state labels a metric and names the audit event: only SMPP's own words, so a gateway
+  // writing whatever it likes cannot grow the metric's series without bound.
+  return { messageId, state: state !== undefined && knownStates.has(state) ? state : "UNKNOWN" };
 }

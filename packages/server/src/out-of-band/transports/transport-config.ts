@@ -26,5 +26,13 @@ export function transportConfigProblems(config: Pick<TesseraConfig, "outOfBand" 
     if (outOfBand.webhookSecret === undefined)
       problems.push(`${why}, so outOfBand.webhookSecret (TESSERA_OUT_OF_BAND_WEBHOOK_SECRET) must be set`);
   }
+  // The body carries the code and the phone number: plain http only to a relay on this host.
+  const webhook = outOfBand.webhookUrl === undefined ? undefined : new URL(outOfBand.webhookUrl);
+  if (webhook?.protocol === "http:" && !loopbackHosts.has(webhook.hostname))
+    problems.push(
+      "outOfBand.webhookUrl (TESSERA_OUT_OF_BAND_WEBHOOK_URL) must be https: the message holds the code and the phone number (plain http only to 127.0.0.1, [::1] or localhost)",
+    );
   return problems;
 }
+
+const loopbackHosts = new Set(["127.0.0.1", "[::1]", "localhost"]);
