@@ -684,6 +684,28 @@ for (const backend of backends) {
       );
     });
 
+    test("a send without a serial skips a locked device for the user's other one", async () => {
+      const { username, serial: locked } = await verifiedUser();
+      const other = await verifiedEmailDevice(call, sink, username, `${username}.second@mail.example`);
+      await s.server.ctx.database.db
+        .updateTable("authenticators")
+        .set({ locked_until: s.clock.now() + 3_600_000 })
+        .where("serial", "=", locked)
+        .execute();
+      const sent = await call("POST", "/v1/auth/challenge", { username }, "challenges: first device locked");
+      assert.equal(sent.status, 200, JSON.stringify(sent.body));
+      assert.equal(sent.body.serial, other);
+      await s.server.ctx.database.db
+        .updateTable("authenticators")
+        .set({ locked_until: s.clock.now() + 3_600_000 })
+        .where("serial", "=", other)
+        .execute();
+      refused(
+        await call("POST", "/v1/auth/challenge", { username }, "challenges: every device locked"),
+        ApiReturnCode.MaximumFailedOTPRequestsExceeded,
+      );
+    });
+
     test("housekeeping deletes sent codes a day after they expired, not before", async () => {
       const { username, address } = await verifiedUser();
       const { challenge } = await sentCode(call, sink, { username }, address);

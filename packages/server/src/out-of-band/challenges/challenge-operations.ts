@@ -205,7 +205,11 @@ async function namedDevice(
   return { row, type };
 }
 
-/** The user's first verified, enabled challenge device (that takes `method`, when one is asked for). */
+/**
+ * The user's first verified, enabled challenge device (that takes `method`, when one is asked
+ * for), preferring one that is not locked: a locked first device must not stop a user who has
+ * another. With every candidate locked, the first one's lock is the answer.
+ */
 async function firstUsableDevice(
   ctx: ServerContext,
   user: UserRow,
@@ -215,6 +219,9 @@ async function firstUsableDevice(
     const type = challengeDeviceType(row.type);
     return type !== undefined && row.enabled === 1 && row.activated === 1 ? [{ row, type }] : [];
   });
+  const now = ctx.clock.now();
+  const unlocked = (d: Found) => d.row.locked_until === null || d.row.locked_until <= now;
+  usable.sort((a, b) => Number(unlocked(b)) - Number(unlocked(a)));
   const [first] = usable;
   if (first === undefined)
     throw new TesseraError(ApiReturnCode.NoChallengeDevicesDefined, {

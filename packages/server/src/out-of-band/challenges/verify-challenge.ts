@@ -69,7 +69,13 @@ export async function checkChallengeCode(
     .selectFrom("authenticators")
     .selectAll()
     .where("id", "=", challenge.authenticator_id)
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+  // Deleted between the two reads (the delete cascades to its codes, so only a race gets here):
+  // the same answer as the code's own device being gone.
+  if (device === undefined)
+    throw new TesseraError(ApiReturnCode.DeviceNotFound, {
+      message: "the device that was sent the code is gone",
+    });
   // A device moved to another user since the code was sent answers for its new holder only.
   if (device.user_id !== input.user.id)
     throw new TesseraError(ApiReturnCode.DeviceInvalid, {
