@@ -63,6 +63,9 @@ for (const backend of backends) {
       assert.equal(r.status, 502, JSON.stringify(r.body));
       assert.equal(r.body.errorCode, ApiReturnCode.SMSSendError);
       assert.doesNotMatch(r.body.errorMessage, /\d{6}/);
+      // Retrying cannot help: the answer names the operator's setting that is missing.
+      assert.match(r.body.errorMessage, /outOfBand\.smsTransport/);
+      assert.doesNotMatch(r.body.errorMessage, /try again/);
       assert.deepEqual(await devices("texter"), []);
     });
 

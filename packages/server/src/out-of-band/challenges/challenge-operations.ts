@@ -18,7 +18,7 @@ import { lockedError } from "../../authenticators/validate-otp.ts";
 import type { Tenant } from "../../tenants/tenant-store.ts";
 import type { UserRow } from "../../users/user-store.ts";
 import { enforceSendingLimits } from "../pumping/sending-limits.ts";
-import { DeliveryFailed, deliverMessage } from "../transports/deliver-message.ts";
+import { DeliveryFailed, deliverMessage, transportName } from "../transports/deliver-message.ts";
 import {
   type ChallengePurpose,
   insertChallenge,
@@ -109,8 +109,13 @@ export async function issueChallenge(
     });
   } catch (error) {
     if (!(error instanceof DeliveryFailed)) throw error;
+    // With no transport configured a retry can never succeed: say which setting the operator sets.
+    const unconfigured = transportName(ctx, method) === "none";
+    const next = unconfigured
+      ? `this server has no ${method} transport (the operator sets outOfBand.${method}Transport)`
+      : "try again later";
     throw new TesseraError(method === "email" ? ApiReturnCode.EmailSendError : ApiReturnCode.SMSSendError, {
-      message: `the code could not be sent by ${method}; nothing was changed, try again later`,
+      message: `the code could not be sent by ${method}; nothing was changed, ${next}`,
       cause: error,
     });
   }
