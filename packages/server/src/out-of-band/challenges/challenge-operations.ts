@@ -110,10 +110,18 @@ export async function issueChallenge(
   } catch (error) {
     if (!(error instanceof DeliveryFailed)) throw error;
     // With no transport configured a retry can never succeed: say which setting the operator sets.
-    const unconfigured = transportName(ctx, method) === "none";
-    const next = unconfigured
-      ? `this server has no ${method} transport (the operator sets outOfBand.${method}Transport)`
-      : "try again later";
+    const missing =
+      method === "email"
+        ? ctx.config.smtp.host === undefined
+          ? "smtp.host"
+          : undefined
+        : transportName(ctx, method) === "none"
+          ? `outOfBand.${method}Transport`
+          : undefined;
+    const next =
+      missing === undefined
+        ? "try again later"
+        : `this server has no ${method} transport (the operator sets ${missing})`;
     throw new TesseraError(method === "email" ? ApiReturnCode.EmailSendError : ApiReturnCode.SMSSendError, {
       message: `the code could not be sent by ${method}; nothing was changed, ${next}`,
       cause: error,
