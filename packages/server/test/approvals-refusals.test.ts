@@ -78,6 +78,7 @@ for (const backend of backends) {
       assert.equal(none.status, 409);
       assert.equal(none.body.errorCode, ApiReturnCode.CreateTransactionFailed);
       assert.equal(none.body.field, "body.username");
+      assert.match(none.body.errorMessage, /POST \/v1\/users\/bob\/push-enrolments/);
       const totp = await s.api("POST", "/v1/authenticators", {
         apiKey,
         body: { type: "totp" },

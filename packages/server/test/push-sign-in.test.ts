@@ -197,7 +197,11 @@ for (const backend of backends) {
         body: { username: "nophone" },
         scenario: "push sign-in: setup",
       });
-      assertRefused(await push(apiKey, { username: "nophone" }, "push sign-in: no device"));
+      const none = await push(apiKey, { username: "nophone" }, "push sign-in: no device");
+      assertRefused(none);
+      // The refusal says what to do next, and names the field like POST /v1/approvals does.
+      assert.match(none.body.errorMessage, /POST \/v1\/users\/nophone\/push-enrolments/);
+      assert.equal(none.body.field, "body.username");
       const oath = await s.api("POST", "/v1/authenticators", {
         apiKey,
         body: { type: "totp", username: "nophone" },
