@@ -329,6 +329,11 @@ for (const backend of backends) {
       const locked = await push(apiKey, { username }, "push sign-in: fraud lock");
       assertRefused(locked);
       assert.match(locked.body.errorMessage, /fraud/);
+      // The message names the call that clears this user's lock, ready to use.
+      assert.ok(
+        locked.body.errorMessage.includes(`DELETE /v1/users/${username}/push-lock`),
+        locked.body.errorMessage,
+      );
       const lock = await s.api("GET", `/v1/users/${username}/push-lock`, {
         apiKey,
         scenario: "push sign-in: lock",
