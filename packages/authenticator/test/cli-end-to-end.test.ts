@@ -61,6 +61,13 @@ for (const backend of backends) {
       assert.match(shown, /sourceIp: +127\.0\.0\.1\n/);
       assert.match(shown, /type the number shown on the sign-in screen/);
       assert.match(shown, new RegExp(`approve ${push.reference} --number NN`));
+      // The printed command runs as is: the same state directory and device as the watch.
+      assert.ok(
+        shown.includes(
+          `answer: tessera-authenticator --state-dir ${app.stateDir} approve ${push.reference} --number NN --account ${app.serial}`,
+        ),
+        shown,
+      );
       assert.equal(await app.signInStatus(push.id), "pending");
     });
 

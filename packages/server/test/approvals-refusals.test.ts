@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
-import { ApiReturnCode } from "@tessera/codes";
+import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { sql } from "kysely";
 import type { ServerContext } from "../src/app/server-context.ts";
 import { ownerOf, SoftwareDevice } from "./helpers/approval-device.ts";
@@ -73,11 +73,26 @@ for (const backend of backends) {
         created,
       );
 
+    test("an amount sent as a JSON number gets one message: send a decimal string", async () => {
+      const r = await create(
+        { username: "alice", details: { ...details, amount: 249.9 } },
+        "approvals: amount as a number",
+      );
+      assert.equal(r.status, 400);
+      assert.equal(r.body.errorCode, TesseraApiCode.MalformedRequest);
+      const messages = (r.body.errors as { field: string; message: string }[]).map((e) => e.message);
+      // Not also "must be a whole number" (the rule of further fields), which contradicts it.
+      assert.deepEqual(messages, [
+        'body.details.amount must be a decimal string such as "249.90" (no sign, no exponent, not a JSON number).',
+      ]);
+    });
+
     test("no push device, or a serial that is not one of the user's, is CreateTransactionFailed", async () => {
       const none = await create({ username: "bob", details }, "approvals: no device");
       assert.equal(none.status, 409);
       assert.equal(none.body.errorCode, ApiReturnCode.CreateTransactionFailed);
       assert.equal(none.body.field, "body.username");
+      assert.match(none.body.errorMessage, /POST \/v1\/users\/bob\/push-enrolments/);
       const totp = await s.api("POST", "/v1/authenticators", {
         apiKey,
         body: { type: "totp" },

@@ -63,7 +63,35 @@ for (const backend of backends) {
       assert.equal(r.status, 502, JSON.stringify(r.body));
       assert.equal(r.body.errorCode, ApiReturnCode.SMSSendError);
       assert.doesNotMatch(r.body.errorMessage, /\d{6}/);
+      // Retrying cannot help: the answer names the operator's setting that is missing.
+      assert.match(r.body.errorMessage, /outOfBand\.smsTransport/);
+      assert.doesNotMatch(r.body.errorMessage, /try again/);
       assert.deepEqual(await devices("texter"), []);
+    });
+
+    test("e-mail with no SMTP server configured (the default) is EmailSendError naming smtp.host", async () => {
+      const bare = await startTestServer(backend);
+      try {
+        const { apiKey: key } = await bare.tenant();
+        const made = await bare.api("POST", "/v1/users", {
+          apiKey: key,
+          body: { username: "nomail" },
+          scenario: "delivery: setup",
+        });
+        assert.equal(made.status, 201, JSON.stringify(made.body));
+        const r = await bare.api("POST", "/v1/authenticators", {
+          apiKey: key,
+          body: { type: "email", username: "nomail", destination: "nomail@mail.example" },
+          scenario: "delivery: email without smtp",
+        });
+        assert.equal(r.status, 502, JSON.stringify(r.body));
+        assert.equal(r.body.errorCode, ApiReturnCode.EmailSendError);
+        // Retrying cannot help: the answer names the operator's setting that is missing.
+        assert.match(r.body.errorMessage, /smtp\.host/);
+        assert.doesNotMatch(r.body.errorMessage, /try again/);
+      } finally {
+        await bare.close();
+      }
     });
 
     test("SMTP refused: EmailSendError for binding and for a sign-in code, nothing stored", async () => {

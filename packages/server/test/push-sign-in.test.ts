@@ -197,7 +197,11 @@ for (const backend of backends) {
         body: { username: "nophone" },
         scenario: "push sign-in: setup",
       });
-      assertRefused(await push(apiKey, { username: "nophone" }, "push sign-in: no device"));
+      const none = await push(apiKey, { username: "nophone" }, "push sign-in: no device");
+      assertRefused(none);
+      // The refusal says what to do next, and names the field like POST /v1/approvals does.
+      assert.match(none.body.errorMessage, /POST \/v1\/users\/nophone\/push-enrolments/);
+      assert.equal(none.body.field, "body.username");
       const oath = await s.api("POST", "/v1/authenticators", {
         apiKey,
         body: { type: "totp", username: "nophone" },
@@ -325,6 +329,11 @@ for (const backend of backends) {
       const locked = await push(apiKey, { username }, "push sign-in: fraud lock");
       assertRefused(locked);
       assert.match(locked.body.errorMessage, /fraud/);
+      // The message names the call that clears this user's lock, ready to use.
+      assert.ok(
+        locked.body.errorMessage.includes(`DELETE /v1/users/${username}/push-lock`),
+        locked.body.errorMessage,
+      );
       const lock = await s.api("GET", `/v1/users/${username}/push-lock`, {
         apiKey,
         scenario: "push sign-in: lock",

@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { answerCommand } from "../commands/answer.ts";
-import type { CommandContext } from "../commands/command-context.ts";
+import { type CommandContext, shellWord } from "../commands/command-context.ts";
 import { enrol } from "../commands/enrol.ts";
 import { list } from "../commands/list.ts";
 import { watch } from "../commands/watch.ts";
@@ -31,7 +31,14 @@ export async function runAuthenticator(
   let exitCode: number = ExitCode.done;
   const contextOf = (command: Command): CommandContext => {
     const { stateDir } = command.optsWithGlobals<{ stateDir?: string }>();
-    return { store: new StateStore(stateDir ?? defaultStateDir(env)), out: io.stdout, err: io.stderr };
+    // A printed command line must reach the same state directory to answer for the same device.
+    const invocation = `tessera-authenticator${stateDir === undefined ? "" : ` --state-dir ${shellWord(stateDir)}`}`;
+    return {
+      store: new StateStore(stateDir ?? defaultStateDir(env)),
+      out: io.stdout,
+      err: io.stderr,
+      invocation,
+    };
   };
   const program = new Command("tessera-authenticator")
     .description(

@@ -10,7 +10,13 @@ export interface CommandContext {
   readonly out: (text: string) => void;
   /** Progress, prompts' context and errors. */
   readonly err: (text: string) => void;
+  /** How this program was invoked, `--state-dir` included, for command lines it prints. */
+  readonly invocation: string;
 }
+
+/** `word` as one shell word: as is when plainly safe, else single-quoted. */
+export const shellWord = (word: string): string =>
+  /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 
 /**
  * The enrolled device a command acts for: `--account <serial>`, else the only one enrolled (with

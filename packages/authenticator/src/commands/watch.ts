@@ -9,6 +9,12 @@ import { renderRequest } from "../render/render-request.ts";
 import { parseNumber, sendAnswer } from "./answer.ts";
 import { type CommandContext, clientFor, pickAccount } from "./command-context.ts";
 
+/** The command line that answers `item` for this device, runnable as printed. */
+function answerLine(context: CommandContext, client: AppClient, verb: "approve" | "deny", item: RequestItem) {
+  const option = verb === "deny" ? " [--fraud]" : item.kind === "sign-in" ? " --number NN" : "";
+  return `${context.invocation} ${verb} ${item.reference}${option} --account ${client.account.serial}`;
+}
+
 /** Reconnection waits grow to this after repeated failures. */
 const MAX_BACKOFF_MS = 30_000;
 
@@ -40,7 +46,7 @@ export async function watch(
         if (interactive()) await answerAtTerminal(context, client, item);
         else
           context.out(
-            `  answer: tessera-authenticator approve ${item.reference}${item.kind === "sign-in" ? " --number NN" : ""} | deny ${item.reference} [--fraud]\n`,
+            `  answer: ${answerLine(context, client, "approve", item)} | ${answerLine(context, client, "deny", item)}\n`,
           );
         if (options.count !== undefined && seen.size >= options.count) return ExitCode.done;
       }

@@ -49,7 +49,9 @@ function valueProblems(value: unknown, path: string, depth: number, out: ShapePr
     if (unsafeText.test(value))
       out.push(problem(path, "must not contain control or invisible formatting characters"));
   } else if (typeof value === "number") {
-    if (!Number.isSafeInteger(value))
+    // The top-level amount is never a number (coreProblems says so); a second, contradicting
+    // message ("a whole number") would mislead.
+    if (!Number.isSafeInteger(value) && path !== "amount")
       out.push(problem(path, "must be a whole number within ±(2^53-1); send a decimal as a string"));
   } else if (value !== null && typeof value === "object") {
     if (depth >= MAX_DETAILS_DEPTH) {

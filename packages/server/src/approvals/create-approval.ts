@@ -87,9 +87,12 @@ async function targetDevice(ctx: ServerContext, input: NewTransaction): Promise<
   const devices = (await findForUser(ctx.database.db, input.user.id)).filter(usable);
   const newest = devices.sort((a, b) => b.created_at - a.created_at)[0];
   if (newest === undefined)
-    throw failed(`${input.user.username} has no enabled push device to approve with`, {
-      field: "body.username",
-    });
+    throw failed(
+      `${input.user.username} has no enabled push device to approve with; enrol one with POST /v1/users/${input.user.username}/push-enrolments`,
+      {
+        field: "body.username",
+      },
+    );
   return newest;
 }
 

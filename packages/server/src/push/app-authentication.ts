@@ -56,8 +56,13 @@ export function checkSignature(
   timestamp: string,
 ): void {
   const signature = header(request, "tessera-signature");
-  const data = appSigningString(request.method, request.url, timestamp, request.appRawBody);
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(signature) || !verify(data, signature))
+  // The app signs the path it sends; behind a proxy that serves Tessera under publicUrl's base
+  // path and strips it, that path is the base path plus the one received. Only that base path.
+  const base = new URL(request.server.ctx.publicUrl).pathname.replace(/\/+$/, "");
+  const paths = base === "" ? [request.url] : [request.url, `${base}${request.url}`];
+  const signed = (path: string) =>
+    verify(appSigningString(request.method, path, timestamp, request.appRawBody), signature);
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(signature) || !paths.some(signed))
     throw refused(
       "Tessera-Signature does not verify with the device's key over this request",
       "tessera-signature",

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
+import { publicLink } from "../app/public-url.ts";
 import type { ServerContext } from "../app/server-context.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
 import type { UserRow } from "../users/user-store.ts";
@@ -36,7 +37,7 @@ export async function createEnrolment(ctx: ServerContext, tenant: Tenant, user: 
       authenticator_id: null,
     })
     .execute();
-  return { enrolmentUrl: new URL(`/app/v1/enrolments/${code}`, ctx.publicUrl).toString(), expiresAt };
+  return { enrolmentUrl: publicLink(ctx.publicUrl, `/app/v1/enrolments/${code}`), expiresAt };
 }
 
 export type OpenEnrolment = { readonly id: string; readonly tenantId: string; readonly userId: string };

@@ -22,7 +22,7 @@ export async function requirePushAllowed(
   const lock = await findFraudLock(trx, user.id);
   if (lock !== undefined)
     throw refused(
-      `sign-in pushes to ${user.username} are locked: request ${lock.reference} was reported as fraud; an administrator clears the lock (DELETE /v1/users/{username}/push-lock)`,
+      `sign-in pushes to ${user.username} are locked: request ${lock.reference} was reported as fraud; an administrator clears the lock (DELETE /v1/users/${user.username}/push-lock)`,
     );
 
   const signIns = trx

@@ -137,9 +137,9 @@ async function pushDevice(
     throw new TesseraError(ApiReturnCode.CreateTransactionFailed, {
       message:
         serial === undefined
-          ? `${user.username} has no enabled push device`
+          ? `${user.username} has no enabled push device; enrol one with POST /v1/users/${user.username}/push-enrolments`
           : `${user.username} has no enabled push device ${serial}`,
-      ...(serial === undefined ? {} : { field: "body.serial" }),
+      field: serial === undefined ? "body.username" : "body.serial",
     });
   return device;
 }

@@ -23,7 +23,9 @@ const contextSchema = {
 
 const idParams = {
   type: "object",
-  properties: { id: { type: "string", format: "uuid", maxLength: 36 } },
+  properties: {
+    id: { type: "string", maxLength: 36, description: "The id POST /v1/auth/push answered (a UUID)." },
+  },
   required: ["id"],
 } as const;
 

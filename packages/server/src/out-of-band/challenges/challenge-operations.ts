@@ -18,7 +18,7 @@ import { lockedError } from "../../authenticators/validate-otp.ts";
 import type { Tenant } from "../../tenants/tenant-store.ts";
 import type { UserRow } from "../../users/user-store.ts";
 import { enforceSendingLimits } from "../pumping/sending-limits.ts";
-import { DeliveryFailed, deliverMessage } from "../transports/deliver-message.ts";
+import { DeliveryFailed, deliverMessage, transportName } from "../transports/deliver-message.ts";
 import {
   type ChallengePurpose,
   insertChallenge,
@@ -109,8 +109,21 @@ export async function issueChallenge(
     });
   } catch (error) {
     if (!(error instanceof DeliveryFailed)) throw error;
+    // With no transport configured a retry can never succeed: say which setting the operator sets.
+    const missing =
+      method === "email"
+        ? ctx.config.smtp.host === undefined
+          ? "smtp.host"
+          : undefined
+        : transportName(ctx, method) === "none"
+          ? `outOfBand.${method}Transport`
+          : undefined;
+    const next =
+      missing === undefined
+        ? "try again later"
+        : `this server has no ${method} transport (the operator sets ${missing})`;
     throw new TesseraError(method === "email" ? ApiReturnCode.EmailSendError : ApiReturnCode.SMSSendError, {
-      message: `the code could not be sent by ${method}; nothing was changed, try again later`,
+      message: `the code could not be sent by ${method}; nothing was changed, ${next}`,
       cause: error,
     });
   }
