@@ -3,6 +3,9 @@ import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { sql } from "kysely";
 import type { ServerContext } from "../src/app/server-context.ts";
+import { answerApprovalRequest } from "../src/approvals/answer-approval.ts";
+import { findByReference } from "../src/approvals/approval-store.ts";
+import { findBySerial } from "../src/authenticators/authenticator-store.ts";
 import { ownerOf, SoftwareDevice } from "./helpers/approval-device.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
@@ -56,7 +59,7 @@ for (const backend of backends) {
         apiKey,
         tenant: { id: tenantId },
       } = await s.tenant());
-      for (const username of ["alice", "bob", "carol", "dave", "erin"])
+      for (const username of ["alice", "bob", "carol", "dave", "erin", "frank"])
         await s.api("POST", "/v1/users", { apiKey, body: { username }, scenario: "approvals: setup" });
       alice = await new SoftwareDevice().enrol(s.server.ctx, await ownerOf(s.server.ctx, tenantId, "alice"));
     });
@@ -276,6 +279,43 @@ for (const backend of backends) {
       assert.equal(failed.status, 409);
       assert.equal(failed.body.errorCode, ApiReturnCode.CreateTransactionFailed);
       assert.match(failed.body.errorMessage, /could not be stored/);
+    });
+
+    test("a standing fraud report refuses transaction pushes too, until an administrator clears it", async () => {
+      const frank = await enrol("frank");
+      const first = await create({ username: "frank", details }, "approvals: fraud lock setup");
+      const reference = String(first.body.reference);
+      // The app's answer, as /app/v1/requests/{reference}/answer records it: "this was not me".
+      const ctx = s.server.ctx;
+      const device = await findBySerial(ctx.database.db, frank.serial);
+      const row = await findByReference(ctx.database.db, tenantId, reference);
+      assert.ok(device !== undefined && row !== undefined);
+      await answerApprovalRequest(ctx, {
+        device,
+        request: row,
+        decision: "rejected",
+        approvalCode: frank.approve(reference, details, "rejected"),
+        fraud: true,
+      });
+      // The docs: "from then on every push to that user ... is CreateTransactionFailed without Retry-After".
+      const locked = await create({ username: "frank", details }, "approvals: fraud lock");
+      assert.equal(locked.status, 409);
+      assert.equal(locked.body.errorCode, ApiReturnCode.CreateTransactionFailed);
+      assert.match(String(locked.body.errorMessage), new RegExp(`fraud.*${reference}|${reference}.*fraud`));
+      assert.equal(locked.headers.get("retry-after"), null);
+      const pending = await ctx.database.db
+        .selectFrom("approval_requests")
+        .select("id")
+        .where("authenticator_id", "=", frank.id)
+        .where("status", "=", "pending")
+        .execute();
+      assert.equal(pending.length, 0, "no request reached the phone");
+      const cleared = await s.api("DELETE", "/v1/users/frank/push-lock", {
+        apiKey,
+        scenario: "approvals: fraud lock setup",
+      });
+      assert.equal(cleared.body.cleared, true);
+      assert.equal((await create({ username: "frank", details }, "approvals: fraud lock setup")).status, 201);
     });
   });
 }

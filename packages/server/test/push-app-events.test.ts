@@ -47,6 +47,30 @@ for (const backend of backends) {
       await until(() => waitingCount(s.server.ctx, device.id) === 0, "the stream's slot to be given back");
     });
 
+    test("disabling or deleting the device ends its open streams and gives their slots back", async () => {
+      for (const action of ["disable", "delete"] as const) {
+        const { apiKey, phone, device } = await enrolledDevice(s);
+        const events = await stream(phone);
+        assert.equal(events.status, 200);
+        await until(() => waitingCount(s.server.ctx, device.id) === 1, "the stream to wait");
+        // An administrator takes a lost phone out of service: its signature no longer opens a
+        // stream, and the one it holds must not keep delivering what this device is asked.
+        const r =
+          action === "disable"
+            ? await s.api("POST", `/v1/authenticators/${phone.serial}/disable`, {
+                apiKey,
+                scenario: "push events: device disabled",
+              })
+            : await s.api("DELETE", `/v1/authenticators/${phone.serial}`, {
+                apiKey,
+                scenario: "push events: device deleted",
+              });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        await events.ended;
+        assert.equal(waitingCount(s.server.ctx, device.id), 0, action);
+      }
+    });
+
     test("a device holds at most push.maxStreamsPerDevice streams and long polls; another is RateLimited", async () => {
       const { phone, device } = await enrolledDevice(s);
       const open = [await stream(phone), await stream(phone)];

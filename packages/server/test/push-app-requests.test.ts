@@ -241,6 +241,36 @@ for (const backend of backends) {
       await until(() => waitingCount(s.server.ctx, device.id) === 0, "the slot to be given back");
     });
 
+    test("long polls one after another on one kept-alive connection leave nothing behind on its socket", async () => {
+      const { phone, device } = await enrolledDevice(s);
+      const sockets = new Set<import("node:net").Socket>();
+      const track = (request: import("node:http").IncomingMessage) => sockets.add(request.socket);
+      s.server.app.server.on("request", track);
+      const closeListeners = () =>
+        Math.max(0, ...[...sockets].map((socket) => socket.listenerCount("close")));
+      const counts: number[] = [];
+      try {
+        // An app polls all day on one connection: each poll must give back what it took.
+        for (let i = 0; i < 12; i++) {
+          const polled = phone.call("GET", "/app/v1/requests?waitSeconds=30", "push requests: long poll");
+          await until(() => waitingCount(s.server.ctx, device.id) === 1, "the long poll to wait");
+          const row = await insertPendingRequest(s.server.ctx, device);
+          await notifyDevice(s.server.ctx, device, row);
+          assert.equal((await polled).status, 200);
+          await s.server.ctx.database.db
+            .updateTable("approval_requests")
+            .set({ status: "rejected", answered_at: s.clock.now() })
+            .where("id", "=", row.id)
+            .execute();
+          counts.push(closeListeners());
+        }
+      } finally {
+        s.server.app.server.off("request", track);
+      }
+      assert.ok(sockets.size >= 1);
+      assert.equal(counts.at(-1), counts[0], `close listeners per poll: ${counts.join(",")}`);
+    });
+
     test("a long poll notices a request another process wrote (no notification here) by looking at the table", async () => {
       const { phone, device } = await enrolledDevice(s);
       const polled = phone.call("GET", "/app/v1/requests?waitSeconds=30", "push requests: long poll table");

@@ -3,6 +3,7 @@ import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { runHousekeepingRound } from "../src/housekeeping/housekeeping-round.ts";
 import { createApiKey } from "../src/tenants/api-keys.ts";
+import { updateTenant } from "../src/tenants/tenant-store.ts";
 import { TestPushApp } from "./helpers/push-app.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
@@ -204,6 +205,26 @@ for (const backend of backends) {
         body: { disabled: false },
         scenario: "push: enable user",
       });
+      assert.equal((await phone.enrol(url, "push: enrol")).status, 201);
+    });
+
+    test("a link of a tenant disabled after it was issued enrols nothing and stays unspent", async () => {
+      const { url, tenant } = await enrolment();
+      const phone = app();
+      const db = s.server.ctx.database.db;
+      await updateTenant(db, tenant.id, { disabled: true }, s.clock.now());
+      const refused = await phone.enrol(url, "push: enrol tenant disabled");
+      // As the device's own requests are refused once the tenant is disabled (app-authentication.ts).
+      assert.equal(refused.status, 401, JSON.stringify(refused.body));
+      assert.equal(refused.body.errorCode, ApiReturnCode.PartnerLoginFailed);
+      const devices = await db
+        .selectFrom("authenticators")
+        .select("id")
+        .where("tenant_id", "=", tenant.id)
+        .where("type", "=", "push")
+        .execute();
+      assert.equal(devices.length, 0);
+      await updateTenant(db, tenant.id, { disabled: false }, s.clock.now());
       assert.equal((await phone.enrol(url, "push: enrol")).status, 201);
     });
 

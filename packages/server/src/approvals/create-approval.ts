@@ -3,6 +3,7 @@ import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { ServerContext } from "../app/server-context.ts";
 import { type AuthenticatorRow, findBySerial, findForUser } from "../authenticators/authenticator-store.ts";
 import { notifyDevice } from "../push/notify-device.ts";
+import { findFraudLock } from "../push/sign-in-fraud-lock.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
 import type { UserRow } from "../users/user-store.ts";
 import { canonicalJson } from "./approval-payload.ts";
@@ -23,8 +24,9 @@ const failed = (message: string, options: { field?: string; retryAt?: number; ca
 /**
  * Creates a transaction approval request for the user's push device and tells the device
  * (best effort: the app can always poll). CreateTransactionFailed when no enabled, activated push
- * device of the user can take it, the user's cap of waiting requests is reached (with Retry-After:
- * when the oldest expires), the reference is taken in the tenant, or the row cannot be written.
+ * device of the user can take it, a fraud report of the user stands (sign-in-fraud-lock.ts), the
+ * user's cap of waiting requests is reached (with Retry-After: when the oldest expires), the
+ * reference is taken in the tenant, or the row cannot be written.
  */
 export async function createTransaction(
   ctx: ServerContext,
@@ -110,6 +112,14 @@ async function insertWithinCap(ctx: ServerContext, row: ApprovalRequestRow, now:
       .where("id", "=", row.user_id)
       .$if(ctx.database.dialect === "postgres", (query) => query.forUpdate())
       .execute();
+    // A standing fraud report stops every push to the user, a transaction's as a sign-in's
+    // (docs/authenticators.md, "Fraud reports and the lock"): read under the same row lock, so
+    // a report written by another process is seen. No Retry-After: only an administrator clears it.
+    const lock = await findFraudLock(trx, row.user_id);
+    if (lock !== undefined)
+      throw failed(
+        `approval requests to this user are locked: request ${lock.reference} was reported as fraud; an administrator clears the lock (DELETE /v1/users/{username}/push-lock)`,
+      );
     const waiting = await trx
       .selectFrom("approval_requests")
       .select("expires_at")

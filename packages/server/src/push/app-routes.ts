@@ -105,7 +105,11 @@ export const pushAppRoutes: FastifyPluginAsync = async (app) => {
         if (rows.length === 0 && wait > 0) {
           const release = takeWaitingSlot(ctx, device.id);
           const gone = new AbortController();
-          request.raw.socket.once("close", () => gone.abort());
+          // The socket outlives the poll on a kept-alive connection: the listener goes with the
+          // poll, or an app polling all day piles one closure per poll onto its socket.
+          const abort = () => gone.abort();
+          const socket = request.raw.socket;
+          socket.once("close", abort);
           try {
             await watchDevice(
               ctx,
@@ -117,6 +121,7 @@ export const pushAppRoutes: FastifyPluginAsync = async (app) => {
               { ms: wait * 1000, signal: gone.signal },
             );
           } finally {
+            socket.off("close", abort);
             release();
           }
         }

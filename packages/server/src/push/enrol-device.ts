@@ -69,6 +69,9 @@ export async function enrolDevice(request: FastifyRequest, code: string, body: E
   );
   const now = ctx.clock.now();
   const timestamp = checkedTimestamp(request, now);
+  // A tenant disabled since the link was issued gets no new device, as its devices are refused.
+  if (tenant.disabled)
+    throw new TesseraError(ApiReturnCode.PartnerLoginFailed, { message: "the link's tenant is disabled" });
   const webPush: WebPushSubscription | undefined =
     body.webPush === undefined ? undefined : checkedSubscription(ctx.config, body.webPush, "body.webPush");
   const user = await ctx.database.db

@@ -60,7 +60,7 @@ export const pushOperations: DomainOperations = {
       },
       summary: "Enrol a phone app as a push device (the app calls it)",
       description:
-        "Creates the user's push device, activated, from the link's one-time code. The request is signed like every app request but with the new key and without `Tessera-Device` (proof of possession). The link is spent and the device created by a compare-and-set in one transaction: of concurrent enrolments with one code, exactly one succeeds, the others are DeviceAlreadyProvisioned. An unknown or expired link is NotFound. Answers the serial the app signs its requests with and the VAPID public key to subscribe to Web Push with.",
+        "Creates the user's push device, activated, from the link's one-time code. The request is signed like every app request but with the new key and without `Tessera-Device` (proof of possession). The link is spent and the device created by a compare-and-set in one transaction: of concurrent enrolments with one code, exactly one succeeds, the others are DeviceAlreadyProvisioned. An unknown or expired link is NotFound; a link whose tenant was disabled since is PartnerLoginFailed and stays unspent. Answers the serial the app signs its requests with and the VAPID public key to subscribe to Web Push with.",
       errors: [
         "NotFound",
         "DeviceAlreadyProvisioned",
@@ -68,6 +68,7 @@ export const pushOperations: DomainOperations = {
         "AppRequestNotAuthenticated",
         "PartnerUserLoginDisabled",
         "AccountExpired",
+        "PartnerLoginFailed",
         "DeviceInvalid",
         "MalformedRequest",
         "DatabaseError",
