@@ -79,6 +79,24 @@ for (const backend of backends) {
       assert.equal(rows.length, 1);
     });
 
+    test("a key pair is enrolled once: the same key for another account (any tenant) is refused, the link unspent", async () => {
+      const phone = app();
+      const first = await enrolment();
+      assert.equal((await phone.enrol(first.url, "push: enrol")).status, 201);
+      const enrolled = phone.serial;
+      const second = await enrolment();
+      const again = await phone.enrol(second.url, "push: enrol a key enrolled before");
+      assert.equal(again.status, 400, JSON.stringify(again.body));
+      assert.equal(again.body.errorCode, ApiReturnCode.InvalidDeviceConfig);
+      assert.equal(again.body.field, "body.publicKey");
+      assert.equal(phone.serial, enrolled);
+      assert.equal(
+        (await app().enrol(second.url, "push: enrol a fresh key")).status,
+        201,
+        "the link was not spent",
+      );
+    });
+
     test("a used link is DeviceAlreadyProvisioned, an expired or unknown one NotFound", async () => {
       const { url } = await enrolment();
       assert.equal((await app().enrol(url, "push: enrol")).status, 201);

@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject } from "node:crypto";
+import { createHash, createPublicKey, type KeyObject } from "node:crypto";
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { FastifyRequest } from "fastify";
 import { newAuthenticatorId, newAuthenticatorRow } from "../authenticators/authenticator-store.ts";
@@ -84,7 +84,9 @@ export async function enrolDevice(request: FastifyRequest, code: string, body: E
   const id = newAuthenticatorId();
   const serial = generateSerial("push");
   request.auditSubject = `authenticator:${serial}`;
-  const publicKey = key.export({ format: "der", type: "spki" }).toString("base64url");
+  const spki = key.export({ format: "der", type: "spki" });
+  const publicKey = spki.toString("base64url");
+  const keyFingerprint = createHash("sha256").update(spki).digest("hex");
   const row = newAuthenticatorRow(
     {
       id,
@@ -104,10 +106,27 @@ export async function enrolDevice(request: FastifyRequest, code: string, body: E
   const spent = await ctx.database.db.transaction().execute(async (trx) => {
     if (!(await spendEnrolment(trx, enrolment.id, id, now))) return false;
     await trx.insertInto("authenticators").values(row).execute();
-    await trx
+    const device = await trx
       .insertInto("push_devices")
-      .values({ authenticator_id: id, name: body.name ?? null, last_timestamp: timestamp, created_at: now })
-      .execute();
+      .values({
+        authenticator_id: id,
+        name: body.name ?? null,
+        key_fingerprint: keyFingerprint,
+        last_timestamp: timestamp,
+        created_at: now,
+      })
+      .onConflict((oc) => oc.column("key_fingerprint").doNothing())
+      .executeTakeFirst();
+    // Neither the signing string nor the approval payload names the device, so a key enrolled
+    // twice would let what it signed for one device pass for the other (a captured request
+    // replayed on the other device's own timestamp, an approval code under a reference both
+    // tenants use). One key, one device: the link stays unspent (the transaction rolls back).
+    if (Number(device.numInsertedOrUpdatedRows ?? 0n) !== 1)
+      throw new TesseraError(ApiReturnCode.InvalidDeviceConfig, {
+        message:
+          "this public key is already enrolled as a push device; generate a new key pair for every enrolment",
+        field: "body.publicKey",
+      });
     return true;
   });
   if (!spent)

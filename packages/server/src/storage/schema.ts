@@ -574,6 +574,11 @@ export interface PushEnrolmentsTable {
 export interface PushDevicesTable {
   authenticator_id: string;
   name: string | null;
+  /**
+   * SHA-256 (hex) of the device's public key (SPKI DER), unique: a key pair is enrolled once, in
+   * any tenant, so what it signs (app requests, approval codes) can only be one device's.
+   */
+  key_fingerprint: string;
   /** The last accepted Tessera-Timestamp (epoch ms): a request must carry a later one. */
   last_timestamp: number;
   created_at: number;

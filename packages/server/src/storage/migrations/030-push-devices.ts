@@ -28,6 +28,7 @@ export const pushDevices: Migration = {
         c.primaryKey().references("authenticators.id").onDelete("cascade"),
       )
       .addColumn("name", "text")
+      .addColumn("key_fingerprint", "text", (c) => c.notNull().unique())
       .addColumn("last_timestamp", "bigint", (c) => c.notNull())
       .addColumn("created_at", "bigint", (c) => c.notNull())
       .execute();
