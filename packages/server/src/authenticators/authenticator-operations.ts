@@ -192,6 +192,7 @@ export const authenticatorOperations: DomainOperations = {
         "MaximumCardUsesExceeded",
         "PartnerUserLoginDisabled",
         "AccountExpired",
+        "OTPTypeInvalid",
       ],
       request: { otp1: "755224", otp2: "287082" },
       response: { authenticator },

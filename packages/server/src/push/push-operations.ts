@@ -73,6 +73,7 @@ export const pushOperations: DomainOperations = {
         "MalformedRequest",
         "DatabaseError",
         "UnsupportedMediaType",
+        "PayloadTooLarge",
       ],
       public: true,
       request: {
@@ -133,6 +134,7 @@ export const pushOperations: DomainOperations = {
         "UpdateTransactionStatusInvalid",
         "UpdateTransactionStatusFailed",
         "UnsupportedMediaType",
+        "PayloadTooLarge",
       ],
       public: true,
       request: { decision: "approved", approvalCode: "5mRlV0oZ1cQ8…" },
@@ -144,7 +146,7 @@ export const pushOperations: DomainOperations = {
       description:
         "Registers or replaces where the server sends Web Push messages (RFC 8030, encrypted per RFC 8291, VAPID-signed) when a request is created for the device. The message only names the request; the app fetches it over its signed channel. Safe to repeat." +
         signed,
-      errors: [...deviceErrors, "InvalidDeviceConfig", "UnsupportedMediaType"],
+      errors: [...deviceErrors, "InvalidDeviceConfig", "UnsupportedMediaType", "PayloadTooLarge"],
       public: true,
       request: {
         endpoint: "https://push.example.net/v2/aBcD",
