@@ -79,11 +79,21 @@ for (const backend of backends) {
     });
 
     test("housekeeping deletes requests 30 days after they expired, never one reported as fraud", async () => {
-      const kept = await created();
-      const fraud = await created();
+      // A user of its own: a fraud report locks the user's pushes, which the other tests must not meet.
+      await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username: "carol" },
+        scenario: "approvals: setup",
+      });
+      const device = await new SoftwareDevice("ed25519").enrol(
+        s.server.ctx,
+        await ownerOf(s.server.ctx, tenantId, "carol"),
+      );
+      const kept = await created("carol");
+      const fraud = await created("carol");
       const refused = await answer(fraud, {
         status: "rejected",
-        approvalCode: ed.approve(fraud, details, "rejected"),
+        approvalCode: device.approve(fraud, details, "rejected"),
       });
       assert.equal(refused.status, 200, JSON.stringify(refused.body));
       // Reported as fraud by the app (its answer route carries the flag); set directly here because
