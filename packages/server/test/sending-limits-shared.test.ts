@@ -112,7 +112,8 @@ for (const backend of backends) {
       const known = getCountries();
       const valid = fc.uniqueArray(fc.constantFrom(...known), { maxLength: 12 });
       const junk = fc.oneof(
-        fc.anything(),
+        // Not undefined: JSON drops it, and a body without the field changes nothing (200).
+        fc.anything().filter((v) => v !== undefined),
         fc.array(fc.string({ maxLength: 4 }), { minLength: 1, maxLength: 5 }),
         fc.array(fc.constantFrom("XX", "ZZ", "gb", "G", "GBR", "", "U S", "AQ", "EU", "UK"), {
           minLength: 1,
