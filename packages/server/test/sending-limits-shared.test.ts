@@ -112,8 +112,12 @@ for (const backend of backends) {
       const known = getCountries();
       const valid = fc.uniqueArray(fc.constantFrom(...known), { maxLength: 12 });
       const junk = fc.oneof(
-        // Not undefined: JSON drops it, and a body without the field changes nothing (200).
-        fc.anything().filter((v) => v !== undefined),
+        // Not undefined: JSON drops it, and a body without the field changes nothing (200). Not
+        // objects with __proto__ or constructor keys: the JSON parser refuses those bodies as a
+        // whole (prototype poisoning: 400 naming `body`), which other tests pin.
+        fc
+          .anything()
+          .filter((v) => v !== undefined && !/"(__proto__|constructor)"/.test(JSON.stringify(v) ?? "")),
         fc.array(fc.string({ maxLength: 4 }), { minLength: 1, maxLength: 5 }),
         fc.array(fc.constantFrom("XX", "ZZ", "gb", "G", "GBR", "", "U S", "AQ", "EU", "UK"), {
           minLength: 1,
