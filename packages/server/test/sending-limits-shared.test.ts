@@ -113,8 +113,8 @@ for (const backend of backends) {
       const valid = fc.uniqueArray(fc.constantFrom(...known), { maxLength: 12 });
       const junk = fc.oneof(
         // Not undefined: JSON drops it, and a body without the field changes nothing (200). Not
-        // objects with __proto__ or constructor keys: the JSON parser refuses those bodies as a
-        // whole (prototype poisoning: 400 naming `body`), which other tests pin.
+        // objects with __proto__ or constructor keys: the JSON parser refuses such a body as a
+        // whole (prototype poisoning), so the 400 names `body` rather than this field.
         fc
           .anything()
           .filter((v) => v !== undefined && !/"(__proto__|constructor)"/.test(JSON.stringify(v) ?? "")),
