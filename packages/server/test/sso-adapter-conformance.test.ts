@@ -67,11 +67,18 @@ for (const backend of backends) {
       const uid = newId();
       const userCode = "BCDF-GHJK";
       const sessions = adapter(tenantA, "Session");
-      await sessions.upsert(id, { jti: id, kind: "Session", uid, accountId: "alice" }, 600);
-      assert.equal((await sessions.find(id))?.accountId, "alice");
+      // Account ids with '@' and '.': characters no base64url ciphertext or hex digest contains, so
+      // finding one in the raw rows below means it was stored in the clear, never a chance match
+      // ("bob" turned up inside a random ciphertext now and then).
+      await sessions.upsert(id, { jti: id, kind: "Session", uid, accountId: "alice@example.test" }, 600);
+      assert.equal((await sessions.find(id))?.accountId, "alice@example.test");
       assert.equal((await sessions.findByUid(uid))?.jti, id);
-      await sessions.upsert(id, { jti: id, kind: "Session", uid, accountId: "bob" }, 600);
-      assert.equal((await sessions.find(id))?.accountId, "bob", "an upsert replaces the payload");
+      await sessions.upsert(id, { jti: id, kind: "Session", uid, accountId: "bob@example.test" }, 600);
+      assert.equal(
+        (await sessions.find(id))?.accountId,
+        "bob@example.test",
+        "an upsert replaces the payload",
+      );
 
       const devices = adapter(tenantA, "DeviceCode");
       await devices.upsert(id, { jti: id, kind: "DeviceCode", userCode, grantId: newId() }, 600);
@@ -80,7 +87,8 @@ for (const backend of backends) {
       assert.equal((await sessions.find(id))?.kind, "Session", "the same id of two models are two rows");
 
       const raw = JSON.stringify(await ctx.database.db.selectFrom("sso_models").selectAll().execute());
-      for (const secret of [id, uid, userCode, "alice", "bob"]) assert.ok(!raw.includes(secret), secret);
+      for (const secret of [id, uid, userCode, "alice@example.test", "bob@example.test"])
+        assert.ok(!raw.includes(secret), secret);
 
       await sessions.destroy(id);
       assert.equal(await sessions.find(id), undefined);
