@@ -1,5 +1,15 @@
 import assert from "node:assert/strict";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, before, describe as suite, test } from "node:test";
@@ -15,6 +25,8 @@ import {
   runAuthenticatorInPty,
   startAuthenticator,
 } from "./helpers/run-authenticator.ts";
+
+const allocator = new URL("./helpers/allocate-timestamps.ts", import.meta.url).pathname;
 
 suite("tessera-authenticator's state directory and key files", () => {
   let s: TestServer;
@@ -86,6 +98,32 @@ suite("tessera-authenticator's state directory and key files", () => {
     for (const serial of ["../escape", "a/b", "", ".", "x".repeat(65)])
       await assert.rejects(store.save({ ...account, serial }), /refusing to store serial/);
     assert.deepEqual(await store.accounts(), []);
+  });
+
+  test("commands sharing a key file never send the same timestamp, and a lock left by a crash is taken over", async () => {
+    const app = await enrolledApp(s);
+    const allocate = (count: number) =>
+      new Promise<string[]>((resolve, reject) => {
+        execFile(process.execPath, [allocator, app.stateDir, String(count)], (error, stdout) =>
+          error ? reject(error) : resolve(stdout.trim().split("\n")),
+        );
+      });
+    // Six processes picking 25 timestamps each, all within the same few milliseconds: without
+    // the lock, two of them read the same last timestamp and send the same next one.
+    const picked = (await Promise.all(Array.from({ length: 6 }, () => allocate(25)))).flat();
+    assert.equal(picked.length, 150);
+    assert.equal(new Set(picked).size, 150, "every timestamp once");
+    const saved = JSON.parse(readFileSync(app.keyFile, "utf8")) as { lastTimestamp: number };
+    assert.equal(saved.lastTimestamp, Math.max(...picked.map(Number)), "the last one is remembered");
+    // A command killed while holding the lock leaves the file behind; once it is older than any
+    // holder can be, the next command takes it over instead of waiting for ever.
+    const lock = `${app.keyFile}.lock`;
+    writeFileSync(lock, "");
+    const longAgo = new Date(Date.now() - 60_000);
+    utimesSync(lock, longAgo, longAgo);
+    const after = await allocate(1);
+    assert.equal(Number(after[0]) > saved.lastTimestamp, true);
+    assert.equal(existsSync(lock), false, "the lock is given back");
   });
 
   test("several devices need --account; an unknown one or none enrolled is a state error", async () => {

@@ -44,13 +44,15 @@ export async function pickAccount(context: CommandContext, serial: string | unde
 
 /**
  * A client whose timestamps grow across commands: the next one is the clock's time, or one more
- * than the last sent if the clock has not moved on (or went back), saved before the request goes.
+ * than the last sent if the clock has not moved on (or went back), saved before the request goes,
+ * under the key file's lock (another command may be picking one at the same moment).
  */
 export function clientFor(context: CommandContext, account: Account): AppClient {
   return new AppClient(account, async (current) => {
-    const saved = await context.store.account(current.serial);
-    const next = Math.max(Date.now(), saved.lastTimestamp + 1);
-    await context.store.save({ ...saved, lastTimestamp: next });
-    return String(next);
+    const saved = await context.store.update(current.serial, (stored) => ({
+      ...stored,
+      lastTimestamp: Math.max(Date.now(), stored.lastTimestamp + 1),
+    }));
+    return String(saved.lastTimestamp);
   });
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { stateError } from "../cli/exit-codes.ts";
 import { type Account, parseAccount, serialPattern } from "./account.ts";
 
@@ -61,6 +62,47 @@ export class StateStore {
     }
   }
 
+  /**
+   * Runs `update` on the account of `serial` while holding its lock file, and saves what it
+   * returns. Commands sharing a key file (two watchers, a watch and an approve) each read, move
+   * on and save the last timestamp; without the lock two of them could send the same one and the
+   * server would refuse the second as a replay. The lock is a file created exclusively (O_EXCL,
+   * atomic on every local file system); one left by a crashed command is taken over once it is
+   * older than any holder can be, since a holder only reads and writes one small file.
+   */
+  async update(serial: string, update: (account: Account) => Account): Promise<Account> {
+    if (!serialPattern.test(serial)) throw stateError(`no device ${JSON.stringify(serial)} is enrolled`);
+    const lock = `${this.#file(serial)}.lock`;
+    await this.#acquire(lock);
+    try {
+      const next = update(await this.account(serial));
+      await this.save(next);
+      return next;
+    } finally {
+      await rm(lock, { force: true });
+    }
+  }
+
+  async #acquire(lock: string): Promise<void> {
+    const deadline = Date.now() + lockWaitMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await (await open(lock, "wx", 0o600)).close();
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      }
+      const age = await lstat(lock).then(
+        (info) => Date.now() - info.mtimeMs,
+        () => 0,
+      );
+      if (age > staleLockMs) await rm(lock, { force: true });
+      else if (Date.now() > deadline)
+        throw stateError(`key file ${lock} is locked by another command; remove it if none is running`);
+      else await sleep(Math.min(2 ** attempt, 50));
+    }
+  }
+
   #file(serial: string): string {
     return join(this.dir, `${serial}.json`);
   }
@@ -104,5 +146,10 @@ export class StateStore {
     return account;
   }
 }
+
+/** How long a command waits for another to finish with a key file. */
+const lockWaitMs = 5_000;
+/** A lock older than this was left by a command that died while holding it. */
+const staleLockMs = 10_000;
 
 const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
