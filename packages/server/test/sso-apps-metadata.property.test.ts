@@ -84,6 +84,7 @@ for (const backend of backends) {
             created_at: 0,
             updated_at: 0,
             offline_grace_hours: app.offlineGraceHours,
+            webauthn_origins: "[]",
           };
           await provider.Client.validate(clientMetadataOf(s.server.ctx, row));
         }),

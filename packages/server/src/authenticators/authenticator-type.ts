@@ -7,9 +7,10 @@ import type { OathAlgorithm } from "./oath/oath-code.ts";
  * stored position. Challenge devices (SMS, voice, e-mail) are a verified destination that a code
  * is sent to (out-of-band/challenges/). A push device is a phone app holding a key pair that signs
  * its answers (push/). All are rows of `authenticators`, so serials, assignment, enable, disable,
- * delete and the lockout work alike; registry.ts lists them.
+ * delete and the lockout work alike; registry.ts lists them. A WebAuthn credential (a security
+ * key or passkey) proves possession by signing a challenge in a ceremony (webauthn/).
  */
-export type AuthenticatorType = OathType | ChallengeDeviceType | PushDeviceType;
+export type AuthenticatorType = OathType | ChallengeDeviceType | PushDeviceType | WebAuthnType;
 
 /** How a challenge device's code travels. A phone number can take SMS or voice. */
 export const deliveryMethods = ["sms", "voice", "email"] as const;
@@ -38,6 +39,16 @@ export interface ChallengeDeviceType {
 export interface PushDeviceType {
   readonly kind: "push";
   readonly type: "push";
+}
+
+/**
+ * A security key or passkey registered by a WebAuthn ceremony. Its row keeps the credential's
+ * COSE public key sealed in `secret_enc`; the credential id, counter and flags are in
+ * `webauthn_credentials` (migration 032). `algorithm` is the COSE algorithm's name.
+ */
+export interface WebAuthnType {
+  readonly kind: "webauthn";
+  readonly type: "webauthn";
 }
 
 export interface OathParameters {

@@ -37,11 +37,13 @@ const decodedSecret = (text: string) => {
  * serial and secret, each with its own code; the user and the serial's uniqueness are looked up
  * only after the shape is fine. A challenge device (sms, voice, email) has its own rules
  * (out-of-band/challenges/bind-device.ts); with the type missing or unknown the common OATH
- * parameters are still checked and reported with it. A push device is enrolled by its app, never
- * created here.
+ * parameters are still checked and reported with it. A push device is enrolled by its app and a
+ * security key by a WebAuthn ceremony, never created here.
  */
-const creatable = authenticatorTypes.filter((t) => t.kind !== "push").map((t) => t.type);
-const creatableRule = `must be one of ${creatable.join(", ")} (a push device is enrolled by its app)`;
+const creatable = authenticatorTypes
+  .filter((t) => t.kind === "oath" || t.kind === "challenge")
+  .map((t) => t.type);
+const creatableRule = `must be one of ${creatable.join(", ")} (a push device is enrolled by its app, a security key by /v1/webauthn/registration)`;
 
 export const createShape = shapeCheck("authenticator-create", (value) => {
   const body = asRecord(value);

@@ -6,6 +6,7 @@ import { pushType } from "./push/push-type.ts";
 import { smsType } from "./sms/sms-type.ts";
 import { totpType } from "./totp/totp-type.ts";
 import { voiceType } from "./voice/voice-type.ts";
+import { webauthnType } from "./webauthn/webauthn-type.ts";
 
 /** Every authenticator type, registered explicitly: a type not listed here does not exist. */
 export const authenticatorTypes: readonly AuthenticatorType[] = [
@@ -15,6 +16,7 @@ export const authenticatorTypes: readonly AuthenticatorType[] = [
   voiceType,
   emailType,
   pushType,
+  webauthnType,
 ];
 const types = authenticatorTypes;
 

@@ -35,6 +35,19 @@ export interface TenantsTable {
   push_max_pending: number;
   push_max_per_hour: number;
   push_cooldown_seconds: number;
+  /** WebAuthn relying party (migration 032): null means the host of publicUrl. */
+  webauthn_rp_id: string | null;
+  /** Null means the tenant's name. */
+  webauthn_rp_name: string | null;
+  /** JSON array of origins; empty means publicUrl's origin. */
+  webauthn_origins: string;
+  webauthn_user_verification: string;
+  /** none | any | allow-list (docs/authenticators.md). */
+  webauthn_attestation: string;
+  /** JSON array of AAGUIDs the allow-list policy accepts. */
+  webauthn_aaguids: string;
+  /** The AppID (a URL) legacy U2F keys were registered under, for the `appid` extension. */
+  webauthn_u2f_app_id: string | null;
 }
 
 export interface AuthenticatorsTable {
@@ -418,6 +431,8 @@ export interface SsoAppsTable {
   updated_at: number;
   /** Hours a program of the app may work offline after its last confirmed sign-in (migration 025). */
   offline_grace_hours: Generated<number>;
+  /** JSON array of origins (besides the tenant's) its WebAuthn ceremonies may come from (migration 032). */
+  webauthn_origins: Generated<string>;
 }
 
 /** An account activation (sso/activation/); see migration 018. */
@@ -641,4 +656,64 @@ export interface Schema {
   push_enrolments: PushEnrolmentsTable;
   push_devices: PushDevicesTable;
   push_vapid_keys: PushVapidKeysTable;
+  webauthn_credentials: WebauthnCredentialsTable;
+  webauthn_ceremonies: WebauthnCeremoniesTable;
+  webauthn_metadata: WebauthnMetadataTable;
+}
+
+/** A security key or passkey (authenticators/webauthn/); its public key is sealed in the authenticators row. */
+export interface WebauthnCredentialsTable {
+  authenticator_id: string;
+  tenant_id: string;
+  user_id: string;
+  /** base64url, as the browser sends it. */
+  credential_id: string;
+  rp_id: string;
+  /** Set for a legacy U2F key registered under an AppID (signs in through the `appid` extension). */
+  u2f_app_id: string | null;
+  name: string;
+  sign_count: number;
+  /** JSON array of AuthenticatorTransport. */
+  transports: string;
+  aaguid: string;
+  attestation_format: string;
+  backup_eligible: number;
+  backed_up: number;
+  user_verified: number;
+  created_at: number;
+  last_used_at: number | null;
+  /** When a counter went backwards (a possible clone); the key is refused from then on. */
+  clone_suspected_at: number | null;
+}
+
+/** A registration or authentication ceremony; see migration 032. */
+export interface WebauthnCeremoniesTable {
+  /** SHA-256 (hex) of the ceremony id: only the client holds the id itself. */
+  id_hash: string;
+  tenant_id: string;
+  /** Null for a discoverable (username-less) sign-in. */
+  user_id: string | null;
+  kind: "registration" | "authentication";
+  /** base64url, at least 16 random bytes. */
+  challenge: string;
+  rp_id: string;
+  /** JSON array of the origins allowed when the ceremony began. */
+  origins: string;
+  user_verification: string;
+  app_client_id: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** One FIDO Metadata Service entry, imported offline (authenticators/webauthn/metadata/). */
+export interface WebauthnMetadataTable {
+  aaguid: string;
+  description: string;
+  /** The metadata statement, JSON. */
+  statement: string;
+  /** The latest status report (FIDO_CERTIFIED, REVOKED, ...). */
+  status: string;
+  blob_number: number;
+  imported_at: number;
 }

@@ -43,7 +43,24 @@ export interface Tenant {
   readonly pushMaxPerHour: number;
   /** After a rejected sign-in push, no new one for the user for this long. */
   readonly pushCooldownSeconds: number;
+  /** WebAuthn relying party id; null: the host of publicUrl (authenticators/webauthn/relying-party.ts). */
+  readonly webauthnRpId: string | null;
+  /** The name authenticators show; null: the tenant's name. */
+  readonly webauthnRpName: string | null;
+  /** Origins WebAuthn ceremonies may come from; empty: publicUrl's origin. */
+  readonly webauthnOrigins: readonly string[];
+  readonly webauthnUserVerification: WebauthnUserVerification;
+  /** Which attestations a new key needs: none asked, any verified one, or an allow-listed AAGUID. */
+  readonly webauthnAttestation: WebauthnAttestation;
+  readonly webauthnAaguids: readonly string[];
+  /** The AppID legacy U2F keys were registered under (the `appid` extension), if any. */
+  readonly webauthnU2fAppId: string | null;
 }
+
+export const webauthnUserVerificationValues = ["required", "preferred", "discouraged"] as const;
+export type WebauthnUserVerification = (typeof webauthnUserVerificationValues)[number];
+export const webauthnAttestationValues = ["none", "any", "allow-list"] as const;
+export type WebauthnAttestation = (typeof webauthnAttestationValues)[number];
 
 export const ssoSecondFactorValues = ["required", "optional"] as const;
 export type SsoSecondFactor = (typeof ssoSecondFactorValues)[number];
@@ -70,6 +87,13 @@ export type TenantSettings = Partial<
     | "pushMaxPending"
     | "pushMaxPerHour"
     | "pushCooldownSeconds"
+    | "webauthnRpId"
+    | "webauthnRpName"
+    | "webauthnOrigins"
+    | "webauthnUserVerification"
+    | "webauthnAttestation"
+    | "webauthnAaguids"
+    | "webauthnU2fAppId"
   >
 >;
 
@@ -100,6 +124,20 @@ export function toTenant(row: Selectable<TenantsTable>): Tenant {
     pushMaxPending: row.push_max_pending,
     pushMaxPerHour: row.push_max_per_hour,
     pushCooldownSeconds: row.push_cooldown_seconds,
+    webauthnRpId: row.webauthn_rp_id,
+    webauthnRpName: row.webauthn_rp_name,
+    webauthnOrigins: JSON.parse(row.webauthn_origins),
+    // Unknown values fail closed: user verification required, attestation allow-listed.
+    webauthnUserVerification: (webauthnUserVerificationValues as readonly string[]).includes(
+      row.webauthn_user_verification,
+    )
+      ? (row.webauthn_user_verification as WebauthnUserVerification)
+      : "required",
+    webauthnAttestation: (webauthnAttestationValues as readonly string[]).includes(row.webauthn_attestation)
+      ? (row.webauthn_attestation as WebauthnAttestation)
+      : "allow-list",
+    webauthnAaguids: JSON.parse(row.webauthn_aaguids),
+    webauthnU2fAppId: row.webauthn_u2f_app_id,
   };
 }
 
@@ -135,6 +173,13 @@ export async function createTenant(db: Kysely<Schema>, name: string, now: number
     push_max_pending: 1,
     push_max_per_hour: 10,
     push_cooldown_seconds: 60,
+    webauthn_rp_id: null,
+    webauthn_rp_name: null,
+    webauthn_origins: "[]",
+    webauthn_user_verification: "preferred",
+    webauthn_attestation: "none",
+    webauthn_aaguids: "[]",
+    webauthn_u2f_app_id: null,
   };
   const inserted = await db
     .insertInto("tenants")

@@ -72,6 +72,8 @@ export async function createApp(
     kind: input.kind,
     secret_enc: secret?.sealed ?? null,
     ...settingsColumns(settings),
+    // FOUNDATION STUB: the WebAuthn part makes this an app setting (webauthnOrigins).
+    webauthn_origins: "[]",
     created_at: now,
     updated_at: now,
   };

@@ -30,6 +30,9 @@ import { approvalRequests } from "./028-approval-requests.ts";
 import { pushRequests } from "./029-push-requests.ts";
 import { pushDevices } from "./030-push-devices.ts";
 import { sendingLimits } from "./031-sending-limits.ts";
+import { webauthn } from "./032-webauthn.ts";
+import { radius } from "./033-radius.ts";
+import { radiusChallenges } from "./034-radius-challenges.ts";
 
 /** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
 
@@ -64,6 +67,9 @@ const migrations: Record<string, Migration> = {
   "029-push-requests": pushRequests,
   "030-push-devices": pushDevices,
   "031-sending-limits": sendingLimits,
+  "032-webauthn": webauthn,
+  "033-radius": radius,
+  "034-radius-challenges": radiusChallenges,
 };
 
 export const migrationProvider: MigrationProvider = {
