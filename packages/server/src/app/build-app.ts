@@ -7,6 +7,8 @@ import { authenticatorRoutes } from "../authenticators/authenticator-routes.ts";
 import { authenticatorListRoutes } from "../authenticators/list-authenticators.ts";
 import { otpRoutes } from "../authenticators/otp-routes.ts";
 import { provisioningLinkRoutes, provisioningRoutes } from "../authenticators/provisioning.ts";
+import { webauthnAuthenticationRoutes } from "../authenticators/webauthn/authentication-routes.ts";
+import { webauthnRegistrationRoutes } from "../authenticators/webauthn/registration-routes.ts";
 import { healthRoutes } from "../health/health-routes.ts";
 import { claimIdempotencyKey, storeIdempotentResponse } from "../idempotency/idempotency.ts";
 import { linkRoutes } from "../link/link-routes.ts";
@@ -20,6 +22,7 @@ import { policyRoutes } from "../policies/policy-routes.ts";
 import { pushAppRoutes } from "../push/app-routes.ts";
 import { pushEnrolmentRoutes } from "../push/enrolment-routes.ts";
 import { signInPushRoutes } from "../push/sign-in-routes.ts";
+import { radiusClientRoutes } from "../radius/clients/radius-client-routes.ts";
 import { limitAuthRequests } from "../rate-limits/auth-rate-limit.ts";
 import { sessionRoutes } from "../sessions/session-routes.ts";
 import { activationPageRoutes } from "../sso/activation/activation-page.ts";
@@ -73,6 +76,9 @@ const tenantApiPlugins: readonly (readonly [FastifyPluginAsync, Scope])[] = [
   [signInPushRoutes, "auth"],
   [pushEnrolmentRoutes, "tokens"],
   [approvalRoutes, "auth"],
+  [webauthnRegistrationRoutes, "tokens"],
+  [webauthnAuthenticationRoutes, "auth"],
+  [radiusClientRoutes, "admin"],
 ];
 
 /**
