@@ -129,7 +129,12 @@ test("the systemd unit in docs/operations.md parses, runs the documented start l
     t.diagnostic("systemd-analyze is not installed: the unit was checked by the rules above only");
   else {
     assert.equal(verified.status, 0, verified.stderr);
-    assert.equal(verified.stderr.trim(), "", "systemd reports nothing about the unit");
+    // verify also loads the units installed on the machine (the FreeRADIUS package's, say) and
+    // reports their deprecations; only what it says about this unit counts.
+    const aboutThisUnit = verified.stderr
+      .split("\n")
+      .filter((line) => !line.startsWith("/") || line.startsWith(file));
+    assert.equal(aboutThisUnit.join("\n").trim(), "", "systemd reports nothing about the unit");
   }
 });
 
