@@ -1,10 +1,8 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { EventStream } from "../app/event-stream.ts";
 import { pendingForDevice } from "../approvals/approval-store.ts";
 import { watchDevice } from "./device-hub.ts";
 import { wireItem } from "./request-item.ts";
-
-/** A comment line at least this often keeps a quiet stream inside idle limits of proxies and the server. */
-const HEARTBEAT_MS = 15_000;
 
 /**
  * GET /app/v1/events: the device's pending requests as server-sent events, `event: request` with
@@ -17,19 +15,8 @@ export function streamDeviceEvents(request: FastifyRequest, reply: FastifyReply,
   const device = request.pushDevice;
   const sent = new Set<string>();
   const gone = new AbortController();
-  reply.hijack();
-  reply.raw.writeHead(200, {
-    "content-type": "text/event-stream; charset=utf-8",
-    "cache-control": "no-store",
-    connection: "keep-alive",
-    "x-request-id": request.id,
-  });
-  reply.raw.write(": tessera push device events\n\n");
-  const heartbeat = setInterval(
-    () => reply.raw.write(": heartbeat\n\n"),
-    Math.min(HEARTBEAT_MS, ctx.config.http.idleTimeoutMs / 2),
-  );
-  reply.raw.on("close", () => gone.abort());
+  const stream = new EventStream(request, reply, "tessera push device events");
+  stream.onClose(() => gone.abort());
   const check = async () => {
     // The device's signature opened the stream once; an administrator who disables, unassigns or
     // deletes the device (a lost phone) must end what it holds too, not only refuse its next request.
@@ -43,13 +30,12 @@ export function streamDeviceEvents(request: FastifyRequest, reply: FastifyReply,
     for (const row of pending) {
       if (sent.has(row.reference)) continue;
       sent.add(row.reference);
-      reply.raw.write(`event: request\ndata: ${JSON.stringify(wireItem(row))}\n\n`);
+      stream.send("request", wireItem(row));
     }
     return false;
   };
   void watchDevice(ctx, device.id, check, { signal: gone.signal }).then(() => {
-    clearInterval(heartbeat);
     release();
-    reply.raw.end();
+    stream.close();
   });
 }
