@@ -494,3 +494,30 @@ for (const backend of backends) {
     });
   });
 }
+
+for (const backend of backends) {
+  suite(`WebAuthn sign-in counts against the /v1/auth rate limits (${backend})`, () => {
+    let s: TestServer;
+    before(async () => {
+      // Tightened (not loosened) so that a burst crosses the per-source limit quickly.
+      s = await startTestServer(backend, { flags: { "rateLimits.authPerSource": 5 } });
+    });
+    after(() => s.close());
+
+    test("a burst of 12 options and verify calls: at most 5 evaluated, the rest RateLimited", async () => {
+      const { apiKey } = await s.tenant();
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_v, i) =>
+          s.api("POST", `/v1/webauthn/authentication/${i % 2 === 0 ? "options" : "verify"}`, {
+            apiKey,
+            body: i % 2 === 0 ? {} : { ceremonyId: "x".repeat(43), response: {} },
+            scenario: "webauthn sign-in: rate limited",
+          }),
+        ),
+      );
+      const limited = answers.filter((r) => r.body.errorCode === TesseraApiCode.RateLimited);
+      assert.ok(answers.length - limited.length <= 5, answers.map((r) => r.body.errorName).join());
+      for (const r of limited) assert.equal(r.status, 429);
+    });
+  });
+}
