@@ -8,6 +8,7 @@ import { SoftAuthenticator, type Tamper } from "./helpers/soft-authenticator.ts"
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 import { storeSoftKey } from "./helpers/webauthn-credentials.ts";
+import { register } from "./helpers/webauthn-registration.ts";
 
 type Json = Record<string, unknown>;
 
@@ -110,6 +111,32 @@ for (const backend of backends) {
         await verify(begun.ceremonyId, response, "webauthn sign-in: replayed ceremony"),
         ApiReturnCode.PartnerUserFIDOU2FInvalidSessionIdData,
       );
+    });
+
+    test("a key registered through the API signs in, with a username and as a passkey; the key view shows its use", async () => {
+      n += 1;
+      const username = `wa${n}`;
+      await call("POST", "/v1/users", { username }, "webauthn sign-in: setup");
+      const soft = new SoftAuthenticator();
+      const registered = await register(s, apiKey, username, {
+        authenticator: soft,
+        body: { residentKey: "required" },
+      });
+      assert.equal(registered.status, 201, JSON.stringify(registered.body));
+      const serial = String((registered.body.key as Json).serial);
+      const named = await signIn({ username, soft }, "webauthn sign-in: registered key");
+      assert.equal(named.answer.body.serial, serial, JSON.stringify(named.answer.body));
+      const passkey = await signIn({ soft }, "webauthn sign-in: registered passkey");
+      assert.equal(passkey.answer.body.username, username, JSON.stringify(passkey.answer.body));
+      const listed = await call(
+        "GET",
+        `/v1/users/${username}/webauthn-keys`,
+        undefined,
+        "webauthn sign-in: keys",
+      );
+      const [key] = listed.body.keys as Json[];
+      assert.equal(key?.lastUsedAt, new Date(s.clock.now()).toISOString());
+      assert.equal(key?.cloneSuspected, false);
     });
 
     test("options: NoEnrolledDevices without keys; PrepareSignDataError for keys of another RP id or all disabled", async () => {

@@ -4,6 +4,7 @@ import { authenticatorOperations } from "../authenticators/authenticator-operati
 import { otpOperations } from "../authenticators/otp-operations.ts";
 import { provisioningOperations } from "../authenticators/provisioning-operations.ts";
 import { webauthnAuthenticationOperations } from "../authenticators/webauthn/authentication-operations.ts";
+import { webauthnRegistrationOperations } from "../authenticators/webauthn/webauthn-registration-operations.ts";
 import { healthOperations } from "../health/health-operations.ts";
 import { credentialOperations } from "../link/credentials/credential-operations.ts";
 import { dataOperations } from "../link/data/data-operations.ts";
@@ -56,5 +57,6 @@ export const documentedDomains: readonly DomainOperations[] = [
   signInPushOperations,
   approvalOperations,
   pushOperations,
+  webauthnRegistrationOperations,
   webauthnAuthenticationOperations,
 ];
