@@ -282,6 +282,12 @@ for (const backend of backends) {
           ApiReturnCode.PartnerUserFIDOU2FInvalidSignData,
         ],
         [
+          // The library quotes the client's type in its message: the code must not follow the quote.
+          "webauthn sign-in: type naming a challenge",
+          { tamper: { clientData: (c) => ({ ...c, type: "challenge origin" }) } },
+          ApiReturnCode.PartnerUserFIDOU2FInvalidSignData,
+        ],
+        [
           "webauthn sign-in: signature of other data",
           {
             tamper: {
