@@ -210,7 +210,7 @@ for (const backend of backends) {
       ] as const) {
         const r = await signIn(dave, scenario, { tamper: { response: withId(id) } });
         refused(r.answer, ApiReturnCode.BogusPhysicalDeviceId);
-        assert.equal(r.answer.body.field ?? "body.response.id", "body.response.id");
+        assert.equal(r.answer.body.field, "body.response.id");
       }
       const unknown = await signIn(dave, "webauthn sign-in: unknown credential id", {
         tamper: { response: withId(Buffer.alloc(32, 7).toString("base64url")) },
@@ -383,6 +383,68 @@ for (const backend of backends) {
       refused(notObject, TesseraApiCode.MalformedRequest, 400);
       const badUv = await options({ userVerification: "always" }, "webauthn sign-in: bad userVerification");
       refused(badUv, TesseraApiCode.MalformedRequest, 400);
+    });
+
+    test("extremes: numbers and huge strings where ids go are 4xx naming the field, never a 5xx", async () => {
+      const olga = await userWithKey();
+      for (const id of [2 ** 53, -1, 2 ** 31, 1.5, "A".repeat(200_000)]) {
+        const r = await signIn(olga, `webauthn sign-in: credential id ${typeof id}`, {
+          tamper: { response: (json) => ({ ...json, id, rawId: id }) },
+        });
+        assert.ok(r.answer.status >= 400 && r.answer.status < 500, JSON.stringify(r.answer.body));
+        if (typeof id === "number") {
+          refused(r.answer, ApiReturnCode.BogusPhysicalDeviceId);
+          assert.equal(r.answer.body.field, "body.response.id");
+        }
+      }
+      for (const ceremonyId of [2 ** 53, -1, 1.5, null]) {
+        const r = await call(
+          "POST",
+          "/v1/webauthn/authentication/verify",
+          { ceremonyId, response: {} },
+          "webauthn sign-in: ceremony id not a string",
+        );
+        refused(r, TesseraApiCode.MalformedRequest, 400);
+        assert.equal(r.body.field, "body.ceremonyId");
+      }
+      for (const [name, value] of [
+        ["clientDataJSON", 2 ** 31],
+        ["signature", -1],
+        ["authenticatorData", 1.5],
+        ["userHandle", 2 ** 53],
+      ] as const) {
+        const r = await signIn(olga, `webauthn sign-in: ${name} a number`, {
+          tamper: {
+            response: (json) => ({ ...json, response: { ...(json.response as Json), [name]: value } }),
+          },
+        });
+        refused(r.answer, ApiReturnCode.PartnerUserFIDOU2FInvalidSignData, 400);
+        assert.equal(r.answer.body.field, `body.response.response.${name}`);
+      }
+      const longName = await options({ username: "u".repeat(10_000) }, "webauthn sign-in: huge username");
+      assert.equal(longName.status, 400, JSON.stringify(longName.body));
+    });
+
+    test("an expired user is refused at options and at verify", async () => {
+      const pat = await userWithKey();
+      const begun = await started({ username: pat.username });
+      await ctx.database.db
+        .updateTable("users")
+        .set({ expires_at: s.clock.now() - 1 })
+        .where("id", "=", pat.userId)
+        .execute();
+      refused(
+        await options({ username: pat.username }, "webauthn sign-in: user expired (options)"),
+        ApiReturnCode.AccountExpired,
+      );
+      refused(
+        await verify(
+          begun.ceremonyId,
+          pat.soft.get(begun.options, { origin }),
+          "webauthn sign-in: user expired (verify)",
+        ),
+        ApiReturnCode.AccountExpired,
+      );
     });
 
     test("a disabled user, a disabled key and a locked key are refused like the OTP path refuses them", async () => {
