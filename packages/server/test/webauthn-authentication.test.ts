@@ -487,6 +487,24 @@ for (const backend of backends) {
       );
     });
 
+    test("a key row whose sealed public key was swapped in the database is DeviceInvalid, never verified", async () => {
+      const quinn = await userWithKey();
+      const rob = await userWithKey();
+      // Rob's sealed key copied into Quinn's row: sealed to another row id, it does not open.
+      const robs = await ctx.database.db
+        .selectFrom("authenticators")
+        .select("secret_enc")
+        .where("serial", "=", rob.serial)
+        .executeTakeFirstOrThrow();
+      await ctx.database.db
+        .updateTable("authenticators")
+        .set({ secret_enc: robs.secret_enc })
+        .where("serial", "=", quinn.serial)
+        .execute();
+      const r = await signIn(quinn, "webauthn sign-in: sealed key swapped");
+      refused(r.answer, ApiReturnCode.DeviceInvalid);
+    });
+
     test("a counter that does not move forward is refused, flagged, audited; the key stays refused until re-enabled", async () => {
       const ivy = await userWithKey({ signCount: 10 });
       // A forged assertion (bad signature) with a low counter flags nothing: the signature comes first.
