@@ -573,6 +573,49 @@ for (const backend of backends) {
       refused(noFlag.answer, ApiReturnCode.PartnerUserFIDOU2FInvalidAppID);
     });
 
+    test("an SSO app's own origin is accepted for a ceremony begun with its clientId, and only then", async () => {
+      const other = await s.tenant();
+      const api = (method: string, path: string, body: unknown, scenario: string) =>
+        call(method, path, body, scenario, other.apiKey);
+      const rp = { webauthnRpId: "localhost", webauthnOrigins: ["http://localhost:8443"] };
+      assert.equal((await api("PATCH", "/v1/tenant", rp, "webauthn sign-in: setup")).status, 200);
+      const created = await api(
+        "POST",
+        "/v1/apps",
+        {
+          name: "Shop",
+          kind: "browser",
+          redirectUris: ["https://shop.localhost/cb"],
+          webauthnOrigins: ["https://shop.localhost"],
+        },
+        "webauthn sign-in: setup",
+      );
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const clientId = String((created.body.app as Json).clientId);
+      await api("POST", "/v1/users", { username: "shopper" }, "webauthn sign-in: setup");
+      const user = await findUser(ctx.database.db, other.tenant.id, "shopper");
+      assert.ok(user !== undefined);
+      const soft = new SoftAuthenticator();
+      await storeSoftKey(ctx, soft, {
+        tenantId: other.tenant.id,
+        userId: user.id,
+        rpId: "localhost",
+        origin: "https://shop.localhost",
+      });
+      const attempt = async (body: Json, scenario: string) => {
+        const begun = await options(body, scenario, other.apiKey);
+        assert.equal(begun.status, 200, JSON.stringify(begun.body));
+        const response = soft.get(begun.body.options as Json, { origin: "https://shop.localhost" });
+        return verify(String(begun.body.ceremonyId), response, scenario, other.apiKey);
+      };
+      const ok = await attempt({ username: "shopper", clientId }, "webauthn sign-in: app origin");
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      refused(
+        await attempt({ username: "shopper" }, "webauthn sign-in: app origin without the app"),
+        ApiReturnCode.PartnerUserFIDOU2FInvalidAppID,
+      );
+    });
+
     test("burst: 20 concurrent verifications of one assertion, exactly one accepted", async () => {
       const lee = await userWithKey();
       const begun = await started({ username: lee.username });
