@@ -1,4 +1,4 @@
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { ServerContext } from "../../../app/server-context.ts";
 import type { WebauthnMetadataTable } from "../../../storage/schema.ts";
 import type { MetadataBlob } from "./metadata-blob.ts";
@@ -11,13 +11,16 @@ export class StaleMetadataError extends Error {}
 /**
  * Stores a verified BLOB's entries, one row per AAGUID, in one transaction. A BLOB whose number is
  * not higher than the stored one is refused: an old BLOB (which may predate a REVOKED or
- * compromise report) must never replace a newer one. The upsert only overwrites rows of a lower
- * number, so two imports racing (two processes on PostgreSQL) cannot let the older one win a row,
- * and rows of AAGUIDs the new BLOB no longer lists are removed.
+ * compromise report) must never replace a newer one. Imports are serialised (on PostgreSQL by a
+ * transaction-scoped advisory lock; SQLite has one writer), so of two imports of one BLOB racing,
+ * in one process or two, exactly one stores it and the other is refused as stale. The upsert also
+ * only overwrites rows of a lower number. Rows of AAGUIDs the new BLOB no longer lists are removed.
  */
 export async function storeMetadata(ctx: ServerContext, blob: MetadataBlob): Promise<{ stored: number }> {
   const now = ctx.clock.now();
   return ctx.database.db.transaction().execute(async (trx) => {
+    if (ctx.database.dialect === "postgres")
+      await sql`select pg_advisory_xact_lock(hashtext('tessera.webauthn_metadata'))`.execute(trx);
     const latest = await trx
       .selectFrom("webauthn_metadata")
       .select((eb) => eb.fn.max("blob_number").as("no"))
