@@ -11,16 +11,19 @@ export class StaleMetadataError extends Error {}
 /**
  * Stores a verified BLOB's entries, one row per AAGUID, in one transaction. A BLOB whose number is
  * not higher than the stored one is refused: an old BLOB (which may predate a REVOKED or
- * compromise report) must never replace a newer one. Imports are serialised (on PostgreSQL by a
- * transaction-scoped advisory lock; SQLite has one writer), so of two imports of one BLOB racing,
- * in one process or two, exactly one stores it and the other is refused as stale. The upsert also
- * only overwrites rows of a lower number. Rows of AAGUIDs the new BLOB no longer lists are removed.
+ * compromise report) must never replace a newer one. Imports are serialised, so of two imports of
+ * one BLOB racing, in one process or two, exactly one stores it and the other is refused as stale.
+ * Rows of AAGUIDs the new BLOB no longer lists are removed.
  */
 export async function storeMetadata(ctx: ServerContext, blob: MetadataBlob): Promise<{ stored: number }> {
   const now = ctx.clock.now();
   return ctx.database.db.transaction().execute(async (trx) => {
+    // Take the write lock before reading the stored number: PostgreSQL by an advisory lock; SQLite
+    // by writing first (a deferred transaction that read first could not write after another
+    // process's commit), waiting out the busy timeout like every other writer.
     if (ctx.database.dialect === "postgres")
       await sql`select pg_advisory_xact_lock(hashtext('tessera.webauthn_metadata'))`.execute(trx);
+    else await trx.deleteFrom("webauthn_metadata").where("aaguid", "=", "").execute();
     const latest = await trx
       .selectFrom("webauthn_metadata")
       .select((eb) => eb.fn.max("blob_number").as("no"))
