@@ -34,7 +34,7 @@ const file = (content: string) => {
 };
 const blob = async (
   no: number,
-  entries = aaguids.map((a) => metadataEntry(a, [attestationRoot])),
+  entries: unknown[] = aaguids.map((a) => metadataEntry(a, [attestationRoot])),
   by: Issued = signer,
 ) => file(await signMetadataBlob(by, { no, entries }));
 
