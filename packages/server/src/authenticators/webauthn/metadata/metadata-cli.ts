@@ -9,7 +9,9 @@ import { importMetadata } from "./import-metadata.ts";
  * the server never fetches it. The allow-list attestation policy reads it (attestation-policy.ts).
  */
 export function webauthnCommand(): Command {
-  const webauthn = new Command("webauthn").description("WebAuthn security keys and passkeys: FIDO metadata");
+  const webauthn = new Command("webauthn").description(
+    "security keys and passkeys (FIDO2): the FIDO metadata their attestation is checked against",
+  );
   const metadata = webauthn.command("metadata").description("the FIDO Metadata Service (MDS3) BLOB");
   metadata
     .command("import")
