@@ -88,6 +88,20 @@ for (const backend of backends) {
       assert.ok(stored.every((r) => r.status === "FIDO_CERTIFIED_L1" && Number(r.blob_number) === 10));
       const statement = JSON.parse(stored[0]?.statement ?? "{}");
       assert.deepEqual(statement.attestationRootCertificates, [attestationRoot.der.toString("base64")]);
+      const db = await openDatabase({ dataDir: database.dataDir, databaseUrl: database.databaseUrl });
+      try {
+        const audited = await db.db
+          .selectFrom("audit_events")
+          .select(["subject", "result_code", "tenant_id"])
+          .where("operation", "=", "webauthn.metadata.import")
+          .execute();
+        assert.deepEqual(
+          audited.map((a) => [a.subject, Number(a.result_code), a.tenant_id]),
+          [["webauthn-metadata:10", 0, null]],
+        );
+      } finally {
+        await db.close();
+      }
       const text = await cli(["webauthn", "metadata", "import", await blob(11), "--root", mdsRoot.certFile]);
       assert.match(
         text.stdout,

@@ -11,6 +11,7 @@ import {
   type RegistrationInfo,
 } from "../src/authenticators/webauthn/attestation-policy.ts";
 import { importMetadata } from "../src/authenticators/webauthn/metadata/import-metadata.ts";
+import { registrationError } from "../src/authenticators/webauthn/webauthn-errors.ts";
 import { ManualClock } from "../src/clock/clock.ts";
 import { findTenant, type Tenant, type WebauthnAttestation } from "../src/tenants/tenant-store.ts";
 import {
@@ -50,7 +51,11 @@ const troubled = refusedStatuses.map((status) => {
   return { status, model, ca: attestationAuthority(model) };
 });
 
-/** Registers a new soft key as the registration part does: verify, then the tenant's policy. */
+/**
+ * Registers a new soft key as the registration part does (registration-ceremony.ts): verify, map
+ * its errors, then the tenant's policy; attestationFailure first, as the registration part is to
+ * call it (the statement failures its own mapping reports as InvalidRegData).
+ */
 async function register(s: TestServer, tenant: Tenant, o: Partial<CreateOptions>): Promise<RegistrationInfo> {
   const options = {
     challenge: randomBytes(32).toString("base64url"),
@@ -67,9 +72,13 @@ async function register(s: TestServer, tenant: Tenant, o: Partial<CreateOptions>
       expectedRPID: "localhost",
     });
   } catch (error) {
-    throw attestationFailure(error) ?? error;
+    throw attestationFailure(error) ?? registrationError(error);
   }
-  if (!result.verified) throw attestationFailure(result) ?? new Error("not verified");
+  // As the registration part answers an attestation signature that does not verify.
+  if (!result.verified)
+    throw new TesseraError(ApiReturnCode.PartnerUserFIDOU2FInvalidAttestationSig, {
+      message: "not verified",
+    });
   await checkAttestation(s.server.ctx, tenant, result.registrationInfo);
   return result.registrationInfo;
 }
