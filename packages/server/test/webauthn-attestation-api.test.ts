@@ -147,6 +147,38 @@ for (const backend of backends) {
       assert.deepEqual(await t.keys(), []);
     });
 
+    test("malformed attestation statements are a 4xx naming the attestation, never a 5xx", async () => {
+      const t = await setup({ webauthnAttestation: "any" });
+      const packed = packedAttestation(caListed.leaf);
+      const bent =
+        (change: (statement: Map<string, unknown>) => void): NonNullable<CreateOptions["attest"]> =>
+        (...args) => {
+          const statement = packed(...args);
+          change(statement.attStmt);
+          return statement;
+        };
+      const cases: [string, NonNullable<CreateOptions["attest"]>][] = [
+        ["empty x5c", bent((m) => m.set("x5c", []))],
+        ["garbage certificate", bent((m) => m.set("x5c", [randomBytes(64)]))],
+        ["huge certificate", bent((m) => m.set("x5c", [randomBytes(20_000)]))],
+        ["no signature", bent((m) => m.delete("sig"))],
+        ["alg of 2^53", bent((m) => m.set("alg", 2 ** 53))],
+        ["alg negative fraction", bent((m) => m.set("alg", -7.5))],
+      ];
+      for (const [name, attest] of cases) {
+        const r = await t.register({ aaguid: listed, attest }, `webauthn attestation: malformed (${name})`);
+        assert.ok(r.status >= 400 && r.status < 500, `${name}: ${r.status} ${JSON.stringify(r.body)}`);
+        assert.match(String(r.body.errorName), /^PartnerUserFIDOU2F/, name);
+      }
+      // A leaf naming another model than the authenticator data: the statement does not verify.
+      const other = await t.register(
+        { aaguid: revoked, attest: packedAttestation(caListed.leaf) },
+        "webauthn attestation: certificate of another model",
+      );
+      assert.ok(other.status >= 400 && other.status < 500, JSON.stringify(other.body));
+      assert.deepEqual(await t.keys(), []);
+    });
+
     test("allow-list: a listed model with metadata passes; unlisted, compromised or forged ones are refused", async () => {
       const t = await setup({
         webauthnAttestation: "allow-list",
