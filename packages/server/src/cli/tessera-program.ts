@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { auditCommand } from "../audit/audit-cli.ts";
 import { tokenCommand } from "../authenticators/token-cli.ts";
+import { webauthnCommand } from "../authenticators/webauthn/metadata/metadata-cli.ts";
 import { linkCommand } from "../link/link-cli.ts";
 import { policyCommand } from "../policies/policy-cli.ts";
 import { keysCommand } from "../secrets/keys-cli.ts";
@@ -28,6 +29,7 @@ export function tesseraProgram(): Command {
     .addCommand(auditCommand())
     .addCommand(linkCommand())
     .addCommand(appCommand())
-    .addCommand(policyCommand());
+    .addCommand(policyCommand())
+    .addCommand(webauthnCommand());
   return showDataOptionsEverywhere(program);
 }
