@@ -3,6 +3,7 @@ import { auditOperations } from "../audit/audit-operations.ts";
 import { authenticatorOperations } from "../authenticators/authenticator-operations.ts";
 import { otpOperations } from "../authenticators/otp-operations.ts";
 import { provisioningOperations } from "../authenticators/provisioning-operations.ts";
+import { webauthnAuthenticationOperations } from "../authenticators/webauthn/authentication-operations.ts";
 import { u2fOperations } from "../authenticators/webauthn/u2f/u2f-operations.ts";
 import { healthOperations } from "../health/health-operations.ts";
 import { credentialOperations } from "../link/credentials/credential-operations.ts";
@@ -56,5 +57,6 @@ export const documentedDomains: readonly DomainOperations[] = [
   signInPushOperations,
   approvalOperations,
   pushOperations,
+  webauthnAuthenticationOperations,
   u2fOperations,
 ];
