@@ -5,6 +5,7 @@ import { otpOperations } from "../authenticators/otp-operations.ts";
 import { provisioningOperations } from "../authenticators/provisioning-operations.ts";
 import { webauthnAuthenticationOperations } from "../authenticators/webauthn/authentication-operations.ts";
 import { u2fOperations } from "../authenticators/webauthn/u2f/u2f-operations.ts";
+import { webauthnRegistrationOperations } from "../authenticators/webauthn/webauthn-registration-operations.ts";
 import { healthOperations } from "../health/health-operations.ts";
 import { credentialOperations } from "../link/credentials/credential-operations.ts";
 import { dataOperations } from "../link/data/data-operations.ts";
@@ -57,6 +58,7 @@ export const documentedDomains: readonly DomainOperations[] = [
   signInPushOperations,
   approvalOperations,
   pushOperations,
+  webauthnRegistrationOperations,
   webauthnAuthenticationOperations,
   u2fOperations,
 ];
