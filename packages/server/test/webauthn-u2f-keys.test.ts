@@ -19,12 +19,7 @@ for (const backend of backends) {
 
     /** A tenant whose webauthnU2fAppId is `appId` (none: null), with user alice. */
     const tenantWith = async (appId: string | null = APP_ID) => {
-      const { apiKey, tenant } = await s.tenant();
-      await s.server.ctx.database.db
-        .updateTable("tenants")
-        .set({ webauthn_u2f_app_id: appId })
-        .where("id", "=", tenant.id)
-        .execute();
+      const { apiKey, tenant } = await s.tenant(undefined, { webauthnU2fAppId: appId });
       await s.api("POST", "/v1/users", { apiKey, body: { username: "alice" }, scenario: "u2f: setup" });
       return { apiKey, tenant };
     };
@@ -65,6 +60,9 @@ for (const backend of backends) {
       assert.equal(view.name, "Alice's YubiKey");
       assert.equal(view.attestationFormat, "fido-u2f");
       assert.equal(view.legacyU2f, true);
+      assert.equal(view.enabled, true);
+      assert.equal(view.userVerified, false);
+      assert.deepEqual(view.transports, []);
       assert.equal(view.createdAt, new Date(s.clock.now()).toISOString());
       const [row] = await credentials(tenant.id);
       assert.ok(row !== undefined);
@@ -209,13 +207,18 @@ for (const backend of backends) {
       assert.deepEqual(counts, [0, 2 ** 32 - 1]);
     });
 
-    test("huge strings and deep JSON are refused naming the field, never a 5xx", async () => {
+    test("huge strings, control characters in the name and deep JSON are refused naming the field, never a 5xx", async () => {
       const { apiKey } = await tenantWith();
       const huge = "A".repeat(60_000);
       for (const field of ["username", "keyHandle", "publicKey", "appId", "version", "name"]) {
         const r = await importKey(apiKey, { ...valid(), [field]: huge });
         assert.equal(r.status, 400, `${field}: ${JSON.stringify(r.body).slice(0, 200)}`);
         assert.equal(r.body.field, `body.${field}`);
+      }
+      for (const name of ["", "a\nb", "tab\there", "\u007f"]) {
+        const r = await importKey(apiKey, { ...valid(), name });
+        assert.equal(r.status, 400, JSON.stringify(r.body));
+        assert.equal(r.body.field, "body.name");
       }
       // 30 000 levels of nesting, within the 64 KiB body limit (the raw text: JSON.stringify here
       // would overflow the test's own stack).

@@ -27,11 +27,13 @@ for (const backend of backends) {
     /** A tenant with the AppID, user alice and her imported U2F key (last counter `counter`). */
     const imported = async (counter = 412) => {
       const { apiKey, tenant } = await s.tenant();
-      await s.server.ctx.database.db
-        .updateTable("tenants")
-        .set({ webauthn_u2f_app_id: APP_ID })
-        .where("id", "=", tenant.id)
-        .execute();
+      // The operator names the previous server's AppID first (the tenant API).
+      const patched = await s.api("PATCH", "/v1/tenant", {
+        apiKey,
+        body: { webauthnU2fAppId: APP_ID },
+        scenario: "u2f sign-in: setup",
+      });
+      assert.equal(patched.status, 200, JSON.stringify(patched.body));
       await s.api("POST", "/v1/users", {
         apiKey,
         body: { username: "alice" },

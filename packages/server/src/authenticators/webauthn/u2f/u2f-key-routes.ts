@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from "fastify";
 import { success } from "../../../app/envelope.ts";
-import { body, okResponse, time, timestamp } from "../../../app/route-schemas.ts";
+import { body, okResponse } from "../../../app/route-schemas.ts";
 import { userFromRequest } from "../../../users/user-from-request.ts";
+import { webauthnKeySchema } from "../webauthn-key-view.ts";
 import { importU2fKey } from "./import-u2f-key.ts";
 import { checkU2fRegistration } from "./u2f-registration.ts";
 
@@ -31,28 +32,11 @@ const importSchema = body(
     appId: { type: "string", maxLength: 2048 },
     version: { type: "string", maxLength: 64 },
     counter: { type: "integer", minimum: 0, maximum: MAX_COUNTER },
-    name: { type: "string", minLength: 1, maxLength: 100 },
+    // As a registered key's name (registration-routes.ts): no control characters.
+    name: { type: "string", minLength: 1, maxLength: 100, pattern: "^[^\\u0000-\\u001f\\u007f]+$" },
   },
   ["username", "keyHandle", "publicKey", "appId", "version"],
 );
-
-const keyView = {
-  type: "object",
-  properties: {
-    serial: { type: "string" },
-    credentialId: { type: "string" },
-    name: { type: "string" },
-    aaguid: { type: "string" },
-    attestationFormat: { type: "string" },
-    backupEligible: { type: "boolean" },
-    backedUp: { type: "boolean" },
-    transports: { type: "array", items: { type: "string" } },
-    legacyU2f: { type: "boolean" },
-    createdAt: time,
-    lastUsedAt: timestamp,
-    cloneSuspected: { type: "boolean" },
-  },
-} as const;
 
 /**
  * Under /v1 (scope tokens): a tenant moving from a U2F server imports its users' registrations,
@@ -62,7 +46,7 @@ const keyView = {
 export const u2fKeyRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Body: ImportBody }>(
     "/webauthn/u2f-keys",
-    { schema: { body: importSchema, response: { 201: okResponse({ key: keyView }, ["key"]) } } },
+    { schema: { body: importSchema, response: { 201: okResponse({ key: webauthnKeySchema }, ["key"]) } } },
     async (request, reply) => {
       const input = request.body;
       const user = await userFromRequest(request, input.username);

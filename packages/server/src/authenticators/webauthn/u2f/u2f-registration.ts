@@ -2,6 +2,7 @@ import { createPublicKey } from "node:crypto";
 import { isoCBOR } from "@simplewebauthn/server/helpers";
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { Tenant } from "../../../tenants/tenant-store.ts";
+import { requireValidU2fAppId } from "../relying-party.ts";
 
 /**
  * A legacy U2F registration as the previous U2F server kept it (FIDO U2F Raw Message Formats
@@ -81,22 +82,15 @@ function coseKeyOf(text: string): Uint8Array {
 }
 
 /**
- * The AppID: an https URL (FIDO AppID and Facet §3.1.2). When the tenant names its AppID
- * (webauthnU2fAppId), only that one is accepted. When it does not, nothing is imported: the
- * AppID decides which relying-party hash a signature covers, so the operator states once which
- * AppID the previous server used instead of every import choosing its own (fail closed).
+ * The AppID: an https URL, checked as the tenant setting is (relying-party.ts). When the tenant
+ * names its AppID (webauthnU2fAppId), only that one is accepted. When it does not, nothing is
+ * imported: the AppID decides which relying-party hash a signature covers, so the operator states
+ * once which AppID the previous server used instead of each import choosing its own (fail closed).
  */
 function appIdOf(text: string, tenant: Tenant): string {
+  requireValidU2fAppId(text, "body.appId");
   const refused = (message: string) =>
     new TesseraError(ApiReturnCode.BogusFIDOAppId, { message, field: "body.appId" });
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw refused("body.appId must be an https URL (the U2F AppID)");
-  }
-  if (url.protocol !== "https:" || url.hostname === "" || url.username !== "" || url.password !== "")
-    throw refused("body.appId must be an https URL (the U2F AppID)");
   if (tenant.webauthnU2fAppId === null)
     throw refused(
       "the tenant has no webauthnU2fAppId: set it to the AppID of the previous U2F server before importing keys",
