@@ -3,6 +3,7 @@ import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import fc from "fast-check";
 import type { ApiResponse } from "./helpers/api-client.ts";
+import { extremes, junk, refusedNaming, seed, show, withField } from "./helpers/input-attacks.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 import { u2fKey } from "./helpers/u2f-key.ts";
@@ -14,34 +15,6 @@ import { ATTACK_APP_ID, type AttackTenant, WebAuthnFixtures } from "./helpers/we
  * or is the ceremony's own refusal (the response was changed, so it no longer verifies). Fixed
  * seed: the same inputs on every run (TESSERA_FUZZ_SEED explores others).
  */
-const seed = Number(process.env.TESSERA_FUZZ_SEED) || 20_261_201;
-const extremes: readonly unknown[] = [
-  2 ** 31,
-  2 ** 53,
-  -1,
-  -(2 ** 53),
-  0.5,
-  -0.5,
-  1e308,
-  null,
-  true,
-  [],
-  {},
-  "",
-  "\u0000",
-  "x".repeat(60_000),
-];
-const junk: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom(...extremes),
-  fc.string({ maxLength: 60 }),
-  fc.string({ unit: "binary", maxLength: 40 }),
-  fc.base64String({ maxLength: 120 }).map((t) => t.replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "")),
-  fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }),
-  fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }), { maxKeys: 3 }),
-  fc.integer(),
-  fc.double(),
-);
-
 /** What a verify may answer when the changed response is well-formed but no longer verifies. */
 const ceremonyRefusals = new Set<number>([
   ApiReturnCode.PartnerUserFIDOU2FInvalidAppID,
@@ -52,33 +25,11 @@ const ceremonyRefusals = new Set<number>([
   ApiReturnCode.BogusUniqueDeviceId,
 ]);
 
-/** Sets `path` (dot-separated) in a copy of `object` to `value`. */
-function withField(object: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {
-  const [head = "", ...rest] = path.split(".");
-  if (rest.length === 0) return { ...object, [head]: value };
-  const inner = (object[head] ?? {}) as Record<string, unknown>;
-  return { ...object, [head]: withField(inner, rest.join("."), value) };
-}
-
 /** A key handle the import must accept: canonical base64url of 1 to 255 bytes. */
 function canonicalKeyHandle(value: unknown): boolean {
   if (typeof value !== "string" || !/^[A-Za-z0-9_-]+$/.test(value)) return false;
   const bytes = Buffer.from(value, "base64url");
   return bytes.length >= 1 && bytes.length <= 255 && bytes.toString("base64url") === value;
-}
-
-const show = (value: unknown) => JSON.stringify(value)?.slice(0, 80);
-
-/** Below 500, and a refusal names `field` (or a field inside it). */
-function refusedNaming(r: ApiResponse, field: string, value: unknown, allowed = new Set<number>()): void {
-  assert.ok(r.status < 500, `${field}=${show(value)} → ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
-  assert.ok(r.status >= 400, `${field}=${show(value)} accepted`);
-  const named =
-    typeof r.body.field === "string" && (r.body.field === field || r.body.field.startsWith(`${field}.`));
-  assert.ok(
-    named || allowed.has(r.body.errorCode),
-    `${field}=${show(value)}: ${JSON.stringify(r.body).slice(0, 300)}`,
-  );
 }
 
 function validInVerify(field: string, value: unknown): boolean {
