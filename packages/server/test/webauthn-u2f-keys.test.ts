@@ -88,6 +88,9 @@ for (const backend of backends) {
       const signature = sign("sha256", Buffer.from("data"), key.credential.privateKey);
       assert.ok(verify("sha256", Buffer.from("data"), stored, signature));
       assert.equal(map.get(3), -7);
+      // Listed with the user's other keys.
+      const listed = await s.api("GET", "/v1/users/alice/webauthn-keys", { apiKey, scenario: "u2f: list" });
+      assert.deepEqual(listed.body.keys, [view]);
     });
 
     test('a version other than "U2F_V2" is InvalidVersion naming body.version', async () => {

@@ -156,6 +156,20 @@ for (const backend of backends) {
       assert.notEqual(row.clone_suspected_at, null);
     });
 
+    test("a tenant requiring user verification refuses a U2F key (it only tests presence): NoUserPresence", async () => {
+      const { apiKey, key } = await imported();
+      const patched = await s.api("PATCH", "/v1/tenant", {
+        apiKey,
+        body: { webauthnUserVerification: "required" },
+        scenario: "u2f sign-in: setup",
+      });
+      assert.equal(patched.status, 200, JSON.stringify(patched.body));
+      const started = await options(apiKey);
+      const r = await verify(apiKey, started.ceremonyId, sign(key, started.options));
+      assert.equal(r.status, 401, JSON.stringify(r.body));
+      assert.equal(r.body.errorCode, ApiReturnCode.PartnerUserFIDOU2FNoUserPresence);
+    });
+
     test("another key signing under this key's handle is InvalidSignDataInvalid", async () => {
       const mine = await imported();
       const theirs = await imported();
