@@ -8,6 +8,7 @@ import { SoftAuthenticator, type Tamper } from "./helpers/soft-authenticator.ts"
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 import { storeSoftKey } from "./helpers/webauthn-credentials.ts";
+import { register } from "./helpers/webauthn-registration.ts";
 
 type Json = Record<string, unknown>;
 
@@ -110,6 +111,32 @@ for (const backend of backends) {
         await verify(begun.ceremonyId, response, "webauthn sign-in: replayed ceremony"),
         ApiReturnCode.PartnerUserFIDOU2FInvalidSessionIdData,
       );
+    });
+
+    test("a key registered through the API signs in, with a username and as a passkey; the key view shows its use", async () => {
+      n += 1;
+      const username = `wa${n}`;
+      await call("POST", "/v1/users", { username }, "webauthn sign-in: setup");
+      const soft = new SoftAuthenticator();
+      const registered = await register(s, apiKey, username, {
+        authenticator: soft,
+        body: { residentKey: "required" },
+      });
+      assert.equal(registered.status, 201, JSON.stringify(registered.body));
+      const serial = String((registered.body.key as Json).serial);
+      const named = await signIn({ username, soft }, "webauthn sign-in: registered key");
+      assert.equal(named.answer.body.serial, serial, JSON.stringify(named.answer.body));
+      const passkey = await signIn({ soft }, "webauthn sign-in: registered passkey");
+      assert.equal(passkey.answer.body.username, username, JSON.stringify(passkey.answer.body));
+      const listed = await call(
+        "GET",
+        `/v1/users/${username}/webauthn-keys`,
+        undefined,
+        "webauthn sign-in: keys",
+      );
+      const [key] = listed.body.keys as Json[];
+      assert.equal(key?.lastUsedAt, new Date(s.clock.now()).toISOString());
+      assert.equal(key?.cloneSuspected, false);
     });
 
     test("options: NoEnrolledDevices without keys; PrepareSignDataError for keys of another RP id or all disabled", async () => {
@@ -252,6 +279,12 @@ for (const backend of backends) {
         [
           "webauthn sign-in: wrong type",
           { tamper: { clientData: (c) => ({ ...c, type: "webauthn.create" }) } },
+          ApiReturnCode.PartnerUserFIDOU2FInvalidSignData,
+        ],
+        [
+          // The library quotes the client's type in its message: the code must not follow the quote.
+          "webauthn sign-in: type naming a challenge",
+          { tamper: { clientData: (c) => ({ ...c, type: "challenge origin" }) } },
           ApiReturnCode.PartnerUserFIDOU2FInvalidSignData,
         ],
         [
@@ -491,6 +524,33 @@ for (const backend of backends) {
           JSON.stringify(r.body),
         );
       assert.equal(Number((await credentialRow(max.credentialId)).sign_count), Math.max(...accepted));
+    });
+  });
+}
+
+for (const backend of backends) {
+  suite(`WebAuthn sign-in counts against the /v1/auth rate limits (${backend})`, () => {
+    let s: TestServer;
+    before(async () => {
+      // Tightened (not loosened) so that a burst crosses the per-source limit quickly.
+      s = await startTestServer(backend, { flags: { "rateLimits.authPerSource": 5 } });
+    });
+    after(() => s.close());
+
+    test("a burst of 12 options and verify calls: at most 5 evaluated, the rest RateLimited", async () => {
+      const { apiKey } = await s.tenant();
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_v, i) =>
+          s.api("POST", `/v1/webauthn/authentication/${i % 2 === 0 ? "options" : "verify"}`, {
+            apiKey,
+            body: i % 2 === 0 ? {} : { ceremonyId: "x".repeat(43), response: {} },
+            scenario: "webauthn sign-in: rate limited",
+          }),
+        ),
+      );
+      const limited = answers.filter((r) => r.body.errorCode === TesseraApiCode.RateLimited);
+      assert.ok(answers.length - limited.length <= 5, answers.map((r) => r.body.errorName).join());
+      for (const r of limited) assert.equal(r.status, 429);
     });
   });
 }
