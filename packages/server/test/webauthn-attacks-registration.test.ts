@@ -3,6 +3,7 @@ import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode } from "@tessera/codes";
 import { userHandleFor } from "../src/authenticators/webauthn/assertion-verify.ts";
 import { SoftAuthenticator } from "./helpers/soft-authenticator.ts";
+import { insertAppRow } from "./helpers/sso-app-row.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 import { assertRefused } from "./helpers/webauthn-attack-setup.ts";
@@ -147,6 +148,29 @@ for (const backend of backends) {
         401,
         ApiReturnCode.PartnerUserFIDOU2FInvalidChallenge,
       );
+    });
+
+    test("an SSO app of another tenant is NotFound for registration and sign-in options alike", async () => {
+      const a = await tenantWithPasskeys(["alice"]);
+      const b = await tenantWithPasskeys([]);
+      const clientId = `app-${b.tenant.id.slice(0, 8)}`;
+      await insertAppRow(s.server.ctx, b.tenant.id, clientId);
+      for (const path of ["/v1/webauthn/registration/options", "/v1/webauthn/authentication/options"]) {
+        const r = await s.api("POST", path, {
+          apiKey: a.apiKey,
+          body: { username: "alice", clientId },
+          scenario: "webauthn attacks: app of another tenant",
+        });
+        assert.equal(r.status, 404, `${path}: ${JSON.stringify(r.body)}`);
+        assert.equal(r.body.field, "body.clientId", JSON.stringify(r.body));
+        // In its own tenant the app is found (the refusal, if any, is about something else).
+        const theirs = await s.api("POST", path, {
+          apiKey: b.apiKey,
+          body: { clientId },
+          scenario: "webauthn attacks: app of another tenant",
+        });
+        assert.notEqual(theirs.body.field, "body.clientId", JSON.stringify(theirs.body));
+      }
     });
 
     test("serials and usernames of another tenant on the key routes name nothing; the key stays usable", async () => {
