@@ -210,7 +210,7 @@ for (const backend of backends) {
       ] as const) {
         const r = await signIn(dave, scenario, { tamper: { response: withId(id) } });
         refused(r.answer, ApiReturnCode.BogusPhysicalDeviceId);
-        assert.equal(r.answer.body.field ?? "body.response.id", "body.response.id");
+        assert.equal(r.answer.body.field, "body.response.id");
       }
       const unknown = await signIn(dave, "webauthn sign-in: unknown credential id", {
         tamper: { response: withId(Buffer.alloc(32, 7).toString("base64url")) },
@@ -385,6 +385,68 @@ for (const backend of backends) {
       refused(badUv, TesseraApiCode.MalformedRequest, 400);
     });
 
+    test("extremes: numbers and huge strings where ids go are 4xx naming the field, never a 5xx", async () => {
+      const olga = await userWithKey();
+      for (const id of [2 ** 53, -1, 2 ** 31, 1.5, "A".repeat(200_000)]) {
+        const r = await signIn(olga, `webauthn sign-in: credential id ${typeof id}`, {
+          tamper: { response: (json) => ({ ...json, id, rawId: id }) },
+        });
+        assert.ok(r.answer.status >= 400 && r.answer.status < 500, JSON.stringify(r.answer.body));
+        if (typeof id === "number") {
+          refused(r.answer, ApiReturnCode.BogusPhysicalDeviceId);
+          assert.equal(r.answer.body.field, "body.response.id");
+        }
+      }
+      for (const ceremonyId of [2 ** 53, -1, 1.5, null]) {
+        const r = await call(
+          "POST",
+          "/v1/webauthn/authentication/verify",
+          { ceremonyId, response: {} },
+          "webauthn sign-in: ceremony id not a string",
+        );
+        refused(r, TesseraApiCode.MalformedRequest, 400);
+        assert.equal(r.body.field, "body.ceremonyId");
+      }
+      for (const [name, value] of [
+        ["clientDataJSON", 2 ** 31],
+        ["signature", -1],
+        ["authenticatorData", 1.5],
+        ["userHandle", 2 ** 53],
+      ] as const) {
+        const r = await signIn(olga, `webauthn sign-in: ${name} a number`, {
+          tamper: {
+            response: (json) => ({ ...json, response: { ...(json.response as Json), [name]: value } }),
+          },
+        });
+        refused(r.answer, ApiReturnCode.PartnerUserFIDOU2FInvalidSignData, 400);
+        assert.equal(r.answer.body.field, `body.response.response.${name}`);
+      }
+      const longName = await options({ username: "u".repeat(10_000) }, "webauthn sign-in: huge username");
+      assert.equal(longName.status, 400, JSON.stringify(longName.body));
+    });
+
+    test("an expired user is refused at options and at verify", async () => {
+      const pat = await userWithKey();
+      const begun = await started({ username: pat.username });
+      await ctx.database.db
+        .updateTable("users")
+        .set({ expires_at: s.clock.now() - 1 })
+        .where("id", "=", pat.userId)
+        .execute();
+      refused(
+        await options({ username: pat.username }, "webauthn sign-in: user expired (options)"),
+        ApiReturnCode.AccountExpired,
+      );
+      refused(
+        await verify(
+          begun.ceremonyId,
+          pat.soft.get(begun.options, { origin }),
+          "webauthn sign-in: user expired (verify)",
+        ),
+        ApiReturnCode.AccountExpired,
+      );
+    });
+
     test("a disabled user, a disabled key and a locked key are refused like the OTP path refuses them", async () => {
       const hank = await userWithKey();
       const begun = await started({ username: hank.username });
@@ -423,6 +485,24 @@ for (const backend of backends) {
         ),
         ApiReturnCode.MaximumFailedOTPRequestsExceeded,
       );
+    });
+
+    test("a key row whose sealed public key was swapped in the database is DeviceInvalid, never verified", async () => {
+      const quinn = await userWithKey();
+      const rob = await userWithKey();
+      // Rob's sealed key copied into Quinn's row: sealed to another row id, it does not open.
+      const robs = await ctx.database.db
+        .selectFrom("authenticators")
+        .select("secret_enc")
+        .where("serial", "=", rob.serial)
+        .executeTakeFirstOrThrow();
+      await ctx.database.db
+        .updateTable("authenticators")
+        .set({ secret_enc: robs.secret_enc })
+        .where("serial", "=", quinn.serial)
+        .execute();
+      const r = await signIn(quinn, "webauthn sign-in: sealed key swapped");
+      refused(r.answer, ApiReturnCode.DeviceInvalid);
     });
 
     test("a counter that does not move forward is refused, flagged, audited; the key stays refused until re-enabled", async () => {
@@ -491,6 +571,49 @@ for (const backend of backends) {
         tamper: { response: (json) => ({ ...json, clientExtensionResults: {} }) },
       });
       refused(noFlag.answer, ApiReturnCode.PartnerUserFIDOU2FInvalidAppID);
+    });
+
+    test("an SSO app's own origin is accepted for a ceremony begun with its clientId, and only then", async () => {
+      const other = await s.tenant();
+      const api = (method: string, path: string, body: unknown, scenario: string) =>
+        call(method, path, body, scenario, other.apiKey);
+      const rp = { webauthnRpId: "localhost", webauthnOrigins: ["http://localhost:8443"] };
+      assert.equal((await api("PATCH", "/v1/tenant", rp, "webauthn sign-in: setup")).status, 200);
+      const created = await api(
+        "POST",
+        "/v1/apps",
+        {
+          name: "Shop",
+          kind: "browser",
+          redirectUris: ["https://shop.localhost/cb"],
+          webauthnOrigins: ["https://shop.localhost"],
+        },
+        "webauthn sign-in: setup",
+      );
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const clientId = String((created.body.app as Json).clientId);
+      await api("POST", "/v1/users", { username: "shopper" }, "webauthn sign-in: setup");
+      const user = await findUser(ctx.database.db, other.tenant.id, "shopper");
+      assert.ok(user !== undefined);
+      const soft = new SoftAuthenticator();
+      await storeSoftKey(ctx, soft, {
+        tenantId: other.tenant.id,
+        userId: user.id,
+        rpId: "localhost",
+        origin: "https://shop.localhost",
+      });
+      const attempt = async (body: Json, scenario: string) => {
+        const begun = await options(body, scenario, other.apiKey);
+        assert.equal(begun.status, 200, JSON.stringify(begun.body));
+        const response = soft.get(begun.body.options as Json, { origin: "https://shop.localhost" });
+        return verify(String(begun.body.ceremonyId), response, scenario, other.apiKey);
+      };
+      const ok = await attempt({ username: "shopper", clientId }, "webauthn sign-in: app origin");
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      refused(
+        await attempt({ username: "shopper" }, "webauthn sign-in: app origin without the app"),
+        ApiReturnCode.PartnerUserFIDOU2FInvalidAppID,
+      );
     });
 
     test("burst: 20 concurrent verifications of one assertion, exactly one accepted", async () => {
