@@ -5,6 +5,7 @@ import { type GetOptions, SoftAuthenticator } from "./helpers/soft-authenticator
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 import { type U2fKey, u2fKey } from "./helpers/u2f-key.ts";
+import { register } from "./helpers/webauthn-registration.ts";
 
 const APP_ID = "https://id.example.com/u2f/app-id.json";
 
@@ -117,6 +118,24 @@ for (const backend of backends) {
       const again = await options(apiKey);
       assert.equal((await verify(apiKey, again.ceremonyId, sign(key, again.options))).status, 200);
       assert.equal(await storedCounter(key.keyHandle), 414);
+    });
+
+    test("a user with a registered key and an imported U2F key: both offered, each signs in its own way", async () => {
+      const { apiKey, key, serial } = await imported();
+      const soft = new SoftAuthenticator();
+      const registered = await register(s, apiKey, "alice", { authenticator: soft }, "u2f sign-in: register");
+      assert.equal(registered.status, 201, JSON.stringify(registered.body));
+      const started = await options(apiKey);
+      const allowed = (started.options.allowCredentials as { id: string }[]).map((c) => c.id);
+      assert.equal(allowed.length, 2);
+      assert.ok(allowed.includes(key.keyHandle));
+      const modern = await verify(apiKey, started.ceremonyId, soft.get(started.options, { origin }));
+      assert.equal(modern.status, 200, JSON.stringify(modern.body));
+      assert.equal(modern.body.serial, (registered.body.key as { serial: string }).serial);
+      const again = await options(apiKey);
+      const legacy = await verify(apiKey, again.ceremonyId, sign(key, again.options));
+      assert.equal(legacy.status, 200, JSON.stringify(legacy.body));
+      assert.equal(legacy.body.serial, serial);
     });
 
     test("signed under the AppID without the client reporting appid: InvalidAppID", async () => {
