@@ -9,6 +9,7 @@ import { otpRoutes } from "../authenticators/otp-routes.ts";
 import { provisioningLinkRoutes, provisioningRoutes } from "../authenticators/provisioning.ts";
 import { webauthnAuthenticationRoutes } from "../authenticators/webauthn/authentication-routes.ts";
 import { webauthnRegistrationRoutes } from "../authenticators/webauthn/registration-routes.ts";
+import { u2fKeyRoutes } from "../authenticators/webauthn/u2f/u2f-key-routes.ts";
 import { healthRoutes } from "../health/health-routes.ts";
 import { claimIdempotencyKey, storeIdempotentResponse } from "../idempotency/idempotency.ts";
 import { linkRoutes } from "../link/link-routes.ts";
@@ -79,6 +80,7 @@ const tenantApiPlugins: readonly (readonly [FastifyPluginAsync, Scope])[] = [
   [webauthnRegistrationRoutes, "tokens"],
   [webauthnAuthenticationRoutes, "auth"],
   [radiusClientRoutes, "admin"],
+  [u2fKeyRoutes, "tokens"],
 ];
 
 /**

@@ -4,6 +4,7 @@ import { authenticatorOperations } from "../authenticators/authenticator-operati
 import { otpOperations } from "../authenticators/otp-operations.ts";
 import { provisioningOperations } from "../authenticators/provisioning-operations.ts";
 import { webauthnAuthenticationOperations } from "../authenticators/webauthn/authentication-operations.ts";
+import { u2fOperations } from "../authenticators/webauthn/u2f/u2f-operations.ts";
 import { webauthnRegistrationOperations } from "../authenticators/webauthn/webauthn-registration-operations.ts";
 import { healthOperations } from "../health/health-operations.ts";
 import { credentialOperations } from "../link/credentials/credential-operations.ts";
@@ -59,4 +60,5 @@ export const documentedDomains: readonly DomainOperations[] = [
   pushOperations,
   webauthnRegistrationOperations,
   webauthnAuthenticationOperations,
+  u2fOperations,
 ];
