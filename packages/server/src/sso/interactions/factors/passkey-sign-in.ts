@@ -9,7 +9,6 @@ import {
 } from "../../../authenticators/webauthn/registration-ceremony.ts";
 import { html, type SafeHtml } from "../../../pages/html.ts";
 import { sendPage } from "../../../pages/page-routes.ts";
-import { signInRefusal } from "../../../users/sign-in-refusal.ts";
 import { bypass, type SignIn } from "../sign-in-context.ts";
 import { afterPassword, type FirstFactor } from "../sign-in-flow.ts";
 import { overSignInLimits } from "../sign-in-limits.ts";
@@ -94,7 +93,7 @@ export async function webauthnOptions(s: SignIn) {
 /**
  * Signing in with a passkey on the first page (POST `<interaction>/passkey`, only while the
  * sign-in is there). The per-address limit of the password step applies; the assertion names
- * its user (the credential's user handle), who must be allowed to sign in now. With UV the key
+ * its user (the credential's user handle). With UV the key
  * verified the person, so it proves both factors (amr hwk, user, and otp as every second factor:
  * the tenant's or app's second-factor requirement is met, the way a push approved with the
  * phone's unlock meets it). Without UV it is the first factor only (amr hwk): the second factor
@@ -110,10 +109,14 @@ export async function postPasskey(s: SignIn, body: Record<string, unknown>): Pro
   let first: FirstFactor;
   let user: Awaited<ReturnType<typeof finishAuthentication>>["user"];
   try {
+    // No user given: the credential's user handle names its owner, who must be allowed to sign
+    // in now (finishAuthentication refuses a disabled or expired account, a disabled key).
     const result = await finishAuthentication(s.ctx, {
       tenant: s.tenant,
       ceremonyId,
       response: postedCredential(body),
+      requestId: s.request.id,
+      sourceIp: s.request.ip,
     });
     user = result.user;
     first = result.userVerified ? { amr: ["hwk", "user", "otp"], bothFactors: true } : { amr: ["hwk"] };
@@ -123,8 +126,6 @@ export async function postPasskey(s: SignIn, body: Record<string, unknown>): Pro
     return failed(error.code);
   }
   s.request.auditSubject = `user:${user.username}`;
-  const refusal = signInRefusal(user, s.ctx.clock.now());
-  if (refusal !== undefined) return failed(refusal.code);
   return afterPassword(s, user, s.row, first);
 }
 

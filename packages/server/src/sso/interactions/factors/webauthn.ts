@@ -40,6 +40,8 @@ export const webauthnFactor: SecondFactor = {
         ceremonyId,
         response: postedCredential(body),
         user: sign.user,
+        requestId: sign.s.request.id,
+        sourceIp: sign.s.request.ip,
       });
       // finishAuthentication already holds the credential to the user; checked again here so
       // that nothing but one of this user's usable keys (enabled, activated) ever proves it.
