@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type { ServerContext } from "../app/server-context.ts";
 import { approvalRequestsSweep } from "../approvals/sweep-approval-requests.ts";
+import { webauthnCeremoniesSweep } from "../authenticators/webauthn/sweep-ceremonies.ts";
 import { challengeCodesSweep } from "../out-of-band/challenges/sweep-challenge-codes.ts";
 import { pushEnrolmentsSweep } from "../push/sweep-push-enrolments.ts";
 import { reportRefusedRequests } from "../rate-limits/refused-requests.ts";
@@ -31,6 +32,7 @@ const sweeps: readonly Sweep[] = [
   challengeCodesSweep,
   pushEnrolmentsSweep,
   approvalRequestsSweep,
+  webauthnCeremoniesSweep,
 ];
 
 const REFUSED_REQUESTS = "refused_requests";

@@ -3,6 +3,7 @@ import { auditOperations } from "../audit/audit-operations.ts";
 import { authenticatorOperations } from "../authenticators/authenticator-operations.ts";
 import { otpOperations } from "../authenticators/otp-operations.ts";
 import { provisioningOperations } from "../authenticators/provisioning-operations.ts";
+import { webauthnRegistrationOperations } from "../authenticators/webauthn/webauthn-registration-operations.ts";
 import { healthOperations } from "../health/health-operations.ts";
 import { credentialOperations } from "../link/credentials/credential-operations.ts";
 import { dataOperations } from "../link/data/data-operations.ts";
@@ -55,4 +56,5 @@ export const documentedDomains: readonly DomainOperations[] = [
   signInPushOperations,
   approvalOperations,
   pushOperations,
+  webauthnRegistrationOperations,
 ];

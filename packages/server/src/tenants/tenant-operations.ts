@@ -23,6 +23,13 @@ const tenant = {
   pushMaxPending: 1,
   pushMaxPerHour: 10,
   pushCooldownSeconds: 60,
+  webauthnRpId: "acme.example",
+  webauthnRpName: "Acme",
+  webauthnOrigins: ["https://login.acme.example"],
+  webauthnUserVerification: "preferred",
+  webauthnAttestation: "none",
+  webauthnAaguids: [],
+  webauthnU2fAppId: null,
 };
 const key = {
   id: "k3x9q2m7w4t8v1z6",
@@ -79,11 +86,25 @@ export const tenantOperations: DomainOperations = {
           "sign-in pushes one user may be sent in any hour (1–1000, default 10): push-fatigue limit, ASVS 6.6.4",
         "body.pushCooldownSeconds":
           "seconds after a rejected sign-in push before the user may be sent another (0–86400, default 60)",
+        "body.webauthnRpId":
+          "the WebAuthn relying party id: a lower-case domain (no scheme, port, path or IP address; localhost allowed) that is the host of every origin in webauthnOrigins or a parent of it. Changing it makes the keys registered under the old one unusable. null (the default): the host of publicUrl. BogusFIDOAppId when malformed or when it does not fit the origins, publicUrl's origin (with no origins listed) or an app's webauthnOrigins",
+        "body.webauthnRpName":
+          "the name authenticators show when a key is registered (1–100 characters); null: the tenant's name",
+        "body.webauthnOrigins":
+          "origins (https://host[:port], exactly as browsers send them; http only for localhost and loopback) WebAuthn ceremonies may come from, each on the RP id or a subdomain of it (BogusFIDOAppId naming the entry otherwise); replaces the list; at most 20. Empty (the default): publicUrl's origin",
+        "body.webauthnUserVerification":
+          "user verification (a PIN or biometric on the key) asked for: required (a response without it is NoUserPresence), preferred (the default) or discouraged",
+        "body.webauthnAttestation":
+          "which attestation a new key needs: none (the default: not asked), any (a verified one), allow-list (an AAGUID of webauthnAaguids, not revoked in the imported FIDO metadata)",
+        "body.webauthnAaguids":
+          "AAGUIDs (lower-case UUIDs) the allow-list policy accepts; replaces the list; at most 500",
+        "body.webauthnU2fAppId":
+          "the AppID (an https URL) legacy U2F keys were registered under, for the appid extension; null: none",
       },
       summary: "Change the calling tenant's settings",
       description:
         "Changes the fields given (allowed IP ranges, allowed e-mail domains, password and one-time-code lockout limits, password age, the number of codes that activate a new token) and returns the tenant. Narrowing `allowedIpRanges` takes effect at the next request, including for the caller. Applying the same change twice leaves the same state.",
-      errors: [],
+      errors: ["BogusFIDOAppId"],
       request: { allowedIpRanges: ["203.0.113.0/24"], passwordMaxFailures: 5 },
       response: { tenant },
     },

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from "fastify";
 import { success } from "../app/envelope.ts";
 import { listCursor, nextCursorProperty, pageQueryProperties } from "../app/paging.ts";
 import { body, okResponse } from "../app/route-schemas.ts";
+import { requireValidTenantRelyingParty } from "../authenticators/webauthn/relying-party-settings.ts";
 import {
   challengeCountriesSchema,
   requireKnownCountries,
@@ -10,7 +11,13 @@ import {
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
 import { isValidIpRange } from "./ip-ranges.ts";
 import { type Scope, scopesSchema } from "./key-scopes.ts";
-import { ssoSecondFactorValues, type TenantSettings, updateTenant } from "./tenant-store.ts";
+import {
+  ssoSecondFactorValues,
+  type TenantSettings,
+  updateTenant,
+  webauthnAttestationValues,
+  webauthnUserVerificationValues,
+} from "./tenant-store.ts";
 import { apiKeySchema, tenantSchema } from "./tenant-view.ts";
 
 const apiKeyCursor = listCursor("api-keys", ["number", "string"]);
@@ -50,6 +57,31 @@ export const tenantRoutes: FastifyPluginAsync = async (app) => {
           pushMaxPending: { type: "integer", minimum: 1, maximum: 10 },
           pushMaxPerHour: { type: "integer", minimum: 1, maximum: 1000 },
           pushCooldownSeconds: { type: "integer", minimum: 0, maximum: 86400 },
+          webauthnRpId: { type: ["string", "null"], minLength: 1, maxLength: 253 },
+          webauthnRpName: {
+            type: ["string", "null"],
+            minLength: 1,
+            maxLength: 100,
+            pattern: "^[^\\u0000-\\u001f\\u007f]+$",
+          },
+          webauthnOrigins: {
+            type: "array",
+            maxItems: 20,
+            uniqueItems: true,
+            items: { type: "string", minLength: 1, maxLength: 300 },
+          },
+          webauthnUserVerification: { type: "string", enum: [...webauthnUserVerificationValues] },
+          webauthnAttestation: { type: "string", enum: [...webauthnAttestationValues] },
+          webauthnAaguids: {
+            type: "array",
+            maxItems: 500,
+            uniqueItems: true,
+            items: {
+              type: "string",
+              pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+            },
+          },
+          webauthnU2fAppId: { type: ["string", "null"], minLength: 1, maxLength: 300 },
         }),
         response: { 200: okResponse({ tenant: tenantSchema }) },
       },
@@ -64,6 +96,7 @@ export const tenantRoutes: FastifyPluginAsync = async (app) => {
         });
       }
       requireKnownCountries(request.body.challengeCountries);
+      await requireValidTenantRelyingParty(request.server.ctx, request.tenant, request.body);
       request.auditSubject = `tenant:${request.tenant.id}`;
       const { db } = request.server.ctx.database;
       return success({

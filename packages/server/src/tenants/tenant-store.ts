@@ -240,6 +240,14 @@ export async function updateTenant(
   if (settings.pushMaxPending !== undefined) set.push_max_pending = settings.pushMaxPending;
   if (settings.pushMaxPerHour !== undefined) set.push_max_per_hour = settings.pushMaxPerHour;
   if (settings.pushCooldownSeconds !== undefined) set.push_cooldown_seconds = settings.pushCooldownSeconds;
+  if (settings.webauthnRpId !== undefined) set.webauthn_rp_id = settings.webauthnRpId;
+  if (settings.webauthnRpName !== undefined) set.webauthn_rp_name = settings.webauthnRpName;
+  if (settings.webauthnOrigins !== undefined) set.webauthn_origins = JSON.stringify(settings.webauthnOrigins);
+  if (settings.webauthnUserVerification !== undefined)
+    set.webauthn_user_verification = settings.webauthnUserVerification;
+  if (settings.webauthnAttestation !== undefined) set.webauthn_attestation = settings.webauthnAttestation;
+  if (settings.webauthnAaguids !== undefined) set.webauthn_aaguids = JSON.stringify(settings.webauthnAaguids);
+  if (settings.webauthnU2fAppId !== undefined) set.webauthn_u2f_app_id = settings.webauthnU2fAppId;
   const row = await db.updateTable("tenants").set(set).where("id", "=", id).returningAll().executeTakeFirst();
   if (row === undefined) throw new TesseraError(9903, { message: `no tenant ${id}` });
   return toTenant(row);

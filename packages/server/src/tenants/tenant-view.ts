@@ -43,6 +43,38 @@ export const tenantSchema = {
       type: "integer",
       description: "seconds after a rejected sign-in push before the user may be sent another",
     },
+    webauthnRpId: {
+      type: ["string", "null"],
+      description: "WebAuthn relying party id (a domain); null: the host of publicUrl",
+    },
+    webauthnRpName: {
+      type: ["string", "null"],
+      description: "the name authenticators show; null: the tenant's name",
+    },
+    webauthnOrigins: {
+      type: "array",
+      items: { type: "string" },
+      description: "origins WebAuthn ceremonies may come from; empty: publicUrl's origin",
+    },
+    webauthnUserVerification: {
+      type: "string",
+      enum: ["required", "preferred", "discouraged"],
+      description: "user verification (PIN or biometric) asked of security keys",
+    },
+    webauthnAttestation: {
+      type: "string",
+      enum: ["none", "any", "allow-list"],
+      description: "which attestations a new key needs",
+    },
+    webauthnAaguids: {
+      type: "array",
+      items: { type: "string" },
+      description: "AAGUIDs the allow-list attestation policy accepts",
+    },
+    webauthnU2fAppId: {
+      type: ["string", "null"],
+      description: "the AppID legacy U2F keys were registered under (the appid extension), if any",
+    },
   },
 } as const;
 

@@ -23,6 +23,7 @@ export type AppFlags = {
   requireSecondFactor?: boolean;
   firstParty?: boolean;
   offlineGraceHours?: number | string;
+  webauthnOrigin?: string[];
   json?: boolean;
   tenant: string;
 };
@@ -56,6 +57,11 @@ export function withAppOptions(command: Command, kind: boolean): Command {
       "hours (0 to 720, default 72) a program of the app may work offline after its last confirmed sign-in; 0: never",
       wholeNumber,
     )
+    .option(
+      "--webauthn-origin <origin>",
+      "an origin (https://host[:port]) of the app's pages that may register and use security keys, under the tenant's RP id (repeatable)",
+      collect,
+    )
     .option("--json", "print JSON");
 }
 
@@ -70,6 +76,7 @@ const fields: Readonly<Record<string, string>> = {
   requireSecondFactor: "--require-second-factor",
   firstParty: "--first-party",
   offlineGraceHours: "--offline-grace-hours",
+  webauthnOrigins: "--webauthn-origin",
 };
 
 /** The flag of a body field: `redirectUris.1` is `--redirect-uri (1)`. */
@@ -92,6 +99,7 @@ function bodyOf(o: AppFlags): Record<string, unknown> {
     ["requireSecondFactor", o.requireSecondFactor],
     ["firstParty", o.firstParty],
     ["offlineGraceHours", o.offlineGraceHours],
+    ["webauthnOrigins", o.webauthnOrigin],
   ];
   return Object.fromEntries(entries.filter(([, value]) => value !== undefined));
 }

@@ -71,6 +71,7 @@ const showLines = (ctx: ServerContext, app: App) =>
     grantTypes: app.grantTypes.join(" "),
     scopes: app.scopes.join(" "),
     secondFactors: app.secondFactors.join(" "),
+    webauthnOrigins: (app.webauthnOrigins ?? []).join(" "),
     createdAt: new Date(app.createdAt).toISOString(),
     updatedAt: new Date(app.updatedAt).toISOString(),
   });

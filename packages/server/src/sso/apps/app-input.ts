@@ -48,6 +48,12 @@ const changeable = {
   requireSecondFactor: { type: "boolean" },
   firstParty: { type: "boolean" },
   offlineGraceHours: { type: "integer", minimum: 0, maximum: MAX_OFFLINE_GRACE_HOURS },
+  webauthnOrigins: {
+    type: "array",
+    maxItems: MAX_REDIRECT_URIS,
+    uniqueItems: true,
+    items: { type: "string", minLength: 1, maxLength: 300 },
+  },
 } as const;
 
 export const newAppSchema = {
@@ -75,6 +81,7 @@ export interface AppChangesInput {
   requireSecondFactor?: boolean;
   firstParty?: boolean;
   offlineGraceHours?: number;
+  webauthnOrigins?: string[];
 }
 
 export interface NewAppInput extends AppChangesInput {

@@ -24,6 +24,7 @@ export function appOf(row: AppRow): App {
     requireSecondFactor: row.require_second_factor === 1,
     firstParty: row.first_party === 1,
     offlineGraceHours: Number(row.offline_grace_hours),
+    webauthnOrigins: JSON.parse(row.webauthn_origins) as string[],
     hasSecret: row.secret_enc !== null,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),

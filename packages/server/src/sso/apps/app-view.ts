@@ -23,6 +23,11 @@ export const appSchema = {
       description:
         "Hours (0 to 720) a program of the app may keep working offline after the server last confirmed its sign-in; its ID tokens carry the end as tessera_offline_until. 0: never offline.",
     },
+    webauthnOrigins: {
+      ...strings,
+      description:
+        "Origins of the app's pages (besides the tenant's webauthnOrigins) whose WebAuthn ceremonies are accepted when they name the app by clientId",
+    },
     hasSecret: { type: "boolean" },
     issuer: {
       type: "string",

@@ -1,6 +1,7 @@
 import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { Transaction } from "kysely";
 import type { ServerContext } from "../../app/server-context.ts";
+import { requireAppOriginsUnderRpId } from "../../authenticators/webauthn/relying-party.ts";
 import type { Schema } from "../../storage/schema.ts";
 import { requireRoomInTenant } from "../../tenants/tenant-cap.ts";
 import type { App, AppSettings } from "./app.ts";
@@ -33,6 +34,7 @@ const settingsColumns = (s: AppSettings) => ({
   require_second_factor: s.requireSecondFactor ? 1 : 0,
   first_party: s.firstParty ? 1 : 0,
   offline_grace_hours: s.offlineGraceHours,
+  webauthn_origins: JSON.stringify(s.webauthnOrigins ?? []),
 });
 
 /** Another tenant's app is NotFound exactly like an unknown client id: its existence is not revealed. */
@@ -61,8 +63,10 @@ export async function createApp(
     // The tenant's own app unless said otherwise: its users are not asked for consent.
     firstParty: input.firstParty ?? true,
     offlineGraceHours: input.offlineGraceHours ?? DEFAULT_OFFLINE_GRACE_HOURS,
+    webauthnOrigins: input.webauthnOrigins ?? [],
   };
   requireValidApp(settings, field);
+  await requireAppOriginsUnderRpId(ctx, tenantId, settings.webauthnOrigins ?? [], field);
   const clientId = newClientId();
   const secret = input.kind === "confidential" ? newClientSecret(ctx, clientId) : undefined;
   const now = ctx.clock.now();
@@ -72,8 +76,6 @@ export async function createApp(
     kind: input.kind,
     secret_enc: secret?.sealed ?? null,
     ...settingsColumns(settings),
-    // FOUNDATION STUB: the WebAuthn part makes this an app setting (webauthnOrigins).
-    webauthn_origins: "[]",
     created_at: now,
     updated_at: now,
   };
@@ -118,6 +120,8 @@ export async function updateApp(
     if (row === undefined) throw appNotFound(clientId, idField);
     const settings: AppSettings = { ...appOf(row), ...changes };
     requireValidApp(settings, field);
+    if (changes.webauthnOrigins !== undefined)
+      await requireAppOriginsUnderRpId(ctx, tenantId, settings.webauthnOrigins ?? [], field);
     const updated = { ...row, ...settingsColumns(settings), updated_at: ctx.clock.now() };
     await trx
       .updateTable("sso_apps")

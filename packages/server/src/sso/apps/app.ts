@@ -41,6 +41,11 @@ export interface AppSettings {
    * confirmed its sign-in: ID tokens carry the end as `tessera_offline_until`. 0: never offline.
    */
   readonly offlineGraceHours: number;
+  /**
+   * Origins (besides the tenant's) its WebAuthn ceremonies may come from, each under the tenant's
+   * RP id; absent: none (apps built in code, like the account pages' own client).
+   */
+  readonly webauthnOrigins?: readonly string[];
 }
 
 export interface App extends AppSettings {

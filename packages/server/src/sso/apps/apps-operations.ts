@@ -14,6 +14,7 @@ const app = {
   requireSecondFactor: true,
   firstParty: true,
   offlineGraceHours: 72,
+  webauthnOrigins: [],
   hasSecret: true,
   issuer: "https://id.acme.example/oidc/5d1f0a8e-3c2b-4e7a-9f61-0b2c4d6e8a10",
   createdAt: "2026-01-01T00:00:00.000Z",
@@ -36,6 +37,8 @@ const bodyDocs = {
     "the tenant's own app: its users are not asked for consent (true); false for a third party's app",
   "body.offlineGraceHours":
     "hours, an integer from 0 to 720 (72), that a program of the app may keep working offline after the server last confirmed its sign-in: its ID tokens carry the end as tessera_offline_until (iat + hours × 3600); 0: never offline, no such claim",
+  "body.webauthnOrigins":
+    "origins (https://host[:port]; http only on localhost and loopback) of the app's pages whose WebAuthn ceremonies are accepted besides the tenant's webauthnOrigins when a ceremony names the app by clientId; each host must be the tenant's RP id or a subdomain of it (BogusFIDOAppId naming the entry otherwise); at most 10 ([])",
 };
 const access = "Another tenant's app is NotFound, exactly like an unknown client id.";
 
@@ -52,7 +55,7 @@ export const appOperations: DomainOperations = {
       summary: "Register an app",
       description:
         "Registers an OpenID Connect client of this tenant, with a random client id. A confidential app gets a 256-bit client secret, in this answer only (it is stored sealed and never shown again; rotate-secret makes a new one). Every problem of the body is named by field. A tenant has at most sso.maxAppsPerTenant apps (AppLimitReached), counted and inserted in one transaction. Each call registers another app unless an Idempotency-Key replays the first answer.",
-      errors: ["AppLimitReached"],
+      errors: ["AppLimitReached", "BogusFIDOAppId"],
       request: {
         name: app.name,
         kind: app.kind,
@@ -82,7 +85,7 @@ export const appOperations: DomainOperations = {
       fields: { ...clientPath, ...bodyDocs },
       summary: "Change an app",
       description: `Changes the given properties; the result is checked as a whole with the rules of registering one (removing the last redirect URI of an app that uses authorization_code is refused). ${access} Safe to repeat.`,
-      errors: ["NotFound"],
+      errors: ["NotFound", "BogusFIDOAppId"],
       request: { name: "Acme back office (new)", requireSecondFactor: false },
       response: { app: { ...app, name: "Acme back office (new)", requireSecondFactor: false } },
     },
