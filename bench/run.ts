@@ -22,6 +22,7 @@ import { freePort, startServerUnderTest, tessera } from "./lib/server-under-test
 import { benchSiteTransport, type TransportFigures } from "./lib/site-transport-bench.ts";
 import { benchSso } from "./lib/sso-bench.ts";
 import type { SignInFigures } from "./lib/sso-sign-in-bench.ts";
+import { benchWebauthn, type WebauthnFigures } from "./lib/webauthn-bench.ts";
 
 /**
  * `npm run bench`: session checks, user look-ups, password validations and TOTP validations against
@@ -49,10 +50,12 @@ import type { SignInFigures } from "./lib/sso-sign-in-bench.ts";
  * Out-of-band: code sends/s through deliverMessage with local SMTP and SMPP peers, at 1 and 16 at
  * once, p50/p99, next to the bare transport (lib/out-of-band-bench.ts). Approvals: the same sends
  * through POST /v1/auth/challenge and approval round trips over HTTP, next to a bare Ed25519 verify
- * and one write (lib/approvals-bench.ts).
+ * and one write (lib/approvals-bench.ts). WebAuthn: sign-ins through the authentication options and
+ * verify routes, next to the bare @simplewebauthn/server verify and one counter write
+ * (lib/webauthn-bench.ts).
  *
  * Options: --duration SECONDS (default 5), --concurrency 1,16,32,64, --backends sqlite,postgres,
- * --only core|link|logging|io|housekeeping|sso|identity-client|out-of-band|approvals, --log-rounds N (default 3), --link-jobs N (default 500),
+ * --only core|link|logging|io|housekeeping|sso|identity-client|out-of-band|approvals|webauthn, --log-rounds N (default 3), --link-jobs N (default 500),
  * --link-waiting N (default 10000), --housekeeping-rows N (default 100000), --sso-refresh-tokens N
  * (refresh tokens per concurrency level, default 5000).
  */
@@ -79,9 +82,11 @@ const narrow = [
   "identity-client",
   "out-of-band",
   "approvals",
+  "webauthn",
 ].includes(only);
 const outOfBand: Record<string, OutOfBandRow[]> = {};
 const approvals: Record<string, ApprovalsFigures> = {};
+const webauthn: Record<string, WebauthnFigures> = {};
 let identityClient: IdentityClientFigures | undefined;
 const ssoRefreshTokens = Number(arg("sso-refresh-tokens", "5000"));
 const signIns: Record<string, SignInFigures> = {};
@@ -153,6 +158,15 @@ try {
 
     if (only === "" || only === "approvals")
       approvals[backend] = await benchApprovals({
+        data,
+        dataDir,
+        databaseUrl,
+        tenantId: created.tenant.id,
+        apiKey: created.apiKey,
+        durationSeconds: duration,
+      });
+    if (only === "" || only === "webauthn")
+      webauthn[backend] = await benchWebauthn({
         data,
         dataDir,
         databaseUrl,
@@ -342,6 +356,7 @@ const report = {
   identityClient,
   outOfBand,
   approvals,
+  webauthn,
 };
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
@@ -415,6 +430,15 @@ for (const [backend, figures] of Object.entries(approvals)) {
   for (const r of figures.rows)
     console.log(
       `  ${backend.padEnd(10)} ${r.workload.padEnd(52)} c=${String(r.concurrency).padEnd(3)} ${String(r.perSecond).padStart(6)}/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms`,
+    );
+  for (const [name, value] of Object.entries(figures.floor))
+    console.log(`  ${backend.padEnd(10)} floor: ${name.padEnd(45)} ${String(value).padStart(8)}`);
+}
+console.log("\nWebAuthn sign-ins over HTTP (options, soft authenticator, verify); the floor under them");
+for (const [backend, figures] of Object.entries(webauthn)) {
+  for (const r of figures.rows)
+    console.log(
+      `  ${backend.padEnd(10)} c=${String(r.concurrency).padEnd(3)} ${String(r.verificationsPerSecond).padStart(6)} verifications/s  verify p50 ${r.verifyP50Ms} ms  p99 ${r.verifyP99Ms} ms  round trip p50 ${r.roundTripP50Ms} ms  p99 ${r.roundTripP99Ms} ms`,
     );
   for (const [name, value] of Object.entries(figures.floor))
     console.log(`  ${backend.padEnd(10)} floor: ${name.padEnd(45)} ${String(value).padStart(8)}`);

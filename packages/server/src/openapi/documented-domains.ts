@@ -3,6 +3,7 @@ import { auditOperations } from "../audit/audit-operations.ts";
 import { authenticatorOperations } from "../authenticators/authenticator-operations.ts";
 import { otpOperations } from "../authenticators/otp-operations.ts";
 import { provisioningOperations } from "../authenticators/provisioning-operations.ts";
+import { webauthnAuthenticationOperations } from "../authenticators/webauthn/authentication-operations.ts";
 import { webauthnRegistrationOperations } from "../authenticators/webauthn/webauthn-registration-operations.ts";
 import { healthOperations } from "../health/health-operations.ts";
 import { credentialOperations } from "../link/credentials/credential-operations.ts";
@@ -57,4 +58,5 @@ export const documentedDomains: readonly DomainOperations[] = [
   approvalOperations,
   pushOperations,
   webauthnRegistrationOperations,
+  webauthnAuthenticationOperations,
 ];

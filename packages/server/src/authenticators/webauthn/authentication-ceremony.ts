@@ -92,18 +92,19 @@ function usableKeys(ctx: ServerContext, keys: readonly StoredCredential[], rpId:
   const now = ctx.clock.now();
   // A legacy U2F key signs under its AppID (the `appid` extension), whatever the RP id is now.
   const ofRp = keys.filter(({ credential }) => credential.rp_id === rpId || credential.u2f_app_id !== null);
+  // A key flagged as a possible clone was disabled with the flag (credential-counter.ts): it is
+  // out until an administrator re-enables it, which is the administrator's clearance.
   const usable = ofRp.filter(
-    ({ credential, authenticator }) =>
+    ({ authenticator }) =>
       authenticator.enabled === 1 &&
-      (authenticator.locked_until === null || authenticator.locked_until <= now) &&
-      credential.clone_suspected_at === null,
+      (authenticator.locked_until === null || authenticator.locked_until <= now),
   );
   if (usable.length > 0) return usable;
   throw new TesseraError(ApiReturnCode.PartnerUserFIDOU2FPrepareSignDataError, {
     message:
       ofRp.length === 0
         ? `the user's keys are all registered for another relying party id than ${rpId}`
-        : `none of the user's keys for ${rpId} can be used now: ${ofRp.map(({ authenticator }) => authenticator.serial).join(", ")} disabled, locked or flagged as a possible clone`,
+        : `none of the user's keys for ${rpId} can be used now: ${ofRp.map(({ authenticator }) => authenticator.serial).join(", ")} disabled (a key flagged as a possible clone is disabled) or locked`,
   });
 }
 

@@ -89,6 +89,16 @@ export async function advanceCounter(
     })
     .where("authenticator_id", "=", credential.authenticator_id)
     .where((eb) => (seen.counter === 0 ? eb("sign_count", "=", 0) : eb("sign_count", "<", seen.counter)))
+    // Still enabled at the write: a verification racing the flagging of this key (or an
+    // administrator disabling it) cannot slip through, nor clear the flag just set.
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom("authenticators")
+          .select("authenticators.id")
+          .whereRef("authenticators.id", "=", "webauthn_credentials.authenticator_id")
+          .where("authenticators.enabled", "=", 1),
+      ),
+    )
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
