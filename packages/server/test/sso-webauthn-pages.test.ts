@@ -3,7 +3,7 @@ import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import * as oidc from "openid-client";
 import { insertSealedAuthenticator } from "../src/authenticators/authenticator-secret.ts";
-import type { SoftAuthenticator, SoftCredential } from "./helpers/soft-authenticator.ts";
+import { SoftAuthenticator, type SoftCredential } from "./helpers/soft-authenticator.ts";
 import {
   auditedWith,
   type Browser,
@@ -465,6 +465,55 @@ for (const backend of backends) {
       );
       // The next tests start a fresh minute (the limit's window).
       s.clock.advance(61_000);
+    });
+
+    test("enrolment: a key registered instead of an app proves the factor; a broken one is refused (9080) and the step stays", async () => {
+      const scenario = "sso webauthn: key at enrolment";
+      const enrolling = await s.tenant(undefined, { ssoSecondFactor: "required", ssoSelfEnrolment: true });
+      const enrolApp = await createTestApp(s, enrolling.tenant.id);
+      await s.api("POST", "/v1/users", {
+        apiKey: enrolling.apiKey,
+        body: { username: "ola", password },
+        scenario,
+      });
+      const options = { ...signInOptions("ola"), tenantId: enrolling.tenant.id, clientId: enrolApp.clientId };
+      const start = await ssoSignInUntil(options, "enrol");
+      const form = formsOf(start.page).find((f) => f.hidden.factor === "webauthn");
+      assert.ok(form, "the enrolment page offers a key");
+      const csrf = form.hidden.csrf ?? "";
+      const enrolPost = (c: { ceremonyId: string; binding: string }, response: unknown) =>
+        start.browser.follow(new URL(`${interactionOf(start.page)}/enrol`, s.url), enrolApp.redirectUri, {
+          method: "POST",
+          form: {
+            csrf,
+            factor: "webauthn",
+            ceremony: c.ceremonyId,
+            binding: c.binding,
+            credential: JSON.stringify(response),
+          },
+        });
+      const soft = new SoftAuthenticator();
+      const broken = await ceremony(start.browser, start.page, csrf);
+      assert.equal(broken.kind, "create");
+      const refused = await enrolPost(
+        broken,
+        soft.create(broken.options, { origin, tamper: { authData: (d) => d.subarray(0, 20) } }),
+      );
+      refusedWith(refused, 400);
+      assert.match(refused.html, /The security key was not accepted/);
+      const regData = ApiReturnCode.PartnerUserFIDOU2FInvalidRegData;
+      assert.ok((await auditedWith(s, enrolling.apiKey, regData, scenario)).length > 0);
+      // A fresh ceremony and a sound key: registered, and the sign-in goes on.
+      const good = await ceremony(start.browser, start.page, csrf);
+      const at = await enrolPost(good, soft.create(good.options, { origin }));
+      assert.ok("callback" in at, "signed in");
+      const tokens = await oidc.authorizationCodeGrant(start.config, at.callback, {
+        pkceCodeVerifier: start.codeVerifier,
+        expectedState: start.state,
+      });
+      assert.deepEqual(tokens.claims()?.amr, ["pwd", "otp", "hwk"]);
+      const keys = await s.api("GET", "/v1/users/ola/webauthn-keys", { apiKey: enrolling.apiKey, scenario });
+      assert.equal((keys.body.keys as unknown[]).length, 1);
     });
   });
 }
