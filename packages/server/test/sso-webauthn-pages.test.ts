@@ -515,5 +515,44 @@ for (const backend of backends) {
       const keys = await s.api("GET", "/v1/users/ola/webauthn-keys", { apiKey: enrolling.apiKey, scenario });
       assert.equal((keys.body.keys as unknown[]).length, 1);
     });
+
+    test("a passkey session without UV, where no second factor is required, is reused by single sign-on", async () => {
+      const scenario = "sso webauthn: passkey session reuse";
+      const optional = await s.tenant(undefined, { ssoSecondFactor: "optional" });
+      const optionalApp = await createTestApp(s, optional.tenant.id);
+      const created = await s.api("POST", "/v1/users", {
+        apiKey: optional.apiKey,
+        body: { username: "pia", password },
+        scenario,
+      });
+      const rpId = new URL(s.server.ctx.publicUrl).hostname;
+      const userId = String((created.body.user as { id: string }).id);
+      const pia = await storedKey(s, { tenantId: optional.tenant.id, userId, serial: "KEY-pia", rpId });
+      const options = {
+        ...signInOptions("pia"),
+        tenantId: optional.tenant.id,
+        clientId: optionalApp.clientId,
+        redirectUri: optionalApp.redirectUri,
+      };
+      const start = await ssoSignInUntil(options, "password");
+      const csrf = formsOf(start.page)[0]?.hidden.csrf ?? "";
+      const c = await ceremony(start.browser, start.page, csrf);
+      const assertion = pia.soft.get(c.options, { origin, uv: false, credential: pia.credential });
+      const at = await start.browser.follow(
+        new URL(`${interactionOf(start.page)}/passkey`, s.url),
+        optionalApp.redirectUri,
+        {
+          method: "POST",
+          form: { csrf, ceremony: c.ceremonyId, binding: c.binding, credential: JSON.stringify(assertion) },
+        },
+      );
+      assert.deepEqual(await amrOf(start, at), ["hwk"]);
+      // The same browser again: the pages would let pia in with the key alone, so the session
+      // is reused (the key is no second factor to itself, so it does not call her back).
+      const again = await ssoSignInUntil({ ...options, browser: start.browser }, "never").catch(
+        (error: Error) => error,
+      );
+      assert.match(String(again), /never showed step never/, "no page was shown: signed in by the session");
+    });
   });
 }

@@ -93,12 +93,12 @@ export async function webauthnOptions(s: SignIn) {
 /**
  * Signing in with a passkey on the first page (POST `<interaction>/passkey`, only while the
  * sign-in is there). The per-address limit of the password step applies; the assertion names
- * its user (the credential's user handle). With UV the key
- * verified the person, so it proves both factors (amr hwk, user, and otp as every second factor:
- * the tenant's or app's second-factor requirement is met, the way a push approved with the
- * phone's unlock meets it). Without UV it is the first factor only (amr hwk): the second factor
- * follows as after a password, and a security key is not offered for it (the same key).
- * A lockout from wrong passwords does not stop a passkey: it guards guessing, and nothing here is guessed.
+ * its user (the credential's user handle). With UV the key verified the person, so it proves
+ * both factors (amr hwk, user, and otp as every second factor: the tenant's or app's
+ * second-factor requirement is met, the way a push approved on an unlocked phone meets it).
+ * Without UV it is the first factor only (amr hwk): the second factor follows as after a
+ * password, and a security key is not offered for it (the same key). A lockout from wrong
+ * passwords does not stop a passkey: it guards guessing, and nothing here is guessed.
  */
 export async function postPasskey(s: SignIn, body: Record<string, unknown>): Promise<void> {
   if (s.row.step !== "password") throw bypass(`a passkey while the sign-in is at ${s.row.step}`);
