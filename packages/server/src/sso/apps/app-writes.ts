@@ -115,13 +115,14 @@ export async function updateApp(
   field: FieldName = bodyField,
   idField = "params.clientId",
 ): Promise<App> {
+  // Before the transaction: it reads the tenant, which on SQLite must not wait on our own write lock.
+  if (changes.webauthnOrigins !== undefined)
+    await requireAppOriginsUnderRpId(ctx, tenantId, changes.webauthnOrigins, field);
   return ctx.database.db.transaction().execute(async (trx) => {
     const row = await lockedRow(ctx, trx, tenantId, clientId);
     if (row === undefined) throw appNotFound(clientId, idField);
     const settings: AppSettings = { ...appOf(row), ...changes };
     requireValidApp(settings, field);
-    if (changes.webauthnOrigins !== undefined)
-      await requireAppOriginsUnderRpId(ctx, tenantId, settings.webauthnOrigins ?? [], field);
     const updated = { ...row, ...settingsColumns(settings), updated_at: ctx.clock.now() };
     await trx
       .updateTable("sso_apps")
