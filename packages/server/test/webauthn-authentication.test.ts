@@ -8,6 +8,7 @@ import { SoftAuthenticator, type Tamper } from "./helpers/soft-authenticator.ts"
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 import { storeSoftKey } from "./helpers/webauthn-credentials.ts";
+import { register } from "./helpers/webauthn-registration.ts";
 
 type Json = Record<string, unknown>;
 
@@ -112,6 +113,32 @@ for (const backend of backends) {
       );
     });
 
+    test("a key registered through the API signs in, with a username and as a passkey; the key view shows its use", async () => {
+      n += 1;
+      const username = `wa${n}`;
+      await call("POST", "/v1/users", { username }, "webauthn sign-in: setup");
+      const soft = new SoftAuthenticator();
+      const registered = await register(s, apiKey, username, {
+        authenticator: soft,
+        body: { residentKey: "required" },
+      });
+      assert.equal(registered.status, 201, JSON.stringify(registered.body));
+      const serial = String((registered.body.key as Json).serial);
+      const named = await signIn({ username, soft }, "webauthn sign-in: registered key");
+      assert.equal(named.answer.body.serial, serial, JSON.stringify(named.answer.body));
+      const passkey = await signIn({ soft }, "webauthn sign-in: registered passkey");
+      assert.equal(passkey.answer.body.username, username, JSON.stringify(passkey.answer.body));
+      const listed = await call(
+        "GET",
+        `/v1/users/${username}/webauthn-keys`,
+        undefined,
+        "webauthn sign-in: keys",
+      );
+      const [key] = listed.body.keys as Json[];
+      assert.equal(key?.lastUsedAt, new Date(s.clock.now()).toISOString());
+      assert.equal(key?.cloneSuspected, false);
+    });
+
     test("options: NoEnrolledDevices without keys; PrepareSignDataError for keys of another RP id or all disabled", async () => {
       n += 1;
       const bare = `wa${n}`;
@@ -183,7 +210,7 @@ for (const backend of backends) {
       ] as const) {
         const r = await signIn(dave, scenario, { tamper: { response: withId(id) } });
         refused(r.answer, ApiReturnCode.BogusPhysicalDeviceId);
-        assert.equal(r.answer.body.field ?? "body.response.id", "body.response.id");
+        assert.equal(r.answer.body.field, "body.response.id");
       }
       const unknown = await signIn(dave, "webauthn sign-in: unknown credential id", {
         tamper: { response: withId(Buffer.alloc(32, 7).toString("base64url")) },
@@ -252,6 +279,12 @@ for (const backend of backends) {
         [
           "webauthn sign-in: wrong type",
           { tamper: { clientData: (c) => ({ ...c, type: "webauthn.create" }) } },
+          ApiReturnCode.PartnerUserFIDOU2FInvalidSignData,
+        ],
+        [
+          // The library quotes the client's type in its message: the code must not follow the quote.
+          "webauthn sign-in: type naming a challenge",
+          { tamper: { clientData: (c) => ({ ...c, type: "challenge origin" }) } },
           ApiReturnCode.PartnerUserFIDOU2FInvalidSignData,
         ],
         [
@@ -352,6 +385,68 @@ for (const backend of backends) {
       refused(badUv, TesseraApiCode.MalformedRequest, 400);
     });
 
+    test("extremes: numbers and huge strings where ids go are 4xx naming the field, never a 5xx", async () => {
+      const olga = await userWithKey();
+      for (const id of [2 ** 53, -1, 2 ** 31, 1.5, "A".repeat(200_000)]) {
+        const r = await signIn(olga, `webauthn sign-in: credential id ${typeof id}`, {
+          tamper: { response: (json) => ({ ...json, id, rawId: id }) },
+        });
+        assert.ok(r.answer.status >= 400 && r.answer.status < 500, JSON.stringify(r.answer.body));
+        if (typeof id === "number") {
+          refused(r.answer, ApiReturnCode.BogusPhysicalDeviceId);
+          assert.equal(r.answer.body.field, "body.response.id");
+        }
+      }
+      for (const ceremonyId of [2 ** 53, -1, 1.5, null]) {
+        const r = await call(
+          "POST",
+          "/v1/webauthn/authentication/verify",
+          { ceremonyId, response: {} },
+          "webauthn sign-in: ceremony id not a string",
+        );
+        refused(r, TesseraApiCode.MalformedRequest, 400);
+        assert.equal(r.body.field, "body.ceremonyId");
+      }
+      for (const [name, value] of [
+        ["clientDataJSON", 2 ** 31],
+        ["signature", -1],
+        ["authenticatorData", 1.5],
+        ["userHandle", 2 ** 53],
+      ] as const) {
+        const r = await signIn(olga, `webauthn sign-in: ${name} a number`, {
+          tamper: {
+            response: (json) => ({ ...json, response: { ...(json.response as Json), [name]: value } }),
+          },
+        });
+        refused(r.answer, ApiReturnCode.PartnerUserFIDOU2FInvalidSignData, 400);
+        assert.equal(r.answer.body.field, `body.response.response.${name}`);
+      }
+      const longName = await options({ username: "u".repeat(10_000) }, "webauthn sign-in: huge username");
+      assert.equal(longName.status, 400, JSON.stringify(longName.body));
+    });
+
+    test("an expired user is refused at options and at verify", async () => {
+      const pat = await userWithKey();
+      const begun = await started({ username: pat.username });
+      await ctx.database.db
+        .updateTable("users")
+        .set({ expires_at: s.clock.now() - 1 })
+        .where("id", "=", pat.userId)
+        .execute();
+      refused(
+        await options({ username: pat.username }, "webauthn sign-in: user expired (options)"),
+        ApiReturnCode.AccountExpired,
+      );
+      refused(
+        await verify(
+          begun.ceremonyId,
+          pat.soft.get(begun.options, { origin }),
+          "webauthn sign-in: user expired (verify)",
+        ),
+        ApiReturnCode.AccountExpired,
+      );
+    });
+
     test("a disabled user, a disabled key and a locked key are refused like the OTP path refuses them", async () => {
       const hank = await userWithKey();
       const begun = await started({ username: hank.username });
@@ -390,6 +485,24 @@ for (const backend of backends) {
         ),
         ApiReturnCode.MaximumFailedOTPRequestsExceeded,
       );
+    });
+
+    test("a key row whose sealed public key was swapped in the database is DeviceInvalid, never verified", async () => {
+      const quinn = await userWithKey();
+      const rob = await userWithKey();
+      // Rob's sealed key copied into Quinn's row: sealed to another row id, it does not open.
+      const robs = await ctx.database.db
+        .selectFrom("authenticators")
+        .select("secret_enc")
+        .where("serial", "=", rob.serial)
+        .executeTakeFirstOrThrow();
+      await ctx.database.db
+        .updateTable("authenticators")
+        .set({ secret_enc: robs.secret_enc })
+        .where("serial", "=", quinn.serial)
+        .execute();
+      const r = await signIn(quinn, "webauthn sign-in: sealed key swapped");
+      refused(r.answer, ApiReturnCode.DeviceInvalid);
     });
 
     test("a counter that does not move forward is refused, flagged, audited; the key stays refused until re-enabled", async () => {
@@ -491,6 +604,33 @@ for (const backend of backends) {
           JSON.stringify(r.body),
         );
       assert.equal(Number((await credentialRow(max.credentialId)).sign_count), Math.max(...accepted));
+    });
+  });
+}
+
+for (const backend of backends) {
+  suite(`WebAuthn sign-in counts against the /v1/auth rate limits (${backend})`, () => {
+    let s: TestServer;
+    before(async () => {
+      // Tightened (not loosened) so that a burst crosses the per-source limit quickly.
+      s = await startTestServer(backend, { flags: { "rateLimits.authPerSource": 5 } });
+    });
+    after(() => s.close());
+
+    test("a burst of 12 options and verify calls: at most 5 evaluated, the rest RateLimited", async () => {
+      const { apiKey } = await s.tenant();
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_v, i) =>
+          s.api("POST", `/v1/webauthn/authentication/${i % 2 === 0 ? "options" : "verify"}`, {
+            apiKey,
+            body: i % 2 === 0 ? {} : { ceremonyId: "x".repeat(43), response: {} },
+            scenario: "webauthn sign-in: rate limited",
+          }),
+        ),
+      );
+      const limited = answers.filter((r) => r.body.errorCode === TesseraApiCode.RateLimited);
+      assert.ok(answers.length - limited.length <= 5, answers.map((r) => r.body.errorName).join());
+      for (const r of limited) assert.equal(r.status, 429);
     });
   });
 }

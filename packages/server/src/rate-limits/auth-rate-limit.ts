@@ -10,7 +10,8 @@ const WINDOW_MS = 60_000;
  * /v1/auth/: each request may look a user up and send an e-mail after its answer has left, so
  * without a per-source limit one back end could queue unbounded work and mail.
  */
-const LIMITED_PREFIXES = ["/v1/auth/", "/v1/password-recovery"] as const;
+// WebAuthn sign-in looks users up and stores a ceremony per call, like /v1/auth/*.
+const LIMITED_PREFIXES = ["/v1/auth/", "/v1/password-recovery", "/v1/webauthn/authentication/"] as const;
 
 /**
  * onRequest hook after authentication: every /v1/auth/* and /v1/password-recovery* request counts against a per-minute limit

@@ -1,45 +1,66 @@
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 
 /**
- * What verifyAuthenticationResponse (@simplewebauthn/server 14) threw, as the published code. The
- * library throws plain Errors, so their messages are matched; the input reached it well-formed
- * (assertion-input.ts), so anything not named here failed at the signature and is refused as
- * InvalidSignDataInvalid (fail closed). The library's own detail stays in the cause, not the answer.
+ * What verifyAuthenticationResponse (@simplewebauthn/server 14) threw, as the published code: the
+ * authentication side of webauthn-errors.ts, on the same principle. The library throws plain
+ * Errors; matching is on the message's fixed start, because what follows quotes the client's own
+ * text (its type, origin, challenge), which must not decide the code. The input reached the
+ * library well-formed (assertion-input.ts), so anything not named here failed at the key or the
+ * signature and is refused as InvalidSignDataInvalid (fail closed), never a 500. The library's
+ * message, which echoes what was expected, stays in the cause, out of the answer.
  */
-const rules: readonly [RegExp, number, string][] = [
-  [/challenge/i, ApiReturnCode.PartnerUserFIDOU2FInvalidChallenge, "the assertion answers another challenge"],
+const clientData = "body.response.response.clientDataJSON";
+const authenticatorData = "body.response.response.authenticatorData";
+const rules: readonly [RegExp, number, string, string][] = [
   [
-    /origin|RP ID/i,
+    /^Unexpected authentication response challenge/,
+    ApiReturnCode.PartnerUserFIDOU2FInvalidChallenge,
+    "the assertion answers another challenge than this ceremony's",
+    clientData,
+  ],
+  [
+    /^(Unexpected authentication response origin|Unexpected cross-origin|Detected cross-origin|Unexpected top origin)/,
     ApiReturnCode.PartnerUserFIDOU2FInvalidAppID,
-    "the assertion was made for another relying party or origin",
+    "the assertion comes from an origin this relying party does not allow",
+    clientData,
   ],
   [
-    /User not present/i,
+    /^Unexpected RP ID hash/,
+    ApiReturnCode.PartnerUserFIDOU2FInvalidAppID,
+    "the authenticator signed for another relying party id",
+    authenticatorData,
+  ],
+  [
+    /^User not present/,
     ApiReturnCode.PartnerUserFIDOU2FNoUserPresence,
-    "the authenticator did not report user presence",
+    "the authenticator reports no user presence (the key was not touched)",
+    authenticatorData,
   ],
   [
-    /User verification required/i,
+    /^User verification required/,
     ApiReturnCode.PartnerUserFIDOU2FNoUserPresence,
-    "user verification is required and the authenticator did not verify the user",
+    "user verification (a PIN or biometric) is required and the authenticator did not verify the user",
+    authenticatorData,
   ],
   [
-    /response type|tokenBinding/i,
+    /^(Unexpected authentication response type|ClientDataJSON tokenBinding|Unexpected tokenBinding)/,
     ApiReturnCode.PartnerUserFIDOU2FInvalidSignData,
     "the assertion is malformed: clientDataJSON is not a webauthn.get response",
+    clientData,
   ],
 ];
 
 export function assertionError(error: unknown): TesseraError {
   if (TesseraError.is(error)) return error;
   const text = error instanceof Error ? error.message : String(error);
-  for (const [pattern, code, message] of rules)
-    if (pattern.test(text)) return new TesseraError(code, { message, cause: error });
+  for (const [pattern, code, message, field] of rules)
+    if (pattern.test(text)) return new TesseraError(code, { message, field, cause: error });
   return signatureRefused(error);
 }
 
 export const signatureRefused = (cause?: unknown): TesseraError =>
   new TesseraError(ApiReturnCode.PartnerUserFIDOU2FInvalidSignDataInvalid, {
     message: "the assertion's signature does not verify with this key",
+    field: "body.response.response.signature",
     ...(cause === undefined ? {} : { cause }),
   });
