@@ -333,6 +333,12 @@ for (const backend of backends) {
       assert.match(start.page.html, /autocomplete="username webauthn"/);
       assert.match(start.page.html, /action="[^"]+\/passkey" data-conditional/);
       assert.match(start.page.html, /<script type="module" src="\/oidc\/assets\/webauthn.js"><\/script>/);
+      // Exactly this script may run (a source with a path), and fetches go to our origin only.
+      const page = await start.browser.request(new URL(interactionOf(start.page), s.url));
+      const csp = page.headers.get("content-security-policy") ?? "";
+      const scriptUrl = new URL("/oidc/assets/webauthn.js", s.server.ctx.publicUrl).href;
+      assert.match(csp, new RegExp(`; script-src ${scriptUrl.replace(/[.]/g, "\\.")}; connect-src 'self'$`));
+      assert.match(csp, /default-src 'none'/);
       const script = await fetch(new URL("/oidc/assets/webauthn.js", s.url));
       assert.equal(script.headers.get("content-type"), "text/javascript; charset=utf-8");
       assert.match(await script.text(), /isConditionalMediationAvailable/);

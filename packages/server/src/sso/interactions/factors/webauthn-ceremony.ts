@@ -10,12 +10,15 @@ import { bindToSignIn, boundToSignIn } from "./factor-binding.ts";
 export const webauthnScript = "/oidc/assets/webauthn.js";
 
 /**
- * A page with a WebAuthn form may run exactly one script, ours, and fetch only from our origin
- * (its ceremony options); every other SSO page keeps `script-src 'none'` (default-src).
+ * A page with a WebAuthn form may run exactly one script, ours (a source with a path matches that
+ * file only, CSP3; at the public URL's origin, where people reach the pages and the relying
+ * party's origin is), and fetch only from our origin (its ceremony options); every other SSO
+ * page keeps `script-src 'none'` (default-src).
  */
 export function allowWebauthnScript(s: SignIn): void {
   const layout = ssoPageLayout(s.locale as Locale, s.app.redirectUris);
-  const csp = `${layout.headers["content-security-policy"]}; script-src 'self'; connect-src 'self'`;
+  const script = new URL(webauthnScript, new URL(s.ctx.publicUrl).origin).href;
+  const csp = `${layout.headers["content-security-policy"]}; script-src ${script}; connect-src 'self'`;
   setPageLayout(s.request, { ...layout, headers: { ...layout.headers, "content-security-policy": csp } });
 }
 
