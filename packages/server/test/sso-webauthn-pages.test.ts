@@ -560,5 +560,54 @@ for (const backend of backends) {
       );
       assert.match(String(again), /never showed step never/, "no page was shown: signed in by the session");
     });
+
+    test("another tenant's passkey is refused on this tenant's first page (9093); an expired ceremony is 9081", async () => {
+      const scenario = "sso webauthn: foreign passkey, expired ceremony";
+      const elsewhere = await s.tenant();
+      const created = await s.api("POST", "/v1/users", {
+        apiKey: elsewhere.apiKey,
+        body: { username: "kim", password },
+        scenario,
+      });
+      const rpId = new URL(s.server.ctx.publicUrl).hostname;
+      const foreign = await storedKey(s, {
+        tenantId: elsewhere.tenant.id,
+        userId: String((created.body.user as { id: string }).id),
+        serial: "KEY-kim-elsewhere",
+        rpId,
+      });
+      const start = await ssoSignInUntil(signInOptions("kim"), "password");
+      const csrf = formsOf(start.page)[0]?.hidden.csrf ?? "";
+      const c = await ceremony(start.browser, start.page, csrf);
+      const assertion = foreign.soft.get(c.options, { origin, credential: foreign.credential });
+      const refused = await post(start, start.page, "passkey", {
+        csrf,
+        ceremony: c.ceremonyId,
+        binding: c.binding,
+        credential: JSON.stringify(assertion),
+      });
+      refusedWith(refused, 401);
+      const unknown = await auditedWith(s, apiKey, ApiReturnCode.BogusUniqueDeviceId, scenario);
+      assert.ok(
+        unknown.some(
+          (e) => e.operation === "POST /oidc/:tenant/interaction/:uid/:step" && e.subject === null,
+        ),
+      );
+      // A ceremony older than its five minutes: refused, whatever was signed.
+      const late = await ceremony(start.browser, start.page, csrf);
+      s.clock.advance(5 * 60_000 + 1000);
+      const own = key("kim").soft.get(late.options, { origin, credential: key("kim").credential });
+      const expired = await post(start, start.page, "passkey", {
+        csrf,
+        ceremony: late.ceremonyId,
+        binding: late.binding,
+        credential: JSON.stringify(own),
+      });
+      refusedWith(expired, 401);
+      assert.ok(
+        (await auditedWith(s, apiKey, ApiReturnCode.PartnerUserFIDOU2FInvalidSessionIdData, scenario))
+          .length > 0,
+      );
+    });
   });
 }
