@@ -8,14 +8,15 @@ import { translatorFor } from "../pages/translate.ts";
 import { postChangePassword, showChangePassword } from "./change-password-step.ts";
 import { postConsent, showConsent } from "./consent-step.ts";
 import { csrfTokenValid } from "./csrf.ts";
+import { postPasskey, sendPasswordPage, webauthnOptions } from "./factors/passkey-sign-in.ts";
 import { pushStatus } from "./factors/push.ts";
 import { pushWaitSource } from "./factors/push-wait-script.ts";
+import { webauthnSource } from "./factors/webauthn-script.ts";
 import { postForgot, showForgot } from "./forgot-password.ts";
 import { postPassword } from "./password-step.ts";
 import { postEnrol, postFactor, showEnrol, showFactor } from "./second-factor-step.ts";
 import { bypass, type InteractionParams, openSignIn, type SignIn, StaleSignIn } from "./sign-in-context.ts";
 import { statusOf } from "./sign-in-flow.ts";
-import { passwordPage } from "./step-pages.ts";
 
 /**
  * The sign-in pages oidc-provider sends the browser to (`interactions.url`): GET shows the step the
@@ -44,6 +45,9 @@ const body = {
     challenge: { type: "string", maxLength: 128 },
     binding: { type: "string", maxLength: 64 },
     push: { type: "string", maxLength: 128 },
+    // WebAuthn (factors/webauthn-ceremony.ts): a ceremony id, its binding, the browser's answer.
+    ceremony: { type: "string", maxLength: 64 },
+    credential: { type: "string", maxLength: 32_768 },
   },
   // The forms are ours: anything else was not typed by a person.
   additionalProperties: false,
@@ -60,7 +64,7 @@ type Form = Record<string, unknown>;
 type StepRequest = FastifyRequest<{ Params: InteractionParams & { step?: string }; Body: Form }>;
 
 const shows: Record<string, (s: SignIn) => unknown> = {
-  password: (s) => sendPage(s.reply, 200, ApiReturnCode.Success, s.t("signInTitle"), passwordPage(s)),
+  password: (s) => sendPasswordPage(s, 200, ApiReturnCode.Success),
   "change-password": (s) => showChangePassword(s),
   factor: (s) => showFactor(s),
   enrol: (s) => showEnrol(s),
@@ -120,6 +124,12 @@ export const interactionRoutes: FastifyPluginAsync = async (app) => {
       .send(pushWaitSource),
   );
 
+  app.get("/oidc/assets/webauthn.js", { schema: { hide: true } }, (_request, reply) =>
+    reply
+      .headers({ "content-type": "text/javascript; charset=utf-8", "x-content-type-options": "nosniff" })
+      .send(webauthnSource),
+  );
+
   app.get<{ Params: InteractionParams; Querystring: { push?: string; binding?: string } }>(
     "/oidc/:tenant/interaction/:uid/push-status",
     { schema: { params, querystring: pushStatusQuery, hide: true } },
@@ -153,6 +163,11 @@ export const interactionRoutes: FastifyPluginAsync = async (app) => {
           });
         const step = request.params.step ?? "";
         if (step === "forgot") return postForgot(s, form);
+        // The WebAuthn page script's ceremony (JSON) and the first page's passkey: each checks
+        // the step the sign-in is at itself (factors/passkey-sign-in.ts).
+        if (step === "webauthn-options")
+          return reply.headers({ "cache-control": "no-store" }).send(await webauthnOptions(s));
+        if (step === "passkey") return postPasskey(s, form);
         const post = posts[step];
         // Posting to any step but the current one (a later step, an earlier one, an unknown one) is
         // a crafted request: it is how a second factor would be skipped.

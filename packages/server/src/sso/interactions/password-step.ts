@@ -1,13 +1,12 @@
 import { ApiReturnCode, TesseraApiCode, TesseraError } from "@tessera/codes";
-import { sendPage } from "../../pages/page-routes.ts";
 import { verifyPassword } from "../../passwords/verify-password.ts";
 import { findUser, type UserRow } from "../../users/user-store.ts";
 import { passwordField } from "../../users/user-view.ts";
 import { normaliseUsername } from "../../users/username.ts";
+import { sendPasswordPage } from "./factors/passkey-sign-in.ts";
 import type { SignIn } from "./sign-in-context.ts";
 import { afterPassword, move } from "./sign-in-flow.ts";
 import { overSignInLimits } from "./sign-in-limits.ts";
-import { passwordPage } from "./step-pages.ts";
 
 /**
  * The password step: the API's own verification (passwords/verify-password.ts: the account
@@ -22,8 +21,7 @@ export async function postPassword(s: SignIn, body: Record<string, unknown>): Pr
   const username = typeof body.username === "string" ? normaliseUsername(body.username.slice(0, 254)) : "";
   const password = typeof body.password === "string" ? body.password.slice(0, passwordField.maxLength) : "";
   s.request.auditSubject = `user:${username}`;
-  const failed = (code: number) =>
-    sendPage(s.reply, 401, code, s.t("signInTitle"), passwordPage(s, s.t("signInFailed")));
+  const failed = (code: number) => sendPasswordPage(s, 401, code, s.t("signInFailed"));
   // Over a limit nothing is computed (a flood must not buy Argon2 work): the quicker answer says
   // only "limited", which holds for every username alike, so it tells nothing about accounts.
   if (await overSignInLimits(s, username)) return failed(TesseraApiCode.RateLimited);

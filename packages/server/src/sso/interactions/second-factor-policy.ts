@@ -48,7 +48,10 @@ export function signInPolicy(ctx: ServerContext, tenantId: string) {
       const app = await appForSignIn(ctx, tenantId, clientId);
       if (app === undefined) return Check.REQUEST_PROMPT;
       const authenticators = await findForUser(ctx.database.db, accountId);
-      const usable = factorsFor(app).some((factor) => factor.usable(authenticators).length > 0);
+      // As the pages decide (sign-in-flow.ts): a factor that repeats the session's first one (the
+      // key after a passkey without UV) is no second factor, so it calls nobody back.
+      const proved = koa.oidc.session?.amr ?? [];
+      const usable = factorsFor(app, proved).some((factor) => factor.usable(authenticators).length > 0);
       return usable ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
     }),
   );

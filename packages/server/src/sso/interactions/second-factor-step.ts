@@ -8,6 +8,7 @@ import { oathType } from "../../authenticators/registry.ts";
 import { stateOf } from "../../authenticators/validate-otp.ts";
 import type { SafeHtml } from "../../pages/html.ts";
 import { sendPage } from "../../pages/page-routes.ts";
+import { enrolKeyForm, registerKeyAtEnrolment } from "./factors/passkey-sign-in.ts";
 import { factorNamed, factorsFor } from "./factors/registry.ts";
 import {
   amrValues,
@@ -27,7 +28,7 @@ async function usableFactors(s: SignIn) {
   const userId = s.row.user_id;
   if (userId === null) throw bypass("a second factor before the password");
   const rows = await findForUser(s.ctx.database.db, userId);
-  return factorsFor(s.app)
+  return factorsFor(s.app, amrOf(s.row))
     .map((factor) => ({ factor, rows: factor.usable(rows) }))
     .filter((entry) => entry.rows.length > 0);
 }
@@ -56,14 +57,15 @@ export async function showFactor(
  * (FactorPage); the step stays `factor` until its proof is posted.
  */
 export async function postFactor(s: SignIn, body: Record<string, unknown>): Promise<void> {
-  const factor = factorNamed(s.app, body.factor);
+  const factor = factorNamed(s.app, body.factor, amrOf(s.row));
   const entry = (await usableFactors(s)).find((e) => e.factor === factor);
   if (factor === undefined || entry === undefined) throw bypass("a factor the app or the user does not have");
   const sign = await signInFor(s, entry.rows);
   if (body.action === "send") return startFactor(s, factor, sign, body);
   if (body.action !== undefined) throw bypass(`an unknown action ${String(body.action)}`);
+  let shown: readonly string[] | undefined;
   try {
-    await factor.verify(s.ctx, s.tenant, entry.rows, body, sign);
+    shown = await factor.verify(s.ctx, s.tenant, entry.rows, body, sign);
   } catch (error) {
     if (error instanceof FactorPage)
       return sendPage(s.reply, statusOf(error.code), error.code, s.t("secondFactorTitle"), error.body);
@@ -72,7 +74,8 @@ export async function postFactor(s: SignIn, body: Record<string, unknown>): Prom
       throw error;
     return showFactor(s, s.t("codeRejected"), error.code);
   }
-  return afterSecondFactor(s, s.row, { amr: [...new Set([...amrOf(s.row), ...amrValues(factor)])] });
+  const amr = [...amrOf(s.row), ...amrValues(factor), ...(shown ?? [])];
+  return afterSecondFactor(s, s.row, { amr: [...new Set(amr)] });
 }
 
 /**
@@ -124,13 +127,27 @@ export async function showEnrol(
     s.tenant.name,
     user.username,
   );
-  const page: SafeHtml = enrolPage(s, await qrDataUrl(uri), encodeBase32(secret), problem);
+  const page: SafeHtml = enrolPage(s, await qrDataUrl(uri), encodeBase32(secret), problem, enrolKeyForm(s));
   await sendPage(s.reply, statusOf(code), code, s.t("enrolTitle"), page);
 }
 
-/** The first code from the new token activates it and proves the second factor. */
+/**
+ * The first code from the new token activates it and proves the second factor; or a security
+ * key registered instead (passkey-sign-in.ts), which leaves the app token unactivated.
+ */
 export async function postEnrol(s: SignIn, body: Record<string, unknown>): Promise<void> {
   const token = await enrolment(s);
+  if (body.factor === "webauthn") {
+    let amr: readonly string[];
+    try {
+      amr = await registerKeyAtEnrolment(s, body);
+    } catch (error) {
+      if (!TesseraError.is(error) || error.code === ApiReturnCode.PartnerUserLoginAttepmtedOTPByPass)
+        throw error;
+      return showEnrol(s, s.t("keyRejected"), error.code);
+    }
+    return afterSecondFactor(s, s.row, { amr });
+  }
   const otp = typeof body.otp === "string" ? body.otp : "";
   try {
     await activateAuthenticator(s.ctx, s.tenant, token, [{ field: "body.otp", otp }], "activate");

@@ -16,12 +16,24 @@ import { amrOf, moveSignIn, type SignInRow, type StepChange } from "./sign-in-st
  * bypass), then the next page, the app (done), or a refusal page.
  */
 
+/** What the first page proved: the password (`pwd`), or a passkey (passkey-sign-in.ts). */
+export interface FirstFactor {
+  readonly amr: readonly string[];
+  /** The passkey verified the person on the key (UV): both factors at once, no factor step. */
+  readonly bothFactors?: boolean;
+}
+
 /**
- * Where a user who proved their password goes: the access policy's day, time and address rules,
- * then the second factor. The daily allowance is counted only when the sign-in is complete
- * (finish): someone who has only the password must not use up the user's sign-ins of the day.
+ * Where a user who proved their password (or a passkey) goes: the access policy's day, time and
+ * address rules, then the second factor. The daily allowance is counted only when the sign-in is
+ * complete (finish): someone who has only the password must not use up the user's sign-ins of the day.
  */
-export async function afterPassword(s: SignIn, user: UserRow, row: SignInRow = s.row): Promise<void> {
+export async function afterPassword(
+  s: SignIn,
+  user: UserRow,
+  row: SignInRow = s.row,
+  first: FirstFactor = { amr: ["pwd"] },
+): Promise<void> {
   const decision = await decideAccess(s.ctx, {
     tenantId: s.tenant.id,
     clientId: s.app.clientId,
@@ -37,17 +49,19 @@ export async function afterPassword(s: SignIn, user: UserRow, row: SignInRow = s
     const returnTo = await endWithAccessDenied(s, row, "access was refused", { userId: user.id });
     return sendRedirect(s.reply, decision.denied, returnTo);
   }
+  const { amr } = first;
+  if (first.bothFactors === true) return afterSecondFactor(s, row, { userId: user.id, amr });
   const authenticators = await findForUser(s.ctx.database.db, user.id);
-  const usable = factorsFor(s.app).some((factor) => factor.usable(authenticators).length > 0);
-  if (usable) return move(s, row, { step: "factor", userId: user.id, amr: ["pwd"] });
+  const usable = factorsFor(s.app, amr).some((factor) => factor.usable(authenticators).length > 0);
+  if (usable) return move(s, row, { step: "factor", userId: user.id, amr });
   const required = s.tenant.ssoSecondFactor === "required" || s.app.requireSecondFactor;
-  if (!required) return afterSecondFactor(s, row, { userId: user.id, amr: ["pwd"] });
+  if (!required) return afterSecondFactor(s, row, { userId: user.id, amr });
   if (!s.tenant.ssoSelfEnrolment)
     return refuse(s, row, ApiReturnCode.SystemTwoFactorNotSet, "noSecondFactor", { userId: user.id });
   // A token made for this sign-in, shown once as a QR code; it counts only once a code from it
   // is confirmed (enrol step), so an abandoned enrolment leaves nothing that signs in.
   const enrolId = await freshEnrolmentToken(s.ctx, s.tenant, user);
-  return move(s, row, { step: "enrol", userId: user.id, amr: ["pwd"], enrolId });
+  return move(s, row, { step: "enrol", userId: user.id, amr, enrolId });
 }
 
 /** After the second factor (or none where none is required): consent for third-party apps, else done. */

@@ -28,19 +28,21 @@ ${problem === undefined ? fields : describedBy(fields, problemId)}
 <button type="submit">${s.t(button)}</button>
 </form>`;
 
-export function passwordPage(s: SignIn, problem?: string): SafeHtml {
+/** `passkey`: the passkey button (factors/passkey-sign-in.ts), where passkeys are offered. */
+export function passwordPage(s: SignIn, problem?: string, passkey?: SafeHtml): SafeHtml {
   return html`<p>${s.t("signInTo", { app: s.app.name })}</p>
 ${alert(problem)}
 ${form(
   s,
   "password",
   html`<label for="username">${s.t("username")}</label>
-<input id="username" name="username" autocomplete="username" required maxlength="254" autofocus>
+<input id="username" name="username" autocomplete="${passkey === undefined ? "username" : "username webauthn"}" required maxlength="254" autofocus>
 <label for="password">${s.t("password")}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="${passwordField.maxLength}">`,
   "continue",
   problem,
 )}
+${passkey ?? html``}
 <p><a href="${s.path}/forgot">${s.t("forgotPassword")}</a></p>`;
 }
 
@@ -96,7 +98,14 @@ ${factors.map(({ factor, sign }) =>
 )}`;
 }
 
-export function enrolPage(s: SignIn, qrCode: string, secret: string, problem?: string): SafeHtml {
+/** `other`: another way to enrol (a security key, factors/passkey-sign-in.ts), or nothing. */
+export function enrolPage(
+  s: SignIn,
+  qrCode: string,
+  secret: string,
+  problem?: string,
+  other: SafeHtml = html``,
+): SafeHtml {
   return html`<p>${s.t("enrolIntro")}</p>
 <p><img src="${qrCode}" alt="${s.t("qrAlt")}" width="200" height="200"></p>
 <p>${s.t("secretKey")}: <code>${secret}</code></p>
@@ -108,7 +117,8 @@ ${form(
 <input id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6,8}" maxlength="8" required>`,
   "continue",
   problem,
-)}`;
+)}
+${other}`;
 }
 
 const scopeText: Record<string, MessageKey> = {

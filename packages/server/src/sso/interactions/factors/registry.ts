@@ -6,6 +6,7 @@ import type { SecondFactor } from "./second-factor.ts";
 import { smsFactor } from "./sms.ts";
 import { totpFactor } from "./totp.ts";
 import { voiceFactor } from "./voice.ts";
+import { webauthnFactor } from "./webauthn.ts";
 
 /** Every second factor the sign-in page offers, registered explicitly: one not listed does not exist. */
 export const secondFactors: readonly SecondFactor[] = [
@@ -15,13 +16,25 @@ export const secondFactors: readonly SecondFactor[] = [
   smsFactor,
   voiceFactor,
   emailFactor,
+  webauthnFactor,
 ];
 
-/** The factors an app accepts: those it names (`secondFactors`), or every registered one when it names none. */
-export function factorsFor(app: App): SecondFactor[] {
-  return secondFactors.filter((f) => app.secondFactors.length === 0 || app.secondFactors.includes(f.type));
+/**
+ * The factors an app accepts: those it names (`secondFactors`), or every registered one when it
+ * names none; without those the first factor (`proved`, its amr) already was (SecondFactor.sameAsFirst).
+ */
+export function factorsFor(app: App, proved: readonly string[] = []): SecondFactor[] {
+  return secondFactors.filter(
+    (f) =>
+      (app.secondFactors.length === 0 || app.secondFactors.includes(f.type)) &&
+      (f.sameAsFirst === undefined || !proved.includes(f.sameAsFirst)),
+  );
 }
 
-export function factorNamed(app: App, type: unknown): SecondFactor | undefined {
-  return factorsFor(app).find((f) => f.type === type);
+export function factorNamed(
+  app: App,
+  type: unknown,
+  proved: readonly string[] = [],
+): SecondFactor | undefined {
+  return factorsFor(app, proved).find((f) => f.type === type);
 }

@@ -62,7 +62,8 @@ export interface SecondFactor {
   readonly button?: MessageKey;
   /**
    * Checks what was posted against `rows` (from usable()). Throws the precise TesseraError, which
-   * the page turns into its generic message and the audit trail keeps, or a FactorPage.
+   * the page turns into its generic message and the audit trail keeps, or a FactorPage. May
+   * return `amr` values the proof showed beyond `amr` (a security key that verified the user).
    */
   verify(
     ctx: ServerContext,
@@ -70,7 +71,12 @@ export interface SecondFactor {
     rows: readonly AuthenticatorRow[],
     body: Record<string, unknown>,
     sign?: FactorSignIn,
-  ): Promise<void>;
+  ): Promise<readonly string[] | undefined>;
+  /**
+   * The `amr` value of a first factor after which this factor proves nothing more: a security
+   * key is not a second factor to a passkey sign-in that did not verify the user (the same key).
+   */
+  readonly sameAsFirst?: string;
   /** Sends the code or the request (`action=send`); returns the page to show next. */
   start?(sign: FactorSignIn, body: Record<string, unknown>): Promise<FactorPage>;
   /** What the choice page says when start() failed with a TesseraError. */

@@ -143,4 +143,13 @@ export const de: Messages = {
   byEmail: "Per E-Mail",
   bySms: "Per SMS",
   byVoice: "Per Anruf",
+  webauthnUseKey: "Meinen Sicherheitsschlüssel oder Passkey verwenden",
+  webauthnNoAnswer:
+    "Der Sicherheitsschlüssel oder Passkey hat nicht geantwortet. Bitte versuchen Sie es erneut.",
+  keyRejected:
+    "Der Sicherheitsschlüssel wurde nicht akzeptiert. Bitte versuchen Sie es erneut oder wählen Sie einen anderen Weg.",
+  passkeySignIn: "Mit einem Passkey anmelden",
+  passkeyFailed: "Die Anmeldung mit dem Passkey hat nicht geklappt.",
+  enrolKeyIntro: "Oder verwenden Sie statt einer App einen Sicherheitsschlüssel oder Passkey:",
+  enrolKeyButton: "Sicherheitsschlüssel oder Passkey registrieren",
 };

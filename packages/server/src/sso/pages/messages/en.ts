@@ -135,6 +135,13 @@ export const en = {
   byEmail: "By e-mail",
   bySms: "By text message (SMS)",
   byVoice: "By phone call",
+  webauthnUseKey: "Use my security key or passkey",
+  webauthnNoAnswer: "The security key or passkey did not answer. Please try again.",
+  keyRejected: "The security key was not accepted. Please try again or choose another way.",
+  passkeySignIn: "Sign in with a passkey",
+  passkeyFailed: "Signing in with the passkey did not work.",
+  enrolKeyIntro: "Or use a security key or passkey instead of an app:",
+  enrolKeyButton: "Register a security key or passkey",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -137,4 +137,11 @@ export const es: Messages = {
   byEmail: "Por correo electrónico",
   bySms: "Por mensaje de texto (SMS)",
   byVoice: "Por llamada",
+  webauthnUseKey: "Usar mi llave de seguridad o clave de acceso",
+  webauthnNoAnswer: "La llave de seguridad o clave de acceso no respondió. Inténtelo de nuevo.",
+  keyRejected: "La llave de seguridad no fue aceptada. Inténtelo de nuevo o elija otra forma.",
+  passkeySignIn: "Iniciar sesión con una clave de acceso",
+  passkeyFailed: "No se pudo iniciar sesión con la clave de acceso.",
+  enrolKeyIntro: "O use una llave de seguridad o clave de acceso en lugar de una aplicación:",
+  enrolKeyButton: "Registrar una llave de seguridad o clave de acceso",
 };
