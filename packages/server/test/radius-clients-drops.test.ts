@@ -37,19 +37,19 @@ for (const backend of backends) {
     };
 
     test("a flood from one source is counted in full and audited once a minute", async () => {
-      assert.equal(await metric("unknown-client"), 0, "the series exists before the first drop");
+      assert.equal(await metric("unknown-source"), 0, "the series exists before the first drop");
       s.clock.set(Date.parse("2027-01-01T00:00:00Z"));
       await Promise.all(
-        Array.from({ length: 40 }, () => refuseUnknownClient(s.server.ctx, "192.0.2.50", "unknown-client")),
+        Array.from({ length: 40 }, () => refuseUnknownClient(s.server.ctx, "192.0.2.50", "unknown-source")),
       );
       for (let i = 0; i < 10; i++)
-        await refuseUnknownClient(s.server.ctx, "::ffff:192.0.2.50", "unknown-client");
-      assert.equal(await metric("unknown-client"), 50);
+        await refuseUnknownClient(s.server.ctx, "::ffff:192.0.2.50", "unknown-source");
+      assert.equal(await metric("unknown-source"), 50);
       let events = await drops("radius drops: flood");
       assert.equal(events.length, 1, JSON.stringify(events));
       assert.equal(Number(events[0]?.result_code), ApiReturnCode.GetRadiusServerClientList);
       assert.equal(events[0]?.source_ip, "192.0.2.50");
-      assert.equal(events[0]?.operation, "radius.drop.unknown-client");
+      assert.equal(events[0]?.operation, "radius.drop.unknown-source");
       // Another reason is its own event; a known client's tenant is named.
       const { tenant } = await s.tenant();
       await refuseUnknownClient(s.server.ctx, "192.0.2.50", "wrong-secret", { tenantId: tenant.id });
@@ -60,10 +60,10 @@ for (const backend of backends) {
       assert.equal(events[1]?.tenant_id, tenant.id);
       // An IPv6 source counts as its /64: rotating through a /64 buys nothing.
       for (let i = 1; i <= 5; i++)
-        await refuseUnknownClient(s.server.ctx, `2001:db8:1:2::${i}`, "missing-message-authenticator");
+        await refuseUnknownClient(s.server.ctx, `2001:db8:1:2::${i}`, "no-message-authenticator");
       assert.equal((await drops("radius drops: flood")).length, 3);
       s.clock.advance(60_000);
-      await refuseUnknownClient(s.server.ctx, "192.0.2.50", "unknown-client");
+      await refuseUnknownClient(s.server.ctx, "192.0.2.50", "unknown-source");
       assert.equal((await drops("radius drops: flood")).length, 4, "one more after the minute");
     });
 
@@ -75,12 +75,12 @@ for (const backend of backends) {
         await Promise.all(
           sources
             .slice(round * 100, round * 100 + 100)
-            .map((ip) => refuseUnknownClient(s.server.ctx, ip, "unknown-client")),
+            .map((ip) => refuseUnknownClient(s.server.ctx, ip, "unknown-source")),
         );
       const added = (await drops("radius drops: spoofed")).length - before;
       assert.equal(added, 60);
       s.clock.advance(60_000);
-      await refuseUnknownClient(s.server.ctx, "203.0.113.1", "unknown-client");
+      await refuseUnknownClient(s.server.ctx, "203.0.113.1", "unknown-source");
       assert.equal(
         (await drops("radius drops: spoofed")).length - before,
         61,

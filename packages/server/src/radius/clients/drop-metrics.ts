@@ -2,7 +2,7 @@ import { Counter } from "prom-client";
 import type { ServerContext } from "../../app/server-context.ts";
 
 /** Why the listener dropped a packet without answering it. */
-export const dropReasons = ["unknown-client", "wrong-secret", "missing-message-authenticator"] as const;
+export const dropReasons = ["unknown-source", "wrong-secret", "no-message-authenticator"] as const;
 export type DropReason = (typeof dropReasons)[number];
 
 const counters = new WeakMap<ServerContext, Counter<"reason">>();
