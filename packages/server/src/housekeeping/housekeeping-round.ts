@@ -3,6 +3,7 @@ import type { ServerContext } from "../app/server-context.ts";
 import { approvalRequestsSweep } from "../approvals/sweep-approval-requests.ts";
 import { challengeCodesSweep } from "../out-of-band/challenges/sweep-challenge-codes.ts";
 import { pushEnrolmentsSweep } from "../push/sweep-push-enrolments.ts";
+import { radiusAnswersSweep, radiusChallengesSweep } from "../radius/listener/sweep-radius.ts";
 import { reportRefusedRequests } from "../rate-limits/refused-requests.ts";
 import { activationsSweep } from "../sso/activation/sweep-activations.ts";
 import { MAX_BATCHES, type Sweep } from "./batches.ts";
@@ -31,6 +32,8 @@ const sweeps: readonly Sweep[] = [
   challengeCodesSweep,
   pushEnrolmentsSweep,
   approvalRequestsSweep,
+  radiusAnswersSweep,
+  radiusChallengesSweep,
 ];
 
 const REFUSED_REQUESTS = "refused_requests";

@@ -662,6 +662,8 @@ export interface Schema {
   webauthn_ceremonies: WebauthnCeremoniesTable;
   webauthn_metadata: WebauthnMetadataTable;
   radius_clients: RadiusClientsTable;
+  radius_challenges: RadiusChallengesTable;
+  radius_answers: RadiusAnswersTable;
 }
 
 /** A security key or passkey (authenticators/webauthn/); its public key is sealed in the authenticators row. */
@@ -736,4 +738,32 @@ export interface RadiusClientsTable {
   secret_enc: string;
   require_message_authenticator: number;
   created_at: number;
+}
+
+/** An Access-Challenge sent by the RADIUS listener; see migration 034. */
+export interface RadiusChallengesTable {
+  /** SHA-256 (hex) of the State attribute: only the RADIUS client holds the State itself. */
+  state_hash: string;
+  tenant_id: string;
+  client_id: string;
+  user_id: string;
+  /** otp (a code of an OATH token), sent (a code sent by sms/voice/email) or push. */
+  kind: string;
+  /** The out-of-band challenge that sent the code (kind sent). */
+  challenge_code_id: string | null;
+  /** The sign-in push (kind push). */
+  approval_id: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** The answer to one Access-Request, for retransmissions; see migration 034. */
+export interface RadiusAnswersTable {
+  /** SHA-256 (hex) of client, source address and port, identifier and request authenticator. */
+  packet_key: string;
+  /** The response packet, base64; null while the request is being processed. */
+  response: string | null;
+  created_at: number;
+  expires_at: number;
 }
