@@ -1,6 +1,10 @@
 import type { FastifyInstance } from "fastify";
 import type { TesseraConfig } from "../config/tessera-config.ts";
-import { type RadiusListener, startRadiusListener } from "../radius/listener/radius-listener.ts";
+import {
+  type RadiusListener,
+  type RadiusOptions,
+  startRadiusListener,
+} from "../radius/listener/radius-listener.ts";
 import { claimDataDir, type DataDirLock } from "../storage/data-dir-lock.ts";
 import { type AppOptions, buildApp } from "./build-app.ts";
 import { defaultPublicUrl, isWildcardHost } from "./public-url.ts";
@@ -20,7 +24,7 @@ export interface RunningServer {
 
 export async function runServer(
   config: TesseraConfig,
-  overrides: ContextOverrides & AppOptions = {},
+  overrides: ContextOverrides & AppOptions & RadiusOptions = {},
 ): Promise<RunningServer> {
   const ctx = await openServerContext(config, overrides);
   // SQLite is for one server process (its writes and the audit chain assume one writer): a second
@@ -70,7 +74,7 @@ export async function runServer(
   warnAboutPrivateNetworks(config, app);
   let radius: RadiusListener | undefined;
   try {
-    radius = config.radius.enabled ? await startRadiusListener(ctx, app.log) : undefined;
+    radius = config.radius.enabled ? await startRadiusListener(ctx, app.log, overrides) : undefined;
   } catch (error) {
     await app.close();
     await closeContext();

@@ -3,6 +3,7 @@ import { ManualClock } from "../../src/clock/clock.ts";
 import { loadConfig } from "../../src/config/load-config.ts";
 import type { TesseraConfig } from "../../src/config/tessera-config.ts";
 import type { Mailer } from "../../src/mail/mailer.ts";
+import type { RadiusOptions } from "../../src/radius/listener/radius-listener.ts";
 import { createApiKey } from "../../src/tenants/api-keys.ts";
 import {
   createTenant,
@@ -11,6 +12,7 @@ import {
   updateTenant,
 } from "../../src/tenants/tenant-store.ts";
 import { type ApiResponse, apiRequest } from "./api-client.ts";
+import { freeUdpPort } from "./radius.ts";
 import { type Backend, createTestDatabase, type TestDatabase } from "./test-database.ts";
 
 /**
@@ -62,15 +64,26 @@ export function testConfig(database: TestDatabase, flags: Record<string, unknown
 
 export async function startTestServer(
   backend: Backend,
-  options: { flags?: Record<string, unknown>; mailer?: Mailer; clock?: ManualClock } = {},
+  options: {
+    flags?: Record<string, unknown>;
+    mailer?: Mailer;
+    clock?: ManualClock;
+    /** Runs the RADIUS listener on loopback, on free authentication and accounting ports. */
+    radius?: RadiusOptions;
+  } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase(backend);
   const clock = options.clock ?? new ManualClock();
-  const config = testConfig(database, options.flags);
+  const radiusFlags =
+    options.radius === undefined
+      ? {}
+      : { "radius.enabled": true, "radius.port": 0, "radius.accountingPort": await freeUdpPort() };
+  const config = testConfig(database, { ...radiusFlags, ...options.flags });
   const server = await runServer(config, {
     clock,
     logger: false,
     ...(options.mailer === undefined ? {} : { mailer: options.mailer }),
+    ...options.radius,
   });
   const { db } = server.ctx.database;
   return {
