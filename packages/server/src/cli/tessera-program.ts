@@ -3,6 +3,7 @@ import { auditCommand } from "../audit/audit-cli.ts";
 import { tokenCommand } from "../authenticators/token-cli.ts";
 import { linkCommand } from "../link/link-cli.ts";
 import { policyCommand } from "../policies/policy-cli.ts";
+import { radiusCommand } from "../radius/clients/radius-client-cli.ts";
 import { keysCommand } from "../secrets/keys-cli.ts";
 import { appCommand } from "../sso/apps/app-cli.ts";
 import { apiKeyCommand, tenantCommand } from "../tenants/tenant-cli.ts";
@@ -28,6 +29,7 @@ export function tesseraProgram(): Command {
     .addCommand(auditCommand())
     .addCommand(linkCommand())
     .addCommand(appCommand())
-    .addCommand(policyCommand());
+    .addCommand(policyCommand())
+    .addCommand(radiusCommand());
   return showDataOptionsEverywhere(program);
 }

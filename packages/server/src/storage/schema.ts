@@ -48,6 +48,8 @@ export interface TenantsTable {
   webauthn_aaguids: string;
   /** The AppID (a URL) legacy U2F keys were registered under, for the `appid` extension. */
   webauthn_u2f_app_id: string | null;
+  /** JSON list of the attributes every Access-Accept carries (radius/reply-attributes.ts). */
+  radius_reply_attributes: string;
 }
 
 export interface AuthenticatorsTable {
@@ -659,6 +661,7 @@ export interface Schema {
   webauthn_credentials: WebauthnCredentialsTable;
   webauthn_ceremonies: WebauthnCeremoniesTable;
   webauthn_metadata: WebauthnMetadataTable;
+  radius_clients: RadiusClientsTable;
   radius_challenges: RadiusChallengesTable;
   radius_answers: RadiusAnswersTable;
 }
@@ -718,6 +721,23 @@ export interface WebauthnMetadataTable {
   status: string;
   blob_number: number;
   imported_at: number;
+}
+
+/** A RADIUS client (migration 033, radius/clients/); its shared secret is sealed. */
+export interface RadiusClientsTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  /** As given, normalised: an address or a CIDR range. */
+  address: string;
+  /** First and last address of the range, 32 hex digits in the IPv6 space (IPv4 as ::ffff:0:0/96). */
+  network_start: string;
+  network_end: string;
+  /** Prefix length in that space (an IPv4 /24 is 120): the larger, the more specific. */
+  prefix: number;
+  secret_enc: string;
+  require_message_authenticator: number;
+  created_at: number;
 }
 
 /** An Access-Challenge sent by the RADIUS listener; see migration 034. */

@@ -23,6 +23,7 @@ const tenant = {
   pushMaxPending: 1,
   pushMaxPerHour: 10,
   pushCooldownSeconds: 60,
+  radiusReplyAttributes: [{ name: "Session-Timeout", value: 28800 }],
 };
 const key = {
   id: "k3x9q2m7w4t8v1z6",
@@ -79,6 +80,8 @@ export const tenantOperations: DomainOperations = {
           "sign-in pushes one user may be sent in any hour (1–1000, default 10): push-fatigue limit, ASVS 6.6.4",
         "body.pushCooldownSeconds":
           "seconds after a rejected sign-in push before the user may be sent another (0–86400, default 60)",
+        "body.radiusReplyAttributes":
+          'attributes every RADIUS Access-Accept of the tenant carries (at most 32, 2048 bytes encoded), replacing the list: `{name, value}` with a name of the RADIUS dictionary (Class, Session-Timeout, Filter-Id, Service-Type with a value name such as Framed-User, …), or `{name: "Vendor-Specific", vendorId, vendorType, value}`. An unknown name, a value of the wrong type, or an attribute the listener sets (State, Reply-Message, Message-Authenticator, passwords) is MalformedRequest naming the field. Default: none (docs/radius.md)',
       },
       summary: "Change the calling tenant's settings",
       description:

@@ -7,6 +7,7 @@ import {
   challengeCountriesSchema,
   requireKnownCountries,
 } from "../out-of-band/pumping/challenge-countries.ts";
+import { encodeReplyAttributes, replyAttributesSchema } from "../radius/reply-attributes.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
 import { isValidIpRange } from "./ip-ranges.ts";
 import { type Scope, scopesSchema } from "./key-scopes.ts";
@@ -50,6 +51,7 @@ export const tenantRoutes: FastifyPluginAsync = async (app) => {
           pushMaxPending: { type: "integer", minimum: 1, maximum: 10 },
           pushMaxPerHour: { type: "integer", minimum: 1, maximum: 1000 },
           pushCooldownSeconds: { type: "integer", minimum: 0, maximum: 86400 },
+          radiusReplyAttributes: replyAttributesSchema,
         }),
         response: { 200: okResponse({ tenant: tenantSchema }) },
       },
@@ -64,6 +66,8 @@ export const tenantRoutes: FastifyPluginAsync = async (app) => {
         });
       }
       requireKnownCountries(request.body.challengeCountries);
+      if (request.body.radiusReplyAttributes !== undefined)
+        encodeReplyAttributes(request.body.radiusReplyAttributes);
       request.auditSubject = `tenant:${request.tenant.id}`;
       const { db } = request.server.ctx.database;
       return success({

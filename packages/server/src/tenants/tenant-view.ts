@@ -43,6 +43,19 @@ export const tenantSchema = {
       type: "integer",
       description: "seconds after a rejected sign-in push before the user may be sent another",
     },
+    radiusReplyAttributes: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          name: { type: "string" },
+          value: { type: ["string", "integer"] },
+          vendorId: { type: "integer" },
+          vendorType: { type: "integer" },
+        },
+      },
+      description: "attributes every RADIUS Access-Accept of the tenant carries (docs/radius.md)",
+    },
   },
 } as const;
 
