@@ -1,10 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { TesseraConfig } from "../config/tessera-config.ts";
-import {
-  type RadiusListener,
-  type RadiusOptions,
-  startRadiusListener,
-} from "../radius/listener/radius-listener.ts";
+import { type RadiusListener, startRadiusListener } from "../radius/listener/radius-listener.ts";
 import { claimDataDir, type DataDirLock } from "../storage/data-dir-lock.ts";
 import { type AppOptions, buildApp } from "./build-app.ts";
 import { defaultPublicUrl, isWildcardHost } from "./public-url.ts";
@@ -24,7 +20,7 @@ export interface RunningServer {
 
 export async function runServer(
   config: TesseraConfig,
-  overrides: ContextOverrides & AppOptions & RadiusOptions = {},
+  overrides: ContextOverrides & AppOptions = {},
 ): Promise<RunningServer> {
   const ctx = await openServerContext(config, overrides);
   // SQLite is for one server process (its writes and the audit chain assume one writer): a second
@@ -74,7 +70,7 @@ export async function runServer(
   warnAboutPrivateNetworks(config, app);
   let radius: RadiusListener | undefined;
   try {
-    radius = config.radius.enabled ? await startRadiusListener(ctx, app.log, overrides) : undefined;
+    radius = config.radius.enabled ? await startRadiusListener(ctx, app.log) : undefined;
   } catch (error) {
     await app.close();
     await closeContext();

@@ -1,8 +1,6 @@
 import { spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { createSocket } from "node:dgram";
-import type { RadiusClient } from "../../src/radius/clients/find-radius-client.ts";
-import type { RadiusOptions } from "../../src/radius/listener/radius-listener.ts";
+import type { TestServer } from "./test-server.ts";
 
 /** A UDP port nothing listens on right now (bound and released), for the accounting socket. */
 export async function freeUdpPort(): Promise<number> {
@@ -13,32 +11,23 @@ export async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-/**
- * The RADIUS clients a test server knows, by exact source address. Stands in for the client list
- * of /v1/radius/clients (radius/clients/, another part of issue 16) until that part is merged.
- */
-export class TestRadiusClients {
-  readonly #clients = new Map<string, RadiusClient>();
-  readonly options: RadiusOptions = {
-    radiusClientLookup: async (_ctx, address) => this.#clients.get(address),
-  };
-
-  add(input: {
-    readonly tenantId: string;
+/** Adds a RADIUS client through the API, as an administrator does; answers its id. */
+export async function addRadiusClient(
+  server: TestServer,
+  apiKey: string,
+  input: {
     readonly address: string;
     readonly secret: string;
     readonly requireMessageAuthenticator?: boolean;
-  }): RadiusClient {
-    const client: RadiusClient = {
-      id: randomUUID(),
-      tenantId: input.tenantId,
-      name: `nas-${input.address}`,
-      secret: Buffer.from(input.secret),
-      requireMessageAuthenticator: input.requireMessageAuthenticator ?? true,
-    };
-    this.#clients.set(input.address, client);
-    return client;
-  }
+  },
+): Promise<string> {
+  const r = await server.api("POST", "/v1/radius/clients", {
+    apiKey,
+    body: { name: `nas ${input.address}`, ...input },
+    scenario: "radius: add a client",
+  });
+  if (r.status !== 201 && r.status !== 200) throw new Error(`client not added: ${JSON.stringify(r.body)}`);
+  return (r.body.client as { id: string }).id;
 }
 
 export interface RadclientAnswer {

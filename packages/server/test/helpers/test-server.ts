@@ -3,7 +3,6 @@ import { ManualClock } from "../../src/clock/clock.ts";
 import { loadConfig } from "../../src/config/load-config.ts";
 import type { TesseraConfig } from "../../src/config/tessera-config.ts";
 import type { Mailer } from "../../src/mail/mailer.ts";
-import type { RadiusOptions } from "../../src/radius/listener/radius-listener.ts";
 import { createApiKey } from "../../src/tenants/api-keys.ts";
 import {
   createTenant,
@@ -68,14 +67,14 @@ export async function startTestServer(
     flags?: Record<string, unknown>;
     mailer?: Mailer;
     clock?: ManualClock;
-    /** Runs the RADIUS listener on loopback, on free authentication and accounting ports. */
-    radius?: RadiusOptions;
+    /** Runs the RADIUS listener (radius.enabled) on free authentication and accounting ports. */
+    radius?: boolean;
   } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase(backend);
   const clock = options.clock ?? new ManualClock();
   const radiusFlags =
-    options.radius === undefined
+    options.radius !== true
       ? {}
       : { "radius.enabled": true, "radius.port": 0, "radius.accountingPort": await freeUdpPort() };
   const config = testConfig(database, { ...radiusFlags, ...options.flags });
@@ -83,7 +82,6 @@ export async function startTestServer(
     clock,
     logger: false,
     ...(options.mailer === undefined ? {} : { mailer: options.mailer }),
-    ...options.radius,
   });
   const { db } = server.ctx.database;
   return {

@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from "fastify";
 import radius, { type DecodedPacket } from "radius";
 import type { ServerContext } from "../../app/server-context.ts";
 import { findTenant } from "../../tenants/tenant-store.ts";
-import type { findRadiusClient, RadiusClient } from "../clients/find-radius-client.ts";
+import { findRadiusClient, type RadiusClient } from "../clients/find-radius-client.ts";
 import { refuseUnknownClient } from "../clients/unknown-client.ts";
 import { answerAccessRequest } from "./access-request.ts";
 import { answerAccounting } from "./accounting.ts";
@@ -12,7 +12,6 @@ import { claimPacket, packetKey, releasePacket, storeAnswer } from "./answered-p
 import { authenticity, PacketCode, type PacketShape, packetShape } from "./packet-shape.ts";
 import { encodeResponse } from "./response-packet.ts";
 
-export type ClientLookup = typeof findRadiusClient;
 export type Port = "authentication" | "accounting";
 
 export interface Received {
@@ -21,7 +20,6 @@ export interface Received {
   readonly port: Port;
   readonly datagram: Buffer;
   readonly from: RemoteInfo;
-  readonly findClient: ClientLookup;
   send(response: Buffer): void;
 }
 
@@ -43,13 +41,14 @@ export async function handleDatagram(received: Received): Promise<void> {
     );
     return;
   }
-  const client = await received.findClient(ctx, address);
+  const client = await findRadiusClient(ctx, address);
   if (client === undefined) return refuseUnknownClient(ctx, address, "unknown-source");
   const authentic = authenticity(shape, client.secret);
-  if (authentic === "wrong-secret") return refuseUnknownClient(ctx, address, "wrong-secret");
+  const known = { tenantId: client.tenantId };
+  if (authentic === "wrong-secret") return refuseUnknownClient(ctx, address, "wrong-secret", known);
   if (authentic === "no-message-authenticator") {
     if (client.requireMessageAuthenticator)
-      return refuseUnknownClient(ctx, address, "no-message-authenticator");
+      return refuseUnknownClient(ctx, address, "no-message-authenticator", known);
     warnLegacy(log, client);
   }
   let packet: DecodedPacket;

@@ -2,16 +2,7 @@ import { createSocket, type Socket } from "node:dgram";
 import { isIPv6 } from "node:net";
 import type { FastifyBaseLogger } from "fastify";
 import type { ServerContext } from "../../app/server-context.ts";
-import { findRadiusClient } from "../clients/find-radius-client.ts";
-import { type ClientLookup, handleDatagram, type Port } from "./handle-packet.ts";
-
-export interface RadiusOptions {
-  /**
-   * Where the listener looks its clients up; the client list (findRadiusClient) unless a test
-   * stands in for it.
-   */
-  readonly radiusClientLookup?: ClientLookup;
-}
+import { handleDatagram, type Port } from "./handle-packet.ts";
 
 export interface RadiusListener {
   /** The bound authentication port (radius.port 0 picks one). */
@@ -30,9 +21,7 @@ export interface RadiusListener {
 export async function startRadiusListener(
   ctx: ServerContext,
   log: FastifyBaseLogger,
-  options: RadiusOptions = {},
 ): Promise<RadiusListener> {
-  const findClient = options.radiusClientLookup ?? findRadiusClient;
   const { host, port, accountingPort } = ctx.config.radius;
   const inFlight = new Set<Promise<void>>();
   let closing = false;
@@ -41,7 +30,7 @@ export async function startRadiusListener(
     socket.on("message", (datagram, from) => {
       if (closing) return;
       const send = (response: Buffer) => socket.send(response, from.port, from.address);
-      const handled = handleDatagram({ ctx, log, port: which, datagram, from, send, findClient })
+      const handled = handleDatagram({ ctx, log, port: which, datagram, from, send })
         .catch((error: unknown) => log.error({ err: error }, "RADIUS packet could not be answered"))
         .finally(() => inFlight.delete(handled));
       inFlight.add(handled);
