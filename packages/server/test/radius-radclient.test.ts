@@ -4,7 +4,7 @@ import { ApiReturnCode } from "@tessera/codes";
 import { recordObservedCode } from "@tessera/codes/coverage";
 import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
 import { oathtoolTotp } from "./helpers/oathtool.ts";
-import { auditRowsEventually, radclient, radtest, addRadiusClient } from "./helpers/radius.ts";
+import { addRadiusClient, auditRowsEventually, radclient, radtest } from "./helpers/radius.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
@@ -16,14 +16,11 @@ for (const backend of backends) {
   suite(`RADIUS with FreeRADIUS's radclient and radtest (${backend})`, () => {
     let s: TestServer;
     let apiKey = "";
-    let tenantId = "";
     let n = 0;
     before(async () => {
       // "::" takes IPv4 (as ::ffff:127.0.0.1) and IPv6 alike, so both families are tried below.
       s = await startTestServer(backend, { radius: true, flags: { "radius.host": "::" } });
-      const made = await s.tenant();
-      apiKey = made.apiKey;
-      tenantId = made.tenant.id;
+      ({ apiKey } = await s.tenant());
       await addRadiusClient(s, apiKey, { address: "127.0.0.1", secret: SECRET });
     });
     after(() => s.close());
