@@ -128,3 +128,55 @@ export async function auditRowsEventually(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * A NAS made of the `radius` package and a UDP socket: sends exactly the bytes a test builds
+ * (well-formed or not) and collects every datagram the server sends back.
+ */
+export class RadiusTestClient {
+  readonly received: Buffer[] = [];
+  readonly #socket: import("node:dgram").Socket;
+  readonly #waiters = new Set<() => void>();
+
+  private constructor(socket: import("node:dgram").Socket) {
+    this.#socket = socket;
+    socket.on("message", (message) => {
+      this.received.push(message);
+      for (const wake of this.#waiters) wake();
+    });
+  }
+
+  static async open(address = "127.0.0.1"): Promise<RadiusTestClient> {
+    const socket = createSocket(address.includes(":") ? "udp6" : "udp4");
+    await new Promise<void>((resolve) => socket.bind(0, address, resolve));
+    return new RadiusTestClient(socket);
+  }
+
+  send(packet: Buffer, port: number, host = "127.0.0.1"): void {
+    this.#socket.send(packet, port, host);
+  }
+
+  /** Waits for the answer with this identifier (undefined after `timeoutMs`: none came). */
+  async answer(identifier: number, timeoutMs = 5000): Promise<Buffer | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.received.find((packet) => packet.readUInt8(1) === identifier);
+      if (found !== undefined) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          this.#waiters.delete(wake);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(wake, left);
+        this.#waiters.add(wake);
+      });
+    }
+  }
+
+  close(): void {
+    this.#socket.close();
+  }
+}
