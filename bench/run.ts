@@ -18,6 +18,7 @@ import { compareLogLevels, type LogLevelComparison } from "./lib/log-level-bench
 import { load, type Measurement, opsPerSecond } from "./lib/measure.ts";
 import { seedTotpUsers } from "./lib/otp-fixture.ts";
 import { benchOutOfBand, type OutOfBandRow } from "./lib/out-of-band-bench.ts";
+import { benchRadius, type RadiusFigures } from "./lib/radius-bench.ts";
 import { freePort, startServerUnderTest, tessera } from "./lib/server-under-test.ts";
 import { benchSiteTransport, type TransportFigures } from "./lib/site-transport-bench.ts";
 import { benchSso } from "./lib/sso-bench.ts";
@@ -51,8 +52,12 @@ import type { SignInFigures } from "./lib/sso-sign-in-bench.ts";
  * through POST /v1/auth/challenge and approval round trips over HTTP, next to a bare Ed25519 verify
  * and one write (lib/approvals-bench.ts).
  *
+ * RADIUS: Access-Requests/s and p99 with PAP+TOTP through Tessera's listener next to FreeRADIUS
+ * answering PAP from a users file, the same load generator and run, and the same sign-in over the
+ * HTTP API (lib/radius-bench.ts), at --radius-outstanding (default 1,16,64) requests in flight.
+ *
  * Options: --duration SECONDS (default 5), --concurrency 1,16,32,64, --backends sqlite,postgres,
- * --only core|link|logging|io|housekeeping|sso|identity-client|out-of-band|approvals, --log-rounds N (default 3), --link-jobs N (default 500),
+ * --only core|link|logging|io|housekeeping|sso|identity-client|out-of-band|approvals|radius, --log-rounds N (default 3), --link-jobs N (default 500),
  * --link-waiting N (default 10000), --housekeeping-rows N (default 100000), --sso-refresh-tokens N
  * (refresh tokens per concurrency level, default 5000).
  */
@@ -79,9 +84,12 @@ const narrow = [
   "identity-client",
   "out-of-band",
   "approvals",
+  "radius",
 ].includes(only);
 const outOfBand: Record<string, OutOfBandRow[]> = {};
 const approvals: Record<string, ApprovalsFigures> = {};
+const radius: Record<string, RadiusFigures> = {};
+const radiusOutstanding = arg("radius-outstanding", "1,16,64").split(",").map(Number);
 let identityClient: IdentityClientFigures | undefined;
 const ssoRefreshTokens = Number(arg("sso-refresh-tokens", "5000"));
 const signIns: Record<string, SignInFigures> = {};
@@ -159,6 +167,15 @@ try {
         tenantId: created.tenant.id,
         apiKey: created.apiKey,
         durationSeconds: duration,
+      });
+
+    if (only === "" || only === "radius")
+      radius[backend] = await benchRadius({
+        data,
+        dataDir,
+        databaseUrl,
+        durationSeconds: duration,
+        outstanding: radiusOutstanding,
       });
 
     const sandboxPort = await freePort();
@@ -342,6 +359,7 @@ const report = {
   identityClient,
   outOfBand,
   approvals,
+  radius,
 };
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
@@ -420,3 +438,14 @@ for (const [backend, figures] of Object.entries(approvals)) {
     console.log(`  ${backend.padEnd(10)} floor: ${name.padEnd(45)} ${String(value).padStart(8)}`);
 }
 console.log("\nwritten to bench/results/latest.json");
+console.log(
+  "\nRADIUS Access-Requests (same load generator; Tessera PAP+TOTP next to FreeRADIUS PAP from a users file)",
+);
+for (const [backend, figures] of Object.entries(radius)) {
+  for (const r of figures.rows)
+    console.log(
+      `  ${backend.padEnd(10)} ${r.implementation.padEnd(27)} n=${String(r.outstanding).padEnd(3)} ${String(r.requestsPerSecond).padStart(7)}/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  failures ${r.failures}  cpu µs/req ${r.serverCpuMicrosPerRequest ?? "-"}`,
+    );
+  for (const [outstanding, ratio] of Object.entries(figures.ratios))
+    console.log(`  ${backend.padEnd(10)} ratio tessera/freeradius at n=${outstanding}: ${ratio}`);
+}

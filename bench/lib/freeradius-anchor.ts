@@ -89,7 +89,7 @@ server default {
 }
 `,
   );
-  const child = spawn("freeradius", ["-f", "-d", dir, "-l", "stderr"], {
+  const child = spawn("freeradius", ["-f", "-d", dir], {
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";

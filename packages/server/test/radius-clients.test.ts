@@ -165,7 +165,7 @@ for (const backend of backends) {
     test("a burst of two tenants adding the same range: exactly one gets it", async () => {
       const tenants = await Promise.all([s.tenant(), s.tenant(), s.tenant()]);
       const results = await Promise.all(
-        Array.from({ length: 12 }, (_, i) =>
+        Array.from({ length: 30 }, (_, i) =>
           add(
             (tenants[i % 3] as { apiKey: string }).apiKey,
             // Each tenant asks for one range, all of them overlapping: one tenant gets it once.

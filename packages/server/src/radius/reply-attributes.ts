@@ -49,10 +49,33 @@ export const replyAttributesSchema = {
   items: {
     type: "object",
     properties: {
-      name: { type: "string", minLength: 1, maxLength: 64 },
-      value: { type: ["string", "integer"], maxLength: 253, minimum: 0, maximum: UINT32_MAX },
-      vendorId: { type: "integer", minimum: 1, maximum: 16777215 },
-      vendorType: { type: "integer", minimum: 1, maximum: 255 },
+      name: {
+        type: "string",
+        minLength: 1,
+        maxLength: 64,
+        description:
+          "the attribute's name in the RADIUS dictionary, case-sensitive (Session-Timeout, Class, Vendor-Specific)",
+      },
+      value: {
+        type: ["string", "integer"],
+        maxLength: 253,
+        minimum: 0,
+        maximum: UINT32_MAX,
+        description:
+          "text (string, text, octets attributes), an integer 0–4294967295 or a value name of the dictionary (integer attributes), an IPv4 address (ipaddr)",
+      },
+      vendorId: {
+        type: "integer",
+        minimum: 1,
+        maximum: 16777215,
+        description: "Vendor-Specific only: the vendor's IANA enterprise number (9 is Cisco)",
+      },
+      vendorType: {
+        type: "integer",
+        minimum: 1,
+        maximum: 255,
+        description: "Vendor-Specific only: the vendor's attribute number",
+      },
     },
     required: ["name", "value"],
     additionalProperties: false,
