@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode } from "@tessera/codes";
+import { recordObservedCode } from "@tessera/codes/coverage";
 import fc from "fast-check";
 import radius from "radius";
 import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
@@ -231,6 +232,118 @@ for (const backend of backends) {
         assert.equal(decodeAnswer(good, answer).code, "Access-Accept");
         assert.equal(client.received.length, 1);
       });
+    });
+
+    /** Sends each packet from its own socket at once; the answers' codes (undefined: none). */
+    const burst = (packets: readonly Buffer[], secret = SECRET) =>
+      Promise.all(
+        packets.map((request) =>
+          withClient(async (client) => {
+            client.send(request, port);
+            const answer = await client.answer(request.readUInt8(1), 30_000);
+            return answer === undefined ? undefined : decodeAnswer(request, answer, secret).code;
+          }),
+        ),
+      );
+
+    test("the account lockout holds through RADIUS: 12 wrong passwords at once, at most 5 evaluated, then locked", async () => {
+      const username = await newUser();
+      const wrong = Array.from({ length: 12 }, (_v, i) =>
+        accessRequest([
+          ["User-Name", username],
+          ["User-Password", `wrong horse ${i}`],
+        ]),
+      );
+      const codes = await burst(wrong);
+      assert.deepEqual(new Set(codes), new Set(["Access-Reject"]));
+      const right = await burst([
+        accessRequest([
+          ["User-Name", username],
+          ["User-Password", `correct horse,${totp()}`],
+        ]),
+      ]);
+      assert.deepEqual(right, ["Access-Reject"], "locked: the right password is refused too");
+      const rows = await auditRowsEventually(
+        s.server.ctx.database.db,
+        (row) => row.subject === `user:${username}`,
+        13,
+      );
+      const evaluated = rows.filter((row) => row.result_code === ApiReturnCode.PartnerUserLoginFailed).length;
+      assert.ok(evaluated <= 5, `${evaluated} wrong passwords evaluated`);
+      assert.equal(rows.at(-1)?.result_code, ApiReturnCode.MaximumLoginPartnerUserAttempsExceeded);
+      recordObservedCode(
+        "api",
+        ApiReturnCode.MaximumLoginPartnerUserAttempsExceeded,
+        "radius: account locked by wrong passwords over RADIUS",
+      );
+      recordObservedCode("api", ApiReturnCode.OTPAlreadyUsed, "radius: a code used twice over RADIUS");
+    });
+
+    test("extremes: a 253-byte name, a 128-byte password, two User-Names, no password: Access-Reject, no crash", async () => {
+      const username = await newUser();
+      const codes = await burst([
+        accessRequest([
+          ["User-Name", "a".repeat(253)],
+          ["User-Password", "correct horse"],
+        ]),
+        accessRequest([
+          ["User-Name", username],
+          ["User-Password", "p".repeat(128)],
+        ]),
+        accessRequest([
+          ["User-Name", username],
+          ["User-Name", "someone-else"],
+          ["User-Password", "correct horse"],
+        ]),
+        accessRequest([["User-Name", username]]),
+        accessRequest([
+          ["User-Name", username],
+          ["User-Password", "correct horse,99999999999999999999"],
+        ]),
+      ]);
+      assert.deepEqual(codes, Array(5).fill("Access-Reject"));
+    });
+
+    test("a State is bound to its client: another tenant's client cannot answer it", async () => {
+      const username = await newUser();
+      const other = await s.tenant();
+      await addRadiusClient(s, other.apiKey, { address: "127.0.0.3", secret: "other-tenant-secret" });
+      const challenge = accessRequest([
+        ["User-Name", username],
+        ["User-Password", "correct horse"],
+      ]);
+      const state = await withClient(async (client) => {
+        client.send(challenge, port);
+        const answer = await client.answer(challenge.readUInt8(1));
+        assert.ok(answer !== undefined);
+        const decoded = decodeAnswer(challenge, answer);
+        assert.equal(decoded.code, "Access-Challenge");
+        return decoded.attributes.State as Buffer;
+      });
+      const stolen = await withClient(async (client) => {
+        const request = accessRequest(
+          [
+            ["User-Name", username],
+            ["User-Password", totp()],
+            ["State", state],
+          ],
+          { secret: "other-tenant-secret" },
+        );
+        client.send(request, port);
+        const answer = await client.answer(request.readUInt8(1));
+        assert.ok(answer !== undefined);
+        return decodeAnswer(request, answer, "other-tenant-secret").code;
+      }, "127.0.0.3");
+      assert.equal(stolen, "Access-Reject");
+      // The State is still good for its own client: nothing was spent by the other one.
+      const [own] = await burst([
+        accessRequest([
+          ["User-Name", username],
+          ["User-Password", totp()],
+          ["State", state],
+        ]),
+      ]);
+      assert.equal(own, "Access-Accept");
     });
 
     test("random bytes and single-byte changes of a signed packet (fast-check): never an answer, never a crash", async () => {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createSocket } from "node:dgram";
 import { after, before, describe as suite, test } from "node:test";
 import radius from "radius";
 import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
@@ -138,5 +139,18 @@ suite("RADIUS across two tessera start processes on one PostgreSQL", () => {
     } finally {
       client.close();
     }
+  });
+
+  test("a graceful stop closes the listener: the process exits 0 and the port is free again", async () => {
+    assert.equal(await a.stop("SIGTERM"), 0);
+    const socket = createSocket("udp4");
+    await new Promise<void>((resolve, reject) => {
+      socket.once("error", reject);
+      socket.bind(ports.a, "127.0.0.1", resolve);
+    });
+    socket.close();
+    // The other process still answers.
+    const challenge = await pap(ports.b, "alice", "correct horse");
+    assert.equal(challenge.code, "Access-Challenge", challenge.output);
   });
 });
