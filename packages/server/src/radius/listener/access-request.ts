@@ -9,6 +9,7 @@ import { consumeAuthLimits } from "../../rate-limits/auth-rate-limit.ts";
 import type { Tenant } from "../../tenants/tenant-store.ts";
 import type { UserRow } from "../../users/user-store.ts";
 import type { RadiusClient } from "../clients/find-radius-client.ts";
+import { replyAttributesFor } from "../reply-attributes.ts";
 import { answerChallenge } from "./answer-challenge.ts";
 import { replyTexts } from "./radius-replies.ts";
 import { splitCode } from "./split-code.ts";
@@ -31,12 +32,19 @@ export interface AccessRequest {
   readonly source: string;
 }
 
-export const accept = (username: string, attributes: readonly Attribute[] = []): AccessAnswer => ({
-  code: "Access-Accept",
-  attributes,
-  resultCode: ApiReturnCode.Success,
-  username,
-});
+/**
+ * An Access-Accept with the tenant's reply attributes (Class, Session-Timeout, a VPN group...).
+ * A stored list that no longer encodes throws: no answer rather than an Accept missing the
+ * restrictions an administrator configured.
+ */
+export async function accept(request: AccessRequest, username: string): Promise<AccessAnswer> {
+  return {
+    code: "Access-Accept",
+    attributes: await replyAttributesFor(request.ctx, request.tenant),
+    resultCode: ApiReturnCode.Success,
+    username,
+  };
+}
 
 export const reject = (username: string | undefined, resultCode: number): AccessAnswer => ({
   code: "Access-Reject",
@@ -70,7 +78,7 @@ export async function answerAccessRequest(request: AccessRequest): Promise<Acces
       (token) => token.enabled === 1 && token.activated === 1,
     );
     // As POST /v1/auth/login: a user without a second factor signs in with the password.
-    if (tokens.length === 0) return accept(username);
+    if (tokens.length === 0) return await accept(request, user.username);
     if (code !== undefined) return await inlineCode(request, user, tokens, code);
     return await startChallenge(request, user, tokens);
   } catch (error) {
@@ -88,7 +96,7 @@ async function inlineCode(
 ): Promise<AccessAnswer> {
   const oath = tokens.filter((token) => oathTypes.some((type) => type.type === token.type));
   await validateOtp(request.ctx, request.tenant, oath, code);
-  return accept(user.username);
+  return accept(request, user.username);
 }
 
 /** A string attribute, undefined when absent, repeated or not text. */

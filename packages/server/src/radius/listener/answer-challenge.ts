@@ -44,7 +44,7 @@ export async function answerChallenge(
     );
     await validateOtp(ctx, tenant, tokens, otp);
   }
-  return accept(user.username);
+  return accept(request, user.username);
 }
 
 async function answerPush(
@@ -67,7 +67,7 @@ async function answerPush(
       username,
     };
   if (!(await spendRadiusChallenge(ctx, row))) throw unknownState();
-  if (pushState === "approved") return accept(username);
+  if (pushState === "approved") return accept(request, username);
   throw new TesseraError(ApiReturnCode.PartnerUserLoginFailedInvalidOTP, {
     message: `the sign-in push was ${pushState}`,
   });

@@ -44,10 +44,11 @@ export async function handleDatagram(received: Received): Promise<void> {
   const client = await findRadiusClient(ctx, address);
   if (client === undefined) return refuseUnknownClient(ctx, address, "unknown-source");
   const authentic = authenticity(shape, client.secret);
-  if (authentic === "wrong-secret") return refuseUnknownClient(ctx, address, "wrong-secret");
+  const known = { tenantId: client.tenantId };
+  if (authentic === "wrong-secret") return refuseUnknownClient(ctx, address, "wrong-secret", known);
   if (authentic === "no-message-authenticator") {
     if (client.requireMessageAuthenticator)
-      return refuseUnknownClient(ctx, address, "no-message-authenticator");
+      return refuseUnknownClient(ctx, address, "no-message-authenticator", known);
     warnLegacy(log, client);
   }
   let packet: DecodedPacket;

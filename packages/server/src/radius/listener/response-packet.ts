@@ -31,8 +31,12 @@ export function encodeResponse(
     ],
     add_message_authenticator: false,
   });
-  request.authenticator.copy(packet, 4);
+  // An Accounting-Response's HMAC is taken over a zeroed authenticator, as an Accounting-Request's
+  // is (RFC 3579 §3.2 as FreeRADIUS implements it); every other response's over the request's.
+  if (code === "Accounting-Response") packet.fill(0, 4, 20);
+  else request.authenticator.copy(packet, 4);
   radius.calculate_message_authenticator(packet, secret).copy(packet, MESSAGE_AUTHENTICATOR_VALUE_AT);
+  request.authenticator.copy(packet, 4);
   radius.calculate_packet_checksum(packet, secret).copy(packet, 4);
   return packet;
 }
