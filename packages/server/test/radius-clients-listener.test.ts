@@ -6,7 +6,10 @@ import { createRequire } from "node:module";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode } from "@tessera/codes";
 import { recordObservedCode } from "@tessera/codes/coverage";
+import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
 import { until } from "./helpers/link.ts";
+import { oathtoolTotp } from "./helpers/oathtool.ts";
+import { radclient as radclientAnswer } from "./helpers/radius.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 
@@ -78,6 +81,13 @@ for (const backend of backends) {
       return events;
     };
 
+    const tenantOf = async (apiKey: string) =>
+      (
+        (await s.api("GET", "/v1/tenant", { apiKey, scenario: "radius clients: listener" })).body.tenant as {
+          id: string;
+        }
+      ).id;
+
     test("unknown sources, wrong secrets and missing Message-Authenticators get no answer and are recorded", async () => {
       const { apiKey } = await s.tenant();
       const added = await s.api("POST", "/v1/radius/clients", {
@@ -140,6 +150,8 @@ for (const backend of backends) {
       assert.deepEqual(replies, [], "nothing was sent to the unknown source");
       stranger.close();
 
+      const [wrongSecret] = await audited("radius.drop.wrong-secret");
+      assert.equal(wrongSecret?.tenant_id, await tenantOf(apiKey), "a known client's tenant is named");
       for (const [operation, source] of [
         ["radius.drop.wrong-secret", "127.0.0.1"],
         ["radius.drop.no-message-authenticator", "127.0.0.1"],
@@ -150,6 +162,50 @@ for (const backend of backends) {
         assert.equal(Number(events[0]?.result_code), ApiReturnCode.GetRadiusServerClientList);
         assert.equal(events[0]?.source_ip, source);
       }
+    });
+
+    test("an Access-Accept carries the tenant's reply attributes, after Message-Authenticator", async () => {
+      const { apiKey } = await s.tenant(undefined, {
+        radiusReplyAttributes: [
+          { name: "Session-Timeout", value: 28800 },
+          { name: "Class", value: "vpn-staff" },
+          { name: "Filter-Id", value: "staff-acl" },
+          { name: "Vendor-Specific", vendorId: 9, vendorType: 1, value: "shell:priv-lvl=15" },
+        ],
+      });
+      // The first test's tenant holds 127.0.0.1 and a source identifies one tenant: its client goes.
+      await s.server.ctx.database.db.deleteFrom("radius_clients").execute();
+      const added = await s.api("POST", "/v1/radius/clients", {
+        apiKey,
+        body: { name: "vpn", address: "127.0.0.1", secret },
+        scenario: "radius clients: listener accept",
+      });
+      assert.equal(added.status, 201, JSON.stringify(added.body));
+      const secretHex = "3132333435363738393031323334353637383930";
+      const user = await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username: "alice", password: "correct horse" },
+        scenario: "radius clients: listener accept",
+      });
+      assert.equal(user.status, 201);
+      const token = await s.api("POST", "/v1/authenticators", {
+        apiKey,
+        body: { type: "totp", secret: encodeBase32(Buffer.from(secretHex, "hex")), username: "alice" },
+        scenario: "radius clients: listener accept",
+      });
+      assert.equal(token.status, 201);
+      const answer = await radclientAnswer({ port }, "auth", secret, [
+        'User-Name = "alice"',
+        `User-Password = "correct horse,${oathtoolTotp(secretHex, s.clock.now())}"`,
+        "Message-Authenticator = 0x00",
+      ]);
+      assert.equal(answer.code, "Access-Accept", answer.output);
+      assert.equal(answer.attributes[0]?.[0], "Message-Authenticator", answer.output);
+      const value = (name: string) => answer.attributes.find(([n]) => n === name)?.[1];
+      assert.equal(value("Session-Timeout"), "28800", answer.output);
+      assert.match(value("Class") ?? "", /^(0x76706e2d7374616666|"?vpn-staff"?)$/, answer.output);
+      assert.match(value("Filter-Id") ?? "", /staff-acl/, answer.output);
+      assert.match(answer.output, /shell:priv-lvl=15|Cisco-AVPair/, answer.output);
     });
   });
 }
