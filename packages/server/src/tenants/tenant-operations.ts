@@ -23,7 +23,9 @@ const tenant = {
   pushMaxPending: 1,
   pushMaxPerHour: 10,
   pushCooldownSeconds: 60,
-  radiusReplyAttributes: [{ name: "Session-Timeout", value: 28800 }],
+  radiusReplyAttributes: [
+    { name: "Vendor-Specific", vendorId: 9, vendorType: 1, value: "shell:priv-lvl=15" },
+  ],
 };
 const key = {
   id: "k3x9q2m7w4t8v1z6",
