@@ -18,6 +18,7 @@ import { compareLogLevels, type LogLevelComparison } from "./lib/log-level-bench
 import { load, type Measurement, opsPerSecond } from "./lib/measure.ts";
 import { seedTotpUsers } from "./lib/otp-fixture.ts";
 import { benchOutOfBand, type OutOfBandRow } from "./lib/out-of-band-bench.ts";
+import { benchRadius, type RadiusFigures } from "./lib/radius-bench.ts";
 import { freePort, startServerUnderTest, tessera } from "./lib/server-under-test.ts";
 import { benchSiteTransport, type TransportFigures } from "./lib/site-transport-bench.ts";
 import { benchSso } from "./lib/sso-bench.ts";
@@ -54,8 +55,12 @@ import { benchWebauthn, type WebauthnFigures } from "./lib/webauthn-bench.ts";
  * verify routes, next to the bare @simplewebauthn/server verify and one counter write
  * (lib/webauthn-bench.ts).
  *
+ * RADIUS: Access-Requests/s and p99 with PAP+TOTP through Tessera's listener next to FreeRADIUS
+ * answering PAP from a users file, the same load generator and run, and the same sign-in over the
+ * HTTP API (lib/radius-bench.ts), at --radius-outstanding (default 1,16,64) requests in flight.
+ *
  * Options: --duration SECONDS (default 5), --concurrency 1,16,32,64, --backends sqlite,postgres,
- * --only core|link|logging|io|housekeeping|sso|identity-client|out-of-band|approvals|webauthn, --log-rounds N (default 3), --link-jobs N (default 500),
+ * --only core|link|logging|io|housekeeping|sso|identity-client|out-of-band|approvals|webauthn|radius, --log-rounds N (default 3), --link-jobs N (default 500),
  * --link-waiting N (default 10000), --housekeeping-rows N (default 100000), --sso-refresh-tokens N
  * (refresh tokens per concurrency level, default 5000).
  */
@@ -83,10 +88,13 @@ const narrow = [
   "out-of-band",
   "approvals",
   "webauthn",
+  "radius",
 ].includes(only);
 const outOfBand: Record<string, OutOfBandRow[]> = {};
 const approvals: Record<string, ApprovalsFigures> = {};
 const webauthn: Record<string, WebauthnFigures> = {};
+const radius: Record<string, RadiusFigures> = {};
+const radiusOutstanding = arg("radius-outstanding", "1,16,64").split(",").map(Number);
 let identityClient: IdentityClientFigures | undefined;
 const ssoRefreshTokens = Number(arg("sso-refresh-tokens", "5000"));
 const signIns: Record<string, SignInFigures> = {};
@@ -173,6 +181,15 @@ try {
         tenantId: created.tenant.id,
         apiKey: created.apiKey,
         durationSeconds: duration,
+      });
+
+    if (only === "" || only === "radius")
+      radius[backend] = await benchRadius({
+        data,
+        dataDir,
+        databaseUrl,
+        durationSeconds: duration,
+        outstanding: radiusOutstanding,
       });
 
     const sandboxPort = await freePort();
@@ -357,6 +374,7 @@ const report = {
   outOfBand,
   approvals,
   webauthn,
+  radius,
 };
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 writeFileSync(new URL("./results/latest.json", import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
@@ -444,3 +462,14 @@ for (const [backend, figures] of Object.entries(webauthn)) {
     console.log(`  ${backend.padEnd(10)} floor: ${name.padEnd(45)} ${String(value).padStart(8)}`);
 }
 console.log("\nwritten to bench/results/latest.json");
+console.log(
+  "\nRADIUS Access-Requests (same load generator; Tessera PAP+TOTP next to FreeRADIUS PAP from a users file)",
+);
+for (const [backend, figures] of Object.entries(radius)) {
+  for (const r of figures.rows)
+    console.log(
+      `  ${backend.padEnd(10)} ${r.implementation.padEnd(27)} n=${String(r.outstanding).padEnd(3)} ${String(r.requestsPerSecond).padStart(7)}/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  failures ${r.failures}  cpu µs/req ${r.serverCpuMicrosPerRequest ?? "-"}`,
+    );
+  for (const [outstanding, ratio] of Object.entries(figures.ratios))
+    console.log(`  ${backend.padEnd(10)} ratio tessera/freeradius at n=${outstanding}: ${ratio}`);
+}

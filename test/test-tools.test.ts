@@ -26,6 +26,8 @@ function dirWith(programs: string[], mode = 0o755): string {
 const noPostgres = join(scratch, "no-postgresql");
 /** The identity client's keyring tests' programs, present in the cases about the others. */
 const keyring = ["secret-tool", "gnome-keyring-daemon", "dbus-run-session"];
+/** The RADIUS tests' peer (radclient and radtest come in one package). */
+const radiusTools = ["radclient"];
 
 suite("the tools the tests need", () => {
   test("with none of them on the PATH, all the packages are missing, in install order", () => {
@@ -36,13 +38,21 @@ suite("the tools the tests need", () => {
       "libsecret-tools",
       "gnome-keyring",
       "dbus-daemon",
+      "freeradius-utils",
     ]);
   });
 
+  test("radclient comes from freeradius-utils", () => {
+    const path = dirWith(["oathtool", "initdb", "chromium", ...keyring]);
+    assert.deepEqual(missingPackages({ PATH: path }, noPostgres), ["freeradius-utils"]);
+  });
+
   test("programs on any PATH directory count; a file that is not executable does not", () => {
-    const path = [dirWith(["chromium", ...keyring]), dirWith(["oathtool"], 0o644), dirWith(["initdb"])].join(
-      delimiter,
-    );
+    const path = [
+      dirWith(["chromium", ...keyring, ...radiusTools]),
+      dirWith(["oathtool"], 0o644),
+      dirWith(["initdb"]),
+    ].join(delimiter);
     assert.deepEqual(missingPackages({ PATH: path }, noPostgres), ["oathtool"]);
   });
 
@@ -51,11 +61,14 @@ suite("the tools the tests need", () => {
     mkdirSync(join(root, "16", "bin"), { recursive: true });
     writeFileSync(join(root, "16", "bin", "initdb"), "#!/bin/sh\n");
     chmodSync(join(root, "16", "bin", "initdb"), 0o755);
-    assert.deepEqual(missingPackages({ PATH: dirWith(["oathtool", "chromium", ...keyring]) }, root), []);
+    assert.deepEqual(
+      missingPackages({ PATH: dirWith(["oathtool", "chromium", ...keyring, ...radiusTools]) }, root),
+      [],
+    );
   });
 
   test("TESSERA_PG_BIN names initdb's directory; an existing database server needs no initdb", () => {
-    const path = dirWith(["oathtool", "chromium", ...keyring]);
+    const path = dirWith(["oathtool", "chromium", ...keyring, ...radiusTools]);
     assert.deepEqual(missingPackages({ PATH: path, TESSERA_PG_BIN: dirWith(["initdb"]) }, noPostgres), []);
     assert.deepEqual(
       missingPackages({ PATH: path, TESSERA_TEST_DATABASE_URL: "postgres://127.0.0.1/x" }, noPostgres),

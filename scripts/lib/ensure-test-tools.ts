@@ -25,6 +25,11 @@ export const testTools: readonly TestTool[] = [
   },
   { command: "gnome-keyring-daemon", debianPackage: "gnome-keyring", why: "the Secret Service itself" },
   { command: "dbus-run-session", debianPackage: "dbus-daemon", why: "a private D-Bus for the keyring" },
+  {
+    command: "radclient",
+    debianPackage: "freeradius-utils",
+    why: "the RADIUS interop peer (radclient and radtest)",
+  },
 ];
 
 /** Where to look: the PATH, plus PostgreSQL's versioned directories, which Debian keeps off it. */

@@ -161,6 +161,7 @@ export const tesseraApiCodes = {
   AppLimitReached: 9921,
   PersonalAccessTokenLimitReached: 9922,
   AppRequestNotAuthenticated: 9923,
+  RadiusClientAddressTaken: 9924,
 } as const;
 
 export const API_EXTENSION_RANGE = { min: 9900, max: 9999 } as const;
@@ -1241,5 +1242,13 @@ export const tesseraApiCodeDetails: { readonly [K in keyof typeof tesseraApiCode
     true,
     m.signInFailed,
     "A push app's request (/app/v1) is not authenticated: a Tessera-Device, Tessera-Timestamp or Tessera-Signature header is missing or malformed, the device is unknown, the signature does not verify, or the timestamp is more than 5 minutes off or not later than the device's last accepted one (a replay). The message names the header.",
+  ),
+  RadiusClientAddressTaken: d(
+    "extension",
+    409,
+    NEVER,
+    false,
+    m.conflict,
+    "The RADIUS client's address or range is already a client of this tenant, or overlaps a range of another tenant: a packet's source must identify exactly one tenant. The answer does not say whose range it is.",
   ),
 };

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { TesseraConfig } from "../config/tessera-config.ts";
+import { type RadiusListener, startRadiusListener } from "../radius/listener/radius-listener.ts";
 import { claimDataDir, type DataDirLock } from "../storage/data-dir-lock.ts";
 import { type AppOptions, buildApp } from "./build-app.ts";
 import { defaultPublicUrl, isWildcardHost } from "./public-url.ts";
@@ -9,6 +10,8 @@ export interface RunningServer {
   readonly app: FastifyInstance;
   readonly ctx: ServerContext;
   readonly url: string;
+  /** The RADIUS listener, when radius.enabled. */
+  readonly radius: RadiusListener | undefined;
   /** Turns readiness false, keeps serving for `drainMs`, then closes. */
   shutdown(drainMs: number): Promise<void>;
   /** Stops taking connections, lets in-flight requests finish, then releases everything. */
@@ -65,10 +68,19 @@ export async function runServer(
   app.log.info({ url, publicUrl: ctx.publicUrl, database: ctx.database.location }, "tessera listening");
   warnAboutMail(config, app);
   warnAboutPrivateNetworks(config, app);
+  let radius: RadiusListener | undefined;
+  try {
+    radius = config.radius.enabled ? await startRadiusListener(ctx, app.log) : undefined;
+  } catch (error) {
+    await app.close();
+    await closeContext();
+    throw error;
+  }
   ctx.housekeeping.start(ctx, app.log);
   try {
     await ctx.link.start(ctx, { worker: true, log: app.log });
   } catch (error) {
+    await radius?.close();
     await app.close();
     await closeContext();
     throw error;
@@ -77,6 +89,7 @@ export async function runServer(
     await ctx.housekeeping.stop();
     ctx.lifecycle.draining = true;
     await ctx.link.stop();
+    await radius?.close();
     await app.close();
     await closeContext();
   };
@@ -84,6 +97,7 @@ export async function runServer(
     app,
     ctx,
     url,
+    radius,
     close,
     async shutdown(drainMs) {
       ctx.lifecycle.draining = true;

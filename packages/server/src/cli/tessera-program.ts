@@ -4,6 +4,7 @@ import { tokenCommand } from "../authenticators/token-cli.ts";
 import { webauthnCommand } from "../authenticators/webauthn/metadata/metadata-cli.ts";
 import { linkCommand } from "../link/link-cli.ts";
 import { policyCommand } from "../policies/policy-cli.ts";
+import { radiusCommand } from "../radius/clients/radius-client-cli.ts";
 import { keysCommand } from "../secrets/keys-cli.ts";
 import { appCommand } from "../sso/apps/app-cli.ts";
 import { apiKeyCommand, tenantCommand } from "../tenants/tenant-cli.ts";
@@ -18,7 +19,7 @@ import { startCommand } from "./start-command.ts";
 export function tesseraProgram(): Command {
   const program = withDataOptions(new Command("tessera"))
     .description(
-      "Tessera identity platform: an MFA server with its REST API, SSO (an OpenID Connect provider per tenant with sign-in pages, apps, access policies, account activation and personal access tokens), Link credential sync, and the operator commands for them (the web console and RADIUS are planned, not built yet)",
+      "Tessera identity platform: an MFA server with its REST API, SSO (an OpenID Connect provider per tenant with sign-in pages, apps, access policies, account activation and personal access tokens), Link credential sync, a RADIUS listener for VPNs and network gear, and the operator commands for them (the web console is planned, not built yet)",
     )
     .addCommand(startCommand())
     .addCommand(tenantCommand())
@@ -30,6 +31,7 @@ export function tesseraProgram(): Command {
     .addCommand(linkCommand())
     .addCommand(appCommand())
     .addCommand(policyCommand())
-    .addCommand(webauthnCommand());
+    .addCommand(webauthnCommand())
+    .addCommand(radiusCommand());
   return showDataOptionsEverywhere(program);
 }

@@ -718,4 +718,51 @@ export const settings = [
     description:
       "Transaction approval requests one user may have waiting (neither answered nor expired) at once, counted in the database across processes; a further one is CreateTransactionFailed with Retry-After (when the oldest expires). Bounds what a compromised tenant back end can queue on a phone.",
   },
+  {
+    path: "radius.enabled",
+    env: "TESSERA_RADIUS_ENABLED",
+    type: bool,
+    default: false,
+    description:
+      "Run the RADIUS listener (UDP) in `tessera start`: PAP Access-Requests from the RADIUS clients of /v1/radius/clients, answered with the password and a one-time code (docs/radius.md).",
+  },
+  {
+    path: "radius.host",
+    env: "TESSERA_RADIUS_HOST",
+    type: { kind: "string", pattern: /^[0-9A-Fa-f.:]{2,45}$/ },
+    default: "127.0.0.1",
+    description:
+      "IPv4 or IPv6 address the RADIUS listener binds (`::` takes IPv6 and IPv4 packets alike; an IPv4-mapped source is matched as its IPv4 address).",
+  },
+  {
+    path: "radius.port",
+    env: "TESSERA_RADIUS_PORT",
+    type: integer(0, 65535),
+    default: 1812,
+    description: "UDP port of RADIUS authentication (Access-Request); 0 picks a free one.",
+  },
+  {
+    path: "radius.accountingPort",
+    env: "TESSERA_RADIUS_ACCOUNTING_PORT",
+    type: integer(0, 65535),
+    default: 1813,
+    description:
+      "UDP port of RADIUS accounting (Accounting-Request, recorded in the audit trail and answered); 0 turns accounting off.",
+  },
+  {
+    path: "radius.codeSeparator",
+    env: "TESSERA_RADIUS_CODE_SEPARATOR",
+    type: { kind: "string", pattern: /^[\x21-\x7e]{1,4}$/ },
+    default: ",",
+    description:
+      "How a one-time code shares User-Password with the password: `password,123456` (split at the last separator when 6 or 8 digits follow it). Without it the password alone is answered by an Access-Challenge asking for the code. Ignored when radius.codeLength is set.",
+  },
+  {
+    path: "radius.codeLength",
+    env: "TESSERA_RADIUS_CODE_LENGTH",
+    type: integer(0, 8),
+    default: 0,
+    description:
+      "When 6 or 8: the last that many characters of User-Password are the one-time code when they are digits (`password123456`, no separator), for gear that cannot send a separator. 0: radius.codeSeparator decides.",
+  },
 ] as const satisfies readonly Setting[];

@@ -101,4 +101,12 @@ export interface TesseraConfig {
     readonly maxStreamsPerDevice: number;
   };
   readonly approvals: { readonly lifetimeSeconds: number; readonly maxPendingPerUser: number };
+  readonly radius: {
+    readonly enabled: boolean;
+    readonly host: string;
+    readonly port: number;
+    readonly accountingPort: number;
+    readonly codeSeparator: string;
+    readonly codeLength: number;
+  };
 }

@@ -4,6 +4,7 @@ import { approvalRequestsSweep } from "../approvals/sweep-approval-requests.ts";
 import { webauthnCeremoniesSweep } from "../authenticators/webauthn/sweep-ceremonies.ts";
 import { challengeCodesSweep } from "../out-of-band/challenges/sweep-challenge-codes.ts";
 import { pushEnrolmentsSweep } from "../push/sweep-push-enrolments.ts";
+import { radiusAnswersSweep, radiusChallengesSweep } from "../radius/listener/sweep-radius.ts";
 import { reportRefusedRequests } from "../rate-limits/refused-requests.ts";
 import { activationsSweep } from "../sso/activation/sweep-activations.ts";
 import { MAX_BATCHES, type Sweep } from "./batches.ts";
@@ -33,6 +34,8 @@ const sweeps: readonly Sweep[] = [
   pushEnrolmentsSweep,
   approvalRequestsSweep,
   webauthnCeremoniesSweep,
+  radiusAnswersSweep,
+  radiusChallengesSweep,
 ];
 
 const REFUSED_REQUESTS = "refused_requests";

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import { sendingLimitMetrics } from "../out-of-band/pumping/sending-limit-metrics.ts";
 import { transportsOf } from "../out-of-band/transports/transport-runtime.ts";
+import { radiusDropMetrics } from "../radius/clients/drop-metrics.ts";
 
 /**
  * Prometheus metrics at /metrics: request counts and latencies per route pattern (never per raw
@@ -14,6 +15,7 @@ export function registerMetrics(app: FastifyInstance): Registry {
   for (const metric of app.ctx.housekeeping.metrics.all) registry.registerMetric(metric);
   registry.registerMetric(sendingLimitMetrics(app.ctx));
   for (const metric of transportsOf(app.ctx).metrics.all) registry.registerMetric(metric);
+  registry.registerMetric(radiusDropMetrics(app.ctx));
   const labelNames = ["method", "route", "status_code"] as const;
   const requests = new Counter({
     name: "tessera_http_requests_total",

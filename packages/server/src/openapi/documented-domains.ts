@@ -19,6 +19,7 @@ import { passwordOperations } from "../passwords/password-operations.ts";
 import { policyOperations } from "../policies/policy-operations.ts";
 import { pushOperations } from "../push/push-operations.ts";
 import { signInPushOperations } from "../push/sign-in-operations.ts";
+import { radiusClientOperations } from "../radius/clients/radius-client-operations.ts";
 import { sessionOperations } from "../sessions/session-operations.ts";
 import { activationOperations } from "../sso/activation/activation-operations.ts";
 import { appOperations } from "../sso/apps/apps-operations.ts";
@@ -61,4 +62,5 @@ export const documentedDomains: readonly DomainOperations[] = [
   webauthnRegistrationOperations,
   webauthnAuthenticationOperations,
   u2fOperations,
+  radiusClientOperations,
 ];

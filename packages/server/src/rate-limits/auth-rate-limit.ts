@@ -1,5 +1,6 @@
 import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { ServerContext } from "../app/server-context.ts";
 import { addressGroup } from "./address-group.ts";
 import { consumeRateLimit } from "./rate-limit.ts";
 
@@ -25,27 +26,37 @@ const LIMITED_PREFIXES = ["/v1/auth/", "/v1/password-recovery", "/v1/webauthn/au
 export async function limitAuthRequests(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const url = request.routeOptions.url;
   if (url === undefined || !LIMITED_PREFIXES.some((prefix) => url.startsWith(prefix))) return;
-  const { database, clock, config } = request.server.ctx;
+  const now = request.server.ctx.clock.now();
+  const refused = await consumeAuthLimits(request.server.ctx, request.tenant.id, request.ip);
+  if (refused === undefined) return;
+  // Another process may have opened the window a few milliseconds "later" by its own clock:
+  // the wait is never longer than one window.
+  const seconds = Math.min(WINDOW_MS / 1000, Math.max(1, Math.ceil((refused.retryAt - now) / 1000)));
+  reply.header("retry-after", String(seconds));
+  throw new TesseraError(TesseraApiCode.RateLimited, {
+    message: `too many authentication requests from ${refused.who}; try again later`,
+  });
+}
+
+/**
+ * Counts one authentication against the per-source and per-tenant limits; what refused it, or
+ * undefined. Shared with the RADIUS listener, whose source is the RADIUS client (a VPN concentrator
+ * like a back end speaks for many users), so both doors into one tenant share one allowance.
+ */
+export async function consumeAuthLimits(
+  ctx: ServerContext,
+  tenantId: string,
+  ip: string,
+): Promise<{ retryAt: number; who: string } | undefined> {
+  const { database, clock, config } = ctx;
   const now = clock.now();
-  const tenantId = request.tenant.id;
   const rules = [
-    [
-      `auth:source:${tenantId}:${addressGroup(request.ip)}`,
-      config.rateLimits.authPerSource,
-      "this source address",
-    ],
+    [`auth:source:${tenantId}:${addressGroup(ip)}`, config.rateLimits.authPerSource, "this source address"],
     [`auth:tenant:${tenantId}`, config.rateLimits.authPerTenant, "this tenant"],
   ] as const;
   for (const [key, limit, who] of rules) {
     const retryAt = await consumeRateLimit(database.db, key, { limit, windowMs: WINDOW_MS }, now);
-    if (retryAt !== undefined) {
-      // Another process may have opened the window a few milliseconds "later" by its own clock:
-      // the wait is never longer than one window.
-      const seconds = Math.min(WINDOW_MS / 1000, Math.max(1, Math.ceil((retryAt - now) / 1000)));
-      reply.header("retry-after", String(seconds));
-      throw new TesseraError(TesseraApiCode.RateLimited, {
-        message: `too many authentication requests from ${who}; try again later`,
-      });
-    }
+    if (retryAt !== undefined) return { retryAt, who };
   }
+  return undefined;
 }

@@ -20,6 +20,7 @@ export const encryptedColumns: readonly EncryptedColumn[] = [
   { table: "sso_signing_keys", idColumn: "kid", column: "private_jwk_enc" },
   { table: "challenge_codes", idColumn: "id", column: "code_enc" },
   { table: "push_vapid_keys", idColumn: "id", column: "private_key_enc" },
+  { table: "radius_clients", idColumn: "id", column: "secret_enc" },
 ];
 
 /** The associated data binding a ciphertext to its column and row. */

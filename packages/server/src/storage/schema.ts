@@ -48,6 +48,8 @@ export interface TenantsTable {
   webauthn_aaguids: string;
   /** The AppID (a URL) legacy U2F keys were registered under, for the `appid` extension. */
   webauthn_u2f_app_id: string | null;
+  /** JSON list of the attributes every Access-Accept carries (radius/reply-attributes.ts). */
+  radius_reply_attributes: string;
 }
 
 export interface AuthenticatorsTable {
@@ -659,6 +661,9 @@ export interface Schema {
   webauthn_credentials: WebauthnCredentialsTable;
   webauthn_ceremonies: WebauthnCeremoniesTable;
   webauthn_metadata: WebauthnMetadataTable;
+  radius_clients: RadiusClientsTable;
+  radius_challenges: RadiusChallengesTable;
+  radius_answers: RadiusAnswersTable;
 }
 
 /** A security key or passkey (authenticators/webauthn/); its public key is sealed in the authenticators row. */
@@ -716,4 +721,49 @@ export interface WebauthnMetadataTable {
   status: string;
   blob_number: number;
   imported_at: number;
+}
+
+/** A RADIUS client (migration 033, radius/clients/); its shared secret is sealed. */
+export interface RadiusClientsTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  /** As given, normalised: an address or a CIDR range. */
+  address: string;
+  /** First and last address of the range, 32 hex digits in the IPv6 space (IPv4 as ::ffff:0:0/96). */
+  network_start: string;
+  network_end: string;
+  /** Prefix length in that space (an IPv4 /24 is 120): the larger, the more specific. */
+  prefix: number;
+  secret_enc: string;
+  require_message_authenticator: number;
+  created_at: number;
+}
+
+/** An Access-Challenge sent by the RADIUS listener; see migration 034. */
+export interface RadiusChallengesTable {
+  /** SHA-256 (hex) of the State attribute: only the RADIUS client holds the State itself. */
+  state_hash: string;
+  tenant_id: string;
+  client_id: string;
+  user_id: string;
+  /** otp (a code of an OATH token), sent (a code sent by sms/voice/email) or push. */
+  kind: string;
+  /** The out-of-band challenge that sent the code (kind sent). */
+  challenge_code_id: string | null;
+  /** The sign-in push (kind push). */
+  approval_id: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** The answer to one Access-Request, for retransmissions; see migration 034. */
+export interface RadiusAnswersTable {
+  /** SHA-256 (hex) of client, source address and port, identifier and request authenticator. */
+  packet_key: string;
+  /** The response packet, base64; null while the request is being processed. */
+  response: string | null;
+  created_at: number;
+  expires_at: number;
 }

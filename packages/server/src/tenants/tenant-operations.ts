@@ -30,6 +30,9 @@ const tenant = {
   webauthnAttestation: "none",
   webauthnAaguids: [],
   webauthnU2fAppId: null,
+  radiusReplyAttributes: [
+    { name: "Vendor-Specific", vendorId: 9, vendorType: 1, value: "shell:priv-lvl=15" },
+  ],
 };
 const key = {
   id: "k3x9q2m7w4t8v1z6",
@@ -100,6 +103,8 @@ export const tenantOperations: DomainOperations = {
           "AAGUIDs (lower-case UUIDs) the allow-list policy accepts; replaces the list; at most 500",
         "body.webauthnU2fAppId":
           "the AppID (an https URL) legacy U2F keys were registered under, for the appid extension; null: none",
+        "body.radiusReplyAttributes":
+          'attributes every RADIUS Access-Accept of the tenant carries (at most 32, 2048 bytes encoded), replacing the list: `{name, value}` with a name of the RADIUS dictionary (Class, Session-Timeout, Filter-Id, Service-Type with a value name such as Framed-User, …), or `{name: "Vendor-Specific", vendorId, vendorType, value}`. An unknown name, a value of the wrong type, or an attribute the listener sets (State, Reply-Message, Message-Authenticator, passwords) is MalformedRequest naming the field. Default: none (docs/radius.md)',
       },
       summary: "Change the calling tenant's settings",
       description:

@@ -8,6 +8,7 @@ import {
   challengeCountriesSchema,
   requireKnownCountries,
 } from "../out-of-band/pumping/challenge-countries.ts";
+import { encodeReplyAttributes, replyAttributesSchema } from "../radius/reply-attributes.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
 import { isValidIpRange } from "./ip-ranges.ts";
 import { type Scope, scopesSchema } from "./key-scopes.ts";
@@ -82,6 +83,7 @@ export const tenantRoutes: FastifyPluginAsync = async (app) => {
             },
           },
           webauthnU2fAppId: { type: ["string", "null"], minLength: 1, maxLength: 300 },
+          radiusReplyAttributes: replyAttributesSchema,
         }),
         response: { 200: okResponse({ tenant: tenantSchema }) },
       },
@@ -97,6 +99,8 @@ export const tenantRoutes: FastifyPluginAsync = async (app) => {
       }
       requireKnownCountries(request.body.challengeCountries);
       await requireValidTenantRelyingParty(request.server.ctx, request.tenant, request.body);
+      if (request.body.radiusReplyAttributes !== undefined)
+        encodeReplyAttributes(request.body.radiusReplyAttributes);
       request.auditSubject = `tenant:${request.tenant.id}`;
       const { db } = request.server.ctx.database;
       return success({

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
 import type { Kysely, Selectable, Updateable } from "kysely";
+import type { RadiusReplyAttribute } from "../radius/reply-attributes.ts";
 import type { Schema, TenantsTable } from "../storage/schema.ts";
 
 export interface Tenant {
@@ -55,6 +56,8 @@ export interface Tenant {
   readonly webauthnAaguids: readonly string[];
   /** The AppID legacy U2F keys were registered under (the `appid` extension), if any. */
   readonly webauthnU2fAppId: string | null;
+  /** Attributes every RADIUS Access-Accept of the tenant carries (radius/reply-attributes.ts). */
+  readonly radiusReplyAttributes: readonly RadiusReplyAttribute[];
 }
 
 export const webauthnUserVerificationValues = ["required", "preferred", "discouraged"] as const;
@@ -94,6 +97,7 @@ export type TenantSettings = Partial<
     | "webauthnAttestation"
     | "webauthnAaguids"
     | "webauthnU2fAppId"
+    | "radiusReplyAttributes"
   >
 >;
 
@@ -138,6 +142,7 @@ export function toTenant(row: Selectable<TenantsTable>): Tenant {
       : "allow-list",
     webauthnAaguids: JSON.parse(row.webauthn_aaguids),
     webauthnU2fAppId: row.webauthn_u2f_app_id,
+    radiusReplyAttributes: JSON.parse(row.radius_reply_attributes),
   };
 }
 
@@ -180,6 +185,7 @@ export async function createTenant(db: Kysely<Schema>, name: string, now: number
     webauthn_attestation: "none",
     webauthn_aaguids: "[]",
     webauthn_u2f_app_id: null,
+    radius_reply_attributes: "[]",
   };
   const inserted = await db
     .insertInto("tenants")
@@ -248,6 +254,8 @@ export async function updateTenant(
   if (settings.webauthnAttestation !== undefined) set.webauthn_attestation = settings.webauthnAttestation;
   if (settings.webauthnAaguids !== undefined) set.webauthn_aaguids = JSON.stringify(settings.webauthnAaguids);
   if (settings.webauthnU2fAppId !== undefined) set.webauthn_u2f_app_id = settings.webauthnU2fAppId;
+  if (settings.radiusReplyAttributes !== undefined)
+    set.radius_reply_attributes = JSON.stringify(settings.radiusReplyAttributes);
   const row = await db.updateTable("tenants").set(set).where("id", "=", id).returningAll().executeTakeFirst();
   if (row === undefined) throw new TesseraError(9903, { message: `no tenant ${id}` });
   return toTenant(row);

@@ -75,6 +75,19 @@ export const tenantSchema = {
       type: ["string", "null"],
       description: "the AppID legacy U2F keys were registered under (the appid extension), if any",
     },
+    radiusReplyAttributes: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          name: { type: "string" },
+          value: { type: ["string", "integer"] },
+          vendorId: { type: "integer" },
+          vendorType: { type: "integer" },
+        },
+      },
+      description: "attributes every RADIUS Access-Accept of the tenant carries (docs/radius.md)",
+    },
   },
 } as const;
 

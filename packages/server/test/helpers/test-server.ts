@@ -11,6 +11,7 @@ import {
   updateTenant,
 } from "../../src/tenants/tenant-store.ts";
 import { type ApiResponse, apiRequest } from "./api-client.ts";
+import { freeUdpPort } from "./radius.ts";
 import { type Backend, createTestDatabase, type TestDatabase } from "./test-database.ts";
 
 /**
@@ -62,11 +63,21 @@ export function testConfig(database: TestDatabase, flags: Record<string, unknown
 
 export async function startTestServer(
   backend: Backend,
-  options: { flags?: Record<string, unknown>; mailer?: Mailer; clock?: ManualClock } = {},
+  options: {
+    flags?: Record<string, unknown>;
+    mailer?: Mailer;
+    clock?: ManualClock;
+    /** Runs the RADIUS listener (radius.enabled) on free authentication and accounting ports. */
+    radius?: boolean;
+  } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase(backend);
   const clock = options.clock ?? new ManualClock();
-  const config = testConfig(database, options.flags);
+  const radiusFlags =
+    options.radius !== true
+      ? {}
+      : { "radius.enabled": true, "radius.port": 0, "radius.accountingPort": await freeUdpPort() };
+  const config = testConfig(database, { ...radiusFlags, ...options.flags });
   const server = await runServer(config, {
     clock,
     logger: false,
