@@ -302,6 +302,16 @@ for (const backend of backends) {
         ]),
       ]);
       assert.deepEqual(codes, Array(5).fill("Access-Reject"));
+      // A name that cannot exist is not written into the trail as a subject.
+      await auditRowsEventually(
+        s.server.ctx.database.db,
+        (row) =>
+          row.subject === null &&
+          row.operation === "radius.access-request" &&
+          row.result_code === ApiReturnCode.InvalidPartnerUserLogin,
+      );
+      const named = await auditRowsEventually(s.server.ctx.database.db, () => true, 0);
+      assert.equal(named.filter((row) => row.subject?.includes("aaaaaaaa")).length, 0);
     });
 
     test("a State is bound to its client: another tenant's client cannot answer it", async () => {

@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from "fastify";
 import radius, { type DecodedPacket } from "radius";
 import type { ServerContext } from "../../app/server-context.ts";
 import { findTenant } from "../../tenants/tenant-store.ts";
+import { isWellFormedUsername, normaliseUsername } from "../../users/username.ts";
 import { findRadiusClient, type RadiusClient } from "../clients/find-radius-client.ts";
 import { refuseUnknownClient } from "../clients/unknown-client.ts";
 import { answerAccessRequest } from "./access-request.ts";
@@ -100,13 +101,22 @@ async function answer(
   const result = await answerAccessRequest({ ctx, client, tenant, packet, source });
   await ctx.audit.append({
     ...base,
-    subject: result.username === undefined ? null : `user:${result.username}`,
+    subject: auditSubject(result.username),
     operation: result.code === "Access-Challenge" ? "radius.access-challenge" : "radius.access-request",
     resultCode: result.resultCode,
     durationMs: elapsed(started),
     requestId: null,
   });
   return respond(result.code, result.attributes);
+}
+
+/**
+ * The user as the audit trail names them: a NAS sends any bytes as User-Name, and only a name that
+ * could exist (normalised as the API normalises it) is written into the trail.
+ */
+function auditSubject(username: string | undefined): string | null {
+  const normalised = username === undefined ? "" : normaliseUsername(username);
+  return isWellFormedUsername(normalised) ? `user:${normalised}` : null;
 }
 
 const elapsed = (started: number) => Math.round(performance.now() - started);
