@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { TesseraApiCode } from "@tessera/codes";
 import * as oidc from "openid-client";
+import { newClientId } from "../src/sso/apps/app-secrets.ts";
 import { runCli } from "./helpers/run-cli.ts";
 import { type ServerProcess, startServerProcess } from "./helpers/server-process.ts";
 
@@ -129,4 +130,18 @@ test("the API's validation, with the problems named by flag; nothing is stored",
   assert.equal(noChange.status, 1);
   assert.match(noChange.stderr, /nothing to change/);
   assert.deepEqual(JSON.parse((await cli(["app", "list", "--tenant", "acme", "--json"])).stdout), []);
+});
+
+test("client ids never start with '-', which `tessera app show <client id>` would take for an option", () => {
+  // Of 5,000 base64url ids about 78 start with "-"; none may.
+  const ids = Array.from({ length: 5000 }, newClientId);
+  assert.deepEqual(
+    ids.filter((id) => id.startsWith("-")),
+    [],
+  );
+  assert.ok(
+    ids.every((id) => /^[A-Za-z0-9_-]{22}$/.test(id)),
+    "still 128 bits of base64url",
+  );
+  assert.equal(new Set(ids).size, ids.length);
 });

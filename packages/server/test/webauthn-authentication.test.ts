@@ -167,7 +167,7 @@ for (const backend of backends) {
       );
     });
 
-    test("discoverable: no username gives empty allowCredentials; the userHandle must be the credential's user", async () => {
+    test("discoverable: no username gives empty allowCredentials; the userHandle must be the credential's user (named or not)", async () => {
       const bob = await userWithKey();
       const carol = await userWithKey();
       const begun = await started({});
@@ -196,6 +196,25 @@ for (const backend of backends) {
         },
       });
       refused(none.answer, ApiReturnCode.BogusUniqueDeviceId);
+      // With the username named, a key may send no handle, but one it sends must be its user's.
+      const named = await signIn(bob, "webauthn sign-in: named user, userHandle of another user", {
+        tamper: {
+          response: (json) => ({
+            ...json,
+            response: { ...(json.response as Json), userHandle: userHandleFor(carol.userId) },
+          }),
+        },
+      });
+      refused(named.answer, ApiReturnCode.BogusUniqueDeviceId);
+      const namedNone = await signIn(bob, "webauthn sign-in: named user, no userHandle", {
+        tamper: {
+          response: (json) => {
+            const { userHandle: _dropped, ...rest } = json.response as Json;
+            return { ...json, response: rest };
+          },
+        },
+      });
+      assert.equal(namedNone.answer.status, 200, JSON.stringify(namedNone.answer.body));
     });
 
     test("credential ids: malformed is BogusPhysicalDeviceId; unknown, another user's or tenant's is BogusUniqueDeviceId", async () => {

@@ -15,8 +15,6 @@ const unreachable = (why: string): Reachability => ({ kind: "unreachable", why }
 
 /** The features not built yet, named after the open issues that build them. */
 const adminFactor = planned("web console: administrator sign-in with a second factor");
-const webauthn = planned("WebAuthn / FIDO2 security keys and passkeys (issue 15)");
-const radius = planned("RADIUS Access-Request with per-client shared secrets (issue 16)");
 const directorySync = planned("directory sync: importing and updating users from LDAP");
 const logShipping = planned("log shipping: audit events to an external collector");
 const keyProvider = planned("system: master keys held by an external key provider");
@@ -27,27 +25,9 @@ type Table<K extends string> = { readonly [key in K]?: Reachability };
 const api: Table<keyof typeof publishedApiReturnCodes | keyof typeof tesseraApiCodes> = {
   NoAdminDeviceDefined: adminFactor,
   SystemKeyProviderEnpointNotSet: keyProvider,
-  GetRadiusServerClientList: radius,
   SyncUserFailed: directorySync,
   SyncEventLogFailed: logShipping,
   SyncEventLogNothingToSync: logShipping,
-  PartnerUserFIDOU2FInvalidAppID: webauthn,
-  PartnerUserFIDOU2FInvalidChallenge: webauthn,
-  PartnerUserFIDOU2FInvalidRegData: webauthn,
-  PartnerUserFIDOU2FInvalidSessionIdData: webauthn,
-  PartnerUserFIDOU2FInvalidPubKey: webauthn,
-  PartnerUserFIDOU2FPrepareSignDataError: webauthn,
-  PartnerUserFIDOU2FInvalidSignData: webauthn,
-  PartnerUserFIDOU2FInvalidSignDataInvalid: webauthn,
-  BogusFIDOAppId: webauthn,
-  PartnerUserFIDOU2FInvalidAttestationSig: webauthn,
-  PartnerUserFIDOU2FInvalidAttestationError: webauthn,
-  PartnerUserFIDOU2FNoEnrolledDevices: webauthn,
-  BogusPhysicalDeviceId: webauthn,
-  BogusUniqueDeviceId: webauthn,
-  PartnerUserFIDOU2FInvalidVersion: webauthn,
-  PartnerUserFIDOU2FNoUserPresence: webauthn,
-  PartnerUserFIDOU2FDeleteSecurityKeyFailed: webauthn,
   SystemTrace: tracing,
   InternalError: unreachable(
     "Only a defect produces it: every expected failure has its own code. The error handler maps any unexpected exception to it (and property-based tests assert it never happens).",

@@ -6,7 +6,7 @@ import { stopWithParent } from "./stop-with-parent.ts";
 export function startCommand(): Command {
   return new Command("start")
     .description(
-      "start the server: the MFA REST API (users, OTP tokens, passwords, sessions), SSO (an OpenID Connect provider per tenant at /oidc/<tenant id> with its sign-in, activation and personal-access-token pages), the end-user pages for enrolment and password recovery, Link credential sync workers, the API reference at /docs, /health, /ready and /metrics, and the RADIUS listener when radius.enabled (docs/radius.md). Planned, not built yet: the web console",
+      "start the server: the MFA REST API (users, OTP tokens, passwords, sessions), SSO (an OpenID Connect provider per tenant at /oidc/<tenant id> with its sign-in, activation and personal-access-token pages), the end-user pages for enrolment (security keys and passkeys with WebAuthn among them) and password recovery, Link credential sync workers, the API reference at /docs, /health, /ready and /metrics, and the RADIUS listener when radius.enabled (docs/radius.md). Planned, not built yet: the web console",
     )
     .option("--host <host>", "address to listen on (or TESSERA_HOST; default 127.0.0.1)")
     .option("--port <port>", "port to listen on, 0 for any free port (or TESSERA_PORT; default 8080)")

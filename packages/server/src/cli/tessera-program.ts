@@ -19,7 +19,7 @@ import { startCommand } from "./start-command.ts";
 export function tesseraProgram(): Command {
   const program = withDataOptions(new Command("tessera"))
     .description(
-      "Tessera identity platform: an MFA server with its REST API, SSO (an OpenID Connect provider per tenant with sign-in pages, apps, access policies, account activation and personal access tokens), Link credential sync, a RADIUS listener for VPNs and network gear, and the operator commands for them (the web console is planned, not built yet)",
+      "Tessera identity platform: an MFA server with its REST API, SSO (an OpenID Connect provider per tenant with sign-in pages, apps, access policies, account activation and personal access tokens), security keys and passkeys (WebAuthn) through the API and the sign-in pages, Link credential sync, a RADIUS listener for VPNs and network gear, and the operator commands for them (the web console is planned, not built yet)",
     )
     .addCommand(startCommand())
     .addCommand(tenantCommand())

@@ -333,7 +333,7 @@ export const settings = [
     type: integer(1, 1000000),
     default: 1200,
     description:
-      "Requests to /v1/auth/* and /v1/password-recovery* per minute from one source address of one tenant; more are refused with RateLimited. The source is the tenant's back end (the API is server-to-server), so all its users share it: size it for one back end's peak.",
+      "Requests to /v1/auth/*, /v1/webauthn/authentication/* and /v1/password-recovery* per minute from one source address of one tenant; more are refused with RateLimited. The source is the tenant's back end (the API is server-to-server), so all its users share it: size it for one back end's peak.",
   },
   {
     path: "rateLimits.authPerTenant",
@@ -341,7 +341,7 @@ export const settings = [
     type: integer(1, 10000000),
     default: 6000,
     description:
-      "Requests to /v1/auth/* and /v1/password-recovery* per minute for one tenant, from all its sources together; more are refused with RateLimited. This bounds password spraying over a tenant's users.",
+      "Requests to /v1/auth/*, /v1/webauthn/authentication/* and /v1/password-recovery* per minute for one tenant, from all its sources together; more are refused with RateLimited. This bounds password spraying over a tenant's users.",
   },
   {
     path: "idempotency.leaseSeconds",

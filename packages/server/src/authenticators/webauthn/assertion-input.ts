@@ -1,6 +1,7 @@
 import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import { parseAuthenticatorData } from "@simplewebauthn/server/helpers";
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
+import { isAuthenticatorAttachment } from "./registration-response.ts";
 
 /**
  * The shape of an assertion (AuthenticationResponseJSON), checked before anything is looked up or
@@ -11,6 +12,8 @@ import { ApiReturnCode, TesseraError } from "@tessera/codes";
 const base64url = /^[A-Za-z0-9_-]*$/;
 /** WebAuthn §5.1: a credential id is at most 1023 bytes; an empty one identifies nothing. */
 const MAX_CREDENTIAL_ID_BYTES = 1023;
+/** WebAuthn §5.4.3: a user handle is at most 64 bytes. */
+const MAX_USER_HANDLE_BYTES = 64;
 
 const malformed = (what: string, field: string) =>
   new TesseraError(ApiReturnCode.PartnerUserFIDOU2FInvalidSignData, {
@@ -67,8 +70,19 @@ export function readAssertion(response: unknown): Assertion {
   if (signature === undefined || signature.length === 0)
     throw malformed("signature is not base64url", "body.response.response.signature");
   const { userHandle } = parts;
-  if (userHandle !== undefined && userHandle !== null && decoded(userHandle) === undefined)
-    throw malformed("userHandle is not base64url", "body.response.response.userHandle");
+  if (userHandle !== undefined && userHandle !== null) {
+    const handle = decoded(userHandle);
+    if (handle === undefined || handle.length > MAX_USER_HANDLE_BYTES)
+      throw malformed(
+        `userHandle must be base64url of at most ${MAX_USER_HANDLE_BYTES} bytes`,
+        "body.response.response.userHandle",
+      );
+  }
+  if (!isAuthenticatorAttachment(raw.authenticatorAttachment))
+    throw malformed(
+      'authenticatorAttachment must be "platform", "cross-platform" or absent',
+      "body.response.authenticatorAttachment",
+    );
   const extensions = raw.clientExtensionResults;
   const appid =
     typeof extensions === "object" &&

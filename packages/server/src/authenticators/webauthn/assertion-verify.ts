@@ -53,12 +53,17 @@ export async function verifyAssertion(
   const owner = stored.credential.user_id;
   if (ceremony.user_id !== null && ceremony.user_id !== owner) throw unknownCredential();
   if (input.user !== undefined && input.user.id !== owner) throw unknownCredential();
-  if (ceremony.user_id === null) {
-    // Discoverable: the authenticator names the user it holds the credential for, and it must be
-    // the credential's owner (a credential cannot be presented as someone else's).
-    if (assertion.userHandle === undefined || !sameText(assertion.userHandle, userHandleFor(owner)))
-      throw unknownCredential();
-  }
+  // The authenticator names the user it holds the credential for, and it must be the credential's
+  // owner (a credential cannot be presented as someone else's). A discoverable sign-in has nothing
+  // else to go on, so the handle is required there; a named user's key may send none (security
+  // keys and U2F keys hold no handle), but one it sends must match (WebAuthn §7.2 step 6).
+  const handleRequired = ceremony.user_id === null;
+  if (
+    assertion.userHandle === undefined
+      ? handleRequired
+      : !sameText(assertion.userHandle, userHandleFor(owner))
+  )
+    throw unknownCredential();
   const user = await ctx.database.db
     .selectFrom("users")
     .selectAll()

@@ -9,7 +9,12 @@ import type { ServerContext } from "../../app/server-context.ts";
 import type { App } from "../../sso/apps/app.ts";
 import type { Tenant } from "../../tenants/tenant-store.ts";
 import type { UserRow } from "../../users/user-store.ts";
-import { attestationConveyance, checkAttestation, type RegistrationInfo } from "./attestation-policy.ts";
+import {
+  attestationConveyance,
+  attestationFailure,
+  checkAttestation,
+  type RegistrationInfo,
+} from "./attestation-policy.ts";
 import { CEREMONY_TTL_MS, createCeremony, newChallenge, spendCeremony } from "./ceremony-store.ts";
 import { checkCosePublicKey, supportedAlgorithmIds } from "./cose-public-key.ts";
 import { insertCredential, listCredentialIds } from "./credential-store.ts";
@@ -101,7 +106,7 @@ async function verified(
       });
     return result.registrationInfo;
   } catch (error) {
-    throw registrationError(error);
+    throw attestationFailure(error) ?? registrationError(error);
   }
 }
 

@@ -12,20 +12,40 @@ const MAX_ATTESTATION = 96 * 1024;
 const text = (value: unknown, max: number): value is string =>
   typeof value === "string" && value.length > 0 && value.length <= max && base64url.test(value);
 
-/** Why `value` is not a registration response, or undefined. */
-export function registrationResponseProblem(value: unknown): string | undefined {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return "it is not an object";
+/**
+ * WebAuthn's authenticatorAttachment is a DOMString holding an enum value ("platform",
+ * "cross-platform"); relying parties must ignore values they do not know, so a short lower-case
+ * word passes and anything else (an object, a number, 10 MB of text) is not a client's answer.
+ */
+export const isAuthenticatorAttachment = (value: unknown): boolean =>
+  value === undefined || value === null || (typeof value === "string" && /^[a-z-]{1,32}$/.test(value));
+
+const isPlainObject = (value: unknown): boolean =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Why `value` is not a registration response, and the field at fault; undefined when it is one. */
+export function registrationResponseProblem(value: unknown): { detail: string; field: string } | undefined {
+  const at = (field: string, detail: string) => ({ detail, field: `body.response${field}` });
+  if (!isPlainObject(value)) return at("", "it is not an object");
   const json = value as Record<string, unknown>;
-  if (!text(json.id, MAX_ID) || !text(json.rawId, MAX_ID)) return "id and rawId must be base64url";
-  if (json.id !== json.rawId) return "id and rawId differ";
-  if (json.type !== "public-key") return 'type must be "public-key"';
-  const inner = json.response;
-  if (typeof inner !== "object" || inner === null || Array.isArray(inner))
-    return "response must be an object";
-  const parts = inner as Record<string, unknown>;
-  if (!text(parts.clientDataJSON, MAX_CLIENT_DATA)) return "response.clientDataJSON must be base64url";
-  if (!text(parts.attestationObject, MAX_ATTESTATION)) return "response.attestationObject must be base64url";
+  if (!text(json.id, MAX_ID)) return at(".id", "id must be base64url");
+  if (!text(json.rawId, MAX_ID)) return at(".rawId", "rawId must be base64url");
+  if (json.id !== json.rawId) return at(".rawId", "id and rawId differ");
+  if (json.type !== "public-key") return at(".type", 'type must be "public-key"');
+  if (!isPlainObject(json.response)) return at(".response", "response must be an object");
+  const parts = json.response as Record<string, unknown>;
+  if (!text(parts.clientDataJSON, MAX_CLIENT_DATA))
+    return at(".response.clientDataJSON", "response.clientDataJSON must be base64url");
+  if (!text(parts.attestationObject, MAX_ATTESTATION))
+    return at(".response.attestationObject", "response.attestationObject must be base64url");
   if (parts.transports !== undefined && !Array.isArray(parts.transports))
-    return "response.transports must be a list";
+    return at(".response.transports", "response.transports must be a list");
+  if (!isAuthenticatorAttachment(json.authenticatorAttachment))
+    return at(
+      ".authenticatorAttachment",
+      'authenticatorAttachment must be "platform", "cross-platform" or absent',
+    );
+  if (json.clientExtensionResults !== undefined && !isPlainObject(json.clientExtensionResults))
+    return at(".clientExtensionResults", "clientExtensionResults must be an object");
   return undefined;
 }

@@ -63,10 +63,10 @@ const rules: readonly Rule[] = [
 ];
 
 /** Anything else the library or its decoders throw: the registration data itself is malformed. */
-const malformedRegistration = (detail: string) =>
+const malformedRegistration = (detail: string, field = response) =>
   new TesseraError(ApiReturnCode.PartnerUserFIDOU2FInvalidRegData, {
     message: `the registration response is malformed: ${detail}`,
-    field: response,
+    field,
   });
 
 /** The TesseraError for whatever verifyRegistrationResponse (or a decoder) threw. */
@@ -83,7 +83,8 @@ export function registrationError(error: unknown): TesseraError {
 }
 
 /** InvalidRegData for a response that is not even shaped like a RegistrationResponseJSON. */
-export const invalidRegistrationShape = (detail: string): TesseraError => malformedRegistration(detail);
+export const invalidRegistrationShape = (problem: { detail: string; field: string }): TesseraError =>
+  malformedRegistration(problem.detail, problem.field);
 
 /** InvalidPubKey for a COSE key that decodes but is not a usable key of a supported algorithm. */
 export const invalidPublicKey = (detail: string): TesseraError =>

@@ -107,7 +107,7 @@ export const webauthnRegistrationOperations: DomainOperations = {
       summary: "Rename a security key",
       description:
         "Changes the key's label. An unknown serial or another tenant's is DeviceNotFound. Safe to repeat.",
-      errors: ["DeviceNotFound"],
+      errors: ["BogusSerialNumber", "DeviceNotFound"],
       request: { name: "Backup key" },
       response: { key: { ...key, name: "Backup key" } },
     },
@@ -116,7 +116,7 @@ export const webauthnRegistrationOperations: DomainOperations = {
       summary: "Delete a security key",
       description:
         "Deletes the key. DeleteSecurityKeyFailed: an unknown serial or another tenant's (the same answer), a serial of another type (DELETE /v1/authenticators removes those), or the user's last enabled and activated second factor while the tenant's ssoSecondFactor is required (register another first). Deleting again answers DeleteSecurityKeyFailed.",
-      errors: ["PartnerUserFIDOU2FDeleteSecurityKeyFailed"],
+      errors: ["BogusSerialNumber", "PartnerUserFIDOU2FDeleteSecurityKeyFailed"],
       response: {},
     },
   },

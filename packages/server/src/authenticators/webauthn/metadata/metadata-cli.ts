@@ -10,7 +10,7 @@ import { importMetadata } from "./import-metadata.ts";
  */
 export function webauthnCommand(): Command {
   const webauthn = new Command("webauthn").description(
-    "security keys and passkeys (FIDO2): the FIDO metadata their attestation is checked against",
+    "WebAuthn security keys and passkeys (FIDO2): the FIDO metadata their attestation is checked against",
   );
   const metadata = webauthn.command("metadata").description("the FIDO Metadata Service (MDS3) BLOB");
   metadata
