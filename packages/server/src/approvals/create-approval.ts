@@ -5,6 +5,7 @@ import { type AuthenticatorRow, findBySerial, findForUser } from "../authenticat
 import { notifyDevice } from "../push/notify-device.ts";
 import { findFraudLock } from "../push/sign-in-fraud-lock.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
+import { lockUserRow } from "../users/lock-user-row.ts";
 import type { UserRow } from "../users/user-store.ts";
 import { canonicalJson } from "./approval-payload.ts";
 import type { ApprovalRequestRow } from "./approval-store.ts";
@@ -106,12 +107,7 @@ async function targetDevice(ctx: ServerContext, input: NewTransaction): Promise<
 async function insertWithinCap(ctx: ServerContext, row: ApprovalRequestRow, now: number): Promise<boolean> {
   const max = ctx.config.approvals.maxPendingPerUser;
   return ctx.database.db.transaction().execute(async (trx) => {
-    await trx
-      .selectFrom("users")
-      .select("id")
-      .where("id", "=", row.user_id)
-      .$if(ctx.database.dialect === "postgres", (query) => query.forUpdate())
-      .execute();
+    await lockUserRow(trx, ctx.database.dialect, row.user_id);
     // A standing fraud report stops every push to the user, a transaction's as a sign-in's
     // (docs/authenticators.md, "Fraud reports and the lock"): read under the same row lock, so
     // a report written by another process is seen. No Retry-After: only an administrator clears it.

@@ -5,6 +5,7 @@ import { type ApprovalRequestRow, insertApprovalRequest } from "../approvals/app
 import { newReference } from "../approvals/new-reference.ts";
 import { type AuthenticatorRow, findForUser } from "../authenticators/authenticator-store.ts";
 import type { Tenant } from "../tenants/tenant-store.ts";
+import { lockUserRow } from "../users/lock-user-row.ts";
 import { signInRefusal } from "../users/sign-in-refusal.ts";
 import type { UserRow } from "../users/user-store.ts";
 import { notifyDevice } from "./notify-device.ts";
@@ -59,12 +60,7 @@ export async function createSignInPush(
     device = await pushDevice(ctx, user, input.serial);
     row = newSignInRequest(tenant, user, device, input.context, now);
     await ctx.database.db.transaction().execute(async (trx) => {
-      await trx
-        .selectFrom("users")
-        .select("id")
-        .where("id", "=", user.id)
-        .$if(ctx.database.dialect === "postgres", (query) => query.forUpdate())
-        .execute();
+      await lockUserRow(trx, ctx.database.dialect, user.id);
       await requirePushAllowed(trx, tenant, user, now);
       await insertApprovalRequest(trx, row);
     });

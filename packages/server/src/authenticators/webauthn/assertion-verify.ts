@@ -31,17 +31,22 @@ const sameText = (a: string, b: string) => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
+/** What an assertion is verified against: the ceremony, and the user when the caller knows it. */
+export interface AssertionInput {
+  readonly tenant: Tenant;
+  readonly ceremonyId: unknown;
+  readonly response: unknown;
+  /** When given, must own the credential. */
+  readonly user?: UserRow | undefined;
+  /** For the audit event of a suspected clone. */
+  readonly requestId?: string | undefined;
+  readonly sourceIp?: string | undefined;
+}
+
 /** finishAuthentication's work (authentication-ceremony.ts). */
 export async function verifyAssertion(
   ctx: ServerContext,
-  input: {
-    tenant: Tenant;
-    ceremonyId: unknown;
-    response: unknown;
-    user?: UserRow | undefined;
-    requestId?: string | undefined;
-    sourceIp?: string | undefined;
-  },
+  input: AssertionInput,
 ): Promise<AuthenticationResult> {
   const { tenant } = input;
   // Spent before anything else: whatever follows refuses, this challenge is gone.

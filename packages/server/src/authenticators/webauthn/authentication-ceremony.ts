@@ -5,7 +5,7 @@ import type { App } from "../../sso/apps/app.ts";
 import type { Tenant } from "../../tenants/tenant-store.ts";
 import type { UserRow } from "../../users/user-store.ts";
 import type { AuthenticatorRow } from "../authenticator-store.ts";
-import { verifyAssertion } from "./assertion-verify.ts";
+import { type AssertionInput, verifyAssertion } from "./assertion-verify.ts";
 import { CEREMONY_TTL_MS, createCeremony, newChallenge } from "./ceremony-store.ts";
 import { credentialsOfUser, type StoredCredential } from "./credential-counter.ts";
 import { relyingPartyFor } from "./relying-party.ts";
@@ -116,15 +116,7 @@ function usableKeys(ctx: ServerContext, keys: readonly StoredCredential[], rpId:
  */
 export async function finishAuthentication(
   ctx: ServerContext,
-  input: {
-    tenant: Tenant;
-    ceremonyId: unknown;
-    response: unknown;
-    user?: UserRow | undefined;
-    /** For the audit event of a suspected clone. */
-    requestId?: string | undefined;
-    sourceIp?: string | undefined;
-  },
+  input: AssertionInput,
 ): Promise<AuthenticationResult> {
   return verifyAssertion(ctx, input);
 }

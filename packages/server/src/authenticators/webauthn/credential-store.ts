@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from "kysely";
 import type { ServerContext } from "../../app/server-context.ts";
 import type { Schema, WebauthnCredentialsTable } from "../../storage/schema.ts";
 import type { Tenant } from "../../tenants/tenant-store.ts";
+import { lockUserRow } from "../../users/lock-user-row.ts";
 import { newAuthenticatorId, newAuthenticatorRow } from "../authenticator-store.ts";
 import { generateSerial } from "../serial.ts";
 import { sealCredentialKey } from "./credential-key.ts";
@@ -177,12 +178,7 @@ export async function deleteKey(ctx: ServerContext, tenant: Tenant, serial: stri
       row.enabled === 1 &&
       row.activated === 1
     ) {
-      await trx
-        .selectFrom("users")
-        .select("id")
-        .where("id", "=", row.user_id)
-        .$if(ctx.database.dialect === "postgres", (query) => query.forUpdate())
-        .execute();
+      await lockUserRow(trx, ctx.database.dialect, row.user_id);
       const others = await trx
         .selectFrom("authenticators")
         .select("id")

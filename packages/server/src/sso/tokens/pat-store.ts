@@ -3,6 +3,7 @@ import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { Kysely, Selectable } from "kysely";
 import type { ServerContext } from "../../app/server-context.ts";
 import type { PersonalAccessTokensTable, Schema } from "../../storage/schema.ts";
+import { lockUserRow } from "../../users/lock-user-row.ts";
 
 /**
  * Personal access tokens read `tpat_<43 base64url characters>`: 256 random bits behind a prefix
@@ -48,12 +49,7 @@ export async function createPat(ctx: ServerContext, pat: NewPat): Promise<{ toke
   };
   const cap = ctx.config.personalAccessTokens.maxPerUser;
   await ctx.database.db.transaction().execute(async (trx) => {
-    await trx
-      .selectFrom("users")
-      .select("id")
-      .where("id", "=", pat.userId)
-      .$if(ctx.database.dialect === "postgres", (query) => query.forUpdate())
-      .execute();
+    await lockUserRow(trx, ctx.database.dialect, pat.userId);
     const { count } = await trx
       .selectFrom("personal_access_tokens")
       .select((eb) => eb.fn.countAll<number | string | bigint>().as("count"))
