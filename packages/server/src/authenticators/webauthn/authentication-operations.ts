@@ -26,7 +26,7 @@ export const webauthnAuthenticationOperations: DomainOperations = {
       },
       summary: "Begin a WebAuthn sign-in",
       description:
-        "Stores a single-use ceremony (5 minutes) bound to the tenant, the user (none for a discoverable sign-in), the relying party and its origins, and answers the PublicKeyCredentialRequestOptions for navigator.credentials.get(). The `appid` extension is asked for when the user has a legacy U2F key. NoEnrolledDevices when the user has no key at all; PrepareSignDataError when they have keys but none this relying party can use now (another RP id, disabled — a key flagged as a possible clone is disabled — or locked).",
+        "Stores a single-use ceremony (5 minutes; counted in the /v1/auth rate limits, RateLimited beyond them) bound to the tenant, the user (none for a discoverable sign-in), the relying party and its origins, and answers the PublicKeyCredentialRequestOptions for navigator.credentials.get(). The `appid` extension is asked for when the user has a legacy U2F key. NoEnrolledDevices when the user has no key at all; PrepareSignDataError when they have keys but none this relying party can use now (another RP id, disabled — a key flagged as a possible clone is disabled — or locked).",
       errors: [
         "InvalidPartnerUserLogin",
         "PartnerUserLoginDisabled",
@@ -34,6 +34,7 @@ export const webauthnAuthenticationOperations: DomainOperations = {
         "PartnerUserFIDOU2FNoEnrolledDevices",
         "PartnerUserFIDOU2FPrepareSignDataError",
         "NotFound",
+        "RateLimited",
       ],
       request: { username: "alice" },
       response: {
@@ -56,7 +57,7 @@ export const webauthnAuthenticationOperations: DomainOperations = {
       },
       summary: "Finish a WebAuthn sign-in",
       description:
-        "Spends the ceremony first (a second verify of it, even a concurrent one or on another server process, is InvalidSessionIdData), then checks the credential (BogusPhysicalDeviceId for an id that cannot be one, BogusUniqueDeviceId for one unknown in the tenant or another user's; a discoverable sign-in's userHandle must be the credential's user), its holder and its state as POST /v1/auth/otp does, and the assertion with the stored public key. The signature counter moves on by a compare-and-set; a counter that does not move forward for an authenticator that counts is refused (InvalidSignDataInvalid), the key is flagged as a possible clone, disabled and audited until an administrator re-enables it (POST /v1/authenticators/{serial}/enable). Not idempotent.",
+        "Spends the ceremony first (a second verify of it, even a concurrent one or on another server process, is InvalidSessionIdData), then checks the credential (BogusPhysicalDeviceId for an id that cannot be one, BogusUniqueDeviceId for one unknown in the tenant or another user's; a userHandle, when sent, must be the credential's user, and a discoverable sign-in must send one), its holder and its state as POST /v1/auth/otp does, and the assertion with the stored public key. The signature counter moves on by a compare-and-set; a counter that does not move forward for an authenticator that counts is refused (InvalidSignDataInvalid), the key is flagged as a possible clone, disabled and audited until an administrator re-enables it (POST /v1/authenticators/{serial}/enable). Not idempotent.",
       errors: [
         "PartnerUserFIDOU2FInvalidSessionIdData",
         "BogusPhysicalDeviceId",
@@ -71,6 +72,7 @@ export const webauthnAuthenticationOperations: DomainOperations = {
         "DeviceDiabled",
         "DeviceInvalid",
         "MaximumFailedOTPRequestsExceeded",
+        "RateLimited",
       ],
       request: { ceremonyId: "pQ0m7x6N6c7f2pUKqv5bgH4b3Sx6c1N0fI0m0r9cZbc", response: assertion },
       response: { username: "alice", serial: "WEBAUTHN0A1B2C3D4E", userVerified: true },
