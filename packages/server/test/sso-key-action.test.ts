@@ -346,7 +346,7 @@ for (const backend of backends) {
       assert.equal(again.landing.callback.searchParams.get("error"), "invalid_request");
     });
 
-    test("refused as invalid_request to the app: an unknown value, an app without keys, a tenant without self-enrolment", async () => {
+    test("refused as invalid_request to the app: an unknown value, an app without keys, a tenant without self-enrolment, a device", async () => {
       const scenario = "sso key action: invalid_request";
       const refusedAt = async (options: SsoSignInOptions) => {
         const start = await startSsoSignIn(options);
@@ -375,6 +375,21 @@ for (const backend of backends) {
         tenantId: closed.tenant.id,
         clientId: closedApp.clientId,
       });
+      // A device (RFC 8628) has no browser of its own to show the step in: refused there too.
+      const device = await createTestApp(s, tenantId, {
+        native: true,
+        grantTypes: ["urn:ietf:params:oauth:grant-type:device_code"],
+      });
+      const deviceAuth = (extra: Record<string, string>) =>
+        fetch(new URL(`/oidc/${tenantId}/device/auth`, s.url), {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ client_id: device.clientId, scope: "openid", ...extra }),
+        });
+      assert.equal((await deviceAuth({})).status, 200);
+      const refused = await deviceAuth(action);
+      assert.equal(refused.status, 400);
+      assert.equal(((await refused.json()) as { error: string }).error, "invalid_request");
     });
 
     test("a browser already signed in is asked for the password and the code again (the action implies prompt=login)", async () => {

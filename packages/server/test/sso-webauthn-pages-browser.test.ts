@@ -3,14 +3,17 @@ import { createServer } from "node:net";
 import { after, before, describe as suite, test } from "node:test";
 import * as oidc from "openid-client";
 import type { Browser, CDPSession, Page } from "playwright-core";
+import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
 import { seriousViolations } from "./helpers/axe.ts";
 import { launchBrowser } from "./helpers/browser.ts";
 import { type LoopbackApp, startLoopbackApp } from "./helpers/loopback-app.ts";
+import { oathtoolTotp } from "./helpers/oathtool.ts";
 import { insertPublicTestApp } from "./helpers/sso-test-app.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 import { storedKey } from "./helpers/webauthn-keys.ts";
 
 const password = "correct horse battery";
+const totpHex = "3132333435363738393031323334353637383930";
 
 async function freePort(): Promise<number> {
   const probe = createServer();
@@ -86,7 +89,7 @@ suite("SSO pages: security keys and passkeys in Chromium", () => {
     await s.close();
   });
 
-  async function authorizationRequest(prompt?: string) {
+  async function authorizationRequest(prompt?: string, extra: Record<string, string> = {}) {
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const url = oidc.buildAuthorizationUrl(config, {
@@ -96,6 +99,7 @@ suite("SSO pages: security keys and passkeys in Chromium", () => {
       code_challenge_method: "S256",
       state,
       ...(prompt === undefined ? {} : { prompt }),
+      ...extra,
     });
     return { url, codeVerifier, state };
   }
@@ -231,6 +235,58 @@ suite("SSO pages: security keys and passkeys in Chromium", () => {
         .where("credential_id", "=", key.credential.id.toString("base64url"))
         .executeTakeFirstOrThrow();
       assert.equal(Number(counter.sign_count), credentials[0]?.signCount, "the counter moved as the key's");
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("the app asks for a key: after password and TOTP code the person registers a passkey, then signs in with it", async () => {
+    const scenario = "sso webauthn browser: key action";
+    await s.api("POST", "/v1/users", { apiKey, body: { username: "tom", password }, scenario });
+    await s.api("POST", "/v1/authenticators", {
+      apiKey,
+      body: { type: "totp", secret: encodeBase32(Buffer.from(totpHex, "hex")), username: "tom" },
+      scenario,
+    });
+    const { context, page, errors } = await watchedPage();
+    try {
+      const { cdp, authenticatorId } = await withAuthenticator(page, {
+        protocol: "ctap2",
+        transport: "internal",
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+      });
+      const request = await authorizationRequest(undefined, { tessera_action: "register-security-key" });
+      await page.goto(request.url.href);
+      await page.fill("#username", "tom");
+      await page.fill("#password", password);
+      await Promise.all([
+        page.waitForNavigation(),
+        page.click("form[action$='/password'] button[type=submit]"),
+      ]);
+      await page.fill("#otp-totp", oathtoolTotp(totpHex, s.clock.now()));
+      await Promise.all([
+        page.waitForNavigation(),
+        page.click("form:has(input[name=factor][value=totp]) button[type=submit]"),
+      ]);
+      // Signed in with both factors: now the app's request, a key or "Not now".
+      assert.equal(await page.locator("form:has(input[name=decision][value=skip])").count(), 1);
+      await toAppBy(page, "form:has(input[name=factor][value=webauthn]) button[type=submit]");
+      // The code the app gets is for the sign-in the password and the code proved.
+      assert.deepEqual(await amrAfter(page, request), ["pwd", "otp"]);
+      const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
+      assert.equal(credentials.length, 1);
+      assert.equal(credentials[0]?.isResidentCredential, true, "a discoverable credential: a passkey");
+      const keys = await s.api("GET", "/v1/users/tom/webauthn-keys", { apiKey, scenario });
+      assert.equal((keys.body.keys as unknown[]).length, 1);
+
+      // Next time the passkey alone (offered in the username field's autofill): both factors.
+      const next = await authorizationRequest("login");
+      await page.goto(next.url.href);
+      await page.waitForURL((url) => url.href.startsWith(loopback.redirectUri), { timeout: 15_000 });
+      assert.deepEqual(await amrAfter(page, next), ["hwk", "user", "otp"]);
       assert.deepEqual(errors, []);
     } finally {
       await context.close();
