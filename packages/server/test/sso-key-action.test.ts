@@ -10,6 +10,7 @@ import {
   auditedWith,
   Browser,
   createTestApp,
+  discover,
   formsOf,
   type Page,
   type SsoSignInOptions,
@@ -190,6 +191,27 @@ for (const backend of backends) {
       const at = await post(start, start.page, "register-key", { csrf: start.csrf, decision: "skip" });
       assert.deepEqual((await tokensOf(start, at)).claims()?.amr, ["pwd", "otp"]);
       assert.equal((await keysOf(username, scenario)).length, 0);
+    });
+
+    test("a third-party app: the key step comes before consent, which follows 'Not now' and a key alike", async () => {
+      const scenario = "sso key action: third-party app";
+      const thirdParty = await createTestApp(s, tenantId, { firstParty: false });
+      const username = await newUser(scenario);
+      const over = { clientId: thirdParty.clientId };
+      const start = await atKeyStep(username, over);
+      const next = await start.browser.follow(
+        new URL(`${pathOf(start.page)}/register-key`, s.url),
+        thirdParty.redirectUri,
+        { method: "POST", form: { csrf: start.csrf, decision: "skip" } },
+      );
+      assert.ok(!("callback" in next));
+      const allow = formsOf(next).find((f) => f.step === "consent" && f.hidden.decision === "allow");
+      assert.ok(allow, "the consent step follows");
+      const at = await start.browser.follow(allow.action, thirdParty.redirectUri, {
+        method: "POST",
+        form: allow.hidden,
+      });
+      assert.deepEqual((await tokensOf(start, at)).claims()?.amr, ["pwd", "otp"]);
     });
 
     test("without the action the sign-in ends after the factor, as before", async () => {
@@ -375,6 +397,19 @@ for (const backend of backends) {
         tenantId: closed.tenant.id,
         clientId: closedApp.clientId,
       });
+      // The parameter twice: oidc-provider refuses duplicated parameters.
+      const config = await discover({ baseUrl: s.url, tenantId, clientId: app.clientId });
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: app.redirectUri,
+        scope: "openid",
+        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+        code_challenge_method: "S256",
+        ...action,
+      });
+      url.searchParams.append("tessera_action", "register-security-key");
+      const landing = await new Browser().follow(url, app.redirectUri);
+      assert.ok("callback" in landing);
+      assert.equal(landing.callback.searchParams.get("error"), "invalid_request");
       // A device (RFC 8628) has no browser of its own to show the step in: refused there too.
       const device = await createTestApp(s, tenantId, {
         native: true,

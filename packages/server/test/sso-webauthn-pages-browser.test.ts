@@ -139,14 +139,35 @@ suite("SSO pages: security keys and passkeys in Chromium", () => {
       page.click(selector),
     ]);
 
-  async function passwordStep(page: Page, username: string, prompt?: string) {
-    const request = await authorizationRequest(prompt);
+  async function passwordStep(page: Page, username: string, prompt?: string, extra?: Record<string, string>) {
+    const request = await authorizationRequest(prompt, extra);
     await page.goto(request.url.href);
     await page.fill("#username", username);
     await page.fill("#password", password);
     await Promise.all([
       page.waitForNavigation(),
       page.click("form[action$='/password'] button[type=submit]"),
+    ]);
+    return request;
+  }
+
+  /** A user with a TOTP token (this tenant requires a second factor). */
+  async function totpUser(username: string, scenario: string) {
+    await s.api("POST", "/v1/users", { apiKey, body: { username, password }, scenario });
+    await s.api("POST", "/v1/authenticators", {
+      apiKey,
+      body: { type: "totp", secret: encodeBase32(Buffer.from(totpHex, "hex")), username },
+      scenario,
+    });
+  }
+
+  /** The app asks for a key (tessera_action); the person signs in with password and TOTP code. */
+  async function toKeyRequest(page: Page, username: string, prompt?: string) {
+    const request = await passwordStep(page, username, prompt, { tessera_action: "register-security-key" });
+    await page.fill("#otp-totp", oathtoolTotp(totpHex, s.clock.now()));
+    await Promise.all([
+      page.waitForNavigation(),
+      page.click("form:has(input[name=factor][value=totp]) button[type=submit]"),
     ]);
     return request;
   }
@@ -243,12 +264,7 @@ suite("SSO pages: security keys and passkeys in Chromium", () => {
 
   test("the app asks for a key: after password and TOTP code the person registers a passkey, then signs in with it", async () => {
     const scenario = "sso webauthn browser: key action";
-    await s.api("POST", "/v1/users", { apiKey, body: { username: "tom", password }, scenario });
-    await s.api("POST", "/v1/authenticators", {
-      apiKey,
-      body: { type: "totp", secret: encodeBase32(Buffer.from(totpHex, "hex")), username: "tom" },
-      scenario,
-    });
+    await totpUser("tom", scenario);
     const { context, page, errors } = await watchedPage();
     try {
       const { cdp, authenticatorId } = await withAuthenticator(page, {
@@ -258,19 +274,7 @@ suite("SSO pages: security keys and passkeys in Chromium", () => {
         hasUserVerification: true,
         isUserVerified: true,
       });
-      const request = await authorizationRequest(undefined, { tessera_action: "register-security-key" });
-      await page.goto(request.url.href);
-      await page.fill("#username", "tom");
-      await page.fill("#password", password);
-      await Promise.all([
-        page.waitForNavigation(),
-        page.click("form[action$='/password'] button[type=submit]"),
-      ]);
-      await page.fill("#otp-totp", oathtoolTotp(totpHex, s.clock.now()));
-      await Promise.all([
-        page.waitForNavigation(),
-        page.click("form:has(input[name=factor][value=totp]) button[type=submit]"),
-      ]);
+      const request = await toKeyRequest(page, "tom");
       // Signed in with both factors: now the app's request, a key or "Not now".
       assert.equal(await page.locator("form:has(input[name=decision][value=skip])").count(), 1);
       await toAppBy(page, "form:has(input[name=factor][value=webauthn]) button[type=submit]");
@@ -293,7 +297,7 @@ suite("SSO pages: security keys and passkeys in Chromium", () => {
     }
   });
 
-  test("axe-core: no serious or critical violation on the passkey, key factor and key enrolment pages", async () => {
+  test("axe-core: no serious or critical violation on the passkey, key factor, key enrolment and key request pages", async () => {
     const { context, page } = await watchedPage({ bypassCSP: true });
     try {
       await page.goto((await authorizationRequest("login")).url.href);
@@ -305,6 +309,10 @@ suite("SSO pages: security keys and passkeys in Chromium", () => {
       await passwordStep(page, "uma", "login");
       assert.equal(await page.locator("form:has(input[name=factor][value=webauthn])").count(), 1);
       assert.deepEqual(await seriousViolations(page), [], "enrolment page with the key");
+      await totpUser("tia", "sso webauthn browser: axe");
+      await toKeyRequest(page, "tia", "login");
+      assert.equal(await page.locator("form:has(input[name=decision][value=skip])").count(), 1);
+      assert.deepEqual(await seriousViolations(page), [], "the app's request for a key");
     } finally {
       await context.close();
     }
