@@ -3,14 +3,17 @@ import { createServer } from "node:net";
 import { after, before, describe as suite, test } from "node:test";
 import * as oidc from "openid-client";
 import type { Browser, CDPSession, Page } from "playwright-core";
+import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
 import { seriousViolations } from "./helpers/axe.ts";
 import { launchBrowser } from "./helpers/browser.ts";
 import { type LoopbackApp, startLoopbackApp } from "./helpers/loopback-app.ts";
+import { oathtoolTotp } from "./helpers/oathtool.ts";
 import { insertPublicTestApp } from "./helpers/sso-test-app.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 import { storedKey } from "./helpers/webauthn-keys.ts";
 
 const password = "correct horse battery";
+const totpHex = "3132333435363738393031323334353637383930";
 
 async function freePort(): Promise<number> {
   const probe = createServer();
@@ -86,7 +89,7 @@ suite("SSO pages: security keys and passkeys in Chromium", () => {
     await s.close();
   });
 
-  async function authorizationRequest(prompt?: string) {
+  async function authorizationRequest(prompt?: string, extra: Record<string, string> = {}) {
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const url = oidc.buildAuthorizationUrl(config, {
@@ -96,6 +99,7 @@ suite("SSO pages: security keys and passkeys in Chromium", () => {
       code_challenge_method: "S256",
       state,
       ...(prompt === undefined ? {} : { prompt }),
+      ...extra,
     });
     return { url, codeVerifier, state };
   }
@@ -135,14 +139,35 @@ suite("SSO pages: security keys and passkeys in Chromium", () => {
       page.click(selector),
     ]);
 
-  async function passwordStep(page: Page, username: string, prompt?: string) {
-    const request = await authorizationRequest(prompt);
+  async function passwordStep(page: Page, username: string, prompt?: string, extra?: Record<string, string>) {
+    const request = await authorizationRequest(prompt, extra);
     await page.goto(request.url.href);
     await page.fill("#username", username);
     await page.fill("#password", password);
     await Promise.all([
       page.waitForNavigation(),
       page.click("form[action$='/password'] button[type=submit]"),
+    ]);
+    return request;
+  }
+
+  /** A user with a TOTP token (this tenant requires a second factor). */
+  async function totpUser(username: string, scenario: string) {
+    await s.api("POST", "/v1/users", { apiKey, body: { username, password }, scenario });
+    await s.api("POST", "/v1/authenticators", {
+      apiKey,
+      body: { type: "totp", secret: encodeBase32(Buffer.from(totpHex, "hex")), username },
+      scenario,
+    });
+  }
+
+  /** The app asks for a key (tessera_action); the person signs in with password and TOTP code. */
+  async function toKeyRequest(page: Page, username: string, prompt?: string) {
+    const request = await passwordStep(page, username, prompt, { tessera_action: "register-security-key" });
+    await page.fill("#otp-totp", oathtoolTotp(totpHex, s.clock.now()));
+    await Promise.all([
+      page.waitForNavigation(),
+      page.click("form:has(input[name=factor][value=totp]) button[type=submit]"),
     ]);
     return request;
   }
@@ -237,7 +262,42 @@ suite("SSO pages: security keys and passkeys in Chromium", () => {
     }
   });
 
-  test("axe-core: no serious or critical violation on the passkey, key factor and key enrolment pages", async () => {
+  test("the app asks for a key: after password and TOTP code the person registers a passkey, then signs in with it", async () => {
+    const scenario = "sso webauthn browser: key action";
+    await totpUser("tom", scenario);
+    const { context, page, errors } = await watchedPage();
+    try {
+      const { cdp, authenticatorId } = await withAuthenticator(page, {
+        protocol: "ctap2",
+        transport: "internal",
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+      });
+      const request = await toKeyRequest(page, "tom");
+      // Signed in with both factors: now the app's request, a key or "Not now".
+      assert.equal(await page.locator("form:has(input[name=decision][value=skip])").count(), 1);
+      await toAppBy(page, "form:has(input[name=factor][value=webauthn]) button[type=submit]");
+      // The code the app gets is for the sign-in the password and the code proved.
+      assert.deepEqual(await amrAfter(page, request), ["pwd", "otp"]);
+      const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
+      assert.equal(credentials.length, 1);
+      assert.equal(credentials[0]?.isResidentCredential, true, "a discoverable credential: a passkey");
+      const keys = await s.api("GET", "/v1/users/tom/webauthn-keys", { apiKey, scenario });
+      assert.equal((keys.body.keys as unknown[]).length, 1);
+
+      // Next time the passkey alone (offered in the username field's autofill): both factors.
+      const next = await authorizationRequest("login");
+      await page.goto(next.url.href);
+      await page.waitForURL((url) => url.href.startsWith(loopback.redirectUri), { timeout: 15_000 });
+      assert.deepEqual(await amrAfter(page, next), ["hwk", "user", "otp"]);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("axe-core: no serious or critical violation on the passkey, key factor, key enrolment and key request pages", async () => {
     const { context, page } = await watchedPage({ bypassCSP: true });
     try {
       await page.goto((await authorizationRequest("login")).url.href);
@@ -249,6 +309,10 @@ suite("SSO pages: security keys and passkeys in Chromium", () => {
       await passwordStep(page, "uma", "login");
       assert.equal(await page.locator("form:has(input[name=factor][value=webauthn])").count(), 1);
       assert.deepEqual(await seriousViolations(page), [], "enrolment page with the key");
+      await totpUser("tia", "sso webauthn browser: axe");
+      await toKeyRequest(page, "tia", "login");
+      assert.equal(await page.locator("form:has(input[name=decision][value=skip])").count(), 1);
+      assert.deepEqual(await seriousViolations(page), [], "the app's request for a key");
     } finally {
       await context.close();
     }

@@ -169,6 +169,8 @@ export interface SsoSignInOptions {
   readonly browser?: Browser;
   /** OIDC `prompt` (e.g. `consent`, which `offline_access` needs for a refresh token). */
   readonly prompt?: string;
+  /** More authorization request parameters (e.g. `tessera_action`). */
+  readonly extraParams?: Readonly<Record<string, string>>;
 }
 
 export interface SsoSignInStart {
@@ -216,6 +218,7 @@ export async function startSsoSignIn(options: SsoSignInOptions): Promise<SsoSign
     state,
     ...(options.uiLocales === undefined ? {} : { ui_locales: options.uiLocales }),
     ...(options.prompt === undefined ? {} : { prompt: options.prompt }),
+    ...options.extraParams,
   });
   const landing = await browser.follow(url, options.redirectUri);
   return { config, browser, codeVerifier, state, landing };

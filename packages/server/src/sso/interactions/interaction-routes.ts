@@ -14,6 +14,7 @@ import { pushWaitSource } from "./factors/push-wait-script.ts";
 import { webauthnSource } from "./factors/webauthn-script.ts";
 import { postForgot, showForgot } from "./forgot-password.ts";
 import { postPassword } from "./password-step.ts";
+import { postRegisterKey, showRegisterKey } from "./register-key-step.ts";
 import { postEnrol, postFactor, showEnrol, showFactor } from "./second-factor-step.ts";
 import { bypass, type InteractionParams, openSignIn, type SignIn, StaleSignIn } from "./sign-in-context.ts";
 import { statusOf } from "./sign-in-flow.ts";
@@ -68,6 +69,7 @@ const shows: Record<string, (s: SignIn) => unknown> = {
   "change-password": (s) => showChangePassword(s),
   factor: (s) => showFactor(s),
   enrol: (s) => showEnrol(s),
+  "register-key": (s) => showRegisterKey(s),
   consent: (s) => showConsent(s),
 };
 
@@ -76,6 +78,7 @@ const posts: Record<string, (s: SignIn, form: Form) => unknown> = {
   "change-password": postChangePassword,
   factor: postFactor,
   enrol: postEnrol,
+  "register-key": postRegisterKey,
   consent: postConsent,
 };
 

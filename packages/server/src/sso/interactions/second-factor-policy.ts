@@ -5,6 +5,7 @@ import { evaluateAccess } from "../../policies/evaluate-access.ts";
 import { findTenant } from "../../tenants/tenant-store.ts";
 import { appForSignIn } from "../tokens/account-client.ts";
 import { factorsFor } from "./factors/registry.ts";
+import { ACTION_PARAM } from "./key-action.ts";
 
 const { Check, base } = interactionPolicy;
 
@@ -12,7 +13,7 @@ const { Check, base } = interactionPolicy;
  * oidc-provider's prompts with more login checks: a browser session is reused only when the
  * pages would let this person in now. Where a check fails the login prompt is requested, and
  * the pages run the whole sign-in, which refuses (or asks for the factor) with its own audited
- * code. Three checks:
+ * code. Four checks:
  * - second_factor_required: a session signed in with the password alone (a tenant with
  *   `ssoSecondFactor` optional, a user without a factor) is not reused for an app that requires
  *   a second factor, nor once the tenant requires one (where a user without a factor gets
@@ -23,6 +24,7 @@ const { Check, base } = interactionPolicy;
  *   session's account from the browser's address now, as at the password step. A session begun
  *   at 10:00 in an 09:00-12:00 window is not reused at 18:00. The daily allowance counts
  *   interactive sign-ins only (docs/sso.md "Access policies"), so a reuse does not count.
+ * And application_action, below.
  */
 export function signInPolicy(ctx: ServerContext, tenantId: string) {
   const policy = base();
@@ -54,6 +56,17 @@ export function signInPolicy(ctx: ServerContext, tenantId: string) {
       const usable = factorsFor(app, proved).some((factor) => factor.usable(authenticators).length > 0);
       return usable ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
     }),
+  );
+  login?.checks.add(
+    // An application-initiated action (key-action.ts) implies prompt=login: a key is added only
+    // by someone who proved every factor in this very interaction, never on the strength of a
+    // browser session (possibly hours old, or someone else's at a shared computer). Once the
+    // pages gave their login result (resume), the check is met.
+    new Check("application_action", "the app asked for an action after a fresh sign-in", (koa) =>
+      koa.oidc.params?.[ACTION_PARAM] !== undefined && koa.oidc.result?.login === undefined
+        ? Check.REQUEST_PROMPT
+        : Check.NO_NEED_TO_PROMPT,
+    ),
   );
   login?.checks.add(
     new Check("access_policy", "an access policy refuses this session now", async (koa) => {

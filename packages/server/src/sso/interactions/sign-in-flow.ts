@@ -7,6 +7,7 @@ import type { UserRow } from "../../users/user-store.ts";
 import type { MessageKey } from "../pages/messages/en.ts";
 import { freshEnrolmentToken } from "./enrolment-token.ts";
 import { factorsFor } from "./factors/registry.ts";
+import { keyActionAllowed, keyActionAsked } from "./key-action.ts";
 import { bypass, type SignIn } from "./sign-in-context.ts";
 import { amrOf, moveSignIn, type SignInRow, type StepChange } from "./sign-in-store.ts";
 
@@ -64,11 +65,27 @@ export async function afterPassword(
   return move(s, row, { step: "enrol", userId: user.id, amr, enrolId });
 }
 
-/** After the second factor (or none where none is required): consent for third-party apps, else done. */
+/**
+ * After the second factor (or none where none is required): the app's action where it asked for
+ * one (key-action.ts: only here, once every factor the tenant and app require is proved), then
+ * consent for third-party apps, else done. An action the tenant or app no longer allows (changed
+ * since the request) is skipped: nothing is added.
+ */
 export async function afterSecondFactor(
   s: SignIn,
   row: SignInRow,
   change: { userId?: string; amr: readonly string[] },
+): Promise<void> {
+  if (keyActionAsked(s) && keyActionAllowed(s.tenant, s.app))
+    return move(s, row, { step: "register-key", ...change });
+  return towardsApp(s, row, change);
+}
+
+/** Consent for third-party apps, else done (the grant and the code). */
+export async function towardsApp(
+  s: SignIn,
+  row: SignInRow,
+  change: { userId?: string; amr?: readonly string[] } = {},
 ): Promise<void> {
   if (!s.app.firstParty) return move(s, row, { step: "consent", ...change });
   const moved = await moveSignIn(s.ctx, row, { step: "done", ...change });

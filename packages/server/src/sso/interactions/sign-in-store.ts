@@ -15,6 +15,7 @@ export const signInSteps = [
   "change-password",
   "factor",
   "enrol",
+  "register-key",
   "consent",
   "done",
   "refused",

@@ -4,6 +4,7 @@ import { SSO_TOKEN_TTL_MAX_SECONDS } from "../../config/settings.ts";
 import type { TesseraConfig } from "../../config/tessera-config.ts";
 import { recordedAmr } from "../grants/token-amr.ts";
 import { loadExistingGrant } from "../interactions/first-party-grant.ts";
+import { ACTION_PARAM, actionValidator } from "../interactions/key-action.ts";
 import { signInPolicy } from "../interactions/second-factor-policy.ts";
 import { providerPages } from "../pages/provider-pages.ts";
 import { accountClient } from "../tokens/account-client.ts";
@@ -131,6 +132,8 @@ export function providerConfiguration(
       introspectionSigningAlgValues: ["ES256", "RS256"],
       authorizationSigningAlgValues: ["ES256", "RS256"],
     },
+    // An application-initiated action (interactions/key-action.ts), validated at the request.
+    extraParams: { [ACTION_PARAM]: actionValidator(ctx, tenantId) },
     extraClientMetadata: {
       properties: [
         "tessera:first_party",

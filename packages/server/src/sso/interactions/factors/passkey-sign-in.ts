@@ -9,6 +9,7 @@ import {
 } from "../../../authenticators/webauthn/registration-ceremony.ts";
 import { html, type SafeHtml } from "../../../pages/html.ts";
 import { sendPage } from "../../../pages/page-routes.ts";
+import { keyActionOptions } from "../register-key-step.ts";
 import { bypass, type SignIn } from "../sign-in-context.ts";
 import { afterPassword, type FirstFactor } from "../sign-in-flow.ts";
 import { overSignInLimits } from "../sign-in-limits.ts";
@@ -61,8 +62,9 @@ ${scriptTag}`;
 /**
  * A ceremony for the page's script (POST `<interaction>/webauthn-options`, JSON), by the step the
  * sign-in is at: the first page a discoverable sign-in (no user; UV preferred, see postPasskey),
- * the factor step one for this user's keys, the enrolment step a new key of this user
- * (discoverable where the key can: a passkey for the next sign-in). Anything else is a bypass.
+ * the factor step one for this user's keys, the enrolment step and the app's `register-key`
+ * action a new key of this user (discoverable where the key can: a passkey for the next
+ * sign-in). Anything else is a bypass.
  */
 export async function webauthnOptions(s: SignIn) {
   const { ctx, tenant, app } = s;
@@ -81,6 +83,10 @@ export async function webauthnOptions(s: SignIn) {
       kind = "create";
       started = await startRegistration(ctx, { tenant, user, app, residentKey: "preferred" });
     } else started = await startAuthentication(ctx, { tenant, user, app });
+  } else if (step === "register-key") {
+    // The app's action after a full sign-in (register-key-step.ts): a new key, as at enrolment.
+    kind = "create";
+    started = await keyActionOptions(s);
   } else throw bypass(`no WebAuthn ceremony at step ${step}`);
   return {
     kind,

@@ -152,4 +152,8 @@ export const de: Messages = {
   passkeyFailed: "Die Anmeldung mit dem Passkey hat nicht geklappt.",
   enrolKeyIntro: "Oder verwenden Sie statt einer App einen Sicherheitsschlüssel oder Passkey:",
   enrolKeyButton: "Sicherheitsschlüssel oder Passkey registrieren",
+  keyActionTitle: "Sicherheitsschlüssel hinzufügen",
+  keyActionIntro:
+    "{app} bittet Sie, {username}, einen Sicherheitsschlüssel oder Passkey für künftige Anmeldungen zu registrieren.",
+  notNow: "Nicht jetzt",
 };

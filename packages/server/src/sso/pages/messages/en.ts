@@ -142,6 +142,10 @@ export const en = {
   passkeyFailed: "Signing in with the passkey did not work.",
   enrolKeyIntro: "Or use a security key or passkey instead of an app:",
   enrolKeyButton: "Register a security key or passkey",
+  keyActionTitle: "Add a security key",
+  keyActionIntro:
+    "{app} asks you, {username}, to register a security key or passkey for signing in from now on.",
+  notNow: "Not now",
 } as const;
 
 export type MessageKey = keyof typeof en;

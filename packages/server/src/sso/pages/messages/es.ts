@@ -144,4 +144,8 @@ export const es: Messages = {
   passkeyFailed: "No se pudo iniciar sesión con la clave de acceso.",
   enrolKeyIntro: "O use una llave de seguridad o clave de acceso en lugar de una aplicación:",
   enrolKeyButton: "Registrar una llave de seguridad o clave de acceso",
+  keyActionTitle: "Añadir una llave de seguridad",
+  keyActionIntro:
+    "{app} le pide, {username}, que registre una llave de seguridad o una clave de acceso para iniciar sesión a partir de ahora.",
+  notNow: "Ahora no",
 };
