@@ -67,6 +67,8 @@ export async function answerAccessRequest(request: AccessRequest): Promise<Acces
   // Only PAP: CHAP and EAP cannot carry a password Argon2id can check.
   if (username === undefined || userPassword === undefined)
     return reject(username, TesseraApiCode.MalformedRequest);
+  const closed = tenantRefusal(tenant, ctx.clock.now());
+  if (closed !== undefined) return reject(username, closed);
   if ((await consumeAuthLimits(ctx, tenant.id, request.source)) !== undefined)
     return reject(username, TesseraApiCode.RateLimited);
   try {
@@ -85,6 +87,16 @@ export async function answerAccessRequest(request: AccessRequest): Promise<Acces
     if (TesseraError.is(error)) return reject(username, error.code);
     throw error;
   }
+}
+
+/**
+ * A disabled or expired tenant signs nobody in, as its API keys and SSO issuer are refused: the
+ * RADIUS clients it added must not keep a door open that the API has closed.
+ */
+function tenantRefusal(tenant: Tenant, now: number): number | undefined {
+  if (tenant.disabled) return ApiReturnCode.PartnerLoginFailed;
+  if (tenant.expiresAt !== null && tenant.expiresAt <= now) return ApiReturnCode.AccountExpired;
+  return undefined;
 }
 
 /** Password and code in one attribute: the code is an OATH token's (nothing was sent yet). */

@@ -1,0 +1,143 @@
+import assert from "node:assert/strict";
+import { after, before, describe as suite, test } from "node:test";
+import { ApiReturnCode } from "@tessera/codes";
+import radius from "radius";
+import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
+import { CHALLENGE_TTL_MS } from "../src/radius/listener/challenge-store.ts";
+import { updateTenant } from "../src/tenants/tenant-store.ts";
+import { oathtoolTotp } from "./helpers/oathtool.ts";
+import { addRadiusClient, auditRowsEventually, RadiusTestClient } from "./helpers/radius.ts";
+import { backends } from "./helpers/test-database.ts";
+import { startTestServer, type TestServer } from "./helpers/test-server.ts";
+
+const secretHex = "3132333435363738393031323334353637383930";
+const SECRET = "attack-client-secret";
+
+let identifiers = 0;
+const nextIdentifier = () => {
+  identifiers = (identifiers + 1) % 256;
+  return identifiers;
+};
+
+function accessRequest(attributes: [string | number, string | Buffer][]): Buffer {
+  return radius.encode({
+    code: "Access-Request",
+    secret: SECRET,
+    identifier: nextIdentifier(),
+    attributes,
+    add_message_authenticator: true,
+  });
+}
+
+for (const backend of backends) {
+  suite(`RADIUS attacks (${backend})`, () => {
+    let s: TestServer;
+    let apiKey = "";
+    let tenantId = "";
+    let n = 0;
+    let port = 0;
+    let client: RadiusTestClient;
+    before(async () => {
+      s = await startTestServer(backend, { radius: true });
+      const created = await s.tenant();
+      ({ apiKey } = created);
+      tenantId = created.tenant.id;
+      port = s.server.radius?.port ?? 0;
+      await addRadiusClient(s, apiKey, { address: "127.0.0.1", secret: SECRET });
+      client = await RadiusTestClient.open("127.0.0.1");
+    });
+    after(async () => {
+      client.close();
+      await s.close();
+    });
+
+    const newUser = async (withToken: boolean) => {
+      n += 1;
+      const username = `atk${n}`;
+      await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username, password: "correct horse" },
+        scenario: "radius attacks: setup",
+      });
+      if (withToken) {
+        const t = await s.api("POST", "/v1/authenticators", {
+          apiKey,
+          body: { type: "totp", secret: encodeBase32(Buffer.from(secretHex, "hex")), username },
+          scenario: "radius attacks: setup",
+        });
+        assert.equal(t.status, 201, JSON.stringify(t.body));
+      }
+      return username;
+    };
+    const totp = () => oathtoolTotp(secretHex, s.clock.now());
+    /** Sends a request and decodes its answer (undefined: none within the wait). */
+    const exchange = async (request: Buffer, waitMs = 5000) => {
+      client.send(request, port);
+      const response = await client.answer(request.readUInt8(1), waitMs);
+      if (response === undefined) return undefined;
+      assert.equal(
+        radius.verify_response({ request, response: Buffer.from(response), secret: SECRET }),
+        true,
+      );
+      return radius.decode({ packet: response, secret: SECRET });
+    };
+
+    test("a disabled or expired tenant's users get Access-Reject, also with the right password", async () => {
+      const username = await newUser(false);
+      const signIn = () =>
+        exchange(
+          accessRequest([
+            ["User-Name", username],
+            ["User-Password", "correct horse"],
+          ]),
+        );
+      assert.equal((await signIn())?.code, "Access-Accept", "the enabled tenant's user signs in");
+      const { db } = s.server.ctx.database;
+      await updateTenant(db, tenantId, { disabled: true }, s.clock.now());
+      try {
+        assert.equal((await signIn())?.code, "Access-Reject", "a disabled tenant signs nobody in");
+      } finally {
+        await updateTenant(db, tenantId, { disabled: false }, s.clock.now());
+      }
+      await updateTenant(db, tenantId, { expiresAt: s.clock.now() }, s.clock.now());
+      try {
+        assert.equal((await signIn())?.code, "Access-Reject", "an expired tenant signs nobody in");
+      } finally {
+        await updateTenant(db, tenantId, { expiresAt: null }, s.clock.now());
+      }
+      const rows = await auditRowsEventually(db, (row) => row.subject === `user:${username}`, 3);
+      assert.deepEqual(
+        rows.map((row) => Number(row.result_code)),
+        [ApiReturnCode.Success, ApiReturnCode.PartnerLoginFailed, ApiReturnCode.AccountExpired],
+      );
+    });
+
+    test("a State past its expiry is refused, and the code it would have taken stays unspent", async () => {
+      const username = await newUser(true);
+      const challenged = await exchange(
+        accessRequest([
+          ["User-Name", username],
+          ["User-Password", "correct horse"],
+        ]),
+      );
+      assert.equal(challenged?.code, "Access-Challenge");
+      const state = challenged?.attributes.State as Buffer;
+      s.clock.advance(CHALLENGE_TTL_MS);
+      const late = await exchange(
+        accessRequest([
+          ["User-Name", username],
+          ["User-Password", totp()],
+          ["State", state],
+        ]),
+      );
+      assert.equal(late?.code, "Access-Reject");
+      const inline = await exchange(
+        accessRequest([
+          ["User-Name", username],
+          ["User-Password", `correct horse,${totp()}`],
+        ]),
+      );
+      assert.equal(inline?.code, "Access-Accept", "the refused answer spent no code");
+    });
+  });
+}
