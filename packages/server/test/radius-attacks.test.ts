@@ -112,6 +112,44 @@ for (const backend of backends) {
       );
     });
 
+    test("Proxy-States an answer has no room for: the request is dropped before a code is spent", async () => {
+      const username = await newUser(true);
+      const { db } = s.server.ctx.database;
+      // The tenant's Accept carries about 2000 bytes of attributes (the most a tenant may set).
+      const classes = Array.from({ length: 8 }, (_, i) => ({ name: "Class", value: `${i}`.repeat(250) }));
+      await updateTenant(db, tenantId, { radiusReplyAttributes: classes }, s.clock.now());
+      try {
+        // 12 Proxy-States of 200 bytes: the request fits in 4096 bytes, an Accept echoing them not.
+        const proxyStates = Array.from({ length: 12 }, (_, i): [string, Buffer] => [
+          "Proxy-State",
+          Buffer.alloc(200, i),
+        ]);
+        const code = totp();
+        const crowded = accessRequest([
+          ["User-Name", username],
+          ["User-Password", `correct horse,${code}`],
+          ...proxyStates,
+        ]);
+        assert.ok(crowded.length <= 4096);
+        assert.equal(await exchange(crowded, 1000), undefined, "no answer, not even a malformed one");
+        // A few Proxy-States are echoed, in order, after the tenant's attributes.
+        const few = accessRequest([
+          ["User-Name", username],
+          ["User-Password", `correct horse,${code}`],
+          ["Proxy-State", Buffer.from("hop-1")],
+          ["Proxy-State", Buffer.from("hop-2")],
+        ]);
+        const answer = await exchange(few);
+        assert.equal(answer?.code, "Access-Accept", "the code was not spent by the dropped request");
+        assert.deepEqual(
+          answer?.raw_attributes.filter(([type]) => type === 33).map(([, value]) => value.toString()),
+          ["hop-1", "hop-2"],
+        );
+      } finally {
+        await updateTenant(db, tenantId, { radiusReplyAttributes: [] }, s.clock.now());
+      }
+    });
+
     test("a State past its expiry is refused, and the code it would have taken stays unspent", async () => {
       const username = await newUser(true);
       const challenged = await exchange(

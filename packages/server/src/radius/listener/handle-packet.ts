@@ -11,7 +11,7 @@ import { answerAccessRequest } from "./access-request.ts";
 import { answerAccounting } from "./accounting.ts";
 import { claimPacket, packetKey, releasePacket, storeAnswer } from "./answered-packets.ts";
 import { authenticity, PacketCode, type PacketShape, packetShape } from "./packet-shape.ts";
-import { encodeResponse } from "./response-packet.ts";
+import { encodeResponse, MAX_PROXY_STATE_BYTES, proxyStateBytes, proxyStatesOf } from "./response-packet.ts";
 
 export type Port = "authentication" | "accounting";
 
@@ -59,12 +59,20 @@ export async function handleDatagram(received: Received): Promise<void> {
     log.debug({ source: address, err: error }, "RADIUS packet dropped: attributes cannot be decoded");
     return;
   }
+  const proxyStates = proxyStatesOf(packet);
+  if (proxyStateBytes(proxyStates) > MAX_PROXY_STATE_BYTES) {
+    log.warn(
+      { radiusClient: client.name, proxyStateBytes: proxyStateBytes(proxyStates) },
+      `RADIUS packet dropped: more than ${MAX_PROXY_STATE_BYTES} bytes of Proxy-State, which no answer has room to echo`,
+    );
+    return;
+  }
   const key = packetKey(client.id, address, received.from.port, shape);
   const claim = await claimPacket(ctx, key);
   if (claim.kind === "answered") return received.send(claim.response);
   if (claim.kind === "in-flight") return;
   try {
-    const response = await answer(ctx, client, address, shape, packet);
+    const response = await answer(ctx, client, address, shape, packet, proxyStates);
     if (response === undefined) return await releasePacket(ctx, key);
     await storeAnswer(ctx, key, response);
     received.send(response);
@@ -80,11 +88,11 @@ async function answer(
   source: string,
   shape: PacketShape,
   packet: DecodedPacket,
+  proxyStates: readonly Buffer[],
 ): Promise<Buffer | undefined> {
   const started = performance.now();
   const tenant = await findTenant(ctx.database.db, client.tenantId);
   if (tenant === undefined) return undefined;
-  const proxyStates = packet.raw_attributes.filter(([type]) => type === 33).map(([, value]) => value);
   const respond = (code: string, attributes: Parameters<typeof encodeResponse>[4]) =>
     encodeResponse(shape, proxyStates, code, client.secret, attributes);
   const base = {
