@@ -9,6 +9,7 @@ import { oathtoolTotp } from "./helpers/oathtool.ts";
 import { addRadiusClient, auditRowsEventually, RadiusTestClient } from "./helpers/radius.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
+import { register } from "./helpers/webauthn-registration.ts";
 
 const secretHex = "3132333435363738393031323334353637383930";
 const SECRET = "attack-client-secret";
@@ -148,6 +149,79 @@ for (const backend of backends) {
       } finally {
         await updateTenant(db, tenantId, { radiusReplyAttributes: [] }, s.clock.now());
       }
+    });
+
+    test("a user whose only second factor is a security key is never let in on the password", async () => {
+      const username = await newUser(false);
+      const registered = await register(s, apiKey, username);
+      assert.equal(registered.status, 201, JSON.stringify(registered.body));
+      for (const password of ["correct horse", `correct horse,${totp()}`]) {
+        const answer = await exchange(
+          accessRequest([
+            ["User-Name", username],
+            ["User-Password", password],
+          ]),
+        );
+        assert.equal(answer?.code, "Access-Reject", password);
+      }
+      const rows = await auditRowsEventually(
+        s.server.ctx.database.db,
+        (row) => row.subject === `user:${username}`,
+        2,
+      );
+      assert.deepEqual(
+        rows.map((row) => Number(row.result_code)),
+        [ApiReturnCode.NoDevicesDefined, ApiReturnCode.NoDevicesDefined],
+      );
+    });
+
+    test("a code accepted inline does not answer a challenge, nor the other way round", async () => {
+      const username = await newUser(true);
+      const code = totp();
+      const inline = accessRequest([
+        ["User-Name", username],
+        ["User-Password", `correct horse,${code}`],
+      ]);
+      assert.equal((await exchange(inline))?.code, "Access-Accept");
+      const challenged = await exchange(
+        accessRequest([
+          ["User-Name", username],
+          ["User-Password", "correct horse"],
+        ]),
+      );
+      assert.equal(challenged?.code, "Access-Challenge");
+      const reused = await exchange(
+        accessRequest([
+          ["User-Name", username],
+          ["User-Password", code],
+          ["State", challenged?.attributes.State as Buffer],
+        ]),
+      );
+      assert.equal(reused?.code, "Access-Reject", "the inline code answers no challenge");
+      // The next period's code answers a fresh challenge; then inline it is used up.
+      s.clock.advance(30_000);
+      const next = totp();
+      const again = await exchange(
+        accessRequest([
+          ["User-Name", username],
+          ["User-Password", "correct horse"],
+        ]),
+      );
+      const answered = await exchange(
+        accessRequest([
+          ["User-Name", username],
+          ["User-Password", next],
+          ["State", again?.attributes.State as Buffer],
+        ]),
+      );
+      assert.equal(answered?.code, "Access-Accept");
+      const replayed = await exchange(
+        accessRequest([
+          ["User-Name", username],
+          ["User-Password", `correct horse,${next}`],
+        ]),
+      );
+      assert.equal(replayed?.code, "Access-Reject", "the challenge's code is not accepted inline");
     });
 
     test("a State past its expiry is refused, and the code it would have taken stays unspent", async () => {
