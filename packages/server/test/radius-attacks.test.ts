@@ -224,6 +224,55 @@ for (const backend of backends) {
       assert.equal(replayed?.code, "Access-Reject", "the challenge's code is not accepted inline");
     });
 
+    test("wrong codes to many open challenges at once: at most the token's limit evaluated, then locked for the right code too", async () => {
+      const username = await newUser(true);
+      const states: Buffer[] = [];
+      for (let i = 0; i < 10; i++) {
+        const challenged = await exchange(
+          accessRequest([
+            ["User-Name", username],
+            ["User-Password", "correct horse"],
+          ]),
+        );
+        assert.equal(challenged?.code, "Access-Challenge");
+        states.push(challenged?.attributes.State as Buffer);
+      }
+      const right = totp();
+      const wrong = String((Number(right) + 1) % 1_000_000).padStart(6, "0");
+      const answers = await Promise.all(
+        states.slice(0, 9).map((state) =>
+          exchange(
+            accessRequest([
+              ["User-Name", username],
+              ["User-Password", wrong],
+              ["State", state],
+            ]),
+          ),
+        ),
+      );
+      assert.deepEqual(new Set(answers.map((a) => a?.code)), new Set(["Access-Reject"]));
+      const last = await exchange(
+        accessRequest([
+          ["User-Name", username],
+          ["User-Password", right],
+          ["State", states[9] as Buffer],
+        ]),
+      );
+      assert.equal(last?.code, "Access-Reject", "the token is locked: the right code is refused alike");
+      const rows = await auditRowsEventually(
+        s.server.ctx.database.db,
+        (row) => row.subject === `user:${username}` && row.operation === "radius.access-request",
+        10,
+      );
+      const evaluated = rows.filter((row) => Number(row.result_code) === ApiReturnCode.OTPInvalid).length;
+      assert.ok(evaluated <= 5, `${evaluated} wrong codes evaluated, the limit is 5`);
+      assert.equal(
+        Number(rows.at(-1)?.result_code),
+        ApiReturnCode.MaximumFailedOTPRequestsExceeded,
+        "the right code was answered as locked",
+      );
+    });
+
     test("a State past its expiry is refused, and the code it would have taken stays unspent", async () => {
       const username = await newUser(true);
       const challenged = await exchange(
