@@ -20,13 +20,18 @@ const nextIdentifier = () => {
   return identifiers;
 };
 
-function accessRequest(attributes: [string | number, string | Buffer][]): Buffer {
+const LEGACY_SECRET = "attack-legacy-secret";
+
+function accessRequest(
+  attributes: [string | number, string | Buffer][],
+  options: { secret?: string; messageAuthenticator?: boolean } = {},
+): Buffer {
   return radius.encode({
     code: "Access-Request",
-    secret: SECRET,
+    secret: options.secret ?? SECRET,
     identifier: nextIdentifier(),
     attributes,
-    add_message_authenticator: true,
+    add_message_authenticator: options.messageAuthenticator ?? true,
   });
 }
 
@@ -38,6 +43,7 @@ for (const backend of backends) {
     let n = 0;
     let port = 0;
     let client: RadiusTestClient;
+    let legacy: RadiusTestClient;
     before(async () => {
       s = await startTestServer(backend, { radius: true });
       const created = await s.tenant();
@@ -45,10 +51,17 @@ for (const backend of backends) {
       tenantId = created.tenant.id;
       port = s.server.radius?.port ?? 0;
       await addRadiusClient(s, apiKey, { address: "127.0.0.1", secret: SECRET });
+      await addRadiusClient(s, apiKey, {
+        address: "127.0.0.2",
+        secret: LEGACY_SECRET,
+        requireMessageAuthenticator: false,
+      });
       client = await RadiusTestClient.open("127.0.0.1");
+      legacy = await RadiusTestClient.open("127.0.0.2");
     });
     after(async () => {
       client.close();
+      legacy.close();
       await s.close();
     });
 
@@ -271,6 +284,41 @@ for (const backend of backends) {
         ApiReturnCode.MaximumFailedOTPRequestsExceeded,
         "the right code was answered as locked",
       );
+    });
+
+    test("a loosened client's request with Proxy-State and no Message-Authenticator (BlastRADIUS's shape) is dropped", async () => {
+      const username = await newUser(false);
+      const legacyExchange = async (request: Buffer, waitMs = 5000) => {
+        legacy.send(request, port);
+        const response = await legacy.answer(request.readUInt8(1), waitMs);
+        return response === undefined
+          ? undefined
+          : radius.decode({ packet: response, secret: LEGACY_SECRET });
+      };
+      const attributes: [string, string | Buffer][] = [
+        ["User-Name", username],
+        ["User-Password", "correct horse"],
+      ];
+      const forged = accessRequest([...attributes, ["Proxy-State", Buffer.from("collision blocks")]], {
+        secret: LEGACY_SECRET,
+        messageAuthenticator: false,
+      });
+      assert.equal(await legacyExchange(forged, 1000), undefined, "no answer to the attack's shape");
+      const [dropped] = await auditRowsEventually(
+        s.server.ctx.database.db,
+        (row) => row.operation === "radius.drop.no-message-authenticator" && row.source_ip === "127.0.0.2",
+      );
+      assert.equal(Number(dropped?.result_code), ApiReturnCode.GetRadiusServerClientList);
+      // What the loosening is for: legacy gear's request without Message-Authenticator, no Proxy-State.
+      const plain = accessRequest(attributes, { secret: LEGACY_SECRET, messageAuthenticator: false });
+      assert.equal((await legacyExchange(plain))?.code, "Access-Accept");
+      // Signed, Proxy-State is echoed as ever.
+      const signed = accessRequest([...attributes, ["Proxy-State", Buffer.from("hop")]], {
+        secret: LEGACY_SECRET,
+      });
+      const answer = await legacyExchange(signed);
+      assert.equal(answer?.code, "Access-Accept");
+      assert.equal(answer?.attributes["Proxy-State"]?.toString(), "hop");
     });
 
     test("a State past its expiry is refused, and the code it would have taken stays unspent", async () => {

@@ -47,11 +47,8 @@ export async function handleDatagram(received: Received): Promise<void> {
   const authentic = authenticity(shape, client.secret);
   const known = { tenantId: client.tenantId };
   if (authentic === "wrong-secret") return refuseUnknownClient(ctx, address, "wrong-secret", known);
-  if (authentic === "no-message-authenticator") {
-    if (client.requireMessageAuthenticator)
-      return refuseUnknownClient(ctx, address, "no-message-authenticator", known);
-    warnLegacy(log, client);
-  }
+  if (authentic === "no-message-authenticator" && client.requireMessageAuthenticator)
+    return refuseUnknownClient(ctx, address, "no-message-authenticator", known);
   let packet: DecodedPacket;
   try {
     packet = radius.decode({ packet: Buffer.from(shape.bytes), secret: client.secret });
@@ -66,6 +63,13 @@ export async function handleDatagram(received: Received): Promise<void> {
       `RADIUS packet dropped: more than ${MAX_PROXY_STATE_BYTES} bytes of Proxy-State, which no answer has room to echo`,
     );
     return;
+  }
+  if (authentic === "no-message-authenticator") {
+    // The loosening covers legacy gear's missing signature, never the attack's shape: a NAS adds
+    // no Proxy-State, and an unsigned request carrying one is what a BlastRADIUS attacker makes
+    // of it (the collision blocks go there). Dropped, as FreeRADIUS's limit_proxy_state does.
+    if (proxyStates.length > 0) return refuseUnknownClient(ctx, address, "no-message-authenticator", known);
+    warnLegacy(log, client);
   }
   const key = packetKey(client.id, address, received.from.port, shape);
   const claim = await claimPacket(ctx, key);
