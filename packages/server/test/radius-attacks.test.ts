@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
-import { ApiReturnCode } from "@tessera/codes";
+import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import radius from "radius";
 import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
 import { CHALLENGE_TTL_MS } from "../src/radius/listener/challenge-store.ts";
@@ -320,6 +320,33 @@ for (const backend of backends) {
       assert.equal(answer?.code, "Access-Accept");
       assert.equal(answer?.attributes["Proxy-State"]?.toString(), "hop");
     });
+
+    test("an IPv6 range cannot claim every IPv4 source through the IPv4-mapped addresses", async () => {
+      // A server of its own: here no tenant has an IPv4 client yet that the range would overlap.
+      const fresh = await startTestServer(backend);
+      try {
+        await squat(fresh);
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    const squat = async (s: TestServer) => {
+      const squatter = await s.tenant();
+      for (const address of ["::/32", "::/80", "0:0:0:0::/64"]) {
+        const r = await s.api("POST", "/v1/radius/clients", {
+          apiKey: squatter.apiKey,
+          body: { name: "squat", address, secret: SECRET },
+          scenario: "radius attacks: IPv6 range over the IPv4-mapped block",
+        });
+        assert.equal(r.status, 400, `${address}: ${JSON.stringify(r.body)}`);
+        assert.equal(r.body.errorCode, TesseraApiCode.MalformedRequest);
+        assert.match(String(r.body.errorMessage), /::ffff:0:0\/96/);
+      }
+      // Every other tenant can still add its IPv4 gear.
+      const other = await s.tenant();
+      await addRadiusClient(s, other.apiKey, { address: "192.0.2.7", secret: SECRET });
+    };
 
     test("a State past its expiry is refused, and the code it would have taken stays unspent", async () => {
       const username = await newUser(true);
