@@ -85,7 +85,13 @@ for (const backend of backends) {
     };
     const totp = () => oathtoolTotp(secretHex, s.clock.now());
     /** Sends a request and decodes its answer (undefined: none within the wait). */
+    /** Forgets earlier answers with this identifier (identifiers wrap), so only the new one counts. */
+    const forget = (nas: RadiusTestClient, identifier: number) => {
+      for (let i = nas.received.length - 1; i >= 0; i--)
+        if (nas.received[i]?.readUInt8(1) === identifier) nas.received.splice(i, 1);
+    };
     const exchange = async (request: Buffer, waitMs = 5000) => {
+      forget(client, request.readUInt8(1));
       client.send(request, port);
       const response = await client.answer(request.readUInt8(1), waitMs);
       if (response === undefined) return undefined;
@@ -289,6 +295,7 @@ for (const backend of backends) {
     test("a loosened client's request with Proxy-State and no Message-Authenticator (BlastRADIUS's shape) is dropped", async () => {
       const username = await newUser(false);
       const legacyExchange = async (request: Buffer, waitMs = 5000) => {
+        forget(legacy, request.readUInt8(1));
         legacy.send(request, port);
         const response = await legacy.answer(request.readUInt8(1), waitMs);
         return response === undefined
@@ -347,6 +354,60 @@ for (const backend of backends) {
       const other = await s.tenant();
       await addRadiusClient(s, other.apiKey, { address: "192.0.2.7", secret: SECRET });
     };
+
+    test("the answer cache is keyed by client, source port, identifier and authenticator: no answer goes astray", async () => {
+      const username = await newUser(true);
+      const authenticator = Buffer.alloc(16, 0x5a);
+      const build = (secret: string, password: string, identifier = 77) =>
+        radius.encode({
+          code: "Access-Request",
+          secret,
+          identifier,
+          authenticator,
+          attributes: [
+            ["User-Name", username],
+            ["User-Password", password],
+          ],
+          add_message_authenticator: true,
+        });
+      const first = build(SECRET, `correct horse,${totp()}`);
+      assert.equal((await exchange(first))?.code, "Access-Accept");
+      // Another client sending the same identifier and authenticator gets its own answer, signed
+      // with its own secret: the first client's cached Accept is not handed out.
+      const other = build(LEGACY_SECRET, "wrong horse");
+      forget(legacy, 77);
+      legacy.send(other, port);
+      const otherAnswer = await legacy.answer(77);
+      assert.ok(otherAnswer !== undefined);
+      assert.equal(
+        radius.verify_response({ request: other, response: otherAnswer, secret: LEGACY_SECRET }),
+        true,
+      );
+      assert.equal(radius.decode({ packet: otherAnswer, secret: LEGACY_SECRET }).code, "Access-Reject");
+      // The same bytes from another source port are a new request: the code is spent by now.
+      const elsewhere = await RadiusTestClient.open("127.0.0.1");
+      try {
+        elsewhere.send(first, port);
+        const fresh = await elsewhere.answer(77);
+        assert.ok(fresh !== undefined);
+        assert.equal(radius.decode({ packet: fresh, secret: SECRET }).code, "Access-Reject");
+      } finally {
+        elsewhere.close();
+      }
+      // The same identifier with another authenticator is a new request too.
+      const renewed = radius.encode({
+        code: "Access-Request",
+        secret: SECRET,
+        identifier: 77,
+        attributes: [
+          ["User-Name", username],
+          ["User-Password", `correct horse,${totp()}`],
+        ],
+        add_message_authenticator: true,
+      });
+      assert.notDeepEqual(renewed.subarray(4, 20), authenticator);
+      assert.equal((await exchange(renewed))?.code, "Access-Reject", "not the cached Accept");
+    });
 
     test("a State past its expiry is refused, and the code it would have taken stays unspent", async () => {
       const username = await newUser(true);
