@@ -409,6 +409,37 @@ for (const backend of backends) {
       assert.equal((await exchange(renewed))?.code, "Access-Reject", "not the cached Accept");
     });
 
+    test("a stored reply attribute list that no longer encodes: no answer, and no code spent on it", async () => {
+      const username = await newUser(true);
+      const { db } = s.server.ctx.database;
+      // As after an upgrade whose dictionary no longer takes a stored name: written past the API's check.
+      await db
+        .updateTable("tenants")
+        .set({ radius_reply_attributes: JSON.stringify([{ name: "Reply-Message", value: "hello" }]) })
+        .where("id", "=", tenantId)
+        .execute();
+      const code = totp();
+      try {
+        const refused = await exchange(
+          accessRequest([
+            ["User-Name", username],
+            ["User-Password", `correct horse,${code}`],
+          ]),
+          1000,
+        );
+        assert.equal(refused, undefined, "no Accept without the configured restrictions");
+      } finally {
+        await updateTenant(db, tenantId, { radiusReplyAttributes: [] }, s.clock.now());
+      }
+      const answer = await exchange(
+        accessRequest([
+          ["User-Name", username],
+          ["User-Password", `correct horse,${code}`],
+        ]),
+      );
+      assert.equal(answer?.code, "Access-Accept", "the code was not spent by the request left unanswered");
+    });
+
     test("a State past its expiry is refused, and the code it would have taken stays unspent", async () => {
       const username = await newUser(true);
       const challenged = await exchange(

@@ -9,7 +9,6 @@ import { consumeAuthLimits } from "../../rate-limits/auth-rate-limit.ts";
 import type { Tenant } from "../../tenants/tenant-store.ts";
 import type { UserRow } from "../../users/user-store.ts";
 import type { RadiusClient } from "../clients/find-radius-client.ts";
-import { replyAttributesFor } from "../reply-attributes.ts";
 import { answerChallenge } from "./answer-challenge.ts";
 import { replyTexts } from "./radius-replies.ts";
 import { splitCode } from "./split-code.ts";
@@ -30,17 +29,15 @@ export interface AccessRequest {
   readonly packet: DecodedPacket;
   /** The RADIUS client's address (the NAS), as the audit trail and the rate limits see it. */
   readonly source: string;
+  /** The tenant's Access-Accept attributes in wire form (replyAttributesFor). */
+  readonly replyAttributes: readonly Attribute[];
 }
 
-/**
- * An Access-Accept with the tenant's reply attributes (Class, Session-Timeout, a VPN group...).
- * A stored list that no longer encodes throws: no answer rather than an Accept missing the
- * restrictions an administrator configured.
- */
+/** An Access-Accept with the tenant's reply attributes (Class, Session-Timeout, a VPN group...). */
 export async function accept(request: AccessRequest, username: string): Promise<AccessAnswer> {
   return {
     code: "Access-Accept",
-    attributes: await replyAttributesFor(request.ctx, request.tenant),
+    attributes: request.replyAttributes,
     resultCode: ApiReturnCode.Success,
     username,
   };

@@ -7,6 +7,7 @@ import { findTenant } from "../../tenants/tenant-store.ts";
 import { isWellFormedUsername, normaliseUsername } from "../../users/username.ts";
 import { findRadiusClient, type RadiusClient } from "../clients/find-radius-client.ts";
 import { refuseUnknownClient } from "../clients/unknown-client.ts";
+import { replyAttributesFor } from "../reply-attributes.ts";
 import { answerAccessRequest } from "./access-request.ts";
 import { answerAccounting } from "./accounting.ts";
 import { claimPacket, packetKey, releasePacket, storeAnswer } from "./answered-packets.ts";
@@ -110,7 +111,11 @@ async function answer(
     await ctx.audit.append({ ...base, ...recorded, durationMs: elapsed(started), requestId: null });
     return respond("Accounting-Response", []);
   }
-  const result = await answerAccessRequest({ ctx, client, tenant, packet, source });
+  // Before anything is checked or spent: a stored list that no longer encodes throws, so the
+  // request goes unanswered (and is logged) rather than accepted without the restrictions an
+  // administrator configured, and no code or challenge is used up on it.
+  const replyAttributes = await replyAttributesFor(ctx, tenant);
+  const result = await answerAccessRequest({ ctx, client, tenant, packet, source, replyAttributes });
   await ctx.audit.append({
     ...base,
     subject: auditSubject(result.username),
