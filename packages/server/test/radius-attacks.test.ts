@@ -440,6 +440,44 @@ for (const backend of backends) {
       assert.equal(answer?.code, "Access-Accept", "the code was not spent by the request left unanswered");
     });
 
+    test("a separator inside the password, non-UTF-8 and NUL bytes in names: answered as documented, never a crash", async () => {
+      n += 1;
+      const username = `sep${n}`;
+      const password = "pa,ss,123,word";
+      await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username, password },
+        scenario: "radius attacks: setup",
+      });
+      const t = await s.api("POST", "/v1/authenticators", {
+        apiKey,
+        body: { type: "totp", secret: encodeBase32(Buffer.from(secretHex, "hex")), username },
+        scenario: "radius attacks: setup",
+      });
+      assert.equal(t.status, 201);
+      const ask = (userName: string | Buffer, userPassword: string) =>
+        exchange(
+          accessRequest([
+            ["User-Name", userName],
+            ["User-Password", userPassword],
+          ]),
+        );
+      // Only 6 or 8 digits after the last separator are a code: the rest is all password.
+      assert.equal((await ask(username, password))?.code, "Access-Challenge");
+      assert.equal((await ask(username, `${password},${totp()}`))?.code, "Access-Accept");
+      for (const name of [Buffer.from([0xff, 0xfe, 0x41]), Buffer.from(`${username}\0`), Buffer.from([0])]) {
+        assert.equal((await ask(name, password))?.code, "Access-Reject", name.toString("hex"));
+      }
+      const subjects = await s.server.ctx.database.db
+        .selectFrom("audit_events")
+        .select("subject")
+        .where("operation", "in", ["radius.access-request", "radius.access-challenge"])
+        .where("tenant_id", "=", tenantId)
+        .execute();
+      for (const { subject } of subjects)
+        assert.ok(subject === null || /^user:[\x20-\x7e]+$/.test(subject), JSON.stringify(subject));
+    });
+
     test("a State past its expiry is refused, and the code it would have taken stays unspent", async () => {
       const username = await newUser(true);
       const challenged = await exchange(
