@@ -478,6 +478,30 @@ for (const backend of backends) {
         assert.ok(subject === null || /^user:[\x20-\x7e]+$/.test(subject), JSON.stringify(subject));
     });
 
+    test("a client authenticates only its own tenant's users: another tenant's user is unknown here", async () => {
+      const other = await s.tenant();
+      n += 1;
+      const username = `elsewhere${n}`;
+      const created = await s.api("POST", "/v1/users", {
+        apiKey: other.apiKey,
+        body: { username, password: "correct horse" },
+        scenario: "radius attacks: setup",
+      });
+      assert.equal(created.status, 201);
+      const answer = await exchange(
+        accessRequest([
+          ["User-Name", username],
+          ["User-Password", "correct horse"],
+        ]),
+      );
+      assert.equal(answer?.code, "Access-Reject");
+      const [row] = await auditRowsEventually(
+        s.server.ctx.database.db,
+        (r) => r.subject === `user:${username}`,
+      );
+      assert.equal(Number(row?.result_code), ApiReturnCode.InvalidPartnerUserLogin);
+    });
+
     test("a State past its expiry is refused, and the code it would have taken stays unspent", async () => {
       const username = await newUser(true);
       const challenged = await exchange(
