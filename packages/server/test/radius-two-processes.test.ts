@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
 import { after, before, describe as suite, test } from "node:test";
+import { ApiReturnCode } from "@tessera/codes";
 import radius from "radius";
 import { encodeBase32 } from "../src/authenticators/oath/base32.ts";
 import { keyedClient } from "./helpers/api-client.ts";
@@ -139,6 +140,59 @@ suite("RADIUS across two tessera start processes on one PostgreSQL", () => {
     } finally {
       client.close();
     }
+  });
+
+  test("12 wrong passwords at once over both processes: at most 5 evaluated, then the right one is refused too", async () => {
+    await newUser("dave");
+    const client = await RadiusTestClient.open();
+    try {
+      const send = (identifier: number, password: string, port: number) => {
+        const request = radius.encode({
+          code: "Access-Request",
+          secret: SECRET,
+          identifier,
+          attributes: [
+            ["User-Name", "dave"],
+            ["User-Password", password],
+          ],
+          add_message_authenticator: true,
+        });
+        client.send(request, port);
+        return client.answer(identifier, 15_000);
+      };
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_v, i) =>
+          send(100 + i, `wrong horse ${i}`, i % 2 === 0 ? ports.a : ports.b),
+        ),
+      );
+      for (const answer of answers) {
+        assert.ok(answer !== undefined, "every guess is answered");
+        assert.equal(radius.decode({ packet: answer, secret: SECRET }).code, "Access-Reject");
+      }
+      const right = await send(120, "correct horse", ports.b);
+      assert.ok(right !== undefined);
+      assert.equal(
+        radius.decode({ packet: right, secret: SECRET }).code,
+        "Access-Reject",
+        "the account is locked: the right password gets no challenge",
+      );
+    } finally {
+      client.close();
+    }
+    const trail = await keyedClient(a.url, apiKey)(
+      "GET",
+      "/v1/audit?subject=user:dave&operation=radius.access-request&limit=100",
+      "radius processes: lockout audit",
+    );
+    const codes = (trail.body.events as { resultCode: number }[]).map((event) => event.resultCode);
+    assert.equal(codes.length, 13, JSON.stringify(codes));
+    const evaluated = codes.filter((code) => code === ApiReturnCode.PartnerUserLoginFailed).length;
+    assert.ok(evaluated <= 5, `${evaluated} wrong passwords evaluated: ${codes}`);
+    assert.equal(
+      codes.filter((code) => code === ApiReturnCode.MaximumLoginPartnerUserAttempsExceeded).length,
+      13 - evaluated,
+      JSON.stringify(codes),
+    );
   });
 
   test("a graceful stop closes the listener: the process exits 0 and the port is free again", async () => {

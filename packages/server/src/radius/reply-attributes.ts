@@ -40,7 +40,7 @@ const reserved = new Set([
 const MAX_VALUE_BYTES = 253;
 const MAX_VSA_BYTES = 247;
 /** Room left in a 4096-byte packet for what the listener adds. */
-const MAX_TOTAL_BYTES = 2048;
+export const MAX_TOTAL_BYTES = 2048;
 const UINT32_MAX = 4294967295;
 
 export const replyAttributesSchema = {

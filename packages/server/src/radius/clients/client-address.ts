@@ -42,6 +42,10 @@ function bytesOf(ip: string): Uint8Array | undefined {
 }
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+const MAPPED_V4 = {
+  start: `${"0".repeat(20)}ffff${"0".repeat(8)}`,
+  end: `${"0".repeat(20)}${"f".repeat(12)}`,
+};
 const isMappedV4 = (bytes: Uint8Array) => bytes.subarray(0, 12).every((b, i) => b === (i >= 10 ? 0xff : 0));
 
 /** A packet's source as a range bound; undefined for anything that is not an IP address. */
@@ -78,6 +82,10 @@ export function parseClientRange(text: string): ClientRange | string {
     end[bit >> 3] = (end[bit >> 3] as number) | mask;
   }
   if (hex(start) !== hex(bytes)) return `has host bits set: the network is ${textOf(start)}/${own}`;
+  // Every IPv4 source is keyed as ::ffff:a.b.c.d: an IPv6 range holding that block (::/32 does)
+  // would claim all IPv4 sources for one tenant, past the /8 limit on IPv4 ranges.
+  if (!v4 && hex(start) <= MAPPED_V4.start && hex(end) >= MAPPED_V4.end)
+    return "covers the IPv4-mapped addresses ::ffff:0:0/96: give IPv4 clients as IPv4 addresses or ranges";
   return {
     address: own === bits ? textOf(start) : `${textOf(start)}/${own}`,
     start: hex(start),

@@ -16,7 +16,7 @@ export const radiusClientOperations: DomainOperations = {
       fields: {
         "body.name": "a label for people (1–100 characters)",
         "body.address":
-          "the source address (IPv4 or IPv6) or CIDR range the device's packets come from; an IPv4-mapped IPv6 source matches the IPv4 address. At most /8 (IPv4) or /32 (IPv6) wide, no host bits set",
+          "the source address (IPv4 or IPv6) or CIDR range the device's packets come from; an IPv4-mapped IPv6 source matches the IPv4 address. At most /8 (IPv4) or /32 (IPv6) wide, no host bits set; an IPv6 range may not cover the IPv4-mapped block ::ffff:0:0/96 (it would claim every IPv4 source)",
         "body.secret":
           "the shared secret, 16–128 printable ASCII characters without spaces: RFC 2865 §3 asks for at least 16 octets, since a shorter one falls to offline guessing from one captured exchange (and with it every password); sealed at rest and never shown again",
         "body.requireMessageAuthenticator":

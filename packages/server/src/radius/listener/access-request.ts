@@ -9,7 +9,6 @@ import { consumeAuthLimits } from "../../rate-limits/auth-rate-limit.ts";
 import type { Tenant } from "../../tenants/tenant-store.ts";
 import type { UserRow } from "../../users/user-store.ts";
 import type { RadiusClient } from "../clients/find-radius-client.ts";
-import { replyAttributesFor } from "../reply-attributes.ts";
 import { answerChallenge } from "./answer-challenge.ts";
 import { replyTexts } from "./radius-replies.ts";
 import { splitCode } from "./split-code.ts";
@@ -30,17 +29,15 @@ export interface AccessRequest {
   readonly packet: DecodedPacket;
   /** The RADIUS client's address (the NAS), as the audit trail and the rate limits see it. */
   readonly source: string;
+  /** The tenant's Access-Accept attributes in wire form (replyAttributesFor). */
+  readonly replyAttributes: readonly Attribute[];
 }
 
-/**
- * An Access-Accept with the tenant's reply attributes (Class, Session-Timeout, a VPN group...).
- * A stored list that no longer encodes throws: no answer rather than an Accept missing the
- * restrictions an administrator configured.
- */
+/** An Access-Accept with the tenant's reply attributes (Class, Session-Timeout, a VPN group...). */
 export async function accept(request: AccessRequest, username: string): Promise<AccessAnswer> {
   return {
     code: "Access-Accept",
-    attributes: await replyAttributesFor(request.ctx, request.tenant),
+    attributes: request.replyAttributes,
     resultCode: ApiReturnCode.Success,
     username,
   };
@@ -67,6 +64,8 @@ export async function answerAccessRequest(request: AccessRequest): Promise<Acces
   // Only PAP: CHAP and EAP cannot carry a password Argon2id can check.
   if (username === undefined || userPassword === undefined)
     return reject(username, TesseraApiCode.MalformedRequest);
+  const closed = tenantRefusal(tenant, ctx.clock.now());
+  if (closed !== undefined) return reject(username, closed);
   if ((await consumeAuthLimits(ctx, tenant.id, request.source)) !== undefined)
     return reject(username, TesseraApiCode.RateLimited);
   try {
@@ -85,6 +84,16 @@ export async function answerAccessRequest(request: AccessRequest): Promise<Acces
     if (TesseraError.is(error)) return reject(username, error.code);
     throw error;
   }
+}
+
+/**
+ * A disabled or expired tenant signs nobody in, as its API keys and SSO issuer are refused: the
+ * RADIUS clients it added must not keep a door open that the API has closed.
+ */
+function tenantRefusal(tenant: Tenant, now: number): number | undefined {
+  if (tenant.disabled) return ApiReturnCode.PartnerLoginFailed;
+  if (tenant.expiresAt !== null && tenant.expiresAt <= now) return ApiReturnCode.AccountExpired;
+  return undefined;
 }
 
 /** Password and code in one attribute: the code is an OATH token's (nothing was sent yet). */

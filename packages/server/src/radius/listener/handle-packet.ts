@@ -7,11 +7,12 @@ import { findTenant } from "../../tenants/tenant-store.ts";
 import { isWellFormedUsername, normaliseUsername } from "../../users/username.ts";
 import { findRadiusClient, type RadiusClient } from "../clients/find-radius-client.ts";
 import { refuseUnknownClient } from "../clients/unknown-client.ts";
+import { replyAttributesFor } from "../reply-attributes.ts";
 import { answerAccessRequest } from "./access-request.ts";
 import { answerAccounting } from "./accounting.ts";
 import { claimPacket, packetKey, releasePacket, storeAnswer } from "./answered-packets.ts";
 import { authenticity, PacketCode, type PacketShape, packetShape } from "./packet-shape.ts";
-import { encodeResponse } from "./response-packet.ts";
+import { encodeResponse, MAX_PROXY_STATE_BYTES, proxyStateBytes, proxyStatesOf } from "./response-packet.ts";
 
 export type Port = "authentication" | "accounting";
 
@@ -47,11 +48,8 @@ export async function handleDatagram(received: Received): Promise<void> {
   const authentic = authenticity(shape, client.secret);
   const known = { tenantId: client.tenantId };
   if (authentic === "wrong-secret") return refuseUnknownClient(ctx, address, "wrong-secret", known);
-  if (authentic === "no-message-authenticator") {
-    if (client.requireMessageAuthenticator)
-      return refuseUnknownClient(ctx, address, "no-message-authenticator", known);
-    warnLegacy(log, client);
-  }
+  if (authentic === "no-message-authenticator" && client.requireMessageAuthenticator)
+    return refuseUnknownClient(ctx, address, "no-message-authenticator", known);
   let packet: DecodedPacket;
   try {
     packet = radius.decode({ packet: Buffer.from(shape.bytes), secret: client.secret });
@@ -59,12 +57,27 @@ export async function handleDatagram(received: Received): Promise<void> {
     log.debug({ source: address, err: error }, "RADIUS packet dropped: attributes cannot be decoded");
     return;
   }
+  const proxyStates = proxyStatesOf(packet);
+  if (proxyStateBytes(proxyStates) > MAX_PROXY_STATE_BYTES) {
+    log.warn(
+      { radiusClient: client.name, proxyStateBytes: proxyStateBytes(proxyStates) },
+      `RADIUS packet dropped: more than ${MAX_PROXY_STATE_BYTES} bytes of Proxy-State, which no answer has room to echo`,
+    );
+    return;
+  }
+  if (authentic === "no-message-authenticator") {
+    // The loosening covers legacy gear's missing signature, never the attack's shape: a NAS adds
+    // no Proxy-State, and an unsigned request carrying one is what a BlastRADIUS attacker makes
+    // of it (the collision blocks go there). Dropped, as FreeRADIUS's limit_proxy_state does.
+    if (proxyStates.length > 0) return refuseUnknownClient(ctx, address, "no-message-authenticator", known);
+    warnLegacy(log, client);
+  }
   const key = packetKey(client.id, address, received.from.port, shape);
   const claim = await claimPacket(ctx, key);
   if (claim.kind === "answered") return received.send(claim.response);
   if (claim.kind === "in-flight") return;
   try {
-    const response = await answer(ctx, client, address, shape, packet);
+    const response = await answer(ctx, client, address, shape, packet, proxyStates);
     if (response === undefined) return await releasePacket(ctx, key);
     await storeAnswer(ctx, key, response);
     received.send(response);
@@ -80,11 +93,11 @@ async function answer(
   source: string,
   shape: PacketShape,
   packet: DecodedPacket,
+  proxyStates: readonly Buffer[],
 ): Promise<Buffer | undefined> {
   const started = performance.now();
   const tenant = await findTenant(ctx.database.db, client.tenantId);
   if (tenant === undefined) return undefined;
-  const proxyStates = packet.raw_attributes.filter(([type]) => type === 33).map(([, value]) => value);
   const respond = (code: string, attributes: Parameters<typeof encodeResponse>[4]) =>
     encodeResponse(shape, proxyStates, code, client.secret, attributes);
   const base = {
@@ -98,7 +111,11 @@ async function answer(
     await ctx.audit.append({ ...base, ...recorded, durationMs: elapsed(started), requestId: null });
     return respond("Accounting-Response", []);
   }
-  const result = await answerAccessRequest({ ctx, client, tenant, packet, source });
+  // Before anything is checked or spent: a stored list that no longer encodes throws, so the
+  // request goes unanswered (and is logged) rather than accepted without the restrictions an
+  // administrator configured, and no code or challenge is used up on it.
+  const replyAttributes = await replyAttributesFor(ctx, tenant);
+  const result = await answerAccessRequest({ ctx, client, tenant, packet, source, replyAttributes });
   await ctx.audit.append({
     ...base,
     subject: auditSubject(result.username),

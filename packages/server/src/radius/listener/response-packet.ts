@@ -1,8 +1,24 @@
-import radius, { type Attribute } from "radius";
-import type { PacketShape } from "./packet-shape.ts";
+import radius, { type Attribute, type DecodedPacket } from "radius";
+import { MAX_TOTAL_BYTES } from "../reply-attributes.ts";
+import { HEADER_LENGTH, MAX_PACKET_LENGTH, type PacketShape } from "./packet-shape.ts";
 
 const PROXY_STATE = 33;
 const MESSAGE_AUTHENTICATOR_VALUE_AT = 22;
+
+/**
+ * The Proxy-State octets (attribute headers included) a response can echo: what a 4096-octet
+ * packet leaves after the header, the Message-Authenticator, the most a tenant's Accept attributes
+ * may take and one Reply-Message of any length. A request carrying more is dropped before it is
+ * processed: its answer could not be sent, and processing it would spend a code for nothing.
+ */
+export const MAX_PROXY_STATE_BYTES = MAX_PACKET_LENGTH - HEADER_LENGTH - 18 - MAX_TOTAL_BYTES - 255;
+
+export function proxyStatesOf(packet: DecodedPacket): Buffer[] {
+  return packet.raw_attributes.filter(([type]) => type === PROXY_STATE).map(([, value]) => value);
+}
+
+export const proxyStateBytes = (states: readonly Buffer[]) =>
+  states.reduce((sum, state) => sum + 2 + state.length, 0);
 
 /**
  * A response to `request`, with the Message-Authenticator as its FIRST attribute (the BlastRADIUS
