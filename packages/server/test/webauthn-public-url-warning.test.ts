@@ -23,8 +23,9 @@ test("publicUrl on an IP address: a warning at start naming the host and the set
   assert.match(String(warning?.msg), /^publicUrl's host 127\.0\.0\.1 is an IP address/);
   assert.match(
     String(warning?.msg),
-    /webauthnRpId and webauthnOrigins \(PATCH \/v1\/tenant; localhost for development\)/,
+    /set publicUrl to a domain \(http:\/\/localhost:<port> for development\)/,
   );
+  assert.match(String(warning?.msg), /webauthnRpId and webauthnOrigins \(PATCH \/v1\/tenant\)/);
 });
 
 test("publicUrl on a domain (localhost): no such warning", async () => {

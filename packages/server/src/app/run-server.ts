@@ -163,7 +163,7 @@ function warnAboutRelyingParty(publicUrl: string, app: FastifyInstance): void {
   const host = new URL(publicUrl).hostname;
   if (isIP(host.replace(/^\[(.*)\]$/, "$1")) === 0) return;
   app.log.warn(
-    `publicUrl's host ${host} is an IP address, which browsers refuse as a WebAuthn relying party id: security keys and passkeys work only for tenants that set webauthnRpId and webauthnOrigins (PATCH /v1/tenant; localhost for development), or with publicUrl on a domain (docs/authenticators.md, "WebAuthn: overview")`,
+    `publicUrl's host ${host} is an IP address, which browsers refuse as a WebAuthn relying party id: no browser registers or uses a security key or passkey of a tenant without webauthnRpId; set publicUrl to a domain (http://localhost:<port> for development), or the tenants' webauthnRpId and webauthnOrigins (PATCH /v1/tenant) (docs/authenticators.md, "WebAuthn: overview")`,
   );
 }
 
