@@ -107,3 +107,21 @@ test("the removed trustProxy setting stops the start, from the environment or a 
   assert.equal(started.status, 1);
   assert.match(started.stderr, hint);
 });
+
+test("radius.codeLength is 0, 6 or 8: any other length could never split off a code and would count every sign-in as a wrong password", () => {
+  for (const length of ["1", "5", "7"])
+    assert.throws(
+      () => loadConfig({ env: { TESSERA_RADIUS_CODE_LENGTH: length } }),
+      (error) =>
+        error instanceof ConfigError &&
+        new RegExp(
+          `radius\\.codeLength \\(TESSERA_RADIUS_CODE_LENGTH\\) must be 0, 6 or 8 .*got ${length}`,
+        ).test(error.message),
+      length,
+    );
+  for (const length of [0, 6, 8])
+    assert.equal(
+      loadConfig({ env: { TESSERA_RADIUS_CODE_LENGTH: String(length) } }).radius.codeLength,
+      length,
+    );
+});

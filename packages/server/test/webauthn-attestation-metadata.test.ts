@@ -136,14 +136,30 @@ for (const backend of backends) {
         })
       ).split(".");
       refused(await importBlob(file(`${header}.${other[1]}.${signature}`)), /signature does not verify/);
-      refused(await importBlob(await blob(52, undefined, otherSigner)), /does not lead to a trusted root/);
+      refused(
+        await importBlob(await blob(52, undefined, otherSigner)),
+        /does not lead to the root given with --root/,
+      );
       // The embedded FIDO Alliance root does not sign test certificates.
-      refused(await importBlob(await blob(53), null), /does not lead to a trusted root/);
+      refused(await importBlob(await blob(53), null), /does not lead to the FIDO Alliance's root/);
       // A certificate signed by the (non-CA) signer, its chain through the signer: issuers must be CAs.
       const underLeaf = issue({ subject: "/CN=mds.test", issuer: signer });
       const chained = await signMetadataBlob(underLeaf, { no: 54, entries: [] }, [signer]);
       refused(await importBlob(file(chained)), /not signed by certificate 1/);
       assert.deepEqual(await rows(), before);
+    });
+
+    test("a refusal says what to do next: which root the chain missed, and to download a newer BLOB when stale", async () => {
+      // The embedded FIDO Alliance root: the message names it and --root, the way to another root.
+      refused(
+        await importBlob(await blob(60), null),
+        /does not lead to the FIDO Alliance's root \(GlobalSign Root CA - R3\).*--root/,
+      );
+      refused(
+        await importBlob(await blob(61, undefined, otherSigner)),
+        /does not lead to the root given with --root/,
+      );
+      refused(await importBlob(await blob(1)), /stale.*download the current BLOB/);
     });
 
     test("malformed BLOBs and files are refused naming the reason, never a stack trace", async () => {

@@ -113,6 +113,16 @@ for (const backend of backends) {
       );
     });
 
+    test("an assertion from an origin not allowed says where origins are allowed, quoting nothing", async () => {
+      const alice = await userWithKey();
+      const r = await signIn(alice, "webauthn sign-in: origin refused, next step", {
+        origin: "https://pages.example",
+      });
+      refused(r.answer, ApiReturnCode.PartnerUserFIDOU2FInvalidAppID, 401);
+      assert.match(String(r.answer.body.errorMessage), /webauthnOrigins \(PATCH \/v1\/tenant\)/);
+      assert.doesNotMatch(String(r.answer.body.errorMessage), /pages\.example|127\.0\.0\.1/);
+    });
+
     test("a key registered through the API signs in, with a username and as a passkey; the key view shows its use", async () => {
       n += 1;
       const username = `wa${n}`;

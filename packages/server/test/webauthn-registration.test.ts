@@ -238,6 +238,20 @@ for (const backend of backends) {
       }
     });
 
+    test("a response from an origin not allowed says where origins are allowed, quoting nothing", async () => {
+      const { apiKey } = await setup();
+      const r = await register(
+        s,
+        apiKey,
+        "alice",
+        { origin: "https://pages.example" },
+        "webauthn: origin refused",
+      );
+      assert.equal(r.body.errorCode, ApiReturnCode.PartnerUserFIDOU2FInvalidAppID, JSON.stringify(r.body));
+      assert.match(String(r.body.errorMessage), /webauthnOrigins \(PATCH \/v1\/tenant\)/);
+      assert.doesNotMatch(String(r.body.errorMessage), /pages\.example|127\.0\.0\.1/);
+    });
+
     const refusals: {
       name: string;
       code: number;

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import type { FastifyInstance } from "fastify";
 import type { TesseraConfig } from "../config/tessera-config.ts";
 import { type RadiusListener, startRadiusListener } from "../radius/listener/radius-listener.ts";
@@ -68,6 +69,7 @@ export async function runServer(
   app.log.info({ url, publicUrl: ctx.publicUrl, database: ctx.database.location }, "tessera listening");
   warnAboutMail(config, app);
   warnAboutPrivateNetworks(config, app);
+  warnAboutRelyingParty(ctx.publicUrl, app);
   let radius: RadiusListener | undefined;
   try {
     radius = config.radius.enabled ? await startRadiusListener(ctx, app.log) : undefined;
@@ -151,6 +153,18 @@ function warnAboutPrivateNetworks(config: TesseraConfig, app: FastifyInstance): 
       { setting: "link.webhookAllowPrivateNetworks" },
       "link.webhookAllowPrivateNetworks is on: webhooks may be delivered to loopback and private networks, so a tenant's webhook URL can reach internal services (SSRF); development and tests only",
     );
+}
+
+/**
+ * A tenant's default WebAuthn RP id is publicUrl's host, and browsers refuse an IP address as an
+ * RP id: said at start, with what to set, rather than left to a browser's SecurityError.
+ */
+function warnAboutRelyingParty(publicUrl: string, app: FastifyInstance): void {
+  const host = new URL(publicUrl).hostname;
+  if (isIP(host.replace(/^\[(.*)\]$/, "$1")) === 0) return;
+  app.log.warn(
+    `publicUrl's host ${host} is an IP address, which browsers refuse as a WebAuthn relying party id: no browser registers or uses a security key or passkey of a tenant without webauthnRpId; set publicUrl to a domain (http://localhost:<port> for development), or the tenants' webauthnRpId and webauthnOrigins (PATCH /v1/tenant) (docs/authenticators.md, "WebAuthn: overview")`,
+  );
 }
 
 /** E-mailed links and e-mails themselves depend on settings an operator may not know about. */

@@ -34,6 +34,16 @@ const removed = new Map([["trustProxy", trustProxyGone]]);
 const removedEnv = new Map([["TESSERA_TRUST_PROXY", trustProxyGone]]);
 
 /** Precedence: flags, then environment, then the config file, then defaults. */
+/** Integer settings whose range says too little: the only values that work, and why. */
+const allowedValues: Readonly<Record<string, { readonly values: readonly number[]; readonly why: string }>> =
+  {
+    // Any other length never splits off a code, so every combined sign-in would count as a wrong password.
+    "radius.codeLength": {
+      values: [0, 6, 8],
+      why: "one-time codes have 6 or 8 digits; 0 leaves it to radius.codeSeparator",
+    },
+  };
+
 export function loadConfig(sources: ConfigSources = {}): TesseraConfig {
   const env = sources.env ?? process.env;
   const problems: string[] = [];
@@ -51,6 +61,11 @@ export function loadConfig(sources: ConfigSources = {}): TesseraConfig {
     const origin =
       flag !== undefined ? "command line" : env[setting.env] !== undefined ? setting.env : `${sources.file}`;
     const value = raw === undefined || raw === "" ? setting.default : coerce(setting, raw, origin, problems);
+    const allowed = allowedValues[setting.path];
+    if (allowed !== undefined && typeof value === "number" && !allowed.values.includes(value))
+      problems.push(
+        `${setting.path} (${origin}) must be ${allowed.values.join(", ").replace(/, (\d+)$/, " or $1")} (${allowed.why}), got ${value}`,
+      );
     if (value !== undefined) setPath(config, setting.path, value);
   }
   for (const group of ["keys", "smtp", "passwords", "apiKeys", "recovery", "audit", "link", "rateLimits"])

@@ -763,6 +763,6 @@ export const settings = [
     type: integer(0, 8),
     default: 0,
     description:
-      "When 6 or 8: the last that many characters of User-Password are the one-time code when they are digits (`password123456`, no separator), for gear that cannot send a separator. 0: radius.codeSeparator decides.",
+      "0, 6 or 8 (nothing else starts). When 6 or 8: the last that many characters of User-Password are the one-time code when they are digits (`password123456`, no separator), for gear that cannot send a separator. 0: radius.codeSeparator decides.",
   },
 ] as const satisfies readonly Setting[];

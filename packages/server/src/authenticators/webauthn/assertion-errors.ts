@@ -1,4 +1,5 @@
 import { ApiReturnCode, TesseraError } from "@tessera/codes";
+import { originHint } from "./webauthn-errors.ts";
 
 /**
  * What verifyAuthenticationResponse (@simplewebauthn/server 14) threw, as the published code: the
@@ -21,7 +22,7 @@ const rules: readonly [RegExp, number, string, string][] = [
   [
     /^(Unexpected authentication response origin|Unexpected cross-origin|Detected cross-origin|Unexpected top origin)/,
     ApiReturnCode.PartnerUserFIDOU2FInvalidAppID,
-    "the assertion comes from an origin this relying party does not allow",
+    `the assertion comes from an origin this relying party does not allow: ${originHint}`,
     clientData,
   ],
   [

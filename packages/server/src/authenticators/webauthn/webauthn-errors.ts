@@ -16,6 +16,9 @@ interface Rule {
 }
 
 const response = "body.response";
+/** What to do about a refused origin; the origin itself is not quoted (see above). */
+export const originHint =
+  "a page on another origin must be listed in the tenant's webauthnOrigins (PATCH /v1/tenant), or in the app's for a ceremony begun with its clientId";
 const rules: readonly Rule[] = [
   {
     pattern: /^(Unexpected registration response challenge|Custom challenge verifier)/,
@@ -26,7 +29,7 @@ const rules: readonly Rule[] = [
   {
     pattern: /^Unexpected registration response origin/,
     code: ApiReturnCode.PartnerUserFIDOU2FInvalidAppID,
-    message: "the response comes from an origin this relying party does not allow",
+    message: `the response comes from an origin this relying party does not allow: ${originHint}`,
     field: `${response}.response.clientDataJSON`,
   },
   {

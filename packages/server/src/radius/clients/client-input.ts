@@ -35,11 +35,17 @@ export function clientRangeOf(address: string, field = "body.address"): ClientRa
 
 /** The same checks as the API's schema, for the command line (which reads the secret from stdin). */
 export function checkSecret(secret: string): void {
+  // Both refusals say how to make a good secret, the next step an operator needs.
+  const make = "make a random one with `openssl rand -base64 24`";
+  if (secret === "")
+    throw new TesseraError(TesseraApiCode.MalformedRequest, {
+      message: `no shared secret on standard input: ${make} and pass its file on standard input`,
+      field: "secret",
+    });
   const ok = secret.length >= 16 && secret.length <= 128 && /^[\x21-\x7e]+$/.test(secret);
   if (!ok)
     throw new TesseraError(TesseraApiCode.MalformedRequest, {
-      message:
-        "the shared secret must be 16–128 printable ASCII characters without spaces (RFC 2865 §3: at least 16 octets; short secrets fall to offline guessing)",
+      message: `the shared secret must be 16–128 printable ASCII characters without spaces (RFC 2865 §3: at least 16 octets; short secrets fall to offline guessing): ${make}`,
       field: "secret",
     });
 }

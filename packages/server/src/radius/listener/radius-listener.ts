@@ -37,9 +37,10 @@ export async function startRadiusListener(
     });
     socket.on("error", (error) => log.error({ err: error }, "RADIUS socket error"));
     await new Promise<void>((resolve, reject) => {
-      socket.once("error", reject);
+      const refused = (error: Error) => reject(bindError(error, which));
+      socket.once("error", refused);
       socket.bind({ address: host, port: wanted }, () => {
-        socket.off("error", reject);
+        socket.off("error", refused);
         resolve();
       });
     });
@@ -68,4 +69,25 @@ export async function startRadiusListener(
       );
     },
   };
+}
+
+/** The setting behind each port, for the message when it cannot be bound. */
+const portSetting: Record<Port, string> = {
+  authentication: "radius.port (TESSERA_RADIUS_PORT)",
+  accounting: "radius.accountingPort (TESSERA_RADIUS_ACCOUNTING_PORT; 0 turns accounting off)",
+};
+
+/** A bind failure that says which setting to change, as the HTTP port's does. */
+function bindError(error: Error, which: Port): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "EADDRINUSE")
+    return new Error(`${error.message}; another process listens there; set ${portSetting[which]}`, {
+      cause: error,
+    });
+  if (code === "EADDRNOTAVAIL")
+    return new Error(
+      `${error.message}; radius.host (TESSERA_RADIUS_HOST) is not an address of this machine`,
+      { cause: error },
+    );
+  return error;
 }

@@ -11,6 +11,16 @@ const refused = (message: string, cause?: unknown) =>
     ...(cause === undefined ? {} : { cause }),
   });
 
+const untrusted = "the certificate chain does not lead to a trusted root";
+
+/** The chain refusal names the root it missed and how to name another, so the operator knows what to do. */
+function withNextStep(message: string, ownRoot: boolean): string {
+  if (message !== untrusted) return message;
+  return ownRoot
+    ? "the certificate chain does not lead to the root given with --root"
+    : "the certificate chain does not lead to the FIDO Alliance's root (GlobalSign Root CA - R3): import the BLOB from https://mds3.fidoalliance.org/, or name the root of another metadata service with --root <pem>";
+}
+
 /**
  * Imports a FIDO MDS3 BLOB the operator downloaded: verified first (signature, and chain to
  * `rootPem`, by default the FIDO Alliance's root with its signing certificate bound to
@@ -35,13 +45,17 @@ export async function importMetadata(
       host: rootPem === undefined ? FIDO_MDS_HOST : undefined,
     });
   } catch (error) {
-    throw refused((error as Error).message, error);
+    throw refused(withNextStep((error as Error).message, rootPem !== undefined), error);
   }
   try {
     const { stored } = await storeMetadata(ctx, blob);
     return { no: blob.no, nextUpdate: blob.nextUpdate, stored };
   } catch (error) {
-    if (error instanceof StaleMetadataError) throw refused(`it is stale: ${error.message}`, error);
+    if (error instanceof StaleMetadataError)
+      throw refused(
+        `it is stale: ${error.message}; download the current BLOB (an older one may predate a revocation)`,
+        error,
+      );
     throw error;
   }
 }
