@@ -60,7 +60,8 @@ for (const backend of backends) {
 
     test("a taken or malformed tenant name is EnrollPartnerFailed", async () => {
       await runCli([...data, "tenant", "create", "initech"], { env, scenario: "cli: tenant create" });
-      for (const name of ["initech", "Bad Name"]) {
+      // A name shaped like a tenant id could be taken for another tenant's id (findTenant).
+      for (const name of ["initech", "Bad Name", "0b7c6a5e-1f2d-4c3b-8a9e-7d6c5b4a3f21"]) {
         const r = await runCli([...data, "tenant", "create", name, "--json"], {
           env,
           scenario: "cli: tenant create refused",

@@ -11,6 +11,8 @@ import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 const secretHex = "3132333435363738393031323334353637383930";
 const SECRET = "testing123-radius";
 const STEP = 30_000;
+/** A dropped packet: radclient gives up after one second (the drop is asserted in the audit trail). */
+const noAnswerExpected = { timeoutSeconds: 1 };
 
 for (const backend of backends) {
   suite(`RADIUS with FreeRADIUS's radclient and radtest (${backend})`, () => {
@@ -67,11 +69,33 @@ for (const backend of backends) {
       assert.equal(row?.source_ip, "127.0.0.1");
     });
 
-    test("radtest: a user without a second factor signs in with the password alone", async () => {
+    test("radtest: a user without a second factor is refused while the tenant requires one (the default), let in on the password when it is optional", async () => {
       const username = await newUser(false);
-      const answer = await radtest(port(), username, "correct horse", SECRET);
-      assert.equal(answer.code, "Access-Accept", answer.output);
-      assert.equal(answer.attributes[0]?.[0], "Message-Authenticator");
+      const refused = await radtest(port(), username, "correct horse", SECRET);
+      assert.equal(refused.code, "Access-Reject", refused.output);
+      const [row] = await audited(username);
+      assert.equal(row?.result_code, ApiReturnCode.NoDevicesDefined);
+      recordObservedCode(
+        "api",
+        ApiReturnCode.NoDevicesDefined,
+        "radius: no second factor, tenant requires one",
+      );
+      const setFactor = async (ssoSecondFactor: string) => {
+        const r = await s.api("PATCH", "/v1/tenant", {
+          apiKey,
+          body: { ssoSecondFactor },
+          scenario: "radius: tenant second-factor policy",
+        });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+      };
+      await setFactor("optional");
+      try {
+        const answer = await radtest(port(), username, "correct horse", SECRET);
+        assert.equal(answer.code, "Access-Accept", answer.output);
+        assert.equal(answer.attributes[0]?.[0], "Message-Authenticator");
+      } finally {
+        await setFactor("required");
+      }
     });
 
     test("wrong password, wrong code, unknown user: Access-Reject with one generic text; the trail has the reason", async () => {
@@ -139,19 +163,31 @@ for (const backend of backends) {
 
     test("a wrong secret and an unknown source get no answer at all; both are audited as 9042", async () => {
       const username = await newUser(true);
-      const wrongSecret = await radclient({ port: port() }, "auth", "not-the-secret", [
-        `User-Name = "${username}"`,
-        `User-Password = "correct horse,${totp()}"`,
-        "Message-Authenticator = 0x00",
-      ]);
+      const wrongSecret = await radclient(
+        { port: port() },
+        "auth",
+        "not-the-secret",
+        [
+          `User-Name = "${username}"`,
+          `User-Password = "correct horse,${totp()}"`,
+          "Message-Authenticator = 0x00",
+        ],
+        noAnswerExpected,
+      );
       assert.equal(wrongSecret.code, undefined, wrongSecret.output);
       assert.match(wrongSecret.output, /No reply from server/);
       // ::1 is no client of this server (only 127.0.0.1 is).
-      const unknown = await radclient({ host: "::1", port: port() }, "auth", SECRET, [
-        `User-Name = "${username}"`,
-        `User-Password = "correct horse,${totp()}"`,
-        "Message-Authenticator = 0x00",
-      ]);
+      const unknown = await radclient(
+        { host: "::1", port: port() },
+        "auth",
+        SECRET,
+        [
+          `User-Name = "${username}"`,
+          `User-Password = "correct horse,${totp()}"`,
+          "Message-Authenticator = 0x00",
+        ],
+        noAnswerExpected,
+      );
       assert.equal(unknown.code, undefined, unknown.output);
       const rows = await auditRowsEventually(
         s.server.ctx.database.db,
@@ -189,10 +225,13 @@ for (const backend of backends) {
 
     test("an Access-Request without Message-Authenticator gets no answer from a client that requires it", async () => {
       const username = await newUser(false);
-      const plain = await radclient({ port: port() }, "auth", SECRET, [
-        `User-Name = "${username}"`,
-        `User-Password = "correct horse"`,
-      ]);
+      const plain = await radclient(
+        { port: port() },
+        "auth",
+        SECRET,
+        [`User-Name = "${username}"`, `User-Password = "correct horse"`],
+        noAnswerExpected,
+      );
       assert.equal(plain.code, undefined, plain.output);
       await auditRowsEventually(
         s.server.ctx.database.db,

@@ -74,7 +74,7 @@ export const tenantOperations: DomainOperations = {
         "body.activationCodes":
           "codes a new token must show to be activated: 1 (the default, one valid code) or 2 (two consecutive codes, searched in the resynchronisation window)",
         "body.ssoSecondFactor":
-          "SSO sign-in pages: `required` (the default: every user proves a second factor) or `optional` (only users who have one, or apps that require one)",
+          "SSO sign-in pages and RADIUS: `required` (the default: every user proves a second factor; over RADIUS a user without one is refused) or `optional` (only users who have one, or apps that require one; over RADIUS a user without one signs in with the password)",
         "body.ssoSelfEnrolment":
           "SSO sign-in pages: a user without a usable second factor may enrol a TOTP token there, by QR code (default false: a stolen password must not be enough to enrol one)",
         "body.challengeCodeTtlSeconds":

@@ -102,6 +102,11 @@ export type TenantSettings = Partial<
 >;
 
 export const tenantNamePattern = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+/**
+ * Tenant ids are UUIDs, and findTenant takes an id or a name: a name shaped like an id could be
+ * resolved in place of the tenant whose id it copies (a RADIUS client's or an issuer's tenant).
+ */
+const uuidShaped = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function toTenant(row: Selectable<TenantsTable>): Tenant {
   return {
@@ -151,6 +156,12 @@ export async function createTenant(db: Kysely<Schema>, name: string, now: number
   if (!tenantNamePattern.test(name)) {
     throw new TesseraError(ApiReturnCode.EnrollPartnerFailed, {
       message: "tenant name must be 1–63 lowercase letters, digits, '.', '_' or '-'",
+      field: "name",
+    });
+  }
+  if (uuidShaped.test(name)) {
+    throw new TesseraError(ApiReturnCode.EnrollPartnerFailed, {
+      message: "a tenant name cannot have the shape of a tenant id (a UUID)",
       field: "name",
     });
   }

@@ -41,8 +41,10 @@ export interface RadclientAnswer {
 
 /**
  * One request by FreeRADIUS's radclient (Debian's freeradius-utils), the peer nobody here wrote.
- * Run asynchronously: the server under test is in this process. One try, one second, so a request
- * that gets no answer ends fast.
+ * Run asynchronously: the server under test is in this process. One try; it waits up to 10 seconds
+ * for the answer, since an Argon2id check on a loaded machine can take more than radclient's own
+ * default; a test that expects no answer passes a short `timeoutSeconds` (a late answer would
+ * still show in the audit trail, which those tests read too).
  */
 export function radclient(
   target: { readonly host?: string; readonly port: number },
@@ -53,7 +55,7 @@ export function radclient(
 ): Promise<RadclientAnswer> {
   const host = target.host ?? "127.0.0.1";
   const server = host.includes(":") ? `[${host}]:${target.port}` : `${host}:${target.port}`;
-  const args = ["-x", "-r", String(options.retries ?? 1), "-t", String(options.timeoutSeconds ?? 1)];
+  const args = ["-x", "-r", String(options.retries ?? 1), "-t", String(options.timeoutSeconds ?? 10)];
   if (host.includes(":")) args.push("-6");
   return run("radclient", [...args, server, kind, secret], `${attributes.join("\n")}\n`);
 }

@@ -76,14 +76,28 @@ export async function answerAccessRequest(request: AccessRequest): Promise<Acces
     const tokens = (await findForUser(ctx.database.db, user.id)).filter(
       (token) => token.enabled === 1 && token.activated === 1,
     );
-    // As POST /v1/auth/login: a user without a second factor signs in with the password.
-    if (tokens.length === 0) return await accept(request, user.username);
+    if (tokens.length === 0) return await withoutSecondFactor(request, user);
     if (code !== undefined) return await inlineCode(request, user, tokens, code);
     return await startChallenge(request, user, tokens);
   } catch (error) {
     if (TesseraError.is(error)) return reject(username, error.code);
     throw error;
   }
+}
+
+/**
+ * A user without a second factor. RADIUS is Tessera answering a sign-in itself (as the SSO pages
+ * do), not a tenant's back end deciding (as with POST /v1/auth/login), so the tenant's
+ * `ssoSecondFactor` decides: `required` (the default) refuses, fail closed, since a VPN that takes
+ * a password alone is exactly what the operator put Tessera in front of it to prevent; `optional`
+ * lets the password alone in, for a roll-out while users enrol.
+ */
+async function withoutSecondFactor(request: AccessRequest, user: UserRow): Promise<AccessAnswer> {
+  if (request.tenant.ssoSecondFactor === "required")
+    throw new TesseraError(ApiReturnCode.NoDevicesDefined, {
+      message: "the tenant requires a second factor and the user has none",
+    });
+  return accept(request, user.username);
 }
 
 /**
