@@ -130,16 +130,23 @@ export const authenticatorOperations: DomainOperations = {
       },
       summary: "Assign an authenticator to a user",
       description:
-        "Assigns the token to the user; a token held by another user is DeviceInUse unless `force` moves it. Assigning it to its holder again changes nothing.",
-      errors: [...byPath, "DeviceAssignedToDifferentPartner", "InvalidPartnerUserLogin", "DeviceInUse"],
+        "Assigns the token to the user; a token held by another user is DeviceInUse unless `force` moves it. Assigning it to its holder again changes nothing. A security key (type webauthn) is bound to the user it was registered for and is never moved: OTPTypeInvalid.",
+      errors: [
+        ...byPath,
+        "DeviceAssignedToDifferentPartner",
+        "InvalidPartnerUserLogin",
+        "DeviceInUse",
+        "OTPTypeInvalid",
+      ],
       request: { username: "alice", force: false },
       response: { authenticator },
     },
     "POST /v1/authenticators/:serial/unassign": {
       fields: serialPath,
       summary: "Unassign an authenticator",
-      description: "Removes the token from its holder; it stays in the tenant. A repeat changes nothing.",
-      errors: [...byPath],
+      description:
+        "Removes the token from its holder; it stays in the tenant. A repeat changes nothing. A security key (type webauthn) is bound to its user: OTPTypeInvalid.",
+      errors: [...byPath, "OTPTypeInvalid"],
       response: { authenticator: { ...authenticator, username: null } },
     },
     "POST /v1/authenticators/:serial/enable": {

@@ -85,6 +85,19 @@ export async function tokenFromPath(
   return row;
 }
 
+/**
+ * A security key or passkey is bound to the user it was registered for: the authenticator keeps
+ * that user's handle and its credential row names the user, so moving its row to another user
+ * (or to none) would leave the key signing in its first user under another holder's name.
+ */
+function requireMovable(row: AuthenticatorRow): void {
+  if (row.type === "webauthn")
+    throw new TesseraError(ApiReturnCode.OTPTypeInvalid, {
+      message: `${row.serial} is a security key, bound to the user it was registered for: it cannot be assigned or unassigned; DELETE /v1/webauthn/keys/${row.serial} removes it`,
+      field: "params.serial",
+    });
+}
+
 export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Body: CreateBody }>(
     "/authenticators",
@@ -292,6 +305,7 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request) => {
       const row = await tokenFromPath(request, true);
+      requireMovable(row);
       const user = await userFromRequest(request, request.body.username);
       const ctx = request.server.ctx;
       const assigned = await assignAuthenticator(
@@ -315,6 +329,7 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
     { schema: { params: serialParam, response: { 200: tokenResponse } } },
     async (request) => {
       const row = await tokenFromPath(request);
+      requireMovable(row);
       const ctx = request.server.ctx;
       const updated = await unassignAuthenticator(ctx.database.db, row.id, ctx.clock.now());
       return success({ authenticator: authenticatorView(updated ?? { ...row, user_id: null }, null) });
