@@ -57,5 +57,26 @@ for (const backend of backends) {
       assert.equal(r.status, 200, JSON.stringify(r.body));
       assert.equal(r.body.username, "alice");
     });
+
+    test("a deleted user's security keys go with them: no webauthn row without its credential is left in the tenant", async () => {
+      const t = await f.tenant(["dave", "erin"]);
+      const serial = t.keys.dave?.serial ?? "";
+      const deleted = await s.api("DELETE", "/v1/users/dave", {
+        apiKey: t.apiKey,
+        scenario: "webauthn review: delete a user with a key",
+      });
+      assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+      const shown = await s.api("GET", `/v1/authenticators/${serial}`, {
+        apiKey: t.apiKey,
+        scenario: "webauthn review: a deleted user's key",
+      });
+      assertRefused(shown, 404, ApiReturnCode.DeviceNotFound, "params.serial");
+      const next = await s.api("POST", "/v1/authenticators/assign-next", {
+        apiKey: t.apiKey,
+        body: { username: "erin" },
+        scenario: "webauthn review: the pool after deleting a user with a key",
+      });
+      assertRefused(next, 409, ApiReturnCode.NoDevicesAvailable);
+    });
   });
 }
