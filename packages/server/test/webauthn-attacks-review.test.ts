@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
-import { ApiReturnCode } from "@tessera/codes";
+import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
+import { createTestApp, formsOf, ssoSignInUntil } from "./helpers/sso-sign-in.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
 import { type AttackTenant, assertRefused, WebAuthnFixtures } from "./helpers/webauthn-attack-setup.ts";
+import { storedKey } from "./helpers/webauthn-keys.ts";
 
 /**
  * Attacks from the review of the WebAuthn part (#15): the generic authenticator routes used on a
@@ -58,6 +60,56 @@ for (const backend of backends) {
       assert.equal(r.body.username, "alice");
     });
 
+    test("scopes: an auth key only signs in; a tokens key cannot sign in; neither reaches the other's routes", async () => {
+      const scoped = async (scope: string) => {
+        const r = await s.api("POST", "/v1/api-keys", {
+          apiKey: a.apiKey,
+          body: { name: `webauthn ${scope}`, scopes: [scope] },
+          scenario: "webauthn review: setup",
+        });
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+        return String(r.body.apiKey);
+      };
+      const auth = await scoped("auth");
+      const tokens = await scoped("tokens");
+      const serial = key("bob").serial;
+      const calls: [string, string, unknown][] = [
+        ["POST", "/v1/webauthn/registration/options", { username: "bob" }],
+        ["POST", "/v1/webauthn/registration/verify", { ceremonyId: "x", response: {} }],
+        ["GET", "/v1/users/bob/webauthn-keys", undefined],
+        ["PATCH", `/v1/webauthn/keys/${serial}`, { name: "mine now" }],
+        ["DELETE", `/v1/webauthn/keys/${serial}`, undefined],
+        ["POST", "/v1/webauthn/u2f-keys", { username: "bob" }],
+      ];
+      for (const [method, path, body] of calls) {
+        const r = await s.api(method as "POST", path, {
+          apiKey: auth,
+          ...(body === undefined ? {} : { body }),
+          scenario: "webauthn review: auth key on key routes",
+        });
+        assertRefused(r, 403, ApiReturnCode.PartnerUserLoginFailedNotAdmin, "headers.authorization");
+      }
+      for (const path of ["/v1/webauthn/authentication/options", "/v1/webauthn/authentication/verify"]) {
+        const r = await s.api("POST", path, {
+          apiKey: tokens,
+          body: { username: "bob" },
+          scenario: "webauthn review: tokens key on sign-in routes",
+        });
+        assertRefused(r, 403, ApiReturnCode.PartnerUserLoginFailedNotAdmin, "headers.authorization");
+      }
+      // Bob's key is untouched, and the auth key signs him in.
+      const r = await signsIn("bob");
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      const listed = await s.api("GET", "/v1/users/bob/webauthn-keys", {
+        apiKey: tokens,
+        scenario: "webauthn review: tokens key lists",
+      });
+      assert.deepEqual(
+        (listed.body.keys as { serial: string; name: string }[]).map((k) => k.serial),
+        [serial],
+      );
+    });
+
     test("a deleted user's security keys go with them: no webauthn row without its credential is left in the tenant", async () => {
       const t = await f.tenant(["dave", "erin"]);
       const serial = t.keys.dave?.serial ?? "";
@@ -77,6 +129,63 @@ for (const backend of backends) {
         scenario: "webauthn review: the pool after deleting a user with a key",
       });
       assertRefused(next, 409, ApiReturnCode.NoDevicesAvailable);
+    });
+
+    test("the first page's ceremonies are limited per source: a flood of webauthn-options stores at most the limit", async () => {
+      const { apiKey, tenant } = await s.tenant();
+      const app = await createTestApp(s, tenant.id);
+      const created = await s.api("POST", "/v1/users", {
+        apiKey,
+        body: { username: "olga", password: "correct horse battery" },
+        scenario: "webauthn review: setup",
+      });
+      const userId = String((created.body.user as { id: string }).id);
+      // Passkeys are offered on the first page once the tenant has a key.
+      await storedKey(s, {
+        tenantId: tenant.id,
+        userId,
+        serial: "KEY-olga",
+        rpId: new URL(s.server.ctx.publicUrl).hostname,
+      });
+      const start = await ssoSignInUntil(
+        {
+          baseUrl: s.url,
+          tenantId: tenant.id,
+          clientId: app.clientId,
+          redirectUri: app.redirectUri,
+          username: "olga",
+          password: "correct horse battery",
+        },
+        "password",
+      );
+      const csrf = formsOf(start.page)[0]?.hidden.csrf ?? "";
+      const url = new URL(`${start.page.url.pathname.replace(/\/password$/, "")}/webauthn-options`, s.url);
+      const limit = s.server.ctx.config.rateLimits.ssoSignInPerSource;
+      const statuses: number[] = [];
+      for (let n = 0; n < limit + 5; n += 1) {
+        const r = await start.browser.request(url, {
+          method: "POST",
+          form: { csrf },
+          headers: { accept: "application/json" },
+        });
+        statuses.push(r.status);
+        await r.arrayBuffer();
+      }
+      assert.equal(statuses.filter((x) => x === 200).length, limit, statuses.join(","));
+      assert.equal(statuses.at(-1), 429);
+      const stored = await s.server.ctx.database.db
+        .selectFrom("webauthn_ceremonies")
+        .select("id_hash")
+        .where("tenant_id", "=", tenant.id)
+        .execute();
+      assert.equal(stored.length, limit);
+      const limited = await s.api("GET", `/v1/audit?resultCode=${TesseraApiCode.RateLimited}&limit=10`, {
+        apiKey,
+        scenario: "webauthn review: audit",
+      });
+      assert.ok((limited.body.events as unknown[]).length > 0, JSON.stringify(limited.body));
+      // The tests after this one start a fresh minute (the limit's window).
+      s.clock.advance(61_000);
     });
   });
 }

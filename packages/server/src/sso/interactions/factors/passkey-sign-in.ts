@@ -67,6 +67,12 @@ ${scriptTag}`;
 export async function webauthnOptions(s: SignIn) {
   const { ctx, tenant, app } = s;
   const step = s.row.step;
+  // Each call stores a ceremony, and the first page's is anyone's to ask for: the pages'
+  // per-source limit (counted in the database, across processes) bounds what a flood can store.
+  if (await overSignInLimits(s))
+    throw new TesseraError(TesseraApiCode.RateLimited, {
+      message: "too many sign-in attempts from this address: try again in a minute",
+    });
   let kind: "get" | "create" = "get";
   let started: { ceremonyId: string; options: unknown };
   if (step === "password") {
