@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
+import { updateTenant } from "../src/tenants/tenant-store.ts";
 import { createTestApp, formsOf, ssoSignInUntil } from "./helpers/sso-sign-in.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
@@ -108,6 +109,27 @@ for (const backend of backends) {
         (listed.body.keys as { serial: string; name: string }[]).map((k) => k.serial),
         [serial],
       );
+    });
+
+    test("the generic DELETE /v1/authenticators keeps a security key that is the user's last required second factor", async () => {
+      const t = await f.tenant(["gus"]);
+      await updateTenant(
+        s.server.ctx.database.db,
+        t.tenantId,
+        { ssoSecondFactor: "required" },
+        s.clock.now(),
+      );
+      const serial = t.keys.gus?.serial ?? "";
+      const r = await s.api("DELETE", `/v1/authenticators/${serial}`, {
+        apiKey: t.apiKey,
+        scenario: "webauthn review: generic delete of the last key",
+      });
+      assertRefused(r, 409, ApiReturnCode.PartnerUserFIDOU2FDeleteSecurityKeyFailed, "params.serial");
+      const listed = await s.api("GET", "/v1/users/gus/webauthn-keys", {
+        apiKey: t.apiKey,
+        scenario: "webauthn review: list",
+      });
+      assert.equal((listed.body.keys as unknown[]).length, 1);
     });
 
     test("a deleted user's security keys go with them: no webauthn row without its credential is left in the tenant", async () => {

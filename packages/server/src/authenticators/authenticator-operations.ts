@@ -117,8 +117,9 @@ export const authenticatorOperations: DomainOperations = {
     "DELETE /v1/authenticators/:serial": {
       fields: serialPath,
       summary: "Delete an authenticator",
-      description: "Deletes the token and its secret. A repeat is DeviceNotFound.",
-      errors: [...byPath],
+      description:
+        "Deletes the token and its secret. A repeat is DeviceNotFound. A security key (type webauthn) follows DELETE /v1/webauthn/keys/{serial}'s rule: the last second factor of a user whom the tenant requires to have one (ssoSecondFactor) is PartnerUserFIDOU2FDeleteSecurityKeyFailed.",
+      errors: [...byPath, "PartnerUserFIDOU2FDeleteSecurityKeyFailed"],
       response: {},
     },
     "POST /v1/authenticators/:serial/assign": {

@@ -23,6 +23,7 @@ import { MAX_HOTP_COUNTER } from "./hotp/hotp-type.ts";
 import { importPskc } from "./pskc/import-tokens.ts";
 import { authenticatorTypeNames, challengeDeviceType, oathType } from "./registry.ts";
 import { requireSerial } from "./serial.ts";
+import { deleteKey } from "./webauthn/credential-store.ts";
 
 type CreateBody = CreateRequest & { username?: string; destination?: string; locale?: string };
 type SerialParams = { Params: { serial: string } };
@@ -360,7 +361,10 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
     { schema: { params: serialParam, response: { 200: okResponse({}) } } },
     async (request) => {
       const row = await tokenFromPath(request);
-      await deleteAuthenticator(request.server.ctx.database.db, row.id);
+      // A security key goes under its own rule whichever route deletes it: never the last second
+      // factor of a user whom the tenant requires to have one (webauthn/credential-store.ts).
+      if (row.type === "webauthn") await deleteKey(request.server.ctx, request.tenant, row.serial);
+      else await deleteAuthenticator(request.server.ctx.database.db, row.id);
       return success({});
     },
   );
