@@ -5,7 +5,13 @@ import { updateTenant } from "../src/tenants/tenant-store.ts";
 import { createTestApp, formsOf, ssoSignInUntil } from "./helpers/sso-sign-in.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
-import { type AttackTenant, assertRefused, WebAuthnFixtures } from "./helpers/webauthn-attack-setup.ts";
+import { u2fKey } from "./helpers/u2f-key.ts";
+import {
+  ATTACK_APP_ID,
+  type AttackTenant,
+  assertRefused,
+  WebAuthnFixtures,
+} from "./helpers/webauthn-attack-setup.ts";
 import { storedKey } from "./helpers/webauthn-keys.ts";
 
 /**
@@ -130,6 +136,57 @@ for (const backend of backends) {
         scenario: "webauthn review: list",
       });
       assert.equal((listed.body.keys as unknown[]).length, 1);
+    });
+
+    test("the signature counter at the top of 32 bits: 2^32-1 once; the same again or wrapped to 0 is a clone", async () => {
+      await s.api("POST", "/v1/users", {
+        apiKey: a.apiKey,
+        body: { username: "hal" },
+        scenario: "webauthn review: setup",
+      });
+      const hal = u2fKey(ATTACK_APP_ID);
+      const imported = await s.api("POST", "/v1/webauthn/u2f-keys", {
+        apiKey: a.apiKey,
+        body: {
+          username: "hal",
+          keyHandle: hal.keyHandle,
+          publicKey: hal.publicKey,
+          appId: ATTACK_APP_ID,
+          version: "U2F_V2",
+          counter: 2 ** 32 - 2,
+        },
+        scenario: "webauthn review: setup",
+      });
+      assert.equal(imported.status, 201, JSON.stringify(imported.body));
+      const attempt = async (counterBefore: number) => {
+        hal.credential.counter = counterBefore;
+        const started = await f.options(a.apiKey, { username: "hal" }, "webauthn review: options");
+        return f.verify(
+          a.apiKey,
+          { ceremonyId: started.ceremonyId, response: f.sign(hal, started.options) },
+          "webauthn review: counter extremes",
+        );
+      };
+      const stored = async () =>
+        s.server.ctx.database.db
+          .selectFrom("webauthn_credentials")
+          .select(["sign_count", "clone_suspected_at"])
+          .where("credential_id", "=", hal.keyHandle)
+          .executeTakeFirstOrThrow();
+      assert.equal((await attempt(2 ** 32 - 2)).status, 200);
+      assert.equal(Number((await stored()).sign_count), 2 ** 32 - 1);
+      assertRefused(await attempt(2 ** 32 - 2), 401, ApiReturnCode.PartnerUserFIDOU2FInvalidSignDataInvalid);
+      const flagged = await stored();
+      assert.notEqual(flagged.clone_suspected_at, null);
+      assert.equal(Number(flagged.sign_count), 2 ** 32 - 1);
+      const serial = String((imported.body.key as { serial: string }).serial);
+      await s.api("POST", `/v1/authenticators/${serial}/enable`, {
+        apiKey: a.apiKey,
+        scenario: "webauthn review: re-enable",
+      });
+      // Wrapped around to 0 (then 1): still not forward of 2^32-1.
+      assertRefused(await attempt(-1), 401, ApiReturnCode.PartnerUserFIDOU2FInvalidSignDataInvalid);
+      assert.equal(Number((await stored()).sign_count), 2 ** 32 - 1);
     });
 
     test("a deleted user's security keys go with them: no webauthn row without its credential is left in the tenant", async () => {
