@@ -263,6 +263,19 @@ for (const backend of backends) {
         scenario: "webauthn review: audit",
       });
       assert.ok((limited.body.events as unknown[]).length > 0, JSON.stringify(limited.body));
+      // Counted apart from the password posts: the same address still signs in with a password.
+      const after = await ssoSignInUntil(
+        {
+          baseUrl: s.url,
+          tenantId: tenant.id,
+          clientId: app.clientId,
+          redirectUri: app.redirectUri,
+          username: "olga",
+          password: "correct horse battery",
+        },
+        "factor",
+      );
+      assert.equal(after.form.step, "factor");
       // The tests after this one start a fresh minute (the limit's window).
       s.clock.advance(61_000);
     });

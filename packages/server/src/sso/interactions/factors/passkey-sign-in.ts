@@ -11,7 +11,7 @@ import { html, type SafeHtml } from "../../../pages/html.ts";
 import { sendPage } from "../../../pages/page-routes.ts";
 import { bypass, type SignIn } from "../sign-in-context.ts";
 import { afterPassword, type FirstFactor } from "../sign-in-flow.ts";
-import { overSignInLimits } from "../sign-in-limits.ts";
+import { overCeremonyLimit, overSignInLimits } from "../sign-in-limits.ts";
 import { amrOf } from "../sign-in-store.ts";
 import { findUserById } from "../sign-in-user.ts";
 import { form, passwordPage } from "../step-pages.ts";
@@ -67,9 +67,9 @@ ${scriptTag}`;
 export async function webauthnOptions(s: SignIn) {
   const { ctx, tenant, app } = s;
   const step = s.row.step;
-  // Each call stores a ceremony, and the first page's is anyone's to ask for: the pages'
-  // per-source limit (counted in the database, across processes) bounds what a flood can store.
-  if (await overSignInLimits(s))
+  // Each call stores a ceremony, and the first page's is anyone's to ask for: a per-source limit
+  // (counted in the database, across processes) bounds what a flood can store.
+  if (await overCeremonyLimit(s))
     throw new TesseraError(TesseraApiCode.RateLimited, {
       message: "too many sign-in attempts from this address: try again in a minute",
     });
