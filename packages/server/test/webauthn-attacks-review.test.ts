@@ -189,6 +189,22 @@ for (const backend of backends) {
       assert.equal(Number((await stored()).sign_count), 2 ** 32 - 1);
     });
 
+    test("maxUses, which a security key's sign-in does not count, is refused for one rather than stored and ignored", async () => {
+      const t = await f.tenant(["ida"]);
+      const serial = t.keys.ida?.serial ?? "";
+      const r = await s.api("PATCH", `/v1/authenticators/${serial}`, {
+        apiKey: t.apiKey,
+        body: { maxUses: 1 },
+        scenario: "webauthn review: maxUses on a security key",
+      });
+      assertRefused(r, 400, ApiReturnCode.OTPTypeInvalid, "body.maxUses");
+      const shown = await s.api("GET", `/v1/authenticators/${serial}`, {
+        apiKey: t.apiKey,
+        scenario: "webauthn review: show",
+      });
+      assert.equal((shown.body.authenticator as { maxUses: number | null }).maxUses, null);
+    });
+
     test("a deleted user's security keys go with them: no webauthn row without its credential is left in the tenant", async () => {
       const t = await f.tenant(["dave", "erin"]);
       const serial = t.keys.dave?.serial ?? "";

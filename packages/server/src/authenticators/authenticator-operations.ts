@@ -109,7 +109,7 @@ export const authenticatorOperations: DomainOperations = {
       },
       summary: "Change an authenticator's settings",
       description:
-        "Changes `maxUses`, an HOTP token's `counter` or a TOTP token's `period` (which resets its drift). A setting that does not fit the token's type is OTPTypeInvalid. Applying the same change twice leaves the same state.",
+        "Changes `maxUses`, an HOTP token's `counter` or a TOTP token's `period` (which resets its drift). A setting that does not fit the token's type is OTPTypeInvalid (so is `maxUses` for a security key, whose sign-ins are not counted). Applying the same change twice leaves the same state.",
       errors: [...byPath, "OTPTypeInvalid", "InvalidDeviceConfig"],
       request: { maxUses: 1000 },
       response: { authenticator: { ...authenticator, maxUses: 1000 } },

@@ -277,6 +277,12 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
           field: counter !== undefined ? "body.counter" : "body.period",
         });
       }
+      // A security key's sign-in (webauthn/) counts no uses: a limit stored for it would not hold.
+      if (maxUses !== undefined && row.type === "webauthn")
+        throw new TesseraError(ApiReturnCode.OTPTypeInvalid, {
+          message: "maxUses does not apply to a security key: its sign-ins are not counted against a limit",
+          field: "body.maxUses",
+        });
       if (period !== undefined)
         oathType(row.type).configure({ algorithm: row.algorithm, digits: row.digits, period });
       const updated = await updateAuthenticator(
