@@ -205,6 +205,23 @@ for (const backend of backends) {
       assert.equal((shown.body.authenticator as { maxUses: number | null }).maxUses, null);
     });
 
+    test("a provisioning link (a fresh OATH seed) is refused for a security key, whose sealed public key it would overwrite", async () => {
+      const t = await f.tenant(["jan"]);
+      const serial = t.keys.jan?.serial ?? "";
+      const r = await s.api("POST", `/v1/authenticators/${serial}/provisioning-link`, {
+        apiKey: t.apiKey,
+        scenario: "webauthn review: provisioning link for a security key",
+      });
+      assertRefused(r, 400, ApiReturnCode.OTPTypeInvalid, "params.serial");
+      const row = await s.server.ctx.database.db
+        .selectFrom("authenticators")
+        .select(["provision_hash", "seed_revealed"])
+        .where("serial", "=", serial)
+        .executeTakeFirstOrThrow();
+      assert.equal(row.provision_hash, null);
+      assert.equal(Number(row.seed_revealed), 0);
+    });
+
     test("a deleted user's security keys go with them: no webauthn row without its credential is left in the tenant", async () => {
       const t = await f.tenant(["dave", "erin"]);
       const serial = t.keys.dave?.serial ?? "";

@@ -209,8 +209,8 @@ export const authenticatorOperations: DomainOperations = {
       fields: serialPath,
       summary: "Create a one-time provisioning link",
       description:
-        "Creates a link `<publicUrl>/provision/{token}` to send to the user, valid for a limited time; it replaces any earlier link of the token. Opening it shows a button; pressing it gives the token a fresh secret, shows it once and activates the token without a code (see POST /provision/{token}).",
-      errors: [...byPath],
+        "Creates a link `<publicUrl>/provision/{token}` to send to the user, valid for a limited time; it replaces any earlier link of the token. Opening it shows a button; pressing it gives the token a fresh secret, shows it once and activates the token without a code (see POST /provision/{token}). Only OATH tokens (totp, hotp) have a seed to give: any other type (a security key, a phone, a push app) is OTPTypeInvalid.",
+      errors: [...byPath, "OTPTypeInvalid"],
       response: {
         url: "https://id.acme.example/provision/p_Zx8cV2bN5mQ1wE4rT7yU0i",
         expiresAt: "2026-01-02T00:00:00.000Z",
