@@ -222,6 +222,39 @@ for (const backend of backends) {
       assert.equal(Number(row.seed_revealed), 0);
     });
 
+    test("the OATH and challenge routes on a security key's serial: a 4xx each, and the key still signs in", async () => {
+      const t = await f.tenant(["kai"]);
+      const serial = t.keys.kai?.serial ?? "";
+      const calls: [string, string, unknown][] = [
+        ["POST", `/v1/authenticators/${serial}/activate`, { otp: "123456" }],
+        ["POST", `/v1/authenticators/${serial}/resync`, { otp1: "123456", otp2: "654321" }],
+        ["POST", `/v1/authenticators/${serial}/verification`, {}],
+        ["PATCH", `/v1/authenticators/${serial}`, { counter: 5 }],
+        ["PATCH", `/v1/authenticators/${serial}`, { period: 60 }],
+        ["POST", "/v1/auth/otp", { serial, otp: "123456" }],
+      ];
+      for (const [method, path, body] of calls) {
+        const r = await s.api(method as "POST", path, {
+          apiKey: t.apiKey,
+          body,
+          scenario: "webauthn review: OATH routes on a security key",
+        });
+        assert.ok(
+          r.status >= 400 && r.status < 500,
+          `${method} ${path} → ${r.status} ${JSON.stringify(r.body)}`,
+        );
+      }
+      const started = await f.options(t.apiKey, { username: "kai" }, "webauthn review: options");
+      const k = t.keys.kai;
+      assert.ok(k !== undefined);
+      const r = await f.verify(
+        t.apiKey,
+        { ceremonyId: started.ceremonyId, response: f.sign(k, started.options) },
+        "webauthn review: verify",
+      );
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+    });
+
     test("a deleted user's security keys go with them: no webauthn row without its credential is left in the tenant", async () => {
       const t = await f.tenant(["dave", "erin"]);
       const serial = t.keys.dave?.serial ?? "";
