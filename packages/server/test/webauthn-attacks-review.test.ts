@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
 import { updateTenant } from "../src/tenants/tenant-store.ts";
+import { SoftAuthenticator } from "./helpers/soft-authenticator.ts";
 import { createTestApp, formsOf, ssoSignInUntil } from "./helpers/sso-sign-in.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
@@ -13,6 +14,7 @@ import {
   WebAuthnFixtures,
 } from "./helpers/webauthn-attack-setup.ts";
 import { storedKey } from "./helpers/webauthn-keys.ts";
+import { startRegistration, verify } from "./helpers/webauthn-registration.ts";
 
 /**
  * Attacks from the review of the WebAuthn part (#15): the generic authenticator routes used on a
@@ -253,6 +255,36 @@ for (const backend of backends) {
         "webauthn review: verify",
       );
       assert.equal(r.status, 200, JSON.stringify(r.body));
+    });
+
+    test("registration: a tenant that requires user verification since the options were given gets it at verify", async () => {
+      const t = await f.tenant(["lia"]);
+      const started = await startRegistration(s, t.apiKey, { username: "lia" }, "webauthn review: register");
+      await updateTenant(
+        s.server.ctx.database.db,
+        t.tenantId,
+        { webauthnUserVerification: "required" },
+        s.clock.now(),
+      );
+      const response = new SoftAuthenticator().create(started.options, {
+        origin: new URL(s.url).origin,
+        uv: false,
+      });
+      const r = await verify(
+        s,
+        t.apiKey,
+        { ceremonyId: started.ceremonyId, response },
+        "webauthn review: register without UV",
+      );
+      assertRefused(r, 401, ApiReturnCode.PartnerUserFIDOU2FNoUserPresence);
+      const listed = await s.api("GET", "/v1/users/lia/webauthn-keys", {
+        apiKey: t.apiKey,
+        scenario: "webauthn review: list",
+      });
+      assert.equal(
+        (listed.body.keys as unknown[]).filter((k) => !(k as { legacyU2f: boolean }).legacyU2f).length,
+        0,
+      );
     });
 
     test("a deleted user's security keys go with them: no webauthn row without its credential is left in the tenant", async () => {
