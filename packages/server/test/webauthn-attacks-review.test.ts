@@ -287,6 +287,73 @@ for (const backend of backends) {
       );
     });
 
+    test("a key registered at the sign-in's enrolment step is audited with its serial, as the API's registration is", async () => {
+      const password = "correct horse battery";
+      const enrolling = await s.tenant(undefined, { ssoSecondFactor: "required", ssoSelfEnrolment: true });
+      const app = await createTestApp(s, enrolling.tenant.id);
+      await s.api("POST", "/v1/users", {
+        apiKey: enrolling.apiKey,
+        body: { username: "mia", password },
+        scenario: "webauthn review: setup",
+      });
+      const start = await ssoSignInUntil(
+        {
+          baseUrl: s.url,
+          tenantId: enrolling.tenant.id,
+          clientId: app.clientId,
+          redirectUri: app.redirectUri,
+          username: "mia",
+          password,
+        },
+        "enrol",
+      );
+      const csrf = formsOf(start.page).find((form) => form.hidden.factor === "webauthn")?.hidden.csrf ?? "";
+      const base = start.page.url.pathname.replace(/\/enrol$/, "");
+      const optionsAnswer = await start.browser.request(new URL(`${base}/webauthn-options`, s.url), {
+        method: "POST",
+        form: { csrf },
+        headers: { accept: "application/json" },
+      });
+      assert.equal(optionsAnswer.status, 200);
+      const c = (await optionsAnswer.json()) as {
+        ceremonyId: string;
+        binding: string;
+        options: Record<string, unknown>;
+      };
+      const response = new SoftAuthenticator().create(c.options, {
+        origin: new URL(s.server.ctx.publicUrl).origin,
+      });
+      const at = await start.browser.follow(new URL(`${base}/enrol`, s.url), app.redirectUri, {
+        method: "POST",
+        form: {
+          csrf,
+          factor: "webauthn",
+          ceremony: c.ceremonyId,
+          binding: c.binding,
+          credential: JSON.stringify(response),
+        },
+      });
+      assert.ok("callback" in at, "signed in");
+      const keys = await s.api("GET", "/v1/users/mia/webauthn-keys", {
+        apiKey: enrolling.apiKey,
+        scenario: "webauthn review: list",
+      });
+      const serial = (keys.body.keys as { serial: string }[])[0]?.serial ?? "";
+      const events = await s.api(
+        "GET",
+        `/v1/audit?subject=${encodeURIComponent(`authenticator:${serial}`)}`,
+        {
+          apiKey: enrolling.apiKey,
+          scenario: "webauthn review: audit",
+        },
+      );
+      const found = events.body.events as { operation: string; resultCode: number }[];
+      assert.ok(
+        found.some((e) => /registered/.test(e.operation) && /mia/.test(e.operation) && e.resultCode === 0),
+        JSON.stringify(events.body),
+      );
+    });
+
     test("a deleted user's security keys go with them: no webauthn row without its credential is left in the tenant", async () => {
       const t = await f.tenant(["dave", "erin"]);
       const serial = t.keys.dave?.serial ?? "";

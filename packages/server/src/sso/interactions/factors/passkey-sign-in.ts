@@ -157,6 +157,24 @@ export async function registerKeyAtEnrolment(
     throw bypass("the app does not accept security keys");
   const ceremonyId = postedCeremony(s, body);
   const user = await findUserById(s.ctx, s.tenant.id, s.row.user_id ?? "");
-  await finishRegistration(s.ctx, { tenant: s.tenant, ceremonyId, response: postedCredential(body), user });
+  const key = await finishRegistration(s.ctx, {
+    tenant: s.tenant,
+    ceremonyId,
+    response: postedCredential(body),
+    user,
+  });
+  // The page's own request event names the user and the step only: the new key is recorded by
+  // its serial, as POST /v1/webauthn/registration/verify records it.
+  await s.ctx.audit.append({
+    at: s.ctx.clock.now(),
+    tenantId: s.tenant.id,
+    actor: `user:${user.id}`,
+    subject: `authenticator:${key.serial}`,
+    sourceIp: s.request.ip,
+    operation: `webauthn key registered by ${user.username} at the sign-in's enrolment step`,
+    resultCode: ApiReturnCode.Success,
+    durationMs: null,
+    requestId: s.request.id,
+  });
   return [...amrOf(s.row), "otp", "hwk"];
 }
