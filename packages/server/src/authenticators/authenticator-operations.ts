@@ -109,7 +109,7 @@ export const authenticatorOperations: DomainOperations = {
       },
       summary: "Change an authenticator's settings",
       description:
-        "Changes `maxUses`, an HOTP token's `counter` or a TOTP token's `period` (which resets its drift). A setting that does not fit the token's type is OTPTypeInvalid. Applying the same change twice leaves the same state.",
+        "Changes `maxUses`, an HOTP token's `counter` or a TOTP token's `period` (which resets its drift). A setting that does not fit the token's type is OTPTypeInvalid (so is `maxUses` for a security key, whose sign-ins are not counted). Applying the same change twice leaves the same state.",
       errors: [...byPath, "OTPTypeInvalid", "InvalidDeviceConfig"],
       request: { maxUses: 1000 },
       response: { authenticator: { ...authenticator, maxUses: 1000 } },
@@ -117,8 +117,9 @@ export const authenticatorOperations: DomainOperations = {
     "DELETE /v1/authenticators/:serial": {
       fields: serialPath,
       summary: "Delete an authenticator",
-      description: "Deletes the token and its secret. A repeat is DeviceNotFound.",
-      errors: [...byPath],
+      description:
+        "Deletes the token and its secret. A repeat is DeviceNotFound. A security key (type webauthn) follows DELETE /v1/webauthn/keys/{serial}'s rule: the last second factor of a user whom the tenant requires to have one (ssoSecondFactor) is PartnerUserFIDOU2FDeleteSecurityKeyFailed.",
+      errors: [...byPath, "PartnerUserFIDOU2FDeleteSecurityKeyFailed"],
       response: {},
     },
     "POST /v1/authenticators/:serial/assign": {
@@ -130,16 +131,23 @@ export const authenticatorOperations: DomainOperations = {
       },
       summary: "Assign an authenticator to a user",
       description:
-        "Assigns the token to the user; a token held by another user is DeviceInUse unless `force` moves it. Assigning it to its holder again changes nothing.",
-      errors: [...byPath, "DeviceAssignedToDifferentPartner", "InvalidPartnerUserLogin", "DeviceInUse"],
+        "Assigns the token to the user; a token held by another user is DeviceInUse unless `force` moves it. Assigning it to its holder again changes nothing. A security key (type webauthn) is bound to the user it was registered for and is never moved: OTPTypeInvalid.",
+      errors: [
+        ...byPath,
+        "DeviceAssignedToDifferentPartner",
+        "InvalidPartnerUserLogin",
+        "DeviceInUse",
+        "OTPTypeInvalid",
+      ],
       request: { username: "alice", force: false },
       response: { authenticator },
     },
     "POST /v1/authenticators/:serial/unassign": {
       fields: serialPath,
       summary: "Unassign an authenticator",
-      description: "Removes the token from its holder; it stays in the tenant. A repeat changes nothing.",
-      errors: [...byPath],
+      description:
+        "Removes the token from its holder; it stays in the tenant. A repeat changes nothing. A security key (type webauthn) is bound to its user: OTPTypeInvalid.",
+      errors: [...byPath, "OTPTypeInvalid"],
       response: { authenticator: { ...authenticator, username: null } },
     },
     "POST /v1/authenticators/:serial/enable": {
@@ -201,8 +209,8 @@ export const authenticatorOperations: DomainOperations = {
       fields: serialPath,
       summary: "Create a one-time provisioning link",
       description:
-        "Creates a link `<publicUrl>/provision/{token}` to send to the user, valid for a limited time; it replaces any earlier link of the token. Opening it shows a button; pressing it gives the token a fresh secret, shows it once and activates the token without a code (see POST /provision/{token}).",
-      errors: [...byPath],
+        "Creates a link `<publicUrl>/provision/{token}` to send to the user, valid for a limited time; it replaces any earlier link of the token. Opening it shows a button; pressing it gives the token a fresh secret, shows it once and activates the token without a code (see POST /provision/{token}). Only OATH tokens (totp, hotp) have a seed to give: any other type (a security key, a phone, a push app) is OTPTypeInvalid.",
+      errors: [...byPath, "OTPTypeInvalid"],
       response: {
         url: "https://id.acme.example/provision/p_Zx8cV2bN5mQ1wE4rT7yU0i",
         expiresAt: "2026-01-02T00:00:00.000Z",

@@ -23,6 +23,7 @@ import { MAX_HOTP_COUNTER } from "./hotp/hotp-type.ts";
 import { importPskc } from "./pskc/import-tokens.ts";
 import { authenticatorTypeNames, challengeDeviceType, oathType } from "./registry.ts";
 import { requireSerial } from "./serial.ts";
+import { deleteKey } from "./webauthn/credential-store.ts";
 
 type CreateBody = CreateRequest & { username?: string; destination?: string; locale?: string };
 type SerialParams = { Params: { serial: string } };
@@ -83,6 +84,19 @@ export async function tokenFromPath(
     });
   }
   return row;
+}
+
+/**
+ * A security key or passkey is bound to the user it was registered for: the authenticator keeps
+ * that user's handle and its credential row names the user, so moving its row to another user
+ * (or to none) would leave the key signing in its first user under another holder's name.
+ */
+function requireMovable(row: AuthenticatorRow): void {
+  if (row.type === "webauthn")
+    throw new TesseraError(ApiReturnCode.OTPTypeInvalid, {
+      message: `${row.serial} is a security key, bound to the user it was registered for: it cannot be assigned or unassigned; DELETE /v1/webauthn/keys/${row.serial} removes it`,
+      field: "params.serial",
+    });
 }
 
 export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
@@ -263,6 +277,12 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
           field: counter !== undefined ? "body.counter" : "body.period",
         });
       }
+      // A security key's sign-in (webauthn/) counts no uses: a limit stored for it would not hold.
+      if (maxUses !== undefined && row.type === "webauthn")
+        throw new TesseraError(ApiReturnCode.OTPTypeInvalid, {
+          message: "maxUses does not apply to a security key: its sign-ins are not counted against a limit",
+          field: "body.maxUses",
+        });
       if (period !== undefined)
         oathType(row.type).configure({ algorithm: row.algorithm, digits: row.digits, period });
       const updated = await updateAuthenticator(
@@ -292,6 +312,7 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request) => {
       const row = await tokenFromPath(request, true);
+      requireMovable(row);
       const user = await userFromRequest(request, request.body.username);
       const ctx = request.server.ctx;
       const assigned = await assignAuthenticator(
@@ -315,6 +336,7 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
     { schema: { params: serialParam, response: { 200: tokenResponse } } },
     async (request) => {
       const row = await tokenFromPath(request);
+      requireMovable(row);
       const ctx = request.server.ctx;
       const updated = await unassignAuthenticator(ctx.database.db, row.id, ctx.clock.now());
       return success({ authenticator: authenticatorView(updated ?? { ...row, user_id: null }, null) });
@@ -345,7 +367,10 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
     { schema: { params: serialParam, response: { 200: okResponse({}) } } },
     async (request) => {
       const row = await tokenFromPath(request);
-      await deleteAuthenticator(request.server.ctx.database.db, row.id);
+      // A security key goes under its own rule whichever route deletes it: never the last second
+      // factor of a user whom the tenant requires to have one (webauthn/credential-store.ts).
+      if (row.type === "webauthn") await deleteKey(request.server.ctx, request.tenant, row.serial);
+      else await deleteAuthenticator(request.server.ctx.database.db, row.id);
       return success({});
     },
   );

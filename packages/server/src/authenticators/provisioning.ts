@@ -8,6 +8,7 @@ import { findTenant } from "../tenants/tenant-store.ts";
 import { usernameOf } from "../users/user-from-request.ts";
 import { qrDataUrl, tokenFromPath } from "./authenticator-routes.ts";
 import { LINK_TTL_MS, linkHash, newLinkToken, openLink, redeemLink } from "./provisioning-link.ts";
+import { oathTypes } from "./registry.ts";
 
 /**
  * Soft-token provisioning by one-time link. The tenant's back end asks for a link for a token and
@@ -34,6 +35,13 @@ export const provisioningLinkRoutes: FastifyPluginAsync = async (app) => {
     async (request) => {
       const ctx = request.server.ctx;
       const row = await tokenFromPath(request);
+      // Redeeming gives the token a fresh OATH seed, sealed over its secret: a security key's
+      // public key, a phone's or a push app's would be overwritten (and nothing shown for it).
+      if (!oathTypes.some((t) => t.type === row.type))
+        throw new TesseraError(ApiReturnCode.OTPTypeInvalid, {
+          message: `${row.serial} is a ${row.type} authenticator: provisioning links give OATH tokens (${oathTypes.map((t) => t.type).join(", ")}) a seed`,
+          field: "params.serial",
+        });
       const token = newLinkToken();
       const expiresAt = ctx.clock.now() + LINK_TTL_MS;
       await ctx.database.db

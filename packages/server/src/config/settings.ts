@@ -476,7 +476,7 @@ export const settings = [
     type: integer(1, 1000000),
     default: 60,
     description:
-      "Password posts on the SSO sign-in pages per minute from one source address (an IPv6 /64 counts as one) of one tenant; more get the pages' generic refusal (RateLimited in the audit trail). Unlike the API, the pages are used by end users' browsers directly, so this is per person's network.",
+      "Password posts (and passkey posts; WebAuthn ceremonies get as many again, counted apart) on the SSO sign-in pages per minute from one source address (an IPv6 /64 counts as one) of one tenant; more get the pages' generic refusal (RateLimited in the audit trail). Unlike the API, the pages are used by end users' browsers directly, so this is per person's network.",
   },
   {
     path: "rateLimits.ssoSignInPerAccount",

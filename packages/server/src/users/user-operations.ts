@@ -122,7 +122,7 @@ export const userOperations: DomainOperations = {
       fields: usernamePath,
       summary: "Delete a user",
       description:
-        "Deletes the user with their sessions and recovery requests; their tokens are unassigned and disabled, never returned to the pool. A repeat is 404 InvalidPartnerUserLogin.",
+        "Deletes the user with their sessions and recovery requests; their tokens are unassigned and disabled, never returned to the pool; their security keys (bound to them) are deleted. A repeat is 404 InvalidPartnerUserLogin.",
       errors: ["InvalidPartnerUserLogin"],
       response: {},
     },

@@ -96,10 +96,17 @@ export async function updateUser(
 /**
  * Deletes a user with their sessions and recovery requests (foreign keys cascade). Their tokens
  * are unassigned and disabled in the same transaction: an unassigned, enabled token would go back
- * into the pool, and the next user could receive a seed the deleted user still holds.
+ * into the pool, and the next user could receive a seed the deleted user still holds. Their
+ * security keys are deleted: a key is bound to its user (its credential row goes with the user),
+ * and a webauthn row left without one would be a factor nobody can use.
  */
 export async function deleteUser(db: Kysely<Schema>, userId: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    await trx
+      .deleteFrom("authenticators")
+      .where("user_id", "=", userId)
+      .where("type", "=", "webauthn")
+      .execute();
     await trx
       .updateTable("authenticators")
       .set({ enabled: 0, user_id: null })

@@ -88,6 +88,7 @@ export async function startRegistration(
 async function verified(
   ceremony: Awaited<ReturnType<typeof spendCeremony>>,
   response: RegistrationResponseJSON,
+  tenant: Tenant,
 ) {
   try {
     const result = await verifyRegistrationResponse({
@@ -96,7 +97,9 @@ async function verified(
       expectedOrigin: JSON.parse(ceremony.origins) as string[],
       expectedRPID: ceremony.rp_id,
       requireUserPresence: true,
-      requireUserVerification: ceremony.user_verification === "required",
+      // The ceremony's policy, and never less than the tenant's now (as sign-in does).
+      requireUserVerification:
+        ceremony.user_verification === "required" || tenant.webauthnUserVerification === "required",
       supportedAlgorithmIDs: supportedAlgorithmIds,
     });
     if (!result.verified || result.registrationInfo === undefined)
@@ -146,7 +149,7 @@ export async function finishRegistration(
   const problem = registrationResponseProblem(input.response);
   if (problem !== undefined) throw invalidRegistrationShape(problem);
   const response = input.response as RegistrationResponseJSON;
-  const info = await verified(ceremony, response);
+  const info = await verified(ceremony, response, tenant);
   const algorithm = checkCosePublicKey(info.credential.publicKey);
   await checkAttestation(ctx, tenant, info);
   return insertCredential(

@@ -24,3 +24,15 @@ export async function overSignInLimits(s: SignIn, username?: string): Promise<bo
   }
   return false;
 }
+
+/**
+ * The WebAuthn ceremonies the pages' script asks for (factors/passkey-sign-in.ts): each stores a
+ * row, and the first page's are anyone's to ask for, so a source gets as many per minute as it
+ * gets password posts, counted apart from them (a page load with passkey autofill asks for one,
+ * and must not halve what a network's people have for their passwords). True when over it.
+ */
+export async function overCeremonyLimit(s: SignIn): Promise<boolean> {
+  const key = `sso:webauthn:${s.tenant.id}:${addressGroup(s.request.ip)}`;
+  const rule = { limit: s.ctx.config.rateLimits.ssoSignInPerSource, windowMs: WINDOW_MS };
+  return (await consumeRateLimit(s.ctx.database.db, key, rule, s.ctx.clock.now())) !== undefined;
+}

@@ -94,6 +94,12 @@ function entriesOf(payload: Record<string, unknown>): MetadataEntry[] {
       status: statusOf(entry.statusReports),
     });
   }
+  // Every genuine MDS3 BLOB lists FIDO2 authenticators. One without any would store no row, and
+  // the stored rows are what remembers the BLOB number an older BLOB is refused by (fail closed).
+  if (entries.length === 0)
+    throw new Error(
+      "the BLOB lists no FIDO2 authenticator (no entry with an AAGUID and a metadata statement)",
+    );
   return entries;
 }
 

@@ -12,7 +12,7 @@ import { sendPage } from "../../../pages/page-routes.ts";
 import { keyActionOptions } from "../register-key-step.ts";
 import { bypass, type SignIn } from "../sign-in-context.ts";
 import { afterPassword, type FirstFactor } from "../sign-in-flow.ts";
-import { overSignInLimits } from "../sign-in-limits.ts";
+import { overCeremonyLimit, overSignInLimits } from "../sign-in-limits.ts";
 import { amrOf } from "../sign-in-store.ts";
 import { findUserById } from "../sign-in-user.ts";
 import { form, passwordPage } from "../step-pages.ts";
@@ -69,6 +69,12 @@ ${scriptTag}`;
 export async function webauthnOptions(s: SignIn) {
   const { ctx, tenant, app } = s;
   const step = s.row.step;
+  // Each call stores a ceremony, and the first page's is anyone's to ask for: a per-source limit
+  // (counted in the database, across processes) bounds what a flood can store.
+  if (await overCeremonyLimit(s))
+    throw new TesseraError(TesseraApiCode.RateLimited, {
+      message: "too many sign-in attempts from this address: try again in a minute",
+    });
   let kind: "get" | "create" = "get";
   let started: { ceremonyId: string; options: unknown };
   if (step === "password") {
@@ -157,6 +163,24 @@ export async function registerKeyAtEnrolment(
     throw bypass("the app does not accept security keys");
   const ceremonyId = postedCeremony(s, body);
   const user = await findUserById(s.ctx, s.tenant.id, s.row.user_id ?? "");
-  await finishRegistration(s.ctx, { tenant: s.tenant, ceremonyId, response: postedCredential(body), user });
+  const key = await finishRegistration(s.ctx, {
+    tenant: s.tenant,
+    ceremonyId,
+    response: postedCredential(body),
+    user,
+  });
+  // The page's own request event names the user and the step only: the new key is recorded by
+  // its serial, as POST /v1/webauthn/registration/verify records it.
+  await s.ctx.audit.append({
+    at: s.ctx.clock.now(),
+    tenantId: s.tenant.id,
+    actor: `user:${user.id}`,
+    subject: `authenticator:${key.serial}`,
+    sourceIp: s.request.ip,
+    operation: `webauthn key registered by ${user.username} at the sign-in's enrolment step`,
+    resultCode: ApiReturnCode.Success,
+    durationMs: null,
+    requestId: s.request.id,
+  });
   return [...amrOf(s.row), "otp", "hwk"];
 }
