@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode, TesseraApiCode } from "@tessera/codes";
+import { sql } from "kysely";
 import type { ServerContext } from "../src/app/server-context.ts";
 import { userHandleFor } from "../src/authenticators/webauthn/assertion-verify.ts";
 import { findUser } from "../src/users/user-store.ts";
@@ -573,6 +574,31 @@ for (const backend of backends) {
       assert.equal(cleared.clone_suspected_at, null);
       assert.equal(Number(cleared.sign_count), 22);
     });
+
+    // SQLite only: its RAISE(IGNORE) lets a trigger skip the counter's UPDATE after deleting the row,
+    // which puts a DELETE exactly between the verification's read and its compare-and-set.
+    if (backend === "sqlite")
+      test("a key deleted between the read and the counter write is unknown, not flagged as a clone", async () => {
+        const kim = await userWithKey({ signCount: 5 });
+        kim.credential.counter = 8;
+        await sql
+          .raw(
+            `CREATE TRIGGER kim_deleted BEFORE UPDATE ON webauthn_credentials WHEN OLD.credential_id = '${kim.credentialId}' BEGIN DELETE FROM webauthn_credentials WHERE authenticator_id = OLD.authenticator_id; SELECT RAISE(IGNORE); END`,
+          )
+          .execute(ctx.database.db);
+        try {
+          const r = await signIn(kim, "webauthn sign-in: key deleted meanwhile");
+          refused(r.answer, ApiReturnCode.BogusUniqueDeviceId);
+        } finally {
+          await sql.raw("DROP TRIGGER kim_deleted").execute(ctx.database.db);
+        }
+        const events = await ctx.database.db
+          .selectFrom("audit_events")
+          .select("operation")
+          .where("subject", "=", `authenticator:${kim.serial}`)
+          .execute();
+        assert.ok(!events.some((e) => /possible clone/.test(String(e.operation))), JSON.stringify(events));
+      });
 
     test("an authenticator that does not count (always 0) signs in again and again", async () => {
       const jo = await userWithKey();

@@ -119,8 +119,10 @@ export async function verifyAssertion(
   if (!moved) {
     // The compare-and-set also fails for a key disabled since it was read (by an administrator,
     // or flagged by a racing verification): that is the disabled refusal, not a second flag.
+    // A key deleted since it was read is simply unknown now: nothing to flag.
     const current = await findCredential(ctx, tenant.id, credential.credential_id);
-    if (current !== undefined) requireUsableKey(ctx, current);
+    if (current === undefined) throw unknownCredential();
+    requireUsableKey(ctx, current);
     await flagClone(
       ctx,
       stored,
