@@ -4,8 +4,10 @@ import { ApiReturnCode as C } from "@tessera/codes";
 import { runHousekeepingRound } from "../src/housekeeping/housekeeping-round.ts";
 import { outcomeOf } from "./helpers/api-client.ts";
 import { auditedOutcomes, PASSWORD, policyFixture } from "./helpers/policies.ts";
+import { SoftAuthenticator } from "./helpers/soft-authenticator.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
+import { storeSoftKey } from "./helpers/webauthn-credentials.ts";
 
 /** Wednesday 2026-01-07 10:00 UTC, 11:00 in Berlin: every test sets the clock to a known instant. */
 const WEDNESDAY_10_UTC = Date.UTC(2026, 0, 7, 10, 0);
@@ -398,6 +400,49 @@ for (const backend of backends) {
       });
       assert.equal(logged.body.errorCode, 0, JSON.stringify(logged.body));
       assert.equal(outcomeOf(logged), C.SSOPolicyTimeRestrictionIgnored);
+    });
+
+    test("a WebAuthn sign-in whose options named the app gets its policies too; without clientId none", async () => {
+      s.clock.set(WEDNESDAY_10_UTC);
+      const f = await policyFixture(s);
+      const { ctx } = s.server;
+      const origin = new URL(ctx.publicUrl).origin;
+      const soft = new SoftAuthenticator();
+      await storeSoftKey(ctx, soft, {
+        tenantId: f.tenant.id,
+        userId: f.userId,
+        rpId: new URL(ctx.publicUrl).hostname,
+        origin,
+      });
+      const signIn = async (extra: Record<string, unknown>, scenario: string) => {
+        const options = await s.api("POST", "/v1/webauthn/authentication/options", {
+          scenario,
+          apiKey: f.apiKey,
+          body: { username: f.username, ...extra },
+        });
+        assert.equal(options.status, 200, JSON.stringify(options.body));
+        return s.api("POST", "/v1/webauthn/authentication/verify", {
+          scenario,
+          apiKey: f.apiKey,
+          body: {
+            ceremonyId: options.body.ceremonyId,
+            response: soft.get(options.body.options as Record<string, unknown>, { origin }),
+          },
+        });
+      };
+      await f.put("app", {
+        timeOfDay: { windows: [{ start: "12:00", end: "13:00" }], ...berlin("enforce") },
+      });
+      const denied = await signIn({ clientId: f.app }, "policies: webauthn sign-in");
+      assert.equal(denied.body.errorCode, C.SSOPolicyTimeRestriction, JSON.stringify(denied.body));
+      const noApp = await signIn({}, "policies: webauthn sign-in without app");
+      assert.equal(noApp.status, 200, JSON.stringify(noApp.body));
+      assert.deepEqual(policyOutcomes(noApp.body), []);
+      await f.put("app", { timeOfDay: { windows: [{ start: "12:00", end: "13:00" }], ...berlin("log") } });
+      const logged = await signIn({ clientId: f.app }, "policies: webauthn sign-in");
+      assert.equal(logged.body.errorCode, 0, JSON.stringify(logged.body));
+      assert.equal(outcomeOf(logged), C.SSOPolicyTimeRestrictionIgnored);
+      assert.equal(policyOutcomes(logged.body)[0]?.code, C.SSOPolicyTimeRestrictionIgnored);
     });
 
     test("burst: N concurrent sign-ins against an allowance of K: exactly K get through", async () => {

@@ -133,5 +133,10 @@ export async function verifyAssertion(
       message: `the signature counter of security key ${stored.authenticator.serial} did not move forward: a possible clone; the key is disabled until an administrator re-enables it`,
     });
   }
-  return { user, authenticator: stored.authenticator, userVerified: info.userVerified };
+  return {
+    user,
+    authenticator: stored.authenticator,
+    userVerified: info.userVerified,
+    appClientId: ceremony.app_client_id,
+  };
 }

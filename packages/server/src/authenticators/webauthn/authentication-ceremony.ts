@@ -22,6 +22,8 @@ export interface AuthenticationResult {
   readonly authenticator: AuthenticatorRow;
   /** The UV flag: the person was verified on the authenticator (a PIN or biometric). */
   readonly userVerified: boolean;
+  /** The SSO app the ceremony named (`clientId`), whose access policies the API applies. */
+  readonly appClientId: string | null;
 }
 
 type UserVerification = "required" | "preferred" | "discouraged";

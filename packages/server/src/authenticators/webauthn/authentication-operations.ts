@@ -1,4 +1,5 @@
 import type { DomainOperations } from "../../openapi/operation-docs.ts";
+import { authPolicyDocs } from "../../policies/policy-operations.ts";
 
 const assertion = {
   id: "mJ0k7mK0h3bV1xqSx3Ih1ZtA1Yb4o6mXqH0Jr8cF8eE",
@@ -57,8 +58,9 @@ export const webauthnAuthenticationOperations: DomainOperations = {
       },
       summary: "Finish a WebAuthn sign-in",
       description:
-        "Spends the ceremony first (a second verify of it, even a concurrent one or on another server process, is InvalidSessionIdData), then checks the credential (BogusPhysicalDeviceId for an id that cannot be one, BogusUniqueDeviceId for one unknown in the tenant or another user's; a userHandle, when sent, must be the credential's user, and a discoverable sign-in must send one), its holder and its state as POST /v1/auth/otp does, and the assertion with the stored public key. The signature counter moves on by a compare-and-set; a counter that does not move forward for an authenticator that counts is refused (InvalidSignDataInvalid), the key is flagged as a possible clone, disabled and audited until an administrator re-enables it (POST /v1/authenticators/{serial}/enable). Not idempotent.",
+        "Spends the ceremony first (a second verify of it, even a concurrent one or on another server process, is InvalidSessionIdData), then checks the credential (BogusPhysicalDeviceId for an id that cannot be one, BogusUniqueDeviceId for one unknown in the tenant or another user's; a userHandle, when sent, must be the credential's user, and a discoverable sign-in must send one), its holder and its state as POST /v1/auth/otp does, and the assertion with the stored public key. The signature counter moves on by a compare-and-set; a counter that does not move forward for an authenticator that counts is refused (InvalidSignDataInvalid), the key is flagged as a possible clone, disabled and audited until an administrator re-enables it (POST /v1/authenticators/{serial}/enable). Not idempotent. When the options call named an app (`clientId`), the tenant's and that app's access policies are applied once the assertion is verified, as /v1/auth/* applies them with `app`: a denial is its SSOPolicy* code, a logged or ignored rule rides on the success (`policy.outcomes`).",
       errors: [
+        ...authPolicyDocs.errors.filter((code) => code !== "NotFound"),
         "PartnerUserFIDOU2FInvalidSessionIdData",
         "BogusPhysicalDeviceId",
         "BogusUniqueDeviceId",
@@ -75,7 +77,13 @@ export const webauthnAuthenticationOperations: DomainOperations = {
         "RateLimited",
       ],
       request: { ceremonyId: "pQ0m7x6N6c7f2pUKqv5bgH4b3Sx6c1N0fI0m0r9cZbc", response: assertion },
-      response: { username: "alice", serial: "WEBAUTHN0A1B2C3D4E", userVerified: true },
+      response: {
+        username: "alice",
+        serial: "WEBAUTHN0A1B2C3D4E",
+        userVerified: true,
+        policy: { outcomes: [] },
+      },
+      outcomes: authPolicyDocs.outcomes,
     },
   },
 };

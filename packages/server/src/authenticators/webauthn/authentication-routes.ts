@@ -2,6 +2,7 @@ import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync } from "fastify";
 import { success } from "../../app/envelope.ts";
 import { body, okResponse, time } from "../../app/route-schemas.ts";
+import { applyPolicies, policyOutcomesSchema } from "../../policies/auth-policy.ts";
 import { findApp } from "../../sso/apps/app-store.ts";
 import { usernameInput } from "../../users/username.ts";
 import { signInUser } from "../otp-routes.ts";
@@ -69,8 +70,13 @@ export const webauthnAuthenticationRoutes: FastifyPluginAsync = async (app) => {
         ]),
         response: {
           200: okResponse(
-            { username: { type: "string" }, serial: { type: "string" }, userVerified: { type: "boolean" } },
-            ["username", "serial", "userVerified"],
+            {
+              username: { type: "string" },
+              serial: { type: "string" },
+              userVerified: { type: "boolean" },
+              policy: policyOutcomesSchema,
+            },
+            ["username", "serial", "userVerified", "policy"],
           ),
         },
       },
@@ -84,11 +90,18 @@ export const webauthnAuthenticationRoutes: FastifyPluginAsync = async (app) => {
         sourceIp: request.ip,
       });
       request.auditSubject = `user:${result.user.username}`;
-      return success({
-        username: result.user.username,
-        serial: result.authenticator.serial,
-        userVerified: result.userVerified,
-      });
+      // As /v1/auth/* with `app`: the named app's access policies decide, after the key proved
+      // itself (a policy answer is never a credential oracle; auth-policy.ts).
+      const policy = await applyPolicies(request, result.appClientId ?? undefined, result.user.id);
+      return success(
+        {
+          username: result.user.username,
+          serial: result.authenticator.serial,
+          userVerified: result.userVerified,
+          ...policy.payload,
+        },
+        policy.outcome,
+      );
     },
   );
 };

@@ -22,7 +22,7 @@ export interface WebAuthnKeyView {
   readonly cloneSuspected: boolean;
   /** The authenticators row is enabled (disabled keys are kept but refused at sign-in). */
   readonly enabled?: boolean;
-  /** The user was verified (PIN or biometric) when the key was registered. */
+  /** The key has verified its user (PIN or biometric): at registration or at a sign-in since. */
   readonly userVerified?: boolean;
 }
 
@@ -98,7 +98,7 @@ export const webauthnKeySchema = {
     enabled: { type: "boolean" },
     userVerified: {
       type: "boolean",
-      description: "the user was verified (PIN or biometric) at registration",
+      description: "the key has verified its user (PIN or biometric), at registration or at a sign-in since",
     },
   },
   required: ["serial", "credentialId", "name", "createdAt"],
