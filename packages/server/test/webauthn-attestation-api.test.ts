@@ -7,6 +7,7 @@ import { ManualClock } from "../src/clock/clock.ts";
 import type { TenantSettings } from "../src/tenants/tenant-store.ts";
 import {
   attestationAuthority,
+  breakAttestationSignature,
   fidoU2fAttestation,
   issue,
   metadataEntry,
@@ -29,16 +30,6 @@ const caListed = attestationAuthority(listed);
 const caRevoked = attestationAuthority(revoked);
 const mdsRoot = issue({ subject: "/CN=Test MDS Root", ca: true });
 const mdsSigner = issue({ subject: "/CN=mds.test", issuer: mdsRoot });
-
-const breakSignature =
-  (attest: NonNullable<CreateOptions["attest"]>): NonNullable<CreateOptions["attest"]> =>
-  (...args) => {
-    const statement = attest(...args);
-    const sig = Buffer.from(statement.attStmt.get("sig") as Buffer);
-    sig[sig.length - 1] = (sig[sig.length - 1] ?? 0) ^ 0xff;
-    statement.attStmt.set("sig", sig);
-    return statement;
-  };
 
 for (const backend of backends) {
   suite(`WebAuthn attestation through the API (${backend})`, () => {
@@ -122,7 +113,7 @@ for (const backend of backends) {
       const sig = ApiReturnCode.PartnerUserFIDOU2FInvalidAttestationSig;
       refused(
         await t.register(
-          { aaguid: listed, attest: breakSignature(packedAttestation(caListed.leaf)) },
+          { aaguid: listed, attest: breakAttestationSignature(packedAttestation(caListed.leaf)) },
           "webauthn attestation: packed signature broken",
         ),
         sig,
@@ -130,7 +121,7 @@ for (const backend of backends) {
       );
       refused(
         await t.register(
-          { attest: breakSignature(fidoU2fAttestation(caListed.leaf)) },
+          { attest: breakAttestationSignature(fidoU2fAttestation(caListed.leaf)) },
           "webauthn attestation: u2f signature broken",
         ),
         sig,

@@ -16,6 +16,7 @@ import { ManualClock } from "../src/clock/clock.ts";
 import { findTenant, type Tenant, type WebauthnAttestation } from "../src/tenants/tenant-store.ts";
 import {
   attestationAuthority,
+  breakAttestationSignature,
   fidoU2fAttestation,
   issue,
   metadataEntry,
@@ -105,17 +106,6 @@ const refusedWith = (code: number, message?: RegExp) => (error: unknown) => {
   return true;
 };
 
-/** Breaks the signature an `attest` hook makes. */
-const badSignature =
-  (attest: NonNullable<CreateOptions["attest"]>): NonNullable<CreateOptions["attest"]> =>
-  (...args) => {
-    const statement = attest(...args);
-    const sig = Buffer.from(statement.attStmt.get("sig") as Buffer);
-    sig[sig.length - 1] = (sig[sig.length - 1] ?? 0) ^ 0xff;
-    statement.attStmt.set("sig", sig);
-    return statement;
-  };
-
 for (const backend of backends) {
   suite(`WebAuthn attestation policy (${backend})`, () => {
     let s: TestServer;
@@ -174,11 +164,14 @@ for (const backend of backends) {
       const { tenant } = await policyTenant(s, "any");
       const code = ApiReturnCode.PartnerUserFIDOU2FInvalidAttestationSig;
       await assert.rejects(
-        register(s, tenant, { aaguid: modelA, attest: badSignature(packedAttestation(caA.leaf)) }),
+        register(s, tenant, {
+          aaguid: modelA,
+          attest: breakAttestationSignature(packedAttestation(caA.leaf)),
+        }),
         refusedWith(code),
       );
       await assert.rejects(
-        register(s, tenant, { attest: badSignature(fidoU2fAttestation(caA.leaf)) }),
+        register(s, tenant, { attest: breakAttestationSignature(fidoU2fAttestation(caA.leaf)) }),
         refusedWith(code),
       );
       // Self attestation with a broken signature, and a leaf whose AAGUID extension names another model.

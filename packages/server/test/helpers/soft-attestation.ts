@@ -181,3 +181,14 @@ export async function signMetadataBlob(
     })
     .sign(signer.key);
 }
+
+/** Breaks the signature an `attest` hook makes (its last byte flipped). */
+export const breakAttestationSignature =
+  (attest: NonNullable<CreateOptions["attest"]>): NonNullable<CreateOptions["attest"]> =>
+  (...args) => {
+    const statement = attest(...args);
+    const sig = Buffer.from(statement.attStmt.get("sig") as Buffer);
+    sig[sig.length - 1] = (sig[sig.length - 1] ?? 0) ^ 0xff;
+    statement.attStmt.set("sig", sig);
+    return statement;
+  };
