@@ -152,6 +152,10 @@ export const ofxConnector: Connector = {
       statements.find((s) => s.account === undefined);
     if (statement === undefined || statement.status.code !== 0)
       return { transactions: [], coverage: "unreadable", history: "ready" };
+    // A transaction or balance that is not what OFX allows makes the whole statement unreadable
+    // (Incomplete, with the field and line): storing part of it would leave the balance wrong.
+    if (statement.problem !== undefined)
+      return { transactions: [], coverage: "unreadable", history: "ready", problem: statement.problem };
     return {
       transactions: statement.transactions.map((t) => ({
         externalId:
