@@ -103,6 +103,9 @@ export function parseOfx(source: string): OfxDocument {
   if (start < 0) throw new OfxParseError("no <OFX> element");
   const { major, header } = readHeader(source.slice(0, start));
   const closed = closedElements(source, start);
+  // Every server ends the document with </OFX>: without it the file was cut short, and what is
+  // missing (transactions, the balance) cannot be told from what is there.
+  if (closed[0] !== 1) throw new OfxParseError("the document ends before </OFX>: it was cut short");
   const root: OfxNode = { name: "#document", children: [] };
   // Each open element, and whether its end tag is in the document.
   const stack: { node: OfxNode; closed: boolean }[] = [{ node: root, closed: true }];

@@ -109,10 +109,16 @@ function problemAt(owner: OfxNode, field: string, problem: string): string {
   return `${owner.name} ${field}${line === undefined ? "" : ` (line ${line})`}: ${problem}`;
 }
 
-function checkedAmount(owner: OfxNode, field: string, problems: string[]): string | undefined {
+function checkedAmount(
+  owner: OfxNode,
+  field: string,
+  problems: string[],
+  required = true,
+): string | undefined {
   const value = text(owner, field);
-  if (value === undefined) problems.push(problemAt(owner, field, "missing"));
-  else if (value.length > maxAmountChars || !amountPattern.test(value))
+  if (value === undefined) {
+    if (required) problems.push(problemAt(owner, field, "missing"));
+  } else if (value.length > maxAmountChars || !amountPattern.test(value))
     problems.push(problemAt(owner, field, `${JSON.stringify(value.slice(0, 40))} is not an OFX amount`));
   else return value;
   return undefined;
@@ -168,8 +174,11 @@ export function readStatements(root: OfxNode): OfxStatement[] {
     const account = readAccountFrom(find(statement, creditCard ? "CCACCTFROM" : "BANKACCTFROM"), creditCard);
     const currency = text(statement, "CURDEF");
     const problems: string[] = [];
+    const status = readStatus(wrapper);
+    if (status === undefined) problems.push(problemAt(wrapper, "STATUS", "no numeric CODE"));
     const ledger = find(statement, "LEDGERBAL");
-    const balance = ledger === undefined ? undefined : checkedAmount(ledger, "BALAMT", problems);
+    // An empty balance (a real bank's file has one) is no balance: nothing is stored for it.
+    const balance = ledger === undefined ? undefined : checkedAmount(ledger, "BALAMT", problems, false);
     const list = find(statement, "BANKTRANLIST");
     const start = list === undefined ? undefined : checkedDate(list, "DTSTART", problems, false);
     const transactions = (list?.children ?? [])
@@ -177,7 +186,7 @@ export function readStatements(root: OfxNode): OfxStatement[] {
       .map((n) => readTransaction(n, problems))
       .filter((t): t is OfxTransaction => t !== undefined);
     return {
-      status: readStatus(wrapper) ?? { code: 0, severity: "INFO" },
+      status: status ?? { code: 0, severity: "INFO" },
       ...(account === undefined ? {} : { account }),
       ...(currency === undefined ? {} : { currency }),
       ...(balance === undefined ? {} : { balance }),
