@@ -44,7 +44,8 @@ export function* scanOfx(source: string, start = 0): Generator<OfxToken> {
   let textLine = line;
   const flush = function* (): Generator<OfxToken> {
     if (pieces.length === 0) return;
-    const value = pieces.join("");
+    // Whitespace around a value is not part of it (SGML), CDATA or not; comments between pieces vanish.
+    const value = pieces.join("").trim();
     pieces = [];
     if (value !== "") yield { kind: "text", value, line: textLine };
   };
@@ -91,10 +92,6 @@ export function* scanOfx(source: string, start = 0): Generator<OfxToken> {
       continue;
     }
     const match = tagName.exec(source.slice(lt + 1, gt).trim());
-    if (pieces.length > 0) {
-      const last = pieces.length - 1;
-      pieces[last] = (pieces[last] as string).trimEnd();
-    }
     yield* flush();
     if (match?.[1] !== undefined) {
       const name = match[1].toUpperCase();
@@ -103,10 +100,6 @@ export function* scanOfx(source: string, start = 0): Generator<OfxToken> {
     }
     line += countLines(source, lt, gt + 1);
     at = gt + 1;
-  }
-  if (pieces.length > 0) {
-    const last = pieces.length - 1;
-    pieces[last] = (pieces[last] as string).trimEnd();
   }
   yield* flush();
 }
