@@ -39,6 +39,7 @@ const tagName = /^\/?([A-Za-z][A-Za-z0-9._-]*)\s*(\/?)$/;
 
 export function* scanOfx(source: string, start = 0): Generator<OfxToken> {
   let line = 1 + countLines(source, 0, start);
+  const names = new Map<string, string>();
   let at = start;
   let pieces: string[] = [];
   let textLine = line;
@@ -94,7 +95,12 @@ export function* scanOfx(source: string, start = 0): Generator<OfxToken> {
     const match = tagName.exec(source.slice(lt + 1, gt).trim());
     yield* flush();
     if (match?.[1] !== undefined) {
-      const name = match[1].toUpperCase();
+      // One string per distinct name, shared by every node of it: a compact tree.
+      let name = names.get(match[1]);
+      if (name === undefined) {
+        name = match[1].toUpperCase();
+        names.set(match[1], name);
+      }
       const closing = source.charCodeAt(lt + 1) === 47;
       yield { kind: closing ? "close" : match[2] === "/" ? "empty" : "open", name, line };
     }
