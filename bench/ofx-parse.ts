@@ -2,9 +2,10 @@ import { parseOfx } from "../packages/server/src/link/ofx/parse-ofx.ts";
 import { readStatements } from "../packages/server/src/link/ofx/read-ofx.ts";
 
 /**
- * `npx node --expose-gc --max-semi-space-size=4 bench/ofx-parse.ts` (the flag `npm start` runs with): the OFX reader's time and memory on a well-formed
- * statement of 100,000 transactions, and its time on hostile input that made the first parser
- * quadratic (40,000 unmatched end tags, 40,000 unclosed elements). The figures are quoted in
+ * `npx node --expose-gc --max-semi-space-size=4 bench/ofx-parse.ts` (the flag `npm start` runs
+ * with): the OFX reader's time and memory on a well-formed statement of 100,000 transactions, and
+ * its time on hostile input that made the first parser quadratic (40,000 unclosed elements then
+ * 40,000 unmatched end tags). The figures are quoted in
  * docs/link.md; the tests assert no time, only behaviour.
  */
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
