@@ -8,7 +8,7 @@ import {
   statementRequest,
 } from "../ofx/ofx-requests.ts";
 import type { OfxNode } from "../ofx/ofx-tree.ts";
-import { parseOfx } from "../ofx/parse-ofx.ts";
+import { OfxParseError, parseOfx } from "../ofx/parse-ofx.ts";
 import {
   type OfxAccount,
   readAccountInfo,
@@ -69,14 +69,20 @@ export function exchangeText(
   });
 }
 
-/** One OFX request and its parsed answer; HTTP and parse failures become credential statuses. */
-async function exchange(context: ConnectorContext, request: OfxNode): Promise<OfxNode> {
+/** One OFX request and its answer's text; HTTP failures become credential statuses. */
+async function exchangeOk(context: ConnectorContext, request: OfxNode): Promise<string> {
   const response = await exchangeText(context, request, randomUUID().replaceAll("-", ""));
   failOnUnavailable(response);
   if (response.status !== 200)
     throw new ConnectorFailure(CredentialStatus.Error, `the OFX server answered HTTP ${response.status}`);
+  return response.text;
+}
+
+/** One OFX request and its parsed answer; an answer that is not OFX is an Error. */
+async function exchange(context: ConnectorContext, request: OfxNode): Promise<OfxNode> {
+  const answer = await exchangeOk(context, request);
   try {
-    return parseOfx(response.text).root;
+    return parseOfx(answer).root;
   } catch (error) {
     throw new ConnectorFailure(CredentialStatus.Error, `unreadable OFX answer: ${(error as Error).message}`);
   }
@@ -141,7 +147,17 @@ export const ofxConnector: Connector = {
   async listTransactions(context, account, since) {
     const known = accountsOf(context).find((a) => a.accountId === account.externalId);
     if (known === undefined) return { transactions: [], coverage: "unreadable", history: "ready" };
-    const root = await exchange(context, statementRequest(signonInput(context), known, since));
+    const answer = await exchangeOk(context, statementRequest(signonInput(context), known, since));
+    let root: OfxNode;
+    try {
+      root = parseOfx(answer).root;
+    } catch (error) {
+      // One account's statement that cannot be parsed (cut short, too large, too deep) makes that
+      // account unreadable (Incomplete, with the reason), not the whole job an Error.
+      if (!(error instanceof OfxParseError)) throw error;
+      const problem = `unreadable OFX statement: ${error.message}`;
+      return { transactions: [], coverage: "unreadable", history: "ready", problem };
+    }
     const signon = readSignon(root);
     if (signon !== undefined && signon.code !== 0)
       throw new ConnectorFailure(credentialStatusForOfx(signon.code), `OFX signon ${signon.code}`);
