@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { describe as suite, test } from "node:test";
-import { descendants } from "../src/link/ofx/ofx-tree.ts";
+import { descendants, find, text } from "../src/link/ofx/ofx-tree.ts";
 import { OfxParseError, parseOfx } from "../src/link/ofx/parse-ofx.ts";
 import { readAccountInfo, readSignon, readStatements } from "../src/link/ofx/read-ofx.ts";
 
@@ -119,6 +119,42 @@ suite("OFX corpus: ofxparse's real-world files", () => {
     assert.deepEqual(
       empty?.transactions.map((t) => [t.posted, t.amount, t.type, t.memo]),
       [["2018-05-07", "12.34", "Credit", "CBA:Transfer"]],
+    );
+  });
+
+  test("investment statements: the tree the investment reader gets, bank transactions inside included", () => {
+    // [account, INVTRANLIST children, STMTTRN in INVBANKTRAN, INVPOS, SECINFO]; INVSTMTRS itself is
+    // read by the investment reader (link/ofx/read-investment.ts, issue #17's investment part).
+    const expected: Record<string, [string, number, number, number, number]> = {
+      "fidelity-savings.ofx": ["X0000001", 6, 4, 0, 0],
+      "fidelity.ofx": ["01234567890", 19, 3, 6, 7],
+      "investment_401k.ofx": ["12345678.123456-01", 5, 0, 3, 3],
+      "investment_medium.ofx": ["ABC123", 5, 3, 0, 0],
+      "td_ameritrade.ofx": ["121212121", 2, 0, 2, 2],
+      "tiaacref.ofx": ["111A1111 22B222 33C333", 3, 0, 6, 6],
+      "vanguard.ofx": ["01234567890", 3, 0, 2, 2],
+      "vanguard401k.ofx": ["0123456", 7, 0, 1, 1],
+    };
+    for (const [name, counts] of Object.entries(expected)) {
+      const { root } = parseOfx(raw(name));
+      const [statement] = descendants(root, "INVSTMTRS");
+      assert.deepEqual(
+        [
+          text(statement, "INVACCTFROM", "ACCTID"),
+          find(statement, "INVTRANLIST")?.children.length,
+          descendants(root, "INVBANKTRAN").flatMap((b) => b.children.filter((c) => c.name === "STMTTRN"))
+            .length,
+          descendants(root, "INVPOS").length,
+          descendants(root, "SECINFO").length,
+        ],
+        counts,
+        name,
+      );
+    }
+    const [first] = descendants(parseOfx(raw("fidelity-savings.ofx")).root, "STMTTRN");
+    assert.deepEqual(
+      ["FITID", "TRNAMT", "DTPOSTED"].map((field) => text(first, field)),
+      ["X0000000000000000000001", "-00000000001500.0000", "20120720000000.000[-4:EDT]"],
     );
   });
 
