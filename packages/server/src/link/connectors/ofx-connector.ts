@@ -18,6 +18,7 @@ import {
 } from "../ofx/read-ofx.ts";
 import { renderOfx } from "../ofx/render-ofx.ts";
 import { credentialStatusForOfx } from "../ofx/signon-status.ts";
+import { type UnreadInvestment, unreadInvestments } from "../ofx/unread-investments.ts";
 import { type Connector, type ConnectorContext, ConnectorFailure, type LoginResult } from "./connector.ts";
 import { failOnUnavailable, type SiteResponse, siteRequest } from "./site-http.ts";
 
@@ -112,11 +113,16 @@ async function signOn(context: ConnectorContext): Promise<LoginResult> {
       `OFX signon ${status.code}: ${status.message ?? ""}`,
     );
   context.session.accounts = readAccountInfo(root);
+  context.session.investments = unreadInvestments(root);
   return { kind: "ok" };
 }
 
 function accountsOf(context: ConnectorContext): OfxAccount[] {
   return (context.session.accounts ?? []) as OfxAccount[];
+}
+
+function investmentsOf(context: ConnectorContext): UnreadInvestment[] {
+  return (context.session.investments ?? []) as UnreadInvestment[];
 }
 
 export const ofxConnector: Connector = {
@@ -135,16 +141,29 @@ export const ofxConnector: Connector = {
   async listAccounts(context) {
     const { accountTypes, currency } = ofxOptions(context.site);
     const listed = accountsOf(context).filter((a) => accountTypes === undefined || accountTypes.has(a.kind));
-    return listed.map((a) => ({
-      externalId: a.accountId,
-      name: a.description ?? `${a.kind} ${a.accountId.slice(-4)}`,
-      kind: accountKinds[a.kind] ?? "other",
-      currency,
-      numberMask: `…${a.accountId.slice(-4)}`,
-    }));
+    const investments = accountTypes === undefined ? investmentsOf(context) : [];
+    return [
+      ...listed.map((a) => ({
+        externalId: a.accountId,
+        name: a.description ?? `${a.kind} ${a.accountId.slice(-4)}`,
+        kind: accountKinds[a.kind] ?? "other",
+        currency,
+        numberMask: `…${a.accountId.slice(-4)}`,
+      })),
+      ...investments.map((a) => ({
+        externalId: a.accountId,
+        name: `investment ${a.accountId.slice(-4)}`,
+        kind: "investment",
+        currency,
+        numberMask: `…${a.accountId.slice(-4)}`,
+      })),
+    ];
   },
 
   async listTransactions(context, account, since) {
+    const investment = investmentsOf(context).find((a) => a.accountId === account.externalId);
+    if (account.kind === "investment" && investment !== undefined)
+      return { transactions: [], coverage: "unreadable", history: "ready", problem: investment.problem };
     const known = accountsOf(context).find((a) => a.accountId === account.externalId);
     if (known === undefined) return { transactions: [], coverage: "unreadable", history: "ready" };
     const answer = await exchangeOk(context, statementRequest(signonInput(context), known, since));
