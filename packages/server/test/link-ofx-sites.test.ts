@@ -152,6 +152,32 @@ for (const backend of backends) {
       assert.deepEqual(codes(entries), [S.Register, S.Starting, S.Running, S.Incomplete]);
     });
 
+    test("a statement with an impossible date (2012-02-31) ends the job 204 Incomplete naming the field and line", async () => {
+      const scenario = "link ofx site: impossible posted date";
+      const { site } = await storedSite(["probes/checking-impossible-date.ofx"]);
+      const { jobId } = await connectTo(site, scenario);
+      const entries = await waitFor(link, jobId, scenario, endsWith(S.Incomplete));
+      assert.deepEqual(codes(entries), [S.Register, S.Starting, S.Running, S.Incomplete]);
+      assert.equal(
+        entries.at(-1)?.message,
+        '1452687~7: STMTTRN DTPOSTED (line 56): "20120231120000.000" is not an OFX date',
+      );
+      assert.equal(entries.at(-1)?.transactions, 0, "none of the statement is stored");
+    });
+
+    test("an investment account in the account list ends the job 204 Incomplete naming it, the bank account read", async () => {
+      const scenario = "link ofx site: investment account listed";
+      const { site } = await storedSite(["probes/account-list-with-investment.ofx", "checking.ofx"]);
+      const { jobId } = await connectTo(site, scenario);
+      const entries = await waitFor(link, jobId, scenario, endsWith(S.Incomplete));
+      assert.deepEqual(codes(entries), [S.Register, S.Starting, S.Running, S.Incomplete]);
+      const last = entries.at(-1);
+      assert.deepEqual(
+        [last?.accounts, last?.transactions, last?.message],
+        [2, 3, "0123456: INVACCTINFO (line 31): investment statements (INVSTMTRS) are not read yet"],
+      );
+    });
+
     test("inside a maintenance window: 509 then 205 once, retryAt the window's end, no request; then it runs", async () => {
       const scenario = "link ofx site: maintenance window";
       const now = link.server.clock.now();

@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, describe as suite, test } from "node:test";
 import { CredentialStatus as S } from "@tessera/codes";
 import { type ConnectorContext, ConnectorFailure } from "../src/link/connectors/connector.ts";
@@ -7,7 +10,7 @@ import { element, leaf, text } from "../src/link/ofx/ofx-tree.ts";
 import { parseOfx } from "../src/link/ofx/parse-ofx.ts";
 import { renderOfx } from "../src/link/ofx/render-ofx.ts";
 import type { Site } from "../src/link/sites/site.ts";
-import { type OfxReplayServer, ofxSite, startOfxReplayServer } from "./helpers/ofx-replay-server.ts";
+import { fixture, type OfxReplayServer, ofxSite, startOfxReplayServer } from "./helpers/ofx-replay-server.ts";
 
 /**
  * The OFX connector against real bank files replayed by a loopback server: exactly the file's
@@ -129,6 +132,39 @@ suite("OFX connector against real-world files", () => {
       batches.map((b) => [b.coverage, b.transactions.length]),
       [["unreadable", 0]],
     );
+  });
+
+  test("a statement cut short makes its account unreadable, naming why; the login and the account list stand", async () => {
+    const cut = fixture("checking.ofx").slice(0, fixture("checking.ofx").indexOf("</BANKTRANLIST>"));
+    const server = createServer(async (request, response) => {
+      let body = "";
+      for await (const chunk of request) body += String(chunk);
+      response.writeHead(200, { "content-type": "application/x-ofx" });
+      response.end(body.includes("ACCTINFORQ") ? fixture("account_listing_aggregation.ofx") : cut);
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const { port } = server.address() as AddressInfo;
+      const context = contextFor(ofxSite(`http://127.0.0.1:${port}/ofx`));
+      assert.deepEqual(await ofxConnector.login(context), { kind: "ok" });
+      const [first] = await ofxConnector.listAccounts(context);
+      assert.equal(first?.externalId, "0000000001");
+      const batch = await ofxConnector.listTransactions(
+        context,
+        first as NonNullable<typeof first>,
+        "2000-01-01",
+      );
+      assert.deepEqual(batch, {
+        transactions: [],
+        coverage: "unreadable",
+        history: "ready",
+        problem: "unreadable OFX statement: the document ends before </OFX>: it was cut short",
+      });
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   test("requests carry APPID/APPVER (Quicken's by default), the version asked, and CLIENTUID from 1.0.3 on", async () => {

@@ -33,15 +33,27 @@ suite("OFX parsing of real-world files", () => {
 
   test("every file parses, with its dialect and version", () => {
     const expected: Record<string, [string, string]> = {
+      "account_listing_aggregation.ofx": ["1", "102"],
       "anzcc.ofx": ["2", "203"],
       "bank_medium.ofx": ["1", "102"],
       "bank_small.ofx": ["1", "102"],
       "checking.ofx": ["1", "102"],
       "error_message.ofx": ["2", "211"],
+      "fidelity-savings.ofx": ["1", "102"],
+      "fidelity.ofx": ["1", "102"],
+      "investment_401k.ofx": ["1", "102"],
+      "investment_medium.ofx": ["1", "102"],
       "multiple_accounts.ofx": ["2", "211"],
+      "multiple_accounts2.ofx": ["2", "211"],
       "ofx-v102-empty-tags.ofx": ["1", "102"],
       "signon_fail.ofx": ["1", "102"],
       "signon_success.ofx": ["1", "102"],
+      "signon_success_no_message.ofx": ["1", "102"],
+      "suncorp.ofx": ["2", "200"],
+      "td_ameritrade.ofx": ["1", "102"],
+      "tiaacref.ofx": ["1", "102"],
+      "vanguard.ofx": ["1", "102"],
+      "vanguard401k.ofx": ["1", "102"],
     };
     for (const name of readdirSync(fixtures).filter((n) => n.endsWith(".ofx"))) {
       const document = read(name);

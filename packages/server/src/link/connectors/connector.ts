@@ -55,6 +55,8 @@ export interface TransactionBatch {
   readonly history: "ready" | "loading";
   /** The account's balance when the statement carries one. */
   readonly balance?: string;
+  /** Why an unreadable account could not be read (a field and its line): shown in the job's status. */
+  readonly problem?: string;
 }
 
 /** The limits of a connector's HTTP requests (settings link.maxResponseBytes, link.maxRedirects, link.siteAllowPrivateNetworks). */

@@ -8,7 +8,7 @@ import {
   statementRequest,
 } from "../ofx/ofx-requests.ts";
 import type { OfxNode } from "../ofx/ofx-tree.ts";
-import { parseOfx } from "../ofx/parse-ofx.ts";
+import { OfxParseError, parseOfx } from "../ofx/parse-ofx.ts";
 import {
   type OfxAccount,
   readAccountInfo,
@@ -18,6 +18,7 @@ import {
 } from "../ofx/read-ofx.ts";
 import { renderOfx } from "../ofx/render-ofx.ts";
 import { credentialStatusForOfx } from "../ofx/signon-status.ts";
+import { type UnreadInvestment, unreadInvestments } from "../ofx/unread-investments.ts";
 import { type Connector, type ConnectorContext, ConnectorFailure, type LoginResult } from "./connector.ts";
 import { failOnUnavailable, type SiteResponse, siteRequest } from "./site-http.ts";
 
@@ -69,14 +70,20 @@ export function exchangeText(
   });
 }
 
-/** One OFX request and its parsed answer; HTTP and parse failures become credential statuses. */
-async function exchange(context: ConnectorContext, request: OfxNode): Promise<OfxNode> {
+/** One OFX request and its answer's text; HTTP failures become credential statuses. */
+async function exchangeOk(context: ConnectorContext, request: OfxNode): Promise<string> {
   const response = await exchangeText(context, request, randomUUID().replaceAll("-", ""));
   failOnUnavailable(response);
   if (response.status !== 200)
     throw new ConnectorFailure(CredentialStatus.Error, `the OFX server answered HTTP ${response.status}`);
+  return response.text;
+}
+
+/** One OFX request and its parsed answer; an answer that is not OFX is an Error. */
+async function exchange(context: ConnectorContext, request: OfxNode): Promise<OfxNode> {
+  const answer = await exchangeOk(context, request);
   try {
-    return parseOfx(response.text).root;
+    return parseOfx(answer).root;
   } catch (error) {
     throw new ConnectorFailure(CredentialStatus.Error, `unreadable OFX answer: ${(error as Error).message}`);
   }
@@ -106,11 +113,16 @@ async function signOn(context: ConnectorContext): Promise<LoginResult> {
       `OFX signon ${status.code}: ${status.message ?? ""}`,
     );
   context.session.accounts = readAccountInfo(root);
+  context.session.investments = unreadInvestments(root);
   return { kind: "ok" };
 }
 
 function accountsOf(context: ConnectorContext): OfxAccount[] {
   return (context.session.accounts ?? []) as OfxAccount[];
+}
+
+function investmentsOf(context: ConnectorContext): UnreadInvestment[] {
+  return (context.session.investments ?? []) as UnreadInvestment[];
 }
 
 export const ofxConnector: Connector = {
@@ -129,19 +141,42 @@ export const ofxConnector: Connector = {
   async listAccounts(context) {
     const { accountTypes, currency } = ofxOptions(context.site);
     const listed = accountsOf(context).filter((a) => accountTypes === undefined || accountTypes.has(a.kind));
-    return listed.map((a) => ({
-      externalId: a.accountId,
-      name: a.description ?? `${a.kind} ${a.accountId.slice(-4)}`,
-      kind: accountKinds[a.kind] ?? "other",
-      currency,
-      numberMask: `…${a.accountId.slice(-4)}`,
-    }));
+    const investments = accountTypes === undefined ? investmentsOf(context) : [];
+    return [
+      ...listed.map((a) => ({
+        externalId: a.accountId,
+        name: a.description ?? `${a.kind} ${a.accountId.slice(-4)}`,
+        kind: accountKinds[a.kind] ?? "other",
+        currency,
+        numberMask: `…${a.accountId.slice(-4)}`,
+      })),
+      ...investments.map((a) => ({
+        externalId: a.accountId,
+        name: `investment ${a.accountId.slice(-4)}`,
+        kind: "investment",
+        currency,
+        numberMask: `…${a.accountId.slice(-4)}`,
+      })),
+    ];
   },
 
   async listTransactions(context, account, since) {
+    const investment = investmentsOf(context).find((a) => a.accountId === account.externalId);
+    if (account.kind === "investment" && investment !== undefined)
+      return { transactions: [], coverage: "unreadable", history: "ready", problem: investment.problem };
     const known = accountsOf(context).find((a) => a.accountId === account.externalId);
     if (known === undefined) return { transactions: [], coverage: "unreadable", history: "ready" };
-    const root = await exchange(context, statementRequest(signonInput(context), known, since));
+    const answer = await exchangeOk(context, statementRequest(signonInput(context), known, since));
+    let root: OfxNode;
+    try {
+      root = parseOfx(answer).root;
+    } catch (error) {
+      // One account's statement that cannot be parsed (cut short, too large, too deep) makes that
+      // account unreadable (Incomplete, with the reason), not the whole job an Error.
+      if (!(error instanceof OfxParseError)) throw error;
+      const problem = `unreadable OFX statement: ${error.message}`;
+      return { transactions: [], coverage: "unreadable", history: "ready", problem };
+    }
     const signon = readSignon(root);
     if (signon !== undefined && signon.code !== 0)
       throw new ConnectorFailure(credentialStatusForOfx(signon.code), `OFX signon ${signon.code}`);
@@ -152,6 +187,10 @@ export const ofxConnector: Connector = {
       statements.find((s) => s.account === undefined);
     if (statement === undefined || statement.status.code !== 0)
       return { transactions: [], coverage: "unreadable", history: "ready" };
+    // A transaction or balance that is not what OFX allows makes the whole statement unreadable
+    // (Incomplete, with the field and line): storing part of it would leave the balance wrong.
+    if (statement.problem !== undefined)
+      return { transactions: [], coverage: "unreadable", history: "ready", problem: statement.problem };
     return {
       transactions: statement.transactions.map((t) => ({
         externalId:

@@ -70,6 +70,7 @@ async function download(run: Run, credential: Credential, connector: Connector):
   let partial = 0;
   let loading = 0;
   let seen = 0;
+  const problems: string[] = [];
   let added = 0;
   let updated = 0;
   for (const account of accounts) {
@@ -82,6 +83,7 @@ async function download(run: Run, credential: Credential, connector: Connector):
     });
     if (counts === undefined) {
       unreadable += 1;
+      if (batch.problem !== undefined) problems.push(`${account.externalId}: ${batch.problem}`);
       continue;
     }
     seen += batch.transactions.length;
@@ -90,7 +92,13 @@ async function download(run: Run, credential: Credential, connector: Connector):
     if (batch.coverage === "partial") partial += 1;
     if (batch.history === "loading") loading += 1;
   }
-  const detail = { accounts: accounts.length, transactions: seen, added, updated };
+  const detail = {
+    accounts: accounts.length,
+    transactions: seen,
+    added,
+    updated,
+    ...(problems.length === 0 ? {} : { message: problems.join("; ") }),
+  };
   if (loading > 0 && unreadable === 0 && job.step !== "continue") {
     await apply(
       run,

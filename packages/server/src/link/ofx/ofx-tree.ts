@@ -6,6 +6,8 @@ export interface OfxNode {
   readonly name: string;
   readonly text?: string;
   readonly children: OfxNode[];
+  /** The line the element starts on, in a parsed document (for messages naming where). */
+  readonly line?: number;
 }
 
 export function element(name: string, ...children: (OfxNode | undefined)[]): OfxNode {
@@ -29,12 +31,13 @@ export function text(node: OfxNode | undefined, ...path: string[]): string | und
   return value === undefined || value === "" ? undefined : value;
 }
 
-/** Every descendant of that name, depth first (aggregates can sit at different depths). */
+/** Every descendant of that name, in document order; a walk with its own stack, never recursion. */
 export function descendants(node: OfxNode, name: string): OfxNode[] {
   const found: OfxNode[] = [];
-  for (const child of node.children) {
-    if (child.name === name) found.push(child);
-    found.push(...descendants(child, name));
+  const pending: OfxNode[] = [...node.children].reverse();
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (next.name === name) found.push(next);
+    for (let i = next.children.length - 1; i >= 0; i -= 1) pending.push(next.children[i] as OfxNode);
   }
   return found;
 }

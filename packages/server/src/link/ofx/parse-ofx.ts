@@ -1,3 +1,5 @@
+import { aggregateNames } from "./ofx-aggregates.ts";
+import { type OfxToken, scanOfx } from "./ofx-scan.ts";
 import type { OfxNode } from "./ofx-tree.ts";
 
 export interface OfxDocument {
@@ -12,20 +14,13 @@ export class OfxParseError extends Error {
   override readonly name = "OfxParseError";
 }
 
-const entities: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };
-
-function decode(raw: string): string {
-  return raw.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, entity: string) => {
-    if (entity[0] === "#") {
-      const code =
-        entity[1] === "x" || entity[1] === "X"
-          ? Number.parseInt(entity.slice(2), 16)
-          : Number(entity.slice(1));
-      return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    }
-    return entities[entity.toLowerCase()] ?? whole;
-  });
-}
+/**
+ * The largest document read, in characters: far above any statement (a year of a busy account
+ * is a few hundred KB), low enough that the tree of a document this size stays small.
+ */
+export const maxOfxChars = 16 * 1024 * 1024;
+/** The deepest nesting read: real OFX is about 10 levels deep. */
+export const maxOfxDepth = 64;
 
 function readHeader(head: string): { major: "1" | "2"; header: Record<string, string> } {
   const header: Record<string, string> = {};
@@ -35,7 +30,8 @@ function readHeader(head: string): { major: "1" | "2"; header: Record<string, st
       if (key !== undefined && value !== undefined) header[key.toUpperCase()] = value;
     return { major: "2", header };
   }
-  for (const line of head.split(/\r?\n/)) {
+  // Header lines end in LF, CR LF, a bare CR, or CR CR LF as some broker downloads write them.
+  for (const line of head.split(/\r\n|\r|\n/)) {
     const match = /^\s*([A-Z]+):(.*)$/i.exec(line);
     if (match?.[1] !== undefined && match[2] !== undefined) header[match[1].toUpperCase()] = match[2].trim();
   }
@@ -43,57 +39,137 @@ function readHeader(head: string): { major: "1" | "2"; header: Record<string, st
   return { major: "1", header };
 }
 
-type Token = { kind: "open" | "close"; name: string } | { kind: "text"; value: string };
-
-function tokenize(body: string): Token[] {
-  const tokens: Token[] = [];
-  for (const match of body.matchAll(/<(\/?)([A-Za-z0-9._-]*)>|([^<]+)|</g)) {
-    if (match[3] !== undefined) {
-      const value = match[3].trim();
-      if (value !== "") tokens.push({ kind: "text", value: decode(value) });
-    } else if (match[2] !== undefined && match[2] !== "") {
-      tokens.push({ kind: match[1] === "/" ? "close" : "open", name: match[2].toUpperCase() });
-    }
-  }
-  return tokens;
-}
-
 /**
- * Parses OFX 1.x (SGML, leaves unclosed) and 2.x (XML) alike: an element followed by text is a
- * leaf, whose closing tag is optional; any other element is an aggregate closed by its end tag.
- * Mismatched end tags close everything opened since the matching element, as SGML would.
+ * First pass: which elements without a value have their end tag. SGML matches `</X>` with the
+ * nearest open X; the open elements of each name are kept per name, so an end tag that matches
+ * nothing costs nothing (never a scan of the stack) and each element is popped once.
  */
-export function parseOfx(source: string): OfxDocument {
-  const start = source.search(/<OFX>/i);
-  if (start < 0) throw new OfxParseError("no <OFX> element");
-  const { major, header } = readHeader(source.slice(0, start));
-  const tokens = tokenize(source.slice(start));
-  const root: OfxNode = { name: "#document", children: [] };
-  const stack: OfxNode[] = [root];
-  for (let i = 0; i < tokens.length; i += 1) {
-    const token = tokens[i] as Token;
-    const parent = stack[stack.length - 1] as OfxNode;
-    if (token.kind === "text") continue;
-    if (token.kind === "close") {
-      const depth = stack.findLastIndex((node) => node.name === token.name);
-      if (depth > 0) stack.length = depth;
+function closedElements(source: string, start: number): Uint8Array {
+  let closed = new Uint8Array(1024);
+  const stack: { name: string; ordinal: number }[] = [];
+  const open = new Map<string, number>();
+  let ordinal = 0;
+  let previous: OfxToken | undefined;
+  // The leaf just read (an element followed by its value): its own end tag, if next, closes it.
+  let leaf: string | undefined;
+  for (const token of scanOfx(source, start)) {
+    const last = previous;
+    previous = token;
+    if (token.kind === "text") {
+      if (last?.kind !== "open") continue;
+      const top = stack.pop() as { name: string };
+      open.set(top.name, (open.get(top.name) as number) - 1);
+      leaf = top.name;
       continue;
     }
-    const next = tokens[i + 1];
-    if (next?.kind === "text") {
-      parent.children.push({ name: token.name, text: next.value, children: [] });
-      i += 1;
-      const after = tokens[i + 1];
-      if (after?.kind === "close" && after.name === token.name) i += 1;
-    } else if (next?.kind === "close" && next.name === token.name) {
-      parent.children.push({ name: token.name, text: "", children: [] });
-      i += 1;
-    } else {
-      const node: OfxNode = { name: token.name, children: [] };
-      parent.children.push(node);
-      stack.push(node);
+    const closesLeaf = token.kind === "close" && leaf === token.name;
+    leaf = undefined;
+    if (token.kind === "open") {
+      if (ordinal === closed.length) {
+        const grown = new Uint8Array(closed.length * 2);
+        grown.set(closed);
+        closed = grown;
+      }
+      stack.push({ name: token.name, ordinal });
+      open.set(token.name, (open.get(token.name) ?? 0) + 1);
+      ordinal += 1;
+    } else if (token.kind === "close" && !closesLeaf && (open.get(token.name) ?? 0) > 0) {
+      for (;;) {
+        const top = stack.pop() as { name: string; ordinal: number };
+        open.set(top.name, (open.get(top.name) as number) - 1);
+        if (top.name === token.name) {
+          closed[top.ordinal] = 1;
+          break;
+        }
+      }
     }
   }
+  return closed;
+}
+
+/** Every leaf shares one frozen empty list: a compact tree (about a third less memory per leaf). */
+const noChildren = Object.freeze([]) as unknown as OfxNode[];
+
+/**
+ * Parses OFX 1.x (SGML, leaves unclosed) and 2.x (XML) alike, without recursion and in time
+ * linear in the input: an element followed by a value is a leaf (its end tag optional); an element
+ * with its end tag is an aggregate; an unclosed element is an aggregate only when OFX defines it
+ * as one (it then ends with its parent or at the next sibling of its name), else an empty leaf.
+ */
+export function parseOfx(source: string): OfxDocument {
+  if (source.length > maxOfxChars)
+    throw new OfxParseError(`the document is larger than ${maxOfxChars} characters`);
+  const start = source.search(/<OFX\s*>/i);
+  if (start < 0) throw new OfxParseError("no <OFX> element");
+  const { major, header } = readHeader(source.slice(0, start));
+  const closed = closedElements(source, start);
+  // Every server ends the document with </OFX>: without it the file was cut short, and what is
+  // missing (transactions, the balance) cannot be told from what is there.
+  if (closed[0] !== 1) throw new OfxParseError("the document ends before </OFX>: it was cut short");
+  const root: OfxNode = { name: "#document", children: [] };
+  // Each open element, and whether its end tag is in the document.
+  const stack: { node: OfxNode; closed: boolean }[] = [{ node: root, closed: true }];
+  let pending: { name: string; line: number; closed: boolean } | undefined;
+  let ordinal = 0;
+  let justLeaf: string | undefined;
+  const add = (node: OfxNode) => (stack[stack.length - 1] as { node: OfxNode }).node.children.push(node);
+  const openPending = () => {
+    if (pending === undefined) return;
+    const { name, line, closed: hasEnd } = pending;
+    pending = undefined;
+    if (!hasEnd && !aggregateNames.has(name)) {
+      add({ name, text: "", line, children: noChildren });
+      return;
+    }
+    if (aggregateNames.has(name)) {
+      // A new sibling ends an unclosed aggregate of its name (and the unclosed ones inside it).
+      let depth = stack.length - 1;
+      while (depth > 0 && !(stack[depth] as { closed: boolean }).closed && stack[depth]?.node.name !== name)
+        depth -= 1;
+      if (depth > 0 && stack[depth]?.node.name === name && !stack[depth]?.closed) stack.length = depth;
+    }
+    if (stack.length > maxOfxDepth)
+      throw new OfxParseError(`elements nested deeper than ${maxOfxDepth} levels at line ${line}`);
+    const node: OfxNode = { name, line, children: [] };
+    add(node);
+    stack.push({ node, closed: hasEnd });
+  };
+  for (const token of scanOfx(source, start)) {
+    if (token.kind === "open") {
+      openPending();
+      pending = { name: token.name, line: token.line, closed: closed[ordinal] === 1 };
+      ordinal += 1;
+      justLeaf = undefined;
+    } else if (token.kind === "text") {
+      if (pending !== undefined) {
+        add({ name: pending.name, text: token.value, line: pending.line, children: noChildren });
+        justLeaf = pending.name;
+        pending = undefined;
+      }
+    } else if (token.kind === "empty") {
+      openPending();
+      add({ name: token.name, text: "", line: token.line, children: noChildren });
+      justLeaf = undefined;
+    } else {
+      if (justLeaf === token.name) {
+        justLeaf = undefined;
+        continue;
+      }
+      justLeaf = undefined;
+      if (pending !== undefined && pending.name === token.name) {
+        // <X></X>: an empty element.
+        add({ name: pending.name, text: "", line: pending.line, children: noChildren });
+        pending = undefined;
+        continue;
+      }
+      openPending();
+      let depth = stack.length - 1;
+      while (depth > 0 && !(stack[depth] as { closed: boolean }).closed) depth -= 1;
+      // Only an end tag the first pass matched closes anything; it matches the innermost closed one.
+      if (depth > 0 && stack[depth]?.node.name === token.name) stack.length = depth;
+    }
+  }
+  openPending();
   const ofx = root.children.find((node) => node.name === "OFX");
   if (ofx === undefined) throw new OfxParseError("no <OFX> element");
   return { major, version: header.VERSION ?? (major === "1" ? "102" : "200"), header, root: ofx };

@@ -36,6 +36,12 @@ export interface OfxStatement {
   /** The first day the statement covers (BANKTRANLIST DTSTART), YYYY-MM-DD. */
   readonly start?: string;
   readonly transactions: readonly OfxTransaction[];
+  /**
+   * Why the statement cannot be trusted, naming the field and its line: a transaction without a
+   * valid date or amount, a balance that is not an amount. The statement is then unreadable as a
+   * whole (its balance would not match what was stored), never read with a default.
+   */
+  readonly problem?: string;
 }
 
 export interface MfaChallenge {
@@ -92,9 +98,52 @@ export function readAccountInfo(root: OfxNode): OfxAccount[] {
   });
 }
 
-function readTransaction(node: OfxNode): OfxTransaction | undefined {
-  const posted = parseOfxDate(text(node, "DTPOSTED"));
-  const amount = text(node, "TRNAMT");
+/** OFX amounts: a sign, digits and a decimal point; `$120`, `-1.006,60` and `null` are not amounts. */
+const amountPattern = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+const maxAmountChars = 32;
+
+/** Where a field is, for a message: "DTPOSTED (line 42)", or the aggregate's line when the field is absent. */
+function problemAt(owner: OfxNode, field: string, problem: string): string {
+  const node = find(owner, field);
+  const line = node?.line ?? owner.line;
+  return `${owner.name} ${field}${line === undefined ? "" : ` (line ${line})`}: ${problem}`;
+}
+
+function checkedAmount(
+  owner: OfxNode,
+  field: string,
+  problems: string[],
+  required = true,
+): string | undefined {
+  const value = text(owner, field);
+  if (value === undefined) {
+    if (required) problems.push(problemAt(owner, field, "missing"));
+  } else if (value.length > maxAmountChars || !amountPattern.test(value))
+    problems.push(problemAt(owner, field, `${JSON.stringify(value.slice(0, 40))} is not an OFX amount`));
+  else return value;
+  return undefined;
+}
+
+function checkedDate(
+  owner: OfxNode,
+  field: string,
+  problems: string[],
+  required: boolean,
+): string | undefined {
+  const value = text(owner, field);
+  if (value === undefined) {
+    if (required) problems.push(problemAt(owner, field, "missing"));
+    return undefined;
+  }
+  const date = parseOfxDate(value);
+  if (date === undefined)
+    problems.push(problemAt(owner, field, `${JSON.stringify(value.slice(0, 40))} is not an OFX date`));
+  return date?.date;
+}
+
+function readTransaction(node: OfxNode, problems: string[]): OfxTransaction | undefined {
+  const posted = checkedDate(node, "DTPOSTED", problems, true);
+  const amount = checkedAmount(node, "TRNAMT", problems);
   if (posted === undefined || amount === undefined) return undefined;
   const optional = {
     type: text(node, "TRNTYPE"),
@@ -104,10 +153,16 @@ function readTransaction(node: OfxNode): OfxTransaction | undefined {
   };
   return {
     fitId: text(node, "FITID") ?? "",
-    posted: posted.date,
+    posted,
     amount,
     ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
   };
+}
+
+function problemOf(problems: readonly string[]): { problem?: string } {
+  if (problems.length === 0) return {};
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
+  return { problem: `${problems[0]}${more}` };
 }
 
 /** Bank (STMTTRNRS) and credit-card (CCSTMTTRNRS) statements, in document order. */
@@ -118,19 +173,26 @@ export function readStatements(root: OfxNode): OfxStatement[] {
     const statement = find(wrapper, creditCard ? "CCSTMTRS" : "STMTRS");
     const account = readAccountFrom(find(statement, creditCard ? "CCACCTFROM" : "BANKACCTFROM"), creditCard);
     const currency = text(statement, "CURDEF");
-    const balance = text(statement, "LEDGERBAL", "BALAMT");
+    const problems: string[] = [];
+    const status = readStatus(wrapper);
+    if (status === undefined) problems.push(problemAt(wrapper, "STATUS", "no numeric CODE"));
+    const ledger = find(statement, "LEDGERBAL");
+    // An empty balance (a real bank's file has one) is no balance: nothing is stored for it.
+    const balance = ledger === undefined ? undefined : checkedAmount(ledger, "BALAMT", problems, false);
     const list = find(statement, "BANKTRANLIST");
-    const start = parseOfxDate(text(list, "DTSTART"))?.date;
+    const start = list === undefined ? undefined : checkedDate(list, "DTSTART", problems, false);
+    const transactions = (list?.children ?? [])
+      .filter((n) => n.name === "STMTTRN")
+      .map((n) => readTransaction(n, problems))
+      .filter((t): t is OfxTransaction => t !== undefined);
     return {
-      status: readStatus(wrapper) ?? { code: 0, severity: "INFO" },
+      status: status ?? { code: 0, severity: "INFO" },
       ...(account === undefined ? {} : { account }),
       ...(currency === undefined ? {} : { currency }),
       ...(balance === undefined ? {} : { balance }),
       ...(start === undefined ? {} : { start }),
-      transactions: (list?.children ?? [])
-        .filter((n) => n.name === "STMTTRN")
-        .map(readTransaction)
-        .filter((t): t is OfxTransaction => t !== undefined),
+      transactions,
+      ...problemOf(problems),
     };
   });
 }
