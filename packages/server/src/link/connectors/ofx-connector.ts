@@ -4,6 +4,7 @@ import { clientUid, ofxOptions, sendsClientUid } from "../ofx/ofx-options.ts";
 import {
   accountInfoRequest,
   challengeRequest,
+  investmentStatementRequest,
   type SignonInput,
   statementRequest,
 } from "../ofx/ofx-requests.ts";
@@ -19,6 +20,7 @@ import {
 import { renderOfx } from "../ofx/render-ofx.ts";
 import { credentialStatusForOfx } from "../ofx/signon-status.ts";
 import { type Connector, type ConnectorContext, ConnectorFailure, type LoginResult } from "./connector.ts";
+import { investmentBatch } from "./ofx-investment-batch.ts";
 import { failOnUnavailable, type SiteResponse, siteRequest } from "./site-http.ts";
 
 /**
@@ -33,6 +35,7 @@ const accountKinds: Record<string, string> = {
   cd: "savings",
   creditline: "loan",
   creditcard: "credit-card",
+  investment: "investment",
 };
 
 /** The site login: `login` is the field's name; `username`, its first name, still works for one release. */
@@ -141,10 +144,13 @@ export const ofxConnector: Connector = {
   async listTransactions(context, account, since) {
     const known = accountsOf(context).find((a) => a.accountId === account.externalId);
     if (known === undefined) return { transactions: [], coverage: "unreadable", history: "ready" };
-    const root = await exchange(context, statementRequest(signonInput(context), known, since));
+    const investment = known.kind === "investment";
+    const request = investment ? investmentStatementRequest : statementRequest;
+    const root = await exchange(context, request(signonInput(context), known, since));
     const signon = readSignon(root);
     if (signon !== undefined && signon.code !== 0)
       throw new ConnectorFailure(credentialStatusForOfx(signon.code), `OFX signon ${signon.code}`);
+    if (investment) return investmentBatch(root, known.accountId, since);
     // The statement of the account asked for: a server may answer with several (one file for all).
     const statements = readStatements(root);
     const statement =
