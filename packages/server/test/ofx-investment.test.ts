@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
-import { describe as suite, test } from "node:test";
+import { after, describe as suite, test } from "node:test";
+import { ofxConnector } from "../src/link/connectors/ofx-connector.ts";
+import { investmentBatch } from "../src/link/connectors/ofx-investment-batch.ts";
 import { element, leaf, type OfxNode } from "../src/link/ofx/ofx-tree.ts";
 import { parseOfx } from "../src/link/ofx/parse-ofx.ts";
 import { readInvestmentStatements } from "../src/link/ofx/read-investment.ts";
 import { readAccountInfo } from "../src/link/ofx/read-ofx.ts";
 import { renderOfx } from "../src/link/ofx/render-ofx.ts";
-import { fixture } from "./helpers/ofx-replay-server.ts";
+import { fixture, type OfxReplayServer, ofxSite, startOfxReplayServer } from "./helpers/ofx-replay-server.ts";
 
 /**
  * Investment statements (INVSTMTRS) of real brokers and 401(k) plans (ofxparse's fixtures):
@@ -249,5 +251,85 @@ suite("OFX investment statements", () => {
         ["investment", "I1", "broker.example", "Brokerage"],
       ],
     );
+  });
+});
+
+suite("OFX connector on investment accounts", () => {
+  const servers: OfxReplayServer[] = [];
+  after(() => Promise.all(servers.map((s) => s.close())));
+
+  test("fidelity.ofx replayed: an investment account, asked with INVSTMTRQ, gives its whole statement", async () => {
+    const server = await startOfxReplayServer(["fidelity.ofx"]);
+    servers.push(server);
+    const site = ofxSite(server.url);
+    const context = {
+      site,
+      baseUrl: site.url,
+      signal: AbortSignal.timeout(5000),
+      fields: { login: "jo", password: "pin-1234" },
+      session: {},
+      // Loosened for this connector test: the replay server listens on loopback over plain http.
+      io: { maxResponseBytes: 16 * 1024 * 1024, maxRedirects: 5, allowPrivateNetworks: true },
+    };
+    assert.deepEqual(await ofxConnector.login(context), { kind: "ok" });
+    const accounts = await ofxConnector.listAccounts(context);
+    assert.deepEqual(
+      accounts.map((a) => [a.externalId, a.kind]),
+      [["01234567890", "investment"]],
+    );
+    const batch = await ofxConnector.listTransactions(
+      context,
+      accounts[0] as (typeof accounts)[0],
+      "2012-07-10",
+    );
+    assert.deepEqual(server.requests.at(-1)?.kind, "statement");
+    assert.deepEqual(server.requests.at(-1)?.accountId, "01234567890");
+    assert.deepEqual([batch.coverage, batch.balance, batch.transactions.length], ["complete", "18073.98", 0]);
+    assert.deepEqual(
+      [
+        batch.investment?.positions.length,
+        batch.investment?.transactions.length,
+        batch.investment?.securities.length,
+      ],
+      [6, 17, 7],
+    );
+    // Asked from a day before the statement's start: the broker gave only part of the period.
+    const later = await ofxConnector.listTransactions(
+      context,
+      accounts[0] as (typeof accounts)[0],
+      "2012-08-01",
+    );
+    assert.equal(later.coverage, "complete");
+    const earlier = await ofxConnector.listTransactions(
+      context,
+      accounts[0] as (typeof accounts)[0],
+      "2012-01-01",
+    );
+    assert.equal(earlier.coverage, "partial");
+  });
+
+  test("a statement with one refused value is unreadable whole, never stored in part", () => {
+    const raw = fixture("fidelity.ofx");
+    assert.equal(investmentBatch(parseOfx(raw).root, "01234567890", "2012-01-01").coverage, "partial");
+    for (const [from, to] of [
+      ["<MKTVAL>+00000005231.36", "<MKTVAL>$5231.36"],
+      ["<UNITS>+0000000000100.00000", "<UNITS>1,00"],
+      ["<DTTRADE>20120720000000.000[-4:EDT]", "<DTTRADE>2012-07-20"],
+      ["<TICKER>SPY", `<TICKER>${"S".repeat(33)}`],
+    ]) {
+      assert.ok(raw.includes(from as string), from);
+      const batch = investmentBatch(
+        parseOfx(raw.replace(from as string, to as string)).root,
+        "01234567890",
+        "2012-01-01",
+      );
+      assert.deepEqual([batch.coverage, batch.investment], ["unreadable", undefined], to);
+    }
+    const failed = raw.replace(
+      "<CODE>0<SEVERITY>INFO<MESSAGE>SUCCESS</STATUS><INVSTMTRS>",
+      "<CODE>2000<SEVERITY>ERROR</STATUS><INVSTMTRS>",
+    );
+    assert.notEqual(failed, raw);
+    assert.equal(investmentBatch(parseOfx(failed).root, "01234567890", "2012-01-01").coverage, "unreadable");
   });
 });
