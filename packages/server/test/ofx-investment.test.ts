@@ -14,7 +14,7 @@ import { fixture, type OfxReplayServer, ofxSite, startOfxReplayServer } from "./
  * positions, investment and cash transactions and the securities list come out exactly as the
  * files wrote them; a value that breaks the OFX grammar is a named problem, never stored.
  */
-const read = (name: string) => readInvestmentStatements(parseOfx(fixture(name)).root);
+const read = (name: string) => readInvestmentStatements(parseOfx(fixture(`investment/${name}`)).root);
 
 suite("OFX investment statements", () => {
   test("fidelity.ofx: 6 stock positions, 17 transactions of every kind, 7 securities", () => {
@@ -147,7 +147,7 @@ suite("OFX investment statements", () => {
     // The header's CR CR LF line ends are the parser's part of the issue (i17-ofx-parser); this
     // test reads the body, which is what the investment reader owns.
     const [statement] = readInvestmentStatements(
-      parseOfx(fixture("vanguard.ofx").replace(/\r\r\n/g, "\n")).root,
+      parseOfx(fixture("investment/vanguard.ofx").replace(/\r\r\n/g, "\n")).root,
     );
     assert.deepEqual(
       statement?.transactions.map((t) => [t.action, t.ofxType, t.subtype, t.units, t.unitPrice, t.total]),
@@ -259,7 +259,7 @@ suite("OFX connector on investment accounts", () => {
   after(() => Promise.all(servers.map((s) => s.close())));
 
   test("fidelity.ofx replayed: an investment account, asked with INVSTMTRQ, gives its whole statement", async () => {
-    const server = await startOfxReplayServer(["fidelity.ofx"]);
+    const server = await startOfxReplayServer(["investment/fidelity.ofx"]);
     servers.push(server);
     const site = ofxSite(server.url);
     const context = {
@@ -309,7 +309,7 @@ suite("OFX connector on investment accounts", () => {
   });
 
   test("a statement with one refused value is unreadable whole, never stored in part", () => {
-    const raw = fixture("fidelity.ofx");
+    const raw = fixture("investment/fidelity.ofx");
     assert.equal(investmentBatch(parseOfx(raw).root, "01234567890", "2012-01-01").coverage, "partial");
     for (const [from, to] of [
       ["<MKTVAL>+00000005231.36", "<MKTVAL>$5231.36"],
