@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe as suite, test } from "node:test";
 import { CredentialStatus as S, TesseraApiCode } from "@tessera/codes";
+import { ensureSiteSlots } from "../src/link/jobs/site-slots.ts";
+import { insertSite } from "../src/link/sites/site-store.ts";
 import { codes, connect, endsWith, type LinkSetup, startLinkServer, waitFor } from "./helpers/link.ts";
+import { fixture, type OfxReplayServer, ofxSite, startOfxReplayServer } from "./helpers/ofx-replay-server.ts";
 import { backends } from "./helpers/test-database.ts";
 
 /**
@@ -204,6 +210,102 @@ for (const backend of backends) {
       assert.equal((positions.body.positions as unknown[]).length, 2);
       const securities = await get(`/v1/link/securities?account=${accountId}`);
       assert.equal((securities.body.securities as unknown[]).length, 2);
+    });
+  });
+}
+
+for (const backend of backends) {
+  suite(`a broker's real statement through an operator's OFX site (${backend})`, () => {
+    let link: LinkSetup;
+    const servers: OfxReplayServer[] = [];
+    const scratch = mkdtempSync(join(tmpdir(), "tessera-invest-"));
+    let counter = 0;
+    before(async () => {
+      // The replay server listens on loopback, which operator sites may reach only with this
+      // development setting: the production default refuses private and loopback addresses.
+      link = await startLinkServer(backend, { "link.siteAllowPrivateNetworks": true });
+    });
+    after(async () => {
+      await link.server.close();
+      await Promise.all(servers.map((s) => s.close()));
+      rmSync(scratch, { recursive: true, force: true });
+    });
+
+    /** A stored site replaying `raw` (written to a scratch file the replay server reads). */
+    async function syncOf(raw: string, scenario: string, end: number) {
+      counter += 1;
+      const file = join(scratch, `statement-${counter}.ofx`);
+      writeFileSync(file, raw, "latin1");
+      const server = await startOfxReplayServer([file]);
+      servers.push(server);
+      const site = { ...ofxSite(server.url), id: `invest-${backend}-${counter}` };
+      const { db } = link.server.server.ctx.database;
+      assert.equal(await insertSite(db, site, link.server.clock.now()), true);
+      await ensureSiteSlots(db, [site]);
+      const connected = await connect(link, "jo", scenario, { site: site.id, password: "pin-1234" });
+      const entries = await waitFor(link, connected.jobId, scenario, endsWith(end));
+      const accounts = await link.server.api(
+        "GET",
+        `/v1/link/accounts?credential=${connected.credentialId}`,
+        {
+          apiKey: link.apiKey,
+          scenario,
+        },
+      );
+      return { entries, account: (accounts.body.accounts as { id: string; kind: string }[])[0] };
+    }
+
+    test("fidelity.ofx: 200 Finish; 6 positions, 17 transactions and 7 securities served", async () => {
+      const scenario = "link investments: fidelity.ofx";
+      const { entries, account } = await syncOf(fixture("investment/fidelity.ofx"), scenario, S.Finish);
+      assert.deepEqual([entries.at(-1)?.transactions, entries.at(-1)?.added], [17, 17]);
+      assert.equal(account?.kind, "investment");
+      const get = (list: string) =>
+        link.server.api("GET", `/v1/link/${list}?account=${account?.id}`, { apiKey: link.apiKey, scenario });
+      const positions = (await get("positions")).body.positions as {
+        securityId: string;
+        marketValue: string;
+      }[];
+      assert.deepEqual(
+        positions.map((p) => [p.securityId, p.marketValue]),
+        [
+          ["G7945E105", "+00000005231.36"],
+          ["19421R200", "+00000001010.60"],
+          ["431571108", "+00000002176.95"],
+          ["458140100", "+00000002441.03"],
+          ["756577102", "+00000002957.50"],
+          ["98417P105", "+00000001102.36"],
+        ],
+      );
+      const transactions = (await get("investment-transactions")).body.transactions as { action: string }[];
+      assert.equal(transactions.length, 17);
+      const securities = (await get("securities")).body.securities as { ticker: string }[];
+      assert.deepEqual(securities.map((s) => s.ticker).sort(), [
+        "CLCT",
+        "HI",
+        "INTC",
+        "RHT",
+        "SDRL",
+        "SPY",
+        "XIN",
+      ]);
+    });
+
+    test("one amount off the OFX grammar: 204 Incomplete and nothing of the statement stored", async () => {
+      const scenario = "link investments: a refused amount";
+      const raw = fixture("investment/fidelity.ofx").replace("<MKTVAL>+00000005231.36", "<MKTVAL>$5231.36");
+      const { account } = await syncOf(raw, scenario, S.Incomplete);
+      for (const [list, key] of [
+        ["positions", "positions"],
+        ["investment-transactions", "transactions"],
+        ["securities", "securities"],
+      ]) {
+        const response = await link.server.api("GET", `/v1/link/${list}?account=${account?.id}`, {
+          apiKey: link.apiKey,
+          scenario,
+        });
+        assert.deepEqual(response.body[key as string], [], list);
+      }
     });
   });
 }
