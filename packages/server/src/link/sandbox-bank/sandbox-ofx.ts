@@ -175,7 +175,7 @@ const messageSet = (name: string) =>
     ),
   );
 
-/** What the Sandbox Bank says it supports (OFX 2.2 §7.2): banking, credit cards, MFA challenges. */
+/** What the Sandbox Bank says it supports (OFX 2.2 §7.2): banking, credit cards, investments, MFA challenges. */
 function profile(request: OfxNode): OfxNode {
   return element(
     "PROFMSGSRSV1",
@@ -185,7 +185,10 @@ function profile(request: OfxNode): OfxNode {
       status(0),
       element(
         "PROFRS",
-        element("MSGSETLIST", ...["SIGNON", "SIGNUP", "BANK", "CREDITCARD", "PROF"].map(messageSet)),
+        element(
+          "MSGSETLIST",
+          ...["SIGNON", "SIGNUP", "BANK", "CREDITCARD", "INVSTMT", "SECLIST", "PROF"].map(messageSet),
+        ),
         element(
           "SIGNONINFOLIST",
           element(
