@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Migration } from "kysely/migration";
 
 /**
@@ -10,7 +10,10 @@ import type { Migration } from "kysely/migration";
  *   (INVBANKTRAN), keyed by the broker's FITID so that a re-sync updates, never duplicates.
  * - link_securities: the securities the statement lists (SECLIST), keyed by id type and id.
  * Amounts are decimal text exactly as the broker wrote them, like link_transactions.amount.
+ * An OFX site stored with all six bank and card account types (what "all" was stored as before
+ * `investment` was one) gets `investment` added, so its brokerage accounts are synced too.
  */
+const ALL_BEFORE = "checking,savings,moneymrkt,cd,creditline,creditcard";
 export const investments: Migration = {
   async up(db: Kysely<unknown>) {
     await db.schema
@@ -73,5 +76,13 @@ export const investments: Migration = {
       .addColumn("updated_at", "bigint", (c) => c.notNull())
       .addUniqueConstraint("link_securities_unique", ["account_id", "security_id_type", "security_id"])
       .execute();
+
+    const sites = await sql<{ id: string; options: string }>`SELECT id, options FROM link_sites`.execute(db);
+    for (const site of sites.rows) {
+      const options = JSON.parse(site.options) as Record<string, unknown>;
+      if (options.accountTypes !== ALL_BEFORE) continue;
+      const widened = JSON.stringify({ ...options, accountTypes: `${ALL_BEFORE},investment` });
+      await sql`UPDATE link_sites SET options = ${widened} WHERE id = ${site.id}`.execute(db);
+    }
   },
 };
