@@ -209,6 +209,24 @@ suite("OFX investment statements", () => {
     ]);
   });
 
+  test("a vendor extension in the transaction list is skipped, an unknown aggregate is 'other'", () => {
+    const raw = fixture("investment/investment_401k.ofx").replace(
+      "<TRANSFER>",
+      "<INTU.NOTE><TEXT>hello</TEXT></INTU.NOTE><MARGININTEREST><INVTRAN><FITID>9</FITID><DTTRADE>20140601</DTTRADE></INVTRAN><TOTAL>-1.50</TOTAL></MARGININTEREST><TRANSFER>",
+    );
+    const [statement] = readInvestmentStatements(parseOfx(raw).root);
+    assert.deepEqual(statement?.problems, []);
+    assert.deepEqual(
+      statement?.transactions.map((t) => [t.fitId, t.action, t.ofxType, t.total]),
+      [
+        ["1", "buy", "BUYMF", "-197.2"],
+        ["9", "other", "MARGININTEREST", "-1.50"],
+        ["2", "transfer", "TRANSFER", undefined],
+        ["3", "transfer", "TRANSFER", undefined],
+      ],
+    );
+  });
+
   test("an investment account in an account list is listed (INVACCTINFO), with the others", () => {
     const list = element(
       "OFX",

@@ -264,7 +264,8 @@ export function readInvestmentStatements(root: OfxNode): InvestmentStatement[] {
     const from = find(statement, "INVACCTFROM");
     const list = find(statement, "INVTRANLIST");
     const transactions = (list?.children ?? [])
-      .filter((n) => n.name !== "DTSTART" && n.name !== "DTEND")
+      // Vendor extensions (INTU.XXX: a dotted name, OFX 2.2 §2.7.1) are not transactions.
+      .filter((n) => n.name !== "DTSTART" && n.name !== "DTEND" && !n.name.includes("."))
       .map((n) => (n.name === "INVBANKTRAN" ? readCash(reader, n) : readTrade(reader, n)))
       .filter((t): t is InvestmentTransaction => t !== undefined);
     const positions = (find(statement, "INVPOSLIST")?.children ?? [])
