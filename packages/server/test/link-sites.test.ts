@@ -73,7 +73,7 @@ for (const backend of backends) {
         appVer: "2700",
         ofxVersion: "102",
         currency: "USD",
-        accountTypes: ["checking", "savings", "moneymrkt", "cd", "creditline", "creditcard"],
+        accountTypes: ["checking", "savings", "moneymrkt", "cd", "creditline", "creditcard", "investment"],
       });
       assert.deepEqual(
         site.fields.map((f) => [f.type, f.label, f.maxLength, f.username]),

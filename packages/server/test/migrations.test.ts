@@ -165,6 +165,49 @@ for (const backend of backends) {
       await fresh.drop();
     });
 
+    test("an upgrade adds investment to OFX sites stored with all six bank and card types, not to narrower ones", async () => {
+      const fresh = await createTestDatabase(backend);
+      const old = await databaseAt(fresh, "034-radius-challenges");
+      const all = "checking,savings,moneymrkt,cd,creditline,creditcard";
+      const site = (id: string, accountTypes: string) => ({
+        id,
+        tenant_id: null,
+        name: id,
+        organisation: id,
+        kind: "personal-banking",
+        connector: "ofx",
+        url: "https://ofx.example/ofx",
+        fields: "[]",
+        options: JSON.stringify({ org: "O", fid: "1", accountTypes }),
+        max_concurrency: 4,
+        enabled: 1,
+        maintenance: "[]",
+        tls_ca: null,
+        created_at: 1,
+        updated_at: 1,
+      });
+      await old
+        .insertInto("link_sites")
+        .values([site("all-types", all), site("cards-only", "creditcard")])
+        .execute();
+      await old.destroy();
+      const upgraded = await openDatabase({ dataDir: fresh.dataDir, databaseUrl: fresh.databaseUrl });
+      const rows = await upgraded.db
+        .selectFrom("link_sites")
+        .select(["id", "options"])
+        .orderBy("id")
+        .execute();
+      assert.deepEqual(
+        rows.map((r) => [r.id, JSON.parse(r.options)]),
+        [
+          ["all-types", { org: "O", fid: "1", accountTypes: `${all},investment` }],
+          ["cards-only", { org: "O", fid: "1", accountTypes: "creditcard" }],
+        ],
+      );
+      await upgraded.close();
+      await fresh.drop();
+    });
+
     test("four processes migrating one fresh database at once all succeed, and each migration runs once", async () => {
       const fresh = await createTestDatabase(backend);
       const args = [script, fresh.dataDir, ...(fresh.databaseUrl === undefined ? [] : [fresh.databaseUrl])];

@@ -56,7 +56,15 @@ suite("site connection test", () => {
     };
     assert.equal(profile.institution, "Sandbox Bank");
     assert.equal(profile.signonCode, 0);
-    assert.deepEqual(profile.messageSets, ["SIGNON", "SIGNUP", "BANK", "CREDITCARD", "PROF"]);
+    assert.deepEqual(profile.messageSets, [
+      "SIGNON",
+      "SIGNUP",
+      "BANK",
+      "CREDITCARD",
+      "INVSTMT",
+      "SECLIST",
+      "PROF",
+    ]);
   });
 
   test("with a login: a real sign-on, its accounts counted; a wrong one names the credential status", async () => {

@@ -9,6 +9,7 @@ import { webauthnRegistrationOperations } from "../authenticators/webauthn/webau
 import { healthOperations } from "../health/health-operations.ts";
 import { credentialOperations } from "../link/credentials/credential-operations.ts";
 import { dataOperations } from "../link/data/data-operations.ts";
+import { investmentOperations } from "../link/data/investment-operations.ts";
 import { jobOperations } from "../link/jobs/job-operations.ts";
 import { siteOperations } from "../link/sites/site-operations.ts";
 import { webhookOperations } from "../link/webhooks/webhook-operations.ts";
@@ -52,6 +53,7 @@ export const documentedDomains: readonly DomainOperations[] = [
   credentialOperations,
   jobOperations,
   dataOperations,
+  investmentOperations,
   webhookOperations,
   appOperations,
   messageTemplateOperations,

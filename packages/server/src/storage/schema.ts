@@ -350,6 +350,62 @@ export interface LinkTransactionsTable {
   updated_at: number;
 }
 
+/** An investment account's holding as of its last statement (migration 035). */
+export interface LinkPositionsTable {
+  id: string;
+  tenant_id: string;
+  account_id: string;
+  ordinal: number;
+  security_id: string;
+  security_id_type: string;
+  held_in: string | null;
+  position_type: string | null;
+  /** Decimal text, exactly as the broker gave it. */
+  units: string;
+  unit_price: string;
+  market_value: string;
+  /** YYYY-MM-DD */
+  price_as_of: string;
+  memo: string | null;
+  updated_at: number;
+}
+
+export interface LinkInvestmentTransactionsTable {
+  id: string;
+  tenant_id: string;
+  account_id: string;
+  external_id: string;
+  /** buy | sell | income | reinvest | transfer | cash | other */
+  action: string;
+  ofx_type: string;
+  subtype: string | null;
+  /** YYYY-MM-DD */
+  trade_date: string;
+  settle_date: string | null;
+  security_id: string | null;
+  security_id_type: string | null;
+  units: string | null;
+  unit_price: string | null;
+  total: string | null;
+  description: string | null;
+  content_hash: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface LinkSecuritiesTable {
+  id: string;
+  tenant_id: string;
+  account_id: string;
+  security_id: string;
+  security_id_type: string;
+  name: string;
+  ticker: string | null;
+  /** mf | stock | debt | opt | other */
+  type: string;
+  updated_at: number;
+}
+
 export interface LinkWebhooksTable {
   id: string;
   tenant_id: string;
@@ -640,6 +696,9 @@ export interface Schema {
   link_tenant_claims: LinkTenantClaimsTable;
   link_accounts: LinkAccountsTable;
   link_transactions: LinkTransactionsTable;
+  link_positions: LinkPositionsTable;
+  link_investment_transactions: LinkInvestmentTransactionsTable;
+  link_securities: LinkSecuritiesTable;
   link_webhooks: LinkWebhooksTable;
   link_webhook_deliveries: LinkWebhookDeliveriesTable;
   sso_models: SsoModelsTable;

@@ -2,8 +2,8 @@ import { type Kysely, sql } from "kysely";
 import type { Schema } from "../../src/storage/schema.ts";
 
 /**
- * Every row a sync job's run can write (job, timeline, credential, accounts, transactions, webhook
- * outbox), in a stable order: equal snapshots mean a run wrote nothing in between.
+ * Every row a sync job's run can write (job, timeline, credential, accounts, transactions, investment
+ * data, webhook outbox), in a stable order: equal snapshots mean a run wrote nothing in between.
  */
 const tables = [
   "link_jobs",
@@ -11,6 +11,9 @@ const tables = [
   "link_credentials",
   "link_accounts",
   "link_transactions",
+  "link_positions",
+  "link_investment_transactions",
+  "link_securities",
   "link_webhook_deliveries",
 ] as const;
 

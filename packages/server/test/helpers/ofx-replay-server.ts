@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { element, find, leaf, type OfxNode, text } from "../../src/link/ofx/ofx-tree.ts";
 import { parseOfx } from "../../src/link/ofx/parse-ofx.ts";
+import { readInvestmentStatements } from "../../src/link/ofx/read-investment.ts";
 import { type OfxAccount, readAccountInfo, readSignon, readStatements } from "../../src/link/ofx/read-ofx.ts";
 import { renderOfx } from "../../src/link/ofx/render-ofx.ts";
 import type { Site } from "../../src/link/sites/site.ts";
@@ -46,12 +47,14 @@ function kindOf(root: OfxNode): { kind: string; accountId?: string } {
   if (find(root, "SIGNUPMSGSRQV1", "ACCTINFOTRNRQ") !== undefined) return { kind: "accounts" };
   const bank = text(find(root, "BANKMSGSRQV1", "STMTTRNRQ", "STMTRQ"), "BANKACCTFROM", "ACCTID");
   const card = text(find(root, "CREDITCARDMSGSRQV1", "CCSTMTTRNRQ", "CCSTMTRQ"), "CCACCTFROM", "ACCTID");
-  const accountId = bank ?? card;
+  const invest = text(find(root, "INVSTMTMSGSRQV1", "INVSTMTTRNRQ", "INVSTMTRQ"), "INVACCTFROM", "ACCTID");
+  const accountId = bank ?? card ?? invest;
   return accountId === undefined ? { kind: "other" } : { kind: "statement", accountId };
 }
 
 function accountList(accounts: readonly OfxAccount[], version: string): string {
-  const infos = accounts.map((a) =>
+  const banking = accounts.filter((a) => a.kind !== "investment");
+  const infos = banking.map((a) =>
     element(
       "ACCTINFO",
       leaf("DESC", `${a.kind} ${a.accountId}`),
@@ -73,6 +76,19 @@ function accountList(accounts: readonly OfxAccount[], version: string): string {
           ),
     ),
   );
+  // Investment accounts are listed as brokers list them (INVACCTINFO).
+  const investments = accounts
+    .filter((a) => a.kind === "investment")
+    .map((a) =>
+      element(
+        "ACCTINFO",
+        leaf("DESC", `investment ${a.accountId}`),
+        element(
+          "INVACCTINFO",
+          element("INVACCTFROM", leaf("BROKERID", a.bankId ?? "0"), leaf("ACCTID", a.accountId)),
+        ),
+      ),
+    );
   const ok = element("STATUS", leaf("CODE", 0), leaf("SEVERITY", "INFO"));
   const answer = element(
     "OFX",
@@ -86,7 +102,7 @@ function accountList(accounts: readonly OfxAccount[], version: string): string {
         "ACCTINFOTRNRS",
         leaf("TRNUID", "1"),
         ok,
-        element("ACCTINFORS", leaf("DTACCTUP", "20260101"), ...infos),
+        element("ACCTINFORS", leaf("DTACCTUP", "20260101"), ...infos, ...investments),
       ),
     ),
   );
@@ -100,7 +116,23 @@ export async function startOfxReplayServer(
   const documents = files.map((name) => ({ raw: fixture(name), root: parseOfx(fixture(name)).root }));
   const failedSignon = documents.find((d) => (readSignon(d.root)?.code ?? 0) !== 0);
   const withList = documents.find((d) => readAccountInfo(d.root).length > 0);
-  const statementAccounts = documents.flatMap((d) => readStatements(d.root).flatMap((s) => s.account ?? []));
+  const investmentAccounts = (root: OfxNode): OfxAccount[] =>
+    readInvestmentStatements(root).flatMap((s) =>
+      s.accountId === undefined
+        ? []
+        : [
+            {
+              kind: "investment",
+              accountId: s.accountId,
+              ...(s.brokerId === undefined ? {} : { bankId: s.brokerId }),
+            },
+          ],
+    );
+  const accountsOf = (root: OfxNode) => [
+    ...readStatements(root).flatMap((s) => s.account ?? []),
+    ...investmentAccounts(root),
+  ];
+  const statementAccounts = documents.flatMap((d) => accountsOf(d.root));
   const accounts = [...statementAccounts, ...(options.extraAccounts ?? [])];
   const requests: RecordedRequest[] = [];
   let held: Promise<void> | undefined;
@@ -111,7 +143,7 @@ export async function startOfxReplayServer(
     if (kind === "accounts") return withList?.raw ?? accountList(accounts, version);
     if (kind === "statement") {
       const holder =
-        documents.find((d) => readStatements(d.root).some((s) => s.account?.accountId === accountId)) ??
+        documents.find((d) => accountsOf(d.root).some((a) => a.accountId === accountId)) ??
         documents.find((d) => readStatements(d.root).some((s) => s.account === undefined));
       if (holder !== undefined) return holder.raw;
     }

@@ -1,4 +1,9 @@
 import type { CredentialStatus } from "@tessera/codes";
+import type {
+  InvestmentPosition,
+  InvestmentSecurity,
+  InvestmentTransaction,
+} from "../ofx/read-investment.ts";
 import type { Site } from "../sites/site.ts";
 
 /**
@@ -57,6 +62,15 @@ export interface TransactionBatch {
   readonly balance?: string;
   /** Why an unreadable account could not be read (a field and its line): shown in the job's status. */
   readonly problem?: string;
+  /** An investment account's holdings, trades and securities (docs/link.md, "Investment data"). */
+  readonly investment?: InvestmentBatch;
+}
+
+/** Positions replace the stored ones; transactions and securities are upserted by their ids. */
+export interface InvestmentBatch {
+  readonly positions: readonly InvestmentPosition[];
+  readonly transactions: readonly InvestmentTransaction[];
+  readonly securities: readonly InvestmentSecurity[];
 }
 
 /** The limits of a connector's HTTP requests (settings link.maxResponseBytes, link.maxRedirects, link.siteAllowPrivateNetworks). */

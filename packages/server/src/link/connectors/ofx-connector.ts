@@ -4,6 +4,7 @@ import { clientUid, ofxOptions, sendsClientUid } from "../ofx/ofx-options.ts";
 import {
   accountInfoRequest,
   challengeRequest,
+  investmentStatementRequest,
   type SignonInput,
   statementRequest,
 } from "../ofx/ofx-requests.ts";
@@ -18,8 +19,8 @@ import {
 } from "../ofx/read-ofx.ts";
 import { renderOfx } from "../ofx/render-ofx.ts";
 import { credentialStatusForOfx } from "../ofx/signon-status.ts";
-import { type UnreadInvestment, unreadInvestments } from "../ofx/unread-investments.ts";
 import { type Connector, type ConnectorContext, ConnectorFailure, type LoginResult } from "./connector.ts";
+import { investmentBatch } from "./ofx-investment-batch.ts";
 import { failOnUnavailable, type SiteResponse, siteRequest } from "./site-http.ts";
 
 /**
@@ -34,6 +35,7 @@ const accountKinds: Record<string, string> = {
   cd: "savings",
   creditline: "loan",
   creditcard: "credit-card",
+  investment: "investment",
 };
 
 /** The site login: `login` is the field's name; `username`, its first name, still works for one release. */
@@ -113,16 +115,11 @@ async function signOn(context: ConnectorContext): Promise<LoginResult> {
       `OFX signon ${status.code}: ${status.message ?? ""}`,
     );
   context.session.accounts = readAccountInfo(root);
-  context.session.investments = unreadInvestments(root);
   return { kind: "ok" };
 }
 
 function accountsOf(context: ConnectorContext): OfxAccount[] {
   return (context.session.accounts ?? []) as OfxAccount[];
-}
-
-function investmentsOf(context: ConnectorContext): UnreadInvestment[] {
-  return (context.session.investments ?? []) as UnreadInvestment[];
 }
 
 export const ofxConnector: Connector = {
@@ -141,32 +138,21 @@ export const ofxConnector: Connector = {
   async listAccounts(context) {
     const { accountTypes, currency } = ofxOptions(context.site);
     const listed = accountsOf(context).filter((a) => accountTypes === undefined || accountTypes.has(a.kind));
-    const investments = accountTypes === undefined ? investmentsOf(context) : [];
-    return [
-      ...listed.map((a) => ({
-        externalId: a.accountId,
-        name: a.description ?? `${a.kind} ${a.accountId.slice(-4)}`,
-        kind: accountKinds[a.kind] ?? "other",
-        currency,
-        numberMask: `…${a.accountId.slice(-4)}`,
-      })),
-      ...investments.map((a) => ({
-        externalId: a.accountId,
-        name: `investment ${a.accountId.slice(-4)}`,
-        kind: "investment",
-        currency,
-        numberMask: `…${a.accountId.slice(-4)}`,
-      })),
-    ];
+    return listed.map((a) => ({
+      externalId: a.accountId,
+      name: a.description ?? `${a.kind} ${a.accountId.slice(-4)}`,
+      kind: accountKinds[a.kind] ?? "other",
+      currency,
+      numberMask: `…${a.accountId.slice(-4)}`,
+    }));
   },
 
   async listTransactions(context, account, since) {
-    const investment = investmentsOf(context).find((a) => a.accountId === account.externalId);
-    if (account.kind === "investment" && investment !== undefined)
-      return { transactions: [], coverage: "unreadable", history: "ready", problem: investment.problem };
     const known = accountsOf(context).find((a) => a.accountId === account.externalId);
     if (known === undefined) return { transactions: [], coverage: "unreadable", history: "ready" };
-    const answer = await exchangeOk(context, statementRequest(signonInput(context), known, since));
+    const investment = known.kind === "investment";
+    const request = investment ? investmentStatementRequest : statementRequest;
+    const answer = await exchangeOk(context, request(signonInput(context), known, since));
     let root: OfxNode;
     try {
       root = parseOfx(answer).root;
@@ -180,6 +166,7 @@ export const ofxConnector: Connector = {
     const signon = readSignon(root);
     if (signon !== undefined && signon.code !== 0)
       throw new ConnectorFailure(credentialStatusForOfx(signon.code), `OFX signon ${signon.code}`);
+    if (investment) return investmentBatch(root, known.accountId, since);
     // The statement of the account asked for: a server may answer with several (one file for all).
     const statements = readStatements(root);
     const statement =

@@ -1,4 +1,3 @@
-import { TesseraApiCode, TesseraError } from "@tessera/codes";
 import type { FastifyPluginAsync } from "fastify";
 import { success } from "../../app/envelope.ts";
 import { listCursor, nextCursorProperty, pageQueryProperties } from "../../app/paging.ts";
@@ -6,6 +5,7 @@ import { okResponse, time } from "../../app/route-schemas.ts";
 import { EXPECT_KEYWORD } from "../../app/validator-compiler.ts";
 import { tenantCredential } from "../credentials/credential-routes.ts";
 import { userFilterOf, userFilterProperties, userFilterShape } from "../user-filter.ts";
+import { tenantAccount } from "./tenant-account.ts";
 
 /** Accounts and transactions, read with filters; both paged (limit, cursor). */
 const accountSchema = {
@@ -38,14 +38,14 @@ const transactionSchema = {
   },
 } as const;
 
-const day = {
+export const day = {
   type: "string",
   format: "date",
   pattern: "^\\d{4}-\\d{2}-\\d{2}$",
   maxLength: 10,
   [EXPECT_KEYWORD]: "a date, YYYY-MM-DD",
 } as const;
-const id = { type: "string", maxLength: 64 } as const;
+export const id = { type: "string", maxLength: 64 } as const;
 
 /** Accounts oldest first, transactions newest first; ties in the time are ordered by id. */
 const accountCursor = listCursor("accounts", ["number", "string"]);
@@ -148,17 +148,7 @@ export const dataRoutes: FastifyPluginAsync = async (app) => {
       const { db } = request.server.ctx.database;
       const { account, from, to, cursor } = request.query;
       const limit = request.query.limit ?? 100;
-      const owned = await db
-        .selectFrom("link_accounts")
-        .select("id")
-        .where("id", "=", account)
-        .where("tenant_id", "=", request.tenant.id)
-        .executeTakeFirst();
-      if (owned === undefined)
-        throw new TesseraError(TesseraApiCode.NotFound, {
-          message: `no account ${account}`,
-          field: "querystring.account",
-        });
+      await tenantAccount(request, account);
       let query = db.selectFrom("link_transactions").selectAll().where("account_id", "=", account);
       if (from !== undefined) query = query.where("posted_on", ">=", from);
       if (to !== undefined) query = query.where("posted_on", "<=", to);

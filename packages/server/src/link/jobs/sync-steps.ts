@@ -2,6 +2,7 @@ import { CredentialStatus } from "@tessera/codes";
 import type { LinkCredentialsTable } from "../../storage/schema.ts";
 import type { Connector, LoginResult } from "../connectors/connector.ts";
 import { setBalance, upsertAccount, upsertTransactions } from "../data/upsert-data.ts";
+import { upsertInvestments } from "../data/upsert-investments.ts";
 import { jobAnswer, openJson } from "../link-secrets.ts";
 import { apply, leased, type Run, sealSession, step } from "./job-run.ts";
 import { finished } from "./job-store.ts";
@@ -79,14 +80,17 @@ async function download(run: Run, credential: Credential, connector: Connector):
       const accountId = await upsertAccount(trx, credential, account, now);
       if (batch.coverage === "unreadable") return undefined;
       if (batch.balance !== undefined) await setBalance(trx, accountId, batch.balance, now);
-      return upsertTransactions(trx, credential.tenant_id, accountId, batch.transactions, now);
+      const bank = await upsertTransactions(trx, credential.tenant_id, accountId, batch.transactions, now);
+      if (batch.investment === undefined) return bank;
+      const invest = await upsertInvestments(trx, credential.tenant_id, accountId, batch.investment, now);
+      return { added: bank.added + invest.added, updated: bank.updated + invest.updated };
     });
     if (counts === undefined) {
       unreadable += 1;
       if (batch.problem !== undefined) problems.push(`${account.externalId}: ${batch.problem}`);
       continue;
     }
-    seen += batch.transactions.length;
+    seen += batch.transactions.length + (batch.investment?.transactions.length ?? 0);
     added += counts.added;
     updated += counts.updated;
     if (batch.coverage === "partial") partial += 1;

@@ -13,7 +13,7 @@ export const xmlVersions = ["200", "201", "202", "203", "210", "211", "220"] as 
 export type OfxVersion = (typeof sgmlVersions)[number] | (typeof xmlVersions)[number];
 export const ofxVersions = [...sgmlVersions, ...xmlVersions] as const;
 
-/** The account kinds OFX lists (ACCTTYPE, lower case, and creditcard for CCACCTINFO). */
+/** The account kinds OFX lists (ACCTTYPE, lower case, creditcard for CCACCTINFO, investment for INVACCTINFO). */
 export const ofxAccountTypes = [
   "checking",
   "savings",
@@ -21,6 +21,7 @@ export const ofxAccountTypes = [
   "cd",
   "creditline",
   "creditcard",
+  "investment",
 ] as const;
 
 /**

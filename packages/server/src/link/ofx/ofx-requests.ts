@@ -129,3 +129,30 @@ export function statementRequest(input: SignonInput, account: StatementAccount, 
     ),
   );
 }
+
+/** An investment statement request (OFX 2.2 §13.9.1.1): transactions since, positions, balance. */
+export function investmentStatementRequest(
+  input: SignonInput,
+  account: StatementAccount,
+  since: string,
+): OfxNode {
+  return element(
+    "OFX",
+    signon(input),
+    element(
+      "INVSTMTMSGSRQV1",
+      element(
+        "INVSTMTTRNRQ",
+        leaf("TRNUID", `${input.now}`),
+        element(
+          "INVSTMTRQ",
+          element("INVACCTFROM", leaf("BROKERID", account.bankId ?? ""), leaf("ACCTID", account.accountId)),
+          element("INCTRAN", leaf("DTSTART", since.replaceAll("-", "")), leaf("INCLUDE", "Y")),
+          leaf("INCOO", "N"),
+          element("INCPOS", leaf("INCLUDE", "Y")),
+          leaf("INCBAL", "Y"),
+        ),
+      ),
+    ),
+  );
+}

@@ -1,5 +1,6 @@
 import { parseOfxDate } from "./ofx-date.ts";
 import { descendants, find, type OfxNode, text } from "./ofx-tree.ts";
+import { readInvestmentAccount } from "./read-investment.ts";
 
 export interface OfxStatus {
   readonly code: number;
@@ -8,7 +9,7 @@ export interface OfxStatus {
 }
 
 export interface OfxAccount {
-  /** checking | savings | moneymrkt | creditline | cd | creditcard */
+  /** checking | savings | moneymrkt | creditline | cd | creditcard | investment */
   readonly kind: string;
   readonly accountId: string;
   readonly bankId?: string;
@@ -91,7 +92,7 @@ export function readAccountInfo(root: OfxNode): OfxAccount[] {
     const description = text(info, "DESC");
     const bank = readAccountFrom(find(info, "BANKACCTINFO", "BANKACCTFROM"), false);
     const card = readAccountFrom(find(info, "CCACCTINFO", "CCACCTFROM"), true);
-    const account = bank ?? card;
+    const account = bank ?? card ?? readInvestmentAccount(find(info, "INVACCTINFO", "INVACCTFROM"));
     return account === undefined
       ? []
       : [{ ...account, ...(description === undefined ? {} : { description }) }];

@@ -1,3 +1,4 @@
+import { brokerageAccount } from "./sandbox-brokerage.ts";
 import type { Scenario } from "./test-logins.ts";
 
 /**
@@ -7,7 +8,7 @@ import type { Scenario } from "./test-logins.ts";
 export interface SandboxAccount {
   readonly externalId: string;
   readonly name: string;
-  readonly kind: "checking" | "credit-card";
+  readonly kind: "checking" | "credit-card" | "investment";
   readonly currency: string;
   readonly balance: string;
   readonly numberMask: string;
@@ -35,6 +36,7 @@ const merchants = [
 
 export function accountsFor(scenario: Scenario): SandboxAccount[] {
   if (scenario === "no-accounts") return [];
+  if (scenario === "brokerage") return [brokerageAccount];
   const prefix = scenario === "business" ? "BIZ" : "CHK";
   return [
     {

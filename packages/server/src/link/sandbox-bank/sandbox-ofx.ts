@@ -5,6 +5,7 @@ import { ANONYMOUS_USER } from "../ofx/ofx-requests.ts";
 import { element, find, leaf, type OfxNode, text } from "../ofx/ofx-tree.ts";
 import { OfxParseError, parseOfx } from "../ofx/parse-ofx.ts";
 import { renderOfx } from "../ofx/render-ofx.ts";
+import { BROKER_ID, investmentStatement } from "./sandbox-brokerage.ts";
 import { accountsFor, type SandboxAccount, transactionsFor } from "./sandbox-data.ts";
 import { judgeLogin, type LoginVerdict } from "./sandbox-login.ts";
 import { firstTry, type SandboxSite, stall } from "./sandbox-site.ts";
@@ -18,7 +19,7 @@ import { TOKEN_ANSWER } from "./test-logins.ts";
 const BANK_ID = "999999999";
 const MFA_PHRASE = "MFA13";
 
-const status = (code: number, message?: string) =>
+export const status = (code: number, message?: string) =>
   element(
     "STATUS",
     leaf("CODE", code),
@@ -62,28 +63,37 @@ function accountInfo(accounts: SandboxAccount[]): OfxNode {
       element(
         "ACCTINFO",
         leaf("DESC", a.name),
-        a.kind === "credit-card"
+        a.kind === "investment"
           ? element(
-              "CCACCTINFO",
-              element("CCACCTFROM", leaf("ACCTID", a.externalId)),
-              leaf("SUPTXDL", "Y"),
-              leaf("XFERSRC", "N"),
-              leaf("XFERDEST", "N"),
+              "INVACCTINFO",
+              element("INVACCTFROM", leaf("BROKERID", BROKER_ID), leaf("ACCTID", a.externalId)),
+              leaf("USPRODUCTTYPE", "TAXABLE"),
+              leaf("CHECKING", "N"),
               leaf("SVCSTATUS", "ACTIVE"),
+              leaf("INVACCTTYPE", "INDIVIDUAL"),
             )
-          : element(
-              "BANKACCTINFO",
-              element(
-                "BANKACCTFROM",
-                leaf("BANKID", BANK_ID),
-                leaf("ACCTID", a.externalId),
-                leaf("ACCTTYPE", "CHECKING"),
+          : a.kind === "credit-card"
+            ? element(
+                "CCACCTINFO",
+                element("CCACCTFROM", leaf("ACCTID", a.externalId)),
+                leaf("SUPTXDL", "Y"),
+                leaf("XFERSRC", "N"),
+                leaf("XFERDEST", "N"),
+                leaf("SVCSTATUS", "ACTIVE"),
+              )
+            : element(
+                "BANKACCTINFO",
+                element(
+                  "BANKACCTFROM",
+                  leaf("BANKID", BANK_ID),
+                  leaf("ACCTID", a.externalId),
+                  leaf("ACCTTYPE", "CHECKING"),
+                ),
+                leaf("SUPTXDL", "Y"),
+                leaf("XFERSRC", "Y"),
+                leaf("XFERDEST", "Y"),
+                leaf("SVCSTATUS", "ACTIVE"),
               ),
-              leaf("SUPTXDL", "Y"),
-              leaf("XFERSRC", "Y"),
-              leaf("XFERDEST", "Y"),
-              leaf("SVCSTATUS", "ACTIVE"),
-            ),
       ),
     ),
   );
@@ -165,7 +175,7 @@ const messageSet = (name: string) =>
     ),
   );
 
-/** What the Sandbox Bank says it supports (OFX 2.2 §7.2): banking, credit cards, MFA challenges. */
+/** What the Sandbox Bank says it supports (OFX 2.2 §7.2): banking, credit cards, investments, MFA challenges. */
 function profile(request: OfxNode): OfxNode {
   return element(
     "PROFMSGSRSV1",
@@ -175,7 +185,10 @@ function profile(request: OfxNode): OfxNode {
       status(0),
       element(
         "PROFRS",
-        element("MSGSETLIST", ...["SIGNON", "SIGNUP", "BANK", "CREDITCARD", "PROF"].map(messageSet)),
+        element(
+          "MSGSETLIST",
+          ...["SIGNON", "SIGNUP", "BANK", "CREDITCARD", "INVSTMT", "SECLIST", "PROF"].map(messageSet),
+        ),
         element(
           "SIGNONINFOLIST",
           element(
@@ -308,6 +321,8 @@ export const sandboxOfx: FastifyPluginAsync<{ site: SandboxSite }> = async (app,
     const card = find(root, "CREDITCARDMSGSRQV1", "CCSTMTTRNRQ");
     if (card !== undefined)
       messages.push(element("CREDITCARDMSGSRSV1", statement(signedIn, card, true, now)));
+    const invest = find(root, "INVSTMTMSGSRQV1", "INVSTMTTRNRQ");
+    if (invest !== undefined) messages.push(...investmentStatement(signedIn.scenario, invest, now));
     return send(...messages);
   });
 };

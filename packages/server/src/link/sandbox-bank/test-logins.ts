@@ -24,7 +24,8 @@ export type Scenario =
   | "unavailable-once"
   | "timeout"
   | "maintenance"
-  | "business";
+  | "business"
+  | "brokerage";
 
 export interface TestLogin {
   readonly username: string;
@@ -104,6 +105,11 @@ export const testLogins: readonly TestLogin[] = [
     username: "business_good",
     scenario: "business",
     outcome: "200 Finish on Sandbox Bank Business; 409 WrongSite on the personal site",
+  },
+  {
+    username: "user_brokerage",
+    scenario: "brokerage",
+    outcome: "200 Finish: one investment account with positions, trades and cash (OFX INVSTMTRS)",
   },
 ];
 

@@ -57,7 +57,7 @@ const bodyDocs = {
     "the OFX version the server speaks: 102, 103, 151, 160, 200, 201, 202, 203, 210, 211 or 220 (102)",
   "body.options.currency": "ISO 4217 currency of the accounts (USD)",
   "body.options.accountTypes":
-    "the account types to read, of checking, savings, moneymrkt, cd, creditline, creditcard (all)",
+    "the account types to read, of checking, savings, moneymrkt, cd, creditline, creditcard, investment (all)",
   "body.fields": "the two fields every OFX site asks for, `login` and `password`: their labels and lengths",
   ...labels("login"),
   ...labels("password"),

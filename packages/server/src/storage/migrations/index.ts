@@ -33,6 +33,7 @@ import { sendingLimits } from "./031-sending-limits.ts";
 import { webauthn } from "./032-webauthn.ts";
 import { radius } from "./033-radius.ts";
 import { radiusChallenges } from "./034-radius-challenges.ts";
+import { investments } from "./035-investments.ts";
 
 /** Migrations in order; names sort lexically, so keep the numeric prefix. Never edit a shipped one. */
 
@@ -70,6 +71,7 @@ const migrations: Record<string, Migration> = {
   "032-webauthn": webauthn,
   "033-radius": radius,
   "034-radius-challenges": radiusChallenges,
+  "035-investments": investments,
 };
 
 export const migrationProvider: MigrationProvider = {
