@@ -1,13 +1,17 @@
-import { createDecipheriv, createHmac, timingSafeEqual } from "node:crypto";
-import { XMLParser } from "fast-xml-parser";
 import { MAX_HOTP_COUNTER } from "../hotp/hotp-type.ts";
 import type { OathAlgorithm } from "../oath/oath-code.ts";
+import { type ContainerKeys, containerKeys, openValue, type PskcSecrets } from "./pskc-container.ts";
+import { readInteger } from "./pskc-integer.ts";
+import { attribute, child, containerNamespace, type Node, PskcError, parseXml, text } from "./pskc-xml.ts";
+
+export { PskcError } from "./pskc-xml.ts";
 
 /**
  * PSKC (RFC 6030) key containers, as hardware-token vendors ship them: one KeyPackage per token
  * with its serial, algorithm (HOTP or TOTP), response length, counter or time step, and secret,
- * either in clear or encrypted with a pre-shared key (AES-CBC, IV first) and authenticated with
- * HMAC-SHA1 under a MAC key that is itself encrypted with the pre-shared key.
+ * in clear or encrypted (pre-shared key or PBKDF2 password; AES/3DES CBC, AES/3DES key wrap)
+ * under a MAC the file declares. A defect of the container (its MAC, its keys, its version) refuses
+ * the whole file; a defect of one key package refuses that key only.
  */
 export interface PskcToken {
   readonly serial: string;
@@ -16,155 +20,167 @@ export interface PskcToken {
   readonly digits: number;
   readonly period: number | null;
   readonly counter: number;
+  /** TOTP: the device clock's offset in time steps. */
+  readonly drift: number;
   readonly secret: Buffer;
+  /** Epoch milliseconds after which the key must not be used (the earliest the file gives). */
+  readonly expires: number | null;
 }
 
 export type PskcEntry =
   | { readonly ok: true; readonly token: PskcToken }
   | { readonly ok: false; readonly serial: string; readonly reason: string };
 
-export class PskcError extends Error {}
+export interface PskcDocument {
+  readonly entries: PskcEntry[];
+  /** An XML signature is reported, not verified: Tessera has no XML canonicalisation. */
+  readonly signature: "none" | "not verified";
+}
 
-type Node = Record<string, unknown>;
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: "@",
-  removeNSPrefix: true,
-  parseTagValue: false,
-  isArray: (name) => name === "KeyPackage",
-});
+const RFC6030 = "urn:ietf:params:xml:ns:keyprov:pskc";
+const MAX_TIME_DRIFT = 1000;
+const MAX_PERIOD = 86_400;
 
-const ciphers: Record<string, string> = {
-  "http://www.w3.org/2001/04/xmlenc#aes128-cbc": "aes-128-cbc",
-  "http://www.w3.org/2001/04/xmlenc#aes192-cbc": "aes-192-cbc",
-  "http://www.w3.org/2001/04/xmlenc#aes256-cbc": "aes-256-cbc",
-};
-
-const text = (node: unknown): string | undefined =>
-  typeof node === "string"
-    ? node.trim()
-    : typeof node === "object" && node !== null
-      ? text((node as Node)["#text"])
-      : undefined;
-const child = (node: unknown, name: string): Node | undefined => {
-  const value = typeof node === "object" && node !== null ? (node as Node)[name] : undefined;
-  return typeof value === "object" && value !== null
-    ? (value as Node)
-    : value === undefined
-      ? undefined
-      : { "#text": value };
-};
-
-export function parsePskc(xml: string, preSharedKey?: Buffer): PskcEntry[] {
-  let document: Node;
-  try {
-    document = parser.parse(xml, true) as Node;
-  } catch (error) {
-    throw new PskcError(`not well-formed XML: ${(error as Error).message}`);
-  }
+export async function parsePskc(xml: string, secrets: PskcSecrets = {}): Promise<PskcDocument> {
+  const document = parseXml(xml);
   const container = child(document, "KeyContainer");
+  if (
+    container === undefined &&
+    (document.SecretContainer !== undefined || /openauthentication\.org\/OATH\/[\d/]+PSKC/.test(xml))
+  )
+    throw new PskcError(
+      "pre-RFC draft layout (OATH 2006 PSKC) is not supported: export the file as RFC 6030 PSKC",
+    );
   if (container === undefined) throw new PskcError("no KeyContainer element: not a PSKC document");
-  const macKey = readMacKey(container, preSharedKey);
+  const namespace = containerNamespace(xml);
+  if (namespace?.startsWith("urn:ietf:params:xml:ns:keyprov:") && namespace !== RFC6030)
+    throw new PskcError(
+      `pre-RFC draft layout (namespace ${namespace}) is not supported: export the file as RFC 6030 PSKC`,
+    );
+  if (namespace !== RFC6030) throw new PskcError(`KeyContainer is not in the PSKC namespace ${RFC6030}`);
+  const version = attribute(container, "Version");
+  if (version !== "1.0")
+    throw new PskcError(
+      version === undefined
+        ? "no Version attribute (RFC 6030 requires 1.0)"
+        : `unsupported PSKC version ${version}`,
+    );
+  if (container.KeyPackage === undefined && container.Device !== undefined)
+    throw new PskcError(
+      "pre-RFC draft layout (Device elements instead of KeyPackage) is not supported: export the file as RFC 6030 PSKC",
+    );
+  const keys = await containerKeys(xml, container, secrets);
   const packages = (container.KeyPackage as Node[] | undefined) ?? [];
-  return packages.map((pkg) => {
-    const key = child(pkg, "Key");
-    const serial = text(child(child(pkg, "DeviceInfo"), "SerialNo")) ?? String(key?.["@Id"] ?? "");
+  const entries = packages.map((pkg, index): PskcEntry => {
+    const key = pkg.Key;
+    const keyNode =
+      typeof key === "object" && key !== null && !Array.isArray(key) ? (key as Node) : undefined;
+    const serial =
+      text((pkg.DeviceInfo as Node | undefined)?.SerialNo) ??
+      attribute(keyNode, "Id") ??
+      `KeyPackage ${index + 1}`;
     try {
-      return { ok: true as const, token: readToken(serial, key, preSharedKey, macKey) };
+      return { ok: true, token: readToken(serial, pkg, keys) };
     } catch (error) {
-      return { ok: false as const, serial, reason: (error as Error).message };
+      // Container defects (a MAC that does not verify, a key that is missing) refuse the file.
+      if (error instanceof PskcError) throw new PskcError(`key ${serial}: ${error.message}`);
+      return { ok: false, serial, reason: (error as Error).message };
     }
   });
+  return { entries, signature: container.Signature === undefined ? "none" : "not verified" };
 }
 
-function readMacKey(container: Node, preSharedKey: Buffer | undefined): Buffer | undefined {
-  const macKey = child(child(container, "MACMethod"), "MACKey");
-  if (macKey === undefined) return undefined;
-  if (preSharedKey === undefined)
-    throw new PskcError("the container is encrypted: a pre-shared key is needed");
-  try {
-    return decrypt(macKey, preSharedKey);
-  } catch (error) {
-    throw new PskcError(`the MAC key ${(error as Error).message}`);
-  }
-}
-
-function decrypt(encrypted: Node, preSharedKey: Buffer): Buffer {
-  const method = String(child(encrypted, "EncryptionMethod")?.["@Algorithm"] ?? "");
-  const cipher = ciphers[method];
-  if (cipher === undefined) throw new Error(`unsupported encryption ${method || "(none)"}`);
-  const data = Buffer.from(text(child(child(encrypted, "CipherData"), "CipherValue")) ?? "", "base64");
-  if (data.length < 32) throw new Error("encrypted value too short");
-  try {
-    const decipher = createDecipheriv(cipher, preSharedKey, data.subarray(0, 16));
-    return Buffer.concat([decipher.update(data.subarray(16)), decipher.final()]);
-  } catch {
-    throw new Error("cannot decrypt: wrong pre-shared key");
-  }
-}
-
-function readToken(
-  serial: string,
-  key: Node | undefined,
-  preSharedKey: Buffer | undefined,
-  macKey: Buffer | undefined,
-): PskcToken {
-  if (serial === "" || key === undefined) throw new Error("no serial number or no Key");
-  const algorithmUri = String(key["@Algorithm"] ?? "");
-  const type = algorithmUri.endsWith(":hotp") ? "hotp" : algorithmUri.endsWith(":totp") ? "totp" : undefined;
-  if (type === undefined) throw new Error(`unsupported algorithm ${algorithmUri || "(none)"}`);
+function readToken(serial: string, pkg: Node, keys: ContainerKeys): PskcToken {
+  if (Array.isArray(pkg.Key)) throw new Error("more than one Key in the KeyPackage");
+  const key = child(pkg, "Key");
+  if (key === undefined) throw new Error("no Key element");
+  // Every value is read (its MAC verified) before anything else is judged: a tampered file is
+  // refused whole even when its keys would have been rejected for another reason.
+  const data = child(key, "Data");
+  const value = (name: string) => dataValue(child(data, name), name, keys);
+  const [secretValue, counterValue, timeValue, intervalValue, driftValue] = [
+    "Secret",
+    "Counter",
+    "Time",
+    "TimeInterval",
+    "TimeDrift",
+  ].map(value);
+  const algorithmUri = attribute(key, "Algorithm") ?? "";
+  const type = /:hotp$/i.test(algorithmUri) ? "hotp" : /:totp$/i.test(algorithmUri) ? "totp" : undefined;
+  if (type === undefined) throw new Error(`unsupported algorithm ${algorithmUri || "(none given)"}`);
   const parameters = child(key, "AlgorithmParameters");
   const format = child(parameters, "ResponseFormat");
-  const digits = Number(format?.["@Length"] ?? 6);
-  if (format?.["@Encoding"] !== undefined && format["@Encoding"] !== "DECIMAL")
-    throw new Error("only decimal codes are supported");
-  const suite = (text(child(parameters, "Suite")) ?? "HMAC-SHA1").toUpperCase();
-  const algorithm: OathAlgorithm = suite.includes("SHA512")
-    ? "SHA512"
-    : suite.includes("SHA256")
-      ? "SHA256"
-      : "SHA1";
-  const data = child(key, "Data");
-  const secret = readSecret(child(data, "Secret"), preSharedKey, macKey);
-  const counter = readCounter(text(child(child(data, "Counter"), "PlainValue")) ?? "0");
-  const period =
-    type === "totp" ? Number(text(child(child(data, "TimeInterval"), "PlainValue")) ?? 30) : null;
-  return { serial, type, algorithm, digits, period, counter, secret };
+  const digits = readInteger(attribute(format, "Length") ?? "6", "ResponseFormat Length", 1, 10) as number;
+  const encoding = attribute(format, "Encoding");
+  if (encoding !== undefined && encoding !== "DECIMAL")
+    throw new Error(`ResponseFormat Encoding ${encoding}: only DECIMAL codes are supported`);
+  const algorithm = suiteAlgorithm(text(child(parameters, "Suite")));
+  if (secretValue === undefined) throw new Error("no Secret");
+  const secret = typeof secretValue === "string" ? base64(secretValue, "Secret") : secretValue;
+  const counter = readInteger(counterValue, "Counter", 0, MAX_HOTP_COUNTER) ?? 0;
+  if ((readInteger(timeValue, "Time", 0, Number.MAX_SAFE_INTEGER) ?? 0) !== 0)
+    throw new Error("Time (a TOTP start other than the Unix epoch) is not supported");
+  const period = readInteger(intervalValue, "TimeInterval", 1, MAX_PERIOD) ?? 30;
+  const drift = readInteger(driftValue, "TimeDrift", -MAX_TIME_DRIFT, MAX_TIME_DRIFT) ?? 0;
+  const expiries = [child(child(key, "Policy"), "ExpiryDate"), child(child(pkg, "DeviceInfo"), "ExpiryDate")]
+    .map((node) => text(node))
+    .filter((date): date is string => date !== undefined)
+    .map((date) => readDate(date));
+  const expires = expiries.length === 0 ? null : Math.min(...expiries);
+  return {
+    serial,
+    type,
+    algorithm,
+    digits,
+    period: type === "totp" ? period : null,
+    counter,
+    drift,
+    secret,
+    expires,
+  };
 }
 
-/**
- * Decimal digits only (Number() would also take "1e300", "0x10" and " "), and at most the bound
- * the API has: a larger counter would stop the HOTP look-ahead from counting.
- */
-function readCounter(value: string): number {
-  const counter = /^\d{1,20}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(counter <= MAX_HOTP_COUNTER))
-    throw new Error(`invalid counter: not a whole number from 0 to ${MAX_HOTP_COUNTER}`);
-  return counter;
+function dataValue(
+  element: Node | undefined,
+  label: string,
+  keys: ContainerKeys,
+): string | Buffer | undefined {
+  if (element === undefined) return undefined;
+  const plain = text(child(element, "PlainValue"));
+  if (plain !== undefined) return plain;
+  if (child(element, "EncryptedValue") === undefined)
+    throw new Error(`${label} has neither PlainValue nor EncryptedValue`);
+  return openValue(element, label, keys);
 }
 
-function readSecret(
-  secret: Node | undefined,
-  preSharedKey: Buffer | undefined,
-  macKey: Buffer | undefined,
-): Buffer {
-  if (secret === undefined) throw new Error("no secret");
-  const plain = text(child(secret, "PlainValue"));
-  if (plain !== undefined) return Buffer.from(plain, "base64");
-  const encrypted = child(secret, "EncryptedValue");
-  if (encrypted === undefined) throw new Error("no secret value");
-  if (preSharedKey === undefined) throw new Error("the secret is encrypted: a pre-shared key is needed");
-  const mac = text(child(secret, "ValueMAC"));
-  if (macKey !== undefined) {
-    // The MAC covers the encrypted value (IV and ciphertext) and must be checked before decrypting.
-    const cipherValue = Buffer.from(
-      text(child(child(encrypted, "CipherData"), "CipherValue")) ?? "",
-      "base64",
-    );
-    const expected = createHmac("sha1", macKey).update(cipherValue).digest();
-    const given = Buffer.from(mac ?? "", "base64");
-    if (given.length !== expected.length || !timingSafeEqual(given, expected))
-      throw new Error("the secret's MAC does not verify");
-  }
-  return decrypt(encrypted, preSharedKey);
+function suiteAlgorithm(suite: string | undefined): OathAlgorithm {
+  const name = (suite ?? "HMAC-SHA1").toUpperCase().replace(/[^A-Z0-9]/g, "");
+  const algorithm = (
+    {
+      HMACSHA1: "SHA1",
+      SHA1: "SHA1",
+      HMACSHA256: "SHA256",
+      SHA256: "SHA256",
+      HMACSHA512: "SHA512",
+      SHA512: "SHA512",
+    } as const
+  )[name as "SHA1"];
+  if (algorithm === undefined) throw new Error(`unsupported Suite ${suite}`);
+  return algorithm;
+}
+
+function base64(value: string, label: string): Buffer {
+  const compact = value.replace(/\s+/g, "");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 !== 0)
+    throw new Error(`${label} is not base64`);
+  return Buffer.from(compact, "base64");
+}
+
+function readDate(value: string): number {
+  const time = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(value)
+    ? Date.parse(value)
+    : Number.NaN;
+  if (Number.isNaN(time))
+    throw new Error(`ExpiryDate ${value.slice(0, 40)} is not an xs:dateTime with a time zone`);
+  return time;
 }
