@@ -75,6 +75,7 @@ export async function importPskc(
           period: parameters.period,
           position: token.type === "hotp" ? token.counter : 0,
           drift: token.type === "totp" ? token.drift : 0,
+          max_uses: token.maxUses,
           // The seed went from the vendor's file straight into the sealed column: a hardware token.
           seed_revealed: 0,
         },
@@ -98,7 +99,13 @@ export async function importPskc(
   return { imported, rejected, signature: document.signature };
 }
 
+/** A vendor's dates can be wrong: the operator may import such keys anyway (allowExpired). */
 function checkExpiry(token: PskcToken, now: number, allowExpired: boolean): void {
-  if (token.expires !== null && token.expires <= now && !allowExpired)
+  if (allowExpired) return;
+  if (token.expires !== null && token.expires <= now)
     throw new Error(`expired on ${new Date(token.expires).toISOString()} (allowExpired imports it anyway)`);
+  if (token.start !== null && token.start > now)
+    throw new Error(
+      `not valid before ${new Date(token.start).toISOString()} (allowExpired imports it anyway)`,
+    );
 }

@@ -2,6 +2,7 @@ import { MAX_HOTP_COUNTER } from "../hotp/hotp-type.ts";
 import type { OathAlgorithm } from "../oath/oath-code.ts";
 import { type ContainerKeys, containerKeys, openValue, type PskcSecrets } from "./pskc-container.ts";
 import { readInteger } from "./pskc-integer.ts";
+import { optionalDate, readPolicy } from "./pskc-policy.ts";
 import { attribute, child, containerNamespace, type Node, PskcError, parseXml, text } from "./pskc-xml.ts";
 
 export { PskcError } from "./pskc-xml.ts";
@@ -25,6 +26,10 @@ export interface PskcToken {
   readonly secret: Buffer;
   /** Epoch milliseconds after which the key must not be used (the earliest the file gives). */
   readonly expires: number | null;
+  /** Epoch milliseconds before which the key must not be used. */
+  readonly start: number | null;
+  /** The policy's NumberOfTransactions. */
+  readonly maxUses: number | null;
 }
 
 export type PskcEntry =
@@ -75,17 +80,19 @@ export async function parsePskc(xml: string, secrets: PskcSecrets = {}): Promise
     const key = pkg.Key;
     const keyNode =
       typeof key === "object" && key !== null && !Array.isArray(key) ? (key as Node) : undefined;
-    const serial =
-      text((pkg.DeviceInfo as Node | undefined)?.SerialNo) ??
-      attribute(keyNode, "Id") ??
-      `KeyPackage ${index + 1}`;
+    const serial = text((pkg.DeviceInfo as Node | undefined)?.SerialNo) ?? attribute(keyNode, "Id");
+    const label = serial ?? `KeyPackage ${index + 1}`;
+    const problems =
+      serial === undefined ? ["no serial number (neither DeviceInfo SerialNo nor Key Id)"] : [];
     try {
-      return { ok: true, token: readToken(serial, pkg, keys) };
+      const token = readToken(label, pkg, keys);
+      if (problems.length === 0) return { ok: true, token };
     } catch (error) {
       // Container defects (a MAC that does not verify, a key that is missing) refuse the file.
-      if (error instanceof PskcError) throw new PskcError(`key ${serial}: ${error.message}`);
-      return { ok: false, serial, reason: (error as Error).message };
+      if (error instanceof PskcError) throw new PskcError(`key ${label}: ${error.message}`);
+      problems.push((error as Error).message);
     }
+    return { ok: false, serial: label, reason: problems.join("; ") };
   });
   return { entries, signature: container.Signature === undefined ? "none" : "not verified" };
 }
@@ -105,28 +112,54 @@ function readToken(serial: string, pkg: Node, keys: ContainerKeys): PskcToken {
     "TimeInterval",
     "TimeDrift",
   ].map(value);
+  // Then each field is judged on its own and every defect named, not just the first one found.
+  const problems: string[] = [];
+  const check = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (error) {
+      if (error instanceof PskcError) throw error;
+      problems.push((error as Error).message);
+      return undefined;
+    }
+  };
   const algorithmUri = attribute(key, "Algorithm") ?? "";
   const type = /:hotp$/i.test(algorithmUri) ? "hotp" : /:totp$/i.test(algorithmUri) ? "totp" : undefined;
-  if (type === undefined) throw new Error(`unsupported algorithm ${algorithmUri || "(none given)"}`);
+  if (type === undefined) problems.push(`unsupported algorithm ${algorithmUri || "(none given)"}`);
   const parameters = child(key, "AlgorithmParameters");
-  const format = child(parameters, "ResponseFormat");
-  const digits = readInteger(attribute(format, "Length") ?? "6", "ResponseFormat Length", 1, 10) as number;
-  const encoding = attribute(format, "Encoding");
-  if (encoding !== undefined && encoding !== "DECIMAL")
-    throw new Error(`ResponseFormat Encoding ${encoding}: only DECIMAL codes are supported`);
-  const algorithm = suiteAlgorithm(text(child(parameters, "Suite")));
-  if (secretValue === undefined) throw new Error("no Secret");
-  const secret = typeof secretValue === "string" ? base64(secretValue, "Secret") : secretValue;
-  const counter = readInteger(counterValue, "Counter", 0, MAX_HOTP_COUNTER) ?? 0;
-  if ((readInteger(timeValue, "Time", 0, Number.MAX_SAFE_INTEGER) ?? 0) !== 0)
-    throw new Error("Time (a TOTP start other than the Unix epoch) is not supported");
-  const period = readInteger(intervalValue, "TimeInterval", 1, MAX_PERIOD) ?? 30;
-  const drift = readInteger(driftValue, "TimeDrift", -MAX_TIME_DRIFT, MAX_TIME_DRIFT) ?? 0;
-  const expiries = [child(child(key, "Policy"), "ExpiryDate"), child(child(pkg, "DeviceInfo"), "ExpiryDate")]
-    .map((node) => text(node))
-    .filter((date): date is string => date !== undefined)
-    .map((date) => readDate(date));
-  const expires = expiries.length === 0 ? null : Math.min(...expiries);
+  // The Suite names a hash only for HOTP and TOTP; another algorithm's suite is not judged.
+  const algorithm =
+    type === undefined ? undefined : check(() => suiteAlgorithm(text(child(parameters, "Suite"))));
+  const digits = check(() => responseLength(child(parameters, "ResponseFormat")));
+  const policy = check(() => readPolicy(child(key, "Policy")));
+  const deviceExpiry = check(() =>
+    optionalDate(text(child(child(pkg, "DeviceInfo"), "ExpiryDate")), "DeviceInfo ExpiryDate"),
+  );
+  const counter = check(() => readInteger(counterValue, "Counter", 0, MAX_HOTP_COUNTER) ?? 0);
+  check(() => {
+    if ((readInteger(timeValue, "Time", 0, Number.MAX_SAFE_INTEGER) ?? 0) !== 0)
+      throw new Error("Time (a TOTP start other than the Unix epoch) is not supported");
+  });
+  const period = check(() => readInteger(intervalValue, "TimeInterval", 1, MAX_PERIOD) ?? 30);
+  const drift = check(() => readInteger(driftValue, "TimeDrift", -MAX_TIME_DRIFT, MAX_TIME_DRIFT) ?? 0);
+  const secret = check(() => {
+    if (secretValue === undefined) throw new Error("no Secret (a key given by reference is not supported)");
+    return typeof secretValue === "string" ? base64(secretValue, "Secret") : secretValue;
+  });
+  if (
+    problems.length > 0 ||
+    type === undefined ||
+    algorithm === undefined ||
+    digits === undefined ||
+    policy === undefined ||
+    deviceExpiry === undefined ||
+    counter === undefined ||
+    period === undefined ||
+    drift === undefined ||
+    secret === undefined
+  )
+    throw new Error(problems.join("; "));
+  const expiries = [policy.expires, deviceExpiry].filter((date): date is number => date !== null);
   return {
     serial,
     type,
@@ -136,8 +169,22 @@ function readToken(serial: string, pkg: Node, keys: ContainerKeys): PskcToken {
     counter,
     drift,
     secret,
-    expires,
+    expires: expiries.length === 0 ? null : Math.min(...expiries),
+    start: policy.start,
+    maxUses: policy.maxUses,
   };
+}
+
+function responseLength(format: Node | undefined): number {
+  const encoding = attribute(format, "Encoding");
+  if (encoding !== undefined && encoding !== "DECIMAL")
+    throw new Error(`ResponseFormat Encoding ${encoding}: only DECIMAL codes are supported`);
+  const checkDigits = attribute(format, "CheckDigits")?.toLowerCase();
+  if (checkDigits !== undefined && !["true", "false", "1", "0"].includes(checkDigits))
+    throw new Error(`ResponseFormat CheckDigits "${checkDigits}" is not a boolean`);
+  if (checkDigits === "true" || checkDigits === "1")
+    throw new Error("ResponseFormat CheckDigits: codes with a Luhn check digit are not supported");
+  return readInteger(attribute(format, "Length") ?? "6", "ResponseFormat Length", 1, 10) as number;
 }
 
 function dataValue(
@@ -174,13 +221,4 @@ function base64(value: string, label: string): Buffer {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 !== 0)
     throw new Error(`${label} is not base64`);
   return Buffer.from(compact, "base64");
-}
-
-function readDate(value: string): number {
-  const time = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(value)
-    ? Date.parse(value)
-    : Number.NaN;
-  if (Number.isNaN(time))
-    throw new Error(`ExpiryDate ${value.slice(0, 40)} is not an xs:dateTime with a time zone`);
-  return time;
 }
