@@ -239,6 +239,87 @@ for (const backend of backends) {
         refused((await importing({ pskc }, "pskc vendors: refused by name")).r, pattern);
     });
 
+    test("a key's Policy is honoured: NumberOfTransactions becomes maxUses; an unknown policy element or a PIN the server would check refuses the key", async () => {
+      let n = 0;
+      const xml = corpus("misc/policy.pskcxml").replace(/<KeyPackage>/g, () => {
+        n += 1;
+        return `<KeyPackage><DeviceInfo><SerialNo>POL${n}-${backend}</SerialNo></DeviceInfo>`;
+      });
+      const { apiKey, r } = await importing({ pskc: xml }, "pskc vendors: policy");
+      assert.equal(r.body.imported, 1, JSON.stringify(r.body));
+      assert.deepEqual(
+        (r.body.rejected as { serial: string; reason: string }[]).map((x) => [x.serial, x.reason]),
+        [
+          [`POL2-${backend}`, "unknown PINPolicy attribute OnWeekDaysOnly"],
+          [`POL3-${backend}`, "unknown PINPolicy element Foo"],
+          [
+            `POL4-${backend}`,
+            "unknown Policy element Foo: the key's use may be restricted in a way Tessera cannot honour",
+          ],
+          [`POL5-${backend}`, "unsupported algorithm urn:ietf:params:xml:ns:keyprov:pskc:pin"],
+        ],
+      );
+      const token = await s.api("GET", `/v1/authenticators/POL1-${backend}`, {
+        apiKey,
+        scenario: "pskc vendors: policy",
+      });
+      assert.equal((token.body.authenticator as { maxUses: number }).maxUses, 4321);
+      const server = xml
+        .replace('PINUsageMode="Local"/>', 'PINUsageMode="Prepend"/>')
+        .replaceAll(`-${backend}<`, `-pin-${backend}<`);
+      const prepend = await importing({ pskc: server }, "pskc vendors: policy");
+      refused(
+        prepend.r,
+        /POL1-pin-[a-z]+: PINUsageMode Prepend: a PIN checked by the server is not supported/,
+      );
+    });
+
+    test("a burst of imports of one file stores each serial once", async () => {
+      const { apiKey } = await s.tenant();
+      const xml = corpus("rfc6030/figure3.pskcxml").replaceAll("987654321", `BURST-${backend}`);
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          s.api("POST", "/v1/authenticators/import", {
+            apiKey,
+            body: { pskc: xml },
+            scenario: "pskc vendors: burst",
+          }),
+        ),
+      );
+      assert.equal(results.filter((r) => r.status === 200 && r.body.imported === 1).length, 1);
+      for (const r of results.filter((x) => x.status !== 200))
+        refused(r, /nothing imported \(BURST-[a-z]+: serial number already exists\)/);
+    });
+
+    test("extreme fields are 400 naming the field: a huge password, a non-boolean allowExpired, a PBKDF2 iteration count past the bound", async () => {
+      const figure7 = corpus("rfc6030/figure7.pskcxml");
+      for (const [body, field] of [
+        [{ pskc: figure7, password: "x".repeat(1025) }, "body.password"],
+        [{ pskc: figure7, password: "" }, "body.password"],
+        [{ pskc: figure7, allowExpired: "sometimes" }, "body.allowExpired"],
+      ] as const) {
+        const { r } = await importing(body, "pskc vendors: extremes");
+        assert.equal(r.status, 400, JSON.stringify(r.body));
+        assert.equal(r.body.field, field, JSON.stringify(r.body));
+      }
+      const slow = figure7.replace(
+        "<IterationCount>1000</IterationCount>",
+        "<IterationCount>2000000000</IterationCount>",
+      );
+      refused(
+        (await importing({ pskc: slow, password: "qwerty" }, "pskc vendors: extremes")).r,
+        /IterationCount is not a whole number from 1 to 1000000/,
+      );
+      const huge = figure7.replace(
+        "<IterationCount>1000</IterationCount>",
+        "<IterationCount>1e300</IterationCount>",
+      );
+      refused(
+        (await importing({ pskc: huge, password: "qwerty" }, "pskc vendors: extremes")).r,
+        /IterationCount/,
+      );
+    });
+
     test("a signed file is imported and its signature reported as not verified", async () => {
       const xml = corpus("rfc6030/figure9.pskcxml").replaceAll("0755225266", `SIG-${backend}`);
       const { r } = await importing({ pskc: xml }, "pskc vendors: signed");

@@ -103,11 +103,15 @@ export async function deriveKey(derived: Node, password: string): Promise<Buffer
     throw new Error(`unsupported key derivation ${uri || "(none given)"}`);
   const params = child(method, "PBKDF2-params");
   const salt = text(child(child(params, "Salt"), "Specified"));
-  const iterations = Number(text(child(params, "IterationCount")));
-  const length = Number(text(child(params, "KeyLength")));
+  const iterations = Number(text(child(params, "IterationCount")) ?? Number.NaN);
+  const length = Number(text(child(params, "KeyLength")) ?? Number.NaN);
   if (salt === undefined) throw new Error("PBKDF2 without a salt");
   // Bounded so that a file cannot make the server hash for hours.
-  if (!Number.isSafeInteger(iterations) || iterations < 1 || iterations > MAX_ITERATIONS)
+  if (
+    !/^\d{1,7}$/.test(text(child(params, "IterationCount")) ?? "") ||
+    iterations < 1 ||
+    iterations > MAX_ITERATIONS
+  )
     throw new Error(`PBKDF2 IterationCount is not a whole number from 1 to ${MAX_ITERATIONS}`);
   if (!(length === 16 || length === 24 || length === 32))
     throw new Error("PBKDF2 KeyLength is not 16, 24 or 32");
