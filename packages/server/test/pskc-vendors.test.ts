@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe as suite, test } from "node:test";
 import { ApiReturnCode } from "@tessera/codes";
 import { insertSealedAuthenticator } from "../src/authenticators/authenticator-secret.ts";
-import { oathtoolHotp } from "./helpers/oathtool.ts";
+import { oathtoolHotp, oathtoolTotp } from "./helpers/oathtool.ts";
 import { runCli } from "./helpers/run-cli.ts";
 import { backends } from "./helpers/test-database.ts";
 import { startTestServer, type TestServer } from "./helpers/test-server.ts";
@@ -22,8 +22,19 @@ const asHotp = (xml: string) =>
 const rfcSecretHex = Buffer.from("12345678901234567890").toString("hex");
 const psk128 = "12345678901234567890123456789012";
 
-/** A container of our own, AES-128-CBC under an HMAC-SHA256 MAC, with an encrypted Counter. */
-function encryptedHotp(serial: string, secret: Buffer, counter: bigint): { xml: string; key: string } {
+/** A big-endian unsigned 64-bit integer, as vendors encrypt integers. */
+const int64 = (value: bigint) => {
+  const bytes = Buffer.alloc(8);
+  bytes.writeBigUInt64BE(value);
+  return bytes;
+};
+
+/** A container of our own, AES-128-CBC under an HMAC-SHA256 MAC, every Data value encrypted. */
+function encryptedKey(
+  serial: string,
+  type: "hotp" | "totp",
+  values: Record<string, Buffer>,
+): { xml: string; key: string } {
   const key = randomBytes(16);
   const macKey = randomBytes(32);
   const encrypt = (plain: Buffer) => {
@@ -36,11 +47,14 @@ function encryptedHotp(serial: string, secret: Buffer, counter: bigint): { xml: 
     const mac = createHmac("sha256", macKey).update(data).digest("base64");
     return `<EncryptedValue><xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#aes128-cbc"/><xenc:CipherData><xenc:CipherValue>${data.toString("base64")}</xenc:CipherValue></xenc:CipherData></EncryptedValue><ValueMAC>${mac}</ValueMAC>`;
   };
-  const counterBytes = Buffer.alloc(8);
-  counterBytes.writeBigUInt64BE(counter);
-  const xml = `<?xml version="1.0"?><KeyContainer Version="1.0" xmlns="urn:ietf:params:xml:ns:keyprov:pskc" xmlns:xenc="http://www.w3.org/2001/04/xmlenc#"><EncryptionKey><ds:KeyName xmlns:ds="http://www.w3.org/2000/09/xmldsig#">Pre-shared-key</ds:KeyName></EncryptionKey><MACMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#hmac-sha256"><MACKey><xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#aes128-cbc"/><xenc:CipherData><xenc:CipherValue>${encrypt(macKey).toString("base64")}</xenc:CipherValue></xenc:CipherData></MACKey></MACMethod><KeyPackage><DeviceInfo><SerialNo>${serial}</SerialNo></DeviceInfo><Key Id="${serial}" Algorithm="urn:ietf:params:xml:ns:keyprov:pskc:hotp"><AlgorithmParameters><ResponseFormat Length="6" Encoding="DECIMAL"/></AlgorithmParameters><Data><Secret>${value(secret)}</Secret><Counter>${value(counterBytes)}</Counter></Data></Key></KeyPackage></KeyContainer>`;
+  const data = Object.entries(values)
+    .map(([name, plain]) => `<${name}>${value(plain)}</${name}>`)
+    .join("");
+  const xml = `<?xml version="1.0"?><KeyContainer Version="1.0" xmlns="urn:ietf:params:xml:ns:keyprov:pskc" xmlns:xenc="http://www.w3.org/2001/04/xmlenc#"><EncryptionKey><ds:KeyName xmlns:ds="http://www.w3.org/2000/09/xmldsig#">Pre-shared-key</ds:KeyName></EncryptionKey><MACMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#hmac-sha256"><MACKey><xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#aes128-cbc"/><xenc:CipherData><xenc:CipherValue>${encrypt(macKey).toString("base64")}</xenc:CipherValue></xenc:CipherData></MACKey></MACMethod><KeyPackage><DeviceInfo><SerialNo>${serial}</SerialNo></DeviceInfo><Key Id="${serial}" Algorithm="urn:ietf:params:xml:ns:keyprov:pskc:${type}"><AlgorithmParameters><ResponseFormat Length="6" Encoding="DECIMAL"/></AlgorithmParameters><Data>${data}</Data></Key></KeyPackage></KeyContainer>`;
   return { xml, key: key.toString("hex") };
 }
+const encryptedHotp = (serial: string, secret: Buffer, counter: bigint) =>
+  encryptedKey(serial, "hotp", { Secret: secret, Counter: int64(counter) });
 
 for (const backend of backends) {
   suite(`PSKC as vendors write it (${backend})`, () => {
@@ -130,6 +144,32 @@ for (const backend of backends) {
       );
       assert.equal(r.body.imported, 1, JSON.stringify(r.body));
       await validates(apiKey, `ENC-${backend}`, oathtoolHotp(secret.toString("hex"), Number(counter), 6));
+    });
+
+    test("encrypted TimeInterval and TimeDrift are decrypted and used; an encrypted Time other than 0 is refused by name", async () => {
+      const secret = randomBytes(20);
+      const { xml, key } = encryptedKey(`TD-${backend}`, "totp", {
+        Secret: secret,
+        // As ASCII digits, the other way vendors encrypt integers.
+        TimeInterval: Buffer.from("60"),
+        TimeDrift: int64(3n),
+        Time: int64(0n),
+      });
+      const { apiKey, r } = await importing({ pskc: xml, preSharedKey: key }, "pskc vendors: encrypted time");
+      assert.equal(r.body.imported, 1, JSON.stringify(r.body));
+      const view = await s.api("GET", `/v1/authenticators/TD-${backend}`, {
+        apiKey,
+        scenario: "pskc vendors: encrypted time",
+      });
+      assert.equal((view.body.authenticator as { period: number }).period, 60);
+      // The device runs three steps ahead: its code validates only because the drift was imported.
+      const ahead = s.clock.now() + 3 * 60_000;
+      await validates(apiKey, `TD-${backend}`, oathtoolTotp(secret.toString("hex"), ahead, { period: 60 }));
+      const late = encryptedKey(`T0-${backend}`, "totp", { Secret: secret, Time: int64(1_000_000n) });
+      refused(
+        (await importing({ pskc: late.xml, preSharedKey: late.key }, "pskc vendors: encrypted time")).r,
+        /T0-[a-z]+: Time \(a TOTP start other than the Unix epoch\) is not supported/,
+      );
     });
 
     test("a counter past the bound (2^53 and beyond) is refused by name, never stored", async () => {
