@@ -74,12 +74,16 @@ export const authenticatorOperations: DomainOperations = {
     "POST /v1/authenticators/import": {
       summary: "Import hardware tokens from a PSKC file",
       description:
-        "Imports the tokens of a PSKC (RFC 6030) document, encrypted with `preSharedKey` where the file says so, into the tenant's pool of unassigned tokens. Entries that cannot be imported (serial taken, unsupported parameters) are reported in `rejected` and the others imported; a document that cannot be read at all is InvalidDeviceConfig. A repeat rejects the serials imported the first time.",
+        "Imports the tokens of a PSKC (RFC 6030) document into the tenant's pool of unassigned tokens, decrypting with `preSharedKey` or, for a PBKDF2 file, `password`. The MAC the file declares is verified before anything is decrypted; a file whose MAC, keys, version or layout cannot be handled is InvalidDeviceConfig naming the defect, and nothing of it is stored. Keys that cannot be imported (serial taken, unsupported parameters, expired unless `allowExpired`) are reported in `rejected` with their reasons and the others imported; an import that imports nothing is InvalidDeviceConfig naming the reasons. `signature` says whether the file was signed (a signature is not verified). See docs/authenticators.md, PSKC files.",
       errors: ["InvalidDeviceConfig"],
       request: {
         pskc: '<?xml version="1.0"?><KeyContainer Version="1.0" xmlns="urn:ietf:params:xml:ns:keyprov:pskc">…</KeyContainer>',
       },
-      response: { imported: 10, rejected: [{ serial: "HW000042", reason: "serial is taken" }] },
+      response: {
+        imported: 10,
+        rejected: [{ serial: "HW000042", reason: "serial number already exists" }],
+        signature: "none",
+      },
     },
     "POST /v1/authenticators/assign-next": {
       fields: {

@@ -170,7 +170,7 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.post<{ Body: { pskc: string; preSharedKey?: string } }>(
+  app.post<{ Body: { pskc: string; preSharedKey?: string; password?: string; allowExpired?: boolean } }>(
     "/authenticators/import",
     {
       bodyLimit: 10 * 1024 * 1024,
@@ -186,7 +186,17 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
             preSharedKey: {
               type: "string",
               pattern: "^([0-9a-fA-F]{32}|[0-9a-fA-F]{48}|[0-9a-fA-F]{64})$",
-              description: "hex AES key",
+              description: "hex AES or 3DES key",
+            },
+            password: {
+              type: "string",
+              minLength: 1,
+              maxLength: 1024,
+              description: "the password of a PBKDF2-encrypted file (RFC 6030 §6.2)",
+            },
+            allowExpired: {
+              type: "boolean",
+              description: "import keys past their ExpiryDate too (refused by default)",
             },
           },
           ["pskc"],
@@ -201,6 +211,7 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
                 properties: { serial: { type: "string" }, reason: { type: "string" } },
               },
             },
+            signature: { type: "string", enum: ["none", "not verified"] },
           }),
         },
       },
@@ -209,7 +220,14 @@ export const authenticatorRoutes: FastifyPluginAsync = async (app) => {
       const key =
         request.body.preSharedKey === undefined ? undefined : Buffer.from(request.body.preSharedKey, "hex");
       request.auditSubject = "authenticators:import";
-      return success(await importPskc(request.server.ctx, request.tenant, request.body.pskc, key));
+      const { password, allowExpired } = request.body;
+      return success(
+        await importPskc(request.server.ctx, request.tenant, request.body.pskc, {
+          preSharedKey: key,
+          password,
+          allowExpired,
+        }),
+      );
     },
   );
 

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { auditCli, printJsonOrLines, withContext } from "../cli/command-context.ts";
 import { readInputFile } from "../cli/input-file.ts";
 import { progressBar } from "../cli/progress-bar.ts";
+import { readPassword } from "../cli/prompt.ts";
 import { requireTenant } from "../tenants/tenant-cli.ts";
 import { findUser } from "../users/user-store.ts";
 import { requireWellFormed } from "../users/username.ts";
@@ -15,6 +16,14 @@ import { requireSerial } from "./serial.ts";
 import { addTokenSetupCommands } from "./token-setup-cli.ts";
 
 /** Hardware and soft tokens from the command line. */
+interface ImportFlags {
+  tenant: string;
+  key?: string;
+  password?: boolean;
+  allowExpired?: boolean;
+  json?: boolean;
+}
+
 export function tokenCommand(): Command {
   const token = new Command("token").description(
     "OATH tokens: create, activate, list and show them, import hardware tokens",
@@ -23,9 +32,14 @@ export function tokenCommand(): Command {
     .command("import <file>")
     .description("import a PSKC (RFC 6030) file into the tenant's pool of unassigned tokens")
     .requiredOption("--tenant <tenant>", "tenant id or name")
-    .option("--key <hex>", "pre-shared AES key for encrypted containers (hex)")
+    .option("--key <hex>", "pre-shared AES or 3DES key for encrypted containers (hex)")
+    .option(
+      "--password",
+      "the file is encrypted with a password (PBKDF2): ask for it without echo, or read it from standard input",
+    )
+    .option("--allow-expired", "import keys past their ExpiryDate too")
     .option("--json", "print the summary as JSON")
-    .action(async (file: string, o: { tenant: string; key?: string; json?: boolean }, command: Command) =>
+    .action(async (file: string, o: ImportFlags, command: Command) =>
       withContext(command, async (ctx) => {
         const tenant = await requireTenant(ctx, o.tenant);
         if (o.key !== undefined && !/^([0-9a-fA-F]{32}|[0-9a-fA-F]{48}|[0-9a-fA-F]{64})$/.test(o.key)) {
@@ -33,12 +47,19 @@ export function tokenCommand(): Command {
             message: "--key must be a 128, 192 or 256-bit AES key in hex",
           });
         }
+        const xml = readInputFile(file);
+        // Never on the command line (ps and shell history would show it).
+        const password = o.password === true ? await readPassword(`Password for ${file}`) : undefined;
         const bar = progressBar("importing");
         const result = await importPskc(
           ctx,
           tenant,
-          readInputFile(file),
-          o.key === undefined ? undefined : Buffer.from(o.key, "hex"),
+          xml,
+          {
+            preSharedKey: o.key === undefined ? undefined : Buffer.from(o.key, "hex"),
+            password,
+            allowExpired: o.allowExpired,
+          },
           (done, total) => bar.update(done, total),
         );
         await auditCli(ctx, {
@@ -49,6 +70,7 @@ export function tokenCommand(): Command {
         });
         printJsonOrLines(Boolean(o.json), result, () => [
           `${result.imported} imported, ${result.rejected.length} rejected`,
+          ...(result.signature === "none" ? [] : ["  the file is signed: the signature was not verified"]),
           ...result.rejected.map((r) => `  ${r.serial || "?"}: ${r.reason}`),
         ]);
         if (result.rejected.length > 0) process.exitCode = 2;

@@ -35,12 +35,26 @@ export function adaptNodeSqlite(database: DatabaseSync): SqliteDatabase {
 
 function wrap(statement: StatementSync): SqliteStatement {
   const params = (parameters: ReadonlyArray<unknown>) => parameters.map(toSqliteValue);
+  const reader = statement.columns().length > 0;
+  // node:sqlite throws on reading an integer past 2^53 unless it reads BigInts: one such value
+  // (a counter an earlier release imported) would make every query touching its row fail, and
+  // the row could not even be deleted. Read BigInts and hand out numbers, as PostgreSQL's does.
+  if (reader) statement.setReadBigInts(true);
   return {
-    reader: statement.columns().length > 0,
-    all: (parameters) => statement.all(...params(parameters)),
+    reader,
+    all: (parameters) => statement.all(...params(parameters)).map(bigintsToNumbers),
     run: (parameters) => statement.run(...params(parameters)),
-    iterate: (parameters) => statement.iterate(...params(parameters)) as IterableIterator<unknown>,
+    iterate: function* (parameters) {
+      for (const row of statement.iterate(...params(parameters))) yield bigintsToNumbers(row);
+    },
   };
+}
+
+/** A row read with setReadBigInts, its integers as numbers (past 2^53 rounded, never an error). */
+export function bigintsToNumbers<Row>(row: Row): Row {
+  const record = row as Record<string, unknown>;
+  for (const key in record) if (typeof record[key] === "bigint") record[key] = Number(record[key]);
+  return row;
 }
 
 /** node:sqlite binds no booleans or undefined; store them as SQLite does natively. */

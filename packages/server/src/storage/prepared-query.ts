@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { type Compilable, CompiledQuery, type Kysely } from "kysely";
 import type { Pool, QueryResultRow } from "pg";
-import { toSqliteValue } from "./node-sqlite-adapter.ts";
+import { bigintsToNumbers, toSqliteValue } from "./node-sqlite-adapter.ts";
 
 /**
  * Queries built and compiled once, then executed with new values: the hot paths (API key, session,
@@ -83,9 +83,12 @@ function prepare<Db, Params extends Record<string, unknown>, Row>(
       if (direct === undefined) {
         const statement = sqlite.prepare(compiled.sql);
         direct = { statement, reader: statement.columns().length > 0 };
+        // As in the adapter: an integer past 2^53 in a row must not make reading it fail.
+        if (direct.reader) statement.setReadBigInts(true);
       }
       const values = bind(params).map(toSqliteValue);
-      if (direct.reader) return { rows: direct.statement.all(...values) as Row[], changes: 0 };
+      if (direct.reader)
+        return { rows: direct.statement.all(...values).map(bigintsToNumbers) as Row[], changes: 0 };
       return { rows: [], changes: Number(direct.statement.run(...values).changes) };
     }
     const result = await db.executeQuery<Row>(CompiledQuery.raw(compiled.sql, bind(params)));

@@ -3,14 +3,24 @@ import type { ServerContext } from "../../app/server-context.ts";
 import type { Tenant } from "../../tenants/tenant-store.ts";
 import { insertSealedAuthenticator } from "../authenticator-secret.ts";
 import { oathType } from "../registry.ts";
-import { PskcError, parsePskc } from "./parse-pskc.ts";
+import { PskcError, type PskcToken, parsePskc } from "./parse-pskc.ts";
+import type { PskcSecrets } from "./pskc-container.ts";
 
 const MAX_SECRET_BYTES = 250;
 
 export interface ImportResult {
   readonly imported: number;
   readonly rejected: readonly { readonly serial: string; readonly reason: string }[];
+  readonly signature: "none" | "not verified";
 }
+
+export interface ImportOptions extends PskcSecrets {
+  /** Import keys past their ExpiryDate (a vendor's dates can be wrong); refused by default. */
+  readonly allowExpired?: boolean | undefined;
+}
+
+const refused = (message: string) =>
+  new TesseraError(ApiReturnCode.InvalidDeviceConfig, { message: `PSKC: ${message}`, field: "body.pskc" });
 
 /**
  * Imports a PSKC container into the tenant's pool of unassigned tokens: each good KeyPackage
@@ -20,19 +30,18 @@ export async function importPskc(
   ctx: ServerContext,
   tenant: Tenant,
   xml: string,
-  preSharedKey: Buffer | undefined,
+  options: ImportOptions,
   onProgress: (done: number, total: number) => void = () => {},
 ): Promise<ImportResult> {
-  let entries: ReturnType<typeof parsePskc>;
+  let document: Awaited<ReturnType<typeof parsePskc>>;
   try {
-    entries = parsePskc(xml, preSharedKey);
+    document = await parsePskc(xml, options);
   } catch (error) {
     if (!(error instanceof PskcError)) throw error;
-    throw new TesseraError(ApiReturnCode.InvalidDeviceConfig, {
-      message: `PSKC: ${error.message}`,
-      field: "body.pskc",
-    });
+    throw refused(error.message);
   }
+  const { entries } = document;
+  if (entries.length === 0) throw refused("the file has no KeyPackage: nothing to import");
   let imported = 0;
   const rejected: { serial: string; reason: string }[] = [];
   for (const [index, entry] of entries.entries()) {
@@ -51,6 +60,7 @@ export async function importPskc(
       if (token.secret.length < 16) throw new Error("secret shorter than 128 bits");
       // The API takes at most 400 base32 characters (250 bytes); a file is held to the same.
       if (token.secret.length > MAX_SECRET_BYTES) throw new Error("secret longer than 250 bytes");
+      checkExpiry(token, ctx.clock.now(), options.allowExpired === true);
       if (!/^[A-Za-z0-9._-]{1,64}$/.test(token.serial))
         throw new Error("serial number is not 1–64 letters, digits, '-', '_' or '.'");
       const now = ctx.clock.now();
@@ -64,6 +74,8 @@ export async function importPskc(
           digits: parameters.digits,
           period: parameters.period,
           position: token.type === "hotp" ? token.counter : 0,
+          drift: token.type === "totp" ? token.drift : 0,
+          max_uses: token.maxUses,
           // The seed went from the vendor's file straight into the sealed column: a hardware token.
           seed_revealed: 0,
         },
@@ -80,5 +92,20 @@ export async function importPskc(
     }
   }
   onProgress(entries.length, entries.length);
-  return { imported, rejected };
+  if (imported === 0) {
+    const reasons = rejected.slice(0, 5).map((r) => `${r.serial}: ${r.reason}`);
+    throw refused(`nothing imported (${reasons.join("; ")}${rejected.length > 5 ? "; …" : ""})`);
+  }
+  return { imported, rejected, signature: document.signature };
+}
+
+/** A vendor's dates can be wrong: the operator may import such keys anyway (allowExpired). */
+function checkExpiry(token: PskcToken, now: number, allowExpired: boolean): void {
+  if (allowExpired) return;
+  if (token.expires !== null && token.expires <= now)
+    throw new Error(`expired on ${new Date(token.expires).toISOString()} (allowExpired imports it anyway)`);
+  if (token.start !== null && token.start > now)
+    throw new Error(
+      `not valid before ${new Date(token.start).toISOString()} (allowExpired imports it anyway)`,
+    );
 }

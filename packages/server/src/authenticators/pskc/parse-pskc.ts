@@ -1,170 +1,76 @@
-import { createDecipheriv, createHmac, timingSafeEqual } from "node:crypto";
-import { XMLParser } from "fast-xml-parser";
-import { MAX_HOTP_COUNTER } from "../hotp/hotp-type.ts";
-import type { OathAlgorithm } from "../oath/oath-code.ts";
+import { containerKeys, type PskcSecrets } from "./pskc-container.ts";
+import { type PskcToken, readToken } from "./pskc-key.ts";
+import { attribute, child, containerNamespace, type Node, PskcError, parseXml, text } from "./pskc-xml.ts";
+
+export type { PskcToken } from "./pskc-key.ts";
+export { PskcError } from "./pskc-xml.ts";
 
 /**
  * PSKC (RFC 6030) key containers, as hardware-token vendors ship them: one KeyPackage per token
  * with its serial, algorithm (HOTP or TOTP), response length, counter or time step, and secret,
- * either in clear or encrypted with a pre-shared key (AES-CBC, IV first) and authenticated with
- * HMAC-SHA1 under a MAC key that is itself encrypted with the pre-shared key.
+ * in clear or encrypted (pre-shared key or PBKDF2 password; AES/3DES CBC, AES/3DES key wrap)
+ * under a MAC the file declares. A defect of the container (its MAC, its keys, its version) refuses
+ * the whole file; a defect of one key package refuses that key only.
  */
-export interface PskcToken {
-  readonly serial: string;
-  readonly type: "hotp" | "totp";
-  readonly algorithm: OathAlgorithm;
-  readonly digits: number;
-  readonly period: number | null;
-  readonly counter: number;
-  readonly secret: Buffer;
-}
-
 export type PskcEntry =
   | { readonly ok: true; readonly token: PskcToken }
   | { readonly ok: false; readonly serial: string; readonly reason: string };
 
-export class PskcError extends Error {}
+export interface PskcDocument {
+  readonly entries: PskcEntry[];
+  /** An XML signature is reported, not verified: Tessera has no XML canonicalisation. */
+  readonly signature: "none" | "not verified";
+}
 
-type Node = Record<string, unknown>;
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: "@",
-  removeNSPrefix: true,
-  parseTagValue: false,
-  isArray: (name) => name === "KeyPackage",
-});
+const RFC6030 = "urn:ietf:params:xml:ns:keyprov:pskc";
 
-const ciphers: Record<string, string> = {
-  "http://www.w3.org/2001/04/xmlenc#aes128-cbc": "aes-128-cbc",
-  "http://www.w3.org/2001/04/xmlenc#aes192-cbc": "aes-192-cbc",
-  "http://www.w3.org/2001/04/xmlenc#aes256-cbc": "aes-256-cbc",
-};
-
-const text = (node: unknown): string | undefined =>
-  typeof node === "string"
-    ? node.trim()
-    : typeof node === "object" && node !== null
-      ? text((node as Node)["#text"])
-      : undefined;
-const child = (node: unknown, name: string): Node | undefined => {
-  const value = typeof node === "object" && node !== null ? (node as Node)[name] : undefined;
-  return typeof value === "object" && value !== null
-    ? (value as Node)
-    : value === undefined
-      ? undefined
-      : { "#text": value };
-};
-
-export function parsePskc(xml: string, preSharedKey?: Buffer): PskcEntry[] {
-  let document: Node;
-  try {
-    document = parser.parse(xml, true) as Node;
-  } catch (error) {
-    throw new PskcError(`not well-formed XML: ${(error as Error).message}`);
-  }
+export async function parsePskc(xml: string, secrets: PskcSecrets = {}): Promise<PskcDocument> {
+  const document = parseXml(xml);
   const container = child(document, "KeyContainer");
-  if (container === undefined) throw new PskcError("no KeyContainer element: not a PSKC document");
-  const macKey = readMacKey(container, preSharedKey);
-  const packages = (container.KeyPackage as Node[] | undefined) ?? [];
-  return packages.map((pkg) => {
-    const key = child(pkg, "Key");
-    const serial = text(child(child(pkg, "DeviceInfo"), "SerialNo")) ?? String(key?.["@Id"] ?? "");
-    try {
-      return { ok: true as const, token: readToken(serial, key, preSharedKey, macKey) };
-    } catch (error) {
-      return { ok: false as const, serial, reason: (error as Error).message };
-    }
-  });
-}
-
-function readMacKey(container: Node, preSharedKey: Buffer | undefined): Buffer | undefined {
-  const macKey = child(child(container, "MACMethod"), "MACKey");
-  if (macKey === undefined) return undefined;
-  if (preSharedKey === undefined)
-    throw new PskcError("the container is encrypted: a pre-shared key is needed");
-  try {
-    return decrypt(macKey, preSharedKey);
-  } catch (error) {
-    throw new PskcError(`the MAC key ${(error as Error).message}`);
-  }
-}
-
-function decrypt(encrypted: Node, preSharedKey: Buffer): Buffer {
-  const method = String(child(encrypted, "EncryptionMethod")?.["@Algorithm"] ?? "");
-  const cipher = ciphers[method];
-  if (cipher === undefined) throw new Error(`unsupported encryption ${method || "(none)"}`);
-  const data = Buffer.from(text(child(child(encrypted, "CipherData"), "CipherValue")) ?? "", "base64");
-  if (data.length < 32) throw new Error("encrypted value too short");
-  try {
-    const decipher = createDecipheriv(cipher, preSharedKey, data.subarray(0, 16));
-    return Buffer.concat([decipher.update(data.subarray(16)), decipher.final()]);
-  } catch {
-    throw new Error("cannot decrypt: wrong pre-shared key");
-  }
-}
-
-function readToken(
-  serial: string,
-  key: Node | undefined,
-  preSharedKey: Buffer | undefined,
-  macKey: Buffer | undefined,
-): PskcToken {
-  if (serial === "" || key === undefined) throw new Error("no serial number or no Key");
-  const algorithmUri = String(key["@Algorithm"] ?? "");
-  const type = algorithmUri.endsWith(":hotp") ? "hotp" : algorithmUri.endsWith(":totp") ? "totp" : undefined;
-  if (type === undefined) throw new Error(`unsupported algorithm ${algorithmUri || "(none)"}`);
-  const parameters = child(key, "AlgorithmParameters");
-  const format = child(parameters, "ResponseFormat");
-  const digits = Number(format?.["@Length"] ?? 6);
-  if (format?.["@Encoding"] !== undefined && format["@Encoding"] !== "DECIMAL")
-    throw new Error("only decimal codes are supported");
-  const suite = (text(child(parameters, "Suite")) ?? "HMAC-SHA1").toUpperCase();
-  const algorithm: OathAlgorithm = suite.includes("SHA512")
-    ? "SHA512"
-    : suite.includes("SHA256")
-      ? "SHA256"
-      : "SHA1";
-  const data = child(key, "Data");
-  const secret = readSecret(child(data, "Secret"), preSharedKey, macKey);
-  const counter = readCounter(text(child(child(data, "Counter"), "PlainValue")) ?? "0");
-  const period =
-    type === "totp" ? Number(text(child(child(data, "TimeInterval"), "PlainValue")) ?? 30) : null;
-  return { serial, type, algorithm, digits, period, counter, secret };
-}
-
-/**
- * Decimal digits only (Number() would also take "1e300", "0x10" and " "), and at most the bound
- * the API has: a larger counter would stop the HOTP look-ahead from counting.
- */
-function readCounter(value: string): number {
-  const counter = /^\d{1,20}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(counter <= MAX_HOTP_COUNTER))
-    throw new Error(`invalid counter: not a whole number from 0 to ${MAX_HOTP_COUNTER}`);
-  return counter;
-}
-
-function readSecret(
-  secret: Node | undefined,
-  preSharedKey: Buffer | undefined,
-  macKey: Buffer | undefined,
-): Buffer {
-  if (secret === undefined) throw new Error("no secret");
-  const plain = text(child(secret, "PlainValue"));
-  if (plain !== undefined) return Buffer.from(plain, "base64");
-  const encrypted = child(secret, "EncryptedValue");
-  if (encrypted === undefined) throw new Error("no secret value");
-  if (preSharedKey === undefined) throw new Error("the secret is encrypted: a pre-shared key is needed");
-  const mac = text(child(secret, "ValueMAC"));
-  if (macKey !== undefined) {
-    // The MAC covers the encrypted value (IV and ciphertext) and must be checked before decrypting.
-    const cipherValue = Buffer.from(
-      text(child(child(encrypted, "CipherData"), "CipherValue")) ?? "",
-      "base64",
+  if (
+    container === undefined &&
+    (document.SecretContainer !== undefined || /openauthentication\.org\/OATH\/[\d/]+PSKC/.test(xml))
+  )
+    throw new PskcError(
+      "pre-RFC draft layout (OATH 2006 PSKC) is not supported: export the file as RFC 6030 PSKC",
     );
-    const expected = createHmac("sha1", macKey).update(cipherValue).digest();
-    const given = Buffer.from(mac ?? "", "base64");
-    if (given.length !== expected.length || !timingSafeEqual(given, expected))
-      throw new Error("the secret's MAC does not verify");
-  }
-  return decrypt(encrypted, preSharedKey);
+  if (container === undefined) throw new PskcError("no KeyContainer element: not a PSKC document");
+  const namespace = containerNamespace(xml);
+  if (namespace?.startsWith("urn:ietf:params:xml:ns:keyprov:") && namespace !== RFC6030)
+    throw new PskcError(
+      `pre-RFC draft layout (namespace ${namespace}) is not supported: export the file as RFC 6030 PSKC`,
+    );
+  if (namespace !== RFC6030) throw new PskcError(`KeyContainer is not in the PSKC namespace ${RFC6030}`);
+  const version = attribute(container, "Version");
+  if (version !== "1.0")
+    throw new PskcError(
+      version === undefined
+        ? "no Version attribute (RFC 6030 requires 1.0)"
+        : `unsupported PSKC version ${version}`,
+    );
+  if (container.KeyPackage === undefined && container.Device !== undefined)
+    throw new PskcError(
+      "pre-RFC draft layout (Device elements instead of KeyPackage) is not supported: export the file as RFC 6030 PSKC",
+    );
+  const keys = await containerKeys(xml, container, secrets);
+  const packages = (container.KeyPackage as Node[] | undefined) ?? [];
+  const entries = packages.map((pkg, index): PskcEntry => {
+    const key = pkg.Key;
+    const keyNode =
+      typeof key === "object" && key !== null && !Array.isArray(key) ? (key as Node) : undefined;
+    const serial = text((pkg.DeviceInfo as Node | undefined)?.SerialNo) ?? attribute(keyNode, "Id");
+    const label = serial ?? `KeyPackage ${index + 1}`;
+    const problems =
+      serial === undefined ? ["no serial number (neither DeviceInfo SerialNo nor Key Id)"] : [];
+    try {
+      const token = readToken(label, pkg, keys);
+      if (problems.length === 0) return { ok: true, token };
+    } catch (error) {
+      // Container defects (a MAC that does not verify, a key that is missing) refuse the file.
+      if (error instanceof PskcError) throw new PskcError(`key ${label}: ${error.message}`);
+      problems.push((error as Error).message);
+    }
+    return { ok: false, serial: label, reason: problems.join("; ") };
+  });
+  return { entries, signature: container.Signature === undefined ? "none" : "not verified" };
 }
