@@ -165,7 +165,7 @@ for (const backend of backends) {
       assert.equal(entries.at(-1)?.transactions, 0, "none of the statement is stored");
     });
 
-    test("an investment account in the account list ends the job 204 Incomplete naming it, the bank account read", async () => {
+    test("an investment account whose statement request is answered with no INVSTMTRS: 204 Incomplete naming it, the bank account read", async () => {
       const scenario = "link ofx site: investment account listed";
       const { site } = await storedSite(["probes/account-list-with-investment.ofx", "checking.ofx"]);
       const { jobId } = await connectTo(site, scenario);
@@ -174,7 +174,7 @@ for (const backend of backends) {
       const last = entries.at(-1);
       assert.deepEqual(
         [last?.accounts, last?.transactions, last?.message],
-        [2, 3, "0123456: INVACCTINFO (line 31): investment statements (INVSTMTRS) are not read yet"],
+        [2, 3, "0123456: the answer has no investment statement (INVSTMTRS) for the account"],
       );
     });
 

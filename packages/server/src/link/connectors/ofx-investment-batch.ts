@@ -11,8 +11,20 @@ export function investmentBatch(root: OfxNode, accountId: string, since: string)
   const statements = readInvestmentStatements(root);
   const statement =
     statements.find((s) => s.accountId === accountId) ?? statements.find((s) => s.accountId === undefined);
-  if (statement === undefined || statement.status.code !== 0)
-    return { transactions: [], coverage: "unreadable", history: "ready" };
+  if (statement === undefined)
+    return {
+      transactions: [],
+      coverage: "unreadable",
+      history: "ready",
+      problem: "the answer has no investment statement (INVSTMTRS) for the account",
+    };
+  if (statement.status.code !== 0)
+    return {
+      transactions: [],
+      coverage: "unreadable",
+      history: "ready",
+      problem: `the investment statement's status is ${statement.status.code}`,
+    };
   // The job's status names the first refused value (and how many more), as for bank statements.
   const [first, ...more] = statement.problems;
   if (first !== undefined) {
