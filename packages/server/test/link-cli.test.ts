@@ -81,7 +81,7 @@ test("link site test: each step with ✓, a sign-on with the password asked hidd
   assert.equal(anonymous.status, 0, anonymous.stderr);
   assert.match(
     anonymous.stdout,
-    /^✓ options .*\n✓ address .*\n✓ http .*\n✓ ofx .*\n✓ profile +Sandbox Bank supports SIGNON, SIGNUP, BANK, CREDITCARD, PROF\n$/,
+    /^✓ options .*\n✓ address .*\n✓ http .*\n✓ ofx .*\n✓ profile +Sandbox Bank supports SIGNON, SIGNUP, BANK, CREDITCARD, INVSTMT, SECLIST, PROF\n$/,
   );
   const login = await cli(
     ["link", "site", "test", "sandbox-bank-ofx", "--tenant", "acme", "--login"],
